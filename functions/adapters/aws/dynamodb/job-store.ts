@@ -1,0 +1,194 @@
+// JobStore on DynamoDB. A job is one item (PK = project, SK = JOB#<id>); its name is a second item in the same
+// partition (SK = NAME#<name>) written in the same transaction, which is what makes names unique per project.
+import {
+  GetItemCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
+  UpdateItemCommand,
+  ConditionalCheckFailedException,
+  type AttributeValue,
+  type GetItemCommandOutput,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConflictError } from '../../../core/errors.ts';
+import { idPattern } from '../../../core/ids.ts';
+import { buildJob, type Job, type JobSpec } from '../../../core/jobs.ts';
+import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, StoredJob } from '../../../core/ports.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { key } from './keys.ts';
+import { queryPage } from './paginate.ts';
+import type { DynamoTable } from './table-client.ts';
+
+const SPEC_FIELDS = [
+  'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
+  'timeout_seconds', 'retries', 'concurrency', 'cpu', 'memory_mb',
+] as const satisfies ReadonlyArray<keyof JobSpec>;
+
+const JOB_ID = idPattern('job');
+
+function jobKey(ref: ProjectRef, jobId: string): Record<string, AttributeValue> {
+  return marshall({ PK: key.project(ref), SK: key.job(jobId) });
+}
+
+function nameGuardPut(tableName: string, job: Job): TransactWriteItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: marshall({ PK: key.project(job), SK: key.jobName(job.name), type: 'job-name', job_id: job.id }),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  };
+}
+
+export function jobFromItem(item: Record<string, unknown>): Job {
+  const job = item as unknown as Job;
+  return buildJob(job, job.id, job, job.created_at, job.updated_at);
+}
+
+function cancellationCodes(error: unknown): string[] | null {
+  if (!(error instanceof TransactionCanceledException)) return null;
+  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
+}
+
+function nameTaken(job: Job): ConflictError {
+  return new ConflictError(`name: a job named '${job.name}' already exists in this project`, 'name');
+}
+
+export class DynamoJobStore implements JobStore {
+  readonly table: DynamoTable;
+
+  constructor(table: DynamoTable) {
+    this.table = table;
+  }
+
+  async create(job: Job): Promise<void> {
+    const jobPut: TransactWriteItem = {
+      Put: {
+        TableName: this.table.name,
+        Item: marshall({ PK: key.project(job), SK: key.job(job.id), type: 'job', version: 1, ...job }, { removeUndefinedValues: true }),
+        ConditionExpression: 'attribute_not_exists(PK)',
+      },
+    };
+    const guard = nameGuardPut(this.table.name, job);
+    try {
+      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [jobPut, guard] }));
+    } catch (error) {
+      if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') throw nameTaken(job);
+      throw error;
+    }
+  }
+
+  async get(ref: ProjectRef, jobId: string): Promise<StoredJob | null> {
+    const output = await this.table.send<GetItemCommandOutput>(
+      new GetItemCommand({ TableName: this.table.name, Key: jobKey(ref, jobId), ConsistentRead: true }),
+    );
+    if (!output.Item) return null;
+    const item = unmarshall(output.Item);
+    return { job: jobFromItem(item), version: item.version as number };
+  }
+
+  async list(ref: ProjectRef, filter: JobListFilter, page: PageRequest): Promise<Page<Job>> {
+    const names: Record<string, string> = { '#pk': 'PK', '#sk': 'SK' };
+    const values: Record<string, AttributeValue> = { ':pk': { S: key.project(ref) }, ':prefix': { S: key.job('') } };
+    const conditions: string[] = [];
+    filter.tags.forEach(([tagKey, tagValue], i) => {
+      names['#tags'] = 'tags';
+      names[`#t${i}`] = tagKey;
+      values[`:t${i}`] = { S: tagValue };
+      conditions.push(`#tags.#t${i} = :t${i}`);
+    });
+    if (filter.scheduled !== undefined) {
+      names['#schedule'] = 'schedule';
+      values[':string'] = { S: 'S' };
+      conditions.push(`${filter.scheduled ? '' : 'NOT '}attribute_type(#schedule, :string)`);
+    }
+    const after = page.cursor ? decodeCursor(page.cursor, ['job_id'], (v) => JOB_ID.test(v)).job_id : undefined;
+    return queryPage(this.table, {
+      input: {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        FilterExpression: conditions.length > 0 ? conditions.join(' AND ') : undefined,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      limit: page.limit,
+      startKey: after ? jobKey(ref, after) : undefined,
+      map: jobFromItem,
+      cursorOf: (item) => encodeCursor({ job_id: String(item.SK).slice(key.job('').length) }),
+    });
+  }
+
+  async update(job: Job, expectedVersion: number, previousName: string): Promise<boolean> {
+    // SET only the spec: the job item also carries run counters that other writers ADD to.
+    const names: Record<string, string> = { '#version': 'version', '#updated_at': 'updated_at' };
+    const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':updated_at': job.updated_at };
+    const sets = ['#updated_at = :updated_at', '#version = #version + :one'];
+    for (const field of SPEC_FIELDS) {
+      names[`#${field}`] = field;
+      values[`:${field}`] = job[field];
+      sets.push(`#${field} = :${field}`);
+    }
+    const update = {
+      TableName: this.table.name,
+      Key: jobKey(job, job.id),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    };
+    if (job.name === previousName) {
+      try {
+        await this.table.send(new UpdateItemCommand(update));
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    }
+    const release: TransactWriteItem = {
+      Delete: {
+        TableName: this.table.name,
+        Key: marshall({ PK: key.project(job), SK: key.jobName(previousName) }),
+        ConditionExpression: 'job_id = :id',
+        ExpressionAttributeValues: marshall({ ':id': job.id }),
+      },
+    };
+    try {
+      await this.table.send(
+        new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, release, nameGuardPut(this.table.name, job)] }),
+      );
+      return true;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[1] === 'ConditionalCheckFailed') return false;
+      if (codes?.[2] === 'ConditionalCheckFailed') throw nameTaken(job);
+      throw error;
+    }
+  }
+
+  async delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean> {
+    try {
+      await this.table.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Delete: { TableName: this.table.name, Key: jobKey(ref, jobId), ConditionExpression: 'attribute_exists(PK)' } },
+            {
+              Delete: {
+                TableName: this.table.name,
+                Key: marshall({ PK: key.project(ref), SK: key.jobName(name) }),
+                ConditionExpression: 'job_id = :id',
+                ExpressionAttributeValues: marshall({ ':id': jobId }),
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)?.some((code) => code === 'ConditionalCheckFailed')) return false;
+      throw error;
+    }
+  }
+}

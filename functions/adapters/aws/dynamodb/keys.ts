@@ -1,0 +1,13 @@
+// How each kind of item is addressed in the single table (DESIGN.md, "DynamoDB").
+import type { ProjectRef } from '../../../core/ports.ts';
+
+export const key = {
+  project: (ref: ProjectRef) => `WS#${ref.workspace_id}#PRJ#${ref.project_id}`,
+  workspace: (workspaceId: string) => `WS#${workspaceId}`,
+  job: (jobId: string) => `JOB#${jobId}`,
+  jobName: (name: string) => `NAME#${name}`,
+  run: (runId: string) => `RUN#${runId}`,
+  keyHash: (hash: string) => `KEYHASH#${hash}`,
+  keyList: 'KEYS',
+  keyItem: (keyId: string) => `KEY#${keyId}`,
+} as const;

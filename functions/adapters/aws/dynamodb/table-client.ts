@@ -1,0 +1,70 @@
+// One handle on the table: the SDK client, the table name, and the translation of SDK failures into domain
+// errors at the edge, so nothing above the adapters ever sees an SDK exception type.
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { UnavailableError } from '../../../core/errors.ts';
+
+export interface TableConfig {
+  tableName: string;
+  /** Set for DynamoDB Local; unset in AWS. */
+  endpoint?: string | undefined;
+  region?: string | undefined;
+}
+
+/** Service answers that mean "not now": the client should retry later, so they become 503s. */
+const TRANSIENT = new Set([
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+  'ServiceUnavailable',
+  'TimeoutError',
+]);
+
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  // No HTTP status at all: the request never got an answer (refused, reset, timed out).
+  return TRANSIENT.has(error.name) || status === undefined || status >= 500;
+}
+
+export class DynamoTable {
+  readonly client: DynamoDBClient;
+  readonly name: string;
+
+  constructor(config: TableConfig, client?: DynamoDBClient) {
+    this.name = config.tableName;
+    this.client = client ?? createDynamoClient(config);
+  }
+
+  /** Sends a command; connection failures and throttling become UnavailableError (503, retry). */
+  async send<T = unknown>(command: object): Promise<T> {
+    try {
+      return (await this.client.send(command as never)) as T;
+    } catch (error) {
+      if (isTransient(error)) throw new UnavailableError('DynamoDB', { cause: error });
+      throw error;
+    }
+  }
+}
+
+export function createDynamoClient(config: TableConfig): DynamoDBClient {
+  // Short timeouts: an unreachable engine must turn into a 503 within seconds, never a hung request.
+  const requestHandler = new NodeHttpHandler({
+    connectionTimeout: 1_000,
+    requestTimeout: 5_000,
+    httpAgent: new Agent({ keepAlive: true, maxSockets: 256 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
+  });
+  const options: DynamoDBClientConfig = { requestHandler, maxAttempts: 2 };
+  if (config.region) options.region = config.region;
+  if (config.endpoint) {
+    // DynamoDB Local accepts any credentials; these keep the SDK from searching for real ones.
+    options.endpoint = config.endpoint;
+    options.region = config.region ?? 'local';
+    options.credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  }
+  return new DynamoDBClient(options);
+}

@@ -1,0 +1,33 @@
+// Configuration from the environment, read once and validated; a missing variable fails at start-up with
+// its name, not later inside a request.
+import pkg from '../package.json' with { type: 'json' };
+
+export const VERSION: string = pkg.version;
+
+export interface Config {
+  tableName: string;
+  /** DynamoDB Local's URL in local mode and tests; unset in AWS. */
+  dynamodbEndpoint: string | undefined;
+  region: string | undefined;
+  /** AWS: the Secrets Manager secret holding the first admin key. */
+  adminKeySecretArn: string | undefined;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (!value) throw new ConfigError(`environment variable ${name} is required`);
+  return value;
+}
+
+export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    tableName: required(env, 'JOBS_TABLE_NAME'),
+    dynamodbEndpoint: env.JOBS_DYNAMODB_ENDPOINT || undefined,
+    region: env.AWS_REGION || undefined,
+    adminKeySecretArn: env.JOBS_ADMIN_KEY_SECRET_ARN || undefined,
+  };
+}

@@ -1,0 +1,100 @@
+// The rules a job's specification obeys, as pure functions: the zod schemas call them at the boundary and the
+// job service calls them again on the merged result of a PATCH, so a rule exists once.
+import type { FieldError } from './errors.ts';
+
+export type Concurrency = 'allow' | 'forbid' | 'replace';
+export const CONCURRENCY_POLICIES = ['allow', 'forbid', 'replace'] as const satisfies readonly Concurrency[];
+
+export const NAME_PATTERN = /^[A-Za-z0-9._ -]{1,128}$/;
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const TAG_KEY_PATTERN = /^[\p{L}\p{N} _.\/=+@-]{1,128}$/u;
+export const LIMITS = {
+  envCount: 100,
+  envBytes: 32 * 1024,
+  tagCount: 50,
+  tagKeyLength: 128,
+  tagValueLength: 256,
+  timeoutSeconds: { min: 1, max: 604_800 },
+  retries: { min: 0, max: 10 },
+  commandItems: 4096,
+} as const;
+
+export const DEFAULTS = {
+  timezone: 'UTC',
+  suspended: false,
+  timeout_seconds: 3600,
+  retries: 0,
+  concurrency: 'allow' as Concurrency,
+  cpu: 0.25,
+  memory_mb: 512,
+} as const;
+
+/**
+ * An OCI image reference: [registry[:port]/]repository[:tag][@digest], as the distribution reference grammar
+ * defines it (lower-case path components, tag up to 128 characters, algorithm:hex digest).
+ */
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?';
+const IMAGE_REFERENCE = new RegExp(
+  `^(?:(?:${DOMAIN})/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
+);
+
+export function isImageReference(value: string): boolean {
+  return value.length <= 512 && IMAGE_REFERENCE.test(value);
+}
+
+/** Fargate's valid task sizes: for each vCPU value, the memory (MiB) it may be paired with. */
+const FARGATE_SIZES: ReadonlyArray<{ cpu: number; from: number; to: number; step: number }> = [
+  { cpu: 0.25, from: 512, to: 2048, step: 512 },
+  { cpu: 0.5, from: 1024, to: 4096, step: 1024 },
+  { cpu: 1, from: 2048, to: 8192, step: 1024 },
+  { cpu: 2, from: 4096, to: 16384, step: 1024 },
+  { cpu: 4, from: 8192, to: 30720, step: 1024 },
+  { cpu: 8, from: 16384, to: 61440, step: 4096 },
+  { cpu: 16, from: 32768, to: 122880, step: 8192 },
+];
+export const FARGATE_CPUS = FARGATE_SIZES.map((size) => size.cpu);
+
+export function fargatePairError(cpu: number, memoryMb: number): FieldError | null {
+  const size = FARGATE_SIZES.find((s) => s.cpu === cpu);
+  if (!size) {
+    return { field: 'cpu', message: `${cpu} is not a Fargate vCPU value; use one of ${FARGATE_CPUS.join(', ')}` };
+  }
+  const fits = memoryMb >= size.from && memoryMb <= size.to && (memoryMb - size.from) % size.step === 0;
+  if (fits && !(cpu === 0.25 && memoryMb === 1536)) return null;
+  const choices = cpu === 0.25 ? '512, 1024 or 2048' : `${size.from}-${size.to} in steps of ${size.step}`;
+  return { field: 'memory_mb', message: `${memoryMb} is not valid with cpu ${cpu}; use ${choices}` };
+}
+
+/** A command given as one string runs through a shell, as a Dockerfile's shell form does. */
+export function normalizeCommand(command: string | string[]): string[] {
+  return typeof command === 'string' ? ['/bin/sh', '-c', command] : command;
+}
+
+export function envErrors(env: Record<string, string>): FieldError[] {
+  const errors: FieldError[] = [];
+  const names = Object.keys(env);
+  for (const name of names) {
+    if (!ENV_NAME_PATTERN.test(name)) {
+      errors.push({ field: `env.${name}`, message: `'${name}' is not a valid variable name (letters, digits, _; not starting with a digit)` });
+    }
+  }
+  if (names.length > LIMITS.envCount) errors.push({ field: 'env', message: `at most ${LIMITS.envCount} variables, got ${names.length}` });
+  const bytes = names.reduce((sum, name) => sum + Buffer.byteLength(name) + Buffer.byteLength(env[name] ?? ''), 0);
+  if (bytes > LIMITS.envBytes) errors.push({ field: 'env', message: `names and values exceed ${LIMITS.envBytes} bytes (${bytes})` });
+  return errors;
+}
+
+export function tagErrors(tags: Record<string, string>): FieldError[] {
+  const errors: FieldError[] = [];
+  const keys = Object.keys(tags);
+  if (keys.length > LIMITS.tagCount) errors.push({ field: 'tags', message: `at most ${LIMITS.tagCount} tags, got ${keys.length}` });
+  for (const key of keys) {
+    if (!TAG_KEY_PATTERN.test(key)) {
+      errors.push({ field: `tags.${key}`, message: `a tag key is 1-${LIMITS.tagKeyLength} letters, digits, spaces or _ . / = + @ -` });
+    } else if ((tags[key] ?? '').length > LIMITS.tagValueLength) {
+      errors.push({ field: `tags.${key}`, message: `a tag value is at most ${LIMITS.tagValueLength} characters` });
+    }
+  }
+  return errors;
+}

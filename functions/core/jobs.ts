@@ -1,0 +1,153 @@
+// Jobs: the specification of a container to run, scoped to a workspace and project.
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
+import { newId } from './ids.ts';
+import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency } from './job-spec.ts';
+import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef } from './ports.ts';
+
+export interface JobSpec {
+  name: string;
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  schedule: string | null;
+  timezone: string;
+  suspended: boolean;
+  tags: Record<string, string>;
+  timeout_seconds: number;
+  retries: number;
+  concurrency: Concurrency;
+  cpu: number;
+  memory_mb: number;
+}
+
+export interface Job extends ProjectRef, JobSpec {
+  id: string;
+  created_at: string;
+  updated_at: string;
+}
+
+type Optional = Exclude<keyof JobSpec, 'name' | 'image' | 'command'>;
+
+/** A create request after boundary validation: required fields present, the rest optional. */
+export type JobCreate = Pick<JobSpec, 'name' | 'image'> & { command: string | string[] } & Partial<Pick<JobSpec, Optional>>;
+
+/** A PATCH: an omitted field stays; `null` resets an optional field to its default (or removes the schedule). */
+export type JobPatch = Partial<Pick<JobSpec, 'name' | 'image'>> & { command?: string | string[] } & {
+  [K in Optional]?: JobSpec[K] | null;
+};
+
+export type JobRef = ProjectRef & { job_id: string };
+
+/** Hooks other parts of the system attach to a job's life (schedules, task definitions, runs). */
+export interface JobLifecycle {
+  created?(job: Job): Promise<void>;
+  updated?(job: Job, previous: Job): Promise<void>;
+  deleted?(job: Job): Promise<void>;
+}
+
+const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags'> = {
+  schedule: null,
+  ...DEFAULTS,
+};
+
+/** Builds a job with every field in the contract's order, filling defaults. */
+export function buildJob(ref: ProjectRef, id: string, spec: JobCreate | JobSpec, createdAt: string, updatedAt: string): Job {
+  return {
+    id,
+    workspace_id: ref.workspace_id,
+    project_id: ref.project_id,
+    name: spec.name,
+    image: spec.image,
+    command: normalizeCommand(spec.command),
+    env: spec.env ?? {},
+    schedule: spec.schedule ?? OPTIONAL_DEFAULTS.schedule,
+    timezone: spec.timezone ?? OPTIONAL_DEFAULTS.timezone,
+    suspended: spec.suspended ?? OPTIONAL_DEFAULTS.suspended,
+    tags: spec.tags ?? {},
+    timeout_seconds: spec.timeout_seconds ?? OPTIONAL_DEFAULTS.timeout_seconds,
+    retries: spec.retries ?? OPTIONAL_DEFAULTS.retries,
+    concurrency: spec.concurrency ?? OPTIONAL_DEFAULTS.concurrency,
+    cpu: spec.cpu ?? OPTIONAL_DEFAULTS.cpu,
+    memory_mb: spec.memory_mb ?? OPTIONAL_DEFAULTS.memory_mb,
+    created_at: createdAt,
+    updated_at: updatedAt,
+  };
+}
+
+/** Applies a PATCH: omitted keys keep their value, `null` means "back to the default". */
+export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
+  const merged: Record<string, unknown> = { ...job };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === undefined) continue;
+    merged[key] = value;
+  }
+  // buildJob turns null into the default and normalizes the command.
+  const spec = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, v === null ? undefined : v])) as unknown as JobSpec;
+  return buildJob(job, job.id, spec, job.created_at, updatedAt);
+}
+
+/** Rules that span fields, checked on every write (a PATCH of cpu alone can break the cpu/memory pair). */
+export function crossFieldErrors(spec: Pick<JobSpec, 'cpu' | 'memory_mb'>): FieldError[] {
+  const pair = fargatePairError(spec.cpu, spec.memory_mb);
+  return pair ? [pair] : [];
+}
+
+const MAX_UPDATE_ATTEMPTS = 5;
+
+export class JobService {
+  readonly #store: JobStore;
+  readonly #lifecycle: JobLifecycle;
+  readonly #now: () => Date;
+
+  constructor(store: JobStore, options: { lifecycle?: JobLifecycle; now?: () => Date } = {}) {
+    this.#store = store;
+    this.#lifecycle = options.lifecycle ?? {};
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async create(ref: ProjectRef, input: JobCreate): Promise<Job> {
+    const now = this.#now();
+    const stamp = now.toISOString();
+    const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
+    assertValid(crossFieldErrors(job));
+    await this.#store.create(job);
+    await this.#lifecycle.created?.(job);
+    return job;
+  }
+
+  async get(ref: JobRef): Promise<Job> {
+    const stored = await this.#store.get(ref, ref.job_id);
+    if (!stored) throw new NotFoundError('job', ref.job_id);
+    return stored.job;
+  }
+
+  list(ref: ProjectRef, filter: JobListFilter, page: PageRequest): Promise<Page<Job>> {
+    return this.#store.list(ref, filter, page);
+  }
+
+  async patch(ref: JobRef, patch: JobPatch): Promise<Job> {
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const stored = await this.#store.get(ref, ref.job_id);
+      if (!stored) throw new NotFoundError('job', ref.job_id);
+      const next = applyPatch(stored.job, patch, this.#now().toISOString());
+      assertValid(crossFieldErrors(next));
+      if (await this.#store.update(next, stored.version, stored.job.name)) {
+        await this.#lifecycle.updated?.(next, stored.job);
+        return next;
+      }
+    }
+    throw new ConflictError('the job was changed concurrently; retry the request');
+  }
+
+  async delete(ref: JobRef): Promise<Job> {
+    const job = await this.get(ref);
+    // Runs and schedules go first, so nothing of the job keeps running once it is gone.
+    await this.#lifecycle.deleted?.(job);
+    if (!(await this.#store.delete(ref, job.id, job.name))) throw new NotFoundError('job', ref.job_id);
+    return job;
+  }
+}
+
+function assertValid(errors: FieldError[]): void {
+  if (errors.length > 0) throw new ValidationError(errors);
+}

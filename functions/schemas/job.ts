@@ -1,0 +1,166 @@
+// The job resource: its request bodies, list query and response shape.
+import { z } from 'zod';
+import { canonicalTimeZone, validateSchedule } from '../core/cron.ts';
+import { ValidationError } from '../core/errors.ts';
+import {
+  CONCURRENCY_POLICIES,
+  DEFAULTS,
+  FARGATE_CPUS,
+  LIMITS,
+  NAME_PATTERN,
+  envErrors,
+  isImageReference,
+  tagErrors,
+} from '../core/job-spec.ts';
+import { PageQuery, Timestamp, booleanParam } from './common.ts';
+
+/** Adds the core's field errors to a zod context; paths are relative to the value being refined. */
+function addCoreErrors(ctx: z.RefinementCtx, errors: Array<{ field: string; message: string }>, base: string) {
+  for (const error of errors) {
+    const rest = error.field === base ? [] : [error.field.slice(base.length + 1)];
+    ctx.addIssue({ code: 'custom', message: error.message, path: rest });
+  }
+}
+
+export const JobName = z.string().regex(NAME_PATTERN, { error: 'must be 1-128 characters of letters, digits, space, . _ -' });
+
+export const Image = z
+  .string()
+  .refine(isImageReference, { error: 'must be an OCI image reference such as public.ecr.aws/docker/library/alpine:3.20' })
+  .meta({ example: 'public.ecr.aws/docker/library/alpine:3.20' });
+
+export const Command = z
+  .union([
+    z.array(z.string().max(32_768), { error: 'must be an array of strings or a string' }).min(1, { error: 'must not be empty' }).max(LIMITS.commandItems),
+    z.string().min(1, { error: 'must not be empty' }).max(32_768),
+  ], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of strings or a string') })
+  .meta({ description: 'Exec form; a string runs as ["/bin/sh", "-c", string]', example: ['sh', '-c', 'echo hello'] });
+
+export const Env = z
+  .record(z.string(), z.string({ error: 'must be a string' }))
+  .superRefine((env, ctx) => addCoreErrors(ctx, envErrors(env), 'env'))
+  .meta({ description: 'Environment variables (names are shell names; at most 100, 32 KiB in all)', example: { STAGE: 'prod' } });
+
+export const Tags = z
+  .record(z.string(), z.string({ error: 'must be a string' }))
+  .superRefine((tags, ctx) => addCoreErrors(ctx, tagErrors(tags), 'tags'))
+  .meta({ example: { team: 'data' } });
+
+export const Schedule = z
+  .string()
+  .max(256)
+  .superRefine((cron, ctx) => {
+    try {
+      validateSchedule(cron, 'UTC');
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      for (const e of error.errors) ctx.addIssue({ code: 'custom', message: e.message });
+    }
+  })
+  .meta({ description: 'Standard 5-field cron or @hourly/@daily/@weekly/@monthly/@yearly', example: '0 3 * * 1-5' });
+
+export const TimeZone = z
+  .string()
+  .max(64)
+  .transform((name, ctx) => {
+    try {
+      return canonicalTimeZone(name);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `'${name}' is not an IANA time zone` });
+      return z.NEVER;
+    }
+  })
+  .meta({ description: 'IANA time zone name', example: 'Europe/Berlin' });
+
+const integer = (min: number, max: number) =>
+  z.number({ error: `must be an integer from ${min} to ${max}` }).int({ error: `must be an integer from ${min} to ${max}` }).min(min, { error: `must be an integer from ${min} to ${max}` }).max(max, { error: `must be an integer from ${min} to ${max}` });
+
+export const TimeoutSeconds = integer(LIMITS.timeoutSeconds.min, LIMITS.timeoutSeconds.max);
+export const Retries = integer(LIMITS.retries.min, LIMITS.retries.max);
+export const ConcurrencySchema = z.enum(CONCURRENCY_POLICIES, { error: `must be one of ${CONCURRENCY_POLICIES.join(', ')}` });
+export const Cpu = z.number({ error: 'must be a number' }).refine((cpu) => FARGATE_CPUS.includes(cpu), {
+  error: `must be one of ${FARGATE_CPUS.join(', ')}`,
+});
+export const MemoryMb = integer(512, 122_880);
+
+const Suspended = z.boolean({ error: 'must be true or false' });
+
+export const JobCreateBody = z
+  .strictObject({
+    name: JobName,
+    image: Image,
+    command: Command,
+    env: Env.optional(),
+    schedule: Schedule.nullable().optional(),
+    timezone: TimeZone.optional(),
+    suspended: Suspended.optional(),
+    tags: Tags.optional(),
+    timeout_seconds: TimeoutSeconds.optional(),
+    retries: Retries.optional(),
+    concurrency: ConcurrencySchema.optional(),
+    cpu: Cpu.optional(),
+    memory_mb: MemoryMb.optional(),
+  })
+  .meta({ id: 'JobCreate' });
+
+/** Every field optional; the optional ones also take null, which resets them to their default. */
+export const JobPatchBody = z
+  .strictObject({
+    name: JobName.optional(),
+    image: Image.optional(),
+    command: Command.optional(),
+    env: Env.nullable().optional(),
+    schedule: Schedule.nullable().optional(),
+    timezone: TimeZone.nullable().optional(),
+    suspended: Suspended.nullable().optional(),
+    tags: Tags.nullable().optional(),
+    timeout_seconds: TimeoutSeconds.nullable().optional(),
+    retries: Retries.nullable().optional(),
+    concurrency: ConcurrencySchema.nullable().optional(),
+    cpu: Cpu.nullable().optional(),
+    memory_mb: MemoryMb.nullable().optional(),
+  })
+  .meta({ id: 'JobPatch' });
+
+const TagFilter = z
+  .string()
+  .transform((text, ctx) => {
+    const at = text.indexOf(':');
+    if (at < 1) {
+      ctx.addIssue({ code: 'custom', message: `'${text}' is not key:value` });
+      return z.NEVER;
+    }
+    return [text.slice(0, at), text.slice(at + 1)] as const;
+  });
+
+export const JobListQuery = PageQuery.extend({
+  tag: z
+    .union([TagFilter, z.array(TagFilter).max(LIMITS.tagCount)])
+    .optional()
+    .transform((t) => (t === undefined ? [] : Array.isArray(t[0]) ? (t as Array<readonly [string, string]>) : [t as readonly [string, string]]))
+    .meta({ description: 'key:value; repeat to require several tags' }),
+  scheduled: booleanParam.optional().meta({ description: 'true: only jobs with a schedule; false: only on-demand jobs' }),
+});
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    workspace_id: z.string(),
+    project_id: z.string(),
+    name: z.string(),
+    image: z.string(),
+    command: z.array(z.string()),
+    env: z.record(z.string(), z.string()),
+    schedule: z.string().nullable(),
+    timezone: z.string().meta({ default: DEFAULTS.timezone }),
+    suspended: z.boolean(),
+    tags: z.record(z.string(), z.string()),
+    timeout_seconds: z.number().int(),
+    retries: z.number().int(),
+    concurrency: z.enum(CONCURRENCY_POLICIES),
+    cpu: z.number(),
+    memory_mb: z.number().int(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .meta({ id: 'Job' });

@@ -1,0 +1,193 @@
+// The local stand-in for API Gateway's HTTP API: it matches each request to a route of the shared route table
+// exactly as API Gateway does (unmatched requests go to $default), builds the payload-format-2.0 event, calls
+// the very handler Lambda runs, and writes its result back. It adds no API logic of its own.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { HttpHandler } from '../../functions/api/http.ts';
+import { ROUTES_BY_KEY, matchPath, routeKey, type HttpGroup, type Method } from '../../functions/api/routes.ts';
+import type { Logger } from '../../functions/logger.ts';
+
+/** API Gateway's own payload limit; the handlers enforce the API's smaller one. */
+const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
+/** API Gateway's integration timeout; the handler's context reports what is left of it. */
+const INTEGRATION_TIMEOUT_MS = 29_000;
+/** Media types API Gateway passes as text; any other body arrives base64-encoded. */
+const TEXT_MEDIA = /^(?:text\/|application\/(?:[\w.+-]+\+)?(?:json|xml|javascript|x-www-form-urlencoded))/i;
+
+export type GroupHandlers = Record<HttpGroup, HttpHandler>;
+
+export interface ApiGatewayOptions {
+  handlers: GroupHandlers;
+  logger: Logger;
+  port: number;
+  host?: string;
+}
+
+export interface RunningApi {
+  server: Server;
+  url: string;
+  close(): Promise<void>;
+}
+
+function selectRoute(method: string, path: string): { key: string; group: HttpGroup; params?: Record<string, string> } {
+  const match = matchPath(path);
+  if (match) {
+    const found = ROUTES_BY_KEY.get(routeKey({ method: method as Method, path: match.path }));
+    if (found) return { key: routeKey(found.route), group: found.route.group, params: match.params };
+  }
+  return { key: '$default', group: 'fallback' };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > GATEWAY_MAX_BODY_BYTES) {
+        resolve('too-large');
+        request.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/** Header values as API Gateway passes them: lower-case names, repeated headers joined by commas. */
+function eventHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (let i = 0; i < request.rawHeaders.length; i += 2) {
+    const name = (request.rawHeaders[i] as string).toLowerCase();
+    const value = request.rawHeaders[i + 1] as string;
+    if (name === 'cookie') continue;
+    headers[name] = headers[name] === undefined ? value : `${headers[name]},${value}`;
+  }
+  return headers;
+}
+
+function clfTime(date: Date): string {
+  const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
+}
+
+export function toEvent(request: IncomingMessage, body: Buffer, requestId: string): { event: APIGatewayProxyEventV2; group: HttpGroup } {
+  const url = new URL(request.url ?? '/', 'http://localhost');
+  const method = (request.method ?? 'GET').toUpperCase();
+  const { key, group, params } = selectRoute(method, url.pathname);
+  const headers = eventHeaders(request);
+  const query = new URLSearchParams(url.search);
+  const queryStringParameters: Record<string, string> = {};
+  for (const name of new Set(query.keys())) queryStringParameters[name] = query.getAll(name).join(',');
+  const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
+  const text = body.length === 0 || TEXT_MEDIA.test(headers['content-type'] ?? '');
+  const now = new Date();
+  const event: APIGatewayProxyEventV2 = {
+    version: '2.0',
+    routeKey: key,
+    rawPath: url.pathname,
+    rawQueryString: url.search.slice(1),
+    headers,
+    requestContext: {
+      accountId: 'local',
+      apiId: 'local',
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0] as string,
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${request.httpVersion}`,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId,
+      routeKey: key,
+      stage: '$default',
+      time: clfTime(now),
+      timeEpoch: now.getTime(),
+    },
+    isBase64Encoded: !text,
+  };
+  if (cookies?.length) event.cookies = cookies;
+  if (query.size > 0) event.queryStringParameters = queryStringParameters;
+  if (params) event.pathParameters = params;
+  if (body.length > 0) event.body = text ? body.toString('utf8') : body.toString('base64');
+  return { event, group };
+}
+
+function lambdaContext(group: HttpGroup, requestId: string): Context {
+  const deadline = Date.now() + INTEGRATION_TIMEOUT_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `jobs-${group}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:jobs-${group}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/jobs-${group}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function writeResult(response: ServerResponse, result: APIGatewayProxyStructuredResultV2, requestId: string): void {
+  const headers: Record<string, string | string[]> = { 'apigw-requestid': requestId };
+  for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
+  if (result.cookies?.length) headers['set-cookie'] = result.cookies;
+  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  headers['content-length'] = String(Buffer.byteLength(body));
+  response.writeHead(result.statusCode ?? 200, headers);
+  response.end(body);
+}
+
+function gatewayError(status: number, message: string): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ status: 'error', message, errors: [] }),
+  };
+}
+
+export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApi> {
+  const server = createServer(async (request, response) => {
+    const requestId = randomUUID();
+    try {
+      const body = await readBody(request);
+      if (body === 'too-large') {
+        writeResult(response, gatewayError(413, `the request body exceeds API Gateway's ${GATEWAY_MAX_BODY_BYTES} bytes`), requestId);
+        return;
+      }
+      const { event, group } = toEvent(request, body, requestId);
+      const result = await options.handlers[group](event, lambdaContext(group, requestId));
+      writeResult(response, result, requestId);
+    } catch (error) {
+      // What API Gateway answers when the integration itself fails.
+      options.logger.error('handler failed', { request_id: requestId, error: error as Error });
+      if (!response.headersSent) writeResult(response, gatewayError(500, 'internal error'), requestId);
+      else response.destroy();
+    }
+  });
+  server.keepAliveTimeout = 65_000;
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    server,
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

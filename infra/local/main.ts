@@ -1,0 +1,62 @@
+// `npm start`: the jobs service on this machine. Prints where it listens and where the admin key is once it is
+// ready; SIGINT or SIGTERM stops everything it started.
+import { resolve } from 'node:path';
+import { createLogger } from '../../functions/logger.ts';
+import { JavaMissingError } from './engine/dynamodb-local.ts';
+import { DEFAULT_DATA_DIR, startLocalService, type LocalService } from './service.ts';
+
+const startedAt = performance.now();
+const logger = createLogger('jobs-local');
+logger.info('starting', { node: process.version, pid: process.pid });
+
+function port(text: string | undefined): number {
+  const value = Number(text ?? 8080);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    logger.error(`PORT must be an integer from 0 to 65535, not '${text}'`);
+    process.exit(2);
+  }
+  return value;
+}
+
+let service: LocalService | undefined;
+let stopping = false;
+
+async function shutdown(signal: string, code = 0): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  logger.info('stopping', { signal });
+  await service?.stop();
+  logger.info('stopped');
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+try {
+  const dataDir = resolve(process.env.JOBS_DATA_DIR || DEFAULT_DATA_DIR);
+  service = await startLocalService({ dataDir, port: port(process.env.PORT), logger });
+  if (stopping) await service.stop();
+  const readyMs = Math.round(performance.now() - startedAt);
+  logger.info(`Jobs API ready at ${service.url} (admin key: ${service.adminKey.source})`, {
+    url: service.url,
+    admin_key: service.adminKey.source,
+    data_dir: dataDir,
+    ready_ms: readyMs,
+    dynamodb_endpoint: service.dynamodbEndpoint,
+    dynamodb_pid: service.engine?.pid,
+  });
+  service.engine?.exited.then((code) => {
+    if (!stopping) {
+      logger.error('DynamoDB Local exited unexpectedly; stopping', { exit_code: code });
+      void shutdown('engine-exit', 1);
+    }
+  });
+} catch (error) {
+  if (error instanceof JavaMissingError) {
+    logger.error(error.message);
+    process.exit(1);
+  }
+  logger.error('failed to start', { error: error as Error });
+  await shutdown('start-failure', 1);
+}

@@ -1,0 +1,81 @@
+// The whole service on one machine: DynamoDB Local under the data directory, the table, the first admin key,
+// and the API on loopback. `npm start` runs it (main.ts); tests start it in-process, optionally on a shared engine.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { hashSecret } from '../../functions/core/keys.ts';
+import { createLogger, type Logger } from '../../functions/logger.ts';
+import { loadAdminKey, type AdminKey } from './admin-key.ts';
+import { startApiGateway } from './api-gateway.ts';
+import { lockDataDir, reapPreviousEngine } from './data-dir.ts';
+import { startDynamoDBLocal, type DynamoDBLocal } from './engine/dynamodb-local.ts';
+import { ensureTable } from './engine/ensure-table.ts';
+import { composeLocalServices, type LocalServices } from './services.ts';
+
+export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
+export const DEFAULT_DATA_DIR = join(PROJECT_DIR, '.jobs-local');
+export const ENGINE_CACHE_DIR = join(PROJECT_DIR, 'node_modules', '.cache', 'jobs-service');
+export const DEFAULT_TABLE = 'jobs';
+
+export interface LocalServiceOptions {
+  dataDir: string;
+  port: number;
+  host?: string;
+  env?: NodeJS.ProcessEnv;
+  logger?: Logger;
+  /** An engine that is already running (tests share one); by default one is started under the data dir. */
+  dynamodb?: { endpoint: string; tableName: string };
+}
+
+export interface LocalService {
+  url: string;
+  adminKey: AdminKey;
+  dataDir: string;
+  tableName: string;
+  dynamodbEndpoint: string;
+  engine: DynamoDBLocal | undefined;
+  services: LocalServices;
+  stop(): Promise<void>;
+}
+
+export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  const logger = options.logger ?? createLogger('jobs-local');
+  const env = options.env ?? process.env;
+  const release = lockDataDir(options.dataDir);
+  const cleanups: Array<() => Promise<void> | void> = [release];
+  const stop = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    let engine: DynamoDBLocal | undefined;
+    let endpoint = options.dynamodb?.endpoint;
+    const tableName = options.dynamodb?.tableName ?? DEFAULT_TABLE;
+    if (!endpoint) {
+      const pidFile = join(options.dataDir, 'dynamodb.pid');
+      await reapPreviousEngine(pidFile);
+      const dbPath = join(options.dataDir, 'dynamodb');
+      mkdirSync(dbPath, { recursive: true });
+      mkdirSync(ENGINE_CACHE_DIR, { recursive: true });
+      engine = await startDynamoDBLocal({ dbPath, cacheDir: ENGINE_CACHE_DIR, onOutput: (line) => logger.debug('dynamodb-local', { line }) });
+      writeFileSync(pidFile, String(engine.pid));
+      cleanups.push(async () => {
+        await engine?.stop();
+        rmSync(pidFile, { force: true });
+      });
+      endpoint = engine.endpoint;
+    }
+    const table = new DynamoTable({ tableName, endpoint });
+    await ensureTable(table.client, tableName);
+    const adminKey = loadAdminKey(options.dataDir, env);
+    const services = composeLocalServices({ table, adminKeyHash: hashSecret(adminKey.secret), logger });
+    const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host });
+    // Stopped in reverse: the API first (in-flight requests finish), then the client, then the engine.
+    cleanups.push(() => table.client.destroy());
+    cleanups.push(() => api.close());
+    return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, services, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

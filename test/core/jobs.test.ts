@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { applyPatch, buildJob } from '../../functions/core/jobs.ts';
+
+const ref = { workspace_id: 'acme', project_id: 'etl' };
+const base = buildJob(
+  ref,
+  'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
+  {
+    name: 'nightly', image: 'alpine', command: 'echo hi', env: { A: '1' }, schedule: '0 3 * * *', timezone: 'Europe/Berlin',
+    tags: { team: 'data' }, timeout_seconds: 60, retries: 2, concurrency: 'forbid', cpu: 1, memory_mb: 2048, suspended: true,
+  },
+  '2026-01-01T00:00:00.000Z',
+  '2026-01-01T00:00:00.000Z',
+);
+
+describe('buildJob', () => {
+  it('fills every default and keeps the contract field order', () => {
+    const job = buildJob(ref, 'job_X', { name: 'n', image: 'alpine', command: ['true'] }, 't0', 't1');
+    expect(Object.keys(job)).toEqual([
+      'id', 'workspace_id', 'project_id', 'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
+      'timeout_seconds', 'retries', 'concurrency', 'cpu', 'memory_mb', 'created_at', 'updated_at',
+    ]);
+    expect(job).toMatchObject({ env: {}, schedule: null, timezone: 'UTC', suspended: false, tags: {}, timeout_seconds: 3600, retries: 0, concurrency: 'allow', cpu: 0.25, memory_mb: 512 });
+  });
+});
+
+describe('applyPatch', () => {
+  it('leaves omitted fields unchanged', () => {
+    const next = applyPatch(base, { image: 'busybox' }, 't2');
+    expect(next).toEqual({ ...base, image: 'busybox', updated_at: 't2' });
+  });
+
+  it('turns null into the default, and a null schedule removes the schedule', () => {
+    const next = applyPatch(base, { schedule: null, env: null, tags: null, timezone: null, retries: null, concurrency: null, suspended: null }, 't2');
+    expect(next).toMatchObject({ schedule: null, env: {}, tags: {}, timezone: 'UTC', retries: 0, concurrency: 'allow', suspended: false });
+    expect(next.created_at).toBe(base.created_at);
+  });
+
+  it('replaces maps whole rather than merging them', () => {
+    expect(applyPatch(base, { env: { B: '2' } }, 't2').env).toEqual({ B: '2' });
+  });
+
+  it('normalizes a string command', () => {
+    expect(applyPatch(base, { command: 'date' }, 't2').command).toEqual(['/bin/sh', '-c', 'date']);
+  });
+});

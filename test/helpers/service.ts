@@ -1,0 +1,110 @@
+// The local service started in-process for HTTP-level tests, on the run's DynamoDB Local with its own table,
+// plus a small client that speaks the API's envelopes.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateSecret } from '../../functions/core/keys.ts';
+import { createLogger } from '../../functions/logger.ts';
+import { startLocalService, type LocalService } from '../../infra/local/service.ts';
+import { testEndpoint, uniqueTableName } from './dynamodb.ts';
+
+export interface Envelope<T = any> {
+  status: 'success' | 'error';
+  message: string;
+  data?: T;
+  next_cursor?: string | null;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: Envelope<T>;
+}
+
+export interface RequestOptions {
+  key?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly key: string | null;
+  constructor(baseUrl: string, key: string | null) {
+    this.baseUrl = baseUrl;
+    this.key = key;
+  }
+
+  withKey(key: string | null): ApiClient {
+    return new ApiClient(this.baseUrl, key);
+  }
+
+  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+    const headers: Record<string, string> = { ...options.headers };
+    const key = options.key === undefined ? this.key : options.key;
+    if (key) headers.authorization = `Bearer ${key}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
+    const text = await response.text();
+    let parsed: Envelope<T>;
+    try {
+      parsed = JSON.parse(text) as Envelope<T>;
+    } catch {
+      throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+    return { status: response.status, headers: response.headers, body: parsed };
+  }
+
+  get<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('GET', path, options);
+  }
+  post<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('POST', path, { ...options, body });
+  }
+  patch<T = any>(path: string, body?: unknown, options?: RequestOptions) {
+    return this.request<T>('PATCH', path, { ...options, body });
+  }
+  delete<T = any>(path: string, options?: RequestOptions) {
+    return this.request<T>('DELETE', path, options);
+  }
+}
+
+export interface TestService {
+  service: LocalService;
+  api: ApiClient;
+  adminKey: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestService(label: string): Promise<TestService> {
+  const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
+  const adminKey = generateSecret();
+  const service = await startLocalService({
+    dataDir,
+    port: 0,
+    env: { JOBS_ADMIN_KEY: adminKey },
+    logger: createLogger('jobs-test'),
+    dynamodb: { endpoint: testEndpoint(), tableName: uniqueTableName(label) },
+  });
+  return {
+    service,
+    api: new ApiClient(service.url, adminKey),
+    adminKey,
+    async stop() {
+      await service.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const projectPath = (ws = 'acme', project = 'etl') => `/v1/workspaces/${ws}/projects/${project}`;
+
+export function job(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: `job-${Math.random().toString(36).slice(2, 10)}`, image: 'public.ecr.aws/docker/library/alpine:3.20', command: ['sh', '-c', 'echo hello'], ...overrides };
+}
