@@ -75,12 +75,18 @@ function clfTime(date: Date): string {
   return `${pad(date.getUTCDate())}/${months[date.getUTCMonth()]}/${date.getUTCFullYear()}:${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())} +0000`;
 }
 
+/** Splits the request target by hand: `new URL` would read a path like //host/x as another host. */
+function splitTarget(target: string): { path: string; rawQuery: string } {
+  const at = target.indexOf('?');
+  return at < 0 ? { path: target || '/', rawQuery: '' } : { path: target.slice(0, at) || '/', rawQuery: target.slice(at + 1) };
+}
+
 export function toEvent(request: IncomingMessage, body: Buffer, requestId: string): { event: APIGatewayProxyEventV2; group: HttpGroup } {
-  const url = new URL(request.url ?? '/', 'http://localhost');
+  const { path, rawQuery } = splitTarget(request.url ?? '/');
   const method = (request.method ?? 'GET').toUpperCase();
-  const { key, group, params } = selectRoute(method, url.pathname);
+  const { key, group, params } = selectRoute(method, path);
   const headers = eventHeaders(request);
-  const query = new URLSearchParams(url.search);
+  const query = new URLSearchParams(rawQuery);
   const queryStringParameters: Record<string, string> = {};
   for (const name of new Set(query.keys())) queryStringParameters[name] = query.getAll(name).join(',');
   const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
@@ -89,8 +95,8 @@ export function toEvent(request: IncomingMessage, body: Buffer, requestId: strin
   const event: APIGatewayProxyEventV2 = {
     version: '2.0',
     routeKey: key,
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath: path,
+    rawQueryString: rawQuery,
     headers,
     requestContext: {
       accountId: 'local',
@@ -99,7 +105,7 @@ export function toEvent(request: IncomingMessage, body: Buffer, requestId: strin
       domainPrefix: (headers.host ?? 'localhost').split('.')[0] as string,
       http: {
         method,
-        path: url.pathname,
+        path,
         protocol: `HTTP/${request.httpVersion}`,
         sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',

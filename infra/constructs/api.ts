@@ -1,0 +1,73 @@
+// The HTTP API: one route per entry of the shared route table, each to the function of its group, and the
+// $default route to the fallback function (404/405 as envelopes). Authentication is a middleware inside the
+// functions, not an API Gateway authorizer: the same check then serves local mode and AWS, and a revoked key
+// fails on the very next request (an authorizer would either cache verdicts or add a second invocation).
+import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
+import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { HTTP_GROUPS, routes, type HttpGroup, type RouteDef } from '../../functions/api/routes.ts';
+import { serviceFunction } from './function.ts';
+import type { Store, TableAccess } from './store.ts';
+
+/** What each HTTP function does with the table, and whether it authenticates keys (reads the admin key). */
+const GROUP_NEEDS: Record<HttpGroup, { table: TableAccess[]; authenticates: boolean; description: string }> = {
+  system: { table: ['read'], authenticates: true, description: 'Health and the OpenAPI document' },
+  keys: { table: ['read', 'write'], authenticates: true, description: 'API keys: create, list, revoke' },
+  jobs: { table: ['read', 'write'], authenticates: true, description: 'Jobs: list, create, get, patch, delete' },
+  fallback: { table: [], authenticates: false, description: 'Unmatched requests: 404 and 405 envelopes' },
+};
+
+export interface ApiProps {
+  store: Store;
+}
+
+export class Api extends Construct {
+  readonly httpApi: HttpApi;
+  readonly functions: Record<HttpGroup, NodejsFunction>;
+  readonly accessLogs: LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+    this.functions = Object.fromEntries(
+      HTTP_GROUPS.map((group) => {
+        const needs = GROUP_NEEDS[group];
+        const fn = serviceFunction(this, `${group[0]!.toUpperCase()}${group.slice(1)}Function`, { handler: group, description: needs.description });
+        if (needs.table.length > 0) props.store.bindTable(fn, ...needs.table);
+        if (needs.authenticates) props.store.bindAdminKey(fn);
+        return [group, fn];
+      }),
+    ) as Record<HttpGroup, NodejsFunction>;
+
+    this.httpApi = new HttpApi(this, 'HttpApi', {
+      description: 'Jobs API',
+      createDefaultStage: false,
+      defaultIntegration: new HttpLambdaIntegration('Fallback', this.functions.fallback),
+    });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 500, burstLimit: 1000 },
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs) },
+    });
+
+    const integrations = new Map<HttpGroup, HttpLambdaIntegration>();
+    for (const [operationId, route] of Object.entries(routes) as Array<[string, RouteDef]>) {
+      let integration = integrations.get(route.group);
+      if (!integration) {
+        integration = new HttpLambdaIntegration(`${route.group}Integration`, this.functions[route.group]);
+        integrations.set(route.group, integration);
+      }
+      new HttpRoute(this, `Route${operationId[0]!.toUpperCase()}${operationId.slice(1)}`, {
+        httpApi: this.httpApi,
+        routeKey: HttpRouteKey.with(route.path, HttpMethod[route.method]),
+        integration,
+      });
+    }
+    new CfnOutput(this, 'Url', { value: this.httpApi.apiEndpoint, description: 'The Jobs API base URL' });
+  }
+}

@@ -1,0 +1,75 @@
+// The local service as its own process, the way `npm start` runs it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { PROJECT_DIR } from '../../infra/local/service.ts';
+
+export interface ReadyLine {
+  url: string;
+  admin_key: string;
+  ready_ms: number;
+  dynamodb_pid: number;
+  dynamodb_endpoint: string;
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  ready: ReadyLine;
+  lines: string[];
+  exited: Promise<number | null>;
+}
+
+export const MAIN = join(PROJECT_DIR, 'infra', 'local', 'main.ts');
+
+/** Starts `node infra/local/main.ts` and resolves once it logs that it is ready. */
+export function spawnService(env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, [MAIN], {
+    cwd: PROJECT_DIR,
+    env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'INFO', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`not ready within ${timeoutMs} ms:\n${lines.join('\n')}`));
+    }, timeoutMs);
+    let buffered = '';
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      const parts = buffered.split('\n');
+      buffered = parts.pop() ?? '';
+      for (const line of parts) {
+        lines.push(line);
+        if (line.includes('"ready_ms"')) {
+          clearTimeout(timer);
+          resolve({ child, ready: JSON.parse(line) as ReadyLine, lines, exited });
+        }
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before it was ready:\n${lines.join('\n')}`));
+    });
+  });
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return condition();
+}
