@@ -7,6 +7,7 @@ import { systemApi } from '../../functions/api/system.ts';
 import { tableHealthCheck } from '../../functions/adapters/aws/dynamodb/health.ts';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../../functions/adapters/aws/dynamodb/key-store.ts';
+import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
 import type { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
 import { VERSION } from '../../functions/config.ts';
 import { JobService } from '../../functions/core/jobs.ts';
@@ -22,7 +23,8 @@ export interface LocalServices {
 
 export function composeLocalServices(options: { table: DynamoTable; adminKeyHash: string; logger: Logger }): LocalServices {
   const { table, logger } = options;
-  const keys = new KeyService(new DynamoKeyStore(table), { bootstrapAdminHash: options.adminKeyHash });
+  // This process is the table's only writer, so remembered keys stay exact (see CachedKeyStore).
+  const keys = new KeyService(new CachedKeyStore(new DynamoKeyStore(table)), { bootstrapAdminHash: options.adminKeyHash });
   const jobs = new JobService(new DynamoJobStore(table));
   const deps = { keys, logger };
   return {

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { PROJECT_DIR } from '../../infra/local/service.ts';
+export { isAlive } from '../../infra/local/data-dir.ts';
 
 export interface ReadyLine {
   url: string;
@@ -54,15 +55,6 @@ export function spawnService(env: Record<string, string>, timeoutMs = 30_000): P
       reject(new Error(`exited with ${code} before it was ready:\n${lines.join('\n')}`));
     });
   });
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {

@@ -37,9 +37,13 @@ function logContext(request: Request<ApiEvent>) {
 }
 
 export function envelope(logger: Logger): MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> {
+  // Successes at DEBUG (API Gateway's access log has them in AWS); rejections at INFO, so they are seen.
   const logRequest = (request: Request<ApiEvent>, status: number) => {
     const startedAt = request.event.api?.startedAt ?? request.event.requestContext?.timeEpoch;
-    logger.info('request', { ...logContext(request), status, duration_ms: startedAt ? Date.now() - startedAt : undefined });
+    const fields = { ...logContext(request), status, duration_ms: startedAt ? Date.now() - startedAt : undefined };
+    if (status < 400) logger.debug('request', fields);
+    else if (status < 500) logger.info('request rejected', fields);
+    else logger.error('request failed', fields);
   };
   return {
     after(request) {
@@ -54,9 +58,7 @@ export function envelope(logger: Logger): MiddlewareObj<ApiEvent, APIGatewayProx
     },
     onError(request) {
       const reply = errorReply(request.error);
-      if (reply.unexpected) {
-        logger.error('request failed', { ...logContext(request), error: request.error as Error });
-      }
+      if (reply.unexpected) logger.error('unexpected error', { ...logContext(request), error: request.error as Error });
       request.response = respond(
         reply.status,
         { status: 'error', message: reply.message, errors: reply.errors },

@@ -1,0 +1,42 @@
+// `npm run bench [suite …]`: runs the benchmark suites, prints their figures and writes bench/RESULTS.md.
+// Every figure is measured in this run, beside its floor or ceiling, on this machine.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { foundation } from './foundation.ts';
+import { machine, ROOT } from './lib/processes.ts';
+import { renderSection, type Section } from './lib/report.ts';
+
+const SUITES: Record<string, () => Promise<Section>> = { foundation };
+
+const requested = process.argv.slice(2);
+const unknown = requested.filter((name) => !SUITES[name]);
+if (unknown.length > 0) {
+  console.error(`unknown suite ${unknown.join(', ')}; suites: ${Object.keys(SUITES).join(', ')}`);
+  process.exit(2);
+}
+const names = requested.length > 0 ? requested : Object.keys(SUITES);
+const resultsFile = join(ROOT, 'bench', 'RESULTS.md');
+const sections = new Map<string, string>();
+
+// Suites not run this time keep their previous section, so a partial run does not erase figures.
+try {
+  const previous = readFileSync(resultsFile, 'utf8');
+  for (const match of previous.matchAll(/<!-- suite:(\w+) -->\n([\s\S]*?)<!-- \/suite -->/g)) sections.set(match[1]!, match[2]!);
+} catch {
+  // first run
+}
+
+for (const name of names) {
+  console.error(`running ${name} …`);
+  const section = await SUITES[name]!();
+  const text = `${renderSection(section)}\n\n*Measured ${new Date().toISOString()} on ${machine()}.*\n`;
+  console.log(`\n${text}`);
+  sections.set(name, text);
+}
+
+const body = Object.keys(SUITES)
+  .filter((name) => sections.has(name))
+  .map((name) => `<!-- suite:${name} -->\n${sections.get(name)}<!-- /suite -->`)
+  .join('\n\n');
+writeFileSync(resultsFile, `# Benchmark results\n\nWritten by \`npm run bench\`; do not edit by hand.\n\n${body}\n`);
+console.error(`wrote ${resultsFile}`);
