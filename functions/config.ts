@@ -11,13 +11,23 @@ export interface Config {
   region: string | undefined;
   /** AWS: the Secrets Manager secret holding the first admin key. */
   adminKeySecretArn: string | undefined;
+  /** AWS: the run state machine. */
+  stateMachineArn: string | undefined;
+  /** AWS: the log group the containers write to. */
+  containerLogGroup: string | undefined;
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-function required(env: NodeJS.ProcessEnv, name: string): string {
+/** A setting this function cannot work without, failing at cold start with the variable's name. */
+export function need<T>(value: T | undefined, variable: string): T {
+  if (value === undefined) throw new ConfigError(`environment variable ${variable} is required`);
+  return value;
+}
+
+export function required(env: NodeJS.ProcessEnv, name: string): string {
   const value = env[name];
   if (!value) throw new ConfigError(`environment variable ${name} is required`);
   return value;
@@ -29,5 +39,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamodbEndpoint: env.JOBS_DYNAMODB_ENDPOINT || undefined,
     region: env.AWS_REGION || undefined,
     adminKeySecretArn: env.JOBS_ADMIN_KEY_SECRET_ARN || undefined,
+    stateMachineArn: env.JOBS_STATE_MACHINE_ARN || undefined,
+    containerLogGroup: env.JOBS_CONTAINER_LOG_GROUP || undefined,
   };
 }

@@ -2,16 +2,22 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.ts';
+import { Orchestration } from './constructs/orchestration.ts';
+import { Runner } from './constructs/runner.ts';
 import { Store } from './constructs/store.ts';
 
 export class JobsStack extends Stack {
   readonly store: Store;
+  readonly runner: Runner;
+  readonly orchestration: Orchestration;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
     super(scope, id, props);
     this.store = new Store(this, 'Store');
-    this.api = new Api(this, 'Api', { store: this.store });
+    this.runner = new Runner(this, 'Runner');
+    this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
+    this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner });
     new CfnOutput(this, 'AdminKeySecret', {
       value: this.store.adminKey.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',

@@ -20,9 +20,10 @@ export interface OperationInput<R> {
   params: Parsed<R, 'params'>;
   query: Parsed<R, 'query'>;
   body: Body<R>;
+  /** The route's declared request headers, validated. */
+  headers: Parsed<R, 'headers'>;
   /** Set on every route but the public ones. */
   principal: Principal;
-  headers: Record<string, string | undefined>;
   requestId: string;
   /** Fields for log lines about this request (ids of what it touches). */
   log: LogContext;
@@ -57,7 +58,6 @@ export function httpApi<G extends HttpGroup>(group: G, operations: Operations<G>
       return (await operation({
         ...api.input,
         principal: api.principal,
-        headers: event.headers ?? {},
         requestId: api.requestId,
         log: api.log,
       })) as APIGatewayProxyStructuredResultV2;

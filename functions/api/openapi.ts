@@ -40,6 +40,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       request: {
         params: route.params as z.ZodObject | undefined,
         query: route.query as z.ZodObject | undefined,
+        headers: route.headers,
         body: route.body && { required: Boolean(route.bodyRequired), content: { 'application/json': { schema: route.body } } },
       },
       responses: {

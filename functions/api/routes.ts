@@ -2,12 +2,27 @@
 // handlers' dispatch, the 404/405 fallback and the OpenAPI document are all built from this table.
 import { z } from 'zod';
 import type { Access } from '../core/keys.ts';
-import { JobPath, KeyId, PageQuery, ProjectPath } from '../schemas/common.ts';
+import { JobPath, KeyId, PageQuery, ProjectPath, RunPath, WorkspacePath } from '../schemas/common.ts';
 import { JobCreateBody, JobListQuery, JobPatchBody, JobSchema } from '../schemas/job.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
+import {
+  CancelBody,
+  GetRunQuery,
+  IdempotencyHeaders,
+  JobRunsQuery,
+  JobStatusSchema,
+  LogLineSchema,
+  LogsQuery,
+  ProjectRunsQuery,
+  RunSchema,
+  RunStatusesSchema,
+  StatusesBody,
+  TriggerBody,
+  WorkspaceRunsQuery,
+} from '../schemas/run.ts';
 
 /** The Lambda functions that serve HTTP routes; one function per group. */
-export const HTTP_GROUPS = ['system', 'keys', 'jobs', 'fallback'] as const;
+export const HTTP_GROUPS = ['system', 'keys', 'jobs', 'runs', 'logs', 'fallback'] as const;
 export type HttpGroup = (typeof HTTP_GROUPS)[number];
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -32,8 +47,8 @@ export interface RouteDef {
   response: z.ZodType;
   /** The response is a page: `data` is an array and the envelope adds `next_cursor`. */
   list?: boolean;
-  /** Optional request headers the route reads. */
-  headers?: readonly string[];
+  /** Request headers the route reads (lower-case names), validated like the rest of the input. */
+  headers?: z.ZodObject;
 }
 
 const P = '/v1/workspaces/{workspace_id}/projects/{project_id}';
@@ -79,6 +94,52 @@ export const routes = {
   deleteJob: {
     method: 'DELETE', path: `${P}/jobs/{job_id}`, group: 'jobs', access: 'write',
     summary: 'Delete a job, its runs and its schedule', message: 'Job deleted', params: JobPath, response: JobSchema,
+  },
+  triggerRun: {
+    method: 'POST', path: `${P}/jobs/{job_id}/runs`, group: 'runs', access: 'write',
+    summary: 'Run a job now: answers at once with the run pending', message: 'Run accepted', status: 202,
+    params: JobPath, body: TriggerBody, headers: IdempotencyHeaders, response: RunSchema,
+  },
+  listJobRuns: {
+    method: 'GET', path: `${P}/jobs/{job_id}/runs`, group: 'runs', access: 'read', summary: "A job's runs, newest first",
+    message: 'Runs', params: JobPath, query: JobRunsQuery, response: RunSchema, list: true,
+  },
+  getRun: {
+    method: 'GET', path: `${P}/jobs/{job_id}/runs/{run_id}`, group: 'runs', access: 'read',
+    summary: 'A run as it is now; wait holds the reply until it finishes', message: 'Run', params: RunPath, query: GetRunQuery, response: RunSchema,
+  },
+  cancelRun: {
+    method: 'POST', path: `${P}/jobs/{job_id}/runs/{run_id}/cancel`, group: 'runs', access: 'write',
+    summary: 'Cancel a pending or running run', message: 'Run cancelled', params: RunPath, body: CancelBody, response: RunSchema,
+  },
+  rerun: {
+    method: 'POST', path: `${P}/jobs/{job_id}/runs/{run_id}/rerun`, group: 'runs', access: 'write',
+    summary: 'Run the job again with the same overrides', message: 'Run accepted', status: 202, params: RunPath, response: RunSchema,
+  },
+  jobStatus: {
+    method: 'GET', path: `${P}/jobs/{job_id}/status`, group: 'runs', access: 'read',
+    summary: 'Latest run, run counts and schedule', message: 'Job status', params: JobPath, response: JobStatusSchema,
+  },
+  listProjectRuns: {
+    method: 'GET', path: `${P}/runs`, group: 'runs', access: 'read', summary: "A project's runs, newest first",
+    message: 'Runs', params: ProjectPath, query: ProjectRunsQuery, response: RunSchema, list: true,
+  },
+  listWorkspaceRuns: {
+    method: 'GET', path: '/v1/workspaces/{workspace_id}/runs', group: 'runs', access: 'read', summary: "A workspace's runs, newest first",
+    message: 'Runs', params: WorkspacePath, query: WorkspaceRunsQuery, response: RunSchema, list: true,
+  },
+  runStatuses: {
+    method: 'POST', path: `${P}/runs/statuses`, group: 'runs', access: 'read',
+    summary: 'Statuses of up to 100 runs; wait holds the reply until all are finished', message: 'Run statuses',
+    params: ProjectPath, body: StatusesBody, bodyRequired: true, response: RunStatusesSchema,
+  },
+  runLogs: {
+    method: 'GET', path: `${P}/jobs/{job_id}/runs/{run_id}/logs`, group: 'logs', access: 'read', summary: "A run's log lines, oldest first",
+    message: 'Logs', params: RunPath, query: LogsQuery, response: LogLineSchema, list: true,
+  },
+  jobLogs: {
+    method: 'GET', path: `${P}/jobs/{job_id}/logs`, group: 'logs', access: 'read', summary: "Log lines of all a job's runs in a window, oldest first",
+    message: 'Logs', params: JobPath, query: LogsQuery, response: LogLineSchema, list: true,
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -42,7 +42,29 @@ export type JobRef = ProjectRef & { job_id: string };
 export interface JobLifecycle {
   created?(job: Job): Promise<void>;
   updated?(job: Job, previous: Job): Promise<void>;
+  /** Before the job is removed: it still exists (its runs can still be settled against it). */
+  deleting?(job: Job): Promise<void>;
+  /** After the job is removed: nothing can start for it any more. */
   deleted?(job: Job): Promise<void>;
+}
+
+/** Several lifecycles as one, each hook called in the order given. */
+export function combineLifecycles(...lifecycles: Array<JobLifecycle | (() => JobLifecycle)>): JobLifecycle {
+  const resolve = () => lifecycles.map((l) => (typeof l === 'function' ? l() : l));
+  return {
+    async created(job) {
+      for (const l of resolve()) await l.created?.(job);
+    },
+    async updated(job, previous) {
+      for (const l of resolve()) await l.updated?.(job, previous);
+    },
+    async deleting(job) {
+      for (const l of resolve()) await l.deleting?.(job);
+    },
+    async deleted(job) {
+      for (const l of resolve()) await l.deleted?.(job);
+    },
+  };
 }
 
 const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags'> = {
@@ -141,9 +163,10 @@ export class JobService {
 
   async delete(ref: JobRef): Promise<Job> {
     const job = await this.get(ref);
-    // Runs and schedules go first, so nothing of the job keeps running once it is gone.
-    await this.#lifecycle.deleted?.(job);
+    // Its runs stop first, then the job goes (so nothing new can start), then what is left of it is removed.
+    await this.#lifecycle.deleting?.(job);
     if (!(await this.#store.delete(ref, job.id, job.name))) throw new NotFoundError('job', ref.job_id);
+    await this.#lifecycle.deleted?.(job);
     return job;
   }
 }

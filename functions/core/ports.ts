@@ -1,7 +1,8 @@
 // The ports: what the domain needs from the outside world. Adapters implement them, one per engine
 // (functions/adapters/aws/* for AWS and DynamoDB Local, functions/adapters/local/* for the embedded host).
-import type { Job } from './jobs.ts';
+import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
+import type { Run, RunCounts, RunRef, RunStatus, RunnerKind, Trigger } from './run-model.ts';
 
 /** Jobs and runs live in a workspace and a project; every lookup is scoped by both. */
 export interface ProjectRef {
@@ -52,4 +53,143 @@ export interface KeyStore {
   list(page: PageRequest): Promise<Page<ApiKey>>;
   /** Returns false if there was no such key. */
   revoke(keyId: string): Promise<boolean>;
+}
+
+export interface RunFilter {
+  status?: RunStatus | undefined;
+  job_id?: string | undefined;
+  trigger?: Trigger | undefined;
+  project_id?: string | undefined;
+}
+
+export interface RunStore {
+  /**
+   * Writes a new pending run and counts it on its job, in one transaction. With `forbidActive` the write fails
+   * with ConflictError while the job has an active run; NotFoundError when the job is gone.
+   */
+  create(run: Run, options: { forbidActive: boolean }): Promise<void>;
+  get(ref: RunRef): Promise<Run | null>;
+  /** For backend events that name only the job and the run (an ECS task's family and startedBy). */
+  findByJob(jobId: string, runId: string): Promise<Run | null>;
+  /** A run of a project found by its id alone. */
+  findInProject(ref: ProjectRef, runId: string): Promise<Run | null>;
+  listForJob(ref: JobRef, filter: RunFilter, page: PageRequest): Promise<Page<Run>>;
+  listForProject(ref: ProjectRef, filter: RunFilter, page: PageRequest): Promise<Page<Run>>;
+  listForWorkspace(workspaceId: string, filter: RunFilter, page: PageRequest): Promise<Page<Run>>;
+  /** Runs that are pending or running, in every workspace (recovery and reconciliation). */
+  listActive(page: PageRequest): Promise<Page<Run>>;
+  counts(ref: JobRef): Promise<RunCounts>;
+  /** Ids of the job's pending and running runs (kept on the job item). */
+  activeRunIds(ref: JobRef): Promise<string[]>;
+  /**
+   * Applies `changes` only while the run is still in status `from` (so a finished run never changes), and
+   * moves the job's counters in the same transaction when the status changes. False if the run was not in `from`.
+   */
+  transition(run: Run, from: RunStatus, changes: Partial<Run>): Promise<boolean>;
+  /** Deletes every run of a job; returns those that were still pending or running. */
+  deleteAllForJob(ref: JobRef): Promise<Run[]>;
+}
+
+/** What a state machine execution is started with; the same document in AWS and locally. */
+export interface ExecutionInput {
+  run: RunRef;
+  timeout_seconds: number;
+  retries: number;
+  container: {
+    /** The ECS task definition (family `job-<job id>`). */
+    task_definition: string;
+    image: string;
+    command: string[];
+    environment: Array<{ Name: string; Value: string }>;
+    cpu: number;
+    memory_mb: number;
+  };
+}
+
+export interface StopOptions {
+  mode: 'graceful' | 'force';
+  /** graceful: seconds between SIGTERM and SIGKILL. */
+  graceSeconds: number;
+  cause: string;
+}
+
+export interface RunOrchestrator {
+  readonly runner: RunnerKind;
+  /** The id the execution of this run has or will have (its ARN in AWS, its name locally). */
+  executionId(runId: string): string;
+  /** Starts the run's execution, named by the run id. */
+  start(input: ExecutionInput): Promise<void>;
+  /** Stops the run's execution and its container. */
+  stop(run: Run, options: StopOptions): Promise<void>;
+  /** Whether the execution still runs; 'unknown' when the backend cannot say. */
+  isRunning(executionId: string): Promise<boolean | 'unknown'>;
+}
+
+export interface ContainerSpec {
+  run_id: string;
+  job_id: string;
+  image: string;
+  command: string[];
+  env: Record<string, string>;
+  cpu: number;
+  memory_mb: number;
+  timeout_seconds: number;
+}
+
+export interface ContainerExit {
+  /** The process's exit code (128+N when killed by signal N); null when it never ran. */
+  exit_code: number | null;
+  timed_out: boolean;
+  /** Why the container did not run or its end is unknown. */
+  error?: string;
+  task: string | null;
+}
+
+/** Runs one container on this machine: a Docker container, or a host process when no engine answers. */
+export interface Runner {
+  readonly kind: 'docker' | 'process';
+  /** Starts the container, calls `started` once it really runs, and resolves when it stops. */
+  run(spec: ContainerSpec, started: (task: string) => Promise<void>): Promise<ContainerExit>;
+  /** Stops a run's container: force kills at once; graceful sends SIGTERM, then SIGKILL after the grace. */
+  stop(runId: string, mode: 'graceful' | 'force', graceSeconds: number): Promise<void>;
+  /** Kills every container this runner is watching and waits until they are gone (the service is stopping). */
+  stopAll(): Promise<void>;
+  /** After a restart: a run's container if it still lives (re-attached), or how it ended while nobody watched. */
+  recover(run: Run): Promise<{ state: 'alive'; exit: Promise<ContainerExit> } | { state: 'ended'; exit: ContainerExit } | { state: 'unknown'; reason: string }>;
+}
+
+export type LogStream = 'stdout' | 'stderr';
+
+export interface LogLine {
+  timestamp: string;
+  run_id: string;
+  stream: LogStream;
+  message: string;
+}
+
+export interface LogQuery {
+  job: JobRef;
+  /** Only this run's lines; all of the job's runs otherwise. */
+  run_id?: string | undefined;
+  start?: Date | undefined;
+  end?: Date | undefined;
+  /** Lines containing this text. */
+  filter?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface LogSource {
+  /** Lines oldest first. */
+  query(query: LogQuery): Promise<Page<LogLine>>;
+  deleteForJob(job: JobRef): Promise<void>;
+}
+
+/** Runs a function once per scope and key for a day: a repeat gets the first result. */
+export interface Idempotency {
+  /**
+   * A repeat with the same payload returns the first call's result; another payload throws
+   * IdempotencyMismatchError; a repeat while the first is still running throws ConflictError.
+   */
+  once<T>(scope: string, key: string, payload: unknown, fn: () => Promise<T>): Promise<T>;
 }

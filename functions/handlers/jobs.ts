@@ -1,5 +1,6 @@
 // Lambda entry: the job routes.
 import { jobsApi } from '../api/jobs.ts';
-import { awsServices } from '../adapters/aws/services.ts';
+import { awsBase, awsJobsAndRuns, awsKeys } from '../adapters/aws/services.ts';
 
-export const handler = jobsApi(await awsServices());
+const base = awsBase();
+export const handler = jobsApi({ logger: base.logger, keys: await awsKeys(base), jobs: awsJobsAndRuns(base).jobs });

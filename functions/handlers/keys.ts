@@ -1,5 +1,6 @@
 // Lambda entry: the API key routes.
 import { keysApi } from '../api/keys.ts';
-import { awsServices } from '../adapters/aws/services.ts';
+import { awsBase, awsKeys } from '../adapters/aws/services.ts';
 
-export const handler = keysApi(await awsServices());
+const base = awsBase();
+export const handler = keysApi({ logger: base.logger, keys: await awsKeys(base) });

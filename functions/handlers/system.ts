@@ -1,5 +1,6 @@
 // Lambda entry: health and the OpenAPI document.
 import { systemApi } from '../api/system.ts';
-import { awsServices } from '../adapters/aws/services.ts';
+import { awsBase, awsHealthChecks, awsKeys } from '../adapters/aws/services.ts';
 
-export const handler = systemApi(await awsServices());
+const base = awsBase();
+export const handler = systemApi({ logger: base.logger, keys: await awsKeys(base), checks: awsHealthChecks(base), version: base.version });

@@ -10,18 +10,36 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HTTP_GROUPS, routes, type HttpGroup, type RouteDef } from '../../functions/api/routes.ts';
 import { serviceFunction } from './function.ts';
+import type { Orchestration } from './orchestration.ts';
+import type { Runner } from './runner.ts';
 import type { Store, TableAccess } from './store.ts';
 
-/** What each HTTP function does with the table, and whether it authenticates keys (reads the admin key). */
-const GROUP_NEEDS: Record<HttpGroup, { table: TableAccess[]; authenticates: boolean; description: string }> = {
-  system: { table: ['read'], authenticates: true, description: 'Health and the OpenAPI document' },
-  keys: { table: ['read', 'write'], authenticates: true, description: 'API keys: create, list, revoke' },
-  jobs: { table: ['read', 'write'], authenticates: true, description: 'Jobs: list, create, get, patch, delete' },
-  fallback: { table: [], authenticates: false, description: 'Unmatched requests: 404 and 405 envelopes' },
+interface Needs {
+  description: string;
+  table: TableAccess[];
+  /** Answers authenticated requests, so it reads the admin key. */
+  authenticates: boolean;
+  /** Calls on the run state machine. */
+  executions: Array<'start' | 'stop' | 'describe'>;
+  /** Access to the container logs. */
+  logs: Array<'read' | 'delete'>;
+}
+
+/** What each HTTP function's code calls; it is granted that and nothing else. */
+const GROUP_NEEDS: Record<HttpGroup, Needs> = {
+  system: { description: 'Health and the OpenAPI document', table: ['read'], authenticates: true, executions: [], logs: [] },
+  keys: { description: 'API keys: create, list, revoke', table: ['read', 'write'], authenticates: true, executions: [], logs: [] },
+  // Deleting a job stops its runs and removes their items and log streams.
+  jobs: { description: 'Jobs: list, create, get, patch, delete', table: ['read', 'write', 'batchDelete'], authenticates: true, executions: ['stop'], logs: ['delete'] },
+  runs: { description: 'Runs: trigger, read, list, cancel, rerun, statuses', table: ['read', 'write'], authenticates: true, executions: ['start', 'stop', 'describe'], logs: [] },
+  logs: { description: 'Log lines of runs and jobs', table: ['read', 'write'], authenticates: true, executions: ['describe'], logs: ['read'] },
+  fallback: { description: 'Unmatched requests: 404 and 405 envelopes', table: [], authenticates: false, executions: [], logs: [] },
 };
 
 export interface ApiProps {
   store: Store;
+  orchestration: Orchestration;
+  runner: Runner;
 }
 
 export class Api extends Construct {
@@ -37,6 +55,11 @@ export class Api extends Construct {
         const fn = serviceFunction(this, `${group[0]!.toUpperCase()}${group.slice(1)}Function`, { handler: group, description: needs.description });
         if (needs.table.length > 0) props.store.bindTable(fn, ...needs.table);
         if (needs.authenticates) props.store.bindAdminKey(fn);
+        // Functions that compose runs need both settings present, even where they make no call.
+        if (group === 'jobs' || group === 'runs' || group === 'logs') {
+          props.orchestration.bind(fn, ...needs.executions);
+          props.runner.bindLogs(fn, ...needs.logs);
+        }
         return [group, fn];
       }),
     ) as Record<HttpGroup, NodejsFunction>;

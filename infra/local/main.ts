@@ -30,6 +30,8 @@ async function shutdown(signal: string, code = 0): Promise<never> {
   process.exit(code);
 }
 
+// A failure nobody awaited must not take every run and request down with the process.
+process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: reason as Error }));
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

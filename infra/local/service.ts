@@ -26,6 +26,9 @@ export interface LocalServiceOptions {
   logger?: Logger;
   /** An engine that is already running (tests share one); by default one is started under the data dir. */
   dynamodb?: { endpoint: string; tableName: string };
+  /** Tests compress the backoff between a run's attempts. */
+  retryIntervalMs?: number;
+  maxRunLogBytes?: number;
 }
 
 export interface LocalService {
@@ -68,10 +71,19 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const table = new DynamoTable({ tableName, endpoint });
     await ensureTable(table.client, tableName);
     const adminKey = loadAdminKey(options.dataDir, env);
-    const services = composeLocalServices({ table, adminKeyHash: hashSecret(adminKey.secret), logger });
-    const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host });
-    // Stopped in reverse: the API first (in-flight requests finish), then the client, then the engine.
+    const services = composeLocalServices({
+      table,
+      dataDir: options.dataDir,
+      adminKeyHash: hashSecret(adminKey.secret),
+      logger,
+      retryIntervalMs: options.retryIntervalMs,
+      maxRunLogBytes: options.maxRunLogBytes,
+    });
+    await services.recover();
+    // Stopped in reverse: the API (in-flight requests finish), runs in flight, the client, then the engine.
     cleanups.push(() => table.client.destroy());
+    cleanups.push(() => services.shutdown());
+    const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host });
     cleanups.push(() => api.close());
     return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, services, stop };
   } catch (error) {

@@ -1,40 +1,90 @@
 // The composition root in local mode: the same domain services and handlers as in AWS, wired to DynamoDB
-// Local and, as the product grows, to the embedded orchestrator, runner and scheduler.
+// Local, the state machine interpreter, the local runner and the local log store.
 import { fallbackApi } from '../../functions/api/fallback.ts';
 import { jobsApi } from '../../functions/api/jobs.ts';
 import { keysApi } from '../../functions/api/keys.ts';
+import { logsApi } from '../../functions/api/logs.ts';
+import { runsApi } from '../../functions/api/runs.ts';
 import { systemApi } from '../../functions/api/system.ts';
 import { tableHealthCheck } from '../../functions/adapters/aws/dynamodb/health.ts';
+import { DynamoIdempotency } from '../../functions/adapters/aws/dynamodb/idempotency.ts';
 import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../../functions/adapters/aws/dynamodb/key-store.ts';
-import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
 import type { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
+import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestrator.ts';
+import { LocalRunner } from '../../functions/adapters/local/local-runner.ts';
+import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
+import { recoverRuns, type RecoveryReport } from '../../functions/adapters/local/recovery.ts';
 import { VERSION } from '../../functions/config.ts';
-import { JobService } from '../../functions/core/jobs.ts';
+import { combineLifecycles, JobService } from '../../functions/core/jobs.ts';
 import { KeyService } from '../../functions/core/keys.ts';
+import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
+import { RunService } from '../../functions/core/runs.ts';
 import type { Logger } from '../../functions/logger.ts';
+import { runStateHandler } from '../../functions/state/run-state.ts';
+import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../state-machine/definition.ts';
 import type { GroupHandlers } from './api-gateway.ts';
 
 export interface LocalServices {
   jobs: JobService;
   keys: KeyService;
+  runs: RunService;
+  runner: LocalRunner;
+  orchestrator: LocalOrchestrator;
   handlers: GroupHandlers;
+  /** Settles or re-attaches runs a previous process left in flight. */
+  recover(): Promise<RecoveryReport>;
+  /** Stops every run in flight (settled as failed) before the service exits. */
+  shutdown(): Promise<void>;
 }
 
-export function composeLocalServices(options: { table: DynamoTable; adminKeyHash: string; logger: Logger }): LocalServices {
+export interface LocalServiceOptions {
+  table: DynamoTable;
+  dataDir: string;
+  adminKeyHash: string;
+  logger: Logger;
+  /** Tests compress the backoff between attempts. */
+  retryIntervalMs?: number;
+  maxRunLogBytes?: number;
+}
+
+export function composeLocalServices(options: LocalServiceOptions): LocalServices {
   const { table, logger } = options;
   // This process is the table's only writer, so remembered keys stay exact (see CachedKeyStore).
   const keys = new KeyService(new CachedKeyStore(new DynamoKeyStore(table)), { bootstrapAdminHash: options.adminKeyHash });
-  const jobs = new JobService(new DynamoJobStore(table));
+  const runStore = new DynamoRunStore(table);
+  const lifecycle = new RunLifecycle(runStore);
+  const logs = new LocalLogStore(options.dataDir, { maxRunBytes: options.maxRunLogBytes });
+  const runner = new LocalRunner({ dataDir: options.dataDir, logs, logger });
+  const orchestrator = new LocalOrchestrator({
+    definition: runStateMachineDefinition(LOCAL_PLACEHOLDERS),
+    runner,
+    runState: runStateHandler(lifecycle),
+    lifecycle,
+    logger,
+    retryIntervalMs: options.retryIntervalMs,
+  });
+  let runs: RunService | undefined;
+  const jobs = new JobService(new DynamoJobStore(table), { lifecycle: combineLifecycles(() => (runs as RunService).lifecycle()) });
+  runs = new RunService({ jobs, store: runStore, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(table) });
   const deps = { keys, logger };
   return {
     jobs,
     keys,
+    runs,
+    runner,
+    orchestrator,
     handlers: {
       system: systemApi({ ...deps, checks: { dynamodb: tableHealthCheck(table) }, version: VERSION }),
       keys: keysApi(deps),
       jobs: jobsApi({ ...deps, jobs }),
+      runs: runsApi({ ...deps, runs }),
+      logs: logsApi({ ...deps, logs, jobs, runs }),
       fallback: fallbackApi(deps),
     },
+    recover: () => recoverRuns({ store: runStore, runner, orchestrator, lifecycle, jobs, logger }),
+    shutdown: () => orchestrator.shutdown(),
   };
 }

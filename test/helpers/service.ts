@@ -82,7 +82,7 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-export async function startTestService(label: string): Promise<TestService> {
+export async function startTestService(label: string, options: { retryIntervalMs?: number; maxRunLogBytes?: number } = {}): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
   const adminKey = generateSecret();
   const service = await startLocalService({
@@ -91,6 +91,9 @@ export async function startTestService(label: string): Promise<TestService> {
     env: { JOBS_ADMIN_KEY: adminKey },
     logger: createLogger('jobs-test'),
     dynamodb: { endpoint: testEndpoint(), tableName: uniqueTableName(label) },
+    // The backoff between attempts is the definition's own unless a test compresses it.
+    retryIntervalMs: options.retryIntervalMs ?? 50,
+    maxRunLogBytes: options.maxRunLogBytes,
   });
   return {
     service,
@@ -107,4 +110,22 @@ export const projectPath = (ws = 'acme', project = 'etl') => `/v1/workspaces/${w
 
 export function job(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: `job-${Math.random().toString(36).slice(2, 10)}`, image: 'public.ecr.aws/docker/library/alpine:3.20', command: ['sh', '-c', 'echo hello'], ...overrides };
+}
+
+/** The pid of a run's process, from its backend (`pid 1234`). */
+export function runPid(run: { backend: { task: string | null } }): number {
+  const pid = Number(run.backend.task?.replace(/^pid /, ''));
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`run has no process id: ${run.backend.task}`);
+  return pid;
+}
+
+/** Polls until a run reaches one of the statuses (or throws after the timeout). */
+export async function waitForStatus(api: ApiClient, path: string, statuses: string[], timeoutMs = 15_000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = (await api.get(path)).body.data;
+    if (statuses.includes(run?.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run at ${path} is ${run?.status}, not ${statuses.join('/')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes, type RouteDef } from '../../functions/api/routes.ts';
 import { createTableInput, TABLE_SCHEMA } from '../../functions/adapters/aws/dynamodb/table.ts';
+import { PLACEHOLDERS, runStateMachineText } from '../../infra/state-machine/definition.ts';
 import { actionsOf, statementsOf, synthesize } from './stack-helpers.ts';
 
 let ctx: ReturnType<typeof synthesize>;
@@ -60,19 +61,24 @@ describe('least privilege', () => {
   const SECRET = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
   const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
   const WRITE = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+  const expected = (...groups: string[][]) => [...new Set(groups.flat())].sort();
 
-  it('gives the jobs and keys functions table reads and item writes, and the admin key', () => {
-    for (const fn of [ctx.stack.api.functions.jobs, ctx.stack.api.functions.keys]) {
-      expect(actionsOf(ctx.template, id(fn))).toEqual([...READ, ...WRITE, ...SECRET, ...XRAY].sort());
+  it.each([
+    ['system', [READ, SECRET]],
+    ['keys', [READ, WRITE, SECRET]],
+    ['jobs', [READ, WRITE, ['dynamodb:BatchWriteItem'], SECRET, ['states:StopExecution'], ['logs:DescribeLogStreams', 'logs:DeleteLogStream']]],
+    ['runs', [READ, WRITE, SECRET, ['states:StartExecution', 'states:StopExecution', 'states:DescribeExecution']]],
+    ['logs', [READ, WRITE, SECRET, ['states:DescribeExecution'], ['logs:FilterLogEvents']]],
+    ['fallback', []],
+  ] as const)('gives the %s function exactly what its code calls', (group, actions) => {
+    const fn = ctx.stack.api.functions[group as keyof typeof ctx.stack.api.functions];
+    expect(actionsOf(ctx.template, id(fn))).toEqual(expected(...(actions as unknown as string[][]), XRAY));
+  });
+
+  it('gives the run-state and event functions the table only', () => {
+    for (const fn of [ctx.stack.orchestration.runStateFunction, ctx.stack.orchestration.ecsEventsFunction, ctx.stack.orchestration.executionEventsFunction]) {
+      expect(actionsOf(ctx.template, id(fn))).toEqual(expected(READ, WRITE, XRAY));
     }
-  });
-
-  it('gives the system function reads only', () => {
-    expect(actionsOf(ctx.template, id(ctx.stack.api.functions.system))).toEqual([...READ, ...SECRET, ...XRAY].sort());
-  });
-
-  it('gives the fallback function nothing but tracing', () => {
-    expect(actionsOf(ctx.template, id(ctx.stack.api.functions.fallback))).toEqual(XRAY);
   });
 
   it('scopes table actions to the table and its indexes, and secret actions to the admin key', () => {
@@ -90,8 +96,51 @@ describe('least privilege', () => {
     }
   });
 
+  it("limits the state machine to invoking its function and running this cluster's job tasks", () => {
+    const roleId = ctx.stack.getLogicalId(ctx.stack.orchestration.stateMachine.role.node.defaultChild as never);
+    const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')).filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    const statements = policies.flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    const actions = [...new Set(statements.flatMap((st: any) => [st.Action].flat()))].sort();
+    expect(actions).toEqual([
+      'ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'ecs:TagResource', 'events:DescribeRule', 'events:PutRule', 'events:PutTargets',
+      'iam:PassRole', 'lambda:InvokeFunction', 'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
+      'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+    ]);
+    const runTask = statements.find((st: any) => st.Action === 'ecs:RunTask');
+    expect(JSON.stringify(runTask.Resource)).toContain('task-definition/job-*');
+    const passRole = statements.find((st: any) => st.Action === 'iam:PassRole');
+    expect(passRole.Resource).toHaveLength(2);
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+  });
+
   it('tells each function where the table and the admin key are', () => {
     const env = (ctx.template.toJSON().Resources[id(ctx.stack.api.functions.jobs)] as any).Properties.Environment.Variables;
     expect(Object.keys(env)).toEqual(expect.arrayContaining(['JOBS_TABLE_NAME', 'JOBS_ADMIN_KEY_SECRET_ARN']));
+  });
+});
+
+describe('orchestration', () => {
+  it('deploys the very definition the local host executes, with the documented timeout path', () => {
+    const [machine] = Object.values(ctx.template.findResources('AWS::StepFunctions::StateMachine')) as Array<{ Properties: any }>;
+    expect(machine!.Properties.DefinitionString).toBe(runStateMachineText());
+    expect(Object.keys(machine!.Properties.DefinitionSubstitutions).sort()).toEqual([...PLACEHOLDERS].sort());
+    expect(machine!.Properties.DefinitionSubstitutions.ContainerTimeoutPath).toBe('$.timeout_seconds');
+    expect(machine!.Properties).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true } });
+    expect(machine!.Properties.LoggingConfiguration.Destinations).toHaveLength(1);
+  });
+
+  it('routes ECS task starts and ended executions to their functions', () => {
+    const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
+    const patterns = rules.map((r) => r.Properties.EventPattern);
+    expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: expect.objectContaining({ lastStatus: ['RUNNING'], group: [{ prefix: 'family:job-' }] }) }));
+    expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.states'], detail: expect.objectContaining({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }) }));
+  });
+
+  it('runs containers on Fargate with Container Insights, in a VPC without NAT gateways', () => {
+    ctx.template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    ctx.template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    const groups = Object.values(ctx.template.findResources('AWS::EC2::SecurityGroup')) as Array<{ Properties: any }>;
+    expect(groups.every((g) => (g.Properties.SecurityGroupIngress ?? []).length === 0)).toBe(true);
   });
 });

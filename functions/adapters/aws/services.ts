@@ -1,33 +1,60 @@
-// The composition root in AWS: adapters chosen once per cold start from the environment.
-import { readConfig, VERSION } from '../../config.ts';
-import { JobService } from '../../core/jobs.ts';
+// The composition root in AWS: adapters chosen once per cold start from the environment. Each function's entry
+// point takes only the parts it uses, so a function needs (and is granted) only what those parts call.
+import { need, readConfig, VERSION, type Config } from '../../config.ts';
+import { combineLifecycles, JobService } from '../../core/jobs.ts';
 import { KeyService } from '../../core/keys.ts';
+import { RunLifecycle } from '../../core/run-lifecycle.ts';
+import { RunService } from '../../core/runs.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { adminKeyHashFromSecret } from './admin-key.ts';
+import { CloudWatchLogSource } from './cloudwatch-logs.ts';
 import { tableHealthCheck } from './dynamodb/health.ts';
+import { DynamoIdempotency } from './dynamodb/idempotency.ts';
 import { DynamoJobStore } from './dynamodb/job-store.ts';
 import { DynamoKeyStore } from './dynamodb/key-store.ts';
+import { DynamoRunStore } from './dynamodb/run-store.ts';
 import { DynamoTable } from './dynamodb/table-client.ts';
+import { StepFunctionsOrchestrator } from './step-functions.ts';
 
-export interface AwsServices {
+export interface AwsBase {
+  config: Config;
   logger: Logger;
   table: DynamoTable;
-  keys: KeyService;
-  jobs: JobService;
-  checks: Record<string, () => Promise<void>>;
   version: string;
 }
 
-export async function awsServices(env: NodeJS.ProcessEnv = process.env): Promise<AwsServices> {
+export function awsBase(env: NodeJS.ProcessEnv = process.env): AwsBase {
   const config = readConfig(env);
-  const table = new DynamoTable({ tableName: config.tableName, endpoint: config.dynamodbEndpoint, region: config.region });
-  const bootstrapAdminHash = config.adminKeySecretArn ? await adminKeyHashFromSecret(config.adminKeySecretArn) : undefined;
   return {
+    config,
     logger: createLogger(),
-    table,
-    keys: new KeyService(new DynamoKeyStore(table), { bootstrapAdminHash }),
-    jobs: new JobService(new DynamoJobStore(table)),
-    checks: { dynamodb: tableHealthCheck(table) },
+    table: new DynamoTable({ tableName: config.tableName, endpoint: config.dynamodbEndpoint, region: config.region }),
     version: VERSION,
   };
+}
+
+/** Key checks, for every function that answers authenticated requests. */
+export async function awsKeys(base: AwsBase): Promise<KeyService> {
+  const secret = base.config.adminKeySecretArn;
+  return new KeyService(new DynamoKeyStore(base.table), { bootstrapAdminHash: secret ? await adminKeyHashFromSecret(secret) : undefined });
+}
+
+export function awsHealthChecks(base: AwsBase): Record<string, () => Promise<void>> {
+  return { dynamodb: tableHealthCheck(base.table) };
+}
+
+export function awsRunLifecycle(base: AwsBase): { store: DynamoRunStore; lifecycle: RunLifecycle } {
+  const store = new DynamoRunStore(base.table);
+  return { store, lifecycle: new RunLifecycle(store) };
+}
+
+/** Jobs and runs together: a job's deletion stops and removes its runs, a run reads its job. */
+export function awsJobsAndRuns(base: AwsBase): { jobs: JobService; runs: RunService; logs: CloudWatchLogSource } {
+  const { store, lifecycle } = awsRunLifecycle(base);
+  const orchestrator = new StepFunctionsOrchestrator({ stateMachineArn: need(base.config.stateMachineArn, 'JOBS_STATE_MACHINE_ARN') });
+  const logs = new CloudWatchLogSource({ logGroupName: need(base.config.containerLogGroup, 'JOBS_CONTAINER_LOG_GROUP'), runs: store });
+  let runs: RunService | undefined;
+  const jobs = new JobService(new DynamoJobStore(base.table), { lifecycle: combineLifecycles(() => (runs as RunService).lifecycle()) });
+  runs = new RunService({ jobs, store, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(base.table), pollMs: 500 });
+  return { jobs, runs, logs };
 }

@@ -16,7 +16,7 @@ export interface ApiState {
   principal?: Principal;
   /** The parsed JSON body, before validation. */
   body?: unknown;
-  input?: { params: unknown; query: unknown; body: unknown };
+  input?: { params: unknown; query: unknown; body: unknown; headers: unknown };
 }
 
 export type ApiEvent = APIGatewayProxyEventV2 & { api: ApiState };

@@ -6,7 +6,7 @@ import { ValidationError, type FieldError } from '../../core/errors.ts';
 import { READ_ONLY_FIELDS } from '../../schemas/common.ts';
 import type { ApiEvent } from './resolve-route.ts';
 
-type Part = 'path' | 'query' | 'body';
+type Part = 'path' | 'query' | 'body' | 'header';
 
 /** Routes that read no query parameters reject any, so a misspelt parameter is never silently ignored. */
 const NO_QUERY = z.strictObject({});
@@ -14,7 +14,7 @@ const NO_QUERY = z.strictObject({});
 function fieldErrors(issues: readonly z.core.$ZodIssue[], part: Part): FieldError[] {
   const errors: FieldError[] = [];
   for (const issue of issues) {
-    const base = issue.path.map(String).join('.');
+    const base = part === 'header' ? headerName(issue.path.map(String).join('.')) : issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const unknown of issue.keys) {
         const field = base ? `${base}.${unknown}` : unknown;
@@ -29,6 +29,11 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], part: Part): FieldErro
     errors.push({ field: base || (part === 'body' ? 'body' : part), message: issue.message });
   }
   return errors;
+}
+
+/** idempotency-key → Idempotency-Key, as clients write it. */
+function headerName(name: string): string {
+  return name.replace(/(^|-)([a-z])/g, (_, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`);
 }
 
 /** Query parameters as API Gateway's raw query string has them: a repeated name becomes an array. */
@@ -58,11 +63,21 @@ export function validate(): MiddlewareObj<ApiEvent> {
       const params = check(route.params, event.pathParameters ?? {}, 'path', errors);
       const query = check(route.query ?? NO_QUERY, parseQuery(event.rawQueryString), 'query', errors);
       const body = route.body && event.api.body !== undefined ? check(route.body, event.api.body, 'body', errors) : undefined;
+      const headers = route.headers ? check(route.headers, pickHeaders(event.headers, route.headers), 'header', errors) : {};
       if (errors.length > 0) throw new ValidationError(errors);
-      event.api.input = { params: params ?? {}, query: query ?? {}, body };
+      event.api.input = { params: params ?? {}, query: query ?? {}, body, headers: headers ?? {} };
       Object.assign(event.api.log, pickIds(params));
     },
   };
+}
+
+function pickHeaders(headers: Record<string, string | undefined> | undefined, schema: z.ZodObject): Record<string, string> {
+  const picked: Record<string, string> = {};
+  for (const name of Object.keys(schema.shape)) {
+    const value = headers?.[name];
+    if (value !== undefined) picked[name] = value;
+  }
+  return picked;
 }
 
 function pickIds(params: unknown): Record<string, string> {

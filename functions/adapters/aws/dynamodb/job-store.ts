@@ -27,6 +27,9 @@ const SPEC_FIELDS = [
 
 const JOB_ID = idPattern('job');
 
+/** Run counters live on the job item; run transitions ADD to them (see run-store.ts). */
+export const ZERO_COUNTS = { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, total: 0 };
+
 function jobKey(ref: ProjectRef, jobId: string): Record<string, AttributeValue> {
   return marshall({ PK: key.project(ref), SK: key.job(jobId) });
 }
@@ -66,7 +69,7 @@ export class DynamoJobStore implements JobStore {
     const jobPut: TransactWriteItem = {
       Put: {
         TableName: this.table.name,
-        Item: marshall({ PK: key.project(job), SK: key.job(job.id), type: 'job', version: 1, ...job }, { removeUndefinedValues: true }),
+        Item: marshall({ PK: key.project(job), SK: key.job(job.id), type: 'job', version: 1, counts: ZERO_COUNTS, ...job }, { removeUndefinedValues: true }),
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     };

@@ -7,6 +7,7 @@ export const key = {
   job: (jobId: string) => `JOB#${jobId}`,
   jobName: (name: string) => `NAME#${name}`,
   run: (runId: string) => `RUN#${runId}`,
+  activeRuns: 'ACTIVE',
   keyHash: (hash: string) => `KEYHASH#${hash}`,
   keyList: 'KEYS',
   keyItem: (keyId: string) => `KEY#${keyId}`,

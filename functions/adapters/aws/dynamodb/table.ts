@@ -11,6 +11,8 @@ export const TABLE_SCHEMA = {
     projectRuns: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
     /** A workspace's runs, newest first: GSI2PK = WS#<ws>, GSI2SK = RUN#<run id>. */
     workspaceRuns: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+    /** Sparse: only pending and running runs carry GSI3PK = ACTIVE, so recovery finds them without a Scan. */
+    activeRuns: { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
   },
 } as const;
 

@@ -1,0 +1,316 @@
+// RunStore on DynamoDB. A run is one item in its job's partition (PK = JOB#<job>, SK = RUN#<run>), indexed by
+// project (GSI1), workspace (GSI2) and, while it is active, in the sparse ACTIVE index (GSI3). The job item
+// carries the run counters and the set of active run ids; every status change moves them in the same
+// transaction as the run, and is conditional on the run's current status.
+import {
+  BatchWriteItemCommand,
+  GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
+  UpdateItemCommand,
+  ConditionalCheckFailedException,
+  type AttributeValue,
+  type GetItemCommandOutput,
+  type QueryCommandOutput,
+  type TransactWriteItem,
+  type Update,
+} from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
+import { ConflictError, NotFoundError } from '../../../core/errors.ts';
+import { idPattern } from '../../../core/ids.ts';
+import type { JobRef } from '../../../core/jobs.ts';
+import { isActive, type Run, type RunCounts, type RunRef, type RunStatus } from '../../../core/run-model.ts';
+import type { Page, PageRequest, ProjectRef, RunFilter, RunStore } from '../../../core/ports.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
+import { ZERO_COUNTS } from './job-store.ts';
+import { key } from './keys.ts';
+import { queryPage } from './paginate.ts';
+import { TABLE_SCHEMA } from './table.ts';
+import type { DynamoTable } from './table-client.ts';
+
+const RUN_ID = idPattern('run');
+const JOB_ID = idPattern('job');
+const { projectRuns, workspaceRuns, activeRuns } = TABLE_SCHEMA.indexes;
+
+const RUN_FIELDS = [
+  'id', 'job_id', 'workspace_id', 'project_id', 'status', 'trigger', 'attempt', 'scheduled_for', 'created_at',
+  'started_at', 'finished_at', 'duration_ms', 'exit_code', 'error', 'overrides', 'image', 'command', 'usage', 'backend',
+] as const satisfies ReadonlyArray<keyof Run>;
+
+export function runFromItem(item: Record<string, unknown>): Run {
+  return Object.fromEntries(RUN_FIELDS.map((field) => [field, item[field] ?? null])) as unknown as Run;
+}
+
+function runKey(run: { job_id: string; run_id: string }): Record<string, AttributeValue> {
+  return marshall({ PK: key.job(run.job_id), SK: key.run(run.run_id) });
+}
+
+function jobItemKey(ref: JobRef): Record<string, AttributeValue> {
+  return marshall({ PK: key.project(ref), SK: key.job(ref.job_id) });
+}
+
+function cancellationCodes(error: unknown): string[] | null {
+  return error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None') : null;
+}
+
+/** Filter expressions for the optional run filters; `status` is a reserved word, hence the names. */
+interface Filters {
+  FilterExpression?: string;
+  ExpressionAttributeNames?: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, AttributeValue>;
+}
+
+function filterExpression(filter: RunFilter): Filters {
+  const names: Record<string, string> = {};
+  const values: Record<string, AttributeValue> = {};
+  const parts: string[] = [];
+  for (const field of ['status', 'job_id', 'trigger', 'project_id'] as const) {
+    const value = filter[field];
+    if (value === undefined) continue;
+    names[`#f_${field}`] = field;
+    values[`:f_${field}`] = { S: value };
+    parts.push(`#f_${field} = :f_${field}`);
+  }
+  return parts.length === 0 ? {} : { FilterExpression: parts.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+}
+
+export class DynamoRunStore implements RunStore {
+  readonly table: DynamoTable;
+
+  constructor(table: DynamoTable) {
+    this.table = table;
+  }
+
+  async create(run: Run, options: { forbidActive: boolean }): Promise<void> {
+    const item = {
+      PK: key.job(run.job_id),
+      SK: key.run(run.id),
+      [projectRuns.partitionKey]: key.project(run),
+      [projectRuns.sortKey]: key.run(run.id),
+      [workspaceRuns.partitionKey]: key.workspace(run.workspace_id),
+      [workspaceRuns.sortKey]: key.run(run.id),
+      [activeRuns.partitionKey]: key.activeRuns,
+      [activeRuns.sortKey]: key.run(run.id),
+      type: 'run',
+      ...run,
+    };
+    const ref: JobRef = { workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id };
+    try {
+      await this.table.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: this.table.name, Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Update: {
+                TableName: this.table.name,
+                Key: jobItemKey(ref),
+                UpdateExpression: 'ADD #counts.#pending :one, #counts.#total :one, #active :ids',
+                ConditionExpression: options.forbidActive ? 'attribute_exists(PK) AND attribute_not_exists(#active)' : 'attribute_exists(PK)',
+                ExpressionAttributeNames: { '#counts': 'counts', '#pending': 'pending', '#total': 'total', '#active': 'active_runs' },
+                ExpressionAttributeValues: { ':one': { N: '1' }, ':ids': { SS: [run.id] } },
+              },
+            },
+          ],
+        }),
+      );
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.[0] === 'ConditionalCheckFailed') throw new ConflictError(`run ${run.id} already exists`, 'run_id');
+      if (codes?.[1] === 'ConditionalCheckFailed') {
+        const active = await this.activeRunIds(ref);
+        if (!(await this.#jobExists(ref))) throw new NotFoundError('job', run.job_id);
+        throw new ConflictError(`job ${run.job_id} already has an active run (${active.join(', ')}) and its concurrency is forbid`);
+      }
+      throw error;
+    }
+  }
+
+  async #jobItem(ref: JobRef, projection: string): Promise<Record<string, unknown> | null> {
+    const output = await this.table.send<GetItemCommandOutput>(
+      new GetItemCommand({ TableName: this.table.name, Key: jobItemKey(ref), ConsistentRead: true, ProjectionExpression: projection }),
+    );
+    return output.Item ? unmarshall(output.Item) : null;
+  }
+
+  async #jobExists(ref: JobRef): Promise<boolean> {
+    return (await this.#jobItem(ref, 'PK')) !== null;
+  }
+
+  async get(ref: RunRef): Promise<Run | null> {
+    const run = await this.findByJob(ref.job_id, ref.run_id);
+    // The key alone names the run: make sure it is the caller's project.
+    return run && run.workspace_id === ref.workspace_id && run.project_id === ref.project_id ? run : null;
+  }
+
+  async findByJob(jobId: string, runId: string): Promise<Run | null> {
+    const output = await this.table.send<GetItemCommandOutput>(
+      new GetItemCommand({ TableName: this.table.name, Key: runKey({ job_id: jobId, run_id: runId }), ConsistentRead: true }),
+    );
+    return output.Item ? runFromItem(unmarshall(output.Item)) : null;
+  }
+
+  async findInProject(ref: ProjectRef, runId: string): Promise<Run | null> {
+    const output = await this.table.send<QueryCommandOutput>(
+      new QueryCommand({
+        TableName: this.table.name,
+        IndexName: projectRuns.name,
+        KeyConditionExpression: '#pk = :pk AND #sk = :sk',
+        ExpressionAttributeNames: { '#pk': projectRuns.partitionKey, '#sk': projectRuns.sortKey },
+        ExpressionAttributeValues: { ':pk': { S: key.project(ref) }, ':sk': { S: key.run(runId) } },
+      }),
+    );
+    const item = output.Items?.[0];
+    return item ? runFromItem(unmarshall(item)) : null;
+  }
+
+  async listForJob(ref: JobRef, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+    const after = page.cursor ? decodeCursor(page.cursor, ['run_id'], (v) => RUN_ID.test(v)).run_id : undefined;
+    const filters = filterExpression({ status: filter.status, trigger: filter.trigger });
+    return queryPage(this.table, {
+      input: {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ...filters,
+        ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK', ...filters.ExpressionAttributeNames },
+        ExpressionAttributeValues: { ':pk': { S: key.job(ref.job_id) }, ':prefix': { S: key.run('') }, ...filters.ExpressionAttributeValues },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      limit: page.limit,
+      startKey: after ? runKey({ job_id: ref.job_id, run_id: after }) : undefined,
+      map: runFromItem,
+      cursorOf: (item) => encodeCursor({ run_id: String(item.SK).slice(key.run('').length) }),
+    });
+  }
+
+  async listForProject(ref: ProjectRef, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+    return this.#listIndex(projectRuns, key.project(ref), { ...filter, project_id: undefined }, page);
+  }
+
+  async listForWorkspace(workspaceId: string, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+    return this.#listIndex(workspaceRuns, key.workspace(workspaceId), filter, page);
+  }
+
+  async listActive(page: PageRequest): Promise<Page<Run>> {
+    return this.#listIndex(activeRuns, key.activeRuns, {}, page);
+  }
+
+  /** A page of an index whose sort key is RUN#<run id>; the cursor names the run and its job. */
+  async #listIndex(index: { name: string; partitionKey: string; sortKey: string }, partition: string, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+    const after = page.cursor ? decodeCursor(page.cursor, ['run_id', 'job_id'], (v) => RUN_ID.test(v) || JOB_ID.test(v)) : undefined;
+    const filters = filterExpression(filter);
+    return queryPage(this.table, {
+      input: {
+        IndexName: index.name,
+        KeyConditionExpression: '#pk = :pk',
+        ...filters,
+        ExpressionAttributeNames: { '#pk': index.partitionKey, ...filters.ExpressionAttributeNames },
+        ExpressionAttributeValues: { ':pk': { S: partition }, ...filters.ExpressionAttributeValues },
+        ScanIndexForward: false,
+      },
+      limit: page.limit,
+      startKey: after && marshall({ PK: key.job(after.job_id), SK: key.run(after.run_id), [index.partitionKey]: partition, [index.sortKey]: key.run(after.run_id) }),
+      map: runFromItem,
+      cursorOf: (item) => encodeCursor({ run_id: String(item.SK).slice(key.run('').length), job_id: String(item.PK).slice(key.job('').length) }),
+    });
+  }
+
+  async counts(ref: JobRef): Promise<RunCounts> {
+    const item = await this.#jobItem(ref, 'counts');
+    return { ...ZERO_COUNTS, ...(item?.counts as Partial<RunCounts> | undefined) };
+  }
+
+  async activeRunIds(ref: JobRef): Promise<string[]> {
+    const item = await this.#jobItem(ref, 'active_runs');
+    return [...((item?.active_runs as Set<string> | undefined) ?? [])].sort();
+  }
+
+  async transition(run: Run, from: RunStatus, changes: Partial<Run>): Promise<boolean> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':from': from };
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(changes)) {
+      if (field === 'id' || value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    if (sets.length === 0) return (await this.get({ ...run, run_id: run.id }))?.status === from;
+    const to = changes.status ?? from;
+    const settling = isActive(from) && !isActive(to);
+    const update: Update = {
+      TableName: this.table.name,
+      Key: runKey({ job_id: run.job_id, run_id: run.id }),
+      UpdateExpression: `SET ${sets.join(', ')}${settling ? ` REMOVE ${activeRuns.partitionKey}, ${activeRuns.sortKey}` : ''}`,
+      ConditionExpression: '#status = :from',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+    };
+    if (to === from) return this.#updateRun(update);
+
+    const counters: TransactWriteItem = {
+      Update: {
+        TableName: this.table.name,
+        Key: jobItemKey({ workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id }),
+        UpdateExpression: `ADD #counts.#from :down, #counts.#to :up${settling ? ' DELETE #active :ids' : ''}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#counts': 'counts', '#from': from, '#to': to, ...(settling ? { '#active': 'active_runs' } : {}) },
+        ExpressionAttributeValues: { ':down': { N: '-1' }, ':up': { N: '1' }, ...(settling ? { ':ids': { SS: [run.id] } } : {}) },
+      },
+    };
+    try {
+      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, counters] }));
+      return true;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.[0] === 'ConditionalCheckFailed') return false;
+      // The job is gone (deleted while the run ended): the run still settles, there is nothing left to count.
+      if (codes?.[1] === 'ConditionalCheckFailed') return this.#updateRun(update);
+      throw error;
+    }
+  }
+
+  async #updateRun(update: Update): Promise<boolean> {
+    try {
+      await this.table.send(new UpdateItemCommand(update));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async deleteAllForJob(ref: JobRef): Promise<Run[]> {
+    const active: Run[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const output = await this.table.send<QueryCommandOutput>(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': { S: key.job(ref.job_id) } },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      const items = (output.Items ?? []).map((item) => unmarshall(item));
+      for (const item of items) if (item.type === 'run' && isActive(item.status as RunStatus)) active.push(runFromItem(item));
+      await this.#batchDelete(items.map((item) => marshall({ PK: item.PK, SK: item.SK })));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return active;
+  }
+
+  async #batchDelete(keys: Array<Record<string, AttributeValue>>): Promise<void> {
+    for (let i = 0; i < keys.length; i += 25) {
+      let requests = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      for (let attempt = 0; requests.length > 0; attempt++) {
+        const output = await this.table.send<{ UnprocessedItems?: Record<string, typeof requests> }>(
+          new BatchWriteItemCommand({ RequestItems: { [this.table.name]: requests } }),
+        );
+        requests = output.UnprocessedItems?.[this.table.name] ?? [];
+        if (requests.length > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+}

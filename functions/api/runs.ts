@@ -1,0 +1,33 @@
+// Run routes: trigger, list, get (long poll), cancel, rerun, batch statuses, job status. Thin over RunService.
+import { DEFAULT_GRACE_SECONDS, publicRun, type RunService } from '../core/runs.ts';
+import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
+import { Reply } from './middleware/envelope.ts';
+
+export function runsApi(deps: HttpDependencies & { runs: RunService }): HttpHandler {
+  const { runs } = deps;
+  const page = async (result: Promise<{ items: Parameters<typeof publicRun>[0][]; next_cursor: string | null }>) => {
+    const { items, next_cursor } = await result;
+    return Reply.page({ items: items.map(publicRun), next_cursor });
+  };
+  return httpApi(
+    'runs',
+    {
+      triggerRun: async ({ params, body, headers }) =>
+        publicRun(await runs.trigger(params, body ?? {}, { idempotencyKey: headers['idempotency-key'] })),
+      listJobRuns: ({ params, query }) => page(runs.listForJob(params, { status: query.status }, query)),
+      getRun: async ({ params, query }) => publicRun(await runs.get(params, query.wait ?? 0)),
+      cancelRun: async ({ params, body }) =>
+        publicRun(await runs.cancel(params, { mode: body?.mode ?? 'graceful', graceSeconds: body?.timeout_seconds ?? DEFAULT_GRACE_SECONDS })),
+      rerun: async ({ params }) => publicRun(await runs.rerun(params)),
+      jobStatus: async ({ params }) => {
+        const status = await runs.status(params);
+        return { ...status, latest_run: status.latest_run && publicRun(status.latest_run) };
+      },
+      listProjectRuns: ({ params, query }) => page(runs.listForProject(params, { status: query.status, job_id: query.job_id, trigger: query.trigger }, query)),
+      listWorkspaceRuns: ({ params, query }) =>
+        page(runs.listForWorkspace(params.workspace_id, { status: query.status, job_id: query.job_id, trigger: query.trigger, project_id: query.project_id }, query)),
+      runStatuses: ({ params, body }) => runs.statuses(params, body.run_ids, { waitSeconds: body.wait ?? 0, pollSeconds: body.poll_interval ?? 1 }),
+    },
+    deps,
+  );
+}

@@ -1,0 +1,151 @@
+// The life of a run as the state machine drives it: each Task state of the run's execution (and the events that
+// report a container's start) calls one of these. Every write is conditional on the run's current status, so
+// a finished run never changes and two writers can never both settle a run.
+import { ConflictError } from './errors.ts';
+import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUsage } from './run-model.ts';
+import type { RunStore } from './ports.ts';
+
+/** Raised into the state machine when a Task finds its run already settled (cancelled, say): nothing to do. */
+export class RunAlreadySettledError extends Error {
+  override name = 'Run.AlreadySettled';
+}
+
+/**
+ * What the container step produced: the selected fields of a stopped task on success, or the {Error, Cause} a
+ * Catch hands on. For ECS's .sync integration the Cause of a failed task is the task's description as JSON.
+ */
+export type AttemptResult = { exit_code: number; task?: string | null } | { Error?: string; Cause?: string };
+
+export interface AttemptEnd {
+  exit_code: number | null;
+  error: string | null;
+}
+
+function parseJson(text: string | undefined): any {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads an attempt's exit code, or why there is none, from whatever the container step produced. */
+export function attemptEnd(result: AttemptResult): AttemptEnd {
+  if ('exit_code' in result && typeof result.exit_code === 'number') {
+    return { exit_code: result.exit_code, error: result.exit_code === 0 ? null : `exited with code ${result.exit_code}` };
+  }
+  const failure = result as { Error?: string; Cause?: string };
+  const task = parseJson(failure.Cause);
+  const container = task?.Containers?.[0];
+  if (container && typeof container.ExitCode === 'number') {
+    return { exit_code: container.ExitCode, error: container.ExitCode === 0 ? null : `exited with code ${container.ExitCode}` };
+  }
+  const reason = container?.Reason ?? task?.StoppedReason ?? failure.Cause ?? failure.Error ?? 'unknown error';
+  return { exit_code: null, error: `the container did not run: ${reason}` };
+}
+
+/** A readable error from a state machine error ({Error, Cause}). */
+export function executionError(error: { Error?: string; Cause?: string } | undefined): string {
+  if (!error) return 'the run failed';
+  if (error.Error === 'States.Timeout' || error.Error === 'Run.TimedOut') return 'timed out';
+  const cause = parseJson(error.Cause);
+  const message = typeof cause?.errorMessage === 'string' ? cause.errorMessage : error.Cause;
+  return [error.Error, message].filter(Boolean).join(': ') || 'the run failed';
+}
+
+export interface SettleFields {
+  exit_code?: number | null;
+  error?: string | null;
+  usage?: RunUsage | null;
+}
+
+const SETTLE_ATTEMPTS = 5;
+
+export class RunLifecycle {
+  readonly #store: RunStore;
+  readonly #now: () => Date;
+
+  constructor(store: RunStore, options: { now?: () => Date } = {}) {
+    this.#store = store;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  async #load(ref: RunRef): Promise<Run | null> {
+    return this.#store.get(ref);
+  }
+
+  /** First state of every attempt: counts it. A settled run gets RunAlreadySettledError: nothing more to run. */
+  async startAttempt(ref: RunRef): Promise<{ attempt: number }> {
+    for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
+      const run = await this.#load(ref);
+      if (!run || !isActive(run.status)) throw new RunAlreadySettledError(`run ${ref.run_id} is already settled`);
+      const attempt = run.attempt + 1;
+      if (await this.#store.transition(run, run.status, { attempt })) return { attempt };
+    }
+    throw new ConflictError(`run ${ref.run_id} changed concurrently`);
+  }
+
+  /** The container really started (the spawn locally, the ECS task's RUNNING event in AWS). */
+  async markRunning(ref: RunRef, task: string, at: Date = this.#now()): Promise<boolean> {
+    for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
+      const run = await this.#load(ref);
+      if (!run || !isActive(run.status)) return false;
+      const backend = { ...run.backend, task };
+      const changes: Partial<Run> = run.status === 'pending' ? { status: 'running', started_at: at.toISOString(), backend } : { backend };
+      if (await this.#store.transition(run, run.status, changes)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Last state of every attempt: success settles the run; a failure with attempts left is recorded and answered
+   * 'retry' (the state machine's Retry then runs the attempt again after its backoff); otherwise the run fails.
+   */
+  async endAttempt(ref: RunRef, attempt: number, retries: number, result: AttemptResult): Promise<{ outcome: 'done' | 'retry' }> {
+    const end = attemptEnd(result);
+    if (end.exit_code === 0) {
+      await this.settle(ref, 'succeeded', { exit_code: 0, error: null });
+      return { outcome: 'done' };
+    }
+    if (attempt <= retries) {
+      const run = await this.#load(ref);
+      if (!run || !isActive(run.status)) return { outcome: 'done' };
+      const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
+      await this.#store.transition(run, run.status, { exit_code: end.exit_code, error });
+      return { outcome: 'retry' };
+    }
+    const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
+    await this.settle(ref, 'failed', { exit_code: end.exit_code, error });
+    return { outcome: 'done' };
+  }
+
+  timedOut(ref: RunRef): Promise<Run | null> {
+    return this.settle(ref, 'failed', { exit_code: null, error: 'timed out' });
+  }
+
+  failed(ref: RunRef, error: { Error?: string; Cause?: string } | undefined): Promise<Run | null> {
+    return this.settle(ref, 'failed', { error: executionError(error) });
+  }
+
+  /**
+   * Moves an active run to a terminal status; returns the settled run, or null when it was already settled
+   * (or is gone). Retries when the run moved between read and write (pending → running, say).
+   */
+  async settle(ref: RunRef, status: Exclude<RunStatus, 'pending' | 'running'>, fields: SettleFields): Promise<Run | null> {
+    for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
+      const run = await this.#load(ref);
+      if (!run || !isActive(run.status)) return null;
+      const finishedAt = this.#now().toISOString();
+      const changes: Partial<Run> = {
+        status,
+        finished_at: finishedAt,
+        duration_ms: durationMs(run.started_at, finishedAt),
+        exit_code: fields.exit_code === undefined ? run.exit_code : fields.exit_code,
+        error: fields.error === undefined ? run.error : fields.error,
+      };
+      if (fields.usage !== undefined) changes.usage = fields.usage;
+      if (await this.#store.transition(run, run.status, changes)) return { ...run, ...changes };
+    }
+    throw new ConflictError(`run ${ref.run_id} changed concurrently`);
+  }
+}

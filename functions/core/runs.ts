@@ -1,0 +1,265 @@
+// Runs as the API sees them: trigger, read (with long polling), list, cancel, rerun, batch statuses, status.
+import { Schedule } from './cron.ts';
+import { ConflictError, NotFoundError, UnavailableError } from './errors.ts';
+import { newId } from './ids.ts';
+import { normalizeCommand } from './job-spec.ts';
+import type { Job, JobLifecycle, JobRef, JobService } from './jobs.ts';
+import type { RunLifecycle } from './run-lifecycle.ts';
+import { isActive, redactOverrides, runRef, type Run, type RunCounts, type RunRef, type RunStatus, type Trigger } from './run-model.ts';
+import type {
+  ExecutionInput,
+  Idempotency,
+  LogSource,
+  Page,
+  PageRequest,
+  ProjectRef,
+  RunFilter,
+  RunOrchestrator,
+  RunStore,
+  StopOptions,
+} from './ports.ts';
+
+export interface TriggerInput {
+  command?: string | string[] | undefined;
+  env?: Record<string, string> | undefined;
+}
+
+export interface TriggerOptions {
+  trigger?: Trigger;
+  idempotencyKey?: string | undefined;
+  /** For scheduled fires: the time the schedule fired for, and the run id derived from it. */
+  scheduledFor?: Date;
+  runId?: string;
+}
+
+export interface RunStatusSummary {
+  id: string;
+  status: RunStatus | 'not_found';
+  exit_code: number | null;
+  error: string | null;
+}
+
+export interface JobStatus {
+  latest_run: Run | null;
+  counts: RunCounts;
+  schedule: { cron: string; timezone: string; suspended: boolean; next_fire_at: string | null } | null;
+}
+
+/** The grace a graceful cancel gives by default, and a replaced run gets. */
+export const DEFAULT_GRACE_SECONDS = 30;
+/** An active run older than this whose execution has ended is settled when read. */
+const STALE_AFTER_MS = 30_000;
+
+export interface RunServiceDeps {
+  jobs: JobService;
+  store: RunStore;
+  orchestrator: RunOrchestrator;
+  lifecycle: RunLifecycle;
+  logs: LogSource;
+  idempotency: Idempotency;
+  now?: () => Date;
+  /** How often a waiting read looks again. */
+  pollMs?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The environment a run's container gets: the job's, then the run's overrides, as ECS takes it. */
+export function containerEnvironment(job: Job, overrides: Record<string, string>): Array<{ Name: string; Value: string }> {
+  return Object.entries({ ...job.env, ...overrides })
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([Name, Value]) => ({ Name, Value }));
+}
+
+export class RunService {
+  readonly #deps: RunServiceDeps;
+  readonly #now: () => Date;
+  readonly #pollMs: number;
+
+  constructor(deps: RunServiceDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? (() => new Date());
+    this.#pollMs = deps.pollMs ?? 250;
+  }
+
+  /** Creates a pending run and starts its execution; with an idempotency key, a repeat returns the same run. */
+  async trigger(ref: JobRef, input: TriggerInput, options: TriggerOptions = {}): Promise<Run> {
+    if (!options.idempotencyKey) return this.#trigger(ref, input, options);
+    const scope = `trigger/${ref.workspace_id}/${ref.project_id}/${ref.job_id}`;
+    const runId = await this.#deps.idempotency.once(scope, options.idempotencyKey, input, async () => (await this.#trigger(ref, input, options)).id);
+    return this.get({ ...ref, run_id: runId });
+  }
+
+  async #trigger(ref: JobRef, input: TriggerInput, options: TriggerOptions): Promise<Run> {
+    const { store, orchestrator, lifecycle } = this.#deps;
+    const job = await this.#deps.jobs.get(ref);
+    if (job.concurrency === 'replace') {
+      await this.#cancelActive(ref, { mode: 'graceful', graceSeconds: DEFAULT_GRACE_SECONDS, cause: 'replaced by a newer run' });
+    }
+    const now = this.#now();
+    const id = options.runId ?? newId('run', now.getTime());
+    const overrides = { command: input.command === undefined ? null : normalizeCommand(input.command), env: input.env ?? {} };
+    const run: Run = {
+      id,
+      job_id: job.id,
+      workspace_id: job.workspace_id,
+      project_id: job.project_id,
+      status: 'pending',
+      trigger: options.trigger ?? 'manual',
+      attempt: 0,
+      scheduled_for: options.scheduledFor?.toISOString() ?? null,
+      created_at: now.toISOString(),
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      exit_code: null,
+      error: null,
+      overrides,
+      image: job.image,
+      command: overrides.command ?? job.command,
+      usage: null,
+      backend: { runner: orchestrator.runner, task: null, execution: orchestrator.executionId(id) },
+    };
+    await store.create(run, { forbidActive: job.concurrency === 'forbid' });
+    const execution: ExecutionInput = {
+      run: runRef(run),
+      timeout_seconds: job.timeout_seconds,
+      retries: job.retries,
+      container: {
+        task_definition: `job-${job.id}`,
+        image: run.image,
+        command: run.command,
+        environment: containerEnvironment(job, overrides.env),
+        cpu: job.cpu,
+        memory_mb: job.memory_mb,
+      },
+    };
+    try {
+      await orchestrator.start(execution);
+    } catch (error) {
+      await lifecycle.settle(runRef(run), 'failed', { error: `the run could not be started: ${(error as Error).message}` });
+      throw new UnavailableError('the orchestrator', { cause: error });
+    }
+    return run;
+  }
+
+  /** The run as it is now; with `waitSeconds`, held until it finishes or the time is up. */
+  async get(ref: RunRef, waitSeconds = 0): Promise<Run> {
+    const deadline = Date.now() + waitSeconds * 1000;
+    let run = await this.#reconcileIfStale(await this.#require(ref));
+    while (isActive(run.status) && Date.now() < deadline) {
+      await sleep(Math.min(this.#pollMs, deadline - Date.now()));
+      run = await this.#require(ref);
+    }
+    return run;
+  }
+
+  async #require(ref: RunRef): Promise<Run> {
+    const run = await this.#deps.store.get(ref);
+    if (!run) throw new NotFoundError('run', ref.run_id);
+    return run;
+  }
+
+  /** The backend is asked lazily: a run that looks stuck is settled if its execution has ended. */
+  async #reconcileIfStale(run: Run): Promise<Run> {
+    if (!isActive(run.status) || !run.backend.execution) return run;
+    if (this.#now().getTime() - Date.parse(run.created_at) < STALE_AFTER_MS) return run;
+    if ((await this.#deps.orchestrator.isRunning(run.backend.execution)) !== false) return run;
+    const settled = await this.#deps.lifecycle.settle(runRef(run), 'failed', { error: 'the execution ended without settling the run' });
+    return settled ?? (await this.#require(runRef(run)));
+  }
+
+  async listForJob(ref: JobRef, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+    await this.#deps.jobs.get(ref);
+    return this.#deps.store.listForJob(ref, filter, page);
+  }
+
+  listForProject(ref: ProjectRef, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+    return this.#deps.store.listForProject(ref, filter, page);
+  }
+
+  listForWorkspace(workspaceId: string, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
+    return this.#deps.store.listForWorkspace(workspaceId, filter, page);
+  }
+
+  /** Cancels a pending or running run: settled as cancelled first, then its execution and container stopped. */
+  async cancel(ref: RunRef, options: { mode: 'graceful' | 'force'; graceSeconds: number }): Promise<Run> {
+    const run = await this.#require(ref);
+    if (!isActive(run.status)) throw new ConflictError(`run ${run.id} is already ${run.status}`);
+    const settled = await this.#deps.lifecycle.settle(ref, 'cancelled', { exit_code: null, error: `cancelled (${options.mode})` });
+    if (!settled) throw new ConflictError(`run ${run.id} is already ${(await this.#require(ref)).status}`);
+    await this.#deps.orchestrator.stop(settled, { ...options, cause: 'cancelled by request' });
+    return settled;
+  }
+
+  async #cancelActive(ref: JobRef, options: StopOptions): Promise<void> {
+    for (const runId of await this.#deps.store.activeRunIds(ref)) {
+      const settled = await this.#deps.lifecycle.settle({ ...ref, run_id: runId }, 'cancelled', { exit_code: null, error: options.cause });
+      if (settled) await this.#deps.orchestrator.stop(settled, options);
+    }
+  }
+
+  /** A new run of the job with the same overrides as an earlier one. */
+  async rerun(ref: RunRef): Promise<Run> {
+    const source = await this.#require(ref);
+    const { command, env } = source.overrides;
+    return this.#trigger(ref, { command: command ?? undefined, env }, { trigger: 'rerun' });
+  }
+
+  async statuses(ref: ProjectRef, runIds: string[], options: { waitSeconds: number; pollSeconds: number }): Promise<Record<string, RunStatusSummary>> {
+    const deadline = Date.now() + options.waitSeconds * 1000;
+    const ids = [...new Set(runIds)];
+    const read = () => Promise.all(ids.map((id) => this.#deps.store.findInProject(ref, id)));
+    let runs = await read();
+    while (runs.some((run) => run && isActive(run.status)) && Date.now() < deadline) {
+      await sleep(Math.min(options.pollSeconds * 1000, deadline - Date.now()));
+      runs = await read();
+    }
+    return Object.fromEntries(
+      ids.map((id, i) => {
+        const run = runs[i];
+        const summary: RunStatusSummary = run
+          ? { id, status: run.status, exit_code: run.exit_code, error: run.error }
+          : { id, status: 'not_found', exit_code: null, error: null };
+        return [id, summary];
+      }),
+    );
+  }
+
+  async status(ref: JobRef): Promise<JobStatus> {
+    const job = await this.#deps.jobs.get(ref);
+    const [latest, counts] = await Promise.all([this.#deps.store.listForJob(ref, {}, { limit: 1 }), this.#deps.store.counts(ref)]);
+    const schedule = job.schedule
+      ? {
+          cron: job.schedule,
+          timezone: job.timezone,
+          suspended: job.suspended,
+          next_fire_at: job.suspended ? null : (new Schedule(job.schedule, job.timezone).next(this.#now())?.toISOString() ?? null),
+        }
+      : null;
+    return { latest_run: latest.items[0] ?? null, counts, schedule };
+  }
+
+  /** The part of a job's deletion that concerns runs: before, stop them; after, remove them and their logs. */
+  lifecycle(): JobLifecycle {
+    return {
+      deleting: (job) => this.#cancelActive(jobRef(job), { mode: 'force', graceSeconds: 0, cause: 'the job was deleted' }),
+      deleted: async (job) => {
+        const ref = jobRef(job);
+        // A run triggered while the job was being deleted is still active: its container is stopped too.
+        const stragglers = await this.#deps.store.deleteAllForJob(ref);
+        for (const run of stragglers) await this.#deps.orchestrator.stop(run, { mode: 'force', graceSeconds: 0, cause: 'the job was deleted' });
+        await this.#deps.logs.deleteForJob(ref);
+      },
+    };
+  }
+}
+
+export function jobRef(job: Pick<Job, 'workspace_id' | 'project_id' | 'id'>): JobRef {
+  return { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id };
+}
+
+/** A run as the API shows it: override env values are never repeated. */
+export function publicRun(run: Run): Run {
+  return { ...run, overrides: redactOverrides(run.overrides) };
+}

@@ -1,0 +1,134 @@
+// The run resource, its request bodies and queries, batch statuses, job status and log lines.
+import { z } from 'zod';
+import { RUN_STATUSES, TRIGGERS } from '../core/run-model.ts';
+import { JobId, PageQuery, ProjectId, RunId, Timestamp, integerParam } from './common.ts';
+import { Command, Env } from './job.ts';
+
+const integer = (min: number, max: number) => {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+};
+
+export const TriggerBody = z
+  .strictObject({
+    command: Command.optional().meta({ description: 'Replaces the job command for this run only' }),
+    env: Env.optional().meta({ description: "Added to (and over) the job's env for this run only" }),
+  })
+  .meta({ id: 'TriggerRun' });
+
+export const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, { error: 'must be 1-255 visible ASCII characters' })
+    .optional()
+    .meta({ description: 'A repeat within 24 hours returns the same run; the same key with another body gets 422' }),
+});
+
+export const GetRunQuery = z.strictObject({
+  wait: integerParam(0, 20).optional().meta({ description: 'Hold the reply up to this many seconds until the run finishes' }),
+});
+
+const StatusFilter = z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` }).optional();
+const TriggerFilter = z.enum(TRIGGERS, { error: `must be one of ${TRIGGERS.join(', ')}` }).optional();
+
+export const JobRunsQuery = PageQuery.extend({ status: StatusFilter });
+export const ProjectRunsQuery = JobRunsQuery.extend({ job_id: JobId.optional(), trigger: TriggerFilter });
+export const WorkspaceRunsQuery = ProjectRunsQuery.extend({ project_id: ProjectId.optional() });
+
+export const CancelBody = z
+  .strictObject({
+    mode: z.enum(['graceful', 'force'], { error: 'must be graceful or force' }).optional().meta({ description: 'graceful (default): SIGTERM, then SIGKILL after timeout_seconds; force: SIGKILL at once' }),
+    timeout_seconds: integer(0, 3600).optional().meta({ description: 'The grace before SIGKILL (default 30)' }),
+  })
+  .meta({ id: 'CancelRun' });
+
+export const StatusesBody = z
+  .strictObject({
+    run_ids: z.array(RunId, { error: 'must be an array of run ids' }).min(1, { error: 'must name at least one run' }).max(100, { error: 'at most 100 run ids' }),
+    wait: integer(0, 20).optional().meta({ description: 'Hold the reply until all are finished or this many seconds pass' }),
+    poll_interval: integer(1, 10).optional().meta({ description: 'Seconds between looks while waiting (default 1)' }),
+  })
+  .meta({ id: 'RunStatusesRequest' });
+
+/** A point in time as a query parameter: ISO-8601 or epoch milliseconds. */
+const TimeParam = z.string().transform((text, ctx) => {
+  const ms = /^\d{1,15}$/.test(text) ? Number(text) : /^\d{4}-\d\d-\d\dT/.test(text) ? Date.parse(text) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time or epoch milliseconds' });
+    return z.NEVER;
+  }
+  return new Date(ms);
+});
+
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A duration back from now: 30s, 15m, 2h, 7d. */
+const DurationParam = z.string().transform((text, ctx) => {
+  const match = /^(\d{1,6})([smhd])$/.exec(text);
+  if (!match) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30s, 15m, 2h or 7d' });
+    return z.NEVER;
+  }
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+});
+
+export const LogsQuery = z
+  .strictObject({
+    since: DurationParam.optional().meta({ description: 'A duration back from now (30s, 15m, 2h, 7d)' }),
+    start: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms; not with since' }),
+    end: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms' }),
+    limit: integerParam(1, 10_000).optional().default(100),
+    filter: z.string().min(1).max(1024).optional().meta({ description: 'Only lines containing this text' }),
+    cursor: z.string().min(1).max(2048).optional(),
+  })
+  .superRefine((query, ctx) => {
+    if (query.since !== undefined && query.start !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['since'], message: 'give since or start, not both' });
+    }
+    if (query.start && query.end && query.end < query.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'is before start' });
+  });
+
+export const RunSchema = z
+  .object({
+    id: z.string(),
+    job_id: z.string(),
+    workspace_id: z.string(),
+    project_id: z.string(),
+    status: z.enum(RUN_STATUSES),
+    trigger: z.enum(TRIGGERS),
+    attempt: z.number().int(),
+    scheduled_for: Timestamp.nullable(),
+    created_at: Timestamp,
+    started_at: Timestamp.nullable(),
+    finished_at: Timestamp.nullable(),
+    duration_ms: z.number().int().nullable(),
+    exit_code: z.number().int().nullable(),
+    error: z.string().nullable(),
+    overrides: z.object({ command: z.array(z.string()).nullable(), env: z.record(z.string(), z.string()).meta({ description: 'Names only; values are never shown' }) }),
+    image: z.string(),
+    command: z.array(z.string()),
+    usage: z.object({ cpu_seconds: z.number().nullable(), peak_memory_bytes: z.number().nullable() }).nullable(),
+    backend: z.object({
+      runner: z.enum(['ecs', 'docker', 'process']),
+      task: z.string().nullable(),
+      execution: z.string().nullable(),
+    }),
+  })
+  .meta({ id: 'Run' });
+
+export const RunStatusesSchema = z
+  .record(z.string(), z.object({ id: z.string(), status: z.union([z.enum(RUN_STATUSES), z.literal('not_found')]), exit_code: z.number().int().nullable(), error: z.string().nullable() }))
+  .meta({ id: 'RunStatuses' });
+
+export const JobStatusSchema = z
+  .object({
+    latest_run: RunSchema.nullable(),
+    counts: z.object(Object.fromEntries([...RUN_STATUSES, 'total'].map((s) => [s, z.number().int()]))),
+    schedule: z
+      .object({ cron: z.string(), timezone: z.string(), suspended: z.boolean(), next_fire_at: Timestamp.nullable() })
+      .nullable(),
+  })
+  .meta({ id: 'JobStatus' });
+
+export const LogLineSchema = z
+  .object({ timestamp: Timestamp, run_id: z.string(), stream: z.enum(['stdout', 'stderr']), message: z.string() })
+  .meta({ id: 'LogLine' });

@@ -1,0 +1,41 @@
+// Backend events that move runs in AWS, handled like any Task: an ECS task that really started marks its run
+// running; an execution that ended FAILED, TIMED_OUT or ABORTED without settling its run settles it (the
+// reconciler). Both are idempotent: every write is conditional on the run's status.
+import type { ExecutionInput, RunStore } from '../core/ports.ts';
+import type { RunLifecycle } from '../core/run-lifecycle.ts';
+import { runRef } from '../core/run-model.ts';
+
+const RUN_ID = /^run_[0-9A-HJKMNP-TV-Z]{26}$/;
+
+export interface EcsTaskStateChange {
+  'detail-type': 'ECS Task State Change';
+  detail: { lastStatus?: string; startedBy?: string; group?: string; taskArn?: string; startedAt?: string };
+}
+
+export function ecsTaskEventHandler(store: RunStore, lifecycle: RunLifecycle) {
+  return async (event: EcsTaskStateChange): Promise<{ marked: boolean }> => {
+    const { lastStatus, startedBy, group, taskArn, startedAt } = event.detail;
+    // The task's group is family:job-<job id>; startedBy is the run id.
+    const jobId = /^family:job-(job_[0-9A-HJKMNP-TV-Z]{26})$/.exec(group ?? '')?.[1];
+    if (lastStatus !== 'RUNNING' || !jobId || !startedBy || !RUN_ID.test(startedBy) || !taskArn) return { marked: false };
+    const run = await store.findByJob(jobId, startedBy);
+    if (!run) return { marked: false };
+    return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined) };
+  };
+}
+
+export interface ExecutionStatusChange {
+  'detail-type': 'Step Functions Execution Status Change';
+  detail: { status: string; name: string; input?: string; cause?: string | null; error?: string | null };
+}
+
+export function executionEventHandler(lifecycle: RunLifecycle) {
+  return async (event: ExecutionStatusChange): Promise<{ settled: boolean }> => {
+    const { status, input, error, cause } = event.detail;
+    if (!['FAILED', 'TIMED_OUT', 'ABORTED'].includes(status) || !input) return { settled: false };
+    const { run } = JSON.parse(input) as ExecutionInput;
+    const why =
+      status === 'ABORTED' ? 'the execution was stopped' : status === 'TIMED_OUT' ? 'the execution timed out' : `the execution failed: ${[error, cause].filter(Boolean).join(': ')}`;
+    return { settled: (await lifecycle.settle(run, 'failed', { error: why })) !== null };
+  };
+}

@@ -1,0 +1,135 @@
+// What drives runs: the state machine, deployed from the same run.asl.json the local host executes, the
+// function behind its state-update Tasks, and the two event rules that move runs from outside (an ECS task
+// really started; an execution ended without settling its run).
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { CONTAINER_TIMEOUT_PATH, runStateMachineText, type Placeholder } from '../state-machine/definition.ts';
+import { serviceFunction } from './function.ts';
+import type { Runner } from './runner.ts';
+import type { Store } from './store.ts';
+
+export interface OrchestrationProps {
+  store: Store;
+  runner: Runner;
+}
+
+export class Orchestration extends Construct {
+  readonly stateMachine: StateMachine;
+  readonly runStateFunction: NodejsFunction;
+  readonly ecsEventsFunction: NodejsFunction;
+  readonly executionEventsFunction: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: OrchestrationProps) {
+    super(scope, id);
+    const { store, runner } = props;
+    this.runStateFunction = serviceFunction(this, 'RunStateFunction', { handler: 'run-state', description: "The run state machine's state-update tasks", timeout: Duration.seconds(30) });
+    store.bindTable(this.runStateFunction, 'read', 'write');
+
+    const [subnetA, subnetB] = runner.subnetIds;
+    const substitutions: Record<Placeholder, string> = {
+      RunStateFunctionArn: this.runStateFunction.functionArn,
+      ClusterArn: runner.cluster.clusterArn,
+      SubnetA: subnetA,
+      SubnetB: subnetB,
+      SecurityGroup: runner.securityGroup.securityGroupId,
+      ContainerTimeoutPath: CONTAINER_TIMEOUT_PATH,
+    };
+    this.stateMachine = new StateMachine(this, 'RunStateMachine', {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(runStateMachineText()),
+      definitionSubstitutions: substitutions,
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'ExecutionLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        level: LogLevel.ERROR,
+        includeExecutionData: false,
+      },
+    });
+    this.runStateFunction.grantInvoke(this.stateMachine);
+    this.#grantRunTask(runner);
+
+    this.ecsEventsFunction = serviceFunction(this, 'EcsEventsFunction', { handler: 'ecs-events', description: 'Marks a run running when its ECS task starts' });
+    store.bindTable(this.ecsEventsFunction, 'read', 'write');
+    new Rule(this, 'TaskStartedRule', {
+      description: "A run's container really started",
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Task State Change'],
+        detail: { clusterArn: [runner.cluster.clusterArn], lastStatus: ['RUNNING'], group: [{ prefix: 'family:job-' }] },
+      },
+      targets: [new LambdaFunction(this.ecsEventsFunction, { retryAttempts: 10 })],
+    });
+
+    this.executionEventsFunction = serviceFunction(this, 'ExecutionEventsFunction', { handler: 'execution-events', description: 'Settles runs whose execution ended without settling them' });
+    store.bindTable(this.executionEventsFunction, 'read', 'write');
+    new Rule(this, 'ExecutionEndedRule', {
+      description: 'A run execution failed, timed out or was stopped',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+      },
+      targets: [new LambdaFunction(this.executionEventsFunction, { retryAttempts: 10 })],
+    });
+  }
+
+  /** What ecs:runTask.sync needs: run job task definitions, stop and describe tasks, its managed rule, the two roles. */
+  #grantRunTask(runner: Runner): void {
+    const stack = Stack.of(this);
+    const role = this.stateMachine.role;
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ecs:RunTask'],
+        resources: [stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*' })],
+        conditions: { ArnEquals: { 'ecs:cluster': runner.cluster.clusterArn } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        // Task ARNs are not known in advance; both actions are limited to this cluster's tasks.
+        actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
+        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${runner.cluster.clusterName}/*` })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        // RunTask's Tags are applied to the new task.
+        actions: ['ecs:TagResource'],
+        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${runner.cluster.clusterName}/*` })],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        // The rule Step Functions manages to learn when a .sync ECS task stops.
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForECSTaskRule' })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['iam:PassRole'],
+        resources: [runner.executionRole.roleArn, runner.taskRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+  }
+
+  /**
+   * Points a function at the state machine with exactly the calls it makes: start (trigger), stop (cancel,
+   * replace, delete) and describe (the lazy check when a run read looks stale).
+   */
+  bind(fn: NodejsFunction, ...calls: Array<'start' | 'stop' | 'describe'>): void {
+    fn.addEnvironment('JOBS_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    if (calls.includes('start')) this.stateMachine.grantStartExecution(fn);
+    const onExecutions = [...(calls.includes('stop') ? ['states:StopExecution'] : []), ...(calls.includes('describe') ? ['states:DescribeExecution'] : [])];
+    if (onExecutions.length > 0) this.stateMachine.grantExecution(fn, ...onExecutions);
+  }
+}

@@ -1,0 +1,59 @@
+// Where containers run: a Fargate cluster (Container Insights on, for per-job metrics) in a VPC without NAT
+// gateways (public subnets, a public IP per task, a security group that admits nothing), the roles tasks run
+// with, and the log group their output goes to.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
+import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export class Runner extends Construct {
+  readonly vpc: Vpc;
+  readonly cluster: Cluster;
+  readonly securityGroup: SecurityGroup;
+  /** What ECS uses to pull the image and write logs. */
+  readonly executionRole: Role;
+  /** What the job's own code may do in AWS (nothing, until an operator grants it more). */
+  readonly taskRole: Role;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    this.vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 22 }],
+    });
+    this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ContainerInsights.ENABLED });
+    this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Job containers: no inbound traffic, outbound to pull images and reach the internet',
+      allowAllOutbound: true,
+    });
+    this.executionRole = new Role(this, 'TaskExecutionRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'ECS pulls job images and writes their logs with this role',
+    });
+    this.executionRole.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonECSTaskExecutionRolePolicy'));
+    this.taskRole = new Role(this, 'TaskRole', {
+      assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: "The identity of a job's own code; it has no permissions of its own",
+    });
+    this.logGroup = new LogGroup(this, 'ContainerLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
+  }
+
+  /** Points a function at the container logs: reading lines, or deleting a job's streams. */
+  bindLogs(fn: LambdaFunction, ...access: Array<'read' | 'delete'>): void {
+    fn.addEnvironment('JOBS_CONTAINER_LOG_GROUP', this.logGroup.logGroupName);
+    if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents');
+    if (access.includes('delete')) this.logGroup.grant(fn, 'logs:DescribeLogStreams', 'logs:DeleteLogStream');
+  }
+
+  /** The two public subnets the state machine places tasks in (the definition names exactly two). */
+  get subnetIds(): [string, string] {
+    const ids = this.vpc.publicSubnets.map((subnet) => subnet.subnetId);
+    return [ids[0]!, ids[1] ?? ids[0]!];
+  }
+}

@@ -1,0 +1,112 @@
+import fc from 'fast-check';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LocalLogStore, TRUNCATION_MARKER } from '../../functions/adapters/local/log-store.ts';
+import { newId } from '../../functions/core/ids.ts';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const job = { workspace_id: 'acme', project_id: 'etl', job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' };
+
+/**
+ * Writes stored lines as the follower would. A file's modification time comes from the kernel's coarse clock,
+ * so it is set a few milliseconds before its last line's timestamp, as it can be on a real file system.
+ */
+function store(runs: Array<{ createdMs: number; offsets: number[] }>) {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jobs-logs-'));
+  dirs.push(dataDir);
+  const dir = join(dataDir, 'logs', job.job_id);
+  mkdirSync(dir, { recursive: true });
+  const expected: Array<{ timestamp: string; run_id: string; message: string }> = [];
+  for (const [r, run] of runs.entries()) {
+    const runId = newId('run', run.createdMs);
+    let t = run.createdMs;
+    const lines = run.offsets.map((step, i) => {
+      t += step; // 0 steps give ties, as lines read in one pass share a timestamp
+      const timestamp = new Date(t).toISOString();
+      expected.push({ timestamp, run_id: runId, message: `r${r} l${i}` });
+      return JSON.stringify({ t: timestamp, s: i % 3 === 0 ? 'stderr' : 'stdout', m: `r${r} l${i}`, o: i, g: 'g' });
+    });
+    const file = join(dir, `${runId}.jsonl`);
+    writeFileSync(file, lines.length ? `${lines.join('\n')}\n` : '');
+    utimesSync(file, new Date(t - 5), new Date(t - 5));
+  }
+  expected.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  return { logs: new LocalLogStore(dataDir), expected };
+}
+
+describe('LocalLogStore.query', () => {
+  it('pages through every line exactly once, oldest first, whatever the runs, ties and page size', async () => {
+    const run = fc.record({
+      createdMs: fc.integer({ min: 1_700_000_000_000, max: 1_700_000_000_400 }),
+      offsets: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 25 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(run, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 12 }), async (runs, limit) => {
+        const { logs, expected } = store(runs);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < 500; page++) {
+          const result = await logs.query({ job, limit, cursor });
+          expect(result.items.length).toBeLessThanOrEqual(limit);
+          seen.push(...result.items.map((l) => l.message));
+          if (!result.next_cursor) break;
+          cursor = result.next_cursor;
+        }
+        expect(seen).toEqual(expected.map((l) => l.message));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('applies the window and the filter before paging', async () => {
+    const { logs, expected } = store([{ createdMs: 1_700_000_000_000, offsets: [1, 1, 1, 1, 1, 1] }, { createdMs: 1_700_000_000_002, offsets: [1, 1, 1] }]);
+    const start = new Date(expected[3]!.timestamp);
+    const end = new Date(expected[6]!.timestamp);
+    const windowed = await logs.query({ job, start, end, limit: 100 });
+    const inWindow = expected.filter((l) => Date.parse(l.timestamp) >= start.getTime() && Date.parse(l.timestamp) <= end.getTime());
+    expect(inWindow.length).toBeGreaterThan(2);
+    expect(windowed.items.map((l) => l.message)).toEqual(inWindow.map((l) => l.message));
+    const filtered = await logs.query({ job, filter: 'r1', limit: 2 });
+    expect(filtered.items.map((l) => l.message)).toEqual(['r1 l0', 'r1 l1']);
+    const rest = await logs.query({ job, filter: 'r1', limit: 2, cursor: filtered.next_cursor! });
+    expect(rest).toMatchObject({ items: [{ message: 'r1 l2' }], next_cursor: null });
+  });
+});
+
+describe('following a run', () => {
+  it('caps a run at its limit with one marker line and keeps the raw files from growing', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobs-cap-'));
+    dirs.push(dataDir);
+    const logs = new LocalLogStore(dataDir, { maxRunBytes: 1000 });
+    const raw = { stdout: join(dataDir, 'out'), stderr: join(dataDir, 'err') };
+    writeFileSync(raw.stdout, Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    writeFileSync(raw.stderr, '');
+    const follower = await logs.follow(job.job_id, 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H', raw, '1');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await follower.stop();
+    const { items } = await logs.query({ job, limit: 10_000 });
+    expect(items.at(-1)?.message).toMatch(new RegExp(`^\\${TRUNCATION_MARKER} 1000 bytes`));
+    expect(items.filter((l) => l.message.startsWith(TRUNCATION_MARKER))).toHaveLength(1);
+    expect(items.slice(0, -1).reduce((sum, l) => sum + l.message.length, 0)).toBeLessThanOrEqual(1000);
+  });
+
+  it('resumes the same generation without repeating lines, and starts a new generation from the top', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobs-resume-'));
+    dirs.push(dataDir);
+    const logs = new LocalLogStore(dataDir);
+    const raw = { stdout: join(dataDir, 'out'), stderr: join(dataDir, 'err') };
+    const runId = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+    writeFileSync(raw.stdout, 'one\ntwo\n');
+    writeFileSync(raw.stderr, '');
+    await (await logs.follow(job.job_id, runId, raw, 'first')).stop();
+    writeFileSync(raw.stdout, 'one\ntwo\nthree\n');
+    await (await logs.follow(job.job_id, runId, raw, 'first')).stop();
+    writeFileSync(raw.stdout, 'retry\n');
+    await (await logs.follow(job.job_id, runId, raw, 'second')).stop();
+    const { items } = await logs.query({ job, run_id: runId, limit: 100 });
+    expect(items.map((l) => l.message)).toEqual(['one', 'two', 'three', 'retry']);
+  });
+});

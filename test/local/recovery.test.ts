@@ -1,0 +1,98 @@
+// The service killed with SIGKILL while runs are in flight: after a restart every run is re-attached or
+// settled, and no output written before the kill is lost.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { isRunning, processTree, signalTree } from '../../functions/adapters/local/process-tree.ts';
+import { isAlive, spawnService, waitUntil } from '../helpers/process.ts';
+import { ApiClient, runPid, waitForStatus } from '../helpers/service.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'jobs-recovery-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const P = '/v1/workspaces/acme/projects/recovery';
+
+describe('after the service is killed with SIGKILL', () => {
+  it('re-attaches runs whose process lives, settles the others, and keeps their output', async () => {
+    const first = await spawnService({ JOBS_DATA_DIR: dataDir });
+    const services = [first];
+    const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
+    try {
+    let api = new ApiClient(first.ready.url, key);
+    const start = async (name: string, command: string) => {
+      const jobId = (await api.post(`${P}/jobs`, { name, image: 'alpine', command })).body.data.id as string;
+      const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id as string;
+      const path = `${P}/jobs/${jobId}/runs/${runId}`;
+      return { jobId, runId, path, pid: runPid(await waitForStatus(api, path, ['running'])) };
+    };
+    const survivor = await start('survivor', 'echo before-the-kill; sleep 8; echo after-the-restart');
+    const endsWhileDown = await start('ends-while-down', 'echo short; sleep 1; exit 5');
+    const killedWhileDown = await start('killed-while-down', 'sleep 60');
+    const toCancel = await start('cancelled-after', 'sleep 60');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the first lines reach the log store
+
+    first.child.kill('SIGKILL');
+    await first.exited;
+    expect(await waitUntil(() => !isAlive(first.ready.dynamodb_pid), 5_000)).toBe(true);
+    expect(isAlive(survivor.pid)).toBe(true); // runs outlive the service
+    signalTree(killedWhileDown.pid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // ends-while-down exits meanwhile
+
+    const second = await spawnService({ JOBS_DATA_DIR: dataDir });
+    services.push(second);
+    api = new ApiClient(second.ready.url, key);
+
+    const ended = (await api.get(endsWhileDown.path)).body.data;
+    expect(ended).toMatchObject({ status: 'failed', exit_code: 5 });
+    expect(ended.error).toMatch(/while the service was down/);
+
+    const lost = (await api.get(killedWhileDown.path)).body.data;
+    expect(lost.status).toBe('failed');
+    expect(lost.error).toMatch(/the local service stopped while the run was running, and its process is gone and recorded no exit status/);
+
+    expect((await api.get(survivor.path)).body.data.status).toBe('running');
+    const finished = (await api.get(`${survivor.path}?wait=20`)).body.data;
+    expect(finished).toMatchObject({ status: 'succeeded', exit_code: 0 });
+    const lines = (await api.get(`${survivor.path}/logs`)).body.data.map((l: { message: string }) => l.message);
+    expect(lines).toEqual(['before-the-kill', 'after-the-restart']);
+    expect((await api.get(`${endsWhileDown.path}/logs`)).body.data.map((l: { message: string }) => l.message)).toEqual(['short']);
+
+    // A re-attached run can still be cancelled, and leaves nothing behind.
+    const cancelled = await api.post(`${toCancel.path}/cancel`, { mode: 'force' });
+    expect(cancelled.body.data.status).toBe('cancelled');
+    expect(await waitUntil(() => processTree(toCancel.pid).length === 0, 2_000)).toBe(true);
+
+    const active = await api.get(`${P}/runs?status=running`);
+    expect(active.body.data).toEqual([]);
+    } finally {
+      // SIGTERM stops a service with everything it runs.
+      for (const service of services) service.child.kill('SIGTERM');
+      await Promise.all(services.map((service) => service.exited));
+    }
+  }, 90_000);
+
+  it('stops every run in flight when the service is stopped with SIGTERM, settled as failed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobs-stop-'));
+    try {
+      const service = await spawnService({ JOBS_DATA_DIR: dir });
+      const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
+      let api = new ApiClient(service.ready.url, key);
+      const jobId = (await api.post(`${P}/jobs`, { name: 'long', image: 'alpine', command: 'sleep 60' })).body.data.id;
+      const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id;
+      const pid = runPid(await waitForStatus(api, `${P}/jobs/${jobId}/runs/${runId}`, ['running']));
+      const tree = processTree(pid);
+      expect(tree.length).toBeGreaterThanOrEqual(2);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      expect(await waitUntil(() => tree.every((p) => !isRunning(p)), 2_000)).toBe(true);
+      const again = await spawnService({ JOBS_DATA_DIR: dir });
+      api = new ApiClient(again.ready.url, key);
+      expect((await api.get(`${P}/jobs/${jobId}/runs/${runId}`)).body.data).toMatchObject({ status: 'failed', error: 'the local service stopped during the run' });
+      again.child.kill('SIGTERM');
+      await again.exited;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});

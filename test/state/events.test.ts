@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
+import { newId } from '../../functions/core/ids.ts';
+import { buildJob } from '../../functions/core/jobs.ts';
+import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
+import type { Run } from '../../functions/core/run-model.ts';
+import { ecsTaskEventHandler, executionEventHandler } from '../../functions/state/events.ts';
+import { runStateHandler } from '../../functions/state/run-state.ts';
+import { createTestTable } from '../helpers/dynamodb.ts';
+
+let table: Awaited<ReturnType<typeof createTestTable>>;
+let store: DynamoRunStore;
+let lifecycle: RunLifecycle;
+const ref = { workspace_id: 'acme', project_id: 'etl' };
+
+beforeAll(async () => {
+  table = await createTestTable('events');
+  store = new DynamoRunStore(table);
+  lifecycle = new RunLifecycle(store);
+});
+afterAll(() => table.drop());
+
+async function pendingRun(): Promise<Run> {
+  const jobId = newId('job');
+  await new DynamoJobStore(table).create(buildJob(ref, jobId, { name: jobId, image: 'alpine', command: ['true'] }, 't', 't'));
+  const run: Run = {
+    id: newId('run'), job_id: jobId, ...ref, status: 'pending', trigger: 'manual', attempt: 0, scheduled_for: null,
+    created_at: new Date().toISOString(), started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null,
+    overrides: { command: null, env: {} }, image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution: 'exec' },
+  };
+  await store.create(run, { forbidActive: false });
+  return run;
+}
+
+const taskArn = 'arn:aws:ecs:eu-west-1:123456789012:task/jobs/0123456789abcdef';
+
+describe('ECS task state changes', () => {
+  it("mark a run running when its task's container really starts", async () => {
+    const run = await pendingRun();
+    const handle = ecsTaskEventHandler(store, lifecycle);
+    const detail = { lastStatus: 'RUNNING', startedBy: run.id, group: `family:job-${run.job_id}`, taskArn, startedAt: '2026-11-22T10:15:30.123Z' };
+    expect(await handle({ 'detail-type': 'ECS Task State Change', detail: { ...detail, lastStatus: 'PROVISIONING' } })).toEqual({ marked: false });
+    expect(await handle({ 'detail-type': 'ECS Task State Change', detail })).toEqual({ marked: true });
+    const running = await store.get({ ...ref, job_id: run.job_id, run_id: run.id });
+    expect(running).toMatchObject({ status: 'running', started_at: '2026-11-22T10:15:30.123Z', backend: { runner: 'ecs', task: taskArn, execution: 'exec' } });
+    expect(await store.counts({ ...ref, job_id: run.job_id })).toMatchObject({ pending: 0, running: 1, total: 1 });
+  });
+
+  it("ignore tasks that are not a run's", async () => {
+    const handle = ecsTaskEventHandler(store, lifecycle);
+    expect(await handle({ 'detail-type': 'ECS Task State Change', detail: { lastStatus: 'RUNNING', startedBy: 'ecs-svc/123', group: 'service:web', taskArn } })).toEqual({ marked: false });
+  });
+});
+
+describe('the reconciler', () => {
+  it('settles a run whose execution failed without settling it, and leaves a settled run alone', async () => {
+    const run = await pendingRun();
+    const handle = executionEventHandler(lifecycle);
+    const input = JSON.stringify({ run: { ...ref, job_id: run.job_id, run_id: run.id } });
+    const event = { 'detail-type': 'Step Functions Execution Status Change' as const, detail: { status: 'FAILED', name: run.id, input, error: 'States.Runtime', cause: 'boom' } };
+    expect(await handle(event)).toEqual({ settled: true });
+    expect(await store.get({ ...ref, job_id: run.job_id, run_id: run.id })).toMatchObject({ status: 'failed', error: 'the execution failed: States.Runtime: boom' });
+    expect(await handle(event)).toEqual({ settled: false });
+    expect(await handle({ ...event, detail: { ...event.detail, status: 'SUCCEEDED' } })).toEqual({ settled: false });
+  });
+});
+
+describe('the run-state function', () => {
+  it('counts attempts, settles on success, and refuses to start an attempt of a settled run', async () => {
+    const run = await pendingRun();
+    const handle = runStateHandler(lifecycle);
+    const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
+    expect(await handle({ action: 'start_attempt', run: runRef })).toEqual({ attempt: 1 });
+    expect(await handle({ action: 'end_attempt', run: runRef, attempt: 1, retries: 2, result: { Error: 'States.TaskFailed', Cause: JSON.stringify({ Containers: [{ ExitCode: 9 }] }) } })).toEqual({ outcome: 'retry' });
+    expect(await store.get(runRef)).toMatchObject({ status: 'pending', exit_code: 9, error: 'attempt 1 of 3 exited with code 9; retrying' });
+    expect(await handle({ action: 'start_attempt', run: runRef })).toEqual({ attempt: 2 });
+    expect(await handle({ action: 'end_attempt', run: runRef, attempt: 2, retries: 2, result: { exit_code: 0, task: taskArn } })).toEqual({ outcome: 'done' });
+    expect(await store.get(runRef)).toMatchObject({ status: 'succeeded', exit_code: 0, error: null, attempt: 2 });
+    await expect(handle({ action: 'start_attempt', run: runRef })).rejects.toMatchObject({ name: 'Run.AlreadySettled' });
+  });
+
+  it('explains a container that never ran, from the ECS task description', async () => {
+    const run = await pendingRun();
+    const handle = runStateHandler(lifecycle);
+    const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
+    await handle({ action: 'start_attempt', run: runRef });
+    const cause = JSON.stringify({ StoppedReason: 'CannotPullContainerError: pull access denied', Containers: [{ Reason: 'CannotPullContainerError: pull access denied' }] });
+    await handle({ action: 'end_attempt', run: runRef, attempt: 1, retries: 0, result: { Error: 'States.TaskFailed', Cause: cause } });
+    expect(await store.get(runRef)).toMatchObject({ status: 'failed', exit_code: null, error: 'the container did not run: CannotPullContainerError: pull access denied' });
+  });
+});
