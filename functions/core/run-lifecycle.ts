@@ -4,6 +4,7 @@
 import { ConflictError } from './errors.ts';
 import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUsage } from './run-model.ts';
 import type { RunStore } from './ports.ts';
+import type { RunSignals } from './run-signals.ts';
 
 /** Raised into the state machine when a Task finds its run already settled (cancelled, say): nothing to do. */
 export class RunAlreadySettledError extends Error {
@@ -64,10 +65,19 @@ const SETTLE_ATTEMPTS = 5;
 export class RunLifecycle {
   readonly #store: RunStore;
   readonly #now: () => Date;
+  readonly #signals: RunSignals | undefined;
 
-  constructor(store: RunStore, options: { now?: () => Date } = {}) {
+  constructor(store: RunStore, options: { now?: () => Date; signals?: RunSignals } = {}) {
     this.#store = store;
     this.#now = options.now ?? (() => new Date());
+    this.#signals = options.signals;
+  }
+
+  /** Every change of a run goes through here, so reads waiting on the run hear of it. */
+  async #transition(run: Run, from: RunStatus, changes: Partial<Run>): Promise<boolean> {
+    const changed = await this.#store.transition(run, from, changes);
+    if (changed) this.#signals?.notify(run.id);
+    return changed;
   }
 
   async #load(ref: RunRef): Promise<Run | null> {
@@ -80,7 +90,7 @@ export class RunLifecycle {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) throw new RunAlreadySettledError(`run ${ref.run_id} is already settled`);
       const attempt = run.attempt + 1;
-      if (await this.#store.transition(run, run.status, { attempt })) return { attempt };
+      if (await this.#transition(run, run.status, { attempt })) return { attempt };
     }
     throw new ConflictError(`run ${ref.run_id} changed concurrently`);
   }
@@ -92,7 +102,7 @@ export class RunLifecycle {
       if (!run || !isActive(run.status)) return false;
       const backend = { ...run.backend, task };
       const changes: Partial<Run> = run.status === 'pending' ? { status: 'running', started_at: at.toISOString(), backend } : { backend };
-      if (await this.#store.transition(run, run.status, changes)) return true;
+      if (await this.#transition(run, run.status, changes)) return true;
     }
     return false;
   }
@@ -111,7 +121,7 @@ export class RunLifecycle {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) return { outcome: 'done' };
       const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
-      await this.#store.transition(run, run.status, { exit_code: end.exit_code, error });
+      await this.#transition(run, run.status, { exit_code: end.exit_code, error });
       return { outcome: 'retry' };
     }
     const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
@@ -144,7 +154,7 @@ export class RunLifecycle {
         error: fields.error === undefined ? run.error : fields.error,
       };
       if (fields.usage !== undefined) changes.usage = fields.usage;
-      if (await this.#store.transition(run, run.status, changes)) return { ...run, ...changes };
+      if (await this.#transition(run, run.status, changes)) return { ...run, ...changes };
     }
     throw new ConflictError(`run ${ref.run_id} changed concurrently`);
   }

@@ -5,6 +5,7 @@ import { newId } from './ids.ts';
 import { normalizeCommand } from './job-spec.ts';
 import type { Job, JobLifecycle, JobRef, JobService } from './jobs.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
+import type { RunSignals } from './run-signals.ts';
 import { isActive, redactOverrides, runRef, type Run, type RunCounts, type RunRef, type RunStatus, type Trigger } from './run-model.ts';
 import type {
   ExecutionInput,
@@ -60,9 +61,11 @@ export interface RunServiceDeps {
   now?: () => Date;
   /** How often a waiting read looks again. */
   pollMs?: number;
+  /** Where runs change in this process, waiting reads are woken at once. */
+  signals?: RunSignals;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** The environment a run's container gets: the job's, then the run's overrides, as ECS takes it. */
 export function containerEnvironment(job: Job, overrides: Record<string, string>): Array<{ Name: string; Value: string }> {
@@ -148,10 +151,16 @@ export class RunService {
     const deadline = Date.now() + waitSeconds * 1000;
     let run = await this.#reconcileIfStale(await this.#require(ref));
     while (isActive(run.status) && Date.now() < deadline) {
-      await sleep(Math.min(this.#pollMs, deadline - Date.now()));
+      await this.#pause([ref.run_id], this.#pollMs, deadline);
       run = await this.#require(ref);
     }
     return run;
+  }
+
+  /** Waits for the next look: until a run changes (where we can hear it) or the interval passes. */
+  #pause(runIds: string[], intervalMs: number, deadline: number): Promise<void> {
+    const ms = Math.max(0, Math.min(intervalMs, deadline - Date.now()));
+    return this.#deps.signals ? this.#deps.signals.wait(runIds, ms) : sleep(ms);
   }
 
   async #require(ref: RunRef): Promise<Run> {
@@ -212,7 +221,8 @@ export class RunService {
     const read = () => Promise.all(ids.map((id) => this.#deps.store.findInProject(ref, id)));
     let runs = await read();
     while (runs.some((run) => run && isActive(run.status)) && Date.now() < deadline) {
-      await sleep(Math.min(options.pollSeconds * 1000, deadline - Date.now()));
+      const active = runs.filter((run): run is Run => run !== null && isActive(run.status)).map((run) => run.id);
+      await this.#pause(active, options.pollSeconds * 1000, deadline);
       runs = await read();
     }
     return Object.fromEntries(

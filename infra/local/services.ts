@@ -21,6 +21,7 @@ import { VERSION } from '../../functions/config.ts';
 import { combineLifecycles, JobService } from '../../functions/core/jobs.ts';
 import { KeyService } from '../../functions/core/keys.ts';
 import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
+import { RunSignals } from '../../functions/core/run-signals.ts';
 import { RunService } from '../../functions/core/runs.ts';
 import type { Logger } from '../../functions/logger.ts';
 import { runStateHandler } from '../../functions/state/run-state.ts';
@@ -55,7 +56,9 @@ export function composeLocalServices(options: LocalServiceOptions): LocalService
   // This process is the table's only writer, so remembered keys stay exact (see CachedKeyStore).
   const keys = new KeyService(new CachedKeyStore(new DynamoKeyStore(table)), { bootstrapAdminHash: options.adminKeyHash });
   const runStore = new DynamoRunStore(table);
-  const lifecycle = new RunLifecycle(runStore);
+  // Runs change in this process, so waiting reads are woken the moment they do.
+  const signals = new RunSignals();
+  const lifecycle = new RunLifecycle(runStore, { signals });
   const logs = new LocalLogStore(options.dataDir, { maxRunBytes: options.maxRunLogBytes });
   const runner = new LocalRunner({ dataDir: options.dataDir, logs, logger });
   const orchestrator = new LocalOrchestrator({
@@ -68,7 +71,7 @@ export function composeLocalServices(options: LocalServiceOptions): LocalService
   });
   let runs: RunService | undefined;
   const jobs = new JobService(new DynamoJobStore(table), { lifecycle: combineLifecycles(() => (runs as RunService).lifecycle()) });
-  runs = new RunService({ jobs, store: runStore, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(table) });
+  runs = new RunService({ jobs, store: runStore, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(table), signals, pollMs: 1_000 });
   const deps = { keys, logger };
   return {
     jobs,

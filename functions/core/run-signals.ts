@@ -1,0 +1,29 @@
+// Wakes waiting reads when a run changes, where the code that changes runs shares the process with the reads
+// (the local host). Elsewhere reads simply look again after a while; a signal only makes them look sooner.
+export class RunSignals {
+  readonly #waiters = new Map<string, Set<() => void>>();
+
+  notify(runId: string): void {
+    const waiters = this.#waiters.get(runId);
+    if (!waiters) return;
+    this.#waiters.delete(runId);
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves when any of these runs changes, or after `ms` at the latest. */
+  wait(runIds: readonly string[], ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        for (const id of runIds) this.#waiters.get(id)?.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      for (const id of runIds) {
+        const set = this.#waiters.get(id) ?? new Set();
+        set.add(wake);
+        this.#waiters.set(id, set);
+      }
+    });
+  }
+}
