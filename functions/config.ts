@@ -15,6 +15,8 @@ export interface Config {
   stateMachineArn: string | undefined;
   /** AWS: the log group the containers write to. */
   containerLogGroup: string | undefined;
+  /** AWS: where job schedules go and what they invoke. */
+  scheduler: { groupName: string; targetArn: string; roleArn: string; deadLetterArn: string } | undefined;
 }
 
 export class ConfigError extends Error {
@@ -41,5 +43,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKeySecretArn: env.JOBS_ADMIN_KEY_SECRET_ARN || undefined,
     stateMachineArn: env.JOBS_STATE_MACHINE_ARN || undefined,
     containerLogGroup: env.JOBS_CONTAINER_LOG_GROUP || undefined,
+    scheduler: env.JOBS_SCHEDULE_GROUP
+      ? {
+          groupName: env.JOBS_SCHEDULE_GROUP,
+          targetArn: required(env, 'JOBS_SCHEDULER_TARGET_ARN'),
+          roleArn: required(env, 'JOBS_SCHEDULER_ROLE_ARN'),
+          deadLetterArn: required(env, 'JOBS_SCHEDULER_DLQ_ARN'),
+        }
+      : undefined,
   };
 }

@@ -4,12 +4,14 @@ import type { Construct } from 'constructs';
 import { Api } from './constructs/api.ts';
 import { Orchestration } from './constructs/orchestration.ts';
 import { Runner } from './constructs/runner.ts';
+import { Scheduling } from './constructs/scheduling.ts';
 import { Store } from './constructs/store.ts';
 
 export class JobsStack extends Stack {
   readonly store: Store;
   readonly runner: Runner;
   readonly orchestration: Orchestration;
+  readonly scheduling: Scheduling;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props: StackProps = {}) {
@@ -17,7 +19,8 @@ export class JobsStack extends Stack {
     this.store = new Store(this, 'Store');
     this.runner = new Runner(this, 'Runner');
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
-    this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner });
+    this.scheduling = new Scheduling(this, 'Scheduling', { store: this.store, runner: this.runner, orchestration: this.orchestration });
+    this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner, scheduling: this.scheduling });
     new CfnOutput(this, 'AdminKeySecret', {
       value: this.store.adminKey.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',

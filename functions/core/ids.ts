@@ -1,5 +1,6 @@
 // Resource ids: a type prefix and a ULID, so ids sort by creation time and say what they name.
-import { monotonicFactory } from 'ulid';
+import { createHash } from 'node:crypto';
+import { encodeTime, monotonicFactory } from 'ulid';
 
 const nextUlid = monotonicFactory();
 
@@ -13,4 +14,18 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
 
 export function idPattern(prefix: IdPrefix): RegExp {
   return new RegExp(`^${prefix}_${ULID_PATTERN}$`);
+}
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/**
+ * The run id of a scheduled fire, derived from the job and the scheduled time: a ULID whose time is the fire's
+ * and whose randomness is a hash of both. A second delivery of the same fire (EventBridge Scheduler delivers at
+ * least once) names the same run, so it cannot create a second one.
+ */
+export function scheduledRunId(jobId: string, scheduledFor: Date): string {
+  const digest = createHash('sha256').update(`${jobId}@${scheduledFor.toISOString()}`).digest();
+  let random = '';
+  for (let i = 0; i < 16; i++) random += CROCKFORD[(digest[i] as number) % 32];
+  return `run_${encodeTime(scheduledFor.getTime(), 10)}${random}`;
 }

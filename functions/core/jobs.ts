@@ -2,7 +2,7 @@
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
 import { newId } from './ids.ts';
 import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency } from './job-spec.ts';
-import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef } from './ports.ts';
+import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 
 export interface JobSpec {
   name: string;
@@ -145,6 +145,14 @@ export class JobService {
 
   list(ref: ProjectRef, filter: JobListFilter, page: PageRequest): Promise<Page<Job>> {
     return this.#store.list(ref, filter, page);
+  }
+
+  scheduleState(ref: JobRef): Promise<ScheduleState> {
+    return this.#store.scheduleState(ref);
+  }
+
+  recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date): Promise<void> {
+    return this.#store.recordScheduleEvent(ref, event, scheduledFor);
   }
 
   async patch(ref: JobRef, patch: JobPatch): Promise<Job> {

@@ -44,6 +44,23 @@ export interface JobStore {
   update(job: Job, expectedVersion: number, previousName: string): Promise<boolean>;
   /** Removes the job and its name; returns false if it was already gone. */
   delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean>;
+  /** Every job with a schedule, in every workspace (the local scheduler loads them at start). */
+  listScheduled(page: PageRequest): Promise<Page<Job>>;
+  /** Records that the job's schedule fired, or skipped a fire, for the given scheduled time. */
+  recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date): Promise<void>;
+  scheduleState(ref: JobRef): Promise<ScheduleState>;
+}
+
+export interface ScheduleState {
+  last_fired_at: string | null;
+  last_skipped_at: string | null;
+}
+
+/** Where a job's schedule lives: EventBridge Scheduler in AWS, the in-process scheduler locally. */
+export interface ScheduleStore {
+  /** Makes the job's schedule what its spec says: created, changed, paused, or removed when it has none. */
+  sync(job: Job): Promise<void>;
+  remove(job: JobRef): Promise<void>;
 }
 
 export interface KeyStore {

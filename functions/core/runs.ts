@@ -43,7 +43,16 @@ export interface RunStatusSummary {
 export interface JobStatus {
   latest_run: Run | null;
   counts: RunCounts;
-  schedule: { cron: string; timezone: string; suspended: boolean; next_fire_at: string | null } | null;
+  schedule: {
+    cron: string;
+    timezone: string;
+    suspended: boolean;
+    next_fire_at: string | null;
+    /** The scheduled time of the last fire that made a run. */
+    last_fired_at: string | null;
+    /** The scheduled time of the last fire skipped (`forbid` with a run active). */
+    last_skipped_at: string | null;
+  } | null;
 }
 
 /** The grace a graceful cancel gives by default, and a replaced run gets. */
@@ -238,13 +247,18 @@ export class RunService {
 
   async status(ref: JobRef): Promise<JobStatus> {
     const job = await this.#deps.jobs.get(ref);
-    const [latest, counts] = await Promise.all([this.#deps.store.listForJob(ref, {}, { limit: 1 }), this.#deps.store.counts(ref)]);
+    const [latest, counts, state] = await Promise.all([
+      this.#deps.store.listForJob(ref, {}, { limit: 1 }),
+      this.#deps.store.counts(ref),
+      this.#deps.jobs.scheduleState(ref),
+    ]);
     const schedule = job.schedule
       ? {
           cron: job.schedule,
           timezone: job.timezone,
           suspended: job.suspended,
           next_fire_at: job.suspended ? null : (new Schedule(job.schedule, job.timezone).next(this.#now())?.toISOString() ?? null),
+          ...state,
         }
       : null;
     return { latest_run: latest.items[0] ?? null, counts, schedule };

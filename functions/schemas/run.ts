@@ -124,7 +124,14 @@ export const JobStatusSchema = z
     latest_run: RunSchema.nullable(),
     counts: z.object(Object.fromEntries([...RUN_STATUSES, 'total'].map((s) => [s, z.number().int()]))),
     schedule: z
-      .object({ cron: z.string(), timezone: z.string(), suspended: z.boolean(), next_fire_at: Timestamp.nullable() })
+      .object({
+        cron: z.string(),
+        timezone: z.string(),
+        suspended: z.boolean(),
+        next_fire_at: Timestamp.nullable(),
+        last_fired_at: Timestamp.nullable().meta({ description: 'The scheduled time of the last fire that made a run' }),
+        last_skipped_at: Timestamp.nullable().meta({ description: 'The scheduled time of the last fire skipped because a run was active (forbid)' }),
+      })
       .nullable(),
   })
   .meta({ id: 'JobStatus' });

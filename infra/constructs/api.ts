@@ -12,6 +12,7 @@ import { HTTP_GROUPS, routes, type HttpGroup, type RouteDef } from '../../functi
 import { serviceFunction } from './function.ts';
 import type { Orchestration } from './orchestration.ts';
 import type { Runner } from './runner.ts';
+import type { Scheduling } from './scheduling.ts';
 import type { Store, TableAccess } from './store.ts';
 
 interface Needs {
@@ -40,6 +41,7 @@ export interface ApiProps {
   store: Store;
   orchestration: Orchestration;
   runner: Runner;
+  scheduling: Scheduling;
 }
 
 export class Api extends Construct {
@@ -60,6 +62,8 @@ export class Api extends Construct {
           props.orchestration.bind(fn, ...needs.executions);
           props.runner.bindLogs(fn, ...needs.logs);
         }
+        // Jobs carry their schedules: creating, changing or deleting one changes its EventBridge schedule.
+        if (group === 'jobs') props.scheduling.bindManager(fn);
         return [group, fn];
       }),
     ) as Record<HttpGroup, NodejsFunction>;

@@ -46,6 +46,7 @@ export class Runner extends Construct {
 
   /** Points a function at the container logs: reading lines, or deleting a job's streams. */
   bindLogs(fn: LambdaFunction, ...access: Array<'read' | 'delete'>): void {
+    // Set even with no access: the functions that compose runs name the log group whatever they call.
     fn.addEnvironment('JOBS_CONTAINER_LOG_GROUP', this.logGroup.logGroupName);
     if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents');
     if (access.includes('delete')) this.logGroup.grant(fn, 'logs:DescribeLogStreams', 'logs:DeleteLogStream');

@@ -45,6 +45,8 @@ try {
     admin_key: service.adminKey.source,
     data_dir: dataDir,
     ready_ms: readyMs,
+    schedules: service.schedules,
+    runner: service.services.runner.kind,
     dynamodb_endpoint: service.dynamodbEndpoint,
     dynamodb_pid: service.engine?.pid,
   });

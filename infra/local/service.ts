@@ -29,6 +29,7 @@ export interface LocalServiceOptions {
   /** Tests compress the backoff between a run's attempts. */
   retryIntervalMs?: number;
   maxRunLogBytes?: number;
+  catchUpSeconds?: number;
 }
 
 export interface LocalService {
@@ -39,7 +40,17 @@ export interface LocalService {
   dynamodbEndpoint: string;
   engine: DynamoDBLocal | undefined;
   services: LocalServices;
+  /** Schedules armed at start, loaded from the table. */
+  schedules: number;
   stop(): Promise<void>;
+}
+
+function catchUpFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const text = env.JOBS_SCHEDULE_CATCH_UP_SECONDS;
+  if (text === undefined || text === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`JOBS_SCHEDULE_CATCH_UP_SECONDS must be a whole number of seconds, not '${text}'`);
+  return seconds;
 }
 
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
@@ -78,14 +89,16 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       logger,
       retryIntervalMs: options.retryIntervalMs,
       maxRunLogBytes: options.maxRunLogBytes,
+      catchUpSeconds: options.catchUpSeconds ?? catchUpFromEnv(env),
     });
     await services.recover();
+    const schedules = await services.startScheduler();
     // Stopped in reverse: the API (in-flight requests finish), runs in flight, the client, then the engine.
     cleanups.push(() => table.client.destroy());
     cleanups.push(() => services.shutdown());
     const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host });
     cleanups.push(() => api.close());
-    return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, services, stop };
+    return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, services, schedules, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -17,12 +17,14 @@ import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestr
 import { LocalRunner } from '../../functions/adapters/local/local-runner.ts';
 import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
 import { recoverRuns, type RecoveryReport } from '../../functions/adapters/local/recovery.ts';
+import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
 import { VERSION } from '../../functions/config.ts';
-import { combineLifecycles, JobService } from '../../functions/core/jobs.ts';
+import { combineLifecycles, JobService, type Job } from '../../functions/core/jobs.ts';
 import { KeyService } from '../../functions/core/keys.ts';
 import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
 import { RunSignals } from '../../functions/core/run-signals.ts';
 import { RunService } from '../../functions/core/runs.ts';
+import { ScheduledTrigger, scheduleLifecycle } from '../../functions/core/schedules.ts';
 import type { Logger } from '../../functions/logger.ts';
 import { runStateHandler } from '../../functions/state/run-state.ts';
 import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../state-machine/definition.ts';
@@ -34,9 +36,14 @@ export interface LocalServices {
   runs: RunService;
   runner: LocalRunner;
   orchestrator: LocalOrchestrator;
+  scheduler: LocalScheduler;
+  /** What EventBridge Scheduler's target is in AWS: turns one fire into a run. */
+  scheduledTrigger: ScheduledTrigger;
   handlers: GroupHandlers;
   /** Settles or re-attaches runs a previous process left in flight. */
   recover(): Promise<RecoveryReport>;
+  /** Arms every job's schedule from the table (and fires what was missed within the catch-up window). */
+  startScheduler(): Promise<number>;
   /** Stops every run in flight (settled as failed) before the service exits. */
   shutdown(): Promise<void>;
 }
@@ -49,6 +56,8 @@ export interface LocalServiceOptions {
   /** Tests compress the backoff between attempts. */
   retryIntervalMs?: number;
   maxRunLogBytes?: number;
+  /** Missed fires within this many seconds fire once at start (default 300; 0: none). */
+  catchUpSeconds?: number;
 }
 
 export function composeLocalServices(options: LocalServiceOptions): LocalServices {
@@ -70,8 +79,13 @@ export function composeLocalServices(options: LocalServiceOptions): LocalService
     retryIntervalMs: options.retryIntervalMs,
   });
   let runs: RunService | undefined;
-  const jobs = new JobService(new DynamoJobStore(table), { lifecycle: combineLifecycles(() => (runs as RunService).lifecycle()) });
+  let scheduledTrigger: ScheduledTrigger | undefined;
+  // The scheduler hands each fire to the same trigger EventBridge Scheduler invokes in AWS.
+  const scheduler = new LocalScheduler({ deliver: (fire) => (scheduledTrigger as ScheduledTrigger).fire(fire), logger, catchUpSeconds: options.catchUpSeconds });
+  const jobStore = new DynamoJobStore(table);
+  const jobs = new JobService(jobStore, { lifecycle: combineLifecycles(scheduleLifecycle(scheduler), () => (runs as RunService).lifecycle()) });
   runs = new RunService({ jobs, store: runStore, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(table), signals, pollMs: 1_000 });
+  scheduledTrigger = new ScheduledTrigger({ jobs, runs });
   const deps = { keys, logger };
   return {
     jobs,
@@ -79,6 +93,8 @@ export function composeLocalServices(options: LocalServiceOptions): LocalService
     runs,
     runner,
     orchestrator,
+    scheduler,
+    scheduledTrigger,
     handlers: {
       system: systemApi({ ...deps, checks: { dynamodb: tableHealthCheck(table) }, version: VERSION }),
       keys: keysApi(deps),
@@ -88,6 +104,20 @@ export function composeLocalServices(options: LocalServiceOptions): LocalService
       fallback: fallbackApi(deps),
     },
     recover: () => recoverRuns({ store: runStore, runner, orchestrator, lifecycle, jobs, logger }),
-    shutdown: () => orchestrator.shutdown(),
+    startScheduler: async () => {
+      const scheduled: Job[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await jobStore.listScheduled({ limit: 100, cursor });
+        scheduled.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      scheduler.load(scheduled, { catchUp: true });
+      return scheduler.size;
+    },
+    shutdown: async () => {
+      await scheduler.stop();
+      await orchestrator.shutdown();
+    },
   };
 }

@@ -6,6 +6,8 @@ export { isAlive } from '../../infra/local/data-dir.ts';
 
 export interface ReadyLine {
   url: string;
+  schedules: number;
+  runner: string;
   admin_key: string;
   ready_ms: number;
   dynamodb_pid: number;

@@ -66,7 +66,7 @@ describe('least privilege', () => {
   it.each([
     ['system', [READ, SECRET]],
     ['keys', [READ, WRITE, SECRET]],
-    ['jobs', [READ, WRITE, ['dynamodb:BatchWriteItem'], SECRET, ['states:StopExecution'], ['logs:DescribeLogStreams', 'logs:DeleteLogStream']]],
+    ['jobs', [READ, WRITE, ['dynamodb:BatchWriteItem'], SECRET, ['states:StopExecution'], ['logs:DescribeLogStreams', 'logs:DeleteLogStream'], ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole']]],
     ['runs', [READ, WRITE, SECRET, ['states:StartExecution', 'states:StopExecution', 'states:DescribeExecution']]],
     ['logs', [READ, WRITE, SECRET, ['states:DescribeExecution'], ['logs:FilterLogEvents']]],
     ['fallback', []],
@@ -142,5 +142,38 @@ describe('orchestration', () => {
     ctx.template.resourceCountIs('AWS::EC2::NatGateway', 0);
     const groups = Object.values(ctx.template.findResources('AWS::EC2::SecurityGroup')) as Array<{ Properties: any }>;
     expect(groups.every((g) => (g.Properties.SecurityGroupIngress ?? []).length === 0)).toBe(true);
+  });
+});
+
+describe('scheduling', () => {
+  it('has a schedule group, a dead-letter queue, and a role that may only invoke the trigger function and use the queue', () => {
+    ctx.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
+    ctx.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    const roleId = ctx.stack.getLogicalId(ctx.stack.scheduling.schedulerRole.node.defaultChild as never);
+    const role = (ctx.template.toJSON().Resources as any)[roleId];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } });
+    const statements = Object.values(ctx.template.findResources('AWS::IAM::Policy'))
+      .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect([...new Set(statements.flatMap((st: any) => [st.Action].flat()))].sort()).toEqual(['lambda:InvokeFunction', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    const triggerId = id(ctx.stack.scheduling.triggerFunction);
+    expect(JSON.stringify(statements.find((st: any) => [st.Action].flat().includes('lambda:InvokeFunction')).Resource)).toContain(triggerId);
+  });
+
+  it("scopes the jobs function's schedule rights to the group's job-* schedules and passing only the scheduler role", () => {
+    const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.jobs));
+    const manage = statements.find((st) => (st.Action as string[]).includes('scheduler:CreateSchedule'))!;
+    expect(JSON.stringify(manage.Resource)).toMatch(/schedule\/.*\/job-\*/);
+    const pass = statements.find((st) => (st.Action as string[]).includes('iam:PassRole')) as any;
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    const env = (ctx.template.toJSON().Resources[id(ctx.stack.api.functions.jobs)] as any).Properties.Environment.Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['JOBS_SCHEDULE_GROUP', 'JOBS_SCHEDULER_TARGET_ARN', 'JOBS_SCHEDULER_ROLE_ARN', 'JOBS_SCHEDULER_DLQ_ARN']));
+  });
+
+  it('gives the trigger function the table and run starts, nothing to do with schedules', () => {
+    expect(actionsOf(ctx.template, id(ctx.stack.scheduling.triggerFunction))).toEqual(
+      ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
+        'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+    );
   });
 });

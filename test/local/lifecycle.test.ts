@@ -27,8 +27,9 @@ describe('npm start', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const adminKey = readFileSync(keyFile, 'utf8').trim();
     const api = new ApiClient(first.ready.url, adminKey);
-    const created = await api.post('/v1/workspaces/acme/projects/etl/jobs', { name: 'survivor', image: 'alpine', command: 'true', tags: { keep: 'yes' } });
+    const created = await api.post('/v1/workspaces/acme/projects/etl/jobs', { name: 'survivor', image: 'alpine', command: 'true', tags: { keep: 'yes' }, schedule: '0 0 1 1 *' });
     expect(created.status).toBe(201);
+    expect(first.ready).toMatchObject({ schedules: 0, runner: 'process' });
     const key = await api.post('/v1/keys', { name: 'kept', role: 'reader', workspaces: ['acme'] });
 
     first.child.kill('SIGTERM');
@@ -36,6 +37,7 @@ describe('npm start', () => {
     expect(await waitUntil(() => !isAlive(first.ready.dynamodb_pid), 2_000)).toBe(true);
 
     const second = await spawnService({ JOBS_DATA_DIR: dir });
+    expect(second.ready).toMatchObject({ schedules: 1 }); // the schedule is armed again from the table
     expect(readFileSync(keyFile, 'utf8').trim()).toBe(adminKey);
     const again = new ApiClient(second.ready.url, adminKey);
     const fetched = await again.get(`/v1/workspaces/acme/projects/etl/jobs/${created.body.data.id}`);

@@ -5,6 +5,7 @@ import { combineLifecycles, JobService } from '../../core/jobs.ts';
 import { KeyService } from '../../core/keys.ts';
 import { RunLifecycle } from '../../core/run-lifecycle.ts';
 import { RunService } from '../../core/runs.ts';
+import { scheduleLifecycle } from '../../core/schedules.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { adminKeyHashFromSecret } from './admin-key.ts';
 import { CloudWatchLogSource } from './cloudwatch-logs.ts';
@@ -14,6 +15,7 @@ import { DynamoJobStore } from './dynamodb/job-store.ts';
 import { DynamoKeyStore } from './dynamodb/key-store.ts';
 import { DynamoRunStore } from './dynamodb/run-store.ts';
 import { DynamoTable } from './dynamodb/table-client.ts';
+import { EventBridgeScheduleStore } from './scheduler.ts';
 import { StepFunctionsOrchestrator } from './step-functions.ts';
 
 export interface AwsBase {
@@ -48,13 +50,20 @@ export function awsRunLifecycle(base: AwsBase): { store: DynamoRunStore; lifecyc
   return { store, lifecycle: new RunLifecycle(store) };
 }
 
-/** Jobs and runs together: a job's deletion stops and removes its runs, a run reads its job. */
-export function awsJobsAndRuns(base: AwsBase): { jobs: JobService; runs: RunService; logs: CloudWatchLogSource } {
+/**
+ * Jobs and runs together: a job's deletion stops and removes its runs, a run reads its job. With `schedules`
+ * (the function that creates, changes and deletes jobs), each job's EventBridge schedule follows its spec.
+ */
+export function awsJobsAndRuns(base: AwsBase, options: { schedules?: boolean } = {}): { jobs: JobService; runs: RunService; logs: CloudWatchLogSource } {
   const { store, lifecycle } = awsRunLifecycle(base);
   const orchestrator = new StepFunctionsOrchestrator({ stateMachineArn: need(base.config.stateMachineArn, 'JOBS_STATE_MACHINE_ARN') });
   const logs = new CloudWatchLogSource({ logGroupName: need(base.config.containerLogGroup, 'JOBS_CONTAINER_LOG_GROUP'), runs: store });
+  const schedules = options.schedules ? [scheduleLifecycle(new EventBridgeScheduleStore(need(base.config.scheduler, 'JOBS_SCHEDULE_GROUP')))] : [];
   let runs: RunService | undefined;
-  const jobs = new JobService(new DynamoJobStore(base.table), { lifecycle: combineLifecycles(() => (runs as RunService).lifecycle()) });
+  const jobs = new JobService(new DynamoJobStore(base.table), {
+    // Schedules go first: a deleted job must stop firing before its runs are stopped.
+    lifecycle: combineLifecycles(...schedules, () => (runs as RunService).lifecycle()),
+  });
   runs = new RunService({ jobs, store, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(base.table), pollMs: 500 });
   return { jobs, runs, logs };
 }

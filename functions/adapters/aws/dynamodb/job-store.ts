@@ -14,11 +14,20 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../../core/errors.ts';
 import { idPattern } from '../../../core/ids.ts';
 import { buildJob, type Job, type JobSpec } from '../../../core/jobs.ts';
-import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, StoredJob } from '../../../core/ports.ts';
+import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../../core/ports.ts';
+import type { JobRef } from '../../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
+import { TABLE_SCHEMA } from './table.ts';
 import type { DynamoTable } from './table-client.ts';
+
+const { lookups } = TABLE_SCHEMA.indexes;
+
+/** A scheduled job is listed in the sparse lookup index, so the local scheduler can load it without a Scan. */
+function scheduledLookup(job: Job): Record<string, string> {
+  return job.schedule === null ? {} : { [lookups.partitionKey]: key.scheduledJobs, [lookups.sortKey]: key.job(job.id) };
+}
 
 const SPEC_FIELDS = [
   'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
@@ -69,7 +78,10 @@ export class DynamoJobStore implements JobStore {
     const jobPut: TransactWriteItem = {
       Put: {
         TableName: this.table.name,
-        Item: marshall({ PK: key.project(job), SK: key.job(job.id), type: 'job', version: 1, counts: ZERO_COUNTS, ...job }, { removeUndefinedValues: true }),
+        Item: marshall(
+          { PK: key.project(job), SK: key.job(job.id), type: 'job', version: 1, counts: ZERO_COUNTS, ...scheduledLookup(job), ...job },
+          { removeUndefinedValues: true },
+        ),
         ConditionExpression: 'attribute_not_exists(PK)',
       },
     };
@@ -133,10 +145,19 @@ export class DynamoJobStore implements JobStore {
       values[`:${field}`] = job[field];
       sets.push(`#${field} = :${field}`);
     }
+    names['#lpk'] = lookups.partitionKey;
+    names['#lsk'] = lookups.sortKey;
+    let remove = '';
+    if (job.schedule === null) remove = ' REMOVE #lpk, #lsk';
+    else {
+      values[':lpk'] = key.scheduledJobs;
+      values[':lsk'] = key.job(job.id);
+      sets.push('#lpk = :lpk', '#lsk = :lsk');
+    }
     const update = {
       TableName: this.table.name,
       Key: jobKey(job, job.id),
-      UpdateExpression: `SET ${sets.join(', ')}`,
+      UpdateExpression: `SET ${sets.join(', ')}${remove}`,
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
@@ -169,6 +190,52 @@ export class DynamoJobStore implements JobStore {
       if (codes?.[2] === 'ConditionalCheckFailed') throw nameTaken(job);
       throw error;
     }
+  }
+
+  async listScheduled(page: PageRequest): Promise<Page<Job>> {
+    const after = page.cursor ? decodeCursor(page.cursor, ['job_id', 'workspace_id', 'project_id'], () => true) : undefined;
+    return queryPage(this.table, {
+      input: {
+        IndexName: lookups.name,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': lookups.partitionKey },
+        ExpressionAttributeValues: { ':pk': { S: key.scheduledJobs } },
+      },
+      limit: page.limit,
+      startKey: after && {
+        ...jobKey(after, after.job_id),
+        ...marshall({ [lookups.partitionKey]: key.scheduledJobs, [lookups.sortKey]: key.job(after.job_id) }),
+      },
+      map: jobFromItem,
+      cursorOf: (item) => encodeCursor({ job_id: String(item.id ?? String(item.SK).slice(4)), workspace_id: String(item.workspace_id), project_id: String(item.project_id) }),
+    });
+  }
+
+  async recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date): Promise<void> {
+    const attribute = event === 'fired' ? 'last_fired_at' : 'last_skipped_at';
+    try {
+      await this.table.send(
+        new UpdateItemCommand({
+          TableName: this.table.name,
+          Key: jobKey(ref, ref.job_id),
+          // A late delivery of an older fire never moves the record backwards.
+          UpdateExpression: 'SET #at = :at',
+          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#at) OR #at < :at)',
+          ExpressionAttributeNames: { '#at': attribute },
+          ExpressionAttributeValues: marshall({ ':at': scheduledFor.toISOString() }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async scheduleState(ref: JobRef): Promise<ScheduleState> {
+    const output = await this.table.send<GetItemCommandOutput>(
+      new GetItemCommand({ TableName: this.table.name, Key: jobKey(ref, ref.job_id), ProjectionExpression: 'last_fired_at, last_skipped_at', ConsistentRead: true }),
+    );
+    const item = output.Item ? unmarshall(output.Item) : {};
+    return { last_fired_at: (item.last_fired_at as string | undefined) ?? null, last_skipped_at: (item.last_skipped_at as string | undefined) ?? null };
   }
 
   async delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean> {

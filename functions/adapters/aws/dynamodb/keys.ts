@@ -8,6 +8,7 @@ export const key = {
   jobName: (name: string) => `NAME#${name}`,
   run: (runId: string) => `RUN#${runId}`,
   activeRuns: 'ACTIVE',
+  scheduledJobs: 'SCHEDULED',
   keyHash: (hash: string) => `KEYHASH#${hash}`,
   keyList: 'KEYS',
   keyItem: (keyId: string) => `KEY#${keyId}`,

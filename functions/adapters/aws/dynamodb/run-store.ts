@@ -31,7 +31,7 @@ import type { DynamoTable } from './table-client.ts';
 
 const RUN_ID = idPattern('run');
 const JOB_ID = idPattern('job');
-const { projectRuns, workspaceRuns, activeRuns } = TABLE_SCHEMA.indexes;
+const { projectRuns, workspaceRuns, lookups: activeRuns } = TABLE_SCHEMA.indexes;
 
 const RUN_FIELDS = [
   'id', 'job_id', 'workspace_id', 'project_id', 'status', 'trigger', 'attempt', 'scheduled_for', 'created_at',

@@ -11,8 +11,11 @@ export const TABLE_SCHEMA = {
     projectRuns: { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
     /** A workspace's runs, newest first: GSI2PK = WS#<ws>, GSI2SK = RUN#<run id>. */
     workspaceRuns: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
-    /** Sparse: only pending and running runs carry GSI3PK = ACTIVE, so recovery finds them without a Scan. */
-    activeRuns: { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+    /**
+     * Sparse lookups no API path may Scan for: pending and running runs (GSI3PK = ACTIVE, for recovery) and jobs
+     * with a schedule (GSI3PK = SCHEDULED, for the local scheduler). Items outside both sets carry no GSI3 keys.
+     */
+    lookups: { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
   },
 } as const;
 

@@ -1,0 +1,115 @@
+// The ScheduleStore in AWS: EventBridge Scheduler schedules in the stack's group, named after the job
+// (job-<id>, or job-<id>-dom and job-<id>-dow when cron's day-of-month OR day-of-week needs two). Each targets
+// the scheduled-trigger function with the job and EventBridge's own scheduled time, in the job's time zone,
+// with no flexible window, a retry policy and a dead-letter queue.
+import {
+  ConflictException,
+  CreateScheduleCommand,
+  DeleteScheduleCommand,
+  ResourceNotFoundException,
+  SchedulerClient,
+  UpdateScheduleCommand,
+  type CreateScheduleCommandInput,
+} from '@aws-sdk/client-scheduler';
+import { UnavailableError } from '../../core/errors.ts';
+import { eventBridgeExpressions } from '../../core/eventbridge-cron.ts';
+import type { Job, JobRef } from '../../core/jobs.ts';
+import type { ScheduleStore } from '../../core/ports.ts';
+
+export interface SchedulerConfig {
+  groupName: string;
+  /** The scheduled-trigger function. */
+  targetArn: string;
+  /** The role EventBridge Scheduler assumes to invoke it. */
+  roleArn: string;
+  deadLetterArn: string;
+}
+
+/** The names a job's schedules may have; all of them are cleared when the job's schedule changes shape. */
+export function scheduleNames(jobId: string): { single: string; split: [string, string] } {
+  return { single: `job-${jobId}`, split: [`job-${jobId}-dom`, `job-${jobId}-dow`] };
+}
+
+/** EventBridge Scheduler fills <aws.scheduler.scheduled-time> with the time each fire was due. */
+export function targetInput(job: JobRef): string {
+  return `{"job":${JSON.stringify({ workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.job_id })},"scheduled_time":"<aws.scheduler.scheduled-time>"}`;
+}
+
+function transient(error: unknown): boolean {
+  return /Throttl|ServiceQuota|InternalServer|TimeoutError/.test((error as Error)?.name ?? '');
+}
+
+export class EventBridgeScheduleStore implements ScheduleStore {
+  readonly #config: SchedulerConfig;
+  readonly #client: SchedulerClient;
+
+  constructor(config: SchedulerConfig, client: SchedulerClient = new SchedulerClient({})) {
+    this.#config = config;
+    this.#client = client;
+  }
+
+  async sync(job: Job): Promise<void> {
+    if (!job.schedule) return this.remove({ workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id });
+    const expressions = eventBridgeExpressions(job.schedule);
+    const names = scheduleNames(job.id);
+    const wanted = expressions.length === 1 ? [names.single] : names.split;
+    const ref: JobRef = { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id };
+    await Promise.all(wanted.map((name, i) => this.#put(this.#request(name, expressions[i] as string, job, ref))));
+    // A cron that changed shape (one schedule ↔ two) leaves names behind: remove them.
+    const stale = [names.single, ...names.split].filter((name) => !wanted.includes(name));
+    await Promise.all(stale.map((name) => this.#delete(name)));
+  }
+
+  async remove(job: JobRef): Promise<void> {
+    const names = scheduleNames(job.job_id);
+    await Promise.all([names.single, ...names.split].map((name) => this.#delete(name)));
+  }
+
+  #request(name: string, expression: string, job: Job, ref: JobRef): CreateScheduleCommandInput {
+    return {
+      Name: name,
+      GroupName: this.#config.groupName,
+      Description: `${job.workspace_id}/${job.project_id}/${job.name}: ${job.schedule}`,
+      ScheduleExpression: expression,
+      ScheduleExpressionTimezone: job.timezone,
+      State: job.suspended ? 'DISABLED' : 'ENABLED',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'NONE',
+      Target: {
+        Arn: this.#config.targetArn,
+        RoleArn: this.#config.roleArn,
+        Input: targetInput(ref),
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 10 },
+        DeadLetterConfig: { Arn: this.#config.deadLetterArn },
+      },
+    };
+  }
+
+  /** Updates the schedule, or creates it when it does not exist yet. */
+  async #put(request: CreateScheduleCommandInput): Promise<void> {
+    try {
+      await this.#client.send(new UpdateScheduleCommand(request));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw wrap(error);
+      try {
+        await this.#client.send(new CreateScheduleCommand(request));
+      } catch (createError) {
+        // Created meanwhile by a concurrent update of the same job: bring it to this request's state.
+        if (createError instanceof ConflictException) await this.#client.send(new UpdateScheduleCommand(request)).catch((e) => Promise.reject(wrap(e)));
+        else throw wrap(createError);
+      }
+    }
+  }
+
+  async #delete(name: string): Promise<void> {
+    try {
+      await this.#client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.#config.groupName }));
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw wrap(error);
+    }
+  }
+}
+
+function wrap(error: unknown): unknown {
+  return transient(error) ? new UnavailableError('EventBridge Scheduler', { cause: error }) : error;
+}

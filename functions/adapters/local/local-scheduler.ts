@@ -1,0 +1,176 @@
+// The ScheduleStore of local mode: an in-process scheduler. Every schedule's next fire time comes from the same
+// Schedule (croner, with EventBridge's daylight-saving rules) that validation and `next_fire_at` use; one timer
+// serves them all through a min-heap, so ten thousand schedules cost ten thousand small entries, not timers.
+// A fire is handed over as the event EventBridge Scheduler would deliver: the job and the scheduled time.
+//
+// Missed fires: a fire found late (the service was down, or the machine slept) is delivered only if it is the
+// latest one missed and no older than the catch-up window; older ones are dropped.
+import { Schedule } from '../../core/cron.ts';
+import type { Job, JobRef } from '../../core/jobs.ts';
+import type { ScheduleStore } from '../../core/ports.ts';
+import type { ScheduledFire } from '../../core/schedules.ts';
+import type { Logger } from '../../logger.ts';
+
+/**
+ * The longest the scheduler sleeps before looking at the clock again. Timers run on a monotonic clock that stops
+ * while the machine sleeps and ignores clock steps; waking at least this often notices either promptly.
+ */
+const MAX_DELAY_MS = 30_000;
+export const DEFAULT_CATCH_UP_SECONDS = 300;
+
+interface Entry {
+  job: JobRef;
+  schedule: Schedule;
+  next: Date;
+  /** False once the job's schedule changed or went; the heap drops it lazily. */
+  current: boolean;
+}
+
+export interface LocalSchedulerOptions {
+  deliver(fire: ScheduledFire): Promise<unknown>;
+  logger: Logger;
+  catchUpSeconds?: number;
+}
+
+export class LocalScheduler implements ScheduleStore {
+  readonly #deliver: LocalSchedulerOptions['deliver'];
+  readonly #logger: Logger;
+  readonly #catchUpMs: number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #heap: Entry[] = [];
+  readonly #inFlight = new Set<Promise<unknown>>();
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: LocalSchedulerOptions) {
+    this.#deliver = options.deliver;
+    this.#logger = options.logger;
+    this.#catchUpMs = (options.catchUpSeconds ?? DEFAULT_CATCH_UP_SECONDS) * 1000;
+  }
+
+  /** How many schedules are armed. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async sync(job: Job): Promise<void> {
+    this.#disarm(job.id);
+    if (job.schedule && !job.suspended) this.#add(job, new Date(Date.now()));
+    this.#arm();
+  }
+
+  async remove(job: JobRef): Promise<void> {
+    this.#disarm(job.job_id);
+    this.#arm();
+  }
+
+  /**
+   * Arms the schedules of jobs loaded at start. With `catchUp`, each also fires once for its latest fire time
+   * missed within the catch-up window (a repeat of a fire already made is refused by its run id).
+   */
+  load(jobs: Iterable<Job>, options: { catchUp: boolean }): void {
+    const now = Date.now();
+    for (const job of jobs) {
+      if (!job.schedule || job.suspended) continue;
+      const from = options.catchUp && this.#catchUpMs > 0 ? new Date(now - this.#catchUpMs) : new Date(now);
+      this.#add(job, from);
+    }
+    this.#tick();
+  }
+
+  /** Stops firing and waits for fires already handed over. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #add(job: Job, from: Date): void {
+    const schedule = new Schedule(job.schedule as string, job.timezone);
+    const next = schedule.next(from);
+    if (!next) return;
+    const entry: Entry = { job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id }, schedule, next, current: true };
+    this.#entries.set(job.id, entry);
+    this.#push(entry);
+  }
+
+  #disarm(jobId: string): void {
+    const entry = this.#entries.get(jobId);
+    if (entry) entry.current = false;
+    this.#entries.delete(jobId);
+  }
+
+  #arm(): void {
+    clearTimeout(this.#timer);
+    while (this.#heap.length > 0 && !this.#heap[0]!.current) this.#pop();
+    if (this.#stopped || this.#heap.length === 0) return;
+    const delay = Math.min(MAX_DELAY_MS, Math.max(0, this.#heap[0]!.next.getTime() - Date.now()));
+    this.#timer = setTimeout(() => this.#tick(), delay);
+    this.#timer.unref?.();
+  }
+
+  /** Fires everything due, each schedule at most once: its latest due time, if not too late. */
+  #tick(): void {
+    const now = Date.now();
+    while (this.#heap.length > 0 && this.#heap[0]!.next.getTime() <= now) {
+      const entry = this.#pop();
+      if (!entry.current) continue;
+      let due = entry.next;
+      let following = entry.schedule.next(due);
+      while (following && following.getTime() <= now) {
+        due = following;
+        following = entry.schedule.next(due);
+      }
+      if (now - due.getTime() <= Math.max(this.#catchUpMs, 1_000)) this.#fire(entry.job, due);
+      else this.#logger.warn('schedule fire missed', { job_id: entry.job.job_id, scheduled_for: due.toISOString() });
+      if (!following) {
+        this.#entries.delete(entry.job.job_id);
+        continue;
+      }
+      entry.next = following;
+      this.#push(entry);
+    }
+    this.#arm();
+  }
+
+  #fire(job: JobRef, scheduledFor: Date): void {
+    const delivery = this.#deliver({ job, scheduled_time: scheduledFor.toISOString() })
+      .catch((error: Error) => this.#logger.error('scheduled fire failed', { ...job, scheduled_for: scheduledFor.toISOString(), error }))
+      .finally(() => this.#inFlight.delete(delivery));
+    this.#inFlight.add(delivery);
+  }
+
+  // A binary min-heap on each entry's next fire time.
+  #push(entry: Entry): void {
+    const heap = this.#heap;
+    heap.push(entry);
+    let i = heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (heap[parent]!.next <= heap[i]!.next) break;
+      [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
+      i = parent;
+    }
+  }
+
+  #pop(): Entry {
+    const heap = this.#heap;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    if (heap.length > 0) {
+      heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const left = 2 * i + 1;
+        const right = left + 1;
+        let smallest = i;
+        if (left < heap.length && heap[left]!.next < heap[smallest]!.next) smallest = left;
+        if (right < heap.length && heap[right]!.next < heap[smallest]!.next) smallest = right;
+        if (smallest === i) break;
+        [heap[smallest], heap[i]] = [heap[i]!, heap[smallest]!];
+        i = smallest;
+      }
+    }
+    return top;
+  }
+}

@@ -1,0 +1,77 @@
+// Schedules: a job's cron fires runs by itself. Wherever the schedule lives (EventBridge Scheduler, or the local
+// scheduler), a fire arrives as the same event at the same handler, and becomes a run whose id is derived from
+// the job and the scheduled time, so the scheduler's at-least-once delivery never makes two runs of one fire.
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import { scheduledRunId } from './ids.ts';
+import type { Job, JobLifecycle, JobRef, JobService } from './jobs.ts';
+import type { ScheduleStore } from './ports.ts';
+import { jobRef, type RunService } from './runs.ts';
+
+/** What a scheduler delivers for one fire: which job, and the time it was due (EventBridge's scheduled-time). */
+export interface ScheduledFire {
+  job: JobRef;
+  scheduled_time: string;
+}
+
+export type FireOutcome =
+  | { outcome: 'fired'; run_id: string }
+  | { outcome: 'duplicate'; run_id: string }
+  | { outcome: 'skipped'; reason: string }
+  | { outcome: 'ignored'; reason: string };
+
+export class ScheduledTrigger {
+  readonly #jobs: JobService;
+  readonly #runs: RunService;
+
+  constructor(deps: { jobs: JobService; runs: RunService }) {
+    this.#jobs = deps.jobs;
+    this.#runs = deps.runs;
+  }
+
+  async fire(event: ScheduledFire): Promise<FireOutcome> {
+    const scheduledFor = new Date(event.scheduled_time);
+    if (Number.isNaN(scheduledFor.getTime())) throw ValidationError.field('scheduled_time', `'${event.scheduled_time}' is not a time`);
+    const job = await this.#jobs.get(event.job).catch((error) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+    // A schedule that outlived its job or its cron (deleted or changed meanwhile) fires nothing.
+    if (!job) return { outcome: 'ignored', reason: 'the job no longer exists' };
+    if (!job.schedule) return { outcome: 'ignored', reason: 'the job no longer has a schedule' };
+    if (job.suspended) return { outcome: 'ignored', reason: 'the schedule is suspended' };
+
+    const ref = jobRef(job);
+    const runId = scheduledRunId(job.id, scheduledFor);
+    // Checked before triggering: with `replace`, a repeated delivery must not cancel the run its first delivery made.
+    if (await this.#runs.get({ ...ref, run_id: runId }).then(() => true, () => false)) return { outcome: 'duplicate', run_id: runId };
+    try {
+      await this.#runs.trigger(ref, {}, { trigger: 'schedule', scheduledFor, runId });
+    } catch (error) {
+      if (error instanceof ConflictError && error.field === 'run_id') return { outcome: 'duplicate', run_id: runId };
+      if (error instanceof ConflictError && job.concurrency === 'forbid') {
+        await this.#jobs.recordScheduleEvent(ref, 'skipped', scheduledFor);
+        return { outcome: 'skipped', reason: error.message };
+      }
+      throw error;
+    }
+    await this.#jobs.recordScheduleEvent(ref, 'fired', scheduledFor);
+    return { outcome: 'fired', run_id: runId };
+  }
+}
+
+function scheduleChanged(job: Job, previous: Job): boolean {
+  return job.schedule !== previous.schedule || job.timezone !== previous.timezone || job.suspended !== previous.suspended;
+}
+
+/** A job's schedule follows its spec: created with it, changed with it, removed before it goes. */
+export function scheduleLifecycle(store: ScheduleStore): JobLifecycle {
+  return {
+    created: async (job) => {
+      if (job.schedule) await store.sync(job);
+    },
+    updated: async (job, previous) => {
+      if (scheduleChanged(job, previous)) await store.sync(job);
+    },
+    deleting: (job) => store.remove(jobRef(job)),
+  };
+}

@@ -1,0 +1,70 @@
+// What fires scheduled jobs: an EventBridge Scheduler group holding one schedule per job (created by the jobs
+// function as jobs change), the function each fire invokes, the role the scheduler assumes to invoke it (and
+// nothing else), and a dead-letter queue for fires that could not be delivered.
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { serviceFunction } from './function.ts';
+import type { Orchestration } from './orchestration.ts';
+import type { Runner } from './runner.ts';
+import type { Store } from './store.ts';
+
+export interface SchedulingProps {
+  store: Store;
+  runner: Runner;
+  orchestration: Orchestration;
+}
+
+export class Scheduling extends Construct {
+  readonly group: ScheduleGroup;
+  readonly triggerFunction: NodejsFunction;
+  readonly schedulerRole: Role;
+  readonly deadLetterQueue: Queue;
+
+  constructor(scope: Construct, id: string, props: SchedulingProps) {
+    super(scope, id);
+    this.group = new ScheduleGroup(this, 'Group', { removalPolicy: RemovalPolicy.DESTROY });
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.triggerFunction = serviceFunction(this, 'TriggerFunction', { handler: 'scheduled-trigger', description: 'Turns a scheduled fire into a run' });
+    props.store.bindTable(this.triggerFunction, 'read', 'write');
+    // A fire starts a run; with `replace` it first stops the active one.
+    props.orchestration.bind(this.triggerFunction, 'start', 'stop', 'describe');
+    props.runner.bindLogs(this.triggerFunction);
+
+    this.schedulerRole = new Role(this, 'SchedulerRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      description: 'EventBridge Scheduler invokes the scheduled-trigger function with this role, and nothing else',
+    });
+    this.triggerFunction.grantInvoke(this.schedulerRole);
+    this.deadLetterQueue.grantSendMessages(this.schedulerRole);
+  }
+
+  /** For the function that creates, changes and deletes jobs: it manages their schedules in this group. */
+  bindManager(fn: NodejsFunction): void {
+    fn.addEnvironment('JOBS_SCHEDULE_GROUP', this.group.scheduleGroupName);
+    fn.addEnvironment('JOBS_SCHEDULER_TARGET_ARN', this.triggerFunction.functionArn);
+    fn.addEnvironment('JOBS_SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
+    fn.addEnvironment('JOBS_SCHEDULER_DLQ_ARN', this.deadLetterQueue.queueArn);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
+        resources: [Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.scheduleGroupName}/job-*` })],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.schedulerRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+      }),
+    );
+  }
+}
