@@ -239,3 +239,21 @@ export function validateSchedule(cron: string, timeZone: string, now: Date = new
   if (!schedule.next(now)) fail(`'${cron}' never fires (no date matches it)`);
   return schedule;
 }
+
+const SHARED_SCHEDULES = 256;
+const shared = new Map<string, Schedule>();
+
+/**
+ * A Schedule shared by every caller that asks for the same cron in the same zone. Each holds a croner instance
+ * of about 80 KiB (croner keeps a table of years), so schedulers of thousands of jobs keep only the cron text
+ * per job and take their Schedule from here; the least recently used ones are let go.
+ */
+export function scheduleFor(cron: string, timeZone: string): Schedule {
+  const key = `${timeZone} ${cron}`;
+  let schedule = shared.get(key);
+  if (schedule) shared.delete(key);
+  else schedule = new Schedule(cron, timeZone);
+  shared.set(key, schedule);
+  if (shared.size > SHARED_SCHEDULES) shared.delete(shared.keys().next().value as string);
+  return schedule;
+}

@@ -1,5 +1,5 @@
 // Runs as the API sees them: trigger, read (with long polling), list, cancel, rerun, batch statuses, status.
-import { Schedule } from './cron.ts';
+import { scheduleFor } from './cron.ts';
 import { ConflictError, NotFoundError, UnavailableError } from './errors.ts';
 import { newId } from './ids.ts';
 import { normalizeCommand } from './job-spec.ts';
@@ -31,6 +31,8 @@ export interface TriggerOptions {
   /** For scheduled fires: the time the schedule fired for, and the run id derived from it. */
   scheduledFor?: Date;
   runId?: string;
+  /** The job, when the caller has just read it (saves reading it again). */
+  job?: Job;
 }
 
 export interface RunStatusSummary {
@@ -104,7 +106,7 @@ export class RunService {
 
   async #trigger(ref: JobRef, input: TriggerInput, options: TriggerOptions): Promise<Run> {
     const { store, orchestrator, lifecycle } = this.#deps;
-    const job = await this.#deps.jobs.get(ref);
+    const job = options.job ?? (await this.#deps.jobs.get(ref));
     if (job.concurrency === 'replace') {
       await this.#cancelActive(ref, { mode: 'graceful', graceSeconds: DEFAULT_GRACE_SECONDS, cause: 'replaced by a newer run' });
     }
@@ -257,7 +259,7 @@ export class RunService {
           cron: job.schedule,
           timezone: job.timezone,
           suspended: job.suspended,
-          next_fire_at: job.suspended ? null : (new Schedule(job.schedule, job.timezone).next(this.#now())?.toISOString() ?? null),
+          next_fire_at: job.suspended ? null : (scheduleFor(job.schedule, job.timezone).next(this.#now())?.toISOString() ?? null),
           ...state,
         }
       : null;

@@ -42,10 +42,13 @@ export class ScheduledTrigger {
 
     const ref = jobRef(job);
     const runId = scheduledRunId(job.id, scheduledFor);
-    // Checked before triggering: with `replace`, a repeated delivery must not cancel the run its first delivery made.
-    if (await this.#runs.get({ ...ref, run_id: runId }).then(() => true, () => false)) return { outcome: 'duplicate', run_id: runId };
+    // With `replace`, a repeated delivery must not cancel the run its first delivery made: look first. Otherwise
+    // the run's conditional write itself refuses the repeat.
+    if (job.concurrency === 'replace' && (await this.#runs.get({ ...ref, run_id: runId }).then(() => true, () => false))) {
+      return { outcome: 'duplicate', run_id: runId };
+    }
     try {
-      await this.#runs.trigger(ref, {}, { trigger: 'schedule', scheduledFor, runId });
+      await this.#runs.trigger(ref, {}, { trigger: 'schedule', scheduledFor, runId, job });
     } catch (error) {
       if (error instanceof ConflictError && error.field === 'run_id') return { outcome: 'duplicate', run_id: runId };
       if (error instanceof ConflictError && job.concurrency === 'forbid') {

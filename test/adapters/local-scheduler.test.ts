@@ -134,6 +134,25 @@ describe('LocalScheduler', () => {
     expect(times()).toEqual(['2026-06-01T11:01:00.000Z', '2026-06-01T11:02:00.000Z']);
   });
 
+  it('retries a fire that could not be delivered, as EventBridge Scheduler does, and gives up after a few attempts', async () => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T10:00:30Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const attempts: string[] = [];
+    let failures = 2;
+    scheduler = new LocalScheduler({
+      deliver: async (fire) => {
+        attempts.push(fire.scheduled_time);
+        if (failures-- > 0) throw new Error('DynamoDB is unavailable');
+      },
+      logger: createLogger('test'),
+    });
+    await scheduler.sync(job({ schedule: '* * * * *' }));
+    await vi.advanceTimersByTimeAsync(30_000 + 5_000);
+    expect(attempts).toEqual(Array(3).fill('2026-06-01T10:01:00.000Z'));
+    failures = Infinity;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(attempts.filter((t) => t === '2026-06-01T10:02:00.000Z')).toHaveLength(6);
+  });
+
   it('arms ten thousand schedules on one timer and fires the due ones together', async () => {
     start('2026-06-01T10:00:30Z');
     scheduler.load(Array.from({ length: 10_000 }, (_, i) => job({ schedule: i % 2 ? '* * * * *' : '0 0 * * *' })), { catchUp: false });

@@ -5,7 +5,7 @@
 //
 // Missed fires: a fire found late (the service was down, or the machine slept) is delivered only if it is the
 // latest one missed and no older than the catch-up window; older ones are dropped.
-import { Schedule } from '../../core/cron.ts';
+import { scheduleFor } from '../../core/cron.ts';
 import type { Job, JobRef } from '../../core/jobs.ts';
 import type { ScheduleStore } from '../../core/ports.ts';
 import type { ScheduledFire } from '../../core/schedules.ts';
@@ -17,10 +17,15 @@ import type { Logger } from '../../logger.ts';
  */
 const MAX_DELAY_MS = 30_000;
 export const DEFAULT_CATCH_UP_SECONDS = 300;
+/** A fire that could not be delivered is retried with backoff, as EventBridge Scheduler's retry policy does. */
+const DELIVERY_ATTEMPTS = 6;
+const RETRY_BASE_MS = 200;
 
 interface Entry {
   job: JobRef;
-  schedule: Schedule;
+  /** The cron text and zone only: the Schedule that computes fire times is shared (see scheduleFor). */
+  cron: string;
+  timeZone: string;
   next: Date;
   /** False once the job's schedule changed or went; the heap drops it lazily. */
   current: boolean;
@@ -86,10 +91,10 @@ export class LocalScheduler implements ScheduleStore {
   }
 
   #add(job: Job, from: Date): void {
-    const schedule = new Schedule(job.schedule as string, job.timezone);
-    const next = schedule.next(from);
+    const cron = job.schedule as string;
+    const next = scheduleFor(cron, job.timezone).next(from);
     if (!next) return;
-    const entry: Entry = { job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id }, schedule, next, current: true };
+    const entry: Entry = { job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id }, cron, timeZone: job.timezone, next, current: true };
     this.#entries.set(job.id, entry);
     this.#push(entry);
   }
@@ -115,11 +120,12 @@ export class LocalScheduler implements ScheduleStore {
     while (this.#heap.length > 0 && this.#heap[0]!.next.getTime() <= now) {
       const entry = this.#pop();
       if (!entry.current) continue;
+      const schedule = scheduleFor(entry.cron, entry.timeZone);
       let due = entry.next;
-      let following = entry.schedule.next(due);
+      let following = schedule.next(due);
       while (following && following.getTime() <= now) {
         due = following;
-        following = entry.schedule.next(due);
+        following = schedule.next(due);
       }
       if (now - due.getTime() <= Math.max(this.#catchUpMs, 1_000)) this.#fire(entry.job, due);
       else this.#logger.warn('schedule fire missed', { job_id: entry.job.job_id, scheduled_for: due.toISOString() });
@@ -134,10 +140,25 @@ export class LocalScheduler implements ScheduleStore {
   }
 
   #fire(job: JobRef, scheduledFor: Date): void {
-    const delivery = this.#deliver({ job, scheduled_time: scheduledFor.toISOString() })
-      .catch((error: Error) => this.#logger.error('scheduled fire failed', { ...job, scheduled_for: scheduledFor.toISOString(), error }))
-      .finally(() => this.#inFlight.delete(delivery));
+    const fire: ScheduledFire = { job, scheduled_time: scheduledFor.toISOString() };
+    const delivery = this.#deliverWithRetries(fire).finally(() => this.#inFlight.delete(delivery));
     this.#inFlight.add(delivery);
+  }
+
+  async #deliverWithRetries(fire: ScheduledFire): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#deliver(fire);
+        return;
+      } catch (error) {
+        if (attempt >= DELIVERY_ATTEMPTS || this.#stopped) {
+          this.#logger.error('scheduled fire failed', { ...fire.job, scheduled_for: fire.scheduled_time, attempts: attempt, error: error as Error });
+          return;
+        }
+        // Repeats are safe: the fire's run id is derived from the job and the time.
+        await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+      }
+    }
   }
 
   // A binary min-heap on each entry's next fire time.

@@ -51,12 +51,14 @@ export class DynamoTable {
 }
 
 export function createDynamoClient(config: TableConfig): DynamoDBClient {
-  // Short timeouts: an unreachable engine must turn into a 503 within seconds, never a hung request.
+  // Short timeouts: an unreachable engine must turn into a 503 within seconds, never a hung request. A burst
+  // waits for one of a bounded set of kept-alive connections rather than opening hundreds at once (more than
+  // an engine's accept queue holds, and each new one a chance to time out).
   const requestHandler = new NodeHttpHandler({
     connectionTimeout: 1_000,
     requestTimeout: 5_000,
-    httpAgent: new Agent({ keepAlive: true, maxSockets: 256 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
+    httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
   });
   const options: DynamoDBClientConfig = { requestHandler, maxAttempts: 2 };
   if (config.region) options.region = config.region;
