@@ -15,6 +15,8 @@ export interface Config {
   stateMachineArn: string | undefined;
   /** AWS: the log group the containers write to. */
   containerLogGroup: string | undefined;
+  /** AWS: the ECS cluster runs are placed in (its Container Insights metrics). */
+  clusterName: string | undefined;
   /** AWS: where job schedules go and what they invoke. */
   scheduler: { groupName: string; targetArn: string; roleArn: string; deadLetterArn: string } | undefined;
 }
@@ -43,6 +45,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminKeySecretArn: env.JOBS_ADMIN_KEY_SECRET_ARN || undefined,
     stateMachineArn: env.JOBS_STATE_MACHINE_ARN || undefined,
     containerLogGroup: env.JOBS_CONTAINER_LOG_GROUP || undefined,
+    clusterName: env.JOBS_CLUSTER_NAME || undefined,
     scheduler: env.JOBS_SCHEDULE_GROUP
       ? {
           groupName: env.JOBS_SCHEDULE_GROUP,

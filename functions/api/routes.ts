@@ -13,6 +13,8 @@ import {
   JobStatusSchema,
   LogLineSchema,
   LogsQuery,
+  MetricsQuery,
+  MetricsSchema,
   ProjectRunsQuery,
   RunSchema,
   RunStatusesSchema,
@@ -22,7 +24,7 @@ import {
 } from '../schemas/run.ts';
 
 /** The Lambda functions that serve HTTP routes; one function per group. */
-export const HTTP_GROUPS = ['system', 'keys', 'jobs', 'runs', 'logs', 'fallback'] as const;
+export const HTTP_GROUPS = ['system', 'keys', 'jobs', 'runs', 'logs', 'metrics', 'fallback'] as const;
 export type HttpGroup = (typeof HTTP_GROUPS)[number];
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -140,6 +142,11 @@ export const routes = {
   jobLogs: {
     method: 'GET', path: `${P}/jobs/{job_id}/logs`, group: 'logs', access: 'read', summary: "Log lines of all a job's runs in a window, oldest first",
     message: 'Logs', params: JobPath, query: LogsQuery, response: LogLineSchema, list: true,
+  },
+  jobMetrics: {
+    method: 'GET', path: `${P}/jobs/{job_id}/metrics`, group: 'metrics', access: 'read',
+    summary: "CPU and memory of a job's running instances; each metric answers with its own status",
+    message: 'Metrics', params: JobPath, query: MetricsQuery, response: MetricsSchema,
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -2,7 +2,7 @@
 // (functions/adapters/aws/* for AWS and DynamoDB Local, functions/adapters/local/* for the embedded host).
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
-import type { Run, RunCounts, RunRef, RunStatus, RunnerKind, Trigger } from './run-model.ts';
+import type { Run, RunCounts, RunRef, RunStatus, RunUsage, RunnerKind, Trigger } from './run-model.ts';
 
 /** Jobs and runs live in a workspace and a project; every lookup is scoped by both. */
 export interface ProjectRef {
@@ -209,4 +209,30 @@ export interface Idempotency {
    * IdempotencyMismatchError; a repeat while the first is still running throws ConflictError.
    */
   once<T>(scope: string, key: string, payload: unknown, fn: () => Promise<T>): Promise<T>;
+}
+
+export type MetricName = 'cpu_usage' | 'memory_usage';
+
+export interface MetricPoint {
+  timestamp: string;
+  value: number;
+}
+
+export interface MetricWindow {
+  start: Date;
+  end: Date;
+  periodSeconds: number;
+}
+
+/** CPU and memory of a job's running instances, over time. */
+export interface MetricSource {
+  /** The finest period the source has (seconds). */
+  readonly minPeriodSeconds: number;
+  /** A series per name asked, oldest first; a name whose query failed has its Error in its place. */
+  query(job: JobRef, names: MetricName[], window: MetricWindow): Promise<Record<string, MetricPoint[] | Error>>;
+}
+
+/** What a finished run used, for its `usage` summary; null where it is not known. */
+export interface UsageSource {
+  usageOf(run: Run): Promise<RunUsage | null>;
 }

@@ -3,7 +3,7 @@
 // a finished run never changes and two writers can never both settle a run.
 import { ConflictError } from './errors.ts';
 import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUsage } from './run-model.ts';
-import type { RunStore } from './ports.ts';
+import type { RunStore, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
 
 /** Raised into the state machine when a Task finds its run already settled (cancelled, say): nothing to do. */
@@ -66,11 +66,13 @@ export class RunLifecycle {
   readonly #store: RunStore;
   readonly #now: () => Date;
   readonly #signals: RunSignals | undefined;
+  readonly #usage: UsageSource | undefined;
 
-  constructor(store: RunStore, options: { now?: () => Date; signals?: RunSignals } = {}) {
+  constructor(store: RunStore, options: { now?: () => Date; signals?: RunSignals; usage?: UsageSource } = {}) {
     this.#store = store;
     this.#now = options.now ?? (() => new Date());
     this.#signals = options.signals;
+    this.#usage = options.usage;
   }
 
   /** Every change of a run goes through here, so reads waiting on the run hear of it. */
@@ -153,7 +155,9 @@ export class RunLifecycle {
         exit_code: fields.exit_code === undefined ? run.exit_code : fields.exit_code,
         error: fields.error === undefined ? run.error : fields.error,
       };
-      if (fields.usage !== undefined) changes.usage = fields.usage;
+      // A finished run keeps what it used, where the host can tell (null otherwise).
+      const usage = fields.usage !== undefined ? fields.usage : await this.#usage?.usageOf(run).catch(() => null);
+      if (usage !== undefined) changes.usage = usage;
       if (await this.#transition(run, run.status, changes)) return { ...run, ...changes };
     }
     throw new ConflictError(`run ${ref.run_id} changed concurrently`);

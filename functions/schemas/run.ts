@@ -71,21 +71,52 @@ const DurationParam = z.string().transform((text, ctx) => {
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 });
 
+/** A time window: `since` (back from now) or `start`, and `end`; logs and metrics read the same way. */
+const windowFields = {
+  since: DurationParam.optional().meta({ description: 'A duration back from now (30s, 15m, 2h, 7d)' }),
+  start: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms; not with since' }),
+  end: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms' }),
+};
+
+function checkWindow(query: { since?: number | undefined; start?: Date | undefined; end?: Date | undefined }, ctx: z.RefinementCtx): void {
+  if (query.since !== undefined && query.start !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['since'], message: 'give since or start, not both' });
+  }
+  if (query.start && query.end && query.end < query.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'is before start' });
+}
+
 export const LogsQuery = z
   .strictObject({
-    since: DurationParam.optional().meta({ description: 'A duration back from now (30s, 15m, 2h, 7d)' }),
-    start: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms; not with since' }),
-    end: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms' }),
+    ...windowFields,
     limit: integerParam(1, 10_000).optional().default(100),
     filter: z.string().min(1).max(1024).optional().meta({ description: 'Only lines containing this text' }),
     cursor: z.string().min(1).max(2048).optional(),
   })
-  .superRefine((query, ctx) => {
-    if (query.since !== undefined && query.start !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['since'], message: 'give since or start, not both' });
-    }
-    if (query.start && query.end && query.end < query.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'is before start' });
-  });
+  .superRefine(checkWindow);
+
+export const MetricsQuery = z
+  .strictObject({
+    names: z
+      .string()
+      .regex(/^[a-z0-9_]{1,64}(,[a-z0-9_]{1,64}){0,19}$/, { error: 'must be a comma-separated list of metric names, such as cpu_usage,memory_usage' })
+      .optional()
+      .default('cpu_usage,memory_usage')
+      .transform((names) => names.split(','))
+      .meta({ description: 'cpu_usage (cores, average across running instances), memory_usage (bytes, total across them)' }),
+    ...windowFields,
+    period: integerParam(1, 86_400).optional().meta({ description: 'Seconds per point; by default the window fits in about 1,440 points' }),
+  })
+  .superRefine(checkWindow);
+
+export const MetricsSchema = z
+  .record(
+    z.string(),
+    z.union([
+      z.object({ status: z.literal('success'), unit: z.string(), points: z.array(z.object({ timestamp: Timestamp, value: z.number() })) }),
+      z.object({ status: z.literal('error'), message: z.string() }),
+    ]),
+  )
+  .meta({ id: 'Metrics' });
 
 export const RunSchema = z
   .object({

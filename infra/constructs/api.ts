@@ -34,6 +34,7 @@ const GROUP_NEEDS: Record<HttpGroup, Needs> = {
   jobs: { description: 'Jobs: list, create, get, patch, delete', table: ['read', 'write', 'batchDelete'], authenticates: true, executions: ['stop'], logs: ['delete'] },
   runs: { description: 'Runs: trigger, read, list, cancel, rerun, statuses', table: ['read', 'write'], authenticates: true, executions: ['start', 'stop', 'describe'], logs: [] },
   logs: { description: 'Log lines of runs and jobs', table: ['read', 'write'], authenticates: true, executions: ['describe'], logs: ['read'] },
+  metrics: { description: "CPU and memory of a job's running instances", table: ['read'], authenticates: true, executions: [], logs: [] },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', table: [], authenticates: false, executions: [], logs: [] },
 };
 
@@ -64,6 +65,7 @@ export class Api extends Construct {
         }
         // Jobs carry their schedules: creating, changing or deleting one changes its EventBridge schedule.
         if (group === 'jobs') props.scheduling.bindManager(fn);
+        if (group === 'metrics') props.runner.bindMetrics(fn);
         return [group, fn];
       }),
     ) as Record<HttpGroup, NodejsFunction>;

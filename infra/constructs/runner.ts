@@ -4,7 +4,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
-import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -50,6 +50,15 @@ export class Runner extends Construct {
     fn.addEnvironment('JOBS_CONTAINER_LOG_GROUP', this.logGroup.logGroupName);
     if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents');
     if (access.includes('delete')) this.logGroup.grant(fn, 'logs:DescribeLogStreams', 'logs:DeleteLogStream');
+  }
+
+  /** Points a function at the cluster's Container Insights metrics. */
+  bindMetrics(fn: LambdaFunction): void {
+    fn.addEnvironment('JOBS_CLUSTER_NAME', this.cluster.clusterName);
+    fn.addToRolePolicy(
+      // GetMetricData has no resource-level permissions: CloudWatch requires "*" here.
+      new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
   }
 
   /** The two public subnets the state machine places tasks in (the definition names exactly two). */

@@ -69,10 +69,17 @@ describe('least privilege', () => {
     ['jobs', [READ, WRITE, ['dynamodb:BatchWriteItem'], SECRET, ['states:StopExecution'], ['logs:DescribeLogStreams', 'logs:DeleteLogStream'], ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole']]],
     ['runs', [READ, WRITE, SECRET, ['states:StartExecution', 'states:StopExecution', 'states:DescribeExecution']]],
     ['logs', [READ, WRITE, SECRET, ['states:DescribeExecution'], ['logs:FilterLogEvents']]],
+    ['metrics', [READ, SECRET, ['cloudwatch:GetMetricData']]],
     ['fallback', []],
   ] as const)('gives the %s function exactly what its code calls', (group, actions) => {
     const fn = ctx.stack.api.functions[group as keyof typeof ctx.stack.api.functions];
     expect(actionsOf(ctx.template, id(fn))).toEqual(expected(...(actions as unknown as string[][]), XRAY));
+  });
+
+  it('grants GetMetricData on "*" only because CloudWatch has no resource-level permission for it', () => {
+    const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.metrics));
+    const wildcard = statements.filter((st) => st.Resource === '*');
+    expect(wildcard.flatMap((st) => st.Action as string[]).sort()).toEqual(['cloudwatch:GetMetricData', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
   });
 
   it('gives the run-state and event functions the table only', () => {

@@ -3,12 +3,14 @@
 import { need, readConfig, VERSION, type Config } from '../../config.ts';
 import { combineLifecycles, JobService } from '../../core/jobs.ts';
 import { KeyService } from '../../core/keys.ts';
+import { MetricsService } from '../../core/metrics.ts';
 import { RunLifecycle } from '../../core/run-lifecycle.ts';
 import { RunService } from '../../core/runs.ts';
 import { scheduleLifecycle } from '../../core/schedules.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { adminKeyHashFromSecret } from './admin-key.ts';
 import { CloudWatchLogSource } from './cloudwatch-logs.ts';
+import { CloudWatchMetricSource } from './cloudwatch-metrics.ts';
 import { tableHealthCheck } from './dynamodb/health.ts';
 import { DynamoIdempotency } from './dynamodb/idempotency.ts';
 import { DynamoJobStore } from './dynamodb/job-store.ts';
@@ -66,4 +68,12 @@ export function awsJobsAndRuns(base: AwsBase, options: { schedules?: boolean } =
   });
   runs = new RunService({ jobs, store, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(base.table), pollMs: 500 });
   return { jobs, runs, logs };
+}
+
+/** Job metrics from Container Insights; the job is read to answer 404 for one that does not exist. */
+export function awsMetrics(base: AwsBase): MetricsService {
+  return new MetricsService({
+    jobs: new JobService(new DynamoJobStore(base.table)),
+    source: new CloudWatchMetricSource({ clusterName: need(base.config.clusterName, 'JOBS_CLUSTER_NAME') }),
+  });
 }

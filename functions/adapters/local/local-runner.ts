@@ -18,7 +18,7 @@ import { signalTree } from './process-tree.ts';
  * ends) while the command, which gets default dispositions back on exec, receives the signal as a container's
  * main process would; so the command's own exit status is still recorded.
  */
-const WRAPPER = 'dir=$1; shift; trap : TERM INT; "$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; echo $code >"$dir/exit.tmp"; mv "$dir/exit.tmp" "$dir/exit"; exit $code';
+const WRAPPER = 'dir=$1; shift; trap : TERM INT; "$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times"; echo $code >"$dir/exit.tmp"; mv "$dir/exit.tmp" "$dir/exit"; exit $code';
 const RECOVERY_POLL_MS = 200;
 
 /** How a container is launched and stopped: the one difference between Docker and a host process. */
@@ -70,6 +70,7 @@ export function detectLauncher(): Launcher {
 
 interface Active {
   pid: number;
+  jobId: string;
   stopping?: NodeJS.Signals;
   graceTimer?: NodeJS.Timeout;
 }
@@ -82,7 +83,17 @@ export class LocalRunner implements Runner {
   readonly #logger: Logger;
   readonly #active = new Map<string, Active>();
 
-  constructor(options: { dataDir: string; logs: LocalLogStore; logger: Logger; launcher?: Launcher }) {
+  readonly #onFinished: ((runId: string, pid: number, cpuSeconds: number | null) => void) | undefined;
+
+  constructor(options: {
+    dataDir: string;
+    logs: LocalLogStore;
+    logger: Logger;
+    launcher?: Launcher;
+    /** Told when an attempt's process ends, with the CPU seconds its shell reports for it. */
+    onFinished?: (runId: string, pid: number, cpuSeconds: number | null) => void;
+  }) {
+    this.#onFinished = options.onFinished;
     this.#launcher = options.launcher ?? detectLauncher();
     this.kind = this.#launcher.kind;
     this.#runsDir = join(options.dataDir, 'runs');
@@ -94,9 +105,9 @@ export class LocalRunner implements Runner {
     return join(this.#runsDir, jobId, runId);
   }
 
-  /** The run ids whose containers this runner is watching now. */
-  activeRunIds(): string[] {
-    return [...this.#active.keys()];
+  /** The runs whose processes are running now, for the metric sampler. */
+  activeProcesses(): Array<{ run_id: string; job_id: string; pid: number }> {
+    return [...this.#active].map(([run_id, active]) => ({ run_id, job_id: active.jobId, pid: active.pid }));
   }
 
   run(spec: ContainerSpec, started: (task: string) => Promise<void>): Promise<ContainerExit> {
@@ -115,7 +126,7 @@ export class LocalRunner implements Runner {
       child.once('spawn', () => {
         const pid = child.pid as number;
         writeFileSync(join(dir, 'pid'), String(pid));
-        this.#active.set(spec.run_id, { pid });
+        this.#active.set(spec.run_id, { pid, jobId: spec.job_id });
         follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid));
         timer = setTimeout(() => {
           timedOut = true;
@@ -136,6 +147,7 @@ export class LocalRunner implements Runner {
         await startedWrite;
         const recorded = readExit(dir);
         const exitCode = recorded ?? (signal ? signalExitCode(signal) : code);
+        if (child.pid) this.#onFinished?.(spec.run_id, child.pid, readChildCpuSeconds(dir));
         resolve({ exit_code: exitCode, timed_out: timedOut, task: child.pid ? this.#launcher.task(spec, child.pid) : null });
         this.#discard(spec.job_id, spec.run_id);
       });
@@ -173,7 +185,7 @@ export class LocalRunner implements Runner {
       return { state: 'unknown', reason: pid === null ? 'its container never started' : 'its process is gone and recorded no exit status' };
     }
     // Still running: take it back, and watch for its end the only way left (it is no longer our child).
-    this.#active.set(run.id, { pid });
+    this.#active.set(run.id, { pid, jobId: run.job_id });
     const follower = await this.#logs.follow(run.job_id, run.id, raw, generation);
     const exit = new Promise<ContainerExit>((resolve) => {
       const poll = setInterval(async () => {
@@ -207,6 +219,17 @@ function readExit(dir: string): number | null {
   try {
     const text = readFileSync(join(dir, 'exit'), 'utf8').trim();
     return /^\d+$/.test(text) ? Number(text) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The CPU seconds (user + system) of everything the wrapper's command ran, from the shell's `times`. */
+function readChildCpuSeconds(dir: string): number | null {
+  try {
+    const durations = [...readFileSync(join(dir, 'times'), 'utf8').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    // Two lines: the shell's own user and system time, then its children's.
+    return durations.length >= 4 ? (durations[2] as number) + (durations[3] as number) : null;
   } catch {
     return null;
   }

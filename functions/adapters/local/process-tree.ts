@@ -2,53 +2,20 @@
 // the group. Used to stop a run completely and to measure what it uses.
 import { readdirSync, readFileSync } from 'node:fs';
 
-interface ProcStat {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-}
-
-/** A live process's ids; null for one that is gone or a zombie (dead, waiting only to be reaped). */
-function readStat(pid: number): ProcStat | null {
-  try {
-    // The command name (field 2) may contain spaces and parentheses: parse from the last ')'.
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z' || fields[0] === 'X') return null;
-    return { pid, ppid: Number(fields[1]), pgrp: Number(fields[2]) };
-  } catch {
-    return null;
-  }
-}
-
 /** Whether a process is running (not gone, not a zombie). */
 export function isRunning(pid: number): boolean {
-  return readStat(pid) !== null;
-}
-
-function allProcesses(): ProcStat[] {
-  const stats: ProcStat[] = [];
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
-    const stat = readStat(Number(name));
-    if (stat) stats.push(stat);
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
-  return stats;
 }
 
 /** The pids of a process group and of all descendants of its leader, leader included. */
 export function processTree(leader: number): number[] {
-  const processes = allProcesses();
-  const children = new Map<number, number[]>();
-  for (const p of processes) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
-  const found = new Set<number>(processes.filter((p) => p.pgrp === leader).map((p) => p.pid));
-  const queue = [leader];
-  while (queue.length > 0) {
-    const pid = queue.pop() as number;
-    if (readStat(pid)) found.add(pid);
-    for (const child of children.get(pid) ?? []) if (!found.has(child)) queue.push(child), found.add(child);
-  }
-  return [...found];
+  return treeOf(leader, readProcesses()).map((p) => p.pid);
 }
 
 /** Signals a process group and every descendant of its leader; returns how many processes it reached. */
@@ -69,4 +36,70 @@ export function signalTree(leader: number, signal: NodeJS.Signals): number {
     }
   }
   return reached;
+}
+
+/** One process as /proc/<pid>/stat describes it, with what it has used. */
+export interface ProcessUsage {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  /** CPU seconds: its own (user + system) and its reaped children's. */
+  cpuSeconds: number;
+  rssBytes: number;
+}
+
+/** /proc counts CPU time in USER_HZ ticks, which the kernel's userspace ABI fixes at 100 per second. */
+const CLOCK_TICKS = 100;
+
+/** /proc counts resident memory in pages; their size (4 KiB, or 16/64 KiB on some arm64) is read off this process. */
+const PAGE_BYTES = (() => {
+  try {
+    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const rssPages = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[21]);
+    const estimate = (rssKiB * 1024) / rssPages;
+    return [4096, 16384, 65536].reduce((best, size) => (Math.abs(size - estimate) < Math.abs(best - estimate) ? size : best));
+  } catch {
+    return 4096;
+  }
+})();
+
+/** Every live process, read once: a sampler builds every run's tree from one pass instead of one per run. */
+export function readProcesses(): Map<number, ProcessUsage> {
+  const processes = new Map<number, ProcessUsage>();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      if (f[0] === 'Z' || f[0] === 'X') continue;
+      // After the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
+      // utime(11) stime(12) cutime(13) cstime(14) priority nice threads itrealvalue starttime vsize rss(21)
+      const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+      processes.set(Number(name), { pid: Number(name), ppid: Number(f[1]), pgrp: Number(f[2]), cpuSeconds: ticks / CLOCK_TICKS, rssBytes: Number(f[21]) * PAGE_BYTES });
+    } catch {
+      // exited while we looked
+    }
+  }
+  return processes;
+}
+
+export function childrenOf(processes: Map<number, ProcessUsage>): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const p of processes.values()) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p.pid]);
+  return children;
+}
+
+/** The processes of a run from a snapshot: its process group and every descendant of its leader. */
+export function treeOf(leader: number, processes: Map<number, ProcessUsage>, children = childrenOf(processes)): ProcessUsage[] {
+  const found = new Map<number, ProcessUsage>();
+  for (const p of processes.values()) if (p.pgrp === leader) found.set(p.pid, p);
+  const queue = [leader];
+  while (queue.length > 0) {
+    const pid = queue.pop() as number;
+    const self = processes.get(pid);
+    if (self) found.set(pid, self);
+    for (const child of children.get(pid) ?? []) if (!found.has(child)) queue.push(child);
+  }
+  return [...found.values()];
 }

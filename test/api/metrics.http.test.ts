@@ -1,0 +1,71 @@
+// Metrics of real runs on the local host: the sampler reads each run's processes from /proc.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { job, projectPath, startTestService, type ApiClient, type TestService } from '../helpers/service.ts';
+
+let t: TestService;
+let api: ApiClient;
+const P = projectPath('acme', 'metrics');
+const MIB_200 = 200 * 1024 * 1024;
+
+beforeAll(async () => {
+  t = await startTestService('metrics');
+  api = t.api;
+});
+afterAll(() => t.stop());
+
+async function runToEnd(command: string[]) {
+  const jobId = (await api.post(`${P}/jobs`, job({ command }))).body.data.id as string;
+  const run = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data;
+  const done = (await api.get(`${P}/jobs/${jobId}/runs/${run.id}?wait=20`)).body.data;
+  expect(done.status).toBe('succeeded');
+  return { jobId, run: done };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+describe('job metrics', () => {
+  it('shows a CPU-bound run using about one core, and records its CPU seconds', async () => {
+    const { jobId, run } = await runToEnd(['python3', '-c', 'import time\nend = time.time() + 4\nwhile time.time() < end: pass']);
+    const response = await api.get(`${P}/jobs/${jobId}/metrics?names=cpu_usage&start=${run.started_at}&end=${run.finished_at}&period=1`);
+    expect(response.status).toBe(200);
+    const cpu = response.body.data.cpu_usage;
+    expect(cpu).toMatchObject({ status: 'success', unit: 'cores' });
+    expect(cpu.points.length).toBeGreaterThanOrEqual(2);
+    expect(median(cpu.points.map((p: { value: number }) => p.value))).toBeGreaterThan(0.6);
+    expect(Math.max(...cpu.points.map((p: { value: number }) => p.value))).toBeLessThan(1.3);
+    expect(run.usage.cpu_seconds).toBeGreaterThan(2.4);
+    expect(run.usage.cpu_seconds).toBeLessThan(5);
+  });
+
+  it('shows a process holding 200 MiB within 15 % of it, and records its peak', async () => {
+    const { jobId, run } = await runToEnd(['python3', '-c', `import time\nb = b"x" * ${MIB_200}\ntime.sleep(4)`]);
+    const response = await api.get(`${P}/jobs/${jobId}/metrics?names=memory_usage&start=${run.started_at}&end=${run.finished_at}&period=1`);
+    const memory = response.body.data.memory_usage;
+    expect(memory).toMatchObject({ status: 'success', unit: 'bytes' });
+    const steady = median(memory.points.map((p: { value: number }) => p.value));
+    expect(Math.abs(steady - MIB_200) / MIB_200).toBeLessThan(0.15);
+    expect(Math.abs(run.usage.peak_memory_bytes - MIB_200) / MIB_200).toBeLessThan(0.15);
+  });
+
+  it('wraps an unknown metric in its own error and still answers the others', async () => {
+    const { jobId } = await runToEnd(['true']);
+    const response = await api.get(`${P}/jobs/${jobId}/metrics?names=cpu_usage,gpu_usage&since=1h`);
+    expect(response.status).toBe(200);
+    expect(response.body.data.gpu_usage).toEqual({ status: 'error', message: "unknown metric 'gpu_usage'; available: cpu_usage, memory_usage" });
+    expect(response.body.data.cpu_usage.status).toBe('success');
+    expect(Object.keys(response.body.data)).toEqual(['gpu_usage', 'cpu_usage']);
+  });
+
+  it('answers both metrics by default, and 404 for a job that does not exist', async () => {
+    const { jobId } = await runToEnd(['true']);
+    const response = await api.get(`${P}/jobs/${jobId}/metrics`);
+    expect(Object.keys(response.body.data).sort()).toEqual(['cpu_usage', 'memory_usage']);
+    expect((await api.get(`${P}/jobs/job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA/metrics`)).status).toBe(404);
+  });
+
+  it('rejects a malformed names list or period, naming the parameter', async () => {
+    const { jobId } = await runToEnd(['true']);
+    expect((await api.get(`${P}/jobs/${jobId}/metrics?names=CPU!`)).body.errors?.[0]?.field).toBe('names');
+    expect((await api.get(`${P}/jobs/${jobId}/metrics?period=0`)).body.errors?.[0]?.field).toBe('period');
+  });
+});
