@@ -4,11 +4,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { foundation } from './foundation.ts';
 import { runs } from './runs.ts';
+import { metrics } from './metrics.ts';
 import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);

@@ -1,5 +1,12 @@
 // Lambda entry: run executions that ended without settling their run (the reconciler).
 import { awsBase, awsRunLifecycle } from '../adapters/aws/services.ts';
-import { executionEventHandler } from '../state/events.ts';
+import { executionEventHandler, type ExecutionStatusChange } from '../state/events.ts';
 
-export const handler = executionEventHandler(awsRunLifecycle(awsBase()).lifecycle);
+const base = awsBase();
+const handle = executionEventHandler(awsRunLifecycle(base).lifecycle);
+
+export async function handler(event: ExecutionStatusChange) {
+  const result = await handle(event);
+  base.logger.info('execution ended', { run_id: event.detail.name, execution_status: event.detail.status, ...result });
+  return result;
+}

@@ -2,4 +2,5 @@
 import { awsBase, awsRunLifecycle } from '../adapters/aws/services.ts';
 import { runStateHandler } from '../state/run-state.ts';
 
-export const handler = runStateHandler(awsRunLifecycle(awsBase()).lifecycle);
+const base = awsBase();
+export const handler = runStateHandler(awsRunLifecycle(base).lifecycle, base.logger);

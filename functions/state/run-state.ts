@@ -1,7 +1,10 @@
 // The function behind every state-update Task of the run state machine (lambda:invoke in AWS, called directly
-// by the local interpreter's task handlers): one action per Task state, each a call into the run lifecycle.
+// by the local interpreter's task handlers): one action per Task state, each a call into the run lifecycle,
+// each leaving one log line with the run's ids.
 import type { AttemptResult, RunLifecycle } from '../core/run-lifecycle.ts';
+import { attemptEnd } from '../core/run-lifecycle.ts';
 import type { RunRef } from '../core/run-model.ts';
+import type { Logger } from '../logger.ts';
 
 export type RunStateEvent =
   | { action: 'start_attempt'; run: RunRef }
@@ -11,18 +14,28 @@ export type RunStateEvent =
 
 export type RunStateHandler = (event: RunStateEvent) => Promise<Record<string, unknown>>;
 
-export function runStateHandler(lifecycle: RunLifecycle): RunStateHandler {
+export function runStateHandler(lifecycle: RunLifecycle, logger?: Logger): RunStateHandler {
   return async (event) => {
+    const ids = { ...event.run, execution: event.run.run_id };
     switch (event.action) {
-      case 'start_attempt':
-        return lifecycle.startAttempt(event.run);
-      case 'end_attempt':
-        return lifecycle.endAttempt(event.run, event.attempt, event.retries, event.result);
+      case 'start_attempt': {
+        const started = await lifecycle.startAttempt(event.run);
+        logger?.info('run attempt starting', { ...ids, attempt: started.attempt });
+        return started;
+      }
+      case 'end_attempt': {
+        const ended = await lifecycle.endAttempt(event.run, event.attempt, event.retries, event.result);
+        const { exit_code, error } = attemptEnd(event.result);
+        logger?.info('run attempt ended', { ...ids, attempt: event.attempt, exit_code, error, outcome: ended.outcome });
+        return ended;
+      }
       case 'timed_out':
         await lifecycle.timedOut(event.run);
+        logger?.info('run timed out', ids);
         return { settled: true };
       case 'fail':
         await lifecycle.failed(event.run, event.error);
+        logger?.warn('run failed', { ...ids, error: event.error?.Error });
         return { settled: true };
       default:
         throw new Error(`unknown run-state action ${(event as { action: string }).action}`);

@@ -88,7 +88,7 @@ export function composeLocalServices(options: LocalServiceOptions): LocalService
   const orchestrator = new LocalOrchestrator({
     definition: runStateMachineDefinition(LOCAL_PLACEHOLDERS),
     runner,
-    runState: runStateHandler(lifecycle),
+    runState: runStateHandler(lifecycle, logger),
     lifecycle,
     logger,
     retryIntervalMs: options.retryIntervalMs,
