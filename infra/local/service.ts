@@ -45,12 +45,13 @@ export interface LocalService {
   stop(): Promise<void>;
 }
 
-function catchUpFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const text = env.JOBS_SCHEDULE_CATCH_UP_SECONDS;
+/** A whole-number setting from the environment; a wrong value stops the start with the variable's name. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const text = env[name];
   if (text === undefined || text === '') return undefined;
-  const seconds = Number(text);
-  if (!Number.isInteger(seconds) || seconds < 0) throw new Error(`JOBS_SCHEDULE_CATCH_UP_SECONDS must be a whole number of seconds, not '${text}'`);
-  return seconds;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}, not '${text}'`);
+  return value;
 }
 
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
@@ -89,7 +90,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       logger,
       retryIntervalMs: options.retryIntervalMs,
       maxRunLogBytes: options.maxRunLogBytes,
-      catchUpSeconds: options.catchUpSeconds ?? catchUpFromEnv(env),
+      catchUpSeconds: options.catchUpSeconds ?? wholeNumber(env, 'JOBS_SCHEDULE_CATCH_UP_SECONDS', 0),
+      metricsRetentionHours: wholeNumber(env, 'JOBS_METRICS_RETENTION_HOURS', 1),
     });
     await services.recover();
     const schedules = await services.startScheduler();
