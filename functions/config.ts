@@ -17,6 +17,8 @@ export interface Config {
   containerLogGroup: string | undefined;
   /** AWS: the ECS cluster runs are placed in (its Container Insights metrics). */
   clusterName: string | undefined;
+  /** AWS: the roles a job's tasks run with. */
+  taskRoles: { executionRoleArn: string; taskRoleArn: string } | undefined;
   /** AWS: where job schedules go and what they invoke. */
   scheduler: { groupName: string; targetArn: string; roleArn: string; deadLetterArn: string } | undefined;
 }
@@ -46,6 +48,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     stateMachineArn: env.JOBS_STATE_MACHINE_ARN || undefined,
     containerLogGroup: env.JOBS_CONTAINER_LOG_GROUP || undefined,
     clusterName: env.JOBS_CLUSTER_NAME || undefined,
+    taskRoles: env.JOBS_TASK_EXECUTION_ROLE_ARN
+      ? { executionRoleArn: env.JOBS_TASK_EXECUTION_ROLE_ARN, taskRoleArn: required(env, 'JOBS_TASK_ROLE_ARN') }
+      : undefined,
     scheduler: env.JOBS_SCHEDULE_GROUP
       ? {
           groupName: env.JOBS_SCHEDULE_GROUP,

@@ -1,6 +1,6 @@
 // Every route of the API, once. API Gateway's routes (infra), the local host's request matching, the
 // handlers' dispatch, the 404/405 fallback and the OpenAPI document are all built from this table.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Access } from '../core/keys.ts';
 import { JobPath, KeyId, PageQuery, ProjectPath, RunPath, WorkspacePath } from '../schemas/common.ts';
 import { JobCreateBody, JobListQuery, JobPatchBody, JobSchema } from '../schemas/job.ts';

@@ -236,3 +236,9 @@ export interface MetricSource {
 export interface UsageSource {
   usageOf(run: Run): Promise<RunUsage | null>;
 }
+
+/** Where a job's container is described for the backend: an ECS task-definition family per job in AWS. */
+export interface TaskDefinitions {
+  /** Registers the job's image, cpu and memory as the family's newest revision. */
+  register(job: Job): Promise<void>;
+}

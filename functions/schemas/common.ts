@@ -1,5 +1,5 @@
 // Building blocks shared by every resource's schemas: ids, paths, list parameters and the envelopes.
-import { z } from 'zod';
+import * as z from 'zod';
 import { idPattern } from '../core/ids.ts';
 
 function describeValue(value: unknown): string {

@@ -1,5 +1,5 @@
 // The job resource: its request bodies, list query and response shape.
-import { z } from 'zod';
+import * as z from 'zod';
 import { canonicalTimeZone, validateSchedule } from '../core/cron.ts';
 import { ValidationError } from '../core/errors.ts';
 import {

@@ -1,5 +1,5 @@
 // The API key resource.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ALL_WORKSPACES, ROLES } from '../core/keys.ts';
 import { SLUG, Timestamp } from './common.ts';
 

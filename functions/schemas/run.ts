@@ -1,5 +1,5 @@
 // The run resource, its request bodies and queries, batch statuses, job status and log lines.
-import { z } from 'zod';
+import * as z from 'zod';
 import { RUN_STATUSES, TRIGGERS } from '../core/run-model.ts';
 import { JobId, PageQuery, ProjectId, RunId, Timestamp, integerParam } from './common.ts';
 import { Command, Env } from './job.ts';

@@ -64,7 +64,10 @@ export class Api extends Construct {
           props.runner.bindLogs(fn, ...needs.logs);
         }
         // Jobs carry their schedules: creating, changing or deleting one changes its EventBridge schedule.
-        if (group === 'jobs') props.scheduling.bindManager(fn);
+        if (group === 'jobs') {
+          props.scheduling.bindManager(fn);
+          props.runner.bindTaskDefinitions(fn);
+        }
         if (group === 'metrics') props.runner.bindMetrics(fn);
         return [group, fn];
       }),

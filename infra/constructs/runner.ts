@@ -1,7 +1,7 @@
 // Where containers run: a Fargate cluster (Container Insights on, for per-job metrics) in a VPC without NAT
 // gateways (public subnets, a public IP per task, a security group that admits nothing), the roles tasks run
 // with, and the log group their output goes to.
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -50,6 +50,30 @@ export class Runner extends Construct {
     fn.addEnvironment('JOBS_CONTAINER_LOG_GROUP', this.logGroup.logGroupName);
     if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents');
     if (access.includes('delete')) this.logGroup.grant(fn, 'logs:DescribeLogStreams', 'logs:DeleteLogStream');
+  }
+
+  /** For the function that creates and changes jobs: it registers each job's task-definition family. */
+  bindTaskDefinitions(fn: LambdaFunction): void {
+    const stack = Stack.of(this);
+    fn.addEnvironment('JOBS_TASK_EXECUTION_ROLE_ARN', this.executionRole.roleArn);
+    fn.addEnvironment('JOBS_TASK_ROLE_ARN', this.taskRole.roleArn);
+    // RegisterTaskDefinition has no resource-level permission: ECS requires "*" here.
+    fn.addToRolePolicy(new PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        // The tags a registration carries; only on job families, only while registering.
+        actions: ['ecs:TagResource'],
+        resources: [stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*:*' })],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['iam:PassRole'],
+        resources: [this.executionRole.roleArn, this.taskRole.roleArn],
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
   }
 
   /** Points a function at the cluster's Container Insights metrics. */

@@ -149,8 +149,29 @@ describe('LocalScheduler', () => {
     await vi.advanceTimersByTimeAsync(30_000 + 5_000);
     expect(attempts).toEqual(Array(3).fill('2026-06-01T10:01:00.000Z'));
     failures = Infinity;
-    await vi.advanceTimersByTimeAsync(60_000);
+    // 10:02:00 plus the longest backoff of five retries (200 ms doubling: at most 6.2 s).
+    await vi.advanceTimersByTimeAsync(55_000 + 7_000);
     expect(attempts.filter((t) => t === '2026-06-01T10:02:00.000Z')).toHaveLength(6);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(attempts.filter((t) => t === '2026-06-01T10:03:00.000Z')).toHaveLength(6);
+  });
+
+  it('stops without waiting out the backoff of a fire it is retrying', async () => {
+    vi.useFakeTimers({ now: new Date('2026-06-01T10:00:59Z'), toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    let attempts = 0;
+    scheduler = new LocalScheduler({
+      deliver: async () => {
+        attempts++;
+        throw new Error('DynamoDB is unavailable');
+      },
+      logger: createLogger('test'),
+    });
+    await scheduler.sync(job({ schedule: '* * * * *' }));
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(attempts).toBe(1);
+    // No timer advances from here: stop() must settle on its own.
+    await scheduler.stop();
+    expect(attempts).toBe(1);
   });
 
   it('arms ten thousand schedules on one timer and fires the due ones together', async () => {

@@ -66,7 +66,7 @@ describe('least privilege', () => {
   it.each([
     ['system', [READ, SECRET]],
     ['keys', [READ, WRITE, SECRET]],
-    ['jobs', [READ, WRITE, ['dynamodb:BatchWriteItem'], SECRET, ['states:StopExecution'], ['logs:DescribeLogStreams', 'logs:DeleteLogStream'], ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole']]],
+    ['jobs', [READ, WRITE, ['dynamodb:BatchWriteItem'], SECRET, ['states:StopExecution'], ['logs:DescribeLogStreams', 'logs:DeleteLogStream'], ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole'], ['ecs:RegisterTaskDefinition', 'ecs:TagResource']]],
     ['runs', [READ, WRITE, SECRET, ['states:StartExecution', 'states:StopExecution', 'states:DescribeExecution']]],
     ['logs', [READ, WRITE, SECRET, ['states:DescribeExecution'], ['logs:FilterLogEvents']]],
     ['metrics', [READ, SECRET, ['cloudwatch:GetMetricData']]],
@@ -119,6 +119,20 @@ describe('least privilege', () => {
     const passRole = statements.find((st: any) => st.Action === 'iam:PassRole');
     expect(passRole.Resource).toHaveLength(2);
     expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+  });
+
+  it("lets the jobs function register job task definitions, tagging only job families and passing only the task roles", () => {
+    const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.jobs)) as any[];
+    const register = statements.find((st) => [st.Action].flat().includes('ecs:RegisterTaskDefinition'));
+    expect(register.Resource).toBe('*');
+    const tag = statements.find((st) => [st.Action].flat().includes('ecs:TagResource'));
+    expect(JSON.stringify(tag.Resource)).toContain('task-definition/job-*:*');
+    expect(tag.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
+    const pass = statements.find((st) => [st.Action].flat().includes('iam:PassRole') && st.Condition.StringEquals['iam:PassedToService'] === 'ecs-tasks.amazonaws.com');
+    const roleIds = [ctx.stack.runner.executionRole, ctx.stack.runner.taskRole].map((role) => ctx.stack.getLogicalId(role.node.defaultChild as never));
+    expect(pass.Resource).toEqual(roleIds.map((roleId) => ({ 'Fn::GetAtt': [roleId, 'Arn'] })));
+    const env = (ctx.template.toJSON().Resources[id(ctx.stack.api.functions.jobs)] as any).Properties.Environment.Variables;
+    expect(Object.keys(env)).toEqual(expect.arrayContaining(['JOBS_TASK_EXECUTION_ROLE_ARN', 'JOBS_TASK_ROLE_ARN', 'JOBS_CONTAINER_LOG_GROUP']));
   });
 
   it('tells each function where the table and the admin key are', () => {

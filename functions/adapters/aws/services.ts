@@ -7,12 +7,14 @@ import { MetricsService } from '../../core/metrics.ts';
 import { RunLifecycle } from '../../core/run-lifecycle.ts';
 import { RunService } from '../../core/runs.ts';
 import { scheduleLifecycle } from '../../core/schedules.ts';
+import { taskDefinitionLifecycle } from '../../core/task-definitions.ts';
 import { createLogger, type Logger } from '../../logger.ts';
 import { adminKeyHashFromSecret } from './admin-key.ts';
 import { CloudWatchLogSource } from './cloudwatch-logs.ts';
 import { CloudWatchMetricSource } from './cloudwatch-metrics.ts';
 import { tableHealthCheck } from './dynamodb/health.ts';
 import { DynamoIdempotency } from './dynamodb/idempotency.ts';
+import { EcsTaskDefinitions } from './ecs-task-definitions.ts';
 import { DynamoJobStore } from './dynamodb/job-store.ts';
 import { DynamoKeyStore } from './dynamodb/key-store.ts';
 import { DynamoRunStore } from './dynamodb/run-store.ts';
@@ -53,18 +55,29 @@ export function awsRunLifecycle(base: AwsBase): { store: DynamoRunStore; lifecyc
 }
 
 /**
- * Jobs and runs together: a job's deletion stops and removes its runs, a run reads its job. With `schedules`
- * (the function that creates, changes and deletes jobs), each job's EventBridge schedule follows its spec.
+ * Jobs and runs together: a job's deletion stops and removes its runs, a run reads its job. With `manage` (the
+ * function that creates, changes and deletes jobs), each job's task definition and schedule follow its spec.
  */
-export function awsJobsAndRuns(base: AwsBase, options: { schedules?: boolean } = {}): { jobs: JobService; runs: RunService; logs: CloudWatchLogSource } {
+export function awsJobsAndRuns(base: AwsBase, options: { manage?: boolean } = {}): { jobs: JobService; runs: RunService; logs: CloudWatchLogSource } {
   const { store, lifecycle } = awsRunLifecycle(base);
   const orchestrator = new StepFunctionsOrchestrator({ stateMachineArn: need(base.config.stateMachineArn, 'JOBS_STATE_MACHINE_ARN') });
   const logs = new CloudWatchLogSource({ logGroupName: need(base.config.containerLogGroup, 'JOBS_CONTAINER_LOG_GROUP'), runs: store });
-  const schedules = options.schedules ? [scheduleLifecycle(new EventBridgeScheduleStore(need(base.config.scheduler, 'JOBS_SCHEDULE_GROUP')))] : [];
+  const managed = options.manage
+    ? [
+        taskDefinitionLifecycle(
+          new EcsTaskDefinitions({
+            ...need(base.config.taskRoles, 'JOBS_TASK_EXECUTION_ROLE_ARN'),
+            logGroup: need(base.config.containerLogGroup, 'JOBS_CONTAINER_LOG_GROUP'),
+            region: need(base.config.region, 'AWS_REGION'),
+          }),
+        ),
+        scheduleLifecycle(new EventBridgeScheduleStore(need(base.config.scheduler, 'JOBS_SCHEDULE_GROUP'))),
+      ]
+    : [];
   let runs: RunService | undefined;
   const jobs = new JobService(new DynamoJobStore(base.table), {
-    // Schedules go first: a deleted job must stop firing before its runs are stopped.
-    lifecycle: combineLifecycles(...schedules, () => (runs as RunService).lifecycle()),
+    // A job's task definition exists before its schedule can fire; a deleted job stops firing before its runs stop.
+    lifecycle: combineLifecycles(...managed, () => (runs as RunService).lifecycle()),
   });
   runs = new RunService({ jobs, store, orchestrator, lifecycle, logs, idempotency: new DynamoIdempotency(base.table), pollMs: 500 });
   return { jobs, runs, logs };

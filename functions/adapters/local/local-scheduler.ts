@@ -46,6 +46,7 @@ export class LocalScheduler implements ScheduleStore {
   readonly #inFlight = new Set<Promise<unknown>>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #retryWaits = new Set<() => void>();
 
   constructor(options: LocalSchedulerOptions) {
     this.#deliver = options.deliver;
@@ -87,6 +88,7 @@ export class LocalScheduler implements ScheduleStore {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    for (const wake of this.#retryWaits) wake();
     await Promise.allSettled([...this.#inFlight]);
   }
 
@@ -156,9 +158,24 @@ export class LocalScheduler implements ScheduleStore {
           return;
         }
         // Repeats are safe: the fire's run id is derived from the job and the time.
-        await new Promise((resolve) => setTimeout(resolve, RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+        await this.#retryWait(RETRY_BASE_MS * 2 ** (attempt - 1) * (0.5 + Math.random() / 2));
+        // Stopped while waiting: the next start's catch-up fires it again (same run id), so nothing is lost.
+        if (this.#stopped) return;
       }
     }
+  }
+
+  /** A backoff pause that stop() cuts short, so stopping never waits out a retry. */
+  #retryWait(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#retryWaits.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.#retryWaits.add(wake);
+    });
   }
 
   // A binary min-heap on each entry's next fire time.

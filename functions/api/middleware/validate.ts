@@ -1,7 +1,7 @@
 // Validates path parameters, query and body against the route's zod schemas, and turns every zod issue into a
 // field error that names the field. The operation only ever sees parsed, typed input.
 import type { MiddlewareObj } from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError, type FieldError } from '../../core/errors.ts';
 import { READ_ONLY_FIELDS } from '../../schemas/common.ts';
 import type { ApiEvent } from './resolve-route.ts';
