@@ -2,10 +2,16 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.ts';
+import { Observability } from './constructs/observability.ts';
 import { Orchestration } from './constructs/orchestration.ts';
 import { Runner } from './constructs/runner.ts';
 import { Scheduling } from './constructs/scheduling.ts';
 import { Store } from './constructs/store.ts';
+
+export interface JobsStackProps extends StackProps {
+  /** Receives the alarms by email when given. */
+  alarmEmail?: string;
+}
 
 export class JobsStack extends Stack {
   readonly store: Store;
@@ -13,14 +19,16 @@ export class JobsStack extends Stack {
   readonly orchestration: Orchestration;
   readonly scheduling: Scheduling;
   readonly api: Api;
+  readonly observability: Observability;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
     super(scope, id, props);
     this.store = new Store(this, 'Store');
     this.runner = new Runner(this, 'Runner');
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
     this.scheduling = new Scheduling(this, 'Scheduling', { store: this.store, runner: this.runner, orchestration: this.orchestration });
     this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner, scheduling: this.scheduling });
+    this.observability = new Observability(this, 'Observability', { api: this.api, orchestration: this.orchestration, scheduling: this.scheduling, alarmEmail: props.alarmEmail });
     new CfnOutput(this, 'AdminKeySecret', {
       value: this.store.adminKey.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',

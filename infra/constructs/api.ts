@@ -9,6 +9,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HTTP_GROUPS, routes, type HttpGroup, type RouteDef } from '../../functions/api/routes.ts';
+import { acknowledge } from '../checks.ts';
 import { serviceFunction } from './function.ts';
 import type { Orchestration } from './orchestration.ts';
 import type { Runner } from './runner.ts';
@@ -87,6 +88,12 @@ export class Api extends Construct {
       accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs) },
     });
 
+    acknowledge(
+      this,
+      'APIG4',
+      'Every route authenticates in its function (API keys, hashed in the table, checked by the shared middleware that local mode runs too); ' +
+        'the $default route answers 404/405 envelopes only',
+    );
     const integrations = new Map<HttpGroup, HttpLambdaIntegration>();
     for (const [operationId, route] of Object.entries(routes) as Array<[string, RouteDef]>) {
       let integration = integrations.get(route.group);

@@ -1,11 +1,14 @@
 // How every function of the service is built: Node 24 on arm64, bundled by the local esbuild (never Docker)
-// into one minified ES module with source maps, with its own log group.
+// into one minified ES module with source maps, with its own log group and its own role, which may write to that
+// log group and nothing else until a construct grants it what the function calls.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
+import { acknowledgeWildcard } from '../checks.ts';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -21,7 +24,12 @@ export interface ServiceFunctionProps {
 
 export function serviceFunction(scope: Construct, id: string, props: ServiceFunctionProps): NodejsFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  // Not the AWS-managed basic execution policy: that one may write to every log group in the account.
+  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+  logGroup.grantWrite(role);
+  acknowledgeWildcard(role, '*', 'Active tracing: X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions');
   return new NodejsFunction(scope, id, {
+    role,
     entry: join(PROJECT_ROOT, 'functions', 'handlers', `${props.handler}.ts`),
     handler: 'handler',
     description: props.description,

@@ -1,7 +1,7 @@
 // What drives runs: the state machine, deployed from the same run.asl.json the local host executes, the
 // function behind its state-update Tasks, and the two event rules that move runs from outside (an ECS task
 // really started; an execution ended without settling its run).
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -10,6 +10,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { CONTAINER_TIMEOUT_PATH, runStateMachineText, type Placeholder } from '../state-machine/definition.ts';
+import { acknowledgeWildcard } from '../checks.ts';
 import { serviceFunction } from './function.ts';
 import type { Runner } from './runner.ts';
 import type { Store } from './store.ts';
@@ -47,11 +48,14 @@ export class Orchestration extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'ExecutionLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-        level: LogLevel.ERROR,
+        // Every state transition (without the data it carries): how an operator follows a run in Logs Insights.
+        level: LogLevel.ALL,
         includeExecutionData: false,
       },
     });
-    this.runStateFunction.grantInvoke(this.stateMachine);
+    // The definition invokes the function by its unqualified ARN; no version or alias needs to be callable.
+    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.runStateFunction.functionArn] }));
+    acknowledgeWildcard(this.stateMachine, '*', 'X-Ray tracing and the CloudWatch Logs log-delivery actions of execution logging have no resource-level permissions');
     this.#grantRunTask(runner);
 
     this.ecsEventsFunction = serviceFunction(this, 'EcsEventsFunction', { handler: 'ecs-events', description: 'Marks a run running when its ECS task starts' });
@@ -83,25 +87,29 @@ export class Orchestration extends Construct {
   #grantRunTask(runner: Runner): void {
     const stack = Stack.of(this);
     const role = this.stateMachine.role;
+    const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*' });
+    const clusterTasks = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${runner.cluster.clusterName}/*` });
+    acknowledgeWildcard(this.stateMachine, clusterTasks, "Task ids are assigned when a run starts: this is every task of this cluster, and no other cluster's");
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['ecs:RunTask'],
-        resources: [stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*' })],
+        resources: [jobFamilies],
         conditions: { ArnEquals: { 'ecs:cluster': runner.cluster.clusterArn } },
       }),
     );
+    acknowledgeWildcard(this.stateMachine, jobFamilies, 'Each job has its own task-definition family (job-<job id>), created at run time; RunTask is limited to this cluster');
     role.addToPrincipalPolicy(
       new PolicyStatement({
         // Task ARNs are not known in advance; both actions are limited to this cluster's tasks.
         actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
-        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${runner.cluster.clusterName}/*` })],
+        resources: [clusterTasks],
       }),
     );
     role.addToPrincipalPolicy(
       new PolicyStatement({
         // RunTask's Tags are applied to the new task.
         actions: ['ecs:TagResource'],
-        resources: [stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${runner.cluster.clusterName}/*` })],
+        resources: [clusterTasks],
         conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
       }),
     );
@@ -130,6 +138,9 @@ export class Orchestration extends Construct {
     fn.addEnvironment('JOBS_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
     if (calls.includes('start')) this.stateMachine.grantStartExecution(fn);
     const onExecutions = [...(calls.includes('stop') ? ['states:StopExecution'] : []), ...(calls.includes('describe') ? ['states:DescribeExecution'] : [])];
-    if (onExecutions.length > 0) this.stateMachine.grantExecution(fn, ...onExecutions);
+    if (onExecutions.length === 0) return;
+    const executions = `${Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: this.stateMachine.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })}:*`;
+    fn.addToRolePolicy(new PolicyStatement({ actions: onExecutions, resources: [executions] }));
+    acknowledgeWildcard(fn.role!, executions, 'Executions are named by run id when runs start: this is every execution of the run state machine, and no other');
   }
 }

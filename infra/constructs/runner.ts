@@ -2,12 +2,13 @@
 // gateways (public subnets, a public IP per task, a security group that admits nothing), the roles tasks run
 // with, and the log group their output goes to.
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
-import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { acknowledgeWildcard } from '../checks.ts';
 
 export class Runner extends Construct {
   readonly vpc: Vpc;
@@ -26,6 +27,11 @@ export class Runner extends Construct {
       natGateways: 0,
       subnetConfiguration: [{ name: 'public', subnetType: SubnetType.PUBLIC, cidrMask: 22 }],
     });
+    // Rejected traffic only: what an investigation needs (something probing the tasks), at a fraction of the cost.
+    this.vpc.addFlowLog('RejectedTraffic', {
+      trafficType: FlowLogTrafficType.REJECT,
+      destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'FlowLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
+    });
     this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ContainerInsights.ENABLED });
     this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
@@ -36,12 +42,27 @@ export class Runner extends Construct {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'ECS pulls job images and writes their logs with this role',
     });
-    this.executionRole.addManagedPolicy(ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonECSTaskExecutionRolePolicy'));
     this.taskRole = new Role(this, 'TaskRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: "The identity of a job's own code; it has no permissions of its own",
     });
     this.logGroup = new LogGroup(this, 'ContainerLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
+    this.#grantImagePullAndLogs();
+  }
+
+  /**
+   * What AmazonECSTaskExecutionRolePolicy gives, narrowed: images from this account's registries (public images
+   * need no permission) and log writes to the container log group only.
+   */
+  #grantImagePullAndLogs(): void {
+    const repositories = Stack.of(this).formatArn({ service: 'ecr', region: '*', resource: 'repository', resourceName: '*' });
+    this.executionRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], resources: [repositories] }),
+    );
+    this.logGroup.grantWrite(this.executionRole);
+    acknowledgeWildcard(this.executionRole, '*', 'ecr:GetAuthorizationToken has no resource-level permissions');
+    acknowledgeWildcard(this.executionRole, repositories, "A job names its image at run time: any repository of this account's registries, in any region");
   }
 
   /** Points a function at the container logs: reading lines, or deleting a job's streams. */
@@ -59,14 +80,17 @@ export class Runner extends Construct {
     fn.addEnvironment('JOBS_TASK_ROLE_ARN', this.taskRole.roleArn);
     // RegisterTaskDefinition has no resource-level permission: ECS requires "*" here.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
+    acknowledgeWildcard(fn.role!, '*', 'ecs:RegisterTaskDefinition has no resource-level permissions');
+    const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*:*' });
     fn.addToRolePolicy(
       new PolicyStatement({
         // The tags a registration carries; only on job families, only while registering.
         actions: ['ecs:TagResource'],
-        resources: [stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*:*' })],
+        resources: [jobFamilies],
         conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       }),
     );
+    acknowledgeWildcard(fn.role!, jobFamilies, 'Families are created per job at run time (job-<job id>); tagging is further limited to registration');
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['iam:PassRole'],
@@ -83,6 +107,7 @@ export class Runner extends Construct {
       // GetMetricData has no resource-level permissions: CloudWatch requires "*" here.
       new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
     );
+    acknowledgeWildcard(fn.role!, '*', 'cloudwatch:GetMetricData has no resource-level permissions');
   }
 
   /** The two public subnets the state machine places tasks in (the definition names exactly two). */

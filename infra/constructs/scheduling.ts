@@ -7,6 +7,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcard } from '../checks.ts';
 import { serviceFunction } from './function.ts';
 import type { Orchestration } from './orchestration.ts';
 import type { Runner } from './runner.ts';
@@ -32,6 +33,7 @@ export class Scheduling extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    acknowledge(this.deadLetterQueue, 'SQS3', 'This queue is itself the dead-letter queue of the schedules');
 
     this.triggerFunction = serviceFunction(this, 'TriggerFunction', { handler: 'scheduled-trigger', description: 'Turns a scheduled fire into a run' });
     props.store.bindTable(this.triggerFunction, 'read', 'write');
@@ -43,7 +45,8 @@ export class Scheduling extends Construct {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
       description: 'EventBridge Scheduler invokes the scheduled-trigger function with this role, and nothing else',
     });
-    this.triggerFunction.grantInvoke(this.schedulerRole);
+    // Schedules target the function's unqualified ARN; no version or alias needs to be callable.
+    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.triggerFunction.functionArn] }));
     this.deadLetterQueue.grantSendMessages(this.schedulerRole);
   }
 
@@ -53,10 +56,12 @@ export class Scheduling extends Construct {
     fn.addEnvironment('JOBS_SCHEDULER_TARGET_ARN', this.triggerFunction.functionArn);
     fn.addEnvironment('JOBS_SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
     fn.addEnvironment('JOBS_SCHEDULER_DLQ_ARN', this.deadLetterQueue.queueArn);
+    const jobSchedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.scheduleGroupName}/job-*` });
+    acknowledgeWildcard(fn.role!, jobSchedules, "Schedules are created per job at run time (job-<job id>): only those, in this service's group");
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],
-        resources: [Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.scheduleGroupName}/job-*` })],
+        resources: [jobSchedules],
       }),
     );
     fn.addToRolePolicy(

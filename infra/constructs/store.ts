@@ -2,11 +2,12 @@
 // from the same schema module the local host creates its table from) and the first admin key.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../functions/adapters/aws/dynamodb/table.ts';
+import { acknowledge } from '../checks.ts';
 
 /** DynamoDB actions by what a function does with the table; a function is granted only the ones it uses. */
 export const TABLE_ACCESS = {
@@ -46,12 +47,20 @@ export class Store extends Construct {
       generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    acknowledge(
+      this.adminKey,
+      'SMG4',
+      'The first admin key is a bootstrap credential that clients hold, not a password between two services a rotation Lambda could ' +
+        'update on both ends: operators mint and revoke their own keys through the API and replace this value with put-secret-value',
+    );
   }
 
   /** Points a function at the table and grants exactly the kinds of access it needs. */
   bindTable(fn: LambdaFunction, ...access: TableAccess[]): void {
     fn.addEnvironment('JOBS_TABLE_NAME', this.table.tableName);
-    this.table.grant(fn, ...access.flatMap((kind) => TABLE_ACCESS[kind]));
+    // The table and, for reads, each of its indexes by name: no index/* wildcard.
+    const indexes = access.includes('read') ? Object.values(TABLE_SCHEMA.indexes).map((index) => `${this.table.tableArn}/index/${index.name}`) : [];
+    fn.addToRolePolicy(new PolicyStatement({ actions: access.flatMap((kind) => TABLE_ACCESS[kind]), resources: [this.table.tableArn, ...indexes] }));
   }
 
   /** Functions that authenticate requests read the admin key once per cold start. */

@@ -57,7 +57,8 @@ describe('the HTTP API', () => {
 });
 
 describe('least privilege', () => {
-  const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+  /** What every function has: writes to its own log group, and active tracing. */
+  const OWN = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
   const SECRET = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
   const READ = ['dynamodb:GetItem', 'dynamodb:Query'];
   const WRITE = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -73,7 +74,7 @@ describe('least privilege', () => {
     ['fallback', []],
   ] as const)('gives the %s function exactly what its code calls', (group, actions) => {
     const fn = ctx.stack.api.functions[group as keyof typeof ctx.stack.api.functions];
-    expect(actionsOf(ctx.template, id(fn))).toEqual(expected(...(actions as unknown as string[][]), XRAY));
+    expect(actionsOf(ctx.template, id(fn))).toEqual(expected(...(actions as unknown as string[][]), OWN));
   });
 
   it('grants GetMetricData on "*" only because CloudWatch has no resource-level permission for it', () => {
@@ -84,8 +85,18 @@ describe('least privilege', () => {
 
   it('gives the run-state and event functions the table only', () => {
     for (const fn of [ctx.stack.orchestration.runStateFunction, ctx.stack.orchestration.ecsEventsFunction, ctx.stack.orchestration.executionEventsFunction]) {
-      expect(actionsOf(ctx.template, id(fn))).toEqual(expected(READ, WRITE, XRAY));
+      expect(actionsOf(ctx.template, id(fn))).toEqual(expected(READ, WRITE, OWN));
     }
+  });
+
+  it('lets each function write logs to its own log group only, with no AWS-managed policy', () => {
+    const functions = Object.entries(ctx.template.findResources('AWS::Lambda::Function')) as Array<[string, { Properties: any }]>;
+    for (const [logicalId, fn] of functions) {
+      const writes = statementsOf(ctx.template, logicalId).filter((st) => (st.Action as string[]).includes('logs:PutLogEvents'));
+      expect(writes.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] }]);
+    }
+    const roles = Object.values(ctx.template.findResources('AWS::IAM::Role')) as Array<{ Properties: any }>;
+    expect(roles.flatMap((role) => role.Properties.ManagedPolicyArns ?? [])).toEqual([]);
   });
 
   it('scopes table actions to the table and its indexes, and secret actions to the admin key', () => {
@@ -96,7 +107,8 @@ describe('least privilege', () => {
       const actions = statement.Action as string[];
       if (actions.some((a) => a.startsWith('dynamodb:'))) {
         expect(resources).toContain(tableId);
-        expect(resources).not.toContain('"*"');
+        expect(resources).not.toContain('*');
+        if (actions.includes('dynamodb:Query')) for (const index of Object.values(TABLE_SCHEMA.indexes)) expect(resources).toContain(`/index/${index.name}"`);
       } else if (actions.some((a) => a.startsWith('secretsmanager:'))) {
         expect(statement.Resource).toEqual({ Ref: secretId });
       }
@@ -194,7 +206,57 @@ describe('scheduling', () => {
   it('gives the trigger function the table and run starts, nothing to do with schedules', () => {
     expect(actionsOf(ctx.template, id(ctx.stack.scheduling.triggerFunction))).toEqual(
       ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-        'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+        'logs:CreateLogStream', 'logs:PutLogEvents', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
     );
+  });
+});
+
+describe('observability', () => {
+  const alarms = () => Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
+  const alarmOn = (namespace: string, metricName: string) => alarms().filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metricName);
+
+  it('alarms on errors, throttles and near-timeout duration of every function', () => {
+    const functionIds = Object.entries(ctx.template.findResources('AWS::Lambda::Function')).map(([logicalId]) => logicalId);
+    expect(functionIds).toHaveLength(11);
+    for (const metricName of ['Errors', 'Throttles', 'Duration']) {
+      const watched = alarmOn('AWS/Lambda', metricName).map((a) => a.Properties.Dimensions[0].Value.Ref);
+      expect(watched.sort()).toEqual([...functionIds].sort());
+    }
+    const runState = alarmOn('AWS/Lambda', 'Duration').find((a) => a.Properties.Dimensions[0].Value.Ref === id(ctx.stack.orchestration.runStateFunction))!;
+    expect(runState.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 24_000 });
+  });
+
+  it('alarms on API 5xx, failed, timed-out and throttled executions, and scheduled fires in the dead-letter queue', () => {
+    const apiId = ctx.stack.getLogicalId(ctx.stack.api.httpApi.node.defaultChild as never);
+    expect(alarmOn('AWS/ApiGateway', '5xx').map((a) => a.Properties.Dimensions)).toEqual([[{ Name: 'ApiId', Value: { Ref: apiId } }]]);
+    const machineId = ctx.stack.getLogicalId(ctx.stack.orchestration.stateMachine.node.defaultChild as never);
+    for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled']) {
+      const [alarm] = alarmOn('AWS/States', metricName);
+      expect(alarm?.Properties.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: machineId } }]);
+      expect(alarm?.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+    }
+    const queueId = ctx.stack.getLogicalId(ctx.stack.scheduling.deadLetterQueue.node.defaultChild as never);
+    const [dlq] = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible');
+    expect(dlq?.Properties).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }], Statistic: 'Maximum', Threshold: 1 });
+  });
+
+  it('sends every alarm to one topic that refuses plain-text publishing', () => {
+    const topicId = ctx.stack.getLogicalId(ctx.stack.observability.alarmTopic.node.defaultChild as never);
+    expect(alarms().length).toBe(ctx.stack.observability.alarms.length);
+    for (const alarm of alarms()) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
+    ctx.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    ctx.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('graphs the API, the functions, the executions, the scheduled fires and the dead-letter queue on one dashboard', () => {
+    const [dashboard] = Object.values(ctx.template.findResources('AWS::CloudWatch::Dashboard')) as Array<{ Properties: any }>;
+    const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+    for (const metric of ['Count', '4xx', '5xx', 'Latency', 'Errors', 'Throttles', 'Duration', 'ExecutionsStarted', 'ExecutionsFailed', 'ExecutionsTimedOut',
+      'InvocationAttemptCount', 'TargetErrorCount', 'ApproximateNumberOfMessagesVisible']) {
+      expect(body).toContain(`\\"${metric}\\"`);
+    }
+    ctx.template.hasOutput('*', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }), Description: 'The CloudWatch dashboard of the service' });
   });
 });
