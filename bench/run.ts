@@ -2,6 +2,7 @@
 // Every figure is measured in this run, beside its floor or ceiling, on this machine.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deployment } from './deployment.ts';
 import { foundation } from './foundation.ts';
 import { runs } from './runs.ts';
 import { metrics } from './metrics.ts';
@@ -9,7 +10,7 @@ import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, deployment };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);

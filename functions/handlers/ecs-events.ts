@@ -1,5 +1,5 @@
 // Lambda entry: ECS task state changes (a run becomes running when its container really starts).
-import { awsBase, awsRunLifecycle } from '../adapters/aws/services.ts';
+import { awsBase, awsRunLifecycle } from '../adapters/aws/compose/base.ts';
 import { ecsTaskEventHandler, type EcsTaskStateChange } from '../state/events.ts';
 
 const base = awsBase();

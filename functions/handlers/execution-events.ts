@@ -1,5 +1,5 @@
 // Lambda entry: run executions that ended without settling their run (the reconciler).
-import { awsBase, awsRunLifecycle } from '../adapters/aws/services.ts';
+import { awsBase, awsRunLifecycle } from '../adapters/aws/compose/base.ts';
 import { executionEventHandler, type ExecutionStatusChange } from '../state/events.ts';
 
 const base = awsBase();

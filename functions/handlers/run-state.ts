@@ -1,5 +1,5 @@
 // Lambda entry: the run state machine's state-update Tasks.
-import { awsBase, awsRunLifecycle } from '../adapters/aws/services.ts';
+import { awsBase, awsRunLifecycle } from '../adapters/aws/compose/base.ts';
 import { runStateHandler } from '../state/run-state.ts';
 
 const base = awsBase();

@@ -1,5 +1,6 @@
 // Lambda entry: EventBridge Scheduler's fires (the target input: the job and <aws.scheduler.scheduled-time>).
-import { awsBase, awsJobsAndRuns } from '../adapters/aws/services.ts';
+import { awsBase } from '../adapters/aws/compose/base.ts';
+import { awsJobsAndRuns } from '../adapters/aws/compose/jobs-and-runs.ts';
 import { ScheduledTrigger, type ScheduledFire } from '../core/schedules.ts';
 
 const base = awsBase();

@@ -2,46 +2,38 @@
 // <job id>/job/<task id> (stream prefix = job id, container name `job`), so a job's lines are the streams under
 // its prefix and a run's lines are its task's stream. awslogs does not keep stdout and stderr apart: every line
 // is reported as stdout.
-import {
-  CloudWatchLogsClient,
-  DeleteLogStreamCommand,
-  DescribeLogStreamsCommand,
-  FilterLogEventsCommand,
-  ResourceNotFoundException,
-} from '@aws-sdk/client-cloudwatch-logs';
+import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { UnavailableError, ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import type { LogLine, LogQuery, LogSource, Page, RunStore } from '../../core/ports.ts';
+import { logStreamName, taskId } from './ecs-names.ts';
+import { LazySdk } from './lazy-sdk.ts';
 
-export const CONTAINER_NAME = 'job';
+const loadLogs = () => import('@aws-sdk/client-cloudwatch-logs');
+type Logs = Awaited<ReturnType<typeof loadLogs>>;
+
 const MAX_EVENTS = 10_000;
 
-export function taskId(taskArn: string): string {
-  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
-}
-
-export function logStreamName(jobId: string, taskArn: string): string {
-  return `${jobId}/${CONTAINER_NAME}/${taskId(taskArn)}`;
-}
 
 export class CloudWatchLogSource implements LogSource {
   readonly #logGroupName: string;
-  readonly #client: CloudWatchLogsClient;
+  readonly #logs: LazySdk<Logs, CloudWatchLogsClient>;
   readonly #runs: RunStore;
 
   constructor(options: { logGroupName: string; runs: RunStore; client?: CloudWatchLogsClient }) {
     this.#logGroupName = options.logGroupName;
-    this.#client = options.client ?? new CloudWatchLogsClient({});
+    this.#logs = new LazySdk(loadLogs, (sdk) => new sdk.CloudWatchLogsClient({}), options.client);
     this.#runs = options.runs;
   }
 
   async query(query: LogQuery): Promise<Page<LogLine>> {
     const streams = query.run_id ? await this.#runStreams(query.job, query.run_id) : undefined;
     if (streams?.length === 0) return { items: [], next_cursor: null };
+    const { sdk, client } = await this.#logs.get();
     let output;
     try {
-      output = await this.#client.send(
-        new FilterLogEventsCommand({
+      output = await client.send(
+        new sdk.FilterLogEventsCommand({
           logGroupName: this.#logGroupName,
           ...(streams ? { logStreamNames: streams } : { logStreamNamePrefix: `${query.job.job_id}/` }),
           startTime: query.start?.getTime(),
@@ -53,7 +45,7 @@ export class CloudWatchLogSource implements LogSource {
         }),
       );
     } catch (error) {
-      if (error instanceof ResourceNotFoundException) return { items: [], next_cursor: null };
+      if (error instanceof sdk.ResourceNotFoundException) return { items: [], next_cursor: null };
       if ((error as Error).name === 'InvalidParameterException' && query.cursor) throw ValidationError.field('cursor', 'is not a cursor this log returned');
       throw new UnavailableError('CloudWatch Logs', { cause: error });
     }
@@ -87,13 +79,14 @@ export class CloudWatchLogSource implements LogSource {
   }
 
   async deleteForJob(job: JobRef): Promise<void> {
+    const { sdk, client } = await this.#logs.get();
     let nextToken: string | undefined;
     do {
-      const output = await this.#client.send(
-        new DescribeLogStreamsCommand({ logGroupName: this.#logGroupName, logStreamNamePrefix: `${job.job_id}/`, nextToken }),
+      const output = await client.send(
+        new sdk.DescribeLogStreamsCommand({ logGroupName: this.#logGroupName, logStreamNamePrefix: `${job.job_id}/`, nextToken }),
       );
       for (const stream of output.logStreams ?? []) {
-        await this.#client.send(new DeleteLogStreamCommand({ logGroupName: this.#logGroupName, logStreamName: stream.logStreamName }));
+        await client.send(new sdk.DeleteLogStreamCommand({ logGroupName: this.#logGroupName, logStreamName: stream.logStreamName }));
       }
       nextToken = output.nextToken;
     } while (nextToken);

@@ -2,27 +2,28 @@
 // family. CpuUtilized is in CPU units (1024 per vCPU) and becomes cores, averaged across the job's tasks;
 // MemoryUtilized is in MiB and becomes bytes, summed across them. Each metric is its own query, so one that fails
 // is reported in its place while the other still answers.
-import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { JobRef } from '../../core/jobs.ts';
 import type { MetricName, MetricPoint, MetricSource, MetricWindow } from '../../core/ports.ts';
+import { taskFamily } from './ecs-names.ts';
+import { LazySdk } from './lazy-sdk.ts';
+
+const loadCloudWatch = () => import('@aws-sdk/client-cloudwatch');
+type CloudWatch = Awaited<ReturnType<typeof loadCloudWatch>>;
 
 const NAMESPACE = 'ECS/ContainerInsights';
 const CPU_UNITS_PER_CORE = 1024;
 const BYTES_PER_MIB = 1024 * 1024;
 
-export function taskFamily(jobId: string): string {
-  return `job-${jobId}`;
-}
-
 export class CloudWatchMetricSource implements MetricSource {
   /** Container Insights publishes once a minute. */
   readonly minPeriodSeconds = 60;
   readonly #clusterName: string;
-  readonly #client: CloudWatchClient;
+  readonly #cloudWatch: LazySdk<CloudWatch, CloudWatchClient>;
 
   constructor(options: { clusterName: string; client?: CloudWatchClient }) {
     this.#clusterName = options.clusterName;
-    this.#client = options.client ?? new CloudWatchClient({});
+    this.#cloudWatch = new LazySdk(loadCloudWatch, (sdk) => new sdk.CloudWatchClient({}), options.client);
   }
 
   #queries(jobId: string, names: MetricName[], period: number): MetricDataQuery[] {
@@ -51,10 +52,11 @@ export class CloudWatchMetricSource implements MetricSource {
     const queries = this.#queries(job.job_id, names, period);
     const points: Record<string, MetricPoint[]> = Object.fromEntries(names.map((name) => [name, []]));
     const failures: Record<string, Error> = {};
+    const { sdk, client } = await this.#cloudWatch.get();
     let nextToken: string | undefined;
     do {
-      const output = await this.#client.send(
-        new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: window.start, EndTime: window.end, ScanBy: 'TimestampAscending', NextToken: nextToken }),
+      const output = await client.send(
+        new sdk.GetMetricDataCommand({ MetricDataQueries: queries, StartTime: window.start, EndTime: window.end, ScanBy: 'TimestampAscending', NextToken: nextToken }),
       );
       for (const result of output.MetricDataResults ?? []) {
         const name = result.Id as MetricName;

@@ -1,12 +1,15 @@
 // TaskDefinitions on ECS: family job-<job id>, one essential container `job` on Fargate, logging to the
 // container log group with the job id as stream prefix (so a run's output is under <job id>/job/<task id>),
 // run with the stack's execution role and task role, and tagged with the job's ids.
-import { ECSClient, RegisterTaskDefinitionCommand, type RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
+import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import { UnavailableError } from '../../core/errors.ts';
 import type { Job } from '../../core/jobs.ts';
 import type { TaskDefinitions } from '../../core/ports.ts';
-import { CONTAINER_NAME } from './cloudwatch-logs.ts';
-import { taskFamily } from './cloudwatch-metrics.ts';
+import { CONTAINER_NAME, taskFamily } from './ecs-names.ts';
+import { LazySdk } from './lazy-sdk.ts';
+
+const loadEcs = () => import('@aws-sdk/client-ecs');
+type Ecs = Awaited<ReturnType<typeof loadEcs>>;
 
 export interface EcsTaskDefinitionsConfig {
   executionRoleArn: string;
@@ -48,16 +51,17 @@ export function taskDefinitionRequest(job: Job, config: EcsTaskDefinitionsConfig
 
 export class EcsTaskDefinitions implements TaskDefinitions {
   readonly #config: EcsTaskDefinitionsConfig;
-  readonly #client: ECSClient;
+  readonly #ecs: LazySdk<Ecs, ECSClient>;
 
-  constructor(config: EcsTaskDefinitionsConfig, client: ECSClient = new ECSClient({})) {
+  constructor(config: EcsTaskDefinitionsConfig, client?: ECSClient) {
     this.#config = config;
-    this.#client = client;
+    this.#ecs = new LazySdk(loadEcs, (sdk) => new sdk.ECSClient({}), client);
   }
 
   async register(job: Job): Promise<void> {
+    const { sdk, client } = await this.#ecs.get();
     try {
-      await this.#client.send(new RegisterTaskDefinitionCommand(taskDefinitionRequest(job, this.#config)));
+      await client.send(new sdk.RegisterTaskDefinitionCommand(taskDefinitionRequest(job, this.#config)));
     } catch (error) {
       if (/Throttl|ServerException|TimeoutError/.test((error as Error).name)) throw new UnavailableError('ECS', { cause: error });
       throw error;

@@ -2,19 +2,15 @@
 // (job-<id>, or job-<id>-dom and job-<id>-dow when cron's day-of-month OR day-of-week needs two). Each targets
 // the scheduled-trigger function with the job and EventBridge's own scheduled time, in the job's time zone,
 // with no flexible window, a retry policy and a dead-letter queue.
-import {
-  ConflictException,
-  CreateScheduleCommand,
-  DeleteScheduleCommand,
-  ResourceNotFoundException,
-  SchedulerClient,
-  UpdateScheduleCommand,
-  type CreateScheduleCommandInput,
-} from '@aws-sdk/client-scheduler';
+import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
 import { UnavailableError } from '../../core/errors.ts';
 import { eventBridgeExpressions } from '../../core/eventbridge-cron.ts';
 import type { Job, JobRef } from '../../core/jobs.ts';
 import type { ScheduleStore } from '../../core/ports.ts';
+import { LazySdk } from './lazy-sdk.ts';
+
+const loadScheduler = () => import('@aws-sdk/client-scheduler');
+type Scheduler = Awaited<ReturnType<typeof loadScheduler>>;
 
 export interface SchedulerConfig {
   groupName: string;
@@ -41,11 +37,11 @@ function transient(error: unknown): boolean {
 
 export class EventBridgeScheduleStore implements ScheduleStore {
   readonly #config: SchedulerConfig;
-  readonly #client: SchedulerClient;
+  readonly #scheduler: LazySdk<Scheduler, SchedulerClient>;
 
-  constructor(config: SchedulerConfig, client: SchedulerClient = new SchedulerClient({})) {
+  constructor(config: SchedulerConfig, client?: SchedulerClient) {
     this.#config = config;
-    this.#client = client;
+    this.#scheduler = new LazySdk(loadScheduler, (sdk) => new sdk.SchedulerClient({}), client);
   }
 
   async sync(job: Job): Promise<void> {
@@ -87,25 +83,27 @@ export class EventBridgeScheduleStore implements ScheduleStore {
 
   /** Updates the schedule, or creates it when it does not exist yet. */
   async #put(request: CreateScheduleCommandInput): Promise<void> {
+    const { sdk, client } = await this.#scheduler.get();
     try {
-      await this.#client.send(new UpdateScheduleCommand(request));
+      await client.send(new sdk.UpdateScheduleCommand(request));
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw wrap(error);
+      if (!(error instanceof sdk.ResourceNotFoundException)) throw wrap(error);
       try {
-        await this.#client.send(new CreateScheduleCommand(request));
+        await client.send(new sdk.CreateScheduleCommand(request));
       } catch (createError) {
         // Created meanwhile by a concurrent update of the same job: bring it to this request's state.
-        if (createError instanceof ConflictException) await this.#client.send(new UpdateScheduleCommand(request)).catch((e) => Promise.reject(wrap(e)));
+        if (createError instanceof sdk.ConflictException) await client.send(new sdk.UpdateScheduleCommand(request)).catch((e) => Promise.reject(wrap(e)));
         else throw wrap(createError);
       }
     }
   }
 
   async #delete(name: string): Promise<void> {
+    const { sdk, client } = await this.#scheduler.get();
     try {
-      await this.#client.send(new DeleteScheduleCommand({ Name: name, GroupName: this.#config.groupName }));
+      await client.send(new sdk.DeleteScheduleCommand({ Name: name, GroupName: this.#config.groupName }));
     } catch (error) {
-      if (!(error instanceof ResourceNotFoundException)) throw wrap(error);
+      if (!(error instanceof sdk.ResourceNotFoundException)) throw wrap(error);
     }
   }
 }

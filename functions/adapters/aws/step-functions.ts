@@ -1,16 +1,13 @@
 // The RunOrchestrator in AWS: one Step Functions execution per run, named by the run id (so the console
 // finds a run by its id, and Step Functions itself refuses a second start of the same run).
-import {
-  DescribeExecutionCommand,
-  ExecutionAlreadyExists,
-  ExecutionDoesNotExist,
-  SFNClient,
-  StartExecutionCommand,
-  StopExecutionCommand,
-} from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
 import { UnavailableError } from '../../core/errors.ts';
 import type { ExecutionInput, RunOrchestrator, StopOptions } from '../../core/ports.ts';
 import type { Run } from '../../core/run-model.ts';
+import { LazySdk } from './lazy-sdk.ts';
+
+const loadSfn = () => import('@aws-sdk/client-sfn');
+type Sfn = Awaited<ReturnType<typeof loadSfn>>;
 
 function isThrottle(error: unknown): boolean {
   const name = (error as Error | undefined)?.name ?? '';
@@ -20,11 +17,11 @@ function isThrottle(error: unknown): boolean {
 export class StepFunctionsOrchestrator implements RunOrchestrator {
   readonly runner = 'ecs' as const;
   readonly #stateMachineArn: string;
-  readonly #client: SFNClient;
+  readonly #sfn: LazySdk<Sfn, SFNClient>;
 
   constructor(options: { stateMachineArn: string; client?: SFNClient }) {
     this.#stateMachineArn = options.stateMachineArn;
-    this.#client = options.client ?? new SFNClient({});
+    this.#sfn = new LazySdk(loadSfn, (sdk) => new sdk.SFNClient({}), options.client);
   }
 
   /** arn:aws:states:<region>:<account>:stateMachine:<name> → …:execution:<name>:<run id> */
@@ -33,10 +30,11 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
   }
 
   async start(input: ExecutionInput): Promise<void> {
+    const { sdk, client } = await this.#sfn.get();
     try {
-      await this.#client.send(new StartExecutionCommand({ stateMachineArn: this.#stateMachineArn, name: input.run.run_id, input: JSON.stringify(input) }));
+      await client.send(new sdk.StartExecutionCommand({ stateMachineArn: this.#stateMachineArn, name: input.run.run_id, input: JSON.stringify(input) }));
     } catch (error) {
-      if (error instanceof ExecutionAlreadyExists) return; // started already: a retried request
+      if (error instanceof sdk.ExecutionAlreadyExists) return; // started already: a retried request
       if (isThrottle(error)) throw new UnavailableError('Step Functions', { cause: error });
       throw error;
     }
@@ -47,23 +45,25 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
    * stop timeout). ECS has no immediate kill, so `force` and `graceful` end the same way in AWS.
    */
   async stop(run: Run, options: StopOptions): Promise<void> {
+    const { sdk, client } = await this.#sfn.get();
     try {
-      await this.#client.send(
-        new StopExecutionCommand({ executionArn: run.backend.execution ?? this.executionId(run.id), error: 'Run.Cancelled', cause: options.cause }),
+      await client.send(
+        new sdk.StopExecutionCommand({ executionArn: run.backend.execution ?? this.executionId(run.id), error: 'Run.Cancelled', cause: options.cause }),
       );
     } catch (error) {
-      if (error instanceof ExecutionDoesNotExist) return;
+      if (error instanceof sdk.ExecutionDoesNotExist) return;
       if (isThrottle(error)) throw new UnavailableError('Step Functions', { cause: error });
       throw error;
     }
   }
 
   async isRunning(executionArn: string): Promise<boolean | 'unknown'> {
+    const { sdk, client } = await this.#sfn.get();
     try {
-      const output = await this.#client.send(new DescribeExecutionCommand({ executionArn }));
+      const output = await client.send(new sdk.DescribeExecutionCommand({ executionArn }));
       return output.status === 'RUNNING' || output.status === 'PENDING_REDRIVE';
     } catch (error) {
-      if (error instanceof ExecutionDoesNotExist) return false;
+      if (error instanceof sdk.ExecutionDoesNotExist) return false;
       return 'unknown';
     }
   }

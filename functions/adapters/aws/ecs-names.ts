@@ -1,0 +1,16 @@
+// How a job's ECS resources are named, shared by the adapters that create them and those that read what they
+// produce (metrics by family, logs by stream). The state machine and the IAM policies rely on the job- prefix.
+export const CONTAINER_NAME = 'job';
+
+export function taskFamily(jobId: string): string {
+  return `job-${jobId}`;
+}
+
+export function taskId(taskArn: string): string {
+  return taskArn.slice(taskArn.lastIndexOf('/') + 1);
+}
+
+/** The awslogs driver writes a container's output to <stream prefix>/<container name>/<task id>. */
+export function logStreamName(jobId: string, taskArn: string): string {
+  return `${jobId}/${CONTAINER_NAME}/${taskId(taskArn)}`;
+}
