@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { HttpHandler } from '../../functions/api/http.ts';
 import { ROUTES_BY_KEY, matchPath, routeKey, type HttpGroup, type Method } from '../../functions/api/routes.ts';
 import type { Logger } from '../../functions/logger.ts';
+import type { RateLimiter } from './rate-limit.ts';
 
 /** API Gateway's own payload limit; the handlers enforce the API's smaller one. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -22,6 +23,8 @@ export interface ApiGatewayOptions {
   logger: Logger;
   port: number;
   host?: string;
+  /** Per-key throttling; none when null or absent. */
+  rateLimiter?: RateLimiter | null;
 }
 
 export interface RunningApi {
@@ -168,6 +171,12 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
       const body = await readBody(request);
       if (body === 'too-large') {
         writeResult(response, gatewayError(413, `the request body exceeds API Gateway's ${GATEWAY_MAX_BODY_BYTES} bytes`), requestId);
+        return;
+      }
+      const wait = options.rateLimiter?.take(request.headers.authorization, request.socket.remoteAddress ?? '');
+      if (wait) {
+        const throttled = gatewayError(429, `too many requests for this API key; retry in ${wait} s`);
+        writeResult(response, { ...throttled, headers: { ...throttled.headers, 'retry-after': String(wait) } }, requestId);
         return;
       }
       const { event, group } = toEvent(request, body, requestId);

@@ -50,10 +50,10 @@ try {
     dynamodb_endpoint: service.dynamodbEndpoint,
     dynamodb_pid: service.engine?.pid,
   });
-  service.engine?.exited.then((code) => {
+  service.engine?.failed.catch((error: Error) => {
     if (!stopping) {
-      logger.error('DynamoDB Local exited unexpectedly; stopping', { exit_code: code });
-      void shutdown('engine-exit', 1);
+      logger.error('DynamoDB Local is down for good; stopping', { error });
+      void shutdown('engine-failure', 1);
     }
   });
 } catch (error) {

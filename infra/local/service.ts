@@ -9,8 +9,9 @@ import { createLogger, type Logger } from '../../functions/logger.ts';
 import { loadAdminKey, type AdminKey } from './admin-key.ts';
 import { startApiGateway } from './api-gateway.ts';
 import { lockDataDir, reapPreviousEngine } from './data-dir.ts';
-import { startDynamoDBLocal, type DynamoDBLocal } from './engine/dynamodb-local.ts';
 import { ensureTable } from './engine/ensure-table.ts';
+import { superviseDynamoDBLocal, type SupervisedEngine } from './engine/supervisor.ts';
+import { parseRateLimit, RateLimiter, type RateLimit } from './rate-limit.ts';
 import { composeLocalServices, type LocalServices } from './services.ts';
 
 export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -30,6 +31,8 @@ export interface LocalServiceOptions {
   retryIntervalMs?: number;
   maxRunLogBytes?: number;
   catchUpSeconds?: number;
+  /** Per-key throttling; by default JOBS_RATE_LIMIT, else the AWS stage's limits; null turns it off. */
+  rateLimit?: RateLimit | null;
 }
 
 export interface LocalService {
@@ -38,7 +41,8 @@ export interface LocalService {
   dataDir: string;
   tableName: string;
   dynamodbEndpoint: string;
-  engine: DynamoDBLocal | undefined;
+  /** The engine this service started and keeps up; undefined on a shared engine. */
+  engine: SupervisedEngine | undefined;
   services: LocalServices;
   /** Schedules armed at start, loaded from the table. */
   schedules: number;
@@ -63,7 +67,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     for (const cleanup of cleanups.reverse()) await cleanup();
   };
   try {
-    let engine: DynamoDBLocal | undefined;
+    let engine: SupervisedEngine | undefined;
     let endpoint = options.dynamodb?.endpoint;
     const tableName = options.dynamodb?.tableName ?? DEFAULT_TABLE;
     if (!endpoint) {
@@ -72,8 +76,14 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       const dbPath = join(options.dataDir, 'dynamodb');
       mkdirSync(dbPath, { recursive: true });
       mkdirSync(ENGINE_CACHE_DIR, { recursive: true });
-      engine = await startDynamoDBLocal({ dbPath, cacheDir: ENGINE_CACHE_DIR, onOutput: (line) => logger.debug('dynamodb-local', { line }) });
-      writeFileSync(pidFile, String(engine.pid));
+      engine = await superviseDynamoDBLocal(
+        { dbPath, cacheDir: ENGINE_CACHE_DIR, onOutput: (line) => logger.debug('dynamodb-local', { line }) },
+        {
+          onStart: (pid) => writeFileSync(pidFile, String(pid)),
+          onExit: ({ pid, code }) => logger.error('DynamoDB Local exited unexpectedly; starting it again', { pid, exit_code: code }),
+          onRestart: (info) => logger.warn('DynamoDB Local started again', info),
+        },
+      );
       cleanups.push(async () => {
         await engine?.stop();
         rmSync(pidFile, { force: true });
@@ -98,7 +108,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     // Stopped in reverse: the API (in-flight requests finish), runs in flight, the client, then the engine.
     cleanups.push(() => table.client.destroy());
     cleanups.push(() => services.shutdown());
-    const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host });
+    const rateLimit = options.rateLimit === undefined ? parseRateLimit(env.JOBS_RATE_LIMIT) : options.rateLimit;
+    const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;
+    const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host, rateLimiter });
     cleanups.push(() => api.close());
     return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, services, schedules, stop };
   } catch (error) {

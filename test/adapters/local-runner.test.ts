@@ -27,11 +27,13 @@ describe('the Docker launcher', () => {
 });
 
 describe('the host-process launcher', () => {
-  it('runs the command itself, ignoring the image, with the job env over a few inherited variables', () => {
+  it('runs the command itself, ignoring the image, with the job env over a few inherited variables, marked with its run id', () => {
     expect(processLauncher.argv(spec)).toEqual(spec.command);
     const env = processLauncher.env(spec);
     expect(env).toMatchObject({ STAGE: 'prod', PATH: process.env.PATH });
-    expect(Object.keys(env).every((name) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STAGE', 'TOKEN'].includes(name))).toBe(true);
+    expect(Object.keys(env).every((name) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STAGE', 'TOKEN', 'JOBS_RUN_ID'].includes(name))).toBe(true);
+    // The run's mark, which finds its processes on cancel, wins over a job variable of the same name.
+    expect(processLauncher.env({ ...spec, env: { JOBS_RUN_ID: 'spoofed' } }).JOBS_RUN_ID).toBe(spec.run_id);
     expect(processLauncher.task(spec, 1234)).toBe('pid 1234');
   });
 });

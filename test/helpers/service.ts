@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecret } from '../../functions/core/keys.ts';
 import { createLogger } from '../../functions/logger.ts';
+import type { RateLimit } from '../../infra/local/rate-limit.ts';
 import { startLocalService, type LocalService } from '../../infra/local/service.ts';
 import { testEndpoint, uniqueTableName } from './dynamodb.ts';
 
@@ -82,7 +83,10 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-export async function startTestService(label: string, options: { retryIntervalMs?: number; maxRunLogBytes?: number } = {}): Promise<TestService> {
+export async function startTestService(
+  label: string,
+  options: { retryIntervalMs?: number; maxRunLogBytes?: number; rateLimit?: RateLimit | null } = {},
+): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
   const adminKey = generateSecret();
   const service = await startLocalService({
@@ -94,6 +98,7 @@ export async function startTestService(label: string, options: { retryIntervalMs
     // The backoff between attempts is the definition's own unless a test compresses it.
     retryIntervalMs: options.retryIntervalMs ?? 50,
     maxRunLogBytes: options.maxRunLogBytes,
+    rateLimit: options.rateLimit,
   });
   return {
     service,

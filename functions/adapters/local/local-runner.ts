@@ -33,12 +33,25 @@ interface Launcher {
 /** What a host process gets from the service's environment, before the job's own variables. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
+/**
+ * Set on every host process of a run (after the job's own variables, so it cannot be replaced): every process
+ * the run starts inherits it, so a cancel finds even those that left the process group and the tree.
+ */
+export const RUN_ID_VARIABLE = 'JOBS_RUN_ID';
+/** The scheduling priority of a run's processes (nice): below the service's, which is 0. */
+const RUN_NICENESS = 10;
+const runMark = (runId: string) => `${RUN_ID_VARIABLE}=${runId}`;
+
 export const processLauncher: Launcher = {
   kind: 'process',
   argv: (spec) => spec.command,
-  env: (spec) => ({ ...Object.fromEntries(INHERITED.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]])), ...spec.env }),
+  env: (spec) => ({
+    ...Object.fromEntries(INHERITED.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]])),
+    ...spec.env,
+    [RUN_ID_VARIABLE]: spec.run_id,
+  }),
   task: (_spec, pid) => `pid ${pid}`,
-  signal: (_runId, pid, signal) => signalTree(pid, signal),
+  signal: (runId, pid, signal) => signalTree(pid, signal, runMark(runId)),
 };
 
 export function containerName(runId: string): string {
@@ -114,7 +127,8 @@ export class LocalRunner implements Runner {
     const dir = this.#dir(spec.job_id, spec.run_id);
     mkdirSync(join(dir, 'work'), { recursive: true });
     rmSync(join(dir, 'exit'), { force: true }); // a retried attempt starts afresh
-    const [command, ...args] = ['/bin/sh', '-c', WRAPPER, 'jobs-run', dir, ...this.#launcher.argv(spec)] as [string, ...string[]];
+    // Runs at a lower priority than the service: a job that saturates the machine slows itself, not the API.
+    const [command, ...args] = ['nice', '-n', String(RUN_NICENESS), '/bin/sh', '-c', WRAPPER, 'jobs-run', dir, ...this.#launcher.argv(spec)] as [string, ...string[]];
     const child = spawn(command, args, { cwd: join(dir, 'work'), env: this.#launcher.env(spec), detached: true, stdio: 'ignore' });
 
     return new Promise((resolve) => {
@@ -195,6 +209,7 @@ export class LocalRunner implements Runner {
         const active = this.#active.get(run.id);
         clearTimeout(active?.graceTimer);
         this.#active.delete(run.id);
+        this.#launcher.signal(run.id, pid, 'SIGKILL'); // what its main process left running goes with it
         await follower.stop();
         resolve({ exit_code: code ?? (active?.stopping ? signalExitCode(active.stopping) : null), timed_out: false, task, ...(code === null && !active?.stopping ? { error: 'its process ended without recording an exit status' } : {}) });
         this.#discard(run.job_id, run.id);

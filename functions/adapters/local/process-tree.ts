@@ -18,24 +18,59 @@ export function processTree(leader: number): number[] {
   return treeOf(leader, readProcesses()).map((p) => p.pid);
 }
 
-/** Signals a process group and every descendant of its leader; returns how many processes it reached. */
-export function signalTree(leader: number, signal: NodeJS.Signals): number {
-  let reached = 0;
-  try {
-    process.kill(-leader, signal);
-    reached++;
-  } catch {
-    // the group is already empty
-  }
-  for (const pid of processTree(leader)) {
-    try {
-      process.kill(pid, signal);
-      reached++;
-    } catch {
-      // gone in between
+/**
+ * Signals a process group and every descendant of its leader; returns how many processes it reached. The tree is
+ * read before any signal: once a parent dies its children are re-parented, and one that left the group (setsid)
+ * could no longer be found. For SIGKILL the tree is first frozen with SIGSTOP, read again until no process is
+ * added (nothing stopped can fork), then killed.
+ */
+export function signalTree(leader: number, signal: NodeJS.Signals, mark?: string): number {
+  const read = () => {
+    const tree = processTree(leader);
+    return mark ? [...new Set([...tree, ...markedProcesses(mark)])] : tree;
+  };
+  let tree = read();
+  if (signal === 'SIGKILL') {
+    for (let pass = 0; pass < 5; pass++) {
+      for (const pid of tree) trySignal(pid, 'SIGSTOP');
+      const again = read();
+      const known = new Set(tree);
+      tree = [...tree, ...again.filter((pid) => !known.has(pid))];
+      if (again.every((pid) => known.has(pid))) break;
     }
   }
+  let reached = trySignal(-leader, signal) ? 1 : 0;
+  for (const pid of tree) if (trySignal(pid, signal)) reached++;
   return reached;
+}
+
+/**
+ * The processes whose environment carries `mark` (NAME=value): a run's processes inherit it, so this finds one
+ * that left both the process group and the tree (a double fork, a daemon), which no parent link leads to.
+ */
+export function markedProcesses(mark: string): number[] {
+  const needle = Buffer.from(`${mark}\0`);
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const environ = readFileSync(`/proc/${name}/environ`);
+      const at = environ.indexOf(needle);
+      if (at === 0 || (at > 0 && environ[at - 1] === 0)) found.push(Number(name));
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return found;
+}
+
+function trySignal(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false; // gone already, or (a negative pid) the group is empty
+  }
 }
 
 /** One process as /proc/<pid>/stat describes it, with what it has used. */

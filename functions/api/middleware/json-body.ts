@@ -7,6 +7,8 @@ import { HttpError } from '../http-errors.ts';
 import type { ApiEvent } from './resolve-route.ts';
 
 export const MAX_BODY_BYTES = 256 * 1024;
+/** No request of the API nests deeper than a few levels; a deeper body is refused before it is parsed. */
+export const MAX_BODY_DEPTH = 32;
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;.*)?$/i;
 
 export function jsonBody(options: { maxBytes?: number } = {}): MiddlewareObj<ApiEvent> {
@@ -26,6 +28,9 @@ export function jsonBody(options: { maxBytes?: number } = {}): MiddlewareObj<Api
       if (!JSON_MEDIA_TYPE.test(contentType)) {
         throw new HttpError(415, `Content-Type must be application/json, not ${contentType === '' ? 'missing' : `'${contentType}'`}`);
       }
+      if (nestingDepth(raw, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+        throw ValidationError.field('body', `nests objects or arrays deeper than ${MAX_BODY_DEPTH} levels`);
+      }
       try {
         event.api.body = jsonParseProtectProto(raw);
       } catch (error) {
@@ -35,4 +40,22 @@ export function jsonBody(options: { maxBytes?: number } = {}): MiddlewareObj<Api
       }
     },
   };
+}
+
+/** How deep a JSON text nests (brackets outside strings), counting no further than one past `limit`. */
+export function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // a backslash escapes the next character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > deepest && (deepest = depth) > limit) return deepest;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return deepest;
 }

@@ -30,6 +30,8 @@ export interface EngineOptions {
   dbPath?: string | undefined;
   /** Where the compiled launcher is cached. */
   cacheDir: string;
+  /** The port to listen on (a restarted engine keeps its predecessor's); a free one by default. */
+  port?: number | undefined;
   onOutput?: (line: string) => void;
 }
 
@@ -106,7 +108,7 @@ export async function startDynamoDBLocal(options: EngineOptions): Promise<Dynamo
   checkJava();
   const engine = engineDir();
   const launcher = compiledLauncher(engine, options.cacheDir);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const engineArgs = ['-port', String(port), '-disableTelemetry', '-sharedDb', ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'])];
   const jvm = [`-Djava.library.path=${join(engine, 'DynamoDBLocal_lib')}`, '-XX:+UseSerialGC', '-Xshare:auto'];
   const args = launcher

@@ -42,6 +42,21 @@ export function runFromItem(item: Record<string, unknown>): Run {
   return Object.fromEntries(RUN_FIELDS.map((field) => [field, item[field] ?? null])) as unknown as Run;
 }
 
+/** A run as its item: its own key and its index keys (the ACTIVE index only while it is active). */
+export function runItem(run: Run): Record<string, unknown> {
+  return {
+    PK: key.job(run.job_id),
+    SK: key.run(run.id),
+    [projectRuns.partitionKey]: key.project(run),
+    [projectRuns.sortKey]: key.run(run.id),
+    [workspaceRuns.partitionKey]: key.workspace(run.workspace_id),
+    [workspaceRuns.sortKey]: key.run(run.id),
+    ...(isActive(run.status) ? { [activeRuns.partitionKey]: key.activeRuns, [activeRuns.sortKey]: key.run(run.id) } : {}),
+    type: 'run',
+    ...run,
+  };
+}
+
 function runKey(run: { job_id: string; run_id: string }): Record<string, AttributeValue> {
   return marshall({ PK: key.job(run.job_id), SK: key.run(run.run_id) });
 }
@@ -83,18 +98,7 @@ export class DynamoRunStore implements RunStore {
   }
 
   async create(run: Run, options: { forbidActive: boolean }): Promise<void> {
-    const item = {
-      PK: key.job(run.job_id),
-      SK: key.run(run.id),
-      [projectRuns.partitionKey]: key.project(run),
-      [projectRuns.sortKey]: key.run(run.id),
-      [workspaceRuns.partitionKey]: key.workspace(run.workspace_id),
-      [workspaceRuns.sortKey]: key.run(run.id),
-      [activeRuns.partitionKey]: key.activeRuns,
-      [activeRuns.sortKey]: key.run(run.id),
-      type: 'run',
-      ...run,
-    };
+    const item = runItem(run);
     const ref: JobRef = { workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id };
     try {
       await this.table.send(
