@@ -3,14 +3,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployment } from './deployment.ts';
+import { faults } from './faults.ts';
 import { foundation } from './foundation.ts';
+import { load } from './load.ts';
 import { runs } from './runs.ts';
 import { metrics } from './metrics.ts';
 import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, deployment };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);

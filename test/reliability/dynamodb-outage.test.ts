@@ -25,6 +25,7 @@ interface Outcome {
   status: number;
   ms: number;
   body: any;
+  retryAfter: string | null;
   name?: string;
 }
 
@@ -51,7 +52,7 @@ describe('DynamoDB Local killed and started again under traffic', () => {
         const response = create
           ? await api.post(`${P}/jobs`, { name, image: 'alpine', command: 'true' })
           : await api.get(`${P}/jobs/${before.id}`);
-        outcomes.push({ at: started - t0, route: create ? 'POST jobs' : 'GET job', status: response.status, ms: Date.now() - started, body: response.body, name });
+        outcomes.push({ at: started - t0, route: create ? 'POST jobs' : 'GET job', status: response.status, ms: Date.now() - started, body: response.body, retryAfter: response.headers.get('retry-after'), name });
         if (response.status === 503) await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
@@ -71,6 +72,7 @@ describe('DynamoDB Local killed and started again under traffic', () => {
     expect(unavailable.length).toBeGreaterThan(0);
     for (const o of unavailable) {
       expect(o.body).toMatchObject({ status: 'error' });
+      expect(o.retryAfter).toBe('1');
       expect(o.body.message).not.toMatch(/at .*\.ts:\d+|Error:/);
     }
     expect(Math.max(...outcomes.map((o) => o.ms))).toBeLessThan(10_000);

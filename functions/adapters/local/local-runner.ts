@@ -4,7 +4,8 @@
 // the exit status in a file: so output survives the service, and a run can outlive the service and be
 // re-attached when it comes back.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerExit, ContainerSpec, Runner } from '../../core/ports.ts';
 import { signalExitCode, type Run } from '../../core/run-model.ts';
@@ -220,7 +221,16 @@ export class LocalRunner implements Runner {
 
   /** A finished run's raw files and work dir: its output is in the log store now. */
   #discard(jobId: string, runId: string): void {
-    rmSync(this.#dir(jobId, runId), { recursive: true, force: true });
+    // Moved aside at once (a retried attempt reuses the name), removed in the background: deleting a run that
+    // wrote gigabytes takes long enough to stall every request if done on this thread.
+    const dir = this.#dir(jobId, runId);
+    const aside = `${dir}.discarded-${process.hrtime.bigint()}`;
+    try {
+      renameSync(dir, aside);
+    } catch {
+      return; // nothing there
+    }
+    void rm(aside, { recursive: true, force: true }).catch((error: Error) => this.#logger.warn('could not remove a finished run\'s files', { run_id: runId, error }));
   }
 
   /** Kills every container still running (the service is stopping) and waits until they are gone. */

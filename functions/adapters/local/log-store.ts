@@ -14,9 +14,9 @@ import type { LogLine, LogQuery, LogSource, LogStream, Page } from '../../core/p
 export const DEFAULT_MAX_RUN_LOG_BYTES = 10 * 1024 * 1024;
 /** A line longer than this is split (CloudWatch's event limit is 256 KiB too). */
 const MAX_LINE_BYTES = 256 * 1024;
-const READ_CHUNK = 256 * 1024;
+const READ_CHUNK = 64 * 1024;
 /** How long one pass of a follower may read before it lets the event loop serve others. */
-const SLICE_MS = 5;
+const SLICE_MS = 2;
 const POLL_MS = 100;
 /**
  * File times come from the kernel's coarse clock, a few milliseconds behind the clock that stamps lines: a run
