@@ -1,5 +1,10 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containerName, dockerLauncher, processLauncher } from '../../functions/adapters/local/local-runner.ts';
+import { containerName, dockerLauncher, LocalRunner, processLauncher } from '../../functions/adapters/local/local-runner.ts';
+import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
+import { createLogger } from '../../functions/logger.ts';
 
 const spec = {
   run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H',
@@ -35,5 +40,22 @@ describe('the host-process launcher', () => {
     // The run's mark, which finds its processes on cancel, wins over a job variable of the same name.
     expect(processLauncher.env({ ...spec, env: { JOBS_RUN_ID: 'spoofed' } }).JOBS_RUN_ID).toBe(spec.run_id);
     expect(processLauncher.task(spec, 1234)).toBe('pid 1234');
+  });
+});
+
+describe('the local runner at start', () => {
+  it('removes what an earlier service moved aside and had no time to remove', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobs-runner-'));
+    try {
+      const left = join(dataDir, 'runs', '.discarded', '1-123', 'run_x');
+      mkdirSync(left, { recursive: true });
+      writeFileSync(join(left, 'stdout'), 'x'.repeat(1024));
+      new LocalRunner({ dataDir, logs: new LocalLogStore(dataDir), logger: createLogger('test'), launcher: processLauncher });
+      const deadline = Date.now() + 2_000;
+      while (existsSync(join(dataDir, 'runs', '.discarded', '1-123')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(existsSync(join(dataDir, 'runs', '.discarded', '1-123'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

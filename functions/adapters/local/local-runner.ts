@@ -4,14 +4,14 @@
 // the exit status in a file: so output survives the service, and a run can outlive the service and be
 // re-attached when it comes back.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerExit, ContainerSpec, Runner } from '../../core/ports.ts';
 import { signalExitCode, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
-import { signalTree } from './process-tree.ts';
+import { MarkedProcessReaper, signalTree } from './process-tree.ts';
 
 /**
  * $1 is the run directory; the rest is the command. The exit status lands in <dir>/exit, atomically. The no-op
@@ -28,7 +28,10 @@ interface Launcher {
   argv(spec: ContainerSpec): string[];
   env(spec: ContainerSpec): NodeJS.ProcessEnv;
   task(spec: { run_id: string }, pid: number): string;
+  /** Stops a run (cancel, timeout, service stop): every process of it. */
   signal(runId: string, pid: number, signal: NodeJS.Signals): void;
+  /** Its main process has ended: whatever it left running goes too, as with a container's end. */
+  reap(runId: string, pid: number): void;
 }
 
 /** What a host process gets from the service's environment, before the job's own variables. */
@@ -42,6 +45,7 @@ export const RUN_ID_VARIABLE = 'JOBS_RUN_ID';
 /** The scheduling priority of a run's processes (nice): below the service's, which is 0. */
 const RUN_NICENESS = 10;
 const runMark = (runId: string) => `${RUN_ID_VARIABLE}=${runId}`;
+const reaper = new MarkedProcessReaper();
 
 export const processLauncher: Launcher = {
   kind: 'process',
@@ -53,6 +57,10 @@ export const processLauncher: Launcher = {
   }),
   task: (_spec, pid) => `pid ${pid}`,
   signal: (runId, pid, signal) => signalTree(pid, signal, runMark(runId)),
+  reap: (runId, pid) => {
+    signalTree(pid, 'SIGKILL'); // the group and the tree, at once
+    reaper.reap(runMark(runId)); // what escaped both, in the background
+  },
 };
 
 export function containerName(runId: string): string {
@@ -74,6 +82,7 @@ export const dockerLauncher: Launcher = {
     spawnSync('docker', ['kill', '--signal', signal, containerName(runId)], { stdio: 'ignore', timeout: 10_000 });
     signalTree(pid, signal);
   },
+  reap: (_runId, pid) => signalTree(pid, 'SIGKILL'), // the container ended with its client (--rm)
 };
 
 /** Docker when an engine answers within a few seconds, otherwise host processes. */
@@ -93,6 +102,8 @@ export class LocalRunner implements Runner {
   readonly kind: 'docker' | 'process';
   readonly #launcher: Launcher;
   readonly #runsDir: string;
+  /** Where finished runs' directories wait to be removed: one folder per service start. */
+  readonly #trashDir: string;
   readonly #logs: LocalLogStore;
   readonly #logger: Logger;
   readonly #active = new Map<string, Active>();
@@ -113,6 +124,10 @@ export class LocalRunner implements Runner {
     this.#runsDir = join(options.dataDir, 'runs');
     this.#logs = options.logs;
     this.#logger = options.logger;
+    const trash = join(this.#runsDir, '.discarded');
+    this.#trashDir = join(trash, `${Date.now()}-${process.pid}`);
+    // What an earlier service moved aside but had no time to remove (it was killed): removed in the background.
+    if (existsSync(trash)) for (const name of readdirSync(trash)) void rm(join(trash, name), { recursive: true, force: true }).catch(() => undefined);
   }
 
   #dir(jobId: string, runId: string): string {
@@ -157,7 +172,7 @@ export class LocalRunner implements Runner {
         clearTimeout(active?.graceTimer);
         this.#active.delete(spec.run_id);
         // The main process is done: like a container's end, whatever it left running goes with it.
-        if (child.pid) this.#launcher.signal(spec.run_id, child.pid, 'SIGKILL');
+        if (child.pid) this.#launcher.reap(spec.run_id, child.pid);
         await (await follower)?.stop();
         await startedWrite;
         const recorded = readExit(dir);
@@ -210,7 +225,7 @@ export class LocalRunner implements Runner {
         const active = this.#active.get(run.id);
         clearTimeout(active?.graceTimer);
         this.#active.delete(run.id);
-        this.#launcher.signal(run.id, pid, 'SIGKILL'); // what its main process left running goes with it
+        this.#launcher.reap(run.id, pid); // what its main process left running goes with it
         await follower.stop();
         resolve({ exit_code: code ?? (active?.stopping ? signalExitCode(active.stopping) : null), timed_out: false, task, ...(code === null && !active?.stopping ? { error: 'its process ended without recording an exit status' } : {}) });
         this.#discard(run.job_id, run.id);
@@ -224,8 +239,9 @@ export class LocalRunner implements Runner {
     // Moved aside at once (a retried attempt reuses the name), removed in the background: deleting a run that
     // wrote gigabytes takes long enough to stall every request if done on this thread.
     const dir = this.#dir(jobId, runId);
-    const aside = `${dir}.discarded-${process.hrtime.bigint()}`;
+    const aside = join(this.#trashDir, `${runId}-${process.hrtime.bigint()}`);
     try {
+      mkdirSync(this.#trashDir, { recursive: true });
       renameSync(dir, aside);
     } catch {
       return; // nothing there

@@ -1,6 +1,7 @@
 // A run's processes, read from /proc: its process group and every descendant, including children that left
 // the group. Used to stop a run completely and to measure what it uses.
 import { readdirSync, readFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** Whether a process is running (not gone, not a zombie). */
 export function isRunning(pid: number): boolean {
@@ -21,8 +22,9 @@ export function processTree(leader: number): number[] {
 /**
  * Signals a process group and every descendant of its leader; returns how many processes it reached. The tree is
  * read before any signal: once a parent dies its children are re-parented, and one that left the group (setsid)
- * could no longer be found. For SIGKILL the tree is first frozen with SIGSTOP, read again until no process is
- * added (nothing stopped can fork), then killed.
+ * could no longer be found. With a `mark` (NAME=value in the environment every process of the run inherits) the
+ * stop is thorough: processes carrying it are included, and for SIGKILL all are first frozen with SIGSTOP and
+ * read again until none is added (nothing stopped can fork), then killed.
  */
 export function signalTree(leader: number, signal: NodeJS.Signals, mark?: string): number {
   const read = () => {
@@ -30,7 +32,7 @@ export function signalTree(leader: number, signal: NodeJS.Signals, mark?: string
     return mark ? [...new Set([...tree, ...markedProcesses(mark)])] : tree;
   };
   let tree = read();
-  if (signal === 'SIGKILL') {
+  if (signal === 'SIGKILL' && mark) {
     for (let pass = 0; pass < 5; pass++) {
       for (const pid of tree) trySignal(pid, 'SIGSTOP');
       const again = read();
@@ -44,6 +46,12 @@ export function signalTree(leader: number, signal: NodeJS.Signals, mark?: string
   return reached;
 }
 
+/** Whether a process's environment (NUL-separated NAME=value entries) holds `needle` (the entry and its NUL). */
+function carries(environ: Buffer, needle: Buffer): boolean {
+  const at = environ.indexOf(needle);
+  return at === 0 || (at > 0 && environ[at - 1] === 0);
+}
+
 /**
  * The processes whose environment carries `mark` (NAME=value): a run's processes inherit it, so this finds one
  * that left both the process group and the tree (a double fork, a daemon), which no parent link leads to.
@@ -54,14 +62,50 @@ export function markedProcesses(mark: string): number[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const environ = readFileSync(`/proc/${name}/environ`);
-      const at = environ.indexOf(needle);
-      if (at === 0 || (at > 0 && environ[at - 1] === 0)) found.push(Number(name));
+      if (carries(readFileSync(`/proc/${name}/environ`), needle)) found.push(Number(name));
     } catch {
       // exited, or not ours to read
     }
   }
   return found;
+}
+
+/**
+ * Kills, in the background, whatever still carries the marks of runs that ended: one pass over /proc, with
+ * asynchronous reads, serves every run that ended meanwhile, so 200 runs ending together cost one scan and
+ * never hold up a request.
+ */
+export class MarkedProcessReaper {
+  readonly #pending = new Set<string>();
+  #sweeping: Promise<void> | undefined;
+
+  reap(mark: string): void {
+    this.#pending.add(mark);
+    this.#sweeping ??= this.#sweep();
+  }
+
+  /** Resolves when every mark queued so far has been swept. */
+  async idle(): Promise<void> {
+    while (this.#sweeping) await this.#sweeping;
+  }
+
+  async #sweep(): Promise<void> {
+    while (this.#pending.size > 0) {
+      await new Promise((resolve) => setTimeout(resolve, 50)); // let the runs ending together queue up
+      const needles = [...this.#pending].map((mark) => Buffer.from(`${mark}\0`));
+      this.#pending.clear();
+      const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+      for (let i = 0; i < pids.length; i += 64) {
+        await Promise.all(
+          pids.slice(i, i + 64).map(async (pid) => {
+            const environ = await readFile(`/proc/${pid}/environ`).catch(() => null);
+            if (environ && needles.some((needle) => carries(environ, needle))) trySignal(Number(pid), 'SIGKILL');
+          }),
+        );
+      }
+    }
+    this.#sweeping = undefined;
+  }
 }
 
 function trySignal(pid: number, signal: NodeJS.Signals): boolean {

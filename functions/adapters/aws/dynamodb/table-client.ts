@@ -51,11 +51,13 @@ export class DynamoTable {
 }
 
 export function createDynamoClient(config: TableConfig): DynamoDBClient {
-  // Short timeouts: an unreachable engine must turn into a 503 within seconds, never a hung request. A burst
-  // waits for one of a bounded set of kept-alive connections rather than opening hundreds at once (more than
-  // an engine's accept queue holds, and each new one a chance to time out).
+  // Short timeouts: an unreachable engine must turn into a 503 within seconds, never a hung request (a stopped
+  // engine refuses at once; these bound a hung one). A burst waits for one of a bounded set of kept-alive
+  // connections rather than opening hundreds at once (more than an engine's accept queue holds). The connection
+  // timeout also runs while a request waits for one of those connections, so it must outlast a burst's queue:
+  // at 1 s, 200 schedules firing together timed out and retried, firing seconds late.
   const requestHandler = new NodeHttpHandler({
-    connectionTimeout: 1_000,
+    connectionTimeout: 5_000,
     requestTimeout: 5_000,
     httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }),
     httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
