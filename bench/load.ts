@@ -30,6 +30,11 @@ const MIX = [
   ['cancel', 15],
 ] as const;
 type Op = (typeof MIX)[number][0];
+/** The routes the mix calls, as reported. */
+const ROUTES = [
+  'GET …/jobs/{job_id}', 'GET …/jobs/{job_id}/runs/{run_id}', 'GET …/jobs', 'GET …/runs',
+  'POST …/jobs', 'POST …/jobs/{job_id}/runs', 'POST …/jobs/{job_id}/runs/{run_id}/cancel',
+] as const;
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
@@ -108,7 +113,7 @@ export async function load(): Promise<Section> {
     Array.from({ length: CLIENTS }, async (_, i) => (await admin('POST', '/v1/keys', { name: `client-${i}`, role: 'writer', workspaces: [WS] })).data.secret as string),
   );
 
-  const latencies = new Map<Op, number[]>(MIX.map(([op]) => [op, []]));
+  const latencies = new Map<string, number[]>(ROUTES.map((route) => [route, []]));
   const statuses = new Map<string, number>();
   const accepted: Array<{ jobId: string; runId: string }> = [];
   let failures = 0;
@@ -121,13 +126,17 @@ export async function load(): Promise<Section> {
       while (Date.now() < until) {
         const op = pick();
         let result: Call;
+        let route: (typeof ROUTES)[number];
         try {
           if (op === 'get') {
             const target = mine.at(-1 - Math.floor(Math.random() * Math.min(5, mine.length)));
-            result = target ? await call('GET', `${P}/jobs/${target.jobId}/runs/${target.runId}`) : await call('GET', `${P}/jobs/${job()}`);
+            route = target && Math.random() < 0.5 ? 'GET …/jobs/{job_id}/runs/{run_id}' : 'GET …/jobs/{job_id}';
+            result = target && route.endsWith('{run_id}') ? await call('GET', `${P}/jobs/${target.jobId}/runs/${target.runId}`) : await call('GET', `${P}/jobs/${job()}`);
           } else if (op === 'list') {
-            result = Math.random() < 0.5 ? await call('GET', `${P}/jobs?limit=20`) : await call('GET', `${P}/runs?limit=20`);
+            route = Math.random() < 0.5 ? 'GET …/jobs' : 'GET …/runs';
+            result = await call('GET', `${P}/${route === 'GET …/jobs' ? 'jobs' : 'runs'}?limit=20`);
           } else if (op === 'trigger') {
+            route = 'POST …/jobs/{job_id}/runs';
             const jobId = job();
             result = await call('POST', `${P}/jobs/${jobId}/runs`);
             if (result.status === 202) {
@@ -135,18 +144,20 @@ export async function load(): Promise<Section> {
               accepted.push({ jobId, runId: result.data.id });
             }
           } else if (op === 'create') {
+            route = 'POST …/jobs';
             result = await call('POST', `${P}/jobs`, { name: `made-${randomUUID()}`, image: 'alpine', command: 'true' });
           } else {
             const target = mine.at(-1 - Math.floor(Math.random() * Math.min(3, mine.length)));
             if (!target) continue;
+            route = 'POST …/jobs/{job_id}/runs/{run_id}/cancel';
             result = await call('POST', `${P}/jobs/${target.jobId}/runs/${target.runId}/cancel`, { mode: 'force' });
           }
         } catch {
           failures++; // no answer within 30 s, or a connection error
           continue;
         }
-        latencies.get(op)!.push(result.ms);
-        statuses.set(`${op} ${result.status}`, (statuses.get(`${op} ${result.status}`) ?? 0) + 1);
+        latencies.get(route)!.push(result.ms);
+        statuses.set(`${route}|${result.status}`, (statuses.get(`${route}|${result.status}`) ?? 0) + 1);
       }
     }),
   );
@@ -161,7 +172,7 @@ export async function load(): Promise<Section> {
     for (const item of Object.values(answer.data as Record<string, { status: string }>)) if (!TERMINAL.has(item.status)) lost++;
   }
   const settleMs = Date.now() - settleStarted;
-  const fiveXX = [...statuses].filter(([k]) => Number(k.split(' ')[1]) >= 500).reduce((sum, [, n]) => sum + n, 0);
+  const fiveXX = [...statuses].filter(([k]) => Number(k.split('|')[1]) >= 500).reduce((sum, [, n]) => sum + n, 0);
 
   // List latency: the same first page with 100 and with 100,000 runs in the project.
   const template = (await admin('GET', `${P}/jobs/${accepted[0]!.jobId}/runs/${accepted[0]!.runId}`)).data as Run;
@@ -200,18 +211,18 @@ export async function load(): Promise<Section> {
   rmSync(dir, { recursive: true, force: true });
 
   const total = [...latencies.values()].reduce((sum, l) => sum + l.length, 0);
-  const statusText = (op: Op) =>
-    [...statuses].filter(([k]) => k.startsWith(`${op} `)).sort().map(([k, n]) => `${k.split(' ')[1]}: ${n}`).join(', ');
+  const statusText = (route: string) =>
+    [...statuses].filter(([k]) => k.startsWith(`${route}|`)).sort().map(([k, n]) => `${k.split('|')[1]}: ${n}`).join(', ');
   const ratio = median(list.large) / median(list.small);
   return {
     title: 'Load: 30 clients for 60 s, and list latency at 100,000 runs',
     tables: [
       {
         caption: `${CLIENTS} clients (each its own writer key, the default per-key throttle on), ${JOBS} jobs, ${SECONDS} s; latency in ms`,
-        head: ['operation', 'requests', 'p50', 'p99', 'statuses'],
-        rows: MIX.map(([op]) => {
-          const values = latencies.get(op)!;
-          return [op, `${values.length}`, `${round(percentile(values, 50))}`, `${round(percentile(values, 99))}`, statusText(op)];
+        head: ['route', 'requests', 'p50', 'p99', 'statuses'],
+        rows: ROUTES.map((route) => {
+          const values = latencies.get(route)!;
+          return [route, `${values.length}`, `${round(percentile(values, 50))}`, `${round(percentile(values, 99))}`, statusText(route)];
         }),
       },
       {
