@@ -13,13 +13,25 @@ import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
 import { MarkedProcessReaper, signalTree } from './process-tree.ts';
 
+/** The scheduling priority of a run's processes (nice): below the service's, which is 0. */
+const RUN_NICENESS = 19;
+
+/**
+ * A detached run leads a session of its own, and Linux's autogroup scheduling shares the CPU between sessions
+ * regardless of nice: without this, a flood of output got as much CPU as the whole service and stalled every
+ * process for tens of milliseconds. The session's group takes the run's niceness; elsewhere the line does nothing.
+ */
+function lowerAutogroupPriority(): string {
+  return `{ echo ${RUN_NICENESS} >/proc/self/autogroup; } 2>/dev/null; `;
+}
+
 /**
  * $1 is the run directory; the rest is the command. The exit status lands in <dir>/exit, atomically. The no-op
  * trap keeps the wrapper alive through a graceful stop's SIGTERM (POSIX defers it until the foreground command
  * ends) while the command, which gets default dispositions back on exec, receives the signal as a container's
  * main process would; so the command's own exit status is still recorded.
  */
-const WRAPPER = 'dir=$1; shift; trap : TERM INT; "$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times"; echo $code >"$dir/exit.tmp"; mv "$dir/exit.tmp" "$dir/exit"; exit $code';
+const WRAPPER = `dir=$1; shift; trap : TERM INT; ${lowerAutogroupPriority()}"$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times"; echo $code >"$dir/exit.tmp"; mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
 const RECOVERY_POLL_MS = 200;
 
 /** How a container is launched and stopped: the one difference between Docker and a host process. */
@@ -42,8 +54,6 @@ const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
  * the run starts inherits it, so a cancel finds even those that left the process group and the tree.
  */
 export const RUN_ID_VARIABLE = 'JOBS_RUN_ID';
-/** The scheduling priority of a run's processes (nice): below the service's, which is 0. */
-const RUN_NICENESS = 10;
 const runMark = (runId: string) => `${RUN_ID_VARIABLE}=${runId}`;
 const reaper = new MarkedProcessReaper();
 

@@ -208,6 +208,7 @@ class RunFollower implements Follower {
   #timer: NodeJS.Timeout;
   #pass: Promise<void> = Promise.resolve();
   #again = false;
+  #running = false;
   #stopped = false;
 
   constructor(file: string, raw: RawOutput, resumed: ResumePoint, maxBytes: number, generation: string) {
@@ -229,15 +230,25 @@ class RunFollower implements Follower {
     this.#schedule();
   }
 
+  /**
+   * Asks for a pass over the raw files. A flood of output wakes the watcher thousands of times a second: while a
+   * pass runs, a wake-up only marks that another round is due, so the wake-ups never pile up work of their own.
+   */
   #schedule(): void {
     if (this.#stopped) return;
     this.#again = true;
-    this.#pass = this.#pass.then(async () => {
-      while (this.#again && !this.#stopped) {
-        this.#again = false;
-        await this.#drain(false);
+    if (this.#running) return;
+    this.#running = true;
+    this.#pass = (async () => {
+      try {
+        while (this.#again && !this.#stopped) {
+          this.#again = false;
+          await this.#drain(false);
+        }
+      } finally {
+        this.#running = false;
       }
-    });
+    })();
   }
 
   async stop(): Promise<void> {
@@ -321,6 +332,8 @@ class RunFollower implements Follower {
     this.#bytes += Buffer.byteLength(message);
     if (this.#bytes <= this.#maxBytes) return true;
     this.#capped = true;
+    // Nothing more is stored: the timer alone keeps the raw files truncated, without a wake-up per write.
+    this.#watcher?.close();
     const marker = `${TRUNCATION_MARKER} ${this.#maxBytes} bytes of output; the rest was discarded`;
     records.push(JSON.stringify({ t: now, s: 'stderr', m: marker } satisfies StoredLine));
     return false;
