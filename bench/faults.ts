@@ -63,7 +63,9 @@ export async function faults(): Promise<Section> {
           ],
           [
             'DynamoDB Local killed under 4 clients calling in a loop',
-            outage ? `nothing: ${outage.unavailable} of ${outage.requests} requests answered 503 (none 500, none over 10 s); every acknowledged write kept` : missing,
+            outage
+              ? `${outage.lost_writes === 0 ? 'nothing' : `${outage.lost_writes} of ${outage.acknowledged_writes} acknowledged creates, the latest acknowledged ${outage.lost_latest_ms_before_kill} ms before the kill (the engine answers before its data is on disk)`}; ${outage.unavailable} of ${outage.requests} requests answered 503 (none 500, none over 10 s)`
+              : missing,
             outage ? `${outage.recovery_ms} ms from the kill to the last 503` : missing,
             `DynamoDB Local alone starts in ${floor} ms`,
           ],
