@@ -2,11 +2,11 @@
 // container log group with the job id as stream prefix (so a run's output is under <job id>/job/<task id>),
 // run with the stack's execution role and task role, and tagged with the job's ids.
 import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
-import { UnavailableError } from '../../core/errors.ts';
 import type { Job } from '../../core/jobs.ts';
 import type { TaskDefinitions } from '../../core/ports.ts';
 import { CONTAINER_NAME, taskFamily } from './ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
+import { unavailableIfTransient } from './transient.ts';
 
 const loadEcs = () => import('@aws-sdk/client-ecs');
 type Ecs = Awaited<ReturnType<typeof loadEcs>>;
@@ -63,8 +63,7 @@ export class EcsTaskDefinitions implements TaskDefinitions {
     try {
       await client.send(new sdk.RegisterTaskDefinitionCommand(taskDefinitionRequest(job, this.#config)));
     } catch (error) {
-      if (/Throttl|ServerException|TimeoutError/.test((error as Error).name)) throw new UnavailableError('ECS', { cause: error });
-      throw error;
+      throw unavailableIfTransient('ECS', error);
     }
   }
 }

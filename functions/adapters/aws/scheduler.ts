@@ -3,11 +3,11 @@
 // the scheduled-trigger function with the job and EventBridge's own scheduled time, in the job's time zone,
 // with no flexible window, a retry policy and a dead-letter queue.
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { UnavailableError } from '../../core/errors.ts';
 import { eventBridgeExpressions } from '../../core/eventbridge-cron.ts';
 import type { Job, JobRef } from '../../core/jobs.ts';
 import type { ScheduleStore } from '../../core/ports.ts';
 import { LazySdk } from './lazy-sdk.ts';
+import { unavailableIfTransient } from './transient.ts';
 
 const loadScheduler = () => import('@aws-sdk/client-scheduler');
 type Scheduler = Awaited<ReturnType<typeof loadScheduler>>;
@@ -29,10 +29,6 @@ export function scheduleNames(jobId: string): { single: string; split: [string, 
 /** EventBridge Scheduler fills <aws.scheduler.scheduled-time> with the time each fire was due. */
 export function targetInput(job: JobRef): string {
   return `{"job":${JSON.stringify({ workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.job_id })},"scheduled_time":"<aws.scheduler.scheduled-time>"}`;
-}
-
-function transient(error: unknown): boolean {
-  return /Throttl|ServiceQuota|InternalServer|TimeoutError/.test((error as Error)?.name ?? '');
 }
 
 export class EventBridgeScheduleStore implements ScheduleStore {
@@ -109,5 +105,5 @@ export class EventBridgeScheduleStore implements ScheduleStore {
 }
 
 function wrap(error: unknown): unknown {
-  return transient(error) ? new UnavailableError('EventBridge Scheduler', { cause: error }) : error;
+  return unavailableIfTransient('EventBridge Scheduler', error);
 }

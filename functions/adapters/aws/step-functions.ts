@@ -1,18 +1,14 @@
 // The RunOrchestrator in AWS: one Step Functions execution per run, named by the run id (so the console
 // finds a run by its id, and Step Functions itself refuses a second start of the same run).
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { UnavailableError } from '../../core/errors.ts';
 import type { ExecutionInput, RunOrchestrator, StopOptions } from '../../core/ports.ts';
 import type { Run } from '../../core/run-model.ts';
 import { LazySdk } from './lazy-sdk.ts';
+import { unavailableIfTransient } from './transient.ts';
 
 const loadSfn = () => import('@aws-sdk/client-sfn');
 type Sfn = Awaited<ReturnType<typeof loadSfn>>;
 
-function isThrottle(error: unknown): boolean {
-  const name = (error as Error | undefined)?.name ?? '';
-  return /Throttl|TooManyRequests|ServiceUnavailable|InternalServer|TimeoutError/.test(name) || (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === undefined;
-}
 
 export class StepFunctionsOrchestrator implements RunOrchestrator {
   readonly runner = 'ecs' as const;
@@ -35,8 +31,7 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
       await client.send(new sdk.StartExecutionCommand({ stateMachineArn: this.#stateMachineArn, name: input.run.run_id, input: JSON.stringify(input) }));
     } catch (error) {
       if (error instanceof sdk.ExecutionAlreadyExists) return; // started already: a retried request
-      if (isThrottle(error)) throw new UnavailableError('Step Functions', { cause: error });
-      throw error;
+      throw unavailableIfTransient('Step Functions', error);
     }
   }
 
@@ -52,8 +47,7 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
       );
     } catch (error) {
       if (error instanceof sdk.ExecutionDoesNotExist) return;
-      if (isThrottle(error)) throw new UnavailableError('Step Functions', { cause: error });
-      throw error;
+      throw unavailableIfTransient('Step Functions', error);
     }
   }
 

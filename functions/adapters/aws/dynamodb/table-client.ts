@@ -4,30 +4,13 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { UnavailableError } from '../../../core/errors.ts';
+import { unavailableIfTransient } from '../transient.ts';
 
 export interface TableConfig {
   tableName: string;
   /** Set for DynamoDB Local; unset in AWS. */
   endpoint?: string | undefined;
   region?: string | undefined;
-}
-
-/** Service answers that mean "not now": the client should retry later, so they become 503s. */
-const TRANSIENT = new Set([
-  'ThrottlingException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-]);
-
-function isTransient(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  // No HTTP status at all: the request never got an answer (refused, reset, timed out).
-  return TRANSIENT.has(error.name) || status === undefined || status >= 500;
 }
 
 export class DynamoTable {
@@ -44,8 +27,7 @@ export class DynamoTable {
     try {
       return (await this.client.send(command as never)) as T;
     } catch (error) {
-      if (isTransient(error)) throw new UnavailableError('DynamoDB', { cause: error });
-      throw error;
+      throw unavailableIfTransient('DynamoDB', error);
     }
   }
 }
