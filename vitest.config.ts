@@ -9,6 +9,7 @@ export default defineConfig({
     exclude: ['**/node_modules/**', RELIABILITY],
     // One DynamoDB Local for the whole run; each test file makes its own table on it.
     globalSetup: ['test/setup/dynamodb-local.ts'],
+    setupFiles: ['test/setup/contract-tally.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,

@@ -1,61 +1,122 @@
 // The OpenAPI 3.1 document, generated from the route table and the same zod schemas that validate requests.
+// Every status an operation can answer is listed for it, with the headers that come with it.
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import type { z } from 'zod';
 import { ErrorEnvelope, listEnvelope, successEnvelope } from '../schemas/common.ts';
-import { routes, type RouteDef } from './routes.ts';
+import { routes, type HttpGroup, type RouteDef } from './routes.ts';
 
-const ERROR_STATUSES: Record<string, string> = {
-  400: 'Invalid input; the message and errors[] name each field',
-  401: 'No key, or an unknown or revoked key',
-  403: "The key's role does not allow this",
-  404: 'Not found, or not visible to this key',
-  409: 'Conflicts with the current state',
-  413: 'Body over 256 KiB',
-  415: 'Body is not application/json',
-  429: 'Too many requests; see Retry-After',
-  503: 'A backing engine is unavailable; retry',
+/** One tag per route group, in the order a reader meets them. */
+const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
+  jobs: 'Container jobs: their spec, schedule and tags',
+  runs: 'Runs of jobs: trigger, watch, cancel, rerun, statuses',
+  logs: "Runs' output, line by line",
+  metrics: "CPU and memory of a job's running instances",
+  keys: 'API keys (admin only)',
+  system: 'Health and this document (no key needed)',
 };
 
-function errorResponses(route: RouteDef) {
-  const statuses = ['400', '404', '429', '503'];
-  if (route.access !== 'public') statuses.push('401', '403');
+const HEADERS = {
+  RequestId: { description: 'The id of this request, also in the service\'s log lines', schema: { type: 'string' } },
+  RetryAfter: { description: 'Seconds to wait before retrying', required: true, schema: { type: 'integer', minimum: 0 } },
+  WWWAuthenticate: { description: 'The authentication scheme: Bearer', required: true, schema: { type: 'string', enum: ['Bearer'] } },
+  Allow: { description: 'The methods this path answers', required: true, schema: { type: 'string', example: 'GET, POST' } },
+} as const;
+type HeaderName = keyof typeof HEADERS;
+
+/** The error replies every operation shares, each with its headers (the request id on all of them). */
+const ERRORS: Record<string, { name: string; description: string; headers?: Record<string, HeaderName> }> = {
+  400: { name: 'BadRequest', description: 'Invalid input; the message and errors[] name each field' },
+  401: { name: 'Unauthorized', description: 'No key, or an unknown or revoked key', headers: { 'WWW-Authenticate': 'WWWAuthenticate' } },
+  403: { name: 'Forbidden', description: "The key's role does not allow this" },
+  404: { name: 'NotFound', description: 'Not found, or not visible to this key' },
+  405: { name: 'MethodNotAllowed', description: 'This path does not answer that method; Allow lists those it does', headers: { Allow: 'Allow' } },
+  409: { name: 'Conflict', description: 'Conflicts with the current state' },
+  413: { name: 'PayloadTooLarge', description: 'Body over 256 KiB' },
+  415: { name: 'UnsupportedMediaType', description: 'Body is not application/json' },
+  422: { name: 'IdempotencyMismatch', description: 'The Idempotency-Key was already used with a different body' },
+  429: { name: 'TooManyRequests', description: 'Too many requests for this key; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
+  503: { name: 'Unavailable', description: 'A backing engine is unreachable; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
+};
+
+/** The statuses a route can answer besides its success, as the server decides them. */
+export function errorStatuses(route: RouteDef): string[] {
+  const statuses = ['400', '405', '429'];
+  if (route.access !== 'public') statuses.push('401');
+  if (route.access === 'write' || route.access === 'admin') statuses.push('403');
+  if (route.params) statuses.push('404');
+  if (route.conflict) statuses.push('409');
   if (route.body) statuses.push('413', '415');
-  if (route.method !== 'GET') statuses.push('409');
-  return Object.fromEntries(
-    statuses.sort().map((s) => [s, { description: ERROR_STATUSES[s] as string, content: { 'application/json': { schema: ErrorEnvelope } } }]),
-  );
+  if (route.idempotent) statuses.push('422');
+  if (!route.raw) statuses.push('503');
+  return statuses.sort();
+}
+
+const headerRef = (name: HeaderName) => ({ $ref: `#/components/headers/${name}` });
+const requestIdHeader = { 'X-Request-Id': headerRef('RequestId') };
+
+function errorResponse(status: string, route: RouteDef) {
+  const error = ERRORS[status] as (typeof ERRORS)[string];
+  const extra = Object.fromEntries(Object.entries(error.headers ?? {}).map(([header, component]) => [header, headerRef(component)]));
+  return {
+    description: status === '409' ? (route.conflict as string) : error.description,
+    headers: { ...requestIdHeader, ...extra },
+    content: { 'application/json': { schema: ErrorEnvelope } },
+  };
+}
+
+function successContent(route: RouteDef) {
+  const { data } = route.example;
+  if (route.raw) return { schema: route.response, example: data };
+  const envelope = route.list ? listEnvelope(route.response) : successEnvelope(route.response);
+  const example = { status: 'success', message: route.message, data, ...(route.list ? { next_cursor: null } : {}) };
+  return { schema: envelope, example };
 }
 
 export function openApiDocument(version: string): Record<string, unknown> {
   const registry = new OpenAPIRegistry();
-  const bearer = registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  const bearer = registry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key: Authorization: Bearer <key>',
+  });
+  for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', name, structuredClone(header) as never);
   for (const [operationId, route] of Object.entries(routes) as Array<[string, RouteDef]>) {
-    const data = route.response;
     registry.registerPath({
       operationId,
       method: route.method.toLowerCase() as 'get',
       path: route.path,
+      tags: [route.group],
       summary: route.summary,
+      description: route.description,
       security: route.access === 'public' ? [] : [{ [bearer.name]: [] }],
       request: {
         params: route.params as z.ZodObject | undefined,
         query: route.query as z.ZodObject | undefined,
         headers: route.headers,
-        body: route.body && { required: Boolean(route.bodyRequired), content: { 'application/json': { schema: route.body } } },
+        body: route.body && {
+          required: Boolean(route.bodyRequired),
+          content: { 'application/json': { schema: route.body, ...(route.example.body !== undefined ? { example: route.example.body } : {}) } },
+        },
       },
       responses: {
-        [String(route.status ?? 200)]: {
-          description: route.message,
-          content: { 'application/json': { schema: route.list ? listEnvelope(data) : successEnvelope(data) } },
-        },
-        ...errorResponses(route),
-      },
+        [String(route.status ?? 200)]: { description: route.message, headers: requestIdHeader, content: { 'application/json': successContent(route) } },
+        ...Object.fromEntries(errorStatuses(route).map((status) => [status, errorResponse(status, route)])),
+      } as never,
     });
   }
   const generator = new OpenApiGeneratorV31(registry.definitions);
   return generator.generateDocument({
     openapi: '3.1.0',
-    info: { title: 'Jobs API', version, description: 'Define container jobs, run them on demand or on a schedule, and watch their runs.' },
-    servers: [{ url: '/' }],
+    info: {
+      title: 'Jobs API',
+      version,
+      description:
+        'Define container jobs, run them on demand or on a schedule, and watch their runs. Every response but this document is an envelope: ' +
+        '{"status": "success", "message", "data"} (lists add next_cursor) or {"status": "error", "message", "errors": [{"field", "message"}]}.',
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
+      contact: { name: 'Jobs service maintainers' },
+    },
+    servers: [{ url: '/', description: 'The service this document was read from' }],
+    tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
   }) as unknown as Record<string, unknown>;
 }

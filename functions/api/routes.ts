@@ -4,6 +4,18 @@ import * as z from 'zod';
 import type { Access } from '../core/keys.ts';
 import { JobPath, KeyId, PageQuery, ProjectPath, RunPath, WorkspacePath } from '../schemas/common.ts';
 import { JobCreateBody, JobListQuery, JobPatchBody, JobSchema } from '../schemas/job.ts';
+import {
+  CANCELLED_RUN_EXAMPLE,
+  HEALTH_EXAMPLE,
+  JOB_CREATE_EXAMPLE,
+  JOB_EXAMPLE,
+  JOB_STATUS_EXAMPLE,
+  KEY_EXAMPLE,
+  LOG_LINE_EXAMPLE,
+  METRICS_EXAMPLE,
+  PENDING_RUN_EXAMPLE,
+  RUN_EXAMPLE,
+} from '../schemas/examples.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
 import {
   CancelBody,
@@ -36,6 +48,8 @@ export interface RouteDef {
   group: HttpGroup;
   access: Access;
   summary: string;
+  /** What the operation does, for the document's readers. */
+  description: string;
   /** The success envelope's message. */
   message: string;
   /** The success status (default 200). */
@@ -49,104 +63,147 @@ export interface RouteDef {
   response: z.ZodType;
   /** The response is a page: `data` is an array and the envelope adds `next_cursor`. */
   list?: boolean;
+  /** The reply is `data` itself, without the envelope (the OpenAPI document, so tools read it as it is). */
+  raw?: boolean;
   /** Request headers the route reads (lower-case names), validated like the rest of the input. */
   headers?: z.ZodObject;
+  /** When the operation answers 409: what conflicts. */
+  conflict?: string;
+  /** Whether an Idempotency-Key reused with another body is answered 422. */
+  idempotent?: boolean;
+  /** An example request body and the example `data` of the success reply. */
+  example: { body?: unknown; data: unknown };
 }
 
 const P = '/v1/workspaces/{workspace_id}/projects/{project_id}';
+const RUN_CONFLICT = 'A run of the job is active and its concurrency is forbid';
+const TRIGGER_CONFLICT = `${RUN_CONFLICT}, or a request with the same Idempotency-Key is still being answered`;
 
 export const routes = {
   health: {
     method: 'GET', path: '/v1/health', group: 'system', access: 'public', summary: 'Service health', message: 'ok',
-    response: z.object({ status: z.literal('ok'), version: z.string(), checks: z.record(z.string(), z.string()) }),
+    description: 'Checks each backing engine; 503 with Retry-After when one is unreachable. Needs no key.',
+    response: z.strictObject({ status: z.literal('ok'), version: z.string(), checks: z.record(z.string(), z.string()) }),
+    example: { data: HEALTH_EXAMPLE },
   },
   openapi: {
     method: 'GET', path: '/v1/openapi.json', group: 'system', access: 'public', summary: 'This OpenAPI document',
-    message: 'OpenAPI document', response: z.record(z.string(), z.unknown()),
+    description: 'The OpenAPI 3.1 document itself (not an envelope), so tools read the URL as it is. Needs no key.',
+    message: 'OpenAPI document', raw: true, response: z.record(z.string(), z.unknown()).meta({ description: 'An OpenAPI 3.1 document' }),
+    example: { data: { openapi: '3.1.0', info: { title: 'Jobs API', version: '0.1.0' }, paths: {} } },
   },
   createKey: {
     method: 'POST', path: '/v1/keys', group: 'keys', access: 'admin', summary: 'Create an API key (the secret is shown once)',
+    description: 'An admin key sees every workspace; a writer or reader key names the workspaces it may touch. Only a hash of the secret is kept.',
     message: 'Key created', status: 201, body: KeyCreateBody, bodyRequired: true, response: CreatedKeySchema,
+    example: { body: { name: 'ci', role: 'writer', workspaces: ['acme'] }, data: { ...KEY_EXAMPLE, secret: 'jobs_9fJx2QeVbT0c4yKqW1mZs7LrN8uHdA3pG6oE5iCkXwY' } },
   },
   listKeys: {
     method: 'GET', path: '/v1/keys', group: 'keys', access: 'admin', summary: 'List API keys (never their secrets)',
-    message: 'Keys', query: PageQuery, response: KeySchema, list: true,
+    description: 'Every key, newest first, without secrets.', message: 'Keys', query: PageQuery, response: KeySchema, list: true,
+    example: { data: [KEY_EXAMPLE] },
   },
   revokeKey: {
     method: 'DELETE', path: '/v1/keys/{key_id}', group: 'keys', access: 'admin', summary: 'Revoke an API key at once',
-    message: 'Key revoked', params: z.strictObject({ key_id: KeyId }), response: z.object({ id: z.string() }),
+    description: 'The key stops working with the next request. The bootstrap admin key is configuration and cannot be revoked here (409).',
+    message: 'Key revoked', params: z.strictObject({ key_id: KeyId }), response: z.strictObject({ id: z.string() }),
+    conflict: 'The bootstrap admin key cannot be revoked through the API', example: { data: { id: KEY_EXAMPLE.id } },
   },
   listJobs: {
     method: 'GET', path: `${P}/jobs`, group: 'jobs', access: 'read', summary: 'List jobs, newest first',
-    message: 'Jobs', params: ProjectPath, query: JobListQuery, response: JobSchema, list: true,
+    description: 'Filter by tags (all must match) and by whether a job has a schedule; page with limit and cursor.',
+    message: 'Jobs', params: ProjectPath, query: JobListQuery, response: JobSchema, list: true, example: { data: [JOB_EXAMPLE] },
   },
   createJob: {
     method: 'POST', path: `${P}/jobs`, group: 'jobs', access: 'write', summary: 'Create a job',
+    description: 'A job is a container spec; its schedule, if any, starts firing at once. A command given as a string runs as ["/bin/sh", "-c", string].',
     message: 'Job created', status: 201, params: ProjectPath, body: JobCreateBody, bodyRequired: true, response: JobSchema,
+    conflict: 'Another job of the project has this name', example: { body: JOB_CREATE_EXAMPLE, data: JOB_EXAMPLE },
   },
   getJob: {
     method: 'GET', path: `${P}/jobs/{job_id}`, group: 'jobs', access: 'read', summary: "A job's spec",
-    message: 'Job', params: JobPath, response: JobSchema,
+    description: 'The job as stored, env values included.', message: 'Job', params: JobPath, response: JobSchema, example: { data: JOB_EXAMPLE },
   },
   patchJob: {
     method: 'PATCH', path: `${P}/jobs/{job_id}`, group: 'jobs', access: 'write',
     summary: 'Update a job: omitted fields stay, null resets an optional field', message: 'Job updated',
+    description: 'Takes effect from the next run; "schedule": null removes the schedule.',
     params: JobPath, body: JobPatchBody, bodyRequired: true, response: JobSchema,
+    conflict: 'Another job of the project has the new name, or the job changed concurrently',
+    example: { body: { schedule: '30 4 * * *', suspended: true }, data: { ...JOB_EXAMPLE, schedule: '30 4 * * *', suspended: true } },
   },
   deleteJob: {
     method: 'DELETE', path: `${P}/jobs/{job_id}`, group: 'jobs', access: 'write',
-    summary: 'Delete a job, its runs and its schedule', message: 'Job deleted', params: JobPath, response: JobSchema,
+    summary: 'Delete a job, its runs and its schedule', message: 'Job deleted',
+    description: 'Stops the runs in flight, then removes the job, its runs, logs and schedule; the job answers 404 from then on.',
+    params: JobPath, response: JobSchema, example: { data: JOB_EXAMPLE },
   },
   triggerRun: {
     method: 'POST', path: `${P}/jobs/{job_id}/runs`, group: 'runs', access: 'write',
     summary: 'Run a job now: answers at once with the run pending', message: 'Run accepted', status: 202,
-    params: JobPath, body: TriggerBody, headers: IdempotencyHeaders, response: RunSchema,
+    description: 'The body may override command and env for this run only. With Idempotency-Key, a repeat within 24 h returns the same run; the same key with another body is a 422.',
+    params: JobPath, body: TriggerBody, headers: IdempotencyHeaders, response: RunSchema, conflict: TRIGGER_CONFLICT, idempotent: true,
+    example: { body: { env: { DRY_RUN: '1' } }, data: PENDING_RUN_EXAMPLE },
   },
   listJobRuns: {
     method: 'GET', path: `${P}/jobs/{job_id}/runs`, group: 'runs', access: 'read', summary: "A job's runs, newest first",
-    message: 'Runs', params: JobPath, query: JobRunsQuery, response: RunSchema, list: true,
+    description: 'Filter by status; page with limit and cursor.', message: 'Runs', params: JobPath, query: JobRunsQuery, response: RunSchema, list: true,
+    example: { data: [RUN_EXAMPLE] },
   },
   getRun: {
     method: 'GET', path: `${P}/jobs/{job_id}/runs/{run_id}`, group: 'runs', access: 'read',
     summary: 'A run as it is now; wait holds the reply until it finishes', message: 'Run', params: RunPath, query: GetRunQuery, response: RunSchema,
+    description: 'With wait (seconds), the reply is held until the run finishes or the time is up.', example: { data: RUN_EXAMPLE },
   },
   cancelRun: {
     method: 'POST', path: `${P}/jobs/{job_id}/runs/{run_id}/cancel`, group: 'runs', access: 'write',
     summary: 'Cancel a pending or running run', message: 'Run cancelled', params: RunPath, body: CancelBody, response: RunSchema,
+    description: 'The run is cancelled at once; its process gets SIGTERM and, after the grace, SIGKILL (force: SIGKILL at once). exit_code is filled in once the process has ended.',
+    conflict: 'The run has already finished', example: { body: { mode: 'graceful', timeout_seconds: 30 }, data: CANCELLED_RUN_EXAMPLE },
   },
   rerun: {
     method: 'POST', path: `${P}/jobs/{job_id}/runs/{run_id}/rerun`, group: 'runs', access: 'write',
     summary: 'Run the job again with the same overrides', message: 'Run accepted', status: 202, params: RunPath, response: RunSchema,
+    description: "A new run (trigger rerun) of the job's current spec with the earlier run's overrides.",
+    conflict: RUN_CONFLICT, example: { data: { ...PENDING_RUN_EXAMPLE, trigger: 'rerun' } },
   },
   jobStatus: {
     method: 'GET', path: `${P}/jobs/{job_id}/status`, group: 'runs', access: 'read',
     summary: 'Latest run, run counts and schedule', message: 'Job status', params: JobPath, response: JobStatusSchema,
+    description: 'latest_run is null until the job has run; schedule is null for an on-demand job.', example: { data: JOB_STATUS_EXAMPLE },
   },
   listProjectRuns: {
     method: 'GET', path: `${P}/runs`, group: 'runs', access: 'read', summary: "A project's runs, newest first",
-    message: 'Runs', params: ProjectPath, query: ProjectRunsQuery, response: RunSchema, list: true,
+    description: 'Filter by status, job and trigger; page with limit and cursor.',
+    message: 'Runs', params: ProjectPath, query: ProjectRunsQuery, response: RunSchema, list: true, example: { data: [RUN_EXAMPLE] },
   },
   listWorkspaceRuns: {
     method: 'GET', path: '/v1/workspaces/{workspace_id}/runs', group: 'runs', access: 'read', summary: "A workspace's runs, newest first",
-    message: 'Runs', params: WorkspacePath, query: WorkspaceRunsQuery, response: RunSchema, list: true,
+    description: 'Filter by status, job, trigger and project; page with limit and cursor.',
+    message: 'Runs', params: WorkspacePath, query: WorkspaceRunsQuery, response: RunSchema, list: true, example: { data: [RUN_EXAMPLE] },
   },
   runStatuses: {
     method: 'POST', path: `${P}/runs/statuses`, group: 'runs', access: 'read',
     summary: 'Statuses of up to 100 runs; wait holds the reply until all are finished', message: 'Run statuses',
+    description: 'Unknown ids answer status not_found. Readers may call it: it changes nothing.',
     params: ProjectPath, body: StatusesBody, bodyRequired: true, response: RunStatusesSchema,
+    example: { body: { run_ids: [RUN_EXAMPLE.id], wait: 20 }, data: { [RUN_EXAMPLE.id]: { id: RUN_EXAMPLE.id, status: 'succeeded', exit_code: 0, error: null } } },
   },
   runLogs: {
     method: 'GET', path: `${P}/jobs/{job_id}/runs/{run_id}/logs`, group: 'logs', access: 'read', summary: "A run's log lines, oldest first",
-    message: 'Logs', params: RunPath, query: LogsQuery, response: LogLineSchema, list: true,
+    description: 'Within a window (since, or start and end), optionally only lines containing filter; page with limit and cursor.',
+    message: 'Logs', params: RunPath, query: LogsQuery, response: LogLineSchema, list: true, example: { data: [LOG_LINE_EXAMPLE] },
   },
   jobLogs: {
     method: 'GET', path: `${P}/jobs/{job_id}/logs`, group: 'logs', access: 'read', summary: "Log lines of all a job's runs in a window, oldest first",
-    message: 'Logs', params: JobPath, query: LogsQuery, response: LogLineSchema, list: true,
+    description: 'The lines of every run of the job, merged in time order, with the same parameters as a run\'s logs.',
+    message: 'Logs', params: JobPath, query: LogsQuery, response: LogLineSchema, list: true, example: { data: [LOG_LINE_EXAMPLE] },
   },
   jobMetrics: {
     method: 'GET', path: `${P}/jobs/{job_id}/metrics`, group: 'metrics', access: 'read',
     summary: "CPU and memory of a job's running instances; each metric answers with its own status",
-    message: 'Metrics', params: JobPath, query: MetricsQuery, response: MetricsSchema,
+    description: 'cpu_usage: average CPU across running instances, in cores; memory_usage: total memory across them, in bytes. An unknown or failing metric answers its own error and never fails the request.',
+    message: 'Metrics', params: JobPath, query: MetricsQuery, response: MetricsSchema, example: { data: METRICS_EXAMPLE },
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -35,12 +35,13 @@ export const DEFAULTS = {
  */
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
 const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?';
-const IMAGE_REFERENCE = new RegExp(
+export const MAX_IMAGE_LENGTH = 512;
+export const IMAGE_REFERENCE = new RegExp(
   `^(?:(?:${DOMAIN})/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
 );
 
 export function isImageReference(value: string): boolean {
-  return value.length <= 512 && IMAGE_REFERENCE.test(value);
+  return value.length <= MAX_IMAGE_LENGTH && IMAGE_REFERENCE.test(value);
 }
 
 /** Fargate's valid task sizes: for each vCPU value, the memory (MiB) it may be paired with. */

@@ -7,6 +7,7 @@ export const ACTIVE_STATUSES: readonly RunStatus[] = ['pending', 'running'];
 export type Trigger = 'manual' | 'schedule' | 'rerun';
 export const TRIGGERS = ['manual', 'schedule', 'rerun'] as const satisfies readonly Trigger[];
 export type RunnerKind = 'ecs' | 'docker' | 'process';
+export const RUNNER_KINDS = ['ecs', 'docker', 'process'] as const satisfies readonly RunnerKind[];
 
 export type RunRef = JobRef & { run_id: string };
 
@@ -67,9 +68,12 @@ export function signalExitCode(signal: NodeJS.Signals | number): number {
   return 128 + (typeof signal === 'number' ? signal : (numbers[signal] ?? 0));
 }
 
+/** What an override's value is shown as. */
+export const REDACTED = '***';
+
 /** Override env values are kept for reruns but never shown: a run repeats no env values. */
 export function redactOverrides(overrides: RunOverrides): RunOverrides {
-  return { command: overrides.command, env: Object.fromEntries(Object.keys(overrides.env).map((name) => [name, '***'])) };
+  return { command: overrides.command, env: Object.fromEntries(Object.keys(overrides.env).map((name) => [name, REDACTED])) };
 }
 
 export function durationMs(startedAt: string | null, finishedAt: string): number | null {

@@ -39,17 +39,36 @@ export const ProjectPath = WorkspacePath.extend({ project_id: ProjectId });
 export const JobPath = ProjectPath.extend({ job_id: JobId });
 export const RunPath = JobPath.extend({ run_id: RunId });
 
-/** Query parameters arrive as strings; these turn them into typed values with errors that name the bound. */
-export function integerParam(min: number, max: number) {
-  const message = `must be an integer from ${min} to ${max}`;
-  return z
-    .string()
-    .regex(/^\d{1,9}$/, { error: message })
-    .transform(Number)
-    .pipe(z.number().int().min(min, { error: message }).max(max, { error: message }));
+/** Query parameters arrive as strings: a parameter of another type reads its text first, so the document can
+ * say what the value is (an integer, a boolean) while the server still parses the text strictly. */
+export function fromText<T extends z.ZodType>(parse: (text: string) => unknown, schema: T) {
+  return z.preprocess((value) => (typeof value === 'string' ? parse(value) : value), schema);
 }
 
-export const booleanParam = z.enum(['true', 'false'], { error: 'must be true or false' }).transform((v) => v === 'true');
+/** An integer query parameter with its real bounds, in the document and in every error message. */
+export function integerParam(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return fromText(
+    (text) => (/^-?\d{1,15}$/.test(text) ? Number(text) : text),
+    z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message }),
+  );
+}
+
+/** An integer in a JSON body, with its bounds in the one message every failure gets. */
+export function integer(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`;
+  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
+}
+
+export const booleanParam = fromText(
+  (text) => (text === 'true' ? true : text === 'false' ? false : text),
+  z.boolean({ error: 'must be true or false' }),
+);
+
+/** A nullable reference to a named schema (zod-to-openapi drops the null from `.nullable()` on a $ref). */
+export function orNull<T extends z.ZodType>(schema: T) {
+  return z.union([schema, z.null()]);
+}
 
 export const PageQuery = z.strictObject({
   limit: integerParam(1, 100).optional().default(20).meta({ description: 'Page size, 1-100 (default 20)' }),

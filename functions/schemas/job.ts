@@ -9,10 +9,11 @@ import {
   LIMITS,
   NAME_PATTERN,
   envErrors,
-  isImageReference,
+  IMAGE_REFERENCE,
+  MAX_IMAGE_LENGTH,
   tagErrors,
 } from '../core/job-spec.ts';
-import { PageQuery, Timestamp, booleanParam } from './common.ts';
+import { JobId, PageQuery, ProjectId, Timestamp, WorkspaceId, booleanParam, integer } from './common.ts';
 
 /** Adds the core's field errors to a zod context; paths are relative to the value being refined. */
 function addCoreErrors(ctx: z.RefinementCtx, errors: Array<{ field: string; message: string }>, base: string) {
@@ -24,10 +25,12 @@ function addCoreErrors(ctx: z.RefinementCtx, errors: Array<{ field: string; mess
 
 export const JobName = z.string().regex(NAME_PATTERN, { error: 'must be 1-128 characters of letters, digits, space, . _ -' });
 
+const imageMessage = 'must be an OCI image reference such as public.ecr.aws/docker/library/alpine:3.20';
 export const Image = z
-  .string()
-  .refine(isImageReference, { error: 'must be an OCI image reference such as public.ecr.aws/docker/library/alpine:3.20' })
-  .meta({ example: 'public.ecr.aws/docker/library/alpine:3.20' });
+  .string({ error: imageMessage })
+  .max(MAX_IMAGE_LENGTH, { error: imageMessage })
+  .regex(IMAGE_REFERENCE, { error: imageMessage })
+  .meta({ description: 'An OCI image reference: [registry[:port]/]repository[:tag][@digest]', example: 'public.ecr.aws/docker/library/alpine:3.20' });
 
 export const Command = z
   .union([
@@ -72,16 +75,14 @@ export const TimeZone = z
   })
   .meta({ description: 'IANA time zone name', example: 'Europe/Berlin' });
 
-const integer = (min: number, max: number) =>
-  z.number({ error: `must be an integer from ${min} to ${max}` }).int({ error: `must be an integer from ${min} to ${max}` }).min(min, { error: `must be an integer from ${min} to ${max}` }).max(max, { error: `must be an integer from ${min} to ${max}` });
-
 export const TimeoutSeconds = integer(LIMITS.timeoutSeconds.min, LIMITS.timeoutSeconds.max);
 export const Retries = integer(LIMITS.retries.min, LIMITS.retries.max);
 export const ConcurrencySchema = z.enum(CONCURRENCY_POLICIES, { error: `must be one of ${CONCURRENCY_POLICIES.join(', ')}` });
-export const Cpu = z.number({ error: 'must be a number' }).refine((cpu) => FARGATE_CPUS.includes(cpu), {
-  error: `must be one of ${FARGATE_CPUS.join(', ')}`,
-});
-export const MemoryMb = integer(512, 122_880);
+export const Cpu = z
+  .number({ error: `must be one of ${FARGATE_CPUS.join(', ')}` })
+  .refine((cpu) => FARGATE_CPUS.includes(cpu), { error: `must be one of ${FARGATE_CPUS.join(', ')}` })
+  .meta({ description: 'Fargate vCPU; memory_mb must be a size Fargate pairs with it', enum: FARGATE_CPUS, example: 0.25 } as Record<string, unknown>);
+export const MemoryMb = integer(512, 122_880).meta({ description: 'MiB; a size Fargate pairs with cpu (0.25: 512, 1024 or 2048; 0.5: 1024-4096 in steps of 1024; …)', example: 512 });
 
 const Suspended = z.boolean({ error: 'must be true or false' });
 
@@ -124,29 +125,26 @@ export const JobPatchBody = z
 
 const TagFilter = z
   .string()
-  .transform((text, ctx) => {
+  .regex(/^[^:]+:/, { error: 'must be key:value' })
+  .transform((text) => {
     const at = text.indexOf(':');
-    if (at < 1) {
-      ctx.addIssue({ code: 'custom', message: `'${text}' is not key:value` });
-      return z.NEVER;
-    }
     return [text.slice(0, at), text.slice(at + 1)] as const;
   });
 
 export const JobListQuery = PageQuery.extend({
   tag: z
-    .union([TagFilter, z.array(TagFilter).max(LIMITS.tagCount)])
+    .preprocess((value) => (typeof value === 'string' ? [value] : value), z.array(TagFilter).max(LIMITS.tagCount))
     .optional()
-    .transform((t) => (t === undefined ? [] : Array.isArray(t[0]) ? (t as Array<readonly [string, string]>) : [t as readonly [string, string]]))
-    .meta({ description: 'key:value; repeat to require several tags' }),
+    .transform((tags) => tags ?? [])
+    .meta({ description: 'key:value; repeat to require several tags', example: ['team:data'] }),
   scheduled: booleanParam.optional().meta({ description: 'true: only jobs with a schedule; false: only on-demand jobs' }),
 });
 
 export const JobSchema = z
-  .object({
-    id: z.string(),
-    workspace_id: z.string(),
-    project_id: z.string(),
+  .strictObject({
+    id: JobId,
+    workspace_id: WorkspaceId,
+    project_id: ProjectId,
     name: z.string(),
     image: z.string(),
     command: z.array(z.string()),
@@ -158,7 +156,7 @@ export const JobSchema = z
     timeout_seconds: z.number().int(),
     retries: z.number().int(),
     concurrency: z.enum(CONCURRENCY_POLICIES),
-    cpu: z.number(),
+    cpu: Cpu,
     memory_mb: z.number().int(),
     created_at: Timestamp,
     updated_at: Timestamp,

@@ -1,13 +1,8 @@
 // The run resource, its request bodies and queries, batch statuses, job status and log lines.
 import * as z from 'zod';
-import { RUN_STATUSES, TRIGGERS } from '../core/run-model.ts';
-import { JobId, PageQuery, ProjectId, RunId, Timestamp, integerParam } from './common.ts';
+import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS } from '../core/run-model.ts';
+import { JobId, PageQuery, ProjectId, RunId, Timestamp, WorkspaceId, fromText, integer, integerParam, orNull } from './common.ts';
 import { Command, Env } from './job.ts';
-
-const integer = (min: number, max: number) => {
-  const message = `must be an integer from ${min} to ${max}`;
-  return z.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
-};
 
 export const TriggerBody = z
   .strictObject({
@@ -51,29 +46,31 @@ export const StatusesBody = z
   .meta({ id: 'RunStatusesRequest' });
 
 /** A point in time as a query parameter: ISO-8601 or epoch milliseconds. */
-const TimeParam = z.string().transform((text, ctx) => {
-  const ms = /^\d{1,15}$/.test(text) ? Number(text) : /^\d{4}-\d\d-\d\dT/.test(text) ? Date.parse(text) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time or epoch milliseconds' });
-    return z.NEVER;
-  }
-  return new Date(ms);
-});
+const timeMessage = 'must be an ISO-8601 time or epoch milliseconds';
+const TimeParam = fromText(
+  (text) => (/^\d{1,15}$/.test(text) ? Number(text) : text),
+  z.union([z.number().int().min(0), z.string().regex(/^\d{4}-\d\d-\d\dT/)], { error: timeMessage }),
+)
+  .transform((value, ctx) => {
+    const ms = typeof value === 'number' ? value : Date.parse(value);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: timeMessage });
+      return z.NEVER;
+    }
+    return new Date(ms);
+  })
+  .meta({ anyOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }], example: '2026-11-22T10:15:30.123Z' } as Record<string, unknown>);
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** A duration back from now: 30s, 15m, 2h, 7d. */
-const DurationParam = z.string().transform((text, ctx) => {
-  const match = /^(\d{1,6})([smhd])$/.exec(text);
-  if (!match) {
-    ctx.addIssue({ code: 'custom', message: 'must be a duration such as 30s, 15m, 2h or 7d' });
-    return z.NEVER;
-  }
-  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-});
+const DurationParam = z
+  .string()
+  .regex(/^\d{1,6}[smhd]$/, { error: 'must be a duration such as 30s, 15m, 2h or 7d' })
+  .transform((text) => Number(text.slice(0, -1)) * UNIT_MS[text.at(-1) as keyof typeof UNIT_MS]);
 
 /** A time window: `since` (back from now) or `start`, and `end`; logs and metrics read the same way. */
 const windowFields = {
-  since: DurationParam.optional().meta({ description: 'A duration back from now (30s, 15m, 2h, 7d)' }),
+  since: DurationParam.optional().meta({ description: 'A duration back from now (30s, 15m, 2h, 7d)', example: '15m' }),
   start: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms; not with since' }),
   end: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms' }),
 };
@@ -88,9 +85,9 @@ function checkWindow(query: { since?: number | undefined; start?: Date | undefin
 export const LogsQuery = z
   .strictObject({
     ...windowFields,
-    limit: integerParam(1, 10_000).optional().default(100),
+    limit: integerParam(1, 10_000).optional().default(100).meta({ description: 'Lines per page, 1-10000 (default 100)' }),
     filter: z.string().min(1).max(1024).optional().meta({ description: 'Only lines containing this text' }),
-    cursor: z.string().min(1).max(2048).optional(),
+    cursor: z.string().min(1).max(2048).optional().meta({ description: 'The next_cursor of the previous page' }),
   })
   .superRefine(checkWindow);
 
@@ -108,38 +105,43 @@ export const MetricsQuery = z
   })
   .superRefine(checkWindow);
 
+const MetricPointSchema = z.strictObject({ timestamp: Timestamp, value: z.number() });
+
 export const MetricsSchema = z
   .record(
     z.string(),
     z.union([
-      z.object({ status: z.literal('success'), unit: z.string(), points: z.array(z.object({ timestamp: Timestamp, value: z.number() })) }),
-      z.object({ status: z.literal('error'), message: z.string() }),
+      z.strictObject({ status: z.literal('success'), unit: z.string(), points: z.array(MetricPointSchema) }),
+      z.strictObject({ status: z.literal('error'), message: z.string() }),
     ]),
   )
   .meta({ id: 'Metrics' });
 
 export const RunSchema = z
-  .object({
-    id: z.string(),
-    job_id: z.string(),
-    workspace_id: z.string(),
-    project_id: z.string(),
+  .strictObject({
+    id: RunId,
+    job_id: JobId,
+    workspace_id: WorkspaceId,
+    project_id: ProjectId,
     status: z.enum(RUN_STATUSES),
     trigger: z.enum(TRIGGERS),
-    attempt: z.number().int(),
+    attempt: z.number().int().min(0),
     scheduled_for: Timestamp.nullable(),
     created_at: Timestamp,
     started_at: Timestamp.nullable(),
     finished_at: Timestamp.nullable(),
-    duration_ms: z.number().int().nullable(),
-    exit_code: z.number().int().nullable(),
+    duration_ms: z.number().int().min(0).nullable(),
+    exit_code: z.number().int().nullable().meta({ description: "The container's exit status (128+N when killed by signal N: 143 after SIGTERM, 137 after SIGKILL); null until known" }),
     error: z.string().nullable(),
-    overrides: z.object({ command: z.array(z.string()).nullable(), env: z.record(z.string(), z.string()).meta({ description: 'Names only; values are never shown' }) }),
+    overrides: z.strictObject({
+      command: z.array(z.string()).nullable(),
+      env: z.record(z.string(), z.literal(REDACTED)).meta({ description: `The variables this run overrode, each shown as ${REDACTED}: values are never shown again` }),
+    }),
     image: z.string(),
     command: z.array(z.string()),
-    usage: z.object({ cpu_seconds: z.number().nullable(), peak_memory_bytes: z.number().nullable() }).nullable(),
-    backend: z.object({
-      runner: z.enum(['ecs', 'docker', 'process']),
+    usage: z.strictObject({ cpu_seconds: z.number().nullable(), peak_memory_bytes: z.number().nullable() }).nullable(),
+    backend: z.strictObject({
+      runner: z.enum(RUNNER_KINDS),
       task: z.string().nullable(),
       execution: z.string().nullable(),
     }),
@@ -147,15 +149,18 @@ export const RunSchema = z
   .meta({ id: 'Run' });
 
 export const RunStatusesSchema = z
-  .record(z.string(), z.object({ id: z.string(), status: z.union([z.enum(RUN_STATUSES), z.literal('not_found')]), exit_code: z.number().int().nullable(), error: z.string().nullable() }))
+  .record(
+    z.string(),
+    z.strictObject({ id: z.string(), status: z.union([z.enum(RUN_STATUSES), z.literal('not_found')]), exit_code: z.number().int().nullable(), error: z.string().nullable() }),
+  )
   .meta({ id: 'RunStatuses' });
 
 export const JobStatusSchema = z
-  .object({
-    latest_run: RunSchema.nullable(),
-    counts: z.object(Object.fromEntries([...RUN_STATUSES, 'total'].map((s) => [s, z.number().int()]))),
+  .strictObject({
+    latest_run: orNull(RunSchema).meta({ description: 'null until the job has run' }),
+    counts: z.strictObject(Object.fromEntries([...RUN_STATUSES, 'total'].map((s) => [s, z.number().int().min(0)]))),
     schedule: z
-      .object({
+      .strictObject({
         cron: z.string(),
         timezone: z.string(),
         suspended: z.boolean(),
@@ -168,5 +173,5 @@ export const JobStatusSchema = z
   .meta({ id: 'JobStatus' });
 
 export const LogLineSchema = z
-  .object({ timestamp: Timestamp, run_id: z.string(), stream: z.enum(['stdout', 'stderr']), message: z.string() })
+  .strictObject({ timestamp: Timestamp, run_id: RunId, stream: z.enum(['stdout', 'stderr']), message: z.string() })
   .meta({ id: 'LogLine' });

@@ -1,41 +1,146 @@
+// The served OpenAPI document: the raw 3.1 document tools read, exactly the route table, clean by Redocly's
+// recommended rules, and exact both ways: every response of the suite validates against it (the shared client),
+// and every request it allows is accepted, for each operation.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes, type RouteDef } from '../../functions/api/routes.ts';
+import { errorStatuses } from '../../functions/api/openapi.ts';
+import { routes, type OperationId, type RouteDef } from '../../functions/api/routes.ts';
+import { PROJECT_DIR } from '../../infra/local/service.ts';
+import { fillPath, operationFixtures, type OperationFixtures } from '../helpers/operation-fixtures.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 
 let t: TestService;
 let doc: any;
+let fixtures: OperationFixtures;
 
 beforeAll(async () => {
   t = await startTestService('openapi');
   const response = await t.api.get('/v1/openapi.json', { key: null });
   expect(response.status).toBe(200);
-  doc = response.body.data;
+  doc = response.body;
+  fixtures = await operationFixtures(t.api, 'acme', 'accept');
 });
 afterAll(() => t.stop());
 
+type Operation = { operationId: string; tags: string[]; description: string; parameters?: Parameter[]; requestBody?: any; responses: Record<string, any> };
+type Parameter = { name: string; in: string; required?: boolean; schema: any };
+
+function operations(): Array<{ method: string; path: string; op: Operation }> {
+  return Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(([path, item]) =>
+    Object.entries(item).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  );
+}
+
 describe('GET /v1/openapi.json', () => {
-  it('is an OpenAPI 3.1 document with exactly the routes of the route table', () => {
+  it('answers the OpenAPI 3.1 document itself, not an envelope, with exactly the routes of the route table', () => {
     expect(doc.openapi).toBe('3.1.0');
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
-    );
+    expect(doc.status).toBeUndefined();
+    expect(doc.info.license.name).toBeTruthy();
+    expect(doc.info.contact).toBeTruthy();
+    const documented = operations().map(({ method, path }) => `${method} ${path}`);
     const table = (Object.values(routes) as RouteDef[]).map((r) => `${r.method} ${r.path}`);
     expect(documented.sort()).toEqual(table.sort());
   });
 
-  it('describes parameters, bodies and responses from the validating schemas', () => {
-    const create = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs'].post;
-    expect(create.operationId).toBe('createJob');
-    expect(create.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(['path:workspace_id', 'path:project_id']);
-    expect(create.requestBody.required).toBe(true);
-    expect(Object.keys(create.responses).sort()).toEqual(['201', '400', '401', '403', '404', '409', '413', '415', '429', '503']);
-    expect(create.security).toEqual([{ bearer: [] }]);
-    const jobCreate = doc.components.schemas.JobCreate;
-    expect(jobCreate.required).toEqual(['name', 'image', 'command']);
-    expect(jobCreate.additionalProperties).toBe(false);
-    expect(Object.keys(doc.components.schemas.Job.properties)).toContain('memory_mb');
-    const list = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs'].get;
-    expect(list.parameters.filter((p: { in: string }) => p.in === 'query').map((p: { name: string }) => p.name).sort()).toEqual(['cursor', 'limit', 'scheduled', 'tag']);
-    expect(doc.paths['/v1/health'].get.security).toEqual([]);
+  it('gives every operation a tag, a description, examples and every status it can answer, with its headers', () => {
+    for (const { op } of operations()) {
+      const route = routes[op.operationId as OperationId] as RouteDef;
+      expect(op.tags, op.operationId).toEqual([route.group]);
+      expect(op.description.length, op.operationId).toBeGreaterThan(10);
+      const success = String(route.status ?? 200);
+      expect(Object.keys(op.responses).sort(), op.operationId).toEqual([success, ...errorStatuses(route)].sort());
+      expect(op.responses[success].content['application/json'].example, op.operationId).toBeDefined();
+      if (op.requestBody) expect(op.requestBody.content['application/json'].example, op.operationId).toBeDefined();
+      if (op.responses['401']) expect(op.responses['401'].headers['WWW-Authenticate'], op.operationId).toBeDefined();
+      expect(op.responses['405'].headers.Allow, op.operationId).toBeDefined();
+      expect(op.responses['429'].headers['Retry-After'], op.operationId).toBeDefined();
+      if (op.responses['503']) expect(op.responses['503'].headers['Retry-After'], op.operationId).toBeDefined();
+    }
+    expect(doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs'].post.responses['422']).toBeDefined();
+    expect(doc.components.headers.RetryAfter.required).toBe(true);
   });
+
+  it('is as strict as the server: integer query parameters with bounds, enums, patterns and formats', () => {
+    const logs = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/logs'].get.parameters as Parameter[];
+    const param = (name: string) => logs.find((p) => p.name === name)?.schema;
+    expect(param('limit')).toMatchObject({ type: 'integer', minimum: 1, maximum: 10_000, default: 100 });
+    expect(param('since')).toMatchObject({ type: 'string', pattern: expect.any(String) });
+    expect(param('start').anyOf).toEqual([{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }]);
+    const run = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs/{run_id}'].get.parameters as Parameter[];
+    expect(run.find((p) => p.name === 'wait')?.schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 20 });
+    const jobs = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs'].get.parameters as Parameter[];
+    expect(jobs.find((p) => p.name === 'tag')?.schema).toMatchObject({ type: 'array', items: { type: 'string', pattern: expect.any(String) } });
+    expect(jobs.find((p) => p.name === 'scheduled')?.schema.type).toBe('boolean');
+    const create = doc.components.schemas.JobCreate;
+    expect(create.properties.cpu.enum).toEqual([0.25, 0.5, 1, 2, 4, 8, 16]);
+    expect(create.properties.image.pattern).toEqual(expect.any(String));
+    expect(create.required).toEqual(['name', 'image', 'command']);
+    expect(create.additionalProperties).toBe(false);
+    // A writer or reader key must name its workspaces; an admin key need not.
+    const keyCreate = doc.components.schemas.KeyCreate.oneOf as Array<{ properties: { role: { enum: string[] } }; required: string[] }>;
+    expect(keyCreate.find((o) => o.properties.role.enum[0] === 'writer')?.required).toContain('workspaces');
+    expect(keyCreate.find((o) => o.properties.role.enum[0] === 'admin')?.required).not.toContain('workspaces');
+    // A job that never ran has latest_run null, and a run shows override values as ***.
+    expect(doc.components.schemas.JobStatus.properties.latest_run.anyOf).toContainEqual({ type: 'null' });
+    expect(doc.components.schemas.Run.properties.overrides.properties.env.additionalProperties).toEqual({ type: 'string', enum: ['***'] });
+  });
+
+  it("passes Redocly's recommended rules with no error and no warning", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobs-redocly-'));
+    try {
+      const file = join(dir, 'openapi.json');
+      writeFileSync(file, JSON.stringify(doc));
+      const redocly = join(PROJECT_DIR, 'node_modules', '.bin', 'redocly');
+      const result = await promisify(execFile)(redocly, ['lint', file, '--format=json'], {
+        env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
+      }).catch((error: { stdout: string }) => error);
+      const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as { totals: { errors: number; warnings: number }; problems: unknown[] };
+      expect(report.problems).toEqual([]);
+      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
+
+/** A value the document allows for a query parameter, or none where only the server can make one (a cursor). */
+function allowedValues(schema: any): string[] {
+  if (schema.type === 'integer') return [...new Set([schema.minimum, schema.maximum, schema.default].filter((v) => v !== undefined).map(String))];
+  if (schema.type === 'boolean') return ['true', 'false'];
+  if (schema.enum) return schema.enum.map(String);
+  if (schema.anyOf) return [...(schema.example !== undefined ? [String(schema.example)] : []), ...schema.anyOf.flatMap(allowedValues)];
+  if (schema.type === 'array') return allowedValues({ ...schema.items, example: schema.example?.[0] ?? schema.items.example });
+  if (schema.default !== undefined) return [String(schema.default)];
+  if (schema.example !== undefined) return [String(schema.example)];
+  return [];
+}
+
+describe('a request the document allows', () => {
+  it('is accepted by every operation: its example body and every bound of its query parameters', async () => {
+    const rejected: string[] = [];
+    let sent = 0;
+    for (const { method, path, op } of operations()) {
+      const route = routes[op.operationId as OperationId] as RouteDef;
+      const success = route.status ?? 200;
+      const queries = (op.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .flatMap((p) => allowedValues(p.schema).map((value) => `${p.name}=${encodeURIComponent(value)}`));
+      // One request per allowed query value, and one with none; `wait` at its maximum holds only an active run.
+      for (const query of ['', ...queries]) {
+        const request = await fixtures[op.operationId as OperationId]();
+        let body = op.requestBody?.content['application/json'].example ?? request.body;
+        if (op.operationId === 'createJob') body = { ...body, name: `accepted-${sent}` };
+        const target = `${fillPath(path, request.params)}${query ? `?${query}` : ''}`;
+        const response = await t.api.request(method, target, { body });
+        sent++;
+        if (response.status !== success) rejected.push(`${method} ${target} ${JSON.stringify(body)} → ${response.status} ${response.body?.message}`);
+      }
+    }
+    expect(rejected).toEqual([]);
+    expect(sent).toBeGreaterThan(50);
+  }, 120_000);
 });

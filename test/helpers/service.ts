@@ -7,6 +7,8 @@ import { generateSecret } from '../../functions/core/keys.ts';
 import { createLogger } from '../../functions/logger.ts';
 import type { RateLimit } from '../../infra/local/rate-limit.ts';
 import { startLocalService, type LocalService } from '../../infra/local/service.ts';
+import { checkResponse } from './contract.ts';
+export { eventually } from './wait.ts';
 import { testEndpoint, uniqueTableName } from './dynamodb.ts';
 
 export interface Envelope<T = any> {
@@ -55,10 +57,12 @@ export class ApiClient {
     const text = await response.text();
     let parsed: Envelope<T>;
     try {
-      parsed = JSON.parse(text) as Envelope<T>;
+      parsed = (method === 'HEAD' ? undefined : JSON.parse(text)) as Envelope<T>;
     } catch {
       throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
     }
+    // Every response a test receives must be one the served document promises.
+    await checkResponse(this.baseUrl, method, new URL(response.url).pathname, response.status, response.headers, parsed);
     return { status: response.status, headers: response.headers, body: parsed };
   }
 
@@ -125,12 +129,18 @@ export function runPid(run: { backend: { task: string | null } }): number {
 }
 
 /** Polls until a run reaches one of the statuses (or throws after the timeout). */
-export async function waitForStatus(api: ApiClient, path: string, statuses: string[], timeoutMs = 15_000): Promise<any> {
+export function waitForStatus(api: ApiClient, path: string, statuses: string[], timeoutMs = 15_000): Promise<any> {
+  return waitForRun(api, path, (run) => statuses.includes(run?.status), `one of ${statuses.join('/')}`, timeoutMs);
+}
+
+/** Polls a run until `condition` holds for it (or throws after the timeout, saying what it waited for). */
+export async function waitForRun(api: ApiClient, path: string, condition: (run: any) => boolean, what = 'the condition', timeoutMs = 15_000): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = (await api.get(path)).body.data;
-    if (statuses.includes(run?.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run at ${path} is ${run?.status}, not ${statuses.join('/')}`);
+    if (condition(run)) return run;
+    if (Date.now() > deadline) throw new Error(`run at ${path} never reached ${what}: ${JSON.stringify(run)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+

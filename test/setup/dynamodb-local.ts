@@ -1,5 +1,7 @@
 // Starts one in-memory DynamoDB Local for the whole test run and hands its endpoint to every test file.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startDynamoDBLocal } from '../../infra/local/engine/dynamodb-local.ts';
 import { ENGINE_CACHE_DIR } from '../../infra/local/service.ts';
@@ -7,6 +9,8 @@ import { ENGINE_CACHE_DIR } from '../../infra/local/service.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     dynamodbEndpoint: string;
+    /** Where each test file adds how many responses it checked against the OpenAPI document. */
+    contractTally: string;
   }
 }
 
@@ -14,5 +18,13 @@ export default async function setup(project: TestProject) {
   mkdirSync(ENGINE_CACHE_DIR, { recursive: true });
   const engine = await startDynamoDBLocal({ cacheDir: ENGINE_CACHE_DIR });
   project.provide('dynamodbEndpoint', engine.endpoint);
-  return () => engine.stop();
+  const tally = join(mkdtempSync(join(tmpdir(), 'jobs-contract-')), 'validated');
+  writeFileSync(tally, '');
+  project.provide('contractTally', tally);
+  return async () => {
+    const total = readFileSync(tally, 'utf8').split('\n').filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
+    console.log(`OpenAPI contract: ${total} responses validated against the served document`);
+    rmSync(dirname(tally), { recursive: true, force: true });
+    await engine.stop();
+  };
 }

@@ -51,7 +51,7 @@ export function envelope(logger: Logger): MiddlewareObj<ApiEvent, APIGatewayProx
       const result = request.response as unknown;
       const reply = result instanceof Reply ? result : new Reply(result);
       const status = reply.options.status ?? route.status ?? 200;
-      const body: Record<string, unknown> = { status: 'success', message: reply.options.message ?? route.message, data: reply.data };
+      const body: Record<string, unknown> = route.raw ? (reply.data as Record<string, unknown>) : { status: 'success', message: reply.options.message ?? route.message, data: reply.data };
       if (route.list) body.next_cursor = reply.options.nextCursor ?? null;
       request.response = respond(status, body, { ...requestIdHeader(request), ...reply.options.headers });
       logRequest(request, status);

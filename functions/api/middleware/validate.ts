@@ -14,7 +14,9 @@ const NO_QUERY = z.strictObject({});
 function fieldErrors(issues: readonly z.core.$ZodIssue[], part: Part): FieldError[] {
   const errors: FieldError[] = [];
   for (const issue of issues) {
-    const base = part === 'header' ? headerName(issue.path.map(String).join('.')) : issue.path.map(String).join('.');
+    // A query parameter is named by itself (a repeated one is an array, but its items have no names of their own).
+    const path = part === 'query' ? issue.path.slice(0, 1) : issue.path;
+    const base = part === 'header' ? headerName(path.map(String).join('.')) : path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const unknown of issue.keys) {
         const field = base ? `${base}.${unknown}` : unknown;

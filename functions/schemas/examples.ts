@@ -1,0 +1,105 @@
+// Example values for the OpenAPI document: one job, one run and their neighbours, consistent with each other and
+// valid by the schemas they illustrate (the document's lint checks every example against its schema).
+const JOB_ID = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
+const RUN_ID = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+
+export const JOB_EXAMPLE = {
+  id: JOB_ID,
+  workspace_id: 'acme',
+  project_id: 'etl',
+  name: 'nightly-report',
+  image: 'public.ecr.aws/docker/library/alpine:3.20',
+  command: ['sh', '-c', 'echo hello'],
+  env: { STAGE: 'prod' },
+  schedule: '0 3 * * 1-5',
+  timezone: 'Europe/Berlin',
+  suspended: false,
+  tags: { team: 'data' },
+  timeout_seconds: 3600,
+  retries: 0,
+  concurrency: 'allow',
+  cpu: 0.25,
+  memory_mb: 512,
+  created_at: '2026-11-22T10:15:30.123Z',
+  updated_at: '2026-11-22T10:15:30.123Z',
+};
+
+export const JOB_CREATE_EXAMPLE = {
+  name: 'nightly-report',
+  image: 'public.ecr.aws/docker/library/alpine:3.20',
+  command: ['sh', '-c', 'echo hello'],
+  env: { STAGE: 'prod' },
+  schedule: '0 3 * * 1-5',
+  timezone: 'Europe/Berlin',
+  tags: { team: 'data' },
+};
+
+export const RUN_EXAMPLE = {
+  id: RUN_ID,
+  job_id: JOB_ID,
+  workspace_id: 'acme',
+  project_id: 'etl',
+  status: 'succeeded',
+  trigger: 'manual',
+  attempt: 1,
+  scheduled_for: null,
+  created_at: '2026-11-22T10:16:00.000Z',
+  started_at: '2026-11-22T10:16:00.412Z',
+  finished_at: '2026-11-22T10:16:05.535Z',
+  duration_ms: 5123,
+  exit_code: 0,
+  error: null,
+  overrides: { command: null, env: { DRY_RUN: '***' } },
+  image: 'public.ecr.aws/docker/library/alpine:3.20',
+  command: ['sh', '-c', 'echo hello'],
+  usage: { cpu_seconds: 1.8, peak_memory_bytes: 52428800 },
+  backend: { runner: 'process', task: 'pid 4242', execution: RUN_ID },
+};
+
+export const CANCELLED_RUN_EXAMPLE = {
+  ...RUN_EXAMPLE,
+  status: 'cancelled',
+  finished_at: '2026-11-22T10:16:02.001Z',
+  duration_ms: 1589,
+  exit_code: 143,
+  error: 'cancelled (graceful)',
+  usage: { cpu_seconds: 0.02, peak_memory_bytes: 3145728 },
+};
+
+export const PENDING_RUN_EXAMPLE = {
+  ...RUN_EXAMPLE,
+  status: 'pending',
+  attempt: 0,
+  started_at: null,
+  finished_at: null,
+  duration_ms: null,
+  exit_code: null,
+  usage: null,
+  backend: { runner: 'process', task: null, execution: RUN_ID },
+};
+
+export const JOB_STATUS_EXAMPLE = {
+  latest_run: RUN_EXAMPLE,
+  counts: { pending: 0, running: 0, succeeded: 41, failed: 2, cancelled: 1, total: 44 },
+  schedule: {
+    cron: '0 3 * * 1-5',
+    timezone: 'Europe/Berlin',
+    suspended: false,
+    next_fire_at: '2026-11-23T02:00:00.000Z',
+    last_fired_at: '2026-11-22T02:00:00.000Z',
+    last_skipped_at: null,
+  },
+};
+
+export const LOG_LINE_EXAMPLE = { timestamp: '2026-11-22T10:16:00.500Z', run_id: RUN_ID, stream: 'stdout', message: 'hello' };
+
+export const METRICS_EXAMPLE = {
+  cpu_usage: { status: 'success', unit: 'cores', points: [{ timestamp: '2026-11-22T10:16:00.000Z', value: 0.21 }] },
+  memory_usage: { status: 'success', unit: 'bytes', points: [{ timestamp: '2026-11-22T10:16:00.000Z', value: 52428800 }] },
+};
+
+export const KEY_EXAMPLE = { id: 'key_01JD6S2B4D6F8H0J2K4M6N8P0Q', name: 'ci', role: 'writer', workspaces: ['acme'], created_at: '2026-11-22T10:15:30.123Z' };
+
+export const HEALTH_EXAMPLE = { status: 'ok', version: '0.1.0', checks: { dynamodb: 'ok' } };
+
+export const EXAMPLE_IDS = { job_id: JOB_ID, run_id: RUN_ID };

@@ -1,0 +1,61 @@
+// For each operation of the API, a request that succeeds for a caller allowed to make it: real ids of a job
+// with one finished run, and fresh resources where the call consumes them (a job to delete, a run to cancel, a
+// key to revoke). The access matrix and the contract tests both drive every operation through these.
+import type { OperationId } from '../../functions/api/routes.ts';
+import { job, projectPath, type ApiClient } from './service.ts';
+
+export interface OperationRequest {
+  params: Record<string, string>;
+  body?: unknown;
+}
+
+export type OperationFixtures = Record<OperationId, () => Promise<OperationRequest>>;
+
+export async function operationFixtures(admin: ApiClient, workspace: string, project: string): Promise<OperationFixtures> {
+  const base = { workspace_id: workspace, project_id: project };
+  const newJob = async (command = 'true'): Promise<string> => {
+    const response = await admin.post(`${projectPath(workspace, project)}/jobs`, job({ command }));
+    if (response.status !== 201) throw new Error(`could not create a job: ${response.body.message}`);
+    return response.body.data.id;
+  };
+  const newRun = async (jobId: string): Promise<string> => {
+    const response = await admin.post(`${projectPath(workspace, project)}/jobs/${jobId}/runs`);
+    if (response.status !== 202) throw new Error(`could not trigger a run: ${response.body.message}`);
+    return response.body.data.id;
+  };
+  const jobId = await newJob();
+  const shared = { ...base, job_id: jobId, run_id: await newRun(jobId) };
+  const onJob = { ...base, job_id: jobId };
+  return {
+    health: async () => ({ params: {} }),
+    openapi: async () => ({ params: {} }),
+    createKey: async () => ({ params: {}, body: { name: 'made', role: 'reader', workspaces: [workspace] } }),
+    listKeys: async () => ({ params: {} }),
+    revokeKey: async () => ({ params: { key_id: (await admin.post('/v1/keys', { name: 'to-revoke', role: 'reader', workspaces: [workspace] })).body.data.id } }),
+    listJobs: async () => ({ params: base }),
+    createJob: async () => ({ params: base, body: job() }),
+    getJob: async () => ({ params: onJob }),
+    patchJob: async () => ({ params: onJob, body: { timeout_seconds: 120 } }),
+    deleteJob: async () => ({ params: { ...base, job_id: await newJob() } }),
+    triggerRun: async () => ({ params: onJob }),
+    listJobRuns: async () => ({ params: onJob }),
+    getRun: async () => ({ params: shared }),
+    cancelRun: async () => {
+      const sleeper = await newJob('sleep 30');
+      return { params: { ...base, job_id: sleeper, run_id: await newRun(sleeper) }, body: { mode: 'force' } };
+    },
+    rerun: async () => ({ params: shared }),
+    jobStatus: async () => ({ params: onJob }),
+    listProjectRuns: async () => ({ params: base }),
+    listWorkspaceRuns: async () => ({ params: { workspace_id: workspace } }),
+    runStatuses: async () => ({ params: base, body: { run_ids: [shared.run_id] } }),
+    runLogs: async () => ({ params: shared }),
+    jobLogs: async () => ({ params: onJob }),
+    jobMetrics: async () => ({ params: onJob }),
+  };
+}
+
+/** The request path of a route template with the request's parameters filled in. */
+export function fillPath(template: string, params: Record<string, string>): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? `missing-${name}`));
+}
