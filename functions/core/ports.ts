@@ -103,6 +103,11 @@ export interface RunStore {
    * moves the job's counters in the same transaction when the status changes. False if the run was not in `from`.
    */
   transition(run: Run, from: RunStatus, changes: Partial<Run>): Promise<boolean>;
+  /**
+   * Fills in the exit status of a run that finished without one (cancelled, timed out) once its container has
+   * ended, and only while `task` is still the run's task. False when there was nothing to fill in.
+   */
+  recordExitCode(ref: RunRef, task: string, exitCode: number): Promise<boolean>;
   /** Deletes every run of a job; returns those that were still pending or running. */
   deleteAllForJob(ref: JobRef): Promise<Run[]>;
 }

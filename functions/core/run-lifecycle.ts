@@ -30,16 +30,24 @@ function parseJson(text: string | undefined): any {
   }
 }
 
+/** Why a container that exited with `code` failed, in words a user can act on; null for success. */
+export function exitError(code: number): string | null {
+  if (code === 0) return null;
+  if (code === 127) return 'command not found (exit 127)';
+  if (code === 126) return 'command cannot be executed (exit 126)';
+  return `exited with code ${code}`;
+}
+
 /** Reads an attempt's exit code, or why there is none, from whatever the container step produced. */
 export function attemptEnd(result: AttemptResult): AttemptEnd {
   if ('exit_code' in result && typeof result.exit_code === 'number') {
-    return { exit_code: result.exit_code, error: result.exit_code === 0 ? null : `exited with code ${result.exit_code}` };
+    return { exit_code: result.exit_code, error: exitError(result.exit_code) };
   }
   const failure = result as { Error?: string; Cause?: string };
   const task = parseJson(failure.Cause);
   const container = task?.Containers?.[0];
   if (container && typeof container.ExitCode === 'number') {
-    return { exit_code: container.ExitCode, error: container.ExitCode === 0 ? null : `exited with code ${container.ExitCode}` };
+    return { exit_code: container.ExitCode, error: exitError(container.ExitCode) };
   }
   const reason = container?.Reason ?? task?.StoppedReason ?? failure.Cause ?? failure.Error ?? 'unknown error';
   return { exit_code: null, error: `the container did not run: ${reason}` };
@@ -92,7 +100,8 @@ export class RunLifecycle {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) throw new RunAlreadySettledError(`run ${ref.run_id} is already settled`);
       const attempt = run.attempt + 1;
-      if (await this.#transition(run, run.status, { attempt })) return { attempt };
+      // A new attempt has no exit status yet; the run's shows the latest attempt's once it is known.
+      if (await this.#transition(run, run.status, { attempt, exit_code: null })) return { attempt };
     }
     throw new ConflictError(`run ${ref.run_id} changed concurrently`);
   }
@@ -131,8 +140,28 @@ export class RunLifecycle {
     return { outcome: 'done' };
   }
 
+  /** The attempt ran past its timeout; its exit status is kept if its container has already ended, or comes later. */
   timedOut(ref: RunRef): Promise<Run | null> {
-    return this.settle(ref, 'failed', { exit_code: null, error: 'timed out' });
+    return this.settle(ref, 'failed', { error: 'timed out' });
+  }
+
+  /**
+   * A run's container has ended with `exitCode`. A run still active keeps it for the settle that follows (a
+   * timeout, say); a run already stopped without one (cancelled, timed out) gets it now. Only the run's current
+   * task counts: the end of an earlier attempt's container changes nothing.
+   */
+  async containerExited(ref: RunRef, task: string, exitCode: number): Promise<boolean> {
+    for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
+      const run = await this.#load(ref);
+      if (!run || run.backend.task !== task) return false;
+      if (!isActive(run.status)) {
+        const recorded = run.exit_code === null && (await this.#store.recordExitCode(ref, task, exitCode));
+        if (recorded) this.#signals?.notify(run.id);
+        return recorded;
+      }
+      if (await this.#transition(run, run.status, { exit_code: exitCode })) return true;
+    }
+    return false;
   }
 
   failed(ref: RunRef, error: { Error?: string; Cause?: string } | undefined): Promise<Run | null> {

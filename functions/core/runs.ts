@@ -206,7 +206,8 @@ export class RunService {
   async cancel(ref: RunRef, options: { mode: 'graceful' | 'force'; graceSeconds: number }): Promise<Run> {
     const run = await this.#require(ref);
     if (!isActive(run.status)) throw new ConflictError(`run ${run.id} is already ${run.status}`);
-    const settled = await this.#deps.lifecycle.settle(ref, 'cancelled', { exit_code: null, error: `cancelled (${options.mode})` });
+    // The exit status of its process is filled in once it has ended (143 after SIGTERM, 137 after SIGKILL).
+    const settled = await this.#deps.lifecycle.settle(ref, 'cancelled', { error: `cancelled (${options.mode})` });
     if (!settled) throw new ConflictError(`run ${run.id} is already ${(await this.#require(ref)).status}`);
     await this.#deps.orchestrator.stop(settled, { ...options, cause: 'cancelled by request' });
     return settled;
@@ -214,7 +215,7 @@ export class RunService {
 
   async #cancelActive(ref: JobRef, options: StopOptions): Promise<void> {
     for (const runId of await this.#deps.store.activeRunIds(ref)) {
-      const settled = await this.#deps.lifecycle.settle({ ...ref, run_id: runId }, 'cancelled', { exit_code: null, error: options.cause });
+      const settled = await this.#deps.lifecycle.settle({ ...ref, run_id: runId }, 'cancelled', { error: options.cause });
       if (settled) await this.#deps.orchestrator.stop(settled, options);
     }
   }

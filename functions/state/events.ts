@@ -4,23 +4,39 @@
 import type { ExecutionInput, RunStore } from '../core/ports.ts';
 import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import { runRef } from '../core/run-model.ts';
+import { idPattern } from '../core/ids.ts';
 
-const RUN_ID = /^run_[0-9A-HJKMNP-TV-Z]{26}$/;
+const RUN_ID = idPattern('run');
 
 export interface EcsTaskStateChange {
   'detail-type': 'ECS Task State Change';
-  detail: { lastStatus?: string; startedBy?: string; group?: string; taskArn?: string; startedAt?: string };
+  detail: {
+    lastStatus?: string;
+    startedBy?: string;
+    group?: string;
+    taskArn?: string;
+    startedAt?: string;
+    containers?: Array<{ name?: string; exitCode?: number }>;
+  };
 }
 
+/**
+ * RUNNING marks the run running; STOPPED records the container's exit status on a run that was stopped from
+ * outside its execution (cancelled, timed out), which no EndAttempt reports.
+ */
 export function ecsTaskEventHandler(store: RunStore, lifecycle: RunLifecycle) {
-  return async (event: EcsTaskStateChange): Promise<{ marked: boolean }> => {
-    const { lastStatus, startedBy, group, taskArn, startedAt } = event.detail;
+  return async (event: EcsTaskStateChange): Promise<{ marked: boolean } | { exit_recorded: boolean }> => {
+    const { lastStatus, startedBy, group, taskArn, startedAt, containers } = event.detail;
     // The task's group is family:job-<job id>; startedBy is the run id.
     const jobId = /^family:job-(job_[0-9A-HJKMNP-TV-Z]{26})$/.exec(group ?? '')?.[1];
-    if (lastStatus !== 'RUNNING' || !jobId || !startedBy || !RUN_ID.test(startedBy) || !taskArn) return { marked: false };
+    const relevant = lastStatus === 'RUNNING' || lastStatus === 'STOPPED';
+    if (!relevant || !jobId || !startedBy || !RUN_ID.test(startedBy) || !taskArn) return { marked: false };
     const run = await store.findByJob(jobId, startedBy);
     if (!run) return { marked: false };
-    return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined) };
+    if (lastStatus === 'RUNNING') return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined) };
+    const exitCode = (containers?.find((c) => c.name === 'job') ?? containers?.[0])?.exitCode;
+    if (typeof exitCode !== 'number') return { exit_recorded: false };
+    return { exit_recorded: await lifecycle.containerExited(runRef(run), taskArn, exitCode) };
   };
 }
 

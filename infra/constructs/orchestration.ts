@@ -65,7 +65,7 @@ export class Orchestration extends Construct {
       eventPattern: {
         source: ['aws.ecs'],
         detailType: ['ECS Task State Change'],
-        detail: { clusterArn: [runner.cluster.clusterArn], lastStatus: ['RUNNING'], group: [{ prefix: 'family:job-' }] },
+        detail: { clusterArn: [runner.cluster.clusterArn], lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: 'family:job-' }] },
       },
       targets: [new LambdaFunction(this.ecsEventsFunction, { retryAttempts: 10 })],
     });

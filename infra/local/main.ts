@@ -2,6 +2,7 @@
 // ready; SIGINT or SIGTERM stops everything it started.
 import { resolve } from 'node:path';
 import { createLogger } from '../../functions/logger.ts';
+import { DataDirInUseError } from './data-dir.ts';
 import { JavaMissingError } from './engine/dynamodb-local.ts';
 import { DEFAULT_DATA_DIR, startLocalService, type LocalService } from './service.ts';
 
@@ -25,7 +26,7 @@ async function shutdown(signal: string, code = 0): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
   logger.info('stopping', { signal });
-  await service?.stop();
+  await service?.stop(signal);
   logger.info('stopped');
   process.exit(code);
 }
@@ -57,7 +58,7 @@ try {
     }
   });
 } catch (error) {
-  if (error instanceof JavaMissingError) {
+  if (error instanceof JavaMissingError || error instanceof DataDirInUseError) {
     logger.error(error.message);
     process.exit(1);
   }

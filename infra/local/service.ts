@@ -10,6 +10,7 @@ import { loadAdminKey, type AdminKey } from './admin-key.ts';
 import { startApiGateway } from './api-gateway.ts';
 import { lockDataDir, reapPreviousEngine } from './data-dir.ts';
 import { ensureTable } from './engine/ensure-table.ts';
+import { EngineLockedError } from './engine/dynamodb-local.ts';
 import { superviseDynamoDBLocal, type SupervisedEngine } from './engine/supervisor.ts';
 import { parseRateLimit, RateLimiter, type RateLimit } from './rate-limit.ts';
 import { composeLocalServices, type LocalServices } from './services.ts';
@@ -46,7 +47,8 @@ export interface LocalService {
   services: LocalServices;
   /** Schedules armed at start, loaded from the table. */
   schedules: number;
-  stop(): Promise<void>;
+  /** Stops everything, in order; `reason` (the signal, say) is what runs in flight are told they stopped for. */
+  stop(reason?: string): Promise<void>;
 }
 
 /** A whole-number setting from the environment; a wrong value stops the start with the variable's name. */
@@ -58,25 +60,15 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number 
   return value;
 }
 
-export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
-  const logger = options.logger ?? createLogger('jobs-local');
-  const env = options.env ?? process.env;
-  const release = lockDataDir(options.dataDir);
-  const cleanups: Array<() => Promise<void> | void> = [release];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  };
-  try {
-    let engine: SupervisedEngine | undefined;
-    let endpoint = options.dynamodb?.endpoint;
-    const tableName = options.dynamodb?.tableName ?? DEFAULT_TABLE;
-    if (!endpoint) {
-      const pidFile = join(options.dataDir, 'dynamodb.pid');
-      await reapPreviousEngine(pidFile);
-      const dbPath = join(options.dataDir, 'dynamodb');
-      mkdirSync(dbPath, { recursive: true });
-      mkdirSync(ENGINE_CACHE_DIR, { recursive: true });
-      engine = await superviseDynamoDBLocal(
+/**
+ * Starts DynamoDB Local on the data files; while an engine of a previous service still holds them (it is exiting:
+ * its service is gone), waits for it rather than ever running two engines on one set of files.
+ */
+async function startEngine(dbPath: string, pidFile: string, logger: Logger): Promise<SupervisedEngine> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await superviseDynamoDBLocal(
         { dbPath, cacheDir: ENGINE_CACHE_DIR, onOutput: (line) => logger.debug('dynamodb-local', { line }) },
         {
           onStart: (pid) => writeFileSync(pidFile, String(pid)),
@@ -84,6 +76,44 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
           onRestart: (info) => logger.warn('DynamoDB Local started again', info),
         },
       );
+    } catch (error) {
+      if (!(error instanceof EngineLockedError) || Date.now() > deadline) throw error;
+      logger.info('waiting for the previous DynamoDB Local to release its data files');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
+  const logger = options.logger ?? createLogger('jobs-local');
+  const env = options.env ?? process.env;
+  const lock = await lockDataDir(options.dataDir, {
+    onWait: (holder) => logger.info(`waiting for the jobs service that is stopping (pid ${holder.pid}) to release ${options.dataDir}`),
+  });
+  const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
+  let engine: SupervisedEngine | undefined;
+  let stopReason = 'the local service stopped';
+  let stopped: Promise<void> | undefined;
+  const stop = (reason?: string) => {
+    if (reason) stopReason = `the local service stopped (${reason})`;
+    // From the first moment of a stop: a new service may wait for this one, and the engine stays down if it exits.
+    lock.stopping();
+    engine?.keepDown();
+    stopped ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup();
+    })();
+    return stopped;
+  };
+  try {
+    let endpoint = options.dynamodb?.endpoint;
+    const tableName = options.dynamodb?.tableName ?? DEFAULT_TABLE;
+    if (!endpoint) {
+      const pidFile = join(options.dataDir, 'dynamodb.pid');
+      const dbPath = join(options.dataDir, 'dynamodb');
+      await reapPreviousEngine(pidFile, dbPath);
+      mkdirSync(dbPath, { recursive: true });
+      mkdirSync(ENGINE_CACHE_DIR, { recursive: true });
+      engine = await startEngine(dbPath, pidFile, logger);
       cleanups.push(async () => {
         await engine?.stop();
         rmSync(pidFile, { force: true });
@@ -107,7 +137,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const schedules = await services.startScheduler();
     // Stopped in reverse: the API (in-flight requests finish), runs in flight, the client, then the engine.
     cleanups.push(() => table.client.destroy());
-    cleanups.push(() => services.shutdown());
+    cleanups.push(() => services.shutdown(stopReason));
     const rateLimit = options.rateLimit === undefined ? parseRateLimit(env.JOBS_RATE_LIMIT) : options.rateLimit;
     const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;
     const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host, rateLimiter });

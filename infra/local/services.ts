@@ -48,8 +48,8 @@ export interface LocalServices {
   recover(): Promise<RecoveryReport>;
   /** Arms every job's schedule from the table (and fires what was missed within the catch-up window). */
   startScheduler(): Promise<number>;
-  /** Stops every run in flight (settled as failed) before the service exits. */
-  shutdown(): Promise<void>;
+  /** Stops every run in flight (settled as failed, saying `reason`) before the service exits. */
+  shutdown(reason?: string): Promise<void>;
 }
 
 export interface LocalServiceOptions {
@@ -137,9 +137,9 @@ export function composeLocalServices(options: LocalServiceOptions): LocalService
       sampler.start();
       return scheduler.size;
     },
-    shutdown: async () => {
+    shutdown: async (reason) => {
       await scheduler.stop();
-      await orchestrator.shutdown();
+      await orchestrator.shutdown(reason);
       await sampler.stop();
     },
   };

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalLogStore, TRUNCATION_MARKER } from '../../functions/adapters/local/log-store.ts';
 import { newId } from '../../functions/core/ids.ts';
+import { eventually } from '../helpers/wait.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -85,7 +86,8 @@ describe('following a run', () => {
     writeFileSync(raw.stdout, Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n') + '\n');
     writeFileSync(raw.stderr, '');
     const follower = await logs.follow(job.job_id, 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H', raw, '1');
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // While it follows, the capped run's raw output is truncated away rather than left to grow.
+    await eventually(async () => statSync(raw.stdout).size === 0 && (await logs.query({ job, limit: 10_000 })).items.some((l) => l.message.startsWith(TRUNCATION_MARKER)), 'the cap reached and the raw file emptied');
     await follower.stop();
     const { items } = await logs.query({ job, limit: 10_000 });
     expect(items.at(-1)?.message).toMatch(new RegExp(`^\\${TRUNCATION_MARKER} 1000 bytes`));

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { isRunning, MarkedProcessReaper, markedProcesses } from '../../functions/adapters/local/process-tree.ts';
+import { eventually } from '../helpers/wait.ts';
 
 /** A detached sleep that carries `mark` in its environment, as a run's escaped daemon would. */
 function marked(mark: string): number {
@@ -15,7 +16,8 @@ describe('processes found by their mark', () => {
     const mark = `JOBS_RUN_ID=run_${Date.now()}`;
     const pid = marked(mark);
     const other = marked(`${mark}0`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Both have exec'd (their environment is readable) before the one mark is looked up.
+    await eventually(() => markedProcesses(`${mark}0`).includes(other) && markedProcesses(mark).includes(pid), 'both processes started');
     try {
       expect(markedProcesses(mark)).toEqual([pid]);
     } finally {
@@ -27,13 +29,13 @@ describe('processes found by their mark', () => {
   it('reaps in the background every mark queued together, in one pass', async () => {
     const marks = [1, 2, 3].map((i) => `JOBS_RUN_ID=run_reap_${Date.now()}_${i}`);
     const pids = marks.map(marked);
-    const bystander = marked(`JOBS_RUN_ID=run_bystander_${Date.now()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const bystanderMark = `JOBS_RUN_ID=run_bystander_${Date.now()}`;
+    const bystander = marked(bystanderMark);
+    await eventually(() => marks.every((mark, i) => markedProcesses(mark).includes(pids[i] as number)) && markedProcesses(bystanderMark).includes(bystander), 'all started');
     const reaper = new MarkedProcessReaper();
     for (const mark of marks) reaper.reap(mark);
     await reaper.idle();
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(pids.filter(isRunning)).toEqual([]);
+    await eventually(() => pids.filter(isRunning).length === 0, 'the marked processes killed');
     expect(isRunning(bystander)).toBe(true);
     process.kill(bystander, 'SIGKILL');
   });

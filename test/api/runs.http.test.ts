@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning, processTree } from '../../functions/adapters/local/process-tree.ts';
-import { job, projectPath, runPid, startTestService, waitForStatus, type ApiClient, type TestService } from '../helpers/service.ts';
+import { eventually, job, projectPath, runPid, startTestService, waitForRun, waitForStatus, type ApiClient, type TestService } from '../helpers/service.ts';
 
 let t: TestService;
 let api: ApiClient;
@@ -42,12 +42,7 @@ function treeGone(pid: number): boolean {
 }
 
 async function gone(pid: number, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    if (treeGone(pid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  return treeGone(pid);
+  return eventually(() => treeGone(pid), `process ${pid} and its tree gone`, withinMs).then(() => true, () => false);
 }
 
 describe('a run', () => {
@@ -70,17 +65,18 @@ describe('a run', () => {
     expect(run).toMatchObject({ status: 'failed', exit_code: 3, error: 'exited with code 3', attempt: 1 });
   });
 
-  it('fails with 127 and the shell message when the command does not exist', async () => {
+  it('fails with 127, says the command was not found, and keeps the shell message', async () => {
     const { jobId, run } = await runToEnd({ command: ['no-such-command-anywhere'] });
-    expect(run).toMatchObject({ status: 'failed', exit_code: 127 });
+    expect(run).toMatchObject({ status: 'failed', exit_code: 127, error: 'command not found (exit 127)' });
     const logs = await api.get(`${runPath(jobId, run.id)}/logs`);
     expect(logs.body.data.map((l: { message: string }) => l.message).join('\n')).toMatch(/not found/);
   });
 
-  it('times out: failed with "timed out", its process killed', async () => {
-    const { run } = await runToEnd({ command: 'sleep 30', timeout_seconds: 1 });
+  it('times out: failed with "timed out", its process killed, and the exit status of the kill (137)', async () => {
+    const { jobId, run } = await runToEnd({ command: 'sleep 30', timeout_seconds: 1 });
     expect(run).toMatchObject({ status: 'failed', error: 'timed out' });
     expect(await gone(runPid(run), 2_000)).toBe(true);
+    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(137);
   });
 
   it("retries a failing attempt as the same run, up to the job's retries", async () => {
@@ -133,9 +129,9 @@ describe('cancel', () => {
     expect(cancelled.body.data.finished_at).toBeTruthy();
     expect(await gone(pid, 2_000)).toBe(true);
     expect(await t.service.services.orchestrator.isRunning(run.id)).toBe(false);
-    // A finished run never changes again.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await api.get(runPath(jobId, run.id))).body.data).toEqual(cancelled.body.data);
+    // Once its process has ended, the run records how: killed (137). Nothing else about it changes.
+    const ended = await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code');
+    expect(ended).toEqual({ ...cancelled.body.data, exit_code: 137, usage: ended.usage });
   });
 
   it('graceful: SIGTERM lets a process that traps it finish cleanly', async () => {
@@ -145,9 +141,18 @@ describe('cancel', () => {
     const cancelled = await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'graceful', timeout_seconds: 10 });
     expect(cancelled.body.data.status).toBe('cancelled');
     expect(await gone(pid, 3_000)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // It exited by itself (0) on SIGTERM, within its grace, and said so.
+    expect(await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).toMatchObject({ exit_code: 0, error: 'cancelled (graceful)' });
     const logs = await api.get(`${runPath(jobId, run.id)}/logs`);
     expect(logs.body.data.map((l: { message: string }) => l.message)).toContain('got-term');
+  });
+
+  it('graceful: a process that ends on SIGTERM records 143', async () => {
+    const jobId = await createJob({ command: ['sleep', '60'] });
+    const run = (await trigger(jobId)).body.data;
+    await waitForStatus(api, runPath(jobId, run.id), ['running']);
+    await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'graceful', timeout_seconds: 30 });
+    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(143);
   });
 
   it('graceful: a process that ignores SIGTERM is killed when the grace ends', async () => {
@@ -155,9 +160,10 @@ describe('cancel', () => {
     const run = (await trigger(jobId)).body.data;
     const pid = runPid(await waitForStatus(api, runPath(jobId, run.id), ['running']));
     await api.post(`${runPath(jobId, run.id)}/cancel`, { timeout_seconds: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(processTree(pid).length).toBeGreaterThan(0); // still in its grace
-    expect(await gone(pid, 2_500)).toBe(true);
+    expect(processTree(pid).length).toBeGreaterThan(0); // SIGTERM changed nothing: it is in its grace
+    expect(await gone(pid, 5_000)).toBe(true);
+    // Killed when the grace ended, not ended by SIGTERM.
+    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(137);
   });
 
   it('cancels a pending run', async () => {
@@ -166,8 +172,9 @@ describe('cancel', () => {
     const cancelled = await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'force' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.data.status).toBe('cancelled');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((await api.get(runPath(jobId, run.id))).body.data.status).toBe('cancelled');
+    // Its execution ends without ever running the container, and the run stays cancelled.
+    await eventually(async () => !(await t.service.services.orchestrator.isRunning(run.id)), 'the execution ended');
+    expect((await api.get(runPath(jobId, run.id))).body.data).toMatchObject({ status: 'cancelled', started_at: null });
   });
 
   it('answers 409 for a finished run', async () => {

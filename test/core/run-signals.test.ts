@@ -7,7 +7,7 @@ describe('RunSignals', () => {
     let woke = false;
     const waiting = signals.wait(['run_a', 'run_b'], 10_000).then(() => (woke = true));
     signals.notify('run_x');
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setImmediate(resolve)); // whatever that notify woke has run by now
     expect(woke).toBe(false);
     signals.notify('run_b');
     await waiting;

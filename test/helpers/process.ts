@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { PROJECT_DIR } from '../../infra/local/service.ts';
 export { isAlive } from '../../infra/local/data-dir.ts';
+export { waitUntil } from './wait.ts';
 
 export interface ReadyLine {
   url: string;
@@ -59,11 +60,3 @@ export function spawnService(env: Record<string, string>, timeoutMs = 30_000): P
   });
 }
 
-export async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return condition();
-}

@@ -166,7 +166,7 @@ describe('orchestration', () => {
   it('routes ECS task starts and ended executions to their functions', () => {
     const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
     const patterns = rules.map((r) => r.Properties.EventPattern);
-    expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: expect.objectContaining({ lastStatus: ['RUNNING'], group: [{ prefix: 'family:job-' }] }) }));
+    expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: expect.objectContaining({ lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: 'family:job-' }] }) }));
     expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.states'], detail: expect.objectContaining({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }) }));
   });
 

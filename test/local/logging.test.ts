@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnService } from '../helpers/process.ts';
-import { ApiClient, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, eventually, waitForStatus } from '../helpers/service.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jobs-logging-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -32,9 +32,11 @@ describe('the service log', () => {
       await api.get(`${P}/jobs/${job.id}/runs/${run.id}/logs`);
       expect((await api.post(`${P}/jobs`, { name: 'bad', image: 'alpine', command: 'true', env: { '1BAD': SECRETS.rejectedBody } })).status).toBe(400);
       expect((await api.withKey(SECRETS.badBearer).get(`${P}/jobs`)).status).toBe(401);
-      createdKey = (await api.post('/v1/keys', { name: 'ci', role: 'reader', workspaces: ['acme'] })).body.data.secret;
+      const created = (await api.post('/v1/keys', { name: 'ci', role: 'reader', workspaces: ['acme'] })).body.data;
+      createdKey = created.secret;
       await api.withKey(createdKey).get(`${P}/jobs/${job.id}`);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      // The last request's own line has reached the service's output.
+      await eventually(() => service.lines.some((line) => line.includes(`"key_id":"${created.id}"`)), "the reader key's request logged");
 
       const lines = service.lines.filter((line) => line.trim() !== '');
       expect(lines.length).toBeGreaterThan(10);

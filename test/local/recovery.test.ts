@@ -1,12 +1,12 @@
 // The service killed with SIGKILL while runs are in flight: after a restart every run is re-attached or
 // settled, and no output written before the kill is lost.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRunning, processTree, signalTree } from '../../functions/adapters/local/process-tree.ts';
 import { isAlive, spawnService, waitUntil } from '../helpers/process.ts';
-import { ApiClient, runPid, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, eventually, runPid, waitForStatus } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-recovery-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -26,18 +26,28 @@ describe('after the service is killed with SIGKILL', () => {
       const path = `${P}/jobs/${jobId}/runs/${runId}`;
       return { jobId, runId, path, pid: runPid(await waitForStatus(api, path, ['running'])) };
     };
-    const survivor = await start('survivor', 'echo before-the-kill; sleep 8; echo after-the-restart');
-    const endsWhileDown = await start('ends-while-down', 'echo short; sleep 1; exit 5');
+    // Each run is held by a file until the test removes it: what happens when is the test's doing, not a clock's.
+    const hold = (name: string) => {
+      const file = join(dataDir, `hold-${name}`);
+      writeFileSync(file, '');
+      return { wait: `while [ -e ${file} ]; do sleep 0.05; done`, release: () => rmSync(file) };
+    };
+    const survivorHold = hold('survivor');
+    const downHold = hold('ends-while-down');
+    const survivor = await start('survivor', `echo before-the-kill; ${survivorHold.wait}; echo after-the-restart`);
+    const endsWhileDown = await start('ends-while-down', `echo short; ${downHold.wait}; exit 5`);
     const killedWhileDown = await start('killed-while-down', 'sleep 60');
     const toCancel = await start('cancelled-after', 'sleep 60');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the first lines reach the log store
+    const logged = async (path: string, line: string) => (await api.get(`${path}/logs`)).body.data.some((l: { message: string }) => l.message === line);
+    await eventually(async () => (await logged(survivor.path, 'before-the-kill')) && (await logged(endsWhileDown.path, 'short')), 'the first lines stored');
 
     first.child.kill('SIGKILL');
     await first.exited;
     expect(await waitUntil(() => !isAlive(first.ready.dynamodb_pid), 5_000)).toBe(true);
     expect(isAlive(survivor.pid)).toBe(true); // runs outlive the service
     signalTree(killedWhileDown.pid, 'SIGKILL');
-    await new Promise((resolve) => setTimeout(resolve, 1_500)); // ends-while-down exits meanwhile
+    downHold.release();
+    await eventually(() => !isRunning(endsWhileDown.pid) && !isRunning(killedWhileDown.pid), 'two runs ended while the service was down');
 
     const second = await spawnService({ JOBS_DATA_DIR: dataDir });
     services.push(second);
@@ -52,6 +62,7 @@ describe('after the service is killed with SIGKILL', () => {
     expect(lost.error).toMatch(/the local service stopped while the run was running, and its process is gone and recorded no exit status/);
 
     expect((await api.get(survivor.path)).body.data.status).toBe('running');
+    survivorHold.release();
     const finished = (await api.get(`${survivor.path}?wait=20`)).body.data;
     expect(finished).toMatchObject({ status: 'succeeded', exit_code: 0 });
     const lines = (await api.get(`${survivor.path}/logs`)).body.data.map((l: { message: string }) => l.message);
@@ -88,7 +99,7 @@ describe('after the service is killed with SIGKILL', () => {
       expect(await waitUntil(() => tree.every((p) => !isRunning(p)), 2_000)).toBe(true);
       const again = await spawnService({ JOBS_DATA_DIR: dir });
       api = new ApiClient(again.ready.url, key);
-      expect((await api.get(`${P}/jobs/${jobId}/runs/${runId}`)).body.data).toMatchObject({ status: 'failed', error: 'the local service stopped during the run' });
+      expect((await api.get(`${P}/jobs/${jobId}/runs/${runId}`)).body.data).toMatchObject({ status: 'failed', exit_code: 137, error: 'the local service stopped (SIGTERM) during the run' });
       again.child.kill('SIGTERM');
       await again.exited;
     } finally {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isAlive, spawnService, waitUntil, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, eventually, waitForStatus } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-outage-'));
 let service: ServiceProcess | undefined;
@@ -60,7 +60,8 @@ describe('DynamoDB Local killed and started again under traffic', () => {
     };
     const enginePid = service.ready.dynamodb_pid;
     const killer = (async () => {
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // Traffic first: the kill lands among requests in flight.
+      await eventually(() => outcomes.length >= 50, '50 requests answered before the kill');
       killedAt = Date.now() - t0;
       process.kill(enginePid, 'SIGKILL');
     })();

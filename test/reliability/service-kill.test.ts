@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, waitForStatus, type ApiResponse } from '../helpers/service.ts';
+import { ApiClient, eventually, waitForStatus, type ApiResponse } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-kill-'));
 const services: ServiceProcess[] = [];
@@ -62,7 +62,10 @@ describe('the service killed with SIGKILL under load', () => {
       }),
     );
     for (const run of inFlight) await waitForStatus(api, run.path, ['running']);
-    await sleep(400); // the first lines reach the log store
+    // Each run's first line has reached the log store.
+    for (const run of inFlight) {
+      await eventually(async () => (await api.get(`${run.path}/logs`)).body.data.some((l: { message: string }) => l.message === `start-${run.i}`), `start-${run.i} stored`);
+    }
     const firedBefore = await Promise.all(scheduled.map(async (jobId) => all(api, `${P}/jobs/${jobId}/runs`)));
     expect(firedBefore.every((runs) => runs.some((r) => r.scheduled_for === firedMinute))).toBe(true);
 

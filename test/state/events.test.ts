@@ -47,6 +47,24 @@ describe('ECS task state changes', () => {
     expect(await store.counts({ ...ref, job_id: run.job_id })).toMatchObject({ pending: 0, running: 1, total: 1 });
   });
 
+  it('record the exit status of a stopped run from its STOPPED event, once, for its own task only', async () => {
+    const run = await pendingRun();
+    const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
+    const handle = ecsTaskEventHandler(store, lifecycle);
+    const detail = { startedBy: run.id, group: `family:job-${run.job_id}`, taskArn };
+    await handle({ 'detail-type': 'ECS Task State Change', detail: { ...detail, lastStatus: 'RUNNING' } });
+    await lifecycle.settle(runRef, 'cancelled', { error: 'cancelled (graceful)' });
+    expect(await store.get(runRef)).toMatchObject({ status: 'cancelled', exit_code: null });
+    const stopped = (exitCode: number, task = taskArn) => ({
+      'detail-type': 'ECS Task State Change' as const,
+      detail: { ...detail, taskArn: task, lastStatus: 'STOPPED', containers: [{ name: 'job', exitCode }] },
+    });
+    expect(await handle(stopped(143, `${taskArn}-an-earlier-attempt`))).toEqual({ exit_recorded: false });
+    expect(await handle(stopped(143))).toEqual({ exit_recorded: true });
+    expect(await handle(stopped(137))).toEqual({ exit_recorded: false });
+    expect(await store.get(runRef)).toMatchObject({ status: 'cancelled', exit_code: 143, error: 'cancelled (graceful)' });
+  });
+
   it("ignore tasks that are not a run's", async () => {
     const handle = ecsTaskEventHandler(store, lifecycle);
     expect(await handle({ 'detail-type': 'ECS Task State Change', detail: { lastStatus: 'RUNNING', startedBy: 'ecs-svc/123', group: 'service:web', taskArn } })).toEqual({ marked: false });

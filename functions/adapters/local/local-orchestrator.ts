@@ -6,7 +6,7 @@
 // timing out the container is the runner's own job.
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { ContainerExit, ExecutionInput, RunOrchestrator, Runner, StopOptions } from '../../core/ports.ts';
-import type { RunLifecycle } from '../../core/run-lifecycle.ts';
+import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { RunStateHandler } from '../../state/run-state.ts';
@@ -67,6 +67,11 @@ export class LocalOrchestrator implements RunOrchestrator {
   readonly #executions = new Map<string, { abort: () => void; run: ExecutionInput['run'] }>();
   /** Runs re-attached after a restart: no execution of theirs survives, the watcher settles them. */
   readonly #attached = new Map<string, { run: ExecutionInput['run']; watch: Promise<void> }>();
+  /** Each run's container in flight, resolved once its end is recorded. */
+  readonly #containers = new Map<string, Promise<unknown>>();
+  /** Runs stopped from outside their execution (cancel, timeout, shutdown): their exit status is recorded apart. */
+  readonly #stopped = new Set<string>();
+  #shuttingDown = false;
 
   constructor(options: LocalOrchestratorOptions) {
     this.#options = options;
@@ -108,7 +113,7 @@ export class LocalOrchestrator implements RunOrchestrator {
 
   async #runContainer(parameters: EcsRunTaskParameters, input: ExecutionInput): Promise<Record<string, unknown>> {
     const override = parameters.Overrides.ContainerOverrides[0]!;
-    const exit = await this.#options.runner.run(
+    const container = this.#options.runner.run(
       {
         run_id: parameters.StartedBy,
         job_id: input.run.job_id,
@@ -123,13 +128,30 @@ export class LocalOrchestrator implements RunOrchestrator {
         await this.#options.lifecycle.markRunning(input.run, task);
       },
     );
+    const recorded = container.then((exit) => this.#recordStoppedExit(input.run, exit));
+    this.#containers.set(input.run.run_id, recorded);
+    const exit = await container;
+    await recorded.finally(() => this.#containers.delete(input.run.run_id));
     if (exit.timed_out) throw namedError('States.Timeout', 'the container ran past the timeout');
     const task = stoppedTask(exit);
     if (exit.exit_code === 0) return task;
     throw namedError('States.TaskFailed', JSON.stringify(task));
   }
 
+  /**
+   * A container stopped from outside its execution (cancelled, timed out, the service stopping) leaves no
+   * EndAttempt to record how it ended: its exit status is recorded on the run here, as ECS's stopped event does.
+   */
+  async #recordStoppedExit(ref: ExecutionInput['run'], exit: ContainerExit): Promise<void> {
+    if (!(exit.timed_out || this.#stopped.has(ref.run_id)) || exit.task === null || exit.exit_code === null) return;
+    this.#stopped.delete(ref.run_id);
+    await this.#options.lifecycle.containerExited(ref, exit.task, exit.exit_code).catch((error: Error) => {
+      this.#options.logger.warn('could not record the exit status of a stopped run', { run_id: ref.run_id, error });
+    });
+  }
+
   async stop(run: Run, options: StopOptions): Promise<void> {
+    this.#stopped.add(run.id);
     await this.#options.runner.stop(run.id, options.mode, options.graceSeconds);
     this.#executions.get(run.id)?.abort();
   }
@@ -155,12 +177,18 @@ export class LocalOrchestrator implements RunOrchestrator {
     const watch = exit
       .then(async (end) => {
         clearTimeout(timer);
+        // A run stopped by cancel or by the service stopping is settled by whoever stopped it: only its exit counts.
+        if (this.#shuttingDown || this.#stopped.delete(run.id)) {
+          if (end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code);
+          return;
+        }
         if (timedOut) await lifecycle.timedOut(ref);
         else if (end.exit_code === 0) await lifecycle.settle(ref, 'succeeded', { exit_code: 0, error: null });
         else {
-          const why = end.error ?? `exited with code ${end.exit_code}`;
+          const why = end.error ?? (end.exit_code === null ? 'its process ended without an exit status' : exitError(end.exit_code));
           await lifecycle.settle(ref, 'failed', { exit_code: end.exit_code, error: `${why} (re-attached after a restart of the service; no retries)` });
         }
+        if (timedOut && end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code);
       })
       .catch((error: Error) => this.#options.logger.error('could not settle a re-attached run', { run_id: run.id, error }))
       .finally(() => this.#attached.delete(run.id));
@@ -168,16 +196,19 @@ export class LocalOrchestrator implements RunOrchestrator {
   }
 
   /**
-   * The service is stopping: every run still in flight is settled as failed and its container killed, so the
-   * service leaves nothing running behind it.
+   * The service is stopping: every run still in flight has its container killed and, once its exit status is
+   * recorded, is settled as failed with `reason`, so the service leaves nothing running behind it and every run
+   * says why it ended.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(reason = 'the local service stopped'): Promise<void> {
+    this.#shuttingDown = true;
     const runs = [...this.#executions.values(), ...this.#attached.values()].map((entry) => entry.run);
     const watchers = [...this.#attached.values()].map((entry) => entry.watch);
+    for (const ref of runs) this.#stopped.add(ref.run_id);
     this.#executions.forEach((execution) => execution.abort());
     this.#executions.clear();
-    await Promise.all(runs.map((ref) => this.#options.lifecycle.settle(ref, 'failed', { error: 'the local service stopped during the run' }).catch(() => null)));
     await this.#options.runner.stopAll();
-    await Promise.all(watchers);
+    await Promise.all([...this.#containers.values(), ...watchers]);
+    await Promise.all(runs.map((ref) => this.#options.lifecycle.settle(ref, 'failed', { error: `${reason} during the run` }).catch(() => null)));
   }
 }

@@ -222,7 +222,8 @@ export class LocalRunner implements Runner {
     if (pid === null || !isOurs(pid, dir)) {
       if (existsSync(raw.stdout) || existsSync(raw.stderr)) await (await this.#logs.follow(run.job_id, run.id, raw, generation)).stop();
       this.#discard(run.job_id, run.id);
-      return { state: 'unknown', reason: pid === null ? 'its container never started' : 'its process is gone and recorded no exit status' };
+      const reason = pid !== null || run.started_at ? 'its process is gone and recorded no exit status' : 'its container never started';
+      return { state: 'unknown', reason };
     }
     // Still running: take it back, and watch for its end the only way left (it is no longer our child).
     this.#active.set(run.id, { pid, jobId: run.job_id });

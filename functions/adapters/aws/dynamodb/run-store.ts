@@ -274,6 +274,18 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
+  async recordExitCode(ref: RunRef, task: string, exitCode: number): Promise<boolean> {
+    return this.#updateRun({
+      TableName: this.table.name,
+      Key: runKey(ref),
+      UpdateExpression: 'SET #exit = :exit',
+      // A finished run changes no further, but for this one field while it is unknown.
+      ConditionExpression: '#status IN (:failed, :cancelled) AND attribute_type(#exit, :null) AND #backend.#task = :task AND #project = :project',
+      ExpressionAttributeNames: { '#exit': 'exit_code', '#status': 'status', '#backend': 'backend', '#task': 'task', '#project': 'project_id' },
+      ExpressionAttributeValues: marshall({ ':exit': exitCode, ':failed': 'failed', ':cancelled': 'cancelled', ':null': 'NULL', ':task': task, ':project': ref.project_id }),
+    });
+  }
+
   async #updateRun(update: Update): Promise<boolean> {
     try {
       await this.table.send(new UpdateItemCommand(update));
