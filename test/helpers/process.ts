@@ -1,8 +1,10 @@
 // The local service as its own process, the way `npm start` runs it.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PROJECT_DIR } from '../../infra/local/service.ts';
-export { isAlive } from '../../infra/local/data-dir.ts';
+import { isAlive } from '../../infra/local/data-dir.ts';
+export { isAlive };
 export { waitUntil } from './wait.ts';
 
 export interface ReadyLine {
@@ -24,12 +26,16 @@ export interface ServiceProcess {
 
 export const MAIN = join(PROJECT_DIR, 'infra', 'local', 'main.ts');
 
-/** Starts `node infra/local/main.ts` and resolves once it logs that it is ready. */
-export function spawnService(env: Record<string, string>, timeoutMs = 30_000): Promise<ServiceProcess> {
+/**
+ * Starts `node infra/local/main.ts` and resolves once it logs that it is ready. With `group`, it leads a process
+ * group of its own, as a terminal's foreground job does, so a test can signal the group as Ctrl-C would.
+ */
+export function spawnService(env: Record<string, string>, timeoutMs = 30_000, options: { group?: boolean } = {}): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [MAIN], {
     cwd: PROJECT_DIR,
     env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'INFO', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group ?? false,
   });
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -60,3 +66,18 @@ export function spawnService(env: Record<string, string>, timeoutMs = 30_000): P
   });
 }
 
+
+/** The DynamoDB Local processes running on the data files under `dbPath`. */
+export function enginesOn(dbPath: string): number[] {
+  const found: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (argv.some((arg) => arg.includes('DynamoDBLocal')) && argv.includes(dbPath) && isAlive(Number(name))) found.push(Number(name));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return found;
+}
