@@ -89,6 +89,15 @@ describe('GET /v1/openapi.json', () => {
     expect(doc.components.schemas.Run.properties.overrides.properties.env.additionalProperties).toEqual({ type: 'string', enum: ['***'] });
   });
 
+  it('answers HEAD and any other method a path lacks with the documented 405 and its Allow header', async () => {
+    const head = await t.api.request('HEAD', '/v1/health', { key: null });
+    expect(head.status).toBe(405);
+    expect(head.headers.get('allow')).toBe('GET');
+    const put = await t.api.request('PUT', '/v1/workspaces/acme/projects/etl/jobs');
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+  });
+
   it("passes Redocly's recommended rules with no error and no warning", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jobs-redocly-'));
     try {

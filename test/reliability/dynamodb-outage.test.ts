@@ -2,7 +2,7 @@
 // a hang, never a 500), the engine is started again on the same port and data files, and the service recovers
 // without help: what was written before is there, every write a client was told succeeded is there, and a run
 // in flight during the outage still finishes.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -37,7 +37,10 @@ describe('DynamoDB Local killed and started again under traffic', () => {
     const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
     const api = new ApiClient(service.ready.url, key);
     const before = (await api.post(`${P}/jobs`, { name: 'before', image: 'alpine', command: 'echo ok' })).body.data;
-    const slow = (await api.post(`${P}/jobs`, { name: 'in-flight', image: 'alpine', command: 'sleep 4; echo done' })).body.data;
+    // A run in flight, held by a file until the engine is down: it ends during the outage.
+    const hold = join(dataDir, 'hold');
+    writeFileSync(hold, '');
+    const slow = (await api.post(`${P}/jobs`, { name: 'in-flight', image: 'alpine', command: `while [ -e ${hold} ]; do sleep 0.05; done; echo done` })).body.data;
     const inFlight = (await api.post(`${P}/jobs/${slow.id}/runs`)).body.data;
     await waitForStatus(api, `${P}/jobs/${slow.id}/runs/${inFlight.id}`, ['running']);
 
@@ -64,6 +67,7 @@ describe('DynamoDB Local killed and started again under traffic', () => {
       await eventually(() => outcomes.length >= 50, '50 requests answered before the kill');
       killedAt = Date.now() - t0;
       process.kill(enginePid, 'SIGKILL');
+      rmSync(hold);
     })();
     await Promise.all([killer, client(0), client(1), client(2), client(3)]);
     expect(isAlive(enginePid)).toBe(false);

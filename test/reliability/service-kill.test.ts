@@ -2,12 +2,13 @@
 // every run is re-attached or settled, every job, run and log line written before the kill is still there, and
 // no schedule fires twice for one minute (the restart's catch-up fire of the minute the kill followed is the
 // same run, by its derived id).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, eventually, waitForStatus, type ApiResponse } from '../helpers/service.ts';
+import { isRunning } from '../../functions/adapters/local/process-tree.ts';
+import { ApiClient, eventually, runPid, waitForStatus, type ApiResponse } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-kill-'));
 const services: ServiceProcess[] = [];
@@ -19,7 +20,6 @@ afterAll(async () => {
 
 const P = '/v1/workspaces/acme/projects/kill';
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function all(api: ApiClient, path: string): Promise<any[]> {
   const items: any[] = [];
@@ -49,19 +49,24 @@ describe('the service killed with SIGKILL under load', () => {
 
     // Wait for a minute's fire, so the kill follows it closely: the restart's catch-up would re-fire that minute.
     const nextMinute = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
-    await sleep(nextMinute - Date.now() + 500);
     const firedMinute = new Date(nextMinute).toISOString();
+    const firedFor = async () => (await all(api, `${P}/runs?trigger=schedule`)).filter((r) => r.scheduled_for === firedMinute).length;
+    await eventually(async () => (await firedFor()) >= scheduled.length, 'every schedule fired for the next minute', 90_000, 250);
 
-    // Twenty runs in flight: half end while the service is down, half outlive the restart.
+    // Twenty runs in flight: half end while the service is down, half outlive the restart. Each is held by a file
+    // until the test removes it, so which half ends when is the test's doing, whatever the machine's load.
+    const holds = { down: join(dataDir, 'hold-down'), up: join(dataDir, 'hold-up') };
+    for (const hold of Object.values(holds)) writeFileSync(hold, '');
     const inFlight = await Promise.all(
       Array.from({ length: 20 }, async (_, i) => {
-        const seconds = i % 2 === 0 ? 2 : 9;
-        const jobId = (await api.post(`${P}/jobs`, { name: `in-flight-${i}`, image: 'alpine', command: `echo start-${i}; sleep ${seconds}; echo end-${i}` })).body.data.id as string;
+        const hold = i % 2 === 0 ? holds.down : holds.up;
+        const command = `echo start-${i}; while [ -e ${hold} ]; do sleep 0.05; done; echo end-${i}`;
+        const jobId = (await api.post(`${P}/jobs`, { name: `in-flight-${i}`, image: 'alpine', command })).body.data.id as string;
         const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id as string;
-        return { i, jobId, runId, path: `${P}/jobs/${jobId}/runs/${runId}` };
+        return { i, jobId, runId, path: `${P}/jobs/${jobId}/runs/${runId}`, pid: 0 };
       }),
     );
-    for (const run of inFlight) await waitForStatus(api, run.path, ['running']);
+    for (const run of inFlight) run.pid = runPid(await waitForStatus(api, run.path, ['running']));
     // Each run's first line has reached the log store.
     for (const run of inFlight) {
       await eventually(async () => (await api.get(`${run.path}/logs`)).body.data.some((l: { message: string }) => l.message === `start-${run.i}`), `start-${run.i} stored`);
@@ -78,10 +83,13 @@ describe('the service killed with SIGKILL under load', () => {
 
     first.child.kill('SIGKILL');
     await first.exited;
+    rmSync(holds.down);
+    await eventually(() => inFlight.filter((run) => run.i % 2 === 0).every((run) => !isRunning(run.pid)), 'half the runs ended while the service is down');
     const restartedAt = Date.now();
     const second = await spawnService(env);
     services.push(second);
     api = new ApiClient(second.ready.url, key);
+    rmSync(holds.up);
 
     // Every in-flight run ends in a terminal state with its whole output, before or after the restart.
     for (const run of inFlight) {

@@ -1,0 +1,62 @@
+// The README's examples run as written: every `sh` block of its "Using the API" part, in order, in one shell,
+// against a freshly started service, each curl failing the run on an answer that is not a success.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../infra/local/engine/dynamodb-local.ts';
+import { PROJECT_DIR } from '../../infra/local/service.ts';
+import { spawnService, type ServiceProcess } from '../helpers/process.ts';
+
+const README = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
+
+/** The shell blocks between two headings of the README, in order. */
+export function shellBlocks(markdown: string, from: string, to: string): string[] {
+  const part = markdown.slice(markdown.indexOf(from), markdown.indexOf(to));
+  return [...part.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'jobs-readme-'));
+let service: ServiceProcess;
+let port: number;
+
+beforeAll(async () => {
+  port = await freePort();
+  service = await spawnService({ JOBS_DATA_DIR: dataDir, PORT: String(port) });
+}, 60_000);
+afterAll(async () => {
+  service?.child.kill('SIGTERM');
+  await service?.exited;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the README', () => {
+  it('has examples for jobs, runs, metrics and keys', () => {
+    const blocks = shellBlocks(README, '## Using the API', '## How it is built');
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    expect(blocks.join('\n')).toContain('/cancel');
+  });
+
+  it('runs every example of "Using the API" as written, in order, without one failed request', () => {
+    const blocks = shellBlocks(README, '## Using the API', '## How it is built');
+    // Each curl fails the script on a 4xx or 5xx, and prints its body either way.
+    const script = ['curl() { command curl --fail-with-body --show-error "$@"; echo; }', ...blocks].join('\n');
+    const result = spawnSync('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', script], {
+      cwd: PROJECT_DIR,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, JOBS_DATA_DIR: dataDir, PORT: String(port) },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.stderr, result.stdout).toBe('');
+    expect(result.status, result.stdout).toBe(0);
+    const replies = result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    expect(replies.every((reply) => reply.status === 'success')).toBe(true);
+    // The tag filter finds the job just created; the run finished; its log filter found its line; the cancel worked.
+    expect(replies.some((r) => Array.isArray(r.data) && r.data.some((j: { name?: string }) => j.name === 'nightly-report'))).toBe(true);
+    expect(replies.some((r) => r.data?.status === 'succeeded' && r.data?.exit_code === 0)).toBe(true);
+    expect(replies.some((r) => Array.isArray(r.data) && r.data.some((l: { message?: string }) => l.message === 'an error'))).toBe(true);
+    expect(replies.some((r) => r.message === 'Run cancelled')).toBe(true);
+    expect(replies.some((r) => r.message === 'Key created' && typeof r.data?.secret === 'string')).toBe(true);
+  }, 90_000);
+});
