@@ -1,34 +1,22 @@
-// Log routes: a run's lines and a job's lines across runs, oldest first, in a window.
-import type { JobService } from '../core/jobs.ts';
-import type { LogSource } from '../core/ports.ts';
-import type { RunService } from '../core/runs.ts';
+// Log routes: a run's lines and a job's lines across runs, oldest first, in a window. Thin over LogService.
+import type { LogService } from '../core/logs.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
+import { timeWindow } from './time-window.ts';
 
-interface Window {
-  since?: number | undefined;
-  start?: Date | undefined;
-  end?: Date | undefined;
-}
-
-function window(query: Window): { start?: Date; end?: Date } {
-  const start = query.since !== undefined ? new Date(Date.now() - query.since) : query.start;
-  return { ...(start ? { start } : {}), ...(query.end ? { end: query.end } : {}) };
-}
-
-export function logsApi(deps: HttpDependencies & { logs: LogSource; jobs: JobService; runs: RunService }): HttpHandler {
-  const { logs, jobs, runs } = deps;
+export function logsApi(deps: HttpDependencies & { logs: LogService }): HttpHandler {
+  const { logs } = deps;
+  const read = (query: { since?: number; start?: Date; end?: Date; filter?: string; limit: number; cursor?: string }) => ({
+    ...timeWindow(query),
+    filter: query.filter,
+    limit: query.limit,
+    cursor: query.cursor,
+  });
   return httpApi(
     'logs',
     {
-      runLogs: async ({ params, query }) => {
-        await runs.get(params); // 404 for a run that is not there (or not in this project)
-        return Reply.page(await logs.query({ job: params, run_id: params.run_id, ...window(query), filter: query.filter, limit: query.limit, cursor: query.cursor }));
-      },
-      jobLogs: async ({ params, query }) => {
-        await jobs.get(params);
-        return Reply.page(await logs.query({ job: params, ...window(query), filter: query.filter, limit: query.limit, cursor: query.cursor }));
-      },
+      runLogs: async ({ params, query }) => Reply.page(await logs.forRun(params, read(query))),
+      jobLogs: async ({ params, query }) => Reply.page(await logs.forJob(params, read(query))),
     },
     deps,
   );

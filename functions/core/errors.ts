@@ -59,3 +59,8 @@ export class UnavailableError extends Error {
     this.engine = engine;
   }
 }
+
+/** A step of a run's execution found the run already settled (cancelled, say): there is nothing more to run. */
+export class RunAlreadySettledError extends Error {
+  override name = 'RunAlreadySettledError';
+}

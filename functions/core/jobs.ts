@@ -38,8 +38,8 @@ export type JobPatch = Partial<Pick<JobSpec, 'name' | 'image'>> & { command?: st
 
 export type JobRef = ProjectRef & { job_id: string };
 
-/** Hooks other parts of the system attach to a job's life (schedules, task definitions, runs). */
-export interface JobLifecycle {
+/** What follows a job's life elsewhere in the system (its schedule, its task definition, its runs). */
+export interface JobHooks {
   created?(job: Job): Promise<void>;
   updated?(job: Job, previous: Job): Promise<void>;
   /** Before the job is removed: it still exists (its runs can still be settled against it). */
@@ -48,21 +48,24 @@ export interface JobLifecycle {
   deleted?(job: Job): Promise<void>;
 }
 
-/** Several lifecycles as one, each hook called in the order given. */
-export function combineLifecycles(...lifecycles: Array<JobLifecycle | (() => JobLifecycle)>): JobLifecycle {
-  const resolve = () => lifecycles.map((l) => (typeof l === 'function' ? l() : l));
+/**
+ * Several sets of hooks as one, each called in the order given. A function stands for hooks built when first
+ * needed: a caller that never changes a job never builds what follows its changes.
+ */
+export function combineHooks(...hooks: Array<JobHooks | (() => JobHooks)>): JobHooks {
+  const resolve = () => hooks.map((h) => (typeof h === 'function' ? h() : h));
   return {
     async created(job) {
-      for (const l of resolve()) await l.created?.(job);
+      for (const h of resolve()) await h.created?.(job);
     },
     async updated(job, previous) {
-      for (const l of resolve()) await l.updated?.(job, previous);
+      for (const h of resolve()) await h.updated?.(job, previous);
     },
     async deleting(job) {
-      for (const l of resolve()) await l.deleting?.(job);
+      for (const h of resolve()) await h.deleting?.(job);
     },
     async deleted(job) {
-      for (const l of resolve()) await l.deleted?.(job);
+      for (const h of resolve()) await h.deleted?.(job);
     },
   };
 }
@@ -118,12 +121,12 @@ const MAX_UPDATE_ATTEMPTS = 5;
 
 export class JobService {
   readonly #store: JobStore;
-  readonly #lifecycle: JobLifecycle;
+  readonly #hooks: JobHooks;
   readonly #now: () => Date;
 
-  constructor(store: JobStore, options: { lifecycle?: JobLifecycle; now?: () => Date } = {}) {
+  constructor(store: JobStore, options: { hooks?: JobHooks; now?: () => Date } = {}) {
     this.#store = store;
-    this.#lifecycle = options.lifecycle ?? {};
+    this.#hooks = options.hooks ?? {};
     this.#now = options.now ?? (() => new Date());
   }
 
@@ -133,7 +136,7 @@ export class JobService {
     const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
     assertValid(crossFieldErrors(job));
     await this.#store.create(job);
-    await this.#lifecycle.created?.(job);
+    await this.#hooks.created?.(job);
     return job;
   }
 
@@ -162,7 +165,7 @@ export class JobService {
       const next = applyPatch(stored.job, patch, this.#now().toISOString());
       assertValid(crossFieldErrors(next));
       if (await this.#store.update(next, stored.version, stored.job.name)) {
-        await this.#lifecycle.updated?.(next, stored.job);
+        await this.#hooks.updated?.(next, stored.job);
         return next;
       }
     }
@@ -172,9 +175,9 @@ export class JobService {
   async delete(ref: JobRef): Promise<Job> {
     const job = await this.get(ref);
     // Its runs stop first, then the job goes (so nothing new can start), then what is left of it is removed.
-    await this.#lifecycle.deleting?.(job);
+    await this.#hooks.deleting?.(job);
     if (!(await this.#store.delete(ref, job.id, job.name))) throw new NotFoundError('job', ref.job_id);
-    await this.#lifecycle.deleted?.(job);
+    await this.#hooks.deleted?.(job);
     return job;
   }
 }

@@ -112,17 +112,16 @@ export interface RunStore {
   deleteAllForJob(ref: JobRef): Promise<Run[]>;
 }
 
-/** What a state machine execution is started with; the same document in AWS and locally. */
-export interface ExecutionInput {
+/** What a run's execution is started with: the run, its limits, and the container it runs. */
+export interface ExecutionRequest {
   run: RunRef;
   timeout_seconds: number;
   retries: number;
   container: {
-    /** The ECS task definition (family `job-<job id>`). */
-    task_definition: string;
     image: string;
     command: string[];
-    environment: Array<{ Name: string; Value: string }>;
+    /** The job's env with the run's overrides over it. */
+    env: Record<string, string>;
     cpu: number;
     memory_mb: number;
   };
@@ -140,44 +139,11 @@ export interface RunOrchestrator {
   /** The id the execution of this run has or will have (its ARN in AWS, its name locally). */
   executionId(runId: string): string;
   /** Starts the run's execution, named by the run id. */
-  start(input: ExecutionInput): Promise<void>;
+  start(request: ExecutionRequest): Promise<void>;
   /** Stops the run's execution and its container. */
   stop(run: Run, options: StopOptions): Promise<void>;
   /** Whether the execution still runs; 'unknown' when the backend cannot say. */
   isRunning(executionId: string): Promise<boolean | 'unknown'>;
-}
-
-export interface ContainerSpec {
-  run_id: string;
-  job_id: string;
-  image: string;
-  command: string[];
-  env: Record<string, string>;
-  cpu: number;
-  memory_mb: number;
-  timeout_seconds: number;
-}
-
-export interface ContainerExit {
-  /** The process's exit code (128+N when killed by signal N); null when it never ran. */
-  exit_code: number | null;
-  timed_out: boolean;
-  /** Why the container did not run or its end is unknown. */
-  error?: string;
-  task: string | null;
-}
-
-/** Runs one container on this machine: a Docker container, or a host process when no engine answers. */
-export interface Runner {
-  readonly kind: 'docker' | 'process';
-  /** Starts the container, calls `started` once it really runs, and resolves when it stops. */
-  run(spec: ContainerSpec, started: (task: string) => Promise<void>): Promise<ContainerExit>;
-  /** Stops a run's container: force kills at once; graceful sends SIGTERM, then SIGKILL after the grace. */
-  stop(runId: string, mode: 'graceful' | 'force', graceSeconds: number): Promise<void>;
-  /** Kills every container this runner is watching and waits until they are gone (the service is stopping). */
-  stopAll(): Promise<void>;
-  /** After a restart: a run's container if it still lives (re-attached), or how it ended while nobody watched. */
-  recover(run: Run): Promise<{ state: 'alive'; exit: Promise<ContainerExit> } | { state: 'ended'; exit: ContainerExit } | { state: 'unknown'; reason: string }>;
 }
 
 export type LogStream = 'stdout' | 'stderr';

@@ -1,33 +1,19 @@
-// The life of a run as the state machine drives it: each Task state of the run's execution (and the events that
-// report a container's start) calls one of these. Every write is conditional on the run's current status, so
+// The life of a run as its execution drives it: each step of the run's execution (and the backend events that
+// report a container's start and end) calls one of these. Every write is conditional on the run's current status, so
 // a finished run never changes and two writers can never both settle a run.
-import { ConflictError } from './errors.ts';
+import { ConflictError, RunAlreadySettledError } from './errors.ts';
 import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUsage } from './run-model.ts';
 import type { RunStore, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
 
-/** Raised into the state machine when a Task finds its run already settled (cancelled, say): nothing to do. */
-export class RunAlreadySettledError extends Error {
-  override name = 'Run.AlreadySettled';
-}
-
-/**
- * What the container step produced: the selected fields of a stopped task on success, or the {Error, Cause} a
- * Catch hands on. For ECS's .sync integration the Cause of a failed task is the task's description as JSON.
- */
-export type AttemptResult = { exit_code: number; task?: string | null } | { Error?: string; Cause?: string };
+/** How an attempt's container ended, as the domain sees it (the orchestration layer reads it off the backend). */
+export type AttemptOutcome =
+  | { ended: 'exited'; exit_code: number }
+  | { ended: 'not-started'; reason: string };
 
 export interface AttemptEnd {
   exit_code: number | null;
   error: string | null;
-}
-
-function parseJson(text: string | undefined): any {
-  try {
-    return text ? JSON.parse(text) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Why a container that exited with `code` failed, in words a user can act on; null for success. */
@@ -38,28 +24,11 @@ export function exitError(code: number): string | null {
   return `exited with code ${code}`;
 }
 
-/** Reads an attempt's exit code, or why there is none, from whatever the container step produced. */
-export function attemptEnd(result: AttemptResult): AttemptEnd {
-  if ('exit_code' in result && typeof result.exit_code === 'number') {
-    return { exit_code: result.exit_code, error: exitError(result.exit_code) };
-  }
-  const failure = result as { Error?: string; Cause?: string };
-  const task = parseJson(failure.Cause);
-  const container = task?.Containers?.[0];
-  if (container && typeof container.ExitCode === 'number') {
-    return { exit_code: container.ExitCode, error: exitError(container.ExitCode) };
-  }
-  const reason = container?.Reason ?? task?.StoppedReason ?? failure.Cause ?? failure.Error ?? 'unknown error';
-  return { exit_code: null, error: `the container did not run: ${reason}` };
-}
-
-/** A readable error from a state machine error ({Error, Cause}). */
-export function executionError(error: { Error?: string; Cause?: string } | undefined): string {
-  if (!error) return 'the run failed';
-  if (error.Error === 'States.Timeout' || error.Error === 'Run.TimedOut') return 'timed out';
-  const cause = parseJson(error.Cause);
-  const message = typeof cause?.errorMessage === 'string' ? cause.errorMessage : error.Cause;
-  return [error.Error, message].filter(Boolean).join(': ') || 'the run failed';
+/** An attempt's exit code and error, from how it ended. */
+export function attemptEnd(outcome: AttemptOutcome): AttemptEnd {
+  return outcome.ended === 'exited'
+    ? { exit_code: outcome.exit_code, error: exitError(outcome.exit_code) }
+    : { exit_code: null, error: `the container did not run: ${outcome.reason}` };
 }
 
 export interface SettleFields {
@@ -122,22 +91,22 @@ export class RunLifecycle {
    * Last state of every attempt: success settles the run; a failure with attempts left is recorded and answered
    * 'retry' (the state machine's Retry then runs the attempt again after its backoff); otherwise the run fails.
    */
-  async endAttempt(ref: RunRef, attempt: number, retries: number, result: AttemptResult): Promise<{ outcome: 'done' | 'retry' }> {
-    const end = attemptEnd(result);
+  async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
+    const end = attemptEnd(outcome);
     if (end.exit_code === 0) {
       await this.settle(ref, 'succeeded', { exit_code: 0, error: null });
-      return { outcome: 'done' };
+      return { outcome: 'done', end };
     }
     if (attempt <= retries) {
       const run = await this.#load(ref);
-      if (!run || !isActive(run.status)) return { outcome: 'done' };
+      if (!run || !isActive(run.status)) return { outcome: 'done', end };
       const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
       await this.#transition(run, run.status, { exit_code: end.exit_code, error });
-      return { outcome: 'retry' };
+      return { outcome: 'retry', end };
     }
     const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
     await this.settle(ref, 'failed', { exit_code: end.exit_code, error });
-    return { outcome: 'done' };
+    return { outcome: 'done', end };
   }
 
   /** The attempt ran past its timeout; its exit status is kept if its container has already ended, or comes later. */
@@ -164,8 +133,9 @@ export class RunLifecycle {
     return false;
   }
 
-  failed(ref: RunRef, error: { Error?: string; Cause?: string } | undefined): Promise<Run | null> {
-    return this.settle(ref, 'failed', { error: executionError(error) });
+  /** The run's execution failed for a reason of its own (not its container's exit). */
+  failed(ref: RunRef, why: string): Promise<Run | null> {
+    return this.settle(ref, 'failed', { error: why });
   }
 
   /**

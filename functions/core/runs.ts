@@ -3,12 +3,12 @@ import { scheduleFor } from './cron.ts';
 import { ConflictError, NotFoundError, UnavailableError } from './errors.ts';
 import { newId } from './ids.ts';
 import { normalizeCommand } from './job-spec.ts';
-import type { Job, JobLifecycle, JobRef, JobService } from './jobs.ts';
+import type { Job, JobHooks, JobRef, JobService } from './jobs.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 import type { RunSignals } from './run-signals.ts';
 import { isActive, redactOverrides, runRef, type Run, type RunCounts, type RunRef, type RunStatus, type Trigger } from './run-model.ts';
 import type {
-  ExecutionInput,
+  ExecutionRequest,
   Idempotency,
   LogSource,
   Page,
@@ -59,15 +59,39 @@ export interface JobStatus {
 
 /** The grace a graceful cancel gives by default, and a replaced run gets. */
 export const DEFAULT_GRACE_SECONDS = 30;
-/** An active run older than this whose execution has ended is settled when read. */
-const STALE_AFTER_MS = 30_000;
 
-export interface RunServiceDeps {
-  jobs: JobService;
+/** What stopping runs takes: settling them first (so nothing restarts them), then stopping their execution. */
+export interface RunStopping {
   store: RunStore;
   orchestrator: RunOrchestrator;
   lifecycle: RunLifecycle;
-  logs: LogSource;
+}
+
+/** Cancels every active run of a job (`replace` concurrency, a deleted job). */
+export async function cancelActiveRuns(deps: RunStopping, ref: JobRef, options: StopOptions): Promise<void> {
+  for (const runId of await deps.store.activeRunIds(ref)) {
+    const settled = await deps.lifecycle.settle({ ...ref, run_id: runId }, 'cancelled', { error: options.cause });
+    if (settled) await deps.orchestrator.stop(settled, options);
+  }
+}
+
+/** A job's runs follow it: before it is removed its runs stop; after, they and their logs are removed. */
+export function runsFollowTheirJob(deps: RunStopping & { logs: LogSource }): JobHooks {
+  const deleted = { mode: 'force', graceSeconds: 0, cause: 'the job was deleted' } as const;
+  return {
+    deleting: (job) => cancelActiveRuns(deps, jobRef(job), deleted),
+    deleted: async (job) => {
+      const ref = jobRef(job);
+      // A run triggered while the job was being deleted is still active: its container is stopped too.
+      const stragglers = await deps.store.deleteAllForJob(ref);
+      for (const run of stragglers) await deps.orchestrator.stop(run, deleted);
+      await deps.logs.deleteForJob(ref);
+    },
+  };
+}
+
+export interface RunServiceDeps extends RunStopping {
+  jobs: JobService;
   idempotency: Idempotency;
   now?: () => Date;
   /** How often a waiting read looks again. */
@@ -77,13 +101,6 @@ export interface RunServiceDeps {
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The environment a run's container gets: the job's, then the run's overrides, as ECS takes it. */
-export function containerEnvironment(job: Job, overrides: Record<string, string>): Array<{ Name: string; Value: string }> {
-  return Object.entries({ ...job.env, ...overrides })
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([Name, Value]) => ({ Name, Value }));
-}
 
 export class RunService {
   readonly #deps: RunServiceDeps;
@@ -108,7 +125,7 @@ export class RunService {
     const { store, orchestrator, lifecycle } = this.#deps;
     const job = options.job ?? (await this.#deps.jobs.get(ref));
     if (job.concurrency === 'replace') {
-      await this.#cancelActive(ref, { mode: 'graceful', graceSeconds: DEFAULT_GRACE_SECONDS, cause: 'replaced by a newer run' });
+      await cancelActiveRuns(this.#deps, ref, { mode: 'graceful', graceSeconds: DEFAULT_GRACE_SECONDS, cause: 'replaced by a newer run' });
     }
     const now = this.#now();
     const id = options.runId ?? newId('run', now.getTime());
@@ -135,18 +152,11 @@ export class RunService {
       backend: { runner: orchestrator.runner, task: null, execution: orchestrator.executionId(id) },
     };
     await store.create(run, { forbidActive: job.concurrency === 'forbid' });
-    const execution: ExecutionInput = {
+    const execution: ExecutionRequest = {
       run: runRef(run),
       timeout_seconds: job.timeout_seconds,
       retries: job.retries,
-      container: {
-        task_definition: `job-${job.id}`,
-        image: run.image,
-        command: run.command,
-        environment: containerEnvironment(job, overrides.env),
-        cpu: job.cpu,
-        memory_mb: job.memory_mb,
-      },
+      container: { image: run.image, command: run.command, env: { ...job.env, ...overrides.env }, cpu: job.cpu, memory_mb: job.memory_mb },
     };
     try {
       await orchestrator.start(execution);
@@ -157,10 +167,10 @@ export class RunService {
     return run;
   }
 
-  /** The run as it is now; with `waitSeconds`, held until it finishes or the time is up. */
+  /** The run as it is now; with `waitSeconds`, held until it finishes or the time is up. A read never writes. */
   async get(ref: RunRef, waitSeconds = 0): Promise<Run> {
     const deadline = Date.now() + waitSeconds * 1000;
-    let run = await this.#reconcileIfStale(await this.#require(ref));
+    let run = await this.#require(ref);
     while (isActive(run.status) && Date.now() < deadline) {
       await this.#pause([ref.run_id], this.#pollMs, deadline);
       run = await this.#require(ref);
@@ -178,15 +188,6 @@ export class RunService {
     const run = await this.#deps.store.get(ref);
     if (!run) throw new NotFoundError('run', ref.run_id);
     return run;
-  }
-
-  /** The backend is asked lazily: a run that looks stuck is settled if its execution has ended. */
-  async #reconcileIfStale(run: Run): Promise<Run> {
-    if (!isActive(run.status) || !run.backend.execution) return run;
-    if (this.#now().getTime() - Date.parse(run.created_at) < STALE_AFTER_MS) return run;
-    if ((await this.#deps.orchestrator.isRunning(run.backend.execution)) !== false) return run;
-    const settled = await this.#deps.lifecycle.settle(runRef(run), 'failed', { error: 'the execution ended without settling the run' });
-    return settled ?? (await this.#require(runRef(run)));
   }
 
   async listForJob(ref: JobRef, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
@@ -211,13 +212,6 @@ export class RunService {
     if (!settled) throw new ConflictError(`run ${run.id} is already ${(await this.#require(ref)).status}`);
     await this.#deps.orchestrator.stop(settled, { ...options, cause: 'cancelled by request' });
     return settled;
-  }
-
-  async #cancelActive(ref: JobRef, options: StopOptions): Promise<void> {
-    for (const runId of await this.#deps.store.activeRunIds(ref)) {
-      const settled = await this.#deps.lifecycle.settle({ ...ref, run_id: runId }, 'cancelled', { error: options.cause });
-      if (settled) await this.#deps.orchestrator.stop(settled, options);
-    }
   }
 
   /** A new run of the job with the same overrides as an earlier one. */
@@ -265,20 +259,6 @@ export class RunService {
         }
       : null;
     return { latest_run: latest.items[0] ?? null, counts, schedule };
-  }
-
-  /** The part of a job's deletion that concerns runs: before, stop them; after, remove them and their logs. */
-  lifecycle(): JobLifecycle {
-    return {
-      deleting: (job) => this.#cancelActive(jobRef(job), { mode: 'force', graceSeconds: 0, cause: 'the job was deleted' }),
-      deleted: async (job) => {
-        const ref = jobRef(job);
-        // A run triggered while the job was being deleted is still active: its container is stopped too.
-        const stragglers = await this.#deps.store.deleteAllForJob(ref);
-        for (const run of stragglers) await this.#deps.orchestrator.stop(run, { mode: 'force', graceSeconds: 0, cause: 'the job was deleted' });
-        await this.#deps.logs.deleteForJob(ref);
-      },
-    };
   }
 }
 

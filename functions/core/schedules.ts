@@ -3,7 +3,7 @@
 // the job and the scheduled time, so the scheduler's at-least-once delivery never makes two runs of one fire.
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { scheduledRunId } from './ids.ts';
-import type { Job, JobLifecycle, JobRef, JobService } from './jobs.ts';
+import type { Job, JobHooks, JobRef, JobService } from './jobs.ts';
 import type { ScheduleStore } from './ports.ts';
 import { jobRef, type RunService } from './runs.ts';
 
@@ -67,7 +67,7 @@ function scheduleChanged(job: Job, previous: Job): boolean {
 }
 
 /** A job's schedule follows its spec: created with it, changed with it, removed before it goes. */
-export function scheduleLifecycle(store: ScheduleStore): JobLifecycle {
+export function scheduleHooks(store: ScheduleStore): JobHooks {
   return {
     created: async (job) => {
       if (job.schedule) await store.sync(job);

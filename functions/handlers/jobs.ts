@@ -1,9 +1,6 @@
-// Lambda entry: the job routes (each job's task definition and schedule follow its spec).
-import { jobsApi } from '../api/jobs.ts';
-import { awsBase } from '../adapters/aws/compose/base.ts';
-import { awsJobResources } from '../adapters/aws/compose/job-resources.ts';
-import { awsJobsAndRuns } from '../adapters/aws/compose/jobs-and-runs.ts';
-import { awsKeys } from '../adapters/aws/compose/keys.ts';
+// Lambda entry: the jobs routes, composed from the AWS platform (only what the jobs function declares).
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { httpHandler } from '../composition/http.ts';
+import { composeServices } from '../composition/services.ts';
 
-const base = awsBase();
-export const handler = jobsApi({ logger: base.logger, keys: await awsKeys(base), jobs: awsJobsAndRuns(base, awsJobResources(base)).jobs });
+export const handler = await httpHandler('jobs', composeServices(awsPlatform('jobs')));

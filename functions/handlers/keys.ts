@@ -1,7 +1,6 @@
-// Lambda entry: the API key routes.
-import { keysApi } from '../api/keys.ts';
-import { awsBase } from '../adapters/aws/compose/base.ts';
-import { awsKeys } from '../adapters/aws/compose/keys.ts';
+// Lambda entry: the keys routes, composed from the AWS platform (only what the keys function declares).
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { httpHandler } from '../composition/http.ts';
+import { composeServices } from '../composition/services.ts';
 
-const base = awsBase();
-export const handler = keysApi({ logger: base.logger, keys: await awsKeys(base) });
+export const handler = await httpHandler('keys', composeServices(awsPlatform('keys')));

@@ -1,9 +1,6 @@
-// Lambda entry: the log routes.
-import { logsApi } from '../api/logs.ts';
-import { awsBase } from '../adapters/aws/compose/base.ts';
-import { awsJobsAndRuns } from '../adapters/aws/compose/jobs-and-runs.ts';
-import { awsKeys } from '../adapters/aws/compose/keys.ts';
+// Lambda entry: the logs routes, composed from the AWS platform (only what the logs function declares).
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { httpHandler } from '../composition/http.ts';
+import { composeServices } from '../composition/services.ts';
 
-const base = awsBase();
-const { jobs, runs, logs } = awsJobsAndRuns(base);
-export const handler = logsApi({ logger: base.logger, keys: await awsKeys(base), jobs, runs, logs });
+export const handler = await httpHandler('logs', composeServices(awsPlatform('logs')));

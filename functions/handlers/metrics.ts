@@ -1,8 +1,6 @@
-// Lambda entry: the metrics route.
-import { metricsApi } from '../api/metrics.ts';
-import { awsBase } from '../adapters/aws/compose/base.ts';
-import { awsKeys } from '../adapters/aws/compose/keys.ts';
-import { awsMetrics } from '../adapters/aws/compose/metrics.ts';
+// Lambda entry: the metrics routes, composed from the AWS platform (only what the metrics function declares).
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { httpHandler } from '../composition/http.ts';
+import { composeServices } from '../composition/services.ts';
 
-const base = awsBase();
-export const handler = metricsApi({ logger: base.logger, keys: await awsKeys(base), metrics: awsMetrics(base) });
+export const handler = await httpHandler('metrics', composeServices(awsPlatform('metrics')));

@@ -1,6 +1,7 @@
 // Lambda entry: the run state machine's state-update Tasks.
-import { awsBase, awsRunLifecycle } from '../adapters/aws/compose/base.ts';
-import { runStateHandler } from '../state/run-state.ts';
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { composeServices } from '../composition/services.ts';
+import { runStateHandler } from '../orchestration/run-state.ts';
 
-const base = awsBase();
-export const handler = runStateHandler(awsRunLifecycle(base).lifecycle, base.logger);
+const services = composeServices(awsPlatform('run-state'));
+export const handler = runStateHandler(services.runLifecycle(), services.platform.logger);

@@ -1,8 +1,6 @@
-// Lambda entry: the run routes.
-import { runsApi } from '../api/runs.ts';
-import { awsBase } from '../adapters/aws/compose/base.ts';
-import { awsJobsAndRuns } from '../adapters/aws/compose/jobs-and-runs.ts';
-import { awsKeys } from '../adapters/aws/compose/keys.ts';
+// Lambda entry: the runs routes, composed from the AWS platform (only what the runs function declares).
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { httpHandler } from '../composition/http.ts';
+import { composeServices } from '../composition/services.ts';
 
-const base = awsBase();
-export const handler = runsApi({ logger: base.logger, keys: await awsKeys(base), runs: awsJobsAndRuns(base).runs });
+export const handler = await httpHandler('runs', composeServices(awsPlatform('runs')));

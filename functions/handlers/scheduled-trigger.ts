@@ -1,13 +1,13 @@
 // Lambda entry: EventBridge Scheduler's fires (the target input: the job and <aws.scheduler.scheduled-time>).
-import { awsBase } from '../adapters/aws/compose/base.ts';
-import { awsJobsAndRuns } from '../adapters/aws/compose/jobs-and-runs.ts';
-import { ScheduledTrigger, type ScheduledFire } from '../core/schedules.ts';
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { composeServices } from '../composition/services.ts';
+import type { ScheduledFire } from '../core/schedules.ts';
 
-const base = awsBase();
-const trigger = new ScheduledTrigger(awsJobsAndRuns(base));
+const services = composeServices(awsPlatform('scheduled-trigger'));
+const trigger = services.scheduledTrigger();
 
 export async function handler(event: ScheduledFire) {
   const result = await trigger.fire(event);
-  base.logger.info('scheduled fire', { ...event.job, scheduled_for: event.scheduled_time, ...result });
+  services.platform.logger.info('scheduled fire', { ...event.job, scheduled_for: event.scheduled_time, ...result });
   return result;
 }

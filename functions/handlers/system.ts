@@ -1,7 +1,6 @@
-// Lambda entry: health and the OpenAPI document.
-import { systemApi } from '../api/system.ts';
-import { awsBase, awsHealthChecks } from '../adapters/aws/compose/base.ts';
-import { awsKeys } from '../adapters/aws/compose/keys.ts';
+// Lambda entry: the system routes, composed from the AWS platform (only what the system function declares).
+import { awsPlatform } from '../adapters/aws/platform.ts';
+import { httpHandler } from '../composition/http.ts';
+import { composeServices } from '../composition/services.ts';
 
-const base = awsBase();
-export const handler = systemApi({ logger: base.logger, keys: await awsKeys(base), checks: awsHealthChecks(base), version: base.version });
+export const handler = await httpHandler('system', composeServices(awsPlatform('system')));

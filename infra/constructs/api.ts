@@ -14,30 +14,8 @@ import { serviceFunction } from './function.ts';
 import type { Orchestration } from './orchestration.ts';
 import type { Runner } from './runner.ts';
 import type { Scheduling } from './scheduling.ts';
-import type { Store, TableAccess } from './store.ts';
-
-interface Needs {
-  description: string;
-  table: TableAccess[];
-  /** Answers authenticated requests, so it reads the admin key. */
-  authenticates: boolean;
-  /** Calls on the run state machine. */
-  executions: Array<'start' | 'stop' | 'describe'>;
-  /** Access to the container logs. */
-  logs: Array<'read' | 'delete'>;
-}
-
-/** What each HTTP function's code calls; it is granted that and nothing else. */
-const GROUP_NEEDS: Record<HttpGroup, Needs> = {
-  system: { description: 'Health and the OpenAPI document', table: ['read'], authenticates: true, executions: [], logs: [] },
-  keys: { description: 'API keys: create, list, revoke', table: ['read', 'write'], authenticates: true, executions: [], logs: [] },
-  // Deleting a job stops its runs and removes their items and log streams.
-  jobs: { description: 'Jobs: list, create, get, patch, delete', table: ['read', 'write', 'batchDelete'], authenticates: true, executions: ['stop'], logs: ['delete'] },
-  runs: { description: 'Runs: trigger, read, list, cancel, rerun, statuses', table: ['read', 'write'], authenticates: true, executions: ['start', 'stop', 'describe'], logs: [] },
-  logs: { description: 'Log lines of runs and jobs', table: ['read', 'write'], authenticates: true, executions: ['describe'], logs: ['read'] },
-  metrics: { description: "CPU and memory of a job's running instances", table: ['read'], authenticates: true, executions: [], logs: [] },
-  fallback: { description: 'Unmatched requests: 404 and 405 envelopes', table: [], authenticates: false, executions: [], logs: [] },
-};
+import type { Store } from './store.ts';
+import { RATE_LIMIT } from '../../functions/api/limits.ts';
 
 export interface ApiProps {
   store: Store;
@@ -53,25 +31,9 @@ export class Api extends Construct {
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+    // One function per route group, each granted what its declaration says it uses and nothing else.
     this.functions = Object.fromEntries(
-      HTTP_GROUPS.map((group) => {
-        const needs = GROUP_NEEDS[group];
-        const fn = serviceFunction(this, `${group[0]!.toUpperCase()}${group.slice(1)}Function`, { handler: group, description: needs.description });
-        if (needs.table.length > 0) props.store.bindTable(fn, ...needs.table);
-        if (needs.authenticates) props.store.bindAdminKey(fn);
-        // Functions that compose runs need both settings present, even where they make no call.
-        if (group === 'jobs' || group === 'runs' || group === 'logs') {
-          props.orchestration.bind(fn, ...needs.executions);
-          props.runner.bindLogs(fn, ...needs.logs);
-        }
-        // Jobs carry their schedules: creating, changing or deleting one changes its EventBridge schedule.
-        if (group === 'jobs') {
-          props.scheduling.bindManager(fn);
-          props.runner.bindTaskDefinitions(fn);
-        }
-        if (group === 'metrics') props.runner.bindMetrics(fn);
-        return [group, fn];
-      }),
+      HTTP_GROUPS.map((group) => [group, serviceFunction(this, `${group[0]!.toUpperCase()}${group.slice(1)}Function`, group, props)]),
     ) as Record<HttpGroup, NodejsFunction>;
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
@@ -84,7 +46,7 @@ export class Api extends Construct {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: 500, burstLimit: 1000 },
+      throttle: { rateLimit: RATE_LIMIT.perSecond, burstLimit: RATE_LIMIT.burst },
       accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs) },
     });
 

@@ -139,7 +139,7 @@ function serviceFunctions({ api, orchestration, scheduling }: ObservabilityProps
     ...Object.entries(api.functions).map(([group, fn]): [string, NodejsFunction] => [`${group[0]!.toUpperCase()}${group.slice(1)}Api`, fn]),
     ['RunState', orchestration.runStateFunction],
     ['EcsEvents', orchestration.ecsEventsFunction],
-    ['ExecutionEvents', orchestration.executionEventsFunction],
+    ['Reconciler', orchestration.reconcilerFunction],
     ['ScheduledTrigger', scheduling.triggerFunction],
   ];
 }

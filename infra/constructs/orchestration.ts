@@ -2,14 +2,16 @@
 // function behind its state-update Tasks, and the two event rules that move runs from outside (an ECS task
 // really started; an execution ended without settling its run).
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SETTINGS } from '../../functions/composition/functions.ts';
 import { CONTAINER_TIMEOUT_PATH, runStateMachineText, type Placeholder } from '../state-machine/definition.ts';
+import { taskFamily } from '../../functions/orchestration/ecs-names.ts';
 import { acknowledgeWildcard } from '../checks.ts';
 import { serviceFunction } from './function.ts';
 import type { Runner } from './runner.ts';
@@ -24,13 +26,12 @@ export class Orchestration extends Construct {
   readonly stateMachine: StateMachine;
   readonly runStateFunction: NodejsFunction;
   readonly ecsEventsFunction: NodejsFunction;
-  readonly executionEventsFunction: NodejsFunction;
+  readonly reconcilerFunction: NodejsFunction;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
     const { store, runner } = props;
-    this.runStateFunction = serviceFunction(this, 'RunStateFunction', { handler: 'run-state', description: "The run state machine's state-update tasks", timeout: Duration.seconds(30) });
-    store.bindTable(this.runStateFunction, 'read', 'write');
+    this.runStateFunction = serviceFunction(this, 'RunStateFunction', 'run-state', props);
 
     const [subnetA, subnetB] = runner.subnetIds;
     const substitutions: Record<Placeholder, string> = {
@@ -58,20 +59,18 @@ export class Orchestration extends Construct {
     acknowledgeWildcard(this.stateMachine, '*', 'X-Ray tracing and the CloudWatch Logs log-delivery actions of execution logging have no resource-level permissions');
     this.#grantRunTask(runner);
 
-    this.ecsEventsFunction = serviceFunction(this, 'EcsEventsFunction', { handler: 'ecs-events', description: 'Marks a run running when its ECS task starts' });
-    store.bindTable(this.ecsEventsFunction, 'read', 'write');
+    this.ecsEventsFunction = serviceFunction(this, 'EcsEventsFunction', 'ecs-events', props);
     new Rule(this, 'TaskStartedRule', {
       description: "A run's container really started",
       eventPattern: {
         source: ['aws.ecs'],
         detailType: ['ECS Task State Change'],
-        detail: { clusterArn: [runner.cluster.clusterArn], lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: 'family:job-' }] },
+        detail: { clusterArn: [runner.cluster.clusterArn], lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: `family:${taskFamily('')}` }] },
       },
       targets: [new LambdaFunction(this.ecsEventsFunction, { retryAttempts: 10 })],
     });
 
-    this.executionEventsFunction = serviceFunction(this, 'ExecutionEventsFunction', { handler: 'execution-events', description: 'Settles runs whose execution ended without settling them' });
-    store.bindTable(this.executionEventsFunction, 'read', 'write');
+    this.reconcilerFunction = serviceFunction(this, 'ReconcilerFunction', 'reconciler', { ...props, orchestration: this });
     new Rule(this, 'ExecutionEndedRule', {
       description: 'A run execution failed, timed out or was stopped',
       eventPattern: {
@@ -79,7 +78,12 @@ export class Orchestration extends Construct {
         detailType: ['Step Functions Execution Status Change'],
         detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
       },
-      targets: [new LambdaFunction(this.executionEventsFunction, { retryAttempts: 10 })],
+      targets: [new LambdaFunction(this.reconcilerFunction, { retryAttempts: 10 })],
+    });
+    new Rule(this, 'ReconcileSweepRule', {
+      description: 'Settles any run whose execution ended without an event saying so',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      targets: [new LambdaFunction(this.reconcilerFunction, { retryAttempts: 2 })],
     });
   }
 
@@ -87,7 +91,7 @@ export class Orchestration extends Construct {
   #grantRunTask(runner: Runner): void {
     const stack = Stack.of(this);
     const role = this.stateMachine.role;
-    const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*' });
+    const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: taskFamily('*') });
     const clusterTasks = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${runner.cluster.clusterName}/*` });
     acknowledgeWildcard(this.stateMachine, clusterTasks, "Task ids are assigned when a run starts: this is every task of this cluster, and no other cluster's");
     role.addToPrincipalPolicy(
@@ -135,7 +139,7 @@ export class Orchestration extends Construct {
    * replace, delete) and describe (the lazy check when a run read looks stale).
    */
   bind(fn: NodejsFunction, ...calls: Array<'start' | 'stop' | 'describe'>): void {
-    fn.addEnvironment('JOBS_STATE_MACHINE_ARN', this.stateMachine.stateMachineArn);
+    fn.addEnvironment(SETTINGS.stateMachine, this.stateMachine.stateMachineArn);
     if (calls.includes('start')) this.stateMachine.grantStartExecution(fn);
     const onExecutions = [...(calls.includes('stop') ? ['states:StopExecution'] : []), ...(calls.includes('describe') ? ['states:DescribeExecution'] : [])];
     if (onExecutions.length === 0) return;

@@ -8,6 +8,8 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { taskFamily } from '../../functions/orchestration/ecs-names.ts';
+import { SETTINGS } from '../../functions/composition/functions.ts';
 import { acknowledgeWildcard } from '../checks.ts';
 
 export class Runner extends Construct {
@@ -67,8 +69,7 @@ export class Runner extends Construct {
 
   /** Points a function at the container logs: reading lines, or deleting a job's streams. */
   bindLogs(fn: LambdaFunction, ...access: Array<'read' | 'delete'>): void {
-    // Set even with no access: the functions that compose runs name the log group whatever they call.
-    fn.addEnvironment('JOBS_CONTAINER_LOG_GROUP', this.logGroup.logGroupName);
+    fn.addEnvironment(SETTINGS.containerLogGroup, this.logGroup.logGroupName);
     if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents');
     if (access.includes('delete')) this.logGroup.grant(fn, 'logs:DescribeLogStreams', 'logs:DeleteLogStream');
   }
@@ -76,12 +77,14 @@ export class Runner extends Construct {
   /** For the function that creates and changes jobs: it registers each job's task-definition family. */
   bindTaskDefinitions(fn: LambdaFunction): void {
     const stack = Stack.of(this);
-    fn.addEnvironment('JOBS_TASK_EXECUTION_ROLE_ARN', this.executionRole.roleArn);
-    fn.addEnvironment('JOBS_TASK_ROLE_ARN', this.taskRole.roleArn);
+    fn.addEnvironment(SETTINGS.taskExecutionRole, this.executionRole.roleArn);
+    fn.addEnvironment(SETTINGS.taskRole, this.taskRole.roleArn);
+    // A task definition names the log group its container writes to.
+    fn.addEnvironment(SETTINGS.containerLogGroup, this.logGroup.logGroupName);
     // RegisterTaskDefinition has no resource-level permission: ECS requires "*" here.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
     acknowledgeWildcard(fn.role!, '*', 'ecs:RegisterTaskDefinition has no resource-level permissions');
-    const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: 'job-*:*' });
+    const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${taskFamily('*')}:*` });
     fn.addToRolePolicy(
       new PolicyStatement({
         // The tags a registration carries; only on job families, only while registering.
@@ -102,7 +105,7 @@ export class Runner extends Construct {
 
   /** Points a function at the cluster's Container Insights metrics. */
   bindMetrics(fn: LambdaFunction): void {
-    fn.addEnvironment('JOBS_CLUSTER_NAME', this.cluster.clusterName);
+    fn.addEnvironment(SETTINGS.cluster, this.cluster.clusterName);
     fn.addToRolePolicy(
       // GetMetricData has no resource-level permissions: CloudWatch requires "*" here.
       new PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),

@@ -7,6 +7,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { scheduleNames } from '../../functions/adapters/aws/scheduler.ts';
+import { SETTINGS } from '../../functions/composition/functions.ts';
 import { acknowledge, acknowledgeWildcard } from '../checks.ts';
 import { serviceFunction } from './function.ts';
 import type { Orchestration } from './orchestration.ts';
@@ -35,11 +37,7 @@ export class Scheduling extends Construct {
     });
     acknowledge(this.deadLetterQueue, 'SQS3', 'This queue is itself the dead-letter queue of the schedules');
 
-    this.triggerFunction = serviceFunction(this, 'TriggerFunction', { handler: 'scheduled-trigger', description: 'Turns a scheduled fire into a run' });
-    props.store.bindTable(this.triggerFunction, 'read', 'write');
-    // A fire starts a run; with `replace` it first stops the active one.
-    props.orchestration.bind(this.triggerFunction, 'start', 'stop', 'describe');
-    props.runner.bindLogs(this.triggerFunction);
+    this.triggerFunction = serviceFunction(this, 'TriggerFunction', 'scheduled-trigger', props);
 
     this.schedulerRole = new Role(this, 'SchedulerRole', {
       assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
@@ -52,11 +50,11 @@ export class Scheduling extends Construct {
 
   /** For the function that creates, changes and deletes jobs: it manages their schedules in this group. */
   bindManager(fn: NodejsFunction): void {
-    fn.addEnvironment('JOBS_SCHEDULE_GROUP', this.group.scheduleGroupName);
-    fn.addEnvironment('JOBS_SCHEDULER_TARGET_ARN', this.triggerFunction.functionArn);
-    fn.addEnvironment('JOBS_SCHEDULER_ROLE_ARN', this.schedulerRole.roleArn);
-    fn.addEnvironment('JOBS_SCHEDULER_DLQ_ARN', this.deadLetterQueue.queueArn);
-    const jobSchedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.scheduleGroupName}/job-*` });
+    fn.addEnvironment(SETTINGS.scheduleGroup, this.group.scheduleGroupName);
+    fn.addEnvironment(SETTINGS.schedulerTarget, this.triggerFunction.functionArn);
+    fn.addEnvironment(SETTINGS.schedulerRole, this.schedulerRole.roleArn);
+    fn.addEnvironment(SETTINGS.schedulerDeadLetters, this.deadLetterQueue.queueArn);
+    const jobSchedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.scheduleGroupName}/${scheduleNames('*').single}` });
     acknowledgeWildcard(fn.role!, jobSchedules, "Schedules are created per job at run time (job-<job id>): only those, in this service's group");
     fn.addToRolePolicy(
       new PolicyStatement({

@@ -7,6 +7,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { TABLE_SCHEMA } from '../../functions/adapters/aws/dynamodb/table.ts';
+import { SETTINGS } from '../../functions/composition/functions.ts';
 import { acknowledge } from '../checks.ts';
 
 /** DynamoDB actions by what a function does with the table; a function is granted only the ones it uses. */
@@ -14,7 +15,7 @@ export const TABLE_ACCESS = {
   read: ['dynamodb:GetItem', 'dynamodb:Query'],
   /** Single-item writes and the item actions a TransactWriteItems call is authorized by. */
   write: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
-  batchDelete: ['dynamodb:BatchWriteItem'],
+  'batch-delete': ['dynamodb:BatchWriteItem'],
 } as const;
 
 export type TableAccess = keyof typeof TABLE_ACCESS;
@@ -57,7 +58,7 @@ export class Store extends Construct {
 
   /** Points a function at the table and grants exactly the kinds of access it needs. */
   bindTable(fn: LambdaFunction, ...access: TableAccess[]): void {
-    fn.addEnvironment('JOBS_TABLE_NAME', this.table.tableName);
+    fn.addEnvironment(SETTINGS.table, this.table.tableName);
     // The table and, for reads, each of its indexes by name: no index/* wildcard.
     const indexes = access.includes('read') ? Object.values(TABLE_SCHEMA.indexes).map((index) => `${this.table.tableArn}/index/${index.name}`) : [];
     fn.addToRolePolicy(new PolicyStatement({ actions: access.flatMap((kind) => TABLE_ACCESS[kind]), resources: [this.table.tableArn, ...indexes] }));
@@ -65,7 +66,7 @@ export class Store extends Construct {
 
   /** Functions that authenticate requests read the admin key once per cold start. */
   bindAdminKey(fn: LambdaFunction & IGrantable): void {
-    fn.addEnvironment('JOBS_ADMIN_KEY_SECRET_ARN', this.adminKey.secretArn);
+    fn.addEnvironment(SETTINGS.adminKey, this.adminKey.secretArn);
     this.adminKey.grantRead(fn);
   }
 }

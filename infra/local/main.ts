@@ -47,7 +47,7 @@ try {
     data_dir: dataDir,
     ready_ms: readyMs,
     schedules: service.schedules,
-    runner: service.services.runner.kind,
+    runner: service.host.runner.kind,
     dynamodb_endpoint: service.dynamodbEndpoint,
     dynamodb_pid: service.engine?.pid,
   });

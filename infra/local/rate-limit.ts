@@ -2,6 +2,7 @@
 // `rate` per second. A request beyond it gets 429 with Retry-After and never reaches a handler. Keys are told
 // apart by a digest of their Authorization header (never kept in clear); requests without one by source address.
 import { createHash } from 'node:crypto';
+import { RATE_LIMIT } from '../../functions/api/limits.ts';
 
 export interface RateLimit {
   /** Requests per second, sustained. */
@@ -10,8 +11,8 @@ export interface RateLimit {
   burst: number;
 }
 
-/** The AWS stack's stage throttling (infra/constructs/api.ts), so both hosts refuse at the same load. */
-export const DEFAULT_RATE_LIMIT: RateLimit = { rate: 500, burst: 1000 };
+/** The same rate the AWS stack's stage throttles at, so both hosts refuse at the same load. */
+export const DEFAULT_RATE_LIMIT: RateLimit = { rate: RATE_LIMIT.perSecond, burst: RATE_LIMIT.burst };
 
 /** Buckets kept before full (idle) ones are dropped. */
 const MAX_BUCKETS = 10_000;

@@ -13,7 +13,7 @@ import { ensureTable } from './engine/ensure-table.ts';
 import { EngineLockedError } from './engine/dynamodb-local.ts';
 import { superviseDynamoDBLocal, type SupervisedEngine } from './engine/supervisor.ts';
 import { parseRateLimit, RateLimiter, type RateLimit } from './rate-limit.ts';
-import { composeLocalServices, type LocalServices } from './services.ts';
+import { composeLocalHost, type LocalHost } from './host.ts';
 
 export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export const DEFAULT_DATA_DIR = join(PROJECT_DIR, '.jobs-local');
@@ -44,7 +44,7 @@ export interface LocalService {
   dynamodbEndpoint: string;
   /** The engine this service started and keeps up; undefined on a shared engine. */
   engine: SupervisedEngine | undefined;
-  services: LocalServices;
+  host: LocalHost;
   /** Schedules armed at start, loaded from the table. */
   schedules: number;
   /** Stops everything, in order; `reason` (the signal, say) is what runs in flight are told they stopped for. */
@@ -123,7 +123,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const table = new DynamoTable({ tableName, endpoint });
     await ensureTable(table.client, tableName);
     const adminKey = loadAdminKey(options.dataDir, env);
-    const services = composeLocalServices({
+    const host = composeLocalHost({
       table,
       dataDir: options.dataDir,
       adminKeyHash: hashSecret(adminKey.secret),
@@ -133,16 +133,16 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       catchUpSeconds: options.catchUpSeconds ?? wholeNumber(env, 'JOBS_SCHEDULE_CATCH_UP_SECONDS', 0),
       metricsRetentionHours: wholeNumber(env, 'JOBS_METRICS_RETENTION_HOURS', 1),
     });
-    await services.recover();
-    const schedules = await services.startScheduler();
+    await host.recover();
+    const schedules = await host.start();
     // Stopped in reverse: the API (in-flight requests finish), runs in flight, the client, then the engine.
     cleanups.push(() => table.client.destroy());
-    cleanups.push(() => services.shutdown(stopReason));
+    cleanups.push(() => host.shutdown(stopReason));
     const rateLimit = options.rateLimit === undefined ? parseRateLimit(env.JOBS_RATE_LIMIT) : options.rateLimit;
     const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;
-    const api = await startApiGateway({ handlers: services.handlers, logger, port: options.port, host: options.host, rateLimiter });
+    const api = await startApiGateway({ handlers: await host.handlers(), logger, port: options.port, host: options.host, rateLimiter });
     cleanups.push(() => api.close());
-    return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, services, schedules, stop };
+    return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, host, schedules, stop };
   } catch (error) {
     await stop();
     throw error;

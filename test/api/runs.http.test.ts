@@ -128,7 +128,7 @@ describe('cancel', () => {
     expect(cancelled.body).toMatchObject({ message: 'Run cancelled', data: { status: 'cancelled', error: 'cancelled (force)' } });
     expect(cancelled.body.data.finished_at).toBeTruthy();
     expect(await gone(pid, 2_000)).toBe(true);
-    expect(await t.service.services.orchestrator.isRunning(run.id)).toBe(false);
+    expect(await t.service.host.orchestrator.isRunning(run.id)).toBe(false);
     // Once its process has ended, the run records how: killed (137). Nothing else about it changes.
     const ended = await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code');
     expect(ended).toEqual({ ...cancelled.body.data, exit_code: 137, usage: ended.usage });
@@ -173,7 +173,7 @@ describe('cancel', () => {
     expect(cancelled.status).toBe(200);
     expect(cancelled.body.data.status).toBe('cancelled');
     // Its execution ends, and the run stays as it was cancelled.
-    await eventually(async () => !(await t.service.services.orchestrator.isRunning(run.id)), 'the execution ended');
+    await eventually(async () => !(await t.service.host.orchestrator.isRunning(run.id)), 'the execution ended');
     expect((await api.get(runPath(jobId, run.id))).body.data).toMatchObject({ status: 'cancelled', started_at: cancelled.body.data.started_at });
   });
 

@@ -20,7 +20,7 @@ async function createJob(overrides: Record<string, unknown>) {
 }
 
 const fire = (job: { id: string; workspace_id: string; project_id: string }, at: string) =>
-  t.service.services.scheduledTrigger.fire({ job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id }, scheduled_time: at });
+  t.service.host.services.scheduledTrigger().fire({ job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id }, scheduled_time: at });
 
 describe('a scheduled job', () => {
   it('fires by itself, within 2 s after the minute, as a run with trigger schedule and its scheduled time', async () => {
@@ -82,28 +82,28 @@ describe('a scheduled job', () => {
   });
 
   it('suspended: fires nothing, and its status says so', async () => {
-    const armed = t.service.services.scheduler.size;
+    const armed = t.service.host.scheduler.size;
     const created = await createJob({ schedule: '* * * * *', suspended: true });
-    expect(t.service.services.scheduler.size).toBe(armed);
+    expect(t.service.host.scheduler.size).toBe(armed);
     expect(await fire(created, '2026-11-20T03:00:00.000Z')).toEqual({ outcome: 'ignored', reason: 'the schedule is suspended' });
     const status = await api.get(`${P}/jobs/${created.id}/status`);
     expect(status.body.data.schedule).toMatchObject({ suspended: true, next_fire_at: null });
     await api.patch(`${P}/jobs/${created.id}`, { suspended: false });
-    expect(t.service.services.scheduler.size).toBe(armed + 1);
+    expect(t.service.host.scheduler.size).toBe(armed + 1);
     await api.patch(`${P}/jobs/${created.id}`, { suspended: true });
-    expect(t.service.services.scheduler.size).toBe(armed);
+    expect(t.service.host.scheduler.size).toBe(armed);
   });
 
   it('stops firing when a PATCH removes the schedule, or the job is deleted', async () => {
-    const armed = t.service.services.scheduler.size;
+    const armed = t.service.host.scheduler.size;
     const patched = await createJob({ schedule: '*/5 * * * *' });
     const deleted = await createJob({ schedule: '*/5 * * * *' });
-    expect(t.service.services.scheduler.size).toBe(armed + 2);
+    expect(t.service.host.scheduler.size).toBe(armed + 2);
     await api.patch(`${P}/jobs/${patched.id}`, { schedule: null });
     expect((await api.get(`${P}/jobs/${patched.id}/status`)).body.data.schedule).toBeNull();
     expect(await fire(patched, '2026-11-20T03:00:00.000Z')).toEqual({ outcome: 'ignored', reason: 'the job no longer has a schedule' });
     await api.delete(`${P}/jobs/${deleted.id}`);
-    expect(t.service.services.scheduler.size).toBe(armed);
+    expect(t.service.host.scheduler.size).toBe(armed);
     expect(await fire(deleted, '2026-11-20T03:00:00.000Z')).toEqual({ outcome: 'ignored', reason: 'the job no longer exists' });
   });
 

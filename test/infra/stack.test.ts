@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes, type RouteDef } from '../../functions/api/routes.ts';
 import { createTableInput, TABLE_SCHEMA } from '../../functions/adapters/aws/dynamodb/table.ts';
+import { FUNCTIONS, settingsOf, type FunctionName, type Use } from '../../functions/composition/functions.ts';
 import { PLACEHOLDERS, runStateMachineText } from '../../infra/state-machine/definition.ts';
 import { actionsOf, statementsOf, synthesize } from './stack-helpers.ts';
 
@@ -64,29 +65,48 @@ describe('least privilege', () => {
   const WRITE = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
   const expected = (...groups: string[][]) => [...new Set(groups.flat())].sort();
 
-  it.each([
-    ['system', [READ, SECRET]],
-    ['keys', [READ, WRITE, SECRET]],
-    ['jobs', [READ, WRITE, ['dynamodb:BatchWriteItem'], SECRET, ['states:StopExecution'], ['logs:DescribeLogStreams', 'logs:DeleteLogStream'], ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole'], ['ecs:RegisterTaskDefinition', 'ecs:TagResource']]],
-    ['runs', [READ, WRITE, SECRET, ['states:StartExecution', 'states:StopExecution', 'states:DescribeExecution']]],
-    ['logs', [READ, WRITE, SECRET, ['states:DescribeExecution'], ['logs:FilterLogEvents']]],
-    ['metrics', [READ, SECRET, ['cloudwatch:GetMetricData']]],
-    ['fallback', []],
-  ] as const)('gives the %s function exactly what its code calls', (group, actions) => {
-    const fn = ctx.stack.api.functions[group as keyof typeof ctx.stack.api.functions];
-    expect(actionsOf(ctx.template, id(fn))).toEqual(expected(...(actions as unknown as string[][]), OWN));
+  /** What each declared use is granted (the test's own reading of the IAM each adapter needs). */
+  const USE_ACTIONS: Record<Use, string[]> = {
+    'table:read': READ,
+    'table:write': WRITE,
+    'table:batch-delete': ['dynamodb:BatchWriteItem'],
+    'admin-key': SECRET,
+    'executions:start': ['states:StartExecution'],
+    'executions:stop': ['states:StopExecution'],
+    'executions:describe': ['states:DescribeExecution'],
+    'container-logs:read': ['logs:FilterLogEvents'],
+    'container-logs:delete': ['logs:DescribeLogStreams', 'logs:DeleteLogStream'],
+    schedules: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole'],
+    'task-definitions': ['ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
+    'container-metrics': ['cloudwatch:GetMetricData'],
+  };
+  const functionOf = (name: FunctionName) => {
+    const { api, orchestration, scheduling } = ctx.stack;
+    const others: Record<string, unknown> = {
+      'run-state': orchestration.runStateFunction,
+      'ecs-events': orchestration.ecsEventsFunction,
+      reconciler: orchestration.reconcilerFunction,
+      'scheduled-trigger': scheduling.triggerFunction,
+    };
+    return (others[name] ?? api.functions[name as keyof typeof api.functions]) as { node: { defaultChild?: unknown } };
+  };
+  const BASE_ENV = ['LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
+
+  it('has one function per declared function, and no other', () => {
+    expect(Object.keys(ctx.template.findResources('AWS::Lambda::Function'))).toHaveLength(Object.keys(FUNCTIONS).length);
+  });
+
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])('gives the %s function exactly the permissions and settings of the uses it declares', (name) => {
+    const uses = FUNCTIONS[name].uses as readonly Use[];
+    expect(actionsOf(ctx.template, id(functionOf(name)))).toEqual(expected(...uses.map((use) => USE_ACTIONS[use]), OWN));
+    const env = (ctx.template.toJSON().Resources[id(functionOf(name))] as any).Properties.Environment.Variables;
+    expect(Object.keys(env).sort()).toEqual([...BASE_ENV, ...settingsOf(uses)].sort());
   });
 
   it('grants GetMetricData on "*" only because CloudWatch has no resource-level permission for it', () => {
     const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.metrics));
     const wildcard = statements.filter((st) => st.Resource === '*');
     expect(wildcard.flatMap((st) => st.Action as string[]).sort()).toEqual(['cloudwatch:GetMetricData', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-  });
-
-  it('gives the run-state and event functions the table only', () => {
-    for (const fn of [ctx.stack.orchestration.runStateFunction, ctx.stack.orchestration.ecsEventsFunction, ctx.stack.orchestration.executionEventsFunction]) {
-      expect(actionsOf(ctx.template, id(fn))).toEqual(expected(READ, WRITE, OWN));
-    }
   });
 
   it('lets each function write logs to its own log group only, with no AWS-managed policy', () => {
@@ -143,13 +163,6 @@ describe('least privilege', () => {
     const pass = statements.find((st) => [st.Action].flat().includes('iam:PassRole') && st.Condition.StringEquals['iam:PassedToService'] === 'ecs-tasks.amazonaws.com');
     const roleIds = [ctx.stack.runner.executionRole, ctx.stack.runner.taskRole].map((role) => ctx.stack.getLogicalId(role.node.defaultChild as never));
     expect(pass.Resource).toEqual(roleIds.map((roleId) => ({ 'Fn::GetAtt': [roleId, 'Arn'] })));
-    const env = (ctx.template.toJSON().Resources[id(ctx.stack.api.functions.jobs)] as any).Properties.Environment.Variables;
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(['JOBS_TASK_EXECUTION_ROLE_ARN', 'JOBS_TASK_ROLE_ARN', 'JOBS_CONTAINER_LOG_GROUP']));
-  });
-
-  it('tells each function where the table and the admin key are', () => {
-    const env = (ctx.template.toJSON().Resources[id(ctx.stack.api.functions.jobs)] as any).Properties.Environment.Variables;
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(['JOBS_TABLE_NAME', 'JOBS_ADMIN_KEY_SECRET_ARN']));
   });
 });
 
@@ -163,11 +176,13 @@ describe('orchestration', () => {
     expect(machine!.Properties.LoggingConfiguration.Destinations).toHaveLength(1);
   });
 
-  it('routes ECS task starts and ended executions to their functions', () => {
+  it('routes ECS task starts and stops, ended executions and a periodic sweep to their functions', () => {
     const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
     const patterns = rules.map((r) => r.Properties.EventPattern);
     expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: expect.objectContaining({ lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: 'family:job-' }] }) }));
     expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.states'], detail: expect.objectContaining({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }) }));
+    const sweep = rules.find((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
+    expect(JSON.stringify(sweep?.Properties.Targets)).toContain(id(ctx.stack.orchestration.reconcilerFunction));
   });
 
   it('runs containers on Fargate with Container Insights, in a VPC without NAT gateways', () => {
@@ -197,17 +212,10 @@ describe('scheduling', () => {
     const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.jobs));
     const manage = statements.find((st) => (st.Action as string[]).includes('scheduler:CreateSchedule'))!;
     expect(JSON.stringify(manage.Resource)).toMatch(/schedule\/.*\/job-\*/);
-    const pass = statements.find((st) => (st.Action as string[]).includes('iam:PassRole')) as any;
+    const schedulerRole = ctx.stack.getLogicalId(ctx.stack.scheduling.schedulerRole.node.defaultChild as never);
+    const pass = statements.find((st) => (st.Action as string[]).includes('iam:PassRole') && JSON.stringify(st.Resource).includes(schedulerRole)) as any;
+    expect(pass.Resource).toEqual({ 'Fn::GetAtt': [schedulerRole, 'Arn'] });
     expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
-    const env = (ctx.template.toJSON().Resources[id(ctx.stack.api.functions.jobs)] as any).Properties.Environment.Variables;
-    expect(Object.keys(env)).toEqual(expect.arrayContaining(['JOBS_SCHEDULE_GROUP', 'JOBS_SCHEDULER_TARGET_ARN', 'JOBS_SCHEDULER_ROLE_ARN', 'JOBS_SCHEDULER_DLQ_ARN']));
-  });
-
-  it('gives the trigger function the table and run starts, nothing to do with schedules', () => {
-    expect(actionsOf(ctx.template, id(ctx.stack.scheduling.triggerFunction))).toEqual(
-      ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem',
-        'logs:CreateLogStream', 'logs:PutLogEvents', 'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-    );
   });
 });
 
@@ -217,7 +225,7 @@ describe('observability', () => {
 
   it('alarms on errors, throttles and near-timeout duration of every function', () => {
     const functionIds = Object.entries(ctx.template.findResources('AWS::Lambda::Function')).map(([logicalId]) => logicalId);
-    expect(functionIds).toHaveLength(11);
+    expect(functionIds).toHaveLength(Object.keys(FUNCTIONS).length);
     for (const metricName of ['Errors', 'Throttles', 'Duration']) {
       const watched = alarmOn('AWS/Lambda', metricName).map((a) => a.Properties.Dimensions[0].Value.Ref);
       expect(watched.sort()).toEqual([...functionIds].sort());

@@ -6,7 +6,7 @@ import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { UnavailableError, ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import type { LogLine, LogQuery, LogSource, Page, RunStore } from '../../core/ports.ts';
-import { logStreamName, taskId } from './ecs-names.ts';
+import { logStreamName, taskId } from '../../orchestration/ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
 
 const loadLogs = () => import('@aws-sdk/client-cloudwatch-logs');

@@ -5,7 +5,7 @@
 import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { JobRef } from '../../core/jobs.ts';
 import type { MetricName, MetricPoint, MetricSource, MetricWindow } from '../../core/ports.ts';
-import { taskFamily } from './ecs-names.ts';
+import { taskFamily } from '../../orchestration/ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
 
 const loadCloudWatch = () => import('@aws-sdk/client-cloudwatch');

@@ -4,7 +4,7 @@
 import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import type { Job } from '../../core/jobs.ts';
 import type { TaskDefinitions } from '../../core/ports.ts';
-import { CONTAINER_NAME, taskFamily } from './ecs-names.ts';
+import { CONTAINER_NAME, taskFamily } from '../../orchestration/ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
 import { unavailableIfTransient } from './transient.ts';
 

@@ -3,7 +3,7 @@
 // the scheduled-trigger function with the job and EventBridge's own scheduled time, in the job's time zone,
 // with no flexible window, a retry policy and a dead-letter queue.
 import type { CreateScheduleCommandInput, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { eventBridgeExpressions } from '../../core/eventbridge-cron.ts';
+import { eventBridgeExpressions } from './eventbridge-cron.ts';
 import type { Job, JobRef } from '../../core/jobs.ts';
 import type { ScheduleStore } from '../../core/ports.ts';
 import { LazySdk } from './lazy-sdk.ts';

@@ -1,7 +1,8 @@
 // The RunOrchestrator in AWS: one Step Functions execution per run, named by the run id (so the console
 // finds a run by its id, and Step Functions itself refuses a second start of the same run).
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import type { ExecutionInput, RunOrchestrator, StopOptions } from '../../core/ports.ts';
+import type { ExecutionRequest, RunOrchestrator, StopOptions } from '../../core/ports.ts';
+import { toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { Run } from '../../core/run-model.ts';
 import { LazySdk } from './lazy-sdk.ts';
 import { unavailableIfTransient } from './transient.ts';
@@ -25,10 +26,10 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
     return `${this.#stateMachineArn.replace(':stateMachine:', ':execution:')}:${runId}`;
   }
 
-  async start(input: ExecutionInput): Promise<void> {
+  async start(request: ExecutionRequest): Promise<void> {
     const { sdk, client } = await this.#sfn.get();
     try {
-      await client.send(new sdk.StartExecutionCommand({ stateMachineArn: this.#stateMachineArn, name: input.run.run_id, input: JSON.stringify(input) }));
+      await client.send(new sdk.StartExecutionCommand({ stateMachineArn: this.#stateMachineArn, name: request.run.run_id, input: JSON.stringify(toExecutionInput(request)) }));
     } catch (error) {
       if (error instanceof sdk.ExecutionAlreadyExists) return; // started already: a retried request
       throw unavailableIfTransient('Step Functions', error);

@@ -1,20 +1,17 @@
 // The RunOrchestrator of local mode: the very state machine definition AWS runs, executed in-process by
-// aws-local-stepfunctions. Each Lambda Task calls the same run-state handler the Lambda function runs; the
-// container Task gets the same ECS RunTask parameters and hands them to the local runner, answering the way
+// aws-local-stepfunctions on the same input document. Each Lambda Task calls the same run-state handler the
+// Lambda function runs; the container Task hands the run's container to the local runner and answers the way
 // ECS's .sync integration does (the stopped task on success; States.TaskFailed with the task as Cause on a
-// non-zero exit). The interpreter abandons a Task on abort or timeout without stopping it, so stopping and
-// timing out the container is the runner's own job.
+// non-zero exit), which the run-state handler reads back as it reads ECS's. The interpreter abandons a Task on
+// abort or timeout without stopping it, so stopping and timing out the container is the runner's own job.
 import { StateMachine } from 'aws-local-stepfunctions';
-import type { ContainerExit, ExecutionInput, RunOrchestrator, Runner, StopOptions } from '../../core/ports.ts';
+import type { ExecutionRequest, RunOrchestrator, StopOptions } from '../../core/ports.ts';
 import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
-import { runRef, type Run } from '../../core/run-model.ts';
+import { runRef, type Run, type RunRef } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
-import type { RunStateHandler } from '../../state/run-state.ts';
-
-interface EcsRunTaskParameters {
-  StartedBy: string;
-  Overrides: { ContainerOverrides: Array<{ Command: string[]; Environment: Array<{ Name: string; Value: string }> }> };
-}
+import { toExecutionInput } from '../../orchestration/execution-input.ts';
+import type { RunStateHandler } from '../../orchestration/run-state.ts';
+import type { ContainerExit, ContainerRunner } from './container-runner.ts';
 
 function namedError(name: string, message: string): Error {
   const error = new Error(message);
@@ -52,7 +49,7 @@ function stoppedTask(exit: ContainerExit): Record<string, unknown> {
 
 export interface LocalOrchestratorOptions {
   definition: object;
-  runner: Runner;
+  runner: ContainerRunner;
   runState: RunStateHandler;
   lifecycle: RunLifecycle;
   logger: Logger;
@@ -64,9 +61,9 @@ export class LocalOrchestrator implements RunOrchestrator {
   readonly runner: 'docker' | 'process';
   readonly #machine: StateMachine;
   readonly #options: LocalOrchestratorOptions;
-  readonly #executions = new Map<string, { abort: () => void; run: ExecutionInput['run'] }>();
+  readonly #executions = new Map<string, { abort: () => void; run: RunRef }>();
   /** Runs re-attached after a restart: no execution of theirs survives, the watcher settles them. */
-  readonly #attached = new Map<string, { run: ExecutionInput['run']; watch: Promise<void> }>();
+  readonly #attached = new Map<string, { run: RunRef; watch: Promise<void> }>();
   /** Each run's container in flight, resolved once its end is recorded. */
   readonly #containers = new Map<string, Promise<unknown>>();
   /** Runs stopped from outside their execution (cancel, timeout, shutdown): their exit status is recorded apart. */
@@ -83,8 +80,8 @@ export class LocalOrchestrator implements RunOrchestrator {
     return runId;
   }
 
-  async start(input: ExecutionInput): Promise<void> {
-    const name = input.run.run_id;
+  async start(request: ExecutionRequest): Promise<void> {
+    const name = request.run.run_id;
     // lambda:invoke answers {Payload: <the function's result>}; the run-state tasks select from that.
     const lambda = async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => ({ Payload: await this.#options.runState(parameters.Payload) });
     const handlers = observed({
@@ -92,46 +89,38 @@ export class LocalOrchestrator implements RunOrchestrator {
       EndAttempt: lambda,
       MarkTimedOut: lambda,
       MarkFailed: lambda,
-      RunContainer: (parameters: EcsRunTaskParameters) => this.#runContainer(parameters, input),
+      RunContainer: () => this.#runContainer(request),
     });
-    const execution = this.#machine.run(input as never, {
+    const execution = this.#machine.run(toExecutionInput(request) as never, {
       noThrowOnAbort: true,
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(this.#options.retryIntervalMs !== undefined ? { retryIntervalOverrides: { Attempt: this.#options.retryIntervalMs } } : {}),
       },
     });
-    this.#executions.set(name, { abort: execution.abort, run: input.run });
+    this.#executions.set(name, { abort: execution.abort, run: request.run });
     execution.result
       .catch(async (error: Error) => {
         // What AWS's reconciler does for a FAILED execution: the run must not stay active.
-        this.#options.logger.error('run execution failed', { run_id: name, job_id: input.run.job_id, error });
-        await this.#options.lifecycle.failed(input.run, { Error: 'States.Runtime', Cause: (error.cause as Error | undefined)?.message ?? error.message }).catch(() => undefined);
+        this.#options.logger.error('run execution failed', { run_id: name, job_id: request.run.job_id, error });
+        const why = `the execution failed: ${(error.cause as Error | undefined)?.message ?? error.message}`;
+        await this.#options.lifecycle.failed(request.run, why).catch(() => undefined);
       })
       .finally(() => this.#executions.delete(name));
   }
 
-  async #runContainer(parameters: EcsRunTaskParameters, input: ExecutionInput): Promise<Record<string, unknown>> {
-    const override = parameters.Overrides.ContainerOverrides[0]!;
+  async #runContainer(request: ExecutionRequest): Promise<Record<string, unknown>> {
+    const { run, container: spec } = request;
     const container = this.#options.runner.run(
-      {
-        run_id: parameters.StartedBy,
-        job_id: input.run.job_id,
-        image: input.container.image,
-        command: override.Command,
-        env: Object.fromEntries(override.Environment.map(({ Name, Value }) => [Name, Value])),
-        cpu: input.container.cpu,
-        memory_mb: input.container.memory_mb,
-        timeout_seconds: input.timeout_seconds,
-      },
+      { run_id: run.run_id, job_id: run.job_id, ...spec, timeout_seconds: request.timeout_seconds },
       async (task) => {
-        await this.#options.lifecycle.markRunning(input.run, task);
+        await this.#options.lifecycle.markRunning(run, task);
       },
     );
-    const recorded = container.then((exit) => this.#recordStoppedExit(input.run, exit));
-    this.#containers.set(input.run.run_id, recorded);
+    const recorded = container.then((exit) => this.#recordStoppedExit(run, exit));
+    this.#containers.set(run.run_id, recorded);
     const exit = await container;
-    await recorded.finally(() => this.#containers.delete(input.run.run_id));
+    await recorded.finally(() => this.#containers.delete(run.run_id));
     if (exit.timed_out) throw namedError('States.Timeout', 'the container ran past the timeout');
     const task = stoppedTask(exit);
     if (exit.exit_code === 0) return task;
@@ -142,7 +131,7 @@ export class LocalOrchestrator implements RunOrchestrator {
    * A container stopped from outside its execution (cancelled, timed out, the service stopping) leaves no
    * EndAttempt to record how it ended: its exit status is recorded on the run here, as ECS's stopped event does.
    */
-  async #recordStoppedExit(ref: ExecutionInput['run'], exit: ContainerExit): Promise<void> {
+  async #recordStoppedExit(ref: RunRef, exit: ContainerExit): Promise<void> {
     if (!(exit.timed_out || this.#stopped.has(ref.run_id)) || exit.task === null || exit.exit_code === null) return;
     this.#stopped.delete(ref.run_id);
     await this.#options.lifecycle.containerExited(ref, exit.task, exit.exit_code).catch((error: Error) => {

@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerExit, ContainerSpec, Runner } from '../../core/ports.ts';
+import type { ContainerExit, ContainerRunner, ContainerSpec, Recovered } from './container-runner.ts';
 import { signalExitCode, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
@@ -108,7 +108,7 @@ interface Active {
   graceTimer?: NodeJS.Timeout;
 }
 
-export class LocalRunner implements Runner {
+export class LocalRunner implements ContainerRunner {
   readonly kind: 'docker' | 'process';
   readonly #launcher: Launcher;
   readonly #runsDir: string;
@@ -207,7 +207,7 @@ export class LocalRunner implements Runner {
     active.graceTimer = setTimeout(() => this.#launcher.signal(runId, active.pid, 'SIGKILL'), graceSeconds * 1000);
   }
 
-  async recover(run: Run): Promise<{ state: 'alive'; exit: Promise<ContainerExit> } | { state: 'ended'; exit: ContainerExit } | { state: 'unknown'; reason: string }> {
+  async recover(run: Run): Promise<Recovered> {
     const dir = this.#dir(run.job_id, run.id);
     const raw = { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') };
     const pid = readPid(dir);

@@ -3,7 +3,8 @@
 // otherwise failed with the reason. Nothing stays active forever. (In AWS the execution-status rule and the
 // lazy check on reads do this job.)
 import type { JobService } from '../../core/jobs.ts';
-import type { RunStore, Runner } from '../../core/ports.ts';
+import type { RunStore } from '../../core/ports.ts';
+import type { ContainerRunner } from './container-runner.ts';
 import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
@@ -16,7 +17,7 @@ export interface RecoveryReport {
 
 export async function recoverRuns(deps: {
   store: RunStore;
-  runner: Runner;
+  runner: ContainerRunner;
   orchestrator: LocalOrchestrator;
   lifecycle: RunLifecycle;
   jobs: JobService;

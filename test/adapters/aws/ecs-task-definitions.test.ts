@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { EcsTaskDefinitions } from '../../../functions/adapters/aws/ecs-task-definitions.ts';
 import { UnavailableError } from '../../../functions/core/errors.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
-import { taskDefinitionLifecycle } from '../../../functions/core/task-definitions.ts';
+import { taskDefinitionHooks } from '../../../functions/core/task-definitions.ts';
 
 const ecs = mockClient(ECSClient);
 const config = {
@@ -59,12 +59,12 @@ describe('EcsTaskDefinitions', () => {
 
   it('registers again only when the image, cpu or memory change', async () => {
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
-    const lifecycle = taskDefinitionLifecycle(definitions);
+    const hooks = taskDefinitionHooks(definitions);
     const before = job();
-    await lifecycle.updated!({ ...before, command: ['other'], env: { A: '1' }, tags: { t: 'x' } }, before);
+    await hooks.updated!({ ...before, command: ['other'], env: { A: '1' }, tags: { t: 'x' } }, before);
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
-    await lifecycle.updated!({ ...before, image: 'busybox:1.36' }, before);
-    await lifecycle.updated!({ ...before, cpu: 2, memory_mb: 4096 }, before);
+    await hooks.updated!({ ...before, image: 'busybox:1.36' }, before);
+    await hooks.updated!({ ...before, cpu: 2, memory_mb: 4096 }, before);
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => [c.args[0].input.containerDefinitions?.[0]?.image, c.args[0].input.cpu])).toEqual([
       ['busybox:1.36', '1024'],
       ['public.ecr.aws/docker/library/alpine:3.20', '2048'],

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { StepFunctionsOrchestrator } from '../../../functions/adapters/aws/step-functions.ts';
 import { UnavailableError } from '../../../functions/core/errors.ts';
-import type { ExecutionInput } from '../../../functions/core/ports.ts';
+import type { ExecutionRequest } from '../../../functions/core/ports.ts';
 import type { Run } from '../../../functions/core/run-model.ts';
 
 const sfn = mockClient(SFNClient);
@@ -18,11 +18,12 @@ const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:Jobs
 const orchestrator = new StepFunctionsOrchestrator({ stateMachineArn, client: new SFNClient({ region: 'eu-west-1' }) });
 const runId = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
 const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:JobsRun:${runId}`;
-const input: ExecutionInput = {
-  run: { workspace_id: 'acme', project_id: 'etl', job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', run_id: runId },
+const run = { workspace_id: 'acme', project_id: 'etl', job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', run_id: runId };
+const input: ExecutionRequest = {
+  run,
   timeout_seconds: 60,
   retries: 1,
-  container: { task_definition: 'job-job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', image: 'alpine', command: ['true'], environment: [], cpu: 0.25, memory_mb: 512 },
+  container: { image: 'alpine', command: ['true'], env: { Z: 'last', A: 'first' }, cpu: 0.25, memory_mb: 512 },
 };
 
 beforeEach(() => sfn.reset());
@@ -36,12 +37,19 @@ describe('StepFunctionsOrchestrator', () => {
     expect(orchestrator.executionId(runId)).toBe(executionArn);
   });
 
-  it('starts an execution named by the run id, with the input as JSON', async () => {
+  it("starts an execution named by the run id, with the state machine's input document as JSON", async () => {
     sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
     await orchestrator.start(input);
-    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
-      { stateMachineArn, name: runId, input: JSON.stringify(input) },
-    ]);
+    const document = {
+      run,
+      timeout_seconds: 60,
+      retries: 1,
+      container: {
+        task_definition: 'job-job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', image: 'alpine', command: ['true'],
+        environment: [{ Name: 'A', Value: 'first' }, { Name: 'Z', Value: 'last' }], cpu: 0.25, memory_mb: 512,
+      },
+    };
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([{ stateMachineArn, name: runId, input: JSON.stringify(document) }]);
   });
 
   it('takes a second start of the same run as done (Step Functions refuses the duplicate)', async () => {

@@ -2,7 +2,7 @@
 // EventBridge numbers days of the week 1-7 from Sunday (cron: 0-7, 0 and 7 both Sunday), wants `?` in exactly
 // one day field, and cannot say cron's "either day field matches": such a cron becomes two schedules, one per
 // day field. A day matching both then fires twice at one time; the scheduled run id makes that one run.
-import { parseCron, type CronField, type ParsedCron } from './cron.ts';
+import { parseCron, type CronField, type ParsedCron } from '../../core/cron.ts';
 
 /** A field as EventBridge writes it: ranges for runs of values, `*` for everything. */
 function field(values: CronField, offset = 0): string {

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Schedule, validateSchedule } from '../../functions/core/cron.ts';
-import { eventBridgeExpressions } from '../../functions/core/eventbridge-cron.ts';
-import { nextFires } from '../helpers/eventbridge-evaluator.ts';
+import { Schedule, validateSchedule } from '../../../functions/core/cron.ts';
+import { eventBridgeExpressions } from '../../../functions/adapters/aws/eventbridge-cron.ts';
+import { nextFires } from '../../helpers/eventbridge-evaluator.ts';
 
 describe('eventBridgeExpressions', () => {
   it.each([

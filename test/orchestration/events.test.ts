@@ -5,8 +5,9 @@ import { newId } from '../../functions/core/ids.ts';
 import { buildJob } from '../../functions/core/jobs.ts';
 import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
 import type { Run } from '../../functions/core/run-model.ts';
-import { ecsTaskEventHandler, executionEventHandler } from '../../functions/state/events.ts';
-import { runStateHandler } from '../../functions/state/run-state.ts';
+import { RunReconciler } from '../../functions/core/run-reconciler.ts';
+import { ecsTaskEventHandler, reconcilerHandler } from '../../functions/orchestration/events.ts';
+import { runStateHandler } from '../../functions/orchestration/run-state.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
@@ -74,7 +75,7 @@ describe('ECS task state changes', () => {
 describe('the reconciler', () => {
   it('settles a run whose execution failed without settling it, and leaves a settled run alone', async () => {
     const run = await pendingRun();
-    const handle = executionEventHandler(lifecycle);
+    const handle = reconcilerHandler(new RunReconciler({ store, lifecycle, orchestrator: { isRunning: async () => false } as never }));
     const input = JSON.stringify({ run: { ...ref, job_id: run.job_id, run_id: run.id } });
     const event = { 'detail-type': 'Step Functions Execution Status Change' as const, detail: { status: 'FAILED', name: run.id, input, error: 'States.Runtime', cause: 'boom' } };
     expect(await handle(event)).toEqual({ settled: true });

@@ -1,10 +1,14 @@
 // Backend events that move runs in AWS, handled like any Task: an ECS task that really started marks its run
-// running; an execution that ended FAILED, TIMED_OUT or ABORTED without settling its run settles it (the
-// reconciler). Both are idempotent: every write is conditional on the run's status.
-import type { ExecutionInput, RunStore } from '../core/ports.ts';
+// running, and one that stopped records how its container ended; an execution that ended FAILED, TIMED_OUT or
+// ABORTED without settling its run is reconciled, as is, on a schedule, any run whose end no event reported.
+// All are idempotent: every write is conditional on the run's status.
+import { idPattern } from '../core/ids.ts';
+import type { RunStore } from '../core/ports.ts';
 import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import { runRef } from '../core/run-model.ts';
-import { idPattern } from '../core/ids.ts';
+import type { RunReconciler, SweepReport } from '../core/run-reconciler.ts';
+import { CONTAINER_NAME, jobOfTaskGroup } from './ecs-names.ts';
+import type { ExecutionInput } from './execution-input.ts';
 
 const RUN_ID = idPattern('run');
 
@@ -28,13 +32,13 @@ export function ecsTaskEventHandler(store: RunStore, lifecycle: RunLifecycle) {
   return async (event: EcsTaskStateChange): Promise<{ marked: boolean } | { exit_recorded: boolean }> => {
     const { lastStatus, startedBy, group, taskArn, startedAt, containers } = event.detail;
     // The task's group is family:job-<job id>; startedBy is the run id.
-    const jobId = /^family:job-(job_[0-9A-HJKMNP-TV-Z]{26})$/.exec(group ?? '')?.[1];
+    const jobId = jobOfTaskGroup(group);
     const relevant = lastStatus === 'RUNNING' || lastStatus === 'STOPPED';
     if (!relevant || !jobId || !startedBy || !RUN_ID.test(startedBy) || !taskArn) return { marked: false };
     const run = await store.findByJob(jobId, startedBy);
     if (!run) return { marked: false };
     if (lastStatus === 'RUNNING') return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined) };
-    const exitCode = (containers?.find((c) => c.name === 'job') ?? containers?.[0])?.exitCode;
+    const exitCode = (containers?.find((c) => c.name === CONTAINER_NAME) ?? containers?.[0])?.exitCode;
     if (typeof exitCode !== 'number') return { exit_recorded: false };
     return { exit_recorded: await lifecycle.containerExited(runRef(run), taskArn, exitCode) };
   };
@@ -45,13 +49,19 @@ export interface ExecutionStatusChange {
   detail: { status: string; name: string; input?: string; cause?: string | null; error?: string | null };
 }
 
-export function executionEventHandler(lifecycle: RunLifecycle) {
-  return async (event: ExecutionStatusChange): Promise<{ settled: boolean }> => {
+/** What EventBridge delivers on the reconciler's schedule. */
+export interface ScheduledSweep {
+  'detail-type': 'Scheduled Event';
+}
+
+export function reconcilerHandler(reconciler: RunReconciler) {
+  return async (event: ExecutionStatusChange | ScheduledSweep): Promise<{ settled: boolean } | SweepReport> => {
+    if (event['detail-type'] === 'Scheduled Event') return reconciler.sweep();
     const { status, input, error, cause } = event.detail;
     if (!['FAILED', 'TIMED_OUT', 'ABORTED'].includes(status) || !input) return { settled: false };
     const { run } = JSON.parse(input) as ExecutionInput;
     const why =
       status === 'ABORTED' ? 'the execution was stopped' : status === 'TIMED_OUT' ? 'the execution timed out' : `the execution failed: ${[error, cause].filter(Boolean).join(': ')}`;
-    return { settled: (await lifecycle.settle(run, 'failed', { error: why })) !== null };
+    return { settled: await reconciler.executionEnded(run, why) };
   };
 }

@@ -1,16 +1,16 @@
 // The function behind every state-update Task of the run state machine (lambda:invoke in AWS, called directly
-// by the local interpreter's task handlers): one action per Task state, each a call into the run lifecycle,
-// each leaving one log line with the run's ids.
-import type { AttemptResult, RunLifecycle } from '../core/run-lifecycle.ts';
-import { attemptEnd } from '../core/run-lifecycle.ts';
+// by the local interpreter's task handlers): one action per Task state, each read into the domain's terms and
+// handed to the run lifecycle, each leaving one log line with the run's ids.
+import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import type { RunRef } from '../core/run-model.ts';
 import type { Logger } from '../logger.ts';
+import { asStep, attemptOutcome, executionFailure, type ContainerStepResult, type StepError } from './step-results.ts';
 
 export type RunStateEvent =
   | { action: 'start_attempt'; run: RunRef }
-  | { action: 'end_attempt'; run: RunRef; attempt: number; retries: number; result: AttemptResult }
+  | { action: 'end_attempt'; run: RunRef; attempt: number; retries: number; result: ContainerStepResult }
   | { action: 'timed_out'; run: RunRef }
-  | { action: 'fail'; run: RunRef; error?: { Error?: string; Cause?: string } };
+  | { action: 'fail'; run: RunRef; error?: StepError };
 
 export type RunStateHandler = (event: RunStateEvent) => Promise<Record<string, unknown>>;
 
@@ -19,22 +19,21 @@ export function runStateHandler(lifecycle: RunLifecycle, logger?: Logger): RunSt
     const ids = { ...event.run, execution: event.run.run_id };
     switch (event.action) {
       case 'start_attempt': {
-        const started = await lifecycle.startAttempt(event.run);
+        const started = await asStep(() => lifecycle.startAttempt(event.run));
         logger?.info('run attempt starting', { ...ids, attempt: started.attempt });
         return started;
       }
       case 'end_attempt': {
-        const ended = await lifecycle.endAttempt(event.run, event.attempt, event.retries, event.result);
-        const { exit_code, error } = attemptEnd(event.result);
-        logger?.info('run attempt ended', { ...ids, attempt: event.attempt, exit_code, error, outcome: ended.outcome });
-        return ended;
+        const { outcome, end } = await lifecycle.endAttempt(event.run, event.attempt, event.retries, attemptOutcome(event.result));
+        logger?.info('run attempt ended', { ...ids, attempt: event.attempt, exit_code: end.exit_code, error: end.error, outcome });
+        return { outcome };
       }
       case 'timed_out':
         await lifecycle.timedOut(event.run);
         logger?.info('run timed out', ids);
         return { settled: true };
       case 'fail':
-        await lifecycle.failed(event.run, event.error);
+        await lifecycle.failed(event.run, executionFailure(event.error));
         logger?.warn('run failed', { ...ids, error: event.error?.Error });
         return { settled: true };
       default:

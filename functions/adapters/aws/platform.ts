@@ -1,0 +1,73 @@
+// The platform in AWS: each adapter built on first use from the settings its function was given. A function
+// may build only the adapters its declaration (functions/composition/functions.ts) names, and each reads and
+// checks its own settings then, with an error naming what is missing, so a function needs, and is granted,
+// nothing it does not call.
+import { SETTINGS, FUNCTIONS, settingsOf, type FunctionName, type Setting, type Use } from '../../composition/functions.ts';
+import { once, type Platform } from '../../composition/platform.ts';
+import { createLogger } from '../../logger.ts';
+import { VERSION } from '../../version.ts';
+import { adminKeyHashFromSecret } from './admin-key.ts';
+import { CloudWatchLogSource } from './cloudwatch-logs.ts';
+import { CloudWatchMetricSource } from './cloudwatch-metrics.ts';
+import { tableHealthCheck } from './dynamodb/health.ts';
+import { DynamoIdempotency } from './dynamodb/idempotency.ts';
+import { DynamoJobStore } from './dynamodb/job-store.ts';
+import { DynamoKeyStore } from './dynamodb/key-store.ts';
+import { DynamoRunStore } from './dynamodb/run-store.ts';
+import { DynamoTable } from './dynamodb/table-client.ts';
+import { EcsTaskDefinitions } from './ecs-task-definitions.ts';
+import { EventBridgeScheduleStore } from './scheduler.ts';
+import { StepFunctionsOrchestrator } from './step-functions.ts';
+
+/** A setting the function cannot work without is missing, or the function uses what it did not declare. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process.env): Platform {
+  const uses = new Set<Use>(FUNCTIONS[name].uses);
+  const given = new Set(settingsOf([...uses]));
+  const setting = (variable: Setting): string => {
+    if (!given.has(variable)) throw new ConfigError(`the ${name} function declares no use that needs ${variable} (functions/composition/functions.ts)`);
+    const value = env[variable];
+    if (!value) throw new ConfigError(`environment variable ${variable} is required by the ${name} function`);
+    return value;
+  };
+  const table = once(() => new DynamoTable({ tableName: setting(SETTINGS.table), endpoint: env.JOBS_DYNAMODB_ENDPOINT || undefined, region: env.AWS_REGION }));
+  const runStore = once(() => new DynamoRunStore(table()));
+  return {
+    logger: createLogger(),
+    version: VERSION,
+    pollMs: 500,
+    jobStore: once(() => new DynamoJobStore(table())),
+    runStore,
+    keyStore: once(() => new DynamoKeyStore(table())),
+    idempotency: once(() => new DynamoIdempotency(table())),
+    adminKeyHash: once(() => adminKeyHashFromSecret(setting(SETTINGS.adminKey))),
+    orchestrator: once(() => new StepFunctionsOrchestrator({ stateMachineArn: setting(SETTINGS.stateMachine) })),
+    logs: once(() => new CloudWatchLogSource({ logGroupName: setting(SETTINGS.containerLogGroup), runs: runStore() })),
+    metrics: once(() => new CloudWatchMetricSource({ clusterName: setting(SETTINGS.cluster) })),
+    schedules: once(
+      () =>
+        new EventBridgeScheduleStore({
+          groupName: setting(SETTINGS.scheduleGroup),
+          targetArn: setting(SETTINGS.schedulerTarget),
+          roleArn: setting(SETTINGS.schedulerRole),
+          deadLetterArn: setting(SETTINGS.schedulerDeadLetters),
+        }),
+    ),
+    taskDefinitions: once(
+      () =>
+        new EcsTaskDefinitions({
+          executionRoleArn: setting(SETTINGS.taskExecutionRole),
+          taskRoleArn: setting(SETTINGS.taskRole),
+          logGroup: setting(SETTINGS.containerLogGroup),
+          region: env.AWS_REGION || (() => { throw new ConfigError('environment variable AWS_REGION is required'); })(),
+        }),
+    ),
+    jobHooks: () => [],
+    usage: () => undefined,
+    signals: () => undefined,
+    healthChecks: () => ({ dynamodb: tableHealthCheck(table()) }),
+  };
+}

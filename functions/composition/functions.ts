@@ -1,0 +1,92 @@
+// Every function of the service, once: what it is for and what it uses. The stack derives each function's
+// settings and permissions from `uses` and nothing else, and the AWS platform builds only the adapters a
+// function declares, so a function is never given a variable or a permission for something it does not call.
+import type { HttpGroup } from '../api/routes.ts';
+
+/** What a function may use: an adapter, with the kind of access it needs where that differs between callers. */
+export type Use =
+  | 'table:read'
+  | 'table:write'
+  | 'table:batch-delete'
+  | 'admin-key'
+  | 'executions:start'
+  | 'executions:stop'
+  | 'executions:describe'
+  | 'container-logs:read'
+  | 'container-logs:delete'
+  | 'schedules'
+  | 'task-definitions'
+  | 'container-metrics';
+
+/** The settings each use needs, by the environment variable that carries it. */
+export const SETTINGS = {
+  table: 'JOBS_TABLE_NAME',
+  adminKey: 'JOBS_ADMIN_KEY_SECRET_ARN',
+  stateMachine: 'JOBS_STATE_MACHINE_ARN',
+  containerLogGroup: 'JOBS_CONTAINER_LOG_GROUP',
+  cluster: 'JOBS_CLUSTER_NAME',
+  taskExecutionRole: 'JOBS_TASK_EXECUTION_ROLE_ARN',
+  taskRole: 'JOBS_TASK_ROLE_ARN',
+  scheduleGroup: 'JOBS_SCHEDULE_GROUP',
+  schedulerTarget: 'JOBS_SCHEDULER_TARGET_ARN',
+  schedulerRole: 'JOBS_SCHEDULER_ROLE_ARN',
+  schedulerDeadLetters: 'JOBS_SCHEDULER_DLQ_ARN',
+} as const;
+export type Setting = (typeof SETTINGS)[keyof typeof SETTINGS];
+
+const S = SETTINGS;
+export const USE_SETTINGS: Record<Use, readonly Setting[]> = {
+  'table:read': [S.table],
+  'table:write': [S.table],
+  'table:batch-delete': [S.table],
+  'admin-key': [S.adminKey],
+  'executions:start': [S.stateMachine],
+  'executions:stop': [S.stateMachine],
+  'executions:describe': [S.stateMachine],
+  'container-logs:read': [S.containerLogGroup],
+  'container-logs:delete': [S.containerLogGroup],
+  schedules: [S.scheduleGroup, S.schedulerTarget, S.schedulerRole, S.schedulerDeadLetters],
+  // A task definition names the log group its container writes to.
+  'task-definitions': [S.taskExecutionRole, S.taskRole, S.containerLogGroup],
+  'container-metrics': [S.cluster],
+};
+
+/** The settings a function is given: exactly those of its uses. */
+export function settingsOf(uses: readonly Use[]): Setting[] {
+  return [...new Set(uses.flatMap((use) => USE_SETTINGS[use]))].sort();
+}
+
+export interface FunctionDef {
+  description: string;
+  uses: readonly Use[];
+  /** Seconds (default 29, API Gateway's own bound). */
+  timeoutSeconds?: number;
+}
+
+const AUTHENTICATES: readonly Use[] = ['table:read', 'admin-key'];
+
+export const FUNCTIONS = {
+  system: { description: 'Health and the OpenAPI document', uses: AUTHENTICATES },
+  keys: { description: 'API keys: create, list, revoke', uses: [...AUTHENTICATES, 'table:write'] },
+  // Deleting a job stops its runs and removes their items and log streams; a job's schedule and task definition follow its spec.
+  jobs: {
+    description: 'Jobs: list, create, get, patch, delete',
+    uses: [...AUTHENTICATES, 'table:write', 'table:batch-delete', 'executions:stop', 'container-logs:delete', 'schedules', 'task-definitions'],
+  },
+  runs: { description: 'Runs: trigger, read, list, cancel, rerun, statuses', uses: [...AUTHENTICATES, 'table:write', 'executions:start', 'executions:stop'] },
+  logs: { description: 'Log lines of runs and jobs', uses: [...AUTHENTICATES, 'container-logs:read'] },
+  metrics: { description: "CPU and memory of a job's running instances", uses: [...AUTHENTICATES, 'container-metrics'] },
+  fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
+  'run-state': { description: "The run state machine's state-update tasks", uses: ['table:read', 'table:write'], timeoutSeconds: 30 },
+  'ecs-events': { description: 'Marks a run running when its ECS task starts, and records how a stopped one ended', uses: ['table:read', 'table:write'] },
+  // The one place a run left active by an ended execution is settled: on the execution's end event, and in a sweep
+  // for any event that never came.
+  reconciler: {
+    description: 'Settles runs whose execution ended without settling them',
+    uses: ['table:read', 'table:write', 'executions:describe'],
+  },
+  // A fire starts a run; with `replace` it first stops the active one.
+  'scheduled-trigger': { description: 'Turns a scheduled fire into a run', uses: ['table:read', 'table:write', 'executions:start', 'executions:stop'] },
+} as const satisfies Record<HttpGroup | string, FunctionDef>;
+
+export type FunctionName = keyof typeof FUNCTIONS;

@@ -1,0 +1,50 @@
+// What a host provides to the one composition of the service: its adapters, each built on first use, so a
+// function builds (and, in AWS, reads the settings of) only what the services it serves really call.
+import type { HealthChecks } from '../api/system.ts';
+import type { JobHooks } from '../core/jobs.ts';
+import type {
+  Idempotency,
+  JobStore,
+  KeyStore,
+  LogSource,
+  MetricSource,
+  RunOrchestrator,
+  RunStore,
+  ScheduleStore,
+  TaskDefinitions,
+  UsageSource,
+} from '../core/ports.ts';
+import type { RunSignals } from '../core/run-signals.ts';
+import type { Logger } from '../logger.ts';
+
+export interface Platform {
+  readonly logger: Logger;
+  readonly version: string;
+  jobStore(): JobStore;
+  runStore(): RunStore;
+  keyStore(): KeyStore;
+  idempotency(): Idempotency;
+  /** The hash of the configured first admin key, if any. */
+  adminKeyHash(): Promise<string | undefined>;
+  orchestrator(): RunOrchestrator;
+  logs(): LogSource;
+  metrics(): MetricSource;
+  schedules(): ScheduleStore;
+  /** Where the host keeps a container description per job (ECS task definitions); none locally. */
+  taskDefinitions(): TaskDefinitions | null;
+  /** What else follows a job's life on this host (local: its metric samples go with it). */
+  jobHooks(): JobHooks[];
+  /** What a finished run used, where the host can tell. */
+  usage(): UsageSource | undefined;
+  /** Where runs change in this process, so waiting reads wake at once (local); polling otherwise. */
+  signals(): RunSignals | undefined;
+  /** How often a waiting read looks again without signals. */
+  readonly pollMs: number;
+  healthChecks(): HealthChecks;
+}
+
+/** A factory that builds its value once, on first call. */
+export function once<T>(build: () => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build() }).value;
+}

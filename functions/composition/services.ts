@@ -1,0 +1,60 @@
+// The one composition of the service, for both hosts: the domain services wired once from a host's platform.
+// Every service is built on first use, so a Lambda function builds, and is granted, only what it serves; the
+// local host serves them all from the same wiring.
+import { combineHooks, JobService } from '../core/jobs.ts';
+import { KeyService } from '../core/keys.ts';
+import { LogService } from '../core/logs.ts';
+import { MetricsService } from '../core/metrics.ts';
+import { RunLifecycle } from '../core/run-lifecycle.ts';
+import { RunReconciler } from '../core/run-reconciler.ts';
+import { RunService, runsFollowTheirJob } from '../core/runs.ts';
+import { ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
+import { taskDefinitionHooks } from '../core/task-definitions.ts';
+import { once, type Platform } from './platform.ts';
+
+export interface Services {
+  readonly platform: Platform;
+  keys(): Promise<KeyService>;
+  jobs(): JobService;
+  runs(): RunService;
+  runLifecycle(): RunLifecycle;
+  reconciler(): RunReconciler;
+  logs(): LogService;
+  metrics(): MetricsService;
+  scheduledTrigger(): ScheduledTrigger;
+}
+
+export function composeServices(platform: Platform): Services {
+  const keys = once(async () => new KeyService(platform.keyStore(), { bootstrapAdminHash: await platform.adminKeyHash() }));
+  const runLifecycle = once(() => new RunLifecycle(platform.runStore(), { signals: platform.signals(), usage: platform.usage() }));
+  const stopping = () => ({ store: platform.runStore(), orchestrator: platform.orchestrator(), lifecycle: runLifecycle() });
+  const jobs = once(
+    () =>
+      new JobService(platform.jobStore(), {
+        // A job's task definition exists before its schedule can fire; a deleted job stops firing before its runs stop.
+        hooks: combineHooks(
+          () => {
+            const definitions = platform.taskDefinitions();
+            return definitions ? taskDefinitionHooks(definitions) : {};
+          },
+          () => scheduleHooks(platform.schedules()),
+          () => runsFollowTheirJob({ ...stopping(), logs: platform.logs() }),
+          ...platform.jobHooks(),
+        ),
+      }),
+  );
+  const runs = once(
+    () => new RunService({ jobs: jobs(), ...stopping(), idempotency: platform.idempotency(), signals: platform.signals(), pollMs: platform.pollMs }),
+  );
+  return {
+    platform,
+    keys,
+    jobs,
+    runs,
+    runLifecycle,
+    reconciler: once(() => new RunReconciler(stopping())),
+    logs: once(() => new LogService({ jobs: jobs(), runs: platform.runStore(), source: platform.logs() })),
+    metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
+    scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
+  };
+}

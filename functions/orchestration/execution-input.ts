@@ -1,0 +1,40 @@
+// The run state machine's input document, the same in AWS and locally: what the definition's states read
+// ($.run, $.timeout_seconds, $.retries, $.container) in the shapes ECS RunTask takes them. The domain's
+// request is translated here and nowhere else.
+import { taskFamily } from './ecs-names.ts';
+import type { ExecutionRequest } from '../core/ports.ts';
+import type { RunRef } from '../core/run-model.ts';
+
+export interface ExecutionInput {
+  run: RunRef;
+  timeout_seconds: number;
+  retries: number;
+  container: {
+    /** The job's ECS task-definition family. */
+    task_definition: string;
+    image: string;
+    command: string[];
+    environment: Array<{ Name: string; Value: string }>;
+    cpu: number;
+    memory_mb: number;
+  };
+}
+
+export function toExecutionInput(request: ExecutionRequest): ExecutionInput {
+  const { container } = request;
+  return {
+    run: request.run,
+    timeout_seconds: request.timeout_seconds,
+    retries: request.retries,
+    container: {
+      task_definition: taskFamily(request.run.job_id),
+      image: container.image,
+      command: container.command,
+      environment: Object.entries(container.env)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([Name, Value]) => ({ Name, Value })),
+      cpu: container.cpu,
+      memory_mb: container.memory_mb,
+    },
+  };
+}

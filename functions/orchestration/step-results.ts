@@ -1,0 +1,58 @@
+// What the run state machine's steps hand on, read into the domain's terms: the container step's result (the
+// stopped ECS task on success, or the {Error, Cause} a Catch passes on, whose Cause is the task described as
+// JSON) and an execution's error. The names the definition's Retry and Catch match on are made here too.
+import { RunAlreadySettledError } from '../core/errors.ts';
+import type { AttemptOutcome } from '../core/run-lifecycle.ts';
+
+/** What the container step produced, as the definition passes it to EndAttempt. */
+export type ContainerStepResult = { exit_code: number; task?: string | null } | { Error?: string; Cause?: string };
+
+/** A state machine error: the {Error, Cause} of a Catch. */
+export interface StepError {
+  Error?: string;
+  Cause?: string;
+}
+
+/** The error name the definition's Catch treats as "nothing more to run". */
+export const ALREADY_SETTLED = 'Run.AlreadySettled';
+const TIMED_OUT = ['States.Timeout', 'Run.TimedOut'];
+
+function parseJson(text: string | undefined): any {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function attemptOutcome(result: ContainerStepResult): AttemptOutcome {
+  if ('exit_code' in result && typeof result.exit_code === 'number') return { ended: 'exited', exit_code: result.exit_code };
+  const failure = result as StepError;
+  const task = parseJson(failure.Cause);
+  const container = task?.Containers?.[0];
+  if (container && typeof container.ExitCode === 'number') return { ended: 'exited', exit_code: container.ExitCode };
+  return { ended: 'not-started', reason: container?.Reason ?? task?.StoppedReason ?? failure.Cause ?? failure.Error ?? 'unknown error' };
+}
+
+/** A readable reason from an execution's error. */
+export function executionFailure(error: StepError | undefined): string {
+  if (!error) return 'the run failed';
+  if (TIMED_OUT.includes(error.Error ?? '')) return 'timed out';
+  const cause = parseJson(error.Cause);
+  const message = typeof cause?.errorMessage === 'string' ? cause.errorMessage : error.Cause;
+  return [error.Error, message].filter(Boolean).join(': ') || 'the run failed';
+}
+
+/** Runs a step; a run found already settled is raised under the name the definition's Catch expects. */
+export async function asStep<T>(step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof RunAlreadySettledError) {
+      const named = new Error(error.message);
+      named.name = ALREADY_SETTLED;
+      throw named;
+    }
+    throw error;
+  }
+}

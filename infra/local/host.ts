@@ -1,0 +1,143 @@
+// The local host: the platform of local mode (DynamoDB Local through the same DynamoDB adapters, the state
+// machine interpreter, the local runner, log store, scheduler and metric sampler) under the one composition of
+// the service, and every route group's handler built from it as each Lambda function builds its own.
+import { HTTP_GROUPS, type HttpGroup } from '../../functions/api/routes.ts';
+import type { HttpHandler } from '../../functions/api/http.ts';
+import { tableHealthCheck } from '../../functions/adapters/aws/dynamodb/health.ts';
+import { DynamoIdempotency } from '../../functions/adapters/aws/dynamodb/idempotency.ts';
+import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
+import { DynamoKeyStore } from '../../functions/adapters/aws/dynamodb/key-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
+import type { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
+import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestrator.ts';
+import { LocalRunner } from '../../functions/adapters/local/local-runner.ts';
+import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
+import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
+import { LocalMetricSampler } from '../../functions/adapters/local/metric-sampler.ts';
+import { recoverRuns, type RecoveryReport } from '../../functions/adapters/local/recovery.ts';
+import { httpHandler } from '../../functions/composition/http.ts';
+import { once, type Platform } from '../../functions/composition/platform.ts';
+import { composeServices, type Services } from '../../functions/composition/services.ts';
+import type { Job } from '../../functions/core/jobs.ts';
+import { RunSignals } from '../../functions/core/run-signals.ts';
+import { jobRef } from '../../functions/core/runs.ts';
+import type { Logger } from '../../functions/logger.ts';
+import { runStateHandler } from '../../functions/orchestration/run-state.ts';
+import { VERSION } from '../../functions/version.ts';
+import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../state-machine/definition.ts';
+
+export interface LocalHostOptions {
+  table: DynamoTable;
+  dataDir: string;
+  adminKeyHash: string;
+  logger: Logger;
+  /** Tests compress the backoff between attempts. */
+  retryIntervalMs?: number;
+  maxRunLogBytes?: number;
+  /** Missed fires within this many seconds fire once at start (default 300; 0: none). */
+  catchUpSeconds?: number;
+  /** How often running runs are measured (default 1000 ms). */
+  sampleIntervalMs?: number;
+  metricsRetentionHours?: number;
+}
+
+export interface LocalHost {
+  services: Services;
+  runner: LocalRunner;
+  orchestrator: LocalOrchestrator;
+  scheduler: LocalScheduler;
+  /** Every route group's handler, as its Lambda function would build it. */
+  handlers(): Promise<Record<HttpGroup, HttpHandler>>;
+  /** Settles or re-attaches runs a previous process left in flight. */
+  recover(): Promise<RecoveryReport>;
+  /** Arms every job's schedule from the table (and fires what was missed within the catch-up window), and starts sampling. */
+  start(): Promise<number>;
+  /** Stops every run in flight (settled as failed, saying `reason`) before the service exits. */
+  shutdown(reason?: string): Promise<void>;
+}
+
+export function composeLocalHost(options: LocalHostOptions): LocalHost {
+  const { table, logger } = options;
+  // Adapters that call back into the domain (the state machine's tasks, the scheduler's fires) reach the
+  // services, composed below from this very platform, when they first need them.
+  let services!: Services;
+  const runStore = once(() => new DynamoRunStore(table));
+  const jobStore = once(() => new DynamoJobStore(table));
+  const logs = once(() => new LocalLogStore(options.dataDir, { maxRunBytes: options.maxRunLogBytes }));
+  const sampler: LocalMetricSampler = new LocalMetricSampler({
+    dataDir: options.dataDir,
+    runs: () => runner().activeProcesses(),
+    logger,
+    intervalMs: options.sampleIntervalMs,
+    retentionHours: options.metricsRetentionHours,
+  });
+  const runner = once(() => new LocalRunner({ dataDir: options.dataDir, logs: logs(), logger, onFinished: (runId, pid, cpu) => sampler.finished(runId, pid, cpu) }));
+  const orchestrator = once(
+    () =>
+      new LocalOrchestrator({
+        definition: runStateMachineDefinition(LOCAL_PLACEHOLDERS),
+        runner: runner(),
+        runState: runStateHandler(services.runLifecycle(), logger),
+        lifecycle: services.runLifecycle(),
+        logger,
+        retryIntervalMs: options.retryIntervalMs,
+      }),
+  );
+  // The scheduler hands each fire to the same trigger EventBridge Scheduler invokes in AWS.
+  const scheduler = once(() => new LocalScheduler({ deliver: (fire) => services.scheduledTrigger().fire(fire), logger, catchUpSeconds: options.catchUpSeconds }));
+  // Runs change in this process, so waiting reads are woken the moment they do.
+  const signals = new RunSignals();
+  const platform: Platform = {
+    logger,
+    version: VERSION,
+    pollMs: 1_000,
+    jobStore,
+    runStore,
+    // This process is the table's only writer, so remembered keys stay exact (see CachedKeyStore).
+    keyStore: once(() => new CachedKeyStore(new DynamoKeyStore(table))),
+    idempotency: once(() => new DynamoIdempotency(table)),
+    adminKeyHash: async () => options.adminKeyHash,
+    orchestrator,
+    logs,
+    metrics: () => sampler,
+    schedules: scheduler,
+    taskDefinitions: () => null,
+    jobHooks: () => [{ deleted: (job: Job) => sampler.deleteForJob(jobRef(job)) }],
+    usage: () => sampler,
+    signals: () => signals,
+    healthChecks: () => ({ dynamodb: tableHealthCheck(table) }),
+  };
+  services = composeServices(platform);
+  return {
+    services,
+    get runner() {
+      return runner();
+    },
+    get orchestrator() {
+      return orchestrator();
+    },
+    get scheduler() {
+      return scheduler();
+    },
+    handlers: async () => Object.fromEntries(await Promise.all(HTTP_GROUPS.map(async (group) => [group, await httpHandler(group, services)]))) as Record<HttpGroup, HttpHandler>,
+    recover: () => recoverRuns({ store: runStore(), runner: runner(), orchestrator: orchestrator(), lifecycle: services.runLifecycle(), jobs: services.jobs(), logger }),
+    start: async () => {
+      const scheduled: Job[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await jobStore().listScheduled({ limit: 100, cursor });
+        scheduled.push(...page.items);
+        cursor = page.next_cursor ?? undefined;
+      } while (cursor);
+      scheduler().load(scheduled, { catchUp: true });
+      sampler.start();
+      return scheduler().size;
+    },
+    shutdown: async (reason) => {
+      await scheduler().stop();
+      await orchestrator().shutdown(reason);
+      await sampler.stop();
+    },
+  };
+}

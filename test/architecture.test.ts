@@ -1,0 +1,80 @@
+// The layering of functions/, as the README draws it: the domain imports only itself; the HTTP layer and the
+// orchestration layer speak to the domain; adapters implement its ports; only the composition and the entry
+// points put them together. And the domain speaks its own language: no ECS, Step Functions or EventBridge shapes.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_DIR } from '../infra/local/service.ts';
+
+const FUNCTIONS_DIR = join(PROJECT_DIR, 'functions');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Each module's imports: the folder under functions/ of each relative import, or the package name. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/g)].map((m) => {
+    const target = (m[1] ?? m[2]) as string;
+    if (!target.startsWith('.')) return target;
+    const path = relative(FUNCTIONS_DIR, resolve(dirname(file), target));
+    return path.startsWith('..') ? path : path.split('/').slice(0, path.startsWith('adapters') ? 2 : 1).join('/');
+  });
+}
+
+const layer = (file: string) => {
+  const path = relative(FUNCTIONS_DIR, file);
+  return path.startsWith('adapters/') ? path.split('/').slice(0, 2).join('/') : path.includes('/') ? path.split('/')[0]! : path;
+};
+
+/** What each layer may import from functions/ (besides itself), and whether it may use the AWS SDK. */
+const ALLOWED: Record<string, { layers: string[]; sdk: boolean }> = {
+  core: { layers: [], sdk: false },
+  schemas: { layers: ['core'], sdk: false },
+  api: { layers: ['core', 'schemas', 'logger.ts', 'version.ts'], sdk: false },
+  orchestration: { layers: ['core', 'logger.ts'], sdk: false },
+  'adapters/aws': { layers: ['core', 'orchestration', 'composition', 'logger.ts', 'version.ts'], sdk: true },
+  'adapters/local': { layers: ['core', 'orchestration', 'logger.ts'], sdk: false },
+  composition: { layers: ['core', 'api', 'logger.ts'], sdk: false },
+  handlers: { layers: ['adapters/aws', 'composition', 'core', 'orchestration', 'api', 'logger.ts'], sdk: false },
+  'logger.ts': { layers: [], sdk: false },
+  'version.ts': { layers: ['../package.json'], sdk: false },
+};
+
+describe('functions/', () => {
+  it('imports only along the layers', () => {
+    const violations: string[] = [];
+    for (const file of files(FUNCTIONS_DIR)) {
+      const own = layer(file);
+      const allowed = ALLOWED[own];
+      if (!allowed) {
+        violations.push(`${relative(FUNCTIONS_DIR, file)}: in no known layer`);
+        continue;
+      }
+      for (const target of importsOf(file)) {
+        const isLocal = !target.includes('@') && (target.includes('/') || target.endsWith('.ts') || target.endsWith('.json')) && !target.startsWith('node:');
+        if (target.startsWith('@aws-sdk/') || target.startsWith('@smithy/')) {
+          if (!allowed.sdk) violations.push(`${relative(FUNCTIONS_DIR, file)} uses ${target}`);
+        } else if (target === 'aws-lambda' && own !== 'api' && own !== 'handlers') {
+          violations.push(`${relative(FUNCTIONS_DIR, file)} uses aws-lambda types`);
+        } else if (isLocal && target !== own && !allowed.layers.includes(target)) {
+          violations.push(`${relative(FUNCTIONS_DIR, file)} (${own}) imports ${target}`);
+        }
+      }
+    }
+    expect(violations).toEqual([]);
+  });
+
+  it("keeps the backends' shapes out of the domain", () => {
+    const found: string[] = [];
+    for (const file of files(join(FUNCTIONS_DIR, 'core'))) {
+      const code = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*(\/\/|\*|\/\*\*)/.test(line)).join('\n');
+      for (const shape of [/Containers\b/, /\bExitCode\b/, /States\./, /\{\s*Name\b/, /task_definition/, /TaskArn/]) if (shape.test(code)) found.push(`${relative(FUNCTIONS_DIR, file)}: ${shape}`);
+    }
+    expect(found).toEqual([]);
+  });
+});
