@@ -37,7 +37,7 @@ const ALLOWED: Record<string, { layers: string[]; sdk: boolean }> = {
   schemas: { layers: ['core'], sdk: false },
   api: { layers: ['core', 'schemas', 'logger.ts', 'version.ts'], sdk: false },
   orchestration: { layers: ['core', 'logger.ts'], sdk: false },
-  'adapters/aws': { layers: ['core', 'orchestration', 'composition', 'logger.ts', 'version.ts'], sdk: true },
+  'adapters/aws': { layers: ['core', 'schemas', 'orchestration', 'composition', 'logger.ts', 'version.ts'], sdk: true },
   'adapters/local': { layers: ['core', 'orchestration', 'logger.ts'], sdk: false },
   composition: { layers: ['core', 'api', 'logger.ts'], sdk: false },
   handlers: { layers: ['adapters/aws', 'composition', 'core', 'orchestration', 'api', 'logger.ts'], sdk: false },

@@ -9,6 +9,7 @@ import type { LogContext, Logger } from '../logger.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { envelope } from './middleware/envelope.ts';
 import { jsonBody } from './middleware/json-body.ts';
+import type { Reply } from './middleware/envelope.ts';
 import { resolveRoute, type ApiEvent } from './middleware/resolve-route.ts';
 import { validate } from './middleware/validate.ts';
 import type { HttpGroup, OperationId, routes } from './routes.ts';
@@ -31,9 +32,13 @@ export interface OperationInput<R> {
 
 type RoutesOf<G extends HttpGroup> = { [Id in OperationId as (typeof routes)[Id]['group'] extends G ? Id : never]: (typeof routes)[Id] };
 
-/** The operations of a group: exactly one per route of the group. */
+/** What an operation returns: its response schema's type (a page of it for a list), as data or as a Reply. */
+type Data<R> = R extends { response: infer S extends z.ZodType } ? z.output<S> : never;
+export type Result<R> = R extends { list: true } ? Reply<Array<Data<R>>> : Data<R> | Reply<Data<R>>;
+
+/** The operations of a group: exactly one per route of the group, each returning what its route documents. */
 export type Operations<G extends HttpGroup> = {
-  [Id in keyof RoutesOf<G>]: (input: OperationInput<RoutesOf<G>[Id]>) => Promise<unknown> | unknown;
+  [Id in keyof RoutesOf<G>]: (input: OperationInput<RoutesOf<G>[Id]>) => Promise<Result<RoutesOf<G>[Id]>> | Result<RoutesOf<G>[Id]>;
 };
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;

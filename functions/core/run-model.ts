@@ -71,8 +71,11 @@ export function signalExitCode(signal: NodeJS.Signals | number): number {
 /** What an override's value is shown as. */
 export const REDACTED = '***';
 
+/** A run as it is shown: its overrides' env names, each with the value REDACTED. */
+export type PublicRun = Omit<Run, 'overrides'> & { overrides: { command: string[] | null; env: Record<string, typeof REDACTED> } };
+
 /** Override env values are kept for reruns but never shown: a run repeats no env values. */
-export function redactOverrides(overrides: RunOverrides): RunOverrides {
+export function redactOverrides(overrides: RunOverrides): PublicRun['overrides'] {
   return { command: overrides.command, env: Object.fromEntries(Object.keys(overrides.env).map((name) => [name, REDACTED])) };
 }
 

@@ -6,7 +6,7 @@ import { normalizeCommand } from './job-spec.ts';
 import type { Job, JobHooks, JobRef, JobService } from './jobs.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 import type { RunSignals } from './run-signals.ts';
-import { isActive, redactOverrides, runRef, type Run, type RunCounts, type RunRef, type RunStatus, type Trigger } from './run-model.ts';
+import { isActive, redactOverrides, runRef, type PublicRun, type Run, type RunCounts, type RunRef, type RunStatus, type Trigger } from './run-model.ts';
 import type {
   ExecutionRequest,
   Idempotency,
@@ -267,6 +267,6 @@ export function jobRef(job: Pick<Job, 'workspace_id' | 'project_id' | 'id'>): Jo
 }
 
 /** A run as the API shows it: override env values are never repeated. */
-export function publicRun(run: Run): Run {
+export function publicRun(run: Run): PublicRun {
   return { ...run, overrides: redactOverrides(run.overrides) };
 }

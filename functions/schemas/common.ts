@@ -96,3 +96,6 @@ export const READ_ONLY_FIELDS = new Set([
   'id', 'workspace_id', 'project_id', 'job_id', 'created_at', 'updated_at', 'status', 'attempt', 'started_at',
   'finished_at', 'duration_ms', 'exit_code', 'error', 'backend', 'usage', 'secret', 'hash', 'trigger', 'scheduled_for',
 ]);
+
+/** True when two types are the same both ways: a schema and the domain type it describes cannot drift apart. */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

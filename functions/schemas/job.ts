@@ -13,7 +13,8 @@ import {
   MAX_IMAGE_LENGTH,
   tagErrors,
 } from '../core/job-spec.ts';
-import { JobId, PageQuery, ProjectId, Timestamp, WorkspaceId, booleanParam, integer } from './common.ts';
+import type { Job, JobSpec } from '../core/jobs.ts';
+import { JobId, PageQuery, ProjectId, Timestamp, WorkspaceId, booleanParam, integer, type Same } from './common.ts';
 
 /** Adds the core's field errors to a zod context; paths are relative to the value being refined. */
 function addCoreErrors(ctx: z.RefinementCtx, errors: Array<{ field: string; message: string }>, base: string) {
@@ -162,3 +163,8 @@ export const JobSchema = z
     updated_at: Timestamp,
   })
   .meta({ id: 'Job' });
+
+// The document's Job is the domain's Job, field for field; the spec fields are the create body's.
+export const JOB_IS_THE_DOMAINS: Same<z.output<typeof JobSchema>, Job> = true;
+export const JOB_SPEC_FIELDS = Object.keys(JobCreateBody.shape) as Array<keyof JobSpec>;
+export const JOB_SPEC_IS_THE_DOMAINS: Same<keyof z.output<typeof JobCreateBody>, keyof JobSpec> = true;

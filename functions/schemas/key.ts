@@ -1,7 +1,7 @@
 // The API key resource.
 import * as z from 'zod';
-import { ALL_WORKSPACES, ROLES, type Role } from '../core/keys.ts';
-import { SLUG, Timestamp } from './common.ts';
+import { ALL_WORKSPACES, ROLES, type ApiKey, type Role } from '../core/keys.ts';
+import { SLUG, Timestamp, type Same } from './common.ts';
 
 const WorkspaceGrant = z.union([z.literal(ALL_WORKSPACES), z.string().regex(SLUG)], {
   error: `must be a workspace id or ${ALL_WORKSPACES} for all`,
@@ -42,3 +42,5 @@ export const KeySchema = z
 export const CreatedKeySchema = KeySchema.extend({
   secret: z.string().meta({ description: 'The bearer secret; shown once, only here' }),
 }).meta({ id: 'CreatedKey' });
+
+export const KEY_IS_THE_DOMAINS: Same<z.output<typeof KeySchema>, ApiKey> = true;

@@ -1,7 +1,9 @@
 // The run resource, its request bodies and queries, batch statuses, job status and log lines.
 import * as z from 'zod';
-import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS } from '../core/run-model.ts';
-import { JobId, PageQuery, ProjectId, RunId, Timestamp, WorkspaceId, fromText, integer, integerParam, orNull } from './common.ts';
+import type { LogLine } from '../core/ports.ts';
+import type { JobStatus } from '../core/runs.ts';
+import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS, type PublicRun, type Run } from '../core/run-model.ts';
+import { JobId, PageQuery, ProjectId, RunId, Timestamp, WorkspaceId, fromText, integer, integerParam, orNull, type Same } from './common.ts';
 import { Command, Env } from './job.ts';
 
 export const TriggerBody = z
@@ -155,10 +157,12 @@ export const RunStatusesSchema = z
   )
   .meta({ id: 'RunStatuses' });
 
+const count = z.number().int().min(0);
+
 export const JobStatusSchema = z
   .strictObject({
     latest_run: orNull(RunSchema).meta({ description: 'null until the job has run' }),
-    counts: z.strictObject(Object.fromEntries([...RUN_STATUSES, 'total'].map((s) => [s, z.number().int().min(0)]))),
+    counts: z.strictObject({ pending: count, running: count, succeeded: count, failed: count, cancelled: count, total: count }),
     schedule: z
       .strictObject({
         cron: z.string(),
@@ -175,3 +179,9 @@ export const JobStatusSchema = z
 export const LogLineSchema = z
   .strictObject({ timestamp: Timestamp, run_id: RunId, stream: z.enum(['stdout', 'stderr']), message: z.string() })
   .meta({ id: 'LogLine' });
+
+// The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.
+export const RUN_IS_THE_DOMAINS: Same<z.output<typeof RunSchema>, PublicRun> = true;
+export const RUN_FIELDS = Object.keys(RunSchema.shape) as Array<keyof Run>;
+export const JOB_STATUS_IS_THE_DOMAINS: Same<z.output<typeof JobStatusSchema>, Omit<JobStatus, 'latest_run'> & { latest_run: PublicRun | null }> = true;
+export const LOG_LINE_IS_THE_DOMAINS: Same<z.output<typeof LogLineSchema>, LogLine> = true;

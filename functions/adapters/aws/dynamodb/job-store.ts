@@ -3,7 +3,6 @@
 import {
   GetItemCommand,
   TransactWriteItemsCommand,
-  TransactionCanceledException,
   UpdateItemCommand,
   ConditionalCheckFailedException,
   type AttributeValue,
@@ -13,10 +12,12 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../../core/errors.ts';
 import { idPattern } from '../../../core/ids.ts';
-import { buildJob, type Job, type JobSpec } from '../../../core/jobs.ts';
+import { buildJob, type Job } from '../../../core/jobs.ts';
+import { JOB_SPEC_FIELDS } from '../../../schemas/job.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../../core/ports.ts';
 import type { JobRef } from '../../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { cancellationCodes } from './transactions.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
 import { TABLE_SCHEMA } from './table.ts';
@@ -28,11 +29,6 @@ const { lookups } = TABLE_SCHEMA.indexes;
 function scheduledLookup(job: Job): Record<string, string> {
   return job.schedule === null ? {} : { [lookups.partitionKey]: key.scheduledJobs, [lookups.sortKey]: key.job(job.id) };
 }
-
-const SPEC_FIELDS = [
-  'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-  'timeout_seconds', 'retries', 'concurrency', 'cpu', 'memory_mb',
-] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 const JOB_ID = idPattern('job');
 
@@ -56,11 +52,6 @@ function nameGuardPut(tableName: string, job: Job): TransactWriteItem {
 export function jobFromItem(item: Record<string, unknown>): Job {
   const job = item as unknown as Job;
   return buildJob(job, job.id, job, job.created_at, job.updated_at);
-}
-
-function cancellationCodes(error: unknown): string[] | null {
-  if (!(error instanceof TransactionCanceledException)) return null;
-  return (error.CancellationReasons ?? []).map((reason) => reason.Code ?? 'None');
 }
 
 function nameTaken(job: Job): ConflictError {
@@ -140,7 +131,7 @@ export class DynamoJobStore implements JobStore {
     const names: Record<string, string> = { '#version': 'version', '#updated_at': 'updated_at' };
     const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':updated_at': job.updated_at };
     const sets = ['#updated_at = :updated_at', '#version = #version + :one'];
-    for (const field of SPEC_FIELDS) {
+    for (const field of JOB_SPEC_FIELDS) {
       names[`#${field}`] = field;
       values[`:${field}`] = job[field];
       sets.push(`#${field} = :${field}`);

@@ -1,4 +1,4 @@
-// How each kind of item is addressed in the single table (DESIGN.md, "DynamoDB").
+// How each kind of item is addressed in the single table, whose key schema and indexes are in table.ts.
 import type { ProjectRef } from '../../../core/ports.ts';
 
 export const key = {

@@ -7,7 +7,6 @@ import {
   GetItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
-  TransactionCanceledException,
   UpdateItemCommand,
   ConditionalCheckFailedException,
   type AttributeValue,
@@ -22,7 +21,9 @@ import { idPattern } from '../../../core/ids.ts';
 import type { JobRef } from '../../../core/jobs.ts';
 import { isActive, type Run, type RunCounts, type RunRef, type RunStatus } from '../../../core/run-model.ts';
 import type { Page, PageRequest, ProjectRef, RunFilter, RunStore } from '../../../core/ports.ts';
+import { RUN_FIELDS } from '../../../schemas/run.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { cancellationCodes } from './transactions.ts';
 import { ZERO_COUNTS } from './job-store.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
@@ -32,11 +33,6 @@ import type { DynamoTable } from './table-client.ts';
 const RUN_ID = idPattern('run');
 const JOB_ID = idPattern('job');
 const { projectRuns, workspaceRuns, lookups: activeRuns } = TABLE_SCHEMA.indexes;
-
-const RUN_FIELDS = [
-  'id', 'job_id', 'workspace_id', 'project_id', 'status', 'trigger', 'attempt', 'scheduled_for', 'created_at',
-  'started_at', 'finished_at', 'duration_ms', 'exit_code', 'error', 'overrides', 'image', 'command', 'usage', 'backend',
-] as const satisfies ReadonlyArray<keyof Run>;
 
 export function runFromItem(item: Record<string, unknown>): Run {
   return Object.fromEntries(RUN_FIELDS.map((field) => [field, item[field] ?? null])) as unknown as Run;
@@ -63,10 +59,6 @@ function runKey(run: { job_id: string; run_id: string }): Record<string, Attribu
 
 function jobItemKey(ref: JobRef): Record<string, AttributeValue> {
   return marshall({ PK: key.project(ref), SK: key.job(ref.job_id) });
-}
-
-function cancellationCodes(error: unknown): string[] | null {
-  return error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None') : null;
 }
 
 /** Filter expressions for the optional run filters; `status` is a reserved word, hence the names. */

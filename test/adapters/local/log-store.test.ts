@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalLogStore, TRUNCATION_MARKER } from '../../functions/adapters/local/log-store.ts';
-import { newId } from '../../functions/core/ids.ts';
-import { eventually } from '../helpers/wait.ts';
+import { LocalLogStore, TRUNCATION_MARKER } from '../../../functions/adapters/local/log-store.ts';
+import { newId } from '../../../functions/core/ids.ts';
+import { eventually } from '../../helpers/wait.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));

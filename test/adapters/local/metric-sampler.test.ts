@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalMetricSampler } from '../../functions/adapters/local/metric-sampler.ts';
-import { defaultPeriod, MetricsService } from '../../functions/core/metrics.ts';
-import type { JobService } from '../../functions/core/jobs.ts';
-import type { MetricSource } from '../../functions/core/ports.ts';
-import { createLogger } from '../../functions/logger.ts';
+import { LocalMetricSampler } from '../../../functions/adapters/local/metric-sampler.ts';
+import { defaultPeriod, MetricsService } from '../../../functions/core/metrics.ts';
+import type { JobService } from '../../../functions/core/jobs.ts';
+import type { MetricSource } from '../../../functions/core/ports.ts';
+import { createLogger } from '../../../functions/logger.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

@@ -2,9 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containerName, dockerLauncher, LocalRunner, processLauncher } from '../../functions/adapters/local/local-runner.ts';
-import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
-import { createLogger } from '../../functions/logger.ts';
+import { containerName, dockerLauncher, LocalRunner, processLauncher } from '../../../functions/adapters/local/local-runner.ts';
+import { LocalLogStore } from '../../../functions/adapters/local/log-store.ts';
+import { createLogger } from '../../../functions/logger.ts';
 
 const spec = {
   run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
-import type { ApiKey, StoredKey } from '../../functions/core/keys.ts';
-import type { KeyStore, Page } from '../../functions/core/ports.ts';
+import { CachedKeyStore } from '../../../functions/adapters/local/cached-key-store.ts';
+import type { ApiKey, StoredKey } from '../../../functions/core/keys.ts';
+import type { KeyStore, Page } from '../../../functions/core/ports.ts';
 
 /** A KeyStore that counts lookups, to see what the cache saves. */
 class CountingStore implements KeyStore {

@@ -1,10 +1,10 @@
 // The local scheduler under fake time: what it delivers, and when.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
-import { newId } from '../../functions/core/ids.ts';
-import { buildJob, type Job } from '../../functions/core/jobs.ts';
-import type { ScheduledFire } from '../../functions/core/schedules.ts';
-import { createLogger } from '../../functions/logger.ts';
+import { LocalScheduler } from '../../../functions/adapters/local/local-scheduler.ts';
+import { newId } from '../../../functions/core/ids.ts';
+import { buildJob, type Job } from '../../../functions/core/jobs.ts';
+import type { ScheduledFire } from '../../../functions/core/schedules.ts';
+import { createLogger } from '../../../functions/logger.ts';
 
 let fires: ScheduledFire[];
 let scheduler: LocalScheduler;

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataDirInUseError, isAlive, lockDataDir } from '../../infra/local/data-dir.ts';
-import { PROJECT_DIR } from '../../infra/local/service.ts';
-import { eventually } from '../helpers/wait.ts';
+import { DataDirInUseError, isAlive, lockDataDir } from '../../../infra/local/data-dir.ts';
+import { PROJECT_DIR } from '../../../infra/local/service.ts';
+import { eventually } from '../../helpers/wait.ts';
 
 const dirs: string[] = [];
 const dataDir = () => {

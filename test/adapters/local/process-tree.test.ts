@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { isRunning, MarkedProcessReaper, markedProcesses } from '../../functions/adapters/local/process-tree.ts';
-import { eventually } from '../helpers/wait.ts';
+import { isRunning, MarkedProcessReaper, markedProcesses } from '../../../functions/adapters/local/process-tree.ts';
+import { eventually } from '../../helpers/wait.ts';
 
 /** A detached sleep that carries `mark` in its environment, as a run's escaped daemon would. */
 function marked(mark: string): number {

@@ -1,0 +1,72 @@
+// RunLifecycle against DynamoDB Local: the transitions a run's execution drives, each conditional on the run's
+// status, and the exit status of a stopped container recorded once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunAlreadySettledError } from '../../functions/core/errors.ts';
+import { runRef, type RunRef } from '../../functions/core/run-model.ts';
+import { createTestTable } from '../helpers/dynamodb.ts';
+import { coreOver, type CoreUnderTest } from '../helpers/core.ts';
+
+let table: Awaited<ReturnType<typeof createTestTable>>;
+let core: CoreUnderTest;
+const project = { workspace_id: 'acme', project_id: 'lifecycle' };
+
+beforeAll(async () => {
+  table = await createTestTable('run-lifecycle');
+  core = coreOver(table);
+});
+afterAll(() => table.drop());
+
+let n = 0;
+async function pendingRun(): Promise<RunRef> {
+  const job = await core.services.jobs().create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'] });
+  return runRef(await core.services.runs().trigger({ ...project, job_id: job.id }, {}));
+}
+const read = (ref: RunRef) => core.runStore.get(ref);
+
+describe('RunLifecycle', () => {
+  it('counts attempts, goes running when the container starts, retries while attempts are left, then fails', async () => {
+    const lifecycle = core.services.runLifecycle();
+    const ref = await pendingRun();
+    expect(await lifecycle.startAttempt(ref)).toEqual({ attempt: 1 });
+    expect(await lifecycle.markRunning(ref, 'task-1')).toBe(true);
+    expect(await read(ref)).toMatchObject({ status: 'running', backend: { task: 'task-1' } });
+    expect(await lifecycle.endAttempt(ref, 1, 1, { ended: 'exited', exit_code: 3 })).toMatchObject({ outcome: 'retry' });
+    expect(await read(ref)).toMatchObject({ status: 'running', exit_code: 3, error: 'attempt 1 of 2 exited with code 3; retrying' });
+    expect(await lifecycle.startAttempt(ref)).toEqual({ attempt: 2 });
+    expect((await read(ref))?.exit_code).toBeNull(); // a new attempt has no exit status yet
+    expect(await lifecycle.endAttempt(ref, 2, 1, { ended: 'exited', exit_code: 127 })).toMatchObject({ outcome: 'done' });
+    expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: 127, error: 'command not found (exit 127) (attempt 2 of 2)' });
+    await expect(lifecycle.startAttempt(ref)).rejects.toBeInstanceOf(RunAlreadySettledError);
+  });
+
+  it('says why a container never ran', async () => {
+    const lifecycle = core.services.runLifecycle();
+    const ref = await pendingRun();
+    await lifecycle.startAttempt(ref);
+    await lifecycle.endAttempt(ref, 1, 0, { ended: 'not-started', reason: 'CannotPullContainerError: no such image' });
+    expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: null, error: 'the container did not run: CannotPullContainerError: no such image' });
+  });
+
+  it("records a stopped container's exit status once, and only its current task's", async () => {
+    const lifecycle = core.services.runLifecycle();
+    const ref = await pendingRun();
+    await lifecycle.startAttempt(ref);
+    await lifecycle.markRunning(ref, 'task-2');
+    await lifecycle.settle(ref, 'cancelled', { error: 'cancelled (graceful)' });
+    expect(await lifecycle.containerExited(ref, 'task-1', 143)).toBe(false);
+    expect(await lifecycle.containerExited(ref, 'task-2', 143)).toBe(true);
+    expect(await lifecycle.containerExited(ref, 'task-2', 137)).toBe(false);
+    expect(await read(ref)).toMatchObject({ status: 'cancelled', exit_code: 143, error: 'cancelled (graceful)' });
+  });
+
+  it('keeps an exit status recorded before a timeout settles the run', async () => {
+    const lifecycle = core.services.runLifecycle();
+    const ref = await pendingRun();
+    await lifecycle.startAttempt(ref);
+    await lifecycle.markRunning(ref, 'task-3');
+    expect(await lifecycle.containerExited(ref, 'task-3', 137)).toBe(true);
+    await lifecycle.timedOut(ref);
+    expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: 137, error: 'timed out' });
+    expect(await lifecycle.settle(ref, 'succeeded', {})).toBeNull(); // a finished run never changes again
+  });
+});

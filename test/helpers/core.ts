@@ -1,0 +1,95 @@
+// The domain's services over DynamoDB Local, composed by the one composition root from a platform whose
+// outside-world adapters are simple doubles that record what they are asked: the core services' own tests.
+import { DynamoIdempotency } from '../../functions/adapters/aws/dynamodb/idempotency.ts';
+import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
+import { DynamoKeyStore } from '../../functions/adapters/aws/dynamodb/key-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
+import type { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { once, type Platform } from '../../functions/composition/platform.ts';
+import { composeServices, type Services } from '../../functions/composition/services.ts';
+import type { JobRef } from '../../functions/core/jobs.ts';
+import type { ExecutionRequest, LogLine, LogQuery, LogSource, MetricSource, Page, RunOrchestrator, ScheduleStore, StopOptions } from '../../functions/core/ports.ts';
+import type { Run } from '../../functions/core/run-model.ts';
+import { createLogger } from '../../functions/logger.ts';
+
+/** An orchestrator that runs nothing: it records starts and stops, and says what is running. */
+export class RecordingOrchestrator implements RunOrchestrator {
+  readonly runner = 'process' as const;
+  readonly started: ExecutionRequest[] = [];
+  readonly stopped: Array<{ run_id: string } & StopOptions> = [];
+  readonly running = new Set<string>();
+  executionId(runId: string): string {
+    return `execution-of-${runId}`;
+  }
+  async start(request: ExecutionRequest): Promise<void> {
+    this.started.push(request);
+    this.running.add(this.executionId(request.run.run_id));
+  }
+  async stop(run: Run, options: StopOptions): Promise<void> {
+    this.stopped.push({ run_id: run.id, ...options });
+    this.running.delete(this.executionId(run.id));
+  }
+  async isRunning(executionId: string): Promise<boolean> {
+    return this.running.has(executionId);
+  }
+}
+
+export class RecordingSchedules implements ScheduleStore {
+  readonly synced: string[] = [];
+  readonly removed: string[] = [];
+  async sync(job: { id: string }): Promise<void> {
+    this.synced.push(job.id);
+  }
+  async remove(job: JobRef): Promise<void> {
+    this.removed.push(job.job_id);
+  }
+}
+
+/** Log lines kept in memory, answered oldest first. */
+export class MemoryLogs implements LogSource {
+  readonly lines: LogLine[] = [];
+  readonly queries: LogQuery[] = [];
+  readonly deleted: string[] = [];
+  async query(query: LogQuery): Promise<Page<LogLine>> {
+    this.queries.push(query);
+    return { items: this.lines.filter((l) => !query.run_id || l.run_id === query.run_id).slice(0, query.limit), next_cursor: null };
+  }
+  async deleteForJob(job: JobRef): Promise<void> {
+    this.deleted.push(job.job_id);
+  }
+}
+
+export interface CoreUnderTest {
+  services: Services;
+  orchestrator: RecordingOrchestrator;
+  schedules: RecordingSchedules;
+  logs: MemoryLogs;
+  runStore: DynamoRunStore;
+}
+
+export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; metrics?: MetricSource } = {}): CoreUnderTest {
+  const orchestrator = new RecordingOrchestrator();
+  const schedules = new RecordingSchedules();
+  const logs = new MemoryLogs();
+  const runStore = new DynamoRunStore(table);
+  const platform: Platform = {
+    logger: createLogger('test'),
+    version: 'test',
+    pollMs: 50,
+    jobStore: once(() => new DynamoJobStore(table)),
+    runStore: () => runStore,
+    keyStore: once(() => new DynamoKeyStore(table)),
+    idempotency: once(() => new DynamoIdempotency(table)),
+    adminKeyHash: async () => options.adminKeyHash,
+    orchestrator: () => orchestrator,
+    logs: () => logs,
+    metrics: () => options.metrics ?? { minPeriodSeconds: 1, query: async () => ({}) },
+    schedules: () => schedules,
+    taskDefinitions: () => null,
+    jobHooks: () => [],
+    usage: () => undefined,
+    signals: () => undefined,
+    healthChecks: () => ({}),
+  };
+  return { services: composeServices(platform), orchestrator, schedules, logs, runStore };
+}
