@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { monotonicFactory } from 'ulid';
-import { runItem } from '../functions/adapters/aws/dynamodb/run-store.ts';
+import { runItem } from '../functions/adapters/dynamodb/run-store.ts';
 import type { Run } from '../functions/core/run-model.ts';
 import { DEFAULT_TABLE } from '../infra/local/service.ts';
 import { isAlive, median, percentile, startAndWait, stop, type Started } from './lib/processes.ts';

@@ -4,7 +4,7 @@
 import { GetItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { createServer } from 'node:http';
-import { createDynamoClient } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { createDynamoClient } from '../../functions/adapters/dynamodb/table-client.ts';
 import { newId } from '../../functions/core/ids.ts';
 
 const [endpoint, tableName, workspace, project, jobId] = process.argv.slice(2) as [string, string, string, string, string];

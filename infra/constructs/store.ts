@@ -6,7 +6,7 @@ import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { TABLE_SCHEMA } from '../../functions/adapters/aws/dynamodb/table.ts';
+import { TABLE_SCHEMA } from '../../functions/adapters/dynamodb/table.ts';
 import { SETTINGS } from '../../functions/composition/functions.ts';
 import { acknowledge } from '../checks.ts';
 

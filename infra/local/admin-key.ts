@@ -10,9 +10,9 @@ export interface AdminKey {
   source: string;
 }
 
-export function loadAdminKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): AdminKey {
-  const fromEnv = env.JOBS_ADMIN_KEY?.trim();
-  if (fromEnv) return { secret: fromEnv, source: 'JOBS_ADMIN_KEY' };
+/** `configured`: JOBS_ADMIN_KEY's value, when set. */
+export function loadAdminKey(dataDir: string, configured: string | undefined): AdminKey {
+  if (configured) return { secret: configured, source: 'JOBS_ADMIN_KEY' };
   const file = join(dataDir, 'admin-key');
   try {
     return { secret: readFileSync(file, 'utf8').trim(), source: file };

@@ -3,12 +3,12 @@
 // the service, and every route group's handler built from it as each Lambda function builds its own.
 import { HTTP_GROUPS, type HttpGroup } from '../../functions/api/routes.ts';
 import type { HttpHandler } from '../../functions/api/http.ts';
-import { tableHealthCheck } from '../../functions/adapters/aws/dynamodb/health.ts';
-import { DynamoIdempotency } from '../../functions/adapters/aws/dynamodb/idempotency.ts';
-import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
-import { DynamoKeyStore } from '../../functions/adapters/aws/dynamodb/key-store.ts';
-import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
-import type { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { tableHealthCheck } from '../../functions/adapters/dynamodb/health.ts';
+import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
+import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
+import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
+import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
 import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
 import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestrator.ts';
 import { LocalRunner } from '../../functions/adapters/local/local-runner.ts';

@@ -1,23 +1,14 @@
 // `npm start`: the jobs service on this machine. Prints where it listens and where the admin key is once it is
 // ready; SIGINT or SIGTERM stops everything it started.
-import { resolve } from 'node:path';
 import { createLogger } from '../../functions/logger.ts';
 import { DataDirInUseError } from './data-dir.ts';
 import { JavaMissingError } from './engine/dynamodb-local.ts';
 import { DEFAULT_DATA_DIR, startLocalService, type LocalService } from './service.ts';
+import { readLocalSettings, SettingError } from './settings.ts';
 
 const startedAt = performance.now();
 const logger = createLogger('jobs-local');
 logger.info('starting', { node: process.version, pid: process.pid });
-
-function port(text: string | undefined): number {
-  const value = Number(text ?? 8080);
-  if (!Number.isInteger(value) || value < 0 || value > 65535) {
-    logger.error(`PORT must be an integer from 0 to 65535, not '${text}'`);
-    process.exit(2);
-  }
-  return value;
-}
 
 let service: LocalService | undefined;
 let stopping = false;
@@ -37,8 +28,8 @@ process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
 try {
-  const dataDir = resolve(process.env.JOBS_DATA_DIR || DEFAULT_DATA_DIR);
-  service = await startLocalService({ dataDir, port: port(process.env.PORT), logger });
+  const { dataDir, port } = readLocalSettings(process.env, DEFAULT_DATA_DIR);
+  service = await startLocalService({ dataDir, port, logger });
   if (stopping) await service.stop();
   const readyMs = Math.round(performance.now() - startedAt);
   logger.info(`Jobs API ready at ${service.url} (admin key: ${service.adminKey.source})`, {
@@ -58,6 +49,10 @@ try {
     }
   });
 } catch (error) {
+  if (error instanceof SettingError) {
+    logger.error(error.message);
+    process.exit(2);
+  }
   if (error instanceof JavaMissingError || error instanceof DataDirInUseError) {
     logger.error(error.message);
     process.exit(1);

@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
 import { hashSecret } from '../../functions/core/keys.ts';
 import { createLogger, type Logger } from '../../functions/logger.ts';
 import { loadAdminKey, type AdminKey } from './admin-key.ts';
@@ -12,7 +12,8 @@ import { lockDataDir, reapPreviousEngine } from './data-dir.ts';
 import { ensureTable } from './engine/ensure-table.ts';
 import { EngineLockedError } from './engine/dynamodb-local.ts';
 import { superviseDynamoDBLocal, type SupervisedEngine } from './engine/supervisor.ts';
-import { parseRateLimit, RateLimiter, type RateLimit } from './rate-limit.ts';
+import { RateLimiter, type RateLimit } from './rate-limit.ts';
+import { readLocalSettings } from './settings.ts';
 import { composeLocalHost, type LocalHost } from './host.ts';
 
 export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -51,15 +52,6 @@ export interface LocalService {
   stop(reason?: string): Promise<void>;
 }
 
-/** A whole-number setting from the environment; a wrong value stops the start with the variable's name. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
-  const text = env[name];
-  if (text === undefined || text === '') return undefined;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be a whole number of at least ${min}, not '${text}'`);
-  return value;
-}
-
 /**
  * Starts DynamoDB Local on the data files; while an engine of a previous service still holds them (it is exiting:
  * its service is gone), waits for it rather than ever running two engines on one set of files.
@@ -86,7 +78,7 @@ async function startEngine(dbPath: string, pidFile: string, logger: Logger): Pro
 
 export async function startLocalService(options: LocalServiceOptions): Promise<LocalService> {
   const logger = options.logger ?? createLogger('jobs-local');
-  const env = options.env ?? process.env;
+  const settings = readLocalSettings(options.env ?? process.env, DEFAULT_DATA_DIR);
   const lock = await lockDataDir(options.dataDir, {
     onWait: (holder) => logger.info(`waiting for the jobs service that is stopping (pid ${holder.pid}) to release ${options.dataDir}`),
   });
@@ -122,7 +114,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     }
     const table = new DynamoTable({ tableName, endpoint });
     await ensureTable(table.client, tableName);
-    const adminKey = loadAdminKey(options.dataDir, env);
+    const adminKey = loadAdminKey(options.dataDir, settings.adminKey);
     const host = composeLocalHost({
       table,
       dataDir: options.dataDir,
@@ -130,15 +122,15 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       logger,
       retryIntervalMs: options.retryIntervalMs,
       maxRunLogBytes: options.maxRunLogBytes,
-      catchUpSeconds: options.catchUpSeconds ?? wholeNumber(env, 'JOBS_SCHEDULE_CATCH_UP_SECONDS', 0),
-      metricsRetentionHours: wholeNumber(env, 'JOBS_METRICS_RETENTION_HOURS', 1),
+      catchUpSeconds: options.catchUpSeconds ?? settings.catchUpSeconds,
+      metricsRetentionHours: settings.metricsRetentionHours,
     });
     await host.recover();
     const schedules = await host.start();
     // Stopped in reverse: the API (in-flight requests finish), runs in flight, the client, then the engine.
     cleanups.push(() => table.client.destroy());
     cleanups.push(() => host.shutdown(stopReason));
-    const rateLimit = options.rateLimit === undefined ? parseRateLimit(env.JOBS_RATE_LIMIT) : options.rateLimit;
+    const rateLimit = options.rateLimit === undefined ? settings.rateLimit : options.rateLimit;
     const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;
     const api = await startApiGateway({ handlers: await host.handlers(), logger, port: options.port, host: options.host, rateLimiter });
     cleanups.push(() => api.close());

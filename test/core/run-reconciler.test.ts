@@ -1,8 +1,8 @@
 // The reconciler against DynamoDB Local: a sweep settles exactly the active runs, old enough, whose execution the
 // backend says has ended; young runs and runs whose execution runs or cannot be asked about are left alone.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
-import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
+import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { buildJob } from '../../functions/core/jobs.ts';
 import type { RunOrchestrator } from '../../functions/core/ports.ts';

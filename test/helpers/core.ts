@@ -1,10 +1,10 @@
 // The domain's services over DynamoDB Local, composed by the one composition root from a platform whose
 // outside-world adapters are simple doubles that record what they are asked: the core services' own tests.
-import { DynamoIdempotency } from '../../functions/adapters/aws/dynamodb/idempotency.ts';
-import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
-import { DynamoKeyStore } from '../../functions/adapters/aws/dynamodb/key-store.ts';
-import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
-import type { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
+import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
+import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
+import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
 import { once, type Platform } from '../../functions/composition/platform.ts';
 import { composeServices, type Services } from '../../functions/composition/services.ts';
 import type { JobRef } from '../../functions/core/jobs.ts';

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
-import { DynamoTable } from '../../functions/adapters/aws/dynamodb/table-client.ts';
+import { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
 import { ensureTable } from '../../infra/local/engine/ensure-table.ts';
 
 export function testEndpoint(): string {

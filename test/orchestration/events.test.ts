@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoJobStore } from '../../functions/adapters/aws/dynamodb/job-store.ts';
-import { DynamoRunStore } from '../../functions/adapters/aws/dynamodb/run-store.ts';
+import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
+import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
 import { newId } from '../../functions/core/ids.ts';
 import { buildJob } from '../../functions/core/jobs.ts';
 import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';

@@ -6,7 +6,7 @@ import type { Job } from '../../core/jobs.ts';
 import type { TaskDefinitions } from '../../core/ports.ts';
 import { CONTAINER_NAME, taskFamily } from '../../orchestration/ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
-import { unavailableIfTransient } from './transient.ts';
+import { unavailableIfTransient } from '../transient.ts';
 
 const loadEcs = () => import('@aws-sdk/client-ecs');
 type Ecs = Awaited<ReturnType<typeof loadEcs>>;

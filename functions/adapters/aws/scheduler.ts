@@ -7,7 +7,7 @@ import { eventBridgeExpressions } from './eventbridge-cron.ts';
 import type { Job, JobRef } from '../../core/jobs.ts';
 import type { ScheduleStore } from '../../core/ports.ts';
 import { LazySdk } from './lazy-sdk.ts';
-import { unavailableIfTransient } from './transient.ts';
+import { unavailableIfTransient } from '../transient.ts';
 
 const loadScheduler = () => import('@aws-sdk/client-scheduler');
 type Scheduler = Awaited<ReturnType<typeof loadScheduler>>;

@@ -5,7 +5,7 @@ import type { ExecutionRequest, RunOrchestrator, StopOptions } from '../../core/
 import { toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { Run } from '../../core/run-model.ts';
 import { LazySdk } from './lazy-sdk.ts';
-import { unavailableIfTransient } from './transient.ts';
+import { unavailableIfTransient } from '../transient.ts';
 
 const loadSfn = () => import('@aws-sdk/client-sfn');
 type Sfn = Awaited<ReturnType<typeof loadSfn>>;

@@ -7,8 +7,8 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchLogSource } from '../../../functions/adapters/aws/cloudwatch-logs.ts';
-import { DynamoJobStore } from '../../../functions/adapters/aws/dynamodb/job-store.ts';
-import { DynamoRunStore } from '../../../functions/adapters/aws/dynamodb/run-store.ts';
+import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
+import { DynamoRunStore } from '../../../functions/adapters/dynamodb/run-store.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
 import type { Run } from '../../../functions/core/run-model.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';

@@ -1,10 +1,10 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoJobStore } from '../../../../functions/adapters/aws/dynamodb/job-store.ts';
-import { ConflictError, ValidationError } from '../../../../functions/core/errors.ts';
-import { newId } from '../../../../functions/core/ids.ts';
-import { buildJob, JobService, type Job } from '../../../../functions/core/jobs.ts';
-import { createTestTable } from '../../../helpers/dynamodb.ts';
+import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
+import { ConflictError, ValidationError } from '../../../functions/core/errors.ts';
+import { newId } from '../../../functions/core/ids.ts';
+import { buildJob, JobService, type Job } from '../../../functions/core/jobs.ts';
+import { createTestTable } from '../../helpers/dynamodb.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let store: DynamoJobStore;

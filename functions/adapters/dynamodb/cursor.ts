@@ -1,6 +1,6 @@
 // Opaque list cursors. A cursor names only the last item returned (never a raw table key), and the adapter
 // rebuilds the start key inside the caller's own scope, so a cursor cannot reach into another project.
-import { ValidationError } from '../../../core/errors.ts';
+import { ValidationError } from '../../core/errors.ts';
 
 export function encodeCursor(fields: Record<string, string>): string {
   return Buffer.from(JSON.stringify(fields)).toString('base64url');

@@ -8,9 +8,9 @@ import {
   type GetItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { idPattern } from '../../../core/ids.ts';
-import type { ApiKey, StoredKey } from '../../../core/keys.ts';
-import type { KeyStore, Page, PageRequest } from '../../../core/ports.ts';
+import { idPattern } from '../../core/ids.ts';
+import type { ApiKey, StoredKey } from '../../core/keys.ts';
+import type { KeyStore, Page, PageRequest } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';

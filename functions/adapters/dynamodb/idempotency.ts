@@ -9,8 +9,8 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import { ConflictError, IdempotencyMismatchError, UnavailableError } from '../../../core/errors.ts';
-import type { Idempotency } from '../../../core/ports.ts';
+import { ConflictError, IdempotencyMismatchError, UnavailableError } from '../../core/errors.ts';
+import type { Idempotency } from '../../core/ports.ts';
 import { TABLE_SCHEMA } from './table.ts';
 import type { DynamoTable } from './table-client.ts';
 

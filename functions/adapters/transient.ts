@@ -1,7 +1,7 @@
 // Whether an AWS SDK failure means "not now": throttled, the service failing, or no answer at all (refused,
 // reset, timed out). The caller should retry later, so each adapter turns such a failure into UnavailableError
 // (503 with Retry-After) and lets any other through.
-import { UnavailableError } from '../../core/errors.ts';
+import { UnavailableError } from '../core/errors.ts';
 
 const TRANSIENT_NAME =
   /Throttl|TooManyRequests|RequestLimitExceeded|ProvisionedThroughputExceeded|ServiceQuota|ServiceUnavailable|InternalServer|ServerException|TimeoutError/;

@@ -3,7 +3,7 @@
 // chunks and keep going until the page is full or the partition is exhausted.
 import { QueryCommand, type AttributeValue, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Page } from '../../../core/ports.ts';
+import type { Page } from '../../core/ports.ts';
 import type { DynamoTable } from './table-client.ts';
 
 const FILTERED_READ_AHEAD = 200;

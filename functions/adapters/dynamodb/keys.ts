@@ -1,5 +1,5 @@
 // How each kind of item is addressed in the single table, whose key schema and indexes are in table.ts.
-import type { ProjectRef } from '../../../core/ports.ts';
+import type { ProjectRef } from '../../core/ports.ts';
 
 export const key = {
   project: (ref: ProjectRef) => `WS#${ref.workspace_id}#PRJ#${ref.project_id}`,

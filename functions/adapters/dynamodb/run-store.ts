@@ -16,12 +16,12 @@ import {
   type Update,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError, NotFoundError } from '../../../core/errors.ts';
-import { idPattern } from '../../../core/ids.ts';
-import type { JobRef } from '../../../core/jobs.ts';
-import { isActive, type Run, type RunCounts, type RunRef, type RunStatus } from '../../../core/run-model.ts';
-import type { Page, PageRequest, ProjectRef, RunFilter, RunStore } from '../../../core/ports.ts';
-import { RUN_FIELDS } from '../../../schemas/run.ts';
+import { ConflictError, NotFoundError } from '../../core/errors.ts';
+import { idPattern } from '../../core/ids.ts';
+import type { JobRef } from '../../core/jobs.ts';
+import { isActive, type Run, type RunCounts, type RunRef, type RunStatus } from '../../core/run-model.ts';
+import type { Page, PageRequest, ProjectRef, RunFilter, RunStore } from '../../core/ports.ts';
+import { RUN_FIELDS } from '../../schemas/run.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { cancellationCodes } from './transactions.ts';
 import { ZERO_COUNTS } from './job-store.ts';

@@ -10,12 +10,12 @@ import {
   type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ConflictError } from '../../../core/errors.ts';
-import { idPattern } from '../../../core/ids.ts';
-import { buildJob, type Job } from '../../../core/jobs.ts';
-import { JOB_SPEC_FIELDS } from '../../../schemas/job.ts';
-import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../../core/ports.ts';
-import type { JobRef } from '../../../core/jobs.ts';
+import { ConflictError } from '../../core/errors.ts';
+import { idPattern } from '../../core/ids.ts';
+import { buildJob, type Job } from '../../core/jobs.ts';
+import { JOB_SPEC_FIELDS } from '../../schemas/job.ts';
+import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../core/ports.ts';
+import type { JobRef } from '../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { cancellationCodes } from './transactions.ts';
 import { key } from './keys.ts';

@@ -1,0 +1,45 @@
+// Local mode's settings, read from the environment in one place and checked at start: a wrong value stops the
+// start with the variable's name and what it takes (README, "Local settings").
+import { resolve } from 'node:path';
+import { parseRateLimit, type RateLimit } from './rate-limit.ts';
+
+export class SettingError extends Error {
+  override name = 'SettingError';
+}
+
+export interface LocalSettings {
+  port: number;
+  /** Absolute. */
+  dataDir: string;
+  /** The first admin key, when JOBS_ADMIN_KEY sets it (otherwise one is kept in the data dir). */
+  adminKey: string | undefined;
+  catchUpSeconds: number | undefined;
+  metricsRetentionHours: number | undefined;
+  /** null: no throttling. */
+  rateLimit: RateLimit | null;
+}
+
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new SettingError(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
+  return value;
+}
+
+export function readLocalSettings(env: NodeJS.ProcessEnv, defaultDataDir: string): LocalSettings {
+  let rateLimit: RateLimit | null;
+  try {
+    rateLimit = parseRateLimit(env.JOBS_RATE_LIMIT);
+  } catch (error) {
+    throw new SettingError((error as Error).message);
+  }
+  return {
+    port: wholeNumber(env, 'PORT', 0, 65_535) ?? 8080,
+    dataDir: resolve(env.JOBS_DATA_DIR || defaultDataDir),
+    adminKey: env.JOBS_ADMIN_KEY?.trim() || undefined,
+    catchUpSeconds: wholeNumber(env, 'JOBS_SCHEDULE_CATCH_UP_SECONDS', 0),
+    metricsRetentionHours: wholeNumber(env, 'JOBS_METRICS_RETENTION_HOURS', 1),
+    rateLimit,
+  };
+}

@@ -1,0 +1,26 @@
+// Local mode's settings: defaults when unset, and a start refused with the variable's name for a wrong value.
+import { describe, expect, it } from 'vitest';
+import { readLocalSettings, SettingError } from '../../../infra/local/settings.ts';
+
+describe('local settings', () => {
+  it('defaults every setting', () => {
+    expect(readLocalSettings({}, '/data')).toEqual({
+      port: 8080, dataDir: '/data', adminKey: undefined, catchUpSeconds: undefined, metricsRetentionHours: undefined, rateLimit: { rate: 500, burst: 1000 },
+    });
+  });
+
+  it('reads each from its variable', () => {
+    const env = { PORT: '0', JOBS_DATA_DIR: '/tmp/jobs', JOBS_ADMIN_KEY: ' jobs_x ', JOBS_SCHEDULE_CATCH_UP_SECONDS: '0', JOBS_METRICS_RETENTION_HOURS: '2', JOBS_RATE_LIMIT: 'off' };
+    expect(readLocalSettings(env, '/data')).toEqual({ port: 0, dataDir: '/tmp/jobs', adminKey: 'jobs_x', catchUpSeconds: 0, metricsRetentionHours: 2, rateLimit: null });
+  });
+
+  it.each([
+    [{ PORT: '70000' }, 'PORT must be a whole number from 0 to 65535'],
+    [{ JOBS_SCHEDULE_CATCH_UP_SECONDS: '-1' }, 'JOBS_SCHEDULE_CATCH_UP_SECONDS must be a whole number from 0'],
+    [{ JOBS_METRICS_RETENTION_HOURS: '0' }, 'JOBS_METRICS_RETENTION_HOURS must be a whole number from 1'],
+    [{ JOBS_RATE_LIMIT: 'fast' }, 'JOBS_RATE_LIMIT must be'],
+  ])('refuses %o, naming the variable', (env, message) => {
+    expect(() => readLocalSettings(env, '/data')).toThrow(SettingError);
+    expect(() => readLocalSettings(env, '/data')).toThrow(message);
+  });
+});
