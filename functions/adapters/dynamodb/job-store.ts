@@ -17,7 +17,7 @@ import { JOB_SPEC_FIELDS } from '../../schemas/job.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../core/ports.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { cancellationCodes } from './transactions.ts';
+import { cancellationCodes, updateIfCondition } from './transactions.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
 import { TABLE_SCHEMA } from './table.ts';
@@ -153,15 +153,7 @@ export class DynamoJobStore implements JobStore {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
     };
-    if (job.name === previousName) {
-      try {
-        await this.table.send(new UpdateItemCommand(update));
-        return true;
-      } catch (error) {
-        if (error instanceof ConditionalCheckFailedException) return false;
-        throw error;
-      }
-    }
+    if (job.name === previousName) return updateIfCondition(this.table, update);
     const release: TransactWriteItem = {
       Delete: {
         TableName: this.table.name,

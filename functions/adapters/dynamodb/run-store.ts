@@ -7,8 +7,6 @@ import {
   GetItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
-  UpdateItemCommand,
-  ConditionalCheckFailedException,
   type AttributeValue,
   type GetItemCommandOutput,
   type QueryCommandOutput,
@@ -23,7 +21,7 @@ import { isActive, type Run, type RunCounts, type RunRef, type RunStatus } from 
 import type { Page, PageRequest, ProjectRef, RunFilter, RunStore } from '../../core/ports.ts';
 import { RUN_FIELDS } from '../../schemas/run.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { cancellationCodes } from './transactions.ts';
+import { cancellationCodes, updateIfCondition } from './transactions.ts';
 import { ZERO_COUNTS } from './job-store.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
@@ -278,14 +276,8 @@ export class DynamoRunStore implements RunStore {
     });
   }
 
-  async #updateRun(update: Update): Promise<boolean> {
-    try {
-      await this.table.send(new UpdateItemCommand(update));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  #updateRun(update: Update): Promise<boolean> {
+    return updateIfCondition(this.table, update);
   }
 
   async deleteAllForJob(ref: JobRef): Promise<Run[]> {
