@@ -1,6 +1,6 @@
 // What drives runs: the state machine, deployed from the same run.asl.json the local host executes, the
-// function behind its state-update Tasks, and the two event rules that move runs from outside (an ECS task
-// really started; an execution ended without settling its run).
+// function behind its state-update Tasks, and the rules that move runs from outside (an ECS task started or
+// stopped; an execution ended without settling its run; a periodic sweep for an end no event reported).
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
@@ -136,7 +136,7 @@ export class Orchestration extends Construct {
 
   /**
    * Points a function at the state machine with exactly the calls it makes: start (trigger), stop (cancel,
-   * replace, delete) and describe (the lazy check when a run read looks stale).
+   * replace, delete) and describe (the reconciler's sweep asks whether an execution still runs).
    */
   bind(fn: NodejsFunction, ...calls: Array<'start' | 'stop' | 'describe'>): void {
     fn.addEnvironment(SETTINGS.stateMachine, this.stateMachine.stateMachineArn);
