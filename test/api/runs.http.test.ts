@@ -1,5 +1,5 @@
 // Runs end to end on the local host: the real state machine definition, the interpreter, real processes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,20 @@ async function runToEnd(overrides: Record<string, unknown>, body?: unknown) {
   expect(accepted.status).toBe(202);
   const finished = await api.get(`${runPath(jobId, accepted.body.data.id)}?wait=20`);
   return { jobId, accepted, run: finished.body.data };
+}
+
+/** The name of a process's program, or '' once it is gone. */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Waits until a run's log holds the line (the run reached that point). */
+async function logged(jobId: string, runId: string, line: string): Promise<void> {
+  await eventually(async () => (await api.get(`${runPath(jobId, runId)}/logs`)).body.data.some((l: { message: string }) => l.message === line), `'${line}' logged`);
 }
 
 function treeGone(pid: number): boolean {
@@ -135,9 +149,10 @@ describe('cancel', () => {
   });
 
   it('graceful: SIGTERM lets a process that traps it finish cleanly', async () => {
-    const jobId = await createJob({ command: "trap 'echo got-term; exit 0' TERM; sleep 60 & wait" });
+    const jobId = await createJob({ command: "trap 'echo got-term; exit 0' TERM; echo ready; sleep 60 & wait" });
     const run = (await trigger(jobId)).body.data;
     const pid = runPid(await waitForStatus(api, runPath(jobId, run.id), ['running']));
+    await logged(jobId, run.id, 'ready'); // its trap is set
     const cancelled = await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'graceful', timeout_seconds: 10 });
     expect(cancelled.body.data.status).toBe('cancelled');
     expect(await gone(pid, 3_000)).toBe(true);
@@ -150,15 +165,17 @@ describe('cancel', () => {
   it('graceful: a process that ends on SIGTERM records 143', async () => {
     const jobId = await createJob({ command: ['sleep', '60'] });
     const run = (await trigger(jobId)).body.data;
-    await waitForStatus(api, runPath(jobId, run.id), ['running']);
+    const pid = runPid(await waitForStatus(api, runPath(jobId, run.id), ['running']));
+    await eventually(() => processTree(pid).some((p) => commandOf(p) === 'sleep'), 'sleep itself running');
     await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'graceful', timeout_seconds: 30 });
     expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(143);
   });
 
   it('graceful: a process that ignores SIGTERM is killed when the grace ends', async () => {
-    const jobId = await createJob({ command: "trap '' TERM; sleep 60" });
+    const jobId = await createJob({ command: "trap '' TERM; echo ready; sleep 60" });
     const run = (await trigger(jobId)).body.data;
     const pid = runPid(await waitForStatus(api, runPath(jobId, run.id), ['running']));
+    await logged(jobId, run.id, 'ready'); // its trap is set
     await api.post(`${runPath(jobId, run.id)}/cancel`, { timeout_seconds: 1 });
     expect(processTree(pid).length).toBeGreaterThan(0); // SIGTERM changed nothing: it is in its grace
     expect(await gone(pid, 5_000)).toBe(true);
