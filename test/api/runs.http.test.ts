@@ -136,7 +136,7 @@ describe('cancel', () => {
     const run = (await trigger(jobId)).body.data;
     const running = await waitForStatus(api, runPath(jobId, run.id), ['running']);
     const pid = runPid(running);
-    expect(processTree(pid).length).toBeGreaterThanOrEqual(3);
+    await eventually(() => processTree(pid).length >= 4, 'the wrapper, the shell and both sleeps started');
     const cancelled = await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'force' });
     expect(cancelled.status).toBe(200);
     expect(cancelled.body).toMatchObject({ message: 'Run cancelled', data: { status: 'cancelled', error: 'cancelled (force)' } });

@@ -92,8 +92,8 @@ describe('after the service is killed with SIGKILL', () => {
       const jobId = (await api.post(`${P}/jobs`, { name: 'long', image: 'alpine', command: 'sleep 60' })).body.data.id;
       const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id;
       const pid = runPid(await waitForStatus(api, `${P}/jobs/${jobId}/runs/${runId}`, ['running']));
+      await eventually(() => processTree(pid).length >= 2, 'the wrapper and the command started');
       const tree = processTree(pid);
-      expect(tree.length).toBeGreaterThanOrEqual(2);
       service.child.kill('SIGTERM');
       expect(await service.exited).toBe(0);
       expect(await waitUntil(() => tree.every((p) => !isRunning(p)), 2_000)).toBe(true);
