@@ -11,10 +11,10 @@ import type { Section } from './lib/report.ts';
 const ready = (line: Record<string, any>) => typeof line.ready_ms === 'number';
 const ROUNDS = 3;
 
-/** `npm start` as a user runs it; resolves at the ready line. The service's own pid is on its first line. */
+/** `npm start` as a user runs it; resolves at the ready line, which carries the service's own pid. */
 async function npmStart(dataDir: string): Promise<Started & { servicePid: number }> {
   const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dataDir, PORT: '0', JOBS_RATE_LIMIT: 'off' }, ready); // capacity, not the throttle
-  return { ...started, servicePid: Number(readFileSync(join(dataDir, 'service.pid'), 'utf8')) };
+  return { ...started, servicePid: started.line.pid as number };
 }
 
 async function stopService(service: Started & { servicePid: number }): Promise<void> {

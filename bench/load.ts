@@ -46,7 +46,7 @@ function pick(): Op {
 
 async function startService(dir: string): Promise<Started & { servicePid: number }> {
   const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, PORT: '0' }, (line) => typeof line.ready_ms === 'number');
-  return { ...started, servicePid: Number(readFileSync(join(dir, 'service.pid'), 'utf8')) };
+  return { ...started, servicePid: started.line.pid as number };
 }
 
 interface Call {

@@ -84,7 +84,7 @@ export async function runs(): Promise<Section> {
     cancels.push(performance.now() - sent);
   }
 
-  process.kill(Number(readFileSync(join(dir, 'service.pid'), 'utf8')), 'SIGTERM');
+  process.kill(service.line.pid as number, 'SIGTERM');
   await stop(service.child, service.exited);
   rmSync(dir, { recursive: true, force: true });
 

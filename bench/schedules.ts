@@ -14,7 +14,7 @@ const round = (ms: number) => Math.round(ms);
 
 async function service(dir: string) {
   const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, PORT: '0' }, ready, 120_000);
-  const pid = Number(readFileSync(join(dir, 'service.pid'), 'utf8'));
+  const pid = started.line.pid as number;
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const call = async (method: string, path: string, body?: unknown) =>

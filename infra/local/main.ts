@@ -37,6 +37,7 @@ try {
     admin_key: service.adminKey.source,
     data_dir: dataDir,
     ready_ms: readyMs,
+    pid: process.pid,
     schedules: service.schedules,
     runner: service.host.runner.kind,
     dynamodb_endpoint: service.dynamodbEndpoint,
