@@ -38,7 +38,7 @@ const ALLOWED: Record<string, { layers: string[]; sdk: boolean }> = {
   api: { layers: ['core', 'schemas', 'logger.ts', 'version.ts'], sdk: false },
   orchestration: { layers: ['core', 'logger.ts'], sdk: false },
   'adapters/aws': { layers: ['core', 'schemas', 'orchestration', 'composition', 'adapters/dynamodb', 'adapters/transient.ts', 'logger.ts', 'version.ts'], sdk: true },
-  'adapters/dynamodb': { layers: ['core', 'schemas', 'adapters/transient.ts'], sdk: true },
+  'adapters/dynamodb': { layers: ['core', 'adapters/transient.ts'], sdk: true },
   'adapters/transient.ts': { layers: ['core'], sdk: false },
   'adapters/local': { layers: ['core', 'orchestration', 'logger.ts'], sdk: false },
   composition: { layers: ['core', 'api', 'logger.ts'], sdk: false },

@@ -28,6 +28,12 @@ export interface Job extends ProjectRef, JobSpec {
 
 type Optional = Exclude<keyof JobSpec, 'name' | 'image' | 'command'>;
 
+/** The fields of a job's spec (what a create sets and a PATCH may change; the store writes exactly these). */
+export const JOB_SPEC_FIELDS = [
+  'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
+  'timeout_seconds', 'retries', 'concurrency', 'cpu', 'memory_mb',
+] as const satisfies ReadonlyArray<keyof JobSpec>;
+
 /** A create request after boundary validation: required fields present, the rest optional. */
 export type JobCreate = Pick<JobSpec, 'name' | 'image'> & { command: string | string[] } & Partial<Pick<JobSpec, Optional>>;
 

@@ -54,6 +54,12 @@ export interface Run {
 
 export type RunCounts = Record<RunStatus | 'total', number>;
 
+/** Every field of a run, in the contract's order (the store keeps exactly these; the response schema has them). */
+export const RUN_FIELDS = [
+  'id', 'job_id', 'workspace_id', 'project_id', 'status', 'trigger', 'attempt', 'scheduled_for', 'created_at',
+  'started_at', 'finished_at', 'duration_ms', 'exit_code', 'error', 'overrides', 'image', 'command', 'usage', 'backend',
+] as const satisfies ReadonlyArray<keyof Run>;
+
 export function isActive(status: RunStatus): boolean {
   return status === 'pending' || status === 'running';
 }

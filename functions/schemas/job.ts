@@ -13,7 +13,7 @@ import {
   MAX_IMAGE_LENGTH,
   tagErrors,
 } from '../core/job-spec.ts';
-import type { Job, JobSpec } from '../core/jobs.ts';
+import type { Job, JobSpec, JOB_SPEC_FIELDS } from '../core/jobs.ts';
 import { JobId, PageQuery, ProjectId, Timestamp, WorkspaceId, booleanParam, integer, type Same } from './common.ts';
 
 /** Adds the core's field errors to a zod context; paths are relative to the value being refined. */
@@ -166,5 +166,5 @@ export const JobSchema = z
 
 // The document's Job is the domain's Job, field for field; the spec fields are the create body's.
 export const JOB_IS_THE_DOMAINS: Same<z.output<typeof JobSchema>, Job> = true;
-export const JOB_SPEC_FIELDS = Object.keys(JobCreateBody.shape) as Array<keyof JobSpec>;
 export const JOB_SPEC_IS_THE_DOMAINS: Same<keyof z.output<typeof JobCreateBody>, keyof JobSpec> = true;
+export const JOB_SPEC_FIELDS_ARE_ALL: Same<(typeof JOB_SPEC_FIELDS)[number], keyof JobSpec> = true;

@@ -2,7 +2,7 @@
 import * as z from 'zod';
 import type { LogLine } from '../core/ports.ts';
 import type { JobStatus } from '../core/runs.ts';
-import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS, type PublicRun, type Run } from '../core/run-model.ts';
+import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS, type PublicRun, type RUN_FIELDS } from '../core/run-model.ts';
 import { JobId, PageQuery, ProjectId, RunId, Timestamp, WorkspaceId, fromText, integer, integerParam, orNull, type Same } from './common.ts';
 import { Command, Env } from './job.ts';
 
@@ -182,6 +182,6 @@ export const LogLineSchema = z
 
 // The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.
 export const RUN_IS_THE_DOMAINS: Same<z.output<typeof RunSchema>, PublicRun> = true;
-export const RUN_FIELDS = Object.keys(RunSchema.shape) as Array<keyof Run>;
+export const RUN_FIELDS_ARE_ALL: Same<(typeof RUN_FIELDS)[number], keyof z.output<typeof RunSchema>> = true;
 export const JOB_STATUS_IS_THE_DOMAINS: Same<z.output<typeof JobStatusSchema>, Omit<JobStatus, 'latest_run'> & { latest_run: PublicRun | null }> = true;
 export const LOG_LINE_IS_THE_DOMAINS: Same<z.output<typeof LogLineSchema>, LogLine> = true;

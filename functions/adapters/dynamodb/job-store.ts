@@ -12,8 +12,7 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
-import { buildJob, type Job } from '../../core/jobs.ts';
-import { JOB_SPEC_FIELDS } from '../../schemas/job.ts';
+import { buildJob, JOB_SPEC_FIELDS, type Job } from '../../core/jobs.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../core/ports.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
