@@ -24,18 +24,18 @@ const HEADERS = {
 type HeaderName = keyof typeof HEADERS;
 
 /** The error replies every operation shares, each with its headers (the request id on all of them). */
-const ERRORS: Record<string, { name: string; description: string; headers?: Record<string, HeaderName> }> = {
-  400: { name: 'BadRequest', description: 'Invalid input; the message and errors[] name each field' },
-  401: { name: 'Unauthorized', description: 'No key, or an unknown or revoked key', headers: { 'WWW-Authenticate': 'WWWAuthenticate' } },
-  403: { name: 'Forbidden', description: "The key's role does not allow this" },
-  404: { name: 'NotFound', description: 'Not found, or not visible to this key' },
-  405: { name: 'MethodNotAllowed', description: 'This path does not answer that method; Allow lists those it does', headers: { Allow: 'Allow' } },
-  409: { name: 'Conflict', description: 'Conflicts with the current state' },
-  413: { name: 'PayloadTooLarge', description: 'Body over 256 KiB' },
-  415: { name: 'UnsupportedMediaType', description: 'Body is not application/json' },
-  422: { name: 'IdempotencyMismatch', description: 'The Idempotency-Key was already used with a different body' },
-  429: { name: 'TooManyRequests', description: 'Too many requests for this key; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
-  503: { name: 'Unavailable', description: 'A backing engine is unreachable; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
+const ERRORS: Record<string, { description: string; headers?: Record<string, HeaderName> }> = {
+  400: { description: 'Invalid input; the message and errors[] name each field' },
+  401: { description: 'No key, or an unknown or revoked key', headers: { 'WWW-Authenticate': 'WWWAuthenticate' } },
+  403: { description: "The key's role does not allow this" },
+  404: { description: 'Not found, or not visible to this key' },
+  405: { description: 'This path does not answer that method; Allow lists those it does', headers: { Allow: 'Allow' } },
+  409: { description: 'Conflicts with the current state' },
+  413: { description: 'Body over 256 KiB' },
+  415: { description: 'Body is not application/json' },
+  422: { description: 'The Idempotency-Key was already used with a different body' },
+  429: { description: 'Too many requests for this key; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
+  503: { description: 'A backing engine is unreachable; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
 };
 
 /** The statuses a route can answer besides its success, as the server decides them. */

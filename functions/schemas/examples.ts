@@ -24,15 +24,8 @@ export const JOB_EXAMPLE = {
   updated_at: '2026-11-22T10:15:30.123Z',
 };
 
-export const JOB_CREATE_EXAMPLE = {
-  name: 'nightly-report',
-  image: 'public.ecr.aws/docker/library/alpine:3.20',
-  command: ['sh', '-c', 'echo hello'],
-  env: { STAGE: 'prod' },
-  schedule: '0 3 * * 1-5',
-  timezone: 'Europe/Berlin',
-  tags: { team: 'data' },
-};
+/** What a create of the example job sends: its spec, the defaults left out. */
+export const JOB_CREATE_EXAMPLE = (({ name, image, command, env, schedule, timezone, tags }) => ({ name, image, command, env, schedule, timezone, tags }))(JOB_EXAMPLE);
 
 export const RUN_EXAMPLE = {
   id: RUN_ID,

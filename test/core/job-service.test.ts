@@ -1,23 +1,15 @@
 // JobService against DynamoDB Local: jobs are created with their defaults, patched under their version, unique
 // by name in their project, and what follows a job (its schedule, its runs) follows each change in order.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors.ts';
-import { createTestTable } from '../helpers/dynamodb.ts';
-import { coreOver, type CoreUnderTest } from '../helpers/core.ts';
+import { useCore } from '../helpers/core.ts';
 
-let table: Awaited<ReturnType<typeof createTestTable>>;
-let core: CoreUnderTest;
+const t = useCore('job-service');
 const project = { workspace_id: 'acme', project_id: 'job-service' };
-
-beforeAll(async () => {
-  table = await createTestTable('job-service');
-  core = coreOver(table);
-});
-afterAll(() => table.drop());
 
 describe('JobService', () => {
   it('creates a job with its defaults, refuses its name twice in a project, and allows it in another', async () => {
-    const jobs = core.services.jobs();
+    const jobs = t.core.services.jobs();
     const job = await jobs.create(project, { name: 'nightly', image: 'alpine', command: 'echo hi' });
     expect(job).toMatchObject({ command: ['/bin/sh', '-c', 'echo hi'], timezone: 'UTC', cpu: 0.25, memory_mb: 512, concurrency: 'allow' });
     expect(await jobs.get({ ...project, job_id: job.id })).toEqual(job);
@@ -26,7 +18,7 @@ describe('JobService', () => {
   });
 
   it('patches: omitted fields stay, null resets, the cpu/memory pair is checked on the merged job, a rename frees the old name', async () => {
-    const jobs = core.services.jobs();
+    const jobs = t.core.services.jobs();
     const job = await jobs.create(project, { name: 'patched', image: 'alpine', command: ['true'], retries: 3, cpu: 1, memory_mb: 2048 });
     const ref = { ...project, job_id: job.id };
     const next = await jobs.patch(ref, { retries: null, name: 'renamed' });
@@ -36,17 +28,17 @@ describe('JobService', () => {
   });
 
   it('syncs the schedule on create and on a schedule change only, and removes it before the job goes', async () => {
-    const jobs = core.services.jobs();
+    const jobs = t.core.services.jobs();
     const job = await jobs.create(project, { name: 'scheduled', image: 'alpine', command: ['true'], schedule: '0 3 * * *' });
     const ref = { ...project, job_id: job.id };
-    const synced = () => core.schedules.synced.filter((id) => id === job.id).length;
+    const synced = () => t.core.schedules.synced.filter((id) => id === job.id).length;
     expect(synced()).toBe(1);
     await jobs.patch(ref, { image: 'busybox' });
     expect(synced()).toBe(1);
     await jobs.patch(ref, { suspended: true });
     expect(synced()).toBe(2);
     await jobs.delete(ref);
-    expect(core.schedules.removed).toContain(job.id);
+    expect(t.core.schedules.removed).toContain(job.id);
     await expect(jobs.get(ref)).rejects.toBeInstanceOf(NotFoundError);
     await expect(jobs.delete(ref)).rejects.toBeInstanceOf(NotFoundError);
   });

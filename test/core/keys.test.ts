@@ -1,23 +1,15 @@
 // KeyService against DynamoDB Local: keys authenticate by their secret's hash alone, are revoked at once, and
 // the configured first admin key is configuration, not a key the API can revoke.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.ts';
 import { BOOTSTRAP_KEY_ID, hashSecret } from '../../functions/core/keys.ts';
-import { createTestTable } from '../helpers/dynamodb.ts';
-import { coreOver, type CoreUnderTest } from '../helpers/core.ts';
+import { useCore } from '../helpers/core.ts';
 
-let table: Awaited<ReturnType<typeof createTestTable>>;
-let core: CoreUnderTest;
-
-beforeAll(async () => {
-  table = await createTestTable('key-service');
-  core = coreOver(table, { adminKeyHash: hashSecret('the-first-admin-key') });
-});
-afterAll(() => table.drop());
+const t = useCore('key-service', { adminKeyHash: hashSecret('the-first-admin-key') });
 
 describe('KeyService', () => {
   it('authenticates the first admin key, a created key by its secret, and nothing else', async () => {
-    const keys = await core.services.keys();
+    const keys = await t.core.services.keys();
     expect(await keys.authenticate('the-first-admin-key')).toEqual({ key_id: BOOTSTRAP_KEY_ID, role: 'admin', workspaces: ['*'] });
     const { key, secret } = await keys.create({ name: 'ci', role: 'writer', workspaces: ['acme', 'acme'] });
     expect(key).toMatchObject({ name: 'ci', role: 'writer', workspaces: ['acme'] });
@@ -27,7 +19,7 @@ describe('KeyService', () => {
   });
 
   it('revokes at once, and refuses to revoke the first admin key or an unknown one', async () => {
-    const keys = await core.services.keys();
+    const keys = await t.core.services.keys();
     const { key, secret } = await keys.create({ name: 'temp', role: 'reader', workspaces: ['acme'] });
     await keys.revoke(key.id);
     expect(await keys.authenticate(secret)).toBeNull();
@@ -36,7 +28,7 @@ describe('KeyService', () => {
   });
 
   it('gives an admin key every workspace', async () => {
-    const { key } = await (await core.services.keys()).create({ name: 'root', role: 'admin', workspaces: [] });
+    const { key } = await (await t.core.services.keys()).create({ name: 'root', role: 'admin', workspaces: [] });
     expect(key.workspaces).toEqual(['*']);
   });
 });

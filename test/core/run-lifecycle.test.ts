@@ -1,31 +1,23 @@
 // RunLifecycle against DynamoDB Local: the transitions a run's execution drives, each conditional on the run's
 // status, and the exit status of a stopped container recorded once.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RunAlreadySettledError } from '../../functions/core/errors.ts';
 import { runRef, type RunRef } from '../../functions/core/run-model.ts';
-import { createTestTable } from '../helpers/dynamodb.ts';
-import { coreOver, type CoreUnderTest } from '../helpers/core.ts';
+import { useCore } from '../helpers/core.ts';
 
-let table: Awaited<ReturnType<typeof createTestTable>>;
-let core: CoreUnderTest;
+const t = useCore('run-lifecycle');
 const project = { workspace_id: 'acme', project_id: 'lifecycle' };
-
-beforeAll(async () => {
-  table = await createTestTable('run-lifecycle');
-  core = coreOver(table);
-});
-afterAll(() => table.drop());
 
 let n = 0;
 async function pendingRun(): Promise<RunRef> {
-  const job = await core.services.jobs().create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'] });
-  return runRef(await core.services.runs().trigger({ ...project, job_id: job.id }, {}));
+  const job = await t.core.services.jobs().create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'] });
+  return runRef(await t.core.services.runs().trigger({ ...project, job_id: job.id }, {}));
 }
-const read = (ref: RunRef) => core.runStore.get(ref);
+const read = (ref: RunRef) => t.core.runStore.get(ref);
 
 describe('RunLifecycle', () => {
   it('counts attempts, goes running when the container starts, retries while attempts are left, then fails', async () => {
-    const lifecycle = core.services.runLifecycle();
+    const lifecycle = t.core.services.runLifecycle();
     const ref = await pendingRun();
     expect(await lifecycle.startAttempt(ref)).toEqual({ attempt: 1 });
     expect(await lifecycle.markRunning(ref, 'task-1')).toBe(true);
@@ -40,7 +32,7 @@ describe('RunLifecycle', () => {
   });
 
   it('says why a container never ran', async () => {
-    const lifecycle = core.services.runLifecycle();
+    const lifecycle = t.core.services.runLifecycle();
     const ref = await pendingRun();
     await lifecycle.startAttempt(ref);
     await lifecycle.endAttempt(ref, 1, 0, { ended: 'not-started', reason: 'CannotPullContainerError: no such image' });
@@ -48,7 +40,7 @@ describe('RunLifecycle', () => {
   });
 
   it("records a stopped container's exit status once, and only its current task's", async () => {
-    const lifecycle = core.services.runLifecycle();
+    const lifecycle = t.core.services.runLifecycle();
     const ref = await pendingRun();
     await lifecycle.startAttempt(ref);
     await lifecycle.markRunning(ref, 'task-2');
@@ -60,7 +52,7 @@ describe('RunLifecycle', () => {
   });
 
   it('keeps an exit status recorded before a timeout settles the run', async () => {
-    const lifecycle = core.services.runLifecycle();
+    const lifecycle = t.core.services.runLifecycle();
     const ref = await pendingRun();
     await lifecycle.startAttempt(ref);
     await lifecycle.markRunning(ref, 'task-3');

@@ -11,6 +11,8 @@ import type { JobRef } from '../../functions/core/jobs.ts';
 import type { ExecutionRequest, LogLine, LogQuery, LogSource, MetricSource, Page, RunOrchestrator, ScheduleStore, StopOptions } from '../../functions/core/ports.ts';
 import type { Run } from '../../functions/core/run-model.ts';
 import { createLogger } from '../../functions/logger.ts';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestTable } from './dynamodb.ts';
 
 /** An orchestrator that runs nothing: it records starts and stops, and says what is running. */
 export class RecordingOrchestrator implements RunOrchestrator {
@@ -92,4 +94,21 @@ export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; m
     healthChecks: () => ({}),
   };
   return { services: composeServices(platform), orchestrator, schedules, logs, runStore };
+}
+
+/** A test file's core: its own table on DynamoDB Local, made before its tests and dropped after them. */
+export function useCore(label: string, options: Parameters<typeof coreOver>[1] = {}): { readonly core: CoreUnderTest } {
+  let table: Awaited<ReturnType<typeof createTestTable>> | undefined;
+  let core: CoreUnderTest | undefined;
+  beforeAll(async () => {
+    table = await createTestTable(label);
+    core = coreOver(table, options);
+  });
+  afterAll(() => table?.drop());
+  return {
+    get core() {
+      if (!core) throw new Error('the core is built before the tests run');
+      return core;
+    },
+  };
 }
