@@ -67,8 +67,8 @@ function errorResponse(status: string, route: RouteDef) {
 function successContent(route: RouteDef) {
   const { data } = route.example;
   if (route.raw) return { schema: route.response, example: data };
-  const envelope = route.list ? listEnvelope(route.response) : successEnvelope(route.response);
-  const example = { status: 'success', message: route.message, data, ...(route.list ? { next_cursor: null } : {}) };
+  const envelope = (route.list ? listEnvelope(route.response) : successEnvelope(route.response)).extend(route.envelope ?? {});
+  const example = { status: 'success', message: route.message, data, ...(route.list ? { next_cursor: null } : {}), ...route.example.envelope };
   return { schema: envelope, example };
 }
 

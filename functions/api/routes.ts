@@ -11,6 +11,7 @@ import {
   JOB_EXAMPLE,
   JOB_STATUS_EXAMPLE,
   KEY_EXAMPLE,
+  LOG_CURSOR_EXAMPLE,
   LOG_LINE_EXAMPLE,
   METRICS_EXAMPLE,
   PENDING_RUN_EXAMPLE,
@@ -23,12 +24,14 @@ import {
   IdempotencyHeaders,
   JobRunsQuery,
   JobStatusSchema,
+  LOG_ENVELOPE,
   LogLineSchema,
   LogsQuery,
   MetricsQuery,
   MetricsSchema,
   ProjectRunsQuery,
   RunSchema,
+  RUN_LOG_ENVELOPE,
   RunStatusesSchema,
   StatusesBody,
   TriggerBody,
@@ -71,8 +74,10 @@ export interface RouteDef {
   conflict?: string;
   /** Whether an Idempotency-Key reused with another body is answered 422. */
   idempotent?: boolean;
-  /** An example request body and the example `data` of the success reply. */
-  example: { body?: unknown; data: unknown };
+  /** Fields the success envelope carries besides status, message and data (they replace the list's own). */
+  envelope?: Record<string, z.ZodType>;
+  /** An example request body, the example `data` of the success reply, and its other envelope fields. */
+  example: { body?: unknown; data: unknown; envelope?: Record<string, unknown> };
 }
 
 const P = '/v1/workspaces/{workspace_id}/projects/{project_id}';
@@ -191,13 +196,17 @@ export const routes = {
   },
   runLogs: {
     method: 'GET', path: `${P}/jobs/{job_id}/runs/{run_id}/logs`, group: 'logs', access: 'read', summary: "A run's log lines, oldest first",
-    description: 'Within a window (since, or start and end), optionally only lines containing filter; page with limit and cursor.',
-    message: 'Logs', params: RunPath, query: LogsQuery, response: LogLineSchema, list: true, example: { data: [LOG_LINE_EXAMPLE] },
+    description:
+      'Within a window (since, or start and end), optionally only lines containing filter, of one attempt or task; page with limit and cursor. ' +
+      'To follow a run, loop on next_cursor with wait=20 until complete: each line is seen exactly once, in order, also while it is being written.',
+    message: 'Logs', params: RunPath, query: LogsQuery, response: LogLineSchema, list: true, envelope: RUN_LOG_ENVELOPE,
+    example: { data: [LOG_LINE_EXAMPLE], envelope: { next_cursor: LOG_CURSOR_EXAMPLE, complete: false } },
   },
   jobLogs: {
     method: 'GET', path: `${P}/jobs/{job_id}/logs`, group: 'logs', access: 'read', summary: "Log lines of all a job's runs in a window, oldest first",
-    description: 'The lines of every run of the job, merged in time order, with the same parameters as a run\'s logs.',
-    message: 'Logs', params: JobPath, query: LogsQuery, response: LogLineSchema, list: true, example: { data: [LOG_LINE_EXAMPLE] },
+    description: 'The lines of every run of the job, merged in time order, with the same parameters as a run\'s logs (wait holds the reply until a line is written).',
+    message: 'Logs', params: JobPath, query: LogsQuery, response: LogLineSchema, list: true, envelope: LOG_ENVELOPE,
+    example: { data: [LOG_LINE_EXAMPLE], envelope: { next_cursor: LOG_CURSOR_EXAMPLE } },
   },
   jobMetrics: {
     method: 'GET', path: `${P}/jobs/{job_id}/metrics`, group: 'metrics', access: 'read',

@@ -53,7 +53,7 @@ export function composeServices(platform: Platform): Services {
     runs,
     runLifecycle,
     reconciler: once(() => new RunReconciler(stopping())),
-    logs: once(() => new LogService({ jobs: jobs(), runs: platform.runStore(), source: platform.logs() })),
+    logs: once(() => new LogService({ jobs: jobs(), runs: platform.runStore(), source: platform.logs(), signals: platform.signals(), pollMs: platform.pollMs })),
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
   };

@@ -1,30 +1,106 @@
-// Log lines as the API reads them: a run's, or all of a job's runs', from wherever the host keeps them. Only
-// reads: the run or job must exist (and be the caller's project), nothing else is touched.
+// Log lines as the API reads them: a run's, or all of a job's runs', from wherever the host keeps them, paged by
+// a cursor that always points after the last line returned. A read with `wait` is held until a line after the
+// cursor exists, the run finishes or the time is up, so a follower loops on the cursor and sees every line once.
+// Only reads: the run or job must exist (and be the caller's project), nothing else is touched.
 import { NotFoundError } from './errors.ts';
 import type { JobRef, JobService } from './jobs.ts';
-import type { LogLine, LogQuery, LogSource, Page, RunStore } from './ports.ts';
-import type { RunRef } from './run-model.ts';
+import type { LogPage, LogQuery, LogSource, RunStore } from './ports.ts';
+import { isActive, type RunRef } from './run-model.ts';
+import type { RunSignals } from './run-signals.ts';
 
-export type LogRead = Omit<LogQuery, 'job' | 'run_id'>;
+export type LogRead = Omit<LogQuery, 'job' | 'run_id'> & {
+  /** Seconds to hold a reply that has no line, 0–20. */
+  wait?: number | undefined;
+};
+
+export interface RunLogPage extends LogPage {
+  /** The run has finished and every line of it has been returned. */
+  complete: boolean;
+}
+
+/** While lines exist that cannot be read whole yet (being written), look again this soon. */
+const HELD_LINES_RETRY_MS = 2;
 
 export class LogService {
   readonly #jobs: JobService;
   readonly #runs: RunStore;
   readonly #source: LogSource;
+  readonly #signals: RunSignals | undefined;
+  readonly #pollMs: number;
 
-  constructor(deps: { jobs: JobService; runs: RunStore; source: LogSource }) {
+  constructor(deps: { jobs: JobService; runs: RunStore; source: LogSource; signals?: RunSignals | undefined; pollMs: number }) {
     this.#jobs = deps.jobs;
     this.#runs = deps.runs;
     this.#source = deps.source;
+    this.#signals = deps.signals;
+    this.#pollMs = deps.pollMs;
   }
 
-  async forRun(ref: RunRef, read: LogRead): Promise<Page<LogLine>> {
-    if (!(await this.#runs.get(ref))) throw new NotFoundError('run', ref.run_id);
-    return this.#source.query({ ...read, job: ref, run_id: ref.run_id });
+  async forRun(ref: RunRef, read: LogRead): Promise<RunLogPage> {
+    const { wait, ...query } = read;
+    const deadline = Date.now() + (wait ?? 0) * 1000;
+    for (;;) {
+      const watch = this.#watch(ref);
+      try {
+        // The run is read before its lines: if it had finished by then, the lines read next are all it wrote.
+        const run = await this.#runs.get(ref);
+        if (!run) throw new NotFoundError('run', ref.run_id);
+        const page = await this.#source.query({ ...query, job: ref, run_id: ref.run_id });
+        const complete = !isActive(run.status) && !page.more && this.#source.settled(run);
+        if (page.items.length > 0 || complete || Date.now() >= deadline) return { ...page, complete };
+        await this.#pause(watch, page, deadline, [ref.run_id]);
+      } finally {
+        watch.abort();
+      }
+    }
   }
 
-  async forJob(ref: JobRef, read: LogRead): Promise<Page<LogLine>> {
+  async forJob(ref: JobRef, read: LogRead): Promise<LogPage> {
+    const { wait, ...query } = read;
+    const deadline = Date.now() + (wait ?? 0) * 1000;
     await this.#jobs.get(ref);
-    return this.#source.query({ ...read, job: ref });
+    for (;;) {
+      const watch = this.#watch(ref);
+      try {
+        const page = await this.#source.query({ ...query, job: ref });
+        if (page.items.length > 0 || Date.now() >= deadline) return page;
+        await this.#pause(watch, page, deadline, []);
+      } finally {
+        watch.abort();
+      }
+    }
   }
+
+  /** Listens for the log's next change from before it is read, so a line written meanwhile is not slept through. */
+  #watch(job: JobRef): Watch {
+    const controller = new AbortController();
+    const changed = this.#source.changed?.(job, controller.signal);
+    return { changed, signal: controller.signal, abort: () => controller.abort() };
+  }
+
+  /** Until the log changes, the run changes, or (where no signal exists) the next look; never past the deadline. */
+  async #pause(watch: Watch, page: LogPage, deadline: number, runIds: string[]): Promise<void> {
+    const left = Math.max(0, deadline - Date.now());
+    if (page.more) return sleep(Math.min(HELD_LINES_RETRY_MS, left));
+    if (!watch.changed) return sleep(Math.min(this.#pollMs, left));
+    const runChanged = runIds.length > 0 && this.#signals ? this.#signals.wait(runIds, left) : sleep(left, watch.signal);
+    await Promise.race([watch.changed, runChanged]);
+  }
+}
+
+interface Watch {
+  changed: Promise<void> | undefined;
+  signal: AbortSignal;
+  abort(): void;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (so no timer outlives the reply it was for). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
 }

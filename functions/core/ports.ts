@@ -151,6 +151,10 @@ export type LogStream = 'stdout' | 'stderr';
 export interface LogLine {
   timestamp: string;
   run_id: string;
+  /** The attempt of the run that wrote it (1 for the first). */
+  attempt: number;
+  /** The task of the run that wrote it (0 until a run has several). */
+  task_index: number;
   stream: LogStream;
   message: string;
 }
@@ -163,13 +167,32 @@ export interface LogQuery {
   end?: Date | undefined;
   /** Lines containing this text. */
   filter?: string | undefined;
+  attempt?: number | undefined;
+  task?: number | undefined;
   limit: number;
+  /** Where the last page ended (its `cursor`); the start of the log otherwise. */
   cursor?: string | undefined;
 }
 
+/** A page of log lines and where it ended. */
+export interface LogPage {
+  items: LogLine[];
+  /** A position after the last line returned (the query's own position when it returned none). */
+  cursor: string;
+  /** Whether lines after `cursor` already exist (a full page, or lines not yet readable as a whole). */
+  more: boolean;
+}
+
 export interface LogSource {
-  /** Lines oldest first. */
-  query(query: LogQuery): Promise<Page<LogLine>>;
+  /** Lines oldest first, after the cursor. A cursor of another run or job is a ValidationError on `cursor`. */
+  query(query: LogQuery): Promise<LogPage>;
+  /**
+   * Resolves at the next change to the job's log after the call, or when `signal` aborts. Only where the writer
+   * shares the process (the local host); elsewhere a waiting read looks again after a while.
+   */
+  changed?(job: JobRef, signal: AbortSignal): Promise<void>;
+  /** Whether every line of this finished run is readable (output may still be in flight after the run ends). */
+  settled(run: Run): boolean;
   deleteForJob(job: JobRef): Promise<void>;
 }
 

@@ -84,7 +84,9 @@ export const JOB_STATUS_EXAMPLE = {
   },
 };
 
-export const LOG_LINE_EXAMPLE = { timestamp: '2026-11-22T10:16:00.500Z', run_id: RUN_ID, stream: 'stdout', message: 'hello' };
+export const LOG_LINE_EXAMPLE = { timestamp: '2026-11-22T10:16:00.500Z', run_id: RUN_ID, attempt: 1, task_index: 0, stream: 'stdout', message: 'hello' };
+/** What the local host returns after that line (opaque to clients: only ever passed back). */
+export const LOG_CURSOR_EXAMPLE = 'eyJsIjoicnVuXzAxSkQ2UjBHMk00UzhWMVgzWjVCN0Q5RjFIIiwidCI6IjIwMjYtMTEtMjJUMTA6MTY6MDAuNTAwWiIsInIiOiJydW5fMDFKRDZSMEcyTTRTOFYxWDNaNUI3RDlGMUgiLCJuIjowLCJiIjoxMTh9';
 
 export const METRICS_EXAMPLE = {
   cpu_usage: { status: 'success', unit: 'cores', points: [{ timestamp: '2026-11-22T10:16:00.000Z', value: 0.21 }] },

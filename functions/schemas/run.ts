@@ -89,7 +89,10 @@ export const LogsQuery = z
     ...windowFields,
     limit: integerParam(1, 10_000).optional().default(100).meta({ description: 'Lines per page, 1-10000 (default 100)' }),
     filter: z.string().min(1).max(1024).optional().meta({ description: 'Only lines containing this text' }),
-    cursor: z.string().min(1).max(2048).optional().meta({ description: 'The next_cursor of the previous page' }),
+    attempt: integerParam(1, 11).optional().meta({ description: 'Only lines of this attempt (1 for the first)' }),
+    task: integerParam(0, 9_999).optional().meta({ description: 'Only lines of this task (0 until a run has several)' }),
+    cursor: z.string().min(1).max(2048).optional().meta({ description: 'The next_cursor of the previous reply: the lines after it' }),
+    wait: integerParam(0, 20).optional().default(0).meta({ description: 'Seconds (0-20) to hold a reply with no line until a line is written or the run finishes' }),
   })
   .superRefine(checkWindow);
 
@@ -177,8 +180,24 @@ export const JobStatusSchema = z
   .meta({ id: 'JobStatus' });
 
 export const LogLineSchema = z
-  .strictObject({ timestamp: Timestamp, run_id: RunId, stream: z.enum(['stdout', 'stderr']), message: z.string() })
+  .strictObject({
+    timestamp: Timestamp,
+    run_id: RunId,
+    attempt: z.int().min(1).meta({ description: 'The attempt of the run that wrote it' }),
+    task_index: z.int().min(0).meta({ description: 'The task of the run that wrote it (0 until a run has several)' }),
+    stream: z.enum(['stdout', 'stderr']),
+    message: z.string(),
+  })
   .meta({ id: 'LogLine' });
+
+/** A log reply's position: always a cursor, also after an empty page, so a follower loops on it. */
+export const LOG_ENVELOPE = {
+  next_cursor: z.string().meta({ description: 'A position after the last line returned (also when none was): pass it as cursor for the lines after' }),
+};
+export const RUN_LOG_ENVELOPE = {
+  ...LOG_ENVELOPE,
+  complete: z.boolean().meta({ description: 'The run has finished and every line of it has been returned: a follower stops here' }),
+};
 
 // The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.
 export const RUN_IS_THE_DOMAINS: Same<z.output<typeof RunSchema>, PublicRun> = true;

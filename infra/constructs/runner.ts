@@ -70,7 +70,7 @@ export class Runner extends Construct {
   /** Points a function at the container logs: reading lines, or deleting a job's streams. */
   bindLogs(fn: LambdaFunction, ...access: Array<'read' | 'delete'>): void {
     fn.addEnvironment(SETTINGS.containerLogGroup, this.logGroup.logGroupName);
-    if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents');
+    if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents', 'logs:GetLogEvents');
     if (access.includes('delete')) this.logGroup.grant(fn, 'logs:DescribeLogStreams', 'logs:DeleteLogStream');
   }
 

@@ -158,11 +158,41 @@ describe('logs', () => {
     expect(stdout(response)).toEqual(['line 1 first', 'line 2 first', 'line 3 first']);
     expect(response.body.data.filter((l: { stream: string }) => l.stream === 'stderr').map((l: { message: string }) => l.message)).toEqual(['warn-line']);
     for (const line of response.body.data) {
-      expect(Object.keys(line)).toEqual(['timestamp', 'run_id', 'stream', 'message']);
-      expect(line.run_id).toBe(runs[0]!.id);
+      expect(Object.keys(line)).toEqual(['timestamp', 'run_id', 'attempt', 'task_index', 'stream', 'message']);
+      expect(line).toMatchObject({ run_id: runs[0]!.id, attempt: 1, task_index: 0 });
     }
     const times = response.body.data.map((l: { timestamp: string }) => l.timestamp);
     expect(times).toEqual([...times].sort());
+    // The run has finished and every line was returned: a follower stops here.
+    expect(response.body.complete).toBe(true);
+    expect(typeof response.body.next_cursor).toBe('string');
+  });
+
+  it('answers a finished run read past its end at once, empty and complete, with the same cursor', async () => {
+    const first = await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs?limit=1`);
+    expect(first.body).toMatchObject({ complete: false });
+    const all = await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs`);
+    const started = Date.now();
+    const after = await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs?cursor=${all.body.next_cursor}&wait=20`);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(after.body).toMatchObject({ data: [], next_cursor: all.body.next_cursor, complete: true });
+  });
+
+  it('filters by attempt and task', async () => {
+    expect(messages(await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs?attempt=1&task=0`))).toHaveLength(4);
+    expect(messages(await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs?attempt=2`))).toEqual([]);
+    expect(messages(await api.get(`${P}/jobs/${jobId}/logs?task=1`))).toEqual([]);
+  });
+
+  it("refuses a cursor that is not one, or is another run's, naming cursor", async () => {
+    const other = await api.get(`${P}/jobs/${jobId}/runs/${runs[1]!.id}/logs`);
+    const wrongRun = await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs?cursor=${other.body.next_cursor}`);
+    expect(wrongRun.status).toBe(400);
+    expect(wrongRun.body.errors?.[0]?.field).toBe('cursor');
+    const garbage = await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs?cursor=not-a-cursor`);
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.errors?.[0]?.field).toBe('cursor');
+    expect((await api.get(`${P}/jobs/${jobId}/logs?cursor=${other.body.next_cursor}`)).body.errors?.[0]?.field).toBe('cursor');
   });
 
   it("returns a job's lines across its runs, oldest first", async () => {
@@ -174,12 +204,14 @@ describe('logs', () => {
   it('pages with limit and cursor, without losing or repeating a line', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
-    do {
+    // The cursor is always there; an empty page says the lines so far are all read.
+    for (let page = 0; page < 10; page++) {
       const response: any = await api.get(`${P}/jobs/${jobId}/logs?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
       expect(response.body.data.length).toBeLessThanOrEqual(3);
+      if (response.body.data.length === 0) break;
       seen.push(...messages(response));
       cursor = response.body.next_cursor;
-    } while (cursor);
+    }
     expect(seen).toHaveLength(8);
     expect(seen.filter((m) => m === 'warn-line')).toHaveLength(2);
   });

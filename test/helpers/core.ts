@@ -1,5 +1,6 @@
 // The domain's services over DynamoDB Local, composed by the one composition root from a platform whose
 // outside-world adapters are simple doubles that record what they are asked: the core services' own tests.
+import { EventEmitter } from 'node:events';
 import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
@@ -8,7 +9,7 @@ import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client
 import { once, type Platform } from '../../functions/composition/platform.ts';
 import { composeServices, type Services } from '../../functions/composition/services.ts';
 import type { JobRef } from '../../functions/core/jobs.ts';
-import type { ExecutionRequest, LogLine, LogQuery, LogSource, MetricSource, Page, RunOrchestrator, ScheduleStore, StopOptions } from '../../functions/core/ports.ts';
+import type { ExecutionRequest, LogLine, LogPage, LogQuery, LogSource, MetricSource, Page, RunOrchestrator, ScheduleStore, StopOptions } from '../../functions/core/ports.ts';
 import type { Run } from '../../functions/core/run-model.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { afterAll, beforeAll } from 'vitest';
@@ -47,14 +48,33 @@ export class RecordingSchedules implements ScheduleStore {
   }
 }
 
-/** Log lines kept in memory, answered oldest first. */
+/** Log lines kept in memory, answered oldest first; a cursor is the count of lines already returned. */
 export class MemoryLogs implements LogSource {
   readonly lines: LogLine[] = [];
   readonly queries: LogQuery[] = [];
   readonly deleted: string[] = [];
-  async query(query: LogQuery): Promise<Page<LogLine>> {
+  /** Runs whose output is still arriving. */
+  readonly writing = new Set<string>();
+  readonly #changes = new EventEmitter();
+  push(line: LogLine): void {
+    this.lines.push(line);
+    this.#changes.emit('change');
+  }
+  async query(query: LogQuery): Promise<LogPage> {
     this.queries.push(query);
-    return { items: this.lines.filter((l) => !query.run_id || l.run_id === query.run_id).slice(0, query.limit), next_cursor: null };
+    const lines = this.lines.filter((l) => !query.run_id || l.run_id === query.run_id);
+    const from = Number(query.cursor ?? 0);
+    const items = lines.slice(from, from + query.limit);
+    return { items, cursor: String(from + items.length), more: from + items.length < lines.length };
+  }
+  changed(_job: JobRef, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      this.#changes.once('change', () => resolve());
+      signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+  settled(run: { id: string }): boolean {
+    return !this.writing.has(run.id);
   }
   async deleteForJob(job: JobRef): Promise<void> {
     this.deleted.push(job.job_id);

@@ -16,6 +16,8 @@ export interface Envelope<T = any> {
   message: string;
   data?: T;
   next_cursor?: string | null;
+  /** On run logs: the run has finished and every line was returned. */
+  complete?: boolean;
   errors?: Array<{ field: string; message: string }>;
 }
 

@@ -74,7 +74,7 @@ describe('least privilege', () => {
     'executions:start': ['states:StartExecution'],
     'executions:stop': ['states:StopExecution'],
     'executions:describe': ['states:DescribeExecution'],
-    'container-logs:read': ['logs:FilterLogEvents'],
+    'container-logs:read': ['logs:FilterLogEvents', 'logs:GetLogEvents'],
     'container-logs:delete': ['logs:DescribeLogStreams', 'logs:DeleteLogStream'],
     schedules: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole'],
     'task-definitions': ['ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],

@@ -2,10 +2,16 @@
 // <job id>/job/<task id> (stream prefix = job id, container name `job`), so a job's lines are the streams under
 // its prefix and a run's lines are its task's stream. awslogs does not keep stdout and stderr apart: every line
 // is reported as stdout.
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+//
+// Cursors: a run's is its stream and GetLogEvents' forward token, which stays valid at the end of the stream and
+// moves on as lines arrive, so a follower resumes exactly. A job's is FilterLogEvents' next token while a search
+// has more, then the last timestamp read with the ids of the events at it (FilterLogEvents has no token at the
+// end of a search).
+import type { CloudWatchLogsClient, FilteredLogEvent, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { UnavailableError, ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
-import type { LogLine, LogQuery, LogSource, Page, RunStore } from '../../core/ports.ts';
+import type { LogLine, LogPage, LogQuery, LogSource, RunStore } from '../../core/ports.ts';
+import type { Run } from '../../core/run-model.ts';
 import { logStreamName, taskId } from '../../orchestration/ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
 
@@ -13,7 +19,23 @@ const loadLogs = () => import('@aws-sdk/client-cloudwatch-logs');
 type Logs = Awaited<ReturnType<typeof loadLogs>>;
 
 const MAX_EVENTS = 10_000;
+/** How long after a run ends its last lines may still be on their way into CloudWatch Logs. */
+export const INGESTION_LAG_MS = 5_000;
 
+interface RunCursor {
+  l: string;
+  /** The stream the token belongs to (a retried run's new attempt writes to a new stream). */
+  s?: string;
+  k?: string;
+}
+
+interface JobCursor {
+  l: string;
+  k?: string;
+  /** The last timestamp returned, and the ids of the events returned at it. */
+  t?: number;
+  e?: string[];
+}
 
 export class CloudWatchLogSource implements LogSource {
   readonly #logGroupName: string;
@@ -26,52 +48,92 @@ export class CloudWatchLogSource implements LogSource {
     this.#runs = options.runs;
   }
 
-  async query(query: LogQuery): Promise<Page<LogLine>> {
-    const streams = query.run_id ? await this.#runStreams(query.job, query.run_id) : undefined;
-    if (streams?.length === 0) return { items: [], next_cursor: null };
+  query(query: LogQuery): Promise<LogPage> {
+    return query.run_id ? this.#runQuery(query, query.run_id) : this.#jobQuery(query);
+  }
+
+  settled(run: Run): boolean {
+    return run.finished_at !== null && Date.now() >= Date.parse(run.finished_at) + INGESTION_LAG_MS;
+  }
+
+  async #runQuery(query: LogQuery, runId: string): Promise<LogPage> {
+    const cursor = query.cursor ? decodeCursor<RunCursor>(query.cursor, runId) : { l: runId };
+    const unchanged = { items: [], cursor: encodeCursor(cursor), more: false };
+    const run = await this.#runs.get({ ...query.job, run_id: runId });
+    if (!run?.backend.task) return unchanged;
+    const stream = logStreamName(query.job.job_id, run.backend.task);
     const { sdk, client } = await this.#logs.get();
+    let output;
+    try {
+      output = await client.send(
+        new sdk.GetLogEventsCommand({
+          logGroupName: this.#logGroupName,
+          logStreamName: stream,
+          startFromHead: true,
+          // A cursor of an earlier attempt's stream: this attempt's stream is read from its start.
+          nextToken: cursor.s === stream ? cursor.k : undefined,
+          startTime: query.start?.getTime(),
+          endTime: query.end?.getTime(),
+          limit: Math.min(query.limit, MAX_EVENTS),
+        }),
+      );
+    } catch (error) {
+      if (error instanceof sdk.ResourceNotFoundException) return unchanged; // the stream is created with the first line
+      throw this.#failure(error, sdk, query);
+    }
+    const events = output.events ?? [];
+    const items = events.map((event) => toLine(event, runId, run.attempt)).filter((line) => matches(line, query));
+    const next: RunCursor = { l: runId, s: stream, k: output.nextForwardToken ?? (cursor.s === stream ? cursor.k : undefined) };
+    return { items, cursor: encodeCursor(next), more: events.length >= Math.min(query.limit, MAX_EVENTS) };
+  }
+
+  async #jobQuery(query: LogQuery): Promise<LogPage> {
+    const jobId = query.job.job_id;
+    const cursor = query.cursor ? decodeCursor<JobCursor>(query.cursor, jobId) : { l: jobId };
+    const { sdk, client } = await this.#logs.get();
+    const start = Math.max(query.start?.getTime() ?? 0, cursor.t ?? 0) || undefined;
     let output;
     try {
       output = await client.send(
         new sdk.FilterLogEventsCommand({
           logGroupName: this.#logGroupName,
-          ...(streams ? { logStreamNames: streams } : { logStreamNamePrefix: `${query.job.job_id}/` }),
-          startTime: query.start?.getTime(),
+          logStreamNamePrefix: `${jobId}/`,
+          startTime: start,
           endTime: query.end?.getTime(),
           // A quoted term: the lines that contain this exact text.
           filterPattern: query.filter ? JSON.stringify(query.filter) : undefined,
           limit: Math.min(query.limit, MAX_EVENTS),
-          nextToken: query.cursor,
+          nextToken: cursor.k,
         }),
       );
     } catch (error) {
-      if (error instanceof sdk.ResourceNotFoundException) return { items: [], next_cursor: null };
-      if ((error as Error).name === 'InvalidParameterException' && query.cursor) throw ValidationError.field('cursor', 'is not a cursor this log returned');
-      throw new UnavailableError('CloudWatch Logs', { cause: error });
+      if (error instanceof sdk.ResourceNotFoundException) return { items: [], cursor: encodeCursor(cursor), more: false };
+      throw this.#failure(error, sdk, query);
     }
-    const runsByTask = await this.#runsByTask(query.job, query.run_id);
-    const items = (output.events ?? []).map((event) => ({
-      timestamp: new Date(event.timestamp ?? 0).toISOString(),
-      run_id: runsByTask.get(event.logStreamName?.split('/').pop() ?? '') ?? query.run_id ?? '',
-      stream: 'stdout' as const,
-      message: (event.message ?? '').replace(/\n$/, ''),
-    }));
-    return { items, next_cursor: output.nextToken ?? null };
+    const seen = new Set(cursor.t !== undefined ? (cursor.e ?? []) : []);
+    const events = (output.events ?? []).filter((event) => !(event.timestamp === cursor.t && seen.has(event.eventId ?? '')));
+    const runs = await this.#runsByTask(query.job);
+    const items = events
+      .map((event) => {
+        const run = runs.get(event.logStreamName?.split('/').pop() ?? '');
+        return toLine(event, run?.id ?? '', run?.attempt ?? 1);
+      })
+      .filter((line) => matches(line, query));
+    return { items, cursor: encodeCursor(nextJobCursor(cursor, events, output.nextToken)), more: Boolean(output.nextToken) };
   }
 
-  async #runStreams(job: JobRef, runId: string): Promise<string[]> {
-    const run = await this.#runs.get({ ...job, run_id: runId });
-    return run?.backend.task ? [logStreamName(job.job_id, run.backend.task)] : [];
+  #failure(error: unknown, sdk: Logs, query: LogQuery): Error {
+    if (error instanceof sdk.InvalidParameterException && query.cursor) return ValidationError.field('cursor', 'is not a cursor this log returned');
+    return new UnavailableError('CloudWatch Logs', { cause: error });
   }
 
   /** Which run each task belongs to, from the job's recent runs (a task's stream names only the task). */
-  async #runsByTask(job: JobRef, runId: string | undefined): Promise<Map<string, string>> {
-    const map = new Map<string, string>();
-    if (runId) return map;
+  async #runsByTask(job: JobRef): Promise<Map<string, Run>> {
+    const map = new Map<string, Run>();
     let cursor: string | undefined;
     for (let page = 0; page < 5; page++) {
       const runs = await this.#runs.listForJob(job, {}, { limit: 100, cursor });
-      for (const run of runs.items) if (run.backend.task) map.set(taskId(run.backend.task), run.id);
+      for (const run of runs.items) if (run.backend.task) map.set(taskId(run.backend.task), run);
       if (!runs.next_cursor) break;
       cursor = runs.next_cursor;
     }
@@ -91,4 +153,52 @@ export class CloudWatchLogSource implements LogSource {
       nextToken = output.nextToken;
     } while (nextToken);
   }
+}
+
+function toLine(event: OutputLogEvent | FilteredLogEvent, runId: string, attempt: number): LogLine {
+  return {
+    timestamp: new Date(event.timestamp ?? 0).toISOString(),
+    run_id: runId,
+    attempt,
+    task_index: 0,
+    stream: 'stdout',
+    message: (event.message ?? '').replace(/\n$/, ''),
+  };
+}
+
+/** What GetLogEvents cannot filter by itself (FilterLogEvents filters the text on its side). */
+function matches(line: LogLine, query: LogQuery): boolean {
+  return (
+    (!query.run_id || !query.filter || line.message.includes(query.filter)) &&
+    (query.attempt === undefined || line.attempt === query.attempt) &&
+    (query.task === undefined || line.task_index === query.task)
+  );
+}
+
+/** While the search has more, its token; after, the last timestamp returned and the events returned at it. */
+function nextJobCursor(cursor: JobCursor, events: FilteredLogEvent[], nextToken: string | undefined): JobCursor {
+  if (nextToken) return { l: cursor.l, k: nextToken, t: cursor.t, e: cursor.e };
+  const last = events.at(-1)?.timestamp;
+  if (last === undefined) return { l: cursor.l, t: cursor.t, e: cursor.e };
+  const atLast = events.filter((event) => event.timestamp === last).map((event) => event.eventId ?? '');
+  return { l: cursor.l, t: last, e: last === cursor.t ? [...(cursor.e ?? []), ...atLast] : atLast };
+}
+
+function encodeCursor(cursor: RunCursor | JobCursor): string {
+  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+function decodeCursor<C extends { l: string }>(text: string, scope: string): C {
+  let cursor: unknown;
+  try {
+    cursor = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    cursor = undefined;
+  }
+  if (typeof cursor !== 'object' || cursor === null || typeof (cursor as { l?: unknown }).l !== 'string') {
+    throw ValidationError.field('cursor', 'is not a cursor this log returned');
+  }
+  const { l } = cursor as { l: string };
+  if (l !== scope) throw ValidationError.field('cursor', `was returned by the log of ${l}, not of ${scope}`);
+  return cursor as C;
 }

@@ -5,6 +5,8 @@ import type { Run } from '../../core/run-model.ts';
 export interface ContainerSpec {
   run_id: string;
   job_id: string;
+  /** Which attempt of the run this container is (1 for the first). */
+  attempt: number;
   image: string;
   command: string[];
   env: Record<string, string>;

@@ -84,12 +84,18 @@ export class LocalOrchestrator implements RunOrchestrator {
     const name = request.run.run_id;
     // lambda:invoke answers {Payload: <the function's result>}; the run-state tasks select from that.
     const lambda = async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => ({ Payload: await this.#options.runState(parameters.Payload) });
+    // The attempt StartAttempt counted is the one the next container runs (its log lines say so).
+    let attempt = 1;
     const handlers = observed({
-      StartAttempt: lambda,
+      StartAttempt: async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => {
+        const result = await lambda(parameters);
+        attempt = (result.Payload as { attempt?: number }).attempt ?? attempt;
+        return result;
+      },
       EndAttempt: lambda,
       MarkTimedOut: lambda,
       MarkFailed: lambda,
-      RunContainer: () => this.#runContainer(request),
+      RunContainer: () => this.#runContainer(request, attempt),
     });
     const execution = this.#machine.run(toExecutionInput(request) as never, {
       noThrowOnAbort: true,
@@ -109,10 +115,10 @@ export class LocalOrchestrator implements RunOrchestrator {
       .finally(() => this.#executions.delete(name));
   }
 
-  async #runContainer(request: ExecutionRequest): Promise<Record<string, unknown>> {
+  async #runContainer(request: ExecutionRequest, attempt: number): Promise<Record<string, unknown>> {
     const { run, container: spec } = request;
     const container = this.#options.runner.run(
-      { run_id: run.run_id, job_id: run.job_id, ...spec, timeout_seconds: request.timeout_seconds },
+      { run_id: run.run_id, job_id: run.job_id, attempt, ...spec, timeout_seconds: request.timeout_seconds },
       async (task) => {
         await this.#options.lifecycle.markRunning(run, task);
       },

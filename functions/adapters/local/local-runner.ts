@@ -167,7 +167,7 @@ export class LocalRunner implements ContainerRunner {
         const pid = child.pid as number;
         writeFileSync(join(dir, 'pid'), String(pid));
         this.#active.set(spec.run_id, { pid, jobId: spec.job_id });
-        follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid));
+        follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid), spec.attempt);
         timer = setTimeout(() => {
           timedOut = true;
           this.#launcher.signal(spec.run_id, pid, 'SIGKILL');
@@ -215,19 +215,19 @@ export class LocalRunner implements ContainerRunner {
     const recorded = readExit(dir);
     const generation = String(pid);
     if (recorded !== null) {
-      await (await this.#logs.follow(run.job_id, run.id, raw, generation)).stop();
+      await (await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt)).stop();
       this.#discard(run.job_id, run.id);
       return { state: 'ended', exit: { exit_code: recorded, timed_out: false, task } };
     }
     if (pid === null || !isOurs(pid, dir)) {
-      if (existsSync(raw.stdout) || existsSync(raw.stderr)) await (await this.#logs.follow(run.job_id, run.id, raw, generation)).stop();
+      if (existsSync(raw.stdout) || existsSync(raw.stderr)) await (await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt)).stop();
       this.#discard(run.job_id, run.id);
       const reason = pid !== null || run.started_at ? 'its process is gone and recorded no exit status' : 'its container never started';
       return { state: 'unknown', reason };
     }
     // Still running: take it back, and watch for its end the only way left (it is no longer our child).
     this.#active.set(run.id, { pid, jobId: run.job_id });
-    const follower = await this.#logs.follow(run.job_id, run.id, raw, generation);
+    const follower = await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt);
     const exit = new Promise<ContainerExit>((resolve) => {
       const poll = setInterval(async () => {
         const code = readExit(dir);

@@ -11,7 +11,14 @@ import type { ApiEvent } from './resolve-route.ts';
 /** What an operation may return besides plain data: a page, or a different status or message. */
 export class Reply<T = unknown> {
   readonly data: T;
-  readonly options: { status?: number; message?: string; headers?: Record<string, string>; nextCursor?: string | null };
+  readonly options: {
+    status?: number;
+    message?: string;
+    headers?: Record<string, string>;
+    nextCursor?: string | null;
+    /** The envelope fields the route declares besides data (a log's position and completeness). */
+    envelope?: Record<string, unknown>;
+  };
   constructor(data: T, options: Reply['options'] = {}) {
     this.data = data;
     this.options = options;
@@ -53,6 +60,7 @@ export function envelope(logger: Logger): MiddlewareObj<ApiEvent, APIGatewayProx
       const status = reply.options.status ?? route.status ?? 200;
       const body: Record<string, unknown> = route.raw ? (reply.data as Record<string, unknown>) : { status: 'success', message: reply.options.message ?? route.message, data: reply.data };
       if (route.list) body.next_cursor = reply.options.nextCursor ?? null;
+      Object.assign(body, reply.options.envelope);
       request.response = respond(status, body, { ...requestIdHeader(request), ...reply.options.headers });
       logRequest(request, status);
     },

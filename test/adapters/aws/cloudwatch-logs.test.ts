@@ -3,10 +3,12 @@ import {
   DeleteLogStreamCommand,
   DescribeLogStreamsCommand,
   FilterLogEventsCommand,
+  GetLogEventsCommand,
+  InvalidParameterException,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchLogSource } from '../../../functions/adapters/aws/cloudwatch-logs.ts';
+import { CloudWatchLogSource, INGESTION_LAG_MS } from '../../../functions/adapters/aws/cloudwatch-logs.ts';
 import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoRunStore } from '../../../functions/adapters/dynamodb/run-store.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
@@ -42,51 +44,92 @@ afterAll(() => table.drop());
 beforeEach(() => logs.reset());
 
 describe('CloudWatchLogSource', () => {
-  it("reads one run's lines from its task's stream, with the window, filter, limit and cursor", async () => {
-    logs.on(FilterLogEventsCommand).resolves({
-      events: [{ timestamp: Date.UTC(2026, 0, 1, 0, 0, 1), message: 'hello\n', logStreamName: `${jobId}/job/aaa111` }],
-      nextToken: 'next-page',
+  const decode = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const runA = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1A';
+
+  it("reads one run's lines from its task's stream by forward token, with the window, filter, attempt and limit", async () => {
+    logs.on(GetLogEventsCommand).resolves({
+      events: [
+        { timestamp: Date.UTC(2026, 0, 1, 0, 0, 1), message: 'hello\n' },
+        { timestamp: Date.UTC(2026, 0, 1, 0, 0, 2), message: 'other\n' },
+      ],
+      nextForwardToken: 'f/2',
     });
     const page = await source.query({
       job: { ...ref, job_id: jobId },
-      run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1A',
+      run_id: runA,
       start: new Date(Date.UTC(2026, 0, 1)),
       end: new Date(Date.UTC(2026, 0, 2)),
-      filter: 'hel"lo',
+      filter: 'hel',
+      attempt: 1,
       limit: 50,
-      cursor: 'previous-page',
     });
-    expect(logs.commandCalls(FilterLogEventsCommand).map((c) => c.args[0].input)).toEqual([
+    expect(logs.commandCalls(GetLogEventsCommand).map((c) => c.args[0].input)).toEqual([
       {
         logGroupName,
-        logStreamNames: [`${jobId}/job/aaa111`],
+        logStreamName: `${jobId}/job/aaa111`,
+        startFromHead: true,
+        nextToken: undefined,
         startTime: Date.UTC(2026, 0, 1),
         endTime: Date.UTC(2026, 0, 2),
-        filterPattern: '"hel\\"lo"',
         limit: 50,
-        nextToken: 'previous-page',
       },
     ]);
-    expect(page).toEqual({
-      items: [{ timestamp: '2026-01-01T00:00:01.000Z', run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1A', stream: 'stdout', message: 'hello' }],
-      next_cursor: 'next-page',
-    });
+    expect(page.items).toEqual([{ timestamp: '2026-01-01T00:00:01.000Z', run_id: runA, attempt: 1, task_index: 0, stream: 'stdout', message: 'hello' }]);
+    expect(page.more).toBe(false);
+    expect(decode(page.cursor)).toEqual({ l: runA, s: `${jobId}/job/aaa111`, k: 'f/2' });
+
+    // The follower's next read resumes at the token; at the end of the stream the token stays as it was.
+    logs.reset();
+    logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/2' });
+    const next = await source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 50, cursor: page.cursor });
+    expect(logs.commandCalls(GetLogEventsCommand)[0]?.args[0].input).toMatchObject({ nextToken: 'f/2', startFromHead: true });
+    expect(next).toEqual({ items: [], cursor: page.cursor, more: false });
   });
 
-  it("reads a job's lines from every stream under its prefix and names each line's run", async () => {
+  it("refuses another run's cursor and a cursor CloudWatch does not know, naming cursor", async () => {
+    const cursor = Buffer.from(JSON.stringify({ l: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1B', s: 'x', k: 'y' })).toString('base64url');
+    await expect(source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
+    await expect(source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor: 'garbage' })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
+    logs.on(GetLogEventsCommand).rejects(new InvalidParameterException({ message: 'bad token', $metadata: {} }));
+    const own = Buffer.from(JSON.stringify({ l: runA, s: `${jobId}/job/aaa111`, k: 'forged' })).toString('base64url');
+    await expect(source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor: own })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
+  });
+
+  it("reads a job's lines from every stream under its prefix, names each line's run, and resumes after the last one", async () => {
     logs.on(FilterLogEventsCommand).resolves({
       events: [
-        { timestamp: 1000, message: 'from a', logStreamName: `${jobId}/job/aaa111` },
-        { timestamp: 2000, message: 'from b', logStreamName: `${jobId}/job/bbb222` },
+        { timestamp: 1000, message: 'from a', logStreamName: `${jobId}/job/aaa111`, eventId: 'e1' },
+        { timestamp: 2000, message: 'from b', logStreamName: `${jobId}/job/bbb222`, eventId: 'e2' },
       ],
     });
     const page = await source.query({ job: { ...ref, job_id: jobId }, limit: 100 });
     expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNamePrefix: `${jobId}/`, limit: 100 });
     expect(page.items.map((l) => [l.run_id, l.message])).toEqual([
-      ['run_01JD6R0G2M4S8V1X3Z5B7D9F1A', 'from a'],
+      [runA, 'from a'],
       ['run_01JD6R0G2M4S8V1X3Z5B7D9F1B', 'from b'],
     ]);
-    expect(page.next_cursor).toBeNull();
+    expect(page.more).toBe(false);
+    expect(decode(page.cursor)).toEqual({ l: jobId, t: 2000, e: ['e2'] });
+
+    // Resumed from the last timestamp, without the event already returned at it.
+    logs.reset();
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        { timestamp: 2000, message: 'from b', logStreamName: `${jobId}/job/bbb222`, eventId: 'e2' },
+        { timestamp: 2000, message: 'also at 2000', logStreamName: `${jobId}/job/aaa111`, eventId: 'e3' },
+      ],
+    });
+    const next = await source.query({ job: { ...ref, job_id: jobId }, limit: 100, cursor: page.cursor });
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNamePrefix: `${jobId}/`, startTime: 2000, limit: 100 });
+    expect(next.items.map((l) => l.message)).toEqual(['also at 2000']);
+    expect(decode(next.cursor)).toEqual({ l: jobId, t: 2000, e: ['e2', 'e3'] });
+  });
+
+  it('counts a finished run whole only once the ingestion lag has passed', () => {
+    const finished = (msAgo: number) => ({ ...run(runA, 'aaa111'), finished_at: new Date(Date.now() - msAgo).toISOString() });
+    expect(source.settled(finished(INGESTION_LAG_MS + 1000))).toBe(true);
+    expect(source.settled(finished(0))).toBe(false);
   });
 
   it("deletes every stream of a job's, page by page", async () => {

@@ -15,6 +15,7 @@ const spec = {
   cpu: 0.5,
   memory_mb: 1024,
   timeout_seconds: 60,
+  attempt: 1,
 };
 
 describe('the Docker launcher', () => {
