@@ -1,0 +1,167 @@
+// Job commands: apply (declarative create-or-update by name), list, get, delete, suspend, resume, status.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { ApiError, type Job, type JobCreate, type JobPatch } from '../../client/jobs-client.ts';
+import { clientOf, formatOf } from '../context.ts';
+import { ago, colors, printJson, status, table } from '../output.ts';
+import { findJob, findJobByName } from '../resolve.ts';
+
+export function registerJobCommands(program: Command): void {
+  program
+    .command('apply')
+    .description('Create each job of a file, or update the job of that name to match it')
+    .requiredOption('-f, --file <file>', 'a JSON or YAML file of one job or a list of jobs ("-" reads stdin)')
+    .addHelpText('after', '\nExample:\n  jobs apply -f nightly.yaml\n  cat jobs.json | jobs apply -f -')
+    .action(async (options: { file: string }, command: Command) => {
+      const client = clientOf(command);
+      const specs = await readSpecs(options.file);
+      const applied: Job[] = [];
+      for (const spec of specs) {
+        const { job, result } = await applyOne(client, spec);
+        applied.push(job);
+        if (formatOf(command) === 'table') console.log(`job/${job.name} ${result}`);
+      }
+      if (formatOf(command) === 'json') printJson(applied);
+    });
+
+  program
+    .command('list')
+    .description("The project's jobs")
+    .option('--tag <key:value...>', 'only jobs with these tags')
+    .option('--all', 'every page, not only the first 100 jobs')
+    .addHelpText('after', '\nExample:\n  jobs list --tag team:data')
+    .action(async (options: { tag?: string[]; all?: boolean }, command: Command) => {
+      const client = clientOf(command);
+      const list = (cursor: string | undefined) => client.listJobs({ limit: 100, cursor, ...(options.tag ? { tag: options.tag } : {}) });
+      const jobs: Job[] = [];
+      if (options.all) for await (const job of client.all(list)) jobs.push(job);
+      else jobs.push(...(await list(undefined)).items);
+      if (formatOf(command) === 'json') return printJson(jobs);
+      if (jobs.length === 0) return console.log('No jobs yet. Create one with: jobs apply -f job.yaml');
+      console.log(
+        table(
+          ['name', 'id', 'schedule', 'image', 'created'],
+          jobs.map((job) => [
+            job.name,
+            job.id,
+            job.schedule ? `${job.schedule} ${job.timezone}${job.suspended ? ` ${colors.yellow('(suspended)')}` : ''}` : '-',
+            job.image,
+            ago(job.created_at),
+          ]),
+        ),
+      );
+    });
+
+  program
+    .command('get')
+    .description("A job's spec")
+    .argument('<job>', 'name or id')
+    .addHelpText('after', '\nExample:\n  jobs get nightly-report -o json')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const job = await findJob(clientOf(command), name);
+      if (formatOf(command) === 'json') return printJson(job);
+      const { stringify } = await import('yaml');
+      process.stdout.write(stringify(job));
+    });
+
+  program
+    .command('delete')
+    .description('Delete a job: its runs in flight are cancelled, its runs, logs and schedule removed')
+    .argument('<job>', 'name or id')
+    .addHelpText('after', '\nExample:\n  jobs delete nightly-report')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const client = clientOf(command);
+      const job = await findJob(client, name);
+      await client.deleteJob(job.id);
+      if (formatOf(command) === 'json') return printJson({ id: job.id, deleted: true });
+      console.log(`job/${job.name} deleted`);
+    });
+
+  for (const [verb, suspended] of [['suspend', true], ['resume', false]] as const) {
+    program
+      .command(verb)
+      .description(suspended ? "Pause a job's schedule" : "Resume a job's schedule")
+      .argument('<job>', 'name or id')
+      .addHelpText('after', `\nExample:\n  jobs ${verb} nightly-report`)
+      .action(async (name: string, _options: unknown, command: Command) => {
+        const client = clientOf(command);
+        const job = await client.patchJob((await findJob(client, name)).id, { suspended });
+        if (formatOf(command) === 'json') return printJson(job);
+        console.log(`job/${job.name} ${suspended ? 'suspended' : 'resumed'}`);
+      });
+  }
+
+  program
+    .command('status')
+    .description("A job's latest run, run counts and schedule")
+    .argument('<job>', 'name or id')
+    .addHelpText('after', '\nExample:\n  jobs status nightly-report')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const client = clientOf(command);
+      const job = await findJob(client, name);
+      const jobStatus = await client.jobStatus(job.id);
+      if (formatOf(command) === 'json') return printJson(jobStatus);
+      const { latest_run: latest, counts, schedule } = jobStatus;
+      console.log(`job/${job.name} (${job.id})`);
+      console.log(`latest run: ${latest ? `${latest.id} ${status(latest.status)} ${ago(latest.created_at)}` : 'none yet'}`);
+      console.log(`runs: ${(['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const).map((s) => `${counts[s]} ${s}`).join(', ')} (${counts.total} in all)`);
+      console.log(
+        schedule
+          ? `schedule: ${schedule.cron} ${schedule.timezone}${schedule.suspended ? ' (suspended)' : ''}, next fire ${schedule.next_fire_at ?? '-'}`
+          : 'schedule: none (on demand)',
+      );
+    });
+}
+
+type Spec = JobCreate & Record<string, unknown>;
+
+/** One job or a list, as JSON or YAML (several YAML documents are several jobs). */
+async function readSpecs(file: string): Promise<Spec[]> {
+  let text: string;
+  try {
+    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ApiError(0, `cannot read ${file}: ${(error as Error).message}`, [{ field: 'file', message: 'cannot be read' }]);
+  }
+  const { parseAllDocuments } = await import('yaml'); // YAML is a superset of JSON: one parser reads both
+  const documents = parseAllDocuments(text);
+  const values: unknown[] = [];
+  for (const document of Array.isArray(documents) ? documents : [documents]) {
+    if (document.errors.length > 0) throw new ApiError(0, `${file}: ${document.errors[0]!.message}`, [{ field: 'file', message: 'is not valid JSON or YAML' }]);
+    const value = document.toJS() as unknown;
+    if (value === null || value === undefined) continue;
+    values.push(...(Array.isArray(value) ? value : [value]));
+  }
+  if (values.length === 0) throw new ApiError(0, `${file} holds no job`, [{ field: 'file', message: 'is empty' }]);
+  return values.map((value, i) => {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(0, `${file}: job ${i + 1} is not an object`, [{ field: 'file', message: 'is not a job' }]);
+    const spec = value as Spec;
+    if (typeof spec.name !== 'string') throw new ApiError(0, `${file}: job ${i + 1} has no name`, [{ field: 'name', message: 'is required' }]);
+    return spec;
+  });
+}
+
+/** The job as the API stores a field: a string command runs through the shell. */
+function normalized(field: string, value: unknown): unknown {
+  if (field === 'command' && typeof value === 'string') return ['/bin/sh', '-c', value];
+  return value;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sortKeys(v)]));
+  return value;
+}
+
+/** Creates the job, or patches the fields of the file that differ from the job of that name. */
+async function applyOne(client: ReturnType<typeof clientOf>, spec: Spec): Promise<{ job: Job; result: 'created' | 'updated' | 'unchanged' }> {
+  const existing = await findJobByName(client, spec.name);
+  if (!existing) return { job: await client.createJob(spec), result: 'created' };
+  const patch: Record<string, unknown> = {};
+  for (const [field, value] of Object.entries(spec)) {
+    if (!same(normalized(field, value), (existing as Record<string, unknown>)[field])) patch[field] = value;
+  }
+  if (Object.keys(patch).length === 0) return { job: existing, result: 'unchanged' };
+  return { job: await client.patchJob(existing.id, patch as JobPatch), result: 'updated' };
+}

@@ -1,0 +1,152 @@
+// Run commands: run (with --wait and --follow), runs (with --watch), cancel, rerun.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import type { JobsClient, Run } from '../../client/jobs-client.ts';
+import { clientOf, formatOf } from '../context.ts';
+import { ago, duration, printJson, status, table } from '../output.ts';
+import { findJob, findRun } from '../resolve.ts';
+import { printLine } from './logs.ts';
+
+const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
+const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
+
+function envPair(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError(`expected NAME=VALUE, got '${text}'`);
+  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+}
+
+function seconds(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new InvalidArgumentError('expected a whole number of seconds');
+  return value;
+}
+
+/** The exit status `jobs run --wait` ends with: the run's, or 1 when it did not succeed and has none. */
+export function exitCodeOf(run: Run): number {
+  if (run.status === 'succeeded') return 0;
+  return run.exit_code !== null && run.exit_code !== 0 ? run.exit_code : 1;
+}
+
+function summary(run: Run): string {
+  const code = run.exit_code === null ? '' : ` (exit ${run.exit_code})`;
+  const why = run.error ? `: ${run.error}` : '';
+  return `run/${run.id} ${status(run.status)} in ${duration(run.duration_ms)}${code}${why}`;
+}
+
+async function waitForEnd(client: JobsClient, run: Run, signal: AbortSignal): Promise<Run> {
+  let current = run;
+  while (!FINISHED.has(current.status)) current = await client.getRun(run.job_id, run.id, 20, signal);
+  return current;
+}
+
+/** Ctrl-C stops waiting, never the run: it says how to cancel and exits 130. */
+function onInterrupt(run: () => Run | undefined): AbortController {
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    controller.abort();
+    const current = run();
+    if (current) process.stderr.write(`\nstopped waiting; run ${current.id} goes on. Cancel it with: jobs cancel ${current.id}\n`);
+    process.exit(130);
+  });
+  return controller;
+}
+
+export function registerRunCommands(program: Command): void {
+  program
+    .command('run')
+    .description('Start a run of a job now')
+    .argument('<job>', 'name or id')
+    .option('-e, --env <NAME=VALUE>', 'an environment variable for this run (repeatable)', envPair)
+    .option('-c, --command <command>', 'run this command instead of the job\'s (through /bin/sh -c)')
+    .option('-w, --wait', "wait for the run to finish and exit with its exit code")
+    .option('-f, --follow', 'print its log lines as they are written (implies --wait)')
+    .option('--idempotency-key <key>', 'a repeat with the same key within 24 h returns the same run')
+    .addHelpText('after', '\nExamples:\n  jobs run nightly-report --env DAY=2026-12-01 --follow\n  jobs run nightly-report --wait -o json')
+    .action(async (name: string, options: { env?: Record<string, string>; command?: string; wait?: boolean; follow?: boolean; idempotencyKey?: string }, command: Command) => {
+      const client = clientOf(command);
+      const job = await findJob(client, name);
+      const body = { ...(options.env ? { env: options.env } : {}), ...(options.command ? { command: options.command } : {}) };
+      const run = await client.trigger(job.id, body, options.idempotencyKey);
+      if (!options.wait && !options.follow) {
+        if (formatOf(command) === 'json') return printJson(run);
+        return console.log(`run/${run.id} ${status(run.status)}`);
+      }
+      if (formatOf(command) === 'table') process.stderr.write(`run/${run.id} started\n`);
+      const controller = onInterrupt(() => run);
+      if (options.follow) for await (const line of client.followRun(job.id, run.id, {}, controller.signal)) printLine(line);
+      const finished = await waitForEnd(client, run, controller.signal);
+      if (formatOf(command) === 'json') printJson(finished);
+      else process.stderr.write(`${summary(finished)}\n`);
+      process.exitCode = exitCodeOf(finished);
+    });
+
+  program
+    .command('runs')
+    .description("Runs of the project, or of one job, newest first")
+    .argument('[job]', 'name or id')
+    .addOption(new Option('-s, --status <status>', 'only runs in this status').choices(STATUSES))
+    .option('--limit <n>', 'how many (1-100)', (text) => Number(text), 20)
+    .option('--watch', 'redraw the table as runs change, until Ctrl-C')
+    .addHelpText('after', '\nExamples:\n  jobs runs nightly-report --status failed\n  jobs runs --watch')
+    .action(async (name: string | undefined, options: { status?: Run['status']; limit: number; watch?: boolean }, command: Command) => {
+      const client = clientOf(command);
+      const job = name ? await findJob(client, name) : undefined;
+      const query = { limit: options.limit, ...(options.status ? { status: options.status } : {}) };
+      const read = async () => (job ? await client.listJobRuns(job.id, query) : await client.listRuns(query)).items;
+      const render = (runs: Run[]) =>
+        runs.length === 0
+          ? 'No runs yet. Start one with: jobs run <job>'
+          : table(
+              ['run', 'job', 'status', 'trigger', 'attempt', 'created', 'duration', 'exit'],
+              runs.map((run) => [run.id, run.job_id, status(run.status), run.trigger, String(run.attempt), ago(run.created_at), duration(run.duration_ms), run.exit_code === null ? '-' : String(run.exit_code)]),
+            );
+      if (!options.watch) {
+        const runs = await read();
+        return formatOf(command) === 'json' ? printJson(runs) : console.log(render(runs));
+      }
+      process.once('SIGINT', () => process.exit(0));
+      let shown = '';
+      for (;;) {
+        const runs = await read();
+        const text = formatOf(command) === 'json' ? JSON.stringify(runs) : render(runs);
+        if (text !== shown) {
+          // On a terminal the table is redrawn in place; elsewhere each change is printed after the last.
+          if (process.stdout.isTTY) process.stdout.write('\u001b[2J\u001b[H');
+          process.stdout.write(`${text}\n`);
+          shown = text;
+        }
+        // While runs are active, wait until they change (or 2 s pass, for new runs); otherwise look every 2 s.
+        const active = runs.filter((run) => !FINISHED.has(run.status)).map((run) => run.id);
+        if (active.length > 0) await client.statuses(active, 2);
+        else await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    });
+
+  program
+    .command('cancel')
+    .description('Stop a pending or running run')
+    .argument('<run>', 'run id')
+    .option('--force', 'kill at once (SIGKILL) instead of SIGTERM and a grace period')
+    .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL (default 30)', seconds)
+    .addHelpText('after', '\nExample:\n  jobs cancel run_01JD6R0G2M4S8V1X3Z5B7D9F1H --grace 5')
+    .action(async (runId: string, options: { force?: boolean; grace?: number }, command: Command) => {
+      const client = clientOf(command);
+      const run = await findRun(client, runId);
+      const cancelled = await client.cancel(run.job_id, run.id, { mode: options.force ? 'force' : 'graceful', ...(options.grace !== undefined ? { timeout_seconds: options.grace } : {}) });
+      if (formatOf(command) === 'json') return printJson(cancelled);
+      console.log(`run/${cancelled.id} ${status(cancelled.status)}`);
+    });
+
+  program
+    .command('rerun')
+    .description('Start a new run of the same job with the same overrides')
+    .argument('<run>', 'run id')
+    .addHelpText('after', '\nExample:\n  jobs rerun run_01JD6R0G2M4S8V1X3Z5B7D9F1H')
+    .action(async (runId: string, _options: unknown, command: Command) => {
+      const client = clientOf(command);
+      const run = await findRun(client, runId);
+      const next = await client.rerun(run.job_id, run.id);
+      if (formatOf(command) === 'json') return printJson(next);
+      console.log(`run/${next.id} ${status(next.status)}`);
+    });
+}

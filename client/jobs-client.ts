@@ -1,0 +1,244 @@
+// A typed client of the service's public API (the contract of the OpenAPI document, nothing private), for the
+// command-line client and the web console. Types only come from the schemas, so this module loads no
+// validation code: it stays small and quick to start.
+import type { z } from 'zod';
+import type { JobCreateBody, JobPatchBody, JobSchema } from '../functions/schemas/job.ts';
+import type { CreatedKeySchema, KeyCreateBody, KeySchema } from '../functions/schemas/key.ts';
+import type { CancelBody, JobStatusSchema, LogLineSchema, RunSchema, RunStatusesSchema, TriggerBody } from '../functions/schemas/run.ts';
+
+export type Job = z.output<typeof JobSchema>;
+export type JobCreate = z.input<typeof JobCreateBody>;
+export type JobPatch = z.input<typeof JobPatchBody>;
+export type Run = z.output<typeof RunSchema>;
+export type RunStatus = Run['status'];
+export type JobStatus = z.output<typeof JobStatusSchema>;
+export type LogLine = z.output<typeof LogLineSchema>;
+export type RunStatuses = z.output<typeof RunStatusesSchema>;
+export type Key = z.output<typeof KeySchema>;
+export type CreatedKey = z.output<typeof CreatedKeySchema>;
+export type KeyCreate = z.input<typeof KeyCreateBody>;
+export type Trigger = z.input<typeof TriggerBody>;
+export type Cancel = z.input<typeof CancelBody>;
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface LogPage {
+  lines: LogLine[];
+  next_cursor: string;
+  /** Run logs: the run has finished and every line was returned. */
+  complete: boolean;
+}
+
+export interface LogQuery {
+  since?: string;
+  start?: string;
+  end?: string;
+  filter?: string;
+  attempt?: number;
+  task?: number;
+  limit?: number;
+  cursor?: string;
+  wait?: number;
+}
+
+export interface RunListQuery {
+  status?: RunStatus;
+  job_id?: string;
+  trigger?: Run['trigger'];
+  limit?: number;
+  cursor?: string;
+}
+
+/** An error reply of the API: its status, message and the fields it names. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly errors: Array<{ field: string; message: string }>;
+  constructor(status: number, message: string, errors: Array<{ field: string; message: string }> = []) {
+    super(message);
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+export interface ClientOptions {
+  url: string;
+  key?: string | undefined;
+  /** The project the job and run calls address. */
+  workspace?: string | undefined;
+  project?: string | undefined;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
+
+interface Envelope<T> {
+  status: 'success' | 'error';
+  message: string;
+  data: T;
+  next_cursor?: string | null;
+  complete?: boolean;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+export class JobsClient {
+  readonly url: string;
+  readonly #key: string | undefined;
+  readonly #workspace: string | undefined;
+  readonly #project: string | undefined;
+  readonly #fetch: typeof fetch;
+
+  constructor(options: ClientOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.#key = options.key;
+    this.#workspace = options.workspace;
+    this.#project = options.project;
+    this.#fetch = options.fetch ?? fetch;
+  }
+
+  /** The path of the client's project; a missing workspace or project is an error naming its setting. */
+  #p(): string {
+    if (!this.#workspace) throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [{ field: 'workspace', message: 'is required' }]);
+    if (!this.#project) throw new ApiError(0, 'no project: pass --project or set JOBS_PROJECT', [{ field: 'project', message: 'is required' }]);
+    return `/v1/workspaces/${encodeURIComponent(this.#workspace)}/projects/${encodeURIComponent(this.#project)}`;
+  }
+
+  async #call<T>(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Envelope<T>> {
+    const url = new URL(`${this.url}${path}`);
+    for (const [name, value] of Object.entries(options.query ?? {})) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) url.searchParams.append(name, String(one));
+    }
+    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+    if (this.#key) headers.authorization = `Bearer ${this.#key}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await this.#fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: options.signal ?? null });
+    } catch (error) {
+      if ((error as Error).name === 'AbortError') throw error;
+      throw new ApiError(0, `cannot reach ${this.url}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
+    }
+    const text = await response.text();
+    let envelope: Envelope<T>;
+    try {
+      envelope = JSON.parse(text) as Envelope<T>;
+    } catch {
+      throw new ApiError(response.status, `${method} ${path} answered ${response.status} with a body that is not JSON`);
+    }
+    if (!response.ok || envelope.status === 'error') throw new ApiError(response.status, envelope.message, envelope.errors ?? []);
+    return envelope;
+  }
+
+  async #page<T>(path: string, query: Query): Promise<Page<T>> {
+    const envelope = await this.#call<T[]>('GET', path, { query });
+    return { items: envelope.data, next_cursor: envelope.next_cursor ?? null };
+  }
+
+  /** Every item of a list, page after page. */
+  async *all<T>(list: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
+    let cursor: string | undefined;
+    do {
+      const page = await list(cursor);
+      yield* page.items;
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+  }
+
+  async health(): Promise<{ status: string; version: string; checks: Record<string, string> }> {
+    return (await this.#call<{ status: string; version: string; checks: Record<string, string> }>('GET', '/v1/health')).data;
+  }
+
+  // Jobs
+  listJobs(query: { limit?: number; cursor?: string | undefined; tag?: string[]; scheduled?: boolean } = {}): Promise<Page<Job>> {
+    return this.#page<Job>(`${this.#p()}/jobs`, query);
+  }
+  async createJob(job: JobCreate): Promise<Job> {
+    return (await this.#call<Job>('POST', `${this.#p()}/jobs`, { body: job })).data;
+  }
+  async getJob(jobId: string): Promise<Job> {
+    return (await this.#call<Job>('GET', `${this.#p()}/jobs/${jobId}`)).data;
+  }
+  async patchJob(jobId: string, patch: JobPatch): Promise<Job> {
+    return (await this.#call<Job>('PATCH', `${this.#p()}/jobs/${jobId}`, { body: patch })).data;
+  }
+  async deleteJob(jobId: string): Promise<void> {
+    await this.#call('DELETE', `${this.#p()}/jobs/${jobId}`);
+  }
+  async jobStatus(jobId: string): Promise<JobStatus> {
+    return (await this.#call<JobStatus>('GET', `${this.#p()}/jobs/${jobId}/status`)).data;
+  }
+
+  // Runs
+  async trigger(jobId: string, body: Trigger = {}, idempotencyKey?: string): Promise<Run> {
+    const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${jobId}/runs`, { body, headers })).data;
+  }
+  /** The run; with `wait` (0–20 s), once it has finished or the time is up. */
+  async getRun(jobId: string, runId: string, wait?: number, signal?: AbortSignal): Promise<Run> {
+    return (await this.#call<Run>('GET', `${this.#p()}/jobs/${jobId}/runs/${runId}`, { query: { wait }, ...(signal ? { signal } : {}) })).data;
+  }
+  listJobRuns(jobId: string, query: RunListQuery = {}): Promise<Page<Run>> {
+    return this.#page<Run>(`${this.#p()}/jobs/${jobId}/runs`, { ...query });
+  }
+  listRuns(query: RunListQuery = {}): Promise<Page<Run>> {
+    return this.#page<Run>(`${this.#p()}/runs`, { ...query });
+  }
+  async cancel(jobId: string, runId: string, body: Cancel = {}): Promise<Run> {
+    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${jobId}/runs/${runId}/cancel`, { body })).data;
+  }
+  async rerun(jobId: string, runId: string): Promise<Run> {
+    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${jobId}/runs/${runId}/rerun`)).data;
+  }
+  async statuses(runIds: string[], wait?: number): Promise<RunStatuses> {
+    return (await this.#call<RunStatuses>('POST', `${this.#p()}/runs/statuses`, { body: { run_ids: runIds, ...(wait !== undefined ? { wait } : {}) } })).data;
+  }
+
+  // Logs
+  async runLogs(jobId: string, runId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
+    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${jobId}/runs/${runId}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
+    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', complete: envelope.complete === true };
+  }
+  async jobLogs(jobId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
+    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${jobId}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
+    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', complete: false };
+  }
+
+  /**
+   * Every line of a run, as it is written, until the run has finished and all its lines were seen (or `signal`
+   * aborts). Each line exactly once: the loop holds on the cursor, the server answers as soon as a line exists.
+   */
+  async *followRun(jobId: string, runId: string, query: Omit<LogQuery, 'cursor' | 'wait'> = {}, signal?: AbortSignal): AsyncGenerator<LogLine> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.runLogs(jobId, runId, { ...query, limit: query.limit ?? 1000, wait: 20, ...(cursor ? { cursor } : {}) }, signal);
+      yield* page.lines;
+      cursor = page.next_cursor;
+      if (page.complete) return;
+    }
+  }
+
+  /** A job's lines as they are written, across its runs, until `signal` aborts. */
+  async *followJob(jobId: string, query: Omit<LogQuery, 'cursor' | 'wait'> = {}, signal?: AbortSignal): AsyncGenerator<LogLine> {
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await this.jobLogs(jobId, { ...query, limit: query.limit ?? 1000, wait: 20, ...(cursor ? { cursor } : {}) }, signal);
+      yield* page.lines;
+      cursor = page.next_cursor;
+    }
+  }
+
+  // Keys (admin)
+  async createKey(key: KeyCreate): Promise<CreatedKey> {
+    return (await this.#call<CreatedKey>('POST', '/v1/keys', { body: key })).data;
+  }
+  listKeys(query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<Key>> {
+    return this.#page<Key>('/v1/keys', query);
+  }
+  async revokeKey(keyId: string): Promise<void> {
+    await this.#call('DELETE', `/v1/keys/${keyId}`);
+  }
+}

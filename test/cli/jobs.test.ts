@@ -1,0 +1,176 @@
+// The `jobs` command as a user runs it: the real binary (bin/jobs) against a started local service.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_DIR } from '../../infra/local/service.ts';
+import { startTestService, type TestService } from '../helpers/service.ts';
+import { eventually } from '../helpers/wait.ts';
+
+const JOBS = join(PROJECT_DIR, 'bin', 'jobs');
+const home = mkdtempSync(join(tmpdir(), 'jobs-cli-home-'));
+let t: TestService;
+const workspace = 'acme';
+const project = 'cli';
+const P = `/v1/workspaces/${workspace}/projects/${project}`;
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+interface Running {
+  child: ReturnType<typeof spawn>;
+  stdout: () => string;
+  stderr: () => string;
+  done: Promise<Result>;
+}
+
+/** Starts `jobs ARGS…` with the settings a user would export, and collects what it prints. */
+function start(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Running {
+  const child = spawn(JOBS, args, {
+    env: { PATH: process.env.PATH ?? '', HOME: home, JOBS_URL: t.service.url, JOBS_KEY: t.adminKey, JOBS_WORKSPACE: workspace, JOBS_PROJECT: project, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdin!.end(options.input ?? '');
+  const done = new Promise<Result>((resolve) => child.once('close', (code) => resolve({ code, stdout, stderr })));
+  return { child, stdout: () => stdout, stderr: () => stderr, done };
+}
+
+const jobs = (args: string[], options?: { env?: Record<string, string>; input?: string }) => start(args, options).done;
+
+beforeAll(async () => {
+  t = await startTestService('cli');
+});
+afterAll(async () => {
+  await t?.stop();
+  rmSync(home, { recursive: true, force: true });
+});
+
+describe('jobs apply', () => {
+  it('creates a job from YAML, then finds it unchanged, then updates what the file changed', async () => {
+    const file = join(home, 'job.yaml');
+    writeFileSync(file, 'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: prod\ntags:\n  team: data\n');
+    expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly created\n' });
+    expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly unchanged\n' });
+    writeFileSync(file, 'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: staging\ntags:\n  team: data\n');
+    expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly updated\n' });
+    const listed = (await t.api.get(`${P}/jobs`)).body.data.find((job: { name: string }) => job.name === 'nightly');
+    expect(listed).toMatchObject({ env: { STAGE: 'staging' }, command: ['/bin/sh', '-c', 'echo hello'] });
+  });
+
+  it('takes a JSON list on stdin', async () => {
+    const input = JSON.stringify([{ name: 'from-stdin-a', image: 'alpine', command: ['true'] }, { name: 'from-stdin-b', image: 'alpine', command: ['true'] }]);
+    expect(await jobs(['apply', '-f', '-'], { input })).toMatchObject({ code: 0, stdout: 'job/from-stdin-a created\njob/from-stdin-b created\n' });
+  });
+
+  it("prints the API's message and field for a job it refuses, and exits 1", async () => {
+    const result = await jobs(['apply', '-f', '-'], { input: 'name: bad-cron\nimage: alpine\ncommand: "true"\nschedule: "0 3 * *"\n' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^error: schedule: /);
+  });
+});
+
+describe('jobs run', () => {
+  it('with --wait exits with the exit code of the run', async () => {
+    await t.api.post(`${P}/jobs`, { name: 'exits-3', image: 'alpine', command: 'echo bye; exit 3' });
+    const result = await jobs(['run', 'exits-3', '--wait']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/run\/run_\w+ failed in .* \(exit 3\)/);
+  });
+
+  it('with --follow prints every line exactly once, stderr lines on stderr, and exits 0 when it succeeds', async () => {
+    const command = 'i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done; echo "to stderr" >&2; echo "$GREETING"';
+    await t.api.post(`${P}/jobs`, { name: 'talkative', image: 'alpine', command });
+    const result = await jobs(['run', 'talkative', '--follow', '--env', 'GREETING=hi there']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toBe(`${Array.from({ length: 500 }, (_, i) => `line ${i}`).join('\n')}\nhi there\n`);
+    expect(result.stderr).toContain('to stderr\n');
+    expect(result.stderr).toMatch(/succeeded/);
+  });
+
+  it('on Ctrl-C stops waiting, says how to cancel, exits 130 and leaves the run going', async () => {
+    const hold = join(home, 'hold');
+    writeFileSync(hold, '');
+    await t.api.post(`${P}/jobs`, { name: 'held', image: 'alpine', command: `echo started; while [ -e ${hold} ]; do sleep 0.05; done` });
+    const running = start(['run', 'held', '--follow']);
+    await eventually(() => running.stdout().includes('started'), 'the first line followed');
+    running.child.kill('SIGINT');
+    const result = await running.done;
+    expect(result.code).toBe(130);
+    const runId = /jobs cancel (run_\w+)/.exec(result.stderr)?.[1];
+    expect(runId, result.stderr).toBeDefined();
+    const runs = (await t.api.get(`${P}/runs`)).body.data;
+    expect(runs.find((run: { id: string }) => run.id === runId)).toMatchObject({ status: 'running' });
+    // And cancel, as it said.
+    expect(await jobs(['cancel', runId!, '--force'])).toMatchObject({ code: 0, stdout: `run/${runId} cancelled\n` });
+    rmSync(hold, { force: true });
+  });
+});
+
+describe('output and errors', () => {
+  it("-o json prints exactly the API's data", async () => {
+    const result = await jobs(['get', 'nightly', '-o', 'json']);
+    expect(result.code).toBe(0);
+    const job = JSON.parse(result.stdout);
+    expect(job).toEqual((await t.api.get(`${P}/jobs/${job.id}`)).body.data);
+    const list = JSON.parse((await jobs(['list', '-o', 'json', '--all'])).stdout);
+    expect(list.map((j: { id: string }) => j.id)).toContain(job.id);
+  });
+
+  it('prints tables without colour when stdout is not a terminal', async () => {
+    const result = await jobs(['runs']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.split('\n')[0]).toMatch(/^RUN +JOB +STATUS +TRIGGER/);
+    expect(result.stdout).not.toContain('\u001b[');
+  });
+
+  it("a bad key exits 1 with the API's message", async () => {
+    const result = await jobs(['list'], { env: { JOBS_KEY: 'jobs_not-a-key' } });
+    expect(result.code).toBe(1);
+    const answer = await t.api.get(`${P}/jobs`, { key: 'jobs_not-a-key' });
+    expect(result.stderr).toBe(`error: ${answer.body.message}\n`);
+  });
+
+  it("a typo'd flag exits 2 with the command's help", async () => {
+    const result = await jobs(['run', 'nightly', '--wiat']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown option '--wiat'");
+    expect(result.stderr).toContain('Usage: jobs run [options] <job>');
+    expect((await jobs(['run', 'nightly', '--env', 'NOEQUALS'])).code).toBe(2);
+  });
+
+  it('--help on a command shows an example and exits 0', async () => {
+    const result = await jobs(['logs', '--help']);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain('Examples:');
+  });
+});
+
+describe('jobs login and logs', () => {
+  it('saves the settings readable only by the user, and later commands use them', async () => {
+    const keyFile = join(home, 'admin-key');
+    writeFileSync(keyFile, `${t.adminKey}\n`);
+    const env = { JOBS_URL: '', JOBS_KEY: '', JOBS_WORKSPACE: '', JOBS_PROJECT: '' };
+    const login = await jobs(['login', '--url', t.service.url, '--key-file', keyFile, '--workspace', workspace, '--project', project], { env });
+    expect(login.code, login.stderr).toBe(0);
+    const config = join(home, '.config', 'jobs', 'config.json');
+    expect(statSync(config).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ url: t.service.url, key: t.adminKey, workspace, project });
+    expect(await jobs(['status', 'nightly'], { env })).toMatchObject({ code: 0, stdout: expect.stringContaining('job/nightly') });
+  });
+
+  it("reads a finished run's lines, and a job's", async () => {
+    const run = (await t.api.post(`${P}/jobs/${(await t.api.get(`${P}/jobs`)).body.data.find((j: { name: string }) => j.name === 'nightly').id}/runs`)).body.data;
+    await t.api.get(`${P}/jobs/${run.job_id}/runs/${run.id}?wait=20`);
+    expect(await jobs(['logs', run.id])).toMatchObject({ code: 0, stdout: 'hello\n' });
+    expect(await jobs(['logs', 'nightly', '--stream', 'stdout'])).toMatchObject({ code: 0, stdout: 'hello\n' });
+    expect(JSON.parse((await jobs(['logs', run.id, '-o', 'json'])).stdout)).toEqual((await t.api.get(`${P}/jobs/${run.job_id}/runs/${run.id}/logs`)).body.data);
+  });
+});
