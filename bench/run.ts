@@ -4,6 +4,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployment } from './deployment.ts';
 import { faults } from './faults.ts';
+import { follow } from './follow.ts';
+import { cli } from './cli.ts';
 import { foundation } from './foundation.ts';
 import { load } from './load.ts';
 import { runs } from './runs.ts';
@@ -12,7 +14,7 @@ import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);
