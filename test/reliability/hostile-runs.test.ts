@@ -73,7 +73,7 @@ describe('hostile runs', () => {
     do {
       const page: any = await api.get(`${path}/logs?limit=10000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
       lines.push(...page.body.data);
-      cursor = page.body.next_cursor;
+      cursor = page.body.complete ? null : page.body.next_cursor;
     } while (cursor);
     const markers = lines.filter((l) => l.message.startsWith(TRUNCATION_MARKER));
     expect(markers).toHaveLength(1);

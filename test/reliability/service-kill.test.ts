@@ -29,7 +29,8 @@ async function all(api: ApiClient, path: string): Promise<any[]> {
     const page: ApiResponse<any[]> = await api.get(`${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     expect(page.status).toBe(200);
     items.push(...(page.body.data ?? []));
-    cursor = page.body.next_cursor ?? null;
+    // A log page always has a cursor; its end is the first empty page.
+    cursor = page.body.data?.length ? (page.body.next_cursor ?? null) : null;
   } while (cursor);
   return items;
 }

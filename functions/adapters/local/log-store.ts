@@ -118,7 +118,7 @@ export class LocalLogStore implements LogSource {
 
   async query(query: LogQuery): Promise<LogPage> {
     const scope = query.run_id ?? query.job.job_id;
-    const after = query.cursor ? decodeLogCursor(query.cursor, scope) : startOf(scope);
+    const after = query.cursor ? decodeLogCursor(query.cursor, scope) : startOfLog();
     // Lines stamped from here on may still be being written: they wait for the next read.
     const watermark = this.#clock.watermark();
     const dir = join(this.#dir, query.job.job_id);
@@ -281,7 +281,7 @@ async function firstTimestamp(file: string): Promise<string> {
 }
 
 /** Before the first line of a run's or job's log. */
-function startOf(_scope: string): After {
+function startOfLog(): After {
   return { timestamp: '', run_id: '', seq: -1 };
 }
 
