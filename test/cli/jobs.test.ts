@@ -114,6 +114,22 @@ describe('jobs run', () => {
   });
 });
 
+describe('jobs runs --watch', () => {
+  it('prints the table again as a run changes, until Ctrl-C', async () => {
+    const hold = join(home, 'hold-watch');
+    writeFileSync(hold, '');
+    const job = (await t.api.post(`${P}/jobs`, { name: 'watched', image: 'alpine', command: `while [ -e ${hold} ]; do sleep 0.05; done` })).body.data;
+    const run = (await t.api.post(`${P}/jobs/${job.id}/runs`)).body.data;
+    const watching = start(['runs', 'watched', '--watch']);
+    const rowOf = (text: string) => text.split('\n').filter((line) => line.startsWith(run.id)).at(-1) ?? '';
+    await eventually(() => / running /.test(rowOf(watching.stdout())), 'the run shown running');
+    rmSync(hold, { force: true });
+    await eventually(() => / succeeded /.test(rowOf(watching.stdout())), 'the run shown succeeded, without asking again');
+    watching.child.kill('SIGINT');
+    expect((await watching.done).code).toBe(0);
+  });
+});
+
 describe('output and errors', () => {
   it("-o json prints exactly the API's data", async () => {
     const result = await jobs(['get', 'nightly', '-o', 'json']);
