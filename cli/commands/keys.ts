@@ -24,6 +24,7 @@ export function registerKeyCommands(program: Command): void {
   keys
     .command('list')
     .description('Every key, without secrets')
+    .addHelpText('after', '\nExample:\n  jobs keys list -o json')
     .action(async (_options: unknown, command: Command) => {
       const client = clientOf(command);
       const all: Key[] = [];
@@ -35,6 +36,7 @@ export function registerKeyCommands(program: Command): void {
     .command('revoke')
     .description('Revoke a key at once')
     .argument('<key-id>')
+    .addHelpText('after', '\nExample:\n  jobs keys revoke key_01JD6S0G2M4S8V1X3Z5B7D9F1H')
     .action(async (keyId: string, _options: unknown, command: Command) => {
       await clientOf(command).revokeKey(keyId);
       if (formatOf(command) === 'json') return printJson({ id: keyId, revoked: true });

@@ -86,13 +86,20 @@ export function registerRunCommands(program: Command): void {
     .argument('[job]', 'name or id')
     .addOption(new Option('-s, --status <status>', 'only runs in this status').choices(STATUSES))
     .option('--limit <n>', 'how many (1-100)', (text) => Number(text), 20)
+    .option('--all', 'every page (with -o json: every run)')
     .option('--watch', 'redraw the table as runs change, until Ctrl-C')
     .addHelpText('after', '\nExamples:\n  jobs runs nightly-report --status failed\n  jobs runs --watch')
-    .action(async (name: string | undefined, options: { status?: Run['status']; limit: number; watch?: boolean }, command: Command) => {
+    .action(async (name: string | undefined, options: { status?: Run['status']; limit: number; all?: boolean; watch?: boolean }, command: Command) => {
       const client = clientOf(command);
       const job = name ? await findJob(client, name) : undefined;
-      const query = { limit: options.limit, ...(options.status ? { status: options.status } : {}) };
-      const read = async () => (job ? await client.listJobRuns(job.id, query) : await client.listRuns(query)).items;
+      const query = { limit: options.all ? 100 : options.limit, ...(options.status ? { status: options.status } : {}) };
+      const page = (cursor: string | undefined) => (job ? client.listJobRuns(job.id, { ...query, cursor }) : client.listRuns({ ...query, cursor }));
+      const read = async () => {
+        if (!options.all) return (await page(undefined)).items;
+        const runs: Run[] = [];
+        for await (const run of client.all(page)) runs.push(run);
+        return runs;
+      };
       const render = (runs: Run[]) =>
         runs.length === 0
           ? 'No runs yet. Start one with: jobs run <job>'

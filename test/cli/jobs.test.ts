@@ -138,6 +138,8 @@ describe('output and errors', () => {
     expect(job).toEqual((await t.api.get(`${P}/jobs/${job.id}`)).body.data);
     const list = JSON.parse((await jobs(['list', '-o', 'json', '--all'])).stdout);
     expect(list.map((j: { id: string }) => j.id)).toContain(job.id);
+    const runs = JSON.parse((await jobs(['runs', '-o', 'json', '--all'])).stdout);
+    expect(runs).toEqual((await t.api.get(`${P}/runs?limit=100`)).body.data);
   });
 
   it('prints tables without colour when stdout is not a terminal', async () => {
