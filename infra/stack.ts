@@ -2,6 +2,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.ts';
+import { Events } from './constructs/events.ts';
 import { Observability } from './constructs/observability.ts';
 import { Orchestration } from './constructs/orchestration.ts';
 import { Runner } from './constructs/runner.ts';
@@ -19,6 +20,7 @@ export class JobsStack extends Stack {
   readonly orchestration: Orchestration;
   readonly scheduling: Scheduling;
   readonly api: Api;
+  readonly events: Events;
   readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
@@ -28,7 +30,9 @@ export class JobsStack extends Stack {
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
     this.scheduling = new Scheduling(this, 'Scheduling', { store: this.store, runner: this.runner, orchestration: this.orchestration });
     this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner, scheduling: this.scheduling });
-    this.observability = new Observability(this, 'Observability', { api: this.api, orchestration: this.orchestration, scheduling: this.scheduling, alarmEmail: props.alarmEmail });
+    this.events = new Events(this, 'Events', { store: this.store, runner: this.runner });
+    this.observability = new Observability(this, 'Observability', { api: this.api, orchestration: this.orchestration, scheduling: this.scheduling, events: this.events, alarmEmail: props.alarmEmail });
+    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'Run and schedule events (source jobs.service): route them with EventBridge rules' });
     new CfnOutput(this, 'AdminKeySecret', {
       value: this.store.adminKey.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',

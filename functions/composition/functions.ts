@@ -16,7 +16,8 @@ export type Use =
   | 'container-logs:delete'
   | 'schedules'
   | 'task-definitions'
-  | 'container-metrics';
+  | 'container-metrics'
+  | 'events:put';
 
 /** The settings each use needs, by the environment variable that carries it. */
 export const SETTINGS = {
@@ -31,6 +32,7 @@ export const SETTINGS = {
   schedulerTarget: 'JOBS_SCHEDULER_TARGET_ARN',
   schedulerRole: 'JOBS_SCHEDULER_ROLE_ARN',
   schedulerDeadLetters: 'JOBS_SCHEDULER_DLQ_ARN',
+  eventBus: 'JOBS_EVENT_BUS_NAME',
 } as const;
 export type Setting = (typeof SETTINGS)[keyof typeof SETTINGS];
 
@@ -49,6 +51,7 @@ export const USE_SETTINGS: Record<Use, readonly Setting[]> = {
   // A task definition names the log group its container writes to.
   'task-definitions': [S.taskExecutionRole, S.taskRole, S.containerLogGroup],
   'container-metrics': [S.cluster],
+  'events:put': [S.eventBus],
 };
 
 /** The settings a function is given: exactly those of its uses. */
@@ -87,6 +90,8 @@ export const FUNCTIONS = {
   },
   // A fire starts a run; with `replace` it first stops the active one.
   'scheduled-trigger': { description: 'Turns a scheduled fire into a run', uses: ['table:read', 'table:write', 'executions:start', 'executions:stop'] },
+  // Reads the table's stream (granted by its event source) and the job of each event, for its name.
+  'event-publisher': { description: 'Puts each run and schedule event on the EventBridge bus', uses: ['table:read', 'events:put'] },
 } as const satisfies Record<HttpGroup | string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -1,6 +1,7 @@
 // What a host provides to the one composition of the service: its adapters, each built on first use, so a
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
 import type { HealthChecks } from '../api/system.ts';
+import type { EventSink } from '../core/event-relay.ts';
 import type { JobHooks } from '../core/jobs.ts';
 import type {
   Idempotency,
@@ -41,6 +42,8 @@ export interface Platform {
   /** How often a waiting read looks again without signals. */
   readonly pollMs: number;
   healthChecks(): HealthChecks;
+  /** Where events go once they leave the outbox (EventBridge in AWS, the service log locally). */
+  eventSinks(): EventSink[];
 }
 
 /** A factory that builds its value once, on first call. */

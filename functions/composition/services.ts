@@ -1,6 +1,7 @@
 // The one composition of the service, for both hosts: the domain services wired once from a host's platform.
 // Every service is built on first use, so a Lambda function builds, and is granted, only what it serves; the
 // local host serves them all from the same wiring.
+import { EventRelay } from '../core/event-relay.ts';
 import { combineHooks, JobService } from '../core/jobs.ts';
 import { KeyService } from '../core/keys.ts';
 import { LogService } from '../core/logs.ts';
@@ -22,6 +23,7 @@ export interface Services {
   logs(): LogService;
   metrics(): MetricsService;
   scheduledTrigger(): ScheduledTrigger;
+  eventRelay(): EventRelay;
 }
 
 export function composeServices(platform: Platform): Services {
@@ -56,5 +58,6 @@ export function composeServices(platform: Platform): Services {
     logs: once(() => new LogService({ jobs: jobs(), runs: platform.runStore(), source: platform.logs(), signals: platform.signals(), pollMs: platform.pollMs })),
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
+    eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: platform.eventSinks() })),
   };
 }

@@ -1,4 +1,5 @@
 // Jobs: the specification of a container to run, scoped to a workspace and project.
+import { scheduleSkippedEvent } from './events.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
 import { newId } from './ids.ts';
 import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency } from './job-spec.ts';
@@ -160,8 +161,10 @@ export class JobService {
     return this.#store.scheduleState(ref);
   }
 
+  /** A skipped fire is told as schedule.skipped, written with the record. */
   recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date): Promise<void> {
-    return this.#store.recordScheduleEvent(ref, event, scheduledFor);
+    const told = event === 'skipped' ? scheduleSkippedEvent(ref, scheduledFor, new Date()) : undefined;
+    return this.#store.recordScheduleEvent(ref, event, scheduledFor, told);
   }
 
   async patch(ref: JobRef, patch: JobPatch): Promise<Job> {

@@ -1,5 +1,6 @@
 // The ports: what the domain needs from the outside world. Adapters implement them, one per engine
 // (functions/adapters/aws/* for AWS and DynamoDB Local, functions/adapters/local/* for the embedded host).
+import type { ServiceEvent } from './events.ts';
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
 import type { Run, RunCounts, RunRef, RunStatus, RunUsage, RunnerKind, Trigger } from './run-model.ts';
@@ -46,8 +47,11 @@ export interface JobStore {
   delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean>;
   /** Every job with a schedule, in every workspace (the local scheduler loads them at start). */
   listScheduled(page: PageRequest): Promise<Page<Job>>;
-  /** Records that the job's schedule fired, or skipped a fire, for the given scheduled time. */
-  recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date): Promise<void>;
+  /**
+   * Records that the job's schedule fired, or skipped a fire, for the given scheduled time; an `outboxEvent` (a
+   * skipped fire's schedule.skipped) is written in the same transaction.
+   */
+  recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date, outboxEvent?: ServiceEvent): Promise<void>;
   scheduleState(ref: JobRef): Promise<ScheduleState>;
 }
 
@@ -101,8 +105,9 @@ export interface RunStore {
   /**
    * Applies `changes` only while the run is still in status `from` (so a finished run never changes), and
    * moves the job's counters in the same transaction when the status changes. False if the run was not in `from`.
+   * An `event` is written in that same transaction: the change and its event exist together or not at all.
    */
-  transition(run: Run, from: RunStatus, changes: Partial<Run>): Promise<boolean>;
+  transition(run: Run, from: RunStatus, changes: Partial<Run>, event?: ServiceEvent): Promise<boolean>;
   /**
    * Fills in the exit status of a run that finished without one (cancelled, timed out) once its container has
    * ended, and only while `task` is still the run's task. False when there was nothing to fill in.
@@ -194,6 +199,13 @@ export interface LogSource {
   /** Whether every line of this finished run is readable (output may still be in flight after the run ends). */
   settled(run: Run): boolean;
   deleteForJob(job: JobRef): Promise<void>;
+}
+
+/** Events written beside the changes they tell of, not yet handed on: oldest first, without a scan. */
+export interface EventOutbox {
+  pending(limit: number): Promise<ServiceEvent[]>;
+  /** The event was handed on; it leaves the outbox (and stays readable as a record until it expires). */
+  handedOn(event: ServiceEvent): Promise<void>;
 }
 
 /** Runs a function once per scope and key for a day: a repeat gets the first result. */

@@ -1,7 +1,9 @@
 // The life of a run as its execution drives it: each step of the run's execution (and the backend events that
 // report a container's start and end) calls one of these. Every write is conditional on the run's current status, so
-// a finished run never changes and two writers can never both settle a run.
+// a finished run never changes and two writers can never both settle a run. Each status change (and each retry)
+// writes its event in the same write: this is the one place run events come from.
 import { ConflictError, RunAlreadySettledError } from './errors.ts';
+import { runEvent, settledEventType, type RunEventType } from './events.ts';
 import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUsage } from './run-model.ts';
 import type { RunStore, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
@@ -52,9 +54,10 @@ export class RunLifecycle {
     this.#usage = options.usage;
   }
 
-  /** Every change of a run goes through here, so reads waiting on the run hear of it. */
-  async #transition(run: Run, from: RunStatus, changes: Partial<Run>): Promise<boolean> {
-    const changed = await this.#store.transition(run, from, changes);
+  /** Every change of a run goes through here, so reads waiting on the run hear of it; a telling one has its event. */
+  async #transition(run: Run, from: RunStatus, changes: Partial<Run>, told?: RunEventType): Promise<boolean> {
+    const event = told ? runEvent(told, { ...run, ...changes }, this.#now()) : undefined;
+    const changed = await this.#store.transition(run, from, changes, event);
     if (changed) this.#signals?.notify(run.id);
     return changed;
   }
@@ -82,7 +85,7 @@ export class RunLifecycle {
       if (!run || !isActive(run.status)) return false;
       const backend = { ...run.backend, task };
       const changes: Partial<Run> = run.status === 'pending' ? { status: 'running', started_at: at.toISOString(), backend } : { backend };
-      if (await this.#transition(run, run.status, changes)) return true;
+      if (await this.#transition(run, run.status, changes, run.status === 'pending' ? 'run.started' : undefined)) return true;
     }
     return false;
   }
@@ -101,7 +104,7 @@ export class RunLifecycle {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) return { outcome: 'done', end };
       const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
-      await this.#transition(run, run.status, { exit_code: end.exit_code, error });
+      await this.#transition(run, run.status, { exit_code: end.exit_code, error }, 'run.retrying');
       return { outcome: 'retry', end };
     }
     const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
@@ -157,7 +160,7 @@ export class RunLifecycle {
       // A finished run keeps what it used, where the host can tell (null otherwise).
       const usage = fields.usage !== undefined ? fields.usage : await this.#usage?.usageOf(run).catch(() => null);
       if (usage !== undefined) changes.usage = usage;
-      if (await this.#transition(run, run.status, changes)) return { ...run, ...changes };
+      if (await this.#transition(run, run.status, changes, settledEventType(status))) return { ...run, ...changes };
     }
     throw new ConflictError(`run ${ref.run_id} changed concurrently`);
   }

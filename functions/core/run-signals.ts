@@ -2,8 +2,15 @@
 // (the local host). Elsewhere reads simply look again after a while; a signal only makes them look sooner.
 export class RunSignals {
   readonly #waiters = new Map<string, Set<() => void>>();
+  readonly #listeners = new Set<(runId: string) => void>();
+
+  /** Told of every change of every run (the local event pump, which hands their events on). */
+  onChange(listener: (runId: string) => void): void {
+    this.#listeners.add(listener);
+  }
 
   notify(runId: string): void {
+    for (const listener of this.#listeners) listener(runId);
     const waiters = this.#waiters.get(runId);
     if (!waiters) return;
     this.#waiters.delete(runId);

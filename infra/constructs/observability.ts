@@ -21,6 +21,7 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import type { Api } from './api.ts';
+import type { Events } from './events.ts';
 import type { Orchestration } from './orchestration.ts';
 import type { Scheduling } from './scheduling.ts';
 
@@ -28,6 +29,7 @@ export interface ObservabilityProps {
   api: Api;
   orchestration: Orchestration;
   scheduling: Scheduling;
+  events: Events;
   /** Subscribed to the alarm topic when given (`cdk deploy -c alarmEmail=ops@example.com`). */
   alarmEmail?: string;
 }
@@ -67,6 +69,8 @@ export class Observability extends Construct {
     this.#alarm('ExecutionsThrottled', machine.metricThrottled({ period: PERIOD, statistic: 'Sum' }), 1, 'Run executions could not start: Step Functions throttled them');
     const deadLetters = scheduling.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' });
     this.#alarm('SchedulerDeadLetters', deadLetters, 1, 'A scheduled fire could not be delivered and waits in the dead-letter queue');
+    const eventDeadLetters = props.events.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' });
+    this.#alarm('EventDeadLetters', eventDeadLetters, 1, 'Run events could not be put on the bus after every retry and wait in the dead-letter queue');
 
     const perFunction = (metric: (fn: NodejsFunction) => IMetric) => functions.map(([name, fn]) => withLabel(metric(fn), name));
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
@@ -134,13 +138,14 @@ export class Observability extends Construct {
 }
 
 /** Every function of the service, by a short name an operator recognises. */
-function serviceFunctions({ api, orchestration, scheduling }: ObservabilityProps): Array<[string, NodejsFunction]> {
+function serviceFunctions({ api, orchestration, scheduling, events }: ObservabilityProps): Array<[string, NodejsFunction]> {
   return [
     ...Object.entries(api.functions).map(([group, fn]): [string, NodejsFunction] => [`${group[0]!.toUpperCase()}${group.slice(1)}Api`, fn]),
     ['RunState', orchestration.runStateFunction],
     ['EcsEvents', orchestration.ecsEventsFunction],
     ['Reconciler', orchestration.reconcilerFunction],
     ['ScheduledTrigger', scheduling.triggerFunction],
+    ['EventPublisher', events.publisherFunction],
   ];
 }
 

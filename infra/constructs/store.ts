@@ -1,7 +1,7 @@
 // Stateful resources, kept apart from everything that can be replaced: the single table (its keys and indexes
 // from the same schema module the local host creates its table from) and the first admin key.
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -33,6 +33,8 @@ export class Store extends Construct {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: TABLE_SCHEMA.timeToLiveAttribute,
       encryption: TableEncryption.AWS_MANAGED,
+      // New images only: the event publisher reads each new event item off it (infra/constructs/events.ts).
+      stream: StreamViewType.NEW_IMAGE,
       removalPolicy: RemovalPolicy.RETAIN,
     });
     for (const index of Object.values(TABLE_SCHEMA.indexes)) {

@@ -2,6 +2,7 @@
 // use it declares is bound by the construct that owns the resource, and nothing else is.
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Use } from '../../functions/composition/functions.ts';
+import type { Events } from './events.ts';
 import type { Orchestration } from './orchestration.ts';
 import type { Runner } from './runner.ts';
 import type { Scheduling } from './scheduling.ts';
@@ -13,6 +14,7 @@ export interface Providers {
   runner: Runner;
   orchestration?: Orchestration;
   scheduling?: Scheduling;
+  events?: Events;
 }
 
 function provided<T>(provider: T | undefined, what: string): T {
@@ -32,4 +34,5 @@ export function bindUses(fn: NodejsFunction, uses: readonly Use[], providers: Pr
   if (has('task-definitions')) providers.runner.bindTaskDefinitions(fn);
   if (has('container-metrics')) providers.runner.bindMetrics(fn);
   if (has('schedules')) provided(providers.scheduling, 'the schedule group').bindManager(fn);
+  if (has('events:put')) provided(providers.events, 'the event bus').bindPut(fn);
 }

@@ -9,7 +9,9 @@ import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
 import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
 import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
+import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
 import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
+import { LocalEventPump, loggedEvents } from '../../functions/adapters/local/event-pump.ts';
 import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestrator.ts';
 import { LocalRunner } from '../../functions/adapters/local/local-runner.ts';
 import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
@@ -107,8 +109,12 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     usage: () => sampler,
     signals: () => signals,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table) }),
+    eventSinks: () => [loggedEvents(logger)],
   };
   services = composeServices(platform);
+  // Events leave the outbox as soon as a run's change wrote one (in AWS, the table's stream hands them on).
+  const events = once(() => new LocalEventPump({ outbox: new DynamoEventOutbox(table), relay: services.eventRelay(), logger }));
+  signals.onChange(() => events().wake());
   return {
     services,
     get runner() {
@@ -132,12 +138,14 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
       } while (cursor);
       scheduler().load(scheduled, { catchUp: true });
       sampler.start();
+      events().start();
       return scheduler().size;
     },
     shutdown: async (reason) => {
       await scheduler().stop();
       await orchestrator().shutdown(reason);
       await sampler.stop();
+      await events().stop();
     },
   };
 }

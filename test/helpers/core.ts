@@ -1,6 +1,7 @@
 // The domain's services over DynamoDB Local, composed by the one composition root from a platform whose
 // outside-world adapters are simple doubles that record what they are asked: the core services' own tests.
 import { EventEmitter } from 'node:events';
+import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
 import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
@@ -87,6 +88,8 @@ export interface CoreUnderTest {
   schedules: RecordingSchedules;
   logs: MemoryLogs;
   runStore: DynamoRunStore;
+  /** The events the stores wrote beside their changes. */
+  outbox: DynamoEventOutbox;
 }
 
 export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; metrics?: MetricSource } = {}): CoreUnderTest {
@@ -111,9 +114,10 @@ export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; m
     jobHooks: () => [],
     usage: () => undefined,
     signals: () => undefined,
+    eventSinks: () => [],
     healthChecks: () => ({}),
   };
-  return { services: composeServices(platform), orchestrator, schedules, logs, runStore };
+  return { services: composeServices(platform), orchestrator, schedules, logs, runStore, outbox: new DynamoEventOutbox(table) };
 }
 
 /** A test file's core: its own table on DynamoDB Local, made before its tests and dropped after them. */

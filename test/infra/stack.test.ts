@@ -79,10 +79,19 @@ describe('least privilege', () => {
     schedules: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole'],
     'task-definitions': ['ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
     'container-metrics': ['cloudwatch:GetMetricData'],
+    'events:put': ['events:PutEvents'],
+  };
+  /** What a function's event source adds: the publisher reads the table's stream and parks failures in its queue. */
+  const SOURCE_ACTIONS: Partial<Record<FunctionName, string[]>> = {
+    'event-publisher': [
+      'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
+      'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+    ],
   };
   const functionOf = (name: FunctionName) => {
-    const { api, orchestration, scheduling } = ctx.stack;
+    const { api, orchestration, scheduling, events } = ctx.stack;
     const others: Record<string, unknown> = {
+      'event-publisher': events.publisherFunction,
       'run-state': orchestration.runStateFunction,
       'ecs-events': orchestration.ecsEventsFunction,
       reconciler: orchestration.reconcilerFunction,
@@ -98,7 +107,7 @@ describe('least privilege', () => {
 
   it.each(Object.keys(FUNCTIONS) as FunctionName[])('gives the %s function exactly the permissions and settings of the uses it declares', (name) => {
     const uses = FUNCTIONS[name].uses as readonly Use[];
-    expect(actionsOf(ctx.template, id(functionOf(name)))).toEqual(expected(...uses.map((use) => USE_ACTIONS[use]), OWN));
+    expect(actionsOf(ctx.template, id(functionOf(name)))).toEqual(expected(...uses.map((use) => USE_ACTIONS[use]), SOURCE_ACTIONS[name] ?? [], OWN));
     const env = (ctx.template.toJSON().Resources[id(functionOf(name))] as any).Properties.Environment.Variables;
     expect(Object.keys(env).sort()).toEqual([...BASE_ENV, ...settingsOf(uses)].sort());
   });
@@ -266,5 +275,32 @@ describe('observability', () => {
       expect(body).toContain(`\\"${metric}\\"`);
     }
     ctx.template.hasOutput('*', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }), Description: 'The CloudWatch dashboard of the service' });
+  });
+});
+
+describe('events', () => {
+  it('reads only new event items off the table stream, retries refused records and parks the rest in a watched queue', () => {
+    ctx.template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    ctx.template.resourceCountIs('AWS::Events::EventBus', 1);
+    const mappings = Object.values(ctx.template.findResources('AWS::Lambda::EventSourceMapping')) as Array<{ Properties: any }>;
+    expect(mappings).toHaveLength(1);
+    const mapping = mappings[0]!.Properties;
+    expect(mapping.FunctionName).toEqual({ Ref: id(ctx.stack.events.publisherFunction) });
+    expect(mapping).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, StartingPosition: 'TRIM_HORIZON' });
+    expect(JSON.parse(mapping.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { SK: { S: [{ prefix: 'EVT#' }] } } } });
+    const queueId = ctx.stack.getLogicalId(ctx.stack.events.deadLetterQueue.node.defaultChild as never);
+    expect(mapping.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
+    const alarms = Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
+    expect(alarms.some((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(queueId))).toBe(true);
+  });
+
+  it('lets only the publisher put events, and only on the service bus', () => {
+    const busId = ctx.stack.getLogicalId(ctx.stack.events.bus.node.defaultChild as never);
+    const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')) as Array<{ Properties: any }>;
+    const puts = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.map((st: any) => ({ roles: p.Properties.Roles, st }))).filter(({ st }) => [st.Action].flat().includes('events:PutEvents'));
+    expect(puts).toHaveLength(1);
+    expect(puts[0]!.st.Resource).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
+    const roleId = ctx.stack.getLogicalId(ctx.stack.events.publisherFunction.role!.node.defaultChild as never);
+    expect(puts[0]!.roles).toEqual([{ Ref: roleId }]);
   });
 });

@@ -16,6 +16,7 @@ import { DynamoKeyStore } from '../dynamodb/key-store.ts';
 import { DynamoRunStore } from '../dynamodb/run-store.ts';
 import { DynamoTable } from '../dynamodb/table-client.ts';
 import { EcsTaskDefinitions } from './ecs-task-definitions.ts';
+import { EventBridgeSink } from './eventbridge-events.ts';
 import { EventBridgeScheduleStore } from './scheduler.ts';
 import { StepFunctionsOrchestrator } from './step-functions.ts';
 
@@ -69,5 +70,6 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     usage: () => undefined,
     signals: () => undefined,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table()) }),
+    eventSinks: once(() => [new EventBridgeSink({ busName: setting(SETTINGS.eventBus) })]),
   };
 }

@@ -14,8 +14,10 @@ import { ConflictError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import { buildJob, JOB_SPEC_FIELDS, type Job } from '../../core/jobs.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../core/ports.ts';
+import type { ServiceEvent } from '../../core/events.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { eventPut } from './outbox.ts';
 import { cancellationCodes, updateIfCondition } from './transactions.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
@@ -193,22 +195,23 @@ export class DynamoJobStore implements JobStore {
     });
   }
 
-  async recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date): Promise<void> {
+  async recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date, outboxEvent?: ServiceEvent): Promise<void> {
     const attribute = event === 'fired' ? 'last_fired_at' : 'last_skipped_at';
+    const update = {
+      TableName: this.table.name,
+      Key: jobKey(ref, ref.job_id),
+      // A late delivery of an older fire never moves the record backwards (and tells of it no second time).
+      UpdateExpression: 'SET #at = :at',
+      ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#at) OR #at < :at)',
+      ExpressionAttributeNames: { '#at': attribute },
+      ExpressionAttributeValues: marshall({ ':at': scheduledFor.toISOString() }),
+    };
     try {
-      await this.table.send(
-        new UpdateItemCommand({
-          TableName: this.table.name,
-          Key: jobKey(ref, ref.job_id),
-          // A late delivery of an older fire never moves the record backwards.
-          UpdateExpression: 'SET #at = :at',
-          ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#at) OR #at < :at)',
-          ExpressionAttributeNames: { '#at': attribute },
-          ExpressionAttributeValues: marshall({ ':at': scheduledFor.toISOString() }),
-        }),
-      );
+      if (outboxEvent) await this.table.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, eventPut(this.table.name, outboxEvent)] }));
+      else await this.table.send(new UpdateItemCommand(update));
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException || cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return;
+      throw error;
     }
   }
 

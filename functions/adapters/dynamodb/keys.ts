@@ -12,4 +12,6 @@ export const key = {
   keyHash: (hash: string) => `KEYHASH#${hash}`,
   keyList: 'KEYS',
   keyItem: (keyId: string) => `KEY#${keyId}`,
+  event: (eventId: string) => `EVT#${eventId}`,
+  outbox: 'OUTBOX',
 } as const;

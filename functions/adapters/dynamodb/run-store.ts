@@ -16,10 +16,12 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
+import type { ServiceEvent } from '../../core/events.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import { isActive, RUN_FIELDS, type Run, type RunCounts, type RunRef, type RunStatus } from '../../core/run-model.ts';
 import type { Page, PageRequest, ProjectRef, RunFilter, RunStore } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
+import { eventPut } from './outbox.ts';
 import { cancellationCodes, updateIfCondition } from './transactions.ts';
 import { ZERO_COUNTS } from './job-store.ts';
 import { key } from './keys.ts';
@@ -218,7 +220,7 @@ export class DynamoRunStore implements RunStore {
     return [...((item?.active_runs as Set<string> | undefined) ?? [])].sort();
   }
 
-  async transition(run: Run, from: RunStatus, changes: Partial<Run>): Promise<boolean> {
+  async transition(run: Run, from: RunStatus, changes: Partial<Run>, event?: ServiceEvent): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':from': from };
     const sets: string[] = [];
@@ -239,7 +241,8 @@ export class DynamoRunStore implements RunStore {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
     };
-    if (to === from) return this.#updateRun(update);
+    const told: TransactWriteItem[] = event ? [eventPut(this.table.name, event)] : [];
+    if (to === from) return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
 
     const counters: TransactWriteItem = {
       Update: {
@@ -252,13 +255,24 @@ export class DynamoRunStore implements RunStore {
       },
     };
     try {
-      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, counters] }));
+      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, counters, ...told] }));
       return true;
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.[0] === 'ConditionalCheckFailed') return false;
       // The job is gone (deleted while the run ended): the run still settles, there is nothing left to count.
-      if (codes?.[1] === 'ConditionalCheckFailed') return this.#updateRun(update);
+      if (codes?.[1] === 'ConditionalCheckFailed') return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
+      throw error;
+    }
+  }
+
+  /** The run's update with its event: false when the run was no longer in the status the update expects. */
+  async #transact(items: TransactWriteItem[]): Promise<boolean> {
+    try {
+      await this.table.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
       throw error;
     }
   }

@@ -12,8 +12,9 @@ export const TABLE_SCHEMA = {
     /** A workspace's runs, newest first: GSI2PK = WS#<ws>, GSI2SK = RUN#<run id>. */
     workspaceRuns: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
     /**
-     * Sparse lookups no API path may Scan for: pending and running runs (GSI3PK = ACTIVE, for recovery) and jobs
-     * with a schedule (GSI3PK = SCHEDULED, for the local scheduler). Items outside both sets carry no GSI3 keys.
+     * Sparse lookups no API path may Scan for: pending and running runs (GSI3PK = ACTIVE, for recovery), jobs
+     * with a schedule (GSI3PK = SCHEDULED, for the local scheduler) and events not yet handed on (GSI3PK =
+     * OUTBOX). Items outside these sets carry no GSI3 keys.
      */
     lookups: { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
   },

@@ -1,0 +1,78 @@
+// The local host's way events leave the outbox (in AWS the table's stream does it): pending events are read
+// oldest first and relayed, then taken out of the outbox, at start (what a stopped service left) and whenever a
+// run changes, with a sweep every second for what no change announced. An event a sink refused stays pending
+// and is offered again by the next sweep.
+import type { EventRelay } from '../../core/event-relay.ts';
+import type { EventOutbox } from '../../core/ports.ts';
+import type { Logger } from '../../logger.ts';
+
+const BATCH = 100;
+const SWEEP_MS = 1000;
+
+export class LocalEventPump {
+  readonly #outbox: EventOutbox;
+  readonly #relay: EventRelay;
+  readonly #logger: Logger;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(deps: { outbox: EventOutbox; relay: EventRelay; logger: Logger }) {
+    this.#outbox = deps.outbox;
+    this.#relay = deps.relay;
+    this.#logger = deps.logger;
+  }
+
+  start(): void {
+    this.#stopped = false;
+    this.#schedule();
+  }
+
+  /** Something may have been written to the outbox: pump soon (a pass in progress runs once more). */
+  wake(): void {
+    if (this.#stopped) return;
+    this.#again = true;
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+      if (this.#again) this.wake();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  #schedule(): void {
+    clearTimeout(this.#timer);
+    this.wake();
+    this.#timer = setTimeout(() => this.#schedule(), SWEEP_MS);
+    this.#timer.unref();
+  }
+
+  async #pass(): Promise<void> {
+    this.#again = false;
+    try {
+      for (let events = await this.#outbox.pending(BATCH); events.length > 0 && !this.#stopped; events = await this.#outbox.pending(BATCH)) {
+        const { failed } = await this.#relay.relay(events);
+        const refused = new Set(failed);
+        for (const event of events) if (!refused.has(event.id)) await this.#outbox.handedOn(event);
+        if (refused.size > 0) return; // offered again on the next sweep, not in a tight loop
+      }
+    } catch (error) {
+      this.#logger.warn('could not hand events on; they stay in the outbox', { error: error as Error });
+    }
+  }
+}
+
+/** The local sink of events: one line each in the service's log (webhooks add theirs). */
+export function loggedEvents(logger: Logger) {
+  return {
+    async publish(events: Array<{ id: string; type: string; data: { job_id: string; job_name: string | null; run: { id: string; status: string } | null } }>) {
+      for (const event of events) logger.info('event', { event_id: event.id, type: event.type, job_id: event.data.job_id, job_name: event.data.job_name, run_id: event.data.run?.id, status: event.data.run?.status });
+      return { failed: [] };
+    },
+  };
+}
