@@ -204,8 +204,8 @@ export interface LogSource {
 /** Events written beside the changes they tell of, not yet handed on: oldest first, without a scan. */
 export interface EventOutbox {
   pending(limit: number): Promise<ServiceEvent[]>;
-  /** The event was handed on; it leaves the outbox (and stays readable as a record until it expires). */
-  handedOn(event: ServiceEvent): Promise<void>;
+  /** The events were handed on: they leave the outbox. */
+  handedOn(events: ServiceEvent[]): Promise<void>;
 }
 
 /** Runs a function once per scope and key for a day: a repeat gets the first result. */

@@ -16,7 +16,7 @@ async function pendingRun(options: { concurrency?: 'forbid' } = {}): Promise<Run
 /** The pending events of one run, oldest first, then taken out of the outbox. */
 async function takeEvents(ref: RunRef) {
   const events = (await t.core.outbox.pending(100)).filter((event) => event.data.run?.id === ref.run_id || (!event.data.run && event.data.job_id === ref.job_id));
-  for (const event of events) await t.core.outbox.handedOn(event);
+  await t.core.outbox.handedOn(events);
   return events;
 }
 

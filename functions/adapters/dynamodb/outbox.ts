@@ -1,8 +1,9 @@
 // The event outbox on the single table. An event is an item beside the project's jobs (PK = project, SK =
 // EVT#<event id>), put in the same transaction as the change it tells of. Until it is handed on it is also in
 // the sparse lookup index (GSI3PK = OUTBOX, GSI3SK = event id), which is how the local host finds pending events
-// without a Scan; in AWS the table's stream hands each one on as it is written. Events expire after a week.
-import { QueryCommand, UpdateItemCommand, type QueryCommandOutput, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+// without a Scan, and deletes once handed on (25 a request); in AWS the table's stream hands each one on as it is
+// written, and the item expires after a week.
+import { BatchWriteItemCommand, QueryCommand, type QueryCommandOutput, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ServiceEvent } from '../../core/events.ts';
 import type { EventOutbox } from '../../core/ports.ts';
@@ -58,14 +59,16 @@ export class DynamoEventOutbox implements EventOutbox {
     return (output.Items ?? []).map((item) => eventOfItem(unmarshall(item))).filter((event): event is ServiceEvent => event !== null);
   }
 
-  async handedOn(event: ServiceEvent): Promise<void> {
-    await this.#table.send(
-      new UpdateItemCommand({
-        TableName: this.#table.name,
-        Key: marshall(eventKey(event)),
-        UpdateExpression: 'REMOVE #pk, #sk',
-        ExpressionAttributeNames: { '#pk': lookups.partitionKey, '#sk': lookups.sortKey },
-      }),
-    );
+  async handedOn(events: ServiceEvent[]): Promise<void> {
+    for (let i = 0; i < events.length; i += 25) {
+      let requests = events.slice(i, i + 25).map((event) => ({ DeleteRequest: { Key: marshall(eventKey(event)) } }));
+      // What DynamoDB leaves unprocessed is sent again; what still fails stays pending, to be handed on again.
+      for (let attempt = 0; requests.length > 0 && attempt < 5; attempt++) {
+        const output = await this.#table.send<{ UnprocessedItems?: Record<string, typeof requests> }>(
+          new BatchWriteItemCommand({ RequestItems: { [this.#table.name]: requests } }),
+        );
+        requests = output.UnprocessedItems?.[this.#table.name] ?? [];
+      }
+    }
   }
 }

@@ -1,13 +1,16 @@
 // The local host's way events leave the outbox (in AWS the table's stream does it): pending events are read
 // oldest first and relayed, then taken out of the outbox, at start (what a stopped service left) and whenever a
 // run changes, with a sweep every second for what no change announced. An event a sink refused stays pending
-// and is offered again by the next sweep.
+// and is offered again by the next sweep. A burst of changes is gathered into one pass (a short wait first), so
+// handing events on never competes with the runs it tells of.
 import type { EventRelay } from '../../core/event-relay.ts';
 import type { EventOutbox } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 
 const BATCH = 100;
 const SWEEP_MS = 1000;
+/** How long a wake-up waits for the rest of its burst. */
+const GATHER_MS = 50;
 
 export class LocalEventPump {
   readonly #outbox: EventOutbox;
@@ -16,6 +19,7 @@ export class LocalEventPump {
   #running: Promise<void> | undefined;
   #again = false;
   #timer: NodeJS.Timeout | undefined;
+  #gathering: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(deps: { outbox: EventOutbox; relay: EventRelay; logger: Logger }) {
@@ -29,25 +33,35 @@ export class LocalEventPump {
     this.#schedule();
   }
 
-  /** Something may have been written to the outbox: pump soon (a pass in progress runs once more). */
+  /** Something may have been written to the outbox: pump soon, once for the whole burst. */
   wake(): void {
-    if (this.#stopped) return;
-    this.#again = true;
-    this.#running ??= this.#pass().finally(() => {
-      this.#running = undefined;
-      if (this.#again) this.wake();
-    });
+    if (this.#stopped || this.#gathering) return;
+    this.#gathering = setTimeout(() => {
+      this.#gathering = undefined;
+      this.#pump();
+    }, GATHER_MS);
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#gathering);
     await this.#running;
+  }
+
+  /** A pass now; one asked for while a pass runs follows it. */
+  #pump(): void {
+    if (this.#stopped) return;
+    this.#again = true;
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+      if (this.#again) this.#pump();
+    });
   }
 
   #schedule(): void {
     clearTimeout(this.#timer);
-    this.wake();
+    this.#pump();
     this.#timer = setTimeout(() => this.#schedule(), SWEEP_MS);
     this.#timer.unref();
   }
@@ -58,7 +72,7 @@ export class LocalEventPump {
       for (let events = await this.#outbox.pending(BATCH); events.length > 0 && !this.#stopped; events = await this.#outbox.pending(BATCH)) {
         const { failed } = await this.#relay.relay(events);
         const refused = new Set(failed);
-        for (const event of events) if (!refused.has(event.id)) await this.#outbox.handedOn(event);
+        await this.#outbox.handedOn(events.filter((event) => !refused.has(event.id)));
         if (refused.size > 0) return; // offered again on the next sweep, not in a tight loop
       }
     } catch (error) {

@@ -52,9 +52,9 @@ describe('the event outbox', () => {
 
   it('lets a handed-on event go, and keeps the rest in order', async () => {
     const [first, second] = await outbox.pending(100);
-    await outbox.handedOn(first!);
+    await outbox.handedOn([first!]);
     expect((await outbox.pending(100)).map((e) => e.id)).toEqual([second!.id]);
-    await outbox.handedOn(second!);
+    await outbox.handedOn([second!]);
     expect(await outbox.pending(100)).toEqual([]);
   });
 });
