@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { JobCreateBody, JobPatchBody, JobSchema } from '../functions/schemas/job.ts';
 import type { CreatedKeySchema, KeyCreateBody, KeySchema } from '../functions/schemas/key.ts';
 import type { CancelBody, JobStatusSchema, LogLineSchema, RunSchema, RunStatusesSchema, TriggerBody } from '../functions/schemas/run.ts';
+import type { WebhookCreateBody, WebhookPatchBody, WebhookSchema, WebhookWithSecretSchema } from '../functions/schemas/webhook.ts';
 
 export type Job = z.output<typeof JobSchema>;
 export type JobCreate = z.input<typeof JobCreateBody>;
@@ -19,6 +20,10 @@ export type CreatedKey = z.output<typeof CreatedKeySchema>;
 export type KeyCreate = z.input<typeof KeyCreateBody>;
 export type Trigger = z.input<typeof TriggerBody>;
 export type Cancel = z.input<typeof CancelBody>;
+export type Webhook = z.output<typeof WebhookSchema>;
+export type WebhookWithSecret = z.output<typeof WebhookWithSecretSchema>;
+export type WebhookCreate = z.input<typeof WebhookCreateBody>;
+export type WebhookPatch = z.input<typeof WebhookPatchBody>;
 
 export interface Page<T> {
   items: T[];
@@ -229,6 +234,26 @@ export class JobsClient {
       yield* page.lines;
       cursor = page.next_cursor;
     }
+  }
+
+  // Webhooks (writers)
+  listWebhooks(query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<Webhook>> {
+    return this.#page<Webhook>(`${this.#p()}/webhooks`, query);
+  }
+  async createWebhook(webhook: WebhookCreate): Promise<WebhookWithSecret> {
+    return (await this.#call<WebhookWithSecret>('POST', `${this.#p()}/webhooks`, { body: webhook })).data;
+  }
+  async getWebhook(webhookId: string): Promise<Webhook> {
+    return (await this.#call<Webhook>('GET', `${this.#p()}/webhooks/${webhookId}`)).data;
+  }
+  async patchWebhook(webhookId: string, patch: WebhookPatch): Promise<Webhook> {
+    return (await this.#call<Webhook>('PATCH', `${this.#p()}/webhooks/${webhookId}`, { body: patch })).data;
+  }
+  async deleteWebhook(webhookId: string): Promise<void> {
+    await this.#call('DELETE', `${this.#p()}/webhooks/${webhookId}`);
+  }
+  async rotateWebhookSecret(webhookId: string): Promise<WebhookWithSecret> {
+    return (await this.#call<WebhookWithSecret>('POST', `${this.#p()}/webhooks/${webhookId}/rotate-secret`)).data;
   }
 
   // Keys (admin)

@@ -11,6 +11,7 @@ const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
   runs: 'Runs of jobs: trigger, watch, cancel, rerun, statuses',
   logs: "Runs' output, line by line",
   metrics: "CPU and memory of a job's running instances",
+  webhooks: "The project's event subscriptions, delivered signed (Standard Webhooks)",
   keys: 'API keys (admin only)',
   system: 'Health and this document (no key needed)',
 };

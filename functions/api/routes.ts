@@ -16,8 +16,11 @@ import {
   METRICS_EXAMPLE,
   PENDING_RUN_EXAMPLE,
   RUN_EXAMPLE,
+  WEBHOOK_EXAMPLE,
+  WEBHOOK_SECRET_EXAMPLE,
 } from '../schemas/examples.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
+import { WebhookCreateBody, WebhookPatchBody, WebhookPath, WebhookSchema, WebhookWithSecretSchema } from '../schemas/webhook.ts';
 import {
   CancelBody,
   GetRunQuery,
@@ -39,7 +42,7 @@ import {
 } from '../schemas/run.ts';
 
 /** The Lambda functions that serve HTTP routes; one function per group. */
-export const HTTP_GROUPS = ['system', 'keys', 'jobs', 'runs', 'logs', 'metrics', 'fallback'] as const;
+export const HTTP_GROUPS = ['system', 'keys', 'jobs', 'runs', 'logs', 'metrics', 'webhooks', 'fallback'] as const;
 export type HttpGroup = (typeof HTTP_GROUPS)[number];
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -213,6 +216,38 @@ export const routes = {
     summary: "CPU and memory of a job's running instances; each metric answers with its own status",
     description: 'cpu_usage: average CPU across running instances, in cores; memory_usage: total memory across them, in bytes. An unknown or failing metric answers its own error and never fails the request.',
     message: 'Metrics', params: JobPath, query: MetricsQuery, response: MetricsSchema, example: { data: METRICS_EXAMPLE },
+  },
+  listWebhooks: {
+    method: 'GET', path: `${P}/webhooks`, group: 'webhooks', access: 'write', summary: "The project's webhooks (never their secrets)",
+    description: 'Newest first; managed by writers.', message: 'Webhooks', params: ProjectPath, query: PageQuery, response: WebhookSchema, list: true,
+    example: { data: [WEBHOOK_EXAMPLE] },
+  },
+  createWebhook: {
+    method: 'POST', path: `${P}/webhooks`, group: 'webhooks', access: 'write', summary: 'Subscribe a URL to the project\'s events (the secret is shown once)',
+    description: 'Deliveries are signed as Standard Webhooks specifies, with the whsec_ secret of the reply. https only where private destinations are off (AWS); a URL whose host resolves to a private, loopback or link-local address is refused. At most 20 per project.',
+    message: 'Webhook created', status: 201, params: ProjectPath, body: WebhookCreateBody, bodyRequired: true, response: WebhookWithSecretSchema,
+    example: { body: { url: WEBHOOK_EXAMPLE.url, events: WEBHOOK_EXAMPLE.events, description: 'on-call' }, data: { ...WEBHOOK_EXAMPLE, secret: WEBHOOK_SECRET_EXAMPLE } },
+  },
+  getWebhook: {
+    method: 'GET', path: `${P}/webhooks/{webhook_id}`, group: 'webhooks', access: 'write', summary: 'A webhook (never its secret)',
+    description: 'Including whether it is enabled, and why the service disabled it if it did.', message: 'Webhook', params: WebhookPath, response: WebhookSchema,
+    example: { data: WEBHOOK_EXAMPLE },
+  },
+  patchWebhook: {
+    method: 'PATCH', path: `${P}/webhooks/{webhook_id}`, group: 'webhooks', access: 'write', summary: "Change a webhook's url, events, enabled or description",
+    description: 'Omitted fields stay; enabling a webhook the service disabled clears its reason.', message: 'Webhook updated',
+    params: WebhookPath, body: WebhookPatchBody, bodyRequired: true, response: WebhookSchema,
+    example: { body: { enabled: false }, data: { ...WEBHOOK_EXAMPLE, enabled: false } },
+  },
+  deleteWebhook: {
+    method: 'DELETE', path: `${P}/webhooks/{webhook_id}`, group: 'webhooks', access: 'write', summary: 'Delete a webhook',
+    description: 'No delivery is attempted after the reply.', message: 'Webhook deleted', params: WebhookPath,
+    response: z.strictObject({ id: WebhookSchema.shape.id }), example: { data: { id: WEBHOOK_EXAMPLE.id } },
+  },
+  rotateWebhookSecret: {
+    method: 'POST', path: `${P}/webhooks/{webhook_id}/rotate-secret`, group: 'webhooks', access: 'write', summary: 'A new signing secret (shown once)',
+    description: 'The old secret keeps signing beside the new one for 24 hours, so a receiver can switch without missing a delivery.',
+    message: 'Secret rotated', params: WebhookPath, response: WebhookWithSecretSchema, example: { data: { ...WEBHOOK_EXAMPLE, secret: WEBHOOK_SECRET_EXAMPLE } },
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -79,6 +79,7 @@ export const FUNCTIONS = {
   runs: { description: 'Runs: trigger, read, list, cancel, rerun, statuses', uses: [...AUTHENTICATES, 'table:write', 'executions:start', 'executions:stop'] },
   logs: { description: 'Log lines of runs and jobs', uses: [...AUTHENTICATES, 'container-logs:read'] },
   metrics: { description: "CPU and memory of a job's running instances", uses: [...AUTHENTICATES, 'container-metrics'] },
+  webhooks: { description: "Webhooks: a project's event subscriptions", uses: [...AUTHENTICATES, 'table:write'] },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
   'run-state': { description: "The run state machine's state-update tasks", uses: ['table:read', 'table:write'], timeoutSeconds: 30 },
   'ecs-events': { description: 'Marks a run running when its ECS task starts, and records how a stopped one ended', uses: ['table:read', 'table:write'] },

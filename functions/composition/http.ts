@@ -9,6 +9,7 @@ import { metricsApi } from '../api/metrics.ts';
 import type { HttpGroup } from '../api/routes.ts';
 import { runsApi } from '../api/runs.ts';
 import { systemApi } from '../api/system.ts';
+import { webhooksApi } from '../api/webhooks.ts';
 import type { Services } from './services.ts';
 
 export async function httpHandler(group: HttpGroup, services: Services): Promise<HttpHandler> {
@@ -28,5 +29,7 @@ export async function httpHandler(group: HttpGroup, services: Services): Promise
       return logsApi({ ...deps, logs: services.logs() });
     case 'metrics':
       return metricsApi({ ...deps, metrics: services.metrics() });
+    case 'webhooks':
+      return webhooksApi({ ...deps, webhooks: services.webhooks() });
   }
 }

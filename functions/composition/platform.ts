@@ -2,7 +2,9 @@
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
 import type { HealthChecks } from '../api/system.ts';
 import type { EventSink } from '../core/event-relay.ts';
+import type { DestinationPolicy } from '../core/destinations.ts';
 import type { JobHooks } from '../core/jobs.ts';
+import type { WebhookStore } from '../core/webhooks.ts';
 import type {
   Idempotency,
   JobStore,
@@ -42,6 +44,9 @@ export interface Platform {
   /** How often a waiting read looks again without signals. */
   readonly pollMs: number;
   healthChecks(): HealthChecks;
+  webhookStore(): WebhookStore;
+  /** Which webhook destinations are allowed, and how their hosts are resolved. */
+  destinations(): DestinationPolicy;
   /** Where events go once they leave the outbox (EventBridge in AWS, the service log locally). */
   eventSinks(): EventSink[];
 }

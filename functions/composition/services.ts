@@ -11,6 +11,7 @@ import { RunReconciler } from '../core/run-reconciler.ts';
 import { RunService, runsFollowTheirJob } from '../core/runs.ts';
 import { ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
 import { taskDefinitionHooks } from '../core/task-definitions.ts';
+import { WebhookService } from '../core/webhooks.ts';
 import { once, type Platform } from './platform.ts';
 
 export interface Services {
@@ -24,6 +25,7 @@ export interface Services {
   metrics(): MetricsService;
   scheduledTrigger(): ScheduledTrigger;
   eventRelay(): EventRelay;
+  webhooks(): WebhookService;
 }
 
 export function composeServices(platform: Platform): Services {
@@ -59,5 +61,6 @@ export function composeServices(platform: Platform): Services {
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
     eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: platform.eventSinks() })),
+    webhooks: once(() => new WebhookService({ store: platform.webhookStore(), jobs: platform.jobStore(), destinations: platform.destinations() })),
   };
 }

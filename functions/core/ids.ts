@@ -6,7 +6,7 @@ const nextUlid = monotonicFactory();
 
 export const ULID_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
 
-export type IdPrefix = 'job' | 'run' | 'key' | 'evt';
+export type IdPrefix = 'job' | 'run' | 'key' | 'evt' | 'wh';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${nextUlid(now)}`;

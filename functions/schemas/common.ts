@@ -1,6 +1,6 @@
 // Building blocks shared by every resource's schemas: ids, paths, list parameters and the envelopes.
 import * as z from 'zod';
-import { idPattern } from '../core/ids.ts';
+import { idPattern, type IdPrefix } from '../core/ids.ts';
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -27,7 +27,7 @@ const slugMessage = 'must be 1-63 lower-case letters, digits or -, starting with
 export const WorkspaceId = z.string().regex(SLUG, { error: slugMessage }).meta({ description: 'Workspace id', example: 'acme' });
 export const ProjectId = z.string().regex(SLUG, { error: slugMessage }).meta({ description: 'Project id', example: 'etl' });
 
-function prefixedId(prefix: 'job' | 'run' | 'key') {
+export function prefixedId(prefix: IdPrefix) {
   return z.string().regex(idPattern(prefix), { error: `must be ${prefix}_ followed by a 26-character ULID` });
 }
 export const JobId = prefixedId('job').meta({ example: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' });

@@ -95,6 +95,13 @@ export const METRICS_EXAMPLE = {
 
 export const KEY_EXAMPLE = { id: 'key_01JD6S2B4D6F8H0J2K4M6N8P0Q', name: 'ci', role: 'writer', workspaces: ['acme'], created_at: '2026-11-22T10:15:30.123Z' };
 
+export const WEBHOOK_EXAMPLE = {
+  id: 'wh_01JD6T0G2M4S8V1X3Z5B7D9F1H', workspace_id: 'acme', project_id: 'etl', url: 'https://hooks.example.com/jobs',
+  events: ['run.failed', 'schedule.skipped'], job_id: null, description: 'on-call', enabled: true, disabled_reason: null,
+  created_at: '2026-11-22T10:15:30.123Z', updated_at: '2026-11-22T10:15:30.123Z',
+};
+export const WEBHOOK_SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 export const HEALTH_EXAMPLE = { status: 'ok', version: '0.1.0', checks: { dynamodb: 'ok' } };
 
 export const EXAMPLE_IDS = { job_id: JOB_ID, run_id: RUN_ID };

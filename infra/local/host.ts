@@ -10,6 +10,8 @@ import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
 import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
 import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
 import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
+import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
+import { resolveHost } from '../../functions/adapters/dns.ts';
 import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
 import { LocalEventPump, loggedEvents } from '../../functions/adapters/local/event-pump.ts';
 import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestrator.ts';
@@ -42,6 +44,8 @@ export interface LocalHostOptions {
   /** How often running runs are measured (default 1000 ms). */
   sampleIntervalMs?: number;
   metricsRetentionHours?: number;
+  /** Webhooks may deliver to this machine (default on). */
+  webhooksAllowPrivate?: boolean;
 }
 
 export interface LocalHost {
@@ -110,6 +114,8 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     signals: () => signals,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table) }),
     eventSinks: () => [loggedEvents(logger)],
+    webhookStore: once(() => new DynamoWebhookStore(table)),
+    destinations: () => ({ allowPrivate: options.webhooksAllowPrivate ?? true, resolve: resolveHost }),
   };
   services = composeServices(platform);
   // Events leave the outbox as soon as a run's change wrote one (in AWS, the table's stream hands them on).

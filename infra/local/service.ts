@@ -124,6 +124,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       maxRunLogBytes: options.maxRunLogBytes,
       catchUpSeconds: options.catchUpSeconds ?? settings.catchUpSeconds,
       metricsRetentionHours: settings.metricsRetentionHours,
+      webhooksAllowPrivate: settings.webhooksAllowPrivate,
     });
     await host.recover();
     const schedules = await host.start();

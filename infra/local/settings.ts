@@ -17,6 +17,16 @@ export interface LocalSettings {
   metricsRetentionHours: number | undefined;
   /** null: no throttling. */
   rateLimit: RateLimit | null;
+  /** Webhooks may deliver to this machine (and over plain http to it); off: public https only, as in AWS. */
+  webhooksAllowPrivate: boolean;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (['1', 'true', 'on', 'yes'].includes(text)) return true;
+  if (['0', 'false', 'off', 'no'].includes(text)) return false;
+  throw new SettingError(`${name} must be on or off, not '${text}'`);
 }
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
@@ -41,5 +51,6 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, defaultDataDir: string
     catchUpSeconds: wholeNumber(env, 'JOBS_SCHEDULE_CATCH_UP_SECONDS', 0),
     metricsRetentionHours: wholeNumber(env, 'JOBS_METRICS_RETENTION_HOURS', 1),
     rateLimit,
+    webhooksAllowPrivate: onOff(env, 'JOBS_WEBHOOKS_ALLOW_PRIVATE', true),
   };
 }

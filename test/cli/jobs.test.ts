@@ -192,3 +192,19 @@ describe('jobs login and logs', () => {
     expect(JSON.parse((await jobs(['logs', run.id, '-o', 'json'])).stdout)).toEqual((await t.api.get(`${P}/jobs/${run.job_id}/runs/${run.id}/logs`)).body.data);
   });
 });
+
+describe('jobs webhooks', () => {
+  it('creates one (its secret printed once), lists it as the API does, disables and deletes it', async () => {
+    const created = await jobs(['webhooks', 'create', 'http://127.0.0.1:9/hook', '--events', 'run.failed', 'schedule.skipped', '--job', 'nightly', '-o', 'json']);
+    expect(created.code, created.stderr).toBe(0);
+    const webhook = JSON.parse(created.stdout);
+    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['run.failed', 'schedule.skipped'], secret: expect.stringMatching(/^whsec_/) });
+    const listed = JSON.parse((await jobs(['webhooks', 'list', '-o', 'json'])).stdout);
+    expect(listed).toEqual((await t.api.get(`${P}/webhooks?limit=100`)).body.data);
+    expect(await jobs(['webhooks', 'disable', webhook.id])).toMatchObject({ code: 0, stdout: `webhook/${webhook.id} disabled\n` });
+    expect(await jobs(['webhooks', 'delete', webhook.id])).toMatchObject({ code: 0, stdout: `webhook/${webhook.id} deleted\n` });
+    const refused = await jobs(['webhooks', 'create', 'http://10.0.0.9/hook', '--events', 'run.failed']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^error: url: /);
+  });
+});

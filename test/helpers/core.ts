@@ -2,6 +2,8 @@
 // outside-world adapters are simple doubles that record what they are asked: the core services' own tests.
 import { EventEmitter } from 'node:events';
 import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
+import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
+import type { Resolve } from '../../functions/core/destinations.ts';
 import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
@@ -92,7 +94,7 @@ export interface CoreUnderTest {
   outbox: DynamoEventOutbox;
 }
 
-export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; metrics?: MetricSource } = {}): CoreUnderTest {
+export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; metrics?: MetricSource; allowPrivate?: boolean; resolve?: Resolve } = {}): CoreUnderTest {
   const orchestrator = new RecordingOrchestrator();
   const schedules = new RecordingSchedules();
   const logs = new MemoryLogs();
@@ -115,6 +117,8 @@ export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; m
     usage: () => undefined,
     signals: () => undefined,
     eventSinks: () => [],
+    webhookStore: once(() => new DynamoWebhookStore(table)),
+    destinations: () => ({ allowPrivate: options.allowPrivate ?? true, resolve: options.resolve ?? (async () => ['127.0.0.1']) }),
     healthChecks: () => ({}),
   };
   return { services: composeServices(platform), orchestrator, schedules, logs, runStore, outbox: new DynamoEventOutbox(table) };

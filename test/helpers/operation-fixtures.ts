@@ -23,6 +23,14 @@ export async function operationFixtures(admin: ApiClient, workspace: string, pro
     if (response.status !== 202) throw new Error(`could not trigger a run: ${response.body.message}`);
     return response.body.data.id;
   };
+  const newWebhook = async (): Promise<string> => {
+    const response = await admin.post(`${projectPath(workspace, project)}/webhooks`, { url: 'http://127.0.0.1:9/hook', events: ['run.failed'] });
+    if (response.status !== 201) throw new Error(`could not create a webhook: ${response.body.message}`);
+    return response.body.data.id;
+  };
+  // One webhook serves the calls that leave it in place; a project holds at most 20.
+  let kept: Promise<string> | undefined;
+  const sharedWebhook = () => (kept ??= newWebhook());
   const jobId = await newJob();
   const shared = { ...base, job_id: jobId, run_id: await newRun(jobId) };
   const onJob = { ...base, job_id: jobId };
@@ -52,6 +60,12 @@ export async function operationFixtures(admin: ApiClient, workspace: string, pro
     runLogs: async () => ({ params: shared }),
     jobLogs: async () => ({ params: onJob }),
     jobMetrics: async () => ({ params: onJob }),
+    listWebhooks: async () => ({ params: base }),
+    createWebhook: async () => ({ params: base, body: { url: 'http://127.0.0.1:9/hook', events: ['run.failed'] } }),
+    getWebhook: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
+    patchWebhook: async () => ({ params: { ...base, webhook_id: await sharedWebhook() }, body: { enabled: false } }),
+    deleteWebhook: async () => ({ params: { ...base, webhook_id: await newWebhook() } }),
+    rotateWebhookSecret: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
   };
 }
 

@@ -42,6 +42,12 @@ const OPERATIONS: Record<OperationId, { minimum: Minimum; success: number }> = {
   runLogs: { minimum: 'reader', success: 200 },
   jobLogs: { minimum: 'reader', success: 200 },
   jobMetrics: { minimum: 'reader', success: 200 },
+  listWebhooks: { minimum: 'writer', success: 200 },
+  createWebhook: { minimum: 'writer', success: 201 },
+  getWebhook: { minimum: 'writer', success: 200 },
+  patchWebhook: { minimum: 'writer', success: 200 },
+  deleteWebhook: { minimum: 'writer', success: 200 },
+  rotateWebhookSecret: { minimum: 'writer', success: 200 },
 };
 
 const RANK: Record<Minimum, number> = { public: 0, reader: 1, writer: 2, admin: 3 };

@@ -15,6 +15,8 @@ import { DynamoJobStore } from '../dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../dynamodb/key-store.ts';
 import { DynamoRunStore } from '../dynamodb/run-store.ts';
 import { DynamoTable } from '../dynamodb/table-client.ts';
+import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
+import { resolveHost } from '../dns.ts';
 import { EcsTaskDefinitions } from './ecs-task-definitions.ts';
 import { EventBridgeSink } from './eventbridge-events.ts';
 import { EventBridgeScheduleStore } from './scheduler.ts';
@@ -71,5 +73,8 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     signals: () => undefined,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table()) }),
     eventSinks: once(() => [new EventBridgeSink({ busName: setting(SETTINGS.eventBus) })]),
+    webhookStore: once(() => new DynamoWebhookStore(table())),
+    // In AWS a webhook delivers to public https destinations only.
+    destinations: () => ({ allowPrivate: false, resolve: resolveHost }),
   };
 }

@@ -14,4 +14,6 @@ export const key = {
   keyItem: (keyId: string) => `KEY#${keyId}`,
   event: (eventId: string) => `EVT#${eventId}`,
   outbox: 'OUTBOX',
+  webhook: (webhookId: string) => `WH#${webhookId}`,
+  webhookCount: 'WEBHOOKS',
 } as const;

@@ -1,0 +1,74 @@
+// `jobs webhooks create|list|get|enable|disable|rotate-secret|delete`: the project's event subscriptions.
+import type { Command } from 'commander';
+import type { Webhook } from '../../client/jobs-client.ts';
+import { clientOf, formatOf } from '../context.ts';
+import { ago, colors, printJson, table } from '../output.ts';
+import { findJob } from '../resolve.ts';
+
+export function registerWebhookCommands(program: Command): void {
+  const webhooks = program.command('webhooks').description("The project's webhooks (a writer key is needed)");
+  webhooks
+    .command('create')
+    .description('Subscribe a URL to events; its signing secret is shown once')
+    .argument('<url>', 'https URL (local mode: http to this machine too)')
+    .requiredOption('--events <type...>', 'run.started run.retrying run.succeeded run.failed run.cancelled schedule.skipped')
+    .option('--job <job>', "only this job's events (name or id)")
+    .option('--description <text>')
+    .addHelpText('after', '\nExample:\n  jobs webhooks create https://hooks.example.com/jobs --events run.failed schedule.skipped')
+    .action(async (url: string, options: { events: string[]; job?: string; description?: string }, command: Command) => {
+      const client = clientOf(command);
+      const jobId = options.job ? (await findJob(client, options.job)).id : undefined;
+      const created = await client.createWebhook({ url, events: options.events as Webhook['events'], ...(jobId ? { job_id: jobId } : {}), ...(options.description ? { description: options.description } : {}) });
+      if (formatOf(command) === 'json') return printJson(created);
+      console.log(`webhook/${created.id} created; its signing secret, shown only now:\n${created.secret}`);
+    });
+  webhooks
+    .command('list')
+    .description('Every webhook of the project, without secrets')
+    .addHelpText('after', '\nExample:\n  jobs webhooks list -o json')
+    .action(async (_options: unknown, command: Command) => {
+      const client = clientOf(command);
+      const all: Webhook[] = [];
+      for await (const webhook of client.all((cursor) => client.listWebhooks({ limit: 100, cursor }))) all.push(webhook);
+      if (formatOf(command) === 'json') return printJson(all);
+      if (all.length === 0) return console.log('No webhooks yet. Create one with: jobs webhooks create <url> --events run.failed');
+      console.log(
+        table(
+          ['id', 'url', 'events', 'job', 'enabled', 'created'],
+          all.map((w) => [w.id, w.url, w.events.join(','), w.job_id ?? '*', w.enabled ? 'yes' : colors.yellow(`no${w.disabled_reason ? ` (${w.disabled_reason})` : ''}`), ago(w.created_at)]),
+        ),
+      );
+    });
+  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    webhooks
+      .command(verb)
+      .description(enabled ? 'Deliver to it again' : 'Stop delivering to it, keeping it')
+      .argument('<webhook-id>')
+      .addHelpText('after', `\nExample:\n  jobs webhooks ${verb} wh_01JD6T0G2M4S8V1X3Z5B7D9F1H`)
+      .action(async (id: string, _options: unknown, command: Command) => {
+        const webhook = await clientOf(command).patchWebhook(id, { enabled });
+        if (formatOf(command) === 'json') return printJson(webhook);
+        console.log(`webhook/${webhook.id} ${enabled ? 'enabled' : 'disabled'}`);
+      });
+  }
+  webhooks
+    .command('rotate-secret')
+    .description('A new signing secret (shown once); the old one keeps signing beside it for 24 h')
+    .argument('<webhook-id>')
+    .addHelpText('after', '\nExample:\n  jobs webhooks rotate-secret wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const rotated = await clientOf(command).rotateWebhookSecret(id);
+      if (formatOf(command) === 'json') return printJson(rotated);
+      console.log(`webhook/${rotated.id}: its new signing secret, shown only now:\n${rotated.secret}`);
+    });
+  webhooks
+    .command('delete')
+    .description('Delete a webhook: nothing is delivered to it after this')
+    .argument('<webhook-id>')
+    .addHelpText('after', '\nExample:\n  jobs webhooks delete wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      await clientOf(command).deleteWebhook(id);
+      if (formatOf(command) === 'json') return printJson({ id, deleted: true });
+      console.log(`webhook/${id} deleted`);
+    });
+}

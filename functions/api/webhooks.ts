@@ -1,0 +1,30 @@
+// Webhook routes (writers, per project): create, list, get, patch, delete, rotate-secret. Thin over WebhookService.
+import type { WebhookService } from '../core/webhooks.ts';
+import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
+import { Reply } from './middleware/envelope.ts';
+
+export function webhooksApi(deps: HttpDependencies & { webhooks: WebhookService }): HttpHandler {
+  const { webhooks } = deps;
+  return httpApi(
+    'webhooks',
+    {
+      listWebhooks: async ({ params, query }) => Reply.page(await webhooks.list(params, query)),
+      createWebhook: async ({ params, body }) => {
+        const { webhook, secret } = await webhooks.create(params, body);
+        return { ...webhook, secret };
+      },
+      getWebhook: ({ params }) => webhooks.get(params),
+      patchWebhook: ({ params, body }) => webhooks.patch(params, body),
+      deleteWebhook: async ({ params }) => {
+        await webhooks.delete(params);
+        return { id: params.webhook_id };
+      },
+      rotateWebhookSecret: async ({ params }) => {
+        const { webhook, secret } = await webhooks.rotateSecret(params);
+        return { ...webhook, secret };
+      },
+    },
+    deps,
+  );
+}
+
