@@ -16,11 +16,12 @@ import {
   METRICS_EXAMPLE,
   PENDING_RUN_EXAMPLE,
   RUN_EXAMPLE,
+  DELIVERY_EXAMPLE,
   WEBHOOK_EXAMPLE,
   WEBHOOK_SECRET_EXAMPLE,
 } from '../schemas/examples.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
-import { WebhookCreateBody, WebhookPatchBody, WebhookPath, WebhookSchema, WebhookWithSecretSchema } from '../schemas/webhook.ts';
+import { DeliveriesQuery, DeliveryPath, DeliverySchema, WebhookCreateBody, WebhookPatchBody, WebhookPath, WebhookSchema, WebhookWithSecretSchema } from '../schemas/webhook.ts';
 import {
   CancelBody,
   GetRunQuery,
@@ -248,6 +249,21 @@ export const routes = {
     method: 'POST', path: `${P}/webhooks/{webhook_id}/rotate-secret`, group: 'webhooks', access: 'write', summary: 'A new signing secret (shown once)',
     description: 'The old secret keeps signing beside the new one for 24 hours, so a receiver can switch without missing a delivery.',
     message: 'Secret rotated', params: WebhookPath, response: WebhookWithSecretSchema, example: { data: { ...WEBHOOK_EXAMPLE, secret: WEBHOOK_SECRET_EXAMPLE } },
+  },
+  testWebhook: {
+    method: 'POST', path: `${P}/webhooks/{webhook_id}/test`, group: 'webhooks', access: 'write', summary: 'Send a webhook.test event to this webhook now',
+    description: 'The delivery is signed and retried like any other; follow it under deliveries.', message: 'Test sent', status: 202,
+    params: WebhookPath, response: DeliverySchema, example: { data: { ...DELIVERY_EXAMPLE, event_type: 'webhook.test', attempts: 0, last_status_code: null, last_error: null } },
+  },
+  listDeliveries: {
+    method: 'GET', path: `${P}/webhooks/{webhook_id}/deliveries`, group: 'webhooks', access: 'write', summary: "A webhook's deliveries, newest first",
+    description: 'Each with its status, attempts, last answer and next attempt; filter by status.', message: 'Deliveries',
+    params: WebhookPath, query: DeliveriesQuery, response: DeliverySchema, list: true, example: { data: [DELIVERY_EXAMPLE] },
+  },
+  redeliver: {
+    method: 'POST', path: `${P}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver`, group: 'webhooks', access: 'write',
+    summary: 'Try a delivery again now', description: 'Also one that failed for good; the same webhook-id is sent.', message: 'Redelivery queued', status: 202,
+    params: DeliveryPath, response: DeliverySchema, example: { data: DELIVERY_EXAMPLE },
   },
 } as const satisfies Record<string, RouteDef>;
 

@@ -1,10 +1,12 @@
-// Webhook routes (writers, per project): create, list, get, patch, delete, rotate-secret. Thin over WebhookService.
+// Webhook routes (writers, per project): create, list, get, patch, delete, rotate-secret, and their deliveries:
+// list, test, redeliver. Thin over WebhookService and DeliveryService.
+import type { DeliveryService } from '../core/deliveries.ts';
 import type { WebhookService } from '../core/webhooks.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 
-export function webhooksApi(deps: HttpDependencies & { webhooks: WebhookService }): HttpHandler {
-  const { webhooks } = deps;
+export function webhooksApi(deps: HttpDependencies & { webhooks: WebhookService; deliveries: DeliveryService }): HttpHandler {
+  const { webhooks, deliveries } = deps;
   return httpApi(
     'webhooks',
     {
@@ -23,6 +25,9 @@ export function webhooksApi(deps: HttpDependencies & { webhooks: WebhookService 
         const { webhook, secret } = await webhooks.rotateSecret(params);
         return { ...webhook, secret };
       },
+      testWebhook: ({ params }) => deliveries.test(params),
+      listDeliveries: async ({ params, query }) => Reply.page(await deliveries.list(params, { status: query.status }, query)),
+      redeliver: ({ params }) => deliveries.redeliver(params),
     },
     deps,
   );

@@ -30,6 +30,6 @@ export async function httpHandler(group: HttpGroup, services: Services): Promise
     case 'metrics':
       return metricsApi({ ...deps, metrics: services.metrics() });
     case 'webhooks':
-      return webhooksApi({ ...deps, webhooks: services.webhooks() });
+      return webhooksApi({ ...deps, webhooks: services.webhooks(), deliveries: services.deliveries() });
   }
 }

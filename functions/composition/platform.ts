@@ -2,6 +2,7 @@
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
 import type { HealthChecks } from '../api/system.ts';
 import type { EventSink } from '../core/event-relay.ts';
+import type { DeliveryStore, Send } from '../core/deliveries.ts';
 import type { DestinationPolicy } from '../core/destinations.ts';
 import type { JobHooks } from '../core/jobs.ts';
 import type { WebhookStore } from '../core/webhooks.ts';
@@ -45,6 +46,9 @@ export interface Platform {
   readonly pollMs: number;
   healthChecks(): HealthChecks;
   webhookStore(): WebhookStore;
+  deliveryStore(): DeliveryStore;
+  /** How deliveries are POSTed, on which retry schedule (shortened in tests), and who attempts due ones. */
+  delivery(): { send: Send; schedule?: readonly number[]; onCreated?: () => void };
   /** Which webhook destinations are allowed, and how their hosts are resolved. */
   destinations(): DestinationPolicy;
   /** Where events go once they leave the outbox (EventBridge in AWS, the service log locally). */

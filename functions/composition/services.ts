@@ -1,6 +1,7 @@
 // The one composition of the service, for both hosts: the domain services wired once from a host's platform.
 // Every service is built on first use, so a Lambda function builds, and is granted, only what it serves; the
 // local host serves them all from the same wiring.
+import { Deliverer, DeliveryService } from '../core/deliveries.ts';
 import { EventRelay } from '../core/event-relay.ts';
 import { combineHooks, JobService } from '../core/jobs.ts';
 import { KeyService } from '../core/keys.ts';
@@ -26,6 +27,8 @@ export interface Services {
   scheduledTrigger(): ScheduledTrigger;
   eventRelay(): EventRelay;
   webhooks(): WebhookService;
+  deliverer(): Deliverer;
+  deliveries(): DeliveryService;
 }
 
 export function composeServices(platform: Platform): Services {
@@ -50,6 +53,7 @@ export function composeServices(platform: Platform): Services {
   const runs = once(
     () => new RunService({ jobs: jobs(), ...stopping(), idempotency: platform.idempotency(), signals: platform.signals(), pollMs: platform.pollMs }),
   );
+  const deliverer = once(() => new Deliverer({ webhooks: platform.webhookStore(), deliveries: platform.deliveryStore(), destinations: platform.destinations(), ...platform.delivery() }));
   return {
     platform,
     keys,
@@ -62,5 +66,7 @@ export function composeServices(platform: Platform): Services {
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
     eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: platform.eventSinks() })),
     webhooks: once(() => new WebhookService({ store: platform.webhookStore(), jobs: platform.jobStore(), destinations: platform.destinations() })),
+    deliverer,
+    deliveries: once(() => new DeliveryService({ webhooks: platform.webhookStore(), deliveries: platform.deliveryStore(), deliverer: deliverer() })),
   };
 }

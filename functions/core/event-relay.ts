@@ -31,8 +31,10 @@ export class EventRelay {
     const names = new Map<string, Promise<string | null>>();
     const nameOf = (event: ServiceEvent) => {
       const { data } = event;
-      const known = names.get(data.job_id) ?? this.#jobs.get(data, data.job_id).then((stored) => stored?.job.name ?? null, () => null);
-      names.set(data.job_id, known);
+      const jobId = data.job_id;
+      if (!jobId) return Promise.resolve(null);
+      const known = names.get(jobId) ?? this.#jobs.get(data, jobId).then((stored) => stored?.job.name ?? null, () => null);
+      names.set(jobId, known);
       return known;
     };
     return Promise.all(events.map(async (event) => ({ ...event, data: { ...event.data, job_name: event.data.job_name ?? (await nameOf(event)) } })));

@@ -15,7 +15,8 @@ export interface ServiceEvent {
   data: {
     workspace_id: string;
     project_id: string;
-    job_id: string;
+    /** null only on webhook.test. */
+    job_id: string | null;
     /** Filled in when the event is delivered (the job may have been renamed or deleted since). */
     job_name: string | null;
     run: PublicRun | null;
@@ -43,6 +44,11 @@ export function runEvent(type: RunEventType, after: Run, at: Date): ServiceEvent
       run: { ...after, overrides: redactOverrides(after.overrides) },
     },
   };
+}
+
+/** The event a webhook's test sends: its project, and no run. */
+export function webhookTestEvent(project: { workspace_id: string; project_id: string }, at: Date): ServiceEvent {
+  return { id: newId('evt', at.getTime()), type: 'webhook.test', timestamp: at.toISOString(), data: { workspace_id: project.workspace_id, project_id: project.project_id, job_id: null, job_name: null, run: null } };
 }
 
 /** A scheduled fire that `forbid` skipped because a run was active. */

@@ -170,6 +170,6 @@ export class WebhookService {
 }
 
 /** Whether a webhook is told of an event of this type about this job. */
-export function subscribes(webhook: Webhook, type: EventType, jobId: string): boolean {
+export function subscribes(webhook: Webhook, type: EventType, jobId: string | null): boolean {
   return webhook.enabled && (webhook.events as readonly string[]).includes(type) && (webhook.job_id === null || webhook.job_id === jobId);
 }

@@ -100,6 +100,11 @@ export const WEBHOOK_EXAMPLE = {
   events: ['run.failed', 'schedule.skipped'], job_id: null, description: 'on-call', enabled: true, disabled_reason: null,
   created_at: '2026-11-22T10:15:30.123Z', updated_at: '2026-11-22T10:15:30.123Z',
 };
+export const DELIVERY_EXAMPLE = {
+  id: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K', webhook_id: WEBHOOK_EXAMPLE.id, event_id: 'evt_01JD6R0G2M4S8V1X3Z5B7D9F1K', event_type: 'run.failed',
+  status: 'pending', attempts: 1, last_status_code: 503, last_error: 'the receiver answered 503', next_attempt_at: '2026-11-22T10:16:05.500Z',
+  created_at: '2026-11-22T10:16:00.500Z',
+};
 export const WEBHOOK_SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 
 export const HEALTH_EXAMPLE = { status: 'ok', version: '0.1.0', checks: { dynamodb: 'ok' } };

@@ -2,8 +2,10 @@
 // rotate-secret.
 import * as z from 'zod';
 import { MAX_URL_LENGTH } from '../core/destinations.ts';
+import type { Delivery } from '../core/deliveries.ts';
+import { EVENT_TYPES } from '../core/events.ts';
 import { SUBSCRIBABLE_EVENTS, type Webhook } from '../core/webhooks.ts';
-import { JobId, prefixedId, ProjectPath, Timestamp, type Same } from './common.ts';
+import { JobId, PageQuery, prefixedId, ProjectPath, Timestamp, type Same } from './common.ts';
 
 export const WebhookId = prefixedId('wh').meta({ example: 'wh_01JD6T0G2M4S8V1X3Z5B7D9F1H' });
 export const WebhookPath = ProjectPath.extend({ webhook_id: WebhookId });
@@ -54,3 +56,30 @@ export const WebhookWithSecretSchema = WebhookSchema.extend({
 }).meta({ id: 'WebhookWithSecret' });
 
 export const WEBHOOK_IS_THE_DOMAINS: Same<z.output<typeof WebhookSchema>, Webhook> = true;
+
+export const DeliveryPath = WebhookPath.extend({
+  delivery_id: z.string().regex(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/, { error: 'must be dlv_ followed by a 26-character ULID' }).meta({ example: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1H' }),
+});
+
+const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+
+export const DeliveriesQuery = PageQuery.extend({
+  status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional().meta({ description: 'Only deliveries in this status' }),
+});
+
+export const DeliverySchema = z
+  .strictObject({
+    id: z.string(),
+    webhook_id: WebhookId,
+    event_id: z.string(),
+    event_type: z.enum(EVENT_TYPES),
+    status: z.enum(DELIVERY_STATUSES),
+    attempts: z.int().min(0),
+    last_status_code: z.int().nullable(),
+    last_error: z.string().nullable(),
+    next_attempt_at: Timestamp.nullable().meta({ description: 'When the next attempt is due (pending only)' }),
+    created_at: Timestamp,
+  })
+  .meta({ id: 'Delivery' });
+
+export const DELIVERY_IS_THE_DOMAINS: Same<z.output<typeof DeliverySchema>, Delivery> = true;

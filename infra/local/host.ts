@@ -11,6 +11,9 @@ import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
 import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
 import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
+import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
+import { LocalDeliveryWorker } from '../../functions/adapters/local/delivery-worker.ts';
+import { sendHttp } from '../../functions/adapters/http-send.ts';
 import { resolveHost } from '../../functions/adapters/dns.ts';
 import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
 import { LocalEventPump, loggedEvents } from '../../functions/adapters/local/event-pump.ts';
@@ -46,6 +49,8 @@ export interface LocalHostOptions {
   metricsRetentionHours?: number;
   /** Webhooks may deliver to this machine (default on). */
   webhooksAllowPrivate?: boolean;
+  /** Tests shorten the waits between delivery attempts. */
+  webhookRetryScheduleMs?: readonly number[];
 }
 
 export interface LocalHost {
@@ -92,6 +97,8 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
   );
   // The scheduler hands each fire to the same trigger EventBridge Scheduler invokes in AWS.
   const scheduler = once(() => new LocalScheduler({ deliver: (fire) => services.scheduledTrigger().fire(fire), logger, catchUpSeconds: options.catchUpSeconds }));
+  const deliveryStore = once(() => new DynamoDeliveryStore(table));
+  const deliveryWorker = once(() => new LocalDeliveryWorker({ store: deliveryStore(), deliverer: () => services.deliverer(), logger }));
   // Runs change in this process, so waiting reads are woken the moment they do.
   const signals = new RunSignals();
   const platform: Platform = {
@@ -113,8 +120,10 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     usage: () => sampler,
     signals: () => signals,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table) }),
-    eventSinks: () => [loggedEvents(logger)],
+    eventSinks: () => [loggedEvents(logger), services.deliverer()],
     webhookStore: once(() => new DynamoWebhookStore(table)),
+    deliveryStore,
+    delivery: () => ({ send: sendHttp, ...(options.webhookRetryScheduleMs ? { schedule: options.webhookRetryScheduleMs } : {}), onCreated: () => deliveryWorker().wake() }),
     destinations: () => ({ allowPrivate: options.webhooksAllowPrivate ?? true, resolve: resolveHost }),
   };
   services = composeServices(platform);
@@ -145,6 +154,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
       scheduler().load(scheduled, { catchUp: true });
       sampler.start();
       events().start();
+      deliveryWorker().start();
       return scheduler().size;
     },
     shutdown: async (reason) => {
@@ -152,6 +162,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
       await orchestrator().shutdown(reason);
       await sampler.stop();
       await events().stop();
+      await deliveryWorker().stop();
     },
   };
 }

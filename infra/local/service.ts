@@ -32,6 +32,8 @@ export interface LocalServiceOptions {
   /** Tests compress the backoff between a run's attempts. */
   retryIntervalMs?: number;
   maxRunLogBytes?: number;
+  /** Tests shorten the waits between webhook delivery attempts. */
+  webhookRetryScheduleMs?: readonly number[];
   catchUpSeconds?: number;
   /** Per-key throttling; by default JOBS_RATE_LIMIT, else the AWS stage's limits; null turns it off. */
   rateLimit?: RateLimit | null;
@@ -122,6 +124,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       logger,
       retryIntervalMs: options.retryIntervalMs,
       maxRunLogBytes: options.maxRunLogBytes,
+      webhookRetryScheduleMs: options.webhookRetryScheduleMs,
       catchUpSeconds: options.catchUpSeconds ?? settings.catchUpSeconds,
       metricsRetentionHours: settings.metricsRetentionHours,
       webhooksAllowPrivate: settings.webhooksAllowPrivate,

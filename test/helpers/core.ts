@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
+import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
 import type { Resolve } from '../../functions/core/destinations.ts';
 import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
@@ -118,6 +119,8 @@ export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; m
     signals: () => undefined,
     eventSinks: () => [],
     webhookStore: once(() => new DynamoWebhookStore(table)),
+    deliveryStore: once(() => new DynamoDeliveryStore(table)),
+    delivery: () => ({ send: async () => ({ error: 'the core tests deliver nothing' }) }),
     destinations: () => ({ allowPrivate: options.allowPrivate ?? true, resolve: options.resolve ?? (async () => ['127.0.0.1']) }),
     healthChecks: () => ({}),
   };

@@ -66,6 +66,13 @@ export async function operationFixtures(admin: ApiClient, workspace: string, pro
     patchWebhook: async () => ({ params: { ...base, webhook_id: await sharedWebhook() }, body: { enabled: false } }),
     deleteWebhook: async () => ({ params: { ...base, webhook_id: await newWebhook() } }),
     rotateWebhookSecret: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
+    testWebhook: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
+    listDeliveries: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
+    redeliver: async () => {
+      const webhookId = await sharedWebhook();
+      const delivery = await admin.post(`${projectPath(workspace, project)}/webhooks/${webhookId}/test`);
+      return { params: { ...base, webhook_id: webhookId, delivery_id: delivery.body.data.id } };
+    },
   };
 }
 

@@ -91,7 +91,7 @@ export interface TestService {
 
 export async function startTestService(
   label: string,
-  options: { retryIntervalMs?: number; maxRunLogBytes?: number; rateLimit?: RateLimit | null } = {},
+  options: { retryIntervalMs?: number; maxRunLogBytes?: number; rateLimit?: RateLimit | null; webhookRetryScheduleMs?: readonly number[] } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
   const adminKey = generateSecret();
@@ -105,6 +105,7 @@ export async function startTestService(
     retryIntervalMs: options.retryIntervalMs ?? 50,
     maxRunLogBytes: options.maxRunLogBytes,
     rateLimit: options.rateLimit,
+    webhookRetryScheduleMs: options.webhookRetryScheduleMs,
   });
   return {
     service,

@@ -48,6 +48,9 @@ const OPERATIONS: Record<OperationId, { minimum: Minimum; success: number }> = {
   patchWebhook: { minimum: 'writer', success: 200 },
   deleteWebhook: { minimum: 'writer', success: 200 },
   rotateWebhookSecret: { minimum: 'writer', success: 200 },
+  testWebhook: { minimum: 'writer', success: 202 },
+  listDeliveries: { minimum: 'writer', success: 200 },
+  redeliver: { minimum: 'writer', success: 202 },
 };
 
 const RANK: Record<Minimum, number> = { public: 0, reader: 1, writer: 2, admin: 3 };

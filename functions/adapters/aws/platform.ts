@@ -16,6 +16,8 @@ import { DynamoKeyStore } from '../dynamodb/key-store.ts';
 import { DynamoRunStore } from '../dynamodb/run-store.ts';
 import { DynamoTable } from '../dynamodb/table-client.ts';
 import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
+import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
+import { sendHttp } from '../http-send.ts';
 import { resolveHost } from '../dns.ts';
 import { EcsTaskDefinitions } from './ecs-task-definitions.ts';
 import { EventBridgeSink } from './eventbridge-events.ts';
@@ -74,6 +76,8 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     healthChecks: () => ({ dynamodb: tableHealthCheck(table()) }),
     eventSinks: once(() => [new EventBridgeSink({ busName: setting(SETTINGS.eventBus) })]),
     webhookStore: once(() => new DynamoWebhookStore(table())),
+    deliveryStore: once(() => new DynamoDeliveryStore(table())),
+    delivery: () => ({ send: sendHttp }),
     // In AWS a webhook delivers to public https destinations only.
     destinations: () => ({ allowPrivate: false, resolve: resolveHost }),
   };

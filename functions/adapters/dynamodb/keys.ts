@@ -16,4 +16,7 @@ export const key = {
   outbox: 'OUTBOX',
   webhook: (webhookId: string) => `WH#${webhookId}`,
   webhookCount: 'WEBHOOKS',
+  deliveries: (webhookId: string) => `WH#${webhookId}`,
+  delivery: (deliveryId: string) => `DLV#${deliveryId}`,
+  due: 'DUE',
 } as const;

@@ -84,7 +84,7 @@ export class LocalEventPump {
 /** The local sink of events: one line each in the service's log (webhooks add theirs). */
 export function loggedEvents(logger: Logger) {
   return {
-    async publish(events: Array<{ id: string; type: string; data: { job_id: string; job_name: string | null; run: { id: string; status: string } | null } }>) {
+    async publish(events: Array<{ id: string; type: string; data: { job_id: string | null; job_name: string | null; run: { id: string; status: string } | null } }>) {
       for (const event of events) logger.info('event', { event_id: event.id, type: event.type, job_id: event.data.job_id, job_name: event.data.job_name, run_id: event.data.run?.id, status: event.data.run?.status });
       return { failed: [] };
     },

@@ -1,0 +1,234 @@
+// Webhook deliveries: one per event and subscribed webhook, made when the event is handed on, attempted until a
+// 2xx, retried on the schedule below (or later, when the receiver asks with Retry-After), then failed. A 410
+// disables the webhook; a deleted webhook is never delivered to again. Each delivery waits in the store with its
+// next attempt time, so a restart loses none.
+import { checkDestination, type DestinationPolicy } from './destinations.ts';
+import type { EventSink } from './event-relay.ts';
+import { NotFoundError } from './errors.ts';
+import { webhookTestEvent, type ServiceEvent } from './events.ts';
+import type { Page, PageRequest } from './ports.ts';
+import { sign } from './signing.ts';
+import { signingSecrets, subscribes, webhookRef, type Webhook, type WebhookRef, type WebhookStore } from './webhooks.ts';
+
+/** The wait before each retry: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (then the delivery fails). */
+export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
+export const DELIVERY_TIMEOUT_MS = 15_000;
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface Delivery {
+  /** dlv_ and the event's ULID: one delivery per event and webhook. */
+  id: string;
+  webhook_id: string;
+  event_id: string;
+  event_type: ServiceEvent['type'];
+  status: DeliveryStatus;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+}
+
+export interface DeliveryRef extends WebhookRef {
+  delivery_id: string;
+}
+
+export interface StoredDelivery {
+  delivery: Delivery;
+  /** Where it belongs, and what is sent (the same body on every attempt). */
+  workspace_id: string;
+  project_id: string;
+  event: ServiceEvent;
+}
+
+export interface DeliveryStore {
+  /** False when this event's delivery to this webhook already exists (the event was handed on twice). */
+  create(stored: StoredDelivery): Promise<boolean>;
+  get(ref: DeliveryRef): Promise<StoredDelivery | null>;
+  list(ref: WebhookRef, filter: { status?: DeliveryStatus | undefined }, page: PageRequest): Promise<Page<Delivery>>;
+  /** Pending deliveries whose next attempt is due by `now`, soonest first, without a scan. */
+  due(now: Date, limit: number): Promise<StoredDelivery[]>;
+  /** When the next pending attempt falls, if any is pending. */
+  nextDue(): Promise<Date | null>;
+  save(stored: StoredDelivery): Promise<void>;
+}
+
+/** What a receiver answered, or why there was no answer. */
+export type SendResult = { status: number; retry_after: string | null } | { error: string };
+
+/** POSTs a body; never follows a redirect. */
+export type Send = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) => Promise<SendResult>;
+
+export function deliveryId(eventId: string): string {
+  return `dlv_${eventId.slice(eventId.indexOf('_') + 1)}`;
+}
+
+/** The time a Retry-After header asks for (seconds or an HTTP date), when later than the schedule's. */
+function retryAfterMs(header: string | null, now: Date): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? null : Math.max(0, at - now.getTime());
+}
+
+export class Deliverer implements EventSink {
+  readonly #webhooks: WebhookStore;
+  readonly #deliveries: DeliveryStore;
+  readonly #send: Send;
+  readonly #destinations: DestinationPolicy;
+  readonly #schedule: readonly number[];
+  readonly #now: () => Date;
+  readonly #created: (() => void) | undefined;
+
+  constructor(deps: {
+    webhooks: WebhookStore;
+    deliveries: DeliveryStore;
+    send: Send;
+    destinations: DestinationPolicy;
+    /** Tests shorten the schedule; RETRY_SCHEDULE_MS otherwise. */
+    schedule?: readonly number[];
+    now?: () => Date;
+    /** Told when deliveries were made, so a worker can attempt them at once. */
+    onCreated?: () => void;
+  }) {
+    this.#webhooks = deps.webhooks;
+    this.#deliveries = deps.deliveries;
+    this.#send = deps.send;
+    this.#destinations = deps.destinations;
+    this.#schedule = deps.schedule ?? RETRY_SCHEDULE_MS;
+    this.#now = deps.now ?? (() => new Date());
+    this.#created = deps.onCreated;
+  }
+
+  /** The EventSink: one pending delivery per subscribed webhook of the event's project. */
+  async publish(events: ServiceEvent[]): Promise<{ failed: string[] }> {
+    const failed: string[] = [];
+    const byProject = new Map<string, Promise<Webhook[]>>();
+    for (const event of events) {
+      try {
+        const key = `${event.data.workspace_id}/${event.data.project_id}`;
+        const hooks = byProject.get(key) ?? this.#webhooks.forProject(event.data).then((all) => all.map((s) => s.webhook));
+        byProject.set(key, hooks);
+        for (const webhook of (await hooks).filter((w) => event.type !== 'webhook.test' && subscribes(w, event.type, event.data.job_id))) {
+          await this.create(webhook, event);
+        }
+      } catch {
+        failed.push(event.id);
+      }
+    }
+    this.#created?.();
+    return { failed };
+  }
+
+  /** A pending delivery of the event to the webhook, due now; the existing one if it was made before. */
+  async create(webhook: Webhook, event: ServiceEvent): Promise<Delivery> {
+    const now = this.#now().toISOString();
+    const delivery: Delivery = {
+      id: deliveryId(event.id), webhook_id: webhook.id, event_id: event.id, event_type: event.type, status: 'pending',
+      attempts: 0, last_status_code: null, last_error: null, next_attempt_at: now, created_at: now,
+    };
+    const stored = { delivery, workspace_id: webhook.workspace_id, project_id: webhook.project_id, event };
+    if (!(await this.#deliveries.create(stored))) {
+      const existing = await this.#deliveries.get({ ...webhookRef(webhook), delivery_id: delivery.id });
+      return existing?.delivery ?? delivery;
+    }
+    return delivery;
+  }
+
+  /** One attempt of a due delivery, and what follows from its answer. */
+  async attempt(stored: StoredDelivery): Promise<Delivery> {
+    const now = this.#now();
+    const ref = { workspace_id: stored.workspace_id, project_id: stored.project_id, webhook_id: stored.delivery.webhook_id };
+    const hook = await this.#webhooks.get(ref);
+    const attempts = stored.delivery.attempts + 1;
+    // A delivery never outlives its webhook; one disabled waits for nothing.
+    if (!hook || !hook.webhook.enabled) {
+      return this.#settle(stored, { status: 'failed', attempts: stored.delivery.attempts, last_error: hook ? 'the webhook is disabled' : 'the webhook was deleted', next_attempt_at: null });
+    }
+    let result: SendResult;
+    const body = JSON.stringify(stored.event);
+    try {
+      await checkDestination(hook.webhook.url, this.#destinations); // again now: its name may point elsewhere since
+      const headers = { 'content-type': 'application/json', 'user-agent': 'jobs-service-webhooks', ...sign(signingSecrets(hook.secrets, now), stored.event.id, now, body) };
+      result = await this.#send(hook.webhook.url, headers, body, DELIVERY_TIMEOUT_MS);
+    } catch (error) {
+      result = { error: (error as Error).message };
+    }
+    if ('status' in result && result.status >= 200 && result.status < 300) {
+      return this.#settle(stored, { status: 'succeeded', attempts, last_status_code: result.status, last_error: null, next_attempt_at: null });
+    }
+    if ('status' in result && result.status === 410) {
+      await this.#webhooks.update({ ...hook, webhook: { ...hook.webhook, enabled: false, disabled_reason: 'the receiver answered 410 Gone', updated_at: now.toISOString() } });
+      return this.#settle(stored, { status: 'failed', attempts, last_status_code: 410, last_error: 'the receiver answered 410 Gone: the webhook is disabled', next_attempt_at: null });
+    }
+    const code = 'status' in result ? result.status : null;
+    const error = 'status' in result ? `the receiver answered ${result.status}` : result.error;
+    const wait = this.#schedule[attempts - 1];
+    if (wait === undefined) return this.#settle(stored, { status: 'failed', attempts, last_status_code: code, last_error: `${error}; no retries left`, next_attempt_at: null });
+    const asked = 'status' in result ? retryAfterMs(result.retry_after, now) : null;
+    const next = new Date(now.getTime() + Math.max(wait, asked ?? 0)).toISOString();
+    return this.#settle(stored, { status: 'pending', attempts, last_status_code: code, last_error: error, next_attempt_at: next });
+  }
+
+  /** Asks for the due deliveries to be attempted now (where a worker listens). */
+  wake(): void {
+    this.#created?.();
+  }
+
+  /** Tries a delivery again now, whatever became of it. */
+  async redeliver(ref: DeliveryRef): Promise<Delivery | null> {
+    const stored = await this.#deliveries.get(ref);
+    if (!stored) return null;
+    return this.#settle(stored, { status: 'pending', next_attempt_at: this.#now().toISOString() }, true);
+  }
+
+  async #settle(stored: StoredDelivery, changes: Partial<Delivery>, wake = false): Promise<Delivery> {
+    const delivery = { ...stored.delivery, ...changes };
+    await this.#deliveries.save({ ...stored, delivery });
+    if (wake) this.#created?.();
+    return delivery;
+  }
+}
+
+/** What the API asks of deliveries: a webhook's list, a test event, a redelivery. */
+export class DeliveryService {
+  readonly #webhooks: WebhookStore;
+  readonly #deliveries: DeliveryStore;
+  readonly #deliverer: Deliverer;
+  readonly #now: () => Date;
+
+  constructor(deps: { webhooks: WebhookStore; deliveries: DeliveryStore; deliverer: Deliverer; now?: () => Date }) {
+    this.#webhooks = deps.webhooks;
+    this.#deliveries = deps.deliveries;
+    this.#deliverer = deps.deliverer;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  async list(ref: WebhookRef, filter: { status?: DeliveryStatus | undefined }, page: PageRequest): Promise<Page<Delivery>> {
+    await this.#require(ref);
+    return this.#deliveries.list(ref, filter, page);
+  }
+
+  /** A webhook.test event, delivered to this webhook only, at once. */
+  async test(ref: WebhookRef): Promise<Delivery> {
+    const { webhook } = await this.#require(ref);
+    const delivery = await this.#deliverer.create(webhook, webhookTestEvent(webhook, this.#now()));
+    this.#deliverer.wake();
+    return delivery;
+  }
+
+  async redeliver(ref: DeliveryRef): Promise<Delivery> {
+    await this.#require(ref);
+    const delivery = await this.#deliverer.redeliver(ref);
+    if (!delivery) throw new NotFoundError('delivery', ref.delivery_id);
+    return delivery;
+  }
+
+  async #require(ref: WebhookRef) {
+    const stored = await this.#webhooks.get(ref);
+    if (!stored) throw new NotFoundError('webhook', ref.webhook_id);
+    return stored;
+  }
+}
