@@ -23,6 +23,3 @@ export function clientOf(command: Command): JobsClient {
 export function formatOf(command: Command): Format {
   return globals(command).output;
 }
-
-/** Runs an action, so commands read as what they do. */
-export type Action = (...args: never[]) => Promise<void>;

@@ -44,10 +44,12 @@ export function registerLogCommands(program: Command): void {
         return;
       }
       const lines: LogLine[] = [];
-      for (let cursor: string | undefined, page = await read(undefined); ; page = await read(cursor)) {
+      // Page after page until one comes back empty (or the run's log is complete).
+      let page = await read(undefined);
+      for (;;) {
         lines.push(...page.lines.filter(wanted));
         if (page.lines.length === 0 || page.complete) break;
-        cursor = page.next_cursor;
+        page = await read(page.next_cursor);
       }
       if (json) return printJson(lines);
       for (const line of lines) printLine(line);
