@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { JobCreateBody, JobPatchBody, JobSchema } from '../functions/schemas/job.ts';
 import type { CreatedKeySchema, KeyCreateBody, KeySchema } from '../functions/schemas/key.ts';
 import type { CancelBody, JobStatusSchema, LogLineSchema, RunSchema, RunStatusesSchema, TriggerBody } from '../functions/schemas/run.ts';
-import type { WebhookCreateBody, WebhookPatchBody, WebhookSchema, WebhookWithSecretSchema } from '../functions/schemas/webhook.ts';
+import type { DeliverySchema, WebhookCreateBody, WebhookPatchBody, WebhookSchema, WebhookWithSecretSchema } from '../functions/schemas/webhook.ts';
 
 export type Job = z.output<typeof JobSchema>;
 export type JobCreate = z.input<typeof JobCreateBody>;
@@ -24,6 +24,7 @@ export type Webhook = z.output<typeof WebhookSchema>;
 export type WebhookWithSecret = z.output<typeof WebhookWithSecretSchema>;
 export type WebhookCreate = z.input<typeof WebhookCreateBody>;
 export type WebhookPatch = z.input<typeof WebhookPatchBody>;
+export type Delivery = z.output<typeof DeliverySchema>;
 
 export interface Page<T> {
   items: T[];
@@ -254,6 +255,16 @@ export class JobsClient {
   }
   async rotateWebhookSecret(webhookId: string): Promise<WebhookWithSecret> {
     return (await this.#call<WebhookWithSecret>('POST', `${this.#p()}/webhooks/${webhookId}/rotate-secret`)).data;
+  }
+
+  listDeliveries(webhookId: string, query: { status?: Delivery['status']; limit?: number; cursor?: string | undefined } = {}): Promise<Page<Delivery>> {
+    return this.#page<Delivery>(`${this.#p()}/webhooks/${webhookId}/deliveries`, query);
+  }
+  async testWebhook(webhookId: string): Promise<Delivery> {
+    return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${webhookId}/test`)).data;
+  }
+  async redeliver(webhookId: string, deliveryId: string): Promise<Delivery> {
+    return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${webhookId}/deliveries/${deliveryId}/redeliver`)).data;
   }
 
   // Keys (admin)

@@ -1,8 +1,9 @@
-// `jobs webhooks create|list|get|enable|disable|rotate-secret|delete`: the project's event subscriptions.
-import type { Command } from 'commander';
-import type { Webhook } from '../../client/jobs-client.ts';
+// `jobs webhooks create|list|enable|disable|rotate-secret|delete|test|deliveries|redeliver`: the project's event
+// subscriptions and what was delivered to them.
+import { Option, type Command } from 'commander';
+import type { Delivery, Webhook } from '../../client/jobs-client.ts';
 import { clientOf, formatOf } from '../context.ts';
-import { ago, colors, printJson, table } from '../output.ts';
+import { ago, colors, printJson, status, table } from '../output.ts';
 import { findJob } from '../resolve.ts';
 
 export function registerWebhookCommands(program: Command): void {
@@ -70,5 +71,44 @@ export function registerWebhookCommands(program: Command): void {
       await clientOf(command).deleteWebhook(id);
       if (formatOf(command) === 'json') return printJson({ id, deleted: true });
       console.log(`webhook/${id} deleted`);
+    });
+  webhooks
+    .command('test')
+    .description('Send a webhook.test event to it now')
+    .argument('<webhook-id>')
+    .addHelpText('after', '\nExample:\n  jobs webhooks test wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const delivery = await clientOf(command).testWebhook(id);
+      if (formatOf(command) === 'json') return printJson(delivery);
+      console.log(`delivery/${delivery.id} ${delivery.status}; follow it with: jobs webhooks deliveries ${id}`);
+    });
+  webhooks
+    .command('deliveries')
+    .description("A webhook's deliveries, newest first")
+    .argument('<webhook-id>')
+    .addOption(new Option('-s, --status <status>', 'only deliveries in this status').choices(['pending', 'succeeded', 'failed']))
+    .addHelpText('after', '\nExample:\n  jobs webhooks deliveries wh_01JD6T0G2M4S8V1X3Z5B7D9F1H --status failed')
+    .action(async (id: string, options: { status?: Delivery['status'] }, command: Command) => {
+      const deliveries = (await clientOf(command).listDeliveries(id, { limit: 100, ...(options.status ? { status: options.status } : {}) })).items;
+      if (formatOf(command) === 'json') return printJson(deliveries);
+      if (deliveries.length === 0) return console.log('No deliveries yet. Send one with: jobs webhooks test <webhook-id>');
+      const colour = (s: string) => status(s === 'pending' ? 'pending' : s === 'succeeded' ? 'succeeded' : 'failed').replace(/pending|succeeded|failed/, s);
+      console.log(
+        table(
+          ['delivery', 'event', 'status', 'attempts', 'last answer', 'next attempt', 'created'],
+          deliveries.map((d) => [d.id, d.event_type, colour(d.status), String(d.attempts), d.last_status_code === null ? (d.last_error ?? '-') : String(d.last_status_code), d.next_attempt_at ?? '-', ago(d.created_at)]),
+        ),
+      );
+    });
+  webhooks
+    .command('redeliver')
+    .description('Try a delivery again now')
+    .argument('<webhook-id>')
+    .argument('<delivery-id>')
+    .addHelpText('after', '\nExample:\n  jobs webhooks redeliver wh_01JD6T0G2M4S8V1X3Z5B7D9F1H dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K')
+    .action(async (id: string, deliveryId: string, _options: unknown, command: Command) => {
+      const delivery = await clientOf(command).redeliver(id, deliveryId);
+      if (formatOf(command) === 'json') return printJson(delivery);
+      console.log(`delivery/${delivery.id} ${delivery.status}`);
     });
 }

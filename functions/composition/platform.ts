@@ -48,7 +48,7 @@ export interface Platform {
   webhookStore(): WebhookStore;
   deliveryStore(): DeliveryStore;
   /** How deliveries are POSTed, on which retry schedule (shortened in tests), and who attempts due ones. */
-  delivery(): { send: Send; schedule?: readonly number[]; onCreated?: () => void };
+  delivery(): { send: Send; schedule?: readonly number[]; timeoutMs?: number; onCreated?: () => void };
   /** Which webhook destinations are allowed, and how their hosts are resolved. */
   destinations(): DestinationPolicy;
   /** Where events go once they leave the outbox (EventBridge in AWS, the service log locally). */

@@ -79,6 +79,7 @@ export class Deliverer implements EventSink {
   readonly #send: Send;
   readonly #destinations: DestinationPolicy;
   readonly #schedule: readonly number[];
+  readonly #timeoutMs: number;
   readonly #now: () => Date;
   readonly #created: (() => void) | undefined;
 
@@ -87,8 +88,9 @@ export class Deliverer implements EventSink {
     deliveries: DeliveryStore;
     send: Send;
     destinations: DestinationPolicy;
-    /** Tests shorten the schedule; RETRY_SCHEDULE_MS otherwise. */
+    /** Tests shorten the schedule and the timeout; RETRY_SCHEDULE_MS and DELIVERY_TIMEOUT_MS otherwise. */
     schedule?: readonly number[];
+    timeoutMs?: number;
     now?: () => Date;
     /** Told when deliveries were made, so a worker can attempt them at once. */
     onCreated?: () => void;
@@ -98,6 +100,7 @@ export class Deliverer implements EventSink {
     this.#send = deps.send;
     this.#destinations = deps.destinations;
     this.#schedule = deps.schedule ?? RETRY_SCHEDULE_MS;
+    this.#timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
     this.#now = deps.now ?? (() => new Date());
     this.#created = deps.onCreated;
   }
@@ -152,7 +155,7 @@ export class Deliverer implements EventSink {
     try {
       await checkDestination(hook.webhook.url, this.#destinations); // again now: its name may point elsewhere since
       const headers = { 'content-type': 'application/json', 'user-agent': 'jobs-service-webhooks', ...sign(signingSecrets(hook.secrets, now), stored.event.id, now, body) };
-      result = await this.#send(hook.webhook.url, headers, body, DELIVERY_TIMEOUT_MS);
+      result = await this.#send(hook.webhook.url, headers, body, this.#timeoutMs);
     } catch (error) {
       result = { error: (error as Error).message };
     }

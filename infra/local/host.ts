@@ -49,8 +49,9 @@ export interface LocalHostOptions {
   metricsRetentionHours?: number;
   /** Webhooks may deliver to this machine (default on). */
   webhooksAllowPrivate?: boolean;
-  /** Tests shorten the waits between delivery attempts. */
+  /** Tests shorten the waits between delivery attempts, and how long an attempt waits for its answer. */
   webhookRetryScheduleMs?: readonly number[];
+  webhookTimeoutMs?: number;
 }
 
 export interface LocalHost {
@@ -123,7 +124,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     eventSinks: () => [loggedEvents(logger), services.deliverer()],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore,
-    delivery: () => ({ send: sendHttp, ...(options.webhookRetryScheduleMs ? { schedule: options.webhookRetryScheduleMs } : {}), onCreated: () => deliveryWorker().wake() }),
+    delivery: () => ({ send: sendHttp, ...(options.webhookRetryScheduleMs ? { schedule: options.webhookRetryScheduleMs } : {}), ...(options.webhookTimeoutMs ? { timeoutMs: options.webhookTimeoutMs } : {}), onCreated: () => deliveryWorker().wake() }),
     destinations: () => ({ allowPrivate: options.webhooksAllowPrivate ?? true, resolve: resolveHost }),
   };
   services = composeServices(platform);

@@ -34,6 +34,7 @@ export interface LocalServiceOptions {
   maxRunLogBytes?: number;
   /** Tests shorten the waits between webhook delivery attempts. */
   webhookRetryScheduleMs?: readonly number[];
+  webhookTimeoutMs?: number;
   catchUpSeconds?: number;
   /** Per-key throttling; by default JOBS_RATE_LIMIT, else the AWS stage's limits; null turns it off. */
   rateLimit?: RateLimit | null;
@@ -125,6 +126,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       retryIntervalMs: options.retryIntervalMs,
       maxRunLogBytes: options.maxRunLogBytes,
       webhookRetryScheduleMs: options.webhookRetryScheduleMs,
+      webhookTimeoutMs: options.webhookTimeoutMs,
       catchUpSeconds: options.catchUpSeconds ?? settings.catchUpSeconds,
       metricsRetentionHours: settings.metricsRetentionHours,
       webhooksAllowPrivate: settings.webhooksAllowPrivate,

@@ -32,6 +32,7 @@ beforeAll(async () => {
     request.on('end', () => {
       const path = request.url ?? '/';
       received.push({ path, headers: request.headers, body, at: Date.now() });
+      if (path === '/hangs') return; // never answers
       const queue = answers.get(path) ?? [{ status: 200 }];
       const answer = queue.length > 1 ? queue.shift()! : queue[0]!;
       response.writeHead(answer.status, answer.headers).end();
@@ -39,7 +40,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  t = await startTestService('deliveries', { webhookRetryScheduleMs: [100, 100, 100] });
+  t = await startTestService('deliveries', { webhookRetryScheduleMs: [100, 100, 100], webhookTimeoutMs: 500 });
 });
 afterAll(async () => {
   await t?.stop();
@@ -98,6 +99,16 @@ describe('webhook deliveries', () => {
     await eventually(async () => (await t.api.get(`${P}/webhooks/${gone.webhook.id}`)).body.data.enabled === false, 'the webhook disabled');
     expect((await t.api.get(`${P}/webhooks/${gone.webhook.id}`)).body.data.disabled_reason).toContain('410');
     expect(gone.at('/gone')).toHaveLength(1);
+  });
+
+  it('counts a receiver that does not answer within the timeout as a failed attempt, and retries it', async () => {
+    const { webhook, job, at } = await hookAndJob('/hangs', ['run.succeeded']);
+    await t.api.post(`${P}/jobs/${job.id}/runs`);
+    await eventually(async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts >= 2, 'two attempts, each timed out', 20_000);
+    const [delivery] = (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data;
+    expect(delivery).toMatchObject({ last_status_code: null, last_error: 'no answer within 0.5 s' });
+    expect(at('/hangs').length).toBeGreaterThanOrEqual(2);
+    await t.api.delete(`${P}/webhooks/${webhook.id}`);
   });
 
   it('sends a test event now and a redelivery with the same webhook-id, and signs with both secrets during a rotation', async () => {

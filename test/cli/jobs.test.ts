@@ -201,6 +201,14 @@ describe('jobs webhooks', () => {
     expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['run.failed', 'schedule.skipped'], secret: expect.stringMatching(/^whsec_/) });
     const listed = JSON.parse((await jobs(['webhooks', 'list', '-o', 'json'])).stdout);
     expect(listed).toEqual((await t.api.get(`${P}/webhooks?limit=100`)).body.data);
+    const sent = await jobs(['webhooks', 'test', webhook.id]);
+    expect(sent).toMatchObject({ code: 0, stdout: expect.stringMatching(/^delivery\/dlv_\w+ pending/) });
+    const deliveries = JSON.parse((await jobs(['webhooks', 'deliveries', webhook.id, '-o', 'json'])).stdout);
+    // Its attempt may land between the two reads: the same deliveries, whatever their attempt count.
+    const ids = (list: Array<{ id: string; event_id: string }>) => list.map((d) => [d.id, d.event_id]);
+    expect(ids(deliveries)).toEqual(ids((await t.api.get(`${P}/webhooks/${webhook.id}/deliveries?limit=100`)).body.data));
+    expect(deliveries[0]).toMatchObject({ event_type: 'webhook.test' });
+    expect(await jobs(['webhooks', 'redeliver', webhook.id, deliveries[0].id])).toMatchObject({ code: 0, stdout: `delivery/${deliveries[0].id} pending\n` });
     expect(await jobs(['webhooks', 'disable', webhook.id])).toMatchObject({ code: 0, stdout: `webhook/${webhook.id} disabled\n` });
     expect(await jobs(['webhooks', 'delete', webhook.id])).toMatchObject({ code: 0, stdout: `webhook/${webhook.id} deleted\n` });
     const refused = await jobs(['webhooks', 'create', 'http://10.0.0.9/hook', '--events', 'run.failed']);

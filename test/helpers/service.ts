@@ -91,7 +91,7 @@ export interface TestService {
 
 export async function startTestService(
   label: string,
-  options: { retryIntervalMs?: number; maxRunLogBytes?: number; rateLimit?: RateLimit | null; webhookRetryScheduleMs?: readonly number[] } = {},
+  options: { retryIntervalMs?: number; maxRunLogBytes?: number; rateLimit?: RateLimit | null; webhookRetryScheduleMs?: readonly number[]; webhookTimeoutMs?: number } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
   const adminKey = generateSecret();
@@ -106,6 +106,7 @@ export async function startTestService(
     maxRunLogBytes: options.maxRunLogBytes,
     rateLimit: options.rateLimit,
     webhookRetryScheduleMs: options.webhookRetryScheduleMs,
+    webhookTimeoutMs: options.webhookTimeoutMs,
   });
   return {
     service,
