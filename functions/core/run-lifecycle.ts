@@ -150,13 +150,11 @@ export class RunLifecycle {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) return null;
       const finishedAt = this.#now().toISOString();
-      const changes: Partial<Run> = {
-        status,
-        finished_at: finishedAt,
-        duration_ms: durationMs(run.started_at, finishedAt),
-        exit_code: fields.exit_code === undefined ? run.exit_code : fields.exit_code,
-        error: fields.error === undefined ? run.error : fields.error,
-      };
+      // Only what this settle knows is written: an exit status the container's end recorded meanwhile (a
+      // timed-out run's 137, say) is not overwritten with the one read above.
+      const changes: Partial<Run> = { status, finished_at: finishedAt, duration_ms: durationMs(run.started_at, finishedAt) };
+      if (fields.exit_code !== undefined) changes.exit_code = fields.exit_code;
+      if (fields.error !== undefined) changes.error = fields.error;
       // A finished run keeps what it used, where the host can tell (null otherwise).
       const usage = fields.usage !== undefined ? fields.usage : await this.#usage?.usageOf(run).catch(() => null);
       if (usage !== undefined) changes.usage = usage;
