@@ -92,11 +92,10 @@ export function registerWebhookCommands(program: Command): void {
       const deliveries = (await clientOf(command).listDeliveries(id, { limit: 100, ...(options.status ? { status: options.status } : {}) })).items;
       if (formatOf(command) === 'json') return printJson(deliveries);
       if (deliveries.length === 0) return console.log('No deliveries yet. Send one with: jobs webhooks test <webhook-id>');
-      const colour = (s: string) => status(s === 'pending' ? 'pending' : s === 'succeeded' ? 'succeeded' : 'failed').replace(/pending|succeeded|failed/, s);
       console.log(
         table(
           ['delivery', 'event', 'status', 'attempts', 'last answer', 'next attempt', 'created'],
-          deliveries.map((d) => [d.id, d.event_type, colour(d.status), String(d.attempts), d.last_status_code === null ? (d.last_error ?? '-') : String(d.last_status_code), d.next_attempt_at ?? '-', ago(d.created_at)]),
+          deliveries.map((d) => [d.id, d.event_type, status(d.status), String(d.attempts), d.last_status_code === null ? (d.last_error ?? '-') : String(d.last_status_code), d.next_attempt_at ?? '-', ago(d.created_at)]),
         ),
       );
     });

@@ -114,7 +114,7 @@ export class Deliverer implements EventSink {
         const key = `${event.data.workspace_id}/${event.data.project_id}`;
         const hooks = byProject.get(key) ?? this.#webhooks.forProject(event.data).then((all) => all.map((s) => s.webhook));
         byProject.set(key, hooks);
-        for (const webhook of (await hooks).filter((w) => event.type !== 'webhook.test' && subscribes(w, event.type, event.data.job_id))) {
+        for (const webhook of (await hooks).filter((w) => subscribes(w, event.type, event.data.job_id))) {
           await this.create(webhook, event);
         }
       } catch {

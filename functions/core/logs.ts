@@ -3,6 +3,7 @@
 // cursor exists, the run finishes or the time is up, so a follower loops on the cursor and sees every line once.
 // Only reads: the run or job must exist (and be the caller's project), nothing else is touched.
 import { NotFoundError } from './errors.ts';
+import { sleep } from './sleep.ts';
 import type { JobRef, JobService } from './jobs.ts';
 import type { LogPage, LogQuery, LogSource, RunStore } from './ports.ts';
 import { isActive, type RunRef } from './run-model.ts';
@@ -92,15 +93,4 @@ interface Watch {
   changed: Promise<void> | undefined;
   signal: AbortSignal;
   abort(): void;
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts (so no timer outlives the reply it was for). */
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -6,6 +6,7 @@ import { normalizeCommand } from './job-spec.ts';
 import type { Job, JobHooks, JobRef, JobService } from './jobs.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 import type { RunSignals } from './run-signals.ts';
+import { sleep } from './sleep.ts';
 import { isActive, redactOverrides, runRef, type PublicRun, type Run, type RunCounts, type RunRef, type RunStatus, type Trigger } from './run-model.ts';
 import type {
   ExecutionRequest,
@@ -100,7 +101,6 @@ export interface RunServiceDeps extends RunStopping {
   signals?: RunSignals;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export class RunService {
   readonly #deps: RunServiceDeps;

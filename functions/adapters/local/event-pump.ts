@@ -3,7 +3,7 @@
 // run changes, with a sweep every second for what no change announced. An event a sink refused stays pending
 // and is offered again by the next sweep. A burst of changes is gathered into one pass (a short wait first), so
 // handing events on never competes with the runs it tells of.
-import type { EventRelay } from '../../core/event-relay.ts';
+import type { EventRelay, EventSink } from '../../core/event-relay.ts';
 import type { EventOutbox } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -82,9 +82,9 @@ export class LocalEventPump {
 }
 
 /** The local sink of events: one line each in the service's log (webhooks add theirs). */
-export function loggedEvents(logger: Logger) {
+export function loggedEvents(logger: Logger): EventSink {
   return {
-    async publish(events: Array<{ id: string; type: string; data: { job_id: string | null; job_name: string | null; run: { id: string; status: string } | null } }>) {
+    async publish(events) {
       for (const event of events) logger.info('event', { event_id: event.id, type: event.type, job_id: event.data.job_id, job_name: event.data.job_name, run_id: event.data.run?.id, status: event.data.run?.status });
       return { failed: [] };
     },
