@@ -17,7 +17,8 @@ export type Use =
   | 'schedules'
   | 'task-definitions'
   | 'container-metrics'
-  | 'events:put';
+  | 'events:put'
+  | 'deliveries:enqueue';
 
 /** The settings each use needs, by the environment variable that carries it. */
 export const SETTINGS = {
@@ -33,6 +34,7 @@ export const SETTINGS = {
   schedulerRole: 'JOBS_SCHEDULER_ROLE_ARN',
   schedulerDeadLetters: 'JOBS_SCHEDULER_DLQ_ARN',
   eventBus: 'JOBS_EVENT_BUS_NAME',
+  deliveryQueue: 'JOBS_DELIVERY_QUEUE_URL',
 } as const;
 export type Setting = (typeof SETTINGS)[keyof typeof SETTINGS];
 
@@ -52,6 +54,7 @@ export const USE_SETTINGS: Record<Use, readonly Setting[]> = {
   'task-definitions': [S.taskExecutionRole, S.taskRole, S.containerLogGroup],
   'container-metrics': [S.cluster],
   'events:put': [S.eventBus],
+  'deliveries:enqueue': [S.deliveryQueue],
 };
 
 /** The settings a function is given: exactly those of its uses. */
@@ -79,7 +82,8 @@ export const FUNCTIONS = {
   runs: { description: 'Runs: trigger, read, list, cancel, rerun, statuses', uses: [...AUTHENTICATES, 'table:write', 'executions:start', 'executions:stop'] },
   logs: { description: 'Log lines of runs and jobs', uses: [...AUTHENTICATES, 'container-logs:read'] },
   metrics: { description: "CPU and memory of a job's running instances", uses: [...AUTHENTICATES, 'container-metrics'] },
-  webhooks: { description: "Webhooks: a project's event subscriptions", uses: [...AUTHENTICATES, 'table:write'] },
+  // A test event and a redelivery are handed to the deliveries queue.
+  webhooks: { description: "Webhooks: a project's event subscriptions", uses: [...AUTHENTICATES, 'table:write', 'deliveries:enqueue'] },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
   'run-state': { description: "The run state machine's state-update tasks", uses: ['table:read', 'table:write'], timeoutSeconds: 30 },
   'ecs-events': { description: 'Marks a run running when its ECS task starts, and records how a stopped one ended', uses: ['table:read', 'table:write'] },
@@ -91,8 +95,12 @@ export const FUNCTIONS = {
   },
   // A fire starts a run; with `replace` it first stops the active one.
   'scheduled-trigger': { description: 'Turns a scheduled fire into a run', uses: ['table:read', 'table:write', 'executions:start', 'executions:stop'] },
-  // Reads the table's stream (granted by its event source) and the job of each event, for its name.
-  'event-publisher': { description: 'Puts each run and schedule event on the EventBridge bus', uses: ['table:read', 'events:put'] },
+  // Reads the table's stream (granted by its event source) and the job of each event, for its name; makes each
+  // event's webhook deliveries and hands them to the deliveries queue.
+  'event-publisher': { description: 'Puts each run and schedule event on the EventBridge bus and makes its webhook deliveries', uses: ['table:read', 'table:write', 'events:put', 'deliveries:enqueue'] },
+  // Reads the deliveries queue (granted by its event source); sends a delivery not yet due on again. An attempt
+  // waits up to 15 s for its receiver, and a batch's attempts run together.
+  deliveries: { description: 'Attempts webhook deliveries when due, and sweeps for overdue ones', uses: ['table:read', 'table:write', 'deliveries:enqueue'], timeoutSeconds: 60 },
 } as const satisfies Record<HttpGroup | string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

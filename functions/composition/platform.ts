@@ -2,7 +2,7 @@
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
 import type { HealthChecks } from '../api/system.ts';
 import type { EventSink } from '../core/event-relay.ts';
-import type { DeliveryStore, Send } from '../core/deliveries.ts';
+import type { DeliveryQueue, DeliveryStore, Send } from '../core/deliveries.ts';
 import type { DestinationPolicy } from '../core/destinations.ts';
 import type { JobHooks } from '../core/jobs.ts';
 import type { WebhookStore } from '../core/webhooks.ts';
@@ -47,11 +47,11 @@ export interface Platform {
   healthChecks(): HealthChecks;
   webhookStore(): WebhookStore;
   deliveryStore(): DeliveryStore;
-  /** How deliveries are POSTed, on which retry schedule (shortened in tests), and who attempts due ones. */
-  delivery(): { send: Send; schedule?: readonly number[]; timeoutMs?: number; onCreated?: () => void };
+  /** How deliveries are POSTed, on which retry schedule (shortened in tests), and the queue of who attempts them. */
+  delivery(): { send: Send; schedule?: readonly number[]; timeoutMs?: number; queue: DeliveryQueue };
   /** Which webhook destinations are allowed, and how their hosts are resolved. */
   destinations(): DestinationPolicy;
-  /** Where events go once they leave the outbox (EventBridge in AWS, the service log locally). */
+  /** Where events go once they leave the outbox, besides webhooks (EventBridge in AWS, the service log locally). */
   eventSinks(): EventSink[];
 }
 

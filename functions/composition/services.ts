@@ -64,7 +64,8 @@ export function composeServices(platform: Platform): Services {
     logs: once(() => new LogService({ jobs: jobs(), runs: platform.runStore(), source: platform.logs(), signals: platform.signals(), pollMs: platform.pollMs })),
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
-    eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: platform.eventSinks() })),
+    // Every event goes to the host's sinks and to the webhooks subscribed to it.
+    eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: [...platform.eventSinks(), deliverer()] })),
     webhooks: once(() => new WebhookService({ store: platform.webhookStore(), jobs: platform.jobStore(), destinations: platform.destinations() })),
     deliverer,
     deliveries: once(() => new DeliveryService({ webhooks: platform.webhookStore(), deliveries: platform.deliveryStore(), deliverer: deliverer() })),

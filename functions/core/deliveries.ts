@@ -1,7 +1,7 @@
 // Webhook deliveries: one per event and subscribed webhook, made when the event is handed on, attempted until a
 // 2xx, retried on the schedule below (or later, when the receiver asks with Retry-After), then failed. A 410
 // disables the webhook; a deleted webhook is never delivered to again. Each delivery waits in the store with its
-// next attempt time, so a restart loses none.
+// next attempt time, so a restart loses none; the host's queue is told of each one, to attempt it at that time.
 import { checkDestination, type DestinationPolicy } from './destinations.ts';
 import type { EventSink } from './event-relay.ts';
 import { NotFoundError } from './errors.ts';
@@ -54,11 +54,34 @@ export interface DeliveryStore {
   save(stored: StoredDelivery): Promise<void>;
 }
 
+/** A pending delivery and the time its next attempt is due. */
+export interface DueDelivery extends DeliveryRef {
+  at: string;
+}
+
+/**
+ * Whoever attempts due deliveries, told of each one when it is made or rescheduled (locally a worker that is
+ * woken; in AWS a queue whose messages wait until the time). The store stays the truth: a notice lost is found
+ * again by the host's sweep of overdue deliveries.
+ */
+export interface DeliveryQueue {
+  enqueue(deliveries: DueDelivery[]): Promise<void>;
+}
+
+/** How long past its time a delivery must be before a sweep hands it on again (its notice was lost). */
+export const OVERDUE_MS = 120_000;
+
 /** What a receiver answered, or why there was no answer. */
 export type SendResult = { status: number; retry_after: string | null } | { error: string };
 
 /** POSTs a body; never follows a redirect. */
 export type Send = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) => Promise<SendResult>;
+
+function dueOf(stored: StoredDelivery): DueDelivery[] {
+  const { delivery } = stored;
+  if (delivery.status !== 'pending' || !delivery.next_attempt_at) return [];
+  return [{ workspace_id: stored.workspace_id, project_id: stored.project_id, webhook_id: delivery.webhook_id, delivery_id: delivery.id, at: delivery.next_attempt_at }];
+}
 
 export function deliveryId(eventId: string): string {
   return `dlv_${eventId.slice(eventId.indexOf('_') + 1)}`;
@@ -81,7 +104,7 @@ export class Deliverer implements EventSink {
   readonly #schedule: readonly number[];
   readonly #timeoutMs: number;
   readonly #now: () => Date;
-  readonly #created: (() => void) | undefined;
+  readonly #queue: DeliveryQueue | undefined;
 
   constructor(deps: {
     webhooks: WebhookStore;
@@ -92,8 +115,8 @@ export class Deliverer implements EventSink {
     schedule?: readonly number[];
     timeoutMs?: number;
     now?: () => Date;
-    /** Told when deliveries were made, so a worker can attempt them at once. */
-    onCreated?: () => void;
+    /** Told of each delivery made or rescheduled; without one, deliveries wait in the store for a sweep. */
+    queue?: DeliveryQueue;
   }) {
     this.#webhooks = deps.webhooks;
     this.#deliveries = deps.deliveries;
@@ -102,12 +125,13 @@ export class Deliverer implements EventSink {
     this.#schedule = deps.schedule ?? RETRY_SCHEDULE_MS;
     this.#timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
     this.#now = deps.now ?? (() => new Date());
-    this.#created = deps.onCreated;
+    this.#queue = deps.queue;
   }
 
   /** The EventSink: one pending delivery per subscribed webhook of the event's project. */
   async publish(events: ServiceEvent[]): Promise<{ failed: string[] }> {
-    const failed: string[] = [];
+    const failed = new Set<string>();
+    const due: Array<{ event: string; due: DueDelivery[] }> = [];
     const byProject = new Map<string, Promise<Webhook[]>>();
     for (const event of events) {
       try {
@@ -115,18 +139,29 @@ export class Deliverer implements EventSink {
         const hooks = byProject.get(key) ?? this.#webhooks.forProject(event.data).then((all) => all.map((s) => s.webhook));
         byProject.set(key, hooks);
         for (const webhook of (await hooks).filter((w) => subscribes(w, event.type, event.data.job_id))) {
-          await this.create(webhook, event);
+          due.push({ event: event.id, due: dueOf(await this.#create(webhook, event)) });
         }
       } catch {
-        failed.push(event.id);
+        failed.add(event.id);
       }
     }
-    this.#created?.();
-    return { failed };
+    // An event whose deliveries the queue was not told of is handed on again: making them again finds them made.
+    try {
+      await this.#queue?.enqueue(due.flatMap((d) => d.due));
+    } catch {
+      for (const d of due) failed.add(d.event);
+    }
+    return { failed: [...failed] };
   }
 
-  /** A pending delivery of the event to the webhook, due now; the existing one if it was made before. */
+  /** A pending delivery of the event to the webhook, due now, handed to the queue; the existing one if made before. */
   async create(webhook: Webhook, event: ServiceEvent): Promise<Delivery> {
+    const stored = await this.#create(webhook, event);
+    await this.#queue?.enqueue(dueOf(stored));
+    return stored.delivery;
+  }
+
+  async #create(webhook: Webhook, event: ServiceEvent): Promise<StoredDelivery> {
     const now = this.#now().toISOString();
     const delivery: Delivery = {
       id: deliveryId(event.id), webhook_id: webhook.id, event_id: event.id, event_type: event.type, status: 'pending',
@@ -134,10 +169,31 @@ export class Deliverer implements EventSink {
     };
     const stored = { delivery, workspace_id: webhook.workspace_id, project_id: webhook.project_id, event };
     if (!(await this.#deliveries.create(stored))) {
-      const existing = await this.#deliveries.get({ ...webhookRef(webhook), delivery_id: delivery.id });
-      return existing?.delivery ?? delivery;
+      return (await this.#deliveries.get({ ...webhookRef(webhook), delivery_id: delivery.id })) ?? stored;
     }
-    return delivery;
+    return stored;
+  }
+
+  /**
+   * What the queue hands back: the delivery attempted if it is pending and due, handed back to the queue if its
+   * time has not come (a queue may hold a notice only so long), and left alone if it was settled meanwhile.
+   */
+  async attemptIfDue(ref: DeliveryRef): Promise<Delivery | null> {
+    const stored = await this.#deliveries.get(ref);
+    if (!stored || stored.delivery.status !== 'pending' || !stored.delivery.next_attempt_at) return null;
+    if (Date.parse(stored.delivery.next_attempt_at) > this.#now().getTime()) {
+      await this.#queue?.enqueue(dueOf(stored));
+      return null;
+    }
+    return this.attempt(stored);
+  }
+
+  /** Hands the queue again every delivery overdue by more than OVERDUE_MS (its notice was lost); how many. */
+  async sweep(limit = 100): Promise<number> {
+    const overdue = await this.#deliveries.due(new Date(this.#now().getTime() - OVERDUE_MS), limit);
+    const now = this.#now().toISOString();
+    await this.#queue?.enqueue(overdue.flatMap((stored) => dueOf(stored).map((due) => ({ ...due, at: now }))));
+    return overdue.length;
   }
 
   /** One attempt of a due delivery, and what follows from its answer. */
@@ -175,23 +231,19 @@ export class Deliverer implements EventSink {
     return this.#settle(stored, { status: 'pending', attempts, last_status_code: code, last_error: error, next_attempt_at: next });
   }
 
-  /** Asks for the due deliveries to be attempted now (where a worker listens). */
-  wake(): void {
-    this.#created?.();
-  }
-
   /** Tries a delivery again now, whatever became of it. */
   async redeliver(ref: DeliveryRef): Promise<Delivery | null> {
     const stored = await this.#deliveries.get(ref);
     if (!stored) return null;
-    return this.#settle(stored, { status: 'pending', next_attempt_at: this.#now().toISOString() }, true);
+    return this.#settle(stored, { status: 'pending', next_attempt_at: this.#now().toISOString() });
   }
 
-  async #settle(stored: StoredDelivery, changes: Partial<Delivery>, wake = false): Promise<Delivery> {
-    const delivery = { ...stored.delivery, ...changes };
-    await this.#deliveries.save({ ...stored, delivery });
-    if (wake) this.#created?.();
-    return delivery;
+  /** Saves the delivery's new state and, while it is pending, tells the queue when it is next due. */
+  async #settle(stored: StoredDelivery, changes: Partial<Delivery>): Promise<Delivery> {
+    const next = { ...stored, delivery: { ...stored.delivery, ...changes } };
+    await this.#deliveries.save(next);
+    await this.#queue?.enqueue(dueOf(next));
+    return next.delivery;
   }
 }
 
@@ -217,9 +269,7 @@ export class DeliveryService {
   /** A webhook.test event, delivered to this webhook only, at once. */
   async test(ref: WebhookRef): Promise<Delivery> {
     const { webhook } = await this.#require(ref);
-    const delivery = await this.#deliverer.create(webhook, webhookTestEvent(webhook, this.#now()));
-    this.#deliverer.wake();
-    return delivery;
+    return this.#deliverer.create(webhook, webhookTestEvent(webhook, this.#now()));
   }
 
   async redeliver(ref: DeliveryRef): Promise<Delivery> {

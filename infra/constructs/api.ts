@@ -13,6 +13,7 @@ import { acknowledge } from '../checks.ts';
 import { serviceFunction } from './function.ts';
 import type { Orchestration } from './orchestration.ts';
 import type { Runner } from './runner.ts';
+import type { Events } from './events.ts';
 import type { Scheduling } from './scheduling.ts';
 import type { Store } from './store.ts';
 import { RATE_LIMIT } from '../../functions/api/limits.ts';
@@ -22,6 +23,7 @@ export interface ApiProps {
   orchestration: Orchestration;
   runner: Runner;
   scheduling: Scheduling;
+  events: Events;
 }
 
 export class Api extends Construct {

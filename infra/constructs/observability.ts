@@ -71,6 +71,8 @@ export class Observability extends Construct {
     this.#alarm('SchedulerDeadLetters', deadLetters, 1, 'A scheduled fire could not be delivered and waits in the dead-letter queue');
     const eventDeadLetters = props.events.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' });
     this.#alarm('EventDeadLetters', eventDeadLetters, 1, 'Run events could not be put on the bus after every retry and wait in the dead-letter queue');
+    const deliveryDeadLetters = props.events.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' });
+    this.#alarm('DeliveryDeadLetters', deliveryDeadLetters, 1, 'Webhook delivery notices failed repeatedly and wait in the dead-letter queue (their deliveries stay pending for the sweep)');
 
     const perFunction = (metric: (fn: NodejsFunction) => IMetric) => functions.map(([name, fn]) => withLabel(metric(fn), name));
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
@@ -146,6 +148,7 @@ function serviceFunctions({ api, orchestration, scheduling, events }: Observabil
     ['Reconciler', orchestration.reconcilerFunction],
     ['ScheduledTrigger', scheduling.triggerFunction],
     ['EventPublisher', events.publisherFunction],
+    ['Deliveries', events.deliveryFunction],
   ];
 }
 

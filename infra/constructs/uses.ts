@@ -35,4 +35,5 @@ export function bindUses(fn: NodejsFunction, uses: readonly Use[], providers: Pr
   if (has('container-metrics')) providers.runner.bindMetrics(fn);
   if (has('schedules')) provided(providers.scheduling, 'the schedule group').bindManager(fn);
   if (has('events:put')) provided(providers.events, 'the event bus').bindPut(fn);
+  if (has('deliveries:enqueue')) provided(providers.events, 'the deliveries queue').bindEnqueue(fn);
 }

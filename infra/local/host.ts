@@ -121,10 +121,10 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     usage: () => sampler,
     signals: () => signals,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table) }),
-    eventSinks: () => [loggedEvents(logger), services.deliverer()],
+    eventSinks: () => [loggedEvents(logger)],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore,
-    delivery: () => ({ send: sendHttp, ...(options.webhookRetryScheduleMs ? { schedule: options.webhookRetryScheduleMs } : {}), ...(options.webhookTimeoutMs ? { timeoutMs: options.webhookTimeoutMs } : {}), onCreated: () => deliveryWorker().wake() }),
+    delivery: () => ({ send: sendHttp, ...(options.webhookRetryScheduleMs ? { schedule: options.webhookRetryScheduleMs } : {}), ...(options.webhookTimeoutMs ? { timeoutMs: options.webhookTimeoutMs } : {}), queue: deliveryWorker() }),
     destinations: () => ({ allowPrivate: options.webhooksAllowPrivate ?? true, resolve: resolveHost }),
   };
   services = composeServices(platform);

@@ -120,7 +120,7 @@ export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; m
     eventSinks: () => [],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
-    delivery: () => ({ send: async () => ({ error: 'the core tests deliver nothing' }) }),
+    delivery: () => ({ send: async () => ({ error: 'the core tests deliver nothing' }), queue: { enqueue: async () => {} } }),
     destinations: () => ({ allowPrivate: options.allowPrivate ?? true, resolve: options.resolve ?? (async () => ['127.0.0.1']) }),
     healthChecks: () => ({}),
   };

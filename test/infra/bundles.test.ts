@@ -11,7 +11,7 @@ import { PROJECT_ROOT } from '../../infra/constructs/function.ts';
 const HANDLERS = join(PROJECT_ROOT, 'functions', 'handlers');
 const TABLE = ['@aws-sdk/client-dynamodb', '@aws-sdk/util-dynamodb'];
 /** The clients that load on first use, wherever a function may call them. */
-const LAZY = ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-ecs', '@aws-sdk/client-eventbridge', '@aws-sdk/client-scheduler', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-sfn'];
+const LAZY = ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-ecs', '@aws-sdk/client-eventbridge', '@aws-sdk/client-scheduler', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-sfn', '@aws-sdk/client-sqs'];
 
 /** What a declared function may import at cold start: the table's client if it uses the table; nothing else. */
 function expected(name: FunctionName): { atStart: string[]; onFirstUse: string[] } {

@@ -80,6 +80,7 @@ describe('least privilege', () => {
     'task-definitions': ['ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
     'container-metrics': ['cloudwatch:GetMetricData'],
     'events:put': ['events:PutEvents'],
+    'deliveries:enqueue': ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
   };
   /** What a function's event source adds: the publisher reads the table's stream and parks failures in its queue. */
   const SOURCE_ACTIONS: Partial<Record<FunctionName, string[]>> = {
@@ -87,11 +88,14 @@ describe('least privilege', () => {
       'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
       'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
     ],
+    // The delivery function reads the deliveries queue.
+    deliveries: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
   };
   const functionOf = (name: FunctionName) => {
     const { api, orchestration, scheduling, events } = ctx.stack;
     const others: Record<string, unknown> = {
       'event-publisher': events.publisherFunction,
+      deliveries: events.deliveryFunction,
       'run-state': orchestration.runStateFunction,
       'ecs-events': orchestration.ecsEventsFunction,
       reconciler: orchestration.reconcilerFunction,
@@ -283,8 +287,9 @@ describe('events', () => {
     ctx.template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
     ctx.template.resourceCountIs('AWS::Events::EventBus', 1);
     const mappings = Object.values(ctx.template.findResources('AWS::Lambda::EventSourceMapping')) as Array<{ Properties: any }>;
-    expect(mappings).toHaveLength(1);
-    const mapping = mappings[0]!.Properties;
+    const streamMappings = mappings.filter((m) => m.Properties.StartingPosition);
+    expect(streamMappings).toHaveLength(1);
+    const mapping = streamMappings[0]!.Properties;
     expect(mapping.FunctionName).toEqual({ Ref: id(ctx.stack.events.publisherFunction) });
     expect(mapping).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, StartingPosition: 'TRIM_HORIZON' });
     expect(JSON.parse(mapping.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { SK: { S: [{ prefix: 'EVT#' }] } } } });
@@ -292,6 +297,37 @@ describe('events', () => {
     expect(mapping.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     const alarms = Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
     expect(alarms.some((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(queueId))).toBe(true);
+  });
+
+  it('waits deliveries in an encrypted queue read by the delivery function, with a watched dead-letter queue and a sweep', () => {
+    const { events } = ctx.stack;
+    const queueId = ctx.stack.getLogicalId(events.deliveryQueue.node.defaultChild as never);
+    const deadId = ctx.stack.getLogicalId(events.deliveryDeadLetterQueue.node.defaultChild as never);
+    const queue = (ctx.template.toJSON().Resources[queueId] as any).Properties;
+    expect(queue).toMatchObject({ SqsManagedSseEnabled: true, VisibilityTimeout: 360, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadId, 'Arn'] }, maxReceiveCount: 5 } });
+    const mappings = Object.values(ctx.template.findResources('AWS::Lambda::EventSourceMapping')) as Array<{ Properties: any }>;
+    const read = mappings.filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes(queueId));
+    expect(read.map((m) => m.Properties)).toEqual([expect.objectContaining({ FunctionName: { Ref: id(events.deliveryFunction) }, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] })]);
+    const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
+    const sweep = rules.filter((r) => JSON.stringify(r.Properties.Targets).includes(id(events.deliveryFunction)));
+    expect(sweep.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+    const alarms = Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
+    expect(alarms.some((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(deadId))).toBe(true);
+  });
+
+  it('lets only the functions that make or retry deliveries send to the deliveries queue', () => {
+    const queueId = ctx.stack.getLogicalId(ctx.stack.events.deliveryQueue.node.defaultChild as never);
+    const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')) as Array<{ Properties: any }>;
+    const sends = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.map((st: any) => ({ roles: p.Properties.Roles, st }))).filter(({ st }) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queueId));
+    const roleOf = (fn: { role?: { node: { defaultChild?: unknown } } }) => ({ Ref: ctx.stack.getLogicalId(fn.role!.node.defaultChild as never) });
+    const { events, api } = ctx.stack;
+    expect(sends.flatMap((s) => s.roles)).toEqual(expect.arrayContaining([roleOf(events.publisherFunction), roleOf(events.deliveryFunction), roleOf(api.functions.webhooks)]));
+    expect(sends.flatMap((s) => s.roles)).toHaveLength(3);
+    // The publisher's statement also names its own dead-letter queue; no statement names anything else.
+    const deadId = ctx.stack.getLogicalId(events.deadLetterQueue.node.defaultChild as never);
+    for (const { st } of sends) {
+      for (const resource of [st.Resource].flat()) expect([queueId, deadId]).toContain(resource['Fn::GetAtt']?.[0]);
+    }
   });
 
   it('lets only the publisher put events, and only on the service bus', () => {

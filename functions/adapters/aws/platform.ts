@@ -21,6 +21,7 @@ import { sendHttp } from '../http-send.ts';
 import { resolveHost } from '../dns.ts';
 import { EcsTaskDefinitions } from './ecs-task-definitions.ts';
 import { EventBridgeSink } from './eventbridge-events.ts';
+import { SqsDeliveryQueue } from './sqs-delivery-queue.ts';
 import { EventBridgeScheduleStore } from './scheduler.ts';
 import { StepFunctionsOrchestrator } from './step-functions.ts';
 
@@ -40,6 +41,7 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
   };
   const table = once(() => new DynamoTable({ tableName: setting(SETTINGS.table), endpoint: env.JOBS_DYNAMODB_ENDPOINT || undefined, region: env.AWS_REGION }));
   const runStore = once(() => new DynamoRunStore(table()));
+  const deliveryQueue = once(() => new SqsDeliveryQueue({ queueUrl: setting(SETTINGS.deliveryQueue) }));
   return {
     logger: createLogger(),
     version: VERSION,
@@ -77,7 +79,7 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     eventSinks: once(() => [new EventBridgeSink({ busName: setting(SETTINGS.eventBus) })]),
     webhookStore: once(() => new DynamoWebhookStore(table())),
     deliveryStore: once(() => new DynamoDeliveryStore(table())),
-    delivery: () => ({ send: sendHttp }),
+    delivery: () => ({ send: sendHttp, queue: deliveryQueue() }),
     // In AWS a webhook delivers to public https destinations only.
     destinations: () => ({ allowPrivate: false, resolve: resolveHost }),
   };

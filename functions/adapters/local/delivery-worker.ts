@@ -1,7 +1,8 @@
 // The local host's webhook deliveries: due deliveries are attempted a few at a time, as soon as they are made or
-// due, and at start whatever a stopped service left pending. The next attempt time lives in the table, never
+// due, and at start whatever a stopped service left pending. It is the host's delivery queue: told of a
+// delivery due now, it looks at once; the next later one it finds itself. The next attempt time lives in the table, never
 // only in a timer, so a restart loses no delivery.
-import type { Deliverer, DeliveryStore } from '../../core/deliveries.ts';
+import type { Deliverer, DeliveryQueue, DeliveryStore, DueDelivery } from '../../core/deliveries.ts';
 import type { Logger } from '../../logger.ts';
 
 const BATCH = 50;
@@ -9,7 +10,7 @@ const CONCURRENCY = 8;
 /** The longest the worker sleeps without looking (a wake-up it missed costs no more than this). */
 const MAX_SLEEP_MS = 60_000;
 
-export class LocalDeliveryWorker {
+export class LocalDeliveryWorker implements DeliveryQueue {
   readonly #store: DeliveryStore;
   readonly #deliverer: () => Deliverer;
   readonly #logger: Logger;
@@ -38,6 +39,12 @@ export class LocalDeliveryWorker {
     });
   }
 
+  /** The queue locally: a delivery due now wakes the worker; a later one is found by its next look. */
+  async enqueue(deliveries: DueDelivery[]): Promise<void> {
+    const now = Date.now();
+    if (deliveries.some((d) => Date.parse(d.at) <= now)) this.wake();
+  }
+
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
@@ -54,7 +61,7 @@ export class LocalDeliveryWorker {
           Array.from({ length: CONCURRENCY }, async () => {
             for (let next = queue.shift(); next; next = queue.shift()) {
               const delivery = await this.#deliverer().attempt(next);
-              this.#logger.info('webhook delivery', { delivery_id: delivery.id, webhook_id: delivery.webhook_id, event_id: delivery.event_id, status: delivery.status, attempts: delivery.attempts, last_status_code: delivery.last_status_code, last_error: delivery.last_error });
+              this.#logger.info('webhook delivery', { delivery });
             }
           }),
         );

@@ -15,6 +15,8 @@ const NEEDS: Record<string, { build: (p: Platform) => unknown; uses: Use[] }> = 
   'container metrics': { build: (p) => p.metrics(), uses: ['container-metrics'] },
   schedules: { build: (p) => p.schedules(), uses: ['schedules'] },
   'task definitions': { build: (p) => p.taskDefinitions(), uses: ['task-definitions'] },
+  'deliveries queue': { build: (p) => p.delivery().queue, uses: ['deliveries:enqueue'] },
+  'event bus': { build: (p) => p.eventSinks(), uses: ['events:put'] },
 };
 
 /** The environment the stack gives a function: its declared settings (values that look like the real ones). */
