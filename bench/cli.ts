@@ -33,7 +33,7 @@ export async function cli(): Promise<Section> {
     floor.push((await wallMs(NODE, [empty])).ms);
   }
 
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, PORT: '0' }, (line) => typeof line.ready_ms === 'number');
+  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, (line) => typeof line.ready_ms === 'number');
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const env = { ...process.env, JOBS_URL: service.line.url as string, JOBS_KEY: key, JOBS_WORKSPACE: 'bench', JOBS_PROJECT: 'cli' };
   writeFileSync(join(dir, 'job.json'), JSON.stringify({ name: 'true', image: 'alpine', command: ['true'] }));

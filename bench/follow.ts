@@ -14,7 +14,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function follow(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-follow-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, PORT: '0' }, (line) => typeof line.ready_ms === 'number');
+  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, (line) => typeof line.ready_ms === 'number');
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const P = `${service.line.url as string}/v1/workspaces/bench/projects/follow`;

@@ -13,7 +13,7 @@ const ROUNDS = 3;
 
 /** `npm start` as a user runs it; resolves at the ready line, which carries the service's own pid. */
 async function npmStart(dataDir: string): Promise<Started & { servicePid: number }> {
-  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dataDir, PORT: '0', JOBS_RATE_LIMIT: 'off' }, ready); // capacity, not the throttle
+  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dataDir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, ready); // capacity, not the throttle
   return { ...started, servicePid: started.line.pid as number };
 }
 

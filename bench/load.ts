@@ -45,7 +45,7 @@ function pick(): Op {
 }
 
 async function startService(dir: string): Promise<Started & { servicePid: number }> {
-  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, PORT: '0' }, (line) => typeof line.ready_ms === 'number');
+  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, (line) => typeof line.ready_ms === 'number');
   return { ...started, servicePid: started.line.pid as number };
 }
 

@@ -30,7 +30,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function runs(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-runs-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number'); // capacity, not the throttle
+  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number'); // capacity, not the throttle
   const url = service.line.url as string;
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

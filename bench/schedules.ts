@@ -13,7 +13,7 @@ const ready = (line: Record<string, any>) => typeof line.ready_ms === 'number';
 const round = (ms: number) => Math.round(ms);
 
 async function service(dir: string) {
-  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, PORT: '0' }, ready, 120_000);
+  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, ready, 120_000);
   const pid = started.line.pid as number;
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };

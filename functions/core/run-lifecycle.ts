@@ -7,11 +7,14 @@ import { runEvent, settledEventType, type RunEventType } from './events.ts';
 import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUsage } from './run-model.ts';
 import type { RunStore, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
+import { fullImageName } from './images.ts';
 
 /** How an attempt's container ended, as the domain sees it (the orchestration layer reads it off the backend). */
 export type AttemptOutcome =
-  | { ended: 'exited'; exit_code: number }
-  | { ended: 'not-started'; reason: string };
+  | { ended: 'exited'; exit_code: number; /** Killed for going over its memory limit. */ out_of_memory?: boolean }
+  | { ended: 'not-started'; reason: string }
+  /** Its image could not be pulled: retrying cannot help, so the run fails at once. */
+  | { ended: 'not-pulled'; reason: string };
 
 export interface AttemptEnd {
   exit_code: number | null;
@@ -19,18 +22,19 @@ export interface AttemptEnd {
 }
 
 /** Why a container that exited with `code` failed, in words a user can act on; null for success. */
-export function exitError(code: number): string | null {
+export function exitError(code: number, outOfMemory = false): string | null {
+  if (outOfMemory) return `out of memory: the container was killed at its memory limit (exit ${code})`;
   if (code === 0) return null;
   if (code === 127) return 'command not found (exit 127)';
   if (code === 126) return 'command cannot be executed (exit 126)';
   return `exited with code ${code}`;
 }
 
-/** An attempt's exit code and error, from how it ended. */
-export function attemptEnd(outcome: AttemptOutcome): AttemptEnd {
-  return outcome.ended === 'exited'
-    ? { exit_code: outcome.exit_code, error: exitError(outcome.exit_code) }
-    : { exit_code: null, error: `the container did not run: ${outcome.reason}` };
+/** An attempt's exit code and error, from how it ended (`image`: the run's, which a failed pull names). */
+export function attemptEnd(outcome: AttemptOutcome, image = ''): AttemptEnd {
+  if (outcome.ended === 'exited') return { exit_code: outcome.exit_code, error: exitError(outcome.exit_code, outcome.out_of_memory) };
+  if (outcome.ended === 'not-pulled') return { exit_code: null, error: `image "${fullImageName(image)}" could not be pulled: ${outcome.reason}` };
+  return { exit_code: null, error: `the container did not run: ${outcome.reason}` };
 }
 
 export interface SettleFields {
@@ -95,6 +99,11 @@ export class RunLifecycle {
    * 'retry' (the state machine's Retry then runs the attempt again after its backoff); otherwise the run fails.
    */
   async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
+    if (outcome.ended === 'not-pulled') {
+      const end = attemptEnd(outcome, (await this.#load(ref))?.image);
+      await this.settle(ref, 'failed', end);
+      return { outcome: 'done', end };
+    }
     const end = attemptEnd(outcome);
     if (end.exit_code === 0) {
       await this.settle(ref, 'succeeded', { exit_code: 0, error: null });

@@ -6,8 +6,8 @@ export const RUN_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cance
 export const ACTIVE_STATUSES: readonly RunStatus[] = ['pending', 'running'];
 export type Trigger = 'manual' | 'schedule' | 'rerun';
 export const TRIGGERS = ['manual', 'schedule', 'rerun'] as const satisfies readonly Trigger[];
-export type RunnerKind = 'ecs' | 'docker' | 'process';
-export const RUNNER_KINDS = ['ecs', 'docker', 'process'] as const satisfies readonly RunnerKind[];
+export type RunnerKind = 'ecs' | 'podman' | 'docker' | 'process';
+export const RUNNER_KINDS = ['ecs', 'podman', 'docker', 'process'] as const satisfies readonly RunnerKind[];
 
 export type RunRef = JobRef & { run_id: string };
 

@@ -25,13 +25,21 @@ function parseJson(text: string | undefined): any {
   }
 }
 
+/** ECS's reasons for an image it could not pull, and for a container its memory limit killed. */
+const CANNOT_PULL = /^CannotPullContainerError:\s*/;
+const OUT_OF_MEMORY = /^OutOfMemoryError/;
+
 export function attemptOutcome(result: ContainerStepResult): AttemptOutcome {
   if ('exit_code' in result && typeof result.exit_code === 'number') return { ended: 'exited', exit_code: result.exit_code };
   const failure = result as StepError;
   const task = parseJson(failure.Cause);
   const container = task?.Containers?.[0];
-  if (container && typeof container.ExitCode === 'number') return { ended: 'exited', exit_code: container.ExitCode };
-  return { ended: 'not-started', reason: container?.Reason ?? task?.StoppedReason ?? failure.Cause ?? failure.Error ?? 'unknown error' };
+  if (container && typeof container.ExitCode === 'number') {
+    return { ended: 'exited', exit_code: container.ExitCode, ...(OUT_OF_MEMORY.test(container.Reason ?? '') ? { out_of_memory: true } : {}) };
+  }
+  const reason: string = container?.Reason ?? task?.StoppedReason ?? failure.Cause ?? failure.Error ?? 'unknown error';
+  if (CANNOT_PULL.test(reason)) return { ended: 'not-pulled', reason: reason.replace(CANNOT_PULL, '') };
+  return { ended: 'not-started', reason };
 }
 
 /** A readable reason from an execution's error. */

@@ -19,6 +19,8 @@ import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.
 import { LocalEventPump, loggedEvents } from '../../functions/adapters/local/event-pump.ts';
 import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestrator.ts';
 import { LocalRunner } from '../../functions/adapters/local/local-runner.ts';
+import { ContainerLauncher } from '../../functions/adapters/local/container-launcher.ts';
+import type { Engine } from '../../functions/adapters/local/engines.ts';
 import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
 import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
 import { LocalMetricSampler } from '../../functions/adapters/local/metric-sampler.ts';
@@ -36,6 +38,8 @@ import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../state-machine/
 
 export interface LocalHostOptions {
   table: DynamoTable;
+  /** The container engine runs are containers on; none: host processes. */
+  engine?: Engine | null;
   dataDir: string;
   adminKeyHash: string;
   logger: Logger;
@@ -84,7 +88,16 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     intervalMs: options.sampleIntervalMs,
     retentionHours: options.metricsRetentionHours,
   });
-  const runner = once(() => new LocalRunner({ dataDir: options.dataDir, logs: logs(), logger, onFinished: (runId, pid, cpu) => sampler.finished(runId, pid, cpu) }));
+  const runner = once(
+    () =>
+      new LocalRunner({
+        dataDir: options.dataDir,
+        logs: logs(),
+        logger,
+        engine: options.engine ? new ContainerLauncher(options.engine, logger) : null,
+        onFinished: (runId, pid, cpu) => sampler.finished(runId, pid, cpu),
+      }),
+  );
   const orchestrator = once(
     () =>
       new LocalOrchestrator({

@@ -5,6 +5,7 @@ import { DataDirInUseError } from './data-dir.ts';
 import { JavaMissingError } from './engine/dynamodb-local.ts';
 import { DEFAULT_DATA_DIR, startLocalService, type LocalService } from './service.ts';
 import { readLocalSettings, SettingError } from './settings.ts';
+import { RunnerUnavailableError } from '../../functions/adapters/local/engines.ts';
 
 const startedAt = performance.now();
 const logger = createLogger('jobs-local');
@@ -54,7 +55,7 @@ try {
     logger.error(error.message);
     process.exit(2);
   }
-  if (error instanceof JavaMissingError || error instanceof DataDirInUseError) {
+  if (error instanceof JavaMissingError || error instanceof DataDirInUseError || error instanceof RunnerUnavailableError) {
     logger.error(error.message);
     process.exit(1);
   }

@@ -14,6 +14,7 @@ import { EngineLockedError } from './engine/dynamodb-local.ts';
 import { superviseDynamoDBLocal, type SupervisedEngine } from './engine/supervisor.ts';
 import { RateLimiter, type RateLimit } from './rate-limit.ts';
 import { readLocalSettings } from './settings.ts';
+import { chooseRunner } from '../../functions/adapters/local/engines.ts';
 import { composeLocalHost, type LocalHost } from './host.ts';
 
 export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
@@ -118,7 +119,10 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const table = new DynamoTable({ tableName, endpoint });
     await ensureTable(table.client, tableName);
     const adminKey = loadAdminKey(options.dataDir, settings.adminKey);
+    const runner = await chooseRunner(settings.runner);
+    logger.info(`runner: ${runner.engine?.name ?? 'process'} (${runner.why})`, { runner: runner.engine?.name ?? 'process', engine_version: runner.engine?.version, host_flags: runner.engine?.hostFlags });
     const host = composeLocalHost({
+      engine: runner.engine,
       table,
       dataDir: options.dataDir,
       adminKeyHash: hashSecret(adminKey.secret),

@@ -2,6 +2,7 @@
 // start with the variable's name and what it takes (README, "Local settings").
 import { resolve } from 'node:path';
 import { parseRateLimit, type RateLimit } from './rate-limit.ts';
+import { RUNNER_CHOICES, type RunnerChoice } from '../../functions/adapters/local/engines.ts';
 
 export class SettingError extends Error {
   override name = 'SettingError';
@@ -19,6 +20,8 @@ export interface LocalSettings {
   rateLimit: RateLimit | null;
   /** Webhooks may deliver to this machine (and over plain http to it); off: public https only, as in AWS. */
   webhooksAllowPrivate: boolean;
+  /** What runs a run's attempt: a container engine (auto: the one that answers) or host processes. */
+  runner: RunnerChoice;
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -37,6 +40,12 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max = Nu
   return value;
 }
 
+function runnerChoice(text: string | undefined): RunnerChoice {
+  if (text === undefined || text === '') return 'auto';
+  if ((RUNNER_CHOICES as readonly string[]).includes(text)) return text as RunnerChoice;
+  throw new SettingError(`JOBS_RUNNER must be one of ${RUNNER_CHOICES.join(', ')}, not '${text}'`);
+}
+
 export function readLocalSettings(env: NodeJS.ProcessEnv, defaultDataDir: string): LocalSettings {
   let rateLimit: RateLimit | null;
   try {
@@ -52,5 +61,6 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, defaultDataDir: string
     metricsRetentionHours: wholeNumber(env, 'JOBS_METRICS_RETENTION_HOURS', 1),
     rateLimit,
     webhooksAllowPrivate: onOff(env, 'JOBS_WEBHOOKS_ALLOW_PRIVATE', true),
+    runner: runnerChoice(env.JOBS_RUNNER),
   };
 }

@@ -35,8 +35,24 @@ describe('RunLifecycle', () => {
     const lifecycle = t.core.services.runLifecycle();
     const ref = await pendingRun();
     await lifecycle.startAttempt(ref);
-    await lifecycle.endAttempt(ref, 1, 0, { ended: 'not-started', reason: 'CannotPullContainerError: no such image' });
-    expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: null, error: 'the container did not run: CannotPullContainerError: no such image' });
+    await lifecycle.endAttempt(ref, 1, 0, { ended: 'not-started', reason: 'ResourceInitializationError: no secret' });
+    expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: null, error: 'the container did not run: ResourceInitializationError: no secret' });
+  });
+
+  it('fails a run whose image cannot be pulled at once, naming the image in full, with attempts left', async () => {
+    const lifecycle = t.core.services.runLifecycle();
+    const ref = await pendingRun(); // image: alpine
+    await lifecycle.startAttempt(ref);
+    expect(await lifecycle.endAttempt(ref, 1, 3, { ended: 'not-pulled', reason: 'manifest unknown' })).toMatchObject({ outcome: 'done' });
+    expect(await read(ref)).toMatchObject({ status: 'failed', attempt: 1, exit_code: null, error: 'image "docker.io/library/alpine:latest" could not be pulled: manifest unknown' });
+  });
+
+  it('says a container killed at its memory limit ran out of memory', async () => {
+    const lifecycle = t.core.services.runLifecycle();
+    const ref = await pendingRun();
+    await lifecycle.startAttempt(ref);
+    await lifecycle.endAttempt(ref, 1, 0, { ended: 'exited', exit_code: 137, out_of_memory: true });
+    expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: 137, error: 'out of memory: the container was killed at its memory limit (exit 137)' });
   });
 
   it("records a stopped container's exit status once, and only its current task's", async () => {

@@ -44,7 +44,7 @@ describe('the README', () => {
     const script = ['curl() { command curl --fail-with-body --show-error "$@"; echo; }', ...blocks].join('\n');
     const result = spawnSync('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', script], {
       cwd: PROJECT_DIR,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, JOBS_DATA_DIR: dataDir, PORT: String(port) },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, JOBS_DATA_DIR: dataDir, PORT: String(port), JOBS_RUNNER: 'process' },
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -33,7 +33,8 @@ export const MAIN = join(PROJECT_DIR, 'infra', 'local', 'main.ts');
 export function spawnService(env: Record<string, string>, timeoutMs = 30_000, options: { group?: boolean } = {}): Promise<ServiceProcess> {
   const child = spawn(process.execPath, [MAIN], {
     cwd: PROJECT_DIR,
-    env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'INFO', ...env },
+    // Host processes unless the test names a container engine: no other test depends on one.
+    env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'INFO', JOBS_RUNNER: 'process', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.group ?? false,
   });

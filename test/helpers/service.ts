@@ -91,14 +91,22 @@ export interface TestService {
 
 export async function startTestService(
   label: string,
-  options: { retryIntervalMs?: number; maxRunLogBytes?: number; rateLimit?: RateLimit | null; webhookRetryScheduleMs?: readonly number[]; webhookTimeoutMs?: number } = {},
+  options: {
+    retryIntervalMs?: number;
+    maxRunLogBytes?: number;
+    rateLimit?: RateLimit | null;
+    webhookRetryScheduleMs?: readonly number[];
+    webhookTimeoutMs?: number;
+    runner?: 'podman' | 'docker' | 'process';
+  } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
   const adminKey = generateSecret();
   const service = await startLocalService({
     dataDir,
     port: 0,
-    env: { JOBS_ADMIN_KEY: adminKey },
+    // Host processes unless a test asks for a container engine: no other test depends on one.
+    env: { JOBS_ADMIN_KEY: adminKey, JOBS_RUNNER: options.runner ?? 'process' },
     logger: createLogger('jobs-test'),
     dynamodb: { endpoint: testEndpoint(), tableName: uniqueTableName(label) },
     // The backoff between attempts is the definition's own unless a test compresses it.

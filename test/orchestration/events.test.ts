@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fullImageName } from '../../functions/core/images.ts';
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
 import { newId } from '../../functions/core/ids.ts';
@@ -99,13 +100,30 @@ describe('the run-state function', () => {
     await expect(handle({ action: 'start_attempt', run: runRef })).rejects.toMatchObject({ name: 'Run.AlreadySettled' });
   });
 
-  it('explains a container that never ran, from the ECS task description', async () => {
+  it('fails a run whose image ECS could not pull at once, without retrying, naming the image', async () => {
     const run = await pendingRun();
     const handle = runStateHandler(lifecycle);
     const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
     await handle({ action: 'start_attempt', run: runRef });
     const cause = JSON.stringify({ StoppedReason: 'CannotPullContainerError: pull access denied', Containers: [{ Reason: 'CannotPullContainerError: pull access denied' }] });
-    await handle({ action: 'end_attempt', run: runRef, attempt: 1, retries: 0, result: { Error: 'States.TaskFailed', Cause: cause } });
-    expect(await store.get(runRef)).toMatchObject({ status: 'failed', exit_code: null, error: 'the container did not run: CannotPullContainerError: pull access denied' });
+    expect(await handle({ action: 'end_attempt', run: runRef, attempt: 1, retries: 2, result: { Error: 'States.TaskFailed', Cause: cause } })).toMatchObject({ outcome: 'done' });
+    expect(await store.get(runRef)).toMatchObject({ status: 'failed', attempt: 1, exit_code: null, error: `image "${fullImageName(run.image)}" could not be pulled: pull access denied` });
+  });
+
+  it('explains a container that never ran, and one its memory limit killed, from the ECS task description', async () => {
+    const handle = runStateHandler(lifecycle);
+    const never = await pendingRun();
+    const neverRef = { ...ref, job_id: never.job_id, run_id: never.id };
+    await handle({ action: 'start_attempt', run: neverRef });
+    const cause = JSON.stringify({ StoppedReason: 'ResourceInitializationError: unable to pull secrets', Containers: [{}] });
+    await handle({ action: 'end_attempt', run: neverRef, attempt: 1, retries: 0, result: { Error: 'States.TaskFailed', Cause: cause } });
+    expect(await store.get(neverRef)).toMatchObject({ status: 'failed', exit_code: null, error: 'the container did not run: ResourceInitializationError: unable to pull secrets' });
+
+    const hog = await pendingRun();
+    const hogRef = { ...ref, job_id: hog.job_id, run_id: hog.id };
+    await handle({ action: 'start_attempt', run: hogRef });
+    const oom = JSON.stringify({ StoppedReason: 'Essential container in task exited', Containers: [{ ExitCode: 137, Reason: 'OutOfMemoryError: Container killed due to memory usage' }] });
+    await handle({ action: 'end_attempt', run: hogRef, attempt: 1, retries: 0, result: { Error: 'States.TaskFailed', Cause: oom } });
+    expect(await store.get(hogRef)).toMatchObject({ status: 'failed', exit_code: 137, error: 'out of memory: the container was killed at its memory limit (exit 137)' });
   });
 });

@@ -12,6 +12,7 @@ import type { Logger } from '../../logger.ts';
 import { toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { RunStateHandler } from '../../orchestration/run-state.ts';
 import type { ContainerExit, ContainerRunner } from './container-runner.ts';
+import { OUT_OF_MEMORY } from './container-launcher.ts';
 
 function namedError(name: string, message: string): Error {
   const error = new Error(message);
@@ -58,7 +59,7 @@ export interface LocalOrchestratorOptions {
 }
 
 export class LocalOrchestrator implements RunOrchestrator {
-  readonly runner: 'docker' | 'process';
+  readonly runner: ContainerRunner['kind'];
   readonly #machine: StateMachine;
   readonly #options: LocalOrchestratorOptions;
   readonly #executions = new Map<string, { abort: () => void; run: RunRef }>();
@@ -118,7 +119,7 @@ export class LocalOrchestrator implements RunOrchestrator {
   async #runContainer(request: ExecutionRequest, attempt: number): Promise<Record<string, unknown>> {
     const { run, container: spec } = request;
     const container = this.#options.runner.run(
-      { run_id: run.run_id, job_id: run.job_id, attempt, ...spec, timeout_seconds: request.timeout_seconds },
+      { run_id: run.run_id, job_id: run.job_id, workspace_id: run.workspace_id, project_id: run.project_id, attempt, ...spec, timeout_seconds: request.timeout_seconds },
       async (task) => {
         await this.#options.lifecycle.markRunning(run, task);
       },
@@ -180,7 +181,7 @@ export class LocalOrchestrator implements RunOrchestrator {
         if (timedOut) await lifecycle.timedOut(ref);
         else if (end.exit_code === 0) await lifecycle.settle(ref, 'succeeded', { exit_code: 0, error: null });
         else {
-          const why = end.error ?? (end.exit_code === null ? 'its process ended without an exit status' : exitError(end.exit_code));
+          const why = end.exit_code === null ? (end.error ?? 'its process ended without an exit status') : exitError(end.exit_code, end.error === OUT_OF_MEMORY);
           await lifecycle.settle(ref, 'failed', { exit_code: end.exit_code, error: `${why} (re-attached after a restart of the service; no retries)` });
         }
         if (timedOut && end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code);

@@ -1,13 +1,16 @@
-// The local Runner: each run's container is a Docker container when a Docker engine answers, otherwise a host
-// process (the image is then ignored, and the run's backend says `process`). Either way it is started through
-// a small shell wrapper, detached in its own process group, that sends stdout and stderr to files and records
-// the exit status in a file: so output survives the service, and a run can outlive the service and be
-// re-attached when it comes back.
-import { spawn, spawnSync } from 'node:child_process';
+// The local Runner: each run's attempt is a container of its image when a container engine answers (podman or
+// docker, see engines.ts), otherwise a host process (the image is then ignored, and the run's backend says
+// `process`). Either way its command is started through a small shell wrapper, detached in its own process
+// group, that sends stdout and stderr to files and records the exit status in a file: so output survives the
+// service, and a run can outlive the service and be re-attached when it comes back. For a container the
+// wrapper's command is the engine's client, attached to the container the launcher created.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerExit, ContainerRunner, ContainerSpec, Recovered } from './container-runner.ts';
+import { ContainerLauncher, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
+import type { CgroupParent } from './cgroups.ts';
 import { signalExitCode, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
@@ -34,18 +37,6 @@ function lowerAutogroupPriority(): string {
 const WRAPPER = `dir=$1; shift; trap : TERM INT; ${lowerAutogroupPriority()}"$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times"; echo $code >"$dir/exit.tmp"; mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
 const RECOVERY_POLL_MS = 200;
 
-/** How a container is launched and stopped: the one difference between Docker and a host process. */
-interface Launcher {
-  readonly kind: 'docker' | 'process';
-  argv(spec: ContainerSpec): string[];
-  env(spec: ContainerSpec): NodeJS.ProcessEnv;
-  task(spec: { run_id: string }, pid: number): string;
-  /** Stops a run (cancel, timeout, service stop): every process of it. */
-  signal(runId: string, pid: number, signal: NodeJS.Signals): void;
-  /** Its main process has ended: whatever it left running goes too, as with a container's end. */
-  reap(runId: string, pid: number): void;
-}
-
 /** What a host process gets from the service's environment, before the job's own variables. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
@@ -57,66 +48,51 @@ export const RUN_ID_VARIABLE = 'JOBS_RUN_ID';
 const runMark = (runId: string) => `${RUN_ID_VARIABLE}=${runId}`;
 const reaper = new MarkedProcessReaper();
 
-export const processLauncher: Launcher = {
-  kind: 'process',
-  argv: (spec) => spec.command,
-  env: (spec) => ({
-    ...Object.fromEntries(INHERITED.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]])),
-    ...spec.env,
-    [RUN_ID_VARIABLE]: spec.run_id,
-  }),
-  task: (_spec, pid) => `pid ${pid}`,
-  signal: (runId, pid, signal) => signalTree(pid, signal, runMark(runId)),
-  reap: (runId, pid) => {
-    signalTree(pid, 'SIGKILL'); // the group and the tree, at once
-    reaper.reap(runMark(runId)); // what escaped both, in the background
-  },
-};
+export const ATTEMPT_VARIABLE = 'JOBS_ATTEMPT';
 
-export function containerName(runId: string): string {
-  return `jobs-${runId.toLowerCase()}`;
+/** What a run's command finds in its environment besides the job's own: which run and attempt it is. */
+export function runVariables(spec: Pick<ContainerSpec, 'run_id' | 'attempt'>): Record<string, string> {
+  return { [RUN_ID_VARIABLE]: spec.run_id, [ATTEMPT_VARIABLE]: String(spec.attempt) };
 }
 
-export const dockerLauncher: Launcher = {
-  kind: 'docker',
-  argv: (spec) => [
-    'docker', 'run', '--rm', '--name', containerName(spec.run_id), '--label', `jobs.run-id=${spec.run_id}`, '--label', `jobs.job-id=${spec.job_id}`,
-    '--cpus', String(spec.cpu), '--memory', `${spec.memory_mb}m`,
-    ...Object.keys(spec.env).flatMap((name) => ['--env', name]),
-    spec.image, ...spec.command,
-  ],
-  // Values travel in the docker client's environment (`--env NAME`), never on its command line.
-  env: (spec) => ({ PATH: process.env.PATH, HOME: process.env.HOME, ...spec.env }),
-  task: (spec) => containerName(spec.run_id),
-  signal: (runId, pid, signal) => {
-    spawnSync('docker', ['kill', '--signal', signal, containerName(runId)], { stdio: 'ignore', timeout: 10_000 });
-    signalTree(pid, signal);
-  },
-  reap: (_runId, pid) => signalTree(pid, 'SIGKILL'), // the container ended with its client (--rm)
-};
-
-/** Docker when an engine answers within a few seconds, otherwise host processes. */
-export function detectLauncher(): Launcher {
-  const probe = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], { stdio: 'ignore', timeout: 3_000 });
-  return probe.status === 0 ? dockerLauncher : processLauncher;
+/** A host process's environment: a few of the service's variables, the job's, then the run's (which win). */
+export function processEnv(spec: ContainerSpec): NodeJS.ProcessEnv {
+  return {
+    ...Object.fromEntries(INHERITED.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]])),
+    ...spec.env,
+    ...runVariables(spec),
+  };
 }
 
 interface Active {
   pid: number;
   jobId: string;
+  /** The attempt's container, when the run is one (on this runner's engine). */
+  container: boolean;
   stopping?: NodeJS.Signals;
   graceTimer?: NodeJS.Timeout;
 }
 
+/** What the metric sampler measures of a running run: its process tree, or its container's cgroup. */
+export interface ActiveRun {
+  run_id: string;
+  job_id: string;
+  pid: number;
+  cgroup?: CgroupParent;
+}
+
 export class LocalRunner implements ContainerRunner {
-  readonly kind: 'docker' | 'process';
-  readonly #launcher: Launcher;
+  readonly kind: ContainerRunner['kind'];
+  /** The container engine's side of runs; null where runs are host processes. */
+  readonly #engine: ContainerLauncher | null;
   readonly #runsDir: string;
   /** Where finished runs' directories wait to be removed: one folder per service start. */
   readonly #trashDir: string;
   readonly #logs: LocalLogStore;
   readonly #logger: Logger;
   readonly #active = new Map<string, Active>();
+  /** Runs whose container is being created, and whether a stop came meanwhile. */
+  readonly #creating = new Map<string, { stopped: boolean }>();
 
   readonly #onFinished: ((runId: string, pid: number, cpuSeconds: number | null) => void) | undefined;
 
@@ -124,13 +100,14 @@ export class LocalRunner implements ContainerRunner {
     dataDir: string;
     logs: LocalLogStore;
     logger: Logger;
-    launcher?: Launcher;
-    /** Told when an attempt's process ends, with the CPU seconds its shell reports for it. */
+    /** Runs become containers on this engine; without one, host processes. */
+    engine?: ContainerLauncher | null;
+    /** Told when an attempt ends, with the CPU seconds it used (its cgroup's, or its shell's report). */
     onFinished?: (runId: string, pid: number, cpuSeconds: number | null) => void;
   }) {
     this.#onFinished = options.onFinished;
-    this.#launcher = options.launcher ?? detectLauncher();
-    this.kind = this.#launcher.kind;
+    this.#engine = options.engine ?? null;
+    this.kind = this.#engine?.kind ?? 'process';
     this.#runsDir = join(options.dataDir, 'runs');
     this.#logs = options.logs;
     this.#logger = options.logger;
@@ -144,18 +121,54 @@ export class LocalRunner implements ContainerRunner {
     return join(this.#runsDir, jobId, runId);
   }
 
-  /** The runs whose processes are running now, for the metric sampler. */
-  activeProcesses(): Array<{ run_id: string; job_id: string; pid: number }> {
-    return [...this.#active].map(([run_id, active]) => ({ run_id, job_id: active.jobId, pid: active.pid }));
+  /** The runs running now, for the metric sampler: a host process's tree, or a container's cgroup or process. */
+  activeProcesses(): ActiveRun[] {
+    const active: ActiveRun[] = [];
+    for (const [run_id, run] of this.#active) {
+      if (!run.container) {
+        active.push({ run_id, job_id: run.jobId, pid: run.pid });
+        continue;
+      }
+      const measured = this.#engine?.measure(run_id);
+      if (measured && 'cgroup' in measured) active.push({ run_id, job_id: run.jobId, pid: run.pid, cgroup: measured.cgroup });
+      else if (measured) active.push({ run_id, job_id: run.jobId, pid: measured.pid });
+    }
+    return active;
   }
 
-  run(spec: ContainerSpec, started: (task: string) => Promise<void>): Promise<ContainerExit> {
+  async run(spec: ContainerSpec, started: (task: string) => Promise<void>): Promise<ContainerExit> {
     const dir = this.#dir(spec.job_id, spec.run_id);
     mkdirSync(join(dir, 'work'), { recursive: true });
     rmSync(join(dir, 'exit'), { force: true }); // a retried attempt starts afresh
+    if (!this.#engine) return this.#start(spec, dir, spec.command, processEnv(spec), false, started);
+
+    const engine = this.#engine;
+    const creating = { stopped: false };
+    this.#creating.set(spec.run_id, creating);
+    try {
+      await engine.create({ ...spec, env: { ...spec.env, ...runVariables(spec) } });
+    } catch (error) {
+      const reason = error instanceof NotCreatedError ? error.message : `the container engine failed: ${(error as Error).message}`;
+      return { exit_code: null, timed_out: false, error: reason, task: null };
+    } finally {
+      this.#creating.delete(spec.run_id);
+    }
+    if (creating.stopped) {
+      await engine.remove(spec.run_id);
+      return { exit_code: null, timed_out: false, error: 'stopped before its container started', task: null };
+    }
+    return this.#start(spec, dir, engine.startArgv(spec.run_id), { PATH: process.env.PATH, HOME: process.env.HOME }, true, started);
+  }
+
+  #task(runId: string, pid: number, container: boolean): string {
+    return container && this.#engine ? this.#engine.task(runId) : `pid ${pid}`;
+  }
+
+  /** Starts the wrapper around `argv`, and resolves with the attempt's end. */
+  #start(spec: ContainerSpec, dir: string, argv: string[], env: NodeJS.ProcessEnv, container: boolean, started: (task: string) => Promise<void>): Promise<ContainerExit> {
     // Runs at a lower priority than the service: a job that saturates the machine slows itself, not the API.
-    const [command, ...args] = ['nice', '-n', String(RUN_NICENESS), '/bin/sh', '-c', WRAPPER, 'jobs-run', dir, ...this.#launcher.argv(spec)] as [string, ...string[]];
-    const child = spawn(command, args, { cwd: join(dir, 'work'), env: this.#launcher.env(spec), detached: true, stdio: 'ignore' });
+    const [command, ...args] = ['nice', '-n', String(RUN_NICENESS), '/bin/sh', '-c', WRAPPER, 'jobs-run', dir, ...argv] as [string, ...string[]];
+    const child = spawn(command, args, { cwd: join(dir, 'work'), env, detached: true, stdio: 'ignore' });
 
     return new Promise((resolve) => {
       let startedWrite: Promise<void> = Promise.resolve();
@@ -166,83 +179,133 @@ export class LocalRunner implements ContainerRunner {
       child.once('spawn', () => {
         const pid = child.pid as number;
         writeFileSync(join(dir, 'pid'), String(pid));
-        this.#active.set(spec.run_id, { pid, jobId: spec.job_id });
+        this.#active.set(spec.run_id, { pid, jobId: spec.job_id, container });
         follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid), spec.attempt);
         timer = setTimeout(() => {
           timedOut = true;
-          this.#launcher.signal(spec.run_id, pid, 'SIGKILL');
+          this.#signal(spec.run_id, 'SIGKILL');
         }, spec.timeout_seconds * 1000);
-        startedWrite = started(this.#launcher.task(spec, pid)).catch((error: Error) => {
+        if (container) void this.#engine?.started(spec.run_id).catch(() => undefined);
+        startedWrite = started(this.#task(spec.run_id, pid, container)).catch((error: Error) => {
           this.#logger.error('could not record that a run started', { run_id: spec.run_id, error });
         });
       });
       child.once('exit', async (code, signal) => {
         clearTimeout(timer);
+        const pid = child.pid as number;
+        const task = this.#task(spec.run_id, pid, container);
+        const end = await this.#ended(spec.run_id, pid, dir, container);
         const active = this.#active.get(spec.run_id);
         clearTimeout(active?.graceTimer);
         this.#active.delete(spec.run_id);
-        // The main process is done: like a container's end, whatever it left running goes with it.
-        if (child.pid) this.#launcher.reap(spec.run_id, child.pid);
         await (await follower)?.stop();
         await startedWrite;
-        const recorded = readExit(dir);
-        const exitCode = recorded ?? (signal ? signalExitCode(signal) : code);
-        if (child.pid) this.#onFinished?.(spec.run_id, child.pid, readChildCpuSeconds(dir));
-        resolve({ exit_code: exitCode, timed_out: timedOut, task: child.pid ? this.#launcher.task(spec, child.pid) : null });
+        const exitCode = end.exit_code ?? readExit(dir) ?? (signal ? signalExitCode(signal) : code);
+        this.#onFinished?.(spec.run_id, pid, end.cpuSeconds);
+        // A container the service killed (cancel, timeout) near its memory limit was not killed for its memory.
+        const error = end.error === OUT_OF_MEMORY && (timedOut || active?.stopping) ? undefined : end.error;
+        resolve({ exit_code: exitCode, timed_out: timedOut, task, ...(error ? { error } : {}) });
         this.#discard(spec.job_id, spec.run_id);
       });
     });
   }
 
+  /**
+   * An attempt's main process has ended. Like a container's end, whatever it left running goes with it; a
+   * container is read back from its engine (exit status, out of memory, CPU seconds) and removed.
+   */
+  async #ended(runId: string, pid: number, dir: string, container: boolean): Promise<{ exit_code: number | null; error?: string; cpuSeconds: number | null }> {
+    if (container && this.#engine) {
+      const end = await this.#engine.finish(runId);
+      return end;
+    }
+    signalTree(pid, 'SIGKILL'); // the group and the tree, at once
+    reaper.reap(runMark(runId)); // what escaped both, in the background
+    return { exit_code: null, cpuSeconds: readChildCpuSeconds(dir) };
+  }
+
+  #signal(runId: string, signal: NodeJS.Signals): void {
+    const active = this.#active.get(runId);
+    if (!active) return;
+    if (active.container && this.#engine) this.#engine.signal(runId, signal);
+    else signalTree(active.pid, signal, runMark(runId));
+  }
+
   async stop(runId: string, mode: 'graceful' | 'force', graceSeconds: number): Promise<void> {
+    const creating = this.#creating.get(runId);
+    if (creating) creating.stopped = true;
     const active = this.#active.get(runId);
     if (!active) return;
     if (mode === 'force' || graceSeconds <= 0) {
       active.stopping = 'SIGKILL';
-      this.#launcher.signal(runId, active.pid, 'SIGKILL');
+      this.#signal(runId, 'SIGKILL');
       return;
     }
     active.stopping = 'SIGTERM';
-    this.#launcher.signal(runId, active.pid, 'SIGTERM');
-    active.graceTimer = setTimeout(() => this.#launcher.signal(runId, active.pid, 'SIGKILL'), graceSeconds * 1000);
+    if (active.container && this.#engine) {
+      this.#engine.stop(runId, graceSeconds); // the engine's own: SIGTERM, then SIGKILL after the grace
+      return;
+    }
+    this.#signal(runId, 'SIGTERM');
+    active.graceTimer = setTimeout(() => this.#signal(runId, 'SIGKILL'), graceSeconds * 1000);
   }
 
   async recover(run: Run): Promise<Recovered> {
     const dir = this.#dir(run.job_id, run.id);
     const raw = { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') };
     const pid = readPid(dir);
-    const task = pid ? this.#launcher.task({ run_id: run.id }, pid) : null;
+    // A container of this runner's engine is read back from the engine; any other run by its wrapper alone.
+    const container = this.#engine !== null && run.backend.runner === this.kind;
+    const task = run.backend.task ?? (pid ? `pid ${pid}` : null);
+    if (container) this.#engine!.adopt(run.id, run.attempt, run.backend.task);
     const recorded = readExit(dir);
     const generation = String(pid);
     if (recorded !== null) {
       await (await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt)).stop();
+      const end = container ? await this.#engine!.finish(run.id) : null;
       this.#discard(run.job_id, run.id);
-      return { state: 'ended', exit: { exit_code: recorded, timed_out: false, task } };
+      return { state: 'ended', exit: { exit_code: end?.exit_code ?? recorded, timed_out: false, task, ...(end?.error ? { error: end.error } : {}) } };
     }
     if (pid === null || !isOurs(pid, dir)) {
       if (existsSync(raw.stdout) || existsSync(raw.stderr)) await (await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt)).stop();
+      // The wrapper is gone, but the engine may still have the container: running, it is attached again.
+      const found = container ? await this.#engine!.find(run.id, run.attempt) : null;
+      if (found === 'running') {
+        const spec = { run_id: run.id, job_id: run.job_id, attempt: run.attempt, timeout_seconds: 24 * 3600 } as ContainerSpec; // the orchestrator times it
+        mkdirSync(join(dir, 'work'), { recursive: true });
+        const exit = this.#start(spec, dir, this.#engine!.attachArgv(run.id), { PATH: process.env.PATH, HOME: process.env.HOME }, true, async () => undefined);
+        return { state: 'alive', exit };
+      }
       this.#discard(run.job_id, run.id);
+      if (found) return { state: 'ended', exit: { exit_code: found.exit_code, timed_out: false, task, ...(found.error ? { error: found.error } : {}) } };
       const reason = pid !== null || run.started_at ? 'its process is gone and recorded no exit status' : 'its container never started';
       return { state: 'unknown', reason };
     }
     // Still running: take it back, and watch for its end the only way left (it is no longer our child).
-    this.#active.set(run.id, { pid, jobId: run.job_id });
+    this.#active.set(run.id, { pid, jobId: run.job_id, container });
     const follower = await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt);
     const exit = new Promise<ContainerExit>((resolve) => {
       const poll = setInterval(async () => {
         const code = readExit(dir);
         if (code === null && isOurs(pid, dir)) return;
         clearInterval(poll);
+        const end = await this.#ended(run.id, pid, dir, container);
         const active = this.#active.get(run.id);
         clearTimeout(active?.graceTimer);
         this.#active.delete(run.id);
-        this.#launcher.reap(run.id, pid); // what its main process left running goes with it
         await follower.stop();
-        resolve({ exit_code: code ?? (active?.stopping ? signalExitCode(active.stopping) : null), timed_out: false, task, ...(code === null && !active?.stopping ? { error: 'its process ended without recording an exit status' } : {}) });
+        const exitCode = end.exit_code ?? code ?? (active?.stopping ? signalExitCode(active.stopping) : null);
+        const error = end.error ?? (exitCode === null ? 'its process ended without recording an exit status' : undefined);
+        resolve({ exit_code: exitCode, timed_out: false, task, ...(error ? { error } : {}) });
         this.#discard(run.job_id, run.id);
       }, RECOVERY_POLL_MS);
     });
     return { state: 'alive', exit };
+  }
+
+  /** After recovery: removes every container of the service no active run owns (left by a killed service). */
+  async removeLeftovers(activeRunIds: Set<string>): Promise<string[]> {
+    return this.#engine ? this.#engine.removeLeftovers(activeRunIds) : [];
   }
 
   /** A finished run's raw files and work dir: its output is in the log store now. */
@@ -262,8 +325,10 @@ export class LocalRunner implements ContainerRunner {
 
   /** Kills every container still running (the service is stopping) and waits until they are gone. */
   async stopAll(): Promise<void> {
-    for (const [runId, active] of this.#active) this.#launcher.signal(runId, active.pid, 'SIGKILL');
-    for (let waited = 0; this.#active.size > 0 && waited < 5_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (const creating of this.#creating.values()) creating.stopped = true;
+    for (const runId of this.#active.keys()) this.#signal(runId, 'SIGKILL');
+    // A container is removed before its run leaves the active set, so none is left behind.
+    for (let waited = 0; (this.#active.size > 0 || this.#creating.size > 0) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   }
 }
 

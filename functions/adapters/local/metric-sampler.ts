@@ -15,6 +15,8 @@ export interface SampledRun {
   run_id: string;
   job_id: string;
   pid: number;
+  /** A container's own cgroup: measured there, not by a process tree. */
+  cgroup?: { read(): { cpuSeconds: number; memoryBytes: number } | null };
 }
 
 interface Sample {
@@ -47,6 +49,11 @@ export interface SamplerOptions {
 }
 
 const HOUR_MS = 3_600_000;
+
+function measureTree(tree: Array<{ cpuSeconds: number; rssBytes: number }>): { cpuSeconds: number; memoryBytes: number } | null {
+  if (tree.length === 0) return null;
+  return { cpuSeconds: tree.reduce((sum, p) => sum + p.cpuSeconds, 0), memoryBytes: tree.reduce((sum, p) => sum + p.rssBytes, 0) };
+}
 
 function hourFile(t: number): string {
   return `${new Date(Math.floor(t / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13)}.jsonl`;
@@ -94,10 +101,9 @@ export class LocalMetricSampler implements MetricSource, UsageSource {
     const children = childrenOf(processes);
     const lines = new Map<string, string[]>();
     for (const run of runs) {
-      const tree = treeOf(run.pid, processes, children);
-      if (tree.length === 0) continue;
-      const cpu = tree.reduce((sum, p) => sum + p.cpuSeconds, 0);
-      const bytes = tree.reduce((sum, p) => sum + p.rssBytes, 0);
+      const measured = run.cgroup ? run.cgroup.read() : measureTree(treeOf(run.pid, processes, children));
+      if (!measured) continue;
+      const { cpuSeconds: cpu, memoryBytes: bytes } = measured;
       let stats = this.#stats.get(run.run_id);
       const sample: Sample = { t: now, r: run.run_id, m: bytes };
       if (stats && !stats.finishedPids.has(run.pid) && stats.lastT < now) {

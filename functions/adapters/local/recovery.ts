@@ -5,6 +5,7 @@
 import type { JobService } from '../../core/jobs.ts';
 import type { RunStore } from '../../core/ports.ts';
 import type { ContainerRunner } from './container-runner.ts';
+import { OUT_OF_MEMORY } from './container-launcher.ts';
 import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
@@ -41,7 +42,7 @@ export async function recoverRuns(deps: {
       report.reattached.push(run.id);
     } else if (found.state === 'ended') {
       const { exit_code } = found.exit;
-      const error = exit_code === 0 ? null : `${exit_code === null ? "its process ended without an exit status" : exitError(exit_code)} while the service was down (no retries after a restart)`;
+      const error = exit_code === 0 ? null : `${exit_code === null ? (found.exit.error ?? 'its process ended without an exit status') : exitError(exit_code, found.exit.error === OUT_OF_MEMORY)} while the service was down (no retries after a restart)`;
       await deps.lifecycle.settle(ref, exit_code === 0 ? 'succeeded' : 'failed', { exit_code, error });
       report.settled.push(run.id);
     } else {
@@ -49,6 +50,9 @@ export async function recoverRuns(deps: {
       report.settled.push(run.id);
     }
   }
+  // Whatever a killed service left of runs no longer active (a container created but never started) goes.
+  const removed = await deps.runner.removeLeftovers(new Set(report.reattached));
+  if (removed.length > 0) deps.logger.info('removed containers left by a stopped service', { containers: removed });
   if (runs.length > 0) deps.logger.info('recovered runs', { reattached: report.reattached.length, settled: report.settled.length });
   return report;
 }

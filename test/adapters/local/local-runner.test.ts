@@ -2,45 +2,58 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containerName, dockerLauncher, LocalRunner, processLauncher } from '../../../functions/adapters/local/local-runner.ts';
+import { containerName, createArgs } from '../../../functions/adapters/local/container-launcher.ts';
+import { engineMessage, type Engine } from '../../../functions/adapters/local/engines.ts';
+import { LocalRunner, processEnv } from '../../../functions/adapters/local/local-runner.ts';
 import { LocalLogStore } from '../../../functions/adapters/local/log-store.ts';
 import { createLogger } from '../../../functions/logger.ts';
 
 const spec = {
   run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H',
   job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
+  workspace_id: 'acme',
+  project_id: 'etl',
   image: 'public.ecr.aws/docker/library/alpine:3.20',
   command: ['sh', '-c', 'echo "$STAGE"'],
   env: { STAGE: 'prod', TOKEN: 'value-that-must-not-be-on-a-command-line' },
   cpu: 0.5,
   memory_mb: 1024,
   timeout_seconds: 60,
-  attempt: 1,
+  attempt: 2,
 };
 
-describe('the Docker launcher', () => {
-  it('runs the image with the command, the cpu and memory limits, labels, and env passed by name only', () => {
-    expect(dockerLauncher.argv(spec)).toEqual([
-      'docker', 'run', '--rm', '--name', 'jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h',
+describe('a container of a run', () => {
+  it('is created from the image with the command, the limits, the labels, the host flags, and env passed by name only', () => {
+    const engine: Engine = { name: 'podman', version: '4', hostFlags: ['--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000'], cgroups: 'v1' };
+    const args = createArgs(engine, spec, '/jobs/x');
+    expect(args).toEqual([
+      'create', '--name', 'jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-2',
       '--label', 'jobs.run-id=run_01JD6R0G2M4S8V1X3Z5B7D9F1H', '--label', 'jobs.job-id=job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
-      '--cpus', '0.5', '--memory', '1024m', '--env', 'STAGE', '--env', 'TOKEN',
+      '--label', 'jobs.workspace-id=acme', '--label', 'jobs.project-id=etl', '--label', 'jobs.attempt=2',
+      '--cpus', '0.5', '--memory', '1024m', '--memory-swap', '1024m', '--pull=missing',
+      '--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000', '--cgroup-parent', '/jobs/x',
+      '--env', 'STAGE', '--env', 'TOKEN',
       'public.ecr.aws/docker/library/alpine:3.20', 'sh', '-c', 'echo "$STAGE"',
     ]);
-    expect(dockerLauncher.argv(spec).join(' ')).not.toContain('value-that-must-not-be');
-    expect(dockerLauncher.env(spec)).toMatchObject({ STAGE: 'prod', TOKEN: 'value-that-must-not-be-on-a-command-line' });
-    expect(dockerLauncher.task(spec, 1234)).toBe(containerName(spec.run_id));
+    expect(args.join(' ')).not.toContain('value-that-must-not-be');
+    expect(args).not.toContain('--publish');
+    expect(containerName(spec.run_id, 1)).toBe('jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-1');
+  });
+
+  it("reports the engine's own words for a failure", () => {
+    expect(engineMessage('Trying to pull docker.io/library/nope:1...\nError: initializing source docker://nope:1: no such host\n')).toBe('initializing source docker://nope:1: no such host');
+    expect(engineMessage('docker: Error response from daemon: pull access denied for nope\n')).toBe('docker: Error response from daemon: pull access denied for nope');
+    expect(engineMessage('Error response from daemon: No such container: x')).toBe('No such container: x');
   });
 });
 
-describe('the host-process launcher', () => {
-  it('runs the command itself, ignoring the image, with the job env over a few inherited variables, marked with its run id', () => {
-    expect(processLauncher.argv(spec)).toEqual(spec.command);
-    const env = processLauncher.env(spec);
-    expect(env).toMatchObject({ STAGE: 'prod', PATH: process.env.PATH });
-    expect(Object.keys(env).every((name) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STAGE', 'TOKEN', 'JOBS_RUN_ID'].includes(name))).toBe(true);
+describe('a host process of a run', () => {
+  it('gets the job env over a few inherited variables, and its run id and attempt', () => {
+    const env = processEnv(spec);
+    expect(env).toMatchObject({ STAGE: 'prod', PATH: process.env.PATH, JOBS_RUN_ID: spec.run_id, JOBS_ATTEMPT: '2' });
+    expect(Object.keys(env).every((name) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STAGE', 'TOKEN', 'JOBS_RUN_ID', 'JOBS_ATTEMPT'].includes(name))).toBe(true);
     // The run's mark, which finds its processes on cancel, wins over a job variable of the same name.
-    expect(processLauncher.env({ ...spec, env: { JOBS_RUN_ID: 'spoofed' } }).JOBS_RUN_ID).toBe(spec.run_id);
-    expect(processLauncher.task(spec, 1234)).toBe('pid 1234');
+    expect(processEnv({ ...spec, env: { JOBS_RUN_ID: 'spoofed' } }).JOBS_RUN_ID).toBe(spec.run_id);
   });
 });
 
@@ -51,7 +64,7 @@ describe('the local runner at start', () => {
       const left = join(dataDir, 'runs', '.discarded', '1-123', 'run_x');
       mkdirSync(left, { recursive: true });
       writeFileSync(join(left, 'stdout'), 'x'.repeat(1024));
-      new LocalRunner({ dataDir, logs: new LocalLogStore(dataDir), logger: createLogger('test'), launcher: processLauncher });
+      new LocalRunner({ dataDir, logs: new LocalLogStore(dataDir), logger: createLogger('test') });
       const deadline = Date.now() + 2_000;
       while (existsSync(join(dataDir, 'runs', '.discarded', '1-123')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       expect(existsSync(join(dataDir, 'runs', '.discarded', '1-123'))).toBe(false);

@@ -79,7 +79,7 @@ describe('npm start', () => {
   it('exits at once, saying what to install, when java is missing', () => {
     const started = Date.now();
     const result = spawnSync(process.execPath, [MAIN], {
-      env: { PATH: dirname(process.execPath), JOBS_DATA_DIR: dataDir(), PORT: '0' },
+      env: { PATH: dirname(process.execPath), JOBS_DATA_DIR: dataDir(), PORT: '0', JOBS_RUNNER: 'process' },
       encoding: 'utf8',
       timeout: 10_000,
     });

@@ -1,0 +1,246 @@
+// A run's attempt as a container of its image, on podman or docker. The container is created first (pulling
+// its image if missing: a pull that fails is the attempt's error, and nothing is left behind), then started
+// attached by the runner's wrapper, so its stdout and stderr reach the run's files as a host process's do and
+// the wrapper outlives a killed service. Its end is read back from the engine (exit code, out of memory), its
+// CPU seconds from its own cgroup parent, and then the container and the cgroup are removed.
+import type { ContainerSpec } from './container-runner.ts';
+import { CgroupParent, type CgroupReading } from './cgroups.ts';
+import { engineCommand, type Engine } from './engines.ts';
+import type { Logger } from '../../logger.ts';
+
+/** ECS's words for an image that could not be pulled and for a container killed by its memory limit. */
+export const CANNOT_PULL = 'CannotPullContainerError';
+export const OUT_OF_MEMORY = 'OutOfMemoryError: Container killed due to memory usage';
+
+/** Every container of the service carries these labels; `jobs.run-id` finds a run's containers. */
+export const LABELS = { run: 'jobs.run-id', job: 'jobs.job-id', workspace: 'jobs.workspace-id', project: 'jobs.project-id', attempt: 'jobs.attempt' } as const;
+
+export function containerName(runId: string, attempt: number): string {
+  return `jobs-${runId.toLowerCase()}-${attempt}`;
+}
+
+/** A container the engine knows of, as `inspect` describes it. */
+interface Inspected {
+  id: string;
+  status: string;
+  exitCode: number;
+  oomKilled: boolean;
+  pid: number;
+  memoryBytes: number;
+}
+
+export interface EngineEnd {
+  exit_code: number | null;
+  error?: string;
+  cpuSeconds: number | null;
+}
+
+interface Known {
+  name: string;
+  id: string;
+  cgroup: CgroupParent | null;
+  /** The container's first process, for sampling where there is no cgroup parent. */
+  pid: number | null;
+}
+
+/** Raised by `create`: the attempt did not start, for this reason. */
+export class NotCreatedError extends Error {
+  override name = 'NotCreatedError';
+}
+
+/** `create`'s arguments: the image and command, limits, labels, and the env by name only (values travel apart). */
+export function createArgs(engine: Engine, spec: ContainerSpec, cgroupParent: string | null): string[] {
+  return [
+    'create', '--name', containerName(spec.run_id, spec.attempt),
+    '--label', `${LABELS.run}=${spec.run_id}`, '--label', `${LABELS.job}=${spec.job_id}`, '--label', `${LABELS.workspace}=${spec.workspace_id}`,
+    '--label', `${LABELS.project}=${spec.project_id}`, '--label', `${LABELS.attempt}=${spec.attempt}`,
+    // Swap as large as memory: the limit is the container's memory, as on Fargate.
+    '--cpus', String(spec.cpu), '--memory', `${spec.memory_mb}m`, '--memory-swap', `${spec.memory_mb}m`,
+    '--pull=missing', ...engine.hostFlags, ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
+    ...Object.keys(spec.env).flatMap((variable) => ['--env', variable]),
+    spec.image, ...spec.command,
+  ];
+}
+
+export class ContainerLauncher {
+  readonly engine: Engine;
+  readonly #logger: Logger;
+  readonly #known = new Map<string, Known>();
+
+  constructor(engine: Engine, logger: Logger) {
+    this.engine = engine;
+    this.#logger = logger;
+  }
+
+  get kind(): Engine['name'] {
+    return this.engine.name;
+  }
+
+  #command(args: string[], timeoutMs?: number, env?: NodeJS.ProcessEnv): Promise<string> {
+    return engineCommand(this.engine.name, args, timeoutMs, env);
+  }
+
+  /** Creates the attempt's container, pulling its image if it is missing; its id. */
+  async create(spec: ContainerSpec, again = true): Promise<string> {
+    const name = containerName(spec.run_id, spec.attempt);
+    const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
+    const args = createArgs(this.engine, spec, cgroup?.path ?? null);
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR, ...spec.env };
+    let id: string;
+    try {
+      // A pull may take minutes for a large image; only an engine that stops answering is cut short.
+      id = (await this.#command(args, 15 * 60_000, env)).trim().split('\n').at(-1)!;
+    } catch (error) {
+      const message = (error as Error).message;
+      if (again && /already in use/i.test(message)) {
+        await this.#command(['rm', '--force', name]).catch(() => undefined); // left by an earlier service
+        return this.create(spec, false);
+      }
+      const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(() => true, () => false);
+      throw new NotCreatedError(present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message}`);
+    }
+    this.#known.set(spec.run_id, { name, id, cgroup, pid: null });
+    return id;
+  }
+
+  /** The command the runner's wrapper runs: the created container, started attached to its output. */
+  startArgv(runId: string): string[] {
+    return [this.engine.name, 'start', '--attach', this.#require(runId).name];
+  }
+
+  /** After a restart, a container still running without its client: attached again (output from now on). */
+  attachArgv(runId: string): string[] {
+    return [this.engine.name, 'attach', '--no-stdin', '--sig-proxy=false', this.#require(runId).name];
+  }
+
+  /** The container's first process, once started (for sampling where there is no cgroup parent). */
+  async started(runId: string): Promise<void> {
+    const known = this.#known.get(runId);
+    if (!known || known.cgroup) return;
+    known.pid = (await this.#inspect(known.name))?.pid || null;
+  }
+
+  task(runId: string): string {
+    return this.#require(runId).id;
+  }
+
+  #require(runId: string): Known {
+    const known = this.#known.get(runId);
+    if (!known) throw new Error(`no container of run ${runId}`);
+    return known;
+  }
+
+  /** A SIGTERM or SIGKILL to the container's main process. */
+  signal(runId: string, signal: NodeJS.Signals): void {
+    const known = this.#known.get(runId);
+    if (!known) return;
+    this.#command(['kill', '--signal', signal, known.name], 30_000).catch((error: Error) => {
+      // A container that has just ended can no longer be signalled: nothing to do.
+      if (!/not running|no such container|does not exist|is not running/i.test(error.message)) this.#logger.warn('could not signal a container', { run_id: runId, signal, error });
+    });
+  }
+
+  /** The engine's graceful stop: SIGTERM, then SIGKILL after the grace. */
+  stop(runId: string, graceSeconds: number): void {
+    const known = this.#known.get(runId);
+    if (!known) return;
+    this.#command(['stop', '--time', String(graceSeconds), known.name], (graceSeconds + 30) * 1000).catch((error: Error) => {
+      if (!/no such container|does not exist/i.test(error.message)) this.#logger.warn('could not stop a container', { run_id: runId, error });
+    });
+  }
+
+  /** What the run's container uses now, for the metric samples. */
+  measure(runId: string): { cgroup: CgroupParent } | { pid: number } | null {
+    const known = this.#known.get(runId);
+    if (!known) return null;
+    if (known.cgroup) return { cgroup: known.cgroup };
+    return known.pid ? { pid: known.pid } : null;
+  }
+
+  reading(runId: string): CgroupReading | null {
+    return this.#known.get(runId)?.cgroup?.read() ?? null;
+  }
+
+  async #inspect(name: string): Promise<Inspected | null> {
+    try {
+      const format = '{{.Id}} {{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.State.Pid}} {{.HostConfig.Memory}}';
+      const text = await this.#command(['inspect', '--type', 'container', '--format', format, name], 30_000);
+      const [id, status, exitCode, oomKilled, pid, memory] = text.trim().split(/\s+/);
+      return { id: id!, status: status!, exitCode: Number(exitCode), oomKilled: oomKilled === 'true', pid: Number(pid), memoryBytes: Number(memory) };
+    } catch (error) {
+      if (/no such (container|object)|does not exist|no container with name/i.test((error as Error).message)) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * The container has stopped (its client ended): how it ended, as the engine recorded it, and what it used;
+   * then the container and its cgroup are removed.
+   */
+  async finish(runId: string): Promise<EngineEnd> {
+    const known = this.#known.get(runId);
+    if (!known) return { exit_code: null, cpuSeconds: null };
+    let end: EngineEnd;
+    try {
+      const inspected = await this.#inspect(known.name);
+      end = !inspected
+        ? { exit_code: null, error: 'the container is gone from the engine', cpuSeconds: null }
+        : inspected.status === 'running'
+          ? { exit_code: null, error: `the container engine stopped answering for the container (${this.engine.name} left it running; it was killed)`, cpuSeconds: null }
+          : { exit_code: inspected.exitCode, ...(this.#outOfMemory(inspected, known) ? { error: OUT_OF_MEMORY } : {}), cpuSeconds: null };
+    } catch (error) {
+      end = { exit_code: null, error: `the container engine stopped answering: ${(error as Error).message}`, cpuSeconds: null };
+    }
+    end.cpuSeconds = known.cgroup?.read()?.cpuSeconds ?? null;
+    await this.remove(runId);
+    return end;
+  }
+
+  /** Killed by the kernel for its memory: as the engine says, or, where it cannot tell, as the cgroup shows. */
+  #outOfMemory(inspected: Inspected, known: Known): boolean {
+    if (inspected.oomKilled) return true;
+    return inspected.exitCode === 137 && inspected.memoryBytes > 0 && (known.cgroup?.reachedMemoryLimit(inspected.memoryBytes) ?? false);
+  }
+
+  /** Removes the run's container (killing it if it runs) and its cgroup parent. */
+  async remove(runId: string): Promise<void> {
+    const known = this.#known.get(runId);
+    if (!known) return;
+    this.#known.delete(runId);
+    await this.#command(['rm', '--force', known.name], 60_000).catch((error: Error) => this.#logger.warn('could not remove a container', { run_id: runId, error }));
+    if (known.cgroup) {
+      // The engine's monitor leaves the cgroup a moment after the container is removed.
+      for (let tries = 0; !known.cgroup.remove() && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /**
+   * After a restart, a run whose wrapper is gone: its container, if the engine still has it. Running, it is
+   * taken back; ended, its recorded exit status settles it.
+   */
+  async find(runId: string, attempt: number): Promise<'running' | EngineEnd | null> {
+    const name = containerName(runId, attempt);
+    const inspected = await this.#inspect(name).catch(() => null);
+    if (!inspected) return null;
+    const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
+    this.#known.set(runId, { name, id: inspected.id, cgroup, pid: inspected.pid || null });
+    if (inspected.status === 'running') return 'running';
+    return this.finish(runId);
+  }
+
+  /** Takes back a run's container whose wrapper still runs (after a restart). */
+  adopt(runId: string, attempt: number, id: string | null): void {
+    const name = containerName(runId, attempt);
+    this.#known.set(runId, { name, id: id ?? name, cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null, pid: null });
+  }
+
+  /** Removes every container of the service whose run is not among `keep` (left by a service that was killed). */
+  async removeLeftovers(keep: Set<string>): Promise<string[]> {
+    const text = await this.#command(['ps', '--all', '--filter', `label=${LABELS.run}`, '--format', '{{.Names}}'], 30_000).catch(() => '');
+    const kept = new Set([...keep].map((runId) => runId.toLowerCase()));
+    // The name carries the run id: jobs-<run id>-<attempt>.
+    const left = text.split('\n').map((line) => line.trim()).filter((name) => /^jobs-run_/.test(name) && !kept.has(name.slice('jobs-'.length).replace(/-\d+$/, '')));
+    for (const name of left) await this.#command(['rm', '--force', name], 60_000).catch(() => undefined);
+    return left;
+  }
+}
