@@ -7,6 +7,7 @@ import { faults } from './faults.ts';
 import { follow } from './follow.ts';
 import { cli } from './cli.ts';
 import { webhooks } from './webhooks.ts';
+import { containers } from './containers.ts';
 import { foundation } from './foundation.ts';
 import { load } from './load.ts';
 import { runs } from './runs.ts';
@@ -15,7 +16,7 @@ import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli, webhooks };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli, webhooks, containers };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);

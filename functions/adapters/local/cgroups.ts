@@ -84,6 +84,16 @@ export class CgroupParent {
     return peak - monitor >= limitBytes * 0.95;
   }
 
+  /** Whether a process of the container itself (not its monitor) is in the parent's subtree yet. */
+  hasMember(): boolean {
+    const base = this.#version === 'v2' ? join(ROOT, this.path) : join(ROOT, existsSync(join(ROOT, 'cpuacct')) ? 'cpuacct' : 'cpu,cpuacct', this.path);
+    try {
+      return readdirSync(base, { withFileTypes: true }).some((entry) => entry.isDirectory() && entry.name !== MONITOR && (read(join(base, entry.name, 'cgroup.procs')) ?? '').trim() !== '');
+    } catch {
+      return false;
+    }
+  }
+
   /** Removes the parent (its monitor's child first) in every hierarchy; false while something still lives in it. */
   remove(): boolean {
     const hierarchies = this.#version === 'v2' ? [ROOT] : readdirSync(ROOT).map((name) => join(ROOT, name));

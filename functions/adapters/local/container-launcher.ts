@@ -39,6 +39,10 @@ interface Known {
   name: string;
   id: string;
   cgroup: CgroupParent | null;
+  /** The memory limit, where known (it tells an out-of-memory kill from the cgroup). */
+  memoryBytes: number | null;
+  /** Started by `start --attach`, whose exit status is the container's (an `attach` answers 0 whatever it was). */
+  clientExitIsContainers: boolean;
   /** The container's first process, for sampling where there is no cgroup parent. */
   pid: number | null;
 }
@@ -60,6 +64,11 @@ export function createArgs(engine: Engine, spec: ContainerSpec, cgroupParent: st
     ...Object.keys(spec.env).flatMap((variable) => ['--env', variable]),
     spec.image, ...spec.command,
   ];
+}
+
+/** Whether the client's exit status and the cgroup say all there is to say of a container's end. */
+function clientClaims(known: Known, clientExit: number | null): clientExit is number {
+  return known.clientExitIsContainers && clientExit !== null && clientExit !== 125 && known.cgroup !== null && known.memoryBytes !== null;
 }
 
 export class ContainerLauncher {
@@ -99,13 +108,15 @@ export class ContainerLauncher {
       const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(() => true, () => false);
       throw new NotCreatedError(present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message}`);
     }
-    this.#known.set(spec.run_id, { name, id, cgroup, pid: null });
+    this.#known.set(spec.run_id, { name, id, cgroup, pid: null, memoryBytes: spec.memory_mb * 1024 * 1024, clientExitIsContainers: false });
     return id;
   }
 
   /** The command the runner's wrapper runs: the created container, started attached to its output. */
   startArgv(runId: string): string[] {
-    return [this.engine.name, 'start', '--attach', this.#require(runId).name];
+    const known = this.#require(runId);
+    known.clientExitIsContainers = true;
+    return [this.engine.name, 'start', '--attach', known.name];
   }
 
   /** After a restart, a container still running without its client: attached again (output from now on). */
@@ -177,10 +188,18 @@ export class ContainerLauncher {
    * The container has stopped (its client ended): how it ended, as the engine recorded it, and what it used;
    * then the container and its cgroup are removed.
    */
-  async finish(runId: string): Promise<EngineEnd> {
+  async finish(runId: string, clientExit: number | null = null): Promise<EngineEnd> {
     const known = this.#known.get(runId);
     if (!known) return { exit_code: null, cpuSeconds: null };
+    const reading = known.cgroup?.read();
     let end: EngineEnd;
+    // The client's own status is the container's, and the cgroup tells a kill for memory: no need to ask (an
+    // engine call costs a tenth of a second of CPU). 125 is the engine's own failure: asked.
+    if (clientClaims(known, clientExit)) {
+      const outOfMemory = clientExit === 137 && known.cgroup!.reachedMemoryLimit(known.memoryBytes!);
+      await this.remove(runId);
+      return { exit_code: clientExit, ...(outOfMemory ? { error: OUT_OF_MEMORY } : {}), cpuSeconds: reading?.cpuSeconds ?? null };
+    }
     try {
       const inspected = await this.#inspect(known.name);
       end = !inspected
@@ -191,9 +210,23 @@ export class ContainerLauncher {
     } catch (error) {
       end = { exit_code: null, error: `the container engine stopped answering: ${(error as Error).message}`, cpuSeconds: null };
     }
-    end.cpuSeconds = known.cgroup?.read()?.cpuSeconds ?? null;
+    end.cpuSeconds = reading?.cpuSeconds ?? null;
     await this.remove(runId);
     return end;
+  }
+
+  /**
+   * Resolves once the attempt's container really runs (its process is in a cgroup of its own under the run's
+   * parent, or the engine says so), or once `ended` says its client is gone.
+   */
+  async running(runId: string, ended: () => boolean): Promise<void> {
+    const known = this.#known.get(runId);
+    for (let waited = 0; known && !ended() && waited < 120_000; ) {
+      if (known.cgroup ? known.cgroup.hasMember() : (await this.#inspect(known.name).catch(() => null))?.status !== 'created') return;
+      const pause = known.cgroup ? 5 : 50;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      waited += pause;
+    }
   }
 
   /** Killed by the kernel for its memory: as the engine says, or, where it cannot tell, as the cgroup shows. */
@@ -223,7 +256,7 @@ export class ContainerLauncher {
     const inspected = await this.#inspect(name).catch(() => null);
     if (!inspected) return null;
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
-    this.#known.set(runId, { name, id: inspected.id, cgroup, pid: inspected.pid || null });
+    this.#known.set(runId, { name, id: inspected.id, cgroup, pid: inspected.pid || null, memoryBytes: inspected.memoryBytes || null, clientExitIsContainers: false });
     if (inspected.status === 'running') return 'running';
     return this.finish(runId);
   }
@@ -231,7 +264,8 @@ export class ContainerLauncher {
   /** Takes back a run's container whose wrapper still runs (after a restart). */
   adopt(runId: string, attempt: number, id: string | null): void {
     const name = containerName(runId, attempt);
-    this.#known.set(runId, { name, id: id ?? name, cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null, pid: null });
+    // Its wrapper's client was started by `start --attach`: its recorded status is the container's.
+    this.#known.set(runId, { name, id: id ?? name, cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null, pid: null, memoryBytes: null, clientExitIsContainers: true });
   }
 
   /** Removes every container of the service whose run is not among `keep` (left by a service that was killed). */

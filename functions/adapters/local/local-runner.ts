@@ -185,10 +185,16 @@ export class LocalRunner implements ContainerRunner {
           timedOut = true;
           this.#signal(spec.run_id, 'SIGKILL');
         }, spec.timeout_seconds * 1000);
-        if (container) void this.#engine?.started(spec.run_id).catch(() => undefined);
-        startedWrite = started(this.#task(spec.run_id, pid, container)).catch((error: Error) => {
-          this.#logger.error('could not record that a run started', { run_id: spec.run_id, error });
-        });
+        // A container runs once the engine has started it, not when its client does.
+        const running = container && this.#engine ? this.#engine.running(spec.run_id, () => !this.#active.has(spec.run_id)) : Promise.resolve();
+        startedWrite = running
+          .then(async () => {
+            if (container) void this.#engine?.started(spec.run_id).catch(() => undefined);
+            await started(this.#task(spec.run_id, pid, container));
+          })
+          .catch((error: Error) => {
+            this.#logger.error('could not record that a run started', { run_id: spec.run_id, error });
+          });
       });
       child.once('exit', async (code, signal) => {
         clearTimeout(timer);
@@ -215,10 +221,7 @@ export class LocalRunner implements ContainerRunner {
    * container is read back from its engine (exit status, out of memory, CPU seconds) and removed.
    */
   async #ended(runId: string, pid: number, dir: string, container: boolean): Promise<{ exit_code: number | null; error?: string; cpuSeconds: number | null }> {
-    if (container && this.#engine) {
-      const end = await this.#engine.finish(runId);
-      return end;
-    }
+    if (container && this.#engine) return this.#engine.finish(runId, readExit(dir));
     signalTree(pid, 'SIGKILL'); // the group and the tree, at once
     reaper.reap(runMark(runId)); // what escaped both, in the background
     return { exit_code: null, cpuSeconds: readChildCpuSeconds(dir) };

@@ -1,0 +1,124 @@
+// Container runs: trigger → running for runs of the test image on the engine this machine has, beside a bare
+// `<engine> run --rm` of the same image and command (the floor), and runs/s for 10 jobs run back to back as
+// containers, beside the same with host processes, measured in the same run.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { removeImage, testImage } from '../test/helpers/engine.ts';
+import { median, percentile, startAndWait, stop } from './lib/processes.ts';
+import type { Section } from './lib/report.ts';
+
+const TRIGGERS = 50;
+const THROUGHPUT_SECONDS = 15;
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+async function service(runner: string) {
+  const dir = mkdtempSync(join(tmpdir(), `jobs-bench-${runner}-`));
+  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: runner, PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number');
+  const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const P = `${started.line.url as string}/v1/workspaces/bench/projects/containers`;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${P}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    return (await response.json()) as { data: any };
+  };
+  return {
+    call,
+    job: async (name: string, image: string) => (await call('POST', '/jobs', { name, image, command: ['true'] })).data.id as string,
+    async close() {
+      process.kill(started.line.pid as number, 'SIGTERM');
+      await stop(started.child, started.exited);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Runs completed in THROUGHPUT_SECONDS by 10 jobs, each triggered again as soon as its run ended. */
+async function throughput(s: Awaited<ReturnType<typeof service>>, image: string): Promise<{ completed: number; perSecond: number }> {
+  const jobs = await Promise.all(Array.from({ length: 10 }, (_, i) => s.job(`busy-${i}`, image)));
+  let completed = 0;
+  const until = Date.now() + THROUGHPUT_SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    jobs.map(async (jobId) => {
+      while (Date.now() < until) {
+        const run = (await s.call('POST', `/jobs/${jobId}/runs`)).data;
+        const done = (await s.call('GET', `/jobs/${jobId}/runs/${run.id}?wait=20`)).data;
+        if (done.status === 'succeeded') completed++;
+      }
+    }),
+  );
+  return { completed, perSecond: completed / ((performance.now() - started) / 1000) };
+}
+
+export async function containers(): Promise<Section> {
+  const built = await testImage();
+  if ('skip' in built) return { title: 'Container runs', tables: [{ caption: `Not measured: ${built.skip}`, head: [''], rows: [] }] };
+  const { engine, image } = built;
+
+  const podman = await service(engine.name);
+  const trueJob = await podman.job('true', image);
+  for (let i = 0; i < 5; i++) await podman.call('GET', `/jobs/${trueJob}/runs/${(await podman.call('POST', `/jobs/${trueJob}/runs`)).data.id}?wait=20`);
+  const latencies: number[] = [];
+  for (let i = 0; i < TRIGGERS; i++) {
+    const sent = Date.now();
+    const run = (await podman.call('POST', `/jobs/${trueJob}/runs`)).data;
+    const done = (await podman.call('GET', `/jobs/${trueJob}/runs/${run.id}?wait=20`)).data;
+    latencies.push(Date.parse(done.started_at) - sent);
+  }
+  const bare = () =>
+    new Promise<void>((resolve, reject) => {
+      const child = spawn(engine.name, ['run', '--rm', ...engine.hostFlags, image, 'true'], { stdio: 'ignore' });
+      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${engine.name} run exited ${code}`))));
+      child.once('error', reject);
+    });
+  const floor: number[] = [];
+  for (let i = 0; i < TRIGGERS; i++) {
+    const started = performance.now();
+    await bare();
+    floor.push(performance.now() - started);
+  }
+  // The engine's own ceiling: 10 loops of bare runs for the same time.
+  let bareRuns = 0;
+  const bareUntil = Date.now() + THROUGHPUT_SECONDS * 1000;
+  const bareStarted = performance.now();
+  await Promise.all(Array.from({ length: 10 }, async () => {
+    while (Date.now() < bareUntil) {
+      await bare();
+      bareRuns++;
+    }
+  }));
+  const barePerSecond = bareRuns / ((performance.now() - bareStarted) / 1000);
+  const inContainers = await throughput(podman, image);
+  await podman.close();
+
+  const host = await service('process');
+  const asProcesses = await throughput(host, image);
+  await host.close();
+  await removeImage(engine, image);
+
+  return {
+    title: 'Container runs: trigger to running, throughput',
+    tables: [
+      {
+        caption: `Trigger → running (ms), ${TRIGGERS} ${engine.name} runs of \`true\` in the test image one after another, beside a bare \`${engine.name} run --rm\` of the same image and command (the floor)`,
+        head: ['', 'p50', 'p99', 'max'],
+        rows: [
+          ['trigger → running', `${round(median(latencies))}`, `${round(percentile(latencies, 99))}`, `${round(Math.max(...latencies))}`],
+          [`${engine.name} run --rm (floor)`, `${round(median(floor))}`, `${round(percentile(floor, 99))}`, `${round(Math.max(...floor))}`],
+          ['difference at p50 (goal ≤ 50 ms)', `${round(median(latencies) - median(floor))}`, '', ''],
+        ],
+      },
+      {
+        caption: `Throughput: 10 jobs, each triggered again as soon as its run finished, for ${THROUGHPUT_SECONDS} s`,
+        head: ['runner', 'runs completed', 'runs/s'],
+        rows: [
+          [engine.name, `${inContainers.completed}`, `${round(inContainers.perSecond)}`],
+          ['process', `${asProcesses.completed}`, `${round(asProcesses.perSecond)}`],
+          [`bare \`${engine.name} run --rm\` ×10 (the engine's ceiling)`, `${bareRuns}`, `${round(barePerSecond)}`],
+        ],
+      },
+    ],
+  };
+}
