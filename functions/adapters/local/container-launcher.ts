@@ -141,13 +141,15 @@ export class ContainerLauncher {
     return known;
   }
 
-  /** A SIGTERM or SIGKILL to the container's main process. */
-  signal(runId: string, signal: NodeJS.Signals): void {
+  /** A SIGTERM or SIGKILL to the container's main process; `failed` when the engine could not deliver it. */
+  signal(runId: string, signal: NodeJS.Signals, failed?: () => void): void {
     const known = this.#known.get(runId);
     if (!known) return;
     this.#command(['kill', '--signal', signal, known.name], 30_000).catch((error: Error) => {
       // A container that has just ended can no longer be signalled: nothing to do.
-      if (!/not running|no such container|does not exist|is not running/i.test(error.message)) this.#logger.warn('could not signal a container', { run_id: runId, signal, error });
+      if (/not running|no such container|does not exist|is not running/i.test(error.message)) return;
+      this.#logger.warn('could not signal a container', { run_id: runId, signal, error });
+      failed?.();
     });
   }
 

@@ -230,7 +230,8 @@ export class LocalRunner implements ContainerRunner {
   #signal(runId: string, signal: NodeJS.Signals): void {
     const active = this.#active.get(runId);
     if (!active) return;
-    if (active.container && this.#engine) this.#engine.signal(runId, signal);
+    // An engine that does not answer a kill has its client killed: the run then ends, saying so, not hangs.
+    if (active.container && this.#engine) this.#engine.signal(runId, signal, signal === 'SIGKILL' ? () => signalTree(active.pid, 'SIGKILL') : undefined);
     else signalTree(active.pid, signal, runMark(runId));
   }
 
