@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { removeImage, testImage } from '../test/helpers/engine.ts';
 import { median, percentile, startAndWait, stop } from './lib/processes.ts';
 import type { Section } from './lib/report.ts';
+import { backToBack } from './lib/back-to-back.ts';
 
 const TRIGGERS = 50;
 const THROUGHPUT_SECONDS = 15;
@@ -37,19 +38,7 @@ async function service(runner: string) {
 /** Runs completed in THROUGHPUT_SECONDS by 10 jobs, each triggered again as soon as its run ended. */
 async function throughput(s: Awaited<ReturnType<typeof service>>, image: string): Promise<{ completed: number; perSecond: number }> {
   const jobs = await Promise.all(Array.from({ length: 10 }, (_, i) => s.job(`busy-${i}`, image)));
-  let completed = 0;
-  const until = Date.now() + THROUGHPUT_SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    jobs.map(async (jobId) => {
-      while (Date.now() < until) {
-        const run = (await s.call('POST', `/jobs/${jobId}/runs`)).data;
-        const done = (await s.call('GET', `/jobs/${jobId}/runs/${run.id}?wait=20`)).data;
-        if (done.status === 'succeeded') completed++;
-      }
-    }),
-  );
-  return { completed, perSecond: completed / ((performance.now() - started) / 1000) };
+  return backToBack(s.call, jobs, THROUGHPUT_SECONDS);
 }
 
 export async function containers(): Promise<Section> {

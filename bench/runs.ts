@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { processTree } from '../functions/adapters/local/process-tree.ts';
 import { median, percentile, startAndWait, stop, isAlive } from './lib/processes.ts';
 import type { Section } from './lib/report.ts';
+import { backToBack } from './lib/back-to-back.ts';
 
 const TRIGGERS = 200;
 const CANCELS = 30;
@@ -55,19 +56,7 @@ export async function runs(): Promise<Section> {
 
   // Throughput: 10 jobs, each run back to back by its own client, for a fixed time.
   const jobs = await Promise.all(Array.from({ length: 10 }, (_, i) => createJob(`busy-${i}`, 'true')));
-  let completed = 0;
-  const until = Date.now() + THROUGHPUT_SECONDS * 1000;
-  const started = performance.now();
-  await Promise.all(
-    jobs.map(async (jobId) => {
-      while (Date.now() < until) {
-        const run = (await call('POST', `/jobs/${jobId}/runs`)).data;
-        const done = (await call('GET', `/jobs/${jobId}/runs/${run.id}?wait=20`)).data;
-        if (done.status === 'succeeded') completed++;
-      }
-    }),
-  );
-  const throughput = completed / ((performance.now() - started) / 1000);
+  const { completed, perSecond: throughput } = await backToBack(call, jobs, THROUGHPUT_SECONDS);
 
   // Cancel (force) → no process of the run left.
   const sleeper = await createJob('sleeper', 'sleep 60 & sleep 60 & wait');
