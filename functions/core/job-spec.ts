@@ -5,6 +5,14 @@ import type { FieldError } from './errors.ts';
 export type Concurrency = 'allow' | 'forbid' | 'replace';
 export const CONCURRENCY_POLICIES = ['allow', 'forbid', 'replace'] as const satisfies readonly Concurrency[];
 
+/** What an attempt's exit code decides: retried while `retries` allow, or the run fails at once. */
+export type RetryAction = 'retry' | 'fail';
+export const RETRY_ACTIONS = ['retry', 'fail'] as const satisfies readonly RetryAction[];
+export interface RetryRule {
+  exit_codes: number[];
+  action: RetryAction;
+}
+
 export const NAME_PATTERN = /^[A-Za-z0-9._ -]{1,128}$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const TAG_KEY_PATTERN = /^[\p{L}\p{N} _.\/=+@-]{1,128}$/u;
@@ -16,6 +24,8 @@ export const LIMITS = {
   tagValueLength: 256,
   timeoutSeconds: { min: 1, max: 604_800 },
   retries: { min: 0, max: 10 },
+  retryRules: 10,
+  exitCode: { min: 0, max: 255 },
   commandItems: 4096,
 } as const;
 
@@ -28,6 +38,14 @@ export const DEFAULTS = {
   cpu: 0.25,
   memory_mb: 512,
 } as const;
+
+/**
+ * What a failed attempt's exit code decides, by the first rule naming it; null when none does (then the attempt
+ * is retried while `retries` allow, as without rules).
+ */
+export function retryDecision(rules: readonly RetryRule[], exitCode: number): RetryAction | null {
+  return rules.find((rule) => rule.exit_codes.includes(exitCode))?.action ?? null;
+}
 
 /**
  * An OCI image reference: [registry[:port]/]repository[:tag][@digest], as the distribution reference grammar

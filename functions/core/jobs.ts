@@ -2,7 +2,7 @@
 import { scheduleSkippedEvent } from './events.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
 import { newId } from './ids.ts';
-import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency } from './job-spec.ts';
+import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency, type RetryRule } from './job-spec.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 
 export interface JobSpec {
@@ -16,6 +16,8 @@ export interface JobSpec {
   tags: Record<string, string>;
   timeout_seconds: number;
   retries: number;
+  /** First match wins: an exit code a rule names is retried (while `retries` allow) or fails the run at once. */
+  retry_rules: RetryRule[];
   concurrency: Concurrency;
   cpu: number;
   memory_mb: number;
@@ -32,7 +34,7 @@ type Optional = Exclude<keyof JobSpec, 'name' | 'image' | 'command'>;
 /** The fields of a job's spec (what a create sets and a PATCH may change; the store writes exactly these). */
 export const JOB_SPEC_FIELDS = [
   'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-  'timeout_seconds', 'retries', 'concurrency', 'cpu', 'memory_mb',
+  'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb',
 ] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 /** A create request after boundary validation: required fields present, the rest optional. */
@@ -77,7 +79,7 @@ export function combineHooks(...hooks: Array<JobHooks | (() => JobHooks)>): JobH
   };
 }
 
-const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags'> = {
+const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_rules'> = {
   schedule: null,
   ...DEFAULTS,
 };
@@ -98,6 +100,7 @@ export function buildJob(ref: ProjectRef, id: string, spec: JobCreate | JobSpec,
     tags: spec.tags ?? {},
     timeout_seconds: spec.timeout_seconds ?? OPTIONAL_DEFAULTS.timeout_seconds,
     retries: spec.retries ?? OPTIONAL_DEFAULTS.retries,
+    retry_rules: spec.retry_rules ?? [],
     concurrency: spec.concurrency ?? OPTIONAL_DEFAULTS.concurrency,
     cpu: spec.cpu ?? OPTIONAL_DEFAULTS.cpu,
     memory_mb: spec.memory_mb ?? OPTIONAL_DEFAULTS.memory_mb,

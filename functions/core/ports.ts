@@ -4,6 +4,7 @@ import type { ServiceEvent } from './events.ts';
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
 import type { Run, RunCounts, RunRef, RunStatus, RunUsage, RunnerKind, Trigger } from './run-model.ts';
+import type { RetryRule } from './job-spec.ts';
 
 /** Jobs and runs live in a workspace and a project; every lookup is scoped by both. */
 export interface ProjectRef {
@@ -122,6 +123,8 @@ export interface ExecutionRequest {
   run: RunRef;
   timeout_seconds: number;
   retries: number;
+  /** The job's rules at trigger time: what a failed attempt's exit code decides. */
+  retry_rules: RetryRule[];
   container: {
     image: string;
     command: string[];

@@ -8,6 +8,7 @@ import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUs
 import type { RunStore, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
 import { fullImageName } from './images.ts';
+import { retryDecision, type RetryRule } from './job-spec.ts';
 
 /** How an attempt's container ended, as the domain sees it (the orchestration layer reads it off the backend). */
 export type AttemptOutcome =
@@ -98,7 +99,7 @@ export class RunLifecycle {
    * Last state of every attempt: success settles the run; a failure with attempts left is recorded and answered
    * 'retry' (the state machine's Retry then runs the attempt again after its backoff); otherwise the run fails.
    */
-  async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
+  async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome, rules: readonly RetryRule[] = []): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
     if (outcome.ended === 'not-pulled') {
       const end = attemptEnd(outcome, (await this.#load(ref))?.image);
       await this.settle(ref, 'failed', end);
@@ -107,6 +108,12 @@ export class RunLifecycle {
     const end = attemptEnd(outcome);
     if (end.exit_code === 0) {
       await this.settle(ref, 'succeeded', { exit_code: 0, error: null });
+      return { outcome: 'done', end };
+    }
+    // A rule that fails this exit code ends the run now, whatever retries are left.
+    const ruled = end.exit_code === null ? null : retryDecision(rules, end.exit_code);
+    if (ruled === 'fail') {
+      await this.settle(ref, 'failed', { exit_code: end.exit_code, error: `${end.error} (a retry rule fails exit code ${end.exit_code} without retrying; attempt ${attempt} of ${retries + 1})` });
       return { outcome: 'done', end };
     }
     if (attempt <= retries) {

@@ -156,6 +156,7 @@ export class RunService {
       run: runRef(run),
       timeout_seconds: job.timeout_seconds,
       retries: job.retries,
+      retry_rules: job.retry_rules,
       container: { image: run.image, command: run.command, env: { ...job.env, ...overrides.env }, cpu: job.cpu, memory_mb: job.memory_mb },
     };
     try {

@@ -1,14 +1,16 @@
 // The run state machine's input document, the same in AWS and locally: what the definition's states read
-// ($.run, $.timeout_seconds, $.retries, $.container) in the shapes ECS RunTask takes them. The domain's
+// ($.run, $.timeout_seconds, $.retries, $.retry_rules, $.container) in the shapes ECS RunTask takes them. The domain's
 // request is translated here and nowhere else.
 import { taskFamily } from './ecs-names.ts';
 import type { ExecutionRequest } from '../core/ports.ts';
 import type { RunRef } from '../core/run-model.ts';
+import type { RetryRule } from '../core/job-spec.ts';
 
 export interface ExecutionInput {
   run: RunRef;
   timeout_seconds: number;
   retries: number;
+  retry_rules: RetryRule[];
   container: {
     /** The job's ECS task-definition family. */
     task_definition: string;
@@ -26,6 +28,7 @@ export function toExecutionInput(request: ExecutionRequest): ExecutionInput {
     run: request.run,
     timeout_seconds: request.timeout_seconds,
     retries: request.retries,
+    retry_rules: request.retry_rules,
     container: {
       task_definition: taskFamily(request.run.job_id),
       image: container.image,

@@ -3,12 +3,13 @@
 // handed to the run lifecycle, each leaving one log line with the run's ids.
 import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import type { RunRef } from '../core/run-model.ts';
+import type { RetryRule } from '../core/job-spec.ts';
 import type { Logger } from '../logger.ts';
 import { asStep, attemptOutcome, executionFailure, type ContainerStepResult, type StepError } from './step-results.ts';
 
 export type RunStateEvent =
   | { action: 'start_attempt'; run: RunRef }
-  | { action: 'end_attempt'; run: RunRef; attempt: number; retries: number; result: ContainerStepResult }
+  | { action: 'end_attempt'; run: RunRef; attempt: number; retries: number; retry_rules?: RetryRule[]; result: ContainerStepResult }
   | { action: 'timed_out'; run: RunRef }
   | { action: 'fail'; run: RunRef; error?: StepError };
 
@@ -24,7 +25,7 @@ export function runStateHandler(lifecycle: RunLifecycle, logger?: Logger): RunSt
         return started;
       }
       case 'end_attempt': {
-        const { outcome, end } = await lifecycle.endAttempt(event.run, event.attempt, event.retries, attemptOutcome(event.result));
+        const { outcome, end } = await lifecycle.endAttempt(event.run, event.attempt, event.retries, attemptOutcome(event.result), event.retry_rules ?? []);
         logger?.info('run attempt ended', { ...ids, attempt: event.attempt, exit_code: end.exit_code, error: end.error, outcome });
         return { outcome };
       }

@@ -17,6 +17,7 @@ export const JOB_EXAMPLE = {
   tags: { team: 'data' },
   timeout_seconds: 3600,
   retries: 0,
+  retry_rules: [],
   concurrency: 'allow',
   cpu: 0.25,
   memory_mb: 512,

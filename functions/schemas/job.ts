@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { canonicalTimeZone, validateSchedule } from '../core/cron.ts';
 import { ValidationError } from '../core/errors.ts';
 import {
+  RETRY_ACTIONS,
   CONCURRENCY_POLICIES,
   DEFAULTS,
   FARGATE_CPUS,
@@ -78,6 +79,23 @@ export const TimeZone = z
 
 export const TimeoutSeconds = integer(LIMITS.timeoutSeconds.min, LIMITS.timeoutSeconds.max);
 export const Retries = integer(LIMITS.retries.min, LIMITS.retries.max);
+export const RetryRules = z
+  .array(
+    z.strictObject({
+      exit_codes: z
+        .array(integer(LIMITS.exitCode.min, LIMITS.exitCode.max), { error: 'must be a list of exit codes' })
+        .min(1, { error: 'must name at least one exit code' })
+        .max(LIMITS.exitCode.max + 1, { error: `must name at most ${LIMITS.exitCode.max + 1} exit codes` }),
+      action: z.enum(RETRY_ACTIONS, { error: 'must be retry or fail' }),
+    }),
+    { error: 'must be a list of rules' },
+  )
+  .max(LIMITS.retryRules, { error: `must have at most ${LIMITS.retryRules} rules` })
+  .meta({
+    id: 'RetryRules',
+    description: 'First match wins: an attempt whose exit code a rule names is retried (while retries allow) or fails the run at once; one no rule names is retried while retries allow',
+    example: [{ exit_codes: [2, 64], action: 'fail' }, { exit_codes: [137], action: 'retry' }],
+  });
 export const ConcurrencySchema = z.enum(CONCURRENCY_POLICIES, { error: `must be one of ${CONCURRENCY_POLICIES.join(', ')}` });
 export const Cpu = z
   .number({ error: `must be one of ${FARGATE_CPUS.join(', ')}` })
@@ -99,6 +117,7 @@ export const JobCreateBody = z
     tags: Tags.optional(),
     timeout_seconds: TimeoutSeconds.optional(),
     retries: Retries.optional(),
+    retry_rules: RetryRules.optional(),
     concurrency: ConcurrencySchema.optional(),
     cpu: Cpu.optional(),
     memory_mb: MemoryMb.optional(),
@@ -118,6 +137,7 @@ export const JobPatchBody = z
     tags: Tags.nullable().optional(),
     timeout_seconds: TimeoutSeconds.nullable().optional(),
     retries: Retries.nullable().optional(),
+    retry_rules: RetryRules.nullable().optional(),
     concurrency: ConcurrencySchema.nullable().optional(),
     cpu: Cpu.nullable().optional(),
     memory_mb: MemoryMb.nullable().optional(),
@@ -156,6 +176,7 @@ export const JobSchema = z
     tags: z.record(z.string(), z.string()),
     timeout_seconds: z.number().int(),
     retries: z.number().int(),
+    retry_rules: z.array(z.strictObject({ exit_codes: z.array(z.number().int()), action: z.enum(RETRY_ACTIONS) })),
     concurrency: z.enum(CONCURRENCY_POLICIES),
     cpu: Cpu,
     memory_mb: z.number().int(),

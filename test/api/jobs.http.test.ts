@@ -117,6 +117,11 @@ describe('validation', () => {
     [{ concurrency: 'sometimes' }, 'concurrency', 'must be one of allow, forbid, replace'],
     [{ tags: { 'a:b': 'c' } }, 'tags.a:b', 'tag key'],
     [{ suspended: 'yes' }, 'suspended', 'true or false'],
+    [{ retry_rules: Array.from({ length: 11 }, () => ({ exit_codes: [1], action: 'fail' })) }, 'retry_rules', 'at most 10 rules'],
+    [{ retry_rules: [{ exit_codes: [], action: 'fail' }] }, 'retry_rules.0.exit_codes', 'at least one exit code'],
+    [{ retry_rules: [{ action: 'fail' }] }, 'retry_rules.0.exit_codes', 'list of exit codes'],
+    [{ retry_rules: [{ exit_codes: [1], action: 'ignore' }] }, 'retry_rules.0.action', 'must be retry or fail'],
+    [{ retry_rules: [{ exit_codes: [256], action: 'fail' }] }, 'retry_rules.0.exit_codes.0', 'integer from 0 to 255'],
   ])('answers 400 naming the field for %j', async (overrides, field, message) => {
     const response = await bad(overrides);
     expect(response.status).toBe(400);

@@ -98,6 +98,15 @@ describe('a run', () => {
     expect(run).toMatchObject({ status: 'failed', attempt: 3, exit_code: 4, error: 'exited with code 4 (attempt 3 of 3)' });
   });
 
+  it('fails at once on an exit code a retry rule fails, and retries one a rule retries', async () => {
+    const rules = [{ exit_codes: [2], action: 'fail' }, { exit_codes: [137], action: 'retry' }];
+    const { run: stopped } = await runToEnd({ command: 'exit 2', retries: 3, retry_rules: rules });
+    expect(stopped).toMatchObject({ status: 'failed', attempt: 1, exit_code: 2 });
+    expect(stopped.error).toContain('a retry rule fails exit code 2 without retrying');
+    const { run: retried } = await runToEnd({ command: 'kill -9 $$', retries: 2, retry_rules: rules });
+    expect(retried).toMatchObject({ status: 'failed', attempt: 3, exit_code: 137 });
+  });
+
   it('succeeds on a later attempt, with the attempt count', async () => {
     const marker = join(scratch, 'second-attempt');
     const { run } = await runToEnd({ command: `if [ -f ${marker} ]; then echo second; else touch ${marker}; exit 1; fi`, retries: 3 });

@@ -18,9 +18,9 @@ describe('buildJob', () => {
     const job = buildJob(ref, 'job_X', { name: 'n', image: 'alpine', command: ['true'] }, 't0', 't1');
     expect(Object.keys(job)).toEqual([
       'id', 'workspace_id', 'project_id', 'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-      'timeout_seconds', 'retries', 'concurrency', 'cpu', 'memory_mb', 'created_at', 'updated_at',
+      'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'created_at', 'updated_at',
     ]);
-    expect(job).toMatchObject({ env: {}, schedule: null, timezone: 'UTC', suspended: false, tags: {}, timeout_seconds: 3600, retries: 0, concurrency: 'allow', cpu: 0.25, memory_mb: 512 });
+    expect(job).toMatchObject({ env: {}, schedule: null, timezone: 'UTC', suspended: false, tags: {}, timeout_seconds: 3600, retries: 0, retry_rules: [], concurrency: 'allow', cpu: 0.25, memory_mb: 512 });
   });
 });
 
@@ -31,8 +31,8 @@ describe('applyPatch', () => {
   });
 
   it('turns null into the default, and a null schedule removes the schedule', () => {
-    const next = applyPatch(base, { schedule: null, env: null, tags: null, timezone: null, retries: null, concurrency: null, suspended: null }, 't2');
-    expect(next).toMatchObject({ schedule: null, env: {}, tags: {}, timezone: 'UTC', retries: 0, concurrency: 'allow', suspended: false });
+    const next = applyPatch(base, { schedule: null, env: null, tags: null, timezone: null, retries: null, retry_rules: null, concurrency: null, suspended: null }, 't2');
+    expect(next).toMatchObject({ schedule: null, env: {}, tags: {}, timezone: 'UTC', retries: 0, retry_rules: [], concurrency: 'allow', suspended: false });
     expect(next.created_at).toBe(base.created_at);
   });
 

@@ -47,6 +47,30 @@ describe('RunLifecycle', () => {
     expect(await read(ref)).toMatchObject({ status: 'failed', attempt: 1, exit_code: null, error: 'image "docker.io/library/alpine:latest" could not be pulled: manifest unknown' });
   });
 
+  it('decides by the first retry rule naming the exit code, and by retries alone when none does', async () => {
+    const lifecycle = t.core.services.runLifecycle();
+    const rules = [{ exit_codes: [2, 64], action: 'fail' as const }, { exit_codes: [137], action: 'retry' as const }, { exit_codes: [137], action: 'fail' as const }];
+    const failing = await pendingRun();
+    await lifecycle.startAttempt(failing);
+    expect(await lifecycle.endAttempt(failing, 1, 3, { ended: 'exited', exit_code: 2 }, rules)).toMatchObject({ outcome: 'done' });
+    expect(await read(failing)).toMatchObject({ status: 'failed', attempt: 1, exit_code: 2, error: 'exited with code 2 (a retry rule fails exit code 2 without retrying; attempt 1 of 4)' });
+
+    const retried = await pendingRun();
+    await lifecycle.startAttempt(retried);
+    expect(await lifecycle.endAttempt(retried, 1, 1, { ended: 'exited', exit_code: 137 }, rules)).toMatchObject({ outcome: 'retry' });
+    await lifecycle.startAttempt(retried);
+    // Retried while retries allow, no further.
+    expect(await lifecycle.endAttempt(retried, 2, 1, { ended: 'exited', exit_code: 137 }, rules)).toMatchObject({ outcome: 'done' });
+    expect(await read(retried)).toMatchObject({ status: 'failed', attempt: 2, exit_code: 137 });
+
+    const unnamed = await pendingRun();
+    await lifecycle.startAttempt(unnamed);
+    expect(await lifecycle.endAttempt(unnamed, 1, 1, { ended: 'exited', exit_code: 1 }, rules)).toMatchObject({ outcome: 'retry' });
+    await lifecycle.startAttempt(unnamed);
+    expect(await lifecycle.endAttempt(unnamed, 2, 1, { ended: 'exited', exit_code: 0 }, rules)).toMatchObject({ outcome: 'done' });
+    expect(await read(unnamed)).toMatchObject({ status: 'succeeded', attempt: 2 });
+  });
+
   it('says a container killed at its memory limit ran out of memory', async () => {
     const lifecycle = t.core.services.runLifecycle();
     const ref = await pendingRun();

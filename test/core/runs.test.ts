@@ -16,13 +16,14 @@ async function newJob(spec: Partial<JobCreate> = {}) {
 
 describe('RunService', () => {
   it("writes the run pending and starts its execution with the job's spec, the overrides over it", async () => {
-    const { job, ref } = await newJob({ env: { A: 'job', B: 'job' }, timeout_seconds: 90, retries: 2 });
+    const { job, ref } = await newJob({ env: { A: 'job', B: 'job' }, timeout_seconds: 90, retries: 2, retry_rules: [{ exit_codes: [3], action: 'fail' }] });
     const run = await t.core.services.runs().trigger(ref, { command: 'echo hi', env: { B: 'run' } });
     expect(run).toMatchObject({ status: 'pending', attempt: 0, trigger: 'manual', command: ['/bin/sh', '-c', 'echo hi'], overrides: { env: { B: 'run' } } });
     expect(t.core.orchestrator.started.at(-1)).toEqual({
       run: runRef(run),
       timeout_seconds: 90,
       retries: 2,
+      retry_rules: [{ exit_codes: [3], action: 'fail' }],
       container: { image: job.image, command: ['/bin/sh', '-c', 'echo hi'], env: { A: 'job', B: 'run' }, cpu: 0.25, memory_mb: 512 },
     });
     expect(await t.core.runStore.counts(ref)).toMatchObject({ pending: 1, total: 1 });

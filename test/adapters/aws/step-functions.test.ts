@@ -23,6 +23,7 @@ const input: ExecutionRequest = {
   run,
   timeout_seconds: 60,
   retries: 1,
+  retry_rules: [{ exit_codes: [2], action: 'fail' }],
   container: { image: 'alpine', command: ['true'], env: { Z: 'last', A: 'first' }, cpu: 0.25, memory_mb: 512 },
 };
 
@@ -44,6 +45,7 @@ describe('StepFunctionsOrchestrator', () => {
       run,
       timeout_seconds: 60,
       retries: 1,
+      retry_rules: [{ exit_codes: [2], action: 'fail' }],
       container: {
         task_definition: 'job-job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', image: 'alpine', command: ['true'],
         environment: [{ Name: 'A', Value: 'first' }, { Name: 'Z', Value: 'last' }], cpu: 0.25, memory_mb: 512,
