@@ -97,7 +97,7 @@ export const FUNCTIONS = {
   'scheduled-trigger': { description: 'Turns a scheduled fire into a run', uses: ['table:read', 'table:write', 'executions:start', 'executions:stop'] },
   // Reads the table's stream (granted by its event source) and the job of each event, for its name; makes each
   // event's webhook deliveries and hands them to the deliveries queue.
-  'event-publisher': { description: 'Puts each run and schedule event on the EventBridge bus and makes its webhook deliveries', uses: ['table:read', 'table:write', 'events:put', 'deliveries:enqueue'] },
+  'event-publisher': { description: 'Puts each run and schedule event on the EventBridge bus, makes its webhook deliveries, and keeps run history within its limits', uses: ['table:read', 'table:write', 'events:put', 'deliveries:enqueue'] },
   // Reads the deliveries queue (granted by its event source); sends a delivery not yet due on again. An attempt
   // waits up to 15 s for its receiver, and a batch's attempts run together.
   deliveries: { description: 'Attempts webhook deliveries when due, and sweeps for overdue ones', uses: ['table:read', 'table:write', 'deliveries:enqueue'], timeoutSeconds: 60 },

@@ -13,6 +13,7 @@ import type {
   LogSource,
   MetricSource,
   RunOrchestrator,
+  RunArtifacts,
   RunStore,
   ScheduleStore,
   TaskDefinitions,
@@ -36,6 +37,8 @@ export interface Platform {
   schedules(): ScheduleStore;
   /** Where the host keeps a container description per job (ECS task definitions); none locally. */
   taskDefinitions(): TaskDefinitions | null;
+  /** What else a run leaves on this host, removed with it when its job's history limits remove it. */
+  runArtifacts(): RunArtifacts[];
   /** What else follows a job's life on this host (local: its metric samples go with it). */
   jobHooks(): JobHooks[];
   /** What a finished run used, where the host can tell. */

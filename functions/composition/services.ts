@@ -2,6 +2,7 @@
 // Every service is built on first use, so a Lambda function builds, and is granted, only what it serves; the
 // local host serves them all from the same wiring.
 import { Deliverer, DeliveryService } from '../core/deliveries.ts';
+import { RunRetention } from '../core/retention.ts';
 import { EventRelay } from '../core/event-relay.ts';
 import { combineHooks, JobService } from '../core/jobs.ts';
 import { KeyService } from '../core/keys.ts';
@@ -28,6 +29,7 @@ export interface Services {
   eventRelay(): EventRelay;
   webhooks(): WebhookService;
   deliverer(): Deliverer;
+  retention(): RunRetention;
   deliveries(): DeliveryService;
 }
 
@@ -53,6 +55,15 @@ export function composeServices(platform: Platform): Services {
   const runs = once(
     () => new RunService({ jobs: jobs(), ...stopping(), idempotency: platform.idempotency(), signals: platform.signals(), pollMs: platform.pollMs }),
   );
+  const retention = once(
+    () =>
+      new RunRetention({
+        jobs: platform.jobStore(),
+        runs: platform.runStore(),
+        artifacts: platform.runArtifacts(),
+        warn: (message, error) => platform.logger.warn(message, { error }),
+      }),
+  );
   const deliverer = once(() => new Deliverer({ webhooks: platform.webhookStore(), deliveries: platform.deliveryStore(), destinations: platform.destinations(), ...platform.delivery() }));
   return {
     platform,
@@ -65,9 +76,10 @@ export function composeServices(platform: Platform): Services {
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
     // Every event goes to the host's sinks and to the webhooks subscribed to it.
-    eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: [...platform.eventSinks(), deliverer()] })),
+    eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: [...platform.eventSinks(), deliverer(), retention()] })),
     webhooks: once(() => new WebhookService({ store: platform.webhookStore(), jobs: platform.jobStore(), destinations: platform.destinations() })),
     deliverer,
+    retention,
     deliveries: once(() => new DeliveryService({ webhooks: platform.webhookStore(), deliveries: platform.deliveryStore(), deliverer: deliverer() })),
   };
 }

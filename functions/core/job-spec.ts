@@ -13,6 +13,12 @@ export interface RetryRule {
   action: RetryAction;
 }
 
+/** How much of a job's history is kept: its newest `max_runs` finished runs, none older than `max_age_days`. */
+export interface History {
+  max_runs: number;
+  max_age_days: number;
+}
+
 export const NAME_PATTERN = /^[A-Za-z0-9._ -]{1,128}$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const TAG_KEY_PATTERN = /^[\p{L}\p{N} _.\/=+@-]{1,128}$/u;
@@ -25,6 +31,8 @@ export const LIMITS = {
   timeoutSeconds: { min: 1, max: 604_800 },
   retries: { min: 0, max: 10 },
   retryRules: 10,
+  maxRuns: { min: 1, max: 10_000 },
+  maxAgeDays: { min: 1, max: 3650 },
   exitCode: { min: 0, max: 255 },
   commandItems: 4096,
 } as const;
@@ -37,6 +45,7 @@ export const DEFAULTS = {
   concurrency: 'allow' as Concurrency,
   cpu: 0.25,
   memory_mb: 512,
+  history: { max_runs: 1000, max_age_days: 90 },
 } as const;
 
 /**

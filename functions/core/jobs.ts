@@ -2,7 +2,7 @@
 import { scheduleSkippedEvent } from './events.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
 import { newId } from './ids.ts';
-import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency, type RetryRule } from './job-spec.ts';
+import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency, type History, type RetryRule } from './job-spec.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 
 export interface JobSpec {
@@ -21,6 +21,8 @@ export interface JobSpec {
   concurrency: Concurrency;
   cpu: number;
   memory_mb: number;
+  /** Finished runs beyond either limit are removed with their logs and metric samples. */
+  history: History;
 }
 
 export interface Job extends ProjectRef, JobSpec {
@@ -34,16 +36,19 @@ type Optional = Exclude<keyof JobSpec, 'name' | 'image' | 'command'>;
 /** The fields of a job's spec (what a create sets and a PATCH may change; the store writes exactly these). */
 export const JOB_SPEC_FIELDS = [
   'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-  'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb',
+  'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'history',
 ] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 /** A create request after boundary validation: required fields present, the rest optional. */
-export type JobCreate = Pick<JobSpec, 'name' | 'image'> & { command: string | string[] } & Partial<Pick<JobSpec, Optional>>;
+export type JobCreate = Pick<JobSpec, 'name' | 'image'> & { command: string | string[] } & Partial<Pick<JobSpec, Exclude<Optional, 'history'>>> & {
+  /** Either limit may be given alone; the other keeps its default. */
+  history?: Partial<History> | undefined;
+};
 
 /** A PATCH: an omitted field stays; `null` resets an optional field to its default (or removes the schedule). */
 export type JobPatch = Partial<Pick<JobSpec, 'name' | 'image'>> & { command?: string | string[] } & {
-  [K in Optional]?: JobSpec[K] | null;
-};
+  [K in Exclude<Optional, 'history'>]?: JobSpec[K] | null;
+} & { history?: Partial<History> | null | undefined };
 
 export type JobRef = ProjectRef & { job_id: string };
 
@@ -79,7 +84,7 @@ export function combineHooks(...hooks: Array<JobHooks | (() => JobHooks)>): JobH
   };
 }
 
-const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_rules'> = {
+const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_rules' | 'history'> = {
   schedule: null,
   ...DEFAULTS,
 };
@@ -104,6 +109,7 @@ export function buildJob(ref: ProjectRef, id: string, spec: JobCreate | JobSpec,
     concurrency: spec.concurrency ?? OPTIONAL_DEFAULTS.concurrency,
     cpu: spec.cpu ?? OPTIONAL_DEFAULTS.cpu,
     memory_mb: spec.memory_mb ?? OPTIONAL_DEFAULTS.memory_mb,
+    history: { ...DEFAULTS.history, ...spec.history },
     created_at: createdAt,
     updated_at: updatedAt,
   };
@@ -114,7 +120,8 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
   const merged: Record<string, unknown> = { ...job };
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
-    merged[key] = value;
+    // A limit given alone changes that limit only, as a JSON merge patch does.
+    merged[key] = key === 'history' && value !== null ? { ...job.history, ...(value as object) } : value;
   }
   // buildJob turns null into the default and normalizes the command.
   const spec = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, v === null ? undefined : v])) as unknown as JobSpec;

@@ -116,6 +116,19 @@ export interface RunStore {
   recordExitCode(ref: RunRef, task: string, exitCode: number): Promise<boolean>;
   /** Deletes every run of a job; returns those that were still pending or running. */
   deleteAllForJob(ref: JobRef): Promise<Run[]>;
+  /** The job's oldest runs, oldest first, whatever their status (a Query, not a Scan). */
+  oldest(ref: JobRef, limit: number): Promise<Run[]>;
+  /** Marks a finished run to be removed once `at` has passed (found by `expired`). */
+  setExpiry(ref: RunRef, at: Date): Promise<void>;
+  /** Finished runs whose time to be removed has come, soonest first, in every job (a Query, not a Scan). */
+  expired(now: Date, limit: number): Promise<Run[]>;
+  /** Removes those of `runs` (all of one job) that are finished, counting them on the job; those it removed. */
+  remove(ref: JobRef, runs: Run[]): Promise<Run[]>;
+}
+
+/** What else a run leaves on a host (its log lines, its metric samples), removed with the run. */
+export interface RunArtifacts {
+  removeRuns(job: JobRef, runIds: string[]): Promise<void>;
 }
 
 /** What a run's execution is started with: the run, its limits, and the container it runs. */

@@ -52,7 +52,8 @@ export interface Run {
   backend: RunBackend;
 }
 
-export type RunCounts = Record<RunStatus | 'total', number>;
+/** Runs of a job by status, `total` ever made (removed ones included), and `retained` kept now. */
+export type RunCounts = Record<RunStatus | 'total' | 'retained', number>;
 
 /** Every field of a run, in the contract's order (the store keeps exactly these; the response schema has them). */
 export const RUN_FIELDS = [

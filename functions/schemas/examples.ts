@@ -21,6 +21,7 @@ export const JOB_EXAMPLE = {
   concurrency: 'allow',
   cpu: 0.25,
   memory_mb: 512,
+  history: { max_runs: 1000, max_age_days: 90 },
   created_at: '2026-11-22T10:15:30.123Z',
   updated_at: '2026-11-22T10:15:30.123Z',
 };
@@ -74,7 +75,7 @@ export const PENDING_RUN_EXAMPLE = {
 
 export const JOB_STATUS_EXAMPLE = {
   latest_run: RUN_EXAMPLE,
-  counts: { pending: 0, running: 0, succeeded: 41, failed: 2, cancelled: 1, total: 44 },
+  counts: { pending: 0, running: 0, succeeded: 41, failed: 2, cancelled: 1, total: 44, retained: 44 },
   schedule: {
     cron: '0 3 * * 1-5',
     timezone: 'Europe/Berlin',

@@ -79,6 +79,13 @@ export const TimeZone = z
 
 export const TimeoutSeconds = integer(LIMITS.timeoutSeconds.min, LIMITS.timeoutSeconds.max);
 export const Retries = integer(LIMITS.retries.min, LIMITS.retries.max);
+export const History = z
+  .strictObject({
+    max_runs: integer(LIMITS.maxRuns.min, LIMITS.maxRuns.max).optional().meta({ description: `Newest finished runs kept (default ${DEFAULTS.history.max_runs})` }),
+    max_age_days: integer(LIMITS.maxAgeDays.min, LIMITS.maxAgeDays.max).optional().meta({ description: `Days a finished run is kept (default ${DEFAULTS.history.max_age_days})` }),
+  }, { error: 'must be an object with max_runs and/or max_age_days' })
+  .meta({ id: 'History', description: 'A finished run beyond either limit is removed with its logs and metric samples; active runs never are' });
+
 export const RetryRules = z
   .array(
     z.strictObject({
@@ -121,6 +128,7 @@ export const JobCreateBody = z
     concurrency: ConcurrencySchema.optional(),
     cpu: Cpu.optional(),
     memory_mb: MemoryMb.optional(),
+    history: History.optional(),
   })
   .meta({ id: 'JobCreate' });
 
@@ -141,6 +149,7 @@ export const JobPatchBody = z
     concurrency: ConcurrencySchema.nullable().optional(),
     cpu: Cpu.nullable().optional(),
     memory_mb: MemoryMb.nullable().optional(),
+    history: History.nullable().optional(),
   })
   .meta({ id: 'JobPatch' });
 
@@ -180,6 +189,7 @@ export const JobSchema = z
     concurrency: z.enum(CONCURRENCY_POLICIES),
     cpu: Cpu,
     memory_mb: z.number().int(),
+    history: z.strictObject({ max_runs: z.number().int(), max_age_days: z.number().int() }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })

@@ -165,7 +165,7 @@ const count = z.number().int().min(0);
 export const JobStatusSchema = z
   .strictObject({
     latest_run: orNull(RunSchema).meta({ description: 'null until the job has run' }),
-    counts: z.strictObject({ pending: count, running: count, succeeded: count, failed: count, cancelled: count, total: count }),
+    counts: z.strictObject({ pending: count, running: count, succeeded: count, failed: count, cancelled: count, total: count.meta({ description: 'Every run ever made' }), retained: count.meta({ description: 'Runs kept by the job\'s history limits' }) }),
     schedule: z
       .strictObject({
         cron: z.string(),

@@ -75,6 +75,12 @@ export class Events extends Construct {
         onFailure: new SqsDlq(this.deadLetterQueue),
       }),
     );
+    // The same function removes runs past their job's age limit (their TTL, a day later, is the backstop).
+    new Rule(this, 'RetentionSweepRule', {
+      description: "Removes runs past their job's history age limit",
+      schedule: Schedule.rate(Duration.hours(1)),
+      targets: [new LambdaTarget(this.publisherFunction, { retryAttempts: 2 })],
+    });
   }
 
   /** Points a function at the deliveries queue and lets it send notices there, and nowhere else. */

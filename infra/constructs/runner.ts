@@ -11,6 +11,13 @@ import { Construct } from 'constructs';
 import { taskFamily } from '../../functions/orchestration/ecs-names.ts';
 import { SETTINGS } from '../../functions/composition/functions.ts';
 import { acknowledgeWildcard } from '../checks.ts';
+import { LIMITS } from '../../functions/core/job-spec.ts';
+
+/** The shortest log retention CloudWatch offers that covers a job's longest allowed history. */
+function containerLogRetention(): RetentionDays {
+  const days = Object.values(RetentionDays).filter((d): d is number => typeof d === 'number' && d > 0).sort((a, b) => a - b);
+  return days.find((d) => d >= LIMITS.maxAgeDays.max) ?? RetentionDays.INFINITE;
+}
 
 export class Runner extends Construct {
   readonly vpc: Vpc;
@@ -48,7 +55,9 @@ export class Runner extends Construct {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: "The identity of a job's own code; it has no permissions of its own",
     });
-    this.logGroup = new LogGroup(this, 'ContainerLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.RETAIN });
+    // Kept as long as the longest history a job may ask for (max_age_days ≤ 3650): a run's logs outlive it at most
+    // by the group's retention; once the run is removed, they are no longer served.
+    this.logGroup = new LogGroup(this, 'ContainerLogs', { retention: containerLogRetention(), removalPolicy: RemovalPolicy.RETAIN });
     this.#grantImagePullAndLogs();
   }
 

@@ -73,7 +73,10 @@ export interface LocalHost {
   shutdown(reason?: string): Promise<void>;
 }
 
+const RETENTION_SWEEP_MS = 3_600_000;
+
 export function composeLocalHost(options: LocalHostOptions): LocalHost {
+  let retentionTimer: NodeJS.Timeout | undefined;
   const { table, logger } = options;
   // Adapters that call back into the domain (the state machine's tasks, the scheduler's fires) reach the
   // services, composed below from this very platform, when they first need them.
@@ -131,6 +134,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     schedules: scheduler,
     taskDefinitions: () => null,
     jobHooks: () => [{ deleted: (job: Job) => sampler.deleteForJob(jobRef(job)) }],
+    runArtifacts: () => [logs(), sampler],
     usage: () => sampler,
     signals: () => signals,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table) }),
@@ -169,9 +173,17 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
       sampler.start();
       events().start();
       deliveryWorker().start();
+      // Runs past their job's age limit go at start and every hour after.
+      const sweep = () => void services.retention().sweep().then(
+        ({ removed }) => removed > 0 && logger.info('removed runs past their history limits', { removed }),
+        (error: Error) => logger.warn('could not sweep runs past their history limits', { error }),
+      );
+      sweep();
+      retentionTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
       return scheduler().size;
     },
     shutdown: async (reason) => {
+      clearInterval(retentionTimer);
       await scheduler().stop();
       await orchestrator().shutdown(reason);
       await sampler.stop();

@@ -115,6 +115,7 @@ export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; m
     schedules: () => schedules,
     taskDefinitions: () => null,
     jobHooks: () => [],
+    runArtifacts: () => [],
     usage: () => undefined,
     signals: () => undefined,
     eventSinks: () => [],

@@ -330,6 +330,15 @@ describe('events', () => {
     }
   });
 
+  it("keeps run history in bounds: an hourly sweep by the publisher, and container logs kept as long as a job's longest history", () => {
+    const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
+    const sweeps = rules.filter((r) => JSON.stringify(r.Properties.Targets).includes(id(ctx.stack.events.publisherFunction)));
+    expect(sweeps.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 hour)']);
+    const logs = ctx.stack.getLogicalId(ctx.stack.runner.logGroup.node.defaultChild as never);
+    expect((ctx.template.toJSON().Resources[logs] as any).Properties.RetentionInDays).toBe(3653);
+    ctx.template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } });
+  });
+
   it('lets only the publisher put events, and only on the service bus', () => {
     const busId = ctx.stack.getLogicalId(ctx.stack.events.bus.node.defaultChild as never);
     const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')) as Array<{ Properties: any }>;

@@ -73,6 +73,8 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
         }),
     ),
     jobHooks: () => [],
+    // A container's output stays in its log group, which expires it by the group's retention.
+    runArtifacts: () => [],
     usage: () => undefined,
     signals: () => undefined,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table()) }),

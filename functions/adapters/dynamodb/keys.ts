@@ -19,4 +19,5 @@ export const key = {
   deliveries: (webhookId: string) => `WH#${webhookId}`,
   delivery: (deliveryId: string) => `DLV#${deliveryId}`,
   due: 'DUE',
+  expiring: 'EXPIRES',
 } as const;

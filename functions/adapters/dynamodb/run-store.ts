@@ -4,6 +4,8 @@
 // transaction as the run, and is conditional on the run's current status.
 import {
   BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  UpdateItemCommand,
   GetItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
@@ -30,6 +32,8 @@ import { TABLE_SCHEMA } from './table.ts';
 import type { DynamoTable } from './table-client.ts';
 
 const RUN_ID = idPattern('run');
+/** A run past its age is removed by the sweep; its TTL, this much later, removes it should no sweep run. */
+const TTL_BACKSTOP_SECONDS = 24 * 60 * 60;
 const JOB_ID = idPattern('job');
 const { projectRuns, workspaceRuns, lookups: activeRuns } = TABLE_SCHEMA.indexes;
 
@@ -212,7 +216,88 @@ export class DynamoRunStore implements RunStore {
 
   async counts(ref: JobRef): Promise<RunCounts> {
     const item = await this.#jobItem(ref, 'counts');
-    return { ...ZERO_COUNTS, ...(item?.counts as Partial<RunCounts> | undefined) };
+    const { removed = 0, ...counts } = { ...ZERO_COUNTS, ...(item?.counts as Record<string, number> | undefined) };
+    return { ...(counts as Omit<RunCounts, 'retained'>), retained: counts.total! - removed };
+  }
+
+  async oldest(ref: JobRef, limit: number): Promise<Run[]> {
+    const output = await this.table.send<QueryCommandOutput>(
+      new QueryCommand({
+        TableName: this.table.name,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: marshall({ ':pk': key.job(ref.job_id), ':prefix': key.run('') }),
+        ScanIndexForward: true,
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (output.Items ?? []).map((item) => runFromItem(unmarshall(item)));
+  }
+
+  async setExpiry(ref: RunRef, at: Date): Promise<void> {
+    try {
+      await this.table.send(
+        new UpdateItemCommand({
+          TableName: this.table.name,
+          Key: runKey(ref),
+          // Listed under EXPIRES by its time (the age sweep's Query); its TTL, a day later, removes it should no
+          // sweep run.
+          UpdateExpression: 'SET #lpk = :expiring, #lsk = :at, #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(PK) AND NOT (#status IN (:pending, :running))',
+          ExpressionAttributeNames: { '#lpk': activeRuns.partitionKey, '#lsk': activeRuns.sortKey, '#ttl': TABLE_SCHEMA.timeToLiveAttribute, '#status': 'status' },
+          ExpressionAttributeValues: marshall({
+            ':expiring': key.expiring, ':at': `${at.toISOString()}#${ref.run_id}`, ':ttl': Math.floor(at.getTime() / 1000) + TTL_BACKSTOP_SECONDS,
+            ':pending': 'pending', ':running': 'running',
+          }),
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error; // removed, or active again: nothing to mark
+    }
+  }
+
+  async expired(now: Date, limit: number): Promise<Run[]> {
+    const output = await this.table.send<QueryCommandOutput>(
+      new QueryCommand({
+        TableName: this.table.name,
+        IndexName: activeRuns.name,
+        KeyConditionExpression: '#pk = :expiring AND #sk <= :now',
+        ExpressionAttributeNames: { '#pk': activeRuns.partitionKey, '#sk': activeRuns.sortKey },
+        ExpressionAttributeValues: marshall({ ':expiring': key.expiring, ':now': `${now.toISOString()}#~` }),
+        Limit: limit,
+      }),
+    );
+    return (output.Items ?? []).map((item) => runFromItem(unmarshall(item)));
+  }
+
+  async remove(ref: JobRef, runs: Run[]): Promise<Run[]> {
+    const removed: Run[] = [];
+    const finished = runs.filter((run) => !isActive(run.status));
+    // 99 runs and the job's counter a transaction: a run is gone exactly when it is counted as removed.
+    for (let i = 0; i < finished.length; i += 99) {
+      const chunk = finished.slice(i, i + 99);
+      const deletes: TransactWriteItem[] = chunk.map((run) => ({
+        Delete: {
+          TableName: this.table.name,
+          Key: runKey({ job_id: run.job_id, run_id: run.id }),
+          ConditionExpression: 'attribute_exists(PK) AND NOT (#status IN (:pending, :running))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: marshall({ ':pending': 'pending', ':running': 'running' }),
+        },
+      }));
+      const counter: TransactWriteItem = {
+        Update: {
+          TableName: this.table.name,
+          Key: jobItemKey(ref),
+          UpdateExpression: 'ADD #counts.#removed :n',
+          ConditionExpression: 'attribute_exists(PK)',
+          ExpressionAttributeNames: { '#counts': 'counts', '#removed': 'removed' },
+          ExpressionAttributeValues: marshall({ ':n': chunk.length }),
+        },
+      };
+      if (await this.#transact([...deletes, counter])) removed.push(...chunk);
+    }
+    return removed;
   }
 
   async activeRunIds(ref: JobRef): Promise<string[]> {

@@ -12,7 +12,7 @@ import { appendFile, open, rm, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
-import type { LogLine, LogPage, LogQuery, LogSource, LogStream } from '../../core/ports.ts';
+import type { LogLine, LogPage, LogQuery, LogSource, LogStream, RunArtifacts } from '../../core/ports.ts';
 import type { Run } from '../../core/run-model.ts';
 
 /** A run's stored output is capped; beyond it a marker line says what was dropped. */
@@ -52,7 +52,7 @@ export interface Follower {
   stop(): Promise<void>;
 }
 
-export class LocalLogStore implements LogSource {
+export class LocalLogStore implements LogSource, RunArtifacts {
   readonly #dir: string;
   readonly #maxRunBytes: number;
   readonly #clock = new StampClock();
@@ -188,6 +188,11 @@ export class LocalLogStore implements LogSource {
 
   async deleteForJob(job: JobRef): Promise<void> {
     await rm(join(this.#dir, job.job_id), { recursive: true, force: true });
+  }
+
+  /** Removes the lines of runs removed from the job's history. */
+  async removeRuns(job: JobRef, runIds: string[]): Promise<void> {
+    await Promise.all(runIds.map((runId) => rm(join(this.#dir, job.job_id, `${runId}.jsonl`), { force: true })));
   }
 }
 

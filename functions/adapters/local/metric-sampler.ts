@@ -3,10 +3,10 @@
 // memory (bytes). Samples are JSON lines under <data>/metrics/<job id>/<hour>.jsonl, kept for a retention period.
 // It is also the UsageSource of local runs: their peak memory and CPU seconds.
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { appendFile, rm } from 'node:fs/promises';
+import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobRef } from '../../core/jobs.ts';
-import type { MetricName, MetricPoint, MetricSource, MetricWindow, UsageSource } from '../../core/ports.ts';
+import type { MetricName, MetricPoint, MetricSource, MetricWindow, RunArtifacts, UsageSource } from '../../core/ports.ts';
 import type { Run, RunUsage } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import { childrenOf, readProcesses, treeOf } from './process-tree.ts';
@@ -59,7 +59,7 @@ function hourFile(t: number): string {
   return `${new Date(Math.floor(t / HOUR_MS) * HOUR_MS).toISOString().slice(0, 13)}.jsonl`;
 }
 
-export class LocalMetricSampler implements MetricSource, UsageSource {
+export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifacts {
   readonly minPeriodSeconds = 1;
   readonly #dir: string;
   readonly #runs: () => SampledRun[];
@@ -209,6 +209,31 @@ export class LocalMetricSampler implements MetricSource, UsageSource {
 
   async deleteForJob(job: JobRef): Promise<void> {
     await rm(join(this.#dir, job.job_id), { recursive: true, force: true });
+  }
+
+  /** Removes the samples of runs that were removed from the job's history (its hour files rewritten without them). */
+  async removeRuns(job: JobRef, runIds: string[]): Promise<void> {
+    const dir = join(this.#dir, job.job_id);
+    if (!existsSync(dir)) return;
+    const gone = new Set(runIds);
+    // After the writes in flight, so a rewrite never drops a sample appended meanwhile.
+    await this.#writing;
+    for (const file of readdirSync(dir)) {
+      const path = join(dir, file);
+      const lines = readFileSync(path, 'utf8').split('\n').filter(Boolean);
+      const kept = lines.filter((line) => !gone.has(runOf(line)));
+      if (kept.length === lines.length) continue;
+      if (kept.length === 0) await rm(path, { force: true });
+      else await writeFile(path, `${kept.join('\n')}\n`);
+    }
+  }
+}
+
+function runOf(line: string): string {
+  try {
+    return (JSON.parse(line) as Sample).r;
+  } catch {
+    return '';
   }
 }
 
