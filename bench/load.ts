@@ -5,14 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BatchWriteItemCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { marshall } from '@aws-sdk/util-dynamodb';
-import { monotonicFactory } from 'ulid';
-import { runItem } from '../functions/adapters/dynamodb/run-store.ts';
 import type { Run } from '../functions/core/run-model.ts';
-import { DEFAULT_TABLE } from '../infra/local/service.ts';
 import { isAlive, median, percentile, startAndWait, stop, type Started } from './lib/processes.ts';
 import type { Section } from './lib/report.ts';
+import { seedRuns } from './lib/seed-runs.ts';
 
 const CLIENTS = 30;
 const JOBS = 200;
@@ -63,36 +59,6 @@ function client(url: string, key: string) {
     const parsed = (await response.json()) as { data: any };
     return { status: response.status, ms: performance.now() - started, data: parsed.data };
   };
-}
-
-/** Writes finished runs straight into the table with the run store's own item layout, 25 per request. */
-async function seedRuns(endpoint: string, template: Run, projectId: string, count: number): Promise<void> {
-  const dynamo = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const nextId = monotonicFactory();
-  const start = Date.now() - count * 1000;
-  const batches: Array<Record<string, unknown>[]> = [];
-  for (let i = 0; i < count; i += 25) {
-    batches.push(
-      Array.from({ length: Math.min(25, count - i) }, (_, j) => {
-        const at = start + (i + j) * 1000;
-        const run: Run = { ...template, id: `run_${nextId(at)}`, project_id: projectId, created_at: new Date(at).toISOString() };
-        return runItem(run);
-      }),
-    );
-  }
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (next < batches.length) {
-        let items = batches[next++]!.map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }));
-        while (items.length > 0) {
-          const output = await dynamo.send(new BatchWriteItemCommand({ RequestItems: { [DEFAULT_TABLE]: items } }));
-          items = (output.UnprocessedItems?.[DEFAULT_TABLE] ?? []) as typeof items;
-        }
-      }
-    }),
-  );
-  dynamo.destroy();
 }
 
 export async function load(): Promise<Section> {

@@ -8,6 +8,7 @@ import { follow } from './follow.ts';
 import { cli } from './cli.ts';
 import { webhooks } from './webhooks.ts';
 import { containers } from './containers.ts';
+import { retention } from './retention.ts';
 import { foundation } from './foundation.ts';
 import { load } from './load.ts';
 import { runs } from './runs.ts';
@@ -16,7 +17,7 @@ import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli, webhooks, containers };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli, webhooks, containers, retention };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);

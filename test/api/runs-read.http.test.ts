@@ -122,11 +122,11 @@ describe('GET job status', () => {
   it('shows the latest run, the counts and the schedule with its next fire', async () => {
     const jobId = await createJob({ command: 'exit 1', schedule: '0 3 * * *', timezone: 'Europe/Berlin' });
     const empty = await api.get(`${P}/jobs/${jobId}/status`);
-    expect(empty.body.data).toMatchObject({ latest_run: null, counts: { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, total: 0 } });
+    expect(empty.body.data).toMatchObject({ latest_run: null, counts: { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, total: 0, retained: 0 } });
     const run = await runToEnd(jobId);
     const status = await api.get(`${P}/jobs/${jobId}/status`);
     expect(status.body.data.latest_run.id).toBe(run.id);
-    expect(status.body.data.counts).toEqual({ pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0, total: 1 });
+    expect(status.body.data.counts).toEqual({ pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0, total: 1, retained: 1 });
     expect(status.body.data.schedule).toMatchObject({ cron: '0 3 * * *', timezone: 'Europe/Berlin', suspended: false });
     const next = new Date(status.body.data.schedule.next_fire_at);
     expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(next)).toBe('03:00');
