@@ -30,6 +30,11 @@ function stat(text: string | null, name: string): number {
 
 export type CgroupVersion = 'v1' | 'v2';
 
+/** Where cgroups v1 accounts CPU time: its own hierarchy, or one shared with cpu. */
+function cpuHierarchy(): string {
+  return existsSync(join(ROOT, 'cpuacct')) ? 'cpuacct' : 'cpu,cpuacct';
+}
+
 export function cgroupVersion(): CgroupVersion | null {
   if (existsSync(join(ROOT, 'cgroup.controllers'))) return 'v2';
   if (existsSync(join(ROOT, 'cpuacct')) || existsSync(join(ROOT, 'cpu,cpuacct'))) return 'v1';
@@ -53,8 +58,7 @@ export class CgroupParent {
       const memory = read(join(ROOT, dir, 'memory.stat'));
       return { cpuSeconds: stat(cpu, 'usage_usec') / 1e6, memoryBytes: stat(memory, 'anon') + stat(memory, 'file_mapped') };
     }
-    const cpuDir = existsSync(join(ROOT, 'cpuacct')) ? 'cpuacct' : 'cpu,cpuacct';
-    const usage = read(join(ROOT, cpuDir, dir, 'cpuacct.usage'));
+    const usage = read(join(ROOT, cpuHierarchy(), dir, 'cpuacct.usage'));
     if (usage === null) return null;
     const memory = read(join(ROOT, 'memory', dir, 'memory.stat'));
     return { cpuSeconds: Number(usage.trim()) / 1e9, memoryBytes: stat(memory, 'total_rss') + stat(memory, 'total_mapped_file') };
@@ -86,7 +90,7 @@ export class CgroupParent {
 
   /** Whether a process of the container itself (not its monitor) is in the parent's subtree yet. */
   hasMember(): boolean {
-    const base = this.#version === 'v2' ? join(ROOT, this.path) : join(ROOT, existsSync(join(ROOT, 'cpuacct')) ? 'cpuacct' : 'cpu,cpuacct', this.path);
+    const base = this.#version === 'v2' ? join(ROOT, this.path) : join(ROOT, cpuHierarchy(), this.path);
     try {
       return readdirSync(base, { withFileTypes: true }).some((entry) => entry.isDirectory() && entry.name !== MONITOR && (read(join(base, entry.name, 'cgroup.procs')) ?? '').trim() !== '');
     } catch {

@@ -4,7 +4,7 @@
 // the wrapper outlives a killed service. Its end is read back from the engine (exit code, out of memory), its
 // CPU seconds from its own cgroup parent, and then the container and the cgroup are removed.
 import type { ContainerSpec } from './container-runner.ts';
-import { CgroupParent, type CgroupReading } from './cgroups.ts';
+import { CgroupParent } from './cgroups.ts';
 import { engineCommand, type Engine } from './engines.ts';
 import type { Logger } from '../../logger.ts';
 
@@ -168,10 +168,6 @@ export class ContainerLauncher {
     if (!known) return null;
     if (known.cgroup) return { cgroup: known.cgroup };
     return known.pid ? { pid: known.pid } : null;
-  }
-
-  reading(runId: string): CgroupReading | null {
-    return this.#known.get(runId)?.cgroup?.read() ?? null;
   }
 
   async #inspect(name: string): Promise<Inspected | null> {

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ContainerExit, ContainerRunner, ContainerSpec, Recovered } from './container-runner.ts';
 import { ContainerLauncher, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
-import type { CgroupParent } from './cgroups.ts';
+import type { SampledRun } from './metric-sampler.ts';
 import { signalExitCode, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
@@ -73,14 +73,6 @@ interface Active {
   graceTimer?: NodeJS.Timeout;
 }
 
-/** What the metric sampler measures of a running run: its process tree, or its container's cgroup. */
-export interface ActiveRun {
-  run_id: string;
-  job_id: string;
-  pid: number;
-  cgroup?: CgroupParent;
-}
-
 export class LocalRunner implements ContainerRunner {
   readonly kind: ContainerRunner['kind'];
   /** The container engine's side of runs; null where runs are host processes. */
@@ -122,8 +114,8 @@ export class LocalRunner implements ContainerRunner {
   }
 
   /** The runs running now, for the metric sampler: a host process's tree, or a container's cgroup or process. */
-  activeProcesses(): ActiveRun[] {
-    const active: ActiveRun[] = [];
+  activeProcesses(): SampledRun[] {
+    const active: SampledRun[] = [];
     for (const [run_id, run] of this.#active) {
       if (!run.container) {
         active.push({ run_id, job_id: run.jobId, pid: run.pid });
