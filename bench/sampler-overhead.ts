@@ -13,7 +13,7 @@ const seconds = Number(process.argv[3] ?? 60);
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-sampler-'));
 const children = Array.from({ length: runs }, (_, i) => {
   const child = spawn('/bin/sh', ['-c', 'sleep 600 & sleep 600 & wait'], { detached: true, stdio: 'ignore' });
-  return { run_id: `run_${String(i).padStart(26, '0')}`, job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', pid: child.pid as number };
+  return { run_id: `run_${String(i).padStart(26, '0')}`, task_index: 0, job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', pid: child.pid as number };
 });
 await new Promise((resolve) => setTimeout(resolve, 500));
 const sampler = new LocalMetricSampler({ dataDir, runs: () => children, logger: createLogger('bench') });

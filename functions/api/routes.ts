@@ -35,6 +35,8 @@ import {
   MetricsSchema,
   ProjectRunsQuery,
   RunSchema,
+  RunTaskSchema,
+  RunTasksQuery,
   RUN_LOG_ENVELOPE,
   RunStatusesSchema,
   StatusesBody,
@@ -175,6 +177,12 @@ export const routes = {
     summary: 'Run the job again with the same overrides', message: 'Run accepted', status: 202, params: RunPath, response: RunSchema,
     description: "A new run (trigger rerun) of the job's current spec with the earlier run's overrides.",
     conflict: RUN_CONFLICT, example: { data: { ...PENDING_RUN_EXAMPLE, trigger: 'rerun' } },
+  },
+  listRunTasks: {
+    method: 'GET', path: `${P}/jobs/{job_id}/runs/{run_id}/tasks`, group: 'runs', access: 'read', summary: "A run's tasks, by index",
+    description: 'Each task of the run (one unless the job or trigger set tasks): its status, attempts, exit code, times and error. Tasks not started yet are pending. Page with limit and cursor.',
+    message: 'Tasks', params: RunPath, query: RunTasksQuery, response: RunTaskSchema, list: true,
+    example: { data: [{ index: 0, status: 'succeeded', attempt: 1, exit_code: 0, started_at: RUN_EXAMPLE.started_at, finished_at: RUN_EXAMPLE.finished_at, error: null, task: 'pid 4242' }] },
   },
   jobStatus: {
     method: 'GET', path: `${P}/jobs/{job_id}/status`, group: 'runs', access: 'read',

@@ -19,6 +19,7 @@ export function runsApi(deps: HttpDependencies & { runs: RunService }): HttpHand
       cancelRun: async ({ params, body }) =>
         publicRun(await runs.cancel(params, { mode: body?.mode ?? 'graceful', graceSeconds: body?.timeout_seconds ?? DEFAULT_GRACE_SECONDS })),
       rerun: async ({ params }) => publicRun(await runs.rerun(params)),
+      listRunTasks: async ({ params, query }) => Reply.page(await runs.tasks(params, query)),
       jobStatus: async ({ params }) => {
         const status = await runs.status(params);
         return { ...status, latest_run: status.latest_run && publicRun(status.latest_run) };

@@ -34,6 +34,7 @@ export const LIMITS = {
   maxRuns: { min: 1, max: 10_000 },
   maxAgeDays: { min: 1, max: 3650 },
   exitCode: { min: 0, max: 255 },
+  tasks: { min: 1, max: 1000 },
   commandItems: 4096,
 } as const;
 
@@ -46,7 +47,28 @@ export const DEFAULTS = {
   cpu: 0.25,
   memory_mb: 512,
   history: { max_runs: 1000, max_age_days: 90 },
+  tasks: 1,
 } as const;
+
+/** At most this many of a run's tasks run at once unless the job says otherwise. */
+export const DEFAULT_MAX_PARALLELISM = 10;
+
+export function defaultParallelism(tasks: number): number {
+  return Math.min(tasks, DEFAULT_MAX_PARALLELISM);
+}
+
+/**
+ * The parallelism that goes with a new task count when none is given: one that was the default for the old count
+ * follows the new count; one set on purpose stays, capped by the new count.
+ */
+export function parallelismFor(tasks: number, previous?: { tasks: number; parallelism: number }): number {
+  if (!previous || previous.parallelism === defaultParallelism(previous.tasks)) return defaultParallelism(tasks);
+  return Math.min(previous.parallelism, tasks);
+}
+
+export function parallelismError(tasks: number, parallelism: number): FieldError | null {
+  return parallelism > tasks ? { field: 'parallelism', message: `must be at most tasks (${tasks}), got ${parallelism}` } : null;
+}
 
 /**
  * What a failed attempt's exit code decides, by the first rule naming it; null when none does (then the attempt

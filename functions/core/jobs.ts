@@ -2,7 +2,7 @@
 import { scheduleSkippedEvent } from './events.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
 import { newId } from './ids.ts';
-import { DEFAULTS, fargatePairError, normalizeCommand, type Concurrency, type History, type RetryRule } from './job-spec.ts';
+import { DEFAULTS, fargatePairError, normalizeCommand, parallelismError, parallelismFor, type Concurrency, type History, type RetryRule } from './job-spec.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 
 export interface JobSpec {
@@ -23,6 +23,9 @@ export interface JobSpec {
   memory_mb: number;
   /** Finished runs beyond either limit are removed with their logs and metric samples. */
   history: History;
+  /** How many containers a run is split into (each with its JOBS_TASK_INDEX), and how many of them run at once. */
+  tasks: number;
+  parallelism: number;
 }
 
 export interface Job extends ProjectRef, JobSpec {
@@ -36,7 +39,7 @@ type Optional = Exclude<keyof JobSpec, 'name' | 'image' | 'command'>;
 /** The fields of a job's spec (what a create sets and a PATCH may change; the store writes exactly these). */
 export const JOB_SPEC_FIELDS = [
   'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-  'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'history',
+  'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'history', 'tasks', 'parallelism',
 ] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 /** A create request after boundary validation: required fields present, the rest optional. */
@@ -84,13 +87,15 @@ export function combineHooks(...hooks: Array<JobHooks | (() => JobHooks)>): JobH
   };
 }
 
-const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_rules' | 'history'> = {
+const { history: _history, ...SCALAR_DEFAULTS } = DEFAULTS;
+const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_rules' | 'history' | 'parallelism'> = {
   schedule: null,
-  ...DEFAULTS,
+  ...SCALAR_DEFAULTS,
 };
 
 /** Builds a job with every field in the contract's order, filling defaults. */
 export function buildJob(ref: ProjectRef, id: string, spec: JobCreate | JobSpec, createdAt: string, updatedAt: string): Job {
+  const tasks = spec.tasks ?? OPTIONAL_DEFAULTS.tasks;
   return {
     id,
     workspace_id: ref.workspace_id,
@@ -110,6 +115,8 @@ export function buildJob(ref: ProjectRef, id: string, spec: JobCreate | JobSpec,
     cpu: spec.cpu ?? OPTIONAL_DEFAULTS.cpu,
     memory_mb: spec.memory_mb ?? OPTIONAL_DEFAULTS.memory_mb,
     history: { ...DEFAULTS.history, ...spec.history },
+    tasks,
+    parallelism: spec.parallelism ?? parallelismFor(tasks),
     created_at: createdAt,
     updated_at: updatedAt,
   };
@@ -123,15 +130,16 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
     // A limit given alone changes that limit only, as a JSON merge patch does.
     merged[key] = key === 'history' && value !== null ? { ...job.history, ...(value as object) } : value;
   }
+  // A new task count without a parallelism brings the parallelism that goes with it.
+  if ((patch.tasks !== undefined) && patch.parallelism === undefined) merged.parallelism = parallelismFor(patch.tasks ?? OPTIONAL_DEFAULTS.tasks, job);
   // buildJob turns null into the default and normalizes the command.
   const spec = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, v === null ? undefined : v])) as unknown as JobSpec;
   return buildJob(job, job.id, spec, job.created_at, updatedAt);
 }
 
 /** Rules that span fields, checked on every write (a PATCH of cpu alone can break the cpu/memory pair). */
-export function crossFieldErrors(spec: Pick<JobSpec, 'cpu' | 'memory_mb'>): FieldError[] {
-  const pair = fargatePairError(spec.cpu, spec.memory_mb);
-  return pair ? [pair] : [];
+export function crossFieldErrors(spec: Pick<JobSpec, 'cpu' | 'memory_mb' | 'tasks' | 'parallelism'>): FieldError[] {
+  return [fargatePairError(spec.cpu, spec.memory_mb), parallelismError(spec.tasks, spec.parallelism)].filter((e): e is FieldError => e !== null);
 }
 
 const MAX_UPDATE_ATTEMPTS = 5;

@@ -3,7 +3,7 @@
 import type { ServiceEvent } from './events.ts';
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
-import type { Run, RunCounts, RunRef, RunStatus, RunUsage, RunnerKind, Trigger } from './run-model.ts';
+import type { Run, RunCounts, RunRef, RunStatus, RunTask, RunUsage, RunnerKind, Trigger } from './run-model.ts';
 import type { RetryRule } from './job-spec.ts';
 
 /** Jobs and runs live in a workspace and a project; every lookup is scoped by both. */
@@ -116,6 +116,21 @@ export interface RunStore {
   recordExitCode(ref: RunRef, task: string, exitCode: number): Promise<boolean>;
   /** Deletes every run of a job; returns those that were still pending or running. */
   deleteAllForJob(ref: JobRef): Promise<Run[]>;
+  /**
+   * One task's change and what it moves on its run, in one transaction, only while the run is still in the status
+   * it was read in and the task is as it was read (its status and attempt; null: it has no record yet). The run's
+   * `tasks` counts move by `counts` (added), its `attempt` only upwards. A run of one task keeps no task record:
+   * the run carries its task's fields. False when the run or the task had changed.
+   */
+  transitionTask(change: TaskTransition): Promise<boolean>;
+  /** The records of a run's tasks with indexes from..to (those no attempt has started have none), by index. */
+  tasks(ref: RunRef, from: number, to: number): Promise<RunTask[]>;
+  task(ref: RunRef, index: number): Promise<RunTask | null>;
+  /**
+   * A task of a run that is already settled has ended: its record gets how it ended (its exit status, and the
+   * status its run's settle gave it), while it is still active or has no exit status, and `task` is its latest.
+   */
+  recordTaskEnd(ref: RunRef, index: number, task: string, end: Pick<RunTask, 'status' | 'exit_code' | 'finished_at'>): Promise<boolean>;
   /** The job's oldest runs, oldest first, whatever their status (a Query, not a Scan). */
   oldest(ref: JobRef, limit: number): Promise<Run[]>;
   /** Marks a finished run to be removed once `at` has passed (found by `expired`). */
@@ -124,6 +139,19 @@ export interface RunStore {
   expired(now: Date, limit: number): Promise<Run[]>;
   /** Removes those of `runs` (all of one job) that are finished, counting them on the job; those it removed. */
   remove(ref: JobRef, runs: Run[]): Promise<Run[]>;
+}
+
+export interface TaskTransition {
+  /** The run as read. */
+  run: Run;
+  index: number;
+  /** The task as read; null when it has no record yet (or the run has one task). */
+  task: RunTask | null;
+  changes: Partial<Omit<RunTask, 'index'>>;
+  runChanges: Partial<Run>;
+  /** Added to the run's task counts. */
+  counts: Partial<Record<RunStatus, number>>;
+  event?: ServiceEvent;
 }
 
 /** What else a run leaves on a host (its log lines, its metric samples), removed with the run. */
@@ -138,6 +166,8 @@ export interface ExecutionRequest {
   retries: number;
   /** The job's rules at trigger time: what a failed attempt's exit code decides. */
   retry_rules: RetryRule[];
+  /** How many tasks the run is split into, and how many run at once. */
+  tasks: { count: number; parallelism: number };
   container: {
     image: string;
     command: string[];

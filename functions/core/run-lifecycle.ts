@@ -1,11 +1,13 @@
 // The life of a run as its execution drives it: each step of the run's execution (and the backend events that
-// report a container's start and end) calls one of these. Every write is conditional on the run's current status, so
-// a finished run never changes and two writers can never both settle a run. Each status change (and each retry)
-// writes its event in the same write: this is the one place run events come from.
+// report a container's start and end) calls one of these. A run is split into tasks (one unless the job says
+// more); each task's attempts move the task, and its run's task counts in the same write. Every write is
+// conditional on the run's current status, so a finished run never changes and two writers can never both settle
+// a run. Each status change of the run (and each retry) writes its event in the same write: this is the one place
+// run events come from.
 import { ConflictError, RunAlreadySettledError } from './errors.ts';
-import { runEvent, settledEventType, type RunEventType } from './events.ts';
-import { durationMs, isActive, type Run, type RunRef, type RunStatus, type RunUsage } from './run-model.ts';
-import type { RunStore, UsageSource } from './ports.ts';
+import { runEvent, settledEventType, type RunEventType, type ServiceEvent } from './events.ts';
+import { durationMs, isActive, settledTasks, singleTask, type Run, type RunRef, type RunStatus, type RunTask, type RunUsage } from './run-model.ts';
+import type { RunStore, TaskTransition, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
 import { fullImageName } from './images.ts';
 import { retryDecision, type RetryRule } from './job-spec.ts';
@@ -44,7 +46,21 @@ export interface SettleFields {
   usage?: RunUsage | null;
 }
 
+/** Reads and writes race with other tasks of the same run: this many tries, each after a short random pause. */
 const SETTLE_ATTEMPTS = 5;
+const TASK_WRITE_ATTEMPTS = 40;
+
+/** What one step makes of a task as read: its change (none: nothing to write) and the step's answer. */
+type TaskStep<T> = { write?: Omit<TaskTransition, 'run' | 'index' | 'task'>; result: T };
+
+function pause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+}
+
+/** A task's words on its run: a run of several names the task. */
+function taskWords(run: Pick<Run, 'tasks'>, index: number, words: string): string {
+  return run.tasks.count > 1 ? `task ${index}: ${words}` : words;
+}
 
 export class RunLifecycle {
   readonly #store: RunStore;
@@ -71,83 +87,186 @@ export class RunLifecycle {
     return this.#store.get(ref);
   }
 
-  /** First state of every attempt: counts it. A settled run gets RunAlreadySettledError: nothing more to run. */
-  async startAttempt(ref: RunRef): Promise<{ attempt: number }> {
-    for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
-      const run = await this.#load(ref);
-      if (!run || !isActive(run.status)) throw new RunAlreadySettledError(`run ${ref.run_id} is already settled`);
-      const attempt = run.attempt + 1;
-      // A new attempt has no exit status yet; the run's shows the latest attempt's once it is known.
-      if (await this.#transition(run, run.status, { attempt, exit_code: null })) return { attempt };
-    }
-    throw new ConflictError(`run ${ref.run_id} changed concurrently`);
-  }
-
-  /** The container really started (the spawn locally, the ECS task's RUNNING event in AWS). */
-  async markRunning(ref: RunRef, task: string, at: Date = this.#now()): Promise<boolean> {
-    for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
-      const run = await this.#load(ref);
-      if (!run || !isActive(run.status)) return false;
-      const backend = { ...run.backend, task };
-      const changes: Partial<Run> = run.status === 'pending' ? { status: 'running', started_at: at.toISOString(), backend } : { backend };
-      if (await this.#transition(run, run.status, changes, run.status === 'pending' ? 'run.started' : undefined)) return true;
-    }
-    return false;
+  async #taskOf(ref: RunRef, run: Run, index: number): Promise<RunTask | null> {
+    return run.tasks.count === 1 ? singleTask(run) : this.#store.task(ref, index);
   }
 
   /**
-   * Last state of every attempt: success settles the run; a failure with attempts left is recorded and answered
-   * 'retry' (the state machine's Retry then runs the attempt again after its backoff); otherwise the run fails.
+   * Moves one task of an active run: `step` decides from the run and the task as read, and the change is written
+   * only while both are still as read (else read again). `settled` answers for a run no longer active.
    */
-  async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome, rules: readonly RetryRule[] = []): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
-    if (outcome.ended === 'not-pulled') {
-      const end = attemptEnd(outcome, (await this.#load(ref))?.image);
-      await this.settle(ref, 'failed', end);
-      return { outcome: 'done', end };
-    }
-    const end = attemptEnd(outcome);
-    if (end.exit_code === 0) {
-      await this.settle(ref, 'succeeded', { exit_code: 0, error: null });
-      return { outcome: 'done', end };
-    }
-    // A rule that fails this exit code ends the run now, whatever retries are left.
-    const ruled = end.exit_code === null ? null : retryDecision(rules, end.exit_code);
-    if (ruled === 'fail') {
-      await this.settle(ref, 'failed', { exit_code: end.exit_code, error: `${end.error} (a retry rule fails exit code ${end.exit_code} without retrying; attempt ${attempt} of ${retries + 1})` });
-      return { outcome: 'done', end };
-    }
-    if (attempt <= retries) {
+  async #moveTask<T>(ref: RunRef, index: number, settled: () => T, step: (run: Run, task: RunTask) => TaskStep<T>): Promise<T> {
+    for (let i = 0; i < TASK_WRITE_ATTEMPTS; i++) {
       const run = await this.#load(ref);
-      if (!run || !isActive(run.status)) return { outcome: 'done', end };
-      const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
-      await this.#transition(run, run.status, { exit_code: end.exit_code, error }, 'run.retrying');
-      return { outcome: 'retry', end };
+      if (!run || !isActive(run.status)) return settled();
+      const stored = await this.#taskOf(ref, run, index);
+      const task = stored ?? { index, status: 'pending' as const, attempt: 0, exit_code: null, started_at: null, finished_at: null, error: null, task: null };
+      const { write, result } = step(run, task);
+      if (!write) return result;
+      const event = write.event;
+      const changed = await this.#store.transitionTask({ run, index, task: run.tasks.count === 1 ? null : stored, ...write, ...(event ? { event } : {}) });
+      if (changed) {
+        this.#signals?.notify(run.id);
+        return result;
+      }
+      await pause(i);
     }
-    const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
-    await this.settle(ref, 'failed', { exit_code: end.exit_code, error });
-    return { outcome: 'done', end };
+    throw new ConflictError(`run ${ref.run_id} task ${index} changed concurrently`);
   }
 
-  /** The attempt ran past its timeout; its exit status is kept if its container has already ended, or comes later. */
+  /** A run's event after a task's change, with what that change does to the run. */
+  #runEvent(type: RunEventType, run: Run, runChanges: Partial<Run>, counts: TaskTransition['counts']): ServiceEvent {
+    const tasks = { ...run.tasks };
+    for (const [status, by] of Object.entries(counts)) tasks[status as RunStatus] += by ?? 0;
+    return runEvent(type, { ...run, ...runChanges, tasks }, this.#now());
+  }
+
+  /** First state of every attempt of a task: counts it. A settled run (or task) gets RunAlreadySettledError. */
+  async startAttempt(ref: RunRef, index = 0): Promise<{ attempt: number }> {
+    const settled = () => {
+      throw new RunAlreadySettledError(`run ${ref.run_id} is already settled`);
+    };
+    return this.#moveTask(ref, index, settled, (run, task) => {
+      if (!isActive(task.status)) return settled();
+      const attempt = task.attempt + 1;
+      // A new attempt has no exit status yet; a run of one shows its task's, once it is known.
+      const runChanges: Partial<Run> = run.tasks.count === 1 ? { attempt, exit_code: null } : attempt > run.attempt ? { attempt } : {};
+      return { write: { changes: { attempt, exit_code: null }, runChanges, counts: {} }, result: { attempt } };
+    });
+  }
+
+  /** A task's container really started (the spawn locally, the ECS task's RUNNING event in AWS). */
+  async markRunning(ref: RunRef, task: string, at: Date = this.#now(), index = 0): Promise<boolean> {
+    return this.#moveTask(ref, index, () => false, (run, current) => {
+      if (!isActive(current.status)) return { result: false };
+      const starting = current.status === 'pending';
+      const counts: TaskTransition['counts'] = starting ? { pending: -1, running: 1 } : {};
+      const changes: Partial<RunTask> = starting ? { status: 'running', started_at: at.toISOString(), task } : { task };
+      const runChanges: Partial<Run> = {};
+      // A run of several shows its first task's container; each task's own is in its record.
+      if (run.tasks.count === 1 || run.backend.task === null) runChanges.backend = { ...run.backend, task };
+      if (run.status === 'pending') Object.assign(runChanges, { status: 'running', started_at: at.toISOString() });
+      const event = run.status === 'pending' ? this.#runEvent('run.started', run, runChanges, counts) : undefined;
+      return { write: { changes, runChanges, counts, ...(event ? { event } : {}) }, result: true };
+    });
+  }
+
+  /** A task ends for good: its record, and its run's counts (a run of one carries its fields). */
+  #finishTask(run: Run, task: RunTask, status: 'succeeded' | 'failed', fields: { exit_code?: number | null; error: string | null }): TaskStep<void>['write'] {
+    const changes: Partial<RunTask> = { status, finished_at: this.#now().toISOString(), error: fields.error };
+    if (fields.exit_code !== undefined) changes.exit_code = fields.exit_code;
+    const runChanges: Partial<Run> = run.tasks.count === 1 ? { error: fields.error, ...(fields.exit_code !== undefined ? { exit_code: fields.exit_code } : {}) } : {};
+    return { changes, runChanges, counts: { [task.status]: -1, [status]: 1 } };
+  }
+
+  /**
+   * Last state of every attempt of a task: success ends the task; a failure with attempts left is recorded and
+   * answered 'retry' (the state machine's Retry then runs the attempt again after its backoff); otherwise the task
+   * fails. The run settles once all its tasks have ended (`finish`).
+   */
+  async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome, rules: readonly RetryRule[] = [], index = 0): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
+    let image = '';
+    if (outcome.ended === 'not-pulled') image = (await this.#load(ref))?.image ?? '';
+    const end = attemptEnd(outcome, image);
+    type Answer = { outcome: 'done' | 'retry'; end: AttemptEnd };
+    return this.#moveTask<Answer>(ref, index, () => ({ outcome: 'done', end }), (run, task) => {
+      const done: Answer = { outcome: 'done', end };
+      if (!isActive(task.status)) return { result: done };
+      if (outcome.ended === 'not-pulled') return { write: this.#finishTask(run, task, 'failed', end), result: done };
+      if (end.exit_code === 0) return { write: this.#finishTask(run, task, 'succeeded', { exit_code: 0, error: null }), result: done };
+      // A rule that fails this exit code ends the task now, whatever retries are left.
+      const ruled = end.exit_code === null ? null : retryDecision(rules, end.exit_code);
+      if (ruled === 'fail') {
+        const error = `${end.error} (a retry rule fails exit code ${end.exit_code} without retrying; attempt ${attempt} of ${retries + 1})`;
+        return { write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error }), result: done };
+      }
+      if (attempt <= retries) {
+        const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
+        const runChanges: Partial<Run> = run.tasks.count === 1 ? { exit_code: end.exit_code, error } : {};
+        const event = this.#runEvent('run.retrying', run, run.tasks.count === 1 ? runChanges : { error: taskWords(run, index, error) }, {});
+        return { write: { changes: { exit_code: end.exit_code, error }, runChanges, counts: {}, event }, result: { outcome: 'retry', end } };
+      }
+      const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
+      return { write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error }), result: done };
+    });
+  }
+
+  /** A task ends with what is known of it, outside its attempts' steps (a task re-attached after a restart). */
+  async endTask(ref: RunRef, index: number, end: AttemptEnd): Promise<void> {
+    await this.#moveTask(ref, index, () => undefined, (run, task) =>
+      isActive(task.status) ? { write: this.#finishTask(run, task, end.exit_code === 0 ? 'succeeded' : 'failed', end), result: undefined } : { result: undefined });
+  }
+
+  /** A task's attempt ran past its timeout; its exit status is kept if its container has already ended, or comes later. */
+  async taskTimedOut(ref: RunRef, index = 0): Promise<void> {
+    await this.taskFailed(ref, index, 'timed out');
+  }
+
+  /** A task's iteration failed for a reason of its own (not its container's exit). */
+  async taskFailed(ref: RunRef, index: number, why: string): Promise<void> {
+    await this.#moveTask(ref, index, () => undefined, (run, task) => (isActive(task.status) ? { write: this.#finishTask(run, task, 'failed', { error: why }), result: undefined } : { result: undefined }));
+  }
+
+  /**
+   * Every task has ended: the run settles, succeeded when all of them succeeded, failed otherwise with the exit
+   * status and error of the task that failed first.
+   */
+  async finish(ref: RunRef): Promise<Run | null> {
+    const run = await this.#load(ref);
+    if (!run || !isActive(run.status)) return null;
+    const { count, succeeded, failed } = run.tasks;
+    if (succeeded === count) return this.settle(ref, 'succeeded', { exit_code: 0, error: null });
+    if (count === 1) {
+      const task = singleTask(run);
+      return this.settle(ref, 'failed', { exit_code: task.exit_code, error: task.error ?? 'the task ended unfinished' });
+    }
+    const first = (await this.#store.tasks(ref, 0, count - 1))
+      .filter((task) => task.status === 'failed')
+      .sort((a, b) => (a.finished_at ?? '').localeCompare(b.finished_at ?? '') || a.index - b.index)[0];
+    const unfinished = count - succeeded - failed;
+    const tally = unfinished > 0 ? `${failed} of ${count} tasks failed, ${unfinished} did not finish` : `${failed} of ${count} tasks failed`;
+    if (!first) return this.settle(ref, 'failed', { error: `${tally}` });
+    return this.settle(ref, 'failed', { exit_code: first.exit_code, error: `task ${first.index} ${first.error ?? 'failed'} (${tally})` });
+  }
+
+  /** The run's last attempt ran past its timeout (a run re-attached after a restart, whose execution is gone). */
   timedOut(ref: RunRef): Promise<Run | null> {
     return this.settle(ref, 'failed', { error: 'timed out' });
   }
 
   /**
-   * A run's container has ended with `exitCode`. A run still active keeps it for the settle that follows (a
-   * timeout, say); a run already stopped without one (cancelled, timed out) gets it now. Only the run's current
-   * task counts: the end of an earlier attempt's container changes nothing.
+   * A task's container has ended with `exitCode`. A task still active keeps it for the step that follows (a
+   * timeout, say); a task (or run) already stopped without one (cancelled, timed out) gets it now. Only the task's
+   * current container counts: the end of an earlier attempt's changes nothing.
    */
-  async containerExited(ref: RunRef, task: string, exitCode: number): Promise<boolean> {
-    for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
+  async containerExited(ref: RunRef, task: string, exitCode: number, index = 0): Promise<boolean> {
+    for (let i = 0; i < TASK_WRITE_ATTEMPTS; i++) {
       const run = await this.#load(ref);
-      if (!run || run.backend.task !== task) return false;
+      if (!run) return false;
+      const current = await this.#taskOf(ref, run, index);
+      if (!current || current.task !== task) return false;
       if (!isActive(run.status)) {
-        const recorded = run.exit_code === null && (await this.#store.recordExitCode(ref, task, exitCode));
-        if (recorded) this.#signals?.notify(run.id);
-        return recorded;
+        if (run.tasks.count === 1) {
+          const recorded = run.exit_code === null && (await this.#store.recordExitCode(ref, task, exitCode));
+          if (recorded) this.#signals?.notify(run.id);
+          return recorded;
+        }
+        // Its run was settled while it ran (cancelled, say): the task ends as its run's settle counted it.
+        if (!isActive(current.status) && current.exit_code !== null) return false;
+        const status = isActive(current.status) ? (run.status === 'cancelled' ? 'cancelled' : 'failed') : current.status;
+        return this.#store.recordTaskEnd(ref, index, task, { status, exit_code: exitCode, finished_at: current.finished_at ?? this.#now().toISOString() });
       }
-      if (await this.#transition(run, run.status, { exit_code: exitCode })) return true;
+      if (!isActive(current.status)) {
+        if (current.exit_code !== null) return false;
+        // Ended (timed out) and its run not yet settled: the exit status still comes in.
+      }
+      const runChanges: Partial<Run> = run.tasks.count === 1 ? { exit_code: exitCode } : {};
+      const changed = await this.#store.transitionTask({ run, index, task: run.tasks.count === 1 ? null : current, changes: { exit_code: exitCode }, runChanges, counts: {} });
+      if (changed) {
+        this.#signals?.notify(run.id);
+        return true;
+      }
+      await pause(i);
     }
     return false;
   }
@@ -169,6 +288,9 @@ export class RunLifecycle {
       // Only what this settle knows is written: an exit status the container's end recorded meanwhile (a
       // timed-out run's 137, say) is not overwritten with the one read above.
       const changes: Partial<Run> = { status, finished_at: finishedAt, duration_ms: durationMs(run.started_at, finishedAt) };
+      // Tasks still unfinished end with their run: cancelled with it, failed otherwise.
+      const tasks = settledTasks(run.tasks, status);
+      if (tasks !== run.tasks) changes.tasks = tasks;
       if (fields.exit_code !== undefined) changes.exit_code = fields.exit_code;
       if (fields.error !== undefined) changes.error = fields.error;
       // A finished run keeps what it used, where the host can tell (null otherwise).

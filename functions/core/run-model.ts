@@ -29,6 +29,71 @@ export interface RunBackend {
   execution: string | null;
 }
 
+/** A run's tasks by status: every one of `count` is in exactly one status. */
+export type TaskCounts = Record<RunStatus | 'count', number>;
+
+/** All of a run's tasks pending: how a run starts. */
+export function pendingTasks(count: number): TaskCounts {
+  return { count, pending: count, running: 0, succeeded: 0, failed: 0, cancelled: 0 };
+}
+
+/** One of a run's tasks: its own container (or process) with its own attempts, exit status and times. */
+export interface RunTask {
+  index: number;
+  status: RunStatus;
+  attempt: number;
+  exit_code: number | null;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string | null;
+  /** The ECS task ARN, container id or process id of its latest attempt, once known. */
+  task: string | null;
+}
+
+export const TASK_FIELDS = ['index', 'status', 'attempt', 'exit_code', 'started_at', 'finished_at', 'error', 'task'] as const satisfies ReadonlyArray<keyof RunTask>;
+
+/** A task no attempt has started yet: it has no record of its own. */
+export function unstartedTask(index: number): RunTask {
+  return { index, status: 'pending', attempt: 0, exit_code: null, started_at: null, finished_at: null, error: null, task: null };
+}
+
+/**
+ * A task as it is shown: once its run has settled, one still active is shown as its run ended it (cancelled with a
+ * cancelled run, failed otherwise), as the run's counts already say, though its own record may not have caught up.
+ */
+export function shownTask(task: RunTask, run: Pick<Run, 'status' | 'finished_at'>): RunTask {
+  if (isActive(run.status) || !isActive(task.status)) return task;
+  return { ...task, status: run.status === 'cancelled' ? 'cancelled' : 'failed', finished_at: task.finished_at ?? run.finished_at };
+}
+
+/**
+ * The one task of a run of one, read off the run (which carries its fields; it has no record of its own): its
+ * status is the one its run's task counts give it.
+ */
+export function singleTask(run: Run): RunTask {
+  const status = RUN_STATUSES.find((s) => run.tasks[s] > 0) ?? run.status;
+  return {
+    index: 0, status, attempt: run.attempt, exit_code: run.exit_code, started_at: run.started_at,
+    finished_at: isActive(status) ? null : run.finished_at, error: run.error, task: run.backend.task,
+  };
+}
+
+export const TASK_INDEX_VARIABLE = 'JOBS_TASK_INDEX';
+export const TASK_COUNT_VARIABLE = 'JOBS_TASK_COUNT';
+
+/** What every container of a run finds in its environment besides the job's own: which run, task and attempt. */
+export function taskVariables(runId: string, task: { index: number; count: number }, attempt: number): Record<string, string> {
+  return { JOBS_RUN_ID: runId, [TASK_INDEX_VARIABLE]: String(task.index), [TASK_COUNT_VARIABLE]: String(task.count), JOBS_ATTEMPT: String(attempt) };
+}
+
+/** What settling a run makes of its unfinished tasks' counts. */
+export function settledTasks(tasks: TaskCounts, status: RunStatus): TaskCounts {
+  const unfinished = tasks.pending + tasks.running;
+  if (unfinished === 0 || isActive(status)) return tasks;
+  const to = status === 'cancelled' ? 'cancelled' : 'failed';
+  return { ...tasks, pending: 0, running: 0, [to]: tasks[to] + unfinished };
+}
+
 export interface Run {
   id: string;
   job_id: string;
@@ -50,6 +115,10 @@ export interface Run {
   command: string[];
   usage: RunUsage | null;
   backend: RunBackend;
+  /** Its tasks by status; `count` is 1 unless the run is split into several. */
+  tasks: TaskCounts;
+  /** At most this many of its tasks run at once. */
+  parallelism: number;
 }
 
 /** Runs of a job by status, `total` ever made (removed ones included), and `retained` kept now. */
@@ -59,6 +128,7 @@ export type RunCounts = Record<RunStatus | 'total' | 'retained', number>;
 export const RUN_FIELDS = [
   'id', 'job_id', 'workspace_id', 'project_id', 'status', 'trigger', 'attempt', 'scheduled_for', 'created_at',
   'started_at', 'finished_at', 'duration_ms', 'exit_code', 'error', 'overrides', 'image', 'command', 'usage', 'backend',
+  'tasks', 'parallelism',
 ] as const satisfies ReadonlyArray<keyof Run>;
 
 export function isActive(status: RunStatus): boolean {

@@ -1,13 +1,13 @@
 // Runs as the API sees them: trigger, read (with long polling), list, cancel, rerun, batch statuses, status.
 import { scheduleFor } from './cron.ts';
-import { ConflictError, NotFoundError, UnavailableError } from './errors.ts';
+import { ConflictError, NotFoundError, UnavailableError, ValidationError } from './errors.ts';
 import { newId } from './ids.ts';
-import { normalizeCommand } from './job-spec.ts';
+import { normalizeCommand, parallelismError, parallelismFor } from './job-spec.ts';
 import type { Job, JobHooks, JobRef, JobService } from './jobs.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 import type { RunSignals } from './run-signals.ts';
 import { sleep } from './sleep.ts';
-import { isActive, redactOverrides, runRef, type PublicRun, type Run, type RunCounts, type RunRef, type RunStatus, type Trigger } from './run-model.ts';
+import { isActive, pendingTasks, redactOverrides, runRef, shownTask, singleTask, unstartedTask, type PublicRun, type Run, type RunCounts, type RunRef, type RunStatus, type RunTask, type Trigger } from './run-model.ts';
 import type {
   ExecutionRequest,
   Idempotency,
@@ -24,6 +24,17 @@ import type {
 export interface TriggerInput {
   command?: string | string[] | undefined;
   env?: Record<string, string> | undefined;
+  tasks?: number | undefined;
+  parallelism?: number | undefined;
+}
+
+/** The tasks a run of `job` is split into, and how many run at once, with a trigger's overrides applied. */
+export function runTasks(job: Pick<Job, 'tasks' | 'parallelism'>, input: Pick<TriggerInput, 'tasks' | 'parallelism'>): { count: number; parallelism: number } {
+  const count = input.tasks ?? job.tasks;
+  const parallelism = input.parallelism ?? (input.tasks === undefined ? job.parallelism : parallelismFor(count, job));
+  const error = parallelismError(count, parallelism);
+  if (error) throw new ValidationError([error]);
+  return { count, parallelism };
 }
 
 export interface TriggerOptions {
@@ -124,6 +135,7 @@ export class RunService {
   async #trigger(ref: JobRef, input: TriggerInput, options: TriggerOptions): Promise<Run> {
     const { store, orchestrator, lifecycle } = this.#deps;
     const job = options.job ?? (await this.#deps.jobs.get(ref));
+    const tasks = runTasks(job, input);
     if (job.concurrency === 'replace') {
       await cancelActiveRuns(this.#deps, ref, { mode: 'graceful', graceSeconds: DEFAULT_GRACE_SECONDS, cause: 'replaced by a newer run' });
     }
@@ -150,6 +162,8 @@ export class RunService {
       command: overrides.command ?? job.command,
       usage: null,
       backend: { runner: orchestrator.runner, task: null, execution: orchestrator.executionId(id) },
+      tasks: pendingTasks(tasks.count),
+      parallelism: tasks.parallelism,
     };
     await store.create(run, { forbidActive: job.concurrency === 'forbid' });
     const execution: ExecutionRequest = {
@@ -157,6 +171,7 @@ export class RunService {
       timeout_seconds: job.timeout_seconds,
       retries: job.retries,
       retry_rules: job.retry_rules,
+      tasks,
       container: { image: run.image, command: run.command, env: { ...job.env, ...overrides.env }, cpu: job.cpu, memory_mb: job.memory_mb },
     };
     try {
@@ -215,11 +230,25 @@ export class RunService {
     return settled;
   }
 
-  /** A new run of the job with the same overrides as an earlier one. */
+  /** A new run of the job with the same overrides, tasks and parallelism as an earlier one. */
   async rerun(ref: RunRef): Promise<Run> {
     const source = await this.#require(ref);
     const { command, env } = source.overrides;
-    return this.#trigger(ref, { command: command ?? undefined, env }, { trigger: 'rerun' });
+    return this.#trigger(ref, { command: command ?? undefined, env, tasks: source.tasks.count, parallelism: source.parallelism }, { trigger: 'rerun' });
+  }
+
+  /** A page of a run's tasks by index; those no attempt has started yet are listed as pending. */
+  async tasks(ref: RunRef, page: PageRequest): Promise<Page<RunTask>> {
+    const run = await this.#require(ref);
+    const after = page.cursor === undefined ? -1 : taskCursorIndex(page.cursor, run.tasks.count);
+    const from = after + 1;
+    const to = Math.min(run.tasks.count, from + page.limit) - 1;
+    // A run of one task keeps no record of it: the run carries its fields.
+    const records = run.tasks.count === 1 ? [singleTask(run)] : await this.#deps.store.tasks(ref, from, to);
+    const stored = new Map(records.map((task) => [task.index, task]));
+    const items: RunTask[] = [];
+    for (let index = from; index <= to; index++) items.push(shownTask(stored.get(index) ?? unstartedTask(index), run));
+    return { items, next_cursor: to < run.tasks.count - 1 ? encodeTaskCursor(to) : null };
   }
 
   async statuses(ref: ProjectRef, runIds: string[], options: { waitSeconds: number; pollSeconds: number }): Promise<Record<string, RunStatusSummary>> {
@@ -270,4 +299,19 @@ export function jobRef(job: Pick<Job, 'workspace_id' | 'project_id' | 'id'>): Jo
 /** A run as the API shows it: override env values are never repeated. */
 export function publicRun(run: Run): PublicRun {
   return { ...run, overrides: redactOverrides(run.overrides) };
+}
+
+/** A task list's cursor: the index of the last task the previous page listed. */
+function encodeTaskCursor(index: number): string {
+  return Buffer.from(JSON.stringify({ after: index })).toString('base64url');
+}
+
+function taskCursorIndex(cursor: string, count: number): number {
+  try {
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (typeof after === 'number' && Number.isInteger(after) && after >= 0 && after < count) return after;
+  } catch {
+    // falls through to the error
+  }
+  throw new ValidationError([{ field: 'cursor', message: 'is not a cursor of this run\'s task list' }]);
 }

@@ -5,7 +5,7 @@
 import { idPattern } from '../core/ids.ts';
 import type { RunStore } from '../core/ports.ts';
 import type { RunLifecycle } from '../core/run-lifecycle.ts';
-import { runRef } from '../core/run-model.ts';
+import { runRef, TASK_INDEX_VARIABLE } from '../core/run-model.ts';
 import type { RunReconciler, SweepReport } from '../core/run-reconciler.ts';
 import { CONTAINER_NAME, jobOfTaskGroup } from './ecs-names.ts';
 import type { ExecutionInput } from './execution-input.ts';
@@ -21,11 +21,20 @@ export interface EcsTaskStateChange {
     taskArn?: string;
     startedAt?: string;
     containers?: Array<{ name?: string; exitCode?: number }>;
+    /** The RunTask request's overrides: the environment says which task of its run the ECS task is. */
+    overrides?: { containerOverrides?: Array<{ name?: string; environment?: Array<{ name?: string; value?: string }> }> };
   };
 }
 
+/** Which task of its run an ECS task is: its JOBS_TASK_INDEX (0 for a task started without one). */
+export function taskIndexOf(detail: EcsTaskStateChange['detail']): number {
+  const override = detail.overrides?.containerOverrides?.find((c) => c.name === CONTAINER_NAME) ?? detail.overrides?.containerOverrides?.[0];
+  const value = override?.environment?.find((v) => v.name === TASK_INDEX_VARIABLE)?.value;
+  return value !== undefined && /^\d{1,4}$/.test(value) ? Number(value) : 0;
+}
+
 /**
- * RUNNING marks the run running; STOPPED records the container's exit status on a run that was stopped from
+ * RUNNING marks the task (and with its first, the run) running; STOPPED records the container's exit status on a run that was stopped from
  * outside its execution (cancelled, timed out), which no EndAttempt reports.
  */
 export function ecsTaskEventHandler(store: RunStore, lifecycle: RunLifecycle) {
@@ -37,10 +46,11 @@ export function ecsTaskEventHandler(store: RunStore, lifecycle: RunLifecycle) {
     if (!relevant || !jobId || !startedBy || !RUN_ID.test(startedBy) || !taskArn) return { marked: false };
     const run = await store.findByJob(jobId, startedBy);
     if (!run) return { marked: false };
-    if (lastStatus === 'RUNNING') return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined) };
+    const index = Math.min(taskIndexOf(event.detail), run.tasks.count - 1);
+    if (lastStatus === 'RUNNING') return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined, index) };
     const exitCode = (containers?.find((c) => c.name === CONTAINER_NAME) ?? containers?.[0])?.exitCode;
     if (typeof exitCode !== 'number') return { exit_recorded: false };
-    return { exit_recorded: await lifecycle.containerExited(runRef(run), taskArn, exitCode) };
+    return { exit_recorded: await lifecycle.containerExited(runRef(run), taskArn, exitCode, index) };
   };
 }
 
@@ -59,7 +69,10 @@ export function reconcilerHandler(reconciler: RunReconciler) {
     if (event['detail-type'] === 'Scheduled Event') return reconciler.sweep();
     const { status, input, error, cause } = event.detail;
     if (!['FAILED', 'TIMED_OUT', 'ABORTED'].includes(status) || !input) return { settled: false };
-    const { run } = JSON.parse(input) as ExecutionInput;
+    const parsed = JSON.parse(input) as Partial<ExecutionInput>;
+    // A task's child execution (the Map's) carries no task list: its run is its parent's to settle.
+    if (!parsed.run || !parsed.task_indexes) return { settled: false };
+    const { run } = parsed;
     const why =
       status === 'ABORTED' ? 'the execution was stopped' : status === 'TIMED_OUT' ? 'the execution timed out' : `the execution failed: ${[error, cause].filter(Boolean).join(': ')}`;
     return { settled: await reconciler.executionEnded(run, why) };

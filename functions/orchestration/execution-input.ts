@@ -1,5 +1,5 @@
 // The run state machine's input document, the same in AWS and locally: what the definition's states read
-// ($.run, $.timeout_seconds, $.retries, $.retry_rules, $.container) in the shapes ECS RunTask takes them. The domain's
+// ($.run, $.timeout_seconds, $.retries, $.retry_rules, $.task_indexes, $.task_count, $.parallelism, $.container) in the shapes ECS RunTask takes them. The domain's
 // request is translated here and nowhere else.
 import { taskFamily } from './ecs-names.ts';
 import type { ExecutionRequest } from '../core/ports.ts';
@@ -11,6 +11,11 @@ export interface ExecutionInput {
   timeout_seconds: number;
   retries: number;
   retry_rules: RetryRule[];
+  /** The Map's items: one per task, 0..count-1. */
+  task_indexes: number[];
+  task_count: number;
+  /** The Map's concurrency. */
+  parallelism: number;
   container: {
     /** The job's ECS task-definition family. */
     task_definition: string;
@@ -29,6 +34,9 @@ export function toExecutionInput(request: ExecutionRequest): ExecutionInput {
     timeout_seconds: request.timeout_seconds,
     retries: request.retries,
     retry_rules: request.retry_rules,
+    task_indexes: Array.from({ length: request.tasks.count }, (_, i) => i),
+    task_count: request.tasks.count,
+    parallelism: request.tasks.parallelism,
     container: {
       task_definition: taskFamily(request.run.job_id),
       image: container.image,

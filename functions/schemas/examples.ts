@@ -22,6 +22,8 @@ export const JOB_EXAMPLE = {
   cpu: 0.25,
   memory_mb: 512,
   history: { max_runs: 1000, max_age_days: 90 },
+  tasks: 1,
+  parallelism: 1,
   created_at: '2026-11-22T10:15:30.123Z',
   updated_at: '2026-11-22T10:15:30.123Z',
 };
@@ -49,6 +51,8 @@ export const RUN_EXAMPLE = {
   command: ['sh', '-c', 'echo hello'],
   usage: { cpu_seconds: 1.8, peak_memory_bytes: 52428800 },
   backend: { runner: 'process', task: 'pid 4242', execution: RUN_ID },
+  tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
+  parallelism: 1,
 };
 
 export const CANCELLED_RUN_EXAMPLE = {
@@ -59,6 +63,7 @@ export const CANCELLED_RUN_EXAMPLE = {
   exit_code: 143,
   error: 'cancelled (graceful)',
   usage: { cpu_seconds: 0.02, peak_memory_bytes: 3145728 },
+  tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 1 },
 };
 
 export const PENDING_RUN_EXAMPLE = {
@@ -71,6 +76,7 @@ export const PENDING_RUN_EXAMPLE = {
   exit_code: null,
   usage: null,
   backend: { runner: 'process', task: null, execution: RUN_ID },
+  tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
 };
 
 export const JOB_STATUS_EXAMPLE = {

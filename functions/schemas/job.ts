@@ -103,6 +103,8 @@ export const RetryRules = z
     description: 'First match wins: an attempt whose exit code a rule names is retried (while retries allow) or fails the run at once; one no rule names is retried while retries allow',
     example: [{ exit_codes: [2, 64], action: 'fail' }, { exit_codes: [137], action: 'retry' }],
   });
+export const Tasks = integer(LIMITS.tasks.min, LIMITS.tasks.max).meta({ description: `Containers a run is split into, each with its JOBS_TASK_INDEX (0-based) and JOBS_TASK_COUNT (default ${DEFAULTS.tasks})`, example: 1 });
+export const Parallelism = integer(LIMITS.tasks.min, LIMITS.tasks.max).meta({ description: 'At most this many tasks of a run run at once; 1 to tasks (default min(tasks, 10))', example: 1 });
 export const ConcurrencySchema = z.enum(CONCURRENCY_POLICIES, { error: `must be one of ${CONCURRENCY_POLICIES.join(', ')}` });
 export const Cpu = z
   .number({ error: `must be one of ${FARGATE_CPUS.join(', ')}` })
@@ -129,6 +131,8 @@ export const JobCreateBody = z
     cpu: Cpu.optional(),
     memory_mb: MemoryMb.optional(),
     history: History.optional(),
+    tasks: Tasks.optional(),
+    parallelism: Parallelism.optional(),
   })
   .meta({ id: 'JobCreate' });
 
@@ -150,6 +154,8 @@ export const JobPatchBody = z
     cpu: Cpu.nullable().optional(),
     memory_mb: MemoryMb.nullable().optional(),
     history: History.nullable().optional(),
+    tasks: Tasks.nullable().optional(),
+    parallelism: Parallelism.nullable().optional(),
   })
   .meta({ id: 'JobPatch' });
 
@@ -190,6 +196,8 @@ export const JobSchema = z
     cpu: Cpu,
     memory_mb: z.number().int(),
     history: z.strictObject({ max_runs: z.number().int(), max_age_days: z.number().int() }),
+    tasks: z.number().int().min(LIMITS.tasks.min).max(LIMITS.tasks.max),
+    parallelism: z.number().int().min(LIMITS.tasks.min).max(LIMITS.tasks.max),
     created_at: Timestamp,
     updated_at: Timestamp,
   })

@@ -2,14 +2,16 @@
 import * as z from 'zod';
 import type { LogLine } from '../core/ports.ts';
 import type { JobStatus } from '../core/runs.ts';
-import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS, type PublicRun, type RUN_FIELDS } from '../core/run-model.ts';
+import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS, type PublicRun, type RUN_FIELDS, type RunTask } from '../core/run-model.ts';
 import { JobId, PageQuery, ProjectId, RunId, Timestamp, WorkspaceId, fromText, integer, integerParam, orNull, type Same } from './common.ts';
-import { Command, Env } from './job.ts';
+import { Command, Env, Parallelism, Tasks } from './job.ts';
 
 export const TriggerBody = z
   .strictObject({
     command: Command.optional().meta({ description: 'Replaces the job command for this run only' }),
     env: Env.optional().meta({ description: "Added to (and over) the job's env for this run only" }),
+    tasks: Tasks.optional().meta({ description: "Replaces the job's task count for this run only" }),
+    parallelism: Parallelism.optional().meta({ description: "Replaces the job's parallelism for this run only (at most tasks)" }),
   })
   .meta({ id: 'TriggerRun' });
 
@@ -122,6 +124,11 @@ export const MetricsSchema = z
   )
   .meta({ id: 'Metrics' });
 
+const taskCount = z.number().int().min(0);
+export const TaskCountsSchema = z
+  .strictObject({ count: taskCount, pending: taskCount, running: taskCount, succeeded: taskCount, failed: taskCount, cancelled: taskCount })
+  .meta({ id: 'TaskCounts', description: 'The run\'s tasks by status; count is 1 unless the run is split into several' });
+
 export const RunSchema = z
   .strictObject({
     id: RunId,
@@ -147,11 +154,28 @@ export const RunSchema = z
     usage: z.strictObject({ cpu_seconds: z.number().nullable(), peak_memory_bytes: z.number().nullable() }).nullable(),
     backend: z.strictObject({
       runner: z.enum(RUNNER_KINDS),
-      task: z.string().nullable(),
+      task: z.string().nullable().meta({ description: 'Of a run of several tasks: the first task\'s (each task\'s is in its task list)' }),
       execution: z.string().nullable(),
     }),
+    tasks: TaskCountsSchema,
+    parallelism: z.number().int().min(1).meta({ description: 'At most this many of its tasks run at once' }),
   })
   .meta({ id: 'Run' });
+
+export const RunTaskSchema = z
+  .strictObject({
+    index: z.number().int().min(0).meta({ description: 'JOBS_TASK_INDEX of its container' }),
+    status: z.enum(RUN_STATUSES),
+    attempt: z.number().int().min(0),
+    exit_code: z.number().int().nullable(),
+    started_at: Timestamp.nullable(),
+    finished_at: Timestamp.nullable(),
+    error: z.string().nullable(),
+    task: z.string().nullable().meta({ description: 'The ECS task ARN, container id or process id of its latest attempt' }),
+  })
+  .meta({ id: 'RunTask' });
+
+export const RunTasksQuery = PageQuery;
 
 export const RunStatusesSchema = z
   .record(
@@ -201,6 +225,7 @@ export const RUN_LOG_ENVELOPE = {
 
 // The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.
 export const RUN_IS_THE_DOMAINS: Same<z.output<typeof RunSchema>, PublicRun> = true;
+export const RUN_TASK_IS_THE_DOMAINS: Same<z.output<typeof RunTaskSchema>, RunTask> = true;
 export const RUN_FIELDS_ARE_ALL: Same<(typeof RUN_FIELDS)[number], keyof z.output<typeof RunSchema>> = true;
 export const JOB_STATUS_IS_THE_DOMAINS: Same<z.output<typeof JobStatusSchema>, Omit<JobStatus, 'latest_run'> & { latest_run: PublicRun | null }> = true;
 export const LOG_LINE_IS_THE_DOMAINS: Same<z.output<typeof LogLineSchema>, LogLine> = true;

@@ -42,7 +42,10 @@ export class Orchestration extends Construct {
       SecurityGroup: runner.securityGroup.securityGroupId,
       ContainerTimeoutPath: CONTAINER_TIMEOUT_PATH,
     };
+    // Named, so its role can start its own child executions (the Map's tasks) without a reference cycle.
+    const stateMachineName = `${Stack.of(this).stackName}-runs`;
     this.stateMachine = new StateMachine(this, 'RunStateMachine', {
+      stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromString(runStateMachineText()),
       definitionSubstitutions: substitutions,
@@ -58,6 +61,7 @@ export class Orchestration extends Construct {
     this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.runStateFunction.functionArn] }));
     acknowledgeWildcard(this.stateMachine, '*', 'X-Ray tracing and the CloudWatch Logs log-delivery actions of execution logging have no resource-level permissions');
     this.#grantRunTask(runner);
+    this.#grantDistributedMap(stateMachineName);
 
     this.ecsEventsFunction = serviceFunction(this, 'EcsEventsFunction', 'ecs-events', props);
     new Rule(this, 'TaskStartedRule', {
@@ -132,6 +136,16 @@ export class Orchestration extends Construct {
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );
+  }
+
+  /** What the distributed Map needs: start each task's child execution of this state machine, and follow or stop it. */
+  #grantDistributedMap(name: string): void {
+    const stack = Stack.of(this);
+    const role = this.stateMachine.role;
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
+    const children = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [children] }));
+    acknowledgeWildcard(this.stateMachine, children, "A task's child execution is named by the Map Run when it starts: this is every child execution of this state machine's Map, and no other");
   }
 
   /**

@@ -98,7 +98,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
         logs: logs(),
         logger,
         engine: options.engine ? new ContainerLauncher(options.engine, logger) : null,
-        onFinished: (runId, pid, cpu) => sampler.finished(runId, pid, cpu),
+        onFinished: (runId, taskIndex, pid, cpu) => sampler.finished(runId, taskIndex, pid, cpu),
       }),
   );
   const orchestrator = once(

@@ -30,6 +30,7 @@ describe('run events', () => {
     await lifecycle.endAttempt(ref, 1, 1, { ended: 'exited', exit_code: 3 });
     await lifecycle.startAttempt(ref);
     await lifecycle.endAttempt(ref, 2, 1, { ended: 'exited', exit_code: 0 });
+    await lifecycle.finish(ref);
     await lifecycle.settle(ref, 'failed', {}); // already settled: nothing happens, nothing is told
     const events = await takeEvents(ref);
     expect(events.map((e) => e.type)).toEqual(['run.started', 'run.retrying', 'run.succeeded']);

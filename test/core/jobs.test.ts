@@ -18,7 +18,7 @@ describe('buildJob', () => {
     const job = buildJob(ref, 'job_X', { name: 'n', image: 'alpine', command: ['true'] }, 't0', 't1');
     expect(Object.keys(job)).toEqual([
       'id', 'workspace_id', 'project_id', 'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-      'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'history', 'created_at', 'updated_at',
+      'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'history', 'tasks', 'parallelism', 'created_at', 'updated_at',
     ]);
     expect(job).toMatchObject({ env: {}, schedule: null, timezone: 'UTC', suspended: false, tags: {}, timeout_seconds: 3600, retries: 0, retry_rules: [], concurrency: 'allow', cpu: 0.25, memory_mb: 512 });
   });

@@ -32,6 +32,7 @@ async function finishedRun(job: JobRef): Promise<RunRef & { finished_at: string 
   await lifecycle.startAttempt(ref);
   await lifecycle.markRunning(ref, 'task');
   await lifecycle.endAttempt(ref, 1, 0, { ended: 'exited', exit_code: 0 });
+  await lifecycle.finish(ref);
   const run = (await t.core.runStore.get(ref))!;
   return { ...ref, finished_at: run.finished_at! };
 }

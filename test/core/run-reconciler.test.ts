@@ -28,7 +28,7 @@ async function activeRun(ageMs: number, execution: string): Promise<Run> {
   const run: Run = {
     id: newId('run'), job_id: jobId, ...ref, status: 'running', trigger: 'manual', attempt: 1, scheduled_for: null,
     created_at: new Date(now.getTime() - ageMs).toISOString(), started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null,
-    overrides: { command: null, env: {} }, image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution },
+    overrides: { command: null, env: {} }, image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution }, tasks: { count: 1, pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
   };
   await store.create(run, { forbidActive: false });
   return run;

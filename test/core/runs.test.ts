@@ -24,6 +24,7 @@ describe('RunService', () => {
       timeout_seconds: 90,
       retries: 2,
       retry_rules: [{ exit_codes: [3], action: 'fail' }],
+      tasks: { count: 1, parallelism: 1 },
       container: { image: job.image, command: ['/bin/sh', '-c', 'echo hi'], env: { A: 'job', B: 'run' }, cpu: 0.25, memory_mb: 512 },
     });
     expect(await t.core.runStore.counts(ref)).toMatchObject({ pending: 1, total: 1 });

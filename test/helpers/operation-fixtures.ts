@@ -53,6 +53,7 @@ export async function operationFixtures(admin: ApiClient, workspace: string, pro
       return { params: { ...base, job_id: sleeper, run_id: await newRun(sleeper) }, body: { mode: 'force' } };
     },
     rerun: async () => ({ params: shared }),
+    listRunTasks: async () => ({ params: shared }),
     jobStatus: async () => ({ params: onJob }),
     listProjectRuns: async () => ({ params: base }),
     listWorkspaceRuns: async () => ({ params: { workspace_id: workspace } }),

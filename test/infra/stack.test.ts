@@ -157,6 +157,7 @@ describe('least privilege', () => {
       'ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'ecs:TagResource', 'events:DescribeRule', 'events:PutRule', 'events:PutTargets',
       'iam:PassRole', 'lambda:InvokeFunction', 'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups',
       'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
+      'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution',
       'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
     ]);
     const runTask = statements.find((st: any) => st.Action === 'ecs:RunTask');
@@ -164,6 +165,11 @@ describe('least privilege', () => {
     const passRole = statements.find((st: any) => st.Action === 'iam:PassRole');
     expect(passRole.Resource).toHaveLength(2);
     expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    // The distributed Map starts its tasks as child executions of this state machine only, and follows only those.
+    const start = statements.find((st: any) => st.Action === 'states:StartExecution');
+    expect(JSON.stringify(start.Resource)).toMatch(/:stateMachine:[^"*]*-runs"/);
+    const children = statements.find((st: any) => [st.Action].flat().includes('states:StopExecution'));
+    expect(JSON.stringify(children.Resource)).toMatch(/:execution:[^"*]*-runs\/\*"/);
   });
 
   it("lets the jobs function register job task definitions, tagging only job families and passing only the task roles", () => {
@@ -187,6 +193,21 @@ describe('orchestration', () => {
     expect(machine!.Properties.DefinitionSubstitutions.ContainerTimeoutPath).toBe('$.timeout_seconds');
     expect(machine!.Properties).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true } });
     expect(machine!.Properties.LoggingConfiguration.Destinations).toHaveLength(1);
+  });
+
+  it("fans a run's tasks out with a distributed Map: concurrency from the input, one ecs:runTask.sync per task, started by the run and tagged with its task index", () => {
+    const definition = JSON.parse(runStateMachineText());
+    const map = definition.States.Tasks;
+    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.task_indexes', MaxConcurrencyPath: '$.parallelism', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } } });
+    expect(map.ItemSelector.task).toEqual({ 'index.$': '$$.Map.Item.Value', 'count.$': '$.task_count' });
+    const container = map.ItemProcessor.States.Attempt.Branches[0].States.RunContainer;
+    expect(container.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
+    expect(container.Parameters['StartedBy.$']).toBe('$.run.run_id');
+    expect(container.Parameters.Tags).toContainEqual({ Key: 'jobs:task-index', 'Value.$': "States.Format('{}', $.task.index)" });
+    expect(container.Parameters.Overrides.ContainerOverrides[0]['Environment.$']).toBe('$.attempt.environment');
+    // The run settles once, after every task has ended.
+    expect(map.Next).toBe('Finish');
+    expect(definition.States.Finish.Parameters.Payload).toEqual({ action: 'finish', 'run.$': '$.run' });
   });
 
   it('routes ECS task starts and stops, ended executions and a periodic sweep to their functions', () => {

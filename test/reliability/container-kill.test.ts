@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { taskUnit } from '../../functions/adapters/local/container-runner.ts';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
 import { ApiClient, eventually, waitForStatus } from '../helpers/service.ts';
 import { removeImage, serviceContainers, testImage, type TestImage } from '../helpers/engine.ts';
@@ -24,9 +25,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** The pid of a run's wrapper, from the run's directory. */
+/** The pid of a run's (only task's) wrapper, from the task's directory. */
 function wrapperPid(jobId: string, runId: string): number {
-  return Number(readFileSync(join(dataDir, 'runs', jobId, runId, 'pid'), 'utf8'));
+  return Number(readFileSync(join(dataDir, 'runs', jobId, taskUnit(runId, 0), 'pid'), 'utf8'));
 }
 
 describe.skipIf('skip' in built)('container runs across a SIGKILL of the service', () => {

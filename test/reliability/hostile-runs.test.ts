@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_ID_VARIABLE } from '../../functions/adapters/local/local-runner.ts';
+import { TASK_ID_VARIABLE } from '../../functions/adapters/local/local-runner.ts';
+import { taskUnit } from '../../functions/adapters/local/container-runner.ts';
 import { markedProcesses, processTree } from '../../functions/adapters/local/process-tree.ts';
 import { TRUNCATION_MARKER } from '../../functions/adapters/local/log-store.ts';
 import { spawnService, waitUntil, type ServiceProcess } from '../helpers/process.ts';
@@ -102,7 +103,7 @@ describe('hostile runs', () => {
     const path = `${P}/jobs/${job.id}/runs/${run.id}`;
     const pid = runPid(await waitForStatus(api, path, ['running']));
     // The tree by parent links, and by the run's mark for the double-forked one no parent link leads to.
-    const runProcesses = () => [...new Set([...processTree(pid), ...markedProcesses(`${RUN_ID_VARIABLE}=${run.id}`)])];
+    const runProcesses = () => [...new Set([...processTree(pid), ...markedProcesses(`${TASK_ID_VARIABLE}=${taskUnit(run.id, 0)}`)])];
     const complete = await waitUntil(() => runProcesses().length >= 10, 5_000); // wrapper, shell, 4 × (sh + sleep)
     expect(complete, `processes: ${runProcesses()}`).toBe(true);
     const tree = runProcesses();

@@ -35,6 +35,7 @@ const OPERATIONS: Record<OperationId, { minimum: Minimum; success: number }> = {
   getRun: { minimum: 'reader', success: 200 },
   cancelRun: { minimum: 'writer', success: 200 },
   rerun: { minimum: 'writer', success: 202 },
+  listRunTasks: { minimum: 'reader', success: 200 },
   jobStatus: { minimum: 'reader', success: 200 },
   listProjectRuns: { minimum: 'reader', success: 200 },
   listWorkspaceRuns: { minimum: 'reader', success: 200 },

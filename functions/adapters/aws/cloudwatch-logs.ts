@@ -1,6 +1,6 @@
 // The LogSource in AWS: container output in CloudWatch Logs. The awslogs driver writes each task to the stream
 // <job id>/job/<task id> (stream prefix = job id, container name `job`), so a job's lines are the streams under
-// its prefix and a run's lines are its task's stream. awslogs does not keep stdout and stderr apart: every line
+// its prefix and a run's lines are its task's stream (a run of several tasks: its tasks' streams, searched together). awslogs does not keep stdout and stderr apart: every line
 // is reported as stdout.
 //
 // Cursors: a run's is its stream and GetLogEvents' forward token, which stays valid at the end of the stream and
@@ -19,6 +19,8 @@ const loadLogs = () => import('@aws-sdk/client-cloudwatch-logs');
 type Logs = Awaited<ReturnType<typeof loadLogs>>;
 
 const MAX_EVENTS = 10_000;
+/** FilterLogEvents takes at most this many stream names. */
+const MAX_STREAMS = 100;
 /** How long after a run ends its last lines may still be on their way into CloudWatch Logs. */
 export const INGESTION_LAG_MS = 5_000;
 
@@ -57,9 +59,10 @@ export class CloudWatchLogSource implements LogSource {
   }
 
   async #runQuery(query: LogQuery, runId: string): Promise<LogPage> {
+    const run = await this.#runs.get({ ...query.job, run_id: runId });
+    if (run && run.tasks.count > 1) return this.#tasksQuery(query, run);
     const cursor = query.cursor ? decodeCursor<RunCursor>(query.cursor, runId) : { l: runId };
     const unchanged = { items: [], cursor: encodeCursor(cursor), more: false };
-    const run = await this.#runs.get({ ...query.job, run_id: runId });
     if (!run?.backend.task) return unchanged;
     const stream = logStreamName(query.job.job_id, run.backend.task);
     const { sdk, client } = await this.#logs.get();
@@ -87,9 +90,34 @@ export class CloudWatchLogSource implements LogSource {
     return { items, cursor: encodeCursor(next), more: events.length >= Math.min(query.limit, MAX_EVENTS) };
   }
 
+  /**
+   * A run of several tasks: its tasks' streams searched together (at most 100 streams a search: the first 100 tasks
+   * that started, or the one `task` names), each line told by its stream which task and attempt wrote it.
+   */
+  async #tasksQuery(query: LogQuery, run: Run): Promise<LogPage> {
+    const ref = { ...query.job, run_id: run.id };
+    const tasks = query.task === undefined ? await this.#runs.tasks(ref, 0, run.tasks.count - 1) : [await this.#runs.task(ref, query.task)].filter((t) => t !== null);
+    const started = tasks.filter((t) => t.task !== null).slice(0, MAX_STREAMS);
+    const byStream = new Map(started.map((t) => [logStreamName(query.job.job_id, t.task!), t]));
+    if (byStream.size === 0) return { items: [], cursor: query.cursor ?? encodeCursor({ l: run.id }), more: false };
+    return this.#search(query, run.id, { logStreamNames: [...byStream.keys()] }, (event) => {
+      const task = byStream.get(event.logStreamName ?? '');
+      return toLine(event, run.id, task?.attempt ?? 1, task?.index ?? 0);
+    });
+  }
+
   async #jobQuery(query: LogQuery): Promise<LogPage> {
     const jobId = query.job.job_id;
-    const cursor = query.cursor ? decodeCursor<JobCursor>(query.cursor, jobId) : { l: jobId };
+    const runs = await this.#runsByTask(query.job);
+    return this.#search(query, jobId, { logStreamNamePrefix: `${jobId}/` }, (event) => {
+      const found = runs.get(event.logStreamName?.split('/').pop() ?? '');
+      return toLine(event, found?.run.id ?? '', found?.attempt ?? 1, found?.index ?? 0);
+    });
+  }
+
+  /** A FilterLogEvents search of some streams, paged by its cursor (`scope`: the job or run it belongs to). */
+  async #search(query: LogQuery, scope: string, streams: { logStreamNamePrefix: string } | { logStreamNames: string[] }, lineOf: (event: FilteredLogEvent) => LogLine): Promise<LogPage> {
+    const cursor = query.cursor ? decodeCursor<JobCursor>(query.cursor, scope) : { l: scope };
     const { sdk, client } = await this.#logs.get();
     const start = Math.max(query.start?.getTime() ?? 0, cursor.t ?? 0) || undefined;
     let output;
@@ -97,7 +125,7 @@ export class CloudWatchLogSource implements LogSource {
       output = await client.send(
         new sdk.FilterLogEventsCommand({
           logGroupName: this.#logGroupName,
-          logStreamNamePrefix: `${jobId}/`,
+          ...streams,
           startTime: start,
           endTime: query.end?.getTime(),
           // A quoted term: the lines that contain this exact text.
@@ -112,13 +140,7 @@ export class CloudWatchLogSource implements LogSource {
     }
     const seen = new Set(cursor.t !== undefined ? (cursor.e ?? []) : []);
     const events = (output.events ?? []).filter((event) => !(event.timestamp === cursor.t && seen.has(event.eventId ?? '')));
-    const runs = await this.#runsByTask(query.job);
-    const items = events
-      .map((event) => {
-        const run = runs.get(event.logStreamName?.split('/').pop() ?? '');
-        return toLine(event, run?.id ?? '', run?.attempt ?? 1);
-      })
-      .filter((line) => matches(line, query));
+    const items = events.map(lineOf).filter((line) => matches(line, query));
     return { items, cursor: encodeCursor(nextJobCursor(cursor, events, output.nextToken)), more: Boolean(output.nextToken) };
   }
 
@@ -127,13 +149,21 @@ export class CloudWatchLogSource implements LogSource {
     return new UnavailableError('CloudWatch Logs', { cause: error });
   }
 
-  /** Which run each task belongs to, from the job's recent runs (a task's stream names only the task). */
-  async #runsByTask(job: JobRef): Promise<Map<string, Run>> {
-    const map = new Map<string, Run>();
+  /** Which run (and task of it) each ECS task belongs to, from the job's recent runs (a stream names only the ECS task). */
+  async #runsByTask(job: JobRef): Promise<Map<string, { run: Run; index: number; attempt: number }>> {
+    const map = new Map<string, { run: Run; index: number; attempt: number }>();
     let cursor: string | undefined;
     for (let page = 0; page < 5; page++) {
       const runs = await this.#runs.listForJob(job, {}, { limit: 100, cursor });
-      for (const run of runs.items) if (run.backend.task) map.set(taskId(run.backend.task), run);
+      for (const run of runs.items) {
+        if (run.tasks.count === 1) {
+          if (run.backend.task) map.set(taskId(run.backend.task), { run, index: 0, attempt: run.attempt });
+          continue;
+        }
+        for (const task of await this.#runs.tasks({ ...job, run_id: run.id }, 0, run.tasks.count - 1)) {
+          if (task.task) map.set(taskId(task.task), { run, index: task.index, attempt: task.attempt });
+        }
+      }
       if (!runs.next_cursor) break;
       cursor = runs.next_cursor;
     }
@@ -155,12 +185,12 @@ export class CloudWatchLogSource implements LogSource {
   }
 }
 
-function toLine(event: OutputLogEvent | FilteredLogEvent, runId: string, attempt: number): LogLine {
+function toLine(event: OutputLogEvent | FilteredLogEvent, runId: string, attempt: number, taskIndex = 0): LogLine {
   return {
     timestamp: new Date(event.timestamp ?? 0).toISOString(),
     run_id: runId,
     attempt,
-    task_index: 0,
+    task_index: taskIndex,
     stream: 'stdout',
     message: (event.message ?? '').replace(/\n$/, ''),
   };

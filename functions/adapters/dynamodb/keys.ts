@@ -7,6 +7,9 @@ export const key = {
   job: (jobId: string) => `JOB#${jobId}`,
   jobName: (name: string) => `NAME#${name}`,
   run: (runId: string) => `RUN#${runId}`,
+  /** A task of a run of several, in its job's partition, by index (zero-padded, so they sort by index). */
+  task: (runId: string, index: number) => `TASK#${runId}#${String(index).padStart(4, '0')}`,
+  tasksOf: (runId: string) => `TASK#${runId}#`,
   activeRuns: 'ACTIVE',
   scheduledJobs: 'SCHEDULED',
   keyHash: (hash: string) => `KEYHASH#${hash}`,

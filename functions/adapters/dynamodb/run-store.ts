@@ -20,8 +20,8 @@ import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import type { ServiceEvent } from '../../core/events.ts';
 import type { JobRef } from '../../core/jobs.ts';
-import { isActive, RUN_FIELDS, type Run, type RunCounts, type RunRef, type RunStatus } from '../../core/run-model.ts';
-import type { Page, PageRequest, ProjectRef, RunFilter, RunStore } from '../../core/ports.ts';
+import { isActive, pendingTasks, RUN_FIELDS, TASK_FIELDS, unstartedTask, type Run, type RunCounts, type RunRef, type RunStatus, type RunTask } from '../../core/run-model.ts';
+import type { Page, PageRequest, ProjectRef, RunFilter, RunStore, TaskTransition } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { eventPut } from './outbox.ts';
 import { cancellationCodes, updateIfCondition } from './transactions.ts';
@@ -38,7 +38,19 @@ const JOB_ID = idPattern('job');
 const { projectRuns, workspaceRuns, lookups: activeRuns } = TABLE_SCHEMA.indexes;
 
 export function runFromItem(item: Record<string, unknown>): Run {
-  return Object.fromEntries(RUN_FIELDS.map((field) => [field, item[field] ?? null])) as unknown as Run;
+  const run = Object.fromEntries(RUN_FIELDS.map((field) => [field, item[field] ?? null])) as unknown as Run;
+  // A run stored before runs had tasks is a run of one.
+  if (!run.tasks) run.tasks = { ...pendingTasks(1), pending: 0, [run.status]: 1 };
+  run.parallelism ??= 1;
+  return run;
+}
+
+function taskFromItem(item: Record<string, unknown>): RunTask {
+  return Object.fromEntries(TASK_FIELDS.map((field) => [field, item[field] ?? null])) as unknown as RunTask;
+}
+
+function taskKey(ref: { job_id: string; run_id: string }, index: number): Record<string, AttributeValue> {
+  return marshall({ PK: key.job(ref.job_id), SK: key.task(ref.run_id, index) });
 }
 
 /** A run as its item: its own key and its index keys (the ACTIVE index only while it is active). */
@@ -295,7 +307,10 @@ export class DynamoRunStore implements RunStore {
           ExpressionAttributeValues: marshall({ ':n': chunk.length }),
         },
       };
-      if (await this.#transact([...deletes, counter])) removed.push(...chunk);
+      if (await this.#transact([...deletes, counter])) {
+        removed.push(...chunk);
+        await this.#removeTasks(chunk);
+      }
     }
     return removed;
   }
@@ -318,27 +333,25 @@ export class DynamoRunStore implements RunStore {
     if (sets.length === 0) return (await this.get({ ...run, run_id: run.id }))?.status === from;
     const to = changes.status ?? from;
     const settling = isActive(from) && !isActive(to);
+    // Task counts written whole (a settle's) hold only while no task moved since they were read.
+    let condition = '#status = :from';
+    if (changes.tasks) {
+      Object.assign(names, { '#tp': 'pending', '#tr': 'running' });
+      Object.assign(values, { ':tp': run.tasks.pending, ':tr': run.tasks.running });
+      condition += ' AND (attribute_not_exists(#tasks) OR (#tasks.#tp = :tp AND #tasks.#tr = :tr))';
+    }
     const update: Update = {
       TableName: this.table.name,
       Key: runKey({ job_id: run.job_id, run_id: run.id }),
       UpdateExpression: `SET ${sets.join(', ')}${settling ? ` REMOVE ${activeRuns.partitionKey}, ${activeRuns.sortKey}` : ''}`,
-      ConditionExpression: '#status = :from',
+      ConditionExpression: condition,
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
     };
     const told: TransactWriteItem[] = event ? [eventPut(this.table.name, event)] : [];
     if (to === from) return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
 
-    const counters: TransactWriteItem = {
-      Update: {
-        TableName: this.table.name,
-        Key: jobItemKey({ workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id }),
-        UpdateExpression: `ADD #counts.#from :down, #counts.#to :up${settling ? ' DELETE #active :ids' : ''}`,
-        ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#counts': 'counts', '#from': from, '#to': to, ...(settling ? { '#active': 'active_runs' } : {}) },
-        ExpressionAttributeValues: { ':down': { N: '-1' }, ':up': { N: '1' }, ...(settling ? { ':ids': { SS: [run.id] } } : {}) },
-      },
-    };
+    const counters = this.#jobCounters(run, from, to);
     try {
       await this.table.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, counters, ...told] }));
       return true;
@@ -348,6 +361,139 @@ export class DynamoRunStore implements RunStore {
       // The job is gone (deleted while the run ended): the run still settles, there is nothing left to count.
       if (codes?.[1] === 'ConditionalCheckFailed') return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
       throw error;
+    }
+  }
+
+  /** The job's run counters moved from one status to another (and, for a settle, the run off its active set). */
+  #jobCounters(run: Run, from: RunStatus, to: RunStatus): TransactWriteItem {
+    const settling = isActive(from) && !isActive(to);
+    return {
+      Update: {
+        TableName: this.table.name,
+        Key: jobItemKey({ workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id }),
+        UpdateExpression: `ADD #counts.#from :down, #counts.#to :up${settling ? ' DELETE #active :ids' : ''}`,
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#counts': 'counts', '#from': from, '#to': to, ...(settling ? { '#active': 'active_runs' } : {}) },
+        ExpressionAttributeValues: { ':down': { N: '-1' }, ':up': { N: '1' }, ...(settling ? { ':ids': { SS: [run.id] } } : {}) },
+      },
+    };
+  }
+
+  async transitionTask(change: TaskTransition): Promise<boolean> {
+    const { run, index, task, changes, runChanges, counts, event } = change;
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':from': run.status };
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(runChanges)) {
+      if (field === 'id' || field === 'tasks' || value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    for (const [status, by] of Object.entries(counts)) {
+      if (!by) continue;
+      Object.assign(names, { '#tasks': 'tasks', [`#t_${status}`]: status });
+      values[`:t_${status}`] = by;
+      sets.push(`#tasks.#t_${status} = #tasks.#t_${status} + :t_${status}`);
+    }
+    // The run's attempt is its tasks' highest: it only goes up.
+    const condition = `#status = :from${runChanges.attempt !== undefined ? ' AND #attempt < :attempt' : ''}`;
+    const runKeyOf = runKey({ job_id: run.job_id, run_id: run.id });
+    const items: TransactWriteItem[] = [
+      sets.length > 0
+        ? { Update: { TableName: this.table.name, Key: runKeyOf, UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true }) } }
+        : { ConditionCheck: { TableName: this.table.name, Key: runKeyOf, ConditionExpression: '#status = :from', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: marshall({ ':from': run.status }) } },
+    ];
+    if (run.tasks.count > 1) items.push({ Update: this.#taskUpdate({ job_id: run.job_id, run_id: run.id }, index, task, changes) });
+    const to = runChanges.status ?? run.status;
+    const counted = to !== run.status ? [this.#jobCounters(run, run.status, to)] : [];
+    const told: TransactWriteItem[] = event ? [eventPut(this.table.name, event)] : [];
+    try {
+      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [...items, ...counted, ...told] }));
+      return true;
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (!codes) throw error;
+      // The job is gone: the run and its task still move, there is nothing left to count.
+      if (counted.length > 0 && codes[items.length] === 'ConditionalCheckFailed' && codes.slice(0, items.length).every((c) => c === 'None')) {
+        return this.#transact([...items, ...told]);
+      }
+      // Changed meanwhile (a condition), or written by another at the same moment (a conflict): read again.
+      if (codes.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict')) return false;
+      throw error;
+    }
+  }
+
+  /** A task's record changed only while it is as it was read; the first change of a task creates its record. */
+  #taskUpdate(ref: { job_id: string; run_id: string }, index: number, read: RunTask | null, changes: Partial<RunTask>): Update {
+    const fields: Record<string, unknown> = read ? { ...changes } : { ...unstartedTask(index), ...changes, run_id: ref.run_id, type: 'task' };
+    const names: Record<string, string> = { '#status': 'status', '#attempt': 'attempt' };
+    const values: Record<string, unknown> = {};
+    const sets: string[] = [];
+    for (const [field, value] of Object.entries(fields)) {
+      if (value === undefined) continue;
+      names[`#${field}`] = field;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
+    let condition = 'attribute_not_exists(PK)';
+    if (read) {
+      condition = '#status = :read_status AND #attempt = :read_attempt';
+      Object.assign(values, { ':read_status': read.status, ':read_attempt': read.attempt });
+    }
+    return {
+      TableName: this.table.name,
+      Key: taskKey(ref, index),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
+    };
+  }
+
+  async tasks(ref: RunRef, from: number, to: number): Promise<RunTask[]> {
+    if (to < from) return [];
+    const tasks: RunTask[] = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const output = await this.table.send<QueryCommandOutput>(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: marshall({ ':pk': key.job(ref.job_id), ':from': key.task(ref.run_id, from), ':to': key.task(ref.run_id, to) }),
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      tasks.push(...(output.Items ?? []).map((item) => taskFromItem(unmarshall(item))));
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return tasks;
+  }
+
+  async task(ref: RunRef, index: number): Promise<RunTask | null> {
+    const output = await this.table.send<GetItemCommandOutput>(new GetItemCommand({ TableName: this.table.name, Key: taskKey(ref, index), ConsistentRead: true }));
+    return output.Item ? taskFromItem(unmarshall(output.Item)) : null;
+  }
+
+  async recordTaskEnd(ref: RunRef, index: number, task: string, end: Pick<RunTask, 'status' | 'exit_code' | 'finished_at'>): Promise<boolean> {
+    return this.#updateRun({
+      TableName: this.table.name,
+      Key: taskKey(ref, index),
+      UpdateExpression: 'SET #status = :status, #exit = :exit, #finished = :finished',
+      // A finished task changes no further, but for its exit status while it is unknown.
+      ConditionExpression: '#task = :task AND (#status IN (:pending, :running) OR attribute_type(#exit, :null))',
+      ExpressionAttributeNames: { '#status': 'status', '#exit': 'exit_code', '#finished': 'finished_at', '#task': 'task' },
+      ExpressionAttributeValues: marshall({ ':status': end.status, ':exit': end.exit_code, ':finished': end.finished_at, ':task': task, ':pending': 'pending', ':running': 'running', ':null': 'NULL' }),
+    });
+  }
+
+  /** Removes the task records of runs of several tasks (runs of one have none). */
+  async #removeTasks(runs: Run[]): Promise<void> {
+    for (const run of runs) {
+      if (run.tasks.count <= 1) continue;
+      const tasks = await this.tasks({ ...run, run_id: run.id }, 0, run.tasks.count - 1);
+      await this.#batchDelete(tasks.map((task) => taskKey({ job_id: run.job_id, run_id: run.id }, task.index)));
     }
   }
 

@@ -3,7 +3,7 @@
 // attached by the runner's wrapper, so its stdout and stderr reach the run's files as a host process's do and
 // the wrapper outlives a killed service. Its end is read back from the engine (exit code, out of memory), its
 // CPU seconds from its own cgroup parent, and then the container and the cgroup are removed.
-import type { ContainerSpec } from './container-runner.ts';
+import { taskUnit, type ContainerSpec } from './container-runner.ts';
 import { CgroupParent } from './cgroups.ts';
 import { engineCommand, type Engine } from './engines.ts';
 import type { Logger } from '../../logger.ts';
@@ -13,10 +13,11 @@ export const CANNOT_PULL = 'CannotPullContainerError';
 export const OUT_OF_MEMORY = 'OutOfMemoryError: Container killed due to memory usage';
 
 /** Every container of the service carries these labels; `jobs.run-id` finds a run's containers. */
-export const LABELS = { run: 'jobs.run-id', job: 'jobs.job-id', workspace: 'jobs.workspace-id', project: 'jobs.project-id', attempt: 'jobs.attempt' } as const;
+export const LABELS = { run: 'jobs.run-id', job: 'jobs.job-id', workspace: 'jobs.workspace-id', project: 'jobs.project-id', task: 'jobs.task-index', attempt: 'jobs.attempt' } as const;
 
-export function containerName(runId: string, attempt: number): string {
-  return `jobs-${runId.toLowerCase()}-${attempt}`;
+/** A task's attempt's container: jobs-<run id>-t<task index>-<attempt> (`unit` is taskUnit's). */
+export function containerName(unit: string, attempt: number): string {
+  return `jobs-${unit.toLowerCase()}-${attempt}`;
 }
 
 /** A container the engine knows of, as `inspect` describes it. */
@@ -55,9 +56,9 @@ export class NotCreatedError extends Error {
 /** `create`'s arguments: the image and command, limits, labels, and the env by name only (values travel apart). */
 export function createArgs(engine: Engine, spec: ContainerSpec, cgroupParent: string | null): string[] {
   return [
-    'create', '--name', containerName(spec.run_id, spec.attempt),
+    'create', '--name', containerName(taskUnit(spec.run_id, spec.task_index), spec.attempt),
     '--label', `${LABELS.run}=${spec.run_id}`, '--label', `${LABELS.job}=${spec.job_id}`, '--label', `${LABELS.workspace}=${spec.workspace_id}`,
-    '--label', `${LABELS.project}=${spec.project_id}`, '--label', `${LABELS.attempt}=${spec.attempt}`,
+    '--label', `${LABELS.project}=${spec.project_id}`, '--label', `${LABELS.task}=${spec.task_index}`, '--label', `${LABELS.attempt}=${spec.attempt}`,
     // Swap as large as memory: the limit is the container's memory, as on Fargate.
     '--cpus', String(spec.cpu), '--memory', `${spec.memory_mb}m`, '--memory-swap', `${spec.memory_mb}m`,
     '--pull=missing', ...engine.hostFlags, ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
@@ -91,7 +92,8 @@ export class ContainerLauncher {
 
   /** Creates the attempt's container, pulling its image if it is missing; its id. */
   async create(spec: ContainerSpec, again = true): Promise<string> {
-    const name = containerName(spec.run_id, spec.attempt);
+    const unit = taskUnit(spec.run_id, spec.task_index);
+    const name = containerName(unit, spec.attempt);
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
     const args = createArgs(this.engine, spec, cgroup?.path ?? null);
     const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR, ...spec.env };
@@ -108,63 +110,63 @@ export class ContainerLauncher {
       const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(() => true, () => false);
       throw new NotCreatedError(present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message}`);
     }
-    this.#known.set(spec.run_id, { name, id, cgroup, pid: null, memoryBytes: spec.memory_mb * 1024 * 1024, clientExitIsContainers: false });
+    this.#known.set(unit, { name, id, cgroup, pid: null, memoryBytes: spec.memory_mb * 1024 * 1024, clientExitIsContainers: false });
     return id;
   }
 
   /** The command the runner's wrapper runs: the created container, started attached to its output. */
-  startArgv(runId: string): string[] {
-    const known = this.#require(runId);
+  startArgv(unit: string): string[] {
+    const known = this.#require(unit);
     known.clientExitIsContainers = true;
     return [this.engine.name, 'start', '--attach', known.name];
   }
 
   /** After a restart, a container still running without its client: attached again (output from now on). */
-  attachArgv(runId: string): string[] {
-    return [this.engine.name, 'attach', '--no-stdin', '--sig-proxy=false', this.#require(runId).name];
+  attachArgv(unit: string): string[] {
+    return [this.engine.name, 'attach', '--no-stdin', '--sig-proxy=false', this.#require(unit).name];
   }
 
   /** The container's first process, once started (for sampling where there is no cgroup parent). */
-  async started(runId: string): Promise<void> {
-    const known = this.#known.get(runId);
+  async started(unit: string): Promise<void> {
+    const known = this.#known.get(unit);
     if (!known || known.cgroup) return;
     known.pid = (await this.#inspect(known.name))?.pid || null;
   }
 
-  task(runId: string): string {
-    return this.#require(runId).id;
+  task(unit: string): string {
+    return this.#require(unit).id;
   }
 
-  #require(runId: string): Known {
-    const known = this.#known.get(runId);
-    if (!known) throw new Error(`no container of run ${runId}`);
+  #require(unit: string): Known {
+    const known = this.#known.get(unit);
+    if (!known) throw new Error(`no container of task ${unit}`);
     return known;
   }
 
   /** A SIGTERM or SIGKILL to the container's main process; `failed` when the engine could not deliver it. */
-  signal(runId: string, signal: NodeJS.Signals, failed?: () => void): void {
-    const known = this.#known.get(runId);
+  signal(unit: string, signal: NodeJS.Signals, failed?: () => void): void {
+    const known = this.#known.get(unit);
     if (!known) return;
     this.#command(['kill', '--signal', signal, known.name], 30_000).catch((error: Error) => {
       // A container that has just ended can no longer be signalled: nothing to do.
       if (/not running|no such container|does not exist|is not running/i.test(error.message)) return;
-      this.#logger.warn('could not signal a container', { run_id: runId, signal, error });
+      this.#logger.warn('could not signal a container', { task: unit, signal, error });
       failed?.();
     });
   }
 
   /** The engine's graceful stop: SIGTERM, then SIGKILL after the grace. */
-  stop(runId: string, graceSeconds: number): void {
-    const known = this.#known.get(runId);
+  stop(unit: string, graceSeconds: number): void {
+    const known = this.#known.get(unit);
     if (!known) return;
     this.#command(['stop', '--time', String(graceSeconds), known.name], (graceSeconds + 30) * 1000).catch((error: Error) => {
-      if (!/no such container|does not exist/i.test(error.message)) this.#logger.warn('could not stop a container', { run_id: runId, error });
+      if (!/no such container|does not exist/i.test(error.message)) this.#logger.warn('could not stop a container', { task: unit, error });
     });
   }
 
   /** What the run's container uses now, for the metric samples. */
-  measure(runId: string): { cgroup: CgroupParent } | { pid: number } | null {
-    const known = this.#known.get(runId);
+  measure(unit: string): { cgroup: CgroupParent } | { pid: number } | null {
+    const known = this.#known.get(unit);
     if (!known) return null;
     if (known.cgroup) return { cgroup: known.cgroup };
     return known.pid ? { pid: known.pid } : null;
@@ -186,8 +188,8 @@ export class ContainerLauncher {
    * The container has stopped (its client ended): how it ended, as the engine recorded it, and what it used;
    * then the container and its cgroup are removed.
    */
-  async finish(runId: string, clientExit: number | null = null): Promise<EngineEnd> {
-    const known = this.#known.get(runId);
+  async finish(unit: string, clientExit: number | null = null): Promise<EngineEnd> {
+    const known = this.#known.get(unit);
     if (!known) return { exit_code: null, cpuSeconds: null };
     const reading = known.cgroup?.read();
     let end: EngineEnd;
@@ -195,7 +197,7 @@ export class ContainerLauncher {
     // engine call costs a tenth of a second of CPU). 125 is the engine's own failure: asked.
     if (clientClaims(known, clientExit)) {
       const outOfMemory = clientExit === 137 && known.cgroup!.reachedMemoryLimit(known.memoryBytes!);
-      await this.remove(runId);
+      await this.remove(unit);
       return { exit_code: clientExit, ...(outOfMemory ? { error: OUT_OF_MEMORY } : {}), cpuSeconds: reading?.cpuSeconds ?? null };
     }
     try {
@@ -209,7 +211,7 @@ export class ContainerLauncher {
       end = { exit_code: null, error: `the container engine stopped answering: ${(error as Error).message}`, cpuSeconds: null };
     }
     end.cpuSeconds = reading?.cpuSeconds ?? null;
-    await this.remove(runId);
+    await this.remove(unit);
     return end;
   }
 
@@ -217,8 +219,8 @@ export class ContainerLauncher {
    * Resolves once the attempt's container really runs (its process is in a cgroup of its own under the run's
    * parent, or the engine says so), or once `ended` says its client is gone.
    */
-  async running(runId: string, ended: () => boolean): Promise<void> {
-    const known = this.#known.get(runId);
+  async running(unit: string, ended: () => boolean): Promise<void> {
+    const known = this.#known.get(unit);
     for (let waited = 0; known && !ended() && waited < 120_000; ) {
       if (known.cgroup ? known.cgroup.hasMember() : (await this.#inspect(known.name).catch(() => null))?.status !== 'created') return;
       const pause = known.cgroup ? 5 : 50;
@@ -234,11 +236,11 @@ export class ContainerLauncher {
   }
 
   /** Removes the run's container (killing it if it runs) and its cgroup parent. */
-  async remove(runId: string): Promise<void> {
-    const known = this.#known.get(runId);
+  async remove(unit: string): Promise<void> {
+    const known = this.#known.get(unit);
     if (!known) return;
-    this.#known.delete(runId);
-    await this.#command(['rm', '--force', known.name], 60_000).catch((error: Error) => this.#logger.warn('could not remove a container', { run_id: runId, error }));
+    this.#known.delete(unit);
+    await this.#command(['rm', '--force', known.name], 60_000).catch((error: Error) => this.#logger.warn('could not remove a container', { task: unit, error }));
     if (known.cgroup) {
       // The engine's monitor leaves the cgroup a moment after the container is removed.
       for (let tries = 0; !known.cgroup.remove() && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -249,29 +251,29 @@ export class ContainerLauncher {
    * After a restart, a run whose wrapper is gone: its container, if the engine still has it. Running, it is
    * taken back; ended, its recorded exit status settles it.
    */
-  async find(runId: string, attempt: number): Promise<'running' | EngineEnd | null> {
-    const name = containerName(runId, attempt);
+  async find(unit: string, attempt: number): Promise<'running' | EngineEnd | null> {
+    const name = containerName(unit, attempt);
     const inspected = await this.#inspect(name).catch(() => null);
     if (!inspected) return null;
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
-    this.#known.set(runId, { name, id: inspected.id, cgroup, pid: inspected.pid || null, memoryBytes: inspected.memoryBytes || null, clientExitIsContainers: false });
+    this.#known.set(unit, { name, id: inspected.id, cgroup, pid: inspected.pid || null, memoryBytes: inspected.memoryBytes || null, clientExitIsContainers: false });
     if (inspected.status === 'running') return 'running';
-    return this.finish(runId);
+    return this.finish(unit);
   }
 
   /** Takes back a run's container whose wrapper still runs (after a restart). */
-  adopt(runId: string, attempt: number, id: string | null): void {
-    const name = containerName(runId, attempt);
+  adopt(unit: string, attempt: number, id: string | null): void {
+    const name = containerName(unit, attempt);
     // Its wrapper's client was started by `start --attach`: its recorded status is the container's.
-    this.#known.set(runId, { name, id: id ?? name, cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null, pid: null, memoryBytes: null, clientExitIsContainers: true });
+    this.#known.set(unit, { name, id: id ?? name, cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null, pid: null, memoryBytes: null, clientExitIsContainers: true });
   }
 
   /** Removes every container of the service whose run is not among `keep` (left by a service that was killed). */
   async removeLeftovers(keep: Set<string>): Promise<string[]> {
     const text = await this.#command(['ps', '--all', '--filter', `label=${LABELS.run}`, '--format', '{{.Names}}'], 30_000).catch(() => '');
     const kept = new Set([...keep].map((runId) => runId.toLowerCase()));
-    // The name carries the run id: jobs-<run id>-<attempt>.
-    const left = text.split('\n').map((line) => line.trim()).filter((name) => /^jobs-run_/.test(name) && !kept.has(name.slice('jobs-'.length).replace(/-\d+$/, '')));
+    // The name carries the run id: jobs-<run id>-t<task index>-<attempt>.
+    const left = text.split('\n').map((line) => line.trim()).filter((name) => /^jobs-run_/.test(name) && !kept.has(name.slice('jobs-'.length).replace(/-t\d+-\d+$/, '')));
     for (const name of left) await this.#command(['rm', '--force', name], 60_000).catch(() => undefined);
     return left;
   }

@@ -7,7 +7,10 @@ export interface ContainerSpec {
   job_id: string;
   workspace_id: string;
   project_id: string;
-  /** Which attempt of the run this container is (1 for the first). */
+  /** Which task of the run this container is (0-based), of how many. */
+  task_index: number;
+  task_count: number;
+  /** Which attempt of the task this container is (1 for the first). */
   attempt: number;
   image: string;
   command: string[];
@@ -28,16 +31,27 @@ export interface ContainerExit {
 
 export type Recovered = { state: 'alive'; exit: Promise<ContainerExit> } | { state: 'ended'; exit: ContainerExit } | { state: 'unknown'; reason: string };
 
+/** What a restart finds of one task of a run. */
+export type RecoveredTask = Recovered & { index: number };
+
+/** One task's container (or process) among a run's: what the runner keys it by (its directory, its container). */
+export function taskUnit(runId: string, index: number): string {
+  return `${runId}-t${index}`;
+}
+
 export interface ContainerRunner {
   readonly kind: 'podman' | 'docker' | 'process';
   /** Starts the container, calls `started` once it really runs, and resolves when it stops. */
   run(spec: ContainerSpec, started: (task: string) => Promise<void>): Promise<ContainerExit>;
-  /** Stops a run's container: force kills at once; graceful sends SIGTERM, then SIGKILL after the grace. */
+  /** Stops a run's containers (all its tasks'): force kills at once; graceful sends SIGTERM, then SIGKILL after the grace. */
   stop(runId: string, mode: 'graceful' | 'force', graceSeconds: number): Promise<void>;
   /** Kills every container this runner is watching and waits until they are gone (the service is stopping). */
   stopAll(): Promise<void>;
-  /** After a restart: a run's container if it still lives (re-attached), or how it ended while nobody watched. */
-  recover(run: Run): Promise<Recovered>;
+  /**
+   * After a restart: each task of a run that had started, its container re-attached if it still lives, or how it
+   * ended while nobody watched. Tasks that never started are not listed.
+   */
+  recover(run: Run): Promise<RecoveredTask[]>;
   /** After recovery: removes whatever of runs no longer active a killed service left behind (containers). */
   removeLeftovers(activeRunIds: Set<string>): Promise<string[]>;
 }

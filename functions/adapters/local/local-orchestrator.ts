@@ -7,11 +7,11 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import type { ExecutionRequest, RunOrchestrator, StopOptions } from '../../core/ports.ts';
 import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
-import { runRef, type Run, type RunRef } from '../../core/run-model.ts';
+import { runRef, TASK_INDEX_VARIABLE, type Run, type RunRef } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import { toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { RunStateHandler } from '../../orchestration/run-state.ts';
-import type { ContainerExit, ContainerRunner } from './container-runner.ts';
+import { taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
 
 function namedError(name: string, message: string): Error {
@@ -48,6 +48,18 @@ function stoppedTask(exit: ContainerExit): Record<string, unknown> {
   };
 }
 
+/** The part of the container Task's parameters (an ECS RunTask request) the local runner reads. */
+interface RunTaskParameters {
+  Overrides: { ContainerOverrides: Array<{ Command: string[]; Environment: Array<{ Name: string; Value: string }> }> };
+}
+
+/** A task's end, read off how its container ended, when no execution is left to decide (after a restart). */
+export function recoveredEnd(end: ContainerExit, context: string): { exit_code: number | null; error: string | null } {
+  if (end.exit_code === 0) return { exit_code: 0, error: null };
+  const why = end.exit_code === null ? (end.error ?? 'its process ended without an exit status') : exitError(end.exit_code, end.error === OUT_OF_MEMORY);
+  return { exit_code: end.exit_code, error: `${why} ${context}` };
+}
+
 export interface LocalOrchestratorOptions {
   definition: object;
   runner: ContainerRunner;
@@ -65,9 +77,9 @@ export class LocalOrchestrator implements RunOrchestrator {
   readonly #executions = new Map<string, { abort: () => void; run: RunRef }>();
   /** Runs re-attached after a restart: no execution of theirs survives, the watcher settles them. */
   readonly #attached = new Map<string, { run: RunRef; watch: Promise<void> }>();
-  /** Each run's container in flight, resolved once its end is recorded. */
+  /** Each task's container in flight (by taskUnit), resolved once its end is recorded. */
   readonly #containers = new Map<string, Promise<unknown>>();
-  /** Runs stopped from outside their execution (cancel, timeout, shutdown): their exit status is recorded apart. */
+  /** Runs stopped from outside their execution (cancel, timeout, shutdown): their tasks' exit status is recorded apart. */
   readonly #stopped = new Set<string>();
   #shuttingDown = false;
 
@@ -85,18 +97,14 @@ export class LocalOrchestrator implements RunOrchestrator {
     const name = request.run.run_id;
     // lambda:invoke answers {Payload: <the function's result>}; the run-state tasks select from that.
     const lambda = async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => ({ Payload: await this.#options.runState(parameters.Payload) });
-    // The attempt StartAttempt counted is the one the next container runs (its log lines say so).
-    let attempt = 1;
     const handlers = observed({
-      StartAttempt: async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => {
-        const result = await lambda(parameters);
-        attempt = (result.Payload as { attempt?: number }).attempt ?? attempt;
-        return result;
-      },
+      StartAttempt: lambda,
       EndAttempt: lambda,
-      MarkTimedOut: lambda,
+      TaskTimedOut: lambda,
+      TaskFailed: lambda,
+      Finish: lambda,
       MarkFailed: lambda,
-      RunContainer: () => this.#runContainer(request, attempt),
+      RunContainer: (parameters: RunTaskParameters) => this.#runContainer(request, parameters),
     });
     const execution = this.#machine.run(toExecutionInput(request) as never, {
       noThrowOnAbort: true,
@@ -113,21 +121,36 @@ export class LocalOrchestrator implements RunOrchestrator {
         const why = `the execution failed: ${(error.cause as Error | undefined)?.message ?? error.message}`;
         await this.#options.lifecycle.failed(request.run, why).catch(() => undefined);
       })
-      .finally(() => this.#executions.delete(name));
+      .finally(async () => {
+        this.#executions.delete(name);
+        // A stopped run's containers may still be ending: their exit status is recorded as stopped until they have.
+        await Promise.all([...this.#containers].filter(([unit]) => unit.startsWith(taskUnit(name, 0).slice(0, -1))).map(([, ended]) => ended.catch(() => undefined)));
+        if (!this.#attached.has(name) && !this.#executions.has(name)) this.#stopped.delete(name);
+      });
   }
 
-  async #runContainer(request: ExecutionRequest, attempt: number): Promise<Record<string, unknown>> {
+  /** One task's attempt, from the very ECS request the definition builds: its command, and its environment (which says which task and attempt it is). */
+  async #runContainer(request: ExecutionRequest, parameters: RunTaskParameters): Promise<Record<string, unknown>> {
     const { run, container: spec } = request;
+    const override = parameters.Overrides.ContainerOverrides[0]!;
+    const env = Object.fromEntries(override.Environment.map(({ Name, Value }) => [Name, Value]));
+    const index = Number(env[TASK_INDEX_VARIABLE] ?? 0);
+    const attempt = Number(env.JOBS_ATTEMPT ?? 1);
+    const unit = taskUnit(run.run_id, index);
     const container = this.#options.runner.run(
-      { run_id: run.run_id, job_id: run.job_id, workspace_id: run.workspace_id, project_id: run.project_id, attempt, ...spec, timeout_seconds: request.timeout_seconds },
+      {
+        run_id: run.run_id, job_id: run.job_id, workspace_id: run.workspace_id, project_id: run.project_id,
+        task_index: index, task_count: request.tasks.count, attempt,
+        image: spec.image, command: override.Command, env, cpu: spec.cpu, memory_mb: spec.memory_mb, timeout_seconds: request.timeout_seconds,
+      },
       async (task) => {
-        await this.#options.lifecycle.markRunning(run, task);
+        await this.#options.lifecycle.markRunning(run, task, undefined, index);
       },
     );
-    const recorded = container.then((exit) => this.#recordStoppedExit(run, exit));
-    this.#containers.set(run.run_id, recorded);
+    const recorded = container.then((exit) => this.#recordStoppedExit(run, index, exit));
+    this.#containers.set(unit, recorded);
     const exit = await container;
-    await recorded.finally(() => this.#containers.delete(run.run_id));
+    await recorded.finally(() => this.#containers.delete(unit));
     if (exit.timed_out) throw namedError('States.Timeout', 'the container ran past the timeout');
     const task = stoppedTask(exit);
     if (exit.exit_code === 0) return task;
@@ -136,13 +159,12 @@ export class LocalOrchestrator implements RunOrchestrator {
 
   /**
    * A container stopped from outside its execution (cancelled, timed out, the service stopping) leaves no
-   * EndAttempt to record how it ended: its exit status is recorded on the run here, as ECS's stopped event does.
+   * EndAttempt to record how it ended: its exit status is recorded on its task here, as ECS's stopped event does.
    */
-  async #recordStoppedExit(ref: RunRef, exit: ContainerExit): Promise<void> {
+  async #recordStoppedExit(ref: RunRef, index: number, exit: ContainerExit): Promise<void> {
     if (!(exit.timed_out || this.#stopped.has(ref.run_id)) || exit.task === null || exit.exit_code === null) return;
-    this.#stopped.delete(ref.run_id);
-    await this.#options.lifecycle.containerExited(ref, exit.task, exit.exit_code).catch((error: Error) => {
-      this.#options.logger.warn('could not record the exit status of a stopped run', { run_id: ref.run_id, error });
+    await this.#options.lifecycle.containerExited(ref, exit.task, exit.exit_code, index).catch((error: Error) => {
+      this.#options.logger.warn('could not record the exit status of a stopped run', { run_id: ref.run_id, task_index: index, error });
     });
   }
 
@@ -157,10 +179,11 @@ export class LocalOrchestrator implements RunOrchestrator {
   }
 
   /**
-   * Takes charge of a run left running by a previous service process. Its execution is gone, so retries cannot
-   * resume: its end settles the run, and its remaining time is still enforced.
+   * Takes charge of a run whose tasks a previous service process left running. Its execution is gone, so retries
+   * cannot resume and no task starts: each task's end is recorded, the run settles once they have all ended, and
+   * its remaining time is still enforced.
    */
-  attach(run: Run, exit: Promise<ContainerExit>, timeoutSeconds: number): void {
+  attach(run: Run, tasks: Array<{ index: number; exit: Promise<ContainerExit> }>, timeoutSeconds: number): void {
     const ref = runRef(run);
     const elapsed = run.started_at ? Date.now() - Date.parse(run.started_at) : 0;
     const left = Math.max(0, timeoutSeconds * 1000 - elapsed);
@@ -170,29 +193,36 @@ export class LocalOrchestrator implements RunOrchestrator {
       void this.#options.runner.stop(run.id, 'force', 0);
     }, left);
     const { lifecycle } = this.#options;
-    const watch = exit
-      .then(async (end) => {
+    const ended = tasks.map(async ({ index, exit }) => {
+      const end = await exit;
+      // A run stopped by cancel or by the service stopping is settled by whoever stopped it: only its exit counts.
+      if (this.#shuttingDown || this.#stopped.has(run.id)) {
+        if (end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code, index);
+        return;
+      }
+      if (timedOut) {
+        if (end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code, index);
+        await lifecycle.taskTimedOut(ref, index);
+      } else {
+        await lifecycle.endTask(ref, index, recoveredEnd(end, '(re-attached after a restart of the service; no retries)'));
+      }
+    });
+    const watch = Promise.all(ended)
+      .then(async () => {
         clearTimeout(timer);
-        // A run stopped by cancel or by the service stopping is settled by whoever stopped it: only its exit counts.
-        if (this.#shuttingDown || this.#stopped.delete(run.id)) {
-          if (end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code);
-          return;
-        }
-        if (timedOut) await lifecycle.timedOut(ref);
-        else if (end.exit_code === 0) await lifecycle.settle(ref, 'succeeded', { exit_code: 0, error: null });
-        else {
-          const why = end.exit_code === null ? (end.error ?? 'its process ended without an exit status') : exitError(end.exit_code, end.error === OUT_OF_MEMORY);
-          await lifecycle.settle(ref, 'failed', { exit_code: end.exit_code, error: `${why} (re-attached after a restart of the service; no retries)` });
-        }
-        if (timedOut && end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code);
+        if (!this.#shuttingDown && !this.#stopped.has(run.id)) await lifecycle.finish(ref);
       })
       .catch((error: Error) => this.#options.logger.error('could not settle a re-attached run', { run_id: run.id, error }))
-      .finally(() => this.#attached.delete(run.id));
+      .finally(() => {
+        clearTimeout(timer);
+        this.#attached.delete(run.id);
+        this.#stopped.delete(run.id);
+      });
     this.#attached.set(run.id, { run: ref, watch });
   }
 
   /**
-   * The service is stopping: every run still in flight has its container killed and, once its exit status is
+   * The service is stopping: every run still in flight has its containers killed and, once their exit status is
    * recorded, is settled as failed with `reason`, so the service leaves nothing running behind it and every run
    * says why it ended.
    */

@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerExit, ContainerRunner, ContainerSpec, Recovered } from './container-runner.ts';
-import { ContainerLauncher, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
+import { taskUnit, type ContainerExit, type ContainerRunner, type ContainerSpec, type Recovered, type RecoveredTask } from './container-runner.ts';
+import { ContainerLauncher, containerName, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
 import type { SampledRun } from './metric-sampler.ts';
-import { signalExitCode, type Run } from '../../core/run-model.ts';
+import { signalExitCode, taskVariables, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
 import { MarkedProcessReaper, signalTree } from './process-tree.ts';
@@ -41,18 +41,17 @@ const RECOVERY_POLL_MS = 200;
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
 
 /**
- * Set on every host process of a run (after the job's own variables, so it cannot be replaced): every process
- * the run starts inherits it, so a cancel finds even those that left the process group and the tree.
+ * Set on every host process of a task (after the job's own variables, so it cannot be replaced): every process
+ * the task starts inherits it, so a cancel finds even those that left the process group and the tree, and the end
+ * of one task never touches another's.
  */
-export const RUN_ID_VARIABLE = 'JOBS_RUN_ID';
-const runMark = (runId: string) => `${RUN_ID_VARIABLE}=${runId}`;
+export const TASK_ID_VARIABLE = 'JOBS_TASK_ID';
+const taskMark = (unit: string) => `${TASK_ID_VARIABLE}=${unit}`;
 const reaper = new MarkedProcessReaper();
 
-export const ATTEMPT_VARIABLE = 'JOBS_ATTEMPT';
-
-/** What a run's command finds in its environment besides the job's own: which run and attempt it is. */
-export function runVariables(spec: Pick<ContainerSpec, 'run_id' | 'attempt'>): Record<string, string> {
-  return { [RUN_ID_VARIABLE]: spec.run_id, [ATTEMPT_VARIABLE]: String(spec.attempt) };
+/** What a task's command finds in its environment besides the job's own: which run, task and attempt it is. */
+export function runVariables(spec: Pick<ContainerSpec, 'run_id' | 'attempt' | 'task_index' | 'task_count'>): Record<string, string> {
+  return taskVariables(spec.run_id, { index: spec.task_index, count: spec.task_count }, spec.attempt);
 }
 
 /** A host process's environment: a few of the service's variables, the job's, then the run's (which win). */
@@ -61,11 +60,14 @@ export function processEnv(spec: ContainerSpec): NodeJS.ProcessEnv {
     ...Object.fromEntries(INHERITED.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]])),
     ...spec.env,
     ...runVariables(spec),
+    [TASK_ID_VARIABLE]: taskUnit(spec.run_id, spec.task_index),
   };
 }
 
 interface Active {
   pid: number;
+  runId: string;
+  index: number;
   jobId: string;
   /** The attempt's container, when the run is one (on this runner's engine). */
   container: boolean;
@@ -82,11 +84,12 @@ export class LocalRunner implements ContainerRunner {
   readonly #trashDir: string;
   readonly #logs: LocalLogStore;
   readonly #logger: Logger;
+  /** Each task running now, by its unit (taskUnit). */
   readonly #active = new Map<string, Active>();
-  /** Runs whose container is being created, and whether a stop came meanwhile. */
-  readonly #creating = new Map<string, { stopped: boolean }>();
+  /** Tasks whose container is being created, and whether a stop came meanwhile. */
+  readonly #creating = new Map<string, { runId: string; stopped: boolean }>();
 
-  readonly #onFinished: ((runId: string, pid: number, cpuSeconds: number | null) => void) | undefined;
+  readonly #onFinished: ((runId: string, taskIndex: number, pid: number, cpuSeconds: number | null) => void) | undefined;
 
   constructor(options: {
     dataDir: string;
@@ -95,7 +98,7 @@ export class LocalRunner implements ContainerRunner {
     /** Runs become containers on this engine; without one, host processes. */
     engine?: ContainerLauncher | null;
     /** Told when an attempt ends, with the CPU seconds it used (its cgroup's, or its shell's report). */
-    onFinished?: (runId: string, pid: number, cpuSeconds: number | null) => void;
+    onFinished?: (runId: string, taskIndex: number, pid: number, cpuSeconds: number | null) => void;
   }) {
     this.#onFinished = options.onFinished;
     this.#engine = options.engine ?? null;
@@ -109,56 +112,59 @@ export class LocalRunner implements ContainerRunner {
     if (existsSync(trash)) for (const name of readdirSync(trash)) void rm(join(trash, name), { recursive: true, force: true }).catch(() => undefined);
   }
 
-  #dir(jobId: string, runId: string): string {
-    return join(this.#runsDir, jobId, runId);
+  #dir(jobId: string, unit: string): string {
+    return join(this.#runsDir, jobId, unit);
   }
 
   /** The runs running now, for the metric sampler: a host process's tree, or a container's cgroup or process. */
   activeProcesses(): SampledRun[] {
     const active: SampledRun[] = [];
-    for (const [run_id, run] of this.#active) {
+    for (const [unit, run] of this.#active) {
+      const ids = { run_id: run.runId, task_index: run.index, job_id: run.jobId };
       if (!run.container) {
-        active.push({ run_id, job_id: run.jobId, pid: run.pid });
+        active.push({ ...ids, pid: run.pid });
         continue;
       }
-      const measured = this.#engine?.measure(run_id);
-      if (measured && 'cgroup' in measured) active.push({ run_id, job_id: run.jobId, pid: run.pid, cgroup: measured.cgroup });
-      else if (measured) active.push({ run_id, job_id: run.jobId, pid: measured.pid });
+      const measured = this.#engine?.measure(unit);
+      if (measured && 'cgroup' in measured) active.push({ ...ids, pid: run.pid, cgroup: measured.cgroup });
+      else if (measured) active.push({ ...ids, pid: measured.pid });
     }
     return active;
   }
 
   async run(spec: ContainerSpec, started: (task: string) => Promise<void>): Promise<ContainerExit> {
-    const dir = this.#dir(spec.job_id, spec.run_id);
+    const unit = taskUnit(spec.run_id, spec.task_index);
+    const dir = this.#dir(spec.job_id, unit);
     mkdirSync(join(dir, 'work'), { recursive: true });
     rmSync(join(dir, 'exit'), { force: true }); // a retried attempt starts afresh
     if (!this.#engine) return this.#start(spec, dir, spec.command, processEnv(spec), false, started);
 
     const engine = this.#engine;
-    const creating = { stopped: false };
-    this.#creating.set(spec.run_id, creating);
+    const creating = { runId: spec.run_id, stopped: false };
+    this.#creating.set(unit, creating);
     try {
       await engine.create({ ...spec, env: { ...spec.env, ...runVariables(spec) } });
     } catch (error) {
       const reason = error instanceof NotCreatedError ? error.message : `the container engine failed: ${(error as Error).message}`;
       return { exit_code: null, timed_out: false, error: reason, task: null };
     } finally {
-      this.#creating.delete(spec.run_id);
+      this.#creating.delete(unit);
     }
     if (creating.stopped) {
-      await engine.remove(spec.run_id);
+      await engine.remove(unit);
       return { exit_code: null, timed_out: false, error: 'stopped before its container started', task: null };
     }
-    return this.#start(spec, dir, engine.startArgv(spec.run_id), { PATH: process.env.PATH, HOME: process.env.HOME }, true, started);
+    return this.#start(spec, dir, engine.startArgv(unit), { PATH: process.env.PATH, HOME: process.env.HOME }, true, started);
   }
 
-  #task(runId: string, pid: number, container: boolean): string {
-    return container && this.#engine ? this.#engine.task(runId) : `pid ${pid}`;
+  #task(unit: string, pid: number, container: boolean): string {
+    return container && this.#engine ? this.#engine.task(unit) : `pid ${pid}`;
   }
 
   /** Starts the wrapper around `argv`, and resolves with the attempt's end. */
   #start(spec: ContainerSpec, dir: string, argv: string[], env: NodeJS.ProcessEnv, container: boolean, started: (task: string) => Promise<void>): Promise<ContainerExit> {
     // Runs at a lower priority than the service: a job that saturates the machine slows itself, not the API.
+    const unit = taskUnit(spec.run_id, spec.task_index);
     const [command, ...args] = ['nice', '-n', String(RUN_NICENESS), '/bin/sh', '-c', WRAPPER, 'jobs-run', dir, ...argv] as [string, ...string[]];
     const child = spawn(command, args, { cwd: join(dir, 'work'), env, detached: true, stdio: 'ignore' });
 
@@ -171,18 +177,19 @@ export class LocalRunner implements ContainerRunner {
       child.once('spawn', () => {
         const pid = child.pid as number;
         writeFileSync(join(dir, 'pid'), String(pid));
-        this.#active.set(spec.run_id, { pid, jobId: spec.job_id, container });
-        follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid), spec.attempt);
+        writeFileSync(join(dir, 'attempt'), String(spec.attempt));
+        this.#active.set(unit, { pid, runId: spec.run_id, index: spec.task_index, jobId: spec.job_id, container });
+        follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid), spec.attempt, spec.task_index);
         timer = setTimeout(() => {
           timedOut = true;
-          this.#signal(spec.run_id, 'SIGKILL');
+          this.#signal(unit, 'SIGKILL');
         }, spec.timeout_seconds * 1000);
         // A container runs once the engine has started it, not when its client does.
-        const running = container && this.#engine ? this.#engine.running(spec.run_id, () => !this.#active.has(spec.run_id)) : Promise.resolve();
+        const running = container && this.#engine ? this.#engine.running(unit, () => !this.#active.has(unit)) : Promise.resolve();
         startedWrite = running
           .then(async () => {
-            if (container) void this.#engine?.started(spec.run_id).catch(() => undefined);
-            await started(this.#task(spec.run_id, pid, container));
+            if (container) void this.#engine?.started(unit).catch(() => undefined);
+            await started(this.#task(unit, pid, container));
           })
           .catch((error: Error) => {
             this.#logger.error('could not record that a run started', { run_id: spec.run_id, error });
@@ -191,19 +198,19 @@ export class LocalRunner implements ContainerRunner {
       child.once('exit', async (code, signal) => {
         clearTimeout(timer);
         const pid = child.pid as number;
-        const task = this.#task(spec.run_id, pid, container);
-        const end = await this.#ended(spec.run_id, pid, dir, container);
-        const active = this.#active.get(spec.run_id);
+        const task = this.#task(unit, pid, container);
+        const end = await this.#ended(unit, pid, dir, container);
+        const active = this.#active.get(unit);
         clearTimeout(active?.graceTimer);
-        this.#active.delete(spec.run_id);
+        this.#active.delete(unit);
         await (await follower)?.stop();
         await startedWrite;
         const exitCode = end.exit_code ?? readExit(dir) ?? (signal ? signalExitCode(signal) : code);
-        this.#onFinished?.(spec.run_id, pid, end.cpuSeconds);
+        this.#onFinished?.(spec.run_id, spec.task_index, pid, end.cpuSeconds);
         // A container the service killed (cancel, timeout) near its memory limit was not killed for its memory.
         const error = end.error === OUT_OF_MEMORY && (timedOut || active?.stopping) ? undefined : end.error;
         resolve({ exit_code: exitCode, timed_out: timedOut, task, ...(error ? { error } : {}) });
-        this.#discard(spec.job_id, spec.run_id);
+        this.#discard(spec.job_id, unit);
       });
     });
   }
@@ -212,88 +219,106 @@ export class LocalRunner implements ContainerRunner {
    * An attempt's main process has ended. Like a container's end, whatever it left running goes with it; a
    * container is read back from its engine (exit status, out of memory, CPU seconds) and removed.
    */
-  async #ended(runId: string, pid: number, dir: string, container: boolean): Promise<{ exit_code: number | null; error?: string; cpuSeconds: number | null }> {
-    if (container && this.#engine) return this.#engine.finish(runId, readExit(dir));
+  async #ended(unit: string, pid: number, dir: string, container: boolean): Promise<{ exit_code: number | null; error?: string; cpuSeconds: number | null }> {
+    if (container && this.#engine) return this.#engine.finish(unit, readExit(dir));
     signalTree(pid, 'SIGKILL'); // the group and the tree, at once
-    reaper.reap(runMark(runId)); // what escaped both, in the background
+    reaper.reap(taskMark(unit)); // what escaped both, in the background
     return { exit_code: null, cpuSeconds: readChildCpuSeconds(dir) };
   }
 
-  #signal(runId: string, signal: NodeJS.Signals): void {
-    const active = this.#active.get(runId);
+  #signal(unit: string, signal: NodeJS.Signals): void {
+    const active = this.#active.get(unit);
     if (!active) return;
-    // An engine that does not answer a kill has its client killed: the run then ends, saying so, not hangs.
-    if (active.container && this.#engine) this.#engine.signal(runId, signal, signal === 'SIGKILL' ? () => signalTree(active.pid, 'SIGKILL') : undefined);
-    else signalTree(active.pid, signal, runMark(runId));
+    // An engine that does not answer a kill has its client killed: the task then ends, saying so, not hangs.
+    if (active.container && this.#engine) this.#engine.signal(unit, signal, signal === 'SIGKILL' ? () => signalTree(active.pid, 'SIGKILL') : undefined);
+    else signalTree(active.pid, signal, taskMark(unit));
   }
 
+  /** Stops every task of the run at once. */
   async stop(runId: string, mode: 'graceful' | 'force', graceSeconds: number): Promise<void> {
-    const creating = this.#creating.get(runId);
-    if (creating) creating.stopped = true;
-    const active = this.#active.get(runId);
-    if (!active) return;
+    for (const creating of this.#creating.values()) if (creating.runId === runId) creating.stopped = true;
+    for (const [unit, active] of this.#active) if (active.runId === runId) this.#stopTask(unit, active, mode, graceSeconds);
+  }
+
+  #stopTask(unit: string, active: Active, mode: 'graceful' | 'force', graceSeconds: number): void {
     if (mode === 'force' || graceSeconds <= 0) {
       active.stopping = 'SIGKILL';
-      this.#signal(runId, 'SIGKILL');
+      this.#signal(unit, 'SIGKILL');
       return;
     }
     active.stopping = 'SIGTERM';
     if (active.container && this.#engine) {
-      this.#engine.stop(runId, graceSeconds); // the engine's own: SIGTERM, then SIGKILL after the grace
+      this.#engine.stop(unit, graceSeconds); // the engine's own: SIGTERM, then SIGKILL after the grace
       return;
     }
-    this.#signal(runId, 'SIGTERM');
-    active.graceTimer = setTimeout(() => this.#signal(runId, 'SIGKILL'), graceSeconds * 1000);
+    this.#signal(unit, 'SIGTERM');
+    active.graceTimer = setTimeout(() => this.#signal(unit, 'SIGKILL'), graceSeconds * 1000);
   }
 
-  async recover(run: Run): Promise<Recovered> {
-    const dir = this.#dir(run.job_id, run.id);
+  async recover(run: Run): Promise<RecoveredTask[]> {
+    const jobDir = join(this.#runsDir, run.job_id);
+    const prefix = taskUnit(run.id, 0).slice(0, -1);
+    const indexes = existsSync(jobDir)
+      ? readdirSync(jobDir).filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))).map((name) => Number(name.slice(prefix.length)))
+      : [];
+    const found: RecoveredTask[] = [];
+    for (const index of indexes.sort((a, b) => a - b)) found.push({ index, ...(await this.#recoverTask(run, index)) });
+    return found;
+  }
+
+  async #recoverTask(run: Run, index: number): Promise<Recovered> {
+    const unit = taskUnit(run.id, index);
+    const dir = this.#dir(run.job_id, unit);
     const raw = { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') };
     const pid = readPid(dir);
+    const attempt = readNumber(join(dir, 'attempt')) ?? run.attempt;
     // A container of this runner's engine is read back from the engine; any other run by its wrapper alone.
     const container = this.#engine !== null && run.backend.runner === this.kind;
-    const task = run.backend.task ?? (pid ? `pid ${pid}` : null);
-    if (container) this.#engine!.adopt(run.id, run.attempt, run.backend.task);
+    const known = run.tasks.count === 1 ? run.backend.task : null;
+    const task = container ? (known ?? containerName(unit, attempt)) : pid ? `pid ${pid}` : known;
+    if (container) this.#engine!.adopt(unit, attempt, known);
     const recorded = readExit(dir);
     const generation = String(pid);
+    const follow = () => this.#logs.follow(run.job_id, run.id, raw, generation, attempt, index);
     if (recorded !== null) {
-      await (await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt)).stop();
-      const end = container ? await this.#engine!.finish(run.id) : null;
-      this.#discard(run.job_id, run.id);
+      await (await follow()).stop();
+      const end = container ? await this.#engine!.finish(unit) : null;
+      this.#discard(run.job_id, unit);
       return { state: 'ended', exit: { exit_code: end?.exit_code ?? recorded, timed_out: false, task, ...(end?.error ? { error: end.error } : {}) } };
     }
     if (pid === null || !isOurs(pid, dir)) {
-      if (existsSync(raw.stdout) || existsSync(raw.stderr)) await (await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt)).stop();
+      if (existsSync(raw.stdout) || existsSync(raw.stderr)) await (await follow()).stop();
       // The wrapper is gone, but the engine may still have the container: running, it is attached again.
-      const found = container ? await this.#engine!.find(run.id, run.attempt) : null;
+      const found = container ? await this.#engine!.find(unit, attempt) : null;
       if (found === 'running') {
-        const spec = { run_id: run.id, job_id: run.job_id, attempt: run.attempt, timeout_seconds: 24 * 3600 } as ContainerSpec; // the orchestrator times it
+        // The orchestrator times it.
+        const spec = { run_id: run.id, job_id: run.job_id, task_index: index, task_count: run.tasks.count, attempt, timeout_seconds: 24 * 3600 } as ContainerSpec;
         mkdirSync(join(dir, 'work'), { recursive: true });
-        const exit = this.#start(spec, dir, this.#engine!.attachArgv(run.id), { PATH: process.env.PATH, HOME: process.env.HOME }, true, async () => undefined);
+        const exit = this.#start(spec, dir, this.#engine!.attachArgv(unit), { PATH: process.env.PATH, HOME: process.env.HOME }, true, async () => undefined);
         return { state: 'alive', exit };
       }
-      this.#discard(run.job_id, run.id);
+      this.#discard(run.job_id, unit);
       if (found) return { state: 'ended', exit: { exit_code: found.exit_code, timed_out: false, task, ...(found.error ? { error: found.error } : {}) } };
       const reason = pid !== null || run.started_at ? 'its process is gone and recorded no exit status' : 'its container never started';
       return { state: 'unknown', reason };
     }
     // Still running: take it back, and watch for its end the only way left (it is no longer our child).
-    this.#active.set(run.id, { pid, jobId: run.job_id, container });
-    const follower = await this.#logs.follow(run.job_id, run.id, raw, generation, run.attempt);
+    this.#active.set(unit, { pid, runId: run.id, index, jobId: run.job_id, container });
+    const follower = await follow();
     const exit = new Promise<ContainerExit>((resolve) => {
       const poll = setInterval(async () => {
         const code = readExit(dir);
         if (code === null && isOurs(pid, dir)) return;
         clearInterval(poll);
-        const end = await this.#ended(run.id, pid, dir, container);
-        const active = this.#active.get(run.id);
+        const end = await this.#ended(unit, pid, dir, container);
+        const active = this.#active.get(unit);
         clearTimeout(active?.graceTimer);
-        this.#active.delete(run.id);
+        this.#active.delete(unit);
         await follower.stop();
         const exitCode = end.exit_code ?? code ?? (active?.stopping ? signalExitCode(active.stopping) : null);
         const error = end.error ?? (exitCode === null ? 'its process ended without recording an exit status' : undefined);
         resolve({ exit_code: exitCode, timed_out: false, task, ...(error ? { error } : {}) });
-        this.#discard(run.job_id, run.id);
+        this.#discard(run.job_id, unit);
       }, RECOVERY_POLL_MS);
     });
     return { state: 'alive', exit };
@@ -304,25 +329,25 @@ export class LocalRunner implements ContainerRunner {
     return this.#engine ? this.#engine.removeLeftovers(activeRunIds) : [];
   }
 
-  /** A finished run's raw files and work dir: its output is in the log store now. */
-  #discard(jobId: string, runId: string): void {
+  /** A finished task's raw files and work dir: its output is in the log store now. */
+  #discard(jobId: string, unit: string): void {
     // Moved aside at once (a retried attempt reuses the name), removed in the background: deleting a run that
     // wrote gigabytes takes long enough to stall every request if done on this thread.
-    const dir = this.#dir(jobId, runId);
-    const aside = join(this.#trashDir, `${runId}-${process.hrtime.bigint()}`);
+    const dir = this.#dir(jobId, unit);
+    const aside = join(this.#trashDir, `${unit}-${process.hrtime.bigint()}`);
     try {
       mkdirSync(this.#trashDir, { recursive: true });
       renameSync(dir, aside);
     } catch {
       return; // nothing there
     }
-    void rm(aside, { recursive: true, force: true }).catch((error: Error) => this.#logger.warn('could not remove a finished run\'s files', { run_id: runId, error }));
+    void rm(aside, { recursive: true, force: true }).catch((error: Error) => this.#logger.warn('could not remove a finished run\'s files', { task: unit, error }));
   }
 
   /** Kills every container still running (the service is stopping) and waits until they are gone. */
   async stopAll(): Promise<void> {
     for (const creating of this.#creating.values()) creating.stopped = true;
-    for (const runId of this.#active.keys()) this.#signal(runId, 'SIGKILL');
+    for (const unit of this.#active.keys()) this.#signal(unit, 'SIGKILL');
     // A container is removed before its run leaves the active set, so none is left behind.
     for (let waited = 0; (this.#active.size > 0 || this.#creating.size > 0) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
   }
@@ -349,9 +374,13 @@ function readChildCpuSeconds(dir: string): number | null {
 }
 
 function readPid(dir: string): number | null {
+  return readNumber(join(dir, 'pid'));
+}
+
+function readNumber(path: string): number | null {
   try {
-    const pid = Number(readFileSync(join(dir, 'pid'), 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : null;
+    const value = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(value) && value > 0 ? value : null;
   } catch {
     return null;
   }

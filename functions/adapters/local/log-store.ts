@@ -40,6 +40,8 @@ interface StoredLine {
   g?: string;
   /** The attempt that wrote it; absent on lines stored before attempts were recorded (the first). */
   a?: number;
+  /** The task that wrote it; absent for task 0. */
+  k?: number;
 }
 
 export interface RawOutput {
@@ -73,7 +75,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
    * Starts tailing one attempt's raw output files into the store. `generation` names those files (one per
    * attempt); following the same generation again (after a restart) resumes where the last follower stopped.
    */
-  async follow(jobId: string, runId: string, raw: RawOutput, generation: string, attempt = 1): Promise<Follower> {
+  async follow(jobId: string, runId: string, raw: RawOutput, generation: string, attempt = 1, task = 0): Promise<Follower> {
     this.#writing.set(runId, (this.#writing.get(runId) ?? 0) + 1);
     const done = () => {
       const left = (this.#writing.get(runId) ?? 1) - 1;
@@ -92,7 +94,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
           this.#changes.emit(jobId);
         },
       };
-      return new RunFollower({ file, raw, resumed, maxBytes: this.#maxRunBytes, generation, attempt, writer, done });
+      return new RunFollower({ file, raw, resumed, maxBytes: this.#maxRunBytes, generation, attempt, task, writer, done });
     } catch (error) {
       done();
       throw error;
@@ -159,7 +161,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
       for await (const { line, end } of readStoredLines(file, resume.offset)) {
         if (!line) continue;
         const ordered: Ordered = {
-          timestamp: line.t, run_id: runId, attempt: line.a ?? 1, task_index: 0, stream: line.s, message: line.m, seq: seq++, end,
+          timestamp: line.t, run_id: runId, attempt: line.a ?? 1, task_index: line.k ?? 0, stream: line.s, message: line.m, seq: seq++, end,
         };
         if (line.t >= watermark) {
           held = true;
@@ -394,6 +396,7 @@ interface FollowerOptions {
   maxBytes: number;
   generation: string;
   attempt: number;
+  task: number;
   writer: LineWriter;
   /** Told once the follower has stored everything and stopped. */
   done: () => void;
@@ -407,6 +410,8 @@ class RunFollower implements Follower {
   readonly #maxBytes: number;
   readonly #generation: string;
   readonly #attempt: number;
+  /** Stored only where it is not 0, so a run of one task stores what it always did. */
+  readonly #task: { k?: number };
   readonly #writer: LineWriter;
   readonly #done: () => void;
   #bytes: number;
@@ -422,6 +427,7 @@ class RunFollower implements Follower {
     this.#file = options.file;
     this.#generation = options.generation;
     this.#attempt = options.attempt;
+    this.#task = options.task > 0 ? { k: options.task } : {};
     this.#raw = options.raw;
     this.#offsets = options.resumed.offsets;
     this.#bytes = options.resumed.bytes;
@@ -534,7 +540,7 @@ class RunFollower implements Follower {
       const message = data.subarray(start, i).toString('utf8').replace(/\r$/, '');
       consumedTo += end - start;
       if (!this.#admit(message, records, now)) break;
-      records.push(JSON.stringify({ t: now, s: stream, m: message, o: consumedTo, g: this.#generation, a: this.#attempt } satisfies StoredLine));
+      records.push(JSON.stringify({ t: now, s: stream, m: message, o: consumedTo, g: this.#generation, a: this.#attempt, ...this.#task } satisfies StoredLine));
       start = end;
     }
     this.#partial[stream] = this.#capped ? Buffer.alloc(0) : data.subarray(start);
@@ -559,7 +565,7 @@ class RunFollower implements Follower {
     // Nothing more is stored: the timer alone keeps the raw files truncated, without a wake-up per write.
     this.#watcher?.close();
     const marker = `${TRUNCATION_MARKER} ${this.#maxBytes} bytes of output; the rest was discarded`;
-    records.push(JSON.stringify({ t: now, s: 'stderr', m: marker, a: this.#attempt } satisfies StoredLine));
+    records.push(JSON.stringify({ t: now, s: 'stderr', m: marker, a: this.#attempt, ...this.#task } satisfies StoredLine));
     return false;
   }
 
@@ -571,7 +577,7 @@ class RunFollower implements Follower {
     const now = this.#writer.stamp();
     const message = rest.toString('utf8');
     if (this.#admit(message, records, now)) {
-      records.push(JSON.stringify({ t: now, s: stream, m: message, o: this.#offsets[stream], g: this.#generation, a: this.#attempt } satisfies StoredLine));
+      records.push(JSON.stringify({ t: now, s: stream, m: message, o: this.#offsets[stream], g: this.#generation, a: this.#attempt, ...this.#task } satisfies StoredLine));
     }
     await this.#append(records, now);
   }

@@ -11,8 +11,10 @@ import type { Run, RunUsage } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import { childrenOf, readProcesses, treeOf } from './process-tree.ts';
 
+/** One task of a run running now (each task is an instance the metrics add up across). */
 export interface SampledRun {
   run_id: string;
+  task_index: number;
   job_id: string;
   pid: number;
   /** A container's own cgroup: measured there, not by a process tree. */
@@ -104,14 +106,15 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
       const measured = run.cgroup ? run.cgroup.read() : measureTree(treeOf(run.pid, processes, children));
       if (!measured) continue;
       const { cpuSeconds: cpu, memoryBytes: bytes } = measured;
-      let stats = this.#stats.get(run.run_id);
+      const instance = `${run.run_id}/${run.task_index}`;
+      let stats = this.#stats.get(instance);
       const sample: Sample = { t: now, r: run.run_id, m: bytes };
       if (stats && !stats.finishedPids.has(run.pid) && stats.lastT < now) {
         sample.c = Math.round((Math.max(0, cpu - stats.lastCpu) / ((now - stats.lastT) / 1000)) * 1000) / 1000;
       }
       if (!stats) {
         stats = { lastCpu: cpu, lastT: now, peakBytes: bytes, cpuSeconds: cpu, finishedCpuSeconds: 0, finishedPids: new Set() };
-        this.#stats.set(run.run_id, stats);
+        this.#stats.set(instance, stats);
       }
       Object.assign(stats, { lastCpu: cpu, lastT: now, peakBytes: Math.max(stats.peakBytes, bytes), cpuSeconds: cpu });
       const file = join(run.job_id, hourFile(now));
@@ -136,20 +139,24 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
    * An attempt's process ended; its shell reported the CPU seconds of everything it ran (exact, where samples
    * a second apart would miss the tail). Later samples of the same run belong to its next attempt.
    */
-  finished(runId: string, pid: number, cpuSeconds: number | null): void {
-    const stats = this.#stats.get(runId) ?? { lastCpu: 0, lastT: 0, peakBytes: 0, cpuSeconds: 0, finishedCpuSeconds: 0, finishedPids: new Set<number>() };
+  finished(runId: string, taskIndex: number, pid: number, cpuSeconds: number | null): void {
+    const instance = `${runId}/${taskIndex}`;
+    const stats = this.#stats.get(instance) ?? { lastCpu: 0, lastT: 0, peakBytes: 0, cpuSeconds: 0, finishedCpuSeconds: 0, finishedPids: new Set<number>() };
     stats.finishedCpuSeconds += cpuSeconds ?? stats.cpuSeconds;
     stats.cpuSeconds = 0;
     stats.lastCpu = 0;
     stats.finishedPids.add(pid);
-    this.#stats.set(runId, stats);
+    this.#stats.set(instance, stats);
   }
 
+  /** A run's CPU seconds, all its tasks' together; its peak memory, the largest any one task reached. */
   async usageOf(run: Run): Promise<RunUsage | null> {
-    const stats = this.#stats.get(run.id);
-    if (!stats) return null;
-    this.#stats.delete(run.id);
-    return { cpu_seconds: Math.round((stats.finishedCpuSeconds + stats.cpuSeconds) * 1000) / 1000, peak_memory_bytes: stats.peakBytes || null };
+    const tasks = [...this.#stats].filter(([instance]) => instance.startsWith(`${run.id}/`));
+    if (tasks.length === 0) return null;
+    for (const [instance] of tasks) this.#stats.delete(instance);
+    const cpu = tasks.reduce((sum, [, stats]) => sum + stats.finishedCpuSeconds + stats.cpuSeconds, 0);
+    const peak = Math.max(...tasks.map(([, stats]) => stats.peakBytes));
+    return { cpu_seconds: Math.round(cpu * 1000) / 1000, peak_memory_bytes: peak || null };
   }
 
   async query(job: JobRef, names: MetricName[], window: MetricWindow): Promise<Record<string, MetricPoint[] | Error>> {

@@ -1,15 +1,14 @@
 // After a restart, every run the previous service process left pending or running is settled or taken back:
-// re-attached if its process still lives, settled from its recorded exit status if it ended meanwhile,
-// otherwise failed with the reason. Nothing stays active forever. (In AWS the execution-status rule and the
-// lazy check on reads do this job.)
+// each of its tasks re-attached if its process still lives, ended from its recorded exit status if it ended
+// meanwhile, otherwise failed with the reason; a run with no task left alive settles by its tasks. Nothing stays
+// active forever. (In AWS the execution-status rule and the lazy check on reads do this job.)
 import type { JobService } from '../../core/jobs.ts';
 import type { RunStore } from '../../core/ports.ts';
-import type { ContainerRunner } from './container-runner.ts';
-import { OUT_OF_MEMORY } from './container-launcher.ts';
-import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
+import type { ContainerExit, ContainerRunner } from './container-runner.ts';
+import type { RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
-import type { LocalOrchestrator } from './local-orchestrator.ts';
+import { recoveredEnd, type LocalOrchestrator } from './local-orchestrator.ts';
 
 export interface RecoveryReport {
   reattached: string[];
@@ -36,17 +35,24 @@ export async function recoverRuns(deps: {
   for (const run of runs) {
     const ref = runRef(run);
     const found = await deps.runner.recover(run);
-    if (found.state === 'alive') {
+    const alive: Array<{ index: number; exit: Promise<ContainerExit> }> = [];
+    for (const task of found) {
+      if (task.state === 'alive') alive.push({ index: task.index, exit: task.exit });
+      else if (task.state === 'ended') await deps.lifecycle.endTask(ref, task.index, recoveredEnd(task.exit, 'while the service was down (no retries after a restart)'));
+      else await deps.lifecycle.endTask(ref, task.index, { exit_code: null, error: `the local service stopped while the run was ${run.status}, and ${task.reason}` });
+    }
+    // A task with nothing on disk never started (or had ended and been recorded): no execution is left to start it.
+    const seen = new Set(found.map((task) => task.index));
+    const never = run.tasks.count === 1 && run.started_at ? 'its process is gone and recorded no exit status' : 'its container never started';
+    for (let index = 0; index < run.tasks.count; index++) {
+      if (!seen.has(index)) await deps.lifecycle.endTask(ref, index, { exit_code: null, error: `the local service stopped while the run was ${run.status}, and ${never}` });
+    }
+    if (alive.length > 0) {
       const job = await deps.jobs.get(ref).catch(() => null);
-      deps.orchestrator.attach(run, found.exit, job?.timeout_seconds ?? 0);
+      deps.orchestrator.attach(run, alive, job?.timeout_seconds ?? 0);
       report.reattached.push(run.id);
-    } else if (found.state === 'ended') {
-      const { exit_code } = found.exit;
-      const error = exit_code === 0 ? null : `${exit_code === null ? (found.exit.error ?? 'its process ended without an exit status') : exitError(exit_code, found.exit.error === OUT_OF_MEMORY)} while the service was down (no retries after a restart)`;
-      await deps.lifecycle.settle(ref, exit_code === 0 ? 'succeeded' : 'failed', { exit_code, error });
-      report.settled.push(run.id);
     } else {
-      await deps.lifecycle.settle(ref, 'failed', { error: `the local service stopped while the run was ${run.status}, and ${found.reason}` });
+      await deps.lifecycle.finish(ref);
       report.settled.push(run.id);
     }
   }

@@ -12,7 +12,8 @@ import { CloudWatchLogSource, INGESTION_LAG_MS } from '../../../functions/adapte
 import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoRunStore } from '../../../functions/adapters/dynamodb/run-store.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
-import type { Run } from '../../../functions/core/run-model.ts';
+import { pendingTasks, type Run } from '../../../functions/core/run-model.ts';
+import { RunLifecycle } from '../../../functions/core/run-lifecycle.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
 
 const logs = mockClient(CloudWatchLogsClient);
@@ -27,7 +28,7 @@ function run(id: string, taskId: string): Run {
   return {
     id, job_id: jobId, ...ref, status: 'succeeded', trigger: 'manual', attempt: 1, scheduled_for: null, created_at: '2026-01-01T00:00:00.000Z',
     started_at: null, finished_at: null, duration_ms: null, exit_code: 0, error: null, overrides: { command: null, env: {} },
-    image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: task(taskId), execution: null },
+    image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: task(taskId), execution: null }, tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 }, parallelism: 1,
   };
 }
 
@@ -147,5 +148,31 @@ describe('CloudWatchLogSource', () => {
       { logGroupName, logStreamName: `${jobId}/job/aaa111` },
       { logGroupName, logStreamName: `${jobId}/job/bbb222` },
     ]);
+  });
+
+  it("reads a run of several tasks from its tasks' streams together, each line with the task and attempt that wrote it", async () => {
+    const runs = new DynamoRunStore(table);
+    const lifecycle = new RunLifecycle(runs);
+    const split: Run = { ...run('run_01JD6R0G2M4S8V1X3Z5B7D9F1C', 'unused'), status: 'pending', exit_code: null, backend: { runner: 'ecs', task: null, execution: null }, tasks: pendingTasks(3), parallelism: 3 };
+    await runs.create(split, { forbidActive: false });
+    const splitRef = { ...ref, job_id: jobId, run_id: split.id };
+    for (const [index, id] of [[0, 'ccc000'], [2, 'ccc222']] as const) {
+      await lifecycle.startAttempt(splitRef, index);
+      await lifecycle.markRunning(splitRef, task(id), undefined, index);
+    }
+    logs.on(FilterLogEventsCommand).resolves({
+      events: [
+        { timestamp: Date.UTC(2026, 0, 1, 0, 0, 1), message: 'from two\n', logStreamName: `${jobId}/job/ccc222`, eventId: 'e1' },
+        { timestamp: Date.UTC(2026, 0, 1, 0, 0, 2), message: 'from zero\n', logStreamName: `${jobId}/job/ccc000`, eventId: 'e2' },
+      ],
+    });
+    const page = await source.query({ job: { ...ref, job_id: jobId }, run_id: split.id, limit: 100 });
+    expect(page.items.map((line) => [line.task_index, line.attempt, line.message])).toEqual([[2, 1, 'from two'], [0, 1, 'from zero']]);
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNames: [`${jobId}/job/ccc000`, `${jobId}/job/ccc222`], limit: 100 });
+
+    logs.reset();
+    logs.on(FilterLogEventsCommand).resolves({ events: [] });
+    await source.query({ job: { ...ref, job_id: jobId }, run_id: split.id, limit: 100, task: 2 });
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNames: [`${jobId}/job/ccc222`], limit: 100 });
   });
 });

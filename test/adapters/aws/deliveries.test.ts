@@ -49,7 +49,7 @@ let deliver: ReturnType<typeof deliveryMessagesHandler>;
 const run = (id: string): Run => ({
   id, job_id: jobId, ...ref, status: 'failed', trigger: 'manual', attempt: 1, scheduled_for: null, created_at: now.toISOString(),
   started_at: now.toISOString(), finished_at: now.toISOString(), duration_ms: 5, exit_code: 1, error: 'exit 1', overrides: { command: null, env: {} },
-  image: 'alpine', command: ['false'], usage: null, backend: { runner: 'ecs', task: null, execution: null },
+  image: 'alpine', command: ['false'], usage: null, backend: { runner: 'ecs', task: null, execution: null }, tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 }, parallelism: 1,
 });
 
 function streamRecord(event: ServiceEvent, sequence: string) {

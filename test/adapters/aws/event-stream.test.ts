@@ -24,7 +24,7 @@ let handler: ReturnType<typeof eventStreamHandler>;
 const run = (id: string, status: Run['status']): Run => ({
   id, job_id: jobId, ...ref, status, trigger: 'manual', attempt: 1, scheduled_for: null, created_at: '2026-12-01T00:00:00.000Z',
   started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null, overrides: { command: null, env: {} },
-  image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution: null },
+  image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution: null }, tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
 });
 
 /** A stream record as Lambda delivers it: the new image of the item the store put. */

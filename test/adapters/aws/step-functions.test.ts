@@ -24,6 +24,7 @@ const input: ExecutionRequest = {
   timeout_seconds: 60,
   retries: 1,
   retry_rules: [{ exit_codes: [2], action: 'fail' }],
+  tasks: { count: 3, parallelism: 2 },
   container: { image: 'alpine', command: ['true'], env: { Z: 'last', A: 'first' }, cpu: 0.25, memory_mb: 512 },
 };
 
@@ -46,6 +47,9 @@ describe('StepFunctionsOrchestrator', () => {
       timeout_seconds: 60,
       retries: 1,
       retry_rules: [{ exit_codes: [2], action: 'fail' }],
+      task_indexes: [0, 1, 2],
+      task_count: 3,
+      parallelism: 2,
       container: {
         task_definition: 'job-job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', image: 'alpine', command: ['true'],
         environment: [{ Name: 'A', Value: 'first' }, { Name: 'Z', Value: 'last' }], cpu: 0.25, memory_mb: 512,

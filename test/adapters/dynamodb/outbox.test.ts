@@ -19,7 +19,7 @@ function run(id: string): Run {
   return {
     id, job_id: jobId, ...ref, status: 'pending', trigger: 'manual', attempt: 0, scheduled_for: null, created_at: '2026-12-01T00:00:00.000Z',
     started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null, overrides: { command: null, env: { SECRET: 'x' } },
-    image: 'alpine', command: ['true'], usage: null, backend: { runner: 'process', task: null, execution: null },
+    image: 'alpine', command: ['true'], usage: null, backend: { runner: 'process', task: null, execution: null }, tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
   };
 }
 

@@ -45,7 +45,7 @@ async function writeEvents(count: number, prefix: string): Promise<string[]> {
     const run: Run = {
       id, job_id: jobId, ...ref, status: 'pending', trigger: 'manual', attempt: 0, scheduled_for: null, created_at: '2026-12-01T00:00:00.000Z',
       started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null, overrides: { command: null, env: {} },
-      image: 'alpine', command: ['true'], usage: null, backend: { runner: 'process', task: null, execution: null },
+      image: 'alpine', command: ['true'], usage: null, backend: { runner: 'process', task: null, execution: null }, tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
     };
     await runs.create(run, { forbidActive: false });
     const event = runEvent('run.cancelled', { ...run, status: 'cancelled' }, new Date());

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { containerName, createArgs } from '../../../functions/adapters/local/container-launcher.ts';
+import { taskUnit } from '../../../functions/adapters/local/container-runner.ts';
 import { engineMessage, type Engine } from '../../../functions/adapters/local/engines.ts';
 import { LocalRunner, processEnv } from '../../../functions/adapters/local/local-runner.ts';
 import { LocalLogStore } from '../../../functions/adapters/local/log-store.ts';
@@ -19,6 +20,8 @@ const spec = {
   cpu: 0.5,
   memory_mb: 1024,
   timeout_seconds: 60,
+  task_index: 3,
+  task_count: 5,
   attempt: 2,
 };
 
@@ -27,9 +30,9 @@ describe('a container of a run', () => {
     const engine: Engine = { name: 'podman', version: '4', hostFlags: ['--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000'], cgroups: 'v1' };
     const args = createArgs(engine, spec, '/jobs/x');
     expect(args).toEqual([
-      'create', '--name', 'jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-2',
+      'create', '--name', 'jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-t3-2',
       '--label', 'jobs.run-id=run_01JD6R0G2M4S8V1X3Z5B7D9F1H', '--label', 'jobs.job-id=job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
-      '--label', 'jobs.workspace-id=acme', '--label', 'jobs.project-id=etl', '--label', 'jobs.attempt=2',
+      '--label', 'jobs.workspace-id=acme', '--label', 'jobs.project-id=etl', '--label', 'jobs.task-index=3', '--label', 'jobs.attempt=2',
       '--cpus', '0.5', '--memory', '1024m', '--memory-swap', '1024m', '--pull=missing',
       '--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000', '--cgroup-parent', '/jobs/x',
       '--env', 'STAGE', '--env', 'TOKEN',
@@ -37,7 +40,7 @@ describe('a container of a run', () => {
     ]);
     expect(args.join(' ')).not.toContain('value-that-must-not-be');
     expect(args).not.toContain('--publish');
-    expect(containerName(spec.run_id, 1)).toBe('jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-1');
+    expect(containerName(taskUnit(spec.run_id, 0), 1)).toBe('jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-t0-1');
   });
 
   it("reports the engine's own words for a failure", () => {
@@ -48,12 +51,12 @@ describe('a container of a run', () => {
 });
 
 describe('a host process of a run', () => {
-  it('gets the job env over a few inherited variables, and its run id and attempt', () => {
+  it('gets the job env over a few inherited variables, and its run id, task and attempt', () => {
     const env = processEnv(spec);
-    expect(env).toMatchObject({ STAGE: 'prod', PATH: process.env.PATH, JOBS_RUN_ID: spec.run_id, JOBS_ATTEMPT: '2' });
-    expect(Object.keys(env).every((name) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STAGE', 'TOKEN', 'JOBS_RUN_ID', 'JOBS_ATTEMPT'].includes(name))).toBe(true);
-    // The run's mark, which finds its processes on cancel, wins over a job variable of the same name.
-    expect(processEnv({ ...spec, env: { JOBS_RUN_ID: 'spoofed' } }).JOBS_RUN_ID).toBe(spec.run_id);
+    expect(env).toMatchObject({ STAGE: 'prod', PATH: process.env.PATH, JOBS_RUN_ID: spec.run_id, JOBS_TASK_INDEX: '3', JOBS_TASK_COUNT: '5', JOBS_ATTEMPT: '2', JOBS_TASK_ID: `${spec.run_id}-t3` });
+    expect(Object.keys(env).every((name) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STAGE', 'TOKEN', 'JOBS_RUN_ID', 'JOBS_TASK_INDEX', 'JOBS_TASK_COUNT', 'JOBS_ATTEMPT', 'JOBS_TASK_ID'].includes(name))).toBe(true);
+    // The task's mark, which finds its processes on cancel, wins over a job variable of the same name.
+    expect(processEnv({ ...spec, env: { JOBS_TASK_ID: 'spoofed', JOBS_RUN_ID: 'spoofed' } })).toMatchObject({ JOBS_TASK_ID: `${spec.run_id}-t3`, JOBS_RUN_ID: spec.run_id });
   });
 });
 

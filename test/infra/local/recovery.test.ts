@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRunning, processTree, signalTree } from '../../../functions/adapters/local/process-tree.ts';
+import { isRunning, markedProcesses, processTree, signalTree } from '../../../functions/adapters/local/process-tree.ts';
 import { isAlive, spawnService, waitUntil } from '../../helpers/process.ts';
 import { ApiClient, eventually, runPid, waitForStatus } from '../../helpers/service.ts';
 
@@ -106,4 +106,42 @@ describe('after the service is killed with SIGKILL', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('re-attaches the live tasks of a run of several, fails the ones that never started, and settles the run once the live ones end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jobs-recovery-tasks-'));
+    const services: Array<Awaited<ReturnType<typeof spawnService>>> = [];
+    try {
+      const first = await spawnService({ JOBS_DATA_DIR: dir });
+      services.push(first);
+      const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
+      let api = new ApiClient(first.ready.url, key);
+      const held = join(dir, 'hold');
+      writeFileSync(held, '');
+      const command = `echo "task $JOBS_TASK_INDEX before"; while [ -e ${held} ]; do sleep 0.05; done; echo "task $JOBS_TASK_INDEX after"`;
+      const jobId = (await api.post(`${P}/jobs`, { name: 'split', image: 'alpine', command, tasks: 3, parallelism: 2 })).body.data.id;
+      const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id;
+      const path = `${P}/jobs/${jobId}/runs/${runId}`;
+      await eventually(async () => (await api.get(path)).body.data.tasks.running === 2 && (await api.get(`${path}/logs`)).body.data.length === 2, "two tasks running and logged", 15_000);
+
+      first.child.kill('SIGKILL');
+      await first.exited;
+      const second = await spawnService({ JOBS_DATA_DIR: dir });
+      services.push(second);
+      api = new ApiClient(second.ready.url, key);
+      expect((await api.get(path)).body.data).toMatchObject({ status: 'running', tasks: { running: 2, failed: 1 } });
+      rmSync(held);
+      const done = (await api.get(`${path}?wait=20`)).body.data;
+      expect(done).toMatchObject({ status: 'failed', tasks: { succeeded: 2, failed: 1, running: 0, pending: 0 } });
+      expect(done.error).toMatch(/^task 2 the local service stopped while the run was running, and its container never started \(1 of 3 tasks failed\)$/);
+      const tasks = (await api.get(`${path}/tasks`)).body.data;
+      expect(tasks.map((t: { status: string }) => t.status)).toEqual(['succeeded', 'succeeded', 'failed']);
+      const lines = (await api.get(`${path}/logs`)).body.data.map((l: { task_index: number; message: string }) => `${l.task_index}:${l.message}`);
+      expect(lines.sort()).toEqual(['0:task 0 after', '0:task 0 before', '1:task 1 after', '1:task 1 before']);
+      expect(markedProcesses(`JOBS_RUN_ID=${runId}`)).toEqual([]);
+    } finally {
+      for (const service of services) service.child.kill('SIGTERM');
+      await Promise.all(services.map((service) => service.exited));
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
