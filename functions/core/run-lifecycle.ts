@@ -6,7 +6,7 @@
 // run events come from.
 import { ConflictError, RunAlreadySettledError } from './errors.ts';
 import { runEvent, settledEventType, type RunEventType, type ServiceEvent } from './events.ts';
-import { durationMs, isActive, settledTasks, singleTask, type Run, type RunRef, type RunStatus, type RunTask, type RunUsage } from './run-model.ts';
+import { durationMs, endedWith, isActive, settledTasks, singleTask, unstartedTask, type Run, type RunRef, type RunStatus, type RunTask, type RunUsage } from './run-model.ts';
 import type { RunStore, TaskTransition, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
 import { fullImageName } from './images.ts';
@@ -46,8 +46,8 @@ export interface SettleFields {
   usage?: RunUsage | null;
 }
 
-/** Reads and writes race with other tasks of the same run: this many tries, each after a short random pause. */
 const SETTLE_ATTEMPTS = 5;
+/** A task's writes race with the other tasks of its run: this many tries, each after a short random pause. */
 const TASK_WRITE_ATTEMPTS = 40;
 
 /** What one step makes of a task as read: its change (none: nothing to write) and the step's answer. */
@@ -100,11 +100,9 @@ export class RunLifecycle {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) return settled();
       const stored = await this.#taskOf(ref, run, index);
-      const task = stored ?? { index, status: 'pending' as const, attempt: 0, exit_code: null, started_at: null, finished_at: null, error: null, task: null };
-      const { write, result } = step(run, task);
+      const { write, result } = step(run, stored ?? unstartedTask(index));
       if (!write) return result;
-      const event = write.event;
-      const changed = await this.#store.transitionTask({ run, index, task: run.tasks.count === 1 ? null : stored, ...write, ...(event ? { event } : {}) });
+      const changed = await this.#store.transitionTask({ run, index, task: run.tasks.count === 1 ? null : stored, ...write });
       if (changed) {
         this.#signals?.notify(run.id);
         return result;
@@ -165,11 +163,10 @@ export class RunLifecycle {
    * fails. The run settles once all its tasks have ended (`finish`).
    */
   async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome, rules: readonly RetryRule[] = [], index = 0): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
-    let image = '';
-    if (outcome.ended === 'not-pulled') image = (await this.#load(ref))?.image ?? '';
-    const end = attemptEnd(outcome, image);
     type Answer = { outcome: 'done' | 'retry'; end: AttemptEnd };
-    return this.#moveTask<Answer>(ref, index, () => ({ outcome: 'done', end }), (run, task) => {
+    return this.#moveTask<Answer>(ref, index, () => ({ outcome: 'done', end: attemptEnd(outcome) }), (run, task) => {
+      // A failed pull names the run's image.
+      const end = attemptEnd(outcome, run.image);
       const done: Answer = { outcome: 'done', end };
       if (!isActive(task.status)) return { result: done };
       if (outcome.ended === 'not-pulled') return { write: this.#finishTask(run, task, 'failed', end), result: done };
@@ -229,11 +226,6 @@ export class RunLifecycle {
     return this.settle(ref, 'failed', { exit_code: first.exit_code, error: `task ${first.index} ${first.error ?? 'failed'} (${tally})` });
   }
 
-  /** The run's last attempt ran past its timeout (a run re-attached after a restart, whose execution is gone). */
-  timedOut(ref: RunRef): Promise<Run | null> {
-    return this.settle(ref, 'failed', { error: 'timed out' });
-  }
-
   /**
    * A task's container has ended with `exitCode`. A task still active keeps it for the step that follows (a
    * timeout, say); a task (or run) already stopped without one (cancelled, timed out) gets it now. Only the task's
@@ -253,13 +245,11 @@ export class RunLifecycle {
         }
         // Its run was settled while it ran (cancelled, say): the task ends as its run's settle counted it.
         if (!isActive(current.status) && current.exit_code !== null) return false;
-        const status = isActive(current.status) ? (run.status === 'cancelled' ? 'cancelled' : 'failed') : current.status;
+        const status = isActive(current.status) ? endedWith(run.status) : current.status;
         return this.#store.recordTaskEnd(ref, index, task, { status, exit_code: exitCode, finished_at: current.finished_at ?? this.#now().toISOString() });
       }
-      if (!isActive(current.status)) {
-        if (current.exit_code !== null) return false;
-        // Ended (timed out) and its run not yet settled: the exit status still comes in.
-      }
+      // A task that ended (timed out) while its run is still active gets its exit status all the same.
+      if (!isActive(current.status) && current.exit_code !== null) return false;
       const runChanges: Partial<Run> = run.tasks.count === 1 ? { exit_code: exitCode } : {};
       const changed = await this.#store.transitionTask({ run, index, task: run.tasks.count === 1 ? null : current, changes: { exit_code: exitCode }, runChanges, counts: {} });
       if (changed) {

@@ -63,7 +63,12 @@ export function unstartedTask(index: number): RunTask {
  */
 export function shownTask(task: RunTask, run: Pick<Run, 'status' | 'finished_at'>): RunTask {
   if (isActive(run.status) || !isActive(task.status)) return task;
-  return { ...task, status: run.status === 'cancelled' ? 'cancelled' : 'failed', finished_at: task.finished_at ?? run.finished_at };
+  return { ...task, status: endedWith(run.status), finished_at: task.finished_at ?? run.finished_at };
+}
+
+/** How a task still unfinished when its run settled with `status` ends: cancelled with a cancelled run, failed otherwise. */
+export function endedWith(status: RunStatus): 'cancelled' | 'failed' {
+  return status === 'cancelled' ? 'cancelled' : 'failed';
 }
 
 /**
@@ -90,7 +95,7 @@ export function taskVariables(runId: string, task: { index: number; count: numbe
 export function settledTasks(tasks: TaskCounts, status: RunStatus): TaskCounts {
   const unfinished = tasks.pending + tasks.running;
   if (unfinished === 0 || isActive(status)) return tasks;
-  const to = status === 'cancelled' ? 'cancelled' : 'failed';
+  const to = endedWith(status);
   return { ...tasks, pending: 0, running: 0, [to]: tasks[to] + unfinished };
 }
 

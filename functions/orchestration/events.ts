@@ -46,7 +46,8 @@ export function ecsTaskEventHandler(store: RunStore, lifecycle: RunLifecycle) {
     if (!relevant || !jobId || !startedBy || !RUN_ID.test(startedBy) || !taskArn) return { marked: false };
     const run = await store.findByJob(jobId, startedBy);
     if (!run) return { marked: false };
-    const index = Math.min(taskIndexOf(event.detail), run.tasks.count - 1);
+    const index = taskIndexOf(event.detail);
+    if (index >= run.tasks.count) return { marked: false };
     if (lastStatus === 'RUNNING') return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined, index) };
     const exitCode = (containers?.find((c) => c.name === CONTAINER_NAME) ?? containers?.[0])?.exitCode;
     if (typeof exitCode !== 'number') return { exit_recorded: false };

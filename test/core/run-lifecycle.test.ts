@@ -111,7 +111,8 @@ describe('RunLifecycle', () => {
     await lifecycle.startAttempt(ref);
     await lifecycle.markRunning(ref, 'task-3');
     expect(await lifecycle.containerExited(ref, 'task-3', 137)).toBe(true);
-    await lifecycle.timedOut(ref);
+    await lifecycle.taskTimedOut(ref);
+    await lifecycle.finish(ref);
     expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: 137, error: 'timed out' });
     expect(await lifecycle.settle(ref, 'succeeded', {})).toBeNull(); // a finished run never changes again
   });

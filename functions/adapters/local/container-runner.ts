@@ -39,6 +39,12 @@ export function taskUnit(runId: string, index: number): string {
   return `${runId}-t${index}`;
 }
 
+/** The task index a unit of `runId` names; null for a unit of another run. */
+export function taskIndexOfUnit(unit: string, runId: string): number | null {
+  const prefix = `${runId}-t`;
+  return unit.startsWith(prefix) && /^\d+$/.test(unit.slice(prefix.length)) ? Number(unit.slice(prefix.length)) : null;
+}
+
 export interface ContainerRunner {
   readonly kind: 'podman' | 'docker' | 'process';
   /** Starts the container, calls `started` once it really runs, and resolves when it stops. */

@@ -11,7 +11,7 @@ import { runRef, TASK_INDEX_VARIABLE, type Run, type RunRef } from '../../core/r
 import type { Logger } from '../../logger.ts';
 import { toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { RunStateHandler } from '../../orchestration/run-state.ts';
-import { taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
+import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
 
 function namedError(name: string, message: string): Error {
@@ -124,7 +124,7 @@ export class LocalOrchestrator implements RunOrchestrator {
       .finally(async () => {
         this.#executions.delete(name);
         // A stopped run's containers may still be ending: their exit status is recorded as stopped until they have.
-        await Promise.all([...this.#containers].filter(([unit]) => unit.startsWith(taskUnit(name, 0).slice(0, -1))).map(([, ended]) => ended.catch(() => undefined)));
+        await Promise.all([...this.#containers].filter(([unit]) => taskIndexOfUnit(unit, name) !== null).map(([, ended]) => ended.catch(() => undefined)));
         if (!this.#attached.has(name) && !this.#executions.has(name)) this.#stopped.delete(name);
       });
   }

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { taskUnit, type ContainerExit, type ContainerRunner, type ContainerSpec, type Recovered, type RecoveredTask } from './container-runner.ts';
+import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner, type ContainerSpec, type Recovered, type RecoveredTask } from './container-runner.ts';
 import { ContainerLauncher, containerName, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
 import type { SampledRun } from './metric-sampler.ts';
 import { signalExitCode, taskVariables, type Run } from '../../core/run-model.ts';
@@ -257,9 +257,8 @@ export class LocalRunner implements ContainerRunner {
 
   async recover(run: Run): Promise<RecoveredTask[]> {
     const jobDir = join(this.#runsDir, run.job_id);
-    const prefix = taskUnit(run.id, 0).slice(0, -1);
     const indexes = existsSync(jobDir)
-      ? readdirSync(jobDir).filter((name) => name.startsWith(prefix) && /^\d+$/.test(name.slice(prefix.length))).map((name) => Number(name.slice(prefix.length)))
+      ? readdirSync(jobDir).map((name) => taskIndexOfUnit(name, run.id)).filter((index) => index !== null)
       : [];
     const found: RecoveredTask[] = [];
     for (const index of indexes.sort((a, b) => a - b)) found.push({ index, ...(await this.#recoverTask(run, index)) });
