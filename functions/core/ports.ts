@@ -133,8 +133,8 @@ export interface RunStore {
   recordTaskEnd(ref: RunRef, index: number, task: string, end: Pick<RunTask, 'status' | 'exit_code' | 'finished_at'>): Promise<boolean>;
   /** The job's oldest runs, oldest first, whatever their status (a Query, not a Scan). */
   oldest(ref: JobRef, limit: number): Promise<Run[]>;
-  /** Marks a finished run to be removed once `at` has passed (found by `expired`). */
-  setExpiry(ref: RunRef, at: Date): Promise<void>;
+  /** Marks a finished run (of `tasks` tasks) to be removed once `at` has passed (found by `expired`), its task records with it. */
+  setExpiry(ref: RunRef, at: Date, tasks?: number): Promise<void>;
   /** Finished runs whose time to be removed has come, soonest first, in every job (a Query, not a Scan). */
   expired(now: Date, limit: number): Promise<Run[]>;
   /** Removes those of `runs` (all of one job) that are finished, counting them on the job; those it removed. */

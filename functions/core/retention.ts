@@ -18,6 +18,13 @@ export interface RetentionReport {
   removed: number;
 }
 
+/** A run that just settled, as its event tells it: when it finished and how many tasks it had. */
+interface SettledRun {
+  id: string;
+  finished_at: string;
+  tasks?: number;
+}
+
 export class RunRetention implements EventSink {
   readonly #jobs: JobStore;
   readonly #runs: RunStore;
@@ -38,13 +45,13 @@ export class RunRetention implements EventSink {
    * that fails is done by the next settle or the sweep), so other sinks never see an event twice for it.
    */
   async publish(events: ServiceEvent[]): Promise<{ failed: string[] }> {
-    const byJob = new Map<string, { job: JobRef; runs: Array<{ id: string; finished_at: string }> }>();
+    const byJob = new Map<string, { job: JobRef; runs: SettledRun[] }>();
     for (const event of events) {
       const run = event.data.run;
       if (!SETTLED_EVENTS.has(event.type) || !run || !event.data.job_id) continue;
       const job = { workspace_id: event.data.workspace_id, project_id: event.data.project_id, job_id: event.data.job_id };
       const entry = byJob.get(job.job_id) ?? { job, runs: [] };
-      entry.runs.push({ id: run.id, finished_at: run.finished_at ?? event.timestamp });
+      entry.runs.push({ id: run.id, finished_at: run.finished_at ?? event.timestamp, tasks: run.tasks.count });
       byJob.set(job.job_id, entry);
     }
     for (const { job, runs } of byJob.values()) {
@@ -58,11 +65,11 @@ export class RunRetention implements EventSink {
   }
 
   /** Runs of the job just settled: each marked to expire by the job's age limit, then the job trimmed to its count. */
-  async settled(ref: JobRef, runs: Array<{ id: string; finished_at: string }>): Promise<RetentionReport> {
+  async settled(ref: JobRef, runs: SettledRun[]): Promise<RetentionReport> {
     const stored = await this.#jobs.get(ref, ref.job_id);
     if (!stored) return { removed: 0 };
     const { max_age_days, max_runs } = stored.job.history;
-    for (const run of runs) await this.#runs.setExpiry({ ...ref, run_id: run.id }, new Date(Date.parse(run.finished_at) + max_age_days * DAY_MS));
+    for (const run of runs) await this.#runs.setExpiry({ ...ref, run_id: run.id }, new Date(Date.parse(run.finished_at) + max_age_days * DAY_MS), run.tasks ?? 1);
     return this.trim(ref, max_runs);
   }
 

@@ -104,6 +104,23 @@ describe('a run of several tasks', () => {
     await waitForStatus(t.api, `${P}/jobs/${created.id}/runs/${more.id}`, ['succeeded'], 60_000);
   });
 
+  it('splits a scheduled fire as the job says, and an Idempotency-Key repeat returns the same run of tasks', async () => {
+    const created = await createJob({ name: 'scheduled-split', command: 'echo "$JOBS_TASK_INDEX/$JOBS_TASK_COUNT"', schedule: '0 3 * * *', tasks: 4, parallelism: 2 });
+    const fired = await t.service.host.services.scheduledTrigger().fire({ job: { workspace_id: 'acme', project_id: 'tasks', job_id: created.id }, scheduled_time: '2026-11-20T03:00:00.000Z' });
+    expect(fired.outcome).toBe('fired');
+    const path = `${P}/jobs/${created.id}/runs/${fired.outcome === 'fired' ? fired.run_id : ''}`;
+    const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);
+    expect(done).toMatchObject({ status: 'succeeded', trigger: 'schedule', tasks: { count: 4, succeeded: 4 }, parallelism: 2 });
+
+    const headers = { 'idempotency-key': 'split-once' };
+    const first = await t.api.post(`${P}/jobs/${created.id}/runs`, { tasks: 2 }, { headers });
+    const again = await t.api.post(`${P}/jobs/${created.id}/runs`, { tasks: 2 }, { headers });
+    expect(first.status).toBe(202);
+    expect(again.body.data).toMatchObject({ id: first.body.data.id, tasks: { count: 2 } });
+    expect((await t.api.post(`${P}/jobs/${created.id}/runs`, { tasks: 3 }, { headers })).status).toBe(422);
+    await waitForStatus(t.api, `${P}/jobs/${created.id}/runs/${first.body.data.id}`, ['succeeded'], 30_000);
+  });
+
   it('lists the one task of a run of one', async () => {
     const created = await createJob({ name: 'single', command: 'exit 4' });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;

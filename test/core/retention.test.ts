@@ -1,6 +1,8 @@
 // Run history within each job's limits, against DynamoDB Local: the newest `max_runs` finished runs kept, a run
 // past `max_age_days` removed by the sweep (with a clock the test controls), active runs never removed, the
 // job's `total` still counting every run and `retained` what is kept, and a removed run's artifacts removed too.
+import { QueryCommand, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { JobRef } from '../../functions/core/jobs.ts';
 import type { RunArtifacts } from '../../functions/core/ports.ts';
@@ -87,5 +89,38 @@ describe('run history', () => {
     expect(await kept(job)).toEqual([active.run_id]);
     expect(artifacts.removed).toEqual([run.run_id]);
     expect(await t.core.runStore.counts(job)).toMatchObject({ total: 2, retained: 1 });
+  });
+
+  it("gives a run of several tasks' records the run's TTL, and removes them with the run", async () => {
+    const job = await t.core.services.jobs().create(project, { name: `split-${n++}`, image: 'alpine', command: ['true'], tasks: 3, history: { max_runs: 1, max_age_days: 2 } });
+    const ref: JobRef = { ...project, job_id: job.id };
+    const lifecycle = t.core.services.runLifecycle();
+    const runs: RunRef[] = [];
+    for (let i = 0; i < 2; i++) {
+      const run = runRef(await t.core.services.runs().trigger(ref, {}));
+      for (const index of [0, 1, 2]) {
+        await lifecycle.startAttempt(run, index);
+        await lifecycle.markRunning(run, `task-${i}-${index}`, undefined, index);
+        await lifecycle.endAttempt(run, 1, 0, { ended: 'exited', exit_code: 0 }, [], index);
+      }
+      await lifecycle.finish(run);
+      runs.push(run);
+    }
+    const [older, newer] = runs as [RunRef, RunRef];
+    const { retention: trimmer } = retention();
+    const finished = (await t.core.runStore.get(newer))!;
+    // The first settle marks the newer run and trims the older one away, task records and all.
+    await trimmer.settled(ref, [{ id: newer.run_id, finished_at: finished.finished_at!, tasks: 3 }]);
+    expect(await kept(ref)).toEqual([newer.run_id]);
+    expect(await t.core.runStore.tasks(older, 0, 2)).toEqual([]);
+    expect((await t.core.runStore.tasks(newer, 0, 2)).map((task) => task.index)).toEqual([0, 1, 2]);
+    // The newer run's task records carry its TTL: gone with it should no sweep run.
+    const ttl = Math.floor((Date.parse(finished.finished_at!) + 2 * DAY_MS) / 1000) + 86_400;
+    const items = await t.core.runStore.table.send<QueryCommandOutput>(new QueryCommand({
+      TableName: t.core.runStore.table.name,
+      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+      ExpressionAttributeValues: marshall({ ':pk': `JOB#${job.id}`, ':prefix': `TASK#${newer.run_id}#` }),
+    }));
+    expect((items.Items ?? []).map((item) => unmarshall(item).expires_at)).toEqual([ttl, ttl, ttl]);
   });
 });

@@ -246,7 +246,8 @@ export class DynamoRunStore implements RunStore {
     return (output.Items ?? []).map((item) => runFromItem(unmarshall(item)));
   }
 
-  async setExpiry(ref: RunRef, at: Date): Promise<void> {
+  async setExpiry(ref: RunRef, at: Date, tasks = 1): Promise<void> {
+    const ttl = Math.floor(at.getTime() / 1000) + TTL_BACKSTOP_SECONDS;
     try {
       await this.table.send(
         new UpdateItemCommand({
@@ -258,13 +259,26 @@ export class DynamoRunStore implements RunStore {
           ConditionExpression: 'attribute_exists(PK) AND NOT (#status IN (:pending, :running))',
           ExpressionAttributeNames: { '#lpk': activeRuns.partitionKey, '#lsk': activeRuns.sortKey, '#ttl': TABLE_SCHEMA.timeToLiveAttribute, '#status': 'status' },
           ExpressionAttributeValues: marshall({
-            ':expiring': key.expiring, ':at': `${at.toISOString()}#${ref.run_id}`, ':ttl': Math.floor(at.getTime() / 1000) + TTL_BACKSTOP_SECONDS,
+            ':expiring': key.expiring, ':at': `${at.toISOString()}#${ref.run_id}`, ':ttl': ttl,
             ':pending': 'pending', ':running': 'running',
           }),
         }),
       );
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error; // removed, or active again: nothing to mark
+      return;
+    }
+    // The TTL backstop takes the run's task records too (a run of one has none).
+    if (tasks <= 1) return;
+    for (const task of await this.tasks(ref, 0, tasks - 1)) {
+      await updateIfCondition(this.table, {
+        TableName: this.table.name,
+        Key: taskKey(ref, task.index),
+        UpdateExpression: 'SET #ttl = :ttl',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeNames: { '#ttl': TABLE_SCHEMA.timeToLiveAttribute },
+        ExpressionAttributeValues: marshall({ ':ttl': ttl }),
+      });
     }
   }
 
