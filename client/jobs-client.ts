@@ -4,13 +4,15 @@
 import type { z } from 'zod';
 import type { JobCreateBody, JobPatchBody, JobSchema } from '../functions/schemas/job.ts';
 import type { CreatedKeySchema, KeyCreateBody, KeySchema } from '../functions/schemas/key.ts';
-import type { CancelBody, JobStatusSchema, LogLineSchema, RunSchema, RunStatusesSchema, TriggerBody } from '../functions/schemas/run.ts';
+import type { CancelBody, JobStatusSchema, LogLineSchema, MetricsSchema, RunSchema, RunStatusesSchema, RunTaskSchema, TriggerBody } from '../functions/schemas/run.ts';
 import type { DeliverySchema, WebhookCreateBody, WebhookPatchBody, WebhookSchema, WebhookWithSecretSchema } from '../functions/schemas/webhook.ts';
 
 export type Job = z.output<typeof JobSchema>;
 export type JobCreate = z.input<typeof JobCreateBody>;
 export type JobPatch = z.input<typeof JobPatchBody>;
 export type Run = z.output<typeof RunSchema>;
+export type RunTask = z.output<typeof RunTaskSchema>;
+export type Metrics = z.output<typeof MetricsSchema>;
 export type RunStatus = Run['status'];
 export type JobStatus = z.output<typeof JobStatusSchema>;
 export type LogLine = z.output<typeof LogLineSchema>;
@@ -102,7 +104,8 @@ export class JobsClient {
     this.#key = options.key;
     this.#workspace = options.workspace;
     this.#project = options.project;
-    this.#fetch = options.fetch ?? fetch;
+    // Bound: a browser's fetch refuses to be called as another object's method.
+    this.#fetch = options.fetch ?? fetch.bind(globalThis);
   }
 
   /** The path of the client's project; a missing workspace or project is an error naming its setting. */
@@ -192,6 +195,19 @@ export class JobsClient {
   }
   listRuns(query: RunListQuery = {}): Promise<Page<Run>> {
     return this.#page<Run>(`${this.#p()}/runs`, { ...query });
+  }
+  /** Every run of the client's workspace (all its projects), newest first. */
+  listWorkspaceRuns(query: RunListQuery & { project_id?: string } = {}): Promise<Page<Run>> {
+    if (!this.#workspace) throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [{ field: 'workspace', message: 'is required' }]);
+    return this.#page<Run>(`/v1/workspaces/${encodeURIComponent(this.#workspace)}/runs`, { ...query });
+  }
+  listRunTasks(jobId: string, runId: string, query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<RunTask>> {
+    return this.#page<RunTask>(`${this.#p()}/jobs/${jobId}/runs/${runId}/tasks`, { ...query });
+  }
+  /** The job's metrics over a window (`since` such as 1h, or `start`/`end`), each named series or its error. */
+  async jobMetrics(jobId: string, query: { names?: string[]; since?: string; start?: string; end?: string; period?: number } = {}): Promise<Metrics> {
+    const { names, ...rest } = query;
+    return (await this.#call<Metrics>('GET', `${this.#p()}/jobs/${jobId}/metrics`, { query: { ...rest, names: names?.join(',') } })).data;
   }
   async cancel(jobId: string, runId: string, body: Cancel = {}): Promise<Run> {
     return (await this.#call<Run>('POST', `${this.#p()}/jobs/${jobId}/runs/${runId}/cancel`, { body })).data;

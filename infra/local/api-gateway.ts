@@ -8,6 +8,7 @@ import type { HttpHandler } from '../../functions/api/http.ts';
 import { ROUTES_BY_KEY, matchPath, routeKey, type HttpGroup, type Method } from '../../functions/api/routes.ts';
 import type { Logger } from '../../functions/logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
+import type { ConsoleSite } from './console-site.ts';
 
 /** API Gateway's own payload limit; the handlers enforce the API's smaller one. */
 const GATEWAY_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -25,6 +26,8 @@ export interface ApiGatewayOptions {
   host?: string;
   /** Per-key throttling; none when null or absent. */
   rateLimiter?: RateLimiter | null;
+  /** The web console's files, served beside the API (in AWS, CloudFront serves them). */
+  site?: ConsoleSite;
 }
 
 export interface RunningApi {
@@ -166,6 +169,7 @@ function gatewayError(status: number, message: string): APIGatewayProxyStructure
 
 export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApi> {
   const server = createServer(async (request, response) => {
+    if (options.site?.(request, response)) return;
     const requestId = randomUUID();
     try {
       const body = await readBody(request);

@@ -8,6 +8,8 @@ import { hashSecret } from '../../functions/core/keys.ts';
 import { createLogger, type Logger } from '../../functions/logger.ts';
 import { loadAdminKey, type AdminKey } from './admin-key.ts';
 import { startApiGateway } from './api-gateway.ts';
+import { consoleSite } from './console-site.ts';
+import { ensureConsole } from '../../console/build.ts';
 import { lockDataDir, reapPreviousEngine } from './data-dir.ts';
 import { ensureTable } from './engine/ensure-table.ts';
 import { EngineLockedError } from './engine/dynamodb-local.ts';
@@ -142,7 +144,9 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     cleanups.push(() => host.shutdown(stopReason));
     const rateLimit = options.rateLimit === undefined ? settings.rateLimit : options.rateLimit;
     const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;
-    const api = await startApiGateway({ handlers: await host.handlers(), logger, port: options.port, host: options.host, rateLimiter });
+    // The console is built from its sources when they are newer than the last build (a fraction of a second).
+    const site = consoleSite({ dir: await ensureConsole(), adminKeyFile: adminKey.source === 'JOBS_ADMIN_KEY' ? null : adminKey.source });
+    const api = await startApiGateway({ handlers: await host.handlers(), logger, port: options.port, host: options.host, rateLimiter, site });
     cleanups.push(() => api.close());
     return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, host, schedules, stop };
   } catch (error) {

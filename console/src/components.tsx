@@ -1,0 +1,154 @@
+// The console's small parts: status badges (word and symbol, never colour alone), error and empty notices, the
+// loader hook every view reads through, notices that confirm an action, a pager, and a uPlot chart.
+import type { ComponentChildren } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import uPlot from 'uplot';
+import { ApiError } from '../../client/jobs-client.ts';
+import { isSignedOut, signOut } from './session.ts';
+import { navigate } from './route.ts';
+
+const SYMBOLS: Record<string, string> = { pending: '◷', running: '▶', succeeded: '✓', failed: '✗', cancelled: '■', delivered: '✓' };
+
+export function StatusBadge({ status }: { status: string }) {
+  return <span class={`badge status-${status}`}>{SYMBOLS[status] ?? '•'} {status}</span>;
+}
+
+/** An API error as the API said it: its message and each field it names. */
+export function ErrorNotice({ error }: { error: unknown }) {
+  if (!error) return null;
+  const fields = error instanceof ApiError ? error.errors : [];
+  return (
+    <div class="notice error" role="alert">
+      <strong>{error instanceof ApiError && error.status ? `Error ${error.status}: ` : 'Error: '}</strong>
+      {(error as Error).message}
+      {fields.length > 0 && (
+        <ul>
+          {fields.map((f) => (
+            <li key={f.field}>
+              <code>{f.field}</code>: {f.message}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Empty({ children }: { children: ComponentChildren }) {
+  return <p class="empty">{children}</p>;
+}
+
+/** What an action said when it finished: its confirmation, or its error. */
+export type Outcome = { ok: string } | { error: unknown } | null;
+
+export function OutcomeNotice({ outcome }: { outcome: Outcome }) {
+  if (!outcome) return null;
+  if ('ok' in outcome) return <div class="notice ok" role="status">{outcome.ok}</div>;
+  return <ErrorNotice error={outcome.error} />;
+}
+
+/** Runs an action, reporting what it did (or the API's error), and sends a signed-out key back to sign-in. */
+export function useAction(): [Outcome, (run: () => Promise<string>) => Promise<boolean>, boolean] {
+  const [outcome, setOutcome] = useState<Outcome>(null);
+  const [busy, setBusy] = useState(false);
+  const act = async (run: () => Promise<string>) => {
+    setBusy(true);
+    try {
+      setOutcome({ ok: await run() });
+      return true;
+    } catch (error) {
+      if (leaveIfSignedOut(error)) return false;
+      setOutcome({ error });
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  };
+  return [outcome, act, busy];
+}
+
+export function leaveIfSignedOut(error: unknown): boolean {
+  if (!isSignedOut(error)) return false;
+  signOut();
+  navigate(`/?expired=1&back=${encodeURIComponent(location.hash)}`);
+  return true;
+}
+
+export interface Loaded<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload: () => void;
+}
+
+/** Loads `load()` whenever `deps` change (and on reload); a 401 goes back to sign-in. */
+export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
+  const [generation, setGeneration] = useState(0);
+  useEffect(() => {
+    const controller = new AbortController();
+    setState((s) => ({ ...s, loading: true }));
+    load(controller.signal).then(
+      (data) => !controller.signal.aborted && setState({ data, error: null, loading: false }),
+      (error) => {
+        if (controller.signal.aborted || leaveIfSignedOut(error)) return;
+        setState((s) => ({ data: s.data, error, loading: false }));
+      },
+    );
+    return () => controller.abort();
+  }, [...deps, generation]);
+  return { ...state, reload: () => setGeneration((g) => g + 1) };
+}
+
+/** Calls `tick` every `ms` while `active`. */
+export function useRefresh(active: boolean, ms: number, tick: () => void): void {
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(tick, ms);
+    return () => clearInterval(timer);
+  }, [active, ms]);
+}
+
+/** Pages by cursor: the cursors seen so far make Previous possible. */
+export function Pager({ cursor, next, onPage }: { cursor: string | undefined; next: string | null | undefined; onPage: (cursor: string | undefined) => void }) {
+  const [history, setHistory] = useState<Array<string | undefined>>([]);
+  return (
+    <nav class="pager" aria-label="Pages">
+      <button type="button" disabled={history.length === 0} onClick={() => { const previous = history.at(-1); setHistory(history.slice(0, -1)); onPage(previous); }}>
+        ← Previous
+      </button>
+      <button type="button" disabled={!next} onClick={() => { setHistory([...history, cursor]); onPage(next ?? undefined); }}>
+        Next →
+      </button>
+    </nav>
+  );
+}
+
+/** A time series as a uPlot line chart; `label` names it for screen readers too. */
+export function Chart({ label, unit, points, format, from, to }: { label: string; unit: string; points: Array<{ timestamp: string; value: number }>; format: (v: number) => string; from: number; to: number }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!box.current || points.length === 0) return;
+    const data: uPlot.AlignedData = [points.map((p) => Date.parse(p.timestamp) / 1000), points.map((p) => p.value)];
+    const chart = new uPlot(
+      {
+        width: Math.max(280, box.current.clientWidth),
+        height: 180,
+        // The whole window chosen, however few points fall in it.
+        scales: { x: { time: true, range: () => [from / 1000, to / 1000] } },
+        series: [{}, { label, stroke: '#1f5fbf', width: 2, fill: 'rgba(31, 95, 191, 0.12)', value: (_u, v) => (v === null ? '—' : format(v)) }],
+        axes: [{}, { values: (_u, values) => values.map((v) => format(v)), size: 70 }],
+        legend: { show: true },
+      },
+      data,
+      box.current,
+    );
+    return () => chart.destroy();
+  }, [points, from, to]);
+  return (
+    <figure class="chart">
+      <figcaption>{label} ({unit})</figcaption>
+      {points.length === 0 ? <Empty>No samples in this window: the job had no running instance.</Empty> : <div ref={box} role="img" aria-label={`${label}: ${points.length} points, latest ${format(points.at(-1)!.value)}`} />}
+    </figure>
+  );
+}

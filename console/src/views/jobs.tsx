@@ -1,0 +1,71 @@
+// A project's jobs: name, schedule in words with its time zone, suspended, next fire, last run and its age, and
+// run counts; filtered by name and tag, paged by cursor.
+import { client } from '../session.ts';
+import { Empty, ErrorNotice, Pager, StatusBadge, useLoad } from '../components.tsx';
+import { age, scheduleWords, time } from '../format.ts';
+import { href, navigate, paths } from '../route.ts';
+
+export function Jobs({ workspace, project, query }: { workspace: string; project: string; query: URLSearchParams }) {
+  const name = query.get('name') ?? '';
+  const tag = query.get('tag') ?? '';
+  const cursor = query.get('cursor') ?? undefined;
+  const api = client(workspace, project);
+  const jobs = useLoad(async () => {
+    const page = await api.listJobs({ limit: 20, cursor, ...(tag ? { tag: [tag] } : {}) });
+    const statuses = await Promise.all(page.items.map((job) => api.jobStatus(job.id)));
+    return { ...page, rows: page.items.map((job, i) => ({ job, status: statuses[i]! })) };
+  }, [workspace, project, tag, cursor]);
+  const set = (changes: Record<string, string | undefined>) => navigate(href(paths.jobs(workspace, project), { name, tag, cursor, ...changes }));
+  const rows = (jobs.data?.rows ?? []).filter(({ job }) => job.name.toLowerCase().includes(name.toLowerCase()));
+
+  return (
+    <section>
+      <h1>Jobs of {workspace}/{project}</h1>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        <label for="job-name">Name contains</label>
+        <input id="job-name" value={name} onChange={(e) => set({ name: (e.target as HTMLInputElement).value })} />
+        <label for="job-tag">Tag (key:value)</label>
+        <input id="job-tag" value={tag} placeholder="team:data" onChange={(e) => set({ tag: (e.target as HTMLInputElement).value, cursor: undefined })} />
+      </form>
+      <ErrorNotice error={jobs.error} />
+      {jobs.loading && !jobs.data && <p aria-live="polite">Loading jobs…</p>}
+      {jobs.data && rows.length === 0 && (
+        <Empty>
+          {jobs.data.items.length === 0 && !tag
+            ? <>No jobs in {workspace}/{project} yet. Create one with <code>jobs apply -f job.yaml</code> or <code>POST /v1/workspaces/{workspace}/projects/{project}/jobs</code>.</>
+            : 'No job on this page matches the filter: change it, or look on the next page.'}
+        </Empty>
+      )}
+      {rows.length > 0 && (
+        <table class="jobs">
+          <thead>
+            <tr><th scope="col">Name</th><th scope="col">Schedule</th><th scope="col">Next fire</th><th scope="col">Last run</th><th scope="col">Runs</th></tr>
+          </thead>
+          <tbody>
+            {rows.map(({ job, status }) => (
+              <tr key={job.id}>
+                <td>
+                  <a href={href(paths.job(workspace, project, job.id))}>{job.name}</a>
+                  {job.suspended && <span class="badge suspended">⏸ suspended</span>}
+                </td>
+                <td>{scheduleWords(job.schedule, job.timezone)}</td>
+                <td>{status.schedule?.next_fire_at ? <time dateTime={status.schedule.next_fire_at}>{time(status.schedule.next_fire_at)}</time> : '—'}</td>
+                <td>
+                  {status.latest_run ? (
+                    <a href={href(paths.run(workspace, project, job.id, status.latest_run.id))}>
+                      <StatusBadge status={status.latest_run.status} /> {age(status.latest_run.created_at)}
+                    </a>
+                  ) : 'never run'}
+                </td>
+                <td>
+                  {status.counts.succeeded} ✓ · {status.counts.failed} ✗ · {status.counts.total} in all
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager cursor={cursor} next={jobs.data?.next_cursor} onPage={(c) => set({ cursor: c })} />
+    </section>
+  );
+}

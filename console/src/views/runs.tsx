@@ -1,0 +1,78 @@
+// A project's or a workspace's runs, newest first, with status, trigger and job (and project) filters; refreshed
+// every two seconds while any run shown is active.
+import type { Run } from '../../../client/jobs-client.ts';
+import { client } from '../session.ts';
+import { Empty, ErrorNotice, Pager, StatusBadge, useLoad, useRefresh } from '../components.tsx';
+import { age, duration } from '../format.ts';
+import { href, navigate, paths } from '../route.ts';
+
+const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
+const TRIGGERS = ['manual', 'schedule', 'rerun'];
+
+export function Runs({ workspace, project, query }: { workspace: string; project?: string; query: URLSearchParams }) {
+  const filters = { status: query.get('status') ?? '', trigger: query.get('trigger') ?? '', job_id: query.get('job_id') ?? '', project_id: query.get('project_id') ?? '' };
+  const cursor = query.get('cursor') ?? undefined;
+  const here = project ? paths.projectRuns(workspace, project) : paths.workspaceRuns(workspace);
+  const set = (changes: Record<string, string | undefined>) => navigate(href(here, { ...filters, cursor, ...changes }));
+  const runs = useLoad(() => {
+    const q = {
+      limit: 20, cursor,
+      ...(filters.status ? { status: filters.status as Run['status'] } : {}),
+      ...(filters.trigger ? { trigger: filters.trigger as Run['trigger'] } : {}),
+      ...(filters.job_id ? { job_id: filters.job_id } : {}),
+    };
+    return project ? client(workspace, project).listRuns(q) : client(workspace).listWorkspaceRuns({ ...q, ...(filters.project_id ? { project_id: filters.project_id } : {}) });
+  }, [workspace, project, JSON.stringify(filters), cursor]);
+  const active = (runs.data?.items ?? []).some((r) => r.status === 'pending' || r.status === 'running');
+  useRefresh(active, 2000, runs.reload);
+
+  const select = (id: string, label: string, value: string, options: string[], field: string) => (
+    <>
+      <label for={id}>{label}</label>
+      <select id={id} value={value} onChange={(e) => set({ [field]: (e.target as HTMLSelectElement).value || undefined, cursor: undefined })}>
+        <option value="">any</option>
+        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+      </select>
+    </>
+  );
+  return (
+    <section>
+      <h1>Runs of {project ? `${workspace}/${project}` : `the workspace ${workspace}`}</h1>
+      <form class="filters" onSubmit={(e) => e.preventDefault()}>
+        {select('runs-status', 'Status', filters.status, STATUSES, 'status')}
+        {select('runs-trigger', 'Trigger', filters.trigger, TRIGGERS, 'trigger')}
+        <label for="runs-job">Job id</label>
+        <input id="runs-job" value={filters.job_id} onChange={(e) => set({ job_id: (e.target as HTMLInputElement).value || undefined, cursor: undefined })} />
+        {!project && (
+          <>
+            <label for="runs-project">Project</label>
+            <input id="runs-project" value={filters.project_id} onChange={(e) => set({ project_id: (e.target as HTMLInputElement).value || undefined, cursor: undefined })} />
+          </>
+        )}
+      </form>
+      <ErrorNotice error={runs.error} />
+      {active && <p class="hint" aria-live="polite">Refreshing while runs are active.</p>}
+      {runs.data && runs.data.items.length === 0 && <Empty>No runs match: change the filters, or run a job.</Empty>}
+      {runs.data && runs.data.items.length > 0 && (
+        <table>
+          <thead><tr><th scope="col">Run</th>{!project && <th scope="col">Project</th>}<th scope="col">Job</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Duration</th><th scope="col">Exit</th></tr></thead>
+          <tbody>
+            {runs.data.items.map((run) => (
+              <tr key={run.id}>
+                <td><a href={href(paths.run(run.workspace_id, run.project_id, run.job_id, run.id))}><code>{run.id}</code></a></td>
+                {!project && <td>{run.project_id}</td>}
+                <td><a href={href(paths.job(run.workspace_id, run.project_id, run.job_id))}><code>{run.job_id}</code></a></td>
+                <td><StatusBadge status={run.status} /></td>
+                <td>{run.trigger}</td>
+                <td>{age(run.created_at)}</td>
+                <td>{duration(run.duration_ms)}</td>
+                <td>{run.exit_code ?? '—'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <Pager cursor={cursor} next={runs.data?.next_cursor} onPage={(c) => set({ cursor: c })} />
+    </section>
+  );
+}

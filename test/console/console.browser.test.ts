@@ -1,0 +1,221 @@
+// The web console in a real Chromium against a started local service with seeded jobs, runs and a webhook:
+// sign in, the jobs list, a job, Run now and its logs followed to the end, charts with points, a long run
+// cancelled, the runs lists, a webhook's deliveries, a run's tasks, deep links and the back button, and a 401
+// back to sign-in. No view may log an error, fail a request or get an error answer, and axe-core finds no
+// serious or critical violation on any. Screenshots of each view go to test-output/console/.
+import { createServer, type Server } from 'node:http';
+import { request } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { drawnPixels, launchBrowser, newPage, screenshot, seriousViolations, watchedPage, type WatchedPage } from '../helpers/browser.ts';
+import { job, projectPath, startTestService, waitForRun, waitForStatus, type TestService } from '../helpers/service.ts';
+import { eventually } from '../helpers/wait.ts';
+
+const W = 'acme';
+const PROJECT = 'console';
+const P = projectPath(W, PROJECT);
+let t: TestService;
+let browser: Browser;
+let watched: WatchedPage;
+let page: Page;
+let receiver: Server;
+let received = 0;
+const ids: Record<string, string> = {};
+
+async function view(name: string): Promise<void> {
+  expect(await seriousViolations(page), `axe on the ${name} view`).toEqual([]);
+  await screenshot(page, name);
+  expect(watched.problems, `problems on the ${name} view`).toEqual([]);
+}
+
+beforeAll(async () => {
+  t = await startTestService('console');
+  receiver = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      received++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as { port: number }).port;
+  const create = async (spec: Record<string, unknown>) => (await t.api.post(`${P}/jobs`, job(spec))).body.data.id as string;
+  ids.report = await create({ name: 'report', command: 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.2; done; echo "oops" >&2; echo done-line' });
+  ids.nightly = await create({ name: 'nightly', command: 'true', schedule: '0 3 * * 1-5', timezone: 'Europe/Berlin', tags: { team: 'data' } });
+  ids.long = await create({ name: 'long', command: 'while :; do :; done' });
+  ids.split = await create({ name: 'split', command: 'echo "task $JOBS_TASK_INDEX"', tasks: 3 });
+  const hook = await t.api.post(`${P}/webhooks`, { url: `http://127.0.0.1:${port}/hook`, events: ['run.succeeded'] });
+  expect(hook.status).toBe(201);
+  ids.webhook = hook.body.data.id;
+  browser = await launchBrowser();
+  watched = await watchedPage(browser);
+  page = watched.page;
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  receiver?.close();
+  await t?.stop();
+});
+
+describe('the web console', () => {
+  it('is served with its types, caching and a strict Content-Security-Policy, and no inline script', async () => {
+    const get = (path: string) =>
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+        request(`${t.service.url}${path}`, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        }).on('error', reject).end();
+      });
+    const index = await get('/console/');
+    expect(index.status).toBe(200);
+    expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(index.headers['cache-control']).toBe('no-cache');
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(index.headers['content-security-policy']).not.toContain('unsafe-inline');
+    expect(index.body).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(index.body).not.toMatch(/\sstyle=|<style/);
+    const script = index.body.match(/src="(assets\/[^"]+\.js)"/)![1]!;
+    const asset = await get(`/console/${script}`);
+    expect(asset).toMatchObject({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' } });
+    expect((await get('/console')).status).toBe(301);
+    expect((await get('/console/nope.js')).status).toBe(404);
+  });
+
+  it('signs in with a pasted key, saying locally where the admin key is, and lists the jobs with schedules in words', async () => {
+    await page.goto(`${t.service.url}/console/`);
+    await page.getByLabel('API key').waitFor();
+    await view('sign-in');
+    await page.getByLabel('API key').fill(t.adminKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('Workspace').fill(W);
+    await page.getByLabel('Project').fill(PROJECT);
+    await page.getByRole('button', { name: 'Open' }).click();
+    await page.getByRole('link', { name: 'nightly' }).waitFor();
+    const nightly = page.getByRole('row', { name: /nightly/ });
+    await expect.poll(() => nightly.textContent()).toContain('At 03:00, Monday through Friday, Europe/Berlin');
+    expect(await page.getByRole('row').count()).toBe(5); // the header and four jobs
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+    expect(page.url()).not.toContain(t.adminKey);
+    await view('jobs');
+
+    await page.getByLabel('Tag (key:value)').fill('team:data');
+    await page.getByLabel('Tag (key:value)').press('Enter');
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    await page.getByLabel('Tag (key:value)').fill('');
+    await page.getByLabel('Tag (key:value)').press('Enter');
+    await expect.poll(() => page.getByRole('row').count()).toBe(5);
+  });
+
+  it('opens a job, runs it now and follows its logs on the run page to the end', async () => {
+    await page.getByRole('link', { name: 'report' }).click();
+    await page.getByRole('heading', { name: 'Spec' }).waitFor();
+    await view('job');
+    await page.getByRole('button', { name: 'Run now…' }).click();
+    await page.getByLabel('Env for this run, one NAME=value a line').fill('GREETING=hi');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await page.getByRole('heading', { name: /^Run run_/ }).waitFor();
+    await page.getByText('Following…').or(page.getByText('Complete:')).waitFor();
+    await page.getByText('Complete: 7 lines.').waitFor({ timeout: 20_000 });
+    // Each stream in its order, stderr's lines marked.
+    expect(await page.locator('.line.stdout .message').allTextContents()).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'done-line']);
+    expect(await page.locator('.line.stderr .message').allTextContents()).toEqual(['oops']);
+    await page.locator('.badge.status-succeeded').first().waitFor();
+    await page.getByLabel('Lines containing').fill('line 3');
+    expect(await page.locator('.log-lines .message').allTextContents()).toEqual(['line 3']);
+    await view('run');
+  });
+
+  it("shows the job's CPU and memory as charts with points, and cancels a long run from its page", async () => {
+    const long = (await t.api.post(`${P}/jobs/${ids.long}/runs`)).body.data;
+    await waitForStatus(t.api, `${P}/jobs/${ids.long}/runs/${long.id}`, ['running']);
+    await eventually(async () => {
+      const metrics = (await t.api.get(`${P}/jobs/${ids.long}/metrics?since=1h`)).body.data;
+      return metrics.cpu_usage.points.length >= 2 && metrics.memory_usage.points.length >= 2;
+    }, 'two samples of each metric', 20_000);
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.long}`);
+    await page.locator('.chart canvas').nth(1).waitFor();
+    const pixels = await drawnPixels(page);
+    expect(pixels).toHaveLength(2);
+    for (const drawn of pixels) expect(drawn).toBeGreaterThan(100);
+    await page.getByRole('button', { name: '24 hours' }).click();
+    await expect.poll(() => page.url()).toContain('window=24h');
+    await view('job-charts');
+
+    await page.getByRole('link', { name: long.id }).click();
+    await page.getByRole('button', { name: 'Cancel (force)' }).click();
+    await page.getByRole('status').filter({ hasText: 'Cancelled (force)' }).waitFor();
+    await page.locator('h1 .badge.status-cancelled').waitFor();
+    expect((await t.api.get(`${P}/jobs/${ids.long}/runs/${long.id}`)).body.data.status).toBe('cancelled');
+    await view('run-cancelled');
+  });
+
+  it("lists the project's and the workspace's runs with filters, and goes back where it was", async () => {
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByRole('heading', { name: `Runs of ${W}/${PROJECT}` }).waitFor();
+    await page.getByLabel('Status').selectOption('cancelled');
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    expect(page.url()).toContain('status=cancelled');
+    await view('project-runs');
+    await page.goBack();
+    await expect.poll(() => page.url()).not.toContain('status=cancelled');
+    await page.getByRole('link', { name: 'Workspace runs' }).click();
+    await page.getByRole('heading', { name: `Runs of the workspace ${W}` }).waitFor();
+    await expect.poll(() => page.getByRole('row').count()).toBeGreaterThanOrEqual(3);
+    await view('workspace-runs');
+  });
+
+  it("shows a webhook's deliveries, sends a test event and redelivers", async () => {
+    await eventually(() => received >= 1, 'the succeeded run delivered', 15_000);
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/webhooks`);
+    await page.getByRole('link', { name: /127\.0\.0\.1/ }).click();
+    await page.getByRole('cell', { name: 'run.succeeded' }).waitFor();
+    await page.getByRole('button', { name: 'Send a test event' }).click();
+    await page.getByText(/^Test event sent: delivery dlv_/).waitFor();
+    await page.getByRole('cell', { name: 'webhook.test' }).waitFor();
+    const before = received;
+    await page.getByRole('button', { name: /^Redeliver/ }).first().click();
+    await page.getByText(/sent again$/).waitFor();
+    await eventually(() => received > before, 'the redelivery received');
+    await view('webhook');
+  });
+
+  it("shows a run's tasks as a grid, and a deep link opens the view it names", async () => {
+    const run = (await t.api.post(`${P}/jobs/${ids.split}/runs`)).body.data;
+    await waitForRun(t.api, `${P}/jobs/${ids.split}/runs/${run.id}`, (r) => r.status === 'succeeded', 'the split run done', 20_000);
+    const fresh = await newPage(browser);
+    fresh.setDefaultTimeout(10_000);
+    await fresh.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.split}/runs/${run.id}`);
+    await fresh.getByLabel('API key').waitFor(); // a new tab has no key: sign in first, then the linked view
+    await fresh.getByLabel('API key').fill(t.adminKey);
+    await fresh.getByRole('button', { name: 'Sign in' }).click();
+    await fresh.getByRole('heading', { name: /^Run run_/ }).waitFor();
+    await fresh.close();
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.split}/runs/${run.id}`);
+    await expect.poll(() => page.locator('.tasks li').count()).toBe(3);
+    expect(await page.locator('.tasks li').allTextContents()).toEqual(['#0 ✓ succeededattempt 1, exit 0', '#1 ✓ succeededattempt 1, exit 0', '#2 ✓ succeededattempt 1, exit 0']);
+    await page.getByText('Complete: 3 lines.').waitFor();
+    await view('run-tasks');
+  });
+
+  it('shows an API error with its message and field, and sends a refused key back to sign-in', async () => {
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.report}`);
+    await page.getByRole('button', { name: 'Run now…' }).click();
+    await page.getByLabel('Env for this run, one NAME=value a line').fill('1BAD=x');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.textContent()).toMatch(/Error 400: .*env\.1BAD: '1BAD' is not a valid variable name/);
+    // The one error answer, which Chromium also logs as a failed resource.
+    expect(watched.problems.splice(0)).toEqual([expect.stringMatching(/^answer 400: POST .*\/runs$/), 'console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+
+    await page.evaluate(() => sessionStorage.setItem('jobs.console.key', 'not-a-key'));
+    await page.reload();
+    await page.getByText('The key was refused (401): sign in again.').waitFor();
+    const refused = watched.problems.splice(0);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.filter((p) => !p.startsWith('answer 401:') && !p.includes('status of 401 (Unauthorized)'))).toEqual([]);
+    await view('signed-out');
+  });
+});
