@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { median, percentile, startAndWait, stop } from './lib/processes.ts';
 import type { Section } from './lib/report.ts';
+import { taskUnit } from '../functions/adapters/local/container-runner.ts';
 
 const LINES = 1000;
 /** Lines written before both watchers are surely in place are not counted. */
@@ -35,7 +36,7 @@ export async function follow(): Promise<Section> {
   const floor: number[] = [];
 
   // The floor: inotify on the raw file the run writes, read as it grows.
-  const raw = join(dir, 'runs', job.id, run.id, 'stdout');
+  const raw = join(dir, 'runs', job.id, taskUnit(run.id, 0), 'stdout');
   while (!existsSync(raw)) await new Promise((resolve) => setTimeout(resolve, 5));
   let offset = 0;
   let partial = '';

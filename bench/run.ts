@@ -10,6 +10,7 @@ import { webhooks } from './webhooks.ts';
 import { containers } from './containers.ts';
 import { retention } from './retention.ts';
 import { tasks } from './tasks.ts';
+import { console_ } from './console.ts';
 import { foundation } from './foundation.ts';
 import { load } from './load.ts';
 import { runs } from './runs.ts';
@@ -18,7 +19,7 @@ import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli, webhooks, containers, retention, tasks };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli, webhooks, containers, retention, tasks, console: console_ };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);

@@ -2,7 +2,7 @@
 // hash (so they can be cached for good), and an index.html that loads them with no inline script or style, as
 // the Content-Security-Policy requires. `npm start`, the tests and the stack build it when its sources have no
 // build yet (console/dist/<hash of the sources>); `npm run build:console` builds it by hand.
-import { build } from 'esbuild';
+import { buildSync } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -41,11 +41,11 @@ export interface BuiltConsole {
 }
 
 /** Builds into `outDir` (made afresh). */
-export async function buildConsole(outDir: string): Promise<BuiltConsole> {
+export function buildConsole(outDir: string): BuiltConsole {
   rmSync(outDir, { recursive: true, force: true });
   const assets = join(outDir, 'assets');
   mkdirSync(assets, { recursive: true });
-  const result = await build({
+  const result = buildSync({
     entryPoints: { app: join(CONSOLE_SOURCES, 'main.tsx') },
     bundle: true,
     minify: true,
@@ -70,13 +70,14 @@ export async function buildConsole(outDir: string): Promise<BuiltConsole> {
 
 /**
  * The built console of the current sources, built if it is not there yet: into a directory of its own first,
- * then renamed into place, so services starting at the same moment never see half a build.
+ * then renamed into place, so services starting at the same moment never see half a build. Synchronous (about a
+ * tenth of a second), so a CDK construct can ask for it too.
  */
-export async function ensureConsole(root = CONSOLE_DIST): Promise<string> {
+export function ensureConsole(root = CONSOLE_DIST): string {
   const dir = join(root, sourcesHash());
   if (existsSync(join(dir, 'index.html'))) return dir;
   const scratch = join(root, `.building-${process.pid}-${Date.now()}`);
-  await buildConsole(scratch);
+  buildConsole(scratch);
   try {
     renameSync(scratch, dir);
   } catch {
@@ -85,4 +86,4 @@ export async function ensureConsole(root = CONSOLE_DIST): Promise<string> {
   return dir;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(`built ${await ensureConsole()}`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(`built ${ensureConsole()}`);

@@ -23,3 +23,15 @@ export function consoleSecurityHeaders(api: string | null = null): Record<string
 /** Content-hashed assets are cached for good; the page and its config are asked again every time. */
 export const CACHE_FOREVER = 'public, max-age=31536000, immutable';
 export const CACHE_NEVER = 'no-cache';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+};
+
+export function contentType(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return CONTENT_TYPES[dot < 0 ? '' : name.slice(dot)] ?? 'application/octet-stream';
+}

@@ -2,6 +2,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './constructs/api.ts';
+import { Console } from './constructs/console.ts';
 import { Events } from './constructs/events.ts';
 import { Observability } from './constructs/observability.ts';
 import { Orchestration } from './constructs/orchestration.ts';
@@ -22,6 +23,7 @@ export class JobsStack extends Stack {
   readonly api: Api;
   readonly events: Events;
   readonly observability: Observability;
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
     super(scope, id, props);
@@ -30,7 +32,8 @@ export class JobsStack extends Stack {
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
     this.scheduling = new Scheduling(this, 'Scheduling', { store: this.store, runner: this.runner, orchestration: this.orchestration });
     this.events = new Events(this, 'Events', { store: this.store, runner: this.runner });
-    this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner, scheduling: this.scheduling, events: this.events });
+    this.console = new Console(this, 'Console');
+    this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner, scheduling: this.scheduling, events: this.events, consoleOrigin: this.console.origin });
     this.observability = new Observability(this, 'Observability', { api: this.api, orchestration: this.orchestration, scheduling: this.scheduling, events: this.events, alarmEmail: props.alarmEmail });
     new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'Run and schedule events (source jobs.service): route them with EventBridge rules' });
     new CfnOutput(this, 'AdminKeySecret', {

@@ -2,8 +2,8 @@
 // $default route to the fallback function (404/405 as envelopes). Authentication is a middleware inside the
 // functions, not an API Gateway authorizer: the same check then serves local mode and AWS, and a revoked key
 // fails on the very next request (an authorizer would either cache verdicts or add a second invocation).
-import { CfnOutput, RemovalPolicy } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -24,6 +24,8 @@ export interface ApiProps {
   runner: Runner;
   scheduling: Scheduling;
   events: Events;
+  /** The web console's origin: the only one CORS allows. */
+  consoleOrigin: string;
 }
 
 export class Api extends Construct {
@@ -42,6 +44,14 @@ export class Api extends Construct {
       description: 'Jobs API',
       createDefaultStage: false,
       defaultIntegration: new HttpLambdaIntegration('Fallback', this.functions.fallback),
+      // The console calls the API from its own origin, and only it may.
+      corsPreflight: {
+        allowOrigins: [props.consoleOrigin],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        exposeHeaders: ['retry-after'],
+        maxAge: Duration.hours(1),
+      },
     });
     this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
     new HttpStage(this, 'DefaultStage', {

@@ -3,16 +3,9 @@
 // is the same origin's.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CACHE_FOREVER, CACHE_NEVER, consoleSecurityHeaders } from '../../console/headers.ts';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-};
+import { CACHE_FOREVER, CACHE_NEVER, consoleSecurityHeaders, contentType } from '../../console/headers.ts';
 
 interface File {
   body: Buffer;
@@ -22,7 +15,7 @@ interface File {
 }
 
 function file(body: Buffer, name: string, cache: string): File {
-  return { body, gzipped: gzipSync(body), type: TYPES[extname(name)] ?? 'application/octet-stream', cache };
+  return { body, gzipped: gzipSync(body), type: contentType(name), cache };
 }
 
 /** A request handler for /console and below; false for any other path (the API's). */

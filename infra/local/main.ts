@@ -33,8 +33,9 @@ try {
   service = await startLocalService({ dataDir, port, logger });
   if (stopping) await service.stop();
   const readyMs = Math.round(performance.now() - startedAt);
-  logger.info(`Jobs API ready at ${service.url} (admin key: ${service.adminKey.source})`, {
+  logger.info(`Jobs API ready at ${service.url} (console: ${service.url}/console/, admin key: ${service.adminKey.source})`, {
     url: service.url,
+    console: `${service.url}/console/`,
     admin_key: service.adminKey.source,
     data_dir: dataDir,
     ready_ms: readyMs,

@@ -145,7 +145,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const rateLimit = options.rateLimit === undefined ? settings.rateLimit : options.rateLimit;
     const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;
     // The console is built from its sources when they are newer than the last build (a fraction of a second).
-    const site = consoleSite({ dir: await ensureConsole(), adminKeyFile: adminKey.source === 'JOBS_ADMIN_KEY' ? null : adminKey.source });
+    const site = consoleSite({ dir: ensureConsole(), adminKeyFile: adminKey.source === 'JOBS_ADMIN_KEY' ? null : adminKey.source });
     const api = await startApiGateway({ handlers: await host.handlers(), logger, port: options.port, host: options.host, rateLimiter, site });
     cleanups.push(() => api.close());
     return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, host, schedules, stop };

@@ -370,3 +370,44 @@ describe('events', () => {
     expect(puts[0]!.roles).toEqual([{ Ref: roleId }]);
   });
 });
+
+describe('the web console', () => {
+  it('is a private bucket that only its CloudFront distribution reads, through origin access control', () => {
+    const buckets = ctx.template.findResources('AWS::S3::Bucket');
+    expect(Object.keys(buckets)).toHaveLength(1);
+    const [bucketId, bucket] = Object.entries(buckets)[0] as [string, { Properties: any }];
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    const [policy] = Object.values(ctx.template.findResources('AWS::S3::BucketPolicy')) as Array<{ Properties: any }>;
+    const statements = policy!.Properties.PolicyDocument.Statement as any[];
+    // TLS only, and reads by CloudFront for this distribution alone: no one else, no anonymous principal.
+    expect(statements.find((st) => st.Effect === 'Deny').Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+    const allowed = statements.filter((st) => st.Effect === 'Allow');
+    expect(allowed).toHaveLength(1);
+    expect(allowed[0]).toMatchObject({ Action: 's3:GetObject', Principal: { Service: 'cloudfront.amazonaws.com' } });
+    expect(JSON.stringify(allowed[0].Condition)).toContain('AWS:SourceArn');
+    expect(JSON.stringify(policy!.Properties.Bucket)).toContain(bucketId);
+    ctx.template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+  });
+
+  it('is served over HTTPS only, with the security headers and CSP the local host sends', () => {
+    const [distribution] = Object.values(ctx.template.findResources('AWS::CloudFront::Distribution')) as Array<{ Properties: any }>;
+    expect(distribution!.Properties.DistributionConfig.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'] });
+    expect(distribution!.Properties.DistributionConfig.DefaultRootObject).toBe('index.html');
+    const [headers] = Object.values(ctx.template.findResources('AWS::CloudFront::ResponseHeadersPolicy')) as Array<{ Properties: any }>;
+    const security = headers!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
+    expect(JSON.stringify(security.ContentSecurityPolicy.ContentSecurityPolicy)).toContain("script-src 'self'");
+    expect(JSON.stringify(security.ContentSecurityPolicy.ContentSecurityPolicy)).not.toContain('unsafe');
+    expect(security).toMatchObject({ FrameOptions: { FrameOption: 'DENY' }, ContentTypeOptions: { Override: true }, ReferrerPolicy: { ReferrerPolicy: 'no-referrer' } });
+    expect(security.StrictTransportSecurity.AccessControlMaxAgeSec).toBe(31_536_000);
+  });
+
+  it("lets the HTTP API's CORS allow exactly the console's origin, never *", () => {
+    const [api] = Object.values(ctx.template.findResources('AWS::ApiGatewayV2::Api')) as Array<{ Properties: any }>;
+    const cors = api!.Properties.CorsConfiguration;
+    expect(cors.AllowOrigins).toHaveLength(1);
+    expect(JSON.stringify(cors.AllowOrigins)).not.toContain('*');
+    const distributionId = Object.keys(ctx.template.findResources('AWS::CloudFront::Distribution'))[0];
+    expect(cors.AllowOrigins[0]).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] });
+    expect(cors.AllowHeaders.sort()).toEqual(['authorization', 'content-type', 'idempotency-key']);
+  });
+});
