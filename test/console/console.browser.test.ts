@@ -79,11 +79,13 @@ describe('the web console', () => {
     const script = index.body.match(/src="(assets\/[^"]+\.js)"/)![1]!;
     const asset = await get(`/console/${script}`);
     expect(asset).toMatchObject({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' } });
+    // The admin key came from JOBS_ADMIN_KEY here: there is no file to point at.
+    expect(JSON.parse((await get('/console/config.json')).body)).toEqual({ api_url: null, admin_key_file: null });
     expect((await get('/console')).status).toBe(301);
     expect((await get('/console/nope.js')).status).toBe(404);
   });
 
-  it('signs in with a pasted key, saying locally where the admin key is, and lists the jobs with schedules in words', async () => {
+  it('signs in with a pasted key and lists the jobs with schedules in words', async () => {
     await page.goto(`${t.service.url}/console/`);
     await page.getByLabel('API key').waitFor();
     await view('sign-in');
@@ -169,6 +171,8 @@ describe('the web console', () => {
   it("shows a webhook's deliveries, sends a test event and redelivers", async () => {
     await eventually(() => received >= 1, 'the succeeded run delivered', 15_000);
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/webhooks`);
+    await page.getByRole('link', { name: /127\.0\.0\.1/ }).waitFor();
+    await view('webhooks');
     await page.getByRole('link', { name: /127\.0\.0\.1/ }).click();
     await page.getByRole('cell', { name: 'run.succeeded' }).waitFor();
     await page.getByRole('button', { name: 'Send a test event' }).click();
@@ -197,6 +201,28 @@ describe('the web console', () => {
     expect(await page.locator('.tasks li').allTextContents()).toEqual(['#0 ✓ succeededattempt 1, exit 0', '#1 ✓ succeededattempt 1, exit 0', '#2 ✓ succeededattempt 1, exit 0']);
     await page.getByText('Complete: 3 lines.').waitFor();
     await view('run-tasks');
+  });
+
+  it('suspends and resumes a schedule, and deletes a job only once confirmed', async () => {
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.nightly}`);
+    await page.getByRole('button', { name: 'Suspend' }).click();
+    await page.getByRole('status').filter({ hasText: 'Suspended: the schedule does not fire' }).waitFor();
+    await page.locator('h1 .badge.suspended').waitFor();
+    expect((await t.api.get(`${P}/jobs/${ids.nightly}`)).body.data.suspended).toBe(true);
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.getByRole('status').filter({ hasText: 'Resumed' }).waitFor();
+    expect((await t.api.get(`${P}/jobs/${ids.nightly}`)).body.data.suspended).toBe(false);
+
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('alertdialog').waitFor();
+    await view('job-delete');
+    await page.getByRole('button', { name: 'Keep it' }).click();
+    expect((await t.api.get(`${P}/jobs/${ids.nightly}`)).status).toBe(200);
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('button', { name: 'Delete the job' }).click();
+    await page.getByRole('heading', { name: `Jobs of ${W}/${PROJECT}` }).waitFor();
+    await expect.poll(() => page.getByRole('link', { name: 'nightly' }).count()).toBe(0);
+    expect((await t.api.get(`${P}/jobs/${ids.nightly}`)).status).toBe(404);
   });
 
   it('shows an API error with its message and field, and sends a refused key back to sign-in', async () => {
