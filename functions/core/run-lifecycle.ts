@@ -213,17 +213,16 @@ export class RunLifecycle {
     if (!run || !isActive(run.status)) return null;
     const { count, succeeded, failed } = run.tasks;
     if (succeeded === count) return this.settle(ref, 'succeeded', { exit_code: 0, error: null });
-    if (count === 1) {
-      const task = singleTask(run);
-      return this.settle(ref, 'failed', { exit_code: task.exit_code, error: task.error ?? 'the task ended unfinished' });
-    }
+    // A run of one already carries its task's exit status and error: only the status is settled, so an exit
+    // status its container's end records meanwhile (a timed-out task's 137) is not overwritten.
+    if (count === 1) return this.settle(ref, 'failed', singleTask(run).error ? {} : { error: 'the task ended unfinished' });
     const first = (await this.#store.tasks(ref, 0, count - 1))
       .filter((task) => task.status === 'failed')
       .sort((a, b) => (a.finished_at ?? '').localeCompare(b.finished_at ?? '') || a.index - b.index)[0];
     const unfinished = count - succeeded - failed;
     const tally = unfinished > 0 ? `${failed} of ${count} tasks failed, ${unfinished} did not finish` : `${failed} of ${count} tasks failed`;
     if (!first) return this.settle(ref, 'failed', { error: `${tally}` });
-    return this.settle(ref, 'failed', { exit_code: first.exit_code, error: `task ${first.index} ${first.error ?? 'failed'} (${tally})` });
+    return this.settle(ref, 'failed', { ...(first.exit_code !== null ? { exit_code: first.exit_code } : {}), error: `task ${first.index} ${first.error ?? 'failed'} (${tally})` });
   }
 
   /**

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { RunAlreadySettledError } from '../../functions/core/errors.ts';
 import { runRef, type RunRef } from '../../functions/core/run-model.ts';
-import type { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
+import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
 import { useCore } from '../helpers/core.ts';
 
 const t = useCore('run-lifecycle');
@@ -115,6 +115,32 @@ describe('RunLifecycle', () => {
     await lifecycle.finish(ref);
     expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: 137, error: 'timed out' });
     expect(await lifecycle.settle(ref, 'succeeded', {})).toBeNull(); // a finished run never changes again
+  });
+
+  it('keeps an exit status its container records while the run is being settled after a timeout', async () => {
+    const plain = t.core.services.runLifecycle();
+    const ref = await pendingRun();
+    await plain.startAttempt(ref);
+    await plain.markRunning(ref, 'task-9');
+    await plain.taskTimedOut(ref);
+    // The container's end lands between the finish's read of the run and its write.
+    const store = t.core.runStore;
+    let landed = false;
+    const racing = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop !== 'transition') return Reflect.get(target, prop, receiver).bind?.(target) ?? Reflect.get(target, prop, receiver);
+        return async (...args: Parameters<typeof store.transition>) => {
+          if (!landed) {
+            landed = true;
+            expect(await plain.containerExited(ref, 'task-9', 137)).toBe(true);
+          }
+          return target.transition(...args);
+        };
+      },
+    });
+    await new RunLifecycle(racing).finish(ref);
+    expect(landed).toBe(true);
+    expect(await read(ref)).toMatchObject({ status: 'failed', exit_code: 137, error: 'timed out' });
   });
 
   describe('a run of several tasks', () => {
