@@ -3,9 +3,10 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
-import { ApiError } from '../../client/jobs-client.ts';
+import { ApiError, type Run } from '../../client/jobs-client.ts';
 import { isSignedOut, signOut } from './session.ts';
-import { navigate } from './route.ts';
+import { href, navigate, paths } from './route.ts';
+import { age, duration } from './format.ts';
 
 const SYMBOLS: Record<string, string> = { pending: '◷', running: '▶', succeeded: '✓', failed: '✗', cancelled: '■', delivered: '✓' };
 
@@ -150,5 +151,35 @@ export function Chart({ label, unit, points, format, from, to }: { label: string
       <figcaption>{label} ({unit})</figcaption>
       {points.length === 0 ? <Empty>No samples in this window: the job had no running instance.</Empty> : <div ref={box} role="img" aria-label={`${label}: ${points.length} points, latest ${format(points.at(-1)!.value)}`} />}
     </figure>
+  );
+}
+
+/** Runs as a table, newest first: a job's (`columns` none), or a project's or workspace's (with the job, and the project). */
+export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array<'project' | 'job'> }) {
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th scope="col">Run</th>
+          {columns.includes('project') && <th scope="col">Project</th>}
+          {columns.includes('job') && <th scope="col">Job</th>}
+          <th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Duration</th><th scope="col">Exit</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((run) => (
+          <tr key={run.id}>
+            <td><a href={href(paths.run(run.workspace_id, run.project_id, run.job_id, run.id))}><code>{run.id}</code></a></td>
+            {columns.includes('project') && <td>{run.project_id}</td>}
+            {columns.includes('job') && <td><a href={href(paths.job(run.workspace_id, run.project_id, run.job_id))}><code>{run.job_id}</code></a></td>}
+            <td><StatusBadge status={run.status} /></td>
+            <td>{run.trigger}</td>
+            <td>{age(run.created_at)}</td>
+            <td>{duration(run.duration_ms)}</td>
+            <td>{run.exit_code ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -5,8 +5,8 @@ import { useState } from 'preact/hooks';
 import { scheduleFor } from '../../../functions/core/cron.ts';
 import type { Job, JobStatus, Metrics } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
-import { Chart, Empty, ErrorNotice, OutcomeNotice, Pager, StatusBadge, useAction, useLoad, useRefresh } from '../components.tsx';
-import { age, bytes, duration, scheduleWords, time } from '../format.ts';
+import { Chart, Empty, ErrorNotice, OutcomeNotice, Pager, RunsTable, StatusBadge, useAction, useLoad, useRefresh } from '../components.tsx';
+import { bytes, scheduleWords, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
 const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
@@ -51,6 +51,7 @@ export function JobView({ workspace, project, jobId, query }: { workspace: strin
   if (job.error && !job.data) return <ErrorNotice error={job.error} />;
   if (!job.data) return <p aria-live="polite">Loading the job…</p>;
   const { job: spec, status: jobStatus } = job.data;
+  const fires = nextFires(spec);
   return (
     <section>
       <h1>
@@ -63,8 +64,8 @@ export function JobView({ workspace, project, jobId, query }: { workspace: strin
         <div>
           <Counts status={jobStatus} />
           <h2>Next fires</h2>
-          {nextFires(spec).length === 0 ? <Empty>{spec.schedule ? 'Suspended: it does not fire.' : 'On demand: it has no schedule.'}</Empty> : (
-            <ol class="fires">{nextFires(spec).map((at) => <li key={at.getTime()}><time dateTime={at.toISOString()}>{time(at.toISOString())}</time></li>)}</ol>
+          {fires.length === 0 ? <Empty>{spec.schedule ? 'Suspended: it does not fire.' : 'On demand: it has no schedule.'}</Empty> : (
+            <ol class="fires">{fires.map((at) => <li key={at.getTime()}><time dateTime={at.toISOString()}>{time(at.toISOString())}</time></li>)}</ol>
           )}
         </div>
       </div>
@@ -87,21 +88,7 @@ export function JobView({ workspace, project, jobId, query }: { workspace: strin
       <ErrorNotice error={runs.error} />
       {runs.data && runs.data.items.length === 0 && <Empty>{status ? `No ${status} runs.` : 'No runs yet: use Run now above.'}</Empty>}
       {runs.data && runs.data.items.length > 0 && (
-        <table>
-          <thead><tr><th scope="col">Run</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Duration</th><th scope="col">Exit</th></tr></thead>
-          <tbody>
-            {runs.data.items.map((run) => (
-              <tr key={run.id}>
-                <td><a href={href(paths.run(workspace, project, jobId, run.id))}><code>{run.id}</code></a></td>
-                <td><StatusBadge status={run.status} /></td>
-                <td>{run.trigger}</td>
-                <td>{age(run.created_at)}</td>
-                <td>{duration(run.duration_ms)}</td>
-                <td>{run.exit_code ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable runs={runs.data.items} />
       )}
       <Pager cursor={cursor} next={runs.data?.next_cursor} onPage={(c) => set({ cursor: c })} />
     </section>

@@ -2,8 +2,7 @@
 // every two seconds while any run shown is active.
 import type { Run } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
-import { Empty, ErrorNotice, Pager, StatusBadge, useLoad, useRefresh } from '../components.tsx';
-import { age, duration } from '../format.ts';
+import { Empty, ErrorNotice, Pager, RunsTable, useLoad, useRefresh } from '../components.tsx';
 import { href, navigate, paths } from '../route.ts';
 
 const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -54,23 +53,7 @@ export function Runs({ workspace, project, query }: { workspace: string; project
       {active && <p class="hint" aria-live="polite">Refreshing while runs are active.</p>}
       {runs.data && runs.data.items.length === 0 && <Empty>No runs match: change the filters, or run a job.</Empty>}
       {runs.data && runs.data.items.length > 0 && (
-        <table>
-          <thead><tr><th scope="col">Run</th>{!project && <th scope="col">Project</th>}<th scope="col">Job</th><th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Duration</th><th scope="col">Exit</th></tr></thead>
-          <tbody>
-            {runs.data.items.map((run) => (
-              <tr key={run.id}>
-                <td><a href={href(paths.run(run.workspace_id, run.project_id, run.job_id, run.id))}><code>{run.id}</code></a></td>
-                {!project && <td>{run.project_id}</td>}
-                <td><a href={href(paths.job(run.workspace_id, run.project_id, run.job_id))}><code>{run.job_id}</code></a></td>
-                <td><StatusBadge status={run.status} /></td>
-                <td>{run.trigger}</td>
-                <td>{age(run.created_at)}</td>
-                <td>{duration(run.duration_ms)}</td>
-                <td>{run.exit_code ?? '—'}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <RunsTable runs={runs.data.items} columns={project ? ['job'] : ['project', 'job']} />
       )}
       <Pager cursor={cursor} next={runs.data?.next_cursor} onPage={(c) => set({ cursor: c })} />
     </section>
