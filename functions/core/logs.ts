@@ -41,7 +41,7 @@ export class LogService {
     const { wait, ...query } = read;
     const deadline = Date.now() + (wait ?? 0) * 1000;
     for (;;) {
-      const watch = this.#watch(ref);
+      const watch = this.#watch(ref, deadline, [ref.run_id]);
       try {
         // The run is read before its lines: if it had finished by then, the lines read next are all it wrote.
         const run = await this.#runs.get(ref);
@@ -49,7 +49,7 @@ export class LogService {
         const page = await this.#source.query({ ...query, job: ref, run_id: ref.run_id });
         const complete = !isActive(run.status) && !page.more && this.#source.settled(run);
         if (page.items.length > 0 || complete || Date.now() >= deadline) return { ...page, complete };
-        await this.#pause(watch, page, deadline, [ref.run_id]);
+        await this.#pause(watch, page, deadline);
       } finally {
         watch.abort();
       }
@@ -61,36 +61,40 @@ export class LogService {
     const deadline = Date.now() + (wait ?? 0) * 1000;
     await this.#jobs.get(ref);
     for (;;) {
-      const watch = this.#watch(ref);
+      const watch = this.#watch(ref, deadline, []);
       try {
         const page = await this.#source.query({ ...query, job: ref });
         if (page.items.length > 0 || Date.now() >= deadline) return page;
-        await this.#pause(watch, page, deadline, []);
+        await this.#pause(watch, page, deadline);
       } finally {
         watch.abort();
       }
     }
   }
 
-  /** Listens for the log's next change from before it is read, so a line written meanwhile is not slept through. */
-  #watch(job: JobRef): Watch {
+  /**
+   * Listens for the log's next change, and the runs' next change, from before either is read: a line written or
+   * a run settled meanwhile is not slept through.
+   */
+  #watch(job: JobRef, deadline: number, runIds: string[]): Watch {
     const controller = new AbortController();
     const changed = this.#source.changed?.(job, controller.signal);
-    return { changed, signal: controller.signal, abort: () => controller.abort() };
+    const left = Math.max(0, deadline - Date.now());
+    const runChanged = runIds.length > 0 && this.#signals ? this.#signals.wait(runIds, left, controller.signal) : sleep(left, controller.signal);
+    return { changed, runChanged, abort: () => controller.abort() };
   }
 
   /** Until the log changes, the run changes, or (where no signal exists) the next look; never past the deadline. */
-  async #pause(watch: Watch, page: LogPage, deadline: number, runIds: string[]): Promise<void> {
+  async #pause(watch: Watch, page: LogPage, deadline: number): Promise<void> {
     const left = Math.max(0, deadline - Date.now());
     if (page.more) return sleep(Math.min(HELD_LINES_RETRY_MS, left));
     if (!watch.changed) return sleep(Math.min(this.#pollMs, left));
-    const runChanged = runIds.length > 0 && this.#signals ? this.#signals.wait(runIds, left) : sleep(left, watch.signal);
-    await Promise.race([watch.changed, runChanged]);
+    await Promise.race([watch.changed, watch.runChanged]);
   }
 }
 
 interface Watch {
   changed: Promise<void> | undefined;
-  signal: AbortSignal;
+  runChanged: Promise<void>;
   abort(): void;
 }

@@ -17,15 +17,17 @@ export class RunSignals {
     for (const wake of waiters) wake();
   }
 
-  /** Resolves when any of these runs changes, or after `ms` at the latest. */
-  wait(runIds: readonly string[], ms: number): Promise<void> {
+  /** Resolves when any of these runs changes, after `ms` at the latest, or when `signal` aborts. */
+  wait(runIds: readonly string[], ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       const wake = () => {
         clearTimeout(timer);
+        signal?.removeEventListener('abort', wake);
         for (const id of runIds) this.#waiters.get(id)?.delete(wake);
         resolve();
       };
       const timer = setTimeout(wake, ms);
+      signal?.addEventListener('abort', wake, { once: true });
       for (const id of runIds) {
         const set = this.#waiters.get(id) ?? new Set();
         set.add(wake);

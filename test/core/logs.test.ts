@@ -2,7 +2,10 @@
 // with `wait` held until a line exists or the run finishes; `complete` only when the run's log is whole.
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../functions/core/errors.ts';
-import type { LogLine } from '../../functions/core/ports.ts';
+import type { LogLine, LogSource } from '../../functions/core/ports.ts';
+import { LogService } from '../../functions/core/logs.ts';
+import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
+import { RunSignals } from '../../functions/core/run-signals.ts';
 import { runRef, type RunRef } from '../../functions/core/run-model.ts';
 import { useCore } from '../helpers/core.ts';
 
@@ -64,5 +67,36 @@ describe('LogService', () => {
     // A page that leaves lines behind is not the end either.
     t.core.logs.push(line(run, 'more'));
     expect(await t.core.services.logs().forRun(run, { limit: 1 })).toMatchObject({ items: [{ message: 'tail' }], complete: false });
+  });
+
+  it('hears a run that settles while its lines are being read, and answers complete at once', async () => {
+    const run = await aRun('settles-mid-read');
+    const signals = new RunSignals();
+    const lifecycle = new RunLifecycle(t.core.runStore, { signals });
+    await lifecycle.startAttempt(run);
+    await lifecycle.markRunning(run, 'task-1');
+    // The run settles after the held read has read it (running) and while it reads the lines: the one moment a
+    // wait registered only afterwards would miss, and sleep to its deadline.
+    let settled = false;
+    const source: LogSource = {
+      ...t.core.logs,
+      query: async (query) => {
+        if (!settled) {
+          settled = true;
+          await lifecycle.settle(run, 'succeeded', { exit_code: 0, error: null });
+        }
+        return t.core.logs.query(query);
+      },
+      changed: (job, signal) => t.core.logs.changed(job, signal),
+      settled: (r) => t.core.logs.settled(r),
+      deleteForJob: (job) => t.core.logs.deleteForJob(job),
+    };
+    const logs = new LogService({ jobs: t.core.services.jobs(), runs: t.core.runStore, source, signals, pollMs: 60_000 });
+    const reply = await Promise.race([
+      logs.forRun(run, { limit: 10, wait: 20 }),
+      new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 10_000)),
+    ]);
+    expect(settled).toBe(true);
+    expect(reply).toMatchObject({ items: [], complete: true });
   });
 });
