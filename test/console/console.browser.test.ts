@@ -102,6 +102,12 @@ describe('the web console', () => {
     expect(page.url()).not.toContain(t.adminKey);
     await view('jobs');
 
+    await page.getByLabel('Name contains').fill('REP');
+    await page.getByLabel('Name contains').press('Enter');
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
+    expect(await page.getByRole('row').nth(1).textContent()).toContain('report');
+    await page.getByLabel('Name contains').fill('');
+    await page.getByLabel('Name contains').press('Enter');
     await page.getByLabel('Tag (key:value)').fill('team:data');
     await page.getByLabel('Tag (key:value)').press('Enter');
     await expect.poll(() => page.getByRole('row').count()).toBe(2);

@@ -1,9 +1,12 @@
 // A project's jobs: name, schedule in words with its time zone, suspended, next fire, last run and its age, and
 // run counts; filtered by name and tag, paged by cursor.
+import type { Job } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import { Empty, ErrorNotice, Pager, StatusBadge, useLoad } from '../components.tsx';
 import { age, scheduleWords, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
+
+const PAGE = 20;
 
 export function Jobs({ workspace, project, query }: { workspace: string; project: string; query: URLSearchParams }) {
   const name = query.get('name') ?? '';
@@ -11,19 +14,27 @@ export function Jobs({ workspace, project, query }: { workspace: string; project
   const cursor = query.get('cursor') ?? undefined;
   const api = client(workspace, project);
   const jobs = useLoad(async () => {
-    const page = await api.listJobs({ limit: 20, cursor, ...(tag ? { tag: [tag] } : {}) });
-    const statuses = await Promise.all(page.items.map((job) => api.jobStatus(job.id)));
-    return { ...page, rows: page.items.map((job, i) => ({ job, status: statuses[i]! })) };
-  }, [workspace, project, tag, cursor]);
+    // The API filters by tag; a name filter reads on, page after page, until a page of matches or the end.
+    const needle = name.toLowerCase();
+    const matches: Job[] = [];
+    let next: string | null | undefined = cursor;
+    do {
+      const page = await api.listJobs({ limit: needle ? 100 : PAGE, cursor: next ?? undefined, ...(tag ? { tag: [tag] } : {}) });
+      matches.push(...page.items.filter((job) => job.name.toLowerCase().includes(needle)));
+      next = page.next_cursor;
+    } while (needle && next && matches.length < PAGE);
+    const statuses = await Promise.all(matches.map((job) => api.jobStatus(job.id)));
+    return { next_cursor: next ?? null, rows: matches.map((job, i) => ({ job, status: statuses[i]! })) };
+  }, [workspace, project, tag, name, cursor]);
   const set = (changes: Record<string, string | undefined>) => navigate(href(paths.jobs(workspace, project), { name, tag, cursor, ...changes }));
-  const rows = (jobs.data?.rows ?? []).filter(({ job }) => job.name.toLowerCase().includes(name.toLowerCase()));
+  const rows = jobs.data?.rows ?? [];
 
   return (
     <section>
       <h1>Jobs of {workspace}/{project}</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label for="job-name">Name contains</label>
-        <input id="job-name" value={name} onChange={(e) => set({ name: (e.target as HTMLInputElement).value })} />
+        <input id="job-name" value={name} onChange={(e) => set({ name: (e.target as HTMLInputElement).value, cursor: undefined })} />
         <label for="job-tag">Tag (key:value)</label>
         <input id="job-tag" value={tag} placeholder="team:data" onChange={(e) => set({ tag: (e.target as HTMLInputElement).value, cursor: undefined })} />
       </form>
@@ -31,9 +42,9 @@ export function Jobs({ workspace, project, query }: { workspace: string; project
       {jobs.loading && !jobs.data && <p aria-live="polite">Loading jobs…</p>}
       {jobs.data && rows.length === 0 && (
         <Empty>
-          {jobs.data.items.length === 0 && !tag
+          {!tag && !name
             ? <>No jobs in {workspace}/{project} yet. Create one with <code>jobs apply -f job.yaml</code> or <code>POST /v1/workspaces/{workspace}/projects/{project}/jobs</code>.</>
-            : 'No job on this page matches the filter: change it, or look on the next page.'}
+            : 'No job matches the filter: change it or clear it.'}
         </Empty>
       )}
       {rows.length > 0 && (
