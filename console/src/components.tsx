@@ -183,3 +183,21 @@ export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array
     </table>
   );
 }
+
+/**
+ * A text filter: typing changes only the field, Enter or leaving it applies the text. (A field bound to the
+ * applied value alone would be put back by any render while the user types.)
+ */
+export function FilterInput({ id, value, placeholder, onApply }: { id: string; value: string; placeholder?: string; onApply: (value: string) => void }) {
+  const [text, setText] = useState(value);
+  useEffect(() => setText(value), [value]);
+  return (
+    <input
+      id={id}
+      value={text}
+      placeholder={placeholder}
+      onInput={(e) => setText((e.target as HTMLInputElement).value)}
+      onChange={(e) => onApply((e.target as HTMLInputElement).value)}
+    />
+  );
+}

@@ -2,7 +2,7 @@
 // run counts; filtered by name and tag, paged by cursor.
 import type { Job } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
-import { Empty, ErrorNotice, Pager, StatusBadge, useLoad } from '../components.tsx';
+import { Empty, ErrorNotice, FilterInput, Pager, StatusBadge, useLoad } from '../components.tsx';
 import { age, scheduleWords, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
@@ -34,9 +34,9 @@ export function Jobs({ workspace, project, query }: { workspace: string; project
       <h1>Jobs of {workspace}/{project}</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label for="job-name">Name contains</label>
-        <input id="job-name" value={name} onChange={(e) => set({ name: (e.target as HTMLInputElement).value, cursor: undefined })} />
+        <FilterInput id="job-name" value={name} onApply={(v) => set({ name: v, cursor: undefined })} />
         <label for="job-tag">Tag (key:value)</label>
-        <input id="job-tag" value={tag} placeholder="team:data" onChange={(e) => set({ tag: (e.target as HTMLInputElement).value, cursor: undefined })} />
+        <FilterInput id="job-tag" value={tag} placeholder="team:data" onApply={(v) => set({ tag: v, cursor: undefined })} />
       </form>
       <ErrorNotice error={jobs.error} />
       {jobs.loading && !jobs.data && <p aria-live="polite">Loading jobs…</p>}

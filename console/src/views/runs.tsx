@@ -2,7 +2,7 @@
 // every two seconds while any run shown is active.
 import type { Run } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
-import { Empty, ErrorNotice, Pager, RunsTable, useLoad, useRefresh } from '../components.tsx';
+import { Empty, ErrorNotice, FilterInput, Pager, RunsTable, useLoad, useRefresh } from '../components.tsx';
 import { href, navigate, paths } from '../route.ts';
 
 const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
@@ -41,11 +41,11 @@ export function Runs({ workspace, project, query }: { workspace: string; project
         {select('runs-status', 'Status', filters.status, STATUSES, 'status')}
         {select('runs-trigger', 'Trigger', filters.trigger, TRIGGERS, 'trigger')}
         <label for="runs-job">Job id</label>
-        <input id="runs-job" value={filters.job_id} onChange={(e) => set({ job_id: (e.target as HTMLInputElement).value || undefined, cursor: undefined })} />
+        <FilterInput id="runs-job" value={filters.job_id} onApply={(v) => set({ job_id: v || undefined, cursor: undefined })} />
         {!project && (
           <>
             <label for="runs-project">Project</label>
-            <input id="runs-project" value={filters.project_id} onChange={(e) => set({ project_id: (e.target as HTMLInputElement).value || undefined, cursor: undefined })} />
+            <FilterInput id="runs-project" value={filters.project_id} onApply={(v) => set({ project_id: v || undefined, cursor: undefined })} />
           </>
         )}
       </form>
