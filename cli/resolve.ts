@@ -1,15 +1,11 @@
 // Jobs are named by name or id, runs by id: what the CLI's arguments point at.
-import { ApiError, type Job, type JobsClient, type Run } from '../client/jobs-client.ts';
+import { ApiError, isJobId, isRunId, type Job, type JobsClient, type Run } from '../client/jobs-client.ts';
 
-const ULID = '[0-9A-HJKMNP-TV-Z]{26}';
-const JOB_ID = new RegExp(`^job_${ULID}$`);
-const RUN_ID = new RegExp(`^run_${ULID}$`);
-
-export const isRunId = (text: string) => RUN_ID.test(text);
+export { isRunId };
 
 /** The job with this id, or the one with this name in the project. */
 export async function findJob(client: JobsClient, nameOrId: string): Promise<Job> {
-  if (JOB_ID.test(nameOrId)) return client.getJob(nameOrId);
+  if (isJobId(nameOrId)) return client.getJob(nameOrId);
   const job = await findJobByName(client, nameOrId);
   if (!job) throw new ApiError(404, `no job named '${nameOrId}' in this project`, [{ field: 'job', message: 'not found' }]);
   return job;

@@ -6,6 +6,7 @@ import type { JobCreateBody, JobPatchBody, JobSchema } from '../functions/schema
 import type { CreatedKeySchema, KeyCreateBody, KeySchema } from '../functions/schemas/key.ts';
 import type { CancelBody, JobStatusSchema, LogLineSchema, MetricsSchema, RunSchema, RunStatusesSchema, RunTaskSchema, TriggerBody } from '../functions/schemas/run.ts';
 import type { DeliverySchema, WebhookCreateBody, WebhookPatchBody, WebhookSchema, WebhookWithSecretSchema } from '../functions/schemas/webhook.ts';
+import { idPattern, SLUG, ULID_PATTERN } from '../functions/core/id-patterns.ts';
 
 export type Job = z.output<typeof JobSchema>;
 export type JobCreate = z.input<typeof JobCreateBody>;
@@ -72,6 +73,30 @@ export class ApiError extends Error {
   }
 }
 
+const SEGMENTS = {
+  workspace: SLUG,
+  project: SLUG,
+  job: idPattern('job'),
+  run: idPattern('run'),
+  webhook: idPattern('wh'),
+  delivery: idPattern('dlv'),
+  key: new RegExp(`^key_(?:admin|${ULID_PATTERN})$`),
+} as const;
+
+export const isJobId = (text: string) => SEGMENTS.job.test(text);
+export const isRunId = (text: string) => SEGMENTS.run.test(text);
+
+/**
+ * One id of a request path, checked against its pattern, then encoded: an id read from a URL or typed by a user
+ * can never turn the request into one for another route (`..`, `%2F`, `?`).
+ */
+function segment(kind: keyof typeof SEGMENTS, value: string): string {
+  if (!SEGMENTS[kind].test(value)) {
+    throw new ApiError(0, `'${value}' is not a ${kind} id`, [{ field: kind === 'workspace' || kind === 'project' ? kind : `${kind}_id`, message: `is not a ${kind} id` }]);
+  }
+  return encodeURIComponent(value);
+}
+
 export interface ClientOptions {
   url: string;
   key?: string | undefined;
@@ -112,7 +137,7 @@ export class JobsClient {
   #p(): string {
     if (!this.#workspace) throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [{ field: 'workspace', message: 'is required' }]);
     if (!this.#project) throw new ApiError(0, 'no project: pass --project or set JOBS_PROJECT', [{ field: 'project', message: 'is required' }]);
-    return `/v1/workspaces/${encodeURIComponent(this.#workspace)}/projects/${encodeURIComponent(this.#project)}`;
+    return `/v1/workspaces/${segment('workspace', this.#workspace)}/projects/${segment('project', this.#project)}`;
   }
 
   async #call<T>(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Envelope<T>> {
@@ -162,58 +187,58 @@ export class JobsClient {
   }
 
   // Jobs
-  listJobs(query: { limit?: number; cursor?: string | undefined; tag?: string[]; scheduled?: boolean } = {}): Promise<Page<Job>> {
+  async listJobs(query: { limit?: number; cursor?: string | undefined; tag?: string[]; scheduled?: boolean } = {}): Promise<Page<Job>> {
     return this.#page<Job>(`${this.#p()}/jobs`, query);
   }
   async createJob(job: JobCreate): Promise<Job> {
     return (await this.#call<Job>('POST', `${this.#p()}/jobs`, { body: job })).data;
   }
   async getJob(jobId: string): Promise<Job> {
-    return (await this.#call<Job>('GET', `${this.#p()}/jobs/${jobId}`)).data;
+    return (await this.#call<Job>('GET', `${this.#p()}/jobs/${segment('job', jobId)}`)).data;
   }
   async patchJob(jobId: string, patch: JobPatch): Promise<Job> {
-    return (await this.#call<Job>('PATCH', `${this.#p()}/jobs/${jobId}`, { body: patch })).data;
+    return (await this.#call<Job>('PATCH', `${this.#p()}/jobs/${segment('job', jobId)}`, { body: patch })).data;
   }
   async deleteJob(jobId: string): Promise<void> {
-    await this.#call('DELETE', `${this.#p()}/jobs/${jobId}`);
+    await this.#call('DELETE', `${this.#p()}/jobs/${segment('job', jobId)}`);
   }
   async jobStatus(jobId: string): Promise<JobStatus> {
-    return (await this.#call<JobStatus>('GET', `${this.#p()}/jobs/${jobId}/status`)).data;
+    return (await this.#call<JobStatus>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/status`)).data;
   }
 
   // Runs
   async trigger(jobId: string, body: Trigger = {}, idempotencyKey?: string): Promise<Run> {
     const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
-    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${jobId}/runs`, { body, headers })).data;
+    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs`, { body, headers })).data;
   }
   /** The run; with `wait` (0–20 s), once it has finished or the time is up. */
   async getRun(jobId: string, runId: string, wait?: number, signal?: AbortSignal): Promise<Run> {
-    return (await this.#call<Run>('GET', `${this.#p()}/jobs/${jobId}/runs/${runId}`, { query: { wait }, ...(signal ? { signal } : {}) })).data;
+    return (await this.#call<Run>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}`, { query: { wait }, ...(signal ? { signal } : {}) })).data;
   }
-  listJobRuns(jobId: string, query: RunListQuery = {}): Promise<Page<Run>> {
-    return this.#page<Run>(`${this.#p()}/jobs/${jobId}/runs`, { ...query });
+  async listJobRuns(jobId: string, query: RunListQuery = {}): Promise<Page<Run>> {
+    return this.#page<Run>(`${this.#p()}/jobs/${segment('job', jobId)}/runs`, { ...query });
   }
-  listRuns(query: RunListQuery = {}): Promise<Page<Run>> {
+  async listRuns(query: RunListQuery = {}): Promise<Page<Run>> {
     return this.#page<Run>(`${this.#p()}/runs`, { ...query });
   }
   /** Every run of the client's workspace (all its projects), newest first. */
-  listWorkspaceRuns(query: RunListQuery & { project_id?: string } = {}): Promise<Page<Run>> {
+  async listWorkspaceRuns(query: RunListQuery & { project_id?: string } = {}): Promise<Page<Run>> {
     if (!this.#workspace) throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [{ field: 'workspace', message: 'is required' }]);
-    return this.#page<Run>(`/v1/workspaces/${encodeURIComponent(this.#workspace)}/runs`, { ...query });
+    return this.#page<Run>(`/v1/workspaces/${segment('workspace', this.#workspace)}/runs`, { ...query });
   }
-  listRunTasks(jobId: string, runId: string, query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<RunTask>> {
-    return this.#page<RunTask>(`${this.#p()}/jobs/${jobId}/runs/${runId}/tasks`, { ...query });
+  async listRunTasks(jobId: string, runId: string, query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<RunTask>> {
+    return this.#page<RunTask>(`${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/tasks`, { ...query });
   }
   /** The job's metrics over a window (`since` such as 1h, or `start`/`end`), each named series or its error. */
   async jobMetrics(jobId: string, query: { names?: string[]; since?: string; start?: string; end?: string; period?: number } = {}): Promise<Metrics> {
     const { names, ...rest } = query;
-    return (await this.#call<Metrics>('GET', `${this.#p()}/jobs/${jobId}/metrics`, { query: { ...rest, names: names?.join(',') } })).data;
+    return (await this.#call<Metrics>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/metrics`, { query: { ...rest, names: names?.join(',') } })).data;
   }
   async cancel(jobId: string, runId: string, body: Cancel = {}): Promise<Run> {
-    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${jobId}/runs/${runId}/cancel`, { body })).data;
+    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/cancel`, { body })).data;
   }
   async rerun(jobId: string, runId: string): Promise<Run> {
-    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${jobId}/runs/${runId}/rerun`)).data;
+    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/rerun`)).data;
   }
   async statuses(runIds: string[], wait?: number): Promise<RunStatuses> {
     return (await this.#call<RunStatuses>('POST', `${this.#p()}/runs/statuses`, { body: { run_ids: runIds, ...(wait !== undefined ? { wait } : {}) } })).data;
@@ -221,11 +246,11 @@ export class JobsClient {
 
   // Logs
   async runLogs(jobId: string, runId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
-    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${jobId}/runs/${runId}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
+    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
     return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', complete: envelope.complete === true };
   }
   async jobLogs(jobId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
-    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${jobId}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
+    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
     return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', complete: false };
   }
 
@@ -254,43 +279,43 @@ export class JobsClient {
   }
 
   // Webhooks (writers)
-  listWebhooks(query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<Webhook>> {
+  async listWebhooks(query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<Webhook>> {
     return this.#page<Webhook>(`${this.#p()}/webhooks`, query);
   }
   async createWebhook(webhook: WebhookCreate): Promise<WebhookWithSecret> {
     return (await this.#call<WebhookWithSecret>('POST', `${this.#p()}/webhooks`, { body: webhook })).data;
   }
   async getWebhook(webhookId: string): Promise<Webhook> {
-    return (await this.#call<Webhook>('GET', `${this.#p()}/webhooks/${webhookId}`)).data;
+    return (await this.#call<Webhook>('GET', `${this.#p()}/webhooks/${segment('webhook', webhookId)}`)).data;
   }
   async patchWebhook(webhookId: string, patch: WebhookPatch): Promise<Webhook> {
-    return (await this.#call<Webhook>('PATCH', `${this.#p()}/webhooks/${webhookId}`, { body: patch })).data;
+    return (await this.#call<Webhook>('PATCH', `${this.#p()}/webhooks/${segment('webhook', webhookId)}`, { body: patch })).data;
   }
   async deleteWebhook(webhookId: string): Promise<void> {
-    await this.#call('DELETE', `${this.#p()}/webhooks/${webhookId}`);
+    await this.#call('DELETE', `${this.#p()}/webhooks/${segment('webhook', webhookId)}`);
   }
   async rotateWebhookSecret(webhookId: string): Promise<WebhookWithSecret> {
-    return (await this.#call<WebhookWithSecret>('POST', `${this.#p()}/webhooks/${webhookId}/rotate-secret`)).data;
+    return (await this.#call<WebhookWithSecret>('POST', `${this.#p()}/webhooks/${segment('webhook', webhookId)}/rotate-secret`)).data;
   }
 
-  listDeliveries(webhookId: string, query: { status?: Delivery['status']; limit?: number; cursor?: string | undefined } = {}): Promise<Page<Delivery>> {
-    return this.#page<Delivery>(`${this.#p()}/webhooks/${webhookId}/deliveries`, query);
+  async listDeliveries(webhookId: string, query: { status?: Delivery['status']; limit?: number; cursor?: string | undefined } = {}): Promise<Page<Delivery>> {
+    return this.#page<Delivery>(`${this.#p()}/webhooks/${segment('webhook', webhookId)}/deliveries`, query);
   }
   async testWebhook(webhookId: string): Promise<Delivery> {
-    return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${webhookId}/test`)).data;
+    return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${segment('webhook', webhookId)}/test`)).data;
   }
   async redeliver(webhookId: string, deliveryId: string): Promise<Delivery> {
-    return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${webhookId}/deliveries/${deliveryId}/redeliver`)).data;
+    return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${segment('webhook', webhookId)}/deliveries/${segment('delivery', deliveryId)}/redeliver`)).data;
   }
 
   // Keys (admin)
   async createKey(key: KeyCreate): Promise<CreatedKey> {
     return (await this.#call<CreatedKey>('POST', '/v1/keys', { body: key })).data;
   }
-  listKeys(query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<Key>> {
+  async listKeys(query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<Key>> {
     return this.#page<Key>('/v1/keys', query);
   }
   async revokeKey(keyId: string): Promise<void> {
-    await this.#call('DELETE', `/v1/keys/${keyId}`);
+    await this.#call('DELETE', `/v1/keys/${segment('key', keyId)}`);
   }
 }

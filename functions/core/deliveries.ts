@@ -2,7 +2,7 @@
 // 2xx, retried on the schedule below (or later, when the receiver asks with Retry-After), then failed. A 410
 // disables the webhook; a deleted webhook is never delivered to again. Each delivery waits in the store with its
 // next attempt time, so a restart loses none; the host's queue is told of each one, to attempt it at that time.
-import { checkDestination, type DestinationPolicy } from './destinations.ts';
+import { resolveDestination, type DestinationPolicy } from './destinations.ts';
 import type { EventSink } from './event-relay.ts';
 import { NotFoundError } from './errors.ts';
 import { webhookTestEvent, type ServiceEvent } from './events.ts';
@@ -74,8 +74,11 @@ export const OVERDUE_MS = 120_000;
 /** What a receiver answered, or why there was no answer. */
 export type SendResult = { status: number; retry_after: string | null } | { error: string };
 
-/** POSTs a body; never follows a redirect. */
-export type Send = (url: string, headers: Record<string, string>, body: string, timeoutMs: number) => Promise<SendResult>;
+/**
+ * POSTs a body, connecting only to `addresses` (those the destination check resolved and passed: the URL's host
+ * is not resolved again), with the host's name kept for TLS and the Host header; never follows a redirect.
+ */
+export type Send = (url: string, headers: Record<string, string>, body: string, timeoutMs: number, addresses: readonly string[]) => Promise<SendResult>;
 
 function dueOf(stored: StoredDelivery): DueDelivery[] {
   const { delivery } = stored;
@@ -209,9 +212,10 @@ export class Deliverer implements EventSink {
     let result: SendResult;
     const body = JSON.stringify(stored.event);
     try {
-      await checkDestination(hook.webhook.url, this.#destinations); // again now: its name may point elsewhere since
+      // Checked again now (its name may point elsewhere since), and sent to exactly the addresses checked.
+      const destination = await resolveDestination(hook.webhook.url, this.#destinations);
       const headers = { 'content-type': 'application/json', 'user-agent': 'jobs-service-webhooks', ...sign(signingSecrets(hook.secrets, now), stored.event.id, now, body) };
-      result = await this.#send(hook.webhook.url, headers, body, this.#timeoutMs);
+      result = await this.#send(destination.url, headers, body, this.#timeoutMs, destination.addresses);
     } catch (error) {
       result = { error: (error as Error).message };
     }

@@ -2,18 +2,14 @@
 import { createHash } from 'node:crypto';
 import { encodeTime, monotonicFactory } from 'ulid';
 
+import { idPattern, ULID_PATTERN, type IdPrefix } from './id-patterns.ts';
+
+export { idPattern, ULID_PATTERN, type IdPrefix };
+
 const nextUlid = monotonicFactory();
-
-export const ULID_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
-
-export type IdPrefix = 'job' | 'run' | 'key' | 'evt' | 'wh';
 
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${nextUlid(now)}`;
-}
-
-export function idPattern(prefix: IdPrefix): RegExp {
-  return new RegExp(`^${prefix}_${ULID_PATTERN}$`);
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';

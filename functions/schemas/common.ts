@@ -1,6 +1,6 @@
 // Building blocks shared by every resource's schemas: ids, paths, list parameters and the envelopes.
 import * as z from 'zod';
-import { idPattern, type IdPrefix } from '../core/ids.ts';
+import { idPattern, SLUG, type IdPrefix } from '../core/id-patterns.ts';
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
@@ -21,7 +21,7 @@ z.config({
   },
 });
 
-export const SLUG = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export { SLUG };
 const slugMessage = 'must be 1-63 lower-case letters, digits or -, starting with a letter or digit';
 
 export const WorkspaceId = z.string().regex(SLUG, { error: slugMessage }).meta({ description: 'Workspace id', example: 'acme' });

@@ -6,6 +6,7 @@ import type { Delivery } from '../core/deliveries.ts';
 import { EVENT_TYPES } from '../core/events.ts';
 import { SUBSCRIBABLE_EVENTS, type Webhook } from '../core/webhooks.ts';
 import { JobId, PageQuery, prefixedId, ProjectPath, Timestamp, type Same } from './common.ts';
+import { idPattern } from '../core/id-patterns.ts';
 
 export const WebhookId = prefixedId('wh').meta({ example: 'wh_01JD6T0G2M4S8V1X3Z5B7D9F1H' });
 export const WebhookPath = ProjectPath.extend({ webhook_id: WebhookId });
@@ -58,7 +59,7 @@ export const WebhookWithSecretSchema = WebhookSchema.extend({
 export const WEBHOOK_IS_THE_DOMAINS: Same<z.output<typeof WebhookSchema>, Webhook> = true;
 
 export const DeliveryPath = WebhookPath.extend({
-  delivery_id: z.string().regex(/^dlv_[0-9A-HJKMNP-TV-Z]{26}$/, { error: 'must be dlv_ followed by a 26-character ULID' }).meta({ example: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1H' }),
+  delivery_id: z.string().regex(idPattern('dlv'), { error: 'must be dlv_ followed by a 26-character ULID' }).meta({ example: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1H' }),
 });
 
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;

@@ -231,6 +231,30 @@ describe('the web console', () => {
     expect((await t.api.get(`${P}/jobs/${ids.nightly}`)).status).toBe(404);
   });
 
+  it('cannot be steered to another route by ids in its URL', async () => {
+    const requested: string[] = [];
+    const record = (request: { url(): string }) => requested.push(new URL(request.url()).pathname);
+    page.on('request', record);
+    try {
+      for (const hash of [
+        `#/w/${W}/p/${PROJECT}/jobs/..%2F..%2F..%2F..%2F..%2F..%2Fv1%2Fkeys%3F`,
+        `#/w/${W}/p/${PROJECT}/jobs/%2e%2e`,
+        `#/w/${W}/p/${PROJECT}/jobs/${ids.report}/runs/..%2F..%2F..%2Fwebhooks`,
+        `#/w/..%2F..%2Fkeys%3F/p/${PROJECT}/jobs`,
+      ]) {
+        await page.goto(`${t.service.url}/console/${hash}`);
+        const alert = page.getByRole('alert');
+        await alert.waitFor();
+        expect(await alert.textContent()).toMatch(/is not a (job|run|workspace) id/);
+      }
+    } finally {
+      page.off('request', record);
+    }
+    const api = requested.filter((path) => path.startsWith('/v1/'));
+    expect(api.filter((path) => path.startsWith('/v1/keys') || !path.startsWith(`/v1/workspaces/${W}/projects/${PROJECT}/`))).toEqual([]);
+    expect(watched.problems).toEqual([]);
+  });
+
   it('shows an API error with its message and field, and sends a refused key back to sign-in', async () => {
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.report}`);
     await page.getByRole('button', { name: 'Run now…' }).click();

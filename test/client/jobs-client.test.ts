@@ -1,0 +1,61 @@
+// The API client puts ids into request paths: each is checked against its pattern and encoded, so an id taken
+// from a console URL or a command line can never turn a call into one for another route.
+import { describe, expect, it } from 'vitest';
+import { ApiError, JobsClient } from '../../client/jobs-client.ts';
+
+const JOB = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
+const RUN = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+const WEBHOOK = 'wh_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+const DELIVERY = 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+
+/** A client whose requests are recorded, answered with an empty success. */
+function recordingClient(workspace = 'acme', project = 'etl'): { client: JobsClient; urls: string[] } {
+  const urls: string[] = [];
+  const fetch = (async (url: URL | string) => {
+    urls.push(String(url));
+    return new Response(JSON.stringify({ status: 'success', message: 'ok', data: {} }), { status: 200 });
+  }) as typeof globalThis.fetch;
+  return { client: new JobsClient({ url: 'http://127.0.0.1:1', key: 'k', workspace, project, fetch }), urls };
+}
+
+const HOSTILE = ['..', '%2e%2e', '../../../v1/keys?', `${JOB}/../../x`, `${JOB}?x=1`, `${JOB}#x`, '', 'job_short', ` ${JOB}`];
+
+describe('the API client', () => {
+  it('addresses well-formed ids exactly', async () => {
+    const { client, urls } = recordingClient();
+    await client.getRun(JOB, RUN);
+    await client.redeliver(WEBHOOK, DELIVERY);
+    await client.revokeKey('key_admin');
+    expect(urls).toEqual([
+      `http://127.0.0.1:1/v1/workspaces/acme/projects/etl/jobs/${JOB}/runs/${RUN}`,
+      `http://127.0.0.1:1/v1/workspaces/acme/projects/etl/webhooks/${WEBHOOK}/deliveries/${DELIVERY}/redeliver`,
+      'http://127.0.0.1:1/v1/keys/key_admin',
+    ]);
+  });
+
+  it.each(HOSTILE)('refuses the id %j before any request, naming the id', async (id) => {
+    const { client, urls } = recordingClient();
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ['job_id', () => client.getJob(id)],
+      ['run_id', () => client.getRun(JOB, id)],
+      ['webhook_id', () => client.getWebhook(id)],
+      ['delivery_id', () => client.redeliver(WEBHOOK, id)],
+      ['key_id', () => client.revokeKey(id)],
+    ];
+    for (const [field, call] of calls) {
+      const error = await call().then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).errors).toEqual([{ field, message: expect.stringMatching(/^is not a \w+ id$/) }]);
+    }
+    expect(urls).toEqual([]);
+  });
+
+  it('refuses a workspace or project that is not a slug', async () => {
+    for (const [workspace, project, field] of [['..', 'etl', 'workspace'], ['acme', 'a/b', 'project'], ['ACME', 'etl', 'workspace']] as const) {
+      const { client, urls } = recordingClient(workspace, project);
+      const error = await client.listJobs().then(() => null, (e: unknown) => e);
+      expect((error as ApiError).errors[0]?.field).toBe(field);
+      expect(urls).toEqual([]);
+    }
+  });
+});
