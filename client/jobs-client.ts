@@ -37,8 +37,12 @@ export interface Page<T> {
 export interface LogPage {
   lines: LogLine[];
   next_cursor: string;
+  /** Lines after next_cursor may already exist (a full page, or a read that stopped at its limit of work). */
+  more: boolean;
   /** Run logs: the run has finished and every line was returned. */
   complete: boolean;
+  /** Run logs: some output was not kept (its cap, or a full disk); a marker line says so. */
+  truncated: boolean;
 }
 
 export interface LogQuery {
@@ -113,7 +117,9 @@ interface Envelope<T> {
   message: string;
   data: T;
   next_cursor?: string | null;
+  more?: boolean;
   complete?: boolean;
+  truncated?: boolean;
   errors?: Array<{ field: string; message: string }>;
 }
 
@@ -247,11 +253,11 @@ export class JobsClient {
   // Logs
   async runLogs(jobId: string, runId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
     const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
-    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', complete: envelope.complete === true };
+    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', more: envelope.more === true, complete: envelope.complete === true, truncated: envelope.truncated === true };
   }
   async jobLogs(jobId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
     const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
-    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', complete: false };
+    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', more: envelope.more === true, complete: false, truncated: false };
   }
 
   /**

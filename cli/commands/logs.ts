@@ -44,13 +44,16 @@ export function registerLogCommands(program: Command): void {
         return;
       }
       const lines: LogLine[] = [];
-      // Page after page until one comes back empty (or the run's log is complete).
+      // Page after page while the service says more may follow (a filtered read of a large log may answer a page
+      // with few lines, even none, and more), until the run's log is complete.
       let page = await read(undefined);
       for (;;) {
         lines.push(...page.lines.filter(wanted));
-        if (page.lines.length === 0 || page.complete) break;
+        if (page.complete || !page.more) break;
         page = await read(page.next_cursor);
       }
+      // The log says where output was dropped with a marker line; where that could not be written yet, say it here.
+      if (page.truncated && !lines.some((line) => line.message.startsWith('[jobs] output'))) process.stderr.write("jobsctl: this run's log is truncated: some of its output was not kept\n");
       if (json) return printJson(lines);
       for (const line of lines) printLine(line);
     });

@@ -28,7 +28,7 @@ const read = (query: LogsParams): LogRead => ({
   wait: query.wait,
 });
 
-const reply = (page: LogPage, extra: Record<string, unknown> = {}) => new Reply(page.items, { envelope: { next_cursor: page.cursor, ...extra } });
+const reply = (page: LogPage, extra: Record<string, unknown> = {}) => new Reply(page.items, { envelope: { next_cursor: page.cursor, more: page.more, ...extra } });
 
 export function logsApi(deps: HttpDependencies & { logs: LogService }): HttpHandler {
   const { logs } = deps;
@@ -37,7 +37,7 @@ export function logsApi(deps: HttpDependencies & { logs: LogService }): HttpHand
     {
       runLogs: async ({ params, query }) => {
         const page = await logs.forRun(params, read(query));
-        return reply(page, { complete: page.complete });
+        return reply(page, { complete: page.complete, truncated: page.truncated });
       },
       jobLogs: async ({ params, query }) => reply(await logs.forJob(params, read(query))),
     },

@@ -212,13 +212,13 @@ export const routes = {
       'Within a window (since, or start and end), optionally only lines containing filter, of one attempt or task; page with limit and cursor. ' +
       'To follow a run, loop on next_cursor with wait=20 until complete: each line is seen exactly once, in order, also while it is being written.',
     message: 'Logs', params: RunPath, query: LogsQuery, response: LogLineSchema, list: true, envelope: RUN_LOG_ENVELOPE,
-    example: { data: [LOG_LINE_EXAMPLE], envelope: { next_cursor: LOG_CURSOR_EXAMPLE, complete: false } },
+    example: { data: [LOG_LINE_EXAMPLE], envelope: { next_cursor: LOG_CURSOR_EXAMPLE, more: false, complete: false, truncated: false } },
   },
   jobLogs: {
     method: 'GET', path: `${P}/jobs/{job_id}/logs`, group: 'logs', access: 'read', summary: "Log lines of all a job's runs in a window, oldest first",
     description: 'The lines of every run of the job, merged in time order, with the same parameters as a run\'s logs (wait holds the reply until a line is written).',
     message: 'Logs', params: JobPath, query: LogsQuery, response: LogLineSchema, list: true, envelope: LOG_ENVELOPE,
-    example: { data: [LOG_LINE_EXAMPLE], envelope: { next_cursor: LOG_CURSOR_EXAMPLE } },
+    example: { data: [LOG_LINE_EXAMPLE], envelope: { next_cursor: LOG_CURSOR_EXAMPLE, more: false } },
   },
   jobMetrics: {
     method: 'GET', path: `${P}/jobs/{job_id}/metrics`, group: 'metrics', access: 'read',

@@ -17,6 +17,8 @@ export type LogRead = Omit<LogQuery, 'job' | 'run_id'> & {
 export interface RunLogPage extends LogPage {
   /** The run has finished and every line of it has been returned. */
   complete: boolean;
+  /** Some of its output was not kept (past its cap, or lost to a full disk); a marker line says so. */
+  truncated: boolean;
 }
 
 /** While lines exist that cannot be read whole yet (being written), look again this soon. */
@@ -37,6 +39,10 @@ export class LogService {
     this.#pollMs = deps.pollMs;
   }
 
+  /**
+   * A page of a run's lines. A read that stopped at its limit of work (a filter over a large log) answers at once,
+   * also with no line: the work of one request stays bounded, and its cursor goes on from where it stopped.
+   */
   async forRun(ref: RunRef, read: LogRead): Promise<RunLogPage> {
     const { wait, ...query } = read;
     const deadline = Date.now() + (wait ?? 0) * 1000;
@@ -48,7 +54,9 @@ export class LogService {
         if (!run) throw new NotFoundError('run', ref.run_id);
         const page = await this.#source.query({ ...query, job: ref, run_id: ref.run_id });
         const complete = !isActive(run.status) && !page.more && this.#source.settled(run);
-        if (page.items.length > 0 || complete || Date.now() >= deadline) return { ...page, complete };
+        if (page.items.length > 0 || complete || page.partial || Date.now() >= deadline) return { ...page, complete, truncated: page.truncated ?? false };
+        // Lines passed over (outside the filter) are not read again while the reply waits.
+        query.cursor = page.cursor;
         await this.#pause(watch, page, deadline);
       } finally {
         watch.abort();
@@ -64,7 +72,8 @@ export class LogService {
       const watch = this.#watch(ref, deadline, []);
       try {
         const page = await this.#source.query({ ...query, job: ref });
-        if (page.items.length > 0 || Date.now() >= deadline) return page;
+        if (page.items.length > 0 || page.partial || Date.now() >= deadline) return page;
+        query.cursor = page.cursor;
         await this.#pause(watch, page, deadline);
       } finally {
         watch.abort();

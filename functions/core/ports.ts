@@ -230,8 +230,15 @@ export interface LogPage {
   items: LogLine[];
   /** A position after the last line returned (the query's own position when it returned none). */
   cursor: string;
-  /** Whether lines after `cursor` already exist (a full page, or lines not yet readable as a whole). */
+  /** Whether lines after `cursor` may already exist (a full page, lines not yet readable as a whole, or a partial read). */
   more: boolean;
+  /**
+   * The read stopped at its limit of work before the end of the log: the page may hold fewer lines than asked
+   * for, even none, and the cursor has moved past what was looked at. Read on from the cursor.
+   */
+  partial?: boolean;
+  /** Run logs: some of the run's output was not kept (past its cap, or the disk was full); a marker line says so. */
+  truncated?: boolean;
 }
 
 export interface LogSource {

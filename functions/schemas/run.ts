@@ -217,10 +217,16 @@ export const LogLineSchema = z
 /** A log reply's position: always a cursor, also after an empty page, so a follower loops on it. */
 export const LOG_ENVELOPE = {
   next_cursor: z.string().meta({ description: 'A position after the last line returned (also when none was): pass it as cursor for the lines after' }),
+  more: z.boolean().meta({
+    description:
+      'Lines after next_cursor may already exist: the page was full, or the read stopped at its limit of work (a filter over a large log), ' +
+      'so a page may hold fewer lines than limit, even none. Read on from next_cursor until more is false.',
+  }),
 };
 export const RUN_LOG_ENVELOPE = {
   ...LOG_ENVELOPE,
   complete: z.boolean().meta({ description: 'The run has finished and every line of it has been returned: a follower stops here' }),
+  truncated: z.boolean().meta({ description: 'Some of the run\'s output was not kept (past its cap, or lost when the disk was full); a marker line in the log says what and why' }),
 };
 
 // The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.

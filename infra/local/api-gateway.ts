@@ -2,6 +2,7 @@
 // exactly as API Gateway does (unmatched requests go to $default), builds the payload-format-2.0 event, calls
 // the very handler Lambda runs, and writes its result back. It adds no API logic of its own.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { HttpHandler } from '../../functions/api/http.ts';
@@ -167,8 +168,39 @@ function gatewayError(status: number, message: string): APIGatewayProxyStructure
   };
 }
 
+/**
+ * Connections the server holds at most: half the process's file-descriptor limit, so that a flood of sockets
+ * (idle, or sending headers slowly) is refused at the door and the service keeps descriptors for its own work:
+ * its runs' output, /proc, its engine. Also how long a client may take over its headers and its request, and
+ * how long an idle keep-alive connection is kept.
+ */
+export const CONNECTION_LIMITS = {
+  maxConnections: Math.max(64, Math.floor(fileDescriptorLimit() / 2)),
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  /** How often held connections are checked against those times. */
+  checkIntervalMs: 1_000,
+};
+
+/** The soft limit on open files of this process (RLIMIT_NOFILE), from /proc; 1024 where it cannot be read. */
+export function fileDescriptorLimit(): number {
+  try {
+    const soft = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
+    return soft === undefined ? 1024 : soft === 'unlimited' ? 1_048_576 : Number(soft);
+  } catch {
+    return 1024;
+  }
+}
+
 export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApi> {
-  const server = createServer(async (request, response) => {
+  const limits = CONNECTION_LIMITS;
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
+  }, async (request, response) => {
     if (options.site?.(request, response)) return;
     const requestId = randomUUID();
     try {
@@ -193,7 +225,17 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
       else response.destroy();
     }
   });
-  server.keepAliveTimeout = 65_000;
+  server.maxConnections = limits.maxConnections;
+  // Said once a minute at most, with how many were refused since.
+  let refused = 0;
+  let saidAt = 0;
+  server.on('drop', () => {
+    refused++;
+    if (Date.now() - saidAt < 60_000) return;
+    options.logger.warn(`refusing new connections: ${limits.maxConnections} are open, the most this service holds`, { max_connections: limits.maxConnections, refused });
+    saidAt = Date.now();
+    refused = 0;
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

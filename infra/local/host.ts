@@ -24,6 +24,7 @@ import type { Engine } from '../../functions/adapters/local/engines.ts';
 import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
 import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
 import { LocalMetricSampler } from '../../functions/adapters/local/metric-sampler.ts';
+import { storageHealthCheck } from '../../functions/adapters/local/storage-health.ts';
 import { recoverRuns, type RecoveryReport } from '../../functions/adapters/local/recovery.ts';
 import { httpHandler } from '../../functions/composition/http.ts';
 import { once, type Platform } from '../../functions/composition/platform.ts';
@@ -83,7 +84,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
   let services!: Services;
   const runStore = once(() => new DynamoRunStore(table));
   const jobStore = once(() => new DynamoJobStore(table));
-  const logs = once(() => new LocalLogStore(options.dataDir, { maxRunBytes: options.maxRunLogBytes }));
+  const logs = once(() => new LocalLogStore(options.dataDir, { maxRunBytes: options.maxRunLogBytes, logger }));
   const sampler: LocalMetricSampler = new LocalMetricSampler({
     dataDir: options.dataDir,
     runs: () => runner().activeProcesses(),
@@ -137,7 +138,8 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     runArtifacts: () => [logs(), sampler],
     usage: () => sampler,
     signals: () => signals,
-    healthChecks: () => ({ dynamodb: tableHealthCheck(table) }),
+    // Locally the table lives on this machine's disk: health writes to it, and checks the disk itself.
+    healthChecks: () => ({ dynamodb: tableHealthCheck(table, { write: true }), storage: storageHealthCheck(options.dataDir) }),
     eventSinks: () => [loggedEvents(logger)],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore,

@@ -14,17 +14,38 @@ logger.info('starting', { node: process.version, pid: process.pid });
 let service: LocalService | undefined;
 let stopping = false;
 
+/** However its runs' writes fare (a full disk, an engine gone), a stop ends within this; the next start takes back what is left. */
+const STOP_DEADLINE_MS = 30_000;
+
 async function shutdown(signal: string, code = 0): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
   logger.info('stopping', { signal });
+  setTimeout(() => {
+    logger.error(`not stopped within ${STOP_DEADLINE_MS / 1000} s; exiting now (the next start takes back its runs)`);
+    process.exit(code || 1);
+  }, STOP_DEADLINE_MS).unref();
   await service?.stop(signal);
   logger.info('stopped');
   process.exit(code);
 }
 
+/** Errors of the machine's resources, not of the program: out of file descriptors, memory for a fork, disk space. */
+const RESOURCE_ERRORS = new Set(['EMFILE', 'ENFILE', 'ENOSPC', 'EDQUOT', 'EAGAIN', 'ENOMEM', 'EIO', 'EROFS']);
+
 // A failure nobody awaited must not take every run and request down with the process.
 process.on('unhandledRejection', (reason) => logger.error('unhandled rejection', { error: reason as Error }));
+// Nor may a resource running out (a flood of connections, a full disk) where no code expected it: the service
+// goes on, and its work is tried again. Any other uncaught error is a defect: the service stops in order.
+process.on('uncaughtException', (error) => {
+  const code = (error as { code?: string }).code ?? '';
+  if (RESOURCE_ERRORS.has(code)) {
+    logger.error('a resource ran out where nothing caught it; the service goes on', { error, code });
+    return;
+  }
+  logger.error('uncaught exception; stopping', { error });
+  void shutdown('uncaught-exception', 1);
+});
 process.on('SIGINT', () => void shutdown('SIGINT'));
 process.on('SIGTERM', () => void shutdown('SIGTERM'));
 

@@ -14,6 +14,15 @@ import type { RunStateHandler } from '../../orchestration/run-state.ts';
 import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
 
+/** How long each step of a shutdown may wait for the runs; what is left is taken back at the next start. */
+const SHUTDOWN_STEP_MS = 5_000;
+
+async function within(ms: number, work: Promise<unknown>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 function namedError(name: string, message: string): Error {
   const error = new Error(message);
   error.name = name;
@@ -81,6 +90,8 @@ export class LocalOrchestrator implements RunOrchestrator {
   readonly #containers = new Map<string, Promise<unknown>>();
   /** Runs stopped from outside their execution (cancel, timeout, shutdown): their tasks' exit status is recorded apart. */
   readonly #stopped = new Set<string>();
+  /** How each task's last container ended, by run, while its execution lives: what a failed execution settles from. */
+  readonly #exits = new Map<string, Map<number, ContainerExit>>();
   #shuttingDown = false;
 
   constructor(options: LocalOrchestratorOptions) {
@@ -118,11 +129,11 @@ export class LocalOrchestrator implements RunOrchestrator {
       .catch(async (error: Error) => {
         // What AWS's reconciler does for a FAILED execution: the run must not stay active.
         this.#options.logger.error('run execution failed', { run_id: name, job_id: request.run.job_id, error });
-        const why = `the execution failed: ${(error.cause as Error | undefined)?.message ?? error.message}`;
-        await this.#options.lifecycle.failed(request.run, why).catch(() => undefined);
+        await this.#settleAfterFailure(request, `the execution failed: ${(error.cause as Error | undefined)?.message ?? error.message}`);
       })
       .finally(async () => {
         this.#executions.delete(name);
+        this.#exits.delete(name);
         // A stopped run's containers may still be ending: their exit status is recorded as stopped until they have.
         await Promise.all([...this.#containers].filter(([unit]) => taskIndexOfUnit(unit, name) !== null).map(([, ended]) => ended.catch(() => undefined)));
         if (!this.#attached.has(name) && !this.#executions.has(name)) this.#stopped.delete(name);
@@ -150,6 +161,7 @@ export class LocalOrchestrator implements RunOrchestrator {
     const recorded = container.then((exit) => this.#recordStoppedExit(run, index, exit));
     this.#containers.set(unit, recorded);
     const exit = await container;
+    this.#exits.set(run.run_id, (this.#exits.get(run.run_id) ?? new Map()).set(index, exit));
     await recorded.finally(() => this.#containers.delete(unit));
     if (exit.timed_out) throw namedError('States.Timeout', 'the container ran past the timeout');
     const task = stoppedTask(exit);
@@ -166,6 +178,36 @@ export class LocalOrchestrator implements RunOrchestrator {
     await this.#options.lifecycle.containerExited(ref, exit.task, exit.exit_code, index).catch((error: Error) => {
       this.#options.logger.warn('could not record the exit status of a stopped run', { run_id: ref.run_id, task_index: index, error });
     });
+  }
+
+  /**
+   * Settles a run its execution could not settle (its writes kept failing past the state machine's retries: a
+   * full disk, the engine down), from how its tasks' containers ended where every one is known. Tried again,
+   * further and further apart, until the store takes it: a run never stays active with nothing running. If the
+   * service stops first, its next start takes the run back from the exit status its process left on disk.
+   */
+  async #settleAfterFailure(request: ExecutionRequest, why: string): Promise<void> {
+    const { lifecycle, logger } = this.#options;
+    const ref = request.run;
+    const context = '(settled after its execution failed)';
+    for (let attempt = 0; !this.#shuttingDown; attempt++) {
+      try {
+        const exits = this.#exits.get(ref.run_id);
+        if (exits && exits.size === request.tasks.count) {
+          for (const [index, exit] of exits) {
+            if (exit.timed_out) await lifecycle.taskFailed(ref, index, 'timed out');
+            else await lifecycle.endTask(ref, index, recoveredEnd(exit, context));
+          }
+          await lifecycle.finish(ref);
+        } else {
+          await lifecycle.failed(ref, why);
+        }
+        return;
+      } catch (error) {
+        if (attempt === 0) logger.warn('could not settle a run whose execution failed; trying again until it is', { run_id: ref.run_id, error: error as Error });
+        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt)).unref());
+      }
+    }
   }
 
   async stop(run: Run, options: StopOptions): Promise<void> {
@@ -234,7 +276,8 @@ export class LocalOrchestrator implements RunOrchestrator {
     this.#executions.forEach((execution) => execution.abort());
     this.#executions.clear();
     await this.#options.runner.stopAll();
-    await Promise.all([...this.#containers.values(), ...watchers]);
-    await Promise.all(runs.map((ref) => this.#options.lifecycle.settle(ref, 'failed', { error: `${reason} during the run` }).catch(() => null)));
+    // Bounded: a stop must end within its time whatever the runs' writes meet (a full disk, an engine gone).
+    await within(SHUTDOWN_STEP_MS, Promise.all([...this.#containers.values(), ...watchers]));
+    await within(SHUTDOWN_STEP_MS, Promise.all(runs.map((ref) => this.#options.lifecycle.settle(ref, 'failed', { error: `${reason} during the run` }).catch(() => null))));
   }
 }

@@ -4,7 +4,7 @@
 // group, that sends stdout and stderr to files and records the exit status in a file: so output survives the
 // service, and a run can outlive the service and be re-attached when it comes back. For a container the
 // wrapper's command is the engine's client, attached to the container the launcher created.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import type { SampledRun } from './metric-sampler.ts';
 import { signalExitCode, taskVariables, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
+import { Background } from './background.ts';
 import { MarkedProcessReaper, signalTree } from './process-tree.ts';
 
 /** The scheduling priority of a run's processes (nice): below the service's, which is 0. */
@@ -29,12 +30,23 @@ function lowerAutogroupPriority(): string {
 }
 
 /**
+ * The exit status is written over a file made before the command starts: a run that fills the disk can still
+ * record how it ended (writing over bytes already on disk, and a rename, need no free space).
+ */
+function reserveExitFile(): string {
+  return `printf '    \\n' >"$dir/exit.tmp" 2>/dev/null; `;
+}
+
+/**
  * $1 is the run directory; the rest is the command. The exit status lands in <dir>/exit, atomically. The no-op
  * trap keeps the wrapper alive through a graceful stop's SIGTERM (POSIX defers it until the foreground command
  * ends) while the command, which gets default dispositions back on exec, receives the signal as a container's
  * main process would; so the command's own exit status is still recorded.
  */
-const WRAPPER = `dir=$1; shift; trap : TERM INT; ${lowerAutogroupPriority()}"$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times"; echo $code >"$dir/exit.tmp"; mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
+const WRAPPER =
+  `dir=$1; shift; trap : TERM INT; ${lowerAutogroupPriority()}${reserveExitFile()}` +
+  `"$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times" 2>/dev/null; ` +
+  `printf '%-4s\\n' $code 1<>"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
 const RECOVERY_POLL_MS = 200;
 
 /** What a host process gets from the service's environment, before the job's own variables. */
@@ -64,6 +76,13 @@ export function processEnv(spec: ContainerSpec): NodeJS.ProcessEnv {
   };
 }
 
+/** How an attempt ended, as its container or process tree tells. */
+interface Ended {
+  exit_code: number | null;
+  error?: string;
+  cpuSeconds: number | null;
+}
+
 interface Active {
   pid: number;
   runId: string;
@@ -84,6 +103,7 @@ export class LocalRunner implements ContainerRunner {
   readonly #trashDir: string;
   readonly #logs: LocalLogStore;
   readonly #logger: Logger;
+  readonly #background: Background;
   /** Each task running now, by its unit (taskUnit). */
   readonly #active = new Map<string, Active>();
   /** Tasks whose container is being created, and whether a stop came meanwhile. */
@@ -106,6 +126,7 @@ export class LocalRunner implements ContainerRunner {
     this.#runsDir = join(options.dataDir, 'runs');
     this.#logs = options.logs;
     this.#logger = options.logger;
+    this.#background = new Background(options.logger);
     const trash = join(this.#runsDir, '.discarded');
     this.#trashDir = join(trash, `${Date.now()}-${process.pid}`);
     // What an earlier service moved aside but had no time to remove (it was killed): removed in the background.
@@ -166,20 +187,31 @@ export class LocalRunner implements ContainerRunner {
     // Runs at a lower priority than the service: a job that saturates the machine slows itself, not the API.
     const unit = taskUnit(spec.run_id, spec.task_index);
     const [command, ...args] = ['nice', '-n', String(RUN_NICENESS), '/bin/sh', '-c', WRAPPER, 'jobs-run', dir, ...argv] as [string, ...string[]];
-    const child = spawn(command, args, { cwd: join(dir, 'work'), env, detached: true, stdio: 'ignore' });
+    let child: ChildProcess;
+    try {
+      child = spawn(command, args, { cwd: join(dir, 'work'), env, detached: true, stdio: 'ignore' });
+    } catch (error) {
+      return Promise.resolve({ exit_code: null, timed_out: false, error: `could not start: ${(error as Error).message}`, task: null });
+    }
 
     return new Promise((resolve) => {
       let startedWrite: Promise<void> = Promise.resolve();
-      let follower: Promise<Follower> | undefined;
+      let follower: Promise<Follower | null> = Promise.resolve(null);
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
       child.once('error', (error) => resolve({ exit_code: null, timed_out: false, error: `could not start: ${error.message}`, task: null }));
       child.once('spawn', () => {
         const pid = child.pid as number;
-        writeFileSync(join(dir, 'pid'), String(pid));
-        writeFileSync(join(dir, 'attempt'), String(spec.attempt));
         this.#active.set(unit, { pid, runId: spec.run_id, index: spec.task_index, jobId: spec.job_id, container });
-        follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid), spec.attempt, spec.task_index);
+        // What a restarted service needs to take the task back; a full disk only costs it that.
+        this.#background.run('recording a run\'s process', () => {
+          writeFileSync(join(dir, 'pid'), String(pid));
+          writeFileSync(join(dir, 'attempt'), String(spec.attempt));
+        });
+        follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid), spec.attempt, spec.task_index).catch((error: unknown) => {
+          this.#background.report('following a run\'s output (it stays in the raw files)', error);
+          return null;
+        });
         timer = setTimeout(() => {
           timedOut = true;
           this.#signal(unit, 'SIGKILL');
@@ -195,22 +227,28 @@ export class LocalRunner implements ContainerRunner {
             this.#logger.error('could not record that a run started', { run_id: spec.run_id, error });
           });
       });
-      child.once('exit', async (code, signal) => {
+      child.once('exit', (code, signal) => {
         clearTimeout(timer);
         const pid = child.pid as number;
         const task = this.#task(unit, pid, container);
-        const end = await this.#ended(unit, pid, dir, container);
-        const active = this.#active.get(unit);
-        clearTimeout(active?.graceTimer);
-        this.#active.delete(unit);
-        await (await follower)?.stop();
-        await startedWrite;
-        const exitCode = end.exit_code ?? readExit(dir) ?? (signal ? signalExitCode(signal) : code);
-        this.#onFinished?.(spec.run_id, spec.task_index, pid, end.cpuSeconds);
-        // A container the service killed (cancel, timeout) near its memory limit was not killed for its memory.
-        const error = end.error === OUT_OF_MEMORY && (timedOut || active?.stopping) ? undefined : end.error;
-        resolve({ exit_code: exitCode, timed_out: timedOut, task, ...(error ? { error } : {}) });
-        this.#discard(spec.job_id, unit);
+        // The attempt's end is settled from its exit status whatever else fails here (its log, a full disk).
+        void (async () => {
+          const end = await this.#ended(unit, pid, dir, container).catch((error: unknown) => {
+            this.#background.report('reading how a run ended', error);
+            return { exit_code: null, cpuSeconds: null } as Ended;
+          });
+          const active = this.#active.get(unit);
+          clearTimeout(active?.graceTimer);
+          this.#active.delete(unit);
+          await (await follower)?.stop();
+          await startedWrite;
+          const exitCode = end.exit_code ?? readExit(dir) ?? (signal ? signalExitCode(signal) : code);
+          this.#onFinished?.(spec.run_id, spec.task_index, pid, end.cpuSeconds);
+          // A container the service killed (cancel, timeout) near its memory limit was not killed for its memory.
+          const error = end.error === OUT_OF_MEMORY && (timedOut || active?.stopping) ? undefined : end.error;
+          resolve({ exit_code: exitCode, timed_out: timedOut, task, ...(error ? { error } : {}) });
+          this.#discard(spec.job_id, unit);
+        })();
       });
     });
   }
@@ -219,7 +257,7 @@ export class LocalRunner implements ContainerRunner {
    * An attempt's main process has ended. Like a container's end, whatever it left running goes with it; a
    * container is read back from its engine (exit status, out of memory, CPU seconds) and removed.
    */
-  async #ended(unit: string, pid: number, dir: string, container: boolean): Promise<{ exit_code: number | null; error?: string; cpuSeconds: number | null }> {
+  async #ended(unit: string, pid: number, dir: string, container: boolean): Promise<Ended> {
     if (container && this.#engine) return this.#engine.finish(unit, readExit(dir));
     signalTree(pid, 'SIGKILL'); // the group and the tree, at once
     reaper.reap(taskMark(unit)); // what escaped both, in the background
@@ -309,7 +347,10 @@ export class LocalRunner implements ContainerRunner {
         const code = readExit(dir);
         if (code === null && isOurs(pid, dir)) return;
         clearInterval(poll);
-        const end = await this.#ended(unit, pid, dir, container);
+        const end = await this.#ended(unit, pid, dir, container).catch((error: unknown) => {
+          this.#background.report('reading how a run ended', error);
+          return { exit_code: null, cpuSeconds: null } as Ended;
+        });
         const active = this.#active.get(unit);
         clearTimeout(active?.graceTimer);
         this.#active.delete(unit);
@@ -389,7 +430,8 @@ function readNumber(path: string): number | null {
 function isOurs(pid: number, dir: string): boolean {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dir);
-  } catch {
-    return false;
+  } catch (error) {
+    // Gone, or (out of file descriptors) not known now: then it is taken to be still running, and looked at again.
+    return !['ENOENT', 'ESRCH'].includes((error as { code?: string }).code ?? '');
   }
 }

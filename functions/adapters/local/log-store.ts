@@ -1,58 +1,44 @@
-// The local log store: a run's output, line by line with timestamps, kept as JSON lines under the data dir
-// (<data>/logs/<job id>/<run id>.jsonl), and the LogSource that reads it. A run's process writes raw output to
-// files (so it can outlive the service); a follower tails those files into the store. Each stored line records
-// how far into its raw stream it reaches, so a follower resumed after a restart neither loses nor repeats lines.
+// The local log store: each run's output, line by line with timestamps, kept under the data dir (the format is in
+// log-records.ts), and the LogSource that reads it. A run's process writes raw output to files (so it can outlive
+// the service); a follower (log-follower.ts) tails those files into the store.
 //
 // Readers page by a cursor after the last line they got. Lines are stamped by one clock that never goes back,
 // and a reader returns only lines stamped before every write still in flight, so a line can never appear behind
-// a cursor that has passed it: across runs, too, a follower sees every line exactly once.
+// a cursor that has passed it: across runs, too, a follower sees every line exactly once. A read merges its runs'
+// lines in order and stops after a bounded amount of work (SCAN_BYTES read, SCAN_MS spent): a filter that matches
+// nothing in a large log answers in a fraction of a second with a cursor further on and `more`, instead of one
+// request scanning gigabytes while the rest of the service waits.
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { appendFile, open, rm, truncate } from 'node:fs/promises';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFile, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { decodeTime } from 'ulid';
 import { ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import type { LogLine, LogPage, LogQuery, LogSource, LogStream, RunArtifacts } from '../../core/ports.ts';
 import type { Run } from '../../core/run-model.ts';
+import type { Logger } from '../../logger.ts';
+import { Background } from './background.ts';
+import { RunFollower, TRUNCATION_MARKER, type Follower, type RawOutput, type ResumePoint } from './log-follower.ts';
+import { linesOf, readRecords, recordOffsetOf, recordText, ScanBudget, seekStamp, seqOf, type StoredRecord } from './log-records.ts';
 
-/** A run's stored output is capped; beyond it a marker line says what was dropped. */
+export { LOST_MARKER, TRUNCATION_MARKER, type Follower, type RawOutput } from './log-follower.ts';
+
+/** A run's stored output is capped (the bytes on disk, records and all); beyond it a marker line says what was dropped. */
 export const DEFAULT_MAX_RUN_LOG_BYTES = 10 * 1024 * 1024;
-/** A line longer than this is split (CloudWatch's event limit is 256 KiB too). */
-const MAX_LINE_BYTES = 256 * 1024;
-const READ_CHUNK = 64 * 1024;
-/** How long one pass of a follower may read before it lets the event loop serve others. */
-const SLICE_MS = 2;
-const POLL_MS = 100;
+/** What one read may examine: bytes read from disk, and time. Reaching either, it answers with what it found. */
+export const SCAN_BYTES = 4 * 1024 * 1024;
+const SCAN_MS = 200;
+/** Opening a run's file counts as this many bytes read. */
+const OPEN_COST = 4096;
 /**
  * File times come from the kernel's coarse clock, a few milliseconds behind the clock that stamps lines: a run
  * is skipped only when its file was last written well before the window.
  */
 const MTIME_SLACK_MS = 2_000;
-export const TRUNCATION_MARKER = '[jobs] output truncated: this run wrote more than';
-
-interface StoredLine {
-  t: string;
-  s: LogStream;
-  m: string;
-  /** The byte offset in the raw stream this line ends at; absent on marker lines. */
-  o?: number;
-  /** Which raw files `o` counts in: one generation per attempt (its process id). */
-  g?: string;
-  /** The attempt that wrote it; absent on lines stored before attempts were recorded (the first). */
-  a?: number;
-  /** The task that wrote it; absent for task 0. */
-  k?: number;
-}
-
-export interface RawOutput {
-  stdout: string;
-  stderr: string;
-}
-
-export interface Follower {
-  /** Reads whatever is left, stores it (a last unterminated line included), and stops following. */
-  stop(): Promise<void>;
-}
+/** A run's lines are stamped after the run was created (its id's time), give or take a clock set back a little. */
+const CREATED_SLACK_MS = 60_000;
+const MARKER_RETRY_MS = 2_000;
 
 export class LocalLogStore implements LogSource, RunArtifacts {
   readonly #dir: string;
@@ -61,14 +47,26 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   readonly #changes = new EventEmitter().setMaxListeners(0);
   /** Runs whose output is being stored now (a follower each), so their finished log is not yet whole. */
   readonly #writing = new Map<string, number>();
+  readonly #background: Background | undefined;
+  /** Runs whose log is not whole but whose flag file could not be made yet. */
+  readonly #truncated = new Set<string>();
+  /** Marker lines that could not be appended yet (the disk is full), by run. */
+  readonly #markers = new Map<string, { file: string; jobId: string; records: StoredRecord[] }>();
+  #markerTimer: NodeJS.Timeout | undefined;
 
-  constructor(dataDir: string, options: { maxRunBytes?: number } = {}) {
+  constructor(dataDir: string, options: { maxRunBytes?: number | undefined; logger?: Logger } = {}) {
     this.#dir = join(dataDir, 'logs');
     this.#maxRunBytes = options.maxRunBytes ?? DEFAULT_MAX_RUN_LOG_BYTES;
+    this.#background = options.logger ? new Background(options.logger) : undefined;
   }
 
   #file(jobId: string, runId: string): string {
     return join(this.#dir, jobId, `${runId}.jsonl`);
+  }
+
+  /** An empty file beside a run's log that says it is not whole: making it needs no data block of a full disk. */
+  #flag(jobId: string, runId: string): string {
+    return join(this.#dir, jobId, `${runId}.truncated`);
   }
 
   /**
@@ -87,18 +85,56 @@ export class LocalLogStore implements LogSource, RunArtifacts {
       const file = this.#file(jobId, runId);
       mkdirSync(dirname(file), { recursive: true });
       const resumed = await resumePoint(file, generation);
-      const writer: LineWriter = {
-        stamp: () => this.#clock.begin(),
-        written: (stamp) => {
-          this.#clock.end(stamp);
-          this.#changes.emit(jobId);
+      return new RunFollower({
+        file, raw, resumed, maxBytes: this.#maxRunBytes, generation, attempt, task,
+        sink: {
+          stamp: () => this.#clock.begin(),
+          written: (stamp) => {
+            this.#clock.end(stamp);
+            this.#changes.emit(jobId);
+          },
+          truncated: (marker, stored) => this.#markTruncated(jobId, runId, marker, stored),
+          failed: (error) => this.#background?.report('storing run output (it is kept in the raw files and stored once it can be)', error),
+          done,
         },
-      };
-      return new RunFollower({ file, raw, resumed, maxBytes: this.#maxRunBytes, generation, attempt, task, writer, done });
+      });
     } catch (error) {
       done();
       throw error;
     }
+  }
+
+  #markTruncated(jobId: string, runId: string, marker: StoredRecord, stored: boolean): void {
+    try {
+      writeFileSync(this.#flag(jobId, runId), '');
+    } catch {
+      this.#truncated.add(runId);
+    }
+    if (stored) return;
+    const pending = this.#markers.get(runId) ?? { file: this.#file(jobId, runId), jobId, records: [] };
+    pending.records.push(marker);
+    this.#markers.set(runId, pending);
+    void this.flushMarkers();
+  }
+
+  /** Appends the marker lines that could not be stored yet; tried again every few seconds until they are. */
+  async flushMarkers(): Promise<void> {
+    clearTimeout(this.#markerTimer);
+    for (const [runId, pending] of this.#markers) {
+      const stamp = this.#clock.begin();
+      try {
+        await appendFile(pending.file, pending.records.map((record) => recordText({ ...record, t: stamp })).join(''));
+        this.#markers.delete(runId);
+        writeFileSync(this.#flag(pending.jobId, runId), '');
+        this.#truncated.delete(runId);
+      } catch (error) {
+        this.#background?.report('storing the marker of a run log that is not whole', error);
+      } finally {
+        this.#clock.end(stamp);
+        this.#changes.emit(pending.jobId);
+      }
+    }
+    if (this.#markers.size > 0) this.#markerTimer = setTimeout(() => void this.flushMarkers(), MARKER_RETRY_MS).unref();
   }
 
   settled(run: Run): boolean {
@@ -123,69 +159,102 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     const after = query.cursor ? decodeLogCursor(query.cursor, scope) : startOfLog();
     // Lines stamped from here on may still be being written: they wait for the next read.
     const watermark = this.#clock.watermark();
+    const budget = new ScanBudget(SCAN_BYTES, SCAN_MS);
+    const startStamp = query.start?.toISOString() ?? '';
+    const endStamp = query.end?.toISOString();
+    const from = after.timestamp > startStamp ? after.timestamp : startStamp;
     const dir = join(this.#dir, query.job.job_id);
     const runIds = query.run_id
       ? [query.run_id]
       : existsSync(dir)
         ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6)).sort()
         : [];
-    const startMs = query.start?.getTime() ?? -Infinity;
-    const endMs = query.end?.getTime() ?? Infinity;
-    const wanted = (line: Ordered) => {
-      const ms = Date.parse(line.timestamp);
-      return (
-        ms >= startMs &&
-        ms <= endMs &&
-        (!query.filter || line.message.includes(query.filter)) &&
-        (query.attempt === undefined || line.attempt === query.attempt) &&
-        (query.task === undefined || line.task_index === query.task)
-      );
-    };
+    // Runs are opened in the order their lines can start (their creation), each once the merge could need it.
+    const waiting = runIds.map((runId) => ({ runId, earliest: createdBound(runId) }));
+    const merge = new Merge();
     const found: Ordered[] = [];
+    let last: Position | undefined;
     let held = false;
-    /** Once a page is full, a line (or a whole run) later than its last line cannot belong on it. */
-    const threshold = () => (found.length > query.limit ? found[query.limit]! : undefined);
-    for (const runId of runIds) {
-      const file = this.#file(query.job.job_id, runId);
-      if (!existsSync(file)) continue;
-      // A run whose first line comes after a full page's last cannot add to the page (lines are in time order
-      // within a run, but a run created earlier may start later: every run is checked, none ends the search).
-      const limit = threshold();
-      if (limit && (await firstTimestamp(file)) > limit.timestamp) continue;
-      // A run whose file was last written before the window (or the cursor) holds nothing wanted.
-      const lastWrite = statSync(file).mtimeMs;
-      if (lastWrite + MTIME_SLACK_MS < startMs || (after.timestamp && lastWrite + MTIME_SLACK_MS < Date.parse(after.timestamp))) continue;
-      // A run's own cursor knows where its last line ended in the file: reading resumes there.
-      const resume = query.run_id && after.offset !== undefined ? { offset: after.offset, seq: after.seq + 1 } : { offset: 0, seq: 0 };
-      let seq = resume.seq;
-      for await (const { line, end } of readStoredLines(file, resume.offset)) {
-        if (!line) continue;
-        const ordered: Ordered = {
-          timestamp: line.t, run_id: runId, attempt: line.a ?? 1, task_index: line.k ?? 0, stream: line.s, message: line.m, seq: seq++, end,
-        };
+    let partial = false;
+    const wanted = (line: RunLines) =>
+      line.t >= startStamp &&
+      (!query.filter || line.message.includes(query.filter)) &&
+      (query.attempt === undefined || (line.record.a ?? 1) === query.attempt) &&
+      (query.task === undefined || (line.record.k ?? 0) === query.task);
+    try {
+      for (;;) {
+        // Before a line is looked at, every run that could hold an earlier one is open.
+        for (let top = merge.top(); waiting.length > 0 && (!top || waiting[0]!.earliest <= top.t); top = merge.top()) {
+          const { runId } = waiting.shift()!;
+          const opened = await this.#openRun(query.job.job_id, runId, query.run_id ? after : undefined, from, budget);
+          if (opened) merge.add(opened);
+          if (budget.spent) break;
+        }
+        const line = merge.top();
+        if (!line) break;
+        if (budget.spent) {
+          partial = true;
+          break;
+        }
         if (line.t >= watermark) {
           held = true;
           break;
         }
-        const cap = threshold();
-        if (cap && compare(ordered, cap) > 0) break;
-        if (compare(ordered, after) <= 0) continue;
-        // A line passed over (outside the window or filter) still moves a run's cursor on.
-        if (!wanted(ordered)) {
-          if (query.run_id && !found.length) after.passed = ordered;
-          continue;
+        if (endStamp !== undefined && line.t > endStamp) break;
+        if (compare(line, after) > 0) {
+          if (wanted(line)) {
+            found.push(line.ordered());
+            if (found.length > query.limit) break;
+          }
+          last = { timestamp: line.t, run_id: line.runId, seq: line.seq };
         }
-        insertSorted(found, ordered);
-        if (found.length > query.limit + 1) found.pop();
+        await merge.advance();
       }
+    } finally {
+      await merge.close();
     }
+    const full = found.length > query.limit;
     const page = found.slice(0, query.limit);
-    const last = page.at(-1) ?? after.passed;
+    // A full page ends at its last line; otherwise the cursor passes every line looked at, wanted or not.
+    const position = full ? page.at(-1) : (last ?? after);
     return {
-      items: page.map(({ seq: _, end: __, ...line }) => line),
-      cursor: last ? encodeLogCursor(scope, last) : (query.cursor ?? encodeLogCursor(scope, after)),
-      more: held || found.length > query.limit,
+      items: page.map(({ seq: _, ...line }) => line),
+      cursor: position === after && query.cursor ? query.cursor : encodeLogCursor(scope, position!),
+      more: held || full || partial,
+      partial,
+      ...(query.run_id ? { truncated: this.#isTruncated(query.job.job_id, query.run_id) } : {}),
     };
+  }
+
+  #isTruncated(jobId: string, runId: string): boolean {
+    return this.#truncated.has(runId) || existsSync(this.#flag(jobId, runId));
+  }
+
+  /** A run's file opened where the read begins: at a run cursor's record, or at the first record stamped `from`. */
+  async #openRun(jobId: string, runId: string, after: After | undefined, from: string, budget: ScanBudget): Promise<RunLines | null> {
+    const file = this.#file(jobId, runId);
+    budget.spend(OPEN_COST);
+    let size: number;
+    let lastWrite: number;
+    try {
+      ({ size, mtimeMs: lastWrite } = statSync(file));
+    } catch {
+      return null;
+    }
+    // A run whose file was last written before the window (or the cursor) holds nothing wanted.
+    if (from && lastWrite + MTIME_SLACK_MS < Date.parse(from)) return null;
+    const handle = await open(file, 'r');
+    let offset = 0;
+    if (after?.offset !== undefined) offset = after.offset;
+    else if (after && after.seq >= 0 && after.run_id === runId) offset = recordOffsetOf(after.seq);
+    else if (from) offset = await seekStamp(handle, size, from, budget);
+    const lines = new RunLines(runId, handle, offset, budget);
+    await lines.advance();
+    if (lines.done) {
+      await lines.close();
+      return null;
+    }
+    return lines;
   }
 
   async deleteForJob(job: JobRef): Promise<void> {
@@ -194,7 +263,16 @@ export class LocalLogStore implements LogSource, RunArtifacts {
 
   /** Removes the lines of runs removed from the job's history. */
   async removeRuns(job: JobRef, runIds: string[]): Promise<void> {
-    await Promise.all(runIds.map((runId) => rm(join(this.#dir, job.job_id, `${runId}.jsonl`), { force: true })));
+    await Promise.all(runIds.flatMap((runId) => [rm(this.#file(job.job_id, runId), { force: true }), rm(this.#flag(job.job_id, runId), { force: true })]));
+  }
+}
+
+/** The earliest stamp a run's lines can carry: its id's time, less a clock set back a little. */
+function createdBound(runId: string): string {
+  try {
+    return new Date(decodeTime(runId.slice(runId.indexOf('_') + 1)) - CREATED_SLACK_MS).toISOString();
+  } catch {
+    return '';
   }
 }
 
@@ -238,52 +316,124 @@ export class StampClock {
 /** Sorts after every timestamp. */
 const END_OF_TIME = '\uffff';
 
-interface LineWriter {
-  /** A stamp for lines about to be appended; `written` once they are. */
-  stamp(): string;
-  written(stamp: string): void;
-}
-
 /** Lines are ordered by time, then run, then position within the run. */
 interface Ordered extends LogLine {
   seq: number;
-  /** The byte offset in the stored file just after this line. */
-  end: number;
 }
 
-type Position = Pick<Ordered, 'timestamp' | 'run_id' | 'seq'>;
+interface Position {
+  timestamp: string;
+  run_id: string;
+  seq: number;
+}
 
 interface After extends Position {
-  /** Where in a run's file its line ended, when the cursor is a run's. */
+  /** Where in a run's file to read from, given by a cursor of an earlier version. */
   offset?: number | undefined;
-  /** The last line a run's read passed over without returning (outside the window or the filter). */
-  passed?: Ordered | undefined;
 }
 
-function compare(a: Position, b: Position): number {
-  return a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : a.seq - b.seq;
+function compare(a: { t: string; runId: string; seq: number }, b: Position): number {
+  return a.t < b.timestamp ? -1 : a.t > b.timestamp ? 1 : a.runId < b.run_id ? -1 : a.runId > b.run_id ? 1 : a.seq - b.seq;
 }
 
-function insertSorted(list: Ordered[], item: Ordered): void {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >> 1;
-    if (compare(list[mid]!, item) <= 0) low = mid + 1;
-    else high = mid;
+function before(a: RunLines, b: RunLines): boolean {
+  return compare(a, { timestamp: b.t, run_id: b.runId, seq: b.seq }) < 0;
+}
+
+/** One run's lines in order, from an offset in its file: the current line's fields, read without copying. */
+class RunLines {
+  readonly runId: string;
+  readonly #handle: FileHandle;
+  readonly #records: AsyncGenerator<{ record: StoredRecord | null; offset: number }>;
+  #lines: string[] = [];
+  #index = 0;
+  #offset = 0;
+  record!: StoredRecord;
+  t = '';
+  seq = 0;
+  message = '';
+  done = false;
+
+  constructor(runId: string, handle: FileHandle, from: number, budget: ScanBudget) {
+    this.runId = runId;
+    this.#handle = handle;
+    this.#records = readRecords(handle, from, budget);
   }
-  list.splice(low, 0, item);
+
+  async advance(): Promise<void> {
+    while (this.#index >= this.#lines.length) {
+      const next = await this.#records.next();
+      if (next.done) {
+        this.done = true;
+        return;
+      }
+      const { record, offset } = next.value;
+      if (!record) continue;
+      this.record = record;
+      this.#lines = linesOf(record);
+      this.#index = 0;
+      this.#offset = offset;
+    }
+    this.t = this.record.t;
+    this.seq = seqOf(this.#offset, this.#index);
+    this.message = this.#lines[this.#index]!;
+    this.#index++;
+  }
+
+  ordered(): Ordered {
+    const record = this.record;
+    return { timestamp: this.t, run_id: this.runId, attempt: record.a ?? 1, task_index: record.k ?? 0, stream: record.s, message: this.message, seq: this.seq };
+  }
+
+  async close(): Promise<void> {
+    await this.#records.return(undefined);
+    await this.#handle.close();
+  }
 }
 
-/** The timestamp of a stored run's first line ('' for an empty file), from its first few bytes. */
-async function firstTimestamp(file: string): Promise<string> {
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(64);
-    const { bytesRead } = await handle.read(buffer, 0, 64, 0);
-    return /^\{"t":"([^"]+)"/.exec(buffer.subarray(0, bytesRead).toString('utf8'))?.[1] ?? '';
-  } finally {
-    await handle.close();
+/** The runs of a read, merged in line order: a small binary heap on each run's current line. */
+class Merge {
+  readonly #heap: RunLines[] = [];
+
+  top(): RunLines | undefined {
+    return this.#heap[0];
+  }
+
+  add(lines: RunLines): void {
+    this.#heap.push(lines);
+    let i = this.#heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(this.#heap[i]!, this.#heap[parent]!)) break;
+      [this.#heap[i], this.#heap[parent]] = [this.#heap[parent]!, this.#heap[i]!];
+      i = parent;
+    }
+  }
+
+  /** Moves the top run on to its next line, and restores the order. */
+  async advance(): Promise<void> {
+    const top = this.#heap[0]!;
+    await top.advance();
+    if (top.done) {
+      await top.close();
+      const lastOne = this.#heap.pop()!;
+      if (this.#heap.length === 0) return;
+      this.#heap[0] = lastOne;
+    }
+    for (let i = 0; ; ) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let least = i;
+      if (left < this.#heap.length && before(this.#heap[left]!, this.#heap[least]!)) least = left;
+      if (right < this.#heap.length && before(this.#heap[right]!, this.#heap[least]!)) least = right;
+      if (least === i) return;
+      [this.#heap[i], this.#heap[least]] = [this.#heap[least]!, this.#heap[i]!];
+      i = least;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#heap.splice(0).map((lines) => lines.close()));
   }
 }
 
@@ -293,9 +443,8 @@ function startOfLog(): After {
 }
 
 /** A cursor names its log (the run or job it was read from) and the position of a line in it. */
-function encodeLogCursor(scope: string, line: Position & { end?: number | undefined; offset?: number | undefined }): string {
-  const offset = line.end ?? line.offset;
-  return Buffer.from(JSON.stringify({ l: scope, t: line.timestamp, r: line.run_id, n: line.seq, ...(offset !== undefined ? { b: offset } : {}) })).toString('base64url');
+function encodeLogCursor(scope: string, line: Position): string {
+  return Buffer.from(JSON.stringify({ l: scope, t: line.timestamp, r: line.run_id, n: line.seq })).toString('base64url');
 }
 
 function decodeLogCursor(cursor: string, scope: string): After {
@@ -310,56 +459,8 @@ function decodeLogCursor(cursor: string, scope: string): After {
     throw ValidationError.field('cursor', 'is not a cursor this log returned');
   }
   if (l !== scope) throw ValidationError.field('cursor', `was returned by the log of ${l}, not of ${scope}`);
+  // `b`: a cursor of an earlier version, whose seq counted lines; it said where in the file to go on.
   return { timestamp: t, run_id: r, seq: n as number, offset: b as number | undefined };
-}
-
-/**
- * The stored lines of a file from a byte offset, each with the offset just after it. Only whole lines: a line
- * still being appended is left for a later read. A line cut short by a crash mid-write is yielded as null.
- */
-async function* readStoredLines(file: string, from: number): AsyncGenerator<{ line: StoredLine | null; end: number }> {
-  const handle = await open(file, 'r');
-  try {
-    let position = from;
-    let rest = Buffer.alloc(0);
-    for (;;) {
-      const chunk = Buffer.alloc(READ_CHUNK);
-      const { bytesRead } = await handle.read(chunk, 0, READ_CHUNK, position);
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      const data = rest.length ? Buffer.concat([rest, chunk.subarray(0, bytesRead)]) : chunk.subarray(0, bytesRead);
-      let start = 0;
-      let end = position - data.length;
-      for (let newline = data.indexOf(0x0a, start); newline !== -1; newline = data.indexOf(0x0a, start)) {
-        end += newline + 1 - start;
-        const text = data.subarray(start, newline).toString('utf8');
-        start = newline + 1;
-        if (!text) continue;
-        yield { line: parseStored(text), end };
-      }
-      rest = Buffer.from(data.subarray(start));
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-function parseStored(text: string): StoredLine | null {
-  try {
-    return JSON.parse(text) as StoredLine;
-  } catch {
-    return null;
-  }
-}
-
-async function* readLines(file: string): AsyncGenerator<StoredLine> {
-  for await (const { line } of readStoredLines(file, 0)) if (line) yield line;
-}
-
-interface ResumePoint {
-  offsets: Record<LogStream, number>;
-  bytes: number;
-  capped: boolean;
 }
 
 /** Where a generation's raw files were read up to, and how much the run has stored in all (for its cap). */
@@ -367,15 +468,22 @@ async function resumePoint(file: string, generation: string): Promise<ResumePoin
   const point: ResumePoint = { offsets: { stdout: 0, stderr: 0 }, bytes: 0, capped: false };
   if (!existsSync(file)) return point;
   await endWithNewline(file);
-  for await (const line of readLines(file)) {
-    if (line.o !== undefined && line.g === generation) point.offsets[line.s] = Math.max(point.offsets[line.s], line.o);
-    if (line.m.startsWith(TRUNCATION_MARKER)) point.capped = true;
-    point.bytes += Buffer.byteLength(line.m);
+  const handle = await open(file, 'r');
+  try {
+    for await (const { record } of readRecords(handle, 0, new ScanBudget(Infinity, Infinity))) {
+      if (!record) continue;
+      const stream: LogStream = record.s;
+      if (record.o !== undefined && record.g === generation) point.offsets[stream] = Math.max(point.offsets[stream], record.o);
+      if (record.x === 'cap' || (record.m?.startsWith(TRUNCATION_MARKER) ?? false)) point.capped = true;
+    }
+    point.bytes = (await handle.stat()).size;
+  } finally {
+    await handle.close();
   }
   return point;
 }
 
-/** A service killed mid-append leaves a last line cut short: what is stored next must start on a line of its own. */
+/** A service killed mid-append leaves a last record cut short: what is stored next must start on a line of its own. */
 async function endWithNewline(file: string): Promise<void> {
   const handle = await open(file, 'r+');
   try {
@@ -386,199 +494,5 @@ async function endWithNewline(file: string): Promise<void> {
     if (last[0] !== 0x0a) await handle.write('\n', size);
   } finally {
     await handle.close();
-  }
-}
-
-interface FollowerOptions {
-  file: string;
-  raw: RawOutput;
-  resumed: ResumePoint;
-  maxBytes: number;
-  generation: string;
-  attempt: number;
-  task: number;
-  writer: LineWriter;
-  /** Told once the follower has stored everything and stopped. */
-  done: () => void;
-}
-
-class RunFollower implements Follower {
-  readonly #file: string;
-  readonly #raw: RawOutput;
-  readonly #offsets: Record<LogStream, number>;
-  readonly #partial: Record<LogStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
-  readonly #maxBytes: number;
-  readonly #generation: string;
-  readonly #attempt: number;
-  /** Stored only where it is not 0, so a run of one task stores what it always did. */
-  readonly #task: { k?: number };
-  readonly #writer: LineWriter;
-  readonly #done: () => void;
-  #bytes: number;
-  #capped: boolean;
-  #watcher: FSWatcher | undefined;
-  #timer: NodeJS.Timeout;
-  #pass: Promise<void> = Promise.resolve();
-  #again = false;
-  #running = false;
-  #stopped = false;
-
-  constructor(options: FollowerOptions) {
-    this.#file = options.file;
-    this.#generation = options.generation;
-    this.#attempt = options.attempt;
-    this.#task = options.task > 0 ? { k: options.task } : {};
-    this.#raw = options.raw;
-    this.#offsets = options.resumed.offsets;
-    this.#bytes = options.resumed.bytes;
-    this.#capped = options.resumed.capped;
-    this.#maxBytes = options.maxBytes;
-    this.#writer = options.writer;
-    this.#done = options.done;
-    try {
-      // inotify wakes the follower as soon as output arrives; the timer is the fallback.
-      this.#watcher = watch(dirname(options.raw.stdout), () => this.#schedule());
-      this.#watcher.on('error', () => undefined);
-    } catch {
-      this.#watcher = undefined;
-    }
-    this.#timer = setInterval(() => this.#schedule(), POLL_MS);
-    this.#schedule();
-  }
-
-  /**
-   * Asks for a pass over the raw files. A flood of output wakes the watcher thousands of times a second: while a
-   * pass runs, a wake-up only marks that another round is due, so the wake-ups never pile up work of their own.
-   */
-  #schedule(): void {
-    if (this.#stopped) return;
-    this.#again = true;
-    if (this.#running) return;
-    this.#running = true;
-    this.#pass = (async () => {
-      try {
-        while (this.#again && !this.#stopped) {
-          this.#again = false;
-          await this.#drain(false);
-        }
-      } finally {
-        this.#running = false;
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    if (this.#stopped) return;
-    this.#stopped = true;
-    clearInterval(this.#timer);
-    this.#watcher?.close();
-    try {
-      await this.#pass;
-      await this.#drain(true);
-    } finally {
-      this.#done();
-    }
-  }
-
-  /** Reads new output from both streams for up to one slice of time, storing complete lines. */
-  async #drain(final: boolean): Promise<void> {
-    const started = Date.now();
-    let progress = true;
-    while (progress) {
-      progress = false;
-      for (const stream of ['stdout', 'stderr'] as const) {
-        if (await this.#readStream(stream, final)) progress = true;
-      }
-      if (!final && Date.now() - started > SLICE_MS) {
-        // More may be waiting: continue on a later turn of the event loop.
-        if (progress) setImmediate(() => this.#schedule());
-        return;
-      }
-    }
-    if (final) for (const stream of ['stdout', 'stderr'] as const) await this.#flushPartial(stream);
-  }
-
-  async #readStream(stream: LogStream, final: boolean): Promise<boolean> {
-    const path = this.#raw[stream];
-    if (this.#capped) {
-      // Nothing more is stored; keep the raw file from growing without end.
-      if (!final && existsSync(path) && statSync(path).size > 0) await truncate(path, 0).catch(() => undefined);
-      return false;
-    }
-    let handle;
-    try {
-      handle = await open(path, 'r');
-    } catch {
-      return false;
-    }
-    try {
-      const size = (await handle.stat()).size;
-      if (size < this.#offsets[stream]) this.#offsets[stream] = 0; // truncated underneath us
-      if (size === this.#offsets[stream]) return false;
-      const length = Math.min(READ_CHUNK, size - this.#offsets[stream]);
-      const buffer = Buffer.alloc(length);
-      const { bytesRead } = await handle.read(buffer, 0, length, this.#offsets[stream]);
-      if (bytesRead === 0) return false;
-      this.#offsets[stream] += bytesRead;
-      await this.#store(stream, buffer.subarray(0, bytesRead));
-      return true;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** Splits a chunk into lines (keeping an unfinished last line for later) and appends them. */
-  async #store(stream: LogStream, chunk: Buffer): Promise<void> {
-    const data = Buffer.concat([this.#partial[stream], chunk]);
-    const records: string[] = [];
-    const now = this.#writer.stamp();
-    let start = 0;
-    let consumedTo = this.#offsets[stream] - data.length;
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] !== 0x0a && i - start < MAX_LINE_BYTES) continue;
-      const end = data[i] === 0x0a ? i + 1 : i;
-      const message = data.subarray(start, i).toString('utf8').replace(/\r$/, '');
-      consumedTo += end - start;
-      if (!this.#admit(message, records, now)) break;
-      records.push(JSON.stringify({ t: now, s: stream, m: message, o: consumedTo, g: this.#generation, a: this.#attempt, ...this.#task } satisfies StoredLine));
-      start = end;
-    }
-    this.#partial[stream] = this.#capped ? Buffer.alloc(0) : data.subarray(start);
-    await this.#append(records, now);
-  }
-
-  /** Appends the records stamped `stamp`, and releases the stamp however that ends. */
-  async #append(records: string[], stamp: string): Promise<void> {
-    try {
-      if (records.length > 0) await appendFile(this.#file, `${records.join('\n')}\n`);
-    } finally {
-      this.#writer.written(stamp);
-    }
-  }
-
-  /** Counts a line against the run's cap; at the cap, adds the marker and refuses the rest. */
-  #admit(message: string, records: string[], now: string): boolean {
-    if (this.#capped) return false;
-    this.#bytes += Buffer.byteLength(message);
-    if (this.#bytes <= this.#maxBytes) return true;
-    this.#capped = true;
-    // Nothing more is stored: the timer alone keeps the raw files truncated, without a wake-up per write.
-    this.#watcher?.close();
-    const marker = `${TRUNCATION_MARKER} ${this.#maxBytes} bytes of output; the rest was discarded`;
-    records.push(JSON.stringify({ t: now, s: 'stderr', m: marker, a: this.#attempt, ...this.#task } satisfies StoredLine));
-    return false;
-  }
-
-  async #flushPartial(stream: LogStream): Promise<void> {
-    const rest = this.#partial[stream];
-    if (rest.length === 0 || this.#capped) return;
-    this.#partial[stream] = Buffer.alloc(0);
-    const records: string[] = [];
-    const now = this.#writer.stamp();
-    const message = rest.toString('utf8');
-    if (this.#admit(message, records, now)) {
-      records.push(JSON.stringify({ t: now, s: stream, m: message, o: this.#offsets[stream], g: this.#generation, a: this.#attempt, ...this.#task } satisfies StoredLine));
-    }
-    await this.#append(records, now);
   }
 }

@@ -9,6 +9,7 @@ import type { JobRef } from '../../core/jobs.ts';
 import type { MetricName, MetricPoint, MetricSource, MetricWindow, RunArtifacts, UsageSource } from '../../core/ports.ts';
 import type { Run, RunUsage } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
+import { Background } from './background.ts';
 import { childrenOf, readProcesses, treeOf } from './process-tree.ts';
 
 /** One task of a run running now (each task is an instance the metrics add up across). */
@@ -65,7 +66,7 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
   readonly minPeriodSeconds = 1;
   readonly #dir: string;
   readonly #runs: () => SampledRun[];
-  readonly #logger: Logger;
+  readonly #background: Background;
   readonly #intervalMs: number;
   readonly #retentionMs: number;
   readonly #stats = new Map<string, RunStats>();
@@ -76,16 +77,18 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
   constructor(options: SamplerOptions) {
     this.#dir = join(options.dataDir, 'metrics');
     this.#runs = options.runs;
-    this.#logger = options.logger;
+    this.#background = new Background(options.logger);
     this.#intervalMs = options.intervalMs ?? 1_000;
     this.#retentionMs = (options.retentionHours ?? 168) * HOUR_MS;
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.sample(), this.#intervalMs);
+    // Reading /proc fails when the process is out of file descriptors: that pass is skipped, not the service.
+    this.#timer = setInterval(() => this.#background.run('sampling the runs\' processes', () => this.sample()), this.#intervalMs);
     this.#timer.unref();
-    void this.enforceRetention();
-    this.#retentionTimer = setInterval(() => void this.enforceRetention(), HOUR_MS);
+    const retention = () => this.#background.run('removing metric samples past their retention', () => this.enforceRetention());
+    retention();
+    this.#retentionTimer = setInterval(retention, HOUR_MS);
     this.#retentionTimer.unref();
   }
 
@@ -130,7 +133,7 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
         mkdirSync(join(path, '..'), { recursive: true });
         await appendFile(path, `${entries.join('\n')}\n`);
       } catch (error) {
-        this.#logger.warn('could not store metric samples', { file, error: error as Error });
+        this.#background.report('storing metric samples', error);
       }
     }
   }

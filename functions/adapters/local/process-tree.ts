@@ -28,8 +28,14 @@ export function processTree(leader: number): number[] {
  */
 export function signalTree(leader: number, signal: NodeJS.Signals, mark?: string): number {
   const read = () => {
-    const tree = processTree(leader);
-    return mark ? [...new Set([...tree, ...markedProcesses(mark)])] : tree;
+    // Out of file descriptors, /proc cannot be read: the group is still signalled, which needs none.
+    let tree: number[];
+    try {
+      tree = processTree(leader);
+      return mark ? [...new Set([...tree, ...markedProcesses(mark)])] : tree;
+    } catch {
+      return [];
+    }
   };
   let tree = read();
   if (signal === 'SIGKILL' && mark) {
@@ -81,7 +87,15 @@ export class MarkedProcessReaper {
 
   reap(mark: string): void {
     this.#pending.add(mark);
-    this.#sweeping ??= this.#sweep();
+    this.#begin();
+  }
+
+  #begin(): void {
+    this.#sweeping ??= this.#sweep().catch(() => {
+      // /proc could not be read (out of file descriptors): the marks stay queued, and are swept again soon.
+      this.#sweeping = undefined;
+      setTimeout(() => this.#begin(), 1_000).unref();
+    });
   }
 
   /** Resolves when every mark queued so far has been swept. */
@@ -92,9 +106,10 @@ export class MarkedProcessReaper {
   async #sweep(): Promise<void> {
     while (this.#pending.size > 0) {
       await new Promise((resolve) => setTimeout(resolve, 50)); // let the runs ending together queue up
-      const needles = [...this.#pending].map((mark) => Buffer.from(`${mark}\0`));
-      this.#pending.clear();
+      const marks = [...this.#pending];
+      const needles = marks.map((mark) => Buffer.from(`${mark}\0`));
       const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+      for (const mark of marks) this.#pending.delete(mark);
       for (let i = 0; i < pids.length; i += 64) {
         await Promise.all(
           pids.slice(i, i + 64).map(async (pid) => {
