@@ -54,6 +54,29 @@ describe('LogService', () => {
     expect(empty).toMatchObject({ items: [], cursor: page.cursor, complete: false });
   });
 
+  it('answers a read that stopped at its limit of work at once, even held and with no line, and the next read goes on from its cursor', async () => {
+    const run = await aRun('haystack');
+    for (let i = 0; i < 9; i++) t.core.logs.push(line(run, `hay ${i}`));
+    t.core.logs.push(line(run, 'needle'));
+    t.core.logs.scanLimit = 4;
+    try {
+      const found: string[] = [];
+      let cursor: string | undefined;
+      for (let reads = 0; reads < 10; reads++) {
+        const page = await t.core.services.logs().forRun(run, { limit: 10, filter: 'needle', wait: 20, ...(cursor ? { cursor } : {}) });
+        found.push(...page.items.map((l) => l.message));
+        if (!page.more) break;
+        expect(page).toMatchObject({ partial: true, complete: false });
+        cursor = page.cursor;
+      }
+      expect(found).toEqual(['needle']);
+      // Three reads of at most four lines each, none of them held for its 20 seconds.
+      expect(t.core.logs.queries.filter((q) => q.run_id === run.run_id && q.filter === 'needle')).toHaveLength(3);
+    } finally {
+      t.core.logs.scanLimit = undefined;
+    }
+  });
+
   it('is complete once the run has finished and its log is whole, not before', async () => {
     const run = await aRun('finishing');
     t.core.logs.writing.add(run.run_id);

@@ -64,10 +64,18 @@ export class MemoryLogs implements LogSource {
     this.lines.push(line);
     this.#changes.emit('change');
   }
+  /** How many lines one read may look at, as the local store's reads are bounded; unbounded when unset. */
+  scanLimit: number | undefined;
   async query(query: LogQuery): Promise<LogPage> {
     this.queries.push(query);
     const lines = this.lines.filter((l) => !query.run_id || l.run_id === query.run_id);
     const from = Number(query.cursor ?? 0);
+    if (query.filter !== undefined && this.scanLimit !== undefined) {
+      const looked = lines.slice(from, from + this.scanLimit);
+      const items = looked.filter((l) => l.message.includes(query.filter!)).slice(0, query.limit);
+      const partial = from + looked.length < lines.length;
+      return { items, cursor: String(from + looked.length), more: partial, partial };
+    }
     const items = lines.slice(from, from + query.limit);
     return { items, cursor: String(from + items.length), more: from + items.length < lines.length };
   }

@@ -53,6 +53,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   /** Marker lines that could not be appended yet (the disk is full), by run. */
   readonly #markers = new Map<string, { file: string; jobId: string; records: StoredRecord[] }>();
   #markerTimer: NodeJS.Timeout | undefined;
+  #flushing: Promise<void> | undefined;
 
   constructor(dataDir: string, options: { maxRunBytes?: number | undefined; logger?: Logger } = {}) {
     this.#dir = join(dataDir, 'logs');
@@ -118,7 +119,13 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   }
 
   /** Appends the marker lines that could not be stored yet; tried again every few seconds until they are. */
-  async flushMarkers(): Promise<void> {
+  flushMarkers(): Promise<void> {
+    // One at a time: two at once would both append a marker still pending.
+    this.#flushing ??= this.#flushMarkers().finally(() => (this.#flushing = undefined));
+    return this.#flushing;
+  }
+
+  async #flushMarkers(): Promise<void> {
     clearTimeout(this.#markerTimer);
     for (const [runId, pending] of this.#markers) {
       const stamp = this.#clock.begin();

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalLogStore, StampClock, TRUNCATION_MARKER } from '../../../functions/adapters/local/log-store.ts';
+import { LocalLogStore, LOST_MARKER, SCAN_BYTES, StampClock, TRUNCATION_MARKER } from '../../../functions/adapters/local/log-store.ts';
 import { newId } from '../../../functions/core/ids.ts';
+import type { Logger } from '../../../functions/logger.ts';
 import { eventually } from '../../helpers/wait.ts';
 
 const dirs: string[] = [];
@@ -92,7 +93,36 @@ describe('following a run', () => {
     const { items } = await logs.query({ job, limit: 10_000 });
     expect(items.at(-1)?.message).toMatch(new RegExp(`^\\${TRUNCATION_MARKER} 1000 bytes`));
     expect(items.filter((l) => l.message.startsWith(TRUNCATION_MARKER))).toHaveLength(1);
-    expect(items.slice(0, -1).reduce((sum, l) => sum + l.message.length, 0)).toBeLessThanOrEqual(1000);
+    // The cap is what is on disk, records and all: only the marker's own line may go past it.
+    const stored = statSync(join(dataDir, 'logs', job.job_id, 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H.jsonl')).size;
+    expect(stored).toBeGreaterThan(800);
+    expect(stored).toBeLessThanOrEqual(1000 + 200);
+    expect((await logs.query({ job, run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H', limit: 1 })).truncated).toBe(true);
+  });
+
+  it.each([
+    ['one-byte lines', 'y\n', 2.6],
+    ['100-byte lines', `${'x'.repeat(99)}\n`, 1.1],
+  ])('keeps %s in little more than their own bytes on disk', async (_, line, most) => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobs-compact-'));
+    dirs.push(dataDir);
+    const runId = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+    const logs = new LocalLogStore(dataDir);
+    const raw = { stdout: join(dataDir, 'out'), stderr: join(dataDir, 'err') };
+    const output = line.repeat(Math.ceil((1024 * 1024) / line.length));
+    writeFileSync(raw.stdout, output);
+    writeFileSync(raw.stderr, '');
+    await (await logs.follow(job.job_id, runId, raw, '1')).stop();
+    const stored = statSync(join(dataDir, 'logs', job.job_id, `${runId}.jsonl`)).size;
+    expect(stored / output.length).toBeLessThanOrEqual(most);
+    let count = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await logs.query({ job, run_id: runId, limit: 10_000, cursor });
+      count += page.items.length;
+      cursor = page.more ? page.cursor : undefined;
+    } while (cursor);
+    expect(count).toBe(output.length / line.length);
   });
 
   it('resumes the same generation without repeating lines, and starts a new generation from the top', async () => {
@@ -236,5 +266,106 @@ describe('following by cursor', () => {
     writeFileSync(raw.stdout, 'after the crash\n');
     await (await logs.follow(job.job_id, runId, raw, 'h')).stop();
     expect((await logs.query({ job, run_id: runId, limit: 10, cursor: all.cursor })).items.map((l) => l.message)).toEqual(['after the crash']);
+  });
+});
+
+describe('a read of a large log', () => {
+  /** A run whose log is much larger than one read may look at, with the one wanted line at its end. */
+  async function large(runs: string[]) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobs-large-'));
+    dirs.push(dataDir);
+    const logs = new LocalLogStore(dataDir, { maxRunBytes: 64 * 1024 * 1024 });
+    for (const runId of runs) {
+      const raw = { stdout: join(dataDir, `${runId}.out`), stderr: join(dataDir, `${runId}.err`) };
+      writeFileSync(raw.stdout, `${'filler line of a busy run\n'.repeat(Math.ceil((3 * SCAN_BYTES) / 26))}needle of ${runId}\n`);
+      writeFileSync(raw.stderr, '');
+      await (await logs.follow(job.job_id, runId, raw, '1')).stop();
+    }
+    return logs;
+  }
+
+  it("stops at its limit of work with a cursor further on, and a run's filtered read finds its line once", async () => {
+    const runId = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+    const logs = await large([runId]);
+    const pages: Array<{ items: number; more: boolean }> = [];
+    const found: string[] = [];
+    let cursor: string | undefined;
+    for (;;) {
+      const page = await logs.query({ job, run_id: runId, filter: 'needle', limit: 100, cursor });
+      pages.push({ items: page.items.length, more: page.more });
+      found.push(...page.items.map((l) => l.message));
+      expect(page.cursor).not.toBe(cursor); // every read moves on
+      if (!page.more) break;
+      cursor = page.cursor;
+    }
+    expect(found).toEqual([`needle of ${runId}`]);
+    // At least three reads, the first ones answering no line and `more`.
+    expect(pages.length).toBeGreaterThanOrEqual(3);
+    expect(pages[0]).toEqual({ items: 0, more: true });
+  });
+
+  it("finds every run's line once across a job's runs, read by read", async () => {
+    const runs = ['run_01JD6R0G2M4S8V1X3Z5B7D9F1A', 'run_01JD6R0G2M4S8V1X3Z5B7D9F1B'];
+    const logs = await large(runs);
+    const found: string[] = [];
+    let cursor: string | undefined;
+    let reads = 0;
+    for (;; reads++) {
+      const page = await logs.query({ job, filter: 'needle', limit: 100, cursor });
+      found.push(...page.items.map((l) => l.message));
+      if (!page.more) break;
+      cursor = page.cursor;
+    }
+    expect(found).toEqual(runs.map((id) => `needle of ${id}`));
+    expect(reads).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('a full disk', () => {
+  const runId = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
+  /** A store whose run log is, for now, /dev/full: every append fails with ENOSPC, as on a full disk. */
+  async function onFullDisk() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobs-full-'));
+    dirs.push(dataDir);
+    const warnings: string[] = [];
+    const logs = new LocalLogStore(dataDir, { logger: { warn: (message: string) => warnings.push(message) } as unknown as Logger });
+    const raw = { stdout: join(dataDir, 'out'), stderr: join(dataDir, 'err') };
+    writeFileSync(raw.stdout, '');
+    writeFileSync(raw.stderr, '');
+    const follower = await logs.follow(job.job_id, runId, raw, 'g');
+    const file = join(dataDir, 'logs', job.job_id, `${runId}.jsonl`);
+    symlinkSync('/dev/full', file);
+    return { logs, raw, follower, file, warnings, flag: join(dataDir, 'logs', job.job_id, `${runId}.truncated`), freeSpace: () => unlinkSync(file) };
+  }
+  const messages = async (logs: LocalLogStore) => (await logs.query({ job, run_id: runId, limit: 10_000 })).items.map((l) => l.message);
+
+  it('loses no line while appends fail, and stores them all once there is room again', async () => {
+    const { logs, raw, follower, freeSpace, warnings } = await onFullDisk();
+    appendFileSync(raw.stdout, Array.from({ length: 500 }, (_, i) => `line ${i}\n`).join(''));
+    // Passes fail while the disk is full (said once in the service's log); the run's log is not yet whole.
+    await eventually(() => warnings.some((w) => w.includes('storing run output')), 'a failed pass reported');
+    expect(warnings).toHaveLength(1);
+    expect(logs.settled({ id: runId } as Parameters<LocalLogStore['settled']>[0])).toBe(false);
+    freeSpace();
+    appendFileSync(raw.stdout, 'after\n');
+    await follower.stop();
+    expect(await messages(logs)).toEqual([...Array.from({ length: 500 }, (_, i) => `line ${i}`), 'after']);
+    expect((await logs.query({ job, run_id: runId, limit: 1 })).truncated).toBe(false);
+  });
+
+  it('marks the log truncated when the attempt has ended and its output still cannot be stored, and adds the marker line once it can', async () => {
+    const { logs, raw, follower, flag, freeSpace } = await onFullDisk();
+    appendFileSync(raw.stdout, 'never kept\n');
+    const started = Date.now();
+    await follower.stop(); // resolves: a full disk never holds up the end of a run
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(existsSync(flag)).toBe(true);
+    freeSpace();
+    // The marker waits for room, tried again every few seconds.
+    await eventually(async () => (await messages(logs)).length > 0, 'the marker line stored', 10_000);
+    await logs.flushMarkers();
+    const page = await logs.query({ job, run_id: runId, limit: 10 });
+    expect(page.truncated).toBe(true);
+    expect(page.items.map((l) => l.message)).toEqual([`${LOST_MARKER} 11 bytes of attempt 1's output were not kept: the disk was full`]);
   });
 });
