@@ -28,10 +28,13 @@ export const MAIN = join(PROJECT_DIR, 'infra', 'local', 'main.ts');
 
 /**
  * Starts `node infra/local/main.ts` and resolves once it logs that it is ready. With `group`, it leads a process
- * group of its own, as a terminal's foreground job does, so a test can signal the group as Ctrl-C would.
+ * group of its own, as a terminal's foreground job does, so a test can signal the group as Ctrl-C would; with
+ * `prefix`, it runs under that command (prlimit with a lower file limit, say).
  */
-export function spawnService(env: Record<string, string>, timeoutMs = 30_000, options: { group?: boolean } = {}): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+export function spawnService(env: Record<string, string>, timeoutMs = 30_000, options: { group?: boolean; prefix?: string[] } = {}): Promise<ServiceProcess> {
+  // A prefix runs the service under another command (prlimit, say), which then execs it.
+  const [command = process.execPath, ...args] = [...(options.prefix ?? []), process.execPath, MAIN];
+  const child = spawn(command, args, {
     cwd: PROJECT_DIR,
     // Host processes unless the test names a container engine: no other test depends on one.
     env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'INFO', JOBS_RUNNER: 'process', ...env },

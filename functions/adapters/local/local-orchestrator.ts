@@ -14,6 +14,9 @@ import type { RunStateHandler } from '../../orchestration/run-state.ts';
 import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
 
+/** How often the write that a run started is tried again (about a minute in all) before it is given up. */
+const START_WRITE_RETRIES = 15;
+
 /** How long each step of a shutdown may wait for the runs; what is left is taken back at the next start. */
 const SHUTDOWN_STEP_MS = 5_000;
 
@@ -155,7 +158,17 @@ export class LocalOrchestrator implements RunOrchestrator {
         image: spec.image, command: override.Command, env, cpu: spec.cpu, memory_mb: spec.memory_mb, timeout_seconds: request.timeout_seconds,
       },
       async (task) => {
-        await this.#options.lifecycle.markRunning(run, task, undefined, index);
+        // Retried while the store refuses (a full disk, the engine restarting), with the time it really started.
+        const at = new Date();
+        for (let attempt = 0; ; attempt++) {
+          try {
+            await this.#options.lifecycle.markRunning(run, task, at, index);
+            return;
+          } catch (error) {
+            if (attempt >= START_WRITE_RETRIES || this.#shuttingDown) throw error;
+            await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
+          }
+        }
       },
     );
     const recorded = container.then((exit) => this.#recordStoppedExit(run, index, exit));

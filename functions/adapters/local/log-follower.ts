@@ -9,7 +9,7 @@
 // marked truncated (a flag file that needs no data block, and a marker line once one fits), never passed off as
 // whole.
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { appendFile, open, truncate } from 'node:fs/promises';
+import { open, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LogStream } from '../../core/ports.ts';
 import { lineCost, recordText, type StoredRecord } from './log-records.ts';
@@ -49,6 +49,8 @@ export interface ResumePoint {
 
 /** What a follower tells its store. */
 export interface FollowerSink {
+  /** Appends records' text to the run's file whole, or not at all. */
+  append(text: string): Promise<void>;
   /** A stamp for records about to be appended; `written` once they are (or could not be). */
   stamp(): string;
   written(stamp: string): void;
@@ -64,7 +66,6 @@ export interface FollowerSink {
 }
 
 export interface FollowerOptions {
-  file: string;
   raw: RawOutput;
   resumed: ResumePoint;
   maxBytes: number;
@@ -75,7 +76,6 @@ export interface FollowerOptions {
 }
 
 export class RunFollower implements Follower {
-  readonly #file: string;
   readonly #raw: RawOutput;
   readonly #offsets: Record<LogStream, number>;
   readonly #partial: Record<LogStream, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
@@ -97,7 +97,6 @@ export class RunFollower implements Follower {
   #failures = 0;
 
   constructor(options: FollowerOptions) {
-    this.#file = options.file;
     this.#generation = options.generation;
     this.#attempt = options.attempt;
     this.#task = options.task > 0 ? { k: options.task } : {};
@@ -264,7 +263,7 @@ export class RunFollower implements Follower {
     }
     const text = records.map(recordText).join('');
     try {
-      if (text) await appendFile(this.#file, text);
+      if (text) await this.#sink.append(text);
     } finally {
       this.#sink.written(stamp);
     }

@@ -10,7 +10,7 @@
 // request scanning gigabytes while the rest of the service waits.
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { appendFile, open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { decodeTime } from 'ulid';
 import { ValidationError } from '../../core/errors.ts';
@@ -54,6 +54,8 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   readonly #markers = new Map<string, { file: string; jobId: string; records: StoredRecord[] }>();
   #markerTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  /** The last append to each file in flight: the next one follows it. */
+  readonly #appending = new Map<string, Promise<void>>();
 
   constructor(dataDir: string, options: { maxRunBytes?: number | undefined; logger?: Logger } = {}) {
     this.#dir = join(dataDir, 'logs');
@@ -87,8 +89,9 @@ export class LocalLogStore implements LogSource, RunArtifacts {
       mkdirSync(dirname(file), { recursive: true });
       const resumed = await resumePoint(file, generation);
       return new RunFollower({
-        file, raw, resumed, maxBytes: this.#maxRunBytes, generation, attempt, task,
+        raw, resumed, maxBytes: this.#maxRunBytes, generation, attempt, task,
         sink: {
+          append: (text) => this.#append(file, text),
           stamp: () => this.#clock.begin(),
           written: (stamp) => {
             this.#clock.end(stamp);
@@ -130,7 +133,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     for (const [runId, pending] of this.#markers) {
       const stamp = this.#clock.begin();
       try {
-        await appendFile(pending.file, pending.records.map((record) => recordText({ ...record, t: stamp })).join(''));
+        await this.#append(pending.file, pending.records.map((record) => recordText({ ...record, t: stamp })).join(''));
         this.#markers.delete(runId);
         writeFileSync(this.#flag(pending.jobId, runId), '');
         this.#truncated.delete(runId);
@@ -142,6 +145,18 @@ export class LocalLogStore implements LogSource, RunArtifacts {
       }
     }
     if (this.#markers.size > 0) this.#markerTimer = setTimeout(() => void this.flushMarkers(), MARKER_RETRY_MS).unref();
+  }
+
+  /**
+   * Appends to a run's file, one append at a time for each file (a run's tasks share it). An append that fails
+   * part-way (a full disk) is undone: the file never ends in half a record that the next one would be glued to.
+   */
+  #append(file: string, text: string): Promise<void> {
+    const next = (this.#appending.get(file) ?? Promise.resolve()).then(() => appendWhole(file, text));
+    const settled = next.catch(() => undefined);
+    this.#appending.set(file, settled);
+    void settled.then(() => this.#appending.get(file) === settled && this.#appending.delete(file));
+    return next;
   }
 
   settled(run: Run): boolean {
@@ -271,6 +286,21 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   /** Removes the lines of runs removed from the job's history. */
   async removeRuns(job: JobRef, runIds: string[]): Promise<void> {
     await Promise.all(runIds.flatMap((runId) => [rm(this.#file(job.job_id, runId), { force: true }), rm(this.#flag(job.job_id, runId), { force: true })]));
+  }
+}
+
+async function appendWhole(file: string, text: string): Promise<void> {
+  const handle = await open(file, 'a');
+  try {
+    const { size } = await handle.stat();
+    try {
+      await handle.appendFile(text);
+    } catch (error) {
+      await handle.truncate(size).catch(() => undefined); // shrinking needs no free space
+      throw error;
+    }
+  } finally {
+    await handle.close();
   }
 }
 
