@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deployment } from './deployment.ts';
 import { faults } from './faults.ts';
+import { hardening } from './hardening.ts';
 import { follow } from './follow.ts';
 import { cli } from './cli.ts';
 import { webhooks } from './webhooks.ts';
@@ -19,7 +20,7 @@ import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, deployment, follow, cli, webhooks, containers, retention, tasks, console: console_ };
+const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, hardening, deployment, follow, cli, webhooks, containers, retention, tasks, console: console_ };
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);
