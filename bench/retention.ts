@@ -77,7 +77,7 @@ export async function retention(): Promise<Section> {
   const trimMs = performance.now() - trimStarted;
   const after = await pages();
   const countsAfter = (await call('GET', `/jobs/${job.id}/status`)).data.counts;
-  table.client.destroy();
+  table.destroy();
 
   process.kill(service.line.pid as number, 'SIGTERM');
   await stop(service.child, service.exited);

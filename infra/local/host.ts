@@ -24,7 +24,7 @@ import type { Engine } from '../../functions/adapters/local/engines.ts';
 import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
 import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
 import { LocalMetricSampler } from '../../functions/adapters/local/metric-sampler.ts';
-import { storageHealthCheck } from '../../functions/adapters/local/storage-health.ts';
+import { lastKnown, storageHealthCheck } from '../../functions/adapters/local/storage-health.ts';
 import { recoverRuns, type RecoveryReport } from '../../functions/adapters/local/recovery.ts';
 import { httpHandler } from '../../functions/composition/http.ts';
 import { once, type Platform } from '../../functions/composition/platform.ts';
@@ -83,6 +83,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
   // services, composed below from this very platform, when they first need them.
   let services!: Services;
   const runStore = once(() => new DynamoRunStore(table));
+  const healthTable = once(() => table.apart());
   const jobStore = once(() => new DynamoJobStore(table));
   const logs = once(() => new LocalLogStore(options.dataDir, { maxRunBytes: options.maxRunLogBytes, logger }));
   const sampler: LocalMetricSampler = new LocalMetricSampler({
@@ -138,8 +139,9 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     runArtifacts: () => [logs(), sampler],
     usage: () => sampler,
     signals: () => signals,
-    // Locally the table lives on this machine's disk: health writes to it, and checks the disk itself.
-    healthChecks: () => ({ dynamodb: tableHealthCheck(table, { write: true }), storage: storageHealthCheck(options.dataDir) }),
+    // Locally the table lives on this machine's disk: health writes to it (on connections of its own) and checks
+    // the disk itself, answering from the last check while a newer one waits behind a burst of the API's writes.
+    healthChecks: once(() => ({ dynamodb: lastKnown(tableHealthCheck(healthTable(), { write: true })), storage: lastKnown(storageHealthCheck(options.dataDir)) })),
     eventSinks: () => [loggedEvents(logger)],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore,
@@ -186,6 +188,7 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     },
     shutdown: async (reason) => {
       clearInterval(retentionTimer);
+      healthTable().destroy();
       await scheduler().stop();
       await orchestrator().shutdown(reason);
       await sampler.stop();

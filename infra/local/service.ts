@@ -140,7 +140,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await host.recover();
     const schedules = await host.start();
     // Stopped in reverse: the API (in-flight requests finish), runs in flight, the client, then the engine.
-    cleanups.push(() => table.client.destroy());
+    cleanups.push(() => table.destroy());
     cleanups.push(() => host.shutdown(stopReason));
     const rateLimit = options.rateLimit === undefined ? settings.rateLimit : options.rateLimit;
     const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;

@@ -1,6 +1,6 @@
 // One handle on the table: the SDK client, the table name, and the translation of SDK failures into domain
 // errors at the edge, so nothing above the adapters ever sees an SDK exception type.
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, QueryCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
@@ -16,23 +16,50 @@ export interface TableConfig {
 export class DynamoTable {
   readonly client: DynamoDBClient;
   readonly name: string;
+  readonly #config: TableConfig;
+  #reader: DynamoDBClient | undefined;
 
   constructor(config: TableConfig, client?: DynamoDBClient) {
     this.name = config.tableName;
+    this.#config = config;
     this.client = client ?? createDynamoClient(config);
   }
 
-  /** Sends a command; connection failures and throttling become UnavailableError (503, retry). */
+  /** Closes the table's connections. */
+  destroy(): void {
+    this.client.destroy();
+    this.#reader?.destroy();
+  }
+
+  /**
+   * The same table over a few connections of its own: for a check that must not wait in line behind a burst of
+   * requests holding every connection of the shared pool (health). Its client is the caller's to destroy.
+   */
+  apart(sockets = 2): DynamoTable {
+    return new DynamoTable(this.#config, createDynamoClient(this.#config, sockets));
+  }
+
+  /**
+   * Sends a command; connection failures and throttling become UnavailableError (503, retry). Reads go over
+   * connections of their own: a burst of writes that holds every connection of the pool (500 triggers at once)
+   * does not make a read wait in line behind it.
+   */
   async send<T = unknown>(command: object): Promise<T> {
+    const client = isRead(command) ? (this.#reader ??= createDynamoClient(this.#config)) : this.client;
     try {
-      return (await this.client.send(command as never)) as T;
+      return (await client.send(command as never)) as T;
     } catch (error) {
       throw unavailableIfTransient('DynamoDB', error);
     }
   }
 }
 
-export function createDynamoClient(config: TableConfig): DynamoDBClient {
+/** Whether a command only reads: reads have connections of their own. */
+function isRead(command: object): boolean {
+  return command instanceof GetItemCommand || command instanceof QueryCommand || command instanceof BatchGetItemCommand;
+}
+
+export function createDynamoClient(config: TableConfig, sockets = 32): DynamoDBClient {
   // Short timeouts: an unreachable engine must turn into a 503 within seconds, never a hung request (a stopped
   // engine refuses at once; these bound a hung one). A burst waits for one of a bounded set of kept-alive
   // connections rather than opening hundreds at once (more than an engine's accept queue holds). The connection
@@ -41,8 +68,8 @@ export function createDynamoClient(config: TableConfig): DynamoDBClient {
   const requestHandler = new NodeHttpHandler({
     connectionTimeout: 5_000,
     requestTimeout: 5_000,
-    httpAgent: new Agent({ keepAlive: true, maxSockets: 32 }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+    httpAgent: new Agent({ keepAlive: true, maxSockets: sockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: sockets * 2 }),
   });
   const options: DynamoDBClientConfig = { requestHandler, maxAttempts: 2 };
   if (config.region) options.region = config.region;

@@ -39,6 +39,8 @@ const MTIME_SLACK_MS = 2_000;
 /** A run's lines are stamped after the run was created (its id's time), give or take a clock set back a little. */
 const CREATED_SLACK_MS = 60_000;
 const MARKER_RETRY_MS = 2_000;
+/** Reads that look at the log at the same time; more wait their turn. */
+const READ_SLOTS = 2;
 
 export class LocalLogStore implements LogSource, RunArtifacts {
   readonly #dir: string;
@@ -54,6 +56,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   readonly #markers = new Map<string, { file: string; jobId: string; records: StoredRecord[] }>();
   #markerTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
+  readonly #slots = new ReadSlots(READ_SLOTS);
   /** The last append to each file in flight: the next one follows it. */
   readonly #appending = new Map<string, Promise<void>>();
 
@@ -177,6 +180,17 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   }
 
   async query(query: LogQuery): Promise<LogPage> {
+    // Few reads look at the log at once: thirty clients paging a filter through a large log then wait their turn
+    // rather than fill the event loop, and health and every other request stay quick meanwhile.
+    const release = await this.#slots.take(query.filter !== undefined);
+    try {
+      return await this.#query(query);
+    } finally {
+      release();
+    }
+  }
+
+  async #query(query: LogQuery): Promise<LogPage> {
     const scope = query.run_id ?? query.job.job_id;
     const after = query.cursor ? decodeLogCursor(query.cursor, scope) : startOfLog();
     // Lines stamped from here on may still be being written: they wait for the next read.
@@ -301,6 +315,33 @@ async function appendWhole(file: string, text: string): Promise<void> {
     }
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Turns to read the log: `size` at once. Reads without a filter (a follower's tail: a few lines) go before those
+ * with one (which may look through megabytes before their limit of work), each kind in its order of arrival.
+ */
+class ReadSlots {
+  #free: number;
+  readonly #light: Array<() => void> = [];
+  readonly #heavy: Array<() => void> = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async take(heavy: boolean): Promise<() => void> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => (heavy ? this.#heavy : this.#light).push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.#light.shift() ?? this.#heavy.shift();
+      if (next) next();
+      else this.#free++;
+    };
   }
 }
 
