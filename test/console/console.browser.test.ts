@@ -247,6 +247,7 @@ describe('the web console', () => {
         await alert.waitFor();
         expect(await alert.textContent()).toMatch(/is not a (job|run|workspace) id/);
       }
+      await view('steered-url');
     } finally {
       page.off('request', record);
     }

@@ -233,13 +233,7 @@ export class LocalRunner implements ContainerRunner {
         const task = this.#task(unit, pid, container);
         // The attempt's end is settled from its exit status whatever else fails here (its log, a full disk).
         void (async () => {
-          const end = await this.#ended(unit, pid, dir, container).catch((error: unknown) => {
-            this.#background.report('reading how a run ended', error);
-            return { exit_code: null, cpuSeconds: null } as Ended;
-          });
-          const active = this.#active.get(unit);
-          clearTimeout(active?.graceTimer);
-          this.#active.delete(unit);
+          const { end, active } = await this.#release(unit, pid, dir, container);
           await (await follower)?.stop();
           await startedWrite;
           const exitCode = end.exit_code ?? readExit(dir) ?? (signal ? signalExitCode(signal) : code);
@@ -251,6 +245,18 @@ export class LocalRunner implements ContainerRunner {
         })();
       });
     });
+  }
+
+  /** A task's main process has ended: what it left is stopped and read back, and the task is no longer active. */
+  async #release(unit: string, pid: number, dir: string, container: boolean): Promise<{ end: Ended; active: Active | undefined }> {
+    const end = await this.#ended(unit, pid, dir, container).catch((error: unknown): Ended => {
+      this.#background.report('reading how a run ended', error);
+      return { exit_code: null, cpuSeconds: null };
+    });
+    const active = this.#active.get(unit);
+    clearTimeout(active?.graceTimer);
+    this.#active.delete(unit);
+    return { end, active };
   }
 
   /**
@@ -347,13 +353,7 @@ export class LocalRunner implements ContainerRunner {
         const code = readExit(dir);
         if (code === null && isOurs(pid, dir)) return;
         clearInterval(poll);
-        const end = await this.#ended(unit, pid, dir, container).catch((error: unknown) => {
-          this.#background.report('reading how a run ended', error);
-          return { exit_code: null, cpuSeconds: null } as Ended;
-        });
-        const active = this.#active.get(unit);
-        clearTimeout(active?.graceTimer);
-        this.#active.delete(unit);
+        const { end, active } = await this.#release(unit, pid, dir, container);
         await follower.stop();
         const exitCode = end.exit_code ?? code ?? (active?.stopping ? signalExitCode(active.stopping) : null);
         const error = end.error ?? (exitCode === null ? 'its process ended without recording an exit status' : undefined);
