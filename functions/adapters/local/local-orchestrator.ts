@@ -14,6 +14,17 @@ import type { RunStateHandler } from '../../orchestration/run-state.ts';
 import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
 
+type States = Record<string, { Retry?: unknown; ItemProcessor?: { States: States }; Branches?: Array<{ States: States }> }>;
+
+/** The names of every state with a Retry, in Maps and Parallels too. */
+function statesWithRetry(states: States): string[] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Retry ? [name] : []),
+    ...(state.ItemProcessor ? statesWithRetry(state.ItemProcessor.States) : []),
+    ...(state.Branches ?? []).flatMap((branch) => statesWithRetry(branch.States)),
+  ]);
+}
+
 /** How often the write that a run started is tried again (about a minute in all) before it is given up. */
 const START_WRITE_RETRIES = 15;
 
@@ -78,7 +89,7 @@ export interface LocalOrchestratorOptions {
   runState: RunStateHandler;
   lifecycle: RunLifecycle;
   logger: Logger;
-  /** Compresses the Retry backoff between attempts (tests); the definition's backoff applies otherwise. */
+  /** Compresses every Retry's backoff (tests: attempts, and writes the store refuses); the definition's otherwise. */
   retryIntervalMs?: number;
 }
 
@@ -96,11 +107,14 @@ export class LocalOrchestrator implements RunOrchestrator {
   /** How each task's last container ended, by run, while its execution lives: what a failed execution settles from. */
   readonly #exits = new Map<string, Map<number, ContainerExit>>();
   #shuttingDown = false;
+  readonly #retryOverrides: Record<string, number> | undefined;
 
   constructor(options: LocalOrchestratorOptions) {
     this.#options = options;
     this.runner = options.runner.kind;
     this.#machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
+    const retrying = statesWithRetry((options.definition as { States: States }).States);
+    if (options.retryIntervalMs !== undefined) this.#retryOverrides = Object.fromEntries(retrying.map((name) => [name, options.retryIntervalMs!]));
   }
 
   executionId(runId: string): string {
@@ -124,7 +138,7 @@ export class LocalOrchestrator implements RunOrchestrator {
       noThrowOnAbort: true,
       overrides: {
         taskResourceLocalHandlers: handlers as never,
-        ...(this.#options.retryIntervalMs !== undefined ? { retryIntervalOverrides: { Attempt: this.#options.retryIntervalMs } } : {}),
+        ...(this.#retryOverrides ? { retryIntervalOverrides: this.#retryOverrides } : {}),
       },
     });
     this.#executions.set(name, { abort: execution.abort, run: request.run });
