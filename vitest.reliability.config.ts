@@ -4,5 +4,11 @@ import { defineConfig } from 'vitest/config';
 import base, { RELIABILITY } from './vitest.config.ts';
 
 export default defineConfig({
-  test: { ...base.test, include: [RELIABILITY], exclude: ['**/node_modules/**'], fileParallelism: false, testTimeout: 150_000 },
+  test: {
+    ...base.test,
+    include: [RELIABILITY],
+    exclude: ['**/node_modules/**'],
+    fileParallelism: false,
+    testTimeout: 150_000,
+  },
 });

@@ -16,7 +16,11 @@ const JOBS = join(ROOT, 'bin', 'jobs');
 const NODE = join(ROOT, 'node_modules', 'node', 'bin', 'node');
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-async function wallMs(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ ms: number; stdout: string }> {
+async function wallMs(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ ms: number; stdout: string }> {
   const started = performance.now();
   const { stdout } = await run(file, args, { env, encoding: 'utf8' });
   return { ms: performance.now() - started, stdout };
@@ -33,9 +37,20 @@ export async function cli(): Promise<Section> {
     floor.push((await wallMs(NODE, [empty])).ms);
   }
 
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, (line) => typeof line.ready_ms === 'number');
+  const service = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' },
+    (line) => typeof line.ready_ms === 'number',
+  );
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
-  const env = { ...process.env, JOBS_URL: service.line.url as string, JOBS_KEY: key, JOBS_WORKSPACE: 'bench', JOBS_PROJECT: 'cli' };
+  const env = {
+    ...process.env,
+    JOBS_URL: service.line.url as string,
+    JOBS_KEY: key,
+    JOBS_WORKSPACE: 'bench',
+    JOBS_PROJECT: 'cli',
+  };
   writeFileSync(join(dir, 'job.json'), JSON.stringify({ name: 'true', image: 'alpine', command: ['true'] }));
   await wallMs(JOBS, ['apply', '-f', join(dir, 'job.json')], env);
   const walls: number[] = [];
@@ -67,7 +82,7 @@ export async function cli(): Promise<Section> {
         rows: [
           ['jobs run --wait, wall', `${round(median(walls))}`, `${round(Math.max(...walls))}`],
           ['the run, created → finished', `${round(median(api))}`, `${round(Math.max(...api))}`],
-          ['the CLI\'s own part', `${round(median(walls) - median(api))}`, ''],
+          ["the CLI's own part", `${round(median(walls) - median(api))}`, ''],
         ],
       },
     ],

@@ -18,16 +18,34 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function console_(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-console-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number');
+  const service = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    (line) => typeof line.ready_ms === 'number',
+  );
   const url = service.line.url as string;
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const P = `${url}/v1/workspaces/bench/projects/console`;
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${P}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${P}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return ((await response.json()) as { data: any }).data;
   };
   for (let i = 0; i < JOBS; i += 20) {
-    await Promise.all(Array.from({ length: 20 }, (_, j) => call('POST', '/jobs', { name: `job-${String(i + j).padStart(4, '0')}`, image: 'alpine', command: 'true', ...((i + j) % 3 === 0 ? { schedule: '0 3 * * 1-5', timezone: 'Europe/Berlin' } : {}) })));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, j) =>
+        call('POST', '/jobs', {
+          name: `job-${String(i + j).padStart(4, '0')}`,
+          image: 'alpine',
+          command: 'true',
+          ...((i + j) % 3 === 0 ? { schedule: '0 3 * * 1-5', timezone: 'Europe/Berlin' } : {}),
+        }),
+      ),
+    );
   }
 
   const browser = await launchBrowser();
@@ -98,17 +116,33 @@ export async function console_(): Promise<Section> {
       {
         caption: `Jobs view of a project with ${JOBS.toLocaleString('en')} jobs (20 a page, each with its status), Chromium, ${LOADS} cold loads, ms from navigation start to the table painted`,
         head: ['median', 'min', 'max', 'goal'],
-        rows: [[`${round(median(renders))}`, `${round(Math.min(...renders))}`, `${round(Math.max(...renders))}`, '≤ 500']],
+        rows: [
+          [`${round(median(renders))}`, `${round(Math.min(...renders))}`, `${round(Math.max(...renders))}`, '≤ 500'],
+        ],
       },
       {
         caption: 'JavaScript and CSS transferred (gzip), KB',
         head: ['JS', 'CSS', 'total', 'goal'],
-        rows: [[`${round(transfer.js / 1024)}`, `${round(transfer.css / 1024)}`, `${round((transfer.js + transfer.css) / 1024)}`, '≤ 150']],
+        rows: [
+          [
+            `${round(transfer.js / 1024)}`,
+            `${round(transfer.css / 1024)}`,
+            `${round((transfer.js + transfer.css) / 1024)}`,
+            '≤ 150',
+          ],
+        ],
       },
       {
         caption: `A run writing ${LINES_PER_SECOND} lines/s for ${SECONDS} s, followed on its page: line written → on screen, ms (${latencies.length} lines after the first second)`,
         head: ['p50', 'p90', 'p99', 'goal p50'],
-        rows: [[`${round(median(latencies))}`, `${round(percentile(latencies, 90))}`, `${round(percentile(latencies, 99))}`, '≤ 100']],
+        rows: [
+          [
+            `${round(median(latencies))}`,
+            `${round(percentile(latencies, 90))}`,
+            `${round(percentile(latencies, 99))}`,
+            '≤ 100',
+          ],
+        ],
       },
     ],
   };

@@ -16,17 +16,27 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 async function service(runner: string) {
   const dir = mkdtempSync(join(tmpdir(), `jobs-bench-${runner}-`));
-  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: runner, PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number');
+  const started = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: runner, PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    (line) => typeof line.ready_ms === 'number',
+  );
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const P = `${started.line.url as string}/v1/workspaces/bench/projects/containers`;
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${P}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${P}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return (await response.json()) as { data: any };
   };
   return {
     call,
-    job: async (name: string, image: string) => (await call('POST', '/jobs', { name, image, command: ['true'] })).data.id as string,
+    job: async (name: string, image: string) =>
+      (await call('POST', '/jobs', { name, image, command: ['true'] })).data.id as string,
     async close() {
       process.kill(started.line.pid as number, 'SIGTERM');
       await stop(started.child, started.exited);
@@ -36,19 +46,27 @@ async function service(runner: string) {
 }
 
 /** Runs completed in THROUGHPUT_SECONDS by 10 jobs, each triggered again as soon as its run ended. */
-async function throughput(s: Awaited<ReturnType<typeof service>>, image: string): Promise<{ completed: number; perSecond: number }> {
+async function throughput(
+  s: Awaited<ReturnType<typeof service>>,
+  image: string,
+): Promise<{ completed: number; perSecond: number }> {
   const jobs = await Promise.all(Array.from({ length: 10 }, (_, i) => s.job(`busy-${i}`, image)));
   return backToBack(s.call, jobs, THROUGHPUT_SECONDS);
 }
 
 export async function containers(): Promise<Section> {
   const built = await testImage();
-  if ('skip' in built) return { title: 'Container runs', tables: [{ caption: `Not measured: ${built.skip}`, head: [''], rows: [] }] };
+  if ('skip' in built)
+    return { title: 'Container runs', tables: [{ caption: `Not measured: ${built.skip}`, head: [''], rows: [] }] };
   const { engine, image } = built;
 
   const podman = await service(engine.name);
   const trueJob = await podman.job('true', image);
-  for (let i = 0; i < 5; i++) await podman.call('GET', `/jobs/${trueJob}/runs/${(await podman.call('POST', `/jobs/${trueJob}/runs`)).data.id}?wait=20`);
+  for (let i = 0; i < 5; i++)
+    await podman.call(
+      'GET',
+      `/jobs/${trueJob}/runs/${(await podman.call('POST', `/jobs/${trueJob}/runs`)).data.id}?wait=20`,
+    );
   const latencies: number[] = [];
   for (let i = 0; i < TRIGGERS; i++) {
     const sent = Date.now();
@@ -72,12 +90,14 @@ export async function containers(): Promise<Section> {
   let bareRuns = 0;
   const bareUntil = Date.now() + THROUGHPUT_SECONDS * 1000;
   const bareStarted = performance.now();
-  await Promise.all(Array.from({ length: 10 }, async () => {
-    while (Date.now() < bareUntil) {
-      await bare();
-      bareRuns++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: 10 }, async () => {
+      while (Date.now() < bareUntil) {
+        await bare();
+        bareRuns++;
+      }
+    }),
+  );
   const barePerSecond = bareRuns / ((performance.now() - bareStarted) / 1000);
   const inContainers = await throughput(podman, image);
   await podman.close();
@@ -94,8 +114,18 @@ export async function containers(): Promise<Section> {
         caption: `Trigger → running (ms), ${TRIGGERS} ${engine.name} runs of \`true\` in the test image one after another, beside a bare \`${engine.name} run --rm\` of the same image and command (the floor)`,
         head: ['', 'p50', 'p99', 'max'],
         rows: [
-          ['trigger → running', `${round(median(latencies))}`, `${round(percentile(latencies, 99))}`, `${round(Math.max(...latencies))}`],
-          [`${engine.name} run --rm (floor)`, `${round(median(floor))}`, `${round(percentile(floor, 99))}`, `${round(Math.max(...floor))}`],
+          [
+            'trigger → running',
+            `${round(median(latencies))}`,
+            `${round(percentile(latencies, 99))}`,
+            `${round(Math.max(...latencies))}`,
+          ],
+          [
+            `${engine.name} run --rm (floor)`,
+            `${round(median(floor))}`,
+            `${round(percentile(floor, 99))}`,
+            `${round(Math.max(...floor))}`,
+          ],
           ['difference at p50 (goal ≤ 50 ms)', `${round(median(latencies) - median(floor))}`, '', ''],
         ],
       },

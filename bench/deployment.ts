@@ -29,7 +29,11 @@ interface LambdaResource {
 
 function timedSynth(args: string[]): number {
   const started = performance.now();
-  const result = spawnSync(CDK, ['synth', '--quiet', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}` } });
+  const result = spawnSync(CDK, ['synth', '--quiet', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, PATH: `${join(ROOT, 'node_modules', '.bin')}:${process.env.PATH}` },
+  });
   if (result.status !== 0) throw new Error(`cdk synth ${args.join(' ')} failed:\n${result.stderr}`);
   return performance.now() - started;
 }
@@ -42,7 +46,12 @@ function envValue(name: string, value: unknown): string {
 
 /** Asynchronous, so the Secrets Manager stand-in in this process can answer meanwhile. */
 async function importMs(file: string, env: Record<string, string>): Promise<number> {
-  const { stdout } = await execFileAsync(process.execPath, [join(ROOT, 'bench', 'init-time.mjs'), file], { cwd: ROOT, encoding: 'utf8', env, timeout: 30_000 });
+  const { stdout } = await execFileAsync(process.execPath, [join(ROOT, 'bench', 'init-time.mjs'), file], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env,
+    timeout: 30_000,
+  });
   return (JSON.parse(stdout.trim().split('\n').at(-1)!) as { init_ms: number }).init_ms;
 }
 
@@ -58,7 +67,13 @@ async function secretsManagerStandIn(): Promise<{ url: string; close: () => void
     request.resume();
     request.on('end', () => {
       response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-      response.end(JSON.stringify({ ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench', Name: 'bench', SecretString: 'bench-admin-key-value' }));
+      response.end(
+        JSON.stringify({
+          ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:bench',
+          Name: 'bench',
+          SecretString: 'bench-admin-key-value',
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -74,10 +89,19 @@ export async function deployment(): Promise<Section> {
   const floor: number[] = [];
   for (let i = 0; i < SYNTHS; i++) {
     synth.push(timedSynth(['--output', assembly]));
-    floor.push(timedSynth(['--app', `node ${join('bench', 'ceilings', 'empty-cdk-app.ts')}`, '--output', join(OUT, 'empty.out')]));
+    floor.push(
+      timedSynth([
+        '--app',
+        `node ${join('bench', 'ceilings', 'empty-cdk-app.ts')}`,
+        '--output',
+        join(OUT, 'empty.out'),
+      ]),
+    );
   }
 
-  const template = JSON.parse(readFileSync(join(assembly, 'JobsService.template.json'), 'utf8')) as { Resources: Record<string, LambdaResource> };
+  const template = JSON.parse(readFileSync(join(assembly, 'JobsService.template.json'), 'utf8')) as {
+    Resources: Record<string, LambdaResource>;
+  };
   const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
   const secrets = await secretsManagerStandIn();
   const baseEnv = {
@@ -91,7 +115,9 @@ export async function deployment(): Promise<Section> {
   const floorDir = join(OUT, 'floor');
   mkdirSync(floorDir, { recursive: true });
   writeFileSync(join(floorDir, 'index.mjs'), 'export const handler = async () => ({});\n');
-  const floorInit = await medianOf(IMPORTS, () => importMs(join(floorDir, 'index.mjs'), { ...baseEnv, NODE_OPTIONS: '--enable-source-maps' }));
+  const floorInit = await medianOf(IMPORTS, () =>
+    importMs(join(floorDir, 'index.mjs'), { ...baseEnv, NODE_OPTIONS: '--enable-source-maps' }),
+  );
 
   const rows: string[][] = [];
   try {
@@ -101,7 +127,9 @@ export async function deployment(): Promise<Section> {
       const dir = join(OUT, 'functions', name.replace(/\//g, '-'));
       cpSync(join(assembly, fn.Metadata!['aws:asset:path']!), dir, { recursive: true });
       const bundle = readFileSync(join(dir, 'index.mjs'));
-      const env = Object.fromEntries(Object.entries(fn.Properties.Environment?.Variables ?? {}).map(([key, value]) => [key, envValue(key, value)]));
+      const env = Object.fromEntries(
+        Object.entries(fn.Properties.Environment?.Variables ?? {}).map(([key, value]) => [key, envValue(key, value)]),
+      );
       const init = await medianOf(IMPORTS, () => importMs(join(dir, 'index.mjs'), { ...baseEnv, ...env }));
       rows.push([
         name,
@@ -115,7 +143,14 @@ export async function deployment(): Promise<Section> {
   } finally {
     secrets.close();
   }
-  rows.push(['floor: an empty handler module', '—', '—', '—', `${floorInit.median.toFixed(1)} ms`, `${floorInit.max.toFixed(1)} ms`]);
+  rows.push([
+    'floor: an empty handler module',
+    '—',
+    '—',
+    '—',
+    `${floorInit.median.toFixed(1)} ms`,
+    `${floorInit.max.toFixed(1)} ms`,
+  ]);
 
   return {
     title: 'Deployment: synthesis, bundles, initialisation',

@@ -14,12 +14,17 @@ type Fault = Record<string, string | number> & { fault: string };
 function runSuite(): Promise<{ faults: Fault[]; passed: boolean }> {
   return new Promise((resolve) => {
     const vitest = join(ROOT, 'node_modules', 'vitest', 'vitest.mjs');
-    const child = spawn(process.execPath, [vitest, 'run', '--config', 'vitest.reliability.config.ts'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [vitest, 'run', '--config', 'vitest.reliability.config.ts'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('exit', (code) => {
-      const faults = [...output.matchAll(/^(?:\x1b\[[0-9;]*m)*(\{"fault".*\})\s*$/gm)].map((m) => JSON.parse(m[1]!) as Fault);
+      const faults = [...output.matchAll(/^(?:\x1b\[[0-9;]*m)*(\{"fault".*\})\s*$/gm)].map(
+        (m) => JSON.parse(m[1]!) as Fault,
+      );
       if (code !== 0) console.error(output.split('\n').slice(-60).join('\n'));
       resolve({ faults, passed: code === 0 });
     });
@@ -57,8 +62,12 @@ export async function faults(): Promise<Section> {
         rows: [
           [
             'service killed with SIGKILL, 20 runs in flight, 50 jobs scheduled every minute',
-            kill ? `nothing: ${kill.jobs} jobs, ${kill.runs} runs and their log lines kept; no minute fired twice` : missing,
-            kill ? `ready again in ${kill.ready_ms} ms; every run terminal ${kill.all_runs_terminal_ms} ms after the restart began` : missing,
+            kill
+              ? `nothing: ${kill.jobs} jobs, ${kill.runs} runs and their log lines kept; no minute fired twice`
+              : missing,
+            kill
+              ? `ready again in ${kill.ready_ms} ms; every run terminal ${kill.all_runs_terminal_ms} ms after the restart began`
+              : missing,
             `DynamoDB Local alone starts in ${floor} ms`,
           ],
           [
@@ -72,13 +81,17 @@ export async function faults(): Promise<Section> {
           [
             'a run writing 100 MB to stdout',
             'by design: output past 10 MiB, with one marker line saying so',
-            flood ? `GET p50 ${flood.get_p50_ms} ms, p99 ${flood.get_p99_ms} ms meanwhile (goal: p99 under 100 ms)` : missing,
+            flood
+              ? `GET p50 ${flood.get_p50_ms} ms, p99 ${flood.get_p99_ms} ms meanwhile (goal: p99 under 100 ms)`
+              : missing,
             '',
           ],
           [
             'a run whose 4 children ignore SIGTERM, one double-forked into its own session, cancelled gracefully (1 s)',
             'nothing left behind',
-            stubborn ? `all ${stubborn.processes} processes gone ${stubborn.all_gone_ms} ms after the cancel (1 s of it the grace period)` : missing,
+            stubborn
+              ? `all ${stubborn.processes} processes gone ${stubborn.all_gone_ms} ms after the cancel (1 s of it the grace period)`
+              : missing,
             '',
           ],
         ],

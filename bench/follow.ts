@@ -15,12 +15,21 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function follow(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-follow-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, (line) => typeof line.ready_ms === 'number');
+  const service = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' },
+    (line) => typeof line.ready_ms === 'number',
+  );
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const P = `${service.line.url as string}/v1/workspaces/bench/projects/follow`;
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${P}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${P}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return (await response.json()) as { data: any; next_cursor?: string; complete?: boolean };
   };
   const total = LINES + WARM_UP;
@@ -43,7 +52,11 @@ export async function follow(): Promise<Section> {
   const fd = openSync(raw, 'r');
   const readNew = () => {
     const buffer = Buffer.alloc(65_536);
-    for (let n = readSync(fd, buffer, 0, buffer.length, offset); n > 0; n = readSync(fd, buffer, 0, buffer.length, offset)) {
+    for (
+      let n = readSync(fd, buffer, 0, buffer.length, offset);
+      n > 0;
+      n = readSync(fd, buffer, 0, buffer.length, offset)
+    ) {
       offset += n;
       const now = performance.timeOrigin + performance.now();
       const parts = (partial + buffer.subarray(0, n).toString('utf8')).split('\n');
@@ -56,9 +69,13 @@ export async function follow(): Promise<Section> {
   const following = (async () => {
     let cursor: string | undefined;
     for (;;) {
-      const page = await call('GET', `/jobs/${job.id}/runs/${run.id}/logs?limit=1000&wait=20${cursor ? `&cursor=${cursor}` : ''}`);
+      const page = await call(
+        'GET',
+        `/jobs/${job.id}/runs/${run.id}/logs?limit=1000&wait=20${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       const now = performance.timeOrigin + performance.now();
-      for (const line of page.data as Array<{ message: string }>) if (Number(line.message.split(' ')[1]) >= WARM_UP) follower.push(now - writtenMs(line.message));
+      for (const line of page.data as Array<{ message: string }>)
+        if (Number(line.message.split(' ')[1]) >= WARM_UP) follower.push(now - writtenMs(line.message));
       cursor = page.next_cursor;
       if (page.complete) return;
     }
@@ -81,11 +98,23 @@ export async function follow(): Promise<Section> {
         caption: `${LINES} lines, one every ~10 ms, from a run to a follower looping on GET …/logs?cursor=…&wait=20 (ms), beside inotify on the run's raw output file (the floor)`,
         head: ['', 'p50', 'p99', 'max'],
         rows: [
-          ['follower (goal p50 ≤ 50 ms)', `${round(median(follower))}`, `${round(percentile(follower, 99))}`, `${round(Math.max(...follower))}`],
-          ['inotify on the raw file (floor)', `${round(median(floor))}`, `${round(percentile(floor, 99))}`, `${round(Math.max(...floor))}`],
+          [
+            'follower (goal p50 ≤ 50 ms)',
+            `${round(median(follower))}`,
+            `${round(percentile(follower, 99))}`,
+            `${round(Math.max(...follower))}`,
+          ],
+          [
+            'inotify on the raw file (floor)',
+            `${round(median(floor))}`,
+            `${round(percentile(floor, 99))}`,
+            `${round(Math.max(...floor))}`,
+          ],
         ],
       },
     ],
-    notes: ['Each line carries its write time (date +%s%N in the run); the follower and the watcher read it with the same clock, in the same process.'],
+    notes: [
+      'Each line carries its write time (date +%s%N in the run); the follower and the watcher read it with the same clock, in the same process.',
+    ],
   };
 }

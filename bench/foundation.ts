@@ -13,7 +13,12 @@ const ROUNDS = 3;
 
 /** `npm start` as a user runs it; resolves at the ready line, which carries the service's own pid. */
 async function npmStart(dataDir: string): Promise<Started & { servicePid: number }> {
-  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dataDir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, ready); // capacity, not the throttle
+  const started = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dataDir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    ready,
+  ); // capacity, not the throttle
   return { ...started, servicePid: started.line.pid as number };
 }
 
@@ -25,7 +30,12 @@ async function stopService(service: Started & { servicePid: number }): Promise<v
 }
 
 async function startCeiling(script: string, args: string[]): Promise<Started & { url: string }> {
-  const started = await startAndWait(process.execPath, [join('bench', 'ceilings', script), ...args], {}, (line) => typeof line.port === 'number');
+  const started = await startAndWait(
+    process.execPath,
+    [join('bench', 'ceilings', script), ...args],
+    {},
+    (line) => typeof line.port === 'number',
+  );
   return { ...started, url: `http://127.0.0.1:${started.line.port}` };
 }
 
@@ -56,15 +66,32 @@ export async function foundation(): Promise<Section> {
   const projectId = `p${Date.now()}`;
   const project = `/v1/workspaces/${workspace}/projects/${projectId}`;
   const post = (path: string, body: unknown) =>
-    fetch(`${url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) }).then((r) => r.json() as Promise<{ data: any }>);
+    fetch(`${url}${path}`, { method: 'POST', headers: admin, body: JSON.stringify(body) }).then(
+      (r) => r.json() as Promise<{ data: any }>,
+    );
   // Clients use keys they were given, not the bootstrap admin key: measure with a writer key.
-  const writer = (await post('/v1/keys', { name: 'bench', role: 'writer', workspaces: [workspace] })).data.secret as string;
+  const writer = (await post('/v1/keys', { name: 'bench', role: 'writer', workspaces: [workspace] })).data
+    .secret as string;
   const headers = { authorization: `Bearer ${writer}`, 'content-type': 'application/json' };
-  const jobId = (await post(`${project}/jobs`, { name: 'bench-target', image: 'alpine:3.20', command: ['true'], env: { STAGE: 'bench' }, tags: { team: 'bench' } })).data.id as string;
+  const jobId = (
+    await post(`${project}/jobs`, {
+      name: 'bench-target',
+      image: 'alpine:3.20',
+      command: ['true'],
+      env: { STAGE: 'bench' },
+      tags: { team: 'bench' },
+    })
+  ).data.id as string;
   const newJob = () => JSON.stringify({ name: `b-${randomUUID()}`, image: 'alpine:3.20', command: ['true'] });
 
   const constant = await startCeiling('constant-server.ts', []);
-  const storage = await startCeiling('storage-server.ts', [service.line.dynamodb_endpoint, 'jobs', workspace, projectId, jobId]);
+  const storage = await startCeiling('storage-server.ts', [
+    service.line.dynamodb_endpoint,
+    'jobs',
+    workspace,
+    projectId,
+    jobId,
+  ]);
   const targets: Record<string, Parameters<typeof load>[0]> = {
     'GET constant': { url: `${constant.url}/`, headers },
     'GET storage': { url: `${storage.url}/`, headers },
@@ -79,7 +106,8 @@ export async function foundation(): Promise<Section> {
   // Three rounds, the targets interleaved within each, so drift hits all alike; medians are reported.
   const runs: Record<string, LoadResult[]> = Object.fromEntries(Object.keys(targets).map((name) => [name, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, target] of Object.entries(targets)) runs[name]!.push(await load({ ...target, seconds: 6, warmupSeconds: 1 }));
+    for (const [name, target] of Object.entries(targets))
+      runs[name]!.push(await load({ ...target, seconds: 6, warmupSeconds: 1 }));
   }
   const results: Record<string, LoadResult> = Object.fromEntries(
     Object.entries(runs).map(([name, list]) => [
@@ -147,8 +175,18 @@ export async function foundation(): Promise<Section> {
         caption: 'Ratios of requests/s (goal: api ≥ 0.7 × storage ceiling; GET p50 ≤ 5 ms)',
         head: ['route', 'api / storage ceiling', 'api / constant ceiling', 'api p50 (ms)'],
         rows: [
-          ['GET …/jobs/{id}', ratio('GET api', 'GET storage'), ratio('GET api', 'GET constant'), `${results['GET api']!.p50}`],
-          ['POST …/jobs', ratio('POST api', 'POST storage'), ratio('POST api', 'POST constant'), `${results['POST api']!.p50}`],
+          [
+            'GET …/jobs/{id}',
+            ratio('GET api', 'GET storage'),
+            ratio('GET api', 'GET constant'),
+            `${results['GET api']!.p50}`,
+          ],
+          [
+            'POST …/jobs',
+            ratio('POST api', 'POST storage'),
+            ratio('POST api', 'POST constant'),
+            `${results['POST api']!.p50}`,
+          ],
         ],
       },
     ],

@@ -26,7 +26,12 @@ interface Service {
 async function startService(prefix: string[] = []): Promise<Service> {
   const dataDir = mkdtempSync(join(tmpdir(), 'jobs-bench-hardening-'));
   const [command = process.execPath, ...args] = [...prefix, process.execPath, MAIN];
-  const started = await startAndWait(command, args, { JOBS_DATA_DIR: dataDir, PORT: '0', JOBS_RUNNER: 'process', JOBS_RATE_LIMIT: 'off', LOG_LEVEL: 'INFO' }, (line) => 'ready_ms' in line);
+  const started = await startAndWait(
+    command,
+    args,
+    { JOBS_DATA_DIR: dataDir, PORT: '0', JOBS_RUNNER: 'process', JOBS_RATE_LIMIT: 'off', LOG_LEVEL: 'INFO' },
+    (line) => 'ready_ms' in line,
+  );
   return {
     url: started.line.url,
     key: readFileSync(join(dataDir, 'admin-key'), 'utf8').trim(),
@@ -39,10 +44,19 @@ async function startService(prefix: string[] = []): Promise<Service> {
   };
 }
 
-async function call(service: Service, method: string, path: string, body?: unknown, key: string | null = service.key): Promise<{ status: number; body: any }> {
+async function call(
+  service: Service,
+  method: string,
+  path: string,
+  body?: unknown,
+  key: string | null = service.key,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${service.url}${path}`, {
     method,
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body ? { body: JSON.stringify(body) } : {}),
   });
   return { status: response.status, body: await response.json() };
@@ -58,12 +72,24 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
 
 async function settledRun(service: Service, jobId: string, runId: string): Promise<any> {
   let run: any;
-  await waitFor(async () => ['succeeded', 'failed', 'cancelled'].includes((run = (await call(service, 'GET', `${P}/jobs/${jobId}/runs/${runId}`)).body.data).status), `run ${runId} settled`);
+  await waitFor(
+    async () =>
+      ['succeeded', 'failed', 'cancelled'].includes(
+        (run = (await call(service, 'GET', `${P}/jobs/${jobId}/runs/${runId}`)).body.data).status,
+      ),
+    `run ${runId} settled`,
+  );
   return run;
 }
 
 /** GETs a path every `everyMs` until `done`, and returns the latencies in ms. */
-async function probe(service: Service, path: string, done: Promise<unknown>, everyMs = 20, key: string | null = null): Promise<number[]> {
+async function probe(
+  service: Service,
+  path: string,
+  done: Promise<unknown>,
+  everyMs = 20,
+  key: string | null = null,
+): Promise<number[]> {
   const latencies: number[] = [];
   let finished = false;
   void done.finally(() => (finished = true));
@@ -85,15 +111,29 @@ async function connectionFlood(): Promise<string[][]> {
   try {
     const flood = await floodSockets(Number(new URL(service.url).port), limit + 1000);
     // Until the server has taken every waiting connection from its queue: then what is open, it holds.
-    await waitFor(async () => flood.refused + flood.open() === flood.opened && flood.open() <= limit / 2, 'every connection held or refused', 30_000);
+    await waitFor(
+      async () => flood.refused + flood.open() === flood.opened && flood.open() <= limit / 2,
+      'every connection held or refused',
+      30_000,
+    );
     const held = flood.open();
     const descriptors = readdirSync(`/proc/${service.pid}/fd`).length;
     const alive = isAlive(service.pid);
     flood.stop();
     const stopped = performance.now();
-    await waitFor(async () => (await call(service, 'GET', '/v1/health', undefined, null).catch(() => ({ status: 0 }))).status === 200, 'health after the flood', 30_000);
+    await waitFor(
+      async () =>
+        (await call(service, 'GET', '/v1/health', undefined, null).catch(() => ({ status: 0 }))).status === 200,
+      'health after the flood',
+      30_000,
+    );
     return [
-      [`${flood.opened} slow-header connections, file limit ${limit}`, `${held} held (half the limit), ${flood.refused} refused at once`, `${descriptors} open in all`, alive ? `up; health 200 ${ms(performance.now() - stopped)} after the flood` : 'DOWN'],
+      [
+        `${flood.opened} slow-header connections, file limit ${limit}`,
+        `${held} held (half the limit), ${flood.refused} refused at once`,
+        `${descriptors} open in all`,
+        alive ? `up; health 200 ${ms(performance.now() - stopped)} after the flood` : 'DOWN',
+      ],
     ];
   } finally {
     await service.stop();
@@ -103,7 +143,11 @@ async function connectionFlood(): Promise<string[][]> {
 /** The store's bytes on disk for 8 MiB of output of each line length (under a cap it does not reach). */
 async function bytesOnDisk(): Promise<string[][]> {
   const rows: string[][] = [];
-  for (const [name, line] of [['1-byte lines (`yes`)', 'y\n'], ['100-byte lines', `${'x'.repeat(99)}\n`], ['1000-byte lines', `${'x'.repeat(999)}\n`]] as const) {
+  for (const [name, line] of [
+    ['1-byte lines (`yes`)', 'y\n'],
+    ['100-byte lines', `${'x'.repeat(99)}\n`],
+    ['1000-byte lines', `${'x'.repeat(999)}\n`],
+  ] as const) {
     const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-bytes-'));
     try {
       const logs = new LocalLogStore(dir, { maxRunBytes: 1024 * MiB });
@@ -112,8 +156,14 @@ async function bytesOnDisk(): Promise<string[][]> {
       writeFileSync(raw.stdout, output);
       writeFileSync(raw.stderr, '');
       await (await logs.follow('job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H', raw, '1')).stop();
-      const stored = statSync(join(dir, 'logs', 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H.jsonl')).size;
-      rows.push([name, `${(stored / (output.length / MiB) / MiB).toFixed(2)} MiB per MiB`, `${(stored / (output.length / line.length)).toFixed(1)} bytes a line`]);
+      const stored = statSync(
+        join(dir, 'logs', 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H.jsonl'),
+      ).size;
+      rows.push([
+        name,
+        `${(stored / (output.length / MiB) / MiB).toFixed(2)} MiB per MiB`,
+        `${(stored / (output.length / line.length)).toFixed(1)} bytes a line`,
+      ]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -123,19 +173,33 @@ async function bytesOnDisk(): Promise<string[][]> {
 
 /** A 100 MB flood through a real run: what its log takes on disk under the 10 MiB cap. */
 async function floodOnDisk(service: Service): Promise<string[]> {
-  const job = (await call(service, 'POST', `${P}/jobs`, { name: 'yes-flood', image: 'alpine', command: 'yes | head -c 100000000' })).body.data;
+  const job = (
+    await call(service, 'POST', `${P}/jobs`, { name: 'yes-flood', image: 'alpine', command: 'yes | head -c 100000000' })
+  ).body.data;
   const run = (await call(service, 'POST', `${P}/jobs/${job.id}/runs`)).body.data;
   await settledRun(service, job.id, run.id);
   const stored = statSync(join(service.dataDir, 'logs', job.id, `${run.id}.jsonl`)).size;
-  return ['`yes | head -c 100000000` through a run (1-byte lines), cap 10 MiB', `${(stored / MiB).toFixed(2)} MiB on disk in all`, '(earlier: 886 MB)'];
+  return [
+    '`yes | head -c 100000000` through a run (1-byte lines), cap 10 MiB',
+    `${(stored / MiB).toFixed(2)} MiB on disk in all`,
+    '(earlier: 886 MB)',
+  ];
 }
 
 async function filteredReads(service: Service, idle: number[]): Promise<string[][]> {
   // A 10 MiB log: 100-byte lines up to the cap.
-  const job = (await call(service, 'POST', `${P}/jobs`, { name: 'talker', image: 'alpine', command: `yes "$(printf '%099d' 0)" | head -c 20000000` })).body.data;
+  const job = (
+    await call(service, 'POST', `${P}/jobs`, {
+      name: 'talker',
+      image: 'alpine',
+      command: `yes "$(printf '%099d' 0)" | head -c 20000000`,
+    })
+  ).body.data;
   const run = (await call(service, 'POST', `${P}/jobs/${job.id}/runs`)).body.data;
   await settledRun(service, job.id, run.id);
-  const reader = (await call(service, 'POST', '/v1/keys', { name: 'bench-reader', role: 'reader', workspaces: ['acme'] })).body.data.secret as string;
+  const reader = (
+    await call(service, 'POST', '/v1/keys', { name: 'bench-reader', role: 'reader', workspaces: ['acme'] })
+  ).body.data.secret as string;
   const path = `${P}/jobs/${job.id}/runs/${run.id}/logs?filter=no-such-text&limit=100`;
   const passes: number[] = [];
   let reads = 0;
@@ -146,7 +210,13 @@ async function filteredReads(service: Service, idle: number[]): Promise<string[]
       const started = performance.now();
       let cursor: string | undefined;
       for (;;) {
-        const page = await call(service, 'GET', `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, undefined, reader);
+        const page = await call(
+          service,
+          'GET',
+          `${path}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+          undefined,
+          reader,
+        );
         reads++;
         if (!page.body.more) break;
         cursor = page.body.next_cursor;
@@ -155,7 +225,10 @@ async function filteredReads(service: Service, idle: number[]): Promise<string[]
     }
   });
   const all = Promise.all(clients);
-  const [health, gets] = await Promise.all([probe(service, '/v1/health', all), probe(service, `${P}/jobs/${job.id}`, all, 20, service.key)]);
+  const [health, gets] = await Promise.all([
+    probe(service, '/v1/health', all),
+    probe(service, `${P}/jobs/${job.id}`, all, 20, service.key),
+  ]);
   const stored = statSync(join(service.dataDir, 'logs', job.id, `${run.id}.jsonl`)).size;
   return [
     ['idle service', spread(idle), '', ''],
@@ -172,14 +245,26 @@ async function triggerBurst(service: Service): Promise<string[]> {
   const job = (await call(service, 'POST', `${P}/jobs`, { name: 'burst', image: 'alpine', command: 'true' })).body.data;
   const triggers = Array.from({ length: 500 }, () => call(service, 'POST', `${P}/jobs/${job.id}/runs`, {}));
   const accepted = Promise.all(triggers);
-  const [health, gets] = await Promise.all([probe(service, '/v1/health', accepted, 10), probe(service, `${P}/jobs/${job.id}`, accepted, 10, service.key)]);
+  const [health, gets] = await Promise.all([
+    probe(service, '/v1/health', accepted, 10),
+    probe(service, `${P}/jobs/${job.id}`, accepted, 10, service.key),
+  ]);
   const statuses = (await accepted).map((r) => r.status);
   const runs = (await accepted).map((r) => r.body.data?.id).filter(Boolean);
-  await waitFor(async () => {
-    const { counts } = (await call(service, 'GET', `${P}/jobs/${job.id}/status`)).body.data;
-    return counts.pending + counts.running === 0;
-  }, 'the burst settled', 300_000);
-  return ['500 triggers at once', spread(health), spread(gets), `${statuses.filter((s) => s === 202).length} accepted, ${runs.length} runs; earlier: health 1.8–4.4 s, GET job 3.6 s`];
+  await waitFor(
+    async () => {
+      const { counts } = (await call(service, 'GET', `${P}/jobs/${job.id}/status`)).body.data;
+      return counts.pending + counts.running === 0;
+    },
+    'the burst settled',
+    300_000,
+  );
+  return [
+    '500 triggers at once',
+    spread(health),
+    spread(gets),
+    `${statuses.filter((s) => s === 202).length} accepted, ${runs.length} runs; earlier: health 1.8–4.4 s, GET job 3.6 s`,
+  ];
 }
 
 export async function hardening(): Promise<Section> {
@@ -207,9 +292,21 @@ export async function hardening(): Promise<Section> {
   return {
     title: 'Hardening: connections, output on disk, hostile reads (npm run bench -- hardening)',
     tables: [
-      { caption: 'A flood of connections that never finish their headers', head: ['flood', 'held / refused', 'service descriptors', 'service'], rows: floodRows },
-      { caption: "A run's output on disk (records of one read each; the cap counts these bytes)", head: ['output', 'on disk', 'per line'], rows: [...diskRows, flood] },
-      { caption: 'Latency of health (no key) and GET job (p50 / p99) under hostile reads and a burst of triggers', head: ['load', 'health p50 / p99', 'GET job p50 / p99', 'work done'], rows: [...readRows, burst] },
+      {
+        caption: 'A flood of connections that never finish their headers',
+        head: ['flood', 'held / refused', 'service descriptors', 'service'],
+        rows: floodRows,
+      },
+      {
+        caption: "A run's output on disk (records of one read each; the cap counts these bytes)",
+        head: ['output', 'on disk', 'per line'],
+        rows: [...diskRows, flood],
+      },
+      {
+        caption: 'Latency of health (no key) and GET job (p50 / p99) under hostile reads and a burst of triggers',
+        head: ['load', 'health p50 / p99', 'GET job p50 / p99', 'work done'],
+        rows: [...readRows, burst],
+      },
     ],
   };
 }

@@ -28,8 +28,13 @@ const MIX = [
 type Op = (typeof MIX)[number][0];
 /** The routes the mix calls, as reported. */
 const ROUTES = [
-  'GET …/jobs/{job_id}', 'GET …/jobs/{job_id}/runs/{run_id}', 'GET …/jobs', 'GET …/runs',
-  'POST …/jobs', 'POST …/jobs/{job_id}/runs', 'POST …/jobs/{job_id}/runs/{run_id}/cancel',
+  'GET …/jobs/{job_id}',
+  'GET …/jobs/{job_id}/runs/{run_id}',
+  'GET …/jobs',
+  'GET …/runs',
+  'POST …/jobs',
+  'POST …/jobs/{job_id}/runs',
+  'POST …/jobs/{job_id}/runs/{run_id}/cancel',
 ] as const;
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -41,7 +46,12 @@ function pick(): Op {
 }
 
 async function startService(dir: string): Promise<Started & { servicePid: number }> {
-  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, (line) => typeof line.ready_ms === 'number');
+  const started = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' },
+    (line) => typeof line.ready_ms === 'number',
+  );
   return { ...started, servicePid: started.line.pid as number };
 }
 
@@ -55,7 +65,12 @@ function client(url: string, key: string) {
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   return async (method: string, path: string, body?: unknown): Promise<Call> => {
     const started = performance.now();
-    const response = await fetch(`${url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
     const parsed = (await response.json()) as { data: any };
     return { status: response.status, ms: performance.now() - started, data: parsed.data };
   };
@@ -76,7 +91,12 @@ export async function load(): Promise<Section> {
     jobIds.push((await admin('POST', `${P}/jobs`, { name: `load-${i}`, image: 'alpine', command })).data.id);
   }
   const keys = await Promise.all(
-    Array.from({ length: CLIENTS }, async (_, i) => (await admin('POST', '/v1/keys', { name: `client-${i}`, role: 'writer', workspaces: [WS] })).data.secret as string),
+    Array.from(
+      { length: CLIENTS },
+      async (_, i) =>
+        (await admin('POST', '/v1/keys', { name: `client-${i}`, role: 'writer', workspaces: [WS] })).data
+          .secret as string,
+    ),
   );
 
   const latencies = new Map<string, number[]>(ROUTES.map((route) => [route, []]));
@@ -97,7 +117,10 @@ export async function load(): Promise<Section> {
           if (op === 'get') {
             const target = mine.at(-1 - Math.floor(Math.random() * Math.min(5, mine.length)));
             route = target && Math.random() < 0.5 ? 'GET …/jobs/{job_id}/runs/{run_id}' : 'GET …/jobs/{job_id}';
-            result = target && route.endsWith('{run_id}') ? await call('GET', `${P}/jobs/${target.jobId}/runs/${target.runId}`) : await call('GET', `${P}/jobs/${job()}`);
+            result =
+              target && route.endsWith('{run_id}')
+                ? await call('GET', `${P}/jobs/${target.jobId}/runs/${target.runId}`)
+                : await call('GET', `${P}/jobs/${job()}`);
           } else if (op === 'list') {
             route = Math.random() < 0.5 ? 'GET …/jobs' : 'GET …/runs';
             result = await call('GET', `${P}/${route === 'GET …/jobs' ? 'jobs' : 'runs'}?limit=20`);
@@ -111,7 +134,11 @@ export async function load(): Promise<Section> {
             }
           } else if (op === 'create') {
             route = 'POST …/jobs';
-            result = await call('POST', `${P}/jobs`, { name: `made-${randomUUID()}`, image: 'alpine', command: 'true' });
+            result = await call('POST', `${P}/jobs`, {
+              name: `made-${randomUUID()}`,
+              image: 'alpine',
+              command: 'true',
+            });
           } else {
             const target = mine.at(-1 - Math.floor(Math.random() * Math.min(3, mine.length)));
             if (!target) continue;
@@ -135,7 +162,8 @@ export async function load(): Promise<Section> {
   while (pending.length > 0) {
     const batch = pending.splice(0, 100);
     const answer = await admin('POST', `${P}/runs/statuses`, { run_ids: batch.map((b) => b.runId), wait: 20 });
-    for (const item of Object.values(answer.data as Record<string, { status: string }>)) if (!TERMINAL.has(item.status)) lost++;
+    for (const item of Object.values(answer.data as Record<string, { status: string }>))
+      if (!TERMINAL.has(item.status)) lost++;
   }
   const settleMs = Date.now() - settleStarted;
   const fiveXX = [...statuses].filter(([k]) => Number(k.split('|')[1]) >= 500).reduce((sum, [, n]) => sum + n, 0);
@@ -178,7 +206,11 @@ export async function load(): Promise<Section> {
 
   const total = [...latencies.values()].reduce((sum, l) => sum + l.length, 0);
   const statusText = (route: string) =>
-    [...statuses].filter(([k]) => k.startsWith(`${route}|`)).sort().map(([k, n]) => `${k.split('|')[1]}: ${n}`).join(', ');
+    [...statuses]
+      .filter(([k]) => k.startsWith(`${route}|`))
+      .sort()
+      .map(([k, n]) => `${k.split('|')[1]}: ${n}`)
+      .join(', ');
   const ratio = median(list.large) / median(list.small);
   return {
     title: 'Load: 30 clients for 60 s, and list latency at 100,000 runs',
@@ -188,20 +220,49 @@ export async function load(): Promise<Section> {
         head: ['route', 'requests', 'p50', 'p99', 'statuses'],
         rows: ROUTES.map((route) => {
           const values = latencies.get(route)!;
-          return [route, `${values.length}`, `${round(percentile(values, 50))}`, `${round(percentile(values, 99))}`, statusText(route)];
+          return [
+            route,
+            `${values.length}`,
+            `${round(percentile(values, 50))}`,
+            `${round(percentile(values, 99))}`,
+            statusText(route),
+          ];
         }),
       },
       {
         caption: 'What the load left behind (goal: zero 5xx, zero lost runs)',
-        head: ['requests', 'req/s', '5xx', 'no answer', 'triggers accepted', 'runs not terminal (lost)', 'time to settle them (ms)'],
-        rows: [[`${total}`, `${Math.round(total / SECONDS)}`, `${fiveXX}`, `${failures}`, `${accepted.length}`, `${lost}`, `${settleMs}`]],
+        head: [
+          'requests',
+          'req/s',
+          '5xx',
+          'no answer',
+          'triggers accepted',
+          'runs not terminal (lost)',
+          'time to settle them (ms)',
+        ],
+        rows: [
+          [
+            `${total}`,
+            `${Math.round(total / SECONDS)}`,
+            `${fiveXX}`,
+            `${failures}`,
+            `${accepted.length}`,
+            `${lost}`,
+            `${settleMs}`,
+          ],
+        ],
       },
       {
         caption: `First page (20) of a project's runs, ${LIST_SAMPLES} sequential requests each, interleaved; latency in ms (goal: 100,000 within 1.5 × of 100)`,
         head: ['runs in the project', 'p50', 'p99', 'ratio of p50s'],
         rows: [
           [`${SMALL}`, `${round(median(list.small))}`, `${round(percentile(list.small, 99))}`, '1'],
-          [`${LARGE.toLocaleString('en')}`, `${round(median(list.large))}`, `${round(percentile(list.large, 99))}`, ratio.toFixed(2)],
+          [
+            `${LARGE.toLocaleString('en')}`,
+            `${round(median(list.large))}`,
+            `${round(percentile(list.large, 99))}`,
+            ratio.toFixed(2),
+          ],
         ],
       },
     ],

@@ -8,7 +8,11 @@ import type { Section } from './lib/report.ts';
 const SECONDS = 60;
 
 function measure(runs: number): { core_percent: number; bytes_per_run_hour: number } {
-  const result = spawnSync(process.execPath, [join(ROOT, 'bench', 'sampler-overhead.ts'), String(runs), String(SECONDS)], { encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bench', 'sampler-overhead.ts'), String(runs), String(SECONDS)],
+    { encoding: 'utf8' },
+  );
   const last = result.stdout.trim().split('\n').at(-1);
   if (!last) throw new Error(`sampler-overhead.ts printed nothing (${result.status}): ${result.stderr}`);
   return JSON.parse(last);

@@ -24,17 +24,32 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function retention(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-retention-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number');
+  const service = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    (line) => typeof line.ready_ms === 'number',
+  );
   const key0 = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key0}`, 'content-type': 'application/json' };
   const P = `${service.line.url as string}/v1/workspaces/bench/projects/retention`;
   const call = async (method: string, path: string, body?: unknown) => {
     const started = performance.now();
-    const response = await fetch(`${P}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: response.status, ms: performance.now() - started, data: ((await response.json()) as { data: any }).data };
+    const response = await fetch(`${P}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return {
+      status: response.status,
+      ms: performance.now() - started,
+      data: ((await response.json()) as { data: any }).data,
+    };
   };
 
-  const job = (await call('POST', '/jobs', { name: 'history', image: 'alpine', command: 'true', history: { max_runs: 10_000 } })).data;
+  const job = (
+    await call('POST', '/jobs', { name: 'history', image: 'alpine', command: 'true', history: { max_runs: 10_000 } })
+  ).data;
   const first = (await call('POST', `/jobs/${job.id}/runs`)).data;
   const template = (await call('GET', `/jobs/${job.id}/runs/${first.id}?wait=20`)).data as Run;
   const seedStarted = Date.now();
@@ -57,7 +72,15 @@ export async function retention(): Promise<Section> {
     const times = { job: [] as number[], project: [] as number[] };
     for (let i = 0; i < 20; i++) await Promise.all([call('GET', `/jobs/${job.id}/runs`), call('GET', '/runs')]);
     for (let i = 0; i < SAMPLES; i++) {
-      for (const [which, path] of (i % 2 === 0 ? [['job', `/jobs/${job.id}/runs`], ['project', '/runs']] : [['project', '/runs'], ['job', `/jobs/${job.id}/runs`]]) as Array<['job' | 'project', string]>) {
+      for (const [which, path] of (i % 2 === 0
+        ? [
+            ['job', `/jobs/${job.id}/runs`],
+            ['project', '/runs'],
+          ]
+        : [
+            ['project', '/runs'],
+            ['job', `/jobs/${job.id}/runs`],
+          ]) as Array<['job' | 'project', string]>) {
         const answer = await call('GET', path);
         if (answer.status !== 200 || answer.data.length !== 20) throw new Error(`list ${path}: ${answer.status}`);
         times[which].push(answer.ms);
@@ -73,7 +96,8 @@ export async function retention(): Promise<Section> {
   const trimStarted = performance.now();
   const trimmer = new RunRetention({ jobs, runs, artifacts: [] });
   let removed = 0;
-  for (let pass = await trimmer.trim(ref, KEEP); pass.removed > 0; pass = await trimmer.trim(ref, KEEP)) removed += pass.removed;
+  for (let pass = await trimmer.trim(ref, KEEP); pass.removed > 0; pass = await trimmer.trim(ref, KEEP))
+    removed += pass.removed;
   const trimMs = performance.now() - trimStarted;
   const after = await pages();
   const countsAfter = (await call('GET', `/jobs/${job.id}/status`)).data.counts;
@@ -83,7 +107,11 @@ export async function retention(): Promise<Section> {
   await stop(service.child, service.exited);
   rmSync(dir, { recursive: true, force: true });
 
-  const row = (label: string, values: number[]) => [label, `${round(median(values))}`, `${round(percentile(values, 99))}`];
+  const row = (label: string, values: number[]) => [
+    label,
+    `${round(median(values))}`,
+    `${round(percentile(values, 99))}`,
+  ];
   return {
     title: 'Retention: list latency before and after a trim of 99,000 runs',
     tables: [
@@ -100,9 +128,19 @@ export async function retention(): Promise<Section> {
       {
         caption: `The trim to max_runs ${KEEP.toLocaleString('en')}: the settle's own trim, called until it removed nothing more`,
         head: ['runs removed', 'seconds', 'runs/s', 'counts.total after', 'counts.retained after'],
-        rows: [[`${removed.toLocaleString('en')}`, `${round(trimMs / 1000)}`, `${Math.round(removed / (trimMs / 1000))}`, `${countsAfter.total}`, `${countsAfter.retained}`]],
+        rows: [
+          [
+            `${removed.toLocaleString('en')}`,
+            `${round(trimMs / 1000)}`,
+            `${Math.round(removed / (trimMs / 1000))}`,
+            `${countsAfter.total}`,
+            `${countsAfter.retained}`,
+          ],
+        ],
       },
     ],
-    notes: [`The ${(RUNS - 1).toLocaleString('en')} runs were written straight to the table in the run store's item layout (${Math.round(seedMs / 1000)} s).`],
+    notes: [
+      `The ${(RUNS - 1).toLocaleString('en')} runs were written straight to the table in the run store's item layout (${Math.round(seedMs / 1000)} s).`,
+    ],
   };
 }

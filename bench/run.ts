@@ -20,7 +20,23 @@ import { schedules } from './schedules.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
-const SUITES: Record<string, () => Promise<Section>> = { foundation, runs, schedules, metrics, load, faults, hardening, deployment, follow, cli, webhooks, containers, retention, tasks, console: console_ };
+const SUITES: Record<string, () => Promise<Section>> = {
+  foundation,
+  runs,
+  schedules,
+  metrics,
+  load,
+  faults,
+  hardening,
+  deployment,
+  follow,
+  cli,
+  webhooks,
+  containers,
+  retention,
+  tasks,
+  console: console_,
+};
 
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !SUITES[name]);
@@ -35,7 +51,8 @@ const sections = new Map<string, string>();
 // Suites not run this time keep their previous section, so a partial run does not erase figures.
 try {
   const previous = readFileSync(resultsFile, 'utf8');
-  for (const match of previous.matchAll(/<!-- suite:(\w+) -->\n([\s\S]*?)<!-- \/suite -->/g)) sections.set(match[1]!, match[2]!);
+  for (const match of previous.matchAll(/<!-- suite:(\w+) -->\n([\s\S]*?)<!-- \/suite -->/g))
+    sections.set(match[1]!, match[2]!);
 } catch {
   // first run
 }

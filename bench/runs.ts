@@ -31,20 +31,31 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function runs(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-runs-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number'); // capacity, not the throttle
+  const service = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    (line) => typeof line.ready_ms === 'number',
+  ); // capacity, not the throttle
   const url = service.line.url as string;
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const P = `${url}/v1/workspaces/bench/projects/runs`;
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${P}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${P}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     return (await response.json()) as { data: any };
   };
-  const createJob = async (name: string, command: string) => (await call('POST', '/jobs', { name, image: 'alpine', command })).data.id as string;
+  const createJob = async (name: string, command: string) =>
+    (await call('POST', '/jobs', { name, image: 'alpine', command })).data.id as string;
 
   // Trigger → running, one run at a time, against the same machine's bare spawn.
   const trueJob = await createJob('true', 'true');
-  for (let i = 0; i < 10; i++) await call('GET', `/jobs/${trueJob}/runs/${(await call('POST', `/jobs/${trueJob}/runs`)).data.id}?wait=20`);
+  for (let i = 0; i < 10; i++)
+    await call('GET', `/jobs/${trueJob}/runs/${(await call('POST', `/jobs/${trueJob}/runs`)).data.id}?wait=20`);
   const latencies: number[] = [];
   for (let i = 0; i < TRIGGERS; i++) {
     const sent = Date.now();
@@ -85,8 +96,18 @@ export async function runs(): Promise<Section> {
         caption: `Trigger → running (ms), ${TRIGGERS} runs of \`true\` one after another, beside a bare child_process.spawn of \`true\` (the floor)`,
         head: ['', 'p50', 'p99', 'max'],
         rows: [
-          ['trigger → running', `${round(median(latencies))}`, `${round(percentile(latencies, 99))}`, `${round(Math.max(...latencies))}`],
-          ['spawn → spawned (floor)', `${round(median(floor))}`, `${round(percentile(floor, 99))}`, `${round(Math.max(...floor))}`],
+          [
+            'trigger → running',
+            `${round(median(latencies))}`,
+            `${round(percentile(latencies, 99))}`,
+            `${round(Math.max(...latencies))}`,
+          ],
+          [
+            'spawn → spawned (floor)',
+            `${round(median(floor))}`,
+            `${round(percentile(floor, 99))}`,
+            `${round(Math.max(...floor))}`,
+          ],
           ['difference at p50 (goal ≤ 50 ms)', `${round(over)}`, '', ''],
         ],
       },

@@ -13,12 +13,24 @@ const ready = (line: Record<string, any>) => typeof line.ready_ms === 'number';
 const round = (ms: number) => Math.round(ms);
 
 async function service(dir: string) {
-  const started = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' }, ready, 120_000);
+  const started = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0' },
+    ready,
+    120_000,
+  );
   const pid = started.line.pid as number;
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const call = async (method: string, path: string, body?: unknown) =>
-    (await (await fetch(`${started.line.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as { data: any; next_cursor?: string | null };
+    (await (
+      await fetch(`${started.line.url}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json()) as { data: any; next_cursor?: string | null };
   const shutdown = async () => {
     process.kill(pid, 'SIGTERM');
     while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
@@ -37,7 +49,9 @@ export async function schedules(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-sched-'));
   const s = await service(dir);
   const P = '/v1/workspaces/bench/projects/schedules';
-  await inBatches([...Array(FIRING_JOBS).keys()], 20, (i) => s.call('POST', `${P}/jobs`, { name: `tick-${i}`, image: 'alpine', command: 'true', schedule: '* * * * *' }));
+  await inBatches([...Array(FIRING_JOBS).keys()], 20, (i) =>
+    s.call('POST', `${P}/jobs`, { name: `tick-${i}`, image: 'alpine', command: 'true', schedule: '* * * * *' }),
+  );
   const minute = Math.ceil((Date.now() + 1_000) / 60_000) * 60_000;
   await new Promise((resolve) => setTimeout(resolve, minute - Date.now() + 15_000));
   const fires: Array<{ created: number; started: number }> = [];
@@ -46,17 +60,29 @@ export async function schedules(): Promise<Section> {
     const page = await s.call('GET', `${P}/runs?trigger=schedule&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
     for (const run of page.data) {
       if (Date.parse(run.scheduled_for) !== minute) continue;
-      fires.push({ created: Date.parse(run.created_at) - minute, started: run.started_at ? Date.parse(run.started_at) - minute : Number.NaN });
+      fires.push({
+        created: Date.parse(run.created_at) - minute,
+        started: run.started_at ? Date.parse(run.started_at) - minute : Number.NaN,
+      });
     }
     cursor = page.next_cursor;
   } while (cursor);
-  await inBatches((await s.call('GET', `${P}/jobs?limit=100`)).data as Array<{ id: string }>, 20, (j) => s.call('PATCH', `${P}/jobs/${j.id}`, { schedule: null }));
+  await inBatches((await s.call('GET', `${P}/jobs?limit=100`)).data as Array<{ id: string }>, 20, (j) =>
+    s.call('PATCH', `${P}/jobs/${j.id}`, { schedule: null }),
+  );
   await s.shutdown();
   rmSync(dir, { recursive: true, force: true });
 
   // 10,000 schedules in a process of their own: the scheduler alone.
-  const alone = JSON.parse(spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench', 'scheduler-scale.ts'), String(SCALE)], { encoding: 'utf8' }).stdout) as {
-    count: number; arm_ms: number; heap_mib: number; rss_mib: number;
+  const alone = JSON.parse(
+    spawnSync(process.execPath, ['--expose-gc', join(ROOT, 'bench', 'scheduler-scale.ts'), String(SCALE)], {
+      encoding: 'utf8',
+    }).stdout,
+  ) as {
+    count: number;
+    arm_ms: number;
+    heap_mib: number;
+    rss_mib: number;
   };
 
   // 10,000 scheduled jobs in the table, and a restart that arms them all.
@@ -66,7 +92,13 @@ export async function schedules(): Promise<Section> {
   const zones = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Tokyo', 'Australia/Sydney'];
   // Yearly fires at varied times: armed like any other, and none due while the figure is taken.
   await inBatches([...Array(SCALE).keys()], 25, (i) =>
-    first.call('POST', `${Q}/jobs`, { name: `yearly-${i}`, image: 'alpine', command: 'true', schedule: `${i % 60} ${i % 24} 1 1 *`, timezone: zones[i % zones.length] }),
+    first.call('POST', `${Q}/jobs`, {
+      name: `yearly-${i}`,
+      image: 'alpine',
+      command: 'true',
+      schedule: `${i % 60} ${i % 24} 1 1 *`,
+      timezone: zones[i % zones.length],
+    }),
   );
   const idleRss = rssMiB(first.pid);
   await first.shutdown();
@@ -101,7 +133,10 @@ export async function schedules(): Promise<Section> {
         rows: [
           ['scheduler alone: time to arm', `${alone.arm_ms} ms`],
           ['scheduler alone: heap it holds', `${alone.heap_mib} MiB`],
-          ['service restart with them in the table: `npm start` to ready (median of 3)', `${round(median(restarts))} ms (${restarts.map(round).join(', ')})`],
+          [
+            'service restart with them in the table: `npm start` to ready (median of 3)',
+            `${round(median(restarts))} ms (${restarts.map(round).join(', ')})`,
+          ],
           ['schedules armed at that restart', `${armed}`],
           ['service RSS after the restart (before: while creating them)', `${restartRss} MiB (${idleRss} MiB)`],
         ],

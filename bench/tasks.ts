@@ -13,11 +13,23 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export async function tasks(): Promise<Section> {
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-tasks-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number');
-  const headers = { authorization: `Bearer ${readFileSync(join(dir, 'admin-key'), 'utf8').trim()}`, 'content-type': 'application/json' };
+  const service = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    (line) => typeof line.ready_ms === 'number',
+  );
+  const headers = {
+    authorization: `Bearer ${readFileSync(join(dir, 'admin-key'), 'utf8').trim()}`,
+    'content-type': 'application/json',
+  };
   const P = `${service.line.url as string}/v1/workspaces/bench/projects/tasks`;
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${P}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${P}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = (await response.json()) as { data: any; message: string };
     if (response.status >= 400) throw new Error(`${method} ${path}: ${response.status} ${json.message}`);
     return json.data;
@@ -29,7 +41,13 @@ export async function tasks(): Promise<Section> {
     }
   };
 
-  const split = await call('POST', '/jobs', { name: 'split', image: 'alpine', command: ['true'], tasks: TASKS, parallelism: PARALLELISM });
+  const split = await call('POST', '/jobs', {
+    name: 'split',
+    image: 'alpine',
+    command: ['true'],
+    tasks: TASKS,
+    parallelism: PARALLELISM,
+  });
   const single = await call('POST', '/jobs', { name: 'single', image: 'alpine', command: ['true'] });
   // One of each first, so neither measures a cold start.
   await finished(split.id, (await call('POST', `/jobs/${split.id}/runs`)).id);
@@ -40,7 +58,8 @@ export async function tasks(): Promise<Section> {
     let started = performance.now();
     const run = await call('POST', `/jobs/${split.id}/runs`);
     const done = await finished(split.id, run.id);
-    if (done.status !== 'succeeded' || done.tasks.succeeded !== TASKS) throw new Error(`the split run ended ${done.status}: ${done.error}`);
+    if (done.status !== 'succeeded' || done.tasks.succeeded !== TASKS)
+      throw new Error(`the split run ended ${done.status}: ${done.error}`);
     times.split.push(performance.now() - started);
 
     started = performance.now();
@@ -60,8 +79,16 @@ export async function tasks(): Promise<Section> {
         caption: `Wall time from the trigger to the last run succeeded, host processes of \`true\`, median of ${ROUNDS} alternating rounds, ms`,
         head: ['', 'median', 'per task'],
         rows: [
-          [`1 run of ${TASKS} tasks, parallelism ${PARALLELISM}`, `${round(median(times.split))}`, `${round(median(times.split) / TASKS)}`],
-          [`${TASKS} single-task runs triggered at once`, `${round(median(times.single))}`, `${round(median(times.single) / TASKS)}`],
+          [
+            `1 run of ${TASKS} tasks, parallelism ${PARALLELISM}`,
+            `${round(median(times.split))}`,
+            `${round(median(times.split) / TASKS)}`,
+          ],
+          [
+            `${TASKS} single-task runs triggered at once`,
+            `${round(median(times.single))}`,
+            `${round(median(times.single) / TASKS)}`,
+          ],
         ],
       },
     ],

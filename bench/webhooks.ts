@@ -30,11 +30,22 @@ export async function webhooks(): Promise<Section> {
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
   const dir = mkdtempSync(join(tmpdir(), 'jobs-bench-webhooks-'));
-  const service = await startAndWait('npm', ['start', '--silent'], { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' }, (line) => typeof line.ready_ms === 'number');
+  const service = await startAndWait(
+    'npm',
+    ['start', '--silent'],
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: 'process', PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    (line) => typeof line.ready_ms === 'number',
+  );
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const call = async (method: string, path: string, body?: unknown) =>
-    ((await (await fetch(`${service.line.url as string}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })).json()) as { data: any });
+    (await (
+      await fetch(`${service.line.url as string}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      })
+    ).json()) as { data: any };
 
   // Run end → received: one webhook on run.succeeded, runs one after another.
   const P = '/v1/workspaces/bench/projects/latency';
@@ -53,7 +64,11 @@ export async function webhooks(): Promise<Section> {
   const floor: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
-    const response = await fetch(`${url}/floor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: sampleBody });
+    const response = await fetch(`${url}/floor`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: sampleBody,
+    });
     await response.arrayBuffer();
     floor.push(performance.now() - started);
   }
@@ -61,12 +76,26 @@ export async function webhooks(): Promise<Section> {
   // Throughput: 50 projects × 20 webhooks, one run each: 1,000 deliveries made within moments of each other.
   for (let p = 0; p < PROJECTS; p++) {
     const Q = `/v1/workspaces/bench/projects/fan-${p}`;
-    for (let h = 0; h < HOOKS_PER_PROJECT; h++) await call('POST', `${Q}/webhooks`, { url: `${url}/fan`, events: ['run.succeeded'] });
+    for (let h = 0; h < HOOKS_PER_PROJECT; h++)
+      await call('POST', `${Q}/webhooks`, { url: `${url}/fan`, events: ['run.succeeded'] });
   }
-  const jobs = await Promise.all(Array.from({ length: PROJECTS }, async (_, p) => ({ p, job: (await call('POST', `/v1/workspaces/bench/projects/fan-${p}/jobs`, { name: 'true', image: 'alpine', command: ['true'] })).data })));
+  const jobs = await Promise.all(
+    Array.from({ length: PROJECTS }, async (_, p) => ({
+      p,
+      job: (
+        await call('POST', `/v1/workspaces/bench/projects/fan-${p}/jobs`, {
+          name: 'true',
+          image: 'alpine',
+          command: ['true'],
+        })
+      ).data,
+    })),
+  );
   const before = count;
   const started = performance.now();
-  await Promise.all(jobs.map(({ p, job: j }) => call('POST', `/v1/workspaces/bench/projects/fan-${p}/jobs/${j.id}/runs`)));
+  await Promise.all(
+    jobs.map(({ p, job: j }) => call('POST', `/v1/workspaces/bench/projects/fan-${p}/jobs/${j.id}/runs`)),
+  );
   const total = PROJECTS * HOOKS_PER_PROJECT;
   while (count - before < total) await new Promise((resolve) => setTimeout(resolve, 5));
   const seconds = (performance.now() - started) / 1000;
@@ -83,8 +112,18 @@ export async function webhooks(): Promise<Section> {
         caption: `Run finished → webhook received (ms), ${RUNS} runs of \`true\` one after another, beside the same body POSTed to the same receiver by a bare loop (the floor)`,
         head: ['', 'p50', 'p99', 'max'],
         rows: [
-          ['run end → received (goal p50 ≤ 100 ms)', `${round(median(latencies))}`, `${round(percentile(latencies, 99))}`, `${round(Math.max(...latencies))}`],
-          ['bare POST (floor)', `${round(median(floor))}`, `${round(percentile(floor, 99))}`, `${round(Math.max(...floor))}`],
+          [
+            'run end → received (goal p50 ≤ 100 ms)',
+            `${round(median(latencies))}`,
+            `${round(percentile(latencies, 99))}`,
+            `${round(Math.max(...latencies))}`,
+          ],
+          [
+            'bare POST (floor)',
+            `${round(median(floor))}`,
+            `${round(percentile(floor, 99))}`,
+            `${round(Math.max(...floor))}`,
+          ],
         ],
       },
       {

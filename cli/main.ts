@@ -9,7 +9,9 @@ import { registerLogCommands } from './commands/logs.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerWebhookCommands } from './commands/webhooks.ts';
 
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 export function buildProgram(): Command {
   const program = new Command('jobs')
@@ -19,9 +21,16 @@ export function buildProgram(): Command {
     .option('--key <key>', 'an API key (default: JOBS_KEY, then `jobs login`)')
     .option('--workspace <id>', 'the workspace (default: JOBS_WORKSPACE, then `jobs login`)')
     .option('--project <id>', 'the project (default: JOBS_PROJECT, then `jobs login`)')
-    .addOption(new Option('-o, --output <format>', 'table for people, json (the API\'s data) for scripts').choices(['table', 'json']).default('table'))
+    .addOption(
+      new Option('-o, --output <format>', "table for people, json (the API's data) for scripts")
+        .choices(['table', 'json'])
+        .default('table'),
+    )
     .showHelpAfterError()
-    .addHelpText('after', '\nExample:\n  export JOBS_WORKSPACE=acme JOBS_PROJECT=etl\n  jobs apply -f job.yaml && jobs run nightly-report --follow');
+    .addHelpText(
+      'after',
+      '\nExample:\n  export JOBS_WORKSPACE=acme JOBS_PROJECT=etl\n  jobs apply -f job.yaml && jobs run nightly-report --follow',
+    );
   registerJobCommands(program);
   registerRunCommands(program);
   registerLogCommands(program);
@@ -47,7 +56,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (error instanceof ApiError) {
       const fields = error.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n');
-      process.stderr.write(`error: ${error.message}${fields && !error.errors.every((e) => error.message.includes(e.field)) ? `\n${fields}` : ''}\n`);
+      process.stderr.write(
+        `error: ${error.message}${fields && !error.errors.every((e) => error.message.includes(e.field)) ? `\n${fields}` : ''}\n`,
+      );
       return 1;
     }
     process.stderr.write(`error: ${(error as Error).message}\n`);

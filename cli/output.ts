@@ -4,7 +4,9 @@ import { createColors } from 'picocolors';
 
 export type Format = 'table' | 'json';
 
-export const colors = createColors(Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb');
+export const colors = createColors(
+  Boolean(process.stdout.isTTY) && !('NO_COLOR' in process.env) && process.env.TERM !== 'dumb',
+);
 
 const STATUS_COLOR: Record<string, (text: string) => string> = {
   pending: colors.yellow,

@@ -7,12 +7,14 @@ export { isRunId };
 export async function findJob(client: JobsClient, nameOrId: string): Promise<Job> {
   if (isJobId(nameOrId)) return client.getJob(nameOrId);
   const job = await findJobByName(client, nameOrId);
-  if (!job) throw new ApiError(404, `no job named '${nameOrId}' in this project`, [{ field: 'job', message: 'not found' }]);
+  if (!job)
+    throw new ApiError(404, `no job named '${nameOrId}' in this project`, [{ field: 'job', message: 'not found' }]);
   return job;
 }
 
 export async function findJobByName(client: JobsClient, name: string): Promise<Job | undefined> {
-  for await (const job of client.all((cursor) => client.listJobs({ limit: 100, cursor }))) if (job.name === name) return job;
+  for await (const job of client.all((cursor) => client.listJobs({ limit: 100, cursor })))
+    if (job.name === name) return job;
   return undefined;
 }
 
@@ -21,7 +23,8 @@ export async function findJobByName(client: JobsClient, name: string): Promise<J
  * newest first until it turns up; run ids sort by creation, so the search ends at the first older id.
  */
 export async function findRun(client: JobsClient, runId: string): Promise<Run> {
-  if (!isRunId(runId)) throw new ApiError(400, `'${runId}' is not a run id (run_<ULID>)`, [{ field: 'run', message: 'is not a run id' }]);
+  if (!isRunId(runId))
+    throw new ApiError(400, `'${runId}' is not a run id (run_<ULID>)`, [{ field: 'run', message: 'is not a run id' }]);
   let cursor: string | undefined;
   do {
     const page = await client.listRuns({ limit: 100, ...(cursor ? { cursor } : {}) });

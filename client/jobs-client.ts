@@ -4,8 +4,23 @@
 import type { z } from 'zod';
 import type { JobCreateBody, JobPatchBody, JobSchema } from '../functions/schemas/job.ts';
 import type { CreatedKeySchema, KeyCreateBody, KeySchema } from '../functions/schemas/key.ts';
-import type { CancelBody, JobStatusSchema, LogLineSchema, MetricsSchema, RunSchema, RunStatusesSchema, RunTaskSchema, TriggerBody } from '../functions/schemas/run.ts';
-import type { DeliverySchema, WebhookCreateBody, WebhookPatchBody, WebhookSchema, WebhookWithSecretSchema } from '../functions/schemas/webhook.ts';
+import type {
+  CancelBody,
+  JobStatusSchema,
+  LogLineSchema,
+  MetricsSchema,
+  RunSchema,
+  RunStatusesSchema,
+  RunTaskSchema,
+  TriggerBody,
+} from '../functions/schemas/run.ts';
+import type {
+  DeliverySchema,
+  WebhookCreateBody,
+  WebhookPatchBody,
+  WebhookSchema,
+  WebhookWithSecretSchema,
+} from '../functions/schemas/webhook.ts';
 import { idPattern, SLUG, ULID_PATTERN } from '../functions/core/id-patterns.ts';
 
 export type Job = z.output<typeof JobSchema>;
@@ -96,7 +111,9 @@ export const isRunId = (text: string) => SEGMENTS.run.test(text);
  */
 function segment(kind: keyof typeof SEGMENTS, value: string): string {
   if (!SEGMENTS[kind].test(value)) {
-    throw new ApiError(0, `'${value}' is not a ${kind} id`, [{ field: kind === 'workspace' || kind === 'project' ? kind : `${kind}_id`, message: `is not a ${kind} id` }]);
+    throw new ApiError(0, `'${value}' is not a ${kind} id`, [
+      { field: kind === 'workspace' || kind === 'project' ? kind : `${kind}_id`, message: `is not a ${kind} id` },
+    ]);
   }
   return encodeURIComponent(value);
 }
@@ -141,12 +158,22 @@ export class JobsClient {
 
   /** The path of the client's project; a missing workspace or project is an error naming its setting. */
   #p(): string {
-    if (!this.#workspace) throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [{ field: 'workspace', message: 'is required' }]);
-    if (!this.#project) throw new ApiError(0, 'no project: pass --project or set JOBS_PROJECT', [{ field: 'project', message: 'is required' }]);
+    if (!this.#workspace)
+      throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [
+        { field: 'workspace', message: 'is required' },
+      ]);
+    if (!this.#project)
+      throw new ApiError(0, 'no project: pass --project or set JOBS_PROJECT', [
+        { field: 'project', message: 'is required' },
+      ]);
     return `/v1/workspaces/${segment('workspace', this.#workspace)}/projects/${segment('project', this.#project)}`;
   }
 
-  async #call<T>(method: string, path: string, options: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {}): Promise<Envelope<T>> {
+  async #call<T>(
+    method: string,
+    path: string,
+    options: { query?: Query; body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
+  ): Promise<Envelope<T>> {
     const url = new URL(`${this.url}${path}`);
     for (const [name, value] of Object.entries(options.query ?? {})) {
       if (value === undefined) continue;
@@ -157,10 +184,18 @@ export class JobsClient {
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await this.#fetch(url, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: options.signal ?? null });
+      response = await this.#fetch(url, {
+        method,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal ?? null,
+      });
     } catch (error) {
       if ((error as Error).name === 'AbortError') throw error;
-      throw new ApiError(0, `cannot reach ${this.url}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`);
+      throw new ApiError(
+        0,
+        `cannot reach ${this.url}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`,
+      );
     }
     const text = await response.text();
     let envelope: Envelope<T>;
@@ -169,7 +204,8 @@ export class JobsClient {
     } catch {
       throw new ApiError(response.status, `${method} ${path} answered ${response.status} with a body that is not JSON`);
     }
-    if (!response.ok || envelope.status === 'error') throw new ApiError(response.status, envelope.message, envelope.errors ?? []);
+    if (!response.ok || envelope.status === 'error')
+      throw new ApiError(response.status, envelope.message, envelope.errors ?? []);
     return envelope;
   }
 
@@ -189,11 +225,14 @@ export class JobsClient {
   }
 
   async health(): Promise<{ status: string; version: string; checks: Record<string, string> }> {
-    return (await this.#call<{ status: string; version: string; checks: Record<string, string> }>('GET', '/v1/health')).data;
+    return (await this.#call<{ status: string; version: string; checks: Record<string, string> }>('GET', '/v1/health'))
+      .data;
   }
 
   // Jobs
-  async listJobs(query: { limit?: number; cursor?: string | undefined; tag?: string[]; scheduled?: boolean } = {}): Promise<Page<Job>> {
+  async listJobs(
+    query: { limit?: number; cursor?: string | undefined; tag?: string[]; scheduled?: boolean } = {},
+  ): Promise<Page<Job>> {
     return this.#page<Job>(`${this.#p()}/jobs`, query);
   }
   async createJob(job: JobCreate): Promise<Job> {
@@ -219,7 +258,12 @@ export class JobsClient {
   }
   /** The run; with `wait` (0–20 s), once it has finished or the time is up. */
   async getRun(jobId: string, runId: string, wait?: number, signal?: AbortSignal): Promise<Run> {
-    return (await this.#call<Run>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}`, { query: { wait }, ...(signal ? { signal } : {}) })).data;
+    return (
+      await this.#call<Run>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}`, {
+        query: { wait },
+        ...(signal ? { signal } : {}),
+      })
+    ).data;
   }
   async listJobRuns(jobId: string, query: RunListQuery = {}): Promise<Page<Run>> {
     return this.#page<Run>(`${this.#p()}/jobs/${segment('job', jobId)}/runs`, { ...query });
@@ -229,45 +273,100 @@ export class JobsClient {
   }
   /** Every run of the client's workspace (all its projects), newest first. */
   async listWorkspaceRuns(query: RunListQuery & { project_id?: string } = {}): Promise<Page<Run>> {
-    if (!this.#workspace) throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [{ field: 'workspace', message: 'is required' }]);
+    if (!this.#workspace)
+      throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [
+        { field: 'workspace', message: 'is required' },
+      ]);
     return this.#page<Run>(`/v1/workspaces/${segment('workspace', this.#workspace)}/runs`, { ...query });
   }
-  async listRunTasks(jobId: string, runId: string, query: { limit?: number; cursor?: string | undefined } = {}): Promise<Page<RunTask>> {
-    return this.#page<RunTask>(`${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/tasks`, { ...query });
+  async listRunTasks(
+    jobId: string,
+    runId: string,
+    query: { limit?: number; cursor?: string | undefined } = {},
+  ): Promise<Page<RunTask>> {
+    return this.#page<RunTask>(`${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/tasks`, {
+      ...query,
+    });
   }
   /** The job's metrics over a window (`since` such as 1h, or `start`/`end`), each named series or its error. */
-  async jobMetrics(jobId: string, query: { names?: string[]; since?: string; start?: string; end?: string; period?: number } = {}): Promise<Metrics> {
+  async jobMetrics(
+    jobId: string,
+    query: { names?: string[]; since?: string; start?: string; end?: string; period?: number } = {},
+  ): Promise<Metrics> {
     const { names, ...rest } = query;
-    return (await this.#call<Metrics>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/metrics`, { query: { ...rest, names: names?.join(',') } })).data;
+    return (
+      await this.#call<Metrics>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/metrics`, {
+        query: { ...rest, names: names?.join(',') },
+      })
+    ).data;
   }
   async cancel(jobId: string, runId: string, body: Cancel = {}): Promise<Run> {
-    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/cancel`, { body })).data;
+    return (
+      await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/cancel`, {
+        body,
+      })
+    ).data;
   }
   async rerun(jobId: string, runId: string): Promise<Run> {
-    return (await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/rerun`)).data;
+    return (
+      await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/rerun`)
+    ).data;
   }
   async statuses(runIds: string[], wait?: number): Promise<RunStatuses> {
-    return (await this.#call<RunStatuses>('POST', `${this.#p()}/runs/statuses`, { body: { run_ids: runIds, ...(wait !== undefined ? { wait } : {}) } })).data;
+    return (
+      await this.#call<RunStatuses>('POST', `${this.#p()}/runs/statuses`, {
+        body: { run_ids: runIds, ...(wait !== undefined ? { wait } : {}) },
+      })
+    ).data;
   }
 
   // Logs
   async runLogs(jobId: string, runId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
-    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
-    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', more: envelope.more === true, complete: envelope.complete === true, truncated: envelope.truncated === true };
+    const envelope = await this.#call<LogLine[]>(
+      'GET',
+      `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/logs`,
+      { query: { ...query }, ...(signal ? { signal } : {}) },
+    );
+    return {
+      lines: envelope.data,
+      next_cursor: envelope.next_cursor ?? '',
+      more: envelope.more === true,
+      complete: envelope.complete === true,
+      truncated: envelope.truncated === true,
+    };
   }
   async jobLogs(jobId: string, query: LogQuery = {}, signal?: AbortSignal): Promise<LogPage> {
-    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/logs`, { query: { ...query }, ...(signal ? { signal } : {}) });
-    return { lines: envelope.data, next_cursor: envelope.next_cursor ?? '', more: envelope.more === true, complete: false, truncated: false };
+    const envelope = await this.#call<LogLine[]>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/logs`, {
+      query: { ...query },
+      ...(signal ? { signal } : {}),
+    });
+    return {
+      lines: envelope.data,
+      next_cursor: envelope.next_cursor ?? '',
+      more: envelope.more === true,
+      complete: false,
+      truncated: false,
+    };
   }
 
   /**
    * Every line of a run, as it is written, until the run has finished and all its lines were seen (or `signal`
    * aborts). Each line exactly once: the loop holds on the cursor, the server answers as soon as a line exists.
    */
-  async *followRun(jobId: string, runId: string, query: Omit<LogQuery, 'cursor' | 'wait'> = {}, signal?: AbortSignal): AsyncGenerator<LogLine> {
+  async *followRun(
+    jobId: string,
+    runId: string,
+    query: Omit<LogQuery, 'cursor' | 'wait'> = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<LogLine> {
     let cursor: string | undefined;
     for (;;) {
-      const page = await this.runLogs(jobId, runId, { ...query, limit: query.limit ?? 1000, wait: 20, ...(cursor ? { cursor } : {}) }, signal);
+      const page = await this.runLogs(
+        jobId,
+        runId,
+        { ...query, limit: query.limit ?? 1000, wait: 20, ...(cursor ? { cursor } : {}) },
+        signal,
+      );
       yield* page.lines;
       cursor = page.next_cursor;
       if (page.complete) return;
@@ -275,10 +374,18 @@ export class JobsClient {
   }
 
   /** A job's lines as they are written, across its runs, until `signal` aborts. */
-  async *followJob(jobId: string, query: Omit<LogQuery, 'cursor' | 'wait'> = {}, signal?: AbortSignal): AsyncGenerator<LogLine> {
+  async *followJob(
+    jobId: string,
+    query: Omit<LogQuery, 'cursor' | 'wait'> = {},
+    signal?: AbortSignal,
+  ): AsyncGenerator<LogLine> {
     let cursor: string | undefined;
     for (;;) {
-      const page = await this.jobLogs(jobId, { ...query, limit: query.limit ?? 1000, wait: 20, ...(cursor ? { cursor } : {}) }, signal);
+      const page = await this.jobLogs(
+        jobId,
+        { ...query, limit: query.limit ?? 1000, wait: 20, ...(cursor ? { cursor } : {}) },
+        signal,
+      );
       yield* page.lines;
       cursor = page.next_cursor;
     }
@@ -295,23 +402,38 @@ export class JobsClient {
     return (await this.#call<Webhook>('GET', `${this.#p()}/webhooks/${segment('webhook', webhookId)}`)).data;
   }
   async patchWebhook(webhookId: string, patch: WebhookPatch): Promise<Webhook> {
-    return (await this.#call<Webhook>('PATCH', `${this.#p()}/webhooks/${segment('webhook', webhookId)}`, { body: patch })).data;
+    return (
+      await this.#call<Webhook>('PATCH', `${this.#p()}/webhooks/${segment('webhook', webhookId)}`, { body: patch })
+    ).data;
   }
   async deleteWebhook(webhookId: string): Promise<void> {
     await this.#call('DELETE', `${this.#p()}/webhooks/${segment('webhook', webhookId)}`);
   }
   async rotateWebhookSecret(webhookId: string): Promise<WebhookWithSecret> {
-    return (await this.#call<WebhookWithSecret>('POST', `${this.#p()}/webhooks/${segment('webhook', webhookId)}/rotate-secret`)).data;
+    return (
+      await this.#call<WebhookWithSecret>(
+        'POST',
+        `${this.#p()}/webhooks/${segment('webhook', webhookId)}/rotate-secret`,
+      )
+    ).data;
   }
 
-  async listDeliveries(webhookId: string, query: { status?: Delivery['status']; limit?: number; cursor?: string | undefined } = {}): Promise<Page<Delivery>> {
+  async listDeliveries(
+    webhookId: string,
+    query: { status?: Delivery['status']; limit?: number; cursor?: string | undefined } = {},
+  ): Promise<Page<Delivery>> {
     return this.#page<Delivery>(`${this.#p()}/webhooks/${segment('webhook', webhookId)}/deliveries`, query);
   }
   async testWebhook(webhookId: string): Promise<Delivery> {
     return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${segment('webhook', webhookId)}/test`)).data;
   }
   async redeliver(webhookId: string, deliveryId: string): Promise<Delivery> {
-    return (await this.#call<Delivery>('POST', `${this.#p()}/webhooks/${segment('webhook', webhookId)}/deliveries/${segment('delivery', deliveryId)}/redeliver`)).data;
+    return (
+      await this.#call<Delivery>(
+        'POST',
+        `${this.#p()}/webhooks/${segment('webhook', webhookId)}/deliveries/${segment('delivery', deliveryId)}/redeliver`,
+      )
+    ).data;
   }
 
   // Keys (admin)

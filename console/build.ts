@@ -11,7 +11,12 @@ import { fileURLToPath } from 'node:url';
 export const CONSOLE_SOURCES = fileURLToPath(new URL('./src', import.meta.url));
 export const CONSOLE_DIST = fileURLToPath(new URL('./dist', import.meta.url));
 /** What the bundle is made of outside its folder: the typed client, the cron rules, and the locked packages. */
-const SHARED = ['../client/jobs-client.ts', '../functions/core/cron.ts', '../functions/core/errors.ts', '../package-lock.json'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+const SHARED = [
+  '../client/jobs-client.ts',
+  '../functions/core/cron.ts',
+  '../functions/core/errors.ts',
+  '../package-lock.json',
+].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 
 /** Every file the bundle is built from, sorted. */
 function sources(): string[] {
@@ -63,7 +68,9 @@ export function buildConsole(outDir: string): BuiltConsole {
   const outputs = Object.keys(result.metafile.outputs).map((file) => basename(file));
   const script = outputs.find((file) => file.endsWith('.js'))!;
   const stylesheet = outputs.find((file) => file.endsWith('.css'))!;
-  const html = readFileSync(join(CONSOLE_SOURCES, 'index.html'), 'utf8').replace('%SCRIPT%', `assets/${script}`).replace('%STYLESHEET%', `assets/${stylesheet}`);
+  const html = readFileSync(join(CONSOLE_SOURCES, 'index.html'), 'utf8')
+    .replace('%SCRIPT%', `assets/${script}`)
+    .replace('%STYLESHEET%', `assets/${stylesheet}`);
   writeFileSync(join(outDir, 'index.html'), html);
   return { dir: outDir, script, stylesheet };
 }

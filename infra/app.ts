@@ -6,7 +6,8 @@ import { JobsStack } from './stack.ts';
 const app = new App();
 new JobsStack(app, 'JobsService', {
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  description: 'Jobs service: container jobs on ECS Fargate, driven by Step Functions, scheduled by EventBridge Scheduler',
+  description:
+    'Jobs service: container jobs on ECS Fargate, driven by Step Functions, scheduled by EventBridge Scheduler',
   alarmEmail: app.node.tryGetContext('alarmEmail'),
 });
 addComplianceChecks(app);

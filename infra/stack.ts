@@ -30,12 +30,32 @@ export class JobsStack extends Stack {
     this.store = new Store(this, 'Store');
     this.runner = new Runner(this, 'Runner');
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
-    this.scheduling = new Scheduling(this, 'Scheduling', { store: this.store, runner: this.runner, orchestration: this.orchestration });
+    this.scheduling = new Scheduling(this, 'Scheduling', {
+      store: this.store,
+      runner: this.runner,
+      orchestration: this.orchestration,
+    });
     this.events = new Events(this, 'Events', { store: this.store, runner: this.runner });
     this.console = new Console(this, 'Console');
-    this.api = new Api(this, 'Api', { store: this.store, orchestration: this.orchestration, runner: this.runner, scheduling: this.scheduling, events: this.events, consoleOrigin: this.console.origin });
-    this.observability = new Observability(this, 'Observability', { api: this.api, orchestration: this.orchestration, scheduling: this.scheduling, events: this.events, alarmEmail: props.alarmEmail });
-    new CfnOutput(this, 'EventBusName', { value: this.events.bus.eventBusName, description: 'Run and schedule events (source jobs.service): route them with EventBridge rules' });
+    this.api = new Api(this, 'Api', {
+      store: this.store,
+      orchestration: this.orchestration,
+      runner: this.runner,
+      scheduling: this.scheduling,
+      events: this.events,
+      consoleOrigin: this.console.origin,
+    });
+    this.observability = new Observability(this, 'Observability', {
+      api: this.api,
+      orchestration: this.orchestration,
+      scheduling: this.scheduling,
+      events: this.events,
+      alarmEmail: props.alarmEmail,
+    });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.events.bus.eventBusName,
+      description: 'Run and schedule events (source jobs.service): route them with EventBridge rules',
+    });
     new CfnOutput(this, 'AdminKeySecret', {
       value: this.store.adminKey.secretName,
       description: 'aws secretsmanager get-secret-value --secret-id <this> --query SecretString --output text',

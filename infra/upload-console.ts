@@ -14,9 +14,21 @@ export interface ConsoleTarget {
   apiUrl: string;
 }
 
-export async function uploadConsole(clients: { s3: S3Client; cloudfront: CloudFrontClient }, target: ConsoleTarget, dir = ensureConsole()): Promise<string[]> {
+export async function uploadConsole(
+  clients: { s3: S3Client; cloudfront: CloudFrontClient },
+  target: ConsoleTarget,
+  dir = ensureConsole(),
+): Promise<string[]> {
   const put = (key: string, body: Buffer, cache: string) =>
-    clients.s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: body, ContentType: contentType(key), CacheControl: cache }));
+    clients.s3.send(
+      new PutObjectCommand({
+        Bucket: target.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType(key),
+        CacheControl: cache,
+      }),
+    );
   const uploaded: string[] = [];
   for (const name of readdirSync(join(dir, 'assets')).sort()) {
     await put(`assets/${name}`, readFileSync(join(dir, 'assets', name)), CACHE_FOREVER);
@@ -28,14 +40,20 @@ export async function uploadConsole(clients: { s3: S3Client; cloudfront: CloudFr
   await clients.cloudfront.send(
     new CreateInvalidationCommand({
       DistributionId: target.distributionId,
-      InvalidationBatch: { CallerReference: `console-${Date.now()}`, Paths: { Quantity: 3, Items: ['/', '/index.html', '/config.json'] } },
+      InvalidationBatch: {
+        CallerReference: `console-${Date.now()}`,
+        Paths: { Quantity: 3, Items: ['/', '/index.html', '/config.json'] },
+      },
     }),
   );
   return uploaded;
 }
 
 /** The console's target from `cdk deploy --outputs-file`'s JSON (outputs are named with a hash suffix). */
-export function targetFromOutputs(outputs: Record<string, Record<string, string>>, stack = 'JobsService'): ConsoleTarget {
+export function targetFromOutputs(
+  outputs: Record<string, Record<string, string>>,
+  stack = 'JobsService',
+): ConsoleTarget {
   const values = outputs[stack] ?? {};
   const find = (prefix: string) => {
     const key = Object.keys(values).find((k) => k.startsWith(prefix));

@@ -22,13 +22,22 @@ function importsOf(file: string): string[] {
     const target = (m[1] ?? m[2]) as string;
     if (!target.startsWith('.')) return target;
     const path = relative(FUNCTIONS_DIR, resolve(dirname(file), target));
-    return path.startsWith('..') ? path : path.split('/').slice(0, path.startsWith('adapters') ? 2 : 1).join('/');
+    return path.startsWith('..')
+      ? path
+      : path
+          .split('/')
+          .slice(0, path.startsWith('adapters') ? 2 : 1)
+          .join('/');
   });
 }
 
 const layer = (file: string) => {
   const path = relative(FUNCTIONS_DIR, file);
-  return path.startsWith('adapters/') ? path.split('/').slice(0, 2).join('/') : path.includes('/') ? path.split('/')[0]! : path;
+  return path.startsWith('adapters/')
+    ? path.split('/').slice(0, 2).join('/')
+    : path.includes('/')
+      ? path.split('/')[0]!
+      : path;
 };
 
 /** What each layer may import from functions/ (besides itself), and whether it may use the AWS SDK. */
@@ -37,7 +46,21 @@ const ALLOWED: Record<string, { layers: string[]; sdk: boolean }> = {
   schemas: { layers: ['core'], sdk: false },
   api: { layers: ['core', 'schemas', 'logger.ts', 'version.ts'], sdk: false },
   orchestration: { layers: ['core', 'logger.ts'], sdk: false },
-  'adapters/aws': { layers: ['core', 'schemas', 'orchestration', 'composition', 'adapters/dynamodb', 'adapters/transient.ts', 'adapters/dns.ts', 'adapters/http-send.ts', 'logger.ts', 'version.ts'], sdk: true },
+  'adapters/aws': {
+    layers: [
+      'core',
+      'schemas',
+      'orchestration',
+      'composition',
+      'adapters/dynamodb',
+      'adapters/transient.ts',
+      'adapters/dns.ts',
+      'adapters/http-send.ts',
+      'logger.ts',
+      'version.ts',
+    ],
+    sdk: true,
+  },
   'adapters/dns.ts': { layers: ['core'], sdk: false },
   'adapters/http-send.ts': { layers: ['core'], sdk: false },
   'adapters/dynamodb': { layers: ['core', 'adapters/transient.ts'], sdk: true },
@@ -60,7 +83,10 @@ describe('functions/', () => {
         continue;
       }
       for (const target of importsOf(file)) {
-        const isLocal = !target.includes('@') && (target.includes('/') || target.endsWith('.ts') || target.endsWith('.json')) && !target.startsWith('node:');
+        const isLocal =
+          !target.includes('@') &&
+          (target.includes('/') || target.endsWith('.ts') || target.endsWith('.json')) &&
+          !target.startsWith('node:');
         if (target.startsWith('@aws-sdk/') || target.startsWith('@smithy/')) {
           if (!allowed.sdk) violations.push(`${relative(FUNCTIONS_DIR, file)} uses ${target}`);
         } else if (target === 'aws-lambda' && own !== 'api' && own !== 'handlers') {
@@ -76,8 +102,12 @@ describe('functions/', () => {
   it("keeps the backends' shapes out of the domain", () => {
     const found: string[] = [];
     for (const file of files(join(FUNCTIONS_DIR, 'core'))) {
-      const code = readFileSync(file, 'utf8').split('\n').filter((line) => !/^\s*(\/\/|\*|\/\*\*)/.test(line)).join('\n');
-      for (const shape of [/Containers\b/, /\bExitCode\b/, /States\./, /\{\s*Name\b/, /task_definition/, /TaskArn/]) if (shape.test(code)) found.push(`${relative(FUNCTIONS_DIR, file)}: ${shape}`);
+      const code = readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => !/^\s*(\/\/|\*|\/\*\*)/.test(line))
+        .join('\n');
+      for (const shape of [/Containers\b/, /\bExitCode\b/, /States\./, /\{\s*Name\b/, /task_definition/, /TaskArn/])
+        if (shape.test(code)) found.push(`${relative(FUNCTIONS_DIR, file)}: ${shape}`);
     }
     expect(found).toEqual([]);
   });
@@ -86,18 +116,27 @@ describe('functions/', () => {
 describe('client/ and cli/', () => {
   /** Every import of a file, as written, and whether it is for types only. */
   const importLines = (file: string) =>
-    [...readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*import\s(type\s)?[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/g)].map((m) => ({ typeOnly: Boolean(m[1]), target: (m[2] ?? m[3]) as string, file }));
+    [
+      ...readFileSync(file, 'utf8').matchAll(
+        /(?:^|\n)\s*import\s(type\s)?[^'"]*?from\s+'([^']+)'|import\('([^']+)'\)/g,
+      ),
+    ].map((m) => ({ typeOnly: Boolean(m[1]), target: (m[2] ?? m[3]) as string, file }));
 
   it('use the public API only: the client takes types from the schemas (and the id patterns of the core), the CLI goes through the client', () => {
     const violations: string[] = [];
     for (const { typeOnly, target, file } of files(join(PROJECT_DIR, 'client')).flatMap(importLines)) {
       const path = target.startsWith('.') ? relative(PROJECT_DIR, resolve(dirname(file), target)) : target;
-      const allowed = path === 'functions/core/id-patterns.ts' || (path.startsWith('functions/') ? typeOnly && path.startsWith('functions/schemas/') : target === 'zod' && typeOnly);
+      const allowed =
+        path === 'functions/core/id-patterns.ts' ||
+        (path.startsWith('functions/')
+          ? typeOnly && path.startsWith('functions/schemas/')
+          : target === 'zod' && typeOnly);
       if (!allowed) violations.push(`${relative(PROJECT_DIR, file)} imports ${target}`);
     }
     for (const { target, file } of files(join(PROJECT_DIR, 'cli')).flatMap(importLines)) {
       const path = target.startsWith('.') ? relative(PROJECT_DIR, resolve(dirname(file), target)) : target;
-      if (path.startsWith('functions/') || path.startsWith('infra/')) violations.push(`${relative(PROJECT_DIR, file)} imports ${target}`);
+      if (path.startsWith('functions/') || path.startsWith('infra/'))
+        violations.push(`${relative(PROJECT_DIR, file)} imports ${target}`);
     }
     expect(violations).toEqual([]);
   });

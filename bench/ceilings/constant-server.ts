@@ -2,7 +2,11 @@
 // faster than this on this machine with this client.
 import { createServer } from 'node:http';
 
-const body = JSON.stringify({ status: 'success', message: 'Job', data: { id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', name: 'constant' } });
+const body = JSON.stringify({
+  status: 'success',
+  message: 'Job',
+  data: { id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', name: 'constant' },
+});
 const server = createServer((request, response) => {
   request.resume();
   request.on('end', () => {

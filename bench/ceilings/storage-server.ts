@@ -7,13 +7,21 @@ import { createServer } from 'node:http';
 import { createDynamoClient } from '../../functions/adapters/dynamodb/table-client.ts';
 import { newId } from '../../functions/core/ids.ts';
 
-const [endpoint, tableName, workspace, project, jobId] = process.argv.slice(2) as [string, string, string, string, string];
+const [endpoint, tableName, workspace, project, jobId] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  string,
+];
 const client = createDynamoClient({ tableName, endpoint });
 const pk = `WS#${workspace}#PRJ#${project}`;
 
 async function handle(method: string, body: string): Promise<[number, string]> {
   if (method === 'GET') {
-    const output = await client.send(new GetItemCommand({ TableName: tableName, Key: marshall({ PK: pk, SK: `JOB#${jobId}` }), ConsistentRead: true }));
+    const output = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: marshall({ PK: pk, SK: `JOB#${jobId}` }), ConsistentRead: true }),
+    );
     return [200, JSON.stringify(output.Item ? unmarshall(output.Item) : null)];
   }
   const spec = JSON.parse(body) as { name: string };
@@ -23,7 +31,13 @@ async function handle(method: string, body: string): Promise<[number, string]> {
     new TransactWriteItemsCommand({
       TransactItems: [
         { Put: { TableName: tableName, Item: marshall(item), ConditionExpression: 'attribute_not_exists(PK)' } },
-        { Put: { TableName: tableName, Item: marshall({ PK: pk, SK: `NAME#${spec.name}`, job_id: id }), ConditionExpression: 'attribute_not_exists(PK)' } },
+        {
+          Put: {
+            TableName: tableName,
+            Item: marshall({ PK: pk, SK: `NAME#${spec.name}`, job_id: id }),
+            ConditionExpression: 'attribute_not_exists(PK)',
+          },
+        },
       ],
     }),
   );

@@ -1,7 +1,11 @@
 // Run throughput: each job triggered again as soon as its run ended, by its own client, for a fixed time.
 type Call = (method: string, path: string, body?: unknown) => Promise<{ data: any }>;
 
-export async function backToBack(call: Call, jobs: string[], seconds: number): Promise<{ completed: number; perSecond: number }> {
+export async function backToBack(
+  call: Call,
+  jobs: string[],
+  seconds: number,
+): Promise<{ completed: number; perSecond: number }> {
   let completed = 0;
   const until = Date.now() + seconds * 1000;
   const started = performance.now();

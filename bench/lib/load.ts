@@ -33,9 +33,7 @@ function run(options: LoadOptions, seconds: number, record: boolean): Promise<Lo
         duration: seconds,
         method: options.method ?? 'GET',
         headers: options.headers,
-        requests: options.body
-          ? [{ setupRequest: (request) => ({ ...request, body: options.body!() }) }]
-          : undefined,
+        requests: options.body ? [{ setupRequest: (request) => ({ ...request, body: options.body!() }) }] : undefined,
       },
       (error: Error | null, result: any) => {
         if (error) return reject(error);

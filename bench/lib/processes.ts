@@ -40,9 +40,19 @@ export interface Started {
 }
 
 /** Spawns a command and waits for a JSON output line the predicate accepts. */
-export function startAndWait(command: string, args: string[], env: Record<string, string>, accept: (line: Record<string, any>) => boolean, timeoutMs = 60_000): Promise<Started> {
+export function startAndWait(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+  accept: (line: Record<string, any>) => boolean,
+  timeoutMs = 60_000,
+): Promise<Started> {
   const startedAt = performance.now();
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, PATH: `${dirname(NODE)}:${process.env.PATH}`, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, PATH: `${dirname(NODE)}:${process.env.PATH}`, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.add(child);
   const lines: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

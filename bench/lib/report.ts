@@ -13,9 +13,16 @@ export interface Section {
 
 export function markdown(table: Table): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
-  return [`*${table.caption}*`, '', line(table.head), line(table.head.map(() => '---')), ...table.rows.map(line)].join('\n');
+  return [`*${table.caption}*`, '', line(table.head), line(table.head.map(() => '---')), ...table.rows.map(line)].join(
+    '\n',
+  );
 }
 
 export function renderSection(section: Section): string {
-  return [`## ${section.title}`, '', ...section.tables.map((t) => `${markdown(t)}\n`), ...(section.notes ?? []).map((n) => `- ${n}`)].join('\n');
+  return [
+    `## ${section.title}`,
+    '',
+    ...section.tables.map((t) => `${markdown(t)}\n`),
+    ...(section.notes ?? []).map((n) => `- ${n}`),
+  ].join('\n');
 }

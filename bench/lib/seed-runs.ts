@@ -9,7 +9,11 @@ import { DEFAULT_TABLE } from '../../infra/local/service.ts';
 
 /** Writes finished runs straight into the table with the run store's own item layout, 25 per request. */
 export async function seedRuns(endpoint: string, template: Run, projectId: string, count: number): Promise<void> {
-  const dynamo = new DynamoDBClient({ endpoint, region: 'local', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const dynamo = new DynamoDBClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const nextId = monotonicFactory();
   const start = Date.now() - count * 1000;
   const batches: Array<Record<string, unknown>[]> = [];
@@ -17,7 +21,12 @@ export async function seedRuns(endpoint: string, template: Run, projectId: strin
     batches.push(
       Array.from({ length: Math.min(25, count - i) }, (_, j) => {
         const at = start + (i + j) * 1000;
-        const run: Run = { ...template, id: `run_${nextId(at)}`, project_id: projectId, created_at: new Date(at).toISOString() };
+        const run: Run = {
+          ...template,
+          id: `run_${nextId(at)}`,
+          project_id: projectId,
+          created_at: new Date(at).toISOString(),
+        };
         return runItem(run);
       }),
     );
@@ -26,7 +35,9 @@ export async function seedRuns(endpoint: string, template: Run, projectId: strin
   await Promise.all(
     Array.from({ length: 8 }, async () => {
       while (next < batches.length) {
-        let items = batches[next++]!.map((item) => ({ PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) } }));
+        let items = batches[next++]!.map((item) => ({
+          PutRequest: { Item: marshall(item, { removeUndefinedValues: true }) },
+        }));
         while (items.length > 0) {
           const output = await dynamo.send(new BatchWriteItemCommand({ RequestItems: { [DEFAULT_TABLE]: items } }));
           items = (output.UnprocessedItems?.[DEFAULT_TABLE] ?? []) as typeof items;
@@ -36,4 +47,3 @@ export async function seedRuns(endpoint: string, template: Run, projectId: strin
   );
   dynamo.destroy();
 }
-

@@ -32,7 +32,8 @@ export function registerJobCommands(program: Command): void {
     .addHelpText('after', '\nExample:\n  jobs list --tag team:data')
     .action(async (options: { tag?: string[]; all?: boolean }, command: Command) => {
       const client = clientOf(command);
-      const list = (cursor: string | undefined) => client.listJobs({ limit: 100, cursor, ...(options.tag ? { tag: options.tag } : {}) });
+      const list = (cursor: string | undefined) =>
+        client.listJobs({ limit: 100, cursor, ...(options.tag ? { tag: options.tag } : {}) });
       const jobs: Job[] = [];
       if (options.all) for await (const job of client.all(list)) jobs.push(job);
       else jobs.push(...(await list(undefined)).items);
@@ -44,7 +45,9 @@ export function registerJobCommands(program: Command): void {
           jobs.map((job) => [
             job.name,
             job.id,
-            job.schedule ? `${job.schedule} ${job.timezone}${job.suspended ? ` ${colors.yellow('(suspended)')}` : ''}` : '-',
+            job.schedule
+              ? `${job.schedule} ${job.timezone}${job.suspended ? ` ${colors.yellow('(suspended)')}` : ''}`
+              : '-',
             job.image,
             ago(job.created_at),
           ]),
@@ -77,7 +80,10 @@ export function registerJobCommands(program: Command): void {
       console.log(`job/${job.name} deleted`);
     });
 
-  for (const [verb, suspended] of [['suspend', true], ['resume', false]] as const) {
+  for (const [verb, suspended] of [
+    ['suspend', true],
+    ['resume', false],
+  ] as const) {
     program
       .command(verb)
       .description(suspended ? "Pause a job's schedule" : "Resume a job's schedule")
@@ -103,8 +109,12 @@ export function registerJobCommands(program: Command): void {
       if (formatOf(command) === 'json') return printJson(jobStatus);
       const { latest_run: latest, counts, schedule } = jobStatus;
       console.log(`job/${job.name} (${job.id})`);
-      console.log(`latest run: ${latest ? `${latest.id} ${status(latest.status)} ${ago(latest.created_at)}` : 'none yet'}`);
-      console.log(`runs: ${(['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const).map((s) => `${counts[s]} ${s}`).join(', ')} (${counts.total} in all)`);
+      console.log(
+        `latest run: ${latest ? `${latest.id} ${status(latest.status)} ${ago(latest.created_at)}` : 'none yet'}`,
+      );
+      console.log(
+        `runs: ${(['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const).map((s) => `${counts[s]} ${s}`).join(', ')} (${counts.total} in all)`,
+      );
       console.log(
         schedule
           ? `schedule: ${schedule.cron} ${schedule.timezone}${schedule.suspended ? ' (suspended)' : ''}, next fire ${schedule.next_fire_at ?? '-'}`
@@ -121,22 +131,29 @@ async function readSpecs(file: string): Promise<Spec[]> {
   try {
     text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ApiError(0, `cannot read ${file}: ${(error as Error).message}`, [{ field: 'file', message: 'cannot be read' }]);
+    throw new ApiError(0, `cannot read ${file}: ${(error as Error).message}`, [
+      { field: 'file', message: 'cannot be read' },
+    ]);
   }
   const { parseAllDocuments } = await import('yaml'); // YAML is a superset of JSON: one parser reads both
   const documents = parseAllDocuments(text);
   const values: unknown[] = [];
   for (const document of Array.isArray(documents) ? documents : [documents]) {
-    if (document.errors.length > 0) throw new ApiError(0, `${file}: ${document.errors[0]!.message}`, [{ field: 'file', message: 'is not valid JSON or YAML' }]);
+    if (document.errors.length > 0)
+      throw new ApiError(0, `${file}: ${document.errors[0]!.message}`, [
+        { field: 'file', message: 'is not valid JSON or YAML' },
+      ]);
     const value = document.toJS() as unknown;
     if (value === null || value === undefined) continue;
     values.push(...(Array.isArray(value) ? value : [value]));
   }
   if (values.length === 0) throw new ApiError(0, `${file} holds no job`, [{ field: 'file', message: 'is empty' }]);
   return values.map((value, i) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ApiError(0, `${file}: job ${i + 1} is not an object`, [{ field: 'file', message: 'is not a job' }]);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      throw new ApiError(0, `${file}: job ${i + 1} is not an object`, [{ field: 'file', message: 'is not a job' }]);
     const spec = value as Spec;
-    if (typeof spec.name !== 'string') throw new ApiError(0, `${file}: job ${i + 1} has no name`, [{ field: 'name', message: 'is required' }]);
+    if (typeof spec.name !== 'string')
+      throw new ApiError(0, `${file}: job ${i + 1} has no name`, [{ field: 'name', message: 'is required' }]);
     return spec;
   });
 }
@@ -150,12 +167,20 @@ function normalized(field: string, value: unknown): unknown {
 const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sortKeys(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
   return value;
 }
 
 /** Creates the job, or patches the fields of the file that differ from the job of that name. */
-async function applyOne(client: ReturnType<typeof clientOf>, spec: Spec): Promise<{ job: Job; result: 'created' | 'updated' | 'unchanged' }> {
+async function applyOne(
+  client: ReturnType<typeof clientOf>,
+  spec: Spec,
+): Promise<{ job: Job; result: 'created' | 'updated' | 'unchanged' }> {
   const existing = await findJobByName(client, spec.name);
   if (!existing) return { job: await client.createJob(spec), result: 'created' };
   const patch: Record<string, unknown> = {};

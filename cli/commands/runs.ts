@@ -45,7 +45,8 @@ function onInterrupt(run: () => Run | undefined): AbortController {
   process.once('SIGINT', () => {
     controller.abort();
     const current = run();
-    if (current) process.stderr.write(`\nstopped waiting; run ${current.id} goes on. Cancel it with: jobs cancel ${current.id}\n`);
+    if (current)
+      process.stderr.write(`\nstopped waiting; run ${current.id} goes on. Cancel it with: jobs cancel ${current.id}\n`);
     process.exit(130);
   });
   return controller;
@@ -57,77 +58,115 @@ export function registerRunCommands(program: Command): void {
     .description('Start a run of a job now')
     .argument('<job>', 'name or id')
     .option('-e, --env <NAME=VALUE>', 'an environment variable for this run (repeatable)', envPair)
-    .option('-c, --command <command>', 'run this command instead of the job\'s (through /bin/sh -c)')
-    .option('-w, --wait', "wait for the run to finish and exit with its exit code")
+    .option('-c, --command <command>', "run this command instead of the job's (through /bin/sh -c)")
+    .option('-w, --wait', 'wait for the run to finish and exit with its exit code')
     .option('-f, --follow', 'print its log lines as they are written (implies --wait)')
     .option('--idempotency-key <key>', 'a repeat with the same key within 24 h returns the same run')
-    .addHelpText('after', '\nExamples:\n  jobs run nightly-report --env DAY=2026-12-01 --follow\n  jobs run nightly-report --wait -o json')
-    .action(async (name: string, options: { env?: Record<string, string>; command?: string; wait?: boolean; follow?: boolean; idempotencyKey?: string }, command: Command) => {
-      const client = clientOf(command);
-      const job = await findJob(client, name);
-      const body = { ...(options.env ? { env: options.env } : {}), ...(options.command ? { command: options.command } : {}) };
-      const run = await client.trigger(job.id, body, options.idempotencyKey);
-      if (!options.wait && !options.follow) {
-        if (formatOf(command) === 'json') return printJson(run);
-        return console.log(`run/${run.id} ${status(run.status)}`);
-      }
-      if (formatOf(command) === 'table') process.stderr.write(`run/${run.id} started\n`);
-      const controller = onInterrupt(() => run);
-      if (options.follow) for await (const line of client.followRun(job.id, run.id, {}, controller.signal)) printLine(line);
-      const finished = await waitForEnd(client, run, controller.signal);
-      if (formatOf(command) === 'json') printJson(finished);
-      else process.stderr.write(`${summary(finished)}\n`);
-      process.exitCode = exitCodeOf(finished);
-    });
+    .addHelpText(
+      'after',
+      '\nExamples:\n  jobs run nightly-report --env DAY=2026-12-01 --follow\n  jobs run nightly-report --wait -o json',
+    )
+    .action(
+      async (
+        name: string,
+        options: {
+          env?: Record<string, string>;
+          command?: string;
+          wait?: boolean;
+          follow?: boolean;
+          idempotencyKey?: string;
+        },
+        command: Command,
+      ) => {
+        const client = clientOf(command);
+        const job = await findJob(client, name);
+        const body = {
+          ...(options.env ? { env: options.env } : {}),
+          ...(options.command ? { command: options.command } : {}),
+        };
+        const run = await client.trigger(job.id, body, options.idempotencyKey);
+        if (!options.wait && !options.follow) {
+          if (formatOf(command) === 'json') return printJson(run);
+          return console.log(`run/${run.id} ${status(run.status)}`);
+        }
+        if (formatOf(command) === 'table') process.stderr.write(`run/${run.id} started\n`);
+        const controller = onInterrupt(() => run);
+        if (options.follow)
+          for await (const line of client.followRun(job.id, run.id, {}, controller.signal)) printLine(line);
+        const finished = await waitForEnd(client, run, controller.signal);
+        if (formatOf(command) === 'json') printJson(finished);
+        else process.stderr.write(`${summary(finished)}\n`);
+        process.exitCode = exitCodeOf(finished);
+      },
+    );
 
   program
     .command('runs')
-    .description("Runs of the project, or of one job, newest first")
+    .description('Runs of the project, or of one job, newest first')
     .argument('[job]', 'name or id')
     .addOption(new Option('-s, --status <status>', 'only runs in this status').choices(STATUSES))
     .option('--limit <n>', 'how many (1-100)', (text) => Number(text), 20)
     .option('--all', 'every page (with -o json: every run)')
     .option('--watch', 'redraw the table as runs change, until Ctrl-C')
     .addHelpText('after', '\nExamples:\n  jobs runs nightly-report --status failed\n  jobs runs --watch')
-    .action(async (name: string | undefined, options: { status?: Run['status']; limit: number; all?: boolean; watch?: boolean }, command: Command) => {
-      const client = clientOf(command);
-      const job = name ? await findJob(client, name) : undefined;
-      const query = { limit: options.all ? 100 : options.limit, ...(options.status ? { status: options.status } : {}) };
-      const page = (cursor: string | undefined) => (job ? client.listJobRuns(job.id, { ...query, cursor }) : client.listRuns({ ...query, cursor }));
-      const read = async () => {
-        if (!options.all) return (await page(undefined)).items;
-        const runs: Run[] = [];
-        for await (const run of client.all(page)) runs.push(run);
-        return runs;
-      };
-      const render = (runs: Run[]) =>
-        runs.length === 0
-          ? 'No runs yet. Start one with: jobs run <job>'
-          : table(
-              ['run', 'job', 'status', 'trigger', 'attempt', 'created', 'duration', 'exit'],
-              runs.map((run) => [run.id, run.job_id, status(run.status), run.trigger, String(run.attempt), ago(run.created_at), duration(run.duration_ms), run.exit_code === null ? '-' : String(run.exit_code)]),
-            );
-      if (!options.watch) {
-        const runs = await read();
-        return formatOf(command) === 'json' ? printJson(runs) : console.log(render(runs));
-      }
-      process.once('SIGINT', () => process.exit(0));
-      let shown = '';
-      for (;;) {
-        const runs = await read();
-        const text = formatOf(command) === 'json' ? JSON.stringify(runs) : render(runs);
-        if (text !== shown) {
-          // On a terminal the table is redrawn in place; elsewhere each change is printed after the last.
-          if (process.stdout.isTTY) process.stdout.write('\u001b[2J\u001b[H');
-          process.stdout.write(`${text}\n`);
-          shown = text;
+    .action(
+      async (
+        name: string | undefined,
+        options: { status?: Run['status']; limit: number; all?: boolean; watch?: boolean },
+        command: Command,
+      ) => {
+        const client = clientOf(command);
+        const job = name ? await findJob(client, name) : undefined;
+        const query = {
+          limit: options.all ? 100 : options.limit,
+          ...(options.status ? { status: options.status } : {}),
+        };
+        const page = (cursor: string | undefined) =>
+          job ? client.listJobRuns(job.id, { ...query, cursor }) : client.listRuns({ ...query, cursor });
+        const read = async () => {
+          if (!options.all) return (await page(undefined)).items;
+          const runs: Run[] = [];
+          for await (const run of client.all(page)) runs.push(run);
+          return runs;
+        };
+        const render = (runs: Run[]) =>
+          runs.length === 0
+            ? 'No runs yet. Start one with: jobs run <job>'
+            : table(
+                ['run', 'job', 'status', 'trigger', 'attempt', 'created', 'duration', 'exit'],
+                runs.map((run) => [
+                  run.id,
+                  run.job_id,
+                  status(run.status),
+                  run.trigger,
+                  String(run.attempt),
+                  ago(run.created_at),
+                  duration(run.duration_ms),
+                  run.exit_code === null ? '-' : String(run.exit_code),
+                ]),
+              );
+        if (!options.watch) {
+          const runs = await read();
+          return formatOf(command) === 'json' ? printJson(runs) : console.log(render(runs));
         }
-        // While runs are active, wait until they change (or 2 s pass, for new runs); otherwise look every 2 s.
-        const active = runs.filter((run) => !FINISHED.has(run.status)).map((run) => run.id);
-        if (active.length > 0) await client.statuses(active, 2);
-        else await new Promise((resolve) => setTimeout(resolve, 2000));
-      }
-    });
+        process.once('SIGINT', () => process.exit(0));
+        let shown = '';
+        for (;;) {
+          const runs = await read();
+          const text = formatOf(command) === 'json' ? JSON.stringify(runs) : render(runs);
+          if (text !== shown) {
+            // On a terminal the table is redrawn in place; elsewhere each change is printed after the last.
+            if (process.stdout.isTTY) process.stdout.write('\u001b[2J\u001b[H');
+            process.stdout.write(`${text}\n`);
+            shown = text;
+          }
+          // While runs are active, wait until they change (or 2 s pass, for new runs); otherwise look every 2 s.
+          const active = runs.filter((run) => !FINISHED.has(run.status)).map((run) => run.id);
+          if (active.length > 0) await client.statuses(active, 2);
+          else await new Promise((resolve) => setTimeout(resolve, 2000));
+        }
+      },
+    );
 
   program
     .command('cancel')
@@ -139,7 +178,10 @@ export function registerRunCommands(program: Command): void {
     .action(async (runId: string, options: { force?: boolean; grace?: number }, command: Command) => {
       const client = clientOf(command);
       const run = await findRun(client, runId);
-      const cancelled = await client.cancel(run.job_id, run.id, { mode: options.force ? 'force' : 'graceful', ...(options.grace !== undefined ? { timeout_seconds: options.grace } : {}) });
+      const cancelled = await client.cancel(run.job_id, run.id, {
+        mode: options.force ? 'force' : 'graceful',
+        ...(options.grace !== undefined ? { timeout_seconds: options.grace } : {}),
+      });
       if (formatOf(command) === 'json') return printJson(cancelled);
       console.log(`run/${cancelled.id} ${status(cancelled.status)}`);
     });

@@ -12,17 +12,30 @@ export function registerWebhookCommands(program: Command): void {
     .command('create')
     .description('Subscribe a URL to events; its signing secret is shown once')
     .argument('<url>', 'https URL (local mode: http to this machine too)')
-    .requiredOption('--events <type...>', 'run.started run.retrying run.succeeded run.failed run.cancelled schedule.skipped')
+    .requiredOption(
+      '--events <type...>',
+      'run.started run.retrying run.succeeded run.failed run.cancelled schedule.skipped',
+    )
     .option('--job <job>', "only this job's events (name or id)")
     .option('--description <text>')
-    .addHelpText('after', '\nExample:\n  jobs webhooks create https://hooks.example.com/jobs --events run.failed schedule.skipped')
-    .action(async (url: string, options: { events: string[]; job?: string; description?: string }, command: Command) => {
-      const client = clientOf(command);
-      const jobId = options.job ? (await findJob(client, options.job)).id : undefined;
-      const created = await client.createWebhook({ url, events: options.events as Webhook['events'], ...(jobId ? { job_id: jobId } : {}), ...(options.description ? { description: options.description } : {}) });
-      if (formatOf(command) === 'json') return printJson(created);
-      console.log(`webhook/${created.id} created; its signing secret, shown only now:\n${created.secret}`);
-    });
+    .addHelpText(
+      'after',
+      '\nExample:\n  jobs webhooks create https://hooks.example.com/jobs --events run.failed schedule.skipped',
+    )
+    .action(
+      async (url: string, options: { events: string[]; job?: string; description?: string }, command: Command) => {
+        const client = clientOf(command);
+        const jobId = options.job ? (await findJob(client, options.job)).id : undefined;
+        const created = await client.createWebhook({
+          url,
+          events: options.events as Webhook['events'],
+          ...(jobId ? { job_id: jobId } : {}),
+          ...(options.description ? { description: options.description } : {}),
+        });
+        if (formatOf(command) === 'json') return printJson(created);
+        console.log(`webhook/${created.id} created; its signing secret, shown only now:\n${created.secret}`);
+      },
+    );
   webhooks
     .command('list')
     .description('Every webhook of the project, without secrets')
@@ -30,17 +43,29 @@ export function registerWebhookCommands(program: Command): void {
     .action(async (_options: unknown, command: Command) => {
       const client = clientOf(command);
       const all: Webhook[] = [];
-      for await (const webhook of client.all((cursor) => client.listWebhooks({ limit: 100, cursor }))) all.push(webhook);
+      for await (const webhook of client.all((cursor) => client.listWebhooks({ limit: 100, cursor })))
+        all.push(webhook);
       if (formatOf(command) === 'json') return printJson(all);
-      if (all.length === 0) return console.log('No webhooks yet. Create one with: jobs webhooks create <url> --events run.failed');
+      if (all.length === 0)
+        return console.log('No webhooks yet. Create one with: jobs webhooks create <url> --events run.failed');
       console.log(
         table(
           ['id', 'url', 'events', 'job', 'enabled', 'created'],
-          all.map((w) => [w.id, w.url, w.events.join(','), w.job_id ?? '*', w.enabled ? 'yes' : colors.yellow(`no${w.disabled_reason ? ` (${w.disabled_reason})` : ''}`), ago(w.created_at)]),
+          all.map((w) => [
+            w.id,
+            w.url,
+            w.events.join(','),
+            w.job_id ?? '*',
+            w.enabled ? 'yes' : colors.yellow(`no${w.disabled_reason ? ` (${w.disabled_reason})` : ''}`),
+            ago(w.created_at),
+          ]),
         ),
       );
     });
-  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [verb, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     webhooks
       .command(verb)
       .description(enabled ? 'Deliver to it again' : 'Stop delivering to it, keeping it')
@@ -86,16 +111,32 @@ export function registerWebhookCommands(program: Command): void {
     .command('deliveries')
     .description("A webhook's deliveries, newest first")
     .argument('<webhook-id>')
-    .addOption(new Option('-s, --status <status>', 'only deliveries in this status').choices(['pending', 'succeeded', 'failed']))
+    .addOption(
+      new Option('-s, --status <status>', 'only deliveries in this status').choices(['pending', 'succeeded', 'failed']),
+    )
     .addHelpText('after', '\nExample:\n  jobs webhooks deliveries wh_01JD6T0G2M4S8V1X3Z5B7D9F1H --status failed')
     .action(async (id: string, options: { status?: Delivery['status'] }, command: Command) => {
-      const deliveries = (await clientOf(command).listDeliveries(id, { limit: 100, ...(options.status ? { status: options.status } : {}) })).items;
+      const deliveries = (
+        await clientOf(command).listDeliveries(id, {
+          limit: 100,
+          ...(options.status ? { status: options.status } : {}),
+        })
+      ).items;
       if (formatOf(command) === 'json') return printJson(deliveries);
-      if (deliveries.length === 0) return console.log('No deliveries yet. Send one with: jobs webhooks test <webhook-id>');
+      if (deliveries.length === 0)
+        return console.log('No deliveries yet. Send one with: jobs webhooks test <webhook-id>');
       console.log(
         table(
           ['delivery', 'event', 'status', 'attempts', 'last answer', 'next attempt', 'created'],
-          deliveries.map((d) => [d.id, d.event_type, status(d.status), String(d.attempts), d.last_status_code === null ? (d.last_error ?? '-') : String(d.last_status_code), d.next_attempt_at ?? '-', ago(d.created_at)]),
+          deliveries.map((d) => [
+            d.id,
+            d.event_type,
+            status(d.status),
+            String(d.attempts),
+            d.last_status_code === null ? (d.last_error ?? '-') : String(d.last_status_code),
+            d.next_attempt_at ?? '-',
+            ago(d.created_at),
+          ]),
         ),
       );
     });
@@ -104,7 +145,10 @@ export function registerWebhookCommands(program: Command): void {
     .description('Try a delivery again now')
     .argument('<webhook-id>')
     .argument('<delivery-id>')
-    .addHelpText('after', '\nExample:\n  jobs webhooks redeliver wh_01JD6T0G2M4S8V1X3Z5B7D9F1H dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K')
+    .addHelpText(
+      'after',
+      '\nExample:\n  jobs webhooks redeliver wh_01JD6T0G2M4S8V1X3Z5B7D9F1H dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K',
+    )
     .action(async (id: string, deliveryId: string, _options: unknown, command: Command) => {
       const delivery = await clientOf(command).redeliver(id, deliveryId);
       if (formatOf(command) === 'json') return printJson(delivery);

@@ -8,10 +8,21 @@ import { isSignedOut, signOut } from './session.ts';
 import { href, navigate, paths } from './route.ts';
 import { age, duration } from './format.ts';
 
-const SYMBOLS: Record<string, string> = { pending: '◷', running: '▶', succeeded: '✓', failed: '✗', cancelled: '■', delivered: '✓' };
+const SYMBOLS: Record<string, string> = {
+  pending: '◷',
+  running: '▶',
+  succeeded: '✓',
+  failed: '✗',
+  cancelled: '■',
+  delivered: '✓',
+};
 
 export function StatusBadge({ status }: { status: string }) {
-  return <span class={`badge status-${status}`}>{SYMBOLS[status] ?? '•'} {status}</span>;
+  return (
+    <span class={`badge status-${status}`}>
+      {SYMBOLS[status] ?? '•'} {status}
+    </span>
+  );
 }
 
 /** An API error as the API said it: its message and each field it names. */
@@ -44,7 +55,12 @@ export type Outcome = { ok: string } | { error: unknown } | null;
 
 export function OutcomeNotice({ outcome }: { outcome: Outcome }) {
   if (!outcome) return null;
-  if ('ok' in outcome) return <div class="notice ok" role="status">{outcome.ok}</div>;
+  if ('ok' in outcome)
+    return (
+      <div class="notice ok" role="status">
+        {outcome.ok}
+      </div>
+    );
   return <ErrorNotice error={outcome.error} />;
 }
 
@@ -84,7 +100,11 @@ export interface Loaded<T> {
 
 /** Loads `load()` whenever `deps` change (and on reload); a 401 goes back to sign-in. */
 export function useLoad<T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> {
-  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({ data: undefined, error: null, loading: true });
+  const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
+    data: undefined,
+    error: null,
+    loading: true,
+  });
   const [generation, setGeneration] = useState(0);
   useEffect(() => {
     const controller = new AbortController();
@@ -111,14 +131,37 @@ export function useRefresh(active: boolean, ms: number, tick: () => void): void 
 }
 
 /** Pages by cursor: the cursors seen so far make Previous possible. */
-export function Pager({ cursor, next, onPage }: { cursor: string | undefined; next: string | null | undefined; onPage: (cursor: string | undefined) => void }) {
+export function Pager({
+  cursor,
+  next,
+  onPage,
+}: {
+  cursor: string | undefined;
+  next: string | null | undefined;
+  onPage: (cursor: string | undefined) => void;
+}) {
   const [history, setHistory] = useState<Array<string | undefined>>([]);
   return (
     <nav class="pager" aria-label="Pages">
-      <button type="button" disabled={history.length === 0} onClick={() => { const previous = history.at(-1); setHistory(history.slice(0, -1)); onPage(previous); }}>
+      <button
+        type="button"
+        disabled={history.length === 0}
+        onClick={() => {
+          const previous = history.at(-1);
+          setHistory(history.slice(0, -1));
+          onPage(previous);
+        }}
+      >
         ← Previous
       </button>
-      <button type="button" disabled={!next} onClick={() => { setHistory([...history, cursor]); onPage(next ?? undefined); }}>
+      <button
+        type="button"
+        disabled={!next}
+        onClick={() => {
+          setHistory([...history, cursor]);
+          onPage(next ?? undefined);
+        }}
+      >
         Next →
       </button>
     </nav>
@@ -126,7 +169,21 @@ export function Pager({ cursor, next, onPage }: { cursor: string | undefined; ne
 }
 
 /** A time series as a uPlot line chart; `label` names it for screen readers too. */
-export function Chart({ label, unit, points, format, from, to }: { label: string; unit: string; points: Array<{ timestamp: string; value: number }>; format: (v: number) => string; from: number; to: number }) {
+export function Chart({
+  label,
+  unit,
+  points,
+  format,
+  from,
+  to,
+}: {
+  label: string;
+  unit: string;
+  points: Array<{ timestamp: string; value: number }>;
+  format: (v: number) => string;
+  from: number;
+  to: number;
+}) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     if (!box.current || points.length === 0) return;
@@ -137,7 +194,16 @@ export function Chart({ label, unit, points, format, from, to }: { label: string
         height: 180,
         // The whole window chosen, however few points fall in it.
         scales: { x: { time: true, range: () => [from / 1000, to / 1000] } },
-        series: [{}, { label, stroke: '#1f5fbf', width: 2, fill: 'rgba(31, 95, 191, 0.12)', value: (_u, v) => (v === null ? '—' : format(v)) }],
+        series: [
+          {},
+          {
+            label,
+            stroke: '#1f5fbf',
+            width: 2,
+            fill: 'rgba(31, 95, 191, 0.12)',
+            value: (_u, v) => (v === null ? '—' : format(v)),
+          },
+        ],
         axes: [{}, { values: (_u, values) => values.map((v) => format(v)), size: 70 }],
         legend: { show: true },
       },
@@ -148,8 +214,18 @@ export function Chart({ label, unit, points, format, from, to }: { label: string
   }, [points, from, to]);
   return (
     <figure class="chart">
-      <figcaption>{label} ({unit})</figcaption>
-      {points.length === 0 ? <Empty>No samples in this window: the job had no running instance.</Empty> : <div ref={box} role="img" aria-label={`${label}: ${points.length} points, latest ${format(points.at(-1)!.value)}`} />}
+      <figcaption>
+        {label} ({unit})
+      </figcaption>
+      {points.length === 0 ? (
+        <Empty>No samples in this window: the job had no running instance.</Empty>
+      ) : (
+        <div
+          ref={box}
+          role="img"
+          aria-label={`${label}: ${points.length} points, latest ${format(points.at(-1)!.value)}`}
+        />
+      )}
     </figure>
   );
 }
@@ -163,16 +239,32 @@ export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array
           <th scope="col">Run</th>
           {columns.includes('project') && <th scope="col">Project</th>}
           {columns.includes('job') && <th scope="col">Job</th>}
-          <th scope="col">Status</th><th scope="col">Trigger</th><th scope="col">Created</th><th scope="col">Duration</th><th scope="col">Exit</th>
+          <th scope="col">Status</th>
+          <th scope="col">Trigger</th>
+          <th scope="col">Created</th>
+          <th scope="col">Duration</th>
+          <th scope="col">Exit</th>
         </tr>
       </thead>
       <tbody>
         {runs.map((run) => (
           <tr key={run.id}>
-            <td><a href={href(paths.run(run.workspace_id, run.project_id, run.job_id, run.id))}><code>{run.id}</code></a></td>
+            <td>
+              <a href={href(paths.run(run.workspace_id, run.project_id, run.job_id, run.id))}>
+                <code>{run.id}</code>
+              </a>
+            </td>
             {columns.includes('project') && <td>{run.project_id}</td>}
-            {columns.includes('job') && <td><a href={href(paths.job(run.workspace_id, run.project_id, run.job_id))}><code>{run.job_id}</code></a></td>}
-            <td><StatusBadge status={run.status} /></td>
+            {columns.includes('job') && (
+              <td>
+                <a href={href(paths.job(run.workspace_id, run.project_id, run.job_id))}>
+                  <code>{run.job_id}</code>
+                </a>
+              </td>
+            )}
+            <td>
+              <StatusBadge status={run.status} />
+            </td>
             <td>{run.trigger}</td>
             <td>{age(run.created_at)}</td>
             <td>{duration(run.duration_ms)}</td>
@@ -188,7 +280,17 @@ export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array
  * A text filter: typing changes only the field, Enter or leaving it applies the text. (A field bound to the
  * applied value alone would be put back by any render while the user types.)
  */
-export function FilterInput({ id, value, placeholder, onApply }: { id: string; value: string; placeholder?: string; onApply: (value: string) => void }) {
+export function FilterInput({
+  id,
+  value,
+  placeholder,
+  onApply,
+}: {
+  id: string;
+  value: string;
+  placeholder?: string;
+  onApply: (value: string) => void;
+}) {
   const [text, setText] = useState(value);
   useEffect(() => setText(value), [value]);
   return (

@@ -21,7 +21,12 @@ export function duration(ms: number | null): string {
 }
 
 export function time(iso: string | null): string {
-  return iso ? new Date(iso).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '—';
+  return iso
+    ? new Date(iso)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : '—';
 }
 
 export function bytes(n: number | null | undefined): string {

@@ -14,14 +14,22 @@ import { WebhookView, Webhooks } from './views/webhooks.tsx';
 
 function View({ route, query }: { route: Route; query: URLSearchParams }) {
   switch (route.view) {
-    case 'home': return <Home query={query} />;
-    case 'jobs': return <Jobs workspace={route.workspace} project={route.project} query={query} />;
-    case 'job': return <JobView workspace={route.workspace} project={route.project} jobId={route.job} query={query} />;
-    case 'run': return <RunView workspace={route.workspace} project={route.project} jobId={route.job} runId={route.run} />;
-    case 'project-runs': return <Runs workspace={route.workspace} project={route.project} query={query} />;
-    case 'workspace-runs': return <Runs workspace={route.workspace} query={query} />;
-    case 'webhooks': return <Webhooks workspace={route.workspace} project={route.project} />;
-    case 'webhook': return <WebhookView workspace={route.workspace} project={route.project} webhookId={route.webhook} />;
+    case 'home':
+      return <Home query={query} />;
+    case 'jobs':
+      return <Jobs workspace={route.workspace} project={route.project} query={query} />;
+    case 'job':
+      return <JobView workspace={route.workspace} project={route.project} jobId={route.job} query={query} />;
+    case 'run':
+      return <RunView workspace={route.workspace} project={route.project} jobId={route.job} runId={route.run} />;
+    case 'project-runs':
+      return <Runs workspace={route.workspace} project={route.project} query={query} />;
+    case 'workspace-runs':
+      return <Runs workspace={route.workspace} query={query} />;
+    case 'webhooks':
+      return <Webhooks workspace={route.workspace} project={route.project} />;
+    case 'webhook':
+      return <WebhookView workspace={route.workspace} project={route.project} webhookId={route.webhook} />;
   }
 }
 
@@ -30,25 +38,68 @@ function App() {
   const signedIn = useSignedIn();
   // Every view but sign-in needs a key: without one, this URL shows sign-in, then its own view.
   if (!signedIn && route.view !== 'home') {
-    return <main id="main" tabIndex={-1}><Home query={new URLSearchParams()} /></main>;
+    return (
+      <main id="main" tabIndex={-1}>
+        <Home query={new URLSearchParams()} />
+      </main>
+    );
   }
   const project = 'project' in route ? { workspace: route.workspace, project: route.project } : null;
   return (
     <>
-      <a class="skip" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        Skip to content
+      </a>
       <header>
         <nav aria-label="Console">
-          <a class="brand" href="#/">Jobs</a>
+          <a class="brand" href="#/">
+            Jobs
+          </a>
           {project && (
             <>
-              <a href={href(paths.jobs(project.workspace, project.project))} aria-current={route.view === 'jobs' ? 'page' : undefined}>Jobs</a>
-              <a href={href(paths.projectRuns(project.workspace, project.project))} aria-current={route.view === 'project-runs' ? 'page' : undefined}>Runs</a>
+              <a
+                href={href(paths.jobs(project.workspace, project.project))}
+                aria-current={route.view === 'jobs' ? 'page' : undefined}
+              >
+                Jobs
+              </a>
+              <a
+                href={href(paths.projectRuns(project.workspace, project.project))}
+                aria-current={route.view === 'project-runs' ? 'page' : undefined}
+              >
+                Runs
+              </a>
               <a href={href(paths.workspaceRuns(project.workspace))}>Workspace runs</a>
-              <a href={href(paths.webhooks(project.workspace, project.project))} aria-current={route.view === 'webhooks' ? 'page' : undefined}>Webhooks</a>
-              <span class="where">{project.workspace}/{project.project}</span>
+              <a
+                href={href(paths.webhooks(project.workspace, project.project))}
+                aria-current={route.view === 'webhooks' ? 'page' : undefined}
+              >
+                Webhooks
+              </a>
+              <span class="where">
+                {project.workspace}/{project.project}
+              </span>
             </>
           )}
-          {signedIn && <button type="button" class="link" onClick={() => { signOut(); navigate('/'); }}>Sign out</button>}
+          {signedIn && (
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                signOut();
+                navigate('/');
+              }}
+            >
+              Sign out
+            </button>
+          )}
         </nav>
       </header>
       <main id="main" tabIndex={-1}>

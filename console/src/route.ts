@@ -19,13 +19,42 @@ export interface Location {
 }
 
 const PATTERNS: Array<[RegExp, (m: string[]) => Route]> = [
-  [/^\/w\/([^/]+)\/p\/([^/]+)\/jobs$/, ([, workspace, project]) => ({ view: 'jobs', workspace: workspace!, project: project! })],
-  [/^\/w\/([^/]+)\/p\/([^/]+)\/jobs\/([^/]+)$/, ([, workspace, project, job]) => ({ view: 'job', workspace: workspace!, project: project!, job: job! })],
-  [/^\/w\/([^/]+)\/p\/([^/]+)\/jobs\/([^/]+)\/runs\/([^/]+)$/, ([, workspace, project, job, run]) => ({ view: 'run', workspace: workspace!, project: project!, job: job!, run: run! })],
-  [/^\/w\/([^/]+)\/p\/([^/]+)\/runs$/, ([, workspace, project]) => ({ view: 'project-runs', workspace: workspace!, project: project! })],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/jobs$/,
+    ([, workspace, project]) => ({ view: 'jobs', workspace: workspace!, project: project! }),
+  ],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/jobs\/([^/]+)$/,
+    ([, workspace, project, job]) => ({ view: 'job', workspace: workspace!, project: project!, job: job! }),
+  ],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/jobs\/([^/]+)\/runs\/([^/]+)$/,
+    ([, workspace, project, job, run]) => ({
+      view: 'run',
+      workspace: workspace!,
+      project: project!,
+      job: job!,
+      run: run!,
+    }),
+  ],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/runs$/,
+    ([, workspace, project]) => ({ view: 'project-runs', workspace: workspace!, project: project! }),
+  ],
   [/^\/w\/([^/]+)\/runs$/, ([, workspace]) => ({ view: 'workspace-runs', workspace: workspace! })],
-  [/^\/w\/([^/]+)\/p\/([^/]+)\/webhooks$/, ([, workspace, project]) => ({ view: 'webhooks', workspace: workspace!, project: project! })],
-  [/^\/w\/([^/]+)\/p\/([^/]+)\/webhooks\/([^/]+)$/, ([, workspace, project, webhook]) => ({ view: 'webhook', workspace: workspace!, project: project!, webhook: webhook! })],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/webhooks$/,
+    ([, workspace, project]) => ({ view: 'webhooks', workspace: workspace!, project: project! }),
+  ],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/webhooks\/([^/]+)$/,
+    ([, workspace, project, webhook]) => ({
+      view: 'webhook',
+      workspace: workspace!,
+      project: project!,
+      webhook: webhook!,
+    }),
+  ],
 ];
 
 export function parse(hash: string): Location {
@@ -40,7 +69,9 @@ export function parse(hash: string): Location {
 
 /** The href of a path in the console, with an optional query (empty values left out). */
 export function href(path: string, query: Record<string, string | undefined> = {}): string {
-  const search = new URLSearchParams(Object.entries(query).filter((entry): entry is [string, string] => Boolean(entry[1]))).toString();
+  const search = new URLSearchParams(
+    Object.entries(query).filter((entry): entry is [string, string] => Boolean(entry[1])),
+  ).toString();
   return `#${path}${search ? `?${search}` : ''}`;
 }
 

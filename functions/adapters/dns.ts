@@ -2,4 +2,5 @@
 import { lookup } from 'node:dns/promises';
 import type { Resolve } from '../core/destinations.ts';
 
-export const resolveHost: Resolve = async (host) => (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);
+export const resolveHost: Resolve = async (host) =>
+  (await lookup(host, { all: true, verbatim: true })).map((entry) => entry.address);

@@ -18,7 +18,9 @@ export function fallbackApi(deps: { logger: Logger }): HttpHandler {
       const match = matchPath(path);
       if (!match) throw new HttpError(404, `no route ${method} ${path}`);
       const allowed = methodsFor(match.path);
-      throw new HttpError(405, `${method} is not allowed on ${path}; use ${allowed.join(', ')}`, { headers: { allow: allowed.join(', ') } });
+      throw new HttpError(405, `${method} is not allowed on ${path}; use ${allowed.join(', ')}`, {
+        headers: { allow: allowed.join(', ') },
+      });
     });
   return handler as unknown as HttpHandler;
 }

@@ -1,12 +1,23 @@
 // Errors of the HTTP layer itself (no key, wrong role, wrong media type …), and the one mapping from any
 // error to a status and an error envelope. A 5xx never carries internals; a 4xx always says what to fix.
-import { ConflictError, IdempotencyMismatchError, NotFoundError, UnavailableError, ValidationError, type FieldError } from '../core/errors.ts';
+import {
+  ConflictError,
+  IdempotencyMismatchError,
+  NotFoundError,
+  UnavailableError,
+  ValidationError,
+  type FieldError,
+} from '../core/errors.ts';
 
 export class HttpError extends Error {
   override name = 'HttpError';
   readonly status: number;
   readonly options: { errors?: FieldError[]; headers?: Record<string, string> };
-  constructor(status: number, message: string, options: { errors?: FieldError[]; headers?: Record<string, string> } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: { errors?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.status = status;
     this.options = options;
@@ -23,10 +34,20 @@ export interface ErrorReply {
 }
 
 export function errorReply(error: unknown): ErrorReply {
-  const reply = (status: number, message: string, errors: FieldError[] = [], headers: Record<string, string> = {}): ErrorReply => ({
-    status, message, errors, headers, unexpected: false,
+  const reply = (
+    status: number,
+    message: string,
+    errors: FieldError[] = [],
+    headers: Record<string, string> = {},
+  ): ErrorReply => ({
+    status,
+    message,
+    errors,
+    headers,
+    unexpected: false,
   });
-  if (error instanceof HttpError) return reply(error.status, error.message, error.options.errors, error.options.headers);
+  if (error instanceof HttpError)
+    return reply(error.status, error.message, error.options.errors, error.options.headers);
   if (error instanceof ValidationError) return reply(400, error.message, error.errors);
   if (error instanceof NotFoundError) return reply(404, error.message);
   if (error instanceof ConflictError) {

@@ -14,8 +14,12 @@ import { resolveRoute, type ApiEvent } from './middleware/resolve-route.ts';
 import { validate } from './middleware/validate.ts';
 import type { HttpGroup, OperationId, routes } from './routes.ts';
 
-type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;
-type Body<R> = R extends { body: infer S extends z.ZodType } ? z.output<S> | (R extends { bodyRequired: true } ? never : undefined) : undefined;
+type Parsed<R, K extends string> = R extends { [P in K]: infer S extends z.ZodType }
+  ? z.output<S>
+  : Record<string, never>;
+type Body<R> = R extends { body: infer S extends z.ZodType }
+  ? z.output<S> | (R extends { bodyRequired: true } ? never : undefined)
+  : undefined;
 
 export interface OperationInput<R> {
   params: Parsed<R, 'params'>;
@@ -30,7 +34,9 @@ export interface OperationInput<R> {
   log: LogContext;
 }
 
-type RoutesOf<G extends HttpGroup> = { [Id in OperationId as (typeof routes)[Id]['group'] extends G ? Id : never]: (typeof routes)[Id] };
+type RoutesOf<G extends HttpGroup> = {
+  [Id in OperationId as (typeof routes)[Id]['group'] extends G ? Id : never]: (typeof routes)[Id];
+};
 
 /** What an operation returns: its response schema's type (a page of it for a list), as data or as a Reply. */
 type Data<R> = R extends { response: infer S extends z.ZodType } ? z.output<S> : never;
@@ -38,10 +44,15 @@ export type Result<R> = R extends { list: true } ? Reply<Array<Data<R>>> : Data<
 
 /** The operations of a group: exactly one per route of the group, each returning what its route documents. */
 export type Operations<G extends HttpGroup> = {
-  [Id in keyof RoutesOf<G>]: (input: OperationInput<RoutesOf<G>[Id]>) => Promise<Result<RoutesOf<G>[Id]>> | Result<RoutesOf<G>[Id]>;
+  [Id in keyof RoutesOf<G>]: (
+    input: OperationInput<RoutesOf<G>[Id]>,
+  ) => Promise<Result<RoutesOf<G>[Id]>> | Result<RoutesOf<G>[Id]>;
 };
 
-export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 export interface HttpDependencies {
   keys: KeyService;

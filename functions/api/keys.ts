@@ -9,7 +9,11 @@ export function keysApi(deps: HttpDependencies): HttpHandler {
     'keys',
     {
       createKey: async ({ body }) => {
-        const { key, secret } = await keys.create({ name: body.name, role: body.role, workspaces: body.workspaces ?? [] });
+        const { key, secret } = await keys.create({
+          name: body.name,
+          role: body.role,
+          workspaces: body.workspaces ?? [],
+        });
         return { ...key, secret };
       },
       listKeys: async ({ query }) => Reply.page(await keys.list(query)),

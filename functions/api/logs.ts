@@ -28,7 +28,8 @@ const read = (query: LogsParams): LogRead => ({
   wait: query.wait,
 });
 
-const reply = (page: LogPage, extra: Record<string, unknown> = {}) => new Reply(page.items, { envelope: { next_cursor: page.cursor, more: page.more, ...extra } });
+const reply = (page: LogPage, extra: Record<string, unknown> = {}) =>
+  new Reply(page.items, { envelope: { next_cursor: page.cursor, more: page.more, ...extra } });
 
 export function logsApi(deps: HttpDependencies & { logs: LogService }): HttpHandler {
   const { logs } = deps;

@@ -17,10 +17,22 @@ const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
 };
 
 const HEADERS = {
-  RequestId: { description: 'The id of this request, also in the service\'s log lines', schema: { type: 'string' } },
-  RetryAfter: { description: 'Seconds to wait before retrying', required: true, schema: { type: 'integer', minimum: 0 } },
-  WWWAuthenticate: { description: 'The authentication scheme: Bearer', required: true, schema: { type: 'string', enum: ['Bearer'] } },
-  Allow: { description: 'The methods this path answers', required: true, schema: { type: 'string', example: 'GET, POST' } },
+  RequestId: { description: "The id of this request, also in the service's log lines", schema: { type: 'string' } },
+  RetryAfter: {
+    description: 'Seconds to wait before retrying',
+    required: true,
+    schema: { type: 'integer', minimum: 0 },
+  },
+  WWWAuthenticate: {
+    description: 'The authentication scheme: Bearer',
+    required: true,
+    schema: { type: 'string', enum: ['Bearer'] },
+  },
+  Allow: {
+    description: 'The methods this path answers',
+    required: true,
+    schema: { type: 'string', example: 'GET, POST' },
+  },
 } as const;
 type HeaderName = keyof typeof HEADERS;
 
@@ -35,8 +47,14 @@ const ERRORS: Record<string, { description: string; headers?: Record<string, Hea
   413: { description: 'Body over 256 KiB' },
   415: { description: 'Body is not application/json' },
   422: { description: 'The Idempotency-Key was already used with a different body' },
-  429: { description: 'Too many requests for this key; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
-  503: { description: 'A backing engine is unreachable; retry after Retry-After seconds', headers: { 'Retry-After': 'RetryAfter' } },
+  429: {
+    description: 'Too many requests for this key; retry after Retry-After seconds',
+    headers: { 'Retry-After': 'RetryAfter' },
+  },
+  503: {
+    description: 'A backing engine is unreachable; retry after Retry-After seconds',
+    headers: { 'Retry-After': 'RetryAfter' },
+  },
 };
 
 /** The statuses a route can answer besides its success, as the server decides them. */
@@ -57,7 +75,9 @@ const requestIdHeader = { 'X-Request-Id': headerRef('RequestId') };
 
 function errorResponse(status: string, route: RouteDef) {
   const error = ERRORS[status] as (typeof ERRORS)[string];
-  const extra = Object.fromEntries(Object.entries(error.headers ?? {}).map(([header, component]) => [header, headerRef(component)]));
+  const extra = Object.fromEntries(
+    Object.entries(error.headers ?? {}).map(([header, component]) => [header, headerRef(component)]),
+  );
   return {
     description: status === '409' ? (route.conflict as string) : error.description,
     headers: { ...requestIdHeader, ...extra },
@@ -68,8 +88,16 @@ function errorResponse(status: string, route: RouteDef) {
 function successContent(route: RouteDef) {
   const { data } = route.example;
   if (route.raw) return { schema: route.response, example: data };
-  const envelope = (route.list ? listEnvelope(route.response) : successEnvelope(route.response)).extend(route.envelope ?? {});
-  const example = { status: 'success', message: route.message, data, ...(route.list ? { next_cursor: null } : {}), ...route.example.envelope };
+  const envelope = (route.list ? listEnvelope(route.response) : successEnvelope(route.response)).extend(
+    route.envelope ?? {},
+  );
+  const example = {
+    status: 'success',
+    message: route.message,
+    data,
+    ...(route.list ? { next_cursor: null } : {}),
+    ...route.example.envelope,
+  };
   return { schema: envelope, example };
 }
 
@@ -80,7 +108,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
     scheme: 'bearer',
     description: 'An API key: Authorization: Bearer <key>',
   });
-  for (const [name, header] of Object.entries(HEADERS)) registry.registerComponent('headers', name, structuredClone(header) as never);
+  for (const [name, header] of Object.entries(HEADERS))
+    registry.registerComponent('headers', name, structuredClone(header) as never);
   for (const [operationId, route] of Object.entries(routes) as Array<[string, RouteDef]>) {
     registry.registerPath({
       operationId,
@@ -96,11 +125,20 @@ export function openApiDocument(version: string): Record<string, unknown> {
         headers: route.headers,
         body: route.body && {
           required: Boolean(route.bodyRequired),
-          content: { 'application/json': { schema: route.body, ...(route.example.body !== undefined ? { example: route.example.body } : {}) } },
+          content: {
+            'application/json': {
+              schema: route.body,
+              ...(route.example.body !== undefined ? { example: route.example.body } : {}),
+            },
+          },
         },
       },
       responses: {
-        [String(route.status ?? 200)]: { description: route.message, headers: requestIdHeader, content: { 'application/json': successContent(route) } },
+        [String(route.status ?? 200)]: {
+          description: route.message,
+          headers: requestIdHeader,
+          content: { 'application/json': successContent(route) },
+        },
         ...Object.fromEntries(errorStatuses(route).map((status) => [status, errorResponse(status, route)])),
       } as never,
     });

@@ -17,17 +17,32 @@ export function runsApi(deps: HttpDependencies & { runs: RunService }): HttpHand
       listJobRuns: ({ params, query }) => page(runs.listForJob(params, { status: query.status }, query)),
       getRun: async ({ params, query }) => publicRun(await runs.get(params, query.wait ?? 0)),
       cancelRun: async ({ params, body }) =>
-        publicRun(await runs.cancel(params, { mode: body?.mode ?? 'graceful', graceSeconds: body?.timeout_seconds ?? DEFAULT_GRACE_SECONDS })),
+        publicRun(
+          await runs.cancel(params, {
+            mode: body?.mode ?? 'graceful',
+            graceSeconds: body?.timeout_seconds ?? DEFAULT_GRACE_SECONDS,
+          }),
+        ),
       rerun: async ({ params }) => publicRun(await runs.rerun(params)),
       listRunTasks: async ({ params, query }) => Reply.page(await runs.tasks(params, query)),
       jobStatus: async ({ params }) => {
         const status = await runs.status(params);
         return { ...status, latest_run: status.latest_run && publicRun(status.latest_run) };
       },
-      listProjectRuns: ({ params, query }) => page(runs.listForProject(params, { status: query.status, job_id: query.job_id, trigger: query.trigger }, query)),
+      listProjectRuns: ({ params, query }) =>
+        page(
+          runs.listForProject(params, { status: query.status, job_id: query.job_id, trigger: query.trigger }, query),
+        ),
       listWorkspaceRuns: ({ params, query }) =>
-        page(runs.listForWorkspace(params.workspace_id, { status: query.status, job_id: query.job_id, trigger: query.trigger, project_id: query.project_id }, query)),
-      runStatuses: ({ params, body }) => runs.statuses(params, body.run_ids, { waitSeconds: body.wait ?? 0, pollSeconds: body.poll_interval ?? 1 }),
+        page(
+          runs.listForWorkspace(
+            params.workspace_id,
+            { status: query.status, job_id: query.job_id, trigger: query.trigger, project_id: query.project_id },
+            query,
+          ),
+        ),
+      runStatuses: ({ params, body }) =>
+        runs.statuses(params, body.run_ids, { waitSeconds: body.wait ?? 0, pollSeconds: body.poll_interval ?? 1 }),
     },
     deps,
   );

@@ -13,14 +13,30 @@ export function systemApi(deps: HttpDependencies & { checks: HealthChecks; versi
     {
       health: async () => {
         const results = await Promise.all(
-          Object.entries(deps.checks).map(async ([name, check]) => [name, await check().then(() => null, (error: Error) => error.message || 'unavailable')] as const),
+          Object.entries(deps.checks).map(
+            async ([name, check]) =>
+              [
+                name,
+                await check().then(
+                  () => null,
+                  (error: Error) => error.message || 'unavailable',
+                ),
+              ] as const,
+          ),
         );
         const down = results.filter((result): result is readonly [string, string] => result[1] !== null);
         if (down.length > 0) {
           const errors = down.map(([field, message]) => ({ field, message }));
-          throw new HttpError(503, `unavailable: ${down.map(([name]) => name).join(', ')}`, { errors, headers: { 'retry-after': '1' } });
+          throw new HttpError(503, `unavailable: ${down.map(([name]) => name).join(', ')}`, {
+            errors,
+            headers: { 'retry-after': '1' },
+          });
         }
-        return { status: 'ok' as const, version: deps.version, checks: Object.fromEntries(results.map(([name]) => [name, 'ok'])) };
+        return {
+          status: 'ok' as const,
+          version: deps.version,
+          checks: Object.fromEntries(results.map(([name]) => [name, 'ok'])),
+        };
       },
       openapi: () => (document ??= openApiDocument(deps.version)),
     },

@@ -5,7 +5,9 @@ import type { WebhookService } from '../core/webhooks.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 
-export function webhooksApi(deps: HttpDependencies & { webhooks: WebhookService; deliveries: DeliveryService }): HttpHandler {
+export function webhooksApi(
+  deps: HttpDependencies & { webhooks: WebhookService; deliveries: DeliveryService },
+): HttpHandler {
   const { webhooks, deliveries } = deps;
   return httpApi(
     'webhooks',
@@ -26,10 +28,10 @@ export function webhooksApi(deps: HttpDependencies & { webhooks: WebhookService;
         return { ...webhook, secret };
       },
       testWebhook: ({ params }) => deliveries.test(params),
-      listDeliveries: async ({ params, query }) => Reply.page(await deliveries.list(params, { status: query.status }, query)),
+      listDeliveries: async ({ params, query }) =>
+        Reply.page(await deliveries.list(params, { status: query.status }, query)),
       redeliver: ({ params }) => deliveries.redeliver(params),
     },
     deps,
   );
 }
-

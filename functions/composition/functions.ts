@@ -77,16 +77,40 @@ export const FUNCTIONS = {
   // Deleting a job stops its runs and removes their items and log streams; a job's schedule and task definition follow its spec.
   jobs: {
     description: 'Jobs: list, create, get, patch, delete',
-    uses: [...AUTHENTICATES, 'table:write', 'table:batch-delete', 'executions:stop', 'container-logs:delete', 'schedules', 'task-definitions'],
+    uses: [
+      ...AUTHENTICATES,
+      'table:write',
+      'table:batch-delete',
+      'executions:stop',
+      'container-logs:delete',
+      'schedules',
+      'task-definitions',
+    ],
   },
-  runs: { description: 'Runs: trigger, read, list, cancel, rerun, statuses', uses: [...AUTHENTICATES, 'table:write', 'executions:start', 'executions:stop'] },
+  runs: {
+    description: 'Runs: trigger, read, list, cancel, rerun, statuses',
+    uses: [...AUTHENTICATES, 'table:write', 'executions:start', 'executions:stop'],
+  },
   logs: { description: 'Log lines of runs and jobs', uses: [...AUTHENTICATES, 'container-logs:read'] },
-  metrics: { description: "CPU and memory of a job's running instances", uses: [...AUTHENTICATES, 'container-metrics'] },
+  metrics: {
+    description: "CPU and memory of a job's running instances",
+    uses: [...AUTHENTICATES, 'container-metrics'],
+  },
   // A test event and a redelivery are handed to the deliveries queue.
-  webhooks: { description: "Webhooks: a project's event subscriptions", uses: [...AUTHENTICATES, 'table:write', 'deliveries:enqueue'] },
+  webhooks: {
+    description: "Webhooks: a project's event subscriptions",
+    uses: [...AUTHENTICATES, 'table:write', 'deliveries:enqueue'],
+  },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
-  'run-state': { description: "The run state machine's state-update tasks", uses: ['table:read', 'table:write'], timeoutSeconds: 30 },
-  'ecs-events': { description: 'Marks a run running when its ECS task starts, and records how a stopped one ended', uses: ['table:read', 'table:write'] },
+  'run-state': {
+    description: "The run state machine's state-update tasks",
+    uses: ['table:read', 'table:write'],
+    timeoutSeconds: 30,
+  },
+  'ecs-events': {
+    description: 'Marks a run running when its ECS task starts, and records how a stopped one ended',
+    uses: ['table:read', 'table:write'],
+  },
   // The one place a run left active by an ended execution is settled: on the execution's end event, and in a sweep
   // for any event that never came.
   reconciler: {
@@ -94,13 +118,24 @@ export const FUNCTIONS = {
     uses: ['table:read', 'table:write', 'executions:describe'],
   },
   // A fire starts a run; with `replace` it first stops the active one.
-  'scheduled-trigger': { description: 'Turns a scheduled fire into a run', uses: ['table:read', 'table:write', 'executions:start', 'executions:stop'] },
+  'scheduled-trigger': {
+    description: 'Turns a scheduled fire into a run',
+    uses: ['table:read', 'table:write', 'executions:start', 'executions:stop'],
+  },
   // Reads the table's stream (granted by its event source) and the job of each event, for its name; makes each
   // event's webhook deliveries and hands them to the deliveries queue.
-  'event-publisher': { description: 'Puts each run and schedule event on the EventBridge bus, makes its webhook deliveries, and keeps run history within its limits', uses: ['table:read', 'table:write', 'events:put', 'deliveries:enqueue'] },
+  'event-publisher': {
+    description:
+      'Puts each run and schedule event on the EventBridge bus, makes its webhook deliveries, and keeps run history within its limits',
+    uses: ['table:read', 'table:write', 'events:put', 'deliveries:enqueue'],
+  },
   // Reads the deliveries queue (granted by its event source); sends a delivery not yet due on again. An attempt
   // waits up to 15 s for its receiver, and a batch's attempts run together.
-  deliveries: { description: 'Attempts webhook deliveries when due, and sweeps for overdue ones', uses: ['table:read', 'table:write', 'deliveries:enqueue'], timeoutSeconds: 60 },
+  deliveries: {
+    description: 'Attempts webhook deliveries when due, and sweeps for overdue ones',
+    uses: ['table:read', 'table:write', 'deliveries:enqueue'],
+    timeoutSeconds: 60,
+  },
 } as const satisfies Record<HttpGroup | string, FunctionDef>;
 
 export type FunctionName = keyof typeof FUNCTIONS;

@@ -34,9 +34,17 @@ export interface Services {
 }
 
 export function composeServices(platform: Platform): Services {
-  const keys = once(async () => new KeyService(platform.keyStore(), { bootstrapAdminHash: await platform.adminKeyHash() }));
-  const runLifecycle = once(() => new RunLifecycle(platform.runStore(), { signals: platform.signals(), usage: platform.usage() }));
-  const stopping = () => ({ store: platform.runStore(), orchestrator: platform.orchestrator(), lifecycle: runLifecycle() });
+  const keys = once(
+    async () => new KeyService(platform.keyStore(), { bootstrapAdminHash: await platform.adminKeyHash() }),
+  );
+  const runLifecycle = once(
+    () => new RunLifecycle(platform.runStore(), { signals: platform.signals(), usage: platform.usage() }),
+  );
+  const stopping = () => ({
+    store: platform.runStore(),
+    orchestrator: platform.orchestrator(),
+    lifecycle: runLifecycle(),
+  });
   const jobs = once(
     () =>
       new JobService(platform.jobStore(), {
@@ -53,7 +61,14 @@ export function composeServices(platform: Platform): Services {
       }),
   );
   const runs = once(
-    () => new RunService({ jobs: jobs(), ...stopping(), idempotency: platform.idempotency(), signals: platform.signals(), pollMs: platform.pollMs }),
+    () =>
+      new RunService({
+        jobs: jobs(),
+        ...stopping(),
+        idempotency: platform.idempotency(),
+        signals: platform.signals(),
+        pollMs: platform.pollMs,
+      }),
   );
   const retention = once(
     () =>
@@ -64,7 +79,15 @@ export function composeServices(platform: Platform): Services {
         warn: (message, error) => platform.logger.warn(message, { error }),
       }),
   );
-  const deliverer = once(() => new Deliverer({ webhooks: platform.webhookStore(), deliveries: platform.deliveryStore(), destinations: platform.destinations(), ...platform.delivery() }));
+  const deliverer = once(
+    () =>
+      new Deliverer({
+        webhooks: platform.webhookStore(),
+        deliveries: platform.deliveryStore(),
+        destinations: platform.destinations(),
+        ...platform.delivery(),
+      }),
+  );
   return {
     platform,
     keys,
@@ -72,14 +95,39 @@ export function composeServices(platform: Platform): Services {
     runs,
     runLifecycle,
     reconciler: once(() => new RunReconciler(stopping())),
-    logs: once(() => new LogService({ jobs: jobs(), runs: platform.runStore(), source: platform.logs(), signals: platform.signals(), pollMs: platform.pollMs })),
+    logs: once(
+      () =>
+        new LogService({
+          jobs: jobs(),
+          runs: platform.runStore(),
+          source: platform.logs(),
+          signals: platform.signals(),
+          pollMs: platform.pollMs,
+        }),
+    ),
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
     // Every event goes to the host's sinks and to the webhooks subscribed to it.
-    eventRelay: once(() => new EventRelay({ jobs: platform.jobStore(), sinks: [...platform.eventSinks(), deliverer(), retention()] })),
-    webhooks: once(() => new WebhookService({ store: platform.webhookStore(), jobs: platform.jobStore(), destinations: platform.destinations() })),
+    eventRelay: once(
+      () => new EventRelay({ jobs: platform.jobStore(), sinks: [...platform.eventSinks(), deliverer(), retention()] }),
+    ),
+    webhooks: once(
+      () =>
+        new WebhookService({
+          store: platform.webhookStore(),
+          jobs: platform.jobStore(),
+          destinations: platform.destinations(),
+        }),
+    ),
     deliverer,
     retention,
-    deliveries: once(() => new DeliveryService({ webhooks: platform.webhookStore(), deliveries: platform.deliveryStore(), deliverer: deliverer() })),
+    deliveries: once(
+      () =>
+        new DeliveryService({
+          webhooks: platform.webhookStore(),
+          deliveries: platform.deliveryStore(),
+          deliverer: deliverer(),
+        }),
+    ),
   };
 }

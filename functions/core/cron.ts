@@ -19,7 +19,12 @@ const FIELDS: readonly CronFieldSpec[] = [
   { name: 'minute', min: 0, max: 59 },
   { name: 'hour', min: 0, max: 23 },
   { name: 'day-of-month', min: 1, max: 31 },
-  { name: 'month', min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  {
+    name: 'month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+  },
   // 0 and 7 are both Sunday, as in cron.
   { name: 'day-of-week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ];
@@ -109,8 +114,17 @@ export function parseCron(source: string): ParsedCron {
   }
   const parts = trimmed.split(/\s+/).filter(Boolean);
   if (parts.length !== 5) fail(`expected 5 cron fields, got ${parts.length}`);
-  const [minute, hour, dayOfMonth, month, dayOfWeek] = parts.map((part, i) => parseField(part, FIELDS[i] as CronFieldSpec));
-  return { source: trimmed, minute: minute!, hour: hour!, dayOfMonth: dayOfMonth!, month: month!, dayOfWeek: dayOfWeek! };
+  const [minute, hour, dayOfMonth, month, dayOfWeek] = parts.map((part, i) =>
+    parseField(part, FIELDS[i] as CronFieldSpec),
+  );
+  return {
+    source: trimmed,
+    minute: minute!,
+    hour: hour!,
+    dayOfMonth: dayOfMonth!,
+    month: month!,
+    dayOfWeek: dayOfWeek!,
+  };
 }
 
 /** The expression croner is given: bare `*` kept (it decides cron's day OR rule), everything else listed. */
@@ -185,7 +199,9 @@ const REPEAT_SHIFTS_MS = [30, 60, 120].map((minutes) => minutes * 60_000);
 /** A wall-clock time that occurred already, shortly before (the hour repeated when clocks go back). */
 function isRepeatedWallClock(instant: Date, timeZone: string): boolean {
   const here = wallClock(instant, timeZone);
-  return REPEAT_SHIFTS_MS.some((shift) => sameWallClock(wallClock(new Date(instant.getTime() - shift), timeZone), here));
+  return REPEAT_SHIFTS_MS.some((shift) =>
+    sameWallClock(wallClock(new Date(instant.getTime() - shift), timeZone), here),
+  );
 }
 
 /** Canonical IANA name for a time zone, or a ValidationError naming `timezone`. */
@@ -205,7 +221,12 @@ export class Schedule {
   constructor(cron: string | ParsedCron, timeZone: string) {
     this.cron = typeof cron === 'string' ? parseCron(cron) : cron;
     this.timeZone = timeZone;
-    this.#croner = new Cron(canonicalCron(this.cron), { paused: true, mode: '5-part', timezone: timeZone, domAndDow: false });
+    this.#croner = new Cron(canonicalCron(this.cron), {
+      paused: true,
+      mode: '5-part',
+      timezone: timeZone,
+      domAndDow: false,
+    });
   }
 
   /** The first fire strictly after `after`, or null if the expression never fires. */

@@ -8,10 +8,19 @@ import { NotFoundError } from './errors.ts';
 import { webhookTestEvent, type ServiceEvent } from './events.ts';
 import type { Page, PageRequest } from './ports.ts';
 import { sign } from './signing.ts';
-import { signingSecrets, subscribes, webhookRef, type Webhook, type WebhookRef, type WebhookStore } from './webhooks.ts';
+import {
+  signingSecrets,
+  subscribes,
+  webhookRef,
+  type Webhook,
+  type WebhookRef,
+  type WebhookStore,
+} from './webhooks.ts';
 
 /** The wait before each retry: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h, 24 h (then the delivery fails). */
-export const RETRY_SCHEDULE_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000];
+export const RETRY_SCHEDULE_MS = [
+  5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 50_400_000, 72_000_000, 86_400_000,
+];
 export const DELIVERY_TIMEOUT_MS = 15_000;
 
 export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
@@ -78,12 +87,26 @@ export type SendResult = { status: number; retry_after: string | null } | { erro
  * POSTs a body, connecting only to `addresses` (those the destination check resolved and passed: the URL's host
  * is not resolved again), with the host's name kept for TLS and the Host header; never follows a redirect.
  */
-export type Send = (url: string, headers: Record<string, string>, body: string, timeoutMs: number, addresses: readonly string[]) => Promise<SendResult>;
+export type Send = (
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  addresses: readonly string[],
+) => Promise<SendResult>;
 
 function dueOf(stored: StoredDelivery): DueDelivery[] {
   const { delivery } = stored;
   if (delivery.status !== 'pending' || !delivery.next_attempt_at) return [];
-  return [{ workspace_id: stored.workspace_id, project_id: stored.project_id, webhook_id: delivery.webhook_id, delivery_id: delivery.id, at: delivery.next_attempt_at }];
+  return [
+    {
+      workspace_id: stored.workspace_id,
+      project_id: stored.project_id,
+      webhook_id: delivery.webhook_id,
+      delivery_id: delivery.id,
+      at: delivery.next_attempt_at,
+    },
+  ];
 }
 
 export function deliveryId(eventId: string): string {
@@ -139,7 +162,8 @@ export class Deliverer implements EventSink {
     for (const event of events) {
       try {
         const key = `${event.data.workspace_id}/${event.data.project_id}`;
-        const hooks = byProject.get(key) ?? this.#webhooks.forProject(event.data).then((all) => all.map((s) => s.webhook));
+        const hooks =
+          byProject.get(key) ?? this.#webhooks.forProject(event.data).then((all) => all.map((s) => s.webhook));
         byProject.set(key, hooks);
         for (const webhook of (await hooks).filter((w) => subscribes(w, event.type, event.data.job_id))) {
           due.push({ event: event.id, due: dueOf(await this.#create(webhook, event)) });
@@ -167,8 +191,16 @@ export class Deliverer implements EventSink {
   async #create(webhook: Webhook, event: ServiceEvent): Promise<StoredDelivery> {
     const now = this.#now().toISOString();
     const delivery: Delivery = {
-      id: deliveryId(event.id), webhook_id: webhook.id, event_id: event.id, event_type: event.type, status: 'pending',
-      attempts: 0, last_status_code: null, last_error: null, next_attempt_at: now, created_at: now,
+      id: deliveryId(event.id),
+      webhook_id: webhook.id,
+      event_id: event.id,
+      event_type: event.type,
+      status: 'pending',
+      attempts: 0,
+      last_status_code: null,
+      last_error: null,
+      next_attempt_at: now,
+      created_at: now,
     };
     const stored = { delivery, workspace_id: webhook.workspace_id, project_id: webhook.project_id, event };
     if (!(await this.#deliveries.create(stored))) {
@@ -202,37 +234,83 @@ export class Deliverer implements EventSink {
   /** One attempt of a due delivery, and what follows from its answer. */
   async attempt(stored: StoredDelivery): Promise<Delivery> {
     const now = this.#now();
-    const ref = { workspace_id: stored.workspace_id, project_id: stored.project_id, webhook_id: stored.delivery.webhook_id };
+    const ref = {
+      workspace_id: stored.workspace_id,
+      project_id: stored.project_id,
+      webhook_id: stored.delivery.webhook_id,
+    };
     const hook = await this.#webhooks.get(ref);
     const attempts = stored.delivery.attempts + 1;
     // A delivery never outlives its webhook; one disabled waits for nothing.
     if (!hook || !hook.webhook.enabled) {
-      return this.#settle(stored, { status: 'failed', attempts: stored.delivery.attempts, last_error: hook ? 'the webhook is disabled' : 'the webhook was deleted', next_attempt_at: null });
+      return this.#settle(stored, {
+        status: 'failed',
+        attempts: stored.delivery.attempts,
+        last_error: hook ? 'the webhook is disabled' : 'the webhook was deleted',
+        next_attempt_at: null,
+      });
     }
     let result: SendResult;
     const body = JSON.stringify(stored.event);
     try {
       // Checked again now (its name may point elsewhere since), and sent to exactly the addresses checked.
       const destination = await resolveDestination(hook.webhook.url, this.#destinations);
-      const headers = { 'content-type': 'application/json', 'user-agent': 'jobs-service-webhooks', ...sign(signingSecrets(hook.secrets, now), stored.event.id, now, body) };
+      const headers = {
+        'content-type': 'application/json',
+        'user-agent': 'jobs-service-webhooks',
+        ...sign(signingSecrets(hook.secrets, now), stored.event.id, now, body),
+      };
       result = await this.#send(destination.url, headers, body, this.#timeoutMs, destination.addresses);
     } catch (error) {
       result = { error: (error as Error).message };
     }
     if ('status' in result && result.status >= 200 && result.status < 300) {
-      return this.#settle(stored, { status: 'succeeded', attempts, last_status_code: result.status, last_error: null, next_attempt_at: null });
+      return this.#settle(stored, {
+        status: 'succeeded',
+        attempts,
+        last_status_code: result.status,
+        last_error: null,
+        next_attempt_at: null,
+      });
     }
     if ('status' in result && result.status === 410) {
-      await this.#webhooks.update({ ...hook, webhook: { ...hook.webhook, enabled: false, disabled_reason: 'the receiver answered 410 Gone', updated_at: now.toISOString() } });
-      return this.#settle(stored, { status: 'failed', attempts, last_status_code: 410, last_error: 'the receiver answered 410 Gone: the webhook is disabled', next_attempt_at: null });
+      await this.#webhooks.update({
+        ...hook,
+        webhook: {
+          ...hook.webhook,
+          enabled: false,
+          disabled_reason: 'the receiver answered 410 Gone',
+          updated_at: now.toISOString(),
+        },
+      });
+      return this.#settle(stored, {
+        status: 'failed',
+        attempts,
+        last_status_code: 410,
+        last_error: 'the receiver answered 410 Gone: the webhook is disabled',
+        next_attempt_at: null,
+      });
     }
     const code = 'status' in result ? result.status : null;
     const error = 'status' in result ? `the receiver answered ${result.status}` : result.error;
     const wait = this.#schedule[attempts - 1];
-    if (wait === undefined) return this.#settle(stored, { status: 'failed', attempts, last_status_code: code, last_error: `${error}; no retries left`, next_attempt_at: null });
+    if (wait === undefined)
+      return this.#settle(stored, {
+        status: 'failed',
+        attempts,
+        last_status_code: code,
+        last_error: `${error}; no retries left`,
+        next_attempt_at: null,
+      });
     const asked = 'status' in result ? retryAfterMs(result.retry_after, now) : null;
     const next = new Date(now.getTime() + Math.max(wait, asked ?? 0)).toISOString();
-    return this.#settle(stored, { status: 'pending', attempts, last_status_code: code, last_error: error, next_attempt_at: next });
+    return this.#settle(stored, {
+      status: 'pending',
+      attempts,
+      last_status_code: code,
+      last_error: error,
+      next_attempt_at: next,
+    });
   }
 
   /** Tries a delivery again now, whatever became of it. */
@@ -265,7 +343,11 @@ export class DeliveryService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  async list(ref: WebhookRef, filter: { status?: DeliveryStatus | undefined }, page: PageRequest): Promise<Page<Delivery>> {
+  async list(
+    ref: WebhookRef,
+    filter: { status?: DeliveryStatus | undefined },
+    page: PageRequest,
+  ): Promise<Page<Delivery>> {
     await this.#require(ref);
     return this.#deliveries.list(ref, filter, page);
   }

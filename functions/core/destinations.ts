@@ -21,7 +21,8 @@ export interface DestinationPolicy {
 export const MAX_URL_LENGTH = 2048;
 
 type Range = [ipaddr.IPv4 | ipaddr.IPv6, number];
-const ranges = (why: string, ...cidrs: string[]) => cidrs.map((cidr) => ({ range: ipaddr.parseCIDR(cidr) as Range, why }));
+const ranges = (why: string, ...cidrs: string[]) =>
+  cidrs.map((cidr) => ({ range: ipaddr.parseCIDR(cidr) as Range, why }));
 
 /** IPv4 special-purpose addresses (RFC 6890 and IANA's registry) and multicast; the first match names the kind. */
 const IPV4_REFUSED = [
@@ -139,7 +140,12 @@ export async function resolveDestination(url: string, policy: DestinationPolicy)
 }
 
 /** The checks; returns the addresses checked, or null where none were resolved (https, private allowed, at create). */
-async function check(url: string, policy: DestinationPolicy, field: string, resolveAlways: boolean): Promise<string[] | null> {
+async function check(
+  url: string,
+  policy: DestinationPolicy,
+  field: string,
+  resolveAlways: boolean,
+): Promise<string[] | null> {
   const refuse = (why: string): never => {
     throw ValidationError.field(field, why);
   };
@@ -163,7 +169,8 @@ async function check(url: string, policy: DestinationPolicy, field: string, reso
   }
   if (addresses.length === 0) refuse(`its host ${host} does not resolve`);
   if (policy.allowPrivate) {
-    if (parsed.protocol === 'http:' && !addresses.every(isLoopback)) refuse('must be an https URL (plain http only to this machine)');
+    if (parsed.protocol === 'http:' && !addresses.every(isLoopback))
+      refuse('must be an https URL (plain http only to this machine)');
     return addresses;
   }
   if (parsed.protocol !== 'https:') refuse('must be an https URL');

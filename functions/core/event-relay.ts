@@ -33,10 +33,20 @@ export class EventRelay {
       const { data } = event;
       const jobId = data.job_id;
       if (!jobId) return Promise.resolve(null);
-      const known = names.get(jobId) ?? this.#jobs.get(data, jobId).then((stored) => stored?.job.name ?? null, () => null);
+      const known =
+        names.get(jobId) ??
+        this.#jobs.get(data, jobId).then(
+          (stored) => stored?.job.name ?? null,
+          () => null,
+        );
       names.set(jobId, known);
       return known;
     };
-    return Promise.all(events.map(async (event) => ({ ...event, data: { ...event.data, job_name: event.data.job_name ?? (await nameOf(event)) } })));
+    return Promise.all(
+      events.map(async (event) => ({
+        ...event,
+        data: { ...event.data, job_name: event.data.job_name ?? (await nameOf(event)) },
+      })),
+    );
   }
 }

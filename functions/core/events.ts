@@ -48,15 +48,37 @@ export function runEvent(type: RunEventType, after: Run, at: Date): ServiceEvent
 
 /** The event a webhook's test sends: its project, and no run. */
 export function webhookTestEvent(project: { workspace_id: string; project_id: string }, at: Date): ServiceEvent {
-  return { id: newId('evt', at.getTime()), type: 'webhook.test', timestamp: at.toISOString(), data: { workspace_id: project.workspace_id, project_id: project.project_id, job_id: null, job_name: null, run: null } };
+  return {
+    id: newId('evt', at.getTime()),
+    type: 'webhook.test',
+    timestamp: at.toISOString(),
+    data: {
+      workspace_id: project.workspace_id,
+      project_id: project.project_id,
+      job_id: null,
+      job_name: null,
+      run: null,
+    },
+  };
 }
 
 /** A scheduled fire that `forbid` skipped because a run was active. */
-export function scheduleSkippedEvent(job: { workspace_id: string; project_id: string; job_id: string }, scheduledFor: Date, at: Date): ServiceEvent {
+export function scheduleSkippedEvent(
+  job: { workspace_id: string; project_id: string; job_id: string },
+  scheduledFor: Date,
+  at: Date,
+): ServiceEvent {
   return {
     id: newId('evt', at.getTime()),
     type: 'schedule.skipped',
     timestamp: at.toISOString(),
-    data: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.job_id, job_name: null, run: null, scheduled_for: scheduledFor.toISOString() },
+    data: {
+      workspace_id: job.workspace_id,
+      project_id: job.project_id,
+      job_id: job.job_id,
+      job_name: null,
+      run: null,
+      scheduled_for: scheduledFor.toISOString(),
+    },
   };
 }

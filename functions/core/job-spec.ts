@@ -67,7 +67,9 @@ export function parallelismFor(tasks: number, previous?: { tasks: number; parall
 }
 
 export function parallelismError(tasks: number, parallelism: number): FieldError | null {
-  return parallelism > tasks ? { field: 'parallelism', message: `must be at most tasks (${tasks}), got ${parallelism}` } : null;
+  return parallelism > tasks
+    ? { field: 'parallelism', message: `must be at most tasks (${tasks}), got ${parallelism}` }
+    : null;
 }
 
 /**
@@ -83,7 +85,8 @@ export function retryDecision(rules: readonly RetryRule[], exitCode: number): Re
  * defines it (lower-case path components, tag up to 128 characters, algorithm:hex digest).
  */
 const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
-const DOMAIN = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?';
+const DOMAIN =
+  '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)(?:\\.(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?))*(?::[0-9]+)?|\\[[0-9a-fA-F:]+\\](?::[0-9]+)?';
 export const MAX_IMAGE_LENGTH = 512;
 export const IMAGE_REFERENCE = new RegExp(
   `^(?:(?:${DOMAIN})/)?${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$`,
@@ -126,22 +129,31 @@ export function envErrors(env: Record<string, string>): FieldError[] {
   const names = Object.keys(env);
   for (const name of names) {
     if (!ENV_NAME_PATTERN.test(name)) {
-      errors.push({ field: `env.${name}`, message: `'${name}' is not a valid variable name (letters, digits, _; not starting with a digit)` });
+      errors.push({
+        field: `env.${name}`,
+        message: `'${name}' is not a valid variable name (letters, digits, _; not starting with a digit)`,
+      });
     }
   }
-  if (names.length > LIMITS.envCount) errors.push({ field: 'env', message: `at most ${LIMITS.envCount} variables, got ${names.length}` });
+  if (names.length > LIMITS.envCount)
+    errors.push({ field: 'env', message: `at most ${LIMITS.envCount} variables, got ${names.length}` });
   const bytes = names.reduce((sum, name) => sum + Buffer.byteLength(name) + Buffer.byteLength(env[name] ?? ''), 0);
-  if (bytes > LIMITS.envBytes) errors.push({ field: 'env', message: `names and values exceed ${LIMITS.envBytes} bytes (${bytes})` });
+  if (bytes > LIMITS.envBytes)
+    errors.push({ field: 'env', message: `names and values exceed ${LIMITS.envBytes} bytes (${bytes})` });
   return errors;
 }
 
 export function tagErrors(tags: Record<string, string>): FieldError[] {
   const errors: FieldError[] = [];
   const keys = Object.keys(tags);
-  if (keys.length > LIMITS.tagCount) errors.push({ field: 'tags', message: `at most ${LIMITS.tagCount} tags, got ${keys.length}` });
+  if (keys.length > LIMITS.tagCount)
+    errors.push({ field: 'tags', message: `at most ${LIMITS.tagCount} tags, got ${keys.length}` });
   for (const key of keys) {
     if (!TAG_KEY_PATTERN.test(key)) {
-      errors.push({ field: `tags.${key}`, message: `a tag key is 1-${LIMITS.tagKeyLength} letters, digits, spaces or _ . / = + @ -` });
+      errors.push({
+        field: `tags.${key}`,
+        message: `a tag key is 1-${LIMITS.tagKeyLength} letters, digits, spaces or _ . / = + @ -`,
+      });
     } else if ((tags[key] ?? '').length > LIMITS.tagValueLength) {
       errors.push({ field: `tags.${key}`, message: `a tag value is at most ${LIMITS.tagValueLength} characters` });
     }

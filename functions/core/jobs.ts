@@ -2,7 +2,16 @@
 import { scheduleSkippedEvent } from './events.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
 import { newId } from './ids.ts';
-import { DEFAULTS, fargatePairError, normalizeCommand, parallelismError, parallelismFor, type Concurrency, type History, type RetryRule } from './job-spec.ts';
+import {
+  DEFAULTS,
+  fargatePairError,
+  normalizeCommand,
+  parallelismError,
+  parallelismFor,
+  type Concurrency,
+  type History,
+  type RetryRule,
+} from './job-spec.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 
 export interface JobSpec {
@@ -38,15 +47,32 @@ type Optional = Exclude<keyof JobSpec, 'name' | 'image' | 'command'>;
 
 /** The fields of a job's spec (what a create sets and a PATCH may change; the store writes exactly these). */
 export const JOB_SPEC_FIELDS = [
-  'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-  'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'history', 'tasks', 'parallelism',
+  'name',
+  'image',
+  'command',
+  'env',
+  'schedule',
+  'timezone',
+  'suspended',
+  'tags',
+  'timeout_seconds',
+  'retries',
+  'retry_rules',
+  'concurrency',
+  'cpu',
+  'memory_mb',
+  'history',
+  'tasks',
+  'parallelism',
 ] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 /** A create request after boundary validation: required fields present, the rest optional. */
-export type JobCreate = Pick<JobSpec, 'name' | 'image'> & { command: string | string[] } & Partial<Pick<JobSpec, Exclude<Optional, 'history'>>> & {
-  /** Either limit may be given alone; the other keeps its default. */
-  history?: Partial<History> | undefined;
-};
+export type JobCreate = Pick<JobSpec, 'name' | 'image'> & { command: string | string[] } & Partial<
+    Pick<JobSpec, Exclude<Optional, 'history'>>
+  > & {
+    /** Either limit may be given alone; the other keeps its default. */
+    history?: Partial<History> | undefined;
+  };
 
 /** A PATCH: an omitted field stays; `null` resets an optional field to its default (or removes the schedule). */
 export type JobPatch = Partial<Pick<JobSpec, 'name' | 'image'>> & { command?: string | string[] } & {
@@ -94,7 +120,13 @@ const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_r
 };
 
 /** Builds a job with every field in the contract's order, filling defaults. */
-export function buildJob(ref: ProjectRef, id: string, spec: JobCreate | JobSpec, createdAt: string, updatedAt: string): Job {
+export function buildJob(
+  ref: ProjectRef,
+  id: string,
+  spec: JobCreate | JobSpec,
+  createdAt: string,
+  updatedAt: string,
+): Job {
   const tasks = spec.tasks ?? OPTIONAL_DEFAULTS.tasks;
   return {
     id,
@@ -131,15 +163,20 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
     merged[key] = key === 'history' && value !== null ? { ...job.history, ...(value as object) } : value;
   }
   // A new task count without a parallelism brings the parallelism that goes with it.
-  if ((patch.tasks !== undefined) && patch.parallelism === undefined) merged.parallelism = parallelismFor(patch.tasks ?? OPTIONAL_DEFAULTS.tasks, job);
+  if (patch.tasks !== undefined && patch.parallelism === undefined)
+    merged.parallelism = parallelismFor(patch.tasks ?? OPTIONAL_DEFAULTS.tasks, job);
   // buildJob turns null into the default and normalizes the command.
-  const spec = Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, v === null ? undefined : v])) as unknown as JobSpec;
+  const spec = Object.fromEntries(
+    Object.entries(merged).map(([k, v]) => [k, v === null ? undefined : v]),
+  ) as unknown as JobSpec;
   return buildJob(job, job.id, spec, job.created_at, updatedAt);
 }
 
 /** Rules that span fields, checked on every write (a PATCH of cpu alone can break the cpu/memory pair). */
 export function crossFieldErrors(spec: Pick<JobSpec, 'cpu' | 'memory_mb' | 'tasks' | 'parallelism'>): FieldError[] {
-  return [fargatePairError(spec.cpu, spec.memory_mb), parallelismError(spec.tasks, spec.parallelism)].filter((e): e is FieldError => e !== null);
+  return [fargatePairError(spec.cpu, spec.memory_mb), parallelismError(spec.tasks, spec.parallelism)].filter(
+    (e): e is FieldError => e !== null,
+  );
 }
 
 const MAX_UPDATE_ATTEMPTS = 5;

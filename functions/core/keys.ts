@@ -42,7 +42,11 @@ export function generateSecret(): string {
 }
 
 export function canSeeWorkspace(principal: Principal, workspaceId: string): boolean {
-  return principal.role === 'admin' || principal.workspaces.includes(ALL_WORKSPACES) || principal.workspaces.includes(workspaceId);
+  return (
+    principal.role === 'admin' ||
+    principal.workspaces.includes(ALL_WORKSPACES) ||
+    principal.workspaces.includes(workspaceId)
+  );
 }
 
 const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };

@@ -31,7 +31,13 @@ export class LogService {
   readonly #signals: RunSignals | undefined;
   readonly #pollMs: number;
 
-  constructor(deps: { jobs: JobService; runs: RunStore; source: LogSource; signals?: RunSignals | undefined; pollMs: number }) {
+  constructor(deps: {
+    jobs: JobService;
+    runs: RunStore;
+    source: LogSource;
+    signals?: RunSignals | undefined;
+    pollMs: number;
+  }) {
     this.#jobs = deps.jobs;
     this.#runs = deps.runs;
     this.#source = deps.source;
@@ -54,7 +60,8 @@ export class LogService {
         if (!run) throw new NotFoundError('run', ref.run_id);
         const page = await this.#source.query({ ...query, job: ref, run_id: ref.run_id });
         const complete = !isActive(run.status) && !page.more && this.#source.settled(run);
-        if (page.items.length > 0 || complete || page.partial || Date.now() >= deadline) return { ...page, complete, truncated: page.truncated ?? false };
+        if (page.items.length > 0 || complete || page.partial || Date.now() >= deadline)
+          return { ...page, complete, truncated: page.truncated ?? false };
         // Lines passed over (outside the filter) are not read again while the reply waits.
         query.cursor = page.cursor;
         await this.#pause(watch, page, deadline);
@@ -89,7 +96,10 @@ export class LogService {
     const controller = new AbortController();
     const changed = this.#source.changed?.(job, controller.signal);
     const left = Math.max(0, deadline - Date.now());
-    const runChanged = runIds.length > 0 && this.#signals ? this.#signals.wait(runIds, left, controller.signal) : sleep(left, controller.signal);
+    const runChanged =
+      runIds.length > 0 && this.#signals
+        ? this.#signals.wait(runIds, left, controller.signal)
+        : sleep(left, controller.signal);
     return { changed, runChanged, abort: () => controller.abort() };
   }
 

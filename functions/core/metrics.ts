@@ -9,7 +9,9 @@ export const METRICS: Record<MetricName, { unit: string; description: string }> 
 };
 export const METRIC_NAMES = Object.keys(METRICS) as MetricName[];
 
-export type MetricResult = { status: 'success'; unit: string; points: MetricPoint[] } | { status: 'error'; message: string };
+export type MetricResult =
+  | { status: 'success'; unit: string; points: MetricPoint[] }
+  | { status: 'error'; message: string };
 
 /** A reply holds about this many points at most when the client names no period. */
 export const MAX_POINTS = 1_440;
@@ -33,15 +35,24 @@ export class MetricsService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  async query(ref: JobRef, names: string[], window: { start?: Date | undefined; end?: Date | undefined }, period?: number): Promise<Record<string, MetricResult>> {
+  async query(
+    ref: JobRef,
+    names: string[],
+    window: { start?: Date | undefined; end?: Date | undefined },
+    period?: number,
+  ): Promise<Record<string, MetricResult>> {
     await this.#jobs.get(ref);
     const end = window.end ?? this.#now();
     const start = window.start ?? new Date(end.getTime() - DEFAULT_WINDOW_MS);
-    const periodSeconds = Math.max(period ?? defaultPeriod((end.getTime() - start.getTime()) / 1000, this.#source.minPeriodSeconds), this.#source.minPeriodSeconds);
+    const periodSeconds = Math.max(
+      period ?? defaultPeriod((end.getTime() - start.getTime()) / 1000, this.#source.minPeriodSeconds),
+      this.#source.minPeriodSeconds,
+    );
     const known = [...new Set(names)].filter((name): name is MetricName => name in METRICS);
     const results: Record<string, MetricResult> = {};
     for (const name of names) {
-      if (!(name in METRICS)) results[name] = { status: 'error', message: `unknown metric '${name}'; available: ${METRIC_NAMES.join(', ')}` };
+      if (!(name in METRICS))
+        results[name] = { status: 'error', message: `unknown metric '${name}'; available: ${METRIC_NAMES.join(', ')}` };
     }
     if (known.length === 0) return results;
     let series: Record<string, MetricPoint[] | Error>;

@@ -52,7 +52,12 @@ export interface JobStore {
    * Records that the job's schedule fired, or skipped a fire, for the given scheduled time; an `outboxEvent` (a
    * skipped fire's schedule.skipped) is written in the same transaction.
    */
-  recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date, outboxEvent?: ServiceEvent): Promise<void>;
+  recordScheduleEvent(
+    ref: JobRef,
+    event: 'fired' | 'skipped',
+    scheduledFor: Date,
+    outboxEvent?: ServiceEvent,
+  ): Promise<void>;
   scheduleState(ref: JobRef): Promise<ScheduleState>;
 }
 
@@ -130,7 +135,12 @@ export interface RunStore {
    * A task of a run that is already settled has ended: its record gets how it ended (its exit status, and the
    * status its run's settle gave it), while it is still active or has no exit status, and `task` is its latest.
    */
-  recordTaskEnd(ref: RunRef, index: number, task: string, end: Pick<RunTask, 'status' | 'exit_code' | 'finished_at'>): Promise<boolean>;
+  recordTaskEnd(
+    ref: RunRef,
+    index: number,
+    task: string,
+    end: Pick<RunTask, 'status' | 'exit_code' | 'finished_at'>,
+  ): Promise<boolean>;
   /** The job's oldest runs, oldest first, whatever their status (a Query, not a Scan). */
   oldest(ref: JobRef, limit: number): Promise<Run[]>;
   /** Marks a finished run (of `tasks` tasks) to be removed once `at` has passed (found by `expired`), its task records with it. */

@@ -32,7 +32,13 @@ export class RunRetention implements EventSink {
   readonly #now: () => Date;
   readonly #warn: (message: string, error: Error) => void;
 
-  constructor(deps: { jobs: JobStore; runs: RunStore; artifacts: RunArtifacts[]; now?: () => Date; warn?: (message: string, error: Error) => void }) {
+  constructor(deps: {
+    jobs: JobStore;
+    runs: RunStore;
+    artifacts: RunArtifacts[];
+    now?: () => Date;
+    warn?: (message: string, error: Error) => void;
+  }) {
     this.#jobs = deps.jobs;
     this.#runs = deps.runs;
     this.#artifacts = deps.artifacts;
@@ -49,7 +55,11 @@ export class RunRetention implements EventSink {
     for (const event of events) {
       const run = event.data.run;
       if (!SETTLED_EVENTS.has(event.type) || !run || !event.data.job_id) continue;
-      const job = { workspace_id: event.data.workspace_id, project_id: event.data.project_id, job_id: event.data.job_id };
+      const job = {
+        workspace_id: event.data.workspace_id,
+        project_id: event.data.project_id,
+        job_id: event.data.job_id,
+      };
       const entry = byJob.get(job.job_id) ?? { job, runs: [] };
       entry.runs.push({ id: run.id, finished_at: run.finished_at ?? event.timestamp, tasks: run.tasks.count });
       byJob.set(job.job_id, entry);
@@ -69,7 +79,12 @@ export class RunRetention implements EventSink {
     const stored = await this.#jobs.get(ref, ref.job_id);
     if (!stored) return { removed: 0 };
     const { max_age_days, max_runs } = stored.job.history;
-    for (const run of runs) await this.#runs.setExpiry({ ...ref, run_id: run.id }, new Date(Date.parse(run.finished_at) + max_age_days * DAY_MS), run.tasks ?? 1);
+    for (const run of runs)
+      await this.#runs.setExpiry(
+        { ...ref, run_id: run.id },
+        new Date(Date.parse(run.finished_at) + max_age_days * DAY_MS),
+        run.tasks ?? 1,
+      );
     return this.trim(ref, max_runs);
   }
 
@@ -85,7 +100,11 @@ export class RunRetention implements EventSink {
   /** Removes every run whose age has come, in every job. */
   async sweep(): Promise<RetentionReport> {
     let removed = 0;
-    for (let due = await this.#runs.expired(this.#now(), PAGE); due.length > 0; due = await this.#runs.expired(this.#now(), PAGE)) {
+    for (
+      let due = await this.#runs.expired(this.#now(), PAGE);
+      due.length > 0;
+      due = await this.#runs.expired(this.#now(), PAGE)
+    ) {
       const byJob = new Map<string, Run[]>();
       for (const run of due) byJob.set(run.job_id, [...(byJob.get(run.job_id) ?? []), run]);
       let progress = 0;
@@ -97,8 +116,19 @@ export class RunRetention implements EventSink {
   }
 
   async #remove(ref: JobRef, runs: Run[]): Promise<Run[]> {
-    const removed = await this.#runs.remove({ workspace_id: ref.workspace_id, project_id: ref.project_id, job_id: ref.job_id }, runs);
-    if (removed.length > 0) await Promise.all(this.#artifacts.map((artifacts) => artifacts.removeRuns(ref, removed.map((run) => run.id))));
+    const removed = await this.#runs.remove(
+      { workspace_id: ref.workspace_id, project_id: ref.project_id, job_id: ref.job_id },
+      runs,
+    );
+    if (removed.length > 0)
+      await Promise.all(
+        this.#artifacts.map((artifacts) =>
+          artifacts.removeRuns(
+            ref,
+            removed.map((run) => run.id),
+          ),
+        ),
+      );
     return removed;
   }
 }

@@ -6,7 +6,19 @@
 // run events come from.
 import { ConflictError, RunAlreadySettledError } from './errors.ts';
 import { runEvent, settledEventType, type RunEventType, type ServiceEvent } from './events.ts';
-import { durationMs, endedWith, isActive, settledTasks, singleTask, unstartedTask, type Run, type RunRef, type RunStatus, type RunTask, type RunUsage } from './run-model.ts';
+import {
+  durationMs,
+  endedWith,
+  isActive,
+  settledTasks,
+  singleTask,
+  unstartedTask,
+  type Run,
+  type RunRef,
+  type RunStatus,
+  type RunTask,
+  type RunUsage,
+} from './run-model.ts';
 import type { RunStore, TaskTransition, UsageSource } from './ports.ts';
 import type { RunSignals } from './run-signals.ts';
 import { fullImageName } from './images.ts';
@@ -14,7 +26,7 @@ import { retryDecision, type RetryRule } from './job-spec.ts';
 
 /** How an attempt's container ended, as the domain sees it (the orchestration layer reads it off the backend). */
 export type AttemptOutcome =
-  | { ended: 'exited'; exit_code: number; /** Killed for going over its memory limit. */ out_of_memory?: boolean }
+  | { ended: 'exited'; exit_code: number /** Killed for going over its memory limit. */; out_of_memory?: boolean }
   | { ended: 'not-started'; reason: string }
   /** Its image could not be pulled: retrying cannot help, so the run fails at once. */
   | { ended: 'not-pulled'; reason: string };
@@ -35,8 +47,10 @@ export function exitError(code: number, outOfMemory = false): string | null {
 
 /** An attempt's exit code and error, from how it ended (`image`: the run's, which a failed pull names). */
 export function attemptEnd(outcome: AttemptOutcome, image = ''): AttemptEnd {
-  if (outcome.ended === 'exited') return { exit_code: outcome.exit_code, error: exitError(outcome.exit_code, outcome.out_of_memory) };
-  if (outcome.ended === 'not-pulled') return { exit_code: null, error: `image "${fullImageName(image)}" could not be pulled: ${outcome.reason}` };
+  if (outcome.ended === 'exited')
+    return { exit_code: outcome.exit_code, error: exitError(outcome.exit_code, outcome.out_of_memory) };
+  if (outcome.ended === 'not-pulled')
+    return { exit_code: null, error: `image "${fullImageName(image)}" could not be pulled: ${outcome.reason}` };
   return { exit_code: null, error: `the container did not run: ${outcome.reason}` };
 }
 
@@ -95,14 +109,24 @@ export class RunLifecycle {
    * Moves one task of an active run: `step` decides from the run and the task as read, and the change is written
    * only while both are still as read (else read again). `settled` answers for a run no longer active.
    */
-  async #moveTask<T>(ref: RunRef, index: number, settled: () => T, step: (run: Run, task: RunTask) => TaskStep<T>): Promise<T> {
+  async #moveTask<T>(
+    ref: RunRef,
+    index: number,
+    settled: () => T,
+    step: (run: Run, task: RunTask) => TaskStep<T>,
+  ): Promise<T> {
     for (let i = 0; i < TASK_WRITE_ATTEMPTS; i++) {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) return settled();
       const stored = await this.#taskOf(ref, run, index);
       const { write, result } = step(run, stored ?? unstartedTask(index));
       if (!write) return result;
-      const changed = await this.#store.transitionTask({ run, index, task: run.tasks.count === 1 ? null : stored, ...write });
+      const changed = await this.#store.transitionTask({
+        run,
+        index,
+        task: run.tasks.count === 1 ? null : stored,
+        ...write,
+      });
       if (changed) {
         this.#signals?.notify(run.id);
         return result;
@@ -128,32 +152,48 @@ export class RunLifecycle {
       if (!isActive(task.status)) return settled();
       const attempt = task.attempt + 1;
       // A new attempt has no exit status yet; a run of one shows its task's, once it is known.
-      const runChanges: Partial<Run> = run.tasks.count === 1 ? { attempt, exit_code: null } : attempt > run.attempt ? { attempt } : {};
+      const runChanges: Partial<Run> =
+        run.tasks.count === 1 ? { attempt, exit_code: null } : attempt > run.attempt ? { attempt } : {};
       return { write: { changes: { attempt, exit_code: null }, runChanges, counts: {} }, result: { attempt } };
     });
   }
 
   /** A task's container really started (the spawn locally, the ECS task's RUNNING event in AWS). */
   async markRunning(ref: RunRef, task: string, at: Date = this.#now(), index = 0): Promise<boolean> {
-    return this.#moveTask(ref, index, () => false, (run, current) => {
-      if (!isActive(current.status)) return { result: false };
-      const starting = current.status === 'pending';
-      const counts: TaskTransition['counts'] = starting ? { pending: -1, running: 1 } : {};
-      const changes: Partial<RunTask> = starting ? { status: 'running', started_at: at.toISOString(), task } : { task };
-      const runChanges: Partial<Run> = {};
-      // A run of several shows its first task's container; each task's own is in its record.
-      if (run.tasks.count === 1 || run.backend.task === null) runChanges.backend = { ...run.backend, task };
-      if (run.status === 'pending') Object.assign(runChanges, { status: 'running', started_at: at.toISOString() });
-      const event = run.status === 'pending' ? this.#runEvent('run.started', run, runChanges, counts) : undefined;
-      return { write: { changes, runChanges, counts, ...(event ? { event } : {}) }, result: true };
-    });
+    return this.#moveTask(
+      ref,
+      index,
+      () => false,
+      (run, current) => {
+        if (!isActive(current.status)) return { result: false };
+        const starting = current.status === 'pending';
+        const counts: TaskTransition['counts'] = starting ? { pending: -1, running: 1 } : {};
+        const changes: Partial<RunTask> = starting
+          ? { status: 'running', started_at: at.toISOString(), task }
+          : { task };
+        const runChanges: Partial<Run> = {};
+        // A run of several shows its first task's container; each task's own is in its record.
+        if (run.tasks.count === 1 || run.backend.task === null) runChanges.backend = { ...run.backend, task };
+        if (run.status === 'pending') Object.assign(runChanges, { status: 'running', started_at: at.toISOString() });
+        const event = run.status === 'pending' ? this.#runEvent('run.started', run, runChanges, counts) : undefined;
+        return { write: { changes, runChanges, counts, ...(event ? { event } : {}) }, result: true };
+      },
+    );
   }
 
   /** A task ends for good: its record, and its run's counts (a run of one carries its fields). */
-  #finishTask(run: Run, task: RunTask, status: 'succeeded' | 'failed', fields: { exit_code?: number | null; error: string | null }): TaskStep<void>['write'] {
+  #finishTask(
+    run: Run,
+    task: RunTask,
+    status: 'succeeded' | 'failed',
+    fields: { exit_code?: number | null; error: string | null },
+  ): TaskStep<void>['write'] {
     const changes: Partial<RunTask> = { status, finished_at: this.#now().toISOString(), error: fields.error };
     if (fields.exit_code !== undefined) changes.exit_code = fields.exit_code;
-    const runChanges: Partial<Run> = run.tasks.count === 1 ? { error: fields.error, ...(fields.exit_code !== undefined ? { exit_code: fields.exit_code } : {}) } : {};
+    const runChanges: Partial<Run> =
+      run.tasks.count === 1
+        ? { error: fields.error, ...(fields.exit_code !== undefined ? { exit_code: fields.exit_code } : {}) }
+        : {};
     return { changes, runChanges, counts: { [task.status]: -1, [status]: 1 } };
   }
 
@@ -162,36 +202,64 @@ export class RunLifecycle {
    * answered 'retry' (the state machine's Retry then runs the attempt again after its backoff); otherwise the task
    * fails. The run settles once all its tasks have ended (`finish`).
    */
-  async endAttempt(ref: RunRef, attempt: number, retries: number, outcome: AttemptOutcome, rules: readonly RetryRule[] = [], index = 0): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
+  async endAttempt(
+    ref: RunRef,
+    attempt: number,
+    retries: number,
+    outcome: AttemptOutcome,
+    rules: readonly RetryRule[] = [],
+    index = 0,
+  ): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
     type Answer = { outcome: 'done' | 'retry'; end: AttemptEnd };
-    return this.#moveTask<Answer>(ref, index, () => ({ outcome: 'done', end: attemptEnd(outcome) }), (run, task) => {
-      // A failed pull names the run's image.
-      const end = attemptEnd(outcome, run.image);
-      const done: Answer = { outcome: 'done', end };
-      if (!isActive(task.status)) return { result: done };
-      if (outcome.ended === 'not-pulled') return { write: this.#finishTask(run, task, 'failed', end), result: done };
-      if (end.exit_code === 0) return { write: this.#finishTask(run, task, 'succeeded', { exit_code: 0, error: null }), result: done };
-      // A rule that fails this exit code ends the task now, whatever retries are left.
-      const ruled = end.exit_code === null ? null : retryDecision(rules, end.exit_code);
-      if (ruled === 'fail') {
-        const error = `${end.error} (a retry rule fails exit code ${end.exit_code} without retrying; attempt ${attempt} of ${retries + 1})`;
+    return this.#moveTask<Answer>(
+      ref,
+      index,
+      () => ({ outcome: 'done', end: attemptEnd(outcome) }),
+      (run, task) => {
+        // A failed pull names the run's image.
+        const end = attemptEnd(outcome, run.image);
+        const done: Answer = { outcome: 'done', end };
+        if (!isActive(task.status)) return { result: done };
+        if (outcome.ended === 'not-pulled') return { write: this.#finishTask(run, task, 'failed', end), result: done };
+        if (end.exit_code === 0)
+          return { write: this.#finishTask(run, task, 'succeeded', { exit_code: 0, error: null }), result: done };
+        // A rule that fails this exit code ends the task now, whatever retries are left.
+        const ruled = end.exit_code === null ? null : retryDecision(rules, end.exit_code);
+        if (ruled === 'fail') {
+          const error = `${end.error} (a retry rule fails exit code ${end.exit_code} without retrying; attempt ${attempt} of ${retries + 1})`;
+          return { write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error }), result: done };
+        }
+        if (attempt <= retries) {
+          const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
+          const runChanges: Partial<Run> = run.tasks.count === 1 ? { exit_code: end.exit_code, error } : {};
+          const event = this.#runEvent(
+            'run.retrying',
+            run,
+            run.tasks.count === 1 ? runChanges : { error: taskWords(run, index, error) },
+            {},
+          );
+          return {
+            write: { changes: { exit_code: end.exit_code, error }, runChanges, counts: {}, event },
+            result: { outcome: 'retry', end },
+          };
+        }
+        const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
         return { write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error }), result: done };
-      }
-      if (attempt <= retries) {
-        const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
-        const runChanges: Partial<Run> = run.tasks.count === 1 ? { exit_code: end.exit_code, error } : {};
-        const event = this.#runEvent('run.retrying', run, run.tasks.count === 1 ? runChanges : { error: taskWords(run, index, error) }, {});
-        return { write: { changes: { exit_code: end.exit_code, error }, runChanges, counts: {}, event }, result: { outcome: 'retry', end } };
-      }
-      const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
-      return { write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error }), result: done };
-    });
+      },
+    );
   }
 
   /** A task ends with what is known of it, outside its attempts' steps (a task re-attached after a restart). */
   async endTask(ref: RunRef, index: number, end: AttemptEnd): Promise<void> {
-    await this.#moveTask(ref, index, () => undefined, (run, task) =>
-      isActive(task.status) ? { write: this.#finishTask(run, task, end.exit_code === 0 ? 'succeeded' : 'failed', end), result: undefined } : { result: undefined });
+    await this.#moveTask(
+      ref,
+      index,
+      () => undefined,
+      (run, task) =>
+        isActive(task.status)
+          ? { write: this.#finishTask(run, task, end.exit_code === 0 ? 'succeeded' : 'failed', end), result: undefined }
+          : { result: undefined },
+    );
   }
 
   /** A task's attempt ran past its timeout; its exit status is kept if its container has already ended, or comes later. */
@@ -201,7 +269,15 @@ export class RunLifecycle {
 
   /** A task's iteration failed for a reason of its own (not its container's exit). */
   async taskFailed(ref: RunRef, index: number, why: string): Promise<void> {
-    await this.#moveTask(ref, index, () => undefined, (run, task) => (isActive(task.status) ? { write: this.#finishTask(run, task, 'failed', { error: why }), result: undefined } : { result: undefined }));
+    await this.#moveTask(
+      ref,
+      index,
+      () => undefined,
+      (run, task) =>
+        isActive(task.status)
+          ? { write: this.#finishTask(run, task, 'failed', { error: why }), result: undefined }
+          : { result: undefined },
+    );
   }
 
   /**
@@ -215,14 +291,21 @@ export class RunLifecycle {
     if (succeeded === count) return this.settle(ref, 'succeeded', { exit_code: 0, error: null });
     // A run of one already carries its task's exit status and error: only the status is settled, so an exit
     // status its container's end records meanwhile (a timed-out task's 137) is not overwritten.
-    if (count === 1) return this.settle(ref, 'failed', singleTask(run).error ? {} : { error: 'the task ended unfinished' });
+    if (count === 1)
+      return this.settle(ref, 'failed', singleTask(run).error ? {} : { error: 'the task ended unfinished' });
     const first = (await this.#store.tasks(ref, 0, count - 1))
       .filter((task) => task.status === 'failed')
       .sort((a, b) => (a.finished_at ?? '').localeCompare(b.finished_at ?? '') || a.index - b.index)[0];
     const unfinished = count - succeeded - failed;
-    const tally = unfinished > 0 ? `${failed} of ${count} tasks failed, ${unfinished} did not finish` : `${failed} of ${count} tasks failed`;
+    const tally =
+      unfinished > 0
+        ? `${failed} of ${count} tasks failed, ${unfinished} did not finish`
+        : `${failed} of ${count} tasks failed`;
     if (!first) return this.settle(ref, 'failed', { error: `${tally}` });
-    return this.settle(ref, 'failed', { ...(first.exit_code !== null ? { exit_code: first.exit_code } : {}), error: `task ${first.index} ${first.error ?? 'failed'} (${tally})` });
+    return this.settle(ref, 'failed', {
+      ...(first.exit_code !== null ? { exit_code: first.exit_code } : {}),
+      error: `task ${first.index} ${first.error ?? 'failed'} (${tally})`,
+    });
   }
 
   /**
@@ -245,12 +328,23 @@ export class RunLifecycle {
         // Its run was settled while it ran (cancelled, say): the task ends as its run's settle counted it.
         if (!isActive(current.status) && current.exit_code !== null) return false;
         const status = isActive(current.status) ? endedWith(run.status) : current.status;
-        return this.#store.recordTaskEnd(ref, index, task, { status, exit_code: exitCode, finished_at: current.finished_at ?? this.#now().toISOString() });
+        return this.#store.recordTaskEnd(ref, index, task, {
+          status,
+          exit_code: exitCode,
+          finished_at: current.finished_at ?? this.#now().toISOString(),
+        });
       }
       // A task that ended (timed out) while its run is still active gets its exit status all the same.
       if (!isActive(current.status) && current.exit_code !== null) return false;
       const runChanges: Partial<Run> = run.tasks.count === 1 ? { exit_code: exitCode } : {};
-      const changed = await this.#store.transitionTask({ run, index, task: run.tasks.count === 1 ? null : current, changes: { exit_code: exitCode }, runChanges, counts: {} });
+      const changed = await this.#store.transitionTask({
+        run,
+        index,
+        task: run.tasks.count === 1 ? null : current,
+        changes: { exit_code: exitCode },
+        runChanges,
+        counts: {},
+      });
       if (changed) {
         this.#signals?.notify(run.id);
         return true;
@@ -269,14 +363,22 @@ export class RunLifecycle {
    * Moves an active run to a terminal status; returns the settled run, or null when it was already settled
    * (or is gone). Retries when the run moved between read and write (pending → running, say).
    */
-  async settle(ref: RunRef, status: Exclude<RunStatus, 'pending' | 'running'>, fields: SettleFields): Promise<Run | null> {
+  async settle(
+    ref: RunRef,
+    status: Exclude<RunStatus, 'pending' | 'running'>,
+    fields: SettleFields,
+  ): Promise<Run | null> {
     for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) return null;
       const finishedAt = this.#now().toISOString();
       // Only what this settle knows is written: an exit status the container's end recorded meanwhile (a
       // timed-out run's 137, say) is not overwritten with the one read above.
-      const changes: Partial<Run> = { status, finished_at: finishedAt, duration_ms: durationMs(run.started_at, finishedAt) };
+      const changes: Partial<Run> = {
+        status,
+        finished_at: finishedAt,
+        duration_ms: durationMs(run.started_at, finishedAt),
+      };
       // Tasks still unfinished end with their run: cancelled with it, failed otherwise.
       const tasks = settledTasks(run.tasks, status);
       if (tasks !== run.tasks) changes.tasks = tasks;

@@ -2,7 +2,13 @@
 import type { JobRef } from './jobs.ts';
 
 export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const RUN_STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
+export const RUN_STATUSES = [
+  'pending',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+] as const satisfies readonly RunStatus[];
 export const ACTIVE_STATUSES: readonly RunStatus[] = ['pending', 'running'];
 export type Trigger = 'manual' | 'schedule' | 'rerun';
 export const TRIGGERS = ['manual', 'schedule', 'rerun'] as const satisfies readonly Trigger[];
@@ -50,11 +56,29 @@ export interface RunTask {
   task: string | null;
 }
 
-export const TASK_FIELDS = ['index', 'status', 'attempt', 'exit_code', 'started_at', 'finished_at', 'error', 'task'] as const satisfies ReadonlyArray<keyof RunTask>;
+export const TASK_FIELDS = [
+  'index',
+  'status',
+  'attempt',
+  'exit_code',
+  'started_at',
+  'finished_at',
+  'error',
+  'task',
+] as const satisfies ReadonlyArray<keyof RunTask>;
 
 /** A task no attempt has started yet: it has no record of its own. */
 export function unstartedTask(index: number): RunTask {
-  return { index, status: 'pending', attempt: 0, exit_code: null, started_at: null, finished_at: null, error: null, task: null };
+  return {
+    index,
+    status: 'pending',
+    attempt: 0,
+    exit_code: null,
+    started_at: null,
+    finished_at: null,
+    error: null,
+    task: null,
+  };
 }
 
 /**
@@ -78,8 +102,14 @@ export function endedWith(status: RunStatus): 'cancelled' | 'failed' {
 export function singleTask(run: Run): RunTask {
   const status = RUN_STATUSES.find((s) => run.tasks[s] > 0) ?? run.status;
   return {
-    index: 0, status, attempt: run.attempt, exit_code: run.exit_code, started_at: run.started_at,
-    finished_at: isActive(status) ? null : run.finished_at, error: run.error, task: run.backend.task,
+    index: 0,
+    status,
+    attempt: run.attempt,
+    exit_code: run.exit_code,
+    started_at: run.started_at,
+    finished_at: isActive(status) ? null : run.finished_at,
+    error: run.error,
+    task: run.backend.task,
   };
 }
 
@@ -87,8 +117,17 @@ export const TASK_INDEX_VARIABLE = 'JOBS_TASK_INDEX';
 export const TASK_COUNT_VARIABLE = 'JOBS_TASK_COUNT';
 
 /** What every container of a run finds in its environment besides the job's own: which run, task and attempt. */
-export function taskVariables(runId: string, task: { index: number; count: number }, attempt: number): Record<string, string> {
-  return { JOBS_RUN_ID: runId, [TASK_INDEX_VARIABLE]: String(task.index), [TASK_COUNT_VARIABLE]: String(task.count), JOBS_ATTEMPT: String(attempt) };
+export function taskVariables(
+  runId: string,
+  task: { index: number; count: number },
+  attempt: number,
+): Record<string, string> {
+  return {
+    JOBS_RUN_ID: runId,
+    [TASK_INDEX_VARIABLE]: String(task.index),
+    [TASK_COUNT_VARIABLE]: String(task.count),
+    JOBS_ATTEMPT: String(attempt),
+  };
 }
 
 /** What settling a run makes of its unfinished tasks' counts. */
@@ -131,9 +170,27 @@ export type RunCounts = Record<RunStatus | 'total' | 'retained', number>;
 
 /** Every field of a run, in the contract's order (the store keeps exactly these; the response schema has them). */
 export const RUN_FIELDS = [
-  'id', 'job_id', 'workspace_id', 'project_id', 'status', 'trigger', 'attempt', 'scheduled_for', 'created_at',
-  'started_at', 'finished_at', 'duration_ms', 'exit_code', 'error', 'overrides', 'image', 'command', 'usage', 'backend',
-  'tasks', 'parallelism',
+  'id',
+  'job_id',
+  'workspace_id',
+  'project_id',
+  'status',
+  'trigger',
+  'attempt',
+  'scheduled_for',
+  'created_at',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'exit_code',
+  'error',
+  'overrides',
+  'image',
+  'command',
+  'usage',
+  'backend',
+  'tasks',
+  'parallelism',
 ] as const satisfies ReadonlyArray<keyof Run>;
 
 export function isActive(status: RunStatus): boolean {
@@ -146,7 +203,17 @@ export function runRef(run: Pick<Run, 'workspace_id' | 'project_id' | 'job_id' |
 
 /** The exit code of a process killed by a signal, as a shell reports it. */
 export function signalExitCode(signal: NodeJS.Signals | number): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGABRT: 6, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15 };
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGABRT: 6,
+    SIGKILL: 9,
+    SIGSEGV: 11,
+    SIGPIPE: 13,
+    SIGALRM: 14,
+    SIGTERM: 15,
+  };
   return 128 + (typeof signal === 'number' ? signal : (numbers[signal] ?? 0));
 }
 
@@ -154,11 +221,16 @@ export function signalExitCode(signal: NodeJS.Signals | number): number {
 export const REDACTED = '***';
 
 /** A run as it is shown: its overrides' env names, each with the value REDACTED. */
-export type PublicRun = Omit<Run, 'overrides'> & { overrides: { command: string[] | null; env: Record<string, typeof REDACTED> } };
+export type PublicRun = Omit<Run, 'overrides'> & {
+  overrides: { command: string[] | null; env: Record<string, typeof REDACTED> };
+};
 
 /** Override env values are kept for reruns but never shown: a run repeats no env values. */
 export function redactOverrides(overrides: RunOverrides): PublicRun['overrides'] {
-  return { command: overrides.command, env: Object.fromEntries(Object.keys(overrides.env).map((name) => [name, REDACTED])) };
+  return {
+    command: overrides.command,
+    env: Object.fromEntries(Object.keys(overrides.env).map((name) => [name, REDACTED])),
+  };
 }
 
 export function durationMs(startedAt: string | null, finishedAt: string): number | null {

@@ -43,7 +43,8 @@ export class RunReconciler {
         if (Date.parse(run.created_at) > cutoff || !run.backend.execution) continue;
         report.checked++;
         if ((await this.#orchestrator.isRunning(run.backend.execution)) !== false) continue;
-        if (await this.executionEnded(runRef(run), 'the execution ended without settling the run')) report.settled.push(run.id);
+        if (await this.executionEnded(runRef(run), 'the execution ended without settling the run'))
+          report.settled.push(run.id);
       }
       cursor = page.next_cursor ?? undefined;
     } while (cursor);

@@ -7,7 +7,22 @@ import type { Job, JobHooks, JobRef, JobService } from './jobs.ts';
 import type { RunLifecycle } from './run-lifecycle.ts';
 import type { RunSignals } from './run-signals.ts';
 import { sleep } from './sleep.ts';
-import { isActive, pendingTasks, redactOverrides, runRef, shownTask, singleTask, unstartedTask, type PublicRun, type Run, type RunCounts, type RunRef, type RunStatus, type RunTask, type Trigger } from './run-model.ts';
+import {
+  isActive,
+  pendingTasks,
+  redactOverrides,
+  runRef,
+  shownTask,
+  singleTask,
+  unstartedTask,
+  type PublicRun,
+  type Run,
+  type RunCounts,
+  type RunRef,
+  type RunStatus,
+  type RunTask,
+  type Trigger,
+} from './run-model.ts';
 import type {
   ExecutionRequest,
   Idempotency,
@@ -29,7 +44,10 @@ export interface TriggerInput {
 }
 
 /** The tasks a run of `job` is split into, and how many run at once, with a trigger's overrides applied. */
-export function runTasks(job: Pick<Job, 'tasks' | 'parallelism'>, input: Pick<TriggerInput, 'tasks' | 'parallelism'>): { count: number; parallelism: number } {
+export function runTasks(
+  job: Pick<Job, 'tasks' | 'parallelism'>,
+  input: Pick<TriggerInput, 'tasks' | 'parallelism'>,
+): { count: number; parallelism: number } {
   const count = input.tasks ?? job.tasks;
   const parallelism = input.parallelism ?? (input.tasks === undefined ? job.parallelism : parallelismFor(count, job));
   const error = parallelismError(count, parallelism);
@@ -112,7 +130,6 @@ export interface RunServiceDeps extends RunStopping {
   signals?: RunSignals;
 }
 
-
 export class RunService {
   readonly #deps: RunServiceDeps;
   readonly #now: () => Date;
@@ -128,7 +145,12 @@ export class RunService {
   async trigger(ref: JobRef, input: TriggerInput, options: TriggerOptions = {}): Promise<Run> {
     if (!options.idempotencyKey) return this.#trigger(ref, input, options);
     const scope = `trigger/${ref.workspace_id}/${ref.project_id}/${ref.job_id}`;
-    const runId = await this.#deps.idempotency.once(scope, options.idempotencyKey, input, async () => (await this.#trigger(ref, input, options)).id);
+    const runId = await this.#deps.idempotency.once(
+      scope,
+      options.idempotencyKey,
+      input,
+      async () => (await this.#trigger(ref, input, options)).id,
+    );
     return this.get({ ...ref, run_id: runId });
   }
 
@@ -137,11 +159,18 @@ export class RunService {
     const job = options.job ?? (await this.#deps.jobs.get(ref));
     const tasks = runTasks(job, input);
     if (job.concurrency === 'replace') {
-      await cancelActiveRuns(this.#deps, ref, { mode: 'graceful', graceSeconds: DEFAULT_GRACE_SECONDS, cause: 'replaced by a newer run' });
+      await cancelActiveRuns(this.#deps, ref, {
+        mode: 'graceful',
+        graceSeconds: DEFAULT_GRACE_SECONDS,
+        cause: 'replaced by a newer run',
+      });
     }
     const now = this.#now();
     const id = options.runId ?? newId('run', now.getTime());
-    const overrides = { command: input.command === undefined ? null : normalizeCommand(input.command), env: input.env ?? {} };
+    const overrides = {
+      command: input.command === undefined ? null : normalizeCommand(input.command),
+      env: input.env ?? {},
+    };
     const run: Run = {
       id,
       job_id: job.id,
@@ -172,12 +201,20 @@ export class RunService {
       retries: job.retries,
       retry_rules: job.retry_rules,
       tasks,
-      container: { image: run.image, command: run.command, env: { ...job.env, ...overrides.env }, cpu: job.cpu, memory_mb: job.memory_mb },
+      container: {
+        image: run.image,
+        command: run.command,
+        env: { ...job.env, ...overrides.env },
+        cpu: job.cpu,
+        memory_mb: job.memory_mb,
+      },
     };
     try {
       await orchestrator.start(execution);
     } catch (error) {
-      await lifecycle.settle(runRef(run), 'failed', { error: `the run could not be started: ${(error as Error).message}` });
+      await lifecycle.settle(runRef(run), 'failed', {
+        error: `the run could not be started: ${(error as Error).message}`,
+      });
       throw new UnavailableError('the orchestrator', { cause: error });
     }
     return run;
@@ -234,7 +271,11 @@ export class RunService {
   async rerun(ref: RunRef): Promise<Run> {
     const source = await this.#require(ref);
     const { command, env } = source.overrides;
-    return this.#trigger(ref, { command: command ?? undefined, env, tasks: source.tasks.count, parallelism: source.parallelism }, { trigger: 'rerun' });
+    return this.#trigger(
+      ref,
+      { command: command ?? undefined, env, tasks: source.tasks.count, parallelism: source.parallelism },
+      { trigger: 'rerun' },
+    );
   }
 
   /** A page of a run's tasks by index; those no attempt has started yet are listed as pending. */
@@ -251,7 +292,11 @@ export class RunService {
     return { items, next_cursor: to < run.tasks.count - 1 ? encodeTaskCursor(to) : null };
   }
 
-  async statuses(ref: ProjectRef, runIds: string[], options: { waitSeconds: number; pollSeconds: number }): Promise<Record<string, RunStatusSummary>> {
+  async statuses(
+    ref: ProjectRef,
+    runIds: string[],
+    options: { waitSeconds: number; pollSeconds: number },
+  ): Promise<Record<string, RunStatusSummary>> {
     const deadline = Date.now() + options.waitSeconds * 1000;
     const ids = [...new Set(runIds)];
     const read = () => Promise.all(ids.map((id) => this.#deps.store.findInProject(ref, id)));
@@ -284,7 +329,9 @@ export class RunService {
           cron: job.schedule,
           timezone: job.timezone,
           suspended: job.suspended,
-          next_fire_at: job.suspended ? null : (scheduleFor(job.schedule, job.timezone).next(this.#now())?.toISOString() ?? null),
+          next_fire_at: job.suspended
+            ? null
+            : (scheduleFor(job.schedule, job.timezone).next(this.#now())?.toISOString() ?? null),
           ...state,
         }
       : null;
@@ -313,5 +360,5 @@ function taskCursorIndex(cursor: string, count: number): number {
   } catch {
     // falls through to the error
   }
-  throw new ValidationError([{ field: 'cursor', message: 'is not a cursor of this run\'s task list' }]);
+  throw new ValidationError([{ field: 'cursor', message: "is not a cursor of this run's task list" }]);
 }

@@ -30,7 +30,8 @@ export class ScheduledTrigger {
 
   async fire(event: ScheduledFire): Promise<FireOutcome> {
     const scheduledFor = new Date(event.scheduled_time);
-    if (Number.isNaN(scheduledFor.getTime())) throw ValidationError.field('scheduled_time', `'${event.scheduled_time}' is not a time`);
+    if (Number.isNaN(scheduledFor.getTime()))
+      throw ValidationError.field('scheduled_time', `'${event.scheduled_time}' is not a time`);
     const job = await this.#jobs.get(event.job).catch((error) => {
       if (error instanceof NotFoundError) return null;
       throw error;
@@ -44,7 +45,13 @@ export class ScheduledTrigger {
     const runId = scheduledRunId(job.id, scheduledFor);
     // With `replace`, a repeated delivery must not cancel the run its first delivery made: look first. Otherwise
     // the run's conditional write itself refuses the repeat.
-    if (job.concurrency === 'replace' && (await this.#runs.get({ ...ref, run_id: runId }).then(() => true, () => false))) {
+    if (
+      job.concurrency === 'replace' &&
+      (await this.#runs.get({ ...ref, run_id: runId }).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       return { outcome: 'duplicate', run_id: runId };
     }
     try {
@@ -63,7 +70,9 @@ export class ScheduledTrigger {
 }
 
 function scheduleChanged(job: Job, previous: Job): boolean {
-  return job.schedule !== previous.schedule || job.timezone !== previous.timezone || job.suspended !== previous.suspended;
+  return (
+    job.schedule !== previous.schedule || job.timezone !== previous.timezone || job.suspended !== previous.suspended
+  );
 }
 
 /** A job's schedule follows its spec: created with it, changed with it, removed before it goes. */

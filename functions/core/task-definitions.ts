@@ -8,7 +8,8 @@ export function taskDefinitionHooks(definitions: TaskDefinitions): JobHooks {
   return {
     created: (job) => definitions.register(job),
     updated: async (job: Job, previous: Job) => {
-      if (job.image !== previous.image || job.cpu !== previous.cpu || job.memory_mb !== previous.memory_mb) await definitions.register(job);
+      if (job.image !== previous.image || job.cpu !== previous.cpu || job.memory_mb !== previous.memory_mb)
+        await definitions.register(job);
     },
   };
 }

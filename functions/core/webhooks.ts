@@ -9,7 +9,14 @@ import { newId } from './ids.ts';
 import type { JobStore, Page, PageRequest, ProjectRef } from './ports.ts';
 
 /** The events a webhook may ask for (webhook.test is sent to one webhook on request, never subscribed to). */
-export const SUBSCRIBABLE_EVENTS = ['run.started', 'run.retrying', 'run.succeeded', 'run.failed', 'run.cancelled', 'schedule.skipped'] as const satisfies readonly EventType[];
+export const SUBSCRIBABLE_EVENTS = [
+  'run.started',
+  'run.retrying',
+  'run.succeeded',
+  'run.failed',
+  'run.cancelled',
+  'schedule.skipped',
+] as const satisfies readonly EventType[];
 export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
 
 export const MAX_WEBHOOKS_PER_PROJECT = 20;
@@ -101,7 +108,8 @@ export class WebhookService {
 
   async create(ref: ProjectRef, input: WebhookCreate): Promise<{ webhook: Webhook; secret: string }> {
     await checkDestination(input.url, this.#destinations);
-    if (input.job_id && !(await this.#jobs.get(ref, input.job_id))) throw ValidationError.field('job_id', `no job ${input.job_id} in this project`);
+    if (input.job_id && !(await this.#jobs.get(ref, input.job_id)))
+      throw ValidationError.field('job_id', `no job ${input.job_id} in this project`);
     const now = this.#now().toISOString();
     const webhook: Webhook = {
       id: newId('wh'),
@@ -138,7 +146,9 @@ export class WebhookService {
       ...(patch.events !== undefined ? { events: [...new Set(patch.events)] } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
       // Enabling again clears why the service had disabled it.
-      ...(patch.enabled !== undefined ? { enabled: patch.enabled, disabled_reason: patch.enabled ? null : stored.webhook.disabled_reason } : {}),
+      ...(patch.enabled !== undefined
+        ? { enabled: patch.enabled, disabled_reason: patch.enabled ? null : stored.webhook.disabled_reason }
+        : {}),
       updated_at: this.#now().toISOString(),
     };
     await this.#store.update({ ...stored, webhook });
@@ -156,7 +166,10 @@ export class WebhookService {
     const expires = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
     const kept = stored.secrets.filter((s) => s.expires_at === null || Date.parse(s.expires_at) > now.getTime());
     const secret = newSigningSecret();
-    const secrets = [{ secret, expires_at: null }, ...kept.map((s) => (s.expires_at === null ? { ...s, expires_at: expires } : s))];
+    const secrets = [
+      { secret, expires_at: null },
+      ...kept.map((s) => (s.expires_at === null ? { ...s, expires_at: expires } : s)),
+    ];
     const webhook = { ...stored.webhook, updated_at: now.toISOString() };
     await this.#store.update({ webhook, secrets });
     return { webhook, secret };
@@ -171,5 +184,9 @@ export class WebhookService {
 
 /** Whether a webhook is told of an event of this type about this job. */
 export function subscribes(webhook: Webhook, type: EventType, jobId: string | null): boolean {
-  return webhook.enabled && (webhook.events as readonly string[]).includes(type) && (webhook.job_id === null || webhook.job_id === jobId);
+  return (
+    webhook.enabled &&
+    (webhook.events as readonly string[]).includes(type) &&
+    (webhook.job_id === null || webhook.job_id === jobId)
+  );
 }

@@ -9,6 +9,11 @@ const handle = ecsTaskEventHandler(services.platform.runStore(), services.runLif
 
 export async function handler(event: EcsTaskStateChange) {
   const result = await handle(event);
-  services.platform.logger.info('ecs task state change', { run_id: event.detail.startedBy, task: event.detail.taskArn, last_status: event.detail.lastStatus, ...result });
+  services.platform.logger.info('ecs task state change', {
+    run_id: event.detail.startedBy,
+    task: event.detail.taskArn,
+    last_status: event.detail.lastStatus,
+    ...result,
+  });
   return result;
 }

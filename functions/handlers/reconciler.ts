@@ -9,7 +9,10 @@ const handle = reconcilerHandler(services.reconciler());
 
 export async function handler(event: ExecutionStatusChange | ScheduledSweep) {
   const result = await handle(event);
-  const about = event['detail-type'] === 'Scheduled Event' ? { sweep: true } : { run_id: event.detail.name, execution_status: event.detail.status };
+  const about =
+    event['detail-type'] === 'Scheduled Event'
+      ? { sweep: true }
+      : { run_id: event.detail.name, execution_status: event.detail.status };
   services.platform.logger.info('reconciled', { ...about, ...result });
   return result;
 }

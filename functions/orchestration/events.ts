@@ -22,13 +22,17 @@ export interface EcsTaskStateChange {
     startedAt?: string;
     containers?: Array<{ name?: string; exitCode?: number }>;
     /** The RunTask request's overrides: the environment says which task of its run the ECS task is. */
-    overrides?: { containerOverrides?: Array<{ name?: string; environment?: Array<{ name?: string; value?: string }> }> };
+    overrides?: {
+      containerOverrides?: Array<{ name?: string; environment?: Array<{ name?: string; value?: string }> }>;
+    };
   };
 }
 
 /** Which task of its run an ECS task is: its JOBS_TASK_INDEX (0 for a task started without one). */
 export function taskIndexOf(detail: EcsTaskStateChange['detail']): number {
-  const override = detail.overrides?.containerOverrides?.find((c) => c.name === CONTAINER_NAME) ?? detail.overrides?.containerOverrides?.[0];
+  const override =
+    detail.overrides?.containerOverrides?.find((c) => c.name === CONTAINER_NAME) ??
+    detail.overrides?.containerOverrides?.[0];
   const value = override?.environment?.find((v) => v.name === TASK_INDEX_VARIABLE)?.value;
   return value !== undefined && /^\d{1,4}$/.test(value) ? Number(value) : 0;
 }
@@ -48,7 +52,10 @@ export function ecsTaskEventHandler(store: RunStore, lifecycle: RunLifecycle) {
     if (!run) return { marked: false };
     const index = taskIndexOf(event.detail);
     if (index >= run.tasks.count) return { marked: false };
-    if (lastStatus === 'RUNNING') return { marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined, index) };
+    if (lastStatus === 'RUNNING')
+      return {
+        marked: await lifecycle.markRunning(runRef(run), taskArn, startedAt ? new Date(startedAt) : undefined, index),
+      };
     const exitCode = (containers?.find((c) => c.name === CONTAINER_NAME) ?? containers?.[0])?.exitCode;
     if (typeof exitCode !== 'number') return { exit_recorded: false };
     return { exit_recorded: await lifecycle.containerExited(runRef(run), taskArn, exitCode, index) };
@@ -75,7 +82,11 @@ export function reconcilerHandler(reconciler: RunReconciler) {
     if (!parsed.run || !parsed.task_indexes) return { settled: false };
     const { run } = parsed;
     const why =
-      status === 'ABORTED' ? 'the execution was stopped' : status === 'TIMED_OUT' ? 'the execution timed out' : `the execution failed: ${[error, cause].filter(Boolean).join(': ')}`;
+      status === 'ABORTED'
+        ? 'the execution was stopped'
+        : status === 'TIMED_OUT'
+          ? 'the execution timed out'
+          : `the execution failed: ${[error, cause].filter(Boolean).join(': ')}`;
     return { settled: await reconciler.executionEnded(run, why) };
   };
 }

@@ -17,7 +17,15 @@ export type EcsEnvironment = Array<{ Name: string; Value: string }>;
 
 export type RunStateEvent =
   | { action: 'start_attempt'; run: RunRef; task?: TaskOfRun; environment?: EcsEnvironment }
-  | { action: 'end_attempt'; run: RunRef; task?: TaskOfRun; attempt: number; retries: number; retry_rules?: RetryRule[]; result: ContainerStepResult }
+  | {
+      action: 'end_attempt';
+      run: RunRef;
+      task?: TaskOfRun;
+      attempt: number;
+      retries: number;
+      retry_rules?: RetryRule[];
+      result: ContainerStepResult;
+    }
   | { action: 'task_timed_out'; run: RunRef; task?: TaskOfRun }
   | { action: 'task_failed'; run: RunRef; task?: TaskOfRun; error?: StepError }
   | { action: 'finish'; run: RunRef }
@@ -36,13 +44,31 @@ export function runStateHandler(lifecycle: RunLifecycle, logger?: Logger): RunSt
         const started = await asStep(() => lifecycle.startAttempt(event.run, task.index));
         logger?.info('run attempt starting', { ...ids, attempt: started.attempt });
         // The container's environment: the job's, then which run, task and attempt it is.
-        const variables = Object.entries(taskVariables(event.run.run_id, task, started.attempt)).map(([Name, Value]) => ({ Name, Value }));
+        const variables = Object.entries(taskVariables(event.run.run_id, task, started.attempt)).map(
+          ([Name, Value]) => ({ Name, Value }),
+        );
         const names = new Set(variables.map((v) => v.Name));
-        return { ...started, environment: [...(event.environment ?? []).filter((v) => !names.has(v.Name)), ...variables] };
+        return {
+          ...started,
+          environment: [...(event.environment ?? []).filter((v) => !names.has(v.Name)), ...variables],
+        };
       }
       case 'end_attempt': {
-        const { outcome, end } = await lifecycle.endAttempt(event.run, event.attempt, event.retries, attemptOutcome(event.result), event.retry_rules ?? [], task.index);
-        logger?.info('run attempt ended', { ...ids, attempt: event.attempt, exit_code: end.exit_code, error: end.error, outcome });
+        const { outcome, end } = await lifecycle.endAttempt(
+          event.run,
+          event.attempt,
+          event.retries,
+          attemptOutcome(event.result),
+          event.retry_rules ?? [],
+          task.index,
+        );
+        logger?.info('run attempt ended', {
+          ...ids,
+          attempt: event.attempt,
+          exit_code: end.exit_code,
+          error: end.error,
+          outcome,
+        });
         return { outcome };
       }
       case 'task_timed_out':

@@ -30,12 +30,17 @@ const CANNOT_PULL = /^CannotPullContainerError:\s*/;
 const OUT_OF_MEMORY = /^OutOfMemoryError/;
 
 export function attemptOutcome(result: ContainerStepResult): AttemptOutcome {
-  if ('exit_code' in result && typeof result.exit_code === 'number') return { ended: 'exited', exit_code: result.exit_code };
+  if ('exit_code' in result && typeof result.exit_code === 'number')
+    return { ended: 'exited', exit_code: result.exit_code };
   const failure = result as StepError;
   const task = parseJson(failure.Cause);
   const container = task?.Containers?.[0];
   if (container && typeof container.ExitCode === 'number') {
-    return { ended: 'exited', exit_code: container.ExitCode, ...(OUT_OF_MEMORY.test(container.Reason ?? '') ? { out_of_memory: true } : {}) };
+    return {
+      ended: 'exited',
+      exit_code: container.ExitCode,
+      ...(OUT_OF_MEMORY.test(container.Reason ?? '') ? { out_of_memory: true } : {}),
+    };
   }
   const reason: string = container?.Reason ?? task?.StoppedReason ?? failure.Cause ?? failure.Error ?? 'unknown error';
   if (CANNOT_PULL.test(reason)) return { ended: 'not-pulled', reason: reason.replace(CANNOT_PULL, '') };

@@ -24,15 +24,23 @@ z.config({
 export { SLUG };
 const slugMessage = 'must be 1-63 lower-case letters, digits or -, starting with a letter or digit';
 
-export const WorkspaceId = z.string().regex(SLUG, { error: slugMessage }).meta({ description: 'Workspace id', example: 'acme' });
-export const ProjectId = z.string().regex(SLUG, { error: slugMessage }).meta({ description: 'Project id', example: 'etl' });
+export const WorkspaceId = z
+  .string()
+  .regex(SLUG, { error: slugMessage })
+  .meta({ description: 'Workspace id', example: 'acme' });
+export const ProjectId = z
+  .string()
+  .regex(SLUG, { error: slugMessage })
+  .meta({ description: 'Project id', example: 'etl' });
 
 export function prefixedId(prefix: IdPrefix) {
   return z.string().regex(idPattern(prefix), { error: `must be ${prefix}_ followed by a 26-character ULID` });
 }
 export const JobId = prefixedId('job').meta({ example: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' });
 export const RunId = prefixedId('run').meta({ example: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H' });
-export const KeyId = z.union([prefixedId('key'), z.literal('key_admin')], { error: 'must be key_ followed by a 26-character ULID' });
+export const KeyId = z.union([prefixedId('key'), z.literal('key_admin')], {
+  error: 'must be key_ followed by a 26-character ULID',
+});
 
 export const WorkspacePath = z.strictObject({ workspace_id: WorkspaceId });
 export const ProjectPath = WorkspacePath.extend({ project_id: ProjectId });
@@ -75,7 +83,9 @@ export const PageQuery = z.strictObject({
   cursor: z.string().min(1).max(2048).optional().meta({ description: 'The next_cursor of the previous page' }),
 });
 
-export const Timestamp = z.iso.datetime().meta({ description: 'ISO-8601 UTC time with milliseconds', example: '2026-11-22T10:15:30.123Z' });
+export const Timestamp = z.iso
+  .datetime()
+  .meta({ description: 'ISO-8601 UTC time with milliseconds', example: '2026-11-22T10:15:30.123Z' });
 
 export const FieldErrorSchema = z.object({ field: z.string(), message: z.string() });
 
@@ -84,7 +94,12 @@ export function successEnvelope<T extends z.ZodType>(data: T) {
 }
 
 export function listEnvelope<T extends z.ZodType>(item: T) {
-  return z.object({ status: z.literal('success'), message: z.string(), data: z.array(item), next_cursor: z.string().nullable() });
+  return z.object({
+    status: z.literal('success'),
+    message: z.string(),
+    data: z.array(item),
+    next_cursor: z.string().nullable(),
+  });
 }
 
 export const ErrorEnvelope = z
@@ -93,8 +108,25 @@ export const ErrorEnvelope = z
 
 /** Fields no client may set: the server owns them. */
 export const READ_ONLY_FIELDS = new Set([
-  'id', 'workspace_id', 'project_id', 'job_id', 'created_at', 'updated_at', 'status', 'attempt', 'started_at',
-  'finished_at', 'duration_ms', 'exit_code', 'error', 'backend', 'usage', 'secret', 'hash', 'trigger', 'scheduled_for',
+  'id',
+  'workspace_id',
+  'project_id',
+  'job_id',
+  'created_at',
+  'updated_at',
+  'status',
+  'attempt',
+  'started_at',
+  'finished_at',
+  'duration_ms',
+  'exit_code',
+  'error',
+  'backend',
+  'usage',
+  'secret',
+  'hash',
+  'trigger',
+  'scheduled_for',
 ]);
 
 /** True when two types are the same both ways: a schema and the domain type it describes cannot drift apart. */

@@ -29,7 +29,15 @@ export const JOB_EXAMPLE = {
 };
 
 /** What a create of the example job sends: its spec, the defaults left out. */
-export const JOB_CREATE_EXAMPLE = (({ name, image, command, env, schedule, timezone, tags }) => ({ name, image, command, env, schedule, timezone, tags }))(JOB_EXAMPLE);
+export const JOB_CREATE_EXAMPLE = (({ name, image, command, env, schedule, timezone, tags }) => ({
+  name,
+  image,
+  command,
+  env,
+  schedule,
+  timezone,
+  tags,
+}))(JOB_EXAMPLE);
 
 export const RUN_EXAMPLE = {
   id: RUN_ID,
@@ -92,25 +100,58 @@ export const JOB_STATUS_EXAMPLE = {
   },
 };
 
-export const LOG_LINE_EXAMPLE = { timestamp: '2026-11-22T10:16:00.500Z', run_id: RUN_ID, attempt: 1, task_index: 0, stream: 'stdout', message: 'hello' };
+export const LOG_LINE_EXAMPLE = {
+  timestamp: '2026-11-22T10:16:00.500Z',
+  run_id: RUN_ID,
+  attempt: 1,
+  task_index: 0,
+  stream: 'stdout',
+  message: 'hello',
+};
 /** What the local host returns after that line (opaque to clients: only ever passed back). */
-export const LOG_CURSOR_EXAMPLE = 'eyJsIjoicnVuXzAxSkQ2UjBHMk00UzhWMVgzWjVCN0Q5RjFIIiwidCI6IjIwMjYtMTEtMjJUMTA6MTY6MDAuNTAwWiIsInIiOiJydW5fMDFKRDZSMEcyTTRTOFYxWDNaNUI3RDlGMUgiLCJuIjowLCJiIjoxMTh9';
+export const LOG_CURSOR_EXAMPLE =
+  'eyJsIjoicnVuXzAxSkQ2UjBHMk00UzhWMVgzWjVCN0Q5RjFIIiwidCI6IjIwMjYtMTEtMjJUMTA6MTY6MDAuNTAwWiIsInIiOiJydW5fMDFKRDZSMEcyTTRTOFYxWDNaNUI3RDlGMUgiLCJuIjowLCJiIjoxMTh9';
 
 export const METRICS_EXAMPLE = {
   cpu_usage: { status: 'success', unit: 'cores', points: [{ timestamp: '2026-11-22T10:16:00.000Z', value: 0.21 }] },
-  memory_usage: { status: 'success', unit: 'bytes', points: [{ timestamp: '2026-11-22T10:16:00.000Z', value: 52428800 }] },
+  memory_usage: {
+    status: 'success',
+    unit: 'bytes',
+    points: [{ timestamp: '2026-11-22T10:16:00.000Z', value: 52428800 }],
+  },
 };
 
-export const KEY_EXAMPLE = { id: 'key_01JD6S2B4D6F8H0J2K4M6N8P0Q', name: 'ci', role: 'writer', workspaces: ['acme'], created_at: '2026-11-22T10:15:30.123Z' };
+export const KEY_EXAMPLE = {
+  id: 'key_01JD6S2B4D6F8H0J2K4M6N8P0Q',
+  name: 'ci',
+  role: 'writer',
+  workspaces: ['acme'],
+  created_at: '2026-11-22T10:15:30.123Z',
+};
 
 export const WEBHOOK_EXAMPLE = {
-  id: 'wh_01JD6T0G2M4S8V1X3Z5B7D9F1H', workspace_id: 'acme', project_id: 'etl', url: 'https://hooks.example.com/jobs',
-  events: ['run.failed', 'schedule.skipped'], job_id: null, description: 'on-call', enabled: true, disabled_reason: null,
-  created_at: '2026-11-22T10:15:30.123Z', updated_at: '2026-11-22T10:15:30.123Z',
+  id: 'wh_01JD6T0G2M4S8V1X3Z5B7D9F1H',
+  workspace_id: 'acme',
+  project_id: 'etl',
+  url: 'https://hooks.example.com/jobs',
+  events: ['run.failed', 'schedule.skipped'],
+  job_id: null,
+  description: 'on-call',
+  enabled: true,
+  disabled_reason: null,
+  created_at: '2026-11-22T10:15:30.123Z',
+  updated_at: '2026-11-22T10:15:30.123Z',
 };
 export const DELIVERY_EXAMPLE = {
-  id: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K', webhook_id: WEBHOOK_EXAMPLE.id, event_id: 'evt_01JD6R0G2M4S8V1X3Z5B7D9F1K', event_type: 'run.failed',
-  status: 'pending', attempts: 1, last_status_code: 503, last_error: 'the receiver answered 503', next_attempt_at: '2026-11-22T10:16:05.500Z',
+  id: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K',
+  webhook_id: WEBHOOK_EXAMPLE.id,
+  event_id: 'evt_01JD6R0G2M4S8V1X3Z5B7D9F1K',
+  event_type: 'run.failed',
+  status: 'pending',
+  attempts: 1,
+  last_status_code: 503,
+  last_error: 'the receiver answered 503',
+  next_attempt_at: '2026-11-22T10:16:05.500Z',
   created_at: '2026-11-22T10:16:00.500Z',
 };
 export const WEBHOOK_SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

@@ -25,26 +25,40 @@ function addCoreErrors(ctx: z.RefinementCtx, errors: Array<{ field: string; mess
   }
 }
 
-export const JobName = z.string().regex(NAME_PATTERN, { error: 'must be 1-128 characters of letters, digits, space, . _ -' });
+export const JobName = z
+  .string()
+  .regex(NAME_PATTERN, { error: 'must be 1-128 characters of letters, digits, space, . _ -' });
 
 const imageMessage = 'must be an OCI image reference such as public.ecr.aws/docker/library/alpine:3.20';
 export const Image = z
   .string({ error: imageMessage })
   .max(MAX_IMAGE_LENGTH, { error: imageMessage })
   .regex(IMAGE_REFERENCE, { error: imageMessage })
-  .meta({ description: 'An OCI image reference: [registry[:port]/]repository[:tag][@digest]', example: 'public.ecr.aws/docker/library/alpine:3.20' });
+  .meta({
+    description: 'An OCI image reference: [registry[:port]/]repository[:tag][@digest]',
+    example: 'public.ecr.aws/docker/library/alpine:3.20',
+  });
 
 export const Command = z
-  .union([
-    z.array(z.string().max(32_768), { error: 'must be an array of strings or a string' }).min(1, { error: 'must not be empty' }).max(LIMITS.commandItems),
-    z.string().min(1, { error: 'must not be empty' }).max(32_768),
-  ], { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of strings or a string') })
+  .union(
+    [
+      z
+        .array(z.string().max(32_768), { error: 'must be an array of strings or a string' })
+        .min(1, { error: 'must not be empty' })
+        .max(LIMITS.commandItems),
+      z.string().min(1, { error: 'must not be empty' }).max(32_768),
+    ],
+    { error: (issue) => (issue.input === undefined ? 'is required' : 'must be an array of strings or a string') },
+  )
   .meta({ description: 'Exec form; a string runs as ["/bin/sh", "-c", string]', example: ['sh', '-c', 'echo hello'] });
 
 export const Env = z
   .record(z.string(), z.string({ error: 'must be a string' }))
   .superRefine((env, ctx) => addCoreErrors(ctx, envErrors(env), 'env'))
-  .meta({ description: 'Environment variables (names are shell names; at most 100, 32 KiB in all)', example: { STAGE: 'prod' } });
+  .meta({
+    description: 'Environment variables (names are shell names; at most 100, 32 KiB in all)',
+    example: { STAGE: 'prod' },
+  });
 
 export const Tags = z
   .record(z.string(), z.string({ error: 'must be a string' }))
@@ -80,11 +94,22 @@ export const TimeZone = z
 export const TimeoutSeconds = integer(LIMITS.timeoutSeconds.min, LIMITS.timeoutSeconds.max);
 export const Retries = integer(LIMITS.retries.min, LIMITS.retries.max);
 export const History = z
-  .strictObject({
-    max_runs: integer(LIMITS.maxRuns.min, LIMITS.maxRuns.max).optional().meta({ description: `Newest finished runs kept (default ${DEFAULTS.history.max_runs})` }),
-    max_age_days: integer(LIMITS.maxAgeDays.min, LIMITS.maxAgeDays.max).optional().meta({ description: `Days a finished run is kept (default ${DEFAULTS.history.max_age_days})` }),
-  }, { error: 'must be an object with max_runs and/or max_age_days' })
-  .meta({ id: 'History', description: 'A finished run beyond either limit is removed with its logs and metric samples; active runs never are' });
+  .strictObject(
+    {
+      max_runs: integer(LIMITS.maxRuns.min, LIMITS.maxRuns.max)
+        .optional()
+        .meta({ description: `Newest finished runs kept (default ${DEFAULTS.history.max_runs})` }),
+      max_age_days: integer(LIMITS.maxAgeDays.min, LIMITS.maxAgeDays.max)
+        .optional()
+        .meta({ description: `Days a finished run is kept (default ${DEFAULTS.history.max_age_days})` }),
+    },
+    { error: 'must be an object with max_runs and/or max_age_days' },
+  )
+  .meta({
+    id: 'History',
+    description:
+      'A finished run beyond either limit is removed with its logs and metric samples; active runs never are',
+  });
 
 export const RetryRules = z
   .array(
@@ -100,17 +125,36 @@ export const RetryRules = z
   .max(LIMITS.retryRules, { error: `must have at most ${LIMITS.retryRules} rules` })
   .meta({
     id: 'RetryRules',
-    description: 'First match wins: an attempt whose exit code a rule names is retried (while retries allow) or fails the run at once; one no rule names is retried while retries allow',
-    example: [{ exit_codes: [2, 64], action: 'fail' }, { exit_codes: [137], action: 'retry' }],
+    description:
+      'First match wins: an attempt whose exit code a rule names is retried (while retries allow) or fails the run at once; one no rule names is retried while retries allow',
+    example: [
+      { exit_codes: [2, 64], action: 'fail' },
+      { exit_codes: [137], action: 'retry' },
+    ],
   });
-export const Tasks = integer(LIMITS.tasks.min, LIMITS.tasks.max).meta({ description: `Containers a run is split into, each with its JOBS_TASK_INDEX (0-based) and JOBS_TASK_COUNT (default ${DEFAULTS.tasks})`, example: 1 });
-export const Parallelism = integer(LIMITS.tasks.min, LIMITS.tasks.max).meta({ description: 'At most this many tasks of a run run at once; 1 to tasks (default min(tasks, 10))', example: 1 });
-export const ConcurrencySchema = z.enum(CONCURRENCY_POLICIES, { error: `must be one of ${CONCURRENCY_POLICIES.join(', ')}` });
+export const Tasks = integer(LIMITS.tasks.min, LIMITS.tasks.max).meta({
+  description: `Containers a run is split into, each with its JOBS_TASK_INDEX (0-based) and JOBS_TASK_COUNT (default ${DEFAULTS.tasks})`,
+  example: 1,
+});
+export const Parallelism = integer(LIMITS.tasks.min, LIMITS.tasks.max).meta({
+  description: 'At most this many tasks of a run run at once; 1 to tasks (default min(tasks, 10))',
+  example: 1,
+});
+export const ConcurrencySchema = z.enum(CONCURRENCY_POLICIES, {
+  error: `must be one of ${CONCURRENCY_POLICIES.join(', ')}`,
+});
 export const Cpu = z
   .number({ error: `must be one of ${FARGATE_CPUS.join(', ')}` })
   .refine((cpu) => FARGATE_CPUS.includes(cpu), { error: `must be one of ${FARGATE_CPUS.join(', ')}` })
-  .meta({ description: 'Fargate vCPU; memory_mb must be a size Fargate pairs with it', enum: FARGATE_CPUS, example: 0.25 } as Record<string, unknown>);
-export const MemoryMb = integer(512, 122_880).meta({ description: 'MiB; a size Fargate pairs with cpu (0.25: 512, 1024 or 2048; 0.5: 1024-4096 in steps of 1024; …)', example: 512 });
+  .meta({
+    description: 'Fargate vCPU; memory_mb must be a size Fargate pairs with it',
+    enum: FARGATE_CPUS,
+    example: 0.25,
+  } as Record<string, unknown>);
+export const MemoryMb = integer(512, 122_880).meta({
+  description: 'MiB; a size Fargate pairs with cpu (0.25: 512, 1024 or 2048; 0.5: 1024-4096 in steps of 1024; …)',
+  example: 512,
+});
 
 const Suspended = z.boolean({ error: 'must be true or false' });
 
@@ -173,7 +217,9 @@ export const JobListQuery = PageQuery.extend({
     .optional()
     .transform((tags) => tags ?? [])
     .meta({ description: 'key:value; repeat to require several tags', example: ['team:data'] }),
-  scheduled: booleanParam.optional().meta({ description: 'true: only jobs with a schedule; false: only on-demand jobs' }),
+  scheduled: booleanParam
+    .optional()
+    .meta({ description: 'true: only jobs with a schedule; false: only on-demand jobs' }),
 });
 
 export const JobSchema = z

@@ -13,7 +13,9 @@ const roleMessage = `must be one of ${ROLES.join(', ')}`;
 const needs = (role: Role) => `a ${role} key needs at least one workspace`;
 const workspaces = (role: Role) =>
   z
-    .array(WorkspaceGrant, { error: (issue) => (issue.input === undefined ? needs(role) : 'must be an array of workspace ids') })
+    .array(WorkspaceGrant, {
+      error: (issue) => (issue.input === undefined ? needs(role) : 'must be an array of workspace ids'),
+    })
     .max(100, { error: 'at most 100 workspaces' });
 
 /** An admin key sees every workspace; a writer or reader key names the workspaces it may touch. */
@@ -22,8 +24,16 @@ export const KeyCreateBody = z
     'role',
     [
       z.strictObject({ name: KeyName, role: z.literal('admin'), workspaces: workspaces('admin').optional() }),
-      z.strictObject({ name: KeyName, role: z.literal('writer'), workspaces: workspaces('writer').min(1, { error: needs('writer') }) }),
-      z.strictObject({ name: KeyName, role: z.literal('reader'), workspaces: workspaces('reader').min(1, { error: needs('reader') }) }),
+      z.strictObject({
+        name: KeyName,
+        role: z.literal('writer'),
+        workspaces: workspaces('writer').min(1, { error: needs('writer') }),
+      }),
+      z.strictObject({
+        name: KeyName,
+        role: z.literal('reader'),
+        workspaces: workspaces('reader').min(1, { error: needs('reader') }),
+      }),
     ],
     { error: (issue) => (issue.code === 'invalid_union' ? roleMessage : undefined) },
   )

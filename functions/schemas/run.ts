@@ -2,8 +2,28 @@
 import * as z from 'zod';
 import type { LogLine } from '../core/ports.ts';
 import type { JobStatus } from '../core/runs.ts';
-import { REDACTED, RUN_STATUSES, RUNNER_KINDS, TRIGGERS, type PublicRun, type RUN_FIELDS, type RunTask } from '../core/run-model.ts';
-import { JobId, PageQuery, ProjectId, RunId, Timestamp, WorkspaceId, fromText, integer, integerParam, orNull, type Same } from './common.ts';
+import {
+  REDACTED,
+  RUN_STATUSES,
+  RUNNER_KINDS,
+  TRIGGERS,
+  type PublicRun,
+  type RUN_FIELDS,
+  type RunTask,
+} from '../core/run-model.ts';
+import {
+  JobId,
+  PageQuery,
+  ProjectId,
+  RunId,
+  Timestamp,
+  WorkspaceId,
+  fromText,
+  integer,
+  integerParam,
+  orNull,
+  type Same,
+} from './common.ts';
 import { Command, Env, Parallelism, Tasks } from './job.ts';
 
 export const TriggerBody = z
@@ -11,7 +31,9 @@ export const TriggerBody = z
     command: Command.optional().meta({ description: 'Replaces the job command for this run only' }),
     env: Env.optional().meta({ description: "Added to (and over) the job's env for this run only" }),
     tasks: Tasks.optional().meta({ description: "Replaces the job's task count for this run only" }),
-    parallelism: Parallelism.optional().meta({ description: "Replaces the job's parallelism for this run only (at most tasks)" }),
+    parallelism: Parallelism.optional().meta({
+      description: "Replaces the job's parallelism for this run only (at most tasks)",
+    }),
   })
   .meta({ id: 'TriggerRun' });
 
@@ -24,7 +46,9 @@ export const IdempotencyHeaders = z.object({
 });
 
 export const GetRunQuery = z.strictObject({
-  wait: integerParam(0, 20).optional().meta({ description: 'Hold the reply up to this many seconds until the run finishes' }),
+  wait: integerParam(0, 20)
+    .optional()
+    .meta({ description: 'Hold the reply up to this many seconds until the run finishes' }),
 });
 
 const StatusFilter = z.enum(RUN_STATUSES, { error: `must be one of ${RUN_STATUSES.join(', ')}` }).optional();
@@ -36,15 +60,23 @@ export const WorkspaceRunsQuery = ProjectRunsQuery.extend({ project_id: ProjectI
 
 export const CancelBody = z
   .strictObject({
-    mode: z.enum(['graceful', 'force'], { error: 'must be graceful or force' }).optional().meta({ description: 'graceful (default): SIGTERM, then SIGKILL after timeout_seconds; force: SIGKILL at once' }),
+    mode: z
+      .enum(['graceful', 'force'], { error: 'must be graceful or force' })
+      .optional()
+      .meta({ description: 'graceful (default): SIGTERM, then SIGKILL after timeout_seconds; force: SIGKILL at once' }),
     timeout_seconds: integer(0, 3600).optional().meta({ description: 'The grace before SIGKILL (default 30)' }),
   })
   .meta({ id: 'CancelRun' });
 
 export const StatusesBody = z
   .strictObject({
-    run_ids: z.array(RunId, { error: 'must be an array of run ids' }).min(1, { error: 'must name at least one run' }).max(100, { error: 'at most 100 run ids' }),
-    wait: integer(0, 20).optional().meta({ description: 'Hold the reply until all are finished or this many seconds pass' }),
+    run_ids: z
+      .array(RunId, { error: 'must be an array of run ids' })
+      .min(1, { error: 'must name at least one run' })
+      .max(100, { error: 'at most 100 run ids' }),
+    wait: integer(0, 20)
+      .optional()
+      .meta({ description: 'Hold the reply until all are finished or this many seconds pass' }),
     poll_interval: integer(1, 10).optional().meta({ description: 'Seconds between looks while waiting (default 1)' }),
   })
   .meta({ id: 'RunStatusesRequest' });
@@ -63,7 +95,13 @@ const TimeParam = fromText(
     }
     return new Date(ms);
   })
-  .meta({ anyOf: [{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }], example: '2026-11-22T10:15:30.123Z' } as Record<string, unknown>);
+  .meta({
+    anyOf: [
+      { type: 'string', format: 'date-time' },
+      { type: 'integer', minimum: 0 },
+    ],
+    example: '2026-11-22T10:15:30.123Z',
+  } as Record<string, unknown>);
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** A duration back from now: 30s, 15m, 2h, 7d. */
@@ -79,22 +117,39 @@ const windowFields = {
   end: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms' }),
 };
 
-function checkWindow(query: { since?: number | undefined; start?: Date | undefined; end?: Date | undefined }, ctx: z.RefinementCtx): void {
+function checkWindow(
+  query: { since?: number | undefined; start?: Date | undefined; end?: Date | undefined },
+  ctx: z.RefinementCtx,
+): void {
   if (query.since !== undefined && query.start !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['since'], message: 'give since or start, not both' });
   }
-  if (query.start && query.end && query.end < query.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'is before start' });
+  if (query.start && query.end && query.end < query.start)
+    ctx.addIssue({ code: 'custom', path: ['end'], message: 'is before start' });
 }
 
 export const LogsQuery = z
   .strictObject({
     ...windowFields,
-    limit: integerParam(1, 10_000).optional().default(100).meta({ description: 'Lines per page, 1-10000 (default 100)' }),
+    limit: integerParam(1, 10_000)
+      .optional()
+      .default(100)
+      .meta({ description: 'Lines per page, 1-10000 (default 100)' }),
     filter: z.string().min(1).max(1024).optional().meta({ description: 'Only lines containing this text' }),
     attempt: integerParam(1, 11).optional().meta({ description: 'Only lines of this attempt (1 for the first)' }),
-    task: integerParam(0, 9_999).optional().meta({ description: 'Only lines of this task (0 until a run has several)' }),
-    cursor: z.string().min(1).max(2048).optional().meta({ description: 'The next_cursor of the previous reply: the lines after it' }),
-    wait: integerParam(0, 20).optional().default(0).meta({ description: 'Seconds (0-20) to hold a reply with no line until a line is written or the run finishes' }),
+    task: integerParam(0, 9_999)
+      .optional()
+      .meta({ description: 'Only lines of this task (0 until a run has several)' }),
+    cursor: z
+      .string()
+      .min(1)
+      .max(2048)
+      .optional()
+      .meta({ description: 'The next_cursor of the previous reply: the lines after it' }),
+    wait: integerParam(0, 20)
+      .optional()
+      .default(0)
+      .meta({ description: 'Seconds (0-20) to hold a reply with no line until a line is written or the run finishes' }),
   })
   .superRefine(checkWindow);
 
@@ -102,13 +157,19 @@ export const MetricsQuery = z
   .strictObject({
     names: z
       .string()
-      .regex(/^[a-z0-9_]{1,64}(,[a-z0-9_]{1,64}){0,19}$/, { error: 'must be a comma-separated list of metric names, such as cpu_usage,memory_usage' })
+      .regex(/^[a-z0-9_]{1,64}(,[a-z0-9_]{1,64}){0,19}$/, {
+        error: 'must be a comma-separated list of metric names, such as cpu_usage,memory_usage',
+      })
       .optional()
       .default('cpu_usage,memory_usage')
       .transform((names) => names.split(','))
-      .meta({ description: 'cpu_usage (cores, average across running instances), memory_usage (bytes, total across them)' }),
+      .meta({
+        description: 'cpu_usage (cores, average across running instances), memory_usage (bytes, total across them)',
+      }),
     ...windowFields,
-    period: integerParam(1, 86_400).optional().meta({ description: 'Seconds per point; by default the window fits in about 1,440 points' }),
+    period: integerParam(1, 86_400)
+      .optional()
+      .meta({ description: 'Seconds per point; by default the window fits in about 1,440 points' }),
   })
   .superRefine(checkWindow);
 
@@ -126,8 +187,18 @@ export const MetricsSchema = z
 
 const taskCount = z.number().int().min(0);
 export const TaskCountsSchema = z
-  .strictObject({ count: taskCount, pending: taskCount, running: taskCount, succeeded: taskCount, failed: taskCount, cancelled: taskCount })
-  .meta({ id: 'TaskCounts', description: 'The run\'s tasks by status; count is 1 unless the run is split into several' });
+  .strictObject({
+    count: taskCount,
+    pending: taskCount,
+    running: taskCount,
+    succeeded: taskCount,
+    failed: taskCount,
+    cancelled: taskCount,
+  })
+  .meta({
+    id: 'TaskCounts',
+    description: "The run's tasks by status; count is 1 unless the run is split into several",
+  });
 
 export const RunSchema = z
   .strictObject({
@@ -143,18 +214,32 @@ export const RunSchema = z
     started_at: Timestamp.nullable(),
     finished_at: Timestamp.nullable(),
     duration_ms: z.number().int().min(0).nullable(),
-    exit_code: z.number().int().nullable().meta({ description: "The container's exit status (128+N when killed by signal N: 143 after SIGTERM, 137 after SIGKILL); null until known" }),
+    exit_code: z
+      .number()
+      .int()
+      .nullable()
+      .meta({
+        description:
+          "The container's exit status (128+N when killed by signal N: 143 after SIGTERM, 137 after SIGKILL); null until known",
+      }),
     error: z.string().nullable(),
     overrides: z.strictObject({
       command: z.array(z.string()).nullable(),
-      env: z.record(z.string(), z.literal(REDACTED)).meta({ description: `The variables this run overrode, each shown as ${REDACTED}: values are never shown again` }),
+      env: z
+        .record(z.string(), z.literal(REDACTED))
+        .meta({
+          description: `The variables this run overrode, each shown as ${REDACTED}: values are never shown again`,
+        }),
     }),
     image: z.string(),
     command: z.array(z.string()),
     usage: z.strictObject({ cpu_seconds: z.number().nullable(), peak_memory_bytes: z.number().nullable() }).nullable(),
     backend: z.strictObject({
       runner: z.enum(RUNNER_KINDS),
-      task: z.string().nullable().meta({ description: 'Of a run of several tasks: the first task\'s (each task\'s is in its task list)' }),
+      task: z
+        .string()
+        .nullable()
+        .meta({ description: "Of a run of several tasks: the first task's (each task's is in its task list)" }),
       execution: z.string().nullable(),
     }),
     tasks: TaskCountsSchema,
@@ -171,7 +256,10 @@ export const RunTaskSchema = z
     started_at: Timestamp.nullable(),
     finished_at: Timestamp.nullable(),
     error: z.string().nullable(),
-    task: z.string().nullable().meta({ description: 'The ECS task ARN, container id or process id of its latest attempt' }),
+    task: z
+      .string()
+      .nullable()
+      .meta({ description: 'The ECS task ARN, container id or process id of its latest attempt' }),
   })
   .meta({ id: 'RunTask' });
 
@@ -180,7 +268,12 @@ export const RunTasksQuery = PageQuery;
 export const RunStatusesSchema = z
   .record(
     z.string(),
-    z.strictObject({ id: z.string(), status: z.union([z.enum(RUN_STATUSES), z.literal('not_found')]), exit_code: z.number().int().nullable(), error: z.string().nullable() }),
+    z.strictObject({
+      id: z.string(),
+      status: z.union([z.enum(RUN_STATUSES), z.literal('not_found')]),
+      exit_code: z.number().int().nullable(),
+      error: z.string().nullable(),
+    }),
   )
   .meta({ id: 'RunStatuses' });
 
@@ -189,15 +282,27 @@ const count = z.number().int().min(0);
 export const JobStatusSchema = z
   .strictObject({
     latest_run: orNull(RunSchema).meta({ description: 'null until the job has run' }),
-    counts: z.strictObject({ pending: count, running: count, succeeded: count, failed: count, cancelled: count, total: count.meta({ description: 'Every run ever made' }), retained: count.meta({ description: 'Runs kept by the job\'s history limits' }) }),
+    counts: z.strictObject({
+      pending: count,
+      running: count,
+      succeeded: count,
+      failed: count,
+      cancelled: count,
+      total: count.meta({ description: 'Every run ever made' }),
+      retained: count.meta({ description: "Runs kept by the job's history limits" }),
+    }),
     schedule: z
       .strictObject({
         cron: z.string(),
         timezone: z.string(),
         suspended: z.boolean(),
         next_fire_at: Timestamp.nullable(),
-        last_fired_at: Timestamp.nullable().meta({ description: 'The scheduled time of the last fire that made a run' }),
-        last_skipped_at: Timestamp.nullable().meta({ description: 'The scheduled time of the last fire skipped because a run was active (forbid)' }),
+        last_fired_at: Timestamp.nullable().meta({
+          description: 'The scheduled time of the last fire that made a run',
+        }),
+        last_skipped_at: Timestamp.nullable().meta({
+          description: 'The scheduled time of the last fire skipped because a run was active (forbid)',
+        }),
       })
       .nullable(),
   })
@@ -216,7 +321,12 @@ export const LogLineSchema = z
 
 /** A log reply's position: always a cursor, also after an empty page, so a follower loops on it. */
 export const LOG_ENVELOPE = {
-  next_cursor: z.string().meta({ description: 'A position after the last line returned (also when none was): pass it as cursor for the lines after' }),
+  next_cursor: z
+    .string()
+    .meta({
+      description:
+        'A position after the last line returned (also when none was): pass it as cursor for the lines after',
+    }),
   more: z.boolean().meta({
     description:
       'Lines after next_cursor may already exist: the page was full, or the read stopped at its limit of work (a filter over a large log), ' +
@@ -225,13 +335,23 @@ export const LOG_ENVELOPE = {
 };
 export const RUN_LOG_ENVELOPE = {
   ...LOG_ENVELOPE,
-  complete: z.boolean().meta({ description: 'The run has finished and every line of it has been returned: a follower stops here' }),
-  truncated: z.boolean().meta({ description: 'Some of the run\'s output was not kept (past its cap, or lost when the disk was full); a marker line in the log says what and why' }),
+  complete: z
+    .boolean()
+    .meta({ description: 'The run has finished and every line of it has been returned: a follower stops here' }),
+  truncated: z
+    .boolean()
+    .meta({
+      description:
+        "Some of the run's output was not kept (past its cap, or lost when the disk was full); a marker line in the log says what and why",
+    }),
 };
 
 // The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.
 export const RUN_IS_THE_DOMAINS: Same<z.output<typeof RunSchema>, PublicRun> = true;
 export const RUN_TASK_IS_THE_DOMAINS: Same<z.output<typeof RunTaskSchema>, RunTask> = true;
 export const RUN_FIELDS_ARE_ALL: Same<(typeof RUN_FIELDS)[number], keyof z.output<typeof RunSchema>> = true;
-export const JOB_STATUS_IS_THE_DOMAINS: Same<z.output<typeof JobStatusSchema>, Omit<JobStatus, 'latest_run'> & { latest_run: PublicRun | null }> = true;
+export const JOB_STATUS_IS_THE_DOMAINS: Same<
+  z.output<typeof JobStatusSchema>,
+  Omit<JobStatus, 'latest_run'> & { latest_run: PublicRun | null }
+> = true;
 export const LOG_LINE_IS_THE_DOMAINS: Same<z.output<typeof LogLineSchema>, LogLine> = true;

@@ -15,7 +15,10 @@ const Url = z
   .string()
   .max(MAX_URL_LENGTH, { error: `must be at most ${MAX_URL_LENGTH} characters` })
   .url({ error: 'must be an absolute https URL' })
-  .meta({ description: 'Where deliveries are POSTed: https (local mode also allows http to this machine)', example: 'https://hooks.example.com/jobs' });
+  .meta({
+    description: 'Where deliveries are POSTed: https (local mode also allows http to this machine)',
+    example: 'https://hooks.example.com/jobs',
+  });
 const EventList = z
   .array(z.enum(SUBSCRIBABLE_EVENTS, { error: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` }))
   .min(1, { error: 'must name at least one event' })
@@ -27,13 +30,20 @@ export const WebhookCreateBody = z
   .strictObject({
     url: Url,
     events: EventList,
-    job_id: JobId.nullable().optional().meta({ description: "Only this job's events (one of the project's); all of the project's otherwise" }),
+    job_id: JobId.nullable()
+      .optional()
+      .meta({ description: "Only this job's events (one of the project's); all of the project's otherwise" }),
     description: Description.optional(),
   })
   .meta({ id: 'WebhookCreate' });
 
 export const WebhookPatchBody = z
-  .strictObject({ url: Url.optional(), events: EventList.optional(), enabled: z.boolean().optional(), description: Description.optional() })
+  .strictObject({
+    url: Url.optional(),
+    events: EventList.optional(),
+    enabled: z.boolean().optional(),
+    description: Description.optional(),
+  })
   .meta({ id: 'WebhookPatch' });
 
 export const WebhookSchema = z
@@ -46,26 +56,40 @@ export const WebhookSchema = z
     job_id: JobId.nullable(),
     description: z.string().nullable(),
     enabled: z.boolean(),
-    disabled_reason: z.string().nullable().meta({ description: 'Why the service disabled it (the receiver answered 410), if it did' }),
+    disabled_reason: z
+      .string()
+      .nullable()
+      .meta({ description: 'Why the service disabled it (the receiver answered 410), if it did' }),
     created_at: Timestamp,
     updated_at: Timestamp,
   })
   .meta({ id: 'Webhook' });
 
 export const WebhookWithSecretSchema = WebhookSchema.extend({
-  secret: z.string().meta({ description: 'The signing secret (whsec_…); shown once, only here', example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' }),
+  secret: z
+    .string()
+    .meta({
+      description: 'The signing secret (whsec_…); shown once, only here',
+      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    }),
 }).meta({ id: 'WebhookWithSecret' });
 
 export const WEBHOOK_IS_THE_DOMAINS: Same<z.output<typeof WebhookSchema>, Webhook> = true;
 
 export const DeliveryPath = WebhookPath.extend({
-  delivery_id: z.string().regex(idPattern('dlv'), { error: 'must be dlv_ followed by a 26-character ULID' }).meta({ example: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1H' }),
+  delivery_id: z
+    .string()
+    .regex(idPattern('dlv'), { error: 'must be dlv_ followed by a 26-character ULID' })
+    .meta({ example: 'dlv_01JD6R0G2M4S8V1X3Z5B7D9F1H' }),
 });
 
 const DELIVERY_STATUSES = ['pending', 'succeeded', 'failed'] as const;
 
 export const DeliveriesQuery = PageQuery.extend({
-  status: z.enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` }).optional().meta({ description: 'Only deliveries in this status' }),
+  status: z
+    .enum(DELIVERY_STATUSES, { error: `must be one of ${DELIVERY_STATUSES.join(', ')}` })
+    .optional()
+    .meta({ description: 'Only deliveries in this status' }),
 });
 
 export const DeliverySchema = z

@@ -3,7 +3,15 @@
 // functions, not an API Gateway authorizer: the same check then serves local mode and AWS, and a revoked key
 // fails on the very next request (an authorizer would either cache verdicts or add a second invocation).
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { CorsHttpMethod, HttpApi, HttpMethod, HttpRoute, HttpRouteKey, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  CorsHttpMethod,
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -37,7 +45,10 @@ export class Api extends Construct {
     super(scope, id);
     // One function per route group, each granted what its declaration says it uses and nothing else.
     this.functions = Object.fromEntries(
-      HTTP_GROUPS.map((group) => [group, serviceFunction(this, `${group[0]!.toUpperCase()}${group.slice(1)}Function`, group, props)]),
+      HTTP_GROUPS.map((group) => [
+        group,
+        serviceFunction(this, `${group[0]!.toUpperCase()}${group.slice(1)}Function`, group, props),
+      ]),
     ) as Record<HttpGroup, NodejsFunction>;
 
     this.httpApi = new HttpApi(this, 'HttpApi', {
@@ -53,7 +64,10 @@ export class Api extends Construct {
         maxAge: Duration.hours(1),
       },
     });
-    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', {
+      retention: RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     new HttpStage(this, 'DefaultStage', {
       httpApi: this.httpApi,
       stageName: '$default',

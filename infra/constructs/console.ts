@@ -34,7 +34,11 @@ export class Console extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    acknowledge(this.bucket, 'S1', "It holds only the console's built files, which the deployment writes; CloudFront serves them and reads are not worth an access log");
+    acknowledge(
+      this.bucket,
+      'S1',
+      "It holds only the console's built files, which the deployment writes; CloudFront serves them and reads are not worth an access log",
+    );
 
     // The API is on execute-api in this region; naming it exactly would make the distribution and the API's CORS
     // depend on each other.
@@ -63,13 +67,35 @@ export class Console extends Construct {
         compress: true,
       },
     });
-    acknowledge(this.distribution, 'CFR1', 'The console is for operators anywhere; every API call it makes needs an API key');
-    acknowledge(this.distribution, 'CFR2', 'Static files only, behind a strict CSP; the API it calls has its own throttling');
-    acknowledge(this.distribution, 'CFR3', "Static files only: the API's access logs record every call the console makes");
-    acknowledge(this.distribution, 'CFR4', 'The default CloudFront certificate; a custom domain with its certificate sets TLSv1.2_2021 as the minimum');
+    acknowledge(
+      this.distribution,
+      'CFR1',
+      'The console is for operators anywhere; every API call it makes needs an API key',
+    );
+    acknowledge(
+      this.distribution,
+      'CFR2',
+      'Static files only, behind a strict CSP; the API it calls has its own throttling',
+    );
+    acknowledge(
+      this.distribution,
+      'CFR3',
+      "Static files only: the API's access logs record every call the console makes",
+    );
+    acknowledge(
+      this.distribution,
+      'CFR4',
+      'The default CloudFront certificate; a custom domain with its certificate sets TLSv1.2_2021 as the minimum',
+    );
     this.origin = `https://${this.distribution.distributionDomainName}`;
     new CfnOutput(this, 'Url', { value: `${this.origin}/`, description: 'The web console' });
-    new CfnOutput(this, 'BucketName', { value: this.bucket.bucketName, description: "The console's files (npm run deploy uploads them)" });
-    new CfnOutput(this, 'DistributionId', { value: this.distribution.distributionId, description: 'The CloudFront distribution of the console' });
+    new CfnOutput(this, 'BucketName', {
+      value: this.bucket.bucketName,
+      description: "The console's files (npm run deploy uploads them)",
+    });
+    new CfnOutput(this, 'DistributionId', {
+      value: this.distribution.distributionId,
+      description: 'The CloudFront distribution of the console',
+    });
   }
 }

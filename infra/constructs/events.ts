@@ -36,12 +36,26 @@ export class Events extends Construct {
 
   constructor(scope: Construct, id: string, props: Omit<Providers, 'events'>) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus', { description: 'Run and schedule events of the jobs service (source jobs.service)' });
-    this.deadLetterQueue = new Queue(this, 'DeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.bus = new EventBus(this, 'Bus', {
+      description: 'Run and schedule events of the jobs service (source jobs.service)',
+    });
+    this.deadLetterQueue = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
     acknowledge(this.deadLetterQueue, 'SQS3', 'This queue is itself the dead-letter queue of the event publisher');
 
-    this.deliveryDeadLetterQueue = new Queue(this, 'DeliveryDeadLetters', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
-    acknowledge(this.deliveryDeadLetterQueue, 'SQS3', 'This queue is itself the dead-letter queue of the deliveries queue');
+    this.deliveryDeadLetterQueue = new Queue(this, 'DeliveryDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(
+      this.deliveryDeadLetterQueue,
+      'SQS3',
+      'This queue is itself the dead-letter queue of the deliveries queue',
+    );
     this.deliveryQueue = new Queue(this, 'Deliveries', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -51,7 +65,9 @@ export class Events extends Construct {
       deadLetterQueue: { queue: this.deliveryDeadLetterQueue, maxReceiveCount: DELIVERY_RECEIVES },
     });
     this.deliveryFunction = serviceFunction(this, 'DeliveryFunction', 'deliveries', { ...props, events: this });
-    this.deliveryFunction.addEventSource(new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true }));
+    this.deliveryFunction.addEventSource(
+      new SqsEventSource(this.deliveryQueue, { batchSize: 10, reportBatchItemFailures: true }),
+    );
     new Rule(this, 'DeliverySweepRule', {
       description: 'Hands on again any webhook delivery overdue because its notice was lost',
       schedule: Schedule.rate(Duration.minutes(5)),
@@ -67,7 +83,12 @@ export class Events extends Construct {
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
         // Only new event items: every other change of the table never wakes the function.
-        filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { SK: { S: FilterRule.beginsWith(key.event('')) } } } })],
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { SK: { S: FilterRule.beginsWith(key.event('')) } } },
+          }),
+        ],
         reportBatchItemFailures: true,
         bisectBatchOnError: true,
         retryAttempts: 10,

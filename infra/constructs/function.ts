@@ -19,9 +19,18 @@ export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * The function of that name in the declaration (its entry is functions/handlers/<name>.ts), with the
  * permissions and settings of exactly the uses it declares.
  */
-export function serviceFunction(scope: Construct, id: string, name: FunctionName, providers: Providers): NodejsFunction {
+export function serviceFunction(
+  scope: Construct,
+  id: string,
+  name: FunctionName,
+  providers: Providers,
+): NodejsFunction {
   const declared: FunctionDef = FUNCTIONS[name];
-  const fn = buildFunction(scope, id, { handler: name, description: declared.description, timeout: declared.timeoutSeconds ? Duration.seconds(declared.timeoutSeconds) : undefined });
+  const fn = buildFunction(scope, id, {
+    handler: name,
+    description: declared.description,
+    timeout: declared.timeoutSeconds ? Duration.seconds(declared.timeoutSeconds) : undefined,
+  });
   bindUses(fn, declared.uses, providers);
   return fn;
 }
@@ -33,11 +42,21 @@ interface BuildProps {
 }
 
 function buildFunction(scope: Construct, id: string, props: BuildProps): NodejsFunction {
-  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+  const logGroup = new LogGroup(scope, `${id}Logs`, {
+    retention: RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
   // Not the AWS-managed basic execution policy: that one may write to every log group in the account.
-  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description: props.description });
+  const role = new Role(scope, `${id}Role`, {
+    assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+    description: props.description,
+  });
   logGroup.grantWrite(role);
-  acknowledgeWildcard(role, '*', 'Active tracing: X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions');
+  acknowledgeWildcard(
+    role,
+    '*',
+    'Active tracing: X-Ray PutTraceSegments and PutTelemetryRecords have no resource-level permissions',
+  );
   return new NodejsFunction(scope, id, {
     role,
     entry: join(PROJECT_ROOT, 'functions', 'handlers', `${props.handler}.ts`),
@@ -59,7 +78,8 @@ function buildFunction(scope: Construct, id: string, props: BuildProps): NodejsF
       sourceMap: true,
       mainFields: ['module', 'main'],
       // Some dependencies are CommonJS and call require() on Node built-ins.
-      banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+      banner:
+        "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
       forceDockerBundling: false,
     },
   });

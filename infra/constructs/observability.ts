@@ -57,24 +57,79 @@ export class Observability extends Construct {
     const serverErrors = api.httpApi.metricServerError({ period: PERIOD, statistic: 'Sum' });
     this.#alarm('ApiServerErrors', serverErrors, API_5XX_THRESHOLD, 'The API answered 5xx repeatedly');
     for (const [name, fn] of functions) {
-      this.#alarm(`${name}Errors`, fn.metricErrors({ period: PERIOD, statistic: 'Sum' }), 1, `The ${name} function failed`);
-      this.#alarm(`${name}Throttles`, fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }), 1, `The ${name} function was throttled`);
+      this.#alarm(
+        `${name}Errors`,
+        fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        1,
+        `The ${name} function failed`,
+      );
+      this.#alarm(
+        `${name}Throttles`,
+        fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+        1,
+        `The ${name} function was throttled`,
+      );
       const timeoutMs = (fn.timeout ?? Duration.seconds(3)).toMilliseconds();
-      this.#alarm(`${name}Duration`, fn.metricDuration({ period: PERIOD, statistic: 'p99' }), Math.round(timeoutMs * DURATION_ALARM_SHARE), `The ${name} function's p99 duration neared its timeout`);
+      this.#alarm(
+        `${name}Duration`,
+        fn.metricDuration({ period: PERIOD, statistic: 'p99' }),
+        Math.round(timeoutMs * DURATION_ALARM_SHARE),
+        `The ${name} function's p99 duration neared its timeout`,
+      );
     }
     // A run's container failing does not fail its execution (the run is settled failed); a failed execution
     // means the service could not settle a run.
-    this.#alarm('ExecutionsFailed', machine.metricFailed({ period: PERIOD, statistic: 'Sum' }), 1, 'A run execution failed: the service could not settle a run');
-    this.#alarm('ExecutionsTimedOut', machine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }), 1, 'A run execution timed out');
-    this.#alarm('ExecutionsThrottled', machine.metricThrottled({ period: PERIOD, statistic: 'Sum' }), 1, 'Run executions could not start: Step Functions throttled them');
-    const deadLetters = scheduling.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' });
-    this.#alarm('SchedulerDeadLetters', deadLetters, 1, 'A scheduled fire could not be delivered and waits in the dead-letter queue');
-    const eventDeadLetters = props.events.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' });
-    this.#alarm('EventDeadLetters', eventDeadLetters, 1, 'Run events could not be put on the bus after every retry and wait in the dead-letter queue');
-    const deliveryDeadLetters = props.events.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, statistic: 'Maximum' });
-    this.#alarm('DeliveryDeadLetters', deliveryDeadLetters, 1, 'Webhook delivery notices failed repeatedly and wait in the dead-letter queue (their deliveries stay pending for the sweep)');
+    this.#alarm(
+      'ExecutionsFailed',
+      machine.metricFailed({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      'A run execution failed: the service could not settle a run',
+    );
+    this.#alarm(
+      'ExecutionsTimedOut',
+      machine.metricTimedOut({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      'A run execution timed out',
+    );
+    this.#alarm(
+      'ExecutionsThrottled',
+      machine.metricThrottled({ period: PERIOD, statistic: 'Sum' }),
+      1,
+      'Run executions could not start: Step Functions throttled them',
+    );
+    const deadLetters = scheduling.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: 'Maximum',
+    });
+    this.#alarm(
+      'SchedulerDeadLetters',
+      deadLetters,
+      1,
+      'A scheduled fire could not be delivered and waits in the dead-letter queue',
+    );
+    const eventDeadLetters = props.events.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: 'Maximum',
+    });
+    this.#alarm(
+      'EventDeadLetters',
+      eventDeadLetters,
+      1,
+      'Run events could not be put on the bus after every retry and wait in the dead-letter queue',
+    );
+    const deliveryDeadLetters = props.events.deliveryDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+      period: PERIOD,
+      statistic: 'Maximum',
+    });
+    this.#alarm(
+      'DeliveryDeadLetters',
+      deliveryDeadLetters,
+      1,
+      'Webhook delivery notices failed repeatedly and wait in the dead-letter queue (their deliveries stay pending for the sweep)',
+    );
 
-    const perFunction = (metric: (fn: NodejsFunction) => IMetric) => functions.map(([name, fn]) => withLabel(metric(fn), name));
+    const perFunction = (metric: (fn: NodejsFunction) => IMetric) =>
+      functions.map(([name, fn]) => withLabel(metric(fn), name));
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
     this.dashboard.addWidgets(
       new TextWidget({
@@ -87,16 +142,28 @@ export class Observability extends Construct {
     );
     this.dashboard.addWidgets(
       graph('API requests', [api.httpApi.metricCount({ period: PERIOD, statistic: 'Sum', label: 'requests' })]),
-      graph('API errors', [api.httpApi.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }), withLabel(serverErrors, '5xx')]),
+      graph('API errors', [
+        api.httpApi.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4xx' }),
+        withLabel(serverErrors, '5xx'),
+      ]),
       graph('API latency', [
         api.httpApi.metricLatency({ period: PERIOD, statistic: 'p50', label: 'p50' }),
         api.httpApi.metricLatency({ period: PERIOD, statistic: 'p99', label: 'p99' }),
       ]),
     );
     this.dashboard.addWidgets(
-      graph('Function errors', perFunction((fn) => fn.metricErrors({ period: PERIOD, statistic: 'Sum' }))),
-      graph('Function throttles', perFunction((fn) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }))),
-      graph('Function duration p99', perFunction((fn) => fn.metricDuration({ period: PERIOD, statistic: 'p99' }))),
+      graph(
+        'Function errors',
+        perFunction((fn) => fn.metricErrors({ period: PERIOD, statistic: 'Sum' })),
+      ),
+      graph(
+        'Function throttles',
+        perFunction((fn) => fn.metricThrottles({ period: PERIOD, statistic: 'Sum' })),
+      ),
+      graph(
+        'Function duration p99',
+        perFunction((fn) => fn.metricDuration({ period: PERIOD, statistic: 'p99' })),
+      ),
     );
     this.dashboard.addWidgets(
       graph('Run executions', [
@@ -112,7 +179,12 @@ export class Observability extends Construct {
         scheduling.group.metricDropped({ period: PERIOD, statistic: 'Sum', label: 'dropped' }),
         scheduling.group.metricSentToDLQ({ period: PERIOD, statistic: 'Sum', label: 'sent to the dead-letter queue' }),
       ]),
-      new SingleValueWidget({ title: 'Scheduler dead-letter queue depth', metrics: [withLabel(deadLetters, 'fires waiting')], width: 8, height: 6 }),
+      new SingleValueWidget({
+        title: 'Scheduler dead-letter queue depth',
+        metrics: [withLabel(deadLetters, 'fires waiting')],
+        width: 8,
+        height: 6,
+      }),
     );
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }));
 
@@ -121,7 +193,10 @@ export class Observability extends Construct {
       value: `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`,
       description: 'The CloudWatch dashboard of the service',
     });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.alarmTopic.topicArn, description: 'Subscribe to this topic to receive the alarms' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topicArn,
+      description: 'Subscribe to this topic to receive the alarms',
+    });
   }
 
   #alarm(id: string, metric: IMetric, threshold: number, description: string): void {
@@ -140,9 +215,17 @@ export class Observability extends Construct {
 }
 
 /** Every function of the service, by a short name an operator recognises. */
-function serviceFunctions({ api, orchestration, scheduling, events }: ObservabilityProps): Array<[string, NodejsFunction]> {
+function serviceFunctions({
+  api,
+  orchestration,
+  scheduling,
+  events,
+}: ObservabilityProps): Array<[string, NodejsFunction]> {
   return [
-    ...Object.entries(api.functions).map(([group, fn]): [string, NodejsFunction] => [`${group[0]!.toUpperCase()}${group.slice(1)}Api`, fn]),
+    ...Object.entries(api.functions).map(([group, fn]): [string, NodejsFunction] => [
+      `${group[0]!.toUpperCase()}${group.slice(1)}Api`,
+      fn,
+    ]),
     ['RunState', orchestration.runStateFunction],
     ['EcsEvents', orchestration.ecsEventsFunction],
     ['Reconciler', orchestration.reconcilerFunction],

@@ -51,15 +51,24 @@ export class Orchestration extends Construct {
       definitionSubstitutions: substitutions,
       tracingEnabled: true,
       logs: {
-        destination: new LogGroup(this, 'ExecutionLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        destination: new LogGroup(this, 'ExecutionLogs', {
+          retention: RetentionDays.ONE_MONTH,
+          removalPolicy: RemovalPolicy.DESTROY,
+        }),
         // Every state transition (without the data it carries): how an operator follows a run in Logs Insights.
         level: LogLevel.ALL,
         includeExecutionData: false,
       },
     });
     // The definition invokes the function by its unqualified ARN; no version or alias needs to be callable.
-    this.stateMachine.addToRolePolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.runStateFunction.functionArn] }));
-    acknowledgeWildcard(this.stateMachine, '*', 'X-Ray tracing and the CloudWatch Logs log-delivery actions of execution logging have no resource-level permissions');
+    this.stateMachine.addToRolePolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.runStateFunction.functionArn] }),
+    );
+    acknowledgeWildcard(
+      this.stateMachine,
+      '*',
+      'X-Ray tracing and the CloudWatch Logs log-delivery actions of execution logging have no resource-level permissions',
+    );
     this.#grantRunTask(runner);
     this.#grantDistributedMap(stateMachineName);
 
@@ -69,12 +78,19 @@ export class Orchestration extends Construct {
       eventPattern: {
         source: ['aws.ecs'],
         detailType: ['ECS Task State Change'],
-        detail: { clusterArn: [runner.cluster.clusterArn], lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: `family:${taskFamily('')}` }] },
+        detail: {
+          clusterArn: [runner.cluster.clusterArn],
+          lastStatus: ['RUNNING', 'STOPPED'],
+          group: [{ prefix: `family:${taskFamily('')}` }],
+        },
       },
       targets: [new LambdaFunction(this.ecsEventsFunction, { retryAttempts: 10 })],
     });
 
-    this.reconcilerFunction = serviceFunction(this, 'ReconcilerFunction', 'reconciler', { ...props, orchestration: this });
+    this.reconcilerFunction = serviceFunction(this, 'ReconcilerFunction', 'reconciler', {
+      ...props,
+      orchestration: this,
+    });
     new Rule(this, 'ExecutionEndedRule', {
       description: 'A run execution failed, timed out or was stopped',
       eventPattern: {
@@ -96,8 +112,16 @@ export class Orchestration extends Construct {
     const stack = Stack.of(this);
     const role = this.stateMachine.role;
     const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: taskFamily('*') });
-    const clusterTasks = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${runner.cluster.clusterName}/*` });
-    acknowledgeWildcard(this.stateMachine, clusterTasks, "Task ids are assigned when a run starts: this is every task of this cluster, and no other cluster's");
+    const clusterTasks = stack.formatArn({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `${runner.cluster.clusterName}/*`,
+    });
+    acknowledgeWildcard(
+      this.stateMachine,
+      clusterTasks,
+      "Task ids are assigned when a run starts: this is every task of this cluster, and no other cluster's",
+    );
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['ecs:RunTask'],
@@ -105,7 +129,11 @@ export class Orchestration extends Construct {
         conditions: { ArnEquals: { 'ecs:cluster': runner.cluster.clusterArn } },
       }),
     );
-    acknowledgeWildcard(this.stateMachine, jobFamilies, 'Each job has its own task-definition family (job-<job id>), created at run time; RunTask is limited to this cluster');
+    acknowledgeWildcard(
+      this.stateMachine,
+      jobFamilies,
+      'Each job has its own task-definition family (job-<job id>), created at run time; RunTask is limited to this cluster',
+    );
     role.addToPrincipalPolicy(
       new PolicyStatement({
         // Task ARNs are not known in advance; both actions are limited to this cluster's tasks.
@@ -125,7 +153,13 @@ export class Orchestration extends Construct {
       new PolicyStatement({
         // The rule Step Functions manages to learn when a .sync ECS task stops.
         actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
-        resources: [stack.formatArn({ service: 'events', resource: 'rule', resourceName: 'StepFunctionsGetEventsForECSTaskRule' })],
+        resources: [
+          stack.formatArn({
+            service: 'events',
+            resource: 'rule',
+            resourceName: 'StepFunctionsGetEventsForECSTaskRule',
+          }),
+        ],
       }),
     );
     role.addToPrincipalPolicy(
@@ -142,10 +176,33 @@ export class Orchestration extends Construct {
   #grantDistributedMap(name: string): void {
     const stack = Stack.of(this);
     const role = this.stateMachine.role;
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: name, arnFormat: ArnFormat.COLON_RESOURCE_NAME })] }));
-    const children = stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}/*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    role.addToPrincipalPolicy(new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [children] }));
-    acknowledgeWildcard(this.stateMachine, children, "A task's child execution is named by the Map Run when it starts: this is every child execution of this state machine's Map, and no other");
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'stateMachine',
+            resourceName: name,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ],
+      }),
+    );
+    const children = stack.formatArn({
+      service: 'states',
+      resource: 'execution',
+      resourceName: `${name}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    role.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['states:DescribeExecution', 'states:StopExecution'], resources: [children] }),
+    );
+    acknowledgeWildcard(
+      this.stateMachine,
+      children,
+      "A task's child execution is named by the Map Run when it starts: this is every child execution of this state machine's Map, and no other",
+    );
   }
 
   /**
@@ -155,10 +212,17 @@ export class Orchestration extends Construct {
   bind(fn: NodejsFunction, ...calls: Array<'start' | 'stop' | 'describe'>): void {
     fn.addEnvironment(SETTINGS.stateMachine, this.stateMachine.stateMachineArn);
     if (calls.includes('start')) this.stateMachine.grantStartExecution(fn);
-    const onExecutions = [...(calls.includes('stop') ? ['states:StopExecution'] : []), ...(calls.includes('describe') ? ['states:DescribeExecution'] : [])];
+    const onExecutions = [
+      ...(calls.includes('stop') ? ['states:StopExecution'] : []),
+      ...(calls.includes('describe') ? ['states:DescribeExecution'] : []),
+    ];
     if (onExecutions.length === 0) return;
     const executions = `${Stack.of(this).formatArn({ service: 'states', resource: 'execution', resourceName: this.stateMachine.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME })}:*`;
     fn.addToRolePolicy(new PolicyStatement({ actions: onExecutions, resources: [executions] }));
-    acknowledgeWildcard(fn.role!, executions, 'Executions are named by run id when runs start: this is every execution of the run state machine, and no other');
+    acknowledgeWildcard(
+      fn.role!,
+      executions,
+      'Executions are named by run id when runs start: this is every execution of the run state machine, and no other',
+    );
   }
 }

@@ -15,7 +15,9 @@ import { LIMITS } from '../../functions/core/job-spec.ts';
 
 /** The shortest log retention CloudWatch offers that covers a job's longest allowed history. */
 function containerLogRetention(): RetentionDays {
-  const days = Object.values(RetentionDays).filter((d): d is number => typeof d === 'number' && d > 0).sort((a, b) => a - b);
+  const days = Object.values(RetentionDays)
+    .filter((d): d is number => typeof d === 'number' && d > 0)
+    .sort((a, b) => a - b);
   return days.find((d) => d >= LIMITS.maxAgeDays.max) ?? RetentionDays.INFINITE;
 }
 
@@ -39,7 +41,9 @@ export class Runner extends Construct {
     // Rejected traffic only: what an investigation needs (something probing the tasks), at a fraction of the cost.
     this.vpc.addFlowLog('RejectedTraffic', {
       trafficType: FlowLogTrafficType.REJECT,
-      destination: FlowLogDestination.toCloudWatchLogs(new LogGroup(this, 'FlowLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY })),
+      destination: FlowLogDestination.toCloudWatchLogs(
+        new LogGroup(this, 'FlowLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+      ),
     });
     this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ContainerInsights.ENABLED });
     this.securityGroup = new SecurityGroup(this, 'TaskSecurityGroup', {
@@ -57,7 +61,10 @@ export class Runner extends Construct {
     });
     // Kept as long as the longest history a job may ask for (max_age_days ≤ 3650): a run's logs outlive it at most
     // by the group's retention; once the run is removed, they are no longer served.
-    this.logGroup = new LogGroup(this, 'ContainerLogs', { retention: containerLogRetention(), removalPolicy: RemovalPolicy.RETAIN });
+    this.logGroup = new LogGroup(this, 'ContainerLogs', {
+      retention: containerLogRetention(),
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
     this.#grantImagePullAndLogs();
   }
 
@@ -66,14 +73,28 @@ export class Runner extends Construct {
    * need no permission) and log writes to the container log group only.
    */
   #grantImagePullAndLogs(): void {
-    const repositories = Stack.of(this).formatArn({ service: 'ecr', region: '*', resource: 'repository', resourceName: '*' });
-    this.executionRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }));
+    const repositories = Stack.of(this).formatArn({
+      service: 'ecr',
+      region: '*',
+      resource: 'repository',
+      resourceName: '*',
+    });
     this.executionRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'], resources: [repositories] }),
+      new PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] }),
+    );
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+        resources: [repositories],
+      }),
     );
     this.logGroup.grantWrite(this.executionRole);
     acknowledgeWildcard(this.executionRole, '*', 'ecr:GetAuthorizationToken has no resource-level permissions');
-    acknowledgeWildcard(this.executionRole, repositories, "A job names its image at run time: any repository of this account's registries, in any region");
+    acknowledgeWildcard(
+      this.executionRole,
+      repositories,
+      "A job names its image at run time: any repository of this account's registries, in any region",
+    );
   }
 
   /** Points a function at the container logs: reading lines, or deleting a job's streams. */
@@ -93,7 +114,11 @@ export class Runner extends Construct {
     // RegisterTaskDefinition has no resource-level permission: ECS requires "*" here.
     fn.addToRolePolicy(new PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }));
     acknowledgeWildcard(fn.role!, '*', 'ecs:RegisterTaskDefinition has no resource-level permissions');
-    const jobFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${taskFamily('*')}:*` });
+    const jobFamilies = stack.formatArn({
+      service: 'ecs',
+      resource: 'task-definition',
+      resourceName: `${taskFamily('*')}:*`,
+    });
     fn.addToRolePolicy(
       new PolicyStatement({
         // The tags a registration carries; only on job families, only while registering.
@@ -102,7 +127,11 @@ export class Runner extends Construct {
         conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
       }),
     );
-    acknowledgeWildcard(fn.role!, jobFamilies, 'Families are created per job at run time (job-<job id>); tagging is further limited to registration');
+    acknowledgeWildcard(
+      fn.role!,
+      jobFamilies,
+      'Families are created per job at run time (job-<job id>); tagging is further limited to registration',
+    );
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['iam:PassRole'],

@@ -40,11 +40,15 @@ export class Scheduling extends Construct {
     this.triggerFunction = serviceFunction(this, 'TriggerFunction', 'scheduled-trigger', props);
 
     this.schedulerRole = new Role(this, 'SchedulerRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } } }),
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
       description: 'EventBridge Scheduler invokes the scheduled-trigger function with this role, and nothing else',
     });
     // Schedules target the function's unqualified ARN; no version or alias needs to be callable.
-    this.schedulerRole.addToPrincipalPolicy(new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.triggerFunction.functionArn] }));
+    this.schedulerRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.triggerFunction.functionArn] }),
+    );
     this.deadLetterQueue.grantSendMessages(this.schedulerRole);
   }
 
@@ -54,8 +58,16 @@ export class Scheduling extends Construct {
     fn.addEnvironment(SETTINGS.schedulerTarget, this.triggerFunction.functionArn);
     fn.addEnvironment(SETTINGS.schedulerRole, this.schedulerRole.roleArn);
     fn.addEnvironment(SETTINGS.schedulerDeadLetters, this.deadLetterQueue.queueArn);
-    const jobSchedules = Stack.of(this).formatArn({ service: 'scheduler', resource: 'schedule', resourceName: `${this.group.scheduleGroupName}/${scheduleNames('*').single}` });
-    acknowledgeWildcard(fn.role!, jobSchedules, "Schedules are created per job at run time (job-<job id>): only those, in this service's group");
+    const jobSchedules = Stack.of(this).formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${this.group.scheduleGroupName}/${scheduleNames('*').single}`,
+    });
+    acknowledgeWildcard(
+      fn.role!,
+      jobSchedules,
+      "Schedules are created per job at run time (job-<job id>): only those, in this service's group",
+    );
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule'],

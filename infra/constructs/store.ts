@@ -1,7 +1,14 @@
 // Stateful resources, kept apart from everything that can be replaced: the single table (its keys and indexes
 // from the same schema module the local host creates its table from) and the first admin key.
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  StreamViewType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -62,8 +69,15 @@ export class Store extends Construct {
   bindTable(fn: LambdaFunction, ...access: TableAccess[]): void {
     fn.addEnvironment(SETTINGS.table, this.table.tableName);
     // The table and, for reads, each of its indexes by name: no index/* wildcard.
-    const indexes = access.includes('read') ? Object.values(TABLE_SCHEMA.indexes).map((index) => `${this.table.tableArn}/index/${index.name}`) : [];
-    fn.addToRolePolicy(new PolicyStatement({ actions: access.flatMap((kind) => TABLE_ACCESS[kind]), resources: [this.table.tableArn, ...indexes] }));
+    const indexes = access.includes('read')
+      ? Object.values(TABLE_SCHEMA.indexes).map((index) => `${this.table.tableArn}/index/${index.name}`)
+      : [];
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: access.flatMap((kind) => TABLE_ACCESS[kind]),
+        resources: [this.table.tableArn, ...indexes],
+      }),
+    );
   }
 
   /** Functions that authenticate requests read the admin key once per cold start. */

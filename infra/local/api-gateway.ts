@@ -85,10 +85,16 @@ function clfTime(date: Date): string {
 /** Splits the request target by hand: `new URL` would read a path like //host/x as another host. */
 function splitTarget(target: string): { path: string; rawQuery: string } {
   const at = target.indexOf('?');
-  return at < 0 ? { path: target || '/', rawQuery: '' } : { path: target.slice(0, at) || '/', rawQuery: target.slice(at + 1) };
+  return at < 0
+    ? { path: target || '/', rawQuery: '' }
+    : { path: target.slice(0, at) || '/', rawQuery: target.slice(at + 1) };
 }
 
-export function toEvent(request: IncomingMessage, body: Buffer, requestId: string): { event: APIGatewayProxyEventV2; group: HttpGroup } {
+export function toEvent(
+  request: IncomingMessage,
+  body: Buffer,
+  requestId: string,
+): { event: APIGatewayProxyEventV2; group: HttpGroup } {
   const { path, rawQuery } = splitTarget(request.url ?? '/');
   const method = (request.method ?? 'GET').toUpperCase();
   const { key, group, params } = selectRoute(method, path);
@@ -154,7 +160,8 @@ function writeResult(response: ServerResponse, result: APIGatewayProxyStructured
   const headers: Record<string, string | string[]> = { 'apigw-requestid': requestId };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name.toLowerCase()] = String(value);
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  const body =
+    result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
   headers['content-length'] = String(Buffer.byteLength(body));
   response.writeHead(result.statusCode ?? 200, headers);
   response.end(body);
@@ -195,36 +202,47 @@ export function fileDescriptorLimit(): number {
 
 export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApi> {
   const limits = CONNECTION_LIMITS;
-  const server = createServer({
-    headersTimeout: limits.headersTimeoutMs,
-    requestTimeout: limits.requestTimeoutMs,
-    keepAliveTimeout: limits.keepAliveTimeoutMs,
-    connectionsCheckingInterval: limits.checkIntervalMs,
-  }, async (request, response) => {
-    if (options.site?.(request, response)) return;
-    const requestId = randomUUID();
-    try {
-      const body = await readBody(request);
-      if (body === 'too-large') {
-        writeResult(response, gatewayError(413, `the request body exceeds API Gateway's ${GATEWAY_MAX_BODY_BYTES} bytes`), requestId);
-        return;
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+    },
+    async (request, response) => {
+      if (options.site?.(request, response)) return;
+      const requestId = randomUUID();
+      try {
+        const body = await readBody(request);
+        if (body === 'too-large') {
+          writeResult(
+            response,
+            gatewayError(413, `the request body exceeds API Gateway's ${GATEWAY_MAX_BODY_BYTES} bytes`),
+            requestId,
+          );
+          return;
+        }
+        const wait = options.rateLimiter?.take(request.headers.authorization, request.socket.remoteAddress ?? '');
+        if (wait) {
+          const throttled = gatewayError(429, `too many requests for this API key; retry in ${wait} s`);
+          writeResult(
+            response,
+            { ...throttled, headers: { ...throttled.headers, 'retry-after': String(wait) } },
+            requestId,
+          );
+          return;
+        }
+        const { event, group } = toEvent(request, body, requestId);
+        const result = await options.handlers[group](event, lambdaContext(group, requestId));
+        writeResult(response, result, requestId);
+      } catch (error) {
+        // What API Gateway answers when the integration itself fails.
+        options.logger.error('handler failed', { request_id: requestId, error: error as Error });
+        if (!response.headersSent) writeResult(response, gatewayError(500, 'internal error'), requestId);
+        else response.destroy();
       }
-      const wait = options.rateLimiter?.take(request.headers.authorization, request.socket.remoteAddress ?? '');
-      if (wait) {
-        const throttled = gatewayError(429, `too many requests for this API key; retry in ${wait} s`);
-        writeResult(response, { ...throttled, headers: { ...throttled.headers, 'retry-after': String(wait) } }, requestId);
-        return;
-      }
-      const { event, group } = toEvent(request, body, requestId);
-      const result = await options.handlers[group](event, lambdaContext(group, requestId));
-      writeResult(response, result, requestId);
-    } catch (error) {
-      // What API Gateway answers when the integration itself fails.
-      options.logger.error('handler failed', { request_id: requestId, error: error as Error });
-      if (!response.headersSent) writeResult(response, gatewayError(500, 'internal error'), requestId);
-      else response.destroy();
-    }
-  });
+    },
+  );
   server.maxConnections = limits.maxConnections;
   // Said once a minute at most, with how many were refused since.
   let refused = 0;
@@ -232,7 +250,10 @@ export async function startApiGateway(options: ApiGatewayOptions): Promise<Runni
   server.on('drop', () => {
     refused++;
     if (Date.now() - saidAt < 60_000) return;
-    options.logger.warn(`refusing new connections: ${limits.maxConnections} are open, the most this service holds`, { max_connections: limits.maxConnections, refused });
+    options.logger.warn(`refusing new connections: ${limits.maxConnections} are open, the most this service holds`, {
+      max_connections: limits.maxConnections,
+      refused,
+    });
     saidAt = Date.now();
     refused = 0;
   });

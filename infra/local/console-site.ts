@@ -24,8 +24,16 @@ export type ConsoleSite = (request: IncomingMessage, response: ServerResponse) =
 export function consoleSite(options: { dir: string; adminKeyFile: string | null }): ConsoleSite {
   const files = new Map<string, File>();
   files.set('/console/', file(readFileSync(join(options.dir, 'index.html')), 'index.html', CACHE_NEVER));
-  files.set('/console/config.json', file(Buffer.from(JSON.stringify({ api_url: null, admin_key_file: options.adminKeyFile })), 'config.json', CACHE_NEVER));
-  for (const name of readdirSync(join(options.dir, 'assets'))) files.set(`/console/assets/${name}`, file(readFileSync(join(options.dir, 'assets', name)), name, CACHE_FOREVER));
+  files.set(
+    '/console/config.json',
+    file(
+      Buffer.from(JSON.stringify({ api_url: null, admin_key_file: options.adminKeyFile })),
+      'config.json',
+      CACHE_NEVER,
+    ),
+  );
+  for (const name of readdirSync(join(options.dir, 'assets')))
+    files.set(`/console/assets/${name}`, file(readFileSync(join(options.dir, 'assets', name)), name, CACHE_FOREVER));
   const security = consoleSecurityHeaders();
 
   return (request, response) => {

@@ -76,7 +76,9 @@ function ask(path: string): Promise<Holder | null> {
 function bind(path: string, holder: () => Holder): Promise<Server | 'in-use'> {
   return new Promise((resolve, reject) => {
     const server = createServer((socket) => socket.end(`${JSON.stringify(holder())}\n`));
-    server.once('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' ? resolve('in-use') : reject(error)));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' ? resolve('in-use') : reject(error),
+    );
     server.listen(path, () => {
       server.unref(); // holding the directory never keeps the process alive by itself
       resolve(server);
@@ -116,10 +118,14 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
       continue;
     }
     if (holder.state === 'running') {
-      throw new DataDirInUseError(`${dataDir} is in use by another jobs service (pid ${holder.pid}); stop it or set JOBS_DATA_DIR`);
+      throw new DataDirInUseError(
+        `${dataDir} is in use by another jobs service (pid ${holder.pid}); stop it or set JOBS_DATA_DIR`,
+      );
     }
     if (Date.now() > deadline) {
-      throw new DataDirInUseError(`${dataDir} is still held by a jobs service that is stopping (pid ${holder.pid}); try again once it has stopped`);
+      throw new DataDirInUseError(
+        `${dataDir} is still held by a jobs service that is stopping (pid ${holder.pid}); try again once it has stopped`,
+      );
     }
     if (!told) options.onWait?.(holder);
     told = true;

@@ -115,9 +115,18 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
       }),
   );
   // The scheduler hands each fire to the same trigger EventBridge Scheduler invokes in AWS.
-  const scheduler = once(() => new LocalScheduler({ deliver: (fire) => services.scheduledTrigger().fire(fire), logger, catchUpSeconds: options.catchUpSeconds }));
+  const scheduler = once(
+    () =>
+      new LocalScheduler({
+        deliver: (fire) => services.scheduledTrigger().fire(fire),
+        logger,
+        catchUpSeconds: options.catchUpSeconds,
+      }),
+  );
   const deliveryStore = once(() => new DynamoDeliveryStore(table));
-  const deliveryWorker = once(() => new LocalDeliveryWorker({ store: deliveryStore(), deliverer: () => services.deliverer(), logger }));
+  const deliveryWorker = once(
+    () => new LocalDeliveryWorker({ store: deliveryStore(), deliverer: () => services.deliverer(), logger }),
+  );
   // Runs change in this process, so waiting reads are woken the moment they do.
   const signals = new RunSignals();
   const platform: Platform = {
@@ -141,16 +150,26 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     signals: () => signals,
     // Locally the table lives on this machine's disk: health writes to it (on connections of its own) and checks
     // the disk itself, answering from the last check while a newer one waits behind a burst of the API's writes.
-    healthChecks: once(() => ({ dynamodb: lastKnown(tableHealthCheck(healthTable(), { write: true })), storage: lastKnown(storageHealthCheck(options.dataDir)) })),
+    healthChecks: once(() => ({
+      dynamodb: lastKnown(tableHealthCheck(healthTable(), { write: true })),
+      storage: lastKnown(storageHealthCheck(options.dataDir)),
+    })),
     eventSinks: () => [loggedEvents(logger)],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore,
-    delivery: () => ({ send: sendHttp, ...(options.webhookRetryScheduleMs ? { schedule: options.webhookRetryScheduleMs } : {}), ...(options.webhookTimeoutMs ? { timeoutMs: options.webhookTimeoutMs } : {}), queue: deliveryWorker() }),
+    delivery: () => ({
+      send: sendHttp,
+      ...(options.webhookRetryScheduleMs ? { schedule: options.webhookRetryScheduleMs } : {}),
+      ...(options.webhookTimeoutMs ? { timeoutMs: options.webhookTimeoutMs } : {}),
+      queue: deliveryWorker(),
+    }),
     destinations: () => ({ allowPrivate: options.webhooksAllowPrivate ?? true, resolve: resolveHost }),
   };
   services = composeServices(platform);
   // Events leave the outbox as soon as a run's change wrote one (in AWS, the table's stream hands them on).
-  const events = once(() => new LocalEventPump({ outbox: new DynamoEventOutbox(table), relay: services.eventRelay(), logger }));
+  const events = once(
+    () => new LocalEventPump({ outbox: new DynamoEventOutbox(table), relay: services.eventRelay(), logger }),
+  );
   signals.onChange(() => events().wake());
   return {
     services,
@@ -163,8 +182,19 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     get scheduler() {
       return scheduler();
     },
-    handlers: async () => Object.fromEntries(await Promise.all(HTTP_GROUPS.map(async (group) => [group, await httpHandler(group, services)]))) as Record<HttpGroup, HttpHandler>,
-    recover: () => recoverRuns({ store: runStore(), runner: runner(), orchestrator: orchestrator(), lifecycle: services.runLifecycle(), jobs: services.jobs(), logger }),
+    handlers: async () =>
+      Object.fromEntries(
+        await Promise.all(HTTP_GROUPS.map(async (group) => [group, await httpHandler(group, services)])),
+      ) as Record<HttpGroup, HttpHandler>,
+    recover: () =>
+      recoverRuns({
+        store: runStore(),
+        runner: runner(),
+        orchestrator: orchestrator(),
+        lifecycle: services.runLifecycle(),
+        jobs: services.jobs(),
+        logger,
+      }),
     start: async () => {
       const scheduled: Job[] = [];
       let cursor: string | undefined;
@@ -178,10 +208,14 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
       events().start();
       deliveryWorker().start();
       // Runs past their job's age limit go at start and every hour after.
-      const sweep = () => void services.retention().sweep().then(
-        ({ removed }) => removed > 0 && logger.info('removed runs past their history limits', { removed }),
-        (error: Error) => logger.warn('could not sweep runs past their history limits', { error }),
-      );
+      const sweep = () =>
+        void services
+          .retention()
+          .sweep()
+          .then(
+            ({ removed }) => removed > 0 && logger.info('removed runs past their history limits', { removed }),
+            (error: Error) => logger.warn('could not sweep runs past their history limits', { error }),
+          );
       sweep();
       retentionTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
       return scheduler().size;

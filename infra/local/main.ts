@@ -54,18 +54,21 @@ try {
   service = await startLocalService({ dataDir, port, logger });
   if (stopping) await service.stop();
   const readyMs = Math.round(performance.now() - startedAt);
-  logger.info(`Jobs API ready at ${service.url} (console: ${service.url}/console/, admin key: ${service.adminKey.source})`, {
-    url: service.url,
-    console: `${service.url}/console/`,
-    admin_key: service.adminKey.source,
-    data_dir: dataDir,
-    ready_ms: readyMs,
-    pid: process.pid,
-    schedules: service.schedules,
-    runner: service.host.runner.kind,
-    dynamodb_endpoint: service.dynamodbEndpoint,
-    dynamodb_pid: service.engine?.pid,
-  });
+  logger.info(
+    `Jobs API ready at ${service.url} (console: ${service.url}/console/, admin key: ${service.adminKey.source})`,
+    {
+      url: service.url,
+      console: `${service.url}/console/`,
+      admin_key: service.adminKey.source,
+      data_dir: dataDir,
+      ready_ms: readyMs,
+      pid: process.pid,
+      schedules: service.schedules,
+      runner: service.host.runner.kind,
+      dynamodb_endpoint: service.dynamodbEndpoint,
+      dynamodb_pid: service.engine?.pid,
+    },
+  );
   service.engine?.failed.catch((error: Error) => {
     if (!stopping) {
       logger.error('DynamoDB Local is down for good; stopping', { error });
@@ -77,7 +80,11 @@ try {
     logger.error(error.message);
     process.exit(2);
   }
-  if (error instanceof JavaMissingError || error instanceof DataDirInUseError || error instanceof RunnerUnavailableError) {
+  if (
+    error instanceof JavaMissingError ||
+    error instanceof DataDirInUseError ||
+    error instanceof RunnerUnavailableError
+  ) {
     logger.error(error.message);
     process.exit(1);
   }

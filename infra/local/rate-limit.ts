@@ -49,7 +49,8 @@ export class RateLimiter {
   #add(id: string, now: number): Bucket {
     if (this.#buckets.size >= MAX_BUCKETS) {
       for (const [key, bucket] of this.#buckets) {
-        if (bucket.tokens + ((now - bucket.at) / 1000) * this.#limit.rate >= this.#limit.burst) this.#buckets.delete(key);
+        if (bucket.tokens + ((now - bucket.at) / 1000) * this.#limit.rate >= this.#limit.burst)
+          this.#buckets.delete(key);
       }
     }
     const bucket = { tokens: this.#limit.burst, at: now };

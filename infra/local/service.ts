@@ -70,7 +70,8 @@ async function startEngine(dbPath: string, pidFile: string, logger: Logger): Pro
         { dbPath, cacheDir: ENGINE_CACHE_DIR, onOutput: (line) => logger.debug('dynamodb-local', { line }) },
         {
           onStart: (pid) => writeFileSync(pidFile, String(pid)),
-          onExit: ({ pid, code }) => logger.error('DynamoDB Local exited unexpectedly; starting it again', { pid, exit_code: code }),
+          onExit: ({ pid, code }) =>
+            logger.error('DynamoDB Local exited unexpectedly; starting it again', { pid, exit_code: code }),
           onRestart: (info) => logger.warn('DynamoDB Local started again', info),
         },
       );
@@ -86,7 +87,8 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
   const logger = options.logger ?? createLogger('jobs-local');
   const settings = readLocalSettings(options.env ?? process.env, DEFAULT_DATA_DIR);
   const lock = await lockDataDir(options.dataDir, {
-    onWait: (holder) => logger.info(`waiting for the jobs service that is stopping (pid ${holder.pid}) to release ${options.dataDir}`),
+    onWait: (holder) =>
+      logger.info(`waiting for the jobs service that is stopping (pid ${holder.pid}) to release ${options.dataDir}`),
   });
   const cleanups: Array<() => Promise<void> | void> = [() => lock.release()];
   let engine: SupervisedEngine | undefined;
@@ -122,7 +124,11 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await ensureTable(table.client, tableName);
     const adminKey = loadAdminKey(options.dataDir, settings.adminKey);
     const runner = await chooseRunner(settings.runner);
-    logger.info(`runner: ${runner.engine?.name ?? 'process'} (${runner.why})`, { runner: runner.engine?.name ?? 'process', engine_version: runner.engine?.version, host_flags: runner.engine?.hostFlags });
+    logger.info(`runner: ${runner.engine?.name ?? 'process'} (${runner.why})`, {
+      runner: runner.engine?.name ?? 'process',
+      engine_version: runner.engine?.version,
+      host_flags: runner.engine?.hostFlags,
+    });
     const host = composeLocalHost({
       engine: runner.engine,
       table,
@@ -145,10 +151,30 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     const rateLimit = options.rateLimit === undefined ? settings.rateLimit : options.rateLimit;
     const rateLimiter = rateLimit ? new RateLimiter(rateLimit) : null;
     // The console is built from its sources when they are newer than the last build (a fraction of a second).
-    const site = consoleSite({ dir: ensureConsole(), adminKeyFile: adminKey.source === 'JOBS_ADMIN_KEY' ? null : adminKey.source });
-    const api = await startApiGateway({ handlers: await host.handlers(), logger, port: options.port, host: options.host, rateLimiter, site });
+    const site = consoleSite({
+      dir: ensureConsole(),
+      adminKeyFile: adminKey.source === 'JOBS_ADMIN_KEY' ? null : adminKey.source,
+    });
+    const api = await startApiGateway({
+      handlers: await host.handlers(),
+      logger,
+      port: options.port,
+      host: options.host,
+      rateLimiter,
+      site,
+    });
     cleanups.push(() => api.close());
-    return { url: api.url, adminKey, dataDir: options.dataDir, tableName, dynamodbEndpoint: endpoint, engine, host, schedules, stop };
+    return {
+      url: api.url,
+      adminKey,
+      dataDir: options.dataDir,
+      tableName,
+      dynamodbEndpoint: endpoint,
+      engine,
+      host,
+      schedules,
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

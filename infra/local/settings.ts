@@ -32,11 +32,17 @@ function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean
   throw new SettingError(`${name} must be on or off, not '${text}'`);
 }
 
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number | undefined {
   const text = env[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) throw new SettingError(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new SettingError(`${name} must be a whole number from ${min} to ${max}, not '${text}'`);
   return value;
 }
 

@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 export const RUN_STATE_MACHINE_FILE = fileURLToPath(new URL('./run.asl.json', import.meta.url));
 
 /** The placeholders the definition contains, each filled by the stack (or, locally, by a marker). */
-export const PLACEHOLDERS = ['RunStateFunctionArn', 'ClusterArn', 'SubnetA', 'SubnetB', 'SecurityGroup', 'ContainerTimeoutPath'] as const;
+export const PLACEHOLDERS = [
+  'RunStateFunctionArn',
+  'ClusterArn',
+  'SubnetA',
+  'SubnetB',
+  'SecurityGroup',
+  'ContainerTimeoutPath',
+] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export function runStateMachineText(): string {

@@ -39,7 +39,11 @@ describe('a delivery send', () => {
     const checked = await receiver('127.0.0.2', resolved.port);
     servers.push(resolved.server, checked.server);
     for (let i = 0; i < 5; i++) {
-      expect(await sendHttp(`http://localhost:${resolved.port}/hook`, { 'content-type': 'application/json' }, '{}', 5_000, ['127.0.0.2'])).toEqual({ status: 204, retry_after: null });
+      expect(
+        await sendHttp(`http://localhost:${resolved.port}/hook`, { 'content-type': 'application/json' }, '{}', 5_000, [
+          '127.0.0.2',
+        ]),
+      ).toEqual({ status: 204, retry_after: null });
     }
     expect(resolved.hosts).toEqual([]);
     expect(checked.hosts).toEqual(Array(5).fill(`localhost:${resolved.port}`));
@@ -62,7 +66,9 @@ describe('a delivery send', () => {
   });
 
   it("reports a connection refused at the checked address as the attempt's error", async () => {
-    expect(await sendHttp('http://[::1]:9/hook', {}, '{}', 5_000, ['::1'])).toEqual({ error: expect.stringMatching(/ECONNREFUSED/) });
+    expect(await sendHttp('http://[::1]:9/hook', {}, '{}', 5_000, ['::1'])).toEqual({
+      error: expect.stringMatching(/ECONNREFUSED/),
+    });
   });
 });
 
@@ -89,18 +95,24 @@ describe('a delivery to a name that rebinds between public and loopback', () => 
     await jobs.create(buildJob(ref, jobId, { name: 'nightly', image: 'alpine', command: ['true'] }, 't', 't'));
     const store = new DynamoWebhookStore(table);
     const deliveries = new DynamoDeliveryStore(table);
-    const { webhook } = await new WebhookService({ store, jobs, destinations }).create(ref, { url: 'https://rebind.example/hook', events: ['run.failed'] });
+    const { webhook } = await new WebhookService({ store, jobs, destinations }).create(ref, {
+      url: 'https://rebind.example/hook',
+      events: ['run.failed'],
+    });
     expect(resolutions).toBe(1); // the create's check saw the public address
     const schedule = Array(40).fill(0);
     const deliverer = new Deliverer({ webhooks: store, deliveries, send, destinations, schedule });
     const delivery = await deliverer.create(webhook, webhookTestEvent(ref, new Date()));
     const dref = { ...ref, webhook_id: webhook.id, delivery_id: delivery.id };
     const errors: Array<string | null> = [];
-    for (let attempt = 0; attempt < 20; attempt++) errors.push((await deliverer.attempt((await deliveries.get(dref))!)).last_error);
+    for (let attempt = 0; attempt < 20; attempt++)
+      errors.push((await deliverer.attempt((await deliveries.get(dref))!)).last_error);
     expect(resolutions).toBe(21);
     expect(sent).toEqual(Array(10).fill(['93.184.216.34']));
     // Every other attempt found the name on loopback, and was refused before any connection.
-    expect(errors.filter((e) => e?.includes('resolves to 127.0.0.1, a loopback address, and private destinations are off'))).toHaveLength(10);
+    expect(
+      errors.filter((e) => e?.includes('resolves to 127.0.0.1, a loopback address, and private destinations are off')),
+    ).toHaveLength(10);
     expect(errors.filter((e) => e === 'the receiver answered 500')).toHaveLength(10);
   });
 });

@@ -65,7 +65,7 @@ describe('authorization', () => {
     expect((await as(keys.writer).patch(`${ACME}/jobs/${acmeJobId}`, { retries: 2 })).status).toBe(200);
   });
 
-  it("answers 404 to a writer in another workspace, for reads and writes alike, never revealing the resource", async () => {
+  it('answers 404 to a writer in another workspace, for reads and writes alike, never revealing the resource', async () => {
     for (const response of [
       await as(keys.otherWriter).get(`${ACME}/jobs`),
       await as(keys.otherWriter).get(`${ACME}/jobs/${acmeJobId}`),
@@ -110,9 +110,15 @@ describe('key endpoints', () => {
   it('validates key requests, naming the field', async () => {
     const noWorkspace = await admin.post('/v1/keys', { name: 'x', role: 'writer' });
     expect(noWorkspace.status).toBe(400);
-    expect(noWorkspace.body.errors).toEqual([{ field: 'workspaces', message: 'a writer key needs at least one workspace' }]);
-    expect((await admin.post('/v1/keys', { name: 'x', role: 'root', workspaces: ['acme'] })).body.errors?.[0]?.field).toBe('role');
-    expect((await admin.post('/v1/keys', { name: 'x', role: 'reader', workspaces: ['Not Valid'] })).body.errors?.[0]?.field).toBe('workspaces.0');
+    expect(noWorkspace.body.errors).toEqual([
+      { field: 'workspaces', message: 'a writer key needs at least one workspace' },
+    ]);
+    expect(
+      (await admin.post('/v1/keys', { name: 'x', role: 'root', workspaces: ['acme'] })).body.errors?.[0]?.field,
+    ).toBe('role');
+    expect(
+      (await admin.post('/v1/keys', { name: 'x', role: 'reader', workspaces: ['Not Valid'] })).body.errors?.[0]?.field,
+    ).toBe('workspaces.0');
   });
 
   it('revokes at once: the next request with the key fails', async () => {

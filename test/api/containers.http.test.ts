@@ -26,36 +26,71 @@ describe.skipIf('skip' in built)('runs as containers', () => {
   });
   // Whatever a case did, the engine holds no container of the service afterwards, and no cgroup of a run stays.
   afterEach(async () => {
-    await eventually(async () => (await serviceContainers(engine)).length === 0, 'no container of the service left', 20_000);
+    await eventually(
+      async () => (await serviceContainers(engine)).length === 0,
+      'no container of the service left',
+      20_000,
+    );
     for (const hierarchy of ['/sys/fs/cgroup/cpuacct/jobs', '/sys/fs/cgroup/memory/jobs', '/sys/fs/cgroup/jobs']) {
-      if (existsSync(hierarchy)) await eventually(() => readdirSync(hierarchy).filter((n) => n.startsWith('jobs-run_')).length === 0, `no run cgroup left in ${hierarchy}`, 10_000);
+      if (existsSync(hierarchy))
+        await eventually(
+          () => readdirSync(hierarchy).filter((n) => n.startsWith('jobs-run_')).length === 0,
+          `no run cgroup left in ${hierarchy}`,
+          10_000,
+        );
     }
   });
 
   async function start(command: string, spec: Record<string, unknown> = {}, trigger: Record<string, unknown> = {}) {
-    const job = (await t.api.post(`${P}/jobs`, { name: `c-${Math.random().toString(36).slice(2, 10)}`, image, command: ['sh', '-c', command], ...spec })).body.data;
+    const job = (
+      await t.api.post(`${P}/jobs`, {
+        name: `c-${Math.random().toString(36).slice(2, 10)}`,
+        image,
+        command: ['sh', '-c', command],
+        ...spec,
+      })
+    ).body.data;
     expect(job?.id, 'job created').toBeTruthy();
     const run = (await t.api.post(`${P}/jobs/${job.id}/runs`, trigger)).body.data;
     return { jobId: job.id as string, path: `${P}/jobs/${job.id}/runs/${run.id}` };
   }
-  const lines = async (path: string) => (await t.api.get(`${path}/logs`)).body.data.map((l: { stream: string; message: string }) => `${l.stream}: ${l.message}`) as string[];
-  const whenLogged = (path: string, line: string) => eventually(async () => (await lines(path)).includes(line), `${line} logged`, 30_000);
+  const lines = async (path: string) =>
+    (await t.api.get(`${path}/logs`)).body.data.map(
+      (l: { stream: string; message: string }) => `${l.stream}: ${l.message}`,
+    ) as string[];
+  const whenLogged = (path: string, line: string) =>
+    eventually(async () => (await lines(path)).includes(line), `${line} logged`, 30_000);
 
   it('runs the command inside the image, with the env, the overrides and its memory limit, and records its exit code', async () => {
-    const ok = await start('cat /marker; echo "$STAGE $EXTRA $JOBS_ATTEMPT ${JOBS_RUN_ID%%_*}"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null; echo oops >&2', { env: { STAGE: 'prod' }, memory_mb: 512 }, { env: { EXTRA: 'override' } });
+    const ok = await start(
+      'cat /marker; echo "$STAGE $EXTRA $JOBS_ATTEMPT ${JOBS_RUN_ID%%_*}"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null; echo oops >&2',
+      { env: { STAGE: 'prod' }, memory_mb: 512 },
+      { env: { EXTRA: 'override' } },
+    );
     const done = await waitForStatus(t.api, ok.path, TERMINAL, 30_000);
     expect(done).toMatchObject({ status: 'succeeded', exit_code: 0, backend: { runner: engine.name } });
     expect(done.backend.task).toMatch(/^[0-9a-f]{64}$/);
     // Each stream in its order (the two streams are not ordered between them, as on any host).
     const output = await lines(ok.path);
-    expect(output.filter((l) => l.startsWith('stdout'))).toEqual([`stdout: ${marker}`, 'stdout: prod override 1 run', 'stdout: 536870912']);
+    expect(output.filter((l) => l.startsWith('stdout'))).toEqual([
+      `stdout: ${marker}`,
+      'stdout: prod override 1 run',
+      'stdout: 536870912',
+    ]);
     expect(output.filter((l) => l.startsWith('stderr'))).toEqual(['stderr: oops']);
     expect(existsSync('/marker')).toBe(false);
 
     const failing = await start('exit 3');
-    expect(await waitForStatus(t.api, failing.path, TERMINAL, 30_000)).toMatchObject({ status: 'failed', exit_code: 3, error: 'exited with code 3' });
+    expect(await waitForStatus(t.api, failing.path, TERMINAL, 30_000)).toMatchObject({
+      status: 'failed',
+      exit_code: 3,
+      error: 'exited with code 3',
+    });
     const missing = await start('no-such-command');
-    expect(await waitForStatus(t.api, missing.path, TERMINAL, 30_000)).toMatchObject({ status: 'failed', exit_code: 127 });
+    expect(await waitForStatus(t.api, missing.path, TERMINAL, 30_000)).toMatchObject({
+      status: 'failed',
+      exit_code: 127,
+    });
   });
 
   it('kills a container that goes over its memory limit, and says it ran out of memory', async () => {
@@ -70,7 +105,11 @@ describe.skipIf('skip' in built)('runs as containers', () => {
     const graceful = await start("trap 'echo got-term; exit 143' TERM; echo ready; while true; do sleep 0.1; done");
     await whenLogged(graceful.path, 'stdout: ready');
     expect((await t.api.post(`${graceful.path}/cancel`, { mode: 'graceful', timeout_seconds: 20 })).status).toBe(200);
-    await eventually(async () => (await t.api.get(graceful.path)).body.data.exit_code === 143, 'the exit status of the stopped container recorded', 30_000);
+    await eventually(
+      async () => (await t.api.get(graceful.path)).body.data.exit_code === 143,
+      'the exit status of the stopped container recorded',
+      30_000,
+    );
     expect(await lines(graceful.path)).toContain('stdout: got-term');
     expect((await t.api.get(graceful.path)).body.data.status).toBe('cancelled');
 
@@ -92,7 +131,11 @@ describe.skipIf('skip' in built)('runs as containers', () => {
     const slow = await start('echo begun; sleep 600', { timeout_seconds: 2 });
     const done = await waitForStatus(t.api, slow.path, TERMINAL, 60_000);
     expect(done).toMatchObject({ status: 'failed', error: 'timed out' });
-    await eventually(async () => (await t.api.get(slow.path)).body.data.exit_code === 137, 'the killed container exit status recorded', 30_000);
+    await eventually(
+      async () => (await t.api.get(slow.path)).body.data.exit_code === 137,
+      'the killed container exit status recorded',
+      30_000,
+    );
   });
 
   it('fails a run whose image cannot be pulled at once, with the engine message, without retrying', async () => {
@@ -106,15 +149,25 @@ describe.skipIf('skip' in built)('runs as containers', () => {
 
   it("reports a busy loop's CPU seconds from its cgroup, as its own shell counts them, and its metrics", async () => {
     // Busy for two seconds by the kernel's clock, then the shell's own account of its CPU time.
-    const busy = await start('read s _ </proc/uptime; s=${s%.*}; while read n _ </proc/uptime; [ ${n%.*} -lt $((s + 3)) ]; do :; done; times', { cpu: 1, memory_mb: 2048 });
+    const busy = await start(
+      'read s _ </proc/uptime; s=${s%.*}; while read n _ </proc/uptime; [ ${n%.*} -lt $((s + 3)) ]; do :; done; times',
+      { cpu: 1, memory_mb: 2048 },
+    );
     const done = await waitForStatus(t.api, busy.path, TERMINAL, 60_000);
     expect(done.status).toBe('succeeded');
     // `times`: the shell's user and system time, then its children's.
-    const reported = (await lines(busy.path)).join(' ').match(/(\d+)m([\d.]+)s/g)!.map((d) => Number(d.split('m')[0]) * 60 + Number(d.split('m')[1]!.slice(0, -1)));
+    const reported = (await lines(busy.path))
+      .join(' ')
+      .match(/(\d+)m([\d.]+)s/g)!
+      .map((d) => Number(d.split('m')[0]) * 60 + Number(d.split('m')[1]!.slice(0, -1)));
     const own = reported.reduce((a, b) => a + b, 0);
     expect(own).toBeGreaterThan(0.5);
     expect(Math.abs(done.usage.cpu_seconds - own) / own).toBeLessThan(0.2);
-    const metrics = (await t.api.get(`${P}/jobs/${busy.jobId}/metrics?names=cpu_usage,memory_usage&start=${done.started_at}&end=${done.finished_at}&period=1`)).body.data;
+    const metrics = (
+      await t.api.get(
+        `${P}/jobs/${busy.jobId}/metrics?names=cpu_usage,memory_usage&start=${done.started_at}&end=${done.finished_at}&period=1`,
+      )
+    ).body.data;
     expect(metrics.cpu_usage.points.length).toBeGreaterThanOrEqual(1);
     expect(Math.max(...metrics.cpu_usage.points.map((p: { value: number }) => p.value))).toBeGreaterThan(0.2);
     expect(Math.max(...metrics.memory_usage.points.map((p: { value: number }) => p.value))).toBeGreaterThan(0);

@@ -13,15 +13,29 @@ afterAll(() => t.stop());
 
 describe('job endpoints', () => {
   it('creates a job (201) with defaults filled, and reads it back', async () => {
-    const created = await api.post(`${P}/jobs`, job({ name: 'nightly-report', command: 'echo hello', schedule: '0 3 * * 1-5', timezone: 'Europe/Berlin' }));
+    const created = await api.post(
+      `${P}/jobs`,
+      job({ name: 'nightly-report', command: 'echo hello', schedule: '0 3 * * 1-5', timezone: 'Europe/Berlin' }),
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ status: 'success', message: 'Job created' });
     const data = created.body.data;
     expect(data.id).toMatch(/^job_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(data).toMatchObject({
-      workspace_id: 'acme', project_id: 'etl', name: 'nightly-report', command: ['/bin/sh', '-c', 'echo hello'],
-      env: {}, schedule: '0 3 * * 1-5', timezone: 'Europe/Berlin', suspended: false, tags: {},
-      timeout_seconds: 3600, retries: 0, concurrency: 'allow', cpu: 0.25, memory_mb: 512,
+      workspace_id: 'acme',
+      project_id: 'etl',
+      name: 'nightly-report',
+      command: ['/bin/sh', '-c', 'echo hello'],
+      env: {},
+      schedule: '0 3 * * 1-5',
+      timezone: 'Europe/Berlin',
+      suspended: false,
+      tags: {},
+      timeout_seconds: 3600,
+      retries: 0,
+      concurrency: 'allow',
+      cpu: 0.25,
+      memory_mb: 512,
     });
     expect(data.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     const fetched = await api.get(`${P}/jobs/${data.id}`);
@@ -32,12 +46,21 @@ describe('job endpoints', () => {
   });
 
   it('patches: omitted fields stay, null clears an optional field', async () => {
-    const { body } = await api.post(`${P}/jobs`, job({ env: { A: '1' }, tags: { team: 'data' }, schedule: '@daily', retries: 3 }));
+    const { body } = await api.post(
+      `${P}/jobs`,
+      job({ env: { A: '1' }, tags: { team: 'data' }, schedule: '@daily', retries: 3 }),
+    );
     const id = body.data.id;
     const patched = await api.patch(`${P}/jobs/${id}`, { image: 'busybox:1.36', schedule: null, retries: null });
     expect(patched.status).toBe(200);
     expect(patched.body.message).toBe('Job updated');
-    expect(patched.body.data).toMatchObject({ image: 'busybox:1.36', schedule: null, retries: 0, env: { A: '1' }, tags: { team: 'data' } });
+    expect(patched.body.data).toMatchObject({
+      image: 'busybox:1.36',
+      schedule: null,
+      retries: 0,
+      env: { A: '1' },
+      tags: { team: 'data' },
+    });
     expect(patched.body.data.updated_at > body.data.updated_at).toBe(true);
     expect(patched.body.data.created_at).toBe(body.data.created_at);
   });
@@ -55,7 +78,11 @@ describe('job endpoints', () => {
     const deleted = await api.delete(`${P}/jobs/${id}`);
     expect(deleted.status).toBe(200);
     expect(deleted.body).toMatchObject({ status: 'success', message: 'Job deleted', data: { id } });
-    for (const response of [await api.get(`${P}/jobs/${id}`), await api.patch(`${P}/jobs/${id}`, { retries: 1 }), await api.delete(`${P}/jobs/${id}`)]) {
+    for (const response of [
+      await api.get(`${P}/jobs/${id}`),
+      await api.patch(`${P}/jobs/${id}`, { retries: 1 }),
+      await api.delete(`${P}/jobs/${id}`),
+    ]) {
       expect(response.status).toBe(404);
       expect(response.body).toEqual({ status: 'error', message: `job ${id} not found`, errors: [] });
     }
@@ -68,7 +95,14 @@ describe('job endpoints', () => {
   it('lists with limit, cursor and the tag and scheduled filters', async () => {
     const Q = projectPath('acme', 'listing');
     for (let i = 0; i < 5; i++) {
-      await api.post(`${Q}/jobs`, job({ name: `l${i}`, tags: { team: i % 2 ? 'web' : 'data', env: 'prod' }, schedule: i === 4 ? '*/5 * * * *' : null }));
+      await api.post(
+        `${Q}/jobs`,
+        job({
+          name: `l${i}`,
+          tags: { team: i % 2 ? 'web' : 'data', env: 'prod' },
+          schedule: i === 4 ? '*/5 * * * *' : null,
+        }),
+      );
     }
     const first = await api.get(`${Q}/jobs?limit=2`);
     expect(first.body).toMatchObject({ status: 'success', message: 'Jobs' });
@@ -117,7 +151,11 @@ describe('validation', () => {
     [{ concurrency: 'sometimes' }, 'concurrency', 'must be one of allow, forbid, replace'],
     [{ tags: { 'a:b': 'c' } }, 'tags.a:b', 'tag key'],
     [{ suspended: 'yes' }, 'suspended', 'true or false'],
-    [{ retry_rules: Array.from({ length: 11 }, () => ({ exit_codes: [1], action: 'fail' })) }, 'retry_rules', 'at most 10 rules'],
+    [
+      { retry_rules: Array.from({ length: 11 }, () => ({ exit_codes: [1], action: 'fail' })) },
+      'retry_rules',
+      'at most 10 rules',
+    ],
     [{ retry_rules: [{ exit_codes: [], action: 'fail' }] }, 'retry_rules.0.exit_codes', 'at least one exit code'],
     [{ retry_rules: [{ action: 'fail' }] }, 'retry_rules.0.exit_codes', 'list of exit codes'],
     [{ retry_rules: [{ exit_codes: [1], action: 'ignore' }] }, 'retry_rules.0.action', 'must be retry or fail'],
@@ -126,7 +164,9 @@ describe('validation', () => {
     const response = await bad(overrides);
     expect(response.status).toBe(400);
     expect(response.body.status).toBe('error');
-    expect(response.body.errors).toContainEqual(expect.objectContaining({ field, message: expect.stringContaining(message) }));
+    expect(response.body.errors).toContainEqual(
+      expect.objectContaining({ field, message: expect.stringContaining(message) }),
+    );
     expect(response.body.message).toContain(field);
   });
 
@@ -150,7 +190,12 @@ describe('validation', () => {
   });
 
   it.each([
-    ['limit=0', 'limit'], ['limit=101', 'limit'], ['limit=abc', 'limit'], ['scheduled=maybe', 'scheduled'], ['tag=novalue', 'tag'], ['cursor=garbage', 'cursor'],
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['limit=abc', 'limit'],
+    ['scheduled=maybe', 'scheduled'],
+    ['tag=novalue', 'tag'],
+    ['cursor=garbage', 'cursor'],
   ])('answers 400 for the list query %s', async (query, field) => {
     const response = await api.get(`${P}/jobs?${query}`);
     expect(response.status).toBe(400);
@@ -158,16 +203,25 @@ describe('validation', () => {
   });
 
   it('answers 400 for malformed JSON, 415 for another content type and 413 over 256 KiB', async () => {
-    const malformed = await api.request('POST', `${P}/jobs`, { rawBody: '{"name": ', headers: { 'content-type': 'application/json' } });
+    const malformed = await api.request('POST', `${P}/jobs`, {
+      rawBody: '{"name": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(malformed.status).toBe(400);
     expect(malformed.body.errors?.[0]?.field).toBe('body');
-    const form = await api.request('POST', `${P}/jobs`, { rawBody: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await api.request('POST', `${P}/jobs`, {
+      rawBody: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.status).toBe(415);
     expect(form.body.status).toBe('error');
     const huge = await api.post(`${P}/jobs`, job({ env: { BIG: 'x'.repeat(300 * 1024) } }));
     expect(huge.status).toBe(413);
     expect(huge.body.message).toContain('256 KiB');
-    const proto = await api.request('POST', `${P}/jobs`, { rawBody: '{"__proto__": {"admin": true}}', headers: { 'content-type': 'application/json' } });
+    const proto = await api.request('POST', `${P}/jobs`, {
+      rawBody: '{"__proto__": {"admin": true}}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(proto.status).toBe(400);
   });
 

@@ -25,8 +25,14 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 describe('job metrics', () => {
   it("measures a CPU-bound run's cores in agreement with its own CPU accounting, and records its CPU seconds", async () => {
-    const { jobId, run } = await runToEnd(['python3', '-c', 'import time\nend = time.time() + 4\nwhile time.time() < end: pass']);
-    const response = await api.get(`${P}/jobs/${jobId}/metrics?names=cpu_usage&start=${run.started_at}&end=${run.finished_at}&period=1`);
+    const { jobId, run } = await runToEnd([
+      'python3',
+      '-c',
+      'import time\nend = time.time() + 4\nwhile time.time() < end: pass',
+    ]);
+    const response = await api.get(
+      `${P}/jobs/${jobId}/metrics?names=cpu_usage&start=${run.started_at}&end=${run.finished_at}&period=1`,
+    );
     expect(response.status).toBe(200);
     const cpu = response.body.data.cpu_usage;
     expect(cpu).toMatchObject({ status: 'success', unit: 'cores' });
@@ -43,7 +49,9 @@ describe('job metrics', () => {
 
   it('shows a process holding 200 MiB within 15 % of it, and records its peak', async () => {
     const { jobId, run } = await runToEnd(['python3', '-c', `import time\nb = b"x" * ${MIB_200}\ntime.sleep(4)`]);
-    const response = await api.get(`${P}/jobs/${jobId}/metrics?names=memory_usage&start=${run.started_at}&end=${run.finished_at}&period=1`);
+    const response = await api.get(
+      `${P}/jobs/${jobId}/metrics?names=memory_usage&start=${run.started_at}&end=${run.finished_at}&period=1`,
+    );
     const memory = response.body.data.memory_usage;
     expect(memory).toMatchObject({ status: 'success', unit: 'bytes' });
     const steady = median(memory.points.map((p: { value: number }) => p.value));
@@ -55,7 +63,10 @@ describe('job metrics', () => {
     const { jobId } = await runToEnd(['true']);
     const response = await api.get(`${P}/jobs/${jobId}/metrics?names=cpu_usage,gpu_usage&since=1h`);
     expect(response.status).toBe(200);
-    expect(response.body.data.gpu_usage).toEqual({ status: 'error', message: "unknown metric 'gpu_usage'; available: cpu_usage, memory_usage" });
+    expect(response.body.data.gpu_usage).toEqual({
+      status: 'error',
+      message: "unknown metric 'gpu_usage'; available: cpu_usage, memory_usage",
+    });
     expect(response.body.data.cpu_usage.status).toBe('success');
     expect(Object.keys(response.body.data)).toEqual(['gpu_usage', 'cpu_usage']);
   });

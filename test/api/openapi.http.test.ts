@@ -26,7 +26,14 @@ beforeAll(async () => {
 });
 afterAll(() => t.stop());
 
-type Operation = { operationId: string; tags: string[]; description: string; parameters?: Parameter[]; requestBody?: any; responses: Record<string, any> };
+type Operation = {
+  operationId: string;
+  tags: string[];
+  description: string;
+  parameters?: Parameter[];
+  requestBody?: any;
+  responses: Record<string, any>;
+};
 type Parameter = { name: string; in: string; required?: boolean; schema: any };
 
 function operations(): Array<{ method: string; path: string; op: Operation }> {
@@ -60,20 +67,30 @@ describe('GET /v1/openapi.json', () => {
       expect(op.responses['429'].headers['Retry-After'], op.operationId).toBeDefined();
       if (op.responses['503']) expect(op.responses['503'].headers['Retry-After'], op.operationId).toBeDefined();
     }
-    expect(doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs'].post.responses['422']).toBeDefined();
+    expect(
+      doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs'].post.responses['422'],
+    ).toBeDefined();
     expect(doc.components.headers.RetryAfter.required).toBe(true);
   });
 
   it('is as strict as the server: integer query parameters with bounds, enums, patterns and formats', () => {
-    const logs = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/logs'].get.parameters as Parameter[];
+    const logs = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/logs'].get
+      .parameters as Parameter[];
     const param = (name: string) => logs.find((p) => p.name === name)?.schema;
     expect(param('limit')).toMatchObject({ type: 'integer', minimum: 1, maximum: 10_000, default: 100 });
     expect(param('since')).toMatchObject({ type: 'string', pattern: expect.any(String) });
-    expect(param('start').anyOf).toEqual([{ type: 'string', format: 'date-time' }, { type: 'integer', minimum: 0 }]);
-    const run = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs/{run_id}'].get.parameters as Parameter[];
+    expect(param('start').anyOf).toEqual([
+      { type: 'string', format: 'date-time' },
+      { type: 'integer', minimum: 0 },
+    ]);
+    const run = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs/{run_id}'].get
+      .parameters as Parameter[];
     expect(run.find((p) => p.name === 'wait')?.schema).toMatchObject({ type: 'integer', minimum: 0, maximum: 20 });
     const jobs = doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs'].get.parameters as Parameter[];
-    expect(jobs.find((p) => p.name === 'tag')?.schema).toMatchObject({ type: 'array', items: { type: 'string', pattern: expect.any(String) } });
+    expect(jobs.find((p) => p.name === 'tag')?.schema).toMatchObject({
+      type: 'array',
+      items: { type: 'string', pattern: expect.any(String) },
+    });
     expect(jobs.find((p) => p.name === 'scheduled')?.schema.type).toBe('boolean');
     const create = doc.components.schemas.JobCreate;
     expect(create.properties.cpu.enum).toEqual([0.25, 0.5, 1, 2, 4, 8, 16]);
@@ -81,12 +98,18 @@ describe('GET /v1/openapi.json', () => {
     expect(create.required).toEqual(['name', 'image', 'command']);
     expect(create.additionalProperties).toBe(false);
     // A writer or reader key must name its workspaces; an admin key need not.
-    const keyCreate = doc.components.schemas.KeyCreate.oneOf as Array<{ properties: { role: { enum: string[] } }; required: string[] }>;
+    const keyCreate = doc.components.schemas.KeyCreate.oneOf as Array<{
+      properties: { role: { enum: string[] } };
+      required: string[];
+    }>;
     expect(keyCreate.find((o) => o.properties.role.enum[0] === 'writer')?.required).toContain('workspaces');
     expect(keyCreate.find((o) => o.properties.role.enum[0] === 'admin')?.required).not.toContain('workspaces');
     // A job that never ran has latest_run null, and a run shows override values as ***.
     expect(doc.components.schemas.JobStatus.properties.latest_run.anyOf).toContainEqual({ type: 'null' });
-    expect(doc.components.schemas.Run.properties.overrides.properties.env.additionalProperties).toEqual({ type: 'string', enum: ['***'] });
+    expect(doc.components.schemas.Run.properties.overrides.properties.env.additionalProperties).toEqual({
+      type: 'string',
+      enum: ['***'],
+    });
   });
 
   it('answers HEAD and any other method a path lacks with the documented 405 and its Allow header', async () => {
@@ -107,7 +130,10 @@ describe('GET /v1/openapi.json', () => {
       const result = await promisify(execFile)(redocly, ['lint', file, '--format=json'], {
         env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' },
       }).catch((error: { stdout: string }) => error);
-      const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as { totals: { errors: number; warnings: number }; problems: unknown[] };
+      const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as {
+        totals: { errors: number; warnings: number };
+        problems: unknown[];
+      };
       expect(report.problems).toEqual([]);
       expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
     } finally {
@@ -118,11 +144,14 @@ describe('GET /v1/openapi.json', () => {
 
 /** A value the document allows for a query parameter, or none where only the server can make one (a cursor). */
 function allowedValues(schema: any): string[] {
-  if (schema.type === 'integer') return [...new Set([schema.minimum, schema.maximum, schema.default].filter((v) => v !== undefined).map(String))];
+  if (schema.type === 'integer')
+    return [...new Set([schema.minimum, schema.maximum, schema.default].filter((v) => v !== undefined).map(String))];
   if (schema.type === 'boolean') return ['true', 'false'];
   if (schema.enum) return schema.enum.map(String);
-  if (schema.anyOf) return [...(schema.example !== undefined ? [String(schema.example)] : []), ...schema.anyOf.flatMap(allowedValues)];
-  if (schema.type === 'array') return allowedValues({ ...schema.items, example: schema.example?.[0] ?? schema.items.example });
+  if (schema.anyOf)
+    return [...(schema.example !== undefined ? [String(schema.example)] : []), ...schema.anyOf.flatMap(allowedValues)];
+  if (schema.type === 'array')
+    return allowedValues({ ...schema.items, example: schema.example?.[0] ?? schema.items.example });
   if (schema.default !== undefined) return [String(schema.default)];
   if (schema.example !== undefined) return [String(schema.example)];
   return [];
@@ -146,7 +175,8 @@ describe('a request the document allows', () => {
         const target = `${fillPath(path, request.params)}${query ? `?${query}` : ''}`;
         const response = await t.api.request(method, target, { body });
         sent++;
-        if (response.status !== success) rejected.push(`${method} ${target} ${JSON.stringify(body)} → ${response.status} ${response.body?.message}`);
+        if (response.status !== success)
+          rejected.push(`${method} ${target} ${JSON.stringify(body)} → ${response.status} ${response.body?.message}`);
       }
     }
     expect(rejected).toEqual([]);

@@ -15,7 +15,9 @@ afterAll(() => t?.stop());
 
 describe('history limits', () => {
   it('keeps the newest max_runs runs and removes the others with their log files', async () => {
-    const created = (await t.api.post(`${P}/jobs`, job({ name: 'kept', command: 'echo line', history: { max_runs: 3 } }))).body.data;
+    const created = (
+      await t.api.post(`${P}/jobs`, job({ name: 'kept', command: 'echo line', history: { max_runs: 3 } }))
+    ).body.data;
     expect(created.history).toEqual({ max_runs: 3, max_age_days: 90 });
     const runs: string[] = [];
     for (let i = 0; i < 5; i++) {
@@ -24,7 +26,11 @@ describe('history limits', () => {
       runs.push(run.id);
     }
     const logFile = (runId: string) => join(t.service.dataDir, 'logs', created.id, `${runId}.jsonl`);
-    await eventually(async () => (await t.api.get(`${P}/jobs/${created.id}/runs`)).body.data.length === 3, 'three runs kept', 15_000);
+    await eventually(
+      async () => (await t.api.get(`${P}/jobs/${created.id}/runs`)).body.data.length === 3,
+      'three runs kept',
+      15_000,
+    );
     const listed = (await t.api.get(`${P}/jobs/${created.id}/runs`)).body.data.map((r: { id: string }) => r.id);
     expect(listed.sort()).toEqual(runs.slice(2).sort());
     for (const removed of runs.slice(0, 2)) {
@@ -43,7 +49,10 @@ describe('history limits', () => {
     [{ max_age_days: 3651 }, 'history.max_age_days'],
     [{ keep: 'forever' }, 'history.keep'],
   ])('refuses history %j naming %s, and creates nothing', async (history, field) => {
-    const response = await t.api.post(`${P}/jobs`, job({ name: `bad-${field}-${JSON.stringify(history).length}`, history }));
+    const response = await t.api.post(
+      `${P}/jobs`,
+      job({ name: `bad-${field}-${JSON.stringify(history).length}`, history }),
+    );
     expect(response.status).toBe(400);
     expect(response.body.errors?.map((e: { field: string }) => e.field)).toContain(field);
   });

@@ -43,7 +43,9 @@ describe('GET a run with wait', () => {
 
   it('rejects a wait over 20 s and an unknown run', async () => {
     const jobId = await createJob({ command: 'true' });
-    expect((await api.get(`${P}/jobs/${jobId}/runs/run_01JD6R0G2M4S8V1X3Z5B7D9F1H?wait=21`)).body.errors?.[0]?.field).toBe('wait');
+    expect(
+      (await api.get(`${P}/jobs/${jobId}/runs/run_01JD6R0G2M4S8V1X3Z5B7D9F1H?wait=21`)).body.errors?.[0]?.field,
+    ).toBe('wait');
     expect((await api.get(`${P}/jobs/${jobId}/runs/run_01JD6R0G2M4S8V1X3Z5B7D9F1H`)).status).toBe(404);
   });
 });
@@ -79,9 +81,14 @@ describe('POST runs/statuses', () => {
 
   it('limits the request to 100 ids and validates them', async () => {
     const ids = Array.from({ length: 101 }, () => 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H');
-    expect((await api.post(`${P}/runs/statuses`, { run_ids: ids })).body.errors?.[0]).toEqual({ field: 'run_ids', message: 'at most 100 run ids' });
+    expect((await api.post(`${P}/runs/statuses`, { run_ids: ids })).body.errors?.[0]).toEqual({
+      field: 'run_ids',
+      message: 'at most 100 run ids',
+    });
     expect((await api.post(`${P}/runs/statuses`, { run_ids: ['nope'] })).body.errors?.[0]?.field).toBe('run_ids.0');
-    expect((await api.post(`${P}/runs/statuses`, { run_ids: [], wait: 30 })).body.errors?.map((e) => e.field).sort()).toEqual(['run_ids', 'wait']);
+    expect(
+      (await api.post(`${P}/runs/statuses`, { run_ids: [], wait: 30 })).body.errors?.map((e) => e.field).sort(),
+    ).toEqual(['run_ids', 'wait']);
   });
 });
 
@@ -92,7 +99,12 @@ describe('run lists', () => {
     const good = await createJob({ command: 'true' }, Q);
     const bad = await createJob({ command: 'exit 1' }, Q);
     const elsewhere = await createJob({ command: 'true' }, R);
-    const runs = [await runToEnd(good, Q), await runToEnd(bad, Q), await runToEnd(good, Q), await runToEnd(elsewhere, R)];
+    const runs = [
+      await runToEnd(good, Q),
+      await runToEnd(bad, Q),
+      await runToEnd(good, Q),
+      await runToEnd(elsewhere, R),
+    ];
     const ids = (response: { body: { data?: Array<{ id: string }> } }) => (response.body.data ?? []).map((r) => r.id);
 
     expect(ids(await api.get(`${Q}/jobs/${good}/runs`))).toEqual([runs[2].id, runs[0].id]);
@@ -122,14 +134,27 @@ describe('GET job status', () => {
   it('shows the latest run, the counts and the schedule with its next fire', async () => {
     const jobId = await createJob({ command: 'exit 1', schedule: '0 3 * * *', timezone: 'Europe/Berlin' });
     const empty = await api.get(`${P}/jobs/${jobId}/status`);
-    expect(empty.body.data).toMatchObject({ latest_run: null, counts: { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, total: 0, retained: 0 } });
+    expect(empty.body.data).toMatchObject({
+      latest_run: null,
+      counts: { pending: 0, running: 0, succeeded: 0, failed: 0, cancelled: 0, total: 0, retained: 0 },
+    });
     const run = await runToEnd(jobId);
     const status = await api.get(`${P}/jobs/${jobId}/status`);
     expect(status.body.data.latest_run.id).toBe(run.id);
-    expect(status.body.data.counts).toEqual({ pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0, total: 1, retained: 1 });
+    expect(status.body.data.counts).toEqual({
+      pending: 0,
+      running: 0,
+      succeeded: 0,
+      failed: 1,
+      cancelled: 0,
+      total: 1,
+      retained: 1,
+    });
     expect(status.body.data.schedule).toMatchObject({ cron: '0 3 * * *', timezone: 'Europe/Berlin', suspended: false });
     const next = new Date(status.body.data.schedule.next_fire_at);
-    expect(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(next)).toBe('03:00');
+    expect(
+      new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(next),
+    ).toBe('03:00');
   });
 });
 
@@ -147,7 +172,8 @@ describe('logs', () => {
     }
   });
 
-  const messages = (response: { body: { data?: Array<{ message: string }> } }) => (response.body.data ?? []).map((l) => l.message);
+  const messages = (response: { body: { data?: Array<{ message: string }> } }) =>
+    (response.body.data ?? []).map((l) => l.message);
   /** Order is defined within a stream; across stdout and stderr it depends on the program's buffering. */
   const stdout = (response: { body: { data?: Array<{ message: string; stream: string }> } }) =>
     (response.body.data ?? []).filter((l) => l.stream === 'stdout').map((l) => l.message);
@@ -156,7 +182,11 @@ describe('logs', () => {
     const response = await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs`);
     expect(response.body.message).toBe('Logs');
     expect(stdout(response)).toEqual(['line 1 first', 'line 2 first', 'line 3 first']);
-    expect(response.body.data.filter((l: { stream: string }) => l.stream === 'stderr').map((l: { message: string }) => l.message)).toEqual(['warn-line']);
+    expect(
+      response.body.data
+        .filter((l: { stream: string }) => l.stream === 'stderr')
+        .map((l: { message: string }) => l.message),
+    ).toEqual(['warn-line']);
     for (const line of response.body.data) {
       expect(Object.keys(line)).toEqual(['timestamp', 'run_id', 'attempt', 'task_index', 'stream', 'message']);
       expect(line).toMatchObject({ run_id: runs[0]!.id, attempt: 1, task_index: 0 });
@@ -192,13 +222,25 @@ describe('logs', () => {
     const garbage = await api.get(`${P}/jobs/${jobId}/runs/${runs[0]!.id}/logs?cursor=not-a-cursor`);
     expect(garbage.status).toBe(400);
     expect(garbage.body.errors?.[0]?.field).toBe('cursor');
-    expect((await api.get(`${P}/jobs/${jobId}/logs?cursor=${other.body.next_cursor}`)).body.errors?.[0]?.field).toBe('cursor');
+    expect((await api.get(`${P}/jobs/${jobId}/logs?cursor=${other.body.next_cursor}`)).body.errors?.[0]?.field).toBe(
+      'cursor',
+    );
   });
 
   it("returns a job's lines across its runs, oldest first", async () => {
     const response = await api.get(`${P}/jobs/${jobId}/logs?limit=1000`);
-    expect(stdout(response)).toEqual(['line 1 first', 'line 2 first', 'line 3 first', 'line 1 second', 'line 2 second', 'line 3 second']);
-    expect(response.body.data.map((l: { run_id: string }) => l.run_id)).toEqual([...Array(4).fill(runs[0]!.id), ...Array(4).fill(runs[1]!.id)]);
+    expect(stdout(response)).toEqual([
+      'line 1 first',
+      'line 2 first',
+      'line 3 first',
+      'line 1 second',
+      'line 2 second',
+      'line 3 second',
+    ]);
+    expect(response.body.data.map((l: { run_id: string }) => l.run_id)).toEqual([
+      ...Array(4).fill(runs[0]!.id),
+      ...Array(4).fill(runs[1]!.id),
+    ]);
   });
 
   it('pages with limit and cursor, without losing or repeating a line', async () => {
@@ -217,8 +259,14 @@ describe('logs', () => {
   });
 
   it('filters by text', async () => {
-    expect(messages(await api.get(`${P}/jobs/${jobId}/logs?filter=second`))).toEqual(['line 1 second', 'line 2 second', 'line 3 second']);
-    expect(messages(await api.get(`${P}/jobs/${jobId}/runs/${runs[1]!.id}/logs?filter=line%202`))).toEqual(['line 2 second']);
+    expect(messages(await api.get(`${P}/jobs/${jobId}/logs?filter=second`))).toEqual([
+      'line 1 second',
+      'line 2 second',
+      'line 3 second',
+    ]);
+    expect(messages(await api.get(`${P}/jobs/${jobId}/runs/${runs[1]!.id}/logs?filter=line%202`))).toEqual([
+      'line 2 second',
+    ]);
   });
 
   it('windows by start and end (ISO or epoch ms) and by since', async () => {

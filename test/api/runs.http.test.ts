@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning, processTree } from '../../functions/adapters/local/process-tree.ts';
-import { eventually, job, projectPath, runPid, startTestService, waitForRun, waitForStatus, type ApiClient, type TestService } from '../helpers/service.ts';
+import {
+  eventually,
+  job,
+  projectPath,
+  runPid,
+  startTestService,
+  waitForRun,
+  waitForStatus,
+  type ApiClient,
+  type TestService,
+} from '../helpers/service.ts';
 
 let t: TestService;
 let api: ApiClient;
@@ -48,7 +58,11 @@ function commandOf(pid: number): string {
 
 /** Waits until a run's log holds the line (the run reached that point). */
 async function logged(jobId: string, runId: string, line: string): Promise<void> {
-  await eventually(async () => (await api.get(`${runPath(jobId, runId)}/logs`)).body.data.some((l: { message: string }) => l.message === line), `'${line}' logged`);
+  await eventually(
+    async () =>
+      (await api.get(`${runPath(jobId, runId)}/logs`)).body.data.some((l: { message: string }) => l.message === line),
+    `'${line}' logged`,
+  );
 }
 
 function treeGone(pid: number): boolean {
@@ -56,7 +70,10 @@ function treeGone(pid: number): boolean {
 }
 
 async function gone(pid: number, withinMs: number): Promise<boolean> {
-  return eventually(() => treeGone(pid), `process ${pid} and its tree gone`, withinMs).then(() => true, () => false);
+  return eventually(() => treeGone(pid), `process ${pid} and its tree gone`, withinMs).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe('a run', () => {
@@ -66,7 +83,12 @@ describe('a run', () => {
     expect(accepted.body.data).toMatchObject({ status: 'pending', attempt: 0, trigger: 'manual', started_at: null });
     expect(accepted.body.data.id).toMatch(/^run_[0-9A-HJKMNP-TV-Z]{26}$/);
     expect(run).toMatchObject({
-      status: 'succeeded', exit_code: 0, error: null, attempt: 1, image: 'alpine:3.20', command: ['/bin/sh', '-c', 'echo hello'],
+      status: 'succeeded',
+      exit_code: 0,
+      error: null,
+      attempt: 1,
+      image: 'alpine:3.20',
+      command: ['/bin/sh', '-c', 'echo hello'],
       backend: { runner: 'process', execution: run.id },
     });
     expect(run.backend.task).toMatch(/^pid \d+$/);
@@ -90,16 +112,26 @@ describe('a run', () => {
     const { jobId, run } = await runToEnd({ command: 'sleep 30', timeout_seconds: 1 });
     expect(run).toMatchObject({ status: 'failed', error: 'timed out' });
     expect(await gone(runPid(run), 2_000)).toBe(true);
-    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(137);
+    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(
+      137,
+    );
   });
 
   it("retries a failing attempt as the same run, up to the job's retries", async () => {
     const { run } = await runToEnd({ command: 'exit 4', retries: 2 });
-    expect(run).toMatchObject({ status: 'failed', attempt: 3, exit_code: 4, error: 'exited with code 4 (attempt 3 of 3)' });
+    expect(run).toMatchObject({
+      status: 'failed',
+      attempt: 3,
+      exit_code: 4,
+      error: 'exited with code 4 (attempt 3 of 3)',
+    });
   });
 
   it('fails at once on an exit code a retry rule fails, and retries one a rule retries', async () => {
-    const rules = [{ exit_codes: [2], action: 'fail' }, { exit_codes: [137], action: 'retry' }];
+    const rules = [
+      { exit_codes: [2], action: 'fail' },
+      { exit_codes: [137], action: 'retry' },
+    ];
     const { run: stopped } = await runToEnd({ command: 'exit 2', retries: 3, retry_rules: rules });
     expect(stopped).toMatchObject({ status: 'failed', attempt: 1, exit_code: 2 });
     expect(stopped.error).toContain('a retry rule fails exit code 2 without retrying');
@@ -109,7 +141,10 @@ describe('a run', () => {
 
   it('succeeds on a later attempt, with the attempt count', async () => {
     const marker = join(scratch, 'second-attempt');
-    const { run } = await runToEnd({ command: `if [ -f ${marker} ]; then echo second; else touch ${marker}; exit 1; fi`, retries: 3 });
+    const { run } = await runToEnd({
+      command: `if [ -f ${marker} ]; then echo second; else touch ${marker}; exit 1; fi`,
+      retries: 3,
+    });
     expect(run).toMatchObject({ status: 'succeeded', attempt: 2, exit_code: 0, error: null });
   });
 
@@ -119,7 +154,10 @@ describe('a run', () => {
       { command: ['sh', '-c', 'echo "$FROM_JOB $SHARED $EXTRA"'], env: { SHARED: 'run', EXTRA: 'secret-value' } },
     );
     expect(run).toMatchObject({ status: 'succeeded', command: ['sh', '-c', 'echo "$FROM_JOB $SHARED $EXTRA"'] });
-    expect(run.overrides).toEqual({ command: ['sh', '-c', 'echo "$FROM_JOB $SHARED $EXTRA"'], env: { SHARED: '***', EXTRA: '***' } });
+    expect(run.overrides).toEqual({
+      command: ['sh', '-c', 'echo "$FROM_JOB $SHARED $EXTRA"'],
+      env: { SHARED: '***', EXTRA: '***' },
+    });
     const logs = await api.get(`${runPath(jobId, run.id)}/logs`);
     expect(logs.body.data.map((l: { message: string }) => l.message)).toEqual(['job run secret-value']);
     // A later change to the job never rewrites what the run ran.
@@ -131,7 +169,11 @@ describe('a run', () => {
     const { jobId, run } = await runToEnd({ command: 'echo job' }, { command: 'echo "override $X"', env: { X: 'x' } });
     const rerun = await api.post(`${runPath(jobId, run.id)}/rerun`);
     expect(rerun.status).toBe(202);
-    expect(rerun.body.data).toMatchObject({ trigger: 'rerun', status: 'pending', command: ['/bin/sh', '-c', 'echo "override $X"'] });
+    expect(rerun.body.data).toMatchObject({
+      trigger: 'rerun',
+      status: 'pending',
+      command: ['/bin/sh', '-c', 'echo "override $X"'],
+    });
     const done = (await api.get(`${runPath(jobId, rerun.body.data.id)}?wait=20`)).body.data;
     expect(done.status).toBe('succeeded');
     const logs = await api.get(`${runPath(jobId, done.id)}/logs`);
@@ -148,7 +190,10 @@ describe('cancel', () => {
     await eventually(() => processTree(pid).length >= 4, 'the wrapper, the shell and both sleeps started');
     const cancelled = await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'force' });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body).toMatchObject({ message: 'Run cancelled', data: { status: 'cancelled', error: 'cancelled (force)' } });
+    expect(cancelled.body).toMatchObject({
+      message: 'Run cancelled',
+      data: { status: 'cancelled', error: 'cancelled (force)' },
+    });
     expect(cancelled.body.data.finished_at).toBeTruthy();
     expect(await gone(pid, 2_000)).toBe(true);
     expect(await t.service.host.orchestrator.isRunning(run.id)).toBe(false);
@@ -166,7 +211,10 @@ describe('cancel', () => {
     expect(cancelled.body.data.status).toBe('cancelled');
     expect(await gone(pid, 3_000)).toBe(true);
     // It exited by itself (0) on SIGTERM, within its grace, and said so.
-    expect(await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).toMatchObject({ exit_code: 0, error: 'cancelled (graceful)' });
+    expect(await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).toMatchObject({
+      exit_code: 0,
+      error: 'cancelled (graceful)',
+    });
     const logs = await api.get(`${runPath(jobId, run.id)}/logs`);
     expect(logs.body.data.map((l: { message: string }) => l.message)).toContain('got-term');
   });
@@ -177,7 +225,9 @@ describe('cancel', () => {
     const pid = runPid(await waitForStatus(api, runPath(jobId, run.id), ['running']));
     await eventually(() => processTree(pid).some((p) => commandOf(p) === 'sleep'), 'sleep itself running');
     await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'graceful', timeout_seconds: 30 });
-    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(143);
+    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(
+      143,
+    );
   });
 
   it('graceful: a process that ignores SIGTERM is killed when the grace ends', async () => {
@@ -189,7 +239,9 @@ describe('cancel', () => {
     expect(processTree(pid).length).toBeGreaterThan(0); // SIGTERM changed nothing: it is in its grace
     expect(await gone(pid, 5_000)).toBe(true);
     // Killed when the grace ended, not ended by SIGTERM.
-    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(137);
+    expect((await waitForRun(api, runPath(jobId, run.id), (r) => r.exit_code !== null, 'an exit code')).exit_code).toBe(
+      137,
+    );
   });
 
   it('cancels a pending run', async () => {
@@ -200,7 +252,10 @@ describe('cancel', () => {
     expect(cancelled.body.data.status).toBe('cancelled');
     // Its execution ends, and the run stays as it was cancelled.
     await eventually(async () => !(await t.service.host.orchestrator.isRunning(run.id)), 'the execution ended');
-    expect((await api.get(runPath(jobId, run.id))).body.data).toMatchObject({ status: 'cancelled', started_at: cancelled.body.data.started_at });
+    expect((await api.get(runPath(jobId, run.id))).body.data).toMatchObject({
+      status: 'cancelled',
+      started_at: cancelled.body.data.started_at,
+    });
   });
 
   it('answers 409 for a finished run', async () => {
@@ -217,7 +272,9 @@ describe('concurrency', () => {
     const responses = await Promise.all(Array.from({ length: 20 }, () => trigger(jobId)));
     expect(responses.filter((r) => r.status === 202)).toHaveLength(1);
     expect(responses.filter((r) => r.status === 409)).toHaveLength(19);
-    expect(responses.find((r) => r.status === 409)!.body.message).toMatch(/already has an active run .* concurrency is forbid/);
+    expect(responses.find((r) => r.status === 409)!.body.message).toMatch(
+      /already has an active run .* concurrency is forbid/,
+    );
     const accepted = responses.find((r) => r.status === 202)!.body.data;
     await api.post(`${runPath(jobId, accepted.id)}/cancel`, { mode: 'force' });
     // Once nothing is active, a new run is accepted.
@@ -230,7 +287,10 @@ describe('concurrency', () => {
     const firstPid = runPid(await waitForStatus(api, runPath(jobId, first.id), ['running']));
     const second = await trigger(jobId);
     expect(second.status).toBe(202);
-    expect((await api.get(runPath(jobId, first.id))).body.data).toMatchObject({ status: 'cancelled', error: 'replaced by a newer run' });
+    expect((await api.get(runPath(jobId, first.id))).body.data).toMatchObject({
+      status: 'cancelled',
+      error: 'replaced by a newer run',
+    });
     await waitForStatus(api, runPath(jobId, second.body.data.id), ['running']);
     expect(await gone(firstPid, 3_000)).toBe(true);
     await api.post(`${runPath(jobId, second.body.data.id)}/cancel`, { mode: 'force' });
@@ -247,7 +307,8 @@ describe('concurrency', () => {
     const status = await api.get(`${P}/jobs/${jobId}/status`);
     expect(status.body.data.counts).toMatchObject({ running: 2, total: 2 });
     rmSync(hold);
-    for (const run of [a, b]) expect((await api.get(`${runPath(jobId, run.id)}?wait=20`)).body.data.status).toBe('succeeded');
+    for (const run of [a, b])
+      expect((await api.get(`${runPath(jobId, run.id)}?wait=20`)).body.data.status).toBe('succeeded');
   });
 });
 
@@ -262,7 +323,9 @@ describe('Idempotency-Key', () => {
     expect(again.body.data.id).toBe(first.body.data.id);
     const other = await trigger(jobId, { env: { A: '2' } }, { 'idempotency-key': 'deploy-42' });
     expect(other.status).toBe(422);
-    expect(other.body.errors).toEqual([{ field: 'Idempotency-Key', message: 'Idempotency-Key was already used with a different request body' }]);
+    expect(other.body.errors).toEqual([
+      { field: 'Idempotency-Key', message: 'Idempotency-Key was already used with a different request body' },
+    ]);
     const fresh = await trigger(jobId, body, { 'idempotency-key': 'deploy-43' });
     expect(fresh.body.data.id).not.toBe(first.body.data.id);
     const runs = await api.get(`${P}/jobs/${jobId}/runs`);

@@ -33,40 +33,71 @@ async function allTasks(path: string, limit = 100): Promise<any[]> {
 
 describe('a run of several tasks', () => {
   it('runs every task with its own index, count and attempt, at most parallelism at once, and succeeds when all have', async () => {
-    const created = await createJob({ name: 'split', command: 'echo "task $JOBS_TASK_INDEX of $JOBS_TASK_COUNT attempt $JOBS_ATTEMPT"; sleep 0.3', tasks: 5, parallelism: 2 });
+    const created = await createJob({
+      name: 'split',
+      command: 'echo "task $JOBS_TASK_INDEX of $JOBS_TASK_COUNT attempt $JOBS_ATTEMPT"; sleep 0.3',
+      tasks: 5,
+      parallelism: 2,
+    });
     expect(created).toMatchObject({ tasks: 5, parallelism: 2 });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
     expect(run).toMatchObject({ status: 'pending', tasks: { count: 5, pending: 5, running: 0 }, parallelism: 2 });
     const path = `${P}/jobs/${created.id}/runs/${run.id}`;
     const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);
-    expect(done).toMatchObject({ status: 'succeeded', exit_code: 0, error: null, attempt: 1, tasks: { count: 5, pending: 0, running: 0, succeeded: 5, failed: 0, cancelled: 0 } });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      exit_code: 0,
+      error: null,
+      attempt: 1,
+      tasks: { count: 5, pending: 0, running: 0, succeeded: 5, failed: 0, cancelled: 0 },
+    });
 
     const tasks = await allTasks(path, 2);
     expect(tasks.map((task) => task.index)).toEqual([0, 1, 2, 3, 4]);
-    for (const task of tasks) expect(task).toMatchObject({ status: 'succeeded', attempt: 1, exit_code: 0, error: null });
+    for (const task of tasks)
+      expect(task).toMatchObject({ status: 'succeeded', attempt: 1, exit_code: 0, error: null });
     expect(new Set(tasks.map((task) => task.task)).size).toBe(5);
     // No moment had more than two tasks between their start and their end.
-    const moments = tasks.flatMap((task) => [[Date.parse(task.started_at), 1], [Date.parse(task.finished_at), -1]]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+    const moments = tasks
+      .flatMap((task) => [
+        [Date.parse(task.started_at), 1],
+        [Date.parse(task.finished_at), -1],
+      ])
+      .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
     let running = 0;
     let most = 0;
     for (const [, step] of moments) most = Math.max(most, (running += step!));
     expect(most).toBeLessThanOrEqual(2);
-    expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(Math.max(...tasks.map((task) => Date.parse(task.finished_at))));
+    expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(
+      Math.max(...tasks.map((task) => Date.parse(task.finished_at))),
+    );
 
     await eventually(async () => (await t.api.get(`${path}/logs`)).body.complete === true, 'the log complete');
     const lines = (await t.api.get(`${path}/logs`)).body.data;
-    expect(lines.map((line: any) => line.message).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `task ${i} of 5 attempt 1`));
+    expect(lines.map((line: any) => line.message).sort()).toEqual(
+      [0, 1, 2, 3, 4].map((i) => `task ${i} of 5 attempt 1`),
+    );
     for (const line of lines) expect(line.message).toBe(`task ${line.task_index} of 5 attempt 1`);
     const third = (await t.api.get(`${path}/logs?task=3`)).body.data;
     expect(third.map((line: any) => [line.task_index, line.message])).toEqual([[3, 'task 3 of 5 attempt 1']]);
   });
 
   it('fails once every task has ended, with the exit code and error of the task that failed for good', async () => {
-    const created = await createJob({ name: 'one-fails', command: 'if [ "$JOBS_TASK_INDEX" = 1 ]; then exit 3; fi; sleep 1', tasks: 3, retries: 1 });
+    const created = await createJob({
+      name: 'one-fails',
+      command: 'if [ "$JOBS_TASK_INDEX" = 1 ]; then exit 3; fi; sleep 1',
+      tasks: 3,
+      retries: 1,
+    });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
     const path = `${P}/jobs/${created.id}/runs/${run.id}`;
     const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);
-    expect(done).toMatchObject({ status: 'failed', exit_code: 3, attempt: 2, tasks: { succeeded: 2, failed: 1, running: 0, pending: 0 } });
+    expect(done).toMatchObject({
+      status: 'failed',
+      exit_code: 3,
+      attempt: 2,
+      tasks: { succeeded: 2, failed: 1, running: 0, pending: 0 },
+    });
     expect(done.error).toBe('task 1 exited with code 3 (attempt 2 of 2) (1 of 3 tasks failed)');
     const tasks = await allTasks(path);
     expect(tasks).toMatchObject([
@@ -79,16 +110,27 @@ describe('a run of several tasks', () => {
   });
 
   it('cancelled, stops all twenty tasks at once and leaves no process of any behind', async () => {
-    const created = await createJob({ name: 'twenty', command: 'sleep 60 & sleep 60 & wait', tasks: 20, parallelism: 20 });
+    const created = await createJob({
+      name: 'twenty',
+      command: 'sleep 60 & sleep 60 & wait',
+      tasks: 20,
+      parallelism: 20,
+    });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
     const path = `${P}/jobs/${created.id}/runs/${run.id}`;
     await waitForRun(t.api, path, (r) => r.tasks.running === 20, 'twenty tasks running', 30_000);
     expect(markedProcesses(`JOBS_RUN_ID=${run.id}`).length).toBeGreaterThanOrEqual(20);
     const cancelled = await t.api.post(`${path}/cancel`, { mode: 'force' });
     expect(cancelled.status).toBe(200);
-    expect(cancelled.body.data).toMatchObject({ status: 'cancelled', tasks: { count: 20, running: 0, pending: 0, cancelled: 20 } });
+    expect(cancelled.body.data).toMatchObject({
+      status: 'cancelled',
+      tasks: { count: 20, running: 0, pending: 0, cancelled: 20 },
+    });
     await eventually(() => markedProcesses(`JOBS_RUN_ID=${run.id}`).length === 0, 'no process of the run left', 5_000);
-    await eventually(async () => (await allTasks(path)).every((task) => task.status === 'cancelled' && task.exit_code === 137), 'every task cancelled with the exit status of its kill');
+    await eventually(
+      async () => (await allTasks(path)).every((task) => task.status === 'cancelled' && task.exit_code === 137),
+      'every task cancelled with the exit status of its kill',
+    );
   });
 
   it('takes tasks and parallelism from a trigger, and a rerun runs the same', async () => {
@@ -105,12 +147,28 @@ describe('a run of several tasks', () => {
   });
 
   it('splits a scheduled fire as the job says, and an Idempotency-Key repeat returns the same run of tasks', async () => {
-    const created = await createJob({ name: 'scheduled-split', command: 'echo "$JOBS_TASK_INDEX/$JOBS_TASK_COUNT"', schedule: '0 3 * * *', tasks: 4, parallelism: 2 });
-    const fired = await t.service.host.services.scheduledTrigger().fire({ job: { workspace_id: 'acme', project_id: 'tasks', job_id: created.id }, scheduled_time: '2026-11-20T03:00:00.000Z' });
+    const created = await createJob({
+      name: 'scheduled-split',
+      command: 'echo "$JOBS_TASK_INDEX/$JOBS_TASK_COUNT"',
+      schedule: '0 3 * * *',
+      tasks: 4,
+      parallelism: 2,
+    });
+    const fired = await t.service.host.services
+      .scheduledTrigger()
+      .fire({
+        job: { workspace_id: 'acme', project_id: 'tasks', job_id: created.id },
+        scheduled_time: '2026-11-20T03:00:00.000Z',
+      });
     expect(fired.outcome).toBe('fired');
     const path = `${P}/jobs/${created.id}/runs/${fired.outcome === 'fired' ? fired.run_id : ''}`;
     const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);
-    expect(done).toMatchObject({ status: 'succeeded', trigger: 'schedule', tasks: { count: 4, succeeded: 4 }, parallelism: 2 });
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      trigger: 'schedule',
+      tasks: { count: 4, succeeded: 4 },
+      parallelism: 2,
+    });
 
     const headers = { 'idempotency-key': 'split-once' };
     const first = await t.api.post(`${P}/jobs/${created.id}/runs`, { tasks: 2 }, { headers });
@@ -126,18 +184,44 @@ describe('a run of several tasks', () => {
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
     const path = `${P}/jobs/${created.id}/runs/${run.id}`;
     const done = await waitForStatus(t.api, path, ['failed'], 15_000);
-    expect(await allTasks(path)).toEqual([{ index: 0, status: 'failed', attempt: 1, exit_code: 4, started_at: done.started_at, finished_at: done.finished_at, error: 'exited with code 4', task: done.backend.task }]);
+    expect(await allTasks(path)).toEqual([
+      {
+        index: 0,
+        status: 'failed',
+        attempt: 1,
+        exit_code: 4,
+        started_at: done.started_at,
+        finished_at: done.finished_at,
+        error: 'exited with code 4',
+        task: done.backend.task,
+      },
+    ]);
   });
 });
 
 describe('tasks and parallelism on a job', () => {
   it('follow each other: a default parallelism follows the task count, one set on purpose stays within it', async () => {
     const created = await createJob({ name: 'following', command: 'true' });
-    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 40 })).body.data).toMatchObject({ tasks: 40, parallelism: 10 });
-    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 4 })).body.data).toMatchObject({ tasks: 4, parallelism: 4 });
-    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 50, parallelism: 3 })).body.data).toMatchObject({ tasks: 50, parallelism: 3 });
-    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 2 })).body.data).toMatchObject({ tasks: 2, parallelism: 2 });
-    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: null, parallelism: null })).body.data).toMatchObject({ tasks: 1, parallelism: 1 });
+    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 40 })).body.data).toMatchObject({
+      tasks: 40,
+      parallelism: 10,
+    });
+    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 4 })).body.data).toMatchObject({
+      tasks: 4,
+      parallelism: 4,
+    });
+    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 50, parallelism: 3 })).body.data).toMatchObject({
+      tasks: 50,
+      parallelism: 3,
+    });
+    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: 2 })).body.data).toMatchObject({
+      tasks: 2,
+      parallelism: 2,
+    });
+    expect((await t.api.patch(`${P}/jobs/${created.id}`, { tasks: null, parallelism: null })).body.data).toMatchObject({
+      tasks: 1,
+      parallelism: 1,
+    });
   });
 
   it.each([
@@ -148,7 +232,10 @@ describe('tasks and parallelism on a job', () => {
     [{ parallelism: 0 }, 'parallelism'],
   ])('refuses %j on create naming %s, and creates nothing', async (spec, field) => {
     const before = (await t.api.get(`${P}/jobs?limit=100`)).body.data.length;
-    const response = await t.api.post(`${P}/jobs`, job({ name: `bad-${field}-${Object.values(spec).join('-')}`, ...spec }));
+    const response = await t.api.post(
+      `${P}/jobs`,
+      job({ name: `bad-${field}-${Object.values(spec).join('-')}`, ...spec }),
+    );
     expect(response.status).toBe(400);
     expect(response.body.errors!.map((e: { field: string }) => e.field)).toContain(field);
     expect((await t.api.get(`${P}/jobs?limit=100`)).body.data.length).toBe(before);

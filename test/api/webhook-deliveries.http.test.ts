@@ -49,12 +49,17 @@ afterAll(async () => {
 
 async function hookAndJob(path: string, events: string[], command = 'echo hi') {
   const webhook = (await t.api.post(`${P}/webhooks`, { url: `${base}${path}`, events })).body.data;
-  const job = (await t.api.post(`${P}/jobs`, { name: `job${path.replace(/\W/g, '-')}`, image: 'alpine', command })).body.data;
+  const job = (await t.api.post(`${P}/jobs`, { name: `job${path.replace(/\W/g, '-')}`, image: 'alpine', command })).body
+    .data;
   return { webhook, job, at: (p: string) => received.filter((r) => r.path === p) };
 }
 
 function verified(request: Received, secret: string) {
-  return new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as { id: string; type: string; data: any };
+  return new Webhook(secret).verify(request.body, request.headers as Record<string, string>) as {
+    id: string;
+    type: string;
+    data: any;
+  };
 }
 
 describe('webhook deliveries', () => {
@@ -70,7 +75,12 @@ describe('webhook deliveries', () => {
     }
     const deliveries = (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries?status=succeeded`)).body.data;
     expect(deliveries).toHaveLength(2);
-    expect(deliveries[0]).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200, next_attempt_at: null });
+    expect(deliveries[0]).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      last_status_code: 200,
+      next_attempt_at: null,
+    });
   });
 
   it('retries a failing receiver with the same webhook-id until it answers 2xx, waiting as long as Retry-After asks', async () => {
@@ -83,20 +93,33 @@ describe('webhook deliveries', () => {
     for (const request of at('/flaky')) expect(verified(request, webhook.secret).type).toBe('run.failed');
     // The 503 asked for a second: the third attempt waited that long, not the schedule's 100 ms.
     expect(at('/flaky')[2]!.at - at('/flaky')[1]!.at).toBeGreaterThanOrEqual(950);
-    await eventually(async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.status === 'succeeded', 'the delivery succeeded');
-    expect((await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]).toMatchObject({ attempts: 3, last_status_code: 200 });
+    await eventually(
+      async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.status === 'succeeded',
+      'the delivery succeeded',
+    );
+    expect((await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]).toMatchObject({
+      attempts: 3,
+      last_status_code: 200,
+    });
   });
 
   it('gives up after the last retry, and disables a webhook whose receiver answers 410', async () => {
     answers.set('/down', [{ status: 500 }]);
     const down = await hookAndJob('/down', ['run.succeeded']);
     await t.api.post(`${P}/jobs/${down.job.id}/runs`);
-    await eventually(async () => (await t.api.get(`${P}/webhooks/${down.webhook.id}/deliveries?status=failed`)).body.data.length === 1, 'the delivery failed', 20_000);
+    await eventually(
+      async () => (await t.api.get(`${P}/webhooks/${down.webhook.id}/deliveries?status=failed`)).body.data.length === 1,
+      'the delivery failed',
+      20_000,
+    );
     expect(down.at('/down')).toHaveLength(4); // the first attempt and three retries
     answers.set('/gone', [{ status: 410 }]);
     const gone = await hookAndJob('/gone', ['run.succeeded']);
     await t.api.post(`${P}/jobs/${gone.job.id}/runs`);
-    await eventually(async () => (await t.api.get(`${P}/webhooks/${gone.webhook.id}`)).body.data.enabled === false, 'the webhook disabled');
+    await eventually(
+      async () => (await t.api.get(`${P}/webhooks/${gone.webhook.id}`)).body.data.enabled === false,
+      'the webhook disabled',
+    );
     expect((await t.api.get(`${P}/webhooks/${gone.webhook.id}`)).body.data.disabled_reason).toContain('410');
     expect(gone.at('/gone')).toHaveLength(1);
   });
@@ -104,7 +127,11 @@ describe('webhook deliveries', () => {
   it('counts a receiver that does not answer within the timeout as a failed attempt, and retries it', async () => {
     const { webhook, job, at } = await hookAndJob('/hangs', ['run.succeeded']);
     await t.api.post(`${P}/jobs/${job.id}/runs`);
-    await eventually(async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts >= 2, 'two attempts, each timed out', 20_000);
+    await eventually(
+      async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts >= 2,
+      'two attempts, each timed out',
+      20_000,
+    );
     const [delivery] = (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data;
     expect(delivery).toMatchObject({ last_status_code: null, last_error: 'no answer within 0.5 s' });
     expect(at('/hangs').length).toBeGreaterThanOrEqual(2);
@@ -119,7 +146,9 @@ describe('webhook deliveries', () => {
     await eventually(() => at().length === 1, 'the test event delivered');
     expect(verified(at()[0]!, webhook.secret).type).toBe('webhook.test');
     const rotated = (await t.api.post(`${P}/webhooks/${webhook.id}/rotate-secret`)).body.data;
-    expect((await t.api.post(`${P}/webhooks/${webhook.id}/deliveries/${sent.body.data.id}/redeliver`)).status).toBe(202);
+    expect((await t.api.post(`${P}/webhooks/${webhook.id}/deliveries/${sent.body.data.id}/redeliver`)).status).toBe(
+      202,
+    );
     await eventually(() => at().length === 2, 'the redelivery');
     expect(at()[1]!.headers['webhook-id']).toBe(at()[0]!.headers['webhook-id']);
     // Receivers with either secret accept it: the old one signs beside the new for a day.
@@ -133,12 +162,21 @@ describe('webhook deliveries', () => {
     const run = (await t.api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     const ref = { workspace_id: 'acme', project_id: 'deliveries', webhook_id: webhook.id, delivery_id: '' };
     // The first attempt answered and recorded: its retry is due 100 ms later, after the delete below.
-    await eventually(async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts === 1, 'the first attempt recorded');
+    await eventually(
+      async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts === 1,
+      'the first attempt recorded',
+    );
     ref.delivery_id = (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0].id;
     await t.api.delete(`${P}/webhooks/${webhook.id}`);
-    const store = new DynamoDeliveryStore(new DynamoTable({ tableName: t.service.tableName, endpoint: t.service.dynamodbEndpoint }));
+    const store = new DynamoDeliveryStore(
+      new DynamoTable({ tableName: t.service.tableName, endpoint: t.service.dynamodbEndpoint }),
+    );
     await eventually(async () => (await store.get(ref))?.delivery.status === 'failed', 'the pending delivery settled');
-    expect((await store.get(ref))?.delivery).toMatchObject({ status: 'failed', attempts: 1, last_error: 'the webhook was deleted' });
+    expect((await store.get(ref))?.delivery).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      last_error: 'the webhook was deleted',
+    });
     expect(at('/deleted')).toHaveLength(1);
     expect(run.id).toMatch(/^run_/);
   });

@@ -12,7 +12,11 @@ afterAll(() => t?.stop());
 
 describe('webhooks', () => {
   it('shows the secret once, on create and on rotate, and never on reads', async () => {
-    const created = await t.api.post(`${P}/webhooks`, { url: 'http://127.0.0.1:9/hook', events: ['run.failed'], description: 'on-call' });
+    const created = await t.api.post(`${P}/webhooks`, {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['run.failed'],
+      description: 'on-call',
+    });
     expect(created.status).toBe(201);
     expect(created.body.data.secret).toMatch(/^whsec_/);
     const id = created.body.data.id;
@@ -21,7 +25,9 @@ describe('webhooks', () => {
     const rotated = await t.api.post(`${P}/webhooks/${id}/rotate-secret`);
     expect(rotated.body.data.secret).toMatch(/^whsec_/);
     expect(rotated.body.data.secret).not.toBe(created.body.data.secret);
-    expect((await t.api.patch(`${P}/webhooks/${id}`, { events: ['run.succeeded', 'run.failed'] })).body.data.events).toEqual(['run.succeeded', 'run.failed']);
+    expect(
+      (await t.api.patch(`${P}/webhooks/${id}`, { events: ['run.succeeded', 'run.failed'] })).body.data.events,
+    ).toEqual(['run.succeeded', 'run.failed']);
     expect((await t.api.delete(`${P}/webhooks/${id}`)).status).toBe(200);
     expect((await t.api.get(`${P}/webhooks/${id}`)).status).toBe(404);
     expect((await t.api.get(`${projectPath('acme', 'elsewhere')}/webhooks/${id}`)).status).toBe(404);

@@ -31,7 +31,15 @@ interface Running {
 /** Starts `jobs ARGS…` with the settings a user would export, and collects what it prints. */
 function start(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Running {
   const child = spawn(JOBS, args, {
-    env: { PATH: process.env.PATH ?? '', HOME: home, JOBS_URL: t.service.url, JOBS_KEY: t.adminKey, JOBS_WORKSPACE: workspace, JOBS_PROJECT: project, ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: home,
+      JOBS_URL: t.service.url,
+      JOBS_KEY: t.adminKey,
+      JOBS_WORKSPACE: workspace,
+      JOBS_PROJECT: project,
+      ...options.env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -56,22 +64,36 @@ afterAll(async () => {
 describe('jobs apply', () => {
   it('creates a job from YAML, then finds it unchanged, then updates what the file changed', async () => {
     const file = join(home, 'job.yaml');
-    writeFileSync(file, 'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: prod\ntags:\n  team: data\n');
+    writeFileSync(
+      file,
+      'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: prod\ntags:\n  team: data\n',
+    );
     expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly created\n' });
     expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly unchanged\n' });
-    writeFileSync(file, 'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: staging\ntags:\n  team: data\n');
+    writeFileSync(
+      file,
+      'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: staging\ntags:\n  team: data\n',
+    );
     expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly updated\n' });
     const listed = (await t.api.get(`${P}/jobs`)).body.data.find((job: { name: string }) => job.name === 'nightly');
     expect(listed).toMatchObject({ env: { STAGE: 'staging' }, command: ['/bin/sh', '-c', 'echo hello'] });
   });
 
   it('takes a JSON list on stdin', async () => {
-    const input = JSON.stringify([{ name: 'from-stdin-a', image: 'alpine', command: ['true'] }, { name: 'from-stdin-b', image: 'alpine', command: ['true'] }]);
-    expect(await jobs(['apply', '-f', '-'], { input })).toMatchObject({ code: 0, stdout: 'job/from-stdin-a created\njob/from-stdin-b created\n' });
+    const input = JSON.stringify([
+      { name: 'from-stdin-a', image: 'alpine', command: ['true'] },
+      { name: 'from-stdin-b', image: 'alpine', command: ['true'] },
+    ]);
+    expect(await jobs(['apply', '-f', '-'], { input })).toMatchObject({
+      code: 0,
+      stdout: 'job/from-stdin-a created\njob/from-stdin-b created\n',
+    });
   });
 
   it("prints the API's message and field for a job it refuses, and exits 1", async () => {
-    const result = await jobs(['apply', '-f', '-'], { input: 'name: bad-cron\nimage: alpine\ncommand: "true"\nschedule: "0 3 * *"\n' });
+    const result = await jobs(['apply', '-f', '-'], {
+      input: 'name: bad-cron\nimage: alpine\ncommand: "true"\nschedule: "0 3 * *"\n',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/^error: schedule: /);
   });
@@ -86,7 +108,8 @@ describe('jobs run', () => {
   });
 
   it('with --follow prints every line exactly once, stderr lines on stderr, and exits 0 when it succeeds', async () => {
-    const command = 'i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done; echo "to stderr" >&2; echo "$GREETING"';
+    const command =
+      'i=0; while [ $i -lt 500 ]; do echo "line $i"; i=$((i+1)); done; echo "to stderr" >&2; echo "$GREETING"';
     await t.api.post(`${P}/jobs`, { name: 'talkative', image: 'alpine', command });
     const result = await jobs(['run', 'talkative', '--follow', '--env', 'GREETING=hi there']);
     expect(result.code).toBe(0);
@@ -98,7 +121,11 @@ describe('jobs run', () => {
   it('on Ctrl-C stops waiting, says how to cancel, exits 130 and leaves the run going', async () => {
     const hold = join(home, 'hold');
     writeFileSync(hold, '');
-    await t.api.post(`${P}/jobs`, { name: 'held', image: 'alpine', command: `echo started; while [ -e ${hold} ]; do sleep 0.05; done` });
+    await t.api.post(`${P}/jobs`, {
+      name: 'held',
+      image: 'alpine',
+      command: `echo started; while [ -e ${hold} ]; do sleep 0.05; done`,
+    });
     const running = start(['run', 'held', '--follow']);
     await eventually(() => running.stdout().includes('started'), 'the first line followed');
     running.child.kill('SIGINT');
@@ -118,13 +145,26 @@ describe('jobs runs --watch', () => {
   it('prints the table again as a run changes, until Ctrl-C', async () => {
     const hold = join(home, 'hold-watch');
     writeFileSync(hold, '');
-    const job = (await t.api.post(`${P}/jobs`, { name: 'watched', image: 'alpine', command: `while [ -e ${hold} ]; do sleep 0.05; done` })).body.data;
+    const job = (
+      await t.api.post(`${P}/jobs`, {
+        name: 'watched',
+        image: 'alpine',
+        command: `while [ -e ${hold} ]; do sleep 0.05; done`,
+      })
+    ).body.data;
     const run = (await t.api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     const watching = start(['runs', 'watched', '--watch']);
-    const rowOf = (text: string) => text.split('\n').filter((line) => line.startsWith(run.id)).at(-1) ?? '';
+    const rowOf = (text: string) =>
+      text
+        .split('\n')
+        .filter((line) => line.startsWith(run.id))
+        .at(-1) ?? '';
     await eventually(() => / running /.test(rowOf(watching.stdout())), 'the run shown running');
     rmSync(hold, { force: true });
-    await eventually(() => / succeeded /.test(rowOf(watching.stdout())), 'the run shown succeeded, without asking again');
+    await eventually(
+      () => / succeeded /.test(rowOf(watching.stdout())),
+      'the run shown succeeded, without asking again',
+    );
     watching.child.kill('SIGINT');
     expect((await watching.done).code).toBe(0);
   });
@@ -176,29 +216,61 @@ describe('jobs login and logs', () => {
     const keyFile = join(home, 'admin-key');
     writeFileSync(keyFile, `${t.adminKey}\n`);
     const env = { JOBS_URL: '', JOBS_KEY: '', JOBS_WORKSPACE: '', JOBS_PROJECT: '' };
-    const login = await jobs(['login', '--url', t.service.url, '--key-file', keyFile, '--workspace', workspace, '--project', project], { env });
+    const login = await jobs(
+      ['login', '--url', t.service.url, '--key-file', keyFile, '--workspace', workspace, '--project', project],
+      { env },
+    );
     expect(login.code, login.stderr).toBe(0);
     const config = join(home, '.config', 'jobs', 'config.json');
     expect(statSync(config).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({ url: t.service.url, key: t.adminKey, workspace, project });
-    expect(await jobs(['status', 'nightly'], { env })).toMatchObject({ code: 0, stdout: expect.stringContaining('job/nightly') });
+    expect(JSON.parse(readFileSync(config, 'utf8'))).toEqual({
+      url: t.service.url,
+      key: t.adminKey,
+      workspace,
+      project,
+    });
+    expect(await jobs(['status', 'nightly'], { env })).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('job/nightly'),
+    });
   });
 
   it("reads a finished run's lines, and a job's", async () => {
-    const run = (await t.api.post(`${P}/jobs/${(await t.api.get(`${P}/jobs`)).body.data.find((j: { name: string }) => j.name === 'nightly').id}/runs`)).body.data;
+    const run = (
+      await t.api.post(
+        `${P}/jobs/${(await t.api.get(`${P}/jobs`)).body.data.find((j: { name: string }) => j.name === 'nightly').id}/runs`,
+      )
+    ).body.data;
     await t.api.get(`${P}/jobs/${run.job_id}/runs/${run.id}?wait=20`);
     expect(await jobs(['logs', run.id])).toMatchObject({ code: 0, stdout: 'hello\n' });
     expect(await jobs(['logs', 'nightly', '--stream', 'stdout'])).toMatchObject({ code: 0, stdout: 'hello\n' });
-    expect(JSON.parse((await jobs(['logs', run.id, '-o', 'json'])).stdout)).toEqual((await t.api.get(`${P}/jobs/${run.job_id}/runs/${run.id}/logs`)).body.data);
+    expect(JSON.parse((await jobs(['logs', run.id, '-o', 'json'])).stdout)).toEqual(
+      (await t.api.get(`${P}/jobs/${run.job_id}/runs/${run.id}/logs`)).body.data,
+    );
   });
 });
 
 describe('jobs webhooks', () => {
   it('creates one (its secret printed once), lists it as the API does, disables and deletes it', async () => {
-    const created = await jobs(['webhooks', 'create', 'http://127.0.0.1:9/hook', '--events', 'run.failed', 'schedule.skipped', '--job', 'nightly', '-o', 'json']);
+    const created = await jobs([
+      'webhooks',
+      'create',
+      'http://127.0.0.1:9/hook',
+      '--events',
+      'run.failed',
+      'schedule.skipped',
+      '--job',
+      'nightly',
+      '-o',
+      'json',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     const webhook = JSON.parse(created.stdout);
-    expect(webhook).toMatchObject({ url: 'http://127.0.0.1:9/hook', events: ['run.failed', 'schedule.skipped'], secret: expect.stringMatching(/^whsec_/) });
+    expect(webhook).toMatchObject({
+      url: 'http://127.0.0.1:9/hook',
+      events: ['run.failed', 'schedule.skipped'],
+      secret: expect.stringMatching(/^whsec_/),
+    });
     const listed = JSON.parse((await jobs(['webhooks', 'list', '-o', 'json'])).stdout);
     expect(listed).toEqual((await t.api.get(`${P}/webhooks?limit=100`)).body.data);
     const sent = await jobs(['webhooks', 'test', webhook.id]);
@@ -206,11 +278,22 @@ describe('jobs webhooks', () => {
     const deliveries = JSON.parse((await jobs(['webhooks', 'deliveries', webhook.id, '-o', 'json'])).stdout);
     // Its attempt may land between the two reads: the same deliveries, whatever their attempt count.
     const ids = (list: Array<{ id: string; event_id: string }>) => list.map((d) => [d.id, d.event_id]);
-    expect(ids(deliveries)).toEqual(ids((await t.api.get(`${P}/webhooks/${webhook.id}/deliveries?limit=100`)).body.data));
+    expect(ids(deliveries)).toEqual(
+      ids((await t.api.get(`${P}/webhooks/${webhook.id}/deliveries?limit=100`)).body.data),
+    );
     expect(deliveries[0]).toMatchObject({ event_type: 'webhook.test' });
-    expect(await jobs(['webhooks', 'redeliver', webhook.id, deliveries[0].id])).toMatchObject({ code: 0, stdout: `delivery/${deliveries[0].id} pending\n` });
-    expect(await jobs(['webhooks', 'disable', webhook.id])).toMatchObject({ code: 0, stdout: `webhook/${webhook.id} disabled\n` });
-    expect(await jobs(['webhooks', 'delete', webhook.id])).toMatchObject({ code: 0, stdout: `webhook/${webhook.id} deleted\n` });
+    expect(await jobs(['webhooks', 'redeliver', webhook.id, deliveries[0].id])).toMatchObject({
+      code: 0,
+      stdout: `delivery/${deliveries[0].id} pending\n`,
+    });
+    expect(await jobs(['webhooks', 'disable', webhook.id])).toMatchObject({
+      code: 0,
+      stdout: `webhook/${webhook.id} disabled\n`,
+    });
+    expect(await jobs(['webhooks', 'delete', webhook.id])).toMatchObject({
+      code: 0,
+      stdout: `webhook/${webhook.id} deleted\n`,
+    });
     const refused = await jobs(['webhooks', 'create', 'http://10.0.0.9/hook', '--events', 'run.failed']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^error: url: /);

@@ -18,7 +18,17 @@ function recordingClient(workspace = 'acme', project = 'etl'): { client: JobsCli
   return { client: new JobsClient({ url: 'http://127.0.0.1:1', key: 'k', workspace, project, fetch }), urls };
 }
 
-const HOSTILE = ['..', '%2e%2e', '../../../v1/keys?', `${JOB}/../../x`, `${JOB}?x=1`, `${JOB}#x`, '', 'job_short', ` ${JOB}`];
+const HOSTILE = [
+  '..',
+  '%2e%2e',
+  '../../../v1/keys?',
+  `${JOB}/../../x`,
+  `${JOB}?x=1`,
+  `${JOB}#x`,
+  '',
+  'job_short',
+  ` ${JOB}`,
+];
 
 describe('the API client', () => {
   it('addresses well-formed ids exactly', async () => {
@@ -43,7 +53,10 @@ describe('the API client', () => {
       ['key_id', () => client.revokeKey(id)],
     ];
     for (const [field, call] of calls) {
-      const error = await call().then(() => null, (e: unknown) => e);
+      const error = await call().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ApiError);
       expect((error as ApiError).errors).toEqual([{ field, message: expect.stringMatching(/^is not a \w+ id$/) }]);
     }
@@ -51,9 +64,16 @@ describe('the API client', () => {
   });
 
   it('refuses a workspace or project that is not a slug', async () => {
-    for (const [workspace, project, field] of [['..', 'etl', 'workspace'], ['acme', 'a/b', 'project'], ['ACME', 'etl', 'workspace']] as const) {
+    for (const [workspace, project, field] of [
+      ['..', 'etl', 'workspace'],
+      ['acme', 'a/b', 'project'],
+      ['ACME', 'etl', 'workspace'],
+    ] as const) {
       const { client, urls } = recordingClient(workspace, project);
-      const error = await client.listJobs().then(() => null, (e: unknown) => e);
+      const error = await client.listJobs().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect((error as ApiError).errors[0]?.field).toBe(field);
       expect(urls).toEqual([]);
     }

@@ -11,16 +11,23 @@ import { composeServices } from '../../functions/composition/services.ts';
 
 const secrets = mockClient(SecretsManagerClient);
 const stackEnvironment = (name: FunctionName) =>
-  Object.fromEntries([...settingsOf(FUNCTIONS[name].uses), 'AWS_REGION'].map((variable) => [variable, `value-of-${variable}`]));
+  Object.fromEntries(
+    [...settingsOf(FUNCTIONS[name].uses), 'AWS_REGION'].map((variable) => [variable, `value-of-${variable}`]),
+  );
 
 describe('the composition of each function', () => {
-  it.each(HTTP_GROUPS.filter((group) => group !== 'fallback'))('builds the %s routes from the settings the stack gives that function', async (group) => {
-    secrets.reset();
-    secrets.on(GetSecretValueCommand).resolves({ SecretString: 'the-admin-key' });
-    const handler = await httpHandler(group, composeServices(awsPlatform(group, stackEnvironment(group))));
-    expect(typeof handler).toBe('function');
-    expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: 'value-of-JOBS_ADMIN_KEY_SECRET_ARN' }]);
-  });
+  it.each(HTTP_GROUPS.filter((group) => group !== 'fallback'))(
+    'builds the %s routes from the settings the stack gives that function',
+    async (group) => {
+      secrets.reset();
+      secrets.on(GetSecretValueCommand).resolves({ SecretString: 'the-admin-key' });
+      const handler = await httpHandler(group, composeServices(awsPlatform(group, stackEnvironment(group))));
+      expect(typeof handler).toBe('function');
+      expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([
+        { SecretId: 'value-of-JOBS_ADMIN_KEY_SECRET_ARN' },
+      ]);
+    },
+  );
 
   it('builds what the state machine, the events and the scheduler call from their own settings', () => {
     const services = (name: FunctionName) => composeServices(awsPlatform(name, stackEnvironment(name)));

@@ -7,7 +7,15 @@ import { createServer, type Server } from 'node:http';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drawnPixels, launchBrowser, newPage, screenshot, seriousViolations, watchedPage, type WatchedPage } from '../helpers/browser.ts';
+import {
+  drawnPixels,
+  launchBrowser,
+  newPage,
+  screenshot,
+  seriousViolations,
+  watchedPage,
+  type WatchedPage,
+} from '../helpers/browser.ts';
 import { job, projectPath, startTestService, waitForRun, waitForStatus, type TestService } from '../helpers/service.ts';
 import { eventually } from '../helpers/wait.ts';
 
@@ -39,9 +47,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const port = (receiver.address() as { port: number }).port;
-  const create = async (spec: Record<string, unknown>) => (await t.api.post(`${P}/jobs`, job(spec))).body.data.id as string;
-  ids.report = await create({ name: 'report', command: 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.2; done; echo "oops" >&2; echo done-line' });
-  ids.nightly = await create({ name: 'nightly', command: 'true', schedule: '0 3 * * 1-5', timezone: 'Europe/Berlin', tags: { team: 'data' } });
+  const create = async (spec: Record<string, unknown>) =>
+    (await t.api.post(`${P}/jobs`, job(spec))).body.data.id as string;
+  ids.report = await create({
+    name: 'report',
+    command: 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.2; done; echo "oops" >&2; echo done-line',
+  });
+  ids.nightly = await create({
+    name: 'nightly',
+    command: 'true',
+    schedule: '0 3 * * 1-5',
+    timezone: 'Europe/Berlin',
+    tags: { team: 'data' },
+  });
   ids.long = await create({ name: 'long', command: 'while :; do :; done' });
   ids.split = await create({ name: 'split', command: 'echo "task $JOBS_TASK_INDEX"', tasks: 3 });
   const hook = await t.api.post(`${P}/webhooks`, { url: `http://127.0.0.1:${port}/hook`, events: ['run.succeeded'] });
@@ -61,13 +79,17 @@ afterAll(async () => {
 describe('the web console', () => {
   it('is served with its types, caching and a strict Content-Security-Policy, and no inline script', async () => {
     const get = (path: string) =>
-      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-        request(`${t.service.url}${path}`, (res) => {
-          let body = '';
-          res.on('data', (chunk) => (body += chunk));
-          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-        }).on('error', reject).end();
-      });
+      new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>(
+        (resolve, reject) => {
+          request(`${t.service.url}${path}`, (res) => {
+            let body = '';
+            res.on('data', (chunk) => (body += chunk));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+          })
+            .on('error', reject)
+            .end();
+        },
+      );
     const index = await get('/console/');
     expect(index.status).toBe(200);
     expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -78,7 +100,13 @@ describe('the web console', () => {
     expect(index.body).not.toMatch(/\sstyle=|<style/);
     const script = index.body.match(/src="(assets\/[^"]+\.js)"/)![1]!;
     const asset = await get(`/console/${script}`);
-    expect(asset).toMatchObject({ status: 200, headers: { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'public, max-age=31536000, immutable' } });
+    expect(asset).toMatchObject({
+      status: 200,
+      headers: {
+        'content-type': 'text/javascript; charset=utf-8',
+        'cache-control': 'public, max-age=31536000, immutable',
+      },
+    });
     // The admin key came from JOBS_ADMIN_KEY here: there is no file to point at.
     expect(JSON.parse((await get('/console/config.json')).body)).toEqual({ api_url: null, admin_key_file: null });
     expect((await get('/console')).status).toBe(301);
@@ -127,7 +155,14 @@ describe('the web console', () => {
     await page.getByText('Following…').or(page.getByText('Complete:')).waitFor();
     await page.getByText('Complete: 7 lines.').waitFor({ timeout: 20_000 });
     // Each stream in its order, stderr's lines marked.
-    expect(await page.locator('.line.stdout .message').allTextContents()).toEqual(['line 1', 'line 2', 'line 3', 'line 4', 'line 5', 'done-line']);
+    expect(await page.locator('.line.stdout .message').allTextContents()).toEqual([
+      'line 1',
+      'line 2',
+      'line 3',
+      'line 4',
+      'line 5',
+      'done-line',
+    ]);
     expect(await page.locator('.line.stderr .message').allTextContents()).toEqual(['oops']);
     await page.locator('.badge.status-succeeded').first().waitFor();
     await page.getByLabel('Lines containing').fill('line 3');
@@ -138,10 +173,14 @@ describe('the web console', () => {
   it("shows the job's CPU and memory as charts with points, and cancels a long run from its page", async () => {
     const long = (await t.api.post(`${P}/jobs/${ids.long}/runs`)).body.data;
     await waitForStatus(t.api, `${P}/jobs/${ids.long}/runs/${long.id}`, ['running']);
-    await eventually(async () => {
-      const metrics = (await t.api.get(`${P}/jobs/${ids.long}/metrics?since=1h`)).body.data;
-      return metrics.cpu_usage.points.length >= 2 && metrics.memory_usage.points.length >= 2;
-    }, 'two samples of each metric', 20_000);
+    await eventually(
+      async () => {
+        const metrics = (await t.api.get(`${P}/jobs/${ids.long}/metrics?since=1h`)).body.data;
+        return metrics.cpu_usage.points.length >= 2 && metrics.memory_usage.points.length >= 2;
+      },
+      'two samples of each metric',
+      20_000,
+    );
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.long}`);
     await page.locator('.chart canvas').nth(1).waitFor();
     const pixels = await drawnPixels(page);
@@ -185,7 +224,10 @@ describe('the web console', () => {
     await page.getByText(/^Test event sent: delivery dlv_/).waitFor();
     await page.getByRole('cell', { name: 'webhook.test' }).waitFor();
     const before = received;
-    await page.getByRole('button', { name: /^Redeliver/ }).first().click();
+    await page
+      .getByRole('button', { name: /^Redeliver/ })
+      .first()
+      .click();
     await page.getByText(/sent again$/).waitFor();
     await eventually(() => received > before, 'the redelivery received');
     await view('webhook');
@@ -193,7 +235,13 @@ describe('the web console', () => {
 
   it("shows a run's tasks as a grid, and a deep link opens the view it names", async () => {
     const run = (await t.api.post(`${P}/jobs/${ids.split}/runs`)).body.data;
-    await waitForRun(t.api, `${P}/jobs/${ids.split}/runs/${run.id}`, (r) => r.status === 'succeeded', 'the split run done', 20_000);
+    await waitForRun(
+      t.api,
+      `${P}/jobs/${ids.split}/runs/${run.id}`,
+      (r) => r.status === 'succeeded',
+      'the split run done',
+      20_000,
+    );
     const fresh = await newPage(browser);
     fresh.setDefaultTimeout(10_000);
     await fresh.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.split}/runs/${run.id}`);
@@ -204,7 +252,11 @@ describe('the web console', () => {
     await fresh.close();
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.split}/runs/${run.id}`);
     await expect.poll(() => page.locator('.tasks li').count()).toBe(3);
-    expect(await page.locator('.tasks li').allTextContents()).toEqual(['#0 ✓ succeededattempt 1, exit 0', '#1 ✓ succeededattempt 1, exit 0', '#2 ✓ succeededattempt 1, exit 0']);
+    expect(await page.locator('.tasks li').allTextContents()).toEqual([
+      '#0 ✓ succeededattempt 1, exit 0',
+      '#1 ✓ succeededattempt 1, exit 0',
+      '#2 ✓ succeededattempt 1, exit 0',
+    ]);
     await page.getByText('Complete: 3 lines.').waitFor();
     await view('run-tasks');
   });
@@ -252,7 +304,9 @@ describe('the web console', () => {
       page.off('request', record);
     }
     const api = requested.filter((path) => path.startsWith('/v1/'));
-    expect(api.filter((path) => path.startsWith('/v1/keys') || !path.startsWith(`/v1/workspaces/${W}/projects/${PROJECT}/`))).toEqual([]);
+    expect(
+      api.filter((path) => path.startsWith('/v1/keys') || !path.startsWith(`/v1/workspaces/${W}/projects/${PROJECT}/`)),
+    ).toEqual([]);
     expect(watched.problems).toEqual([]);
   });
 
@@ -265,14 +319,19 @@ describe('the web console', () => {
     await alert.waitFor();
     expect(await alert.textContent()).toMatch(/Error 400: .*env\.1BAD: '1BAD' is not a valid variable name/);
     // The one error answer, which Chromium also logs as a failed resource.
-    expect(watched.problems.splice(0)).toEqual([expect.stringMatching(/^answer 400: POST .*\/runs$/), 'console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    expect(watched.problems.splice(0)).toEqual([
+      expect.stringMatching(/^answer 400: POST .*\/runs$/),
+      'console: Failed to load resource: the server responded with a status of 400 (Bad Request)',
+    ]);
 
     await page.evaluate(() => sessionStorage.setItem('jobs.console.key', 'not-a-key'));
     await page.reload();
     await page.getByText('The key was refused (401): sign in again.').waitFor();
     const refused = watched.problems.splice(0);
     expect(refused.length).toBeGreaterThan(0);
-    expect(refused.filter((p) => !p.startsWith('answer 401:') && !p.includes('status of 401 (Unauthorized)'))).toEqual([]);
+    expect(refused.filter((p) => !p.startsWith('answer 401:') && !p.includes('status of 401 (Unauthorized)'))).toEqual(
+      [],
+    );
     await view('signed-out');
   });
 });

@@ -114,7 +114,9 @@ describe('Schedule', () => {
   it('rejects a cron that can never fire', () => {
     const error = errorOf(() => validateSchedule('0 0 31 2 *', 'UTC'));
     expect(error.errors[0]).toEqual({ field: 'schedule', message: "'0 0 31 2 *' never fires (no date matches it)" });
-    expect(validateSchedule('0 0 29 2 *', 'UTC').next(new Date('2026-01-01T00:00:00Z'))?.toISOString()).toBe('2028-02-29T00:00:00.000Z');
+    expect(validateSchedule('0 0 29 2 *', 'UTC').next(new Date('2026-01-01T00:00:00Z'))?.toISOString()).toBe(
+      '2028-02-29T00:00:00.000Z',
+    );
   });
 });
 

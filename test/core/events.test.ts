@@ -9,13 +9,17 @@ const project = { workspace_id: 'acme', project_id: 'events' };
 
 let n = 0;
 async function pendingRun(options: { concurrency?: 'forbid' } = {}): Promise<RunRef> {
-  const job = await t.core.services.jobs().create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...options });
+  const job = await t.core.services
+    .jobs()
+    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...options });
   return runRef(await t.core.services.runs().trigger({ ...project, job_id: job.id }, {}));
 }
 
 /** The pending events of one run, oldest first, then taken out of the outbox. */
 async function takeEvents(ref: RunRef) {
-  const events = (await t.core.outbox.pending(100)).filter((event) => event.data.run?.id === ref.run_id || (!event.data.run && event.data.job_id === ref.job_id));
+  const events = (await t.core.outbox.pending(100)).filter(
+    (event) => event.data.run?.id === ref.run_id || (!event.data.run && event.data.job_id === ref.job_id),
+  );
   await t.core.outbox.handedOn(events);
   return events;
 }
@@ -46,7 +50,9 @@ describe('run events', () => {
   it('tells of a cancelled run, and of a run whose job settles it failed, with its status', async () => {
     const cancelled = await pendingRun();
     await t.core.services.runs().cancel(cancelled, { mode: 'force', graceSeconds: 0 });
-    expect((await takeEvents(cancelled)).map((e) => [e.type, e.data.run?.status])).toEqual([['run.cancelled', 'cancelled']]);
+    expect((await takeEvents(cancelled)).map((e) => [e.type, e.data.run?.status])).toEqual([
+      ['run.cancelled', 'cancelled'],
+    ]);
     const failed = await pendingRun();
     await t.core.services.runLifecycle().failed(failed, 'the execution failed');
     expect((await takeEvents(failed)).map((e) => e.type)).toEqual(['run.failed']);
@@ -58,8 +64,12 @@ describe('run events', () => {
     const job = { workspace_id: ref.workspace_id, project_id: ref.project_id, job_id: ref.job_id };
     await t.core.services.jobs().patch(job, { schedule: '*/5 * * * *' });
     const at = new Date(Date.UTC(2026, 11, 1, 12, 0));
-    expect(await t.core.services.scheduledTrigger().fire({ job, scheduled_time: at.toISOString() })).toMatchObject({ outcome: 'skipped' });
-    expect(await t.core.services.scheduledTrigger().fire({ job, scheduled_time: at.toISOString() })).toMatchObject({ outcome: 'skipped' });
+    expect(await t.core.services.scheduledTrigger().fire({ job, scheduled_time: at.toISOString() })).toMatchObject({
+      outcome: 'skipped',
+    });
+    expect(await t.core.services.scheduledTrigger().fire({ job, scheduled_time: at.toISOString() })).toMatchObject({
+      outcome: 'skipped',
+    });
     const events = await takeEvents(ref);
     expect(events.map((e) => [e.type, e.data.scheduled_for])).toEqual([['schedule.skipped', at.toISOString()]]);
   });

@@ -11,15 +11,32 @@ describe('JobService', () => {
   it('creates a job with its defaults, refuses its name twice in a project, and allows it in another', async () => {
     const jobs = t.core.services.jobs();
     const job = await jobs.create(project, { name: 'nightly', image: 'alpine', command: 'echo hi' });
-    expect(job).toMatchObject({ command: ['/bin/sh', '-c', 'echo hi'], timezone: 'UTC', cpu: 0.25, memory_mb: 512, concurrency: 'allow' });
+    expect(job).toMatchObject({
+      command: ['/bin/sh', '-c', 'echo hi'],
+      timezone: 'UTC',
+      cpu: 0.25,
+      memory_mb: 512,
+      concurrency: 'allow',
+    });
     expect(await jobs.get({ ...project, job_id: job.id })).toEqual(job);
-    await expect(jobs.create(project, { name: 'nightly', image: 'alpine', command: ['true'] })).rejects.toBeInstanceOf(ConflictError);
-    await expect(jobs.create({ ...project, project_id: 'elsewhere' }, { name: 'nightly', image: 'alpine', command: ['true'] })).resolves.toBeTruthy();
+    await expect(jobs.create(project, { name: 'nightly', image: 'alpine', command: ['true'] })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    await expect(
+      jobs.create({ ...project, project_id: 'elsewhere' }, { name: 'nightly', image: 'alpine', command: ['true'] }),
+    ).resolves.toBeTruthy();
   });
 
   it('patches: omitted fields stay, null resets, the cpu/memory pair is checked on the merged job, a rename frees the old name', async () => {
     const jobs = t.core.services.jobs();
-    const job = await jobs.create(project, { name: 'patched', image: 'alpine', command: ['true'], retries: 3, cpu: 1, memory_mb: 2048 });
+    const job = await jobs.create(project, {
+      name: 'patched',
+      image: 'alpine',
+      command: ['true'],
+      retries: 3,
+      cpu: 1,
+      memory_mb: 2048,
+    });
     const ref = { ...project, job_id: job.id };
     const next = await jobs.patch(ref, { retries: null, name: 'renamed' });
     expect(next).toMatchObject({ retries: 0, name: 'renamed', cpu: 1, memory_mb: 2048 });
@@ -29,7 +46,12 @@ describe('JobService', () => {
 
   it('syncs the schedule on create and on a schedule change only, and removes it before the job goes', async () => {
     const jobs = t.core.services.jobs();
-    const job = await jobs.create(project, { name: 'scheduled', image: 'alpine', command: ['true'], schedule: '0 3 * * *' });
+    const job = await jobs.create(project, {
+      name: 'scheduled',
+      image: 'alpine',
+      command: ['true'],
+      schedule: '0 3 * * *',
+    });
     const ref = { ...project, job_id: job.id };
     const synced = () => t.core.schedules.synced.filter((id) => id === job.id).length;
     expect(synced()).toBe(1);

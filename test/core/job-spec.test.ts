@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { envErrors, fargatePairError, isImageReference, normalizeCommand, tagErrors } from '../../functions/core/job-spec.ts';
+import {
+  envErrors,
+  fargatePairError,
+  isImageReference,
+  normalizeCommand,
+  tagErrors,
+} from '../../functions/core/job-spec.ts';
 
 describe('isImageReference', () => {
   it.each([
@@ -13,20 +19,40 @@ describe('isImageReference', () => {
     'ghcr.io/org/app:1.0@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
   ])('accepts %s', (image) => expect(isImageReference(image)).toBe(true));
 
-  it.each(['', 'Alpine', 'alpine:', 'alpine::1', 'has space', '-leading/dash', 'app@sha256:short', `a:${'x'.repeat(129)}`])(
-    'rejects %j',
-    (image) => expect(isImageReference(image)).toBe(false),
-  );
+  it.each([
+    '',
+    'Alpine',
+    'alpine:',
+    'alpine::1',
+    'has space',
+    '-leading/dash',
+    'app@sha256:short',
+    `a:${'x'.repeat(129)}`,
+  ])('rejects %j', (image) => expect(isImageReference(image)).toBe(false));
 });
 
 describe('fargatePairError', () => {
   it.each([
-    [0.25, 512], [0.25, 1024], [0.25, 2048], [0.5, 1024], [0.5, 4096], [1, 2048], [1, 8192],
-    [2, 16384], [4, 30720], [8, 16384], [8, 61440], [16, 32768], [16, 122880],
+    [0.25, 512],
+    [0.25, 1024],
+    [0.25, 2048],
+    [0.5, 1024],
+    [0.5, 4096],
+    [1, 2048],
+    [1, 8192],
+    [2, 16384],
+    [4, 30720],
+    [8, 16384],
+    [8, 61440],
+    [16, 32768],
+    [16, 122880],
   ])('accepts cpu %s with %s MiB', (cpu, memory) => expect(fargatePairError(cpu, memory)).toBeNull());
 
   it('names memory_mb and lists what fits when the pair is invalid', () => {
-    expect(fargatePairError(1, 512)).toEqual({ field: 'memory_mb', message: '512 is not valid with cpu 1; use 2048-8192 in steps of 1024' });
+    expect(fargatePairError(1, 512)).toEqual({
+      field: 'memory_mb',
+      message: '512 is not valid with cpu 1; use 2048-8192 in steps of 1024',
+    });
     expect(fargatePairError(0.25, 1536)?.message).toBe('1536 is not valid with cpu 0.25; use 512, 1024 or 2048');
     expect(fargatePairError(8, 17408)?.field).toBe('memory_mb');
   });
@@ -38,7 +64,10 @@ describe('fargatePairError', () => {
 
 describe('env and tags', () => {
   it('names each variable that is not a shell name', () => {
-    expect(envErrors({ GOOD_1: 'x', '1BAD': 'y', 'NO-DASH': 'z' }).map((e) => e.field)).toEqual(['env.1BAD', 'env.NO-DASH']);
+    expect(envErrors({ GOOD_1: 'x', '1BAD': 'y', 'NO-DASH': 'z' }).map((e) => e.field)).toEqual([
+      'env.1BAD',
+      'env.NO-DASH',
+    ]);
   });
 
   it('limits env to 100 variables and 32 KiB in all', () => {

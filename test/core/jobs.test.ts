@@ -6,8 +6,19 @@ const base = buildJob(
   ref,
   'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
   {
-    name: 'nightly', image: 'alpine', command: 'echo hi', env: { A: '1' }, schedule: '0 3 * * *', timezone: 'Europe/Berlin',
-    tags: { team: 'data' }, timeout_seconds: 60, retries: 2, concurrency: 'forbid', cpu: 1, memory_mb: 2048, suspended: true,
+    name: 'nightly',
+    image: 'alpine',
+    command: 'echo hi',
+    env: { A: '1' },
+    schedule: '0 3 * * *',
+    timezone: 'Europe/Berlin',
+    tags: { team: 'data' },
+    timeout_seconds: 60,
+    retries: 2,
+    concurrency: 'forbid',
+    cpu: 1,
+    memory_mb: 2048,
+    suspended: true,
   },
   '2026-01-01T00:00:00.000Z',
   '2026-01-01T00:00:00.000Z',
@@ -17,10 +28,42 @@ describe('buildJob', () => {
   it('fills every default and keeps the contract field order', () => {
     const job = buildJob(ref, 'job_X', { name: 'n', image: 'alpine', command: ['true'] }, 't0', 't1');
     expect(Object.keys(job)).toEqual([
-      'id', 'workspace_id', 'project_id', 'name', 'image', 'command', 'env', 'schedule', 'timezone', 'suspended', 'tags',
-      'timeout_seconds', 'retries', 'retry_rules', 'concurrency', 'cpu', 'memory_mb', 'history', 'tasks', 'parallelism', 'created_at', 'updated_at',
+      'id',
+      'workspace_id',
+      'project_id',
+      'name',
+      'image',
+      'command',
+      'env',
+      'schedule',
+      'timezone',
+      'suspended',
+      'tags',
+      'timeout_seconds',
+      'retries',
+      'retry_rules',
+      'concurrency',
+      'cpu',
+      'memory_mb',
+      'history',
+      'tasks',
+      'parallelism',
+      'created_at',
+      'updated_at',
     ]);
-    expect(job).toMatchObject({ env: {}, schedule: null, timezone: 'UTC', suspended: false, tags: {}, timeout_seconds: 3600, retries: 0, retry_rules: [], concurrency: 'allow', cpu: 0.25, memory_mb: 512 });
+    expect(job).toMatchObject({
+      env: {},
+      schedule: null,
+      timezone: 'UTC',
+      suspended: false,
+      tags: {},
+      timeout_seconds: 3600,
+      retries: 0,
+      retry_rules: [],
+      concurrency: 'allow',
+      cpu: 0.25,
+      memory_mb: 512,
+    });
   });
 });
 
@@ -31,8 +74,30 @@ describe('applyPatch', () => {
   });
 
   it('turns null into the default, and a null schedule removes the schedule', () => {
-    const next = applyPatch(base, { schedule: null, env: null, tags: null, timezone: null, retries: null, retry_rules: null, concurrency: null, suspended: null }, 't2');
-    expect(next).toMatchObject({ schedule: null, env: {}, tags: {}, timezone: 'UTC', retries: 0, retry_rules: [], concurrency: 'allow', suspended: false });
+    const next = applyPatch(
+      base,
+      {
+        schedule: null,
+        env: null,
+        tags: null,
+        timezone: null,
+        retries: null,
+        retry_rules: null,
+        concurrency: null,
+        suspended: null,
+      },
+      't2',
+    );
+    expect(next).toMatchObject({
+      schedule: null,
+      env: {},
+      tags: {},
+      timezone: 'UTC',
+      retries: 0,
+      retry_rules: [],
+      concurrency: 'allow',
+      suspended: false,
+    });
     expect(next.created_at).toBe(base.created_at);
   });
 

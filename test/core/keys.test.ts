@@ -10,7 +10,11 @@ const t = useCore('key-service', { adminKeyHash: hashSecret('the-first-admin-key
 describe('KeyService', () => {
   it('authenticates the first admin key, a created key by its secret, and nothing else', async () => {
     const keys = await t.core.services.keys();
-    expect(await keys.authenticate('the-first-admin-key')).toEqual({ key_id: BOOTSTRAP_KEY_ID, role: 'admin', workspaces: ['*'] });
+    expect(await keys.authenticate('the-first-admin-key')).toEqual({
+      key_id: BOOTSTRAP_KEY_ID,
+      role: 'admin',
+      workspaces: ['*'],
+    });
     const { key, secret } = await keys.create({ name: 'ci', role: 'writer', workspaces: ['acme', 'acme'] });
     expect(key).toMatchObject({ name: 'ci', role: 'writer', workspaces: ['acme'] });
     expect(await keys.authenticate(secret)).toEqual({ key_id: key.id, role: 'writer', workspaces: ['acme'] });

@@ -12,7 +12,14 @@ import { useCore } from '../helpers/core.ts';
 const t = useCore('log-service');
 const project = { workspace_id: 'acme', project_id: 'logs' };
 
-const line = (run: RunRef, message: string): LogLine => ({ timestamp: new Date().toISOString(), run_id: run.run_id, attempt: 1, task_index: 0, stream: 'stdout', message });
+const line = (run: RunRef, message: string): LogLine => ({
+  timestamp: new Date().toISOString(),
+  run_id: run.run_id,
+  attempt: 1,
+  task_index: 0,
+  stream: 'stdout',
+  message,
+});
 
 async function aRun(name: string): Promise<RunRef> {
   const job = await t.core.services.jobs().create(project, { name, image: 'alpine', command: ['true'] });
@@ -23,12 +30,16 @@ describe('LogService', () => {
   it("reads a run's lines and a job's, and nothing for a run or job that is not the project's", async () => {
     const run = await aRun('talkative');
     t.core.logs.push(line(run, 'hello'));
-    expect((await t.core.services.logs().forRun(run, { limit: 10, filter: 'hel' })).items.map((l) => l.message)).toEqual(['hello']);
+    expect(
+      (await t.core.services.logs().forRun(run, { limit: 10, filter: 'hel' })).items.map((l) => l.message),
+    ).toEqual(['hello']);
     expect(t.core.logs.queries.at(-1)).toEqual({ job: run, run_id: run.run_id, limit: 10, filter: 'hel' });
     expect((await t.core.services.logs().forJob(run, { limit: 10 })).items).toHaveLength(1);
     const elsewhere = { ...run, project_id: 'other' };
     await expect(t.core.services.logs().forRun(elsewhere, { limit: 10 })).rejects.toBeInstanceOf(NotFoundError);
-    await expect(t.core.services.logs().forJob({ ...project, job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' }, { limit: 10 })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      t.core.services.logs().forJob({ ...project, job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' }, { limit: 10 }),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 
   it('holds a reply after the last line until the next line is written, and answers it', async () => {
@@ -37,7 +48,9 @@ describe('LogService', () => {
     expect(first).toMatchObject({ items: [], complete: false });
     const held = t.core.services.logs().forRun(run, { limit: 10, cursor: first.cursor, wait: 20 });
     // The reply is held: it is still open once the service has read the log and begun to wait.
-    await expect.poll(() => t.core.logs.queries.filter((q) => q.run_id === run.run_id).length).toBeGreaterThanOrEqual(2);
+    await expect
+      .poll(() => t.core.logs.queries.filter((q) => q.run_id === run.run_id).length)
+      .toBeGreaterThanOrEqual(2);
     t.core.logs.push(line(run, 'late'));
     const reply = await held;
     expect(reply.items.map((l) => l.message)).toEqual(['late']);
@@ -63,7 +76,9 @@ describe('LogService', () => {
       const found: string[] = [];
       let cursor: string | undefined;
       for (let reads = 0; reads < 10; reads++) {
-        const page = await t.core.services.logs().forRun(run, { limit: 10, filter: 'needle', wait: 20, ...(cursor ? { cursor } : {}) });
+        const page = await t.core.services
+          .logs()
+          .forRun(run, { limit: 10, filter: 'needle', wait: 20, ...(cursor ? { cursor } : {}) });
         found.push(...page.items.map((l) => l.message));
         if (!page.more) break;
         expect(page).toMatchObject({ partial: true, complete: false });
@@ -86,10 +101,16 @@ describe('LogService', () => {
     const page = await t.core.services.logs().forRun(run, { limit: 10 });
     expect(page).toMatchObject({ items: [{ message: 'tail' }], complete: false });
     t.core.logs.writing.delete(run.run_id);
-    expect(await t.core.services.logs().forRun(run, { limit: 10, cursor: page.cursor, wait: 20 })).toMatchObject({ items: [], complete: true });
+    expect(await t.core.services.logs().forRun(run, { limit: 10, cursor: page.cursor, wait: 20 })).toMatchObject({
+      items: [],
+      complete: true,
+    });
     // A page that leaves lines behind is not the end either.
     t.core.logs.push(line(run, 'more'));
-    expect(await t.core.services.logs().forRun(run, { limit: 1 })).toMatchObject({ items: [{ message: 'tail' }], complete: false });
+    expect(await t.core.services.logs().forRun(run, { limit: 1 })).toMatchObject({
+      items: [{ message: 'tail' }],
+      complete: false,
+    });
   });
 
   it('hears a run that settles while its lines are being read, and answers complete at once', async () => {
@@ -114,7 +135,13 @@ describe('LogService', () => {
       settled: (r) => t.core.logs.settled(r),
       deleteForJob: (job) => t.core.logs.deleteForJob(job),
     };
-    const logs = new LogService({ jobs: t.core.services.jobs(), runs: t.core.runStore, source, signals, pollMs: 60_000 });
+    const logs = new LogService({
+      jobs: t.core.services.jobs(),
+      runs: t.core.runStore,
+      source,
+      signals,
+      pollMs: 60_000,
+    });
     const reply = await Promise.race([
       logs.forRun(run, { limit: 10, wait: 20 }),
       new Promise<'held'>((resolve) => setTimeout(() => resolve('held'), 10_000)),

@@ -15,7 +15,12 @@ const source: MetricSource = {
   async query(_job, names, window) {
     windows.push(window);
     if (failing) throw new Error('the metrics engine is down');
-    return Object.fromEntries(names.map((name) => [name, [{ timestamp: window.start.toISOString(), value: name === 'cpu_usage' ? 0.5 : 1024 }]]));
+    return Object.fromEntries(
+      names.map((name) => [
+        name,
+        [{ timestamp: window.start.toISOString(), value: name === 'cpu_usage' ? 0.5 : 1024 }],
+      ]),
+    );
   },
 };
 
@@ -30,18 +35,28 @@ describe('MetricsService', () => {
     const job = await services.jobs().create(project, { name: 'measured', image: 'alpine', command: ['true'] });
     const ref = { ...project, job_id: job.id };
     const end = new Date('2026-12-01T12:00:00.000Z');
-    const answer = await services.metrics().query(ref, ['cpu_usage', 'gpu_usage', 'memory_usage'], { start: new Date(end.getTime() - 7 * 86_400_000), end });
+    const answer = await services
+      .metrics()
+      .query(ref, ['cpu_usage', 'gpu_usage', 'memory_usage'], { start: new Date(end.getTime() - 7 * 86_400_000), end });
     expect(answer).toEqual({
       gpu_usage: { status: 'error', message: "unknown metric 'gpu_usage'; available: cpu_usage, memory_usage" },
       cpu_usage: { status: 'success', unit: 'cores', points: [{ timestamp: '2026-11-24T12:00:00.000Z', value: 0.5 }] },
-      memory_usage: { status: 'success', unit: 'bytes', points: [{ timestamp: '2026-11-24T12:00:00.000Z', value: 1024 }] },
+      memory_usage: {
+        status: 'success',
+        unit: 'bytes',
+        points: [{ timestamp: '2026-11-24T12:00:00.000Z', value: 1024 }],
+      },
     });
     expect(windows.at(-1)?.periodSeconds).toBe(600); // 7 days in at most 1,440 points, rounded up to a round period
     failing = true;
     const failed = await services.metrics().query(ref, ['cpu_usage'], { end });
-    expect(failed).toEqual({ cpu_usage: { status: 'error', message: 'cpu_usage could not be read: the metrics engine is down' } });
+    expect(failed).toEqual({
+      cpu_usage: { status: 'error', message: 'cpu_usage could not be read: the metrics engine is down' },
+    });
     expect(windows.at(-1)?.periodSeconds).toBe(60); // one hour by default, never finer than the source
     failing = false;
-    await expect(services.metrics().query({ ...project, job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' }, ['cpu_usage'], {})).rejects.toBeInstanceOf(NotFoundError);
+    await expect(
+      services.metrics().query({ ...project, job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' }, ['cpu_usage'], {}),
+    ).rejects.toBeInstanceOf(NotFoundError);
   });
 });

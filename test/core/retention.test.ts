@@ -24,7 +24,9 @@ class RemovedArtifacts implements RunArtifacts {
 
 let n = 0;
 async function newJob(history: { max_runs?: number; max_age_days?: number }): Promise<JobRef> {
-  const job = await t.core.services.jobs().create(project, { name: `kept-${n++}`, image: 'alpine', command: ['true'], history });
+  const job = await t.core.services
+    .jobs()
+    .create(project, { name: `kept-${n++}`, image: 'alpine', command: ['true'], history });
   return { ...project, job_id: job.id };
 }
 
@@ -42,10 +44,14 @@ async function finishedRun(job: JobRef): Promise<RunRef & { finished_at: string 
 function retention(now: () => Date = () => new Date()) {
   const artifacts = new RemovedArtifacts();
   const platform = t.core.services.platform;
-  return { artifacts, retention: new RunRetention({ jobs: platform.jobStore(), runs: t.core.runStore, artifacts: [artifacts], now }) };
+  return {
+    artifacts,
+    retention: new RunRetention({ jobs: platform.jobStore(), runs: t.core.runStore, artifacts: [artifacts], now }),
+  };
 }
 
-const kept = async (job: JobRef) => (await t.core.runStore.listForJob(job, {}, { limit: 100 })).items.map((r) => r.id).sort();
+const kept = async (job: JobRef) =>
+  (await t.core.runStore.listForJob(job, {}, { limit: 100 })).items.map((r) => r.id).sort();
 
 describe('run history', () => {
   it('keeps the newest max_runs finished runs, removing the others with their artifacts, and counts both', async () => {
@@ -67,7 +73,10 @@ describe('run history', () => {
     const { retention: r } = retention();
     const active = runRef(await t.core.services.runs().trigger(job, {}));
     const finished = [await finishedRun(job), await finishedRun(job)];
-    await r.settled(job, finished.map((f) => ({ id: f.run_id, finished_at: f.finished_at })));
+    await r.settled(
+      job,
+      finished.map((f) => ({ id: f.run_id, finished_at: f.finished_at })),
+    );
     // The active run is the oldest: the limit takes the finished one behind it, and keeps the newest.
     expect(await kept(job)).toEqual([active.run_id, finished[1]!.run_id].sort());
     expect((await t.core.runStore.counts(job)).retained).toBe(2);
@@ -92,7 +101,15 @@ describe('run history', () => {
   });
 
   it("gives a run of several tasks' records the run's TTL, and removes them with the run", async () => {
-    const job = await t.core.services.jobs().create(project, { name: `split-${n++}`, image: 'alpine', command: ['true'], tasks: 3, history: { max_runs: 1, max_age_days: 2 } });
+    const job = await t.core.services
+      .jobs()
+      .create(project, {
+        name: `split-${n++}`,
+        image: 'alpine',
+        command: ['true'],
+        tasks: 3,
+        history: { max_runs: 1, max_age_days: 2 },
+      });
     const ref: JobRef = { ...project, job_id: job.id };
     const lifecycle = t.core.services.runLifecycle();
     const runs: RunRef[] = [];
@@ -116,11 +133,13 @@ describe('run history', () => {
     expect((await t.core.runStore.tasks(newer, 0, 2)).map((task) => task.index)).toEqual([0, 1, 2]);
     // The newer run's task records carry its TTL: gone with it should no sweep run.
     const ttl = Math.floor((Date.parse(finished.finished_at!) + 2 * DAY_MS) / 1000) + 86_400;
-    const items = await t.core.runStore.table.send<QueryCommandOutput>(new QueryCommand({
-      TableName: t.core.runStore.table.name,
-      KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
-      ExpressionAttributeValues: marshall({ ':pk': `JOB#${job.id}`, ':prefix': `TASK#${newer.run_id}#` }),
-    }));
+    const items = await t.core.runStore.table.send<QueryCommandOutput>(
+      new QueryCommand({
+        TableName: t.core.runStore.table.name,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+        ExpressionAttributeValues: marshall({ ':pk': `JOB#${job.id}`, ':prefix': `TASK#${newer.run_id}#` }),
+      }),
+    );
     expect((items.Items ?? []).map((item) => unmarshall(item).expires_at)).toEqual([ttl, ttl, ttl]);
   });
 });

@@ -24,11 +24,30 @@ afterAll(() => table.drop());
 
 async function activeRun(ageMs: number, execution: string): Promise<Run> {
   const jobId = newId('job');
-  await new DynamoJobStore(table).create(buildJob(ref, jobId, { name: jobId, image: 'alpine', command: ['true'] }, 't', 't'));
+  await new DynamoJobStore(table).create(
+    buildJob(ref, jobId, { name: jobId, image: 'alpine', command: ['true'] }, 't', 't'),
+  );
   const run: Run = {
-    id: newId('run'), job_id: jobId, ...ref, status: 'running', trigger: 'manual', attempt: 1, scheduled_for: null,
-    created_at: new Date(now.getTime() - ageMs).toISOString(), started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null,
-    overrides: { command: null, env: {} }, image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution }, tasks: { count: 1, pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
+    id: newId('run'),
+    job_id: jobId,
+    ...ref,
+    status: 'running',
+    trigger: 'manual',
+    attempt: 1,
+    scheduled_for: null,
+    created_at: new Date(now.getTime() - ageMs).toISOString(),
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    error: null,
+    overrides: { command: null, env: {} },
+    image: 'alpine',
+    command: ['true'],
+    usage: null,
+    backend: { runner: 'ecs', task: null, execution },
+    tasks: { count: 1, pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 },
+    parallelism: 1,
   };
   await store.create(run, { forbidActive: false });
   return run;
@@ -42,21 +61,35 @@ describe('RunReconciler', () => {
     const young = await activeRun(1_000, 'ended');
     const asked: string[] = [];
     const orchestrator = {
-      isRunning: async (execution: string) => (asked.push(execution), execution === 'ended' ? false : execution === 'running' ? true : 'unknown'),
+      isRunning: async (execution: string) => (
+        asked.push(execution), execution === 'ended' ? false : execution === 'running' ? true : 'unknown'
+      ),
     } as unknown as RunOrchestrator;
-    const reconciler = new RunReconciler({ store, orchestrator, lifecycle: new RunLifecycle(store, { now: () => now }), now: () => now });
+    const reconciler = new RunReconciler({
+      store,
+      orchestrator,
+      lifecycle: new RunLifecycle(store, { now: () => now }),
+      now: () => now,
+    });
     const report = await reconciler.sweep();
     expect(report.settled).toEqual([ended.id]);
     expect(asked.sort()).toEqual(['ended', 'running', 'unknown']);
     const read = (run: Run) => store.get({ ...ref, job_id: run.job_id, run_id: run.id });
-    expect(await read(ended)).toMatchObject({ status: 'failed', error: 'the execution ended without settling the run' });
+    expect(await read(ended)).toMatchObject({
+      status: 'failed',
+      error: 'the execution ended without settling the run',
+    });
     for (const run of [running, unknown, young]) expect((await read(run))?.status).toBe('running');
     expect((await reconciler.sweep()).settled).toEqual([]);
   });
 
   it("settles a run whose execution's end was reported, once", async () => {
     const run = await activeRun(0, 'x');
-    const reconciler = new RunReconciler({ store, orchestrator: {} as RunOrchestrator, lifecycle: new RunLifecycle(store) });
+    const reconciler = new RunReconciler({
+      store,
+      orchestrator: {} as RunOrchestrator,
+      lifecycle: new RunLifecycle(store),
+    });
     const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
     expect(await reconciler.executionEnded(runRef, 'the execution was stopped')).toBe(true);
     expect(await reconciler.executionEnded(runRef, 'the execution was stopped')).toBe(false);

@@ -10,22 +10,41 @@ const project = { workspace_id: 'acme', project_id: 'run-service' };
 
 let n = 0;
 async function newJob(spec: Partial<JobCreate> = {}) {
-  const job = await t.core.services.jobs().create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...spec });
+  const job = await t.core.services
+    .jobs()
+    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...spec });
   return { job, ref: { ...project, job_id: job.id } };
 }
 
 describe('RunService', () => {
   it("writes the run pending and starts its execution with the job's spec, the overrides over it", async () => {
-    const { job, ref } = await newJob({ env: { A: 'job', B: 'job' }, timeout_seconds: 90, retries: 2, retry_rules: [{ exit_codes: [3], action: 'fail' }] });
+    const { job, ref } = await newJob({
+      env: { A: 'job', B: 'job' },
+      timeout_seconds: 90,
+      retries: 2,
+      retry_rules: [{ exit_codes: [3], action: 'fail' }],
+    });
     const run = await t.core.services.runs().trigger(ref, { command: 'echo hi', env: { B: 'run' } });
-    expect(run).toMatchObject({ status: 'pending', attempt: 0, trigger: 'manual', command: ['/bin/sh', '-c', 'echo hi'], overrides: { env: { B: 'run' } } });
+    expect(run).toMatchObject({
+      status: 'pending',
+      attempt: 0,
+      trigger: 'manual',
+      command: ['/bin/sh', '-c', 'echo hi'],
+      overrides: { env: { B: 'run' } },
+    });
     expect(t.core.orchestrator.started.at(-1)).toEqual({
       run: runRef(run),
       timeout_seconds: 90,
       retries: 2,
       retry_rules: [{ exit_codes: [3], action: 'fail' }],
       tasks: { count: 1, parallelism: 1 },
-      container: { image: job.image, command: ['/bin/sh', '-c', 'echo hi'], env: { A: 'job', B: 'run' }, cpu: 0.25, memory_mb: 512 },
+      container: {
+        image: job.image,
+        command: ['/bin/sh', '-c', 'echo hi'],
+        env: { A: 'job', B: 'run' },
+        cpu: 0.25,
+        memory_mb: 512,
+      },
     });
     expect(await t.core.runStore.counts(ref)).toMatchObject({ pending: 1, total: 1 });
   });
@@ -35,7 +54,9 @@ describe('RunService', () => {
     const first = await t.core.services.runs().trigger(ref, { env: { X: '1' } }, { idempotencyKey: 'k' });
     const again = await t.core.services.runs().trigger(ref, { env: { X: '1' } }, { idempotencyKey: 'k' });
     expect(again.id).toBe(first.id);
-    await expect(t.core.services.runs().trigger(ref, { env: { X: '2' } }, { idempotencyKey: 'k' })).rejects.toBeInstanceOf(IdempotencyMismatchError);
+    await expect(
+      t.core.services.runs().trigger(ref, { env: { X: '2' } }, { idempotencyKey: 'k' }),
+    ).rejects.toBeInstanceOf(IdempotencyMismatchError);
   });
 
   it('forbid refuses a second active run; replace cancels the active one first, with the default grace', async () => {
@@ -45,7 +66,10 @@ describe('RunService', () => {
     const replace = await newJob({ concurrency: 'replace' });
     const old = await t.core.services.runs().trigger(replace.ref, {});
     await t.core.services.runs().trigger(replace.ref, {});
-    expect(await t.core.runStore.get(runRef(old))).toMatchObject({ status: 'cancelled', error: 'replaced by a newer run' });
+    expect(await t.core.runStore.get(runRef(old))).toMatchObject({
+      status: 'cancelled',
+      error: 'replaced by a newer run',
+    });
     expect(t.core.orchestrator.stopped.at(-1)).toMatchObject({ run_id: old.id, mode: 'graceful', graceSeconds: 30 });
   });
 
@@ -55,14 +79,20 @@ describe('RunService', () => {
     const cancelled = await t.core.services.runs().cancel(runRef(run), { mode: 'force', graceSeconds: 0 });
     expect(cancelled).toMatchObject({ status: 'cancelled', error: 'cancelled (force)', exit_code: null });
     expect(t.core.orchestrator.stopped.at(-1)).toMatchObject({ run_id: run.id, mode: 'force' });
-    await expect(t.core.services.runs().cancel(runRef(run), { mode: 'force', graceSeconds: 0 })).rejects.toThrow(`run ${run.id} is already cancelled`);
+    await expect(t.core.services.runs().cancel(runRef(run), { mode: 'force', graceSeconds: 0 })).rejects.toThrow(
+      `run ${run.id} is already cancelled`,
+    );
   });
 
   it('reruns with the same overrides, as trigger rerun', async () => {
     const { ref } = await newJob();
     const run = await t.core.services.runs().trigger(ref, { command: ['date'], env: { K: 'v' } });
     const rerun = await t.core.services.runs().rerun(runRef(run));
-    expect(rerun).toMatchObject({ trigger: 'rerun', command: ['date'], overrides: { command: ['date'], env: { K: 'v' } } });
+    expect(rerun).toMatchObject({
+      trigger: 'rerun',
+      command: ['date'],
+      overrides: { command: ['date'], env: { K: 'v' } },
+    });
   });
 
   it('reads without writing: a run whose execution has ended stays as it is until the reconciler settles it', async () => {
@@ -75,7 +105,11 @@ describe('RunService', () => {
 
   it("gives a job's status: no latest run before the first, then counts and the schedule", async () => {
     const { ref } = await newJob({ schedule: '0 3 * * *', timezone: 'Europe/Berlin' });
-    expect(await t.core.services.runs().status(ref)).toMatchObject({ latest_run: null, counts: { total: 0 }, schedule: { cron: '0 3 * * *', timezone: 'Europe/Berlin' } });
+    expect(await t.core.services.runs().status(ref)).toMatchObject({
+      latest_run: null,
+      counts: { total: 0 },
+      schedule: { cron: '0 3 * * *', timezone: 'Europe/Berlin' },
+    });
     const run = await t.core.services.runs().trigger(ref, {});
     expect((await t.core.services.runs().status(ref)).latest_run?.id).toBe(run.id);
   });
@@ -84,7 +118,9 @@ describe('RunService', () => {
     const { ref } = await newJob();
     const run = await t.core.services.runs().trigger(ref, {});
     await t.core.services.jobs().delete(ref);
-    expect(t.core.orchestrator.stopped.some((s) => s.run_id === run.id && s.cause === 'the job was deleted')).toBe(true);
+    expect(t.core.orchestrator.stopped.some((s) => s.run_id === run.id && s.cause === 'the job was deleted')).toBe(
+      true,
+    );
     expect(await t.core.runStore.get(runRef(run))).toBeNull();
     expect(t.core.logs.deleted).toContain(ref.job_id);
   });

@@ -11,7 +11,9 @@ const at = '2026-12-01T03:00:00.000Z';
 
 let n = 0;
 async function scheduledJob(spec: Partial<JobCreate> = {}) {
-  const job = await t.core.services.jobs().create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], schedule: '0 3 * * *', ...spec });
+  const job = await t.core.services
+    .jobs()
+    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], schedule: '0 3 * * *', ...spec });
   return { ...project, job_id: job.id };
 }
 
@@ -22,24 +24,38 @@ describe('ScheduledTrigger', () => {
     const runId = scheduledRunId(job.job_id, new Date(at));
     expect(await trigger.fire({ job, scheduled_time: at })).toEqual({ outcome: 'fired', run_id: runId });
     expect(await trigger.fire({ job, scheduled_time: at })).toEqual({ outcome: 'duplicate', run_id: runId });
-    expect(await t.core.runStore.get({ ...job, run_id: runId })).toMatchObject({ trigger: 'schedule', scheduled_for: at });
+    expect(await t.core.runStore.get({ ...job, run_id: runId })).toMatchObject({
+      trigger: 'schedule',
+      scheduled_for: at,
+    });
     expect(await t.core.services.jobs().scheduleState(job)).toMatchObject({ last_fired_at: at, last_skipped_at: null });
   });
 
   it('records a fire skipped by forbid while a run is active', async () => {
     const job = await scheduledJob({ concurrency: 'forbid' });
     await t.core.services.runs().trigger(job, {});
-    expect(await t.core.services.scheduledTrigger().fire({ job, scheduled_time: at })).toMatchObject({ outcome: 'skipped' });
+    expect(await t.core.services.scheduledTrigger().fire({ job, scheduled_time: at })).toMatchObject({
+      outcome: 'skipped',
+    });
     expect(await t.core.services.jobs().scheduleState(job)).toMatchObject({ last_skipped_at: at });
   });
 
   it('fires nothing for a suspended schedule, a job without one, or a job that is gone', async () => {
     const trigger = t.core.services.scheduledTrigger();
-    expect(await trigger.fire({ job: await scheduledJob({ suspended: true }), scheduled_time: at })).toMatchObject({ outcome: 'ignored', reason: 'the schedule is suspended' });
-    expect(await trigger.fire({ job: await scheduledJob({ schedule: null }), scheduled_time: at })).toMatchObject({ outcome: 'ignored', reason: 'the job no longer has a schedule' });
+    expect(await trigger.fire({ job: await scheduledJob({ suspended: true }), scheduled_time: at })).toMatchObject({
+      outcome: 'ignored',
+      reason: 'the schedule is suspended',
+    });
+    expect(await trigger.fire({ job: await scheduledJob({ schedule: null }), scheduled_time: at })).toMatchObject({
+      outcome: 'ignored',
+      reason: 'the job no longer has a schedule',
+    });
     const gone = await scheduledJob();
     await t.core.services.jobs().delete(gone);
-    expect(await trigger.fire({ job: gone, scheduled_time: at })).toMatchObject({ outcome: 'ignored', reason: 'the job no longer exists' });
+    expect(await trigger.fire({ job: gone, scheduled_time: at })).toMatchObject({
+      outcome: 'ignored',
+      reason: 'the job no longer exists',
+    });
   });
 
   it("keeps a job's schedule in step with its spec", async () => {

@@ -8,7 +8,11 @@ import { newSigningSecret } from '../../functions/core/webhooks.ts';
 describe('delivery signatures', () => {
   it('verify with standardwebhooks for the secret that signed them, and fail for another or a changed body', () => {
     const secret = newSigningSecret();
-    const body = JSON.stringify({ id: 'evt_01JD6R0G2M4S8V1X3Z5B7D9F1H', type: 'run.failed', data: { note: 'ünïcode ✓' } });
+    const body = JSON.stringify({
+      id: 'evt_01JD6R0G2M4S8V1X3Z5B7D9F1H',
+      type: 'run.failed',
+      data: { note: 'ünïcode ✓' },
+    });
     const headers = sign([secret], 'evt_01JD6R0G2M4S8V1X3Z5B7D9F1H', new Date(), body);
     expect(new Webhook(secret).verify(body, { ...headers })).toEqual(JSON.parse(body));
     expect(() => new Webhook(newSigningSecret()).verify(body, { ...headers })).toThrow();

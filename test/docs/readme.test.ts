@@ -44,19 +44,35 @@ describe('the README', () => {
     const script = ['curl() { command curl --fail-with-body --show-error "$@"; echo; }', ...blocks].join('\n');
     const result = spawnSync('bash', ['--norc', '--noprofile', '-euo', 'pipefail', '-c', script], {
       cwd: PROJECT_DIR,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, JOBS_DATA_DIR: dataDir, PORT: String(port), JOBS_RUNNER: 'process' },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        JOBS_DATA_DIR: dataDir,
+        PORT: String(port),
+        JOBS_RUNNER: 'process',
+      },
       encoding: 'utf8',
       timeout: 60_000,
     });
     // Nothing failed: no curl error, no error of the CLI (a run's own stderr lines and the CLI's progress may show).
-    expect(result.stderr.split('\n').filter((line) => /^(curl: |error: )/.test(line)), result.stderr).toEqual([]);
+    expect(
+      result.stderr.split('\n').filter((line) => /^(curl: |error: )/.test(line)),
+      result.stderr,
+    ).toEqual([]);
     expect(result.status, result.stdout).toBe(0);
-    const replies = result.stdout.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const replies = result.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line));
     expect(replies.every((reply) => reply.status === 'success')).toBe(true);
     // The tag filter finds the job just created; the run finished; its log filter found its line; the cancel worked.
-    expect(replies.some((r) => Array.isArray(r.data) && r.data.some((j: { name?: string }) => j.name === 'nightly-report'))).toBe(true);
+    expect(
+      replies.some((r) => Array.isArray(r.data) && r.data.some((j: { name?: string }) => j.name === 'nightly-report')),
+    ).toBe(true);
     expect(replies.some((r) => r.data?.status === 'succeeded' && r.data?.exit_code === 0)).toBe(true);
-    expect(replies.some((r) => Array.isArray(r.data) && r.data.some((l: { message?: string }) => l.message === 'an error'))).toBe(true);
+    expect(
+      replies.some((r) => Array.isArray(r.data) && r.data.some((l: { message?: string }) => l.message === 'an error')),
+    ).toBe(true);
     expect(replies.some((r) => r.message === 'Run cancelled')).toBe(true);
     expect(replies.some((r) => r.message === 'Key created' && typeof r.data?.secret === 'string')).toBe(true);
     // The CLI's examples: applied, followed to the end.

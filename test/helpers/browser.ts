@@ -15,10 +15,15 @@ export const SCREENSHOTS = join(process.cwd(), 'test-output', 'console');
  * The package's flags are made for Lambda: one process, and web security off. A test wants the browser users
  * have, so that CORS and the Content-Security-Policy are enforced: those flags are left out.
  */
-const LAMBDA_ONLY = /^--(single-process|disable-web-security|allow-running-insecure-content|disable-site-isolation-trials|disable-features=)/;
+const LAMBDA_ONLY =
+  /^--(single-process|disable-web-security|allow-running-insecure-content|disable-site-isolation-trials|disable-features=)/;
 
 export async function launchBrowser(): Promise<Browser> {
-  return playwright.launch({ executablePath: await chromium.executablePath(), args: chromium.args.filter((arg) => !LAMBDA_ONLY.test(arg)), headless: true });
+  return playwright.launch({
+    executablePath: await chromium.executablePath(),
+    args: chromium.args.filter((arg) => !LAMBDA_ONLY.test(arg)),
+    headless: true,
+  });
 }
 
 /**
@@ -44,16 +49,24 @@ export async function watchedPage(browser: Browser): Promise<WatchedPage> {
   page.on('console', (message) => message.type() === 'error' && problems.push(`console: ${message.text()}`));
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('requestfailed', (request) => {
-    if (request.failure()?.errorText !== 'net::ERR_ABORTED') problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
+    if (request.failure()?.errorText !== 'net::ERR_ABORTED')
+      problems.push(`request failed: ${request.method()} ${request.url()} ${request.failure()?.errorText}`);
   });
-  page.on('response', (response) => response.status() >= 400 && problems.push(`answer ${response.status()}: ${response.request().method()} ${response.url()}`));
+  page.on(
+    'response',
+    (response) =>
+      response.status() >= 400 &&
+      problems.push(`answer ${response.status()}: ${response.request().method()} ${response.url()}`),
+  );
   return { page, problems };
 }
 
 /** axe-core's serious and critical violations of the page as it is now (evaluated past the page's CSP). */
 export async function seriousViolations(page: Page): Promise<Array<{ id: string; impact: string; nodes: string[] }>> {
   await page.evaluate(AXE);
-  const results = (await page.evaluate(() => (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run())) as {
+  const results = (await page.evaluate(() =>
+    (globalThis as unknown as { axe: { run(): Promise<unknown> } }).axe.run(),
+  )) as {
     violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }>;
   };
   return results.violations
@@ -71,7 +84,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** How many pixels of each chart's canvas are drawn (not transparent). */
 export function drawnPixels(page: Page): Promise<number[]> {
   // The page's own types: this module is type-checked without the DOM's.
-  type Canvas = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+  type Canvas = {
+    width: number;
+    height: number;
+    getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+  };
   return page.$$eval('.chart canvas', (canvases) =>
     (canvases as unknown as Canvas[]).map((canvas) => {
       const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;

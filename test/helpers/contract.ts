@@ -8,13 +8,19 @@ import { inject } from 'vitest';
 import { appendFileSync } from 'node:fs';
 
 interface Operation {
-  responses: Record<string, { headers?: Record<string, HeaderObject | { $ref: string }>; content?: Record<string, { schema: unknown }> }>;
+  responses: Record<
+    string,
+    { headers?: Record<string, HeaderObject | { $ref: string }>; content?: Record<string, { schema: unknown }> }
+  >;
 }
 interface HeaderObject {
   required?: boolean;
   schema: unknown;
 }
-type Document = { paths: Record<string, Record<string, Operation>>; components: { headers?: Record<string, HeaderObject> } };
+type Document = {
+  paths: Record<string, Record<string, Operation>>;
+  components: { headers?: Record<string, HeaderObject> };
+};
 
 const DOCUMENT_ID = 'openapi.json';
 
@@ -47,7 +53,8 @@ class Contract {
   }
 
   #header(header: HeaderObject | { $ref: string }): HeaderObject {
-    if ('$ref' in header) return this.#document.components.headers?.[header.$ref.split('/').at(-1) as string] as HeaderObject;
+    if ('$ref' in header)
+      return this.#document.components.headers?.[header.$ref.split('/').at(-1) as string] as HeaderObject;
     return header;
   }
 
@@ -72,7 +79,10 @@ class Contract {
     }
     const operation = (item as Record<string, Operation>)[operationKey] as Operation;
     const response = operation.responses[String(status)];
-    if (!response) throw new Error(`${where}: status ${status} is not documented (documented: ${Object.keys(operation.responses).join(', ')})`);
+    if (!response)
+      throw new Error(
+        `${where}: status ${status} is not documented (documented: ${Object.keys(operation.responses).join(', ')})`,
+      );
     for (const [name, declared] of Object.entries(response.headers ?? {})) {
       const header = this.#header(declared);
       const value = headers.get(name);
@@ -83,7 +93,8 @@ class Contract {
       const schema = header.schema as { type?: string };
       const parsed = schema.type === 'integer' && /^-?\d+$/.test(value) ? Number(value) : value;
       const validate = this.#ajv.compile(header.schema as object);
-      if (!validate(parsed)) throw new Error(`${where}: header ${name}: '${value}' ${this.#ajv.errorsText(validate.errors)}`);
+      if (!validate(parsed))
+        throw new Error(`${where}: header ${name}: '${value}' ${this.#ajv.errorsText(validate.errors)}`);
     }
     if (method === 'HEAD') return;
     const media = Object.keys(response.content ?? {})[0];
@@ -96,7 +107,9 @@ class Contract {
   #body(pointer: string[], body: unknown, where: string): void {
     const validate = this.#validator(pointer);
     if (!validate(body)) {
-      throw new Error(`${where}: the body does not match the document: ${this.#ajv.errorsText(validate.errors, { dataVar: 'body' })}\n${JSON.stringify(body).slice(0, 600)}`);
+      throw new Error(
+        `${where}: the body does not match the document: ${this.#ajv.errorsText(validate.errors, { dataVar: 'body' })}\n${JSON.stringify(body).slice(0, 600)}`,
+      );
     }
   }
 }
@@ -117,13 +130,22 @@ let validated = 0;
 function contractOf(baseUrl: string): Promise<Contract> {
   let contract = contracts.get(baseUrl);
   if (!contract) {
-    contract = fetch(`${baseUrl}/v1/openapi.json`).then(async (response) => new Contract((await response.json()) as Document));
+    contract = fetch(`${baseUrl}/v1/openapi.json`).then(
+      async (response) => new Contract((await response.json()) as Document),
+    );
     contracts.set(baseUrl, contract);
   }
   return contract;
 }
 
-export async function checkResponse(baseUrl: string, method: string, path: string, status: number, headers: Headers, body: unknown): Promise<void> {
+export async function checkResponse(
+  baseUrl: string,
+  method: string,
+  path: string,
+  status: number,
+  headers: Headers,
+  body: unknown,
+): Promise<void> {
   const contract = await contractOf(baseUrl);
   contract.check(method, path.split('?')[0] as string, status, headers, body);
   validated++;

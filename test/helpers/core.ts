@@ -13,7 +13,18 @@ import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client
 import { once, type Platform } from '../../functions/composition/platform.ts';
 import { composeServices, type Services } from '../../functions/composition/services.ts';
 import type { JobRef } from '../../functions/core/jobs.ts';
-import type { ExecutionRequest, LogLine, LogPage, LogQuery, LogSource, MetricSource, Page, RunOrchestrator, ScheduleStore, StopOptions } from '../../functions/core/ports.ts';
+import type {
+  ExecutionRequest,
+  LogLine,
+  LogPage,
+  LogQuery,
+  LogSource,
+  MetricSource,
+  Page,
+  RunOrchestrator,
+  ScheduleStore,
+  StopOptions,
+} from '../../functions/core/ports.ts';
 import type { Run } from '../../functions/core/run-model.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { afterAll, beforeAll } from 'vitest';
@@ -103,7 +114,10 @@ export interface CoreUnderTest {
   outbox: DynamoEventOutbox;
 }
 
-export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; metrics?: MetricSource; allowPrivate?: boolean; resolve?: Resolve } = {}): CoreUnderTest {
+export function coreOver(
+  table: DynamoTable,
+  options: { adminKeyHash?: string; metrics?: MetricSource; allowPrivate?: boolean; resolve?: Resolve } = {},
+): CoreUnderTest {
   const orchestrator = new RecordingOrchestrator();
   const schedules = new RecordingSchedules();
   const logs = new MemoryLogs();
@@ -129,11 +143,24 @@ export function coreOver(table: DynamoTable, options: { adminKeyHash?: string; m
     eventSinks: () => [],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
-    delivery: () => ({ send: async () => ({ error: 'the core tests deliver nothing' }), queue: { enqueue: async () => {} } }),
-    destinations: () => ({ allowPrivate: options.allowPrivate ?? true, resolve: options.resolve ?? (async () => ['127.0.0.1']) }),
+    delivery: () => ({
+      send: async () => ({ error: 'the core tests deliver nothing' }),
+      queue: { enqueue: async () => {} },
+    }),
+    destinations: () => ({
+      allowPrivate: options.allowPrivate ?? true,
+      resolve: options.resolve ?? (async () => ['127.0.0.1']),
+    }),
     healthChecks: () => ({}),
   };
-  return { services: composeServices(platform), orchestrator, schedules, logs, runStore, outbox: new DynamoEventOutbox(table) };
+  return {
+    services: composeServices(platform),
+    orchestrator,
+    schedules,
+    logs,
+    runStore,
+    outbox: new DynamoEventOutbox(table),
+  };
 }
 
 /** A test file's core: its own table on DynamoDB Local, made before its tests and dropped after them. */

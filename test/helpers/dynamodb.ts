@@ -8,7 +8,8 @@ import { ensureTable } from '../../infra/local/engine/ensure-table.ts';
 
 export function testEndpoint(): string {
   const endpoint = inject('dynamodbEndpoint');
-  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(endpoint)) throw new Error(`refusing to test against ${endpoint}: not DynamoDB Local on loopback`);
+  if (!/^http:\/\/127\.0\.0\.1:\d+$/.test(endpoint))
+    throw new Error(`refusing to test against ${endpoint}: not DynamoDB Local on loopback`);
   return endpoint;
 }
 

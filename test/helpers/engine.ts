@@ -24,16 +24,28 @@ export async function testImage(): Promise<TestImage | { skip: string }> {
   const { engine, why } = await chooseRunner('auto');
   if (!engine) return { skip: why };
   const busybox = BUSYBOX.find((path) => existsSync(path));
-  if (!busybox) return { skip: `${engine.name} answers, but there is no static busybox to build the test image from (apt-get install busybox-static)` };
+  if (!busybox)
+    return {
+      skip: `${engine.name} answers, but there is no static busybox to build the test image from (apt-get install busybox-static)`,
+    };
   const context = mkdtempSync(join(tmpdir(), 'jobs-image-'));
   const marker = randomUUID();
   const image = `localhost/jobs-test:${marker.slice(0, 8)}`;
   try {
     copyFileSync(busybox, join(context, 'busybox'));
     writeFileSync(join(context, 'marker'), `${marker}\n`);
-    writeFileSync(join(context, 'Containerfile'), 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY marker /marker\n');
-    const runtime = engine.hostFlags.includes('--runtime') ? ['--runtime', engine.hostFlags[engine.hostFlags.indexOf('--runtime') + 1]!] : [];
-    await run(engine.name, [...runtime, 'build', '--quiet', '--tag', image, '--file', join(context, 'Containerfile'), context], { timeout: 120_000 });
+    writeFileSync(
+      join(context, 'Containerfile'),
+      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY marker /marker\n',
+    );
+    const runtime = engine.hostFlags.includes('--runtime')
+      ? ['--runtime', engine.hostFlags[engine.hostFlags.indexOf('--runtime') + 1]!]
+      : [];
+    await run(
+      engine.name,
+      [...runtime, 'build', '--quiet', '--tag', image, '--file', join(context, 'Containerfile'), context],
+      { timeout: 120_000 },
+    );
   } finally {
     rmSync(context, { recursive: true, force: true });
   }

@@ -71,7 +71,15 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function localParts(instant: number, timeZone: string): [number, number, number, number, number] {
   let f = formatters.get(timeZone);
   if (!f) {
-    f = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
     formatters.set(timeZone, f);
   }
   const p = Object.fromEntries(f.formatToParts(new Date(instant)).map((x) => [x.type, Number(x.value)]));
@@ -79,13 +87,24 @@ function localParts(instant: number, timeZone: string): [number, number, number,
 }
 
 /** The instants at which a wall-clock time occurs in a zone: none in a gap, two in a repeated hour. */
-function instantsOf(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): number[] {
+function instantsOf(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): number[] {
   const asUtc = Date.UTC(year, month - 1, day, hour, minute);
   const offsetAt = (t: number) => {
     const [y, mo, d, h, mi] = localParts(t, timeZone);
     return Date.UTC(y, mo - 1, d, h, mi) - t;
   };
-  const candidates = new Set([asUtc - offsetAt(asUtc - 86_400_000), asUtc - offsetAt(asUtc), asUtc - offsetAt(asUtc + 86_400_000)]);
+  const candidates = new Set([
+    asUtc - offsetAt(asUtc - 86_400_000),
+    asUtc - offsetAt(asUtc),
+    asUtc - offsetAt(asUtc + 86_400_000),
+  ]);
   return [...candidates]
     .filter((t) => {
       const [y, mo, d, h, mi] = localParts(t, timeZone);
@@ -119,5 +138,8 @@ export function nextFires(expressions: string[], timeZone: string, after: Date, 
     }
     fires.push(...[...todays].sort((a, b) => a - b));
   }
-  return [...new Set(fires)].sort((a, b) => a - b).slice(0, count).map((t) => new Date(t));
+  return [...new Set(fires)]
+    .sort((a, b) => a - b)
+    .slice(0, count)
+    .map((t) => new Date(t));
 }

@@ -11,7 +11,11 @@ export interface OperationRequest {
 
 export type OperationFixtures = Record<OperationId, () => Promise<OperationRequest>>;
 
-export async function operationFixtures(admin: ApiClient, workspace: string, project: string): Promise<OperationFixtures> {
+export async function operationFixtures(
+  admin: ApiClient,
+  workspace: string,
+  project: string,
+): Promise<OperationFixtures> {
   const base = { workspace_id: workspace, project_id: project };
   const newJob = async (command = 'true'): Promise<string> => {
     const response = await admin.post(`${projectPath(workspace, project)}/jobs`, job({ command }));
@@ -24,7 +28,10 @@ export async function operationFixtures(admin: ApiClient, workspace: string, pro
     return response.body.data.id;
   };
   const newWebhook = async (): Promise<string> => {
-    const response = await admin.post(`${projectPath(workspace, project)}/webhooks`, { url: 'http://127.0.0.1:9/hook', events: ['run.failed'] });
+    const response = await admin.post(`${projectPath(workspace, project)}/webhooks`, {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['run.failed'],
+    });
     if (response.status !== 201) throw new Error(`could not create a webhook: ${response.body.message}`);
     return response.body.data.id;
   };
@@ -39,7 +46,12 @@ export async function operationFixtures(admin: ApiClient, workspace: string, pro
     openapi: async () => ({ params: {} }),
     createKey: async () => ({ params: {}, body: { name: 'made', role: 'reader', workspaces: [workspace] } }),
     listKeys: async () => ({ params: {} }),
-    revokeKey: async () => ({ params: { key_id: (await admin.post('/v1/keys', { name: 'to-revoke', role: 'reader', workspaces: [workspace] })).body.data.id } }),
+    revokeKey: async () => ({
+      params: {
+        key_id: (await admin.post('/v1/keys', { name: 'to-revoke', role: 'reader', workspaces: [workspace] })).body.data
+          .id,
+      },
+    }),
     listJobs: async () => ({ params: base }),
     createJob: async () => ({ params: base, body: job() }),
     getJob: async () => ({ params: onJob }),

@@ -31,13 +31,24 @@ export const MAIN = join(PROJECT_DIR, 'infra', 'local', 'main.ts');
  * group of its own, as a terminal's foreground job does, so a test can signal the group as Ctrl-C would; with
  * `prefix`, it runs under that command (prlimit with a lower file limit, say).
  */
-export function spawnService(env: Record<string, string>, timeoutMs = 30_000, options: { group?: boolean; prefix?: string[] } = {}): Promise<ServiceProcess> {
+export function spawnService(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  options: { group?: boolean; prefix?: string[] } = {},
+): Promise<ServiceProcess> {
   // A prefix runs the service under another command (prlimit, say), which then execs it.
   const [command = process.execPath, ...args] = [...(options.prefix ?? []), process.execPath, MAIN];
   const child = spawn(command, args, {
     cwd: PROJECT_DIR,
     // Host processes unless the test names a container engine: no other test depends on one.
-    env: { PATH: `${dirname(process.execPath)}:${process.env.PATH}`, HOME: process.env.HOME ?? '/tmp', PORT: '0', LOG_LEVEL: 'INFO', JOBS_RUNNER: 'process', ...env },
+    env: {
+      PATH: `${dirname(process.execPath)}:${process.env.PATH}`,
+      HOME: process.env.HOME ?? '/tmp',
+      PORT: '0',
+      LOG_LEVEL: 'INFO',
+      JOBS_RUNNER: 'process',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: options.group ?? false,
   });
@@ -70,7 +81,6 @@ export function spawnService(env: Record<string, string>, timeoutMs = 30_000, op
   });
 }
 
-
 /** The DynamoDB Local processes running on the data files under `dbPath`. */
 export function enginesOn(dbPath: string): number[] {
   const found: number[] = [];
@@ -78,7 +88,8 @@ export function enginesOn(dbPath: string): number[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       const argv = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
-      if (argv.some((arg) => arg.includes('DynamoDBLocal')) && argv.includes(dbPath) && isAlive(Number(name))) found.push(Number(name));
+      if (argv.some((arg) => arg.includes('DynamoDBLocal')) && argv.includes(dbPath) && isAlive(Number(name)))
+        found.push(Number(name));
     } catch {
       // exited while we looked
     }

@@ -61,10 +61,19 @@ export class ApiClient {
     try {
       parsed = (method === 'HEAD' ? undefined : JSON.parse(text)) as Envelope<T>;
     } catch {
-      throw new Error(`${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+      throw new Error(
+        `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,
+      );
     }
     // Every response a test receives must be one the served document promises.
-    await checkResponse(this.baseUrl, method, new URL(response.url).pathname, response.status, response.headers, parsed);
+    await checkResponse(
+      this.baseUrl,
+      method,
+      new URL(response.url).pathname,
+      response.status,
+      response.headers,
+      parsed,
+    );
     return { status: response.status, headers: response.headers, body: parsed };
   }
 
@@ -130,7 +139,12 @@ export async function startTestService(
 export const projectPath = (ws = 'acme', project = 'etl') => `/v1/workspaces/${ws}/projects/${project}`;
 
 export function job(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { name: `job-${Math.random().toString(36).slice(2, 10)}`, image: 'public.ecr.aws/docker/library/alpine:3.20', command: ['sh', '-c', 'echo hello'], ...overrides };
+  return {
+    name: `job-${Math.random().toString(36).slice(2, 10)}`,
+    image: 'public.ecr.aws/docker/library/alpine:3.20',
+    command: ['sh', '-c', 'echo hello'],
+    ...overrides,
+  };
 }
 
 /** The pid of a run's process, from its backend (`pid 1234`). */
@@ -146,7 +160,13 @@ export function waitForStatus(api: ApiClient, path: string, statuses: string[], 
 }
 
 /** Polls a run until `condition` holds for it (or throws after the timeout, saying what it waited for). */
-export async function waitForRun(api: ApiClient, path: string, condition: (run: any) => boolean, what = 'the condition', timeoutMs = 15_000): Promise<any> {
+export async function waitForRun(
+  api: ApiClient,
+  path: string,
+  condition: (run: any) => boolean,
+  what = 'the condition',
+  timeoutMs = 15_000,
+): Promise<any> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = (await api.get(path)).body.data;
@@ -155,4 +175,3 @@ export async function waitForRun(api: ApiClient, path: string, condition: (run: 
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
-

@@ -40,27 +40,29 @@ export async function floodSockets(port: number, count: number, batch = 250): Pr
   }, 1_000);
   for (let i = 0; i < count && !stopped; i += batch) {
     await Promise.all(
-      Array.from({ length: Math.min(batch, count - i) }, () =>
-        new Promise<void>((settled) => {
-          const socket = connect(port, '127.0.0.1');
-          sockets.add(socket);
-          flood.opened++;
-          let connectedAt = 0;
-          socket.on('error', () => undefined);
-          socket.once('connect', () => {
-            connectedAt = Date.now();
-            live++;
-            flood.peak = Math.max(flood.peak, live);
-            socket.write('GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-            settled();
-          });
-          socket.once('close', () => {
-            sockets.delete(socket);
-            if (!connectedAt) return settled();
-            if (!stopped && Date.now() - connectedAt < REFUSED_WITHIN_MS) flood.refused++;
-            live--;
-          });
-        }),
+      Array.from(
+        { length: Math.min(batch, count - i) },
+        () =>
+          new Promise<void>((settled) => {
+            const socket = connect(port, '127.0.0.1');
+            sockets.add(socket);
+            flood.opened++;
+            let connectedAt = 0;
+            socket.on('error', () => undefined);
+            socket.once('connect', () => {
+              connectedAt = Date.now();
+              live++;
+              flood.peak = Math.max(flood.peak, live);
+              socket.write('GET /v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+              settled();
+            });
+            socket.once('close', () => {
+              sockets.delete(socket);
+              if (!connectedAt) return settled();
+              if (!stopped && Date.now() - connectedAt < REFUSED_WITHIN_MS) flood.refused++;
+              live--;
+            });
+          }),
       ),
     );
   }

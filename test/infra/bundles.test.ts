@@ -11,7 +11,16 @@ import { PROJECT_ROOT } from '../../infra/constructs/function.ts';
 const HANDLERS = join(PROJECT_ROOT, 'functions', 'handlers');
 const TABLE = ['@aws-sdk/client-dynamodb', '@aws-sdk/util-dynamodb'];
 /** The clients that load on first use, wherever a function may call them. */
-const LAZY = ['@aws-sdk/client-cloudwatch', '@aws-sdk/client-cloudwatch-logs', '@aws-sdk/client-ecs', '@aws-sdk/client-eventbridge', '@aws-sdk/client-scheduler', '@aws-sdk/client-secrets-manager', '@aws-sdk/client-sfn', '@aws-sdk/client-sqs'];
+const LAZY = [
+  '@aws-sdk/client-cloudwatch',
+  '@aws-sdk/client-cloudwatch-logs',
+  '@aws-sdk/client-ecs',
+  '@aws-sdk/client-eventbridge',
+  '@aws-sdk/client-scheduler',
+  '@aws-sdk/client-secrets-manager',
+  '@aws-sdk/client-sfn',
+  '@aws-sdk/client-sqs',
+];
 
 /** What a declared function may import at cold start: the table's client if it uses the table; nothing else. */
 function expected(name: FunctionName): { atStart: string[]; onFirstUse: string[] } {
@@ -33,16 +42,26 @@ async function externalImports(handler: string): Promise<{ atStart: string[]; on
     logLevel: 'silent',
   });
   const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.filter((i) => i.external));
-  const names = (kind: string) => [...new Set(imports.filter((i) => i.kind === kind).map((i) => i.path))].filter((p) => p.startsWith('@aws-sdk/')).sort();
+  const names = (kind: string) =>
+    [...new Set(imports.filter((i) => i.kind === kind).map((i) => i.path))]
+      .filter((p) => p.startsWith('@aws-sdk/'))
+      .sort();
   return { atStart: names('import-statement'), onFirstUse: names('dynamic-import') };
 }
 
 describe('cold start', () => {
   it('has one entry point per declared function', () => {
-    expect(readdirSync(HANDLERS).sort()).toEqual(Object.keys(FUNCTIONS).map((name) => `${name}.ts`).sort());
+    expect(readdirSync(HANDLERS).sort()).toEqual(
+      Object.keys(FUNCTIONS)
+        .map((name) => `${name}.ts`)
+        .sort(),
+    );
   });
 
-  it.each(Object.keys(FUNCTIONS) as FunctionName[])('%s imports only what every request needs; other clients load on first use', async (name) => {
-    expect(await externalImports(`${name}.ts`)).toEqual(expected(name));
-  });
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    '%s imports only what every request needs; other clients load on first use',
+    async (name) => {
+      expect(await externalImports(`${name}.ts`)).toEqual(expected(name));
+    },
+  );
 });

@@ -25,9 +25,13 @@ function checkedApp(): { app: App; stack: JobsStack; outdir: string } {
 /** The findings of the synthesis report, as `rule at construct path`. */
 function findings(outdir: string): string[] {
   const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as {
-    pluginReports: Array<{ violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }> }>;
+    pluginReports: Array<{
+      violations: Array<{ ruleName: string; violatingConstructs: Array<{ constructPath: string }> }>;
+    }>;
   };
-  return report.pluginReports.flatMap((plugin) => plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`)));
+  return report.pluginReports.flatMap((plugin) =>
+    plugin.violations.flatMap((v) => v.violatingConstructs.map((c) => `${v.ruleName} at ${c.constructPath}`)),
+  );
 }
 
 function synthFindings(app: App, outdir: string): string[] {
@@ -50,7 +54,9 @@ describe('AwsSolutions checks', () => {
     const { app } = checkedApp();
     const acknowledged = app.node
       .findAll()
-      .flatMap((construct) => construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY))
+      .flatMap((construct) =>
+        construct.node.metadata.filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY),
+      )
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
       .filter(([rule]) => rule.includes('AwsSolutions-'));
     for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(30);
@@ -62,7 +68,11 @@ describe('AwsSolutions checks', () => {
 
   it('fail the synthesis on a finding nobody acknowledged', () => {
     const { app, stack, outdir } = checkedApp();
-    stack.api.functions.fallback.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::some-bucket/*'] }));
-    expect(synthFindings(app, outdir)).toEqual(['AwsSolutions-IAM5[Resource::arn:aws:s3:::some-bucket/*] at NagStack/Api/FallbackFunctionRole/DefaultPolicy/Resource']);
+    stack.api.functions.fallback.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::some-bucket/*'] }),
+    );
+    expect(synthFindings(app, outdir)).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:aws:s3:::some-bucket/*] at NagStack/Api/FallbackFunctionRole/DefaultPolicy/Resource',
+    ]);
   });
 });

@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { JobsStack } from '../../infra/stack.ts';
 
 /** The feature flags of cdk.json, so tests look at the template `cdk deploy` deploys. */
-export const CDK_CONTEXT = (JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }).context;
+export const CDK_CONTEXT = (
+  JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
+).context;
 
 export function synthesize(): { stack: JobsStack; template: Template } {
   const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
@@ -27,7 +29,9 @@ export function statementsOf(template: Template, functionLogicalId: string): Sta
   if (!fn) throw new Error(`no resource ${functionLogicalId}`);
   const roleId = fn.Properties.Role['Fn::GetAtt'][0] as string;
   return Object.values(json.Resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId))
+    .filter(
+      (r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((role: { Ref: string }) => role.Ref === roleId),
+    )
     .flatMap((r) => r.Properties.PolicyDocument.Statement as Statement[])
     .map((s) => ({ ...s, Action: [s.Action].flat().sort() }));
 }

@@ -7,7 +7,8 @@ import { PLACEHOLDERS, runStateMachineText } from '../../infra/state-machine/def
 import { actionsOf, statementsOf, synthesize } from './stack-helpers.ts';
 
 let ctx: ReturnType<typeof synthesize>;
-const id = (construct: { node: { defaultChild?: unknown } }) => ctx.stack.getLogicalId(construct.node.defaultChild as never);
+const id = (construct: { node: { defaultChild?: unknown } }) =>
+  ctx.stack.getLogicalId(construct.node.defaultChild as never);
 
 beforeAll(() => {
   ctx = synthesize();
@@ -34,7 +35,9 @@ describe('the table', () => {
 
 describe('the HTTP API', () => {
   it('has one route per entry of the route table, plus $default', () => {
-    const keys = Object.values(ctx.template.findResources('AWS::ApiGatewayV2::Route')).map((r: any) => r.Properties.RouteKey);
+    const keys = Object.values(ctx.template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (r: any) => r.Properties.RouteKey,
+    );
     const expected = (Object.values(routes) as RouteDef[]).map((r) => `${r.method} ${r.path}`);
     expect(keys.sort()).toEqual([...expected, '$default'].sort());
   });
@@ -52,7 +55,11 @@ describe('the HTTP API', () => {
     const functions = Object.values(ctx.template.findResources('AWS::Lambda::Function')) as Array<{ Properties: any }>;
     expect(functions.length).toBeGreaterThanOrEqual(4);
     for (const fn of functions) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
     }
   });
 });
@@ -85,11 +92,22 @@ describe('least privilege', () => {
   /** What a function's event source adds: the publisher reads the table's stream and parks failures in its queue. */
   const SOURCE_ACTIONS: Partial<Record<FunctionName, string[]>> = {
     'event-publisher': [
-      'dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator', 'dynamodb:ListStreams',
-      'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage',
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
     ],
     // The delivery function reads the deliveries queue.
-    deliveries: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+    deliveries: [
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ],
   };
   const functionOf = (name: FunctionName) => {
     const { api, orchestration, scheduling, events } = ctx.stack;
@@ -106,27 +124,44 @@ describe('least privilege', () => {
   const BASE_ENV = ['LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
 
   it('has one function per declared function, and no other', () => {
-    expect(Object.keys(ctx.template.findResources('AWS::Lambda::Function'))).toHaveLength(Object.keys(FUNCTIONS).length);
+    expect(Object.keys(ctx.template.findResources('AWS::Lambda::Function'))).toHaveLength(
+      Object.keys(FUNCTIONS).length,
+    );
   });
 
-  it.each(Object.keys(FUNCTIONS) as FunctionName[])('gives the %s function exactly the permissions and settings of the uses it declares', (name) => {
-    const uses = FUNCTIONS[name].uses as readonly Use[];
-    expect(actionsOf(ctx.template, id(functionOf(name)))).toEqual(expected(...uses.map((use) => USE_ACTIONS[use]), SOURCE_ACTIONS[name] ?? [], OWN));
-    const env = (ctx.template.toJSON().Resources[id(functionOf(name))] as any).Properties.Environment.Variables;
-    expect(Object.keys(env).sort()).toEqual([...BASE_ENV, ...settingsOf(uses)].sort());
-  });
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    'gives the %s function exactly the permissions and settings of the uses it declares',
+    (name) => {
+      const uses = FUNCTIONS[name].uses as readonly Use[];
+      expect(actionsOf(ctx.template, id(functionOf(name)))).toEqual(
+        expected(...uses.map((use) => USE_ACTIONS[use]), SOURCE_ACTIONS[name] ?? [], OWN),
+      );
+      const env = (ctx.template.toJSON().Resources[id(functionOf(name))] as any).Properties.Environment.Variables;
+      expect(Object.keys(env).sort()).toEqual([...BASE_ENV, ...settingsOf(uses)].sort());
+    },
+  );
 
   it('grants GetMetricData on "*" only because CloudWatch has no resource-level permission for it', () => {
     const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.metrics));
     const wildcard = statements.filter((st) => st.Resource === '*');
-    expect(wildcard.flatMap((st) => st.Action as string[]).sort()).toEqual(['cloudwatch:GetMetricData', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    expect(wildcard.flatMap((st) => st.Action as string[]).sort()).toEqual([
+      'cloudwatch:GetMetricData',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
   });
 
   it('lets each function write logs to its own log group only, with no AWS-managed policy', () => {
-    const functions = Object.entries(ctx.template.findResources('AWS::Lambda::Function')) as Array<[string, { Properties: any }]>;
+    const functions = Object.entries(ctx.template.findResources('AWS::Lambda::Function')) as Array<
+      [string, { Properties: any }]
+    >;
     for (const [logicalId, fn] of functions) {
-      const writes = statementsOf(ctx.template, logicalId).filter((st) => (st.Action as string[]).includes('logs:PutLogEvents'));
-      expect(writes.map((st) => st.Resource)).toEqual([{ 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] }]);
+      const writes = statementsOf(ctx.template, logicalId).filter((st) =>
+        (st.Action as string[]).includes('logs:PutLogEvents'),
+      );
+      expect(writes.map((st) => st.Resource)).toEqual([
+        { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+      ]);
     }
     const roles = Object.values(ctx.template.findResources('AWS::IAM::Role')) as Array<{ Properties: any }>;
     expect(roles.flatMap((role) => role.Properties.ManagedPolicyArns ?? [])).toEqual([]);
@@ -141,7 +176,8 @@ describe('least privilege', () => {
       if (actions.some((a) => a.startsWith('dynamodb:'))) {
         expect(resources).toContain(tableId);
         expect(resources).not.toContain('*');
-        if (actions.includes('dynamodb:Query')) for (const index of Object.values(TABLE_SCHEMA.indexes)) expect(resources).toContain(`/index/${index.name}"`);
+        if (actions.includes('dynamodb:Query'))
+          for (const index of Object.values(TABLE_SCHEMA.indexes)) expect(resources).toContain(`/index/${index.name}"`);
       } else if (actions.some((a) => a.startsWith('secretsmanager:'))) {
         expect(statement.Resource).toEqual({ Ref: secretId });
       }
@@ -150,15 +186,36 @@ describe('least privilege', () => {
 
   it("limits the state machine to invoking its function and running this cluster's job tasks", () => {
     const roleId = ctx.stack.getLogicalId(ctx.stack.orchestration.stateMachine.role.node.defaultChild as never);
-    const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')).filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
+    const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')).filter((p: any) =>
+      p.Properties.Roles.some((r: any) => r.Ref === roleId),
+    );
     const statements = policies.flatMap((p: any) => p.Properties.PolicyDocument.Statement);
     const actions = [...new Set(statements.flatMap((st: any) => [st.Action].flat()))].sort();
     expect(actions).toEqual([
-      'ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'ecs:TagResource', 'events:DescribeRule', 'events:PutRule', 'events:PutTargets',
-      'iam:PassRole', 'lambda:InvokeFunction', 'logs:CreateLogDelivery', 'logs:DeleteLogDelivery', 'logs:DescribeLogGroups',
-      'logs:DescribeResourcePolicies', 'logs:GetLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:UpdateLogDelivery',
-      'states:DescribeExecution', 'states:StartExecution', 'states:StopExecution',
-      'xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments',
+      'ecs:DescribeTasks',
+      'ecs:RunTask',
+      'ecs:StopTask',
+      'ecs:TagResource',
+      'events:DescribeRule',
+      'events:PutRule',
+      'events:PutTargets',
+      'iam:PassRole',
+      'lambda:InvokeFunction',
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'states:DescribeExecution',
+      'states:StartExecution',
+      'states:StopExecution',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
     ]);
     const runTask = statements.find((st: any) => st.Action === 'ecs:RunTask');
     expect(JSON.stringify(runTask.Resource)).toContain('task-definition/job-*');
@@ -172,38 +229,57 @@ describe('least privilege', () => {
     expect(JSON.stringify(children.Resource)).toMatch(/:execution:[^"*]*-runs\/\*"/);
   });
 
-  it("lets the jobs function register job task definitions, tagging only job families and passing only the task roles", () => {
+  it('lets the jobs function register job task definitions, tagging only job families and passing only the task roles', () => {
     const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.jobs)) as any[];
     const register = statements.find((st) => [st.Action].flat().includes('ecs:RegisterTaskDefinition'));
     expect(register.Resource).toBe('*');
     const tag = statements.find((st) => [st.Action].flat().includes('ecs:TagResource'));
     expect(JSON.stringify(tag.Resource)).toContain('task-definition/job-*:*');
     expect(tag.Condition).toEqual({ StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
-    const pass = statements.find((st) => [st.Action].flat().includes('iam:PassRole') && st.Condition.StringEquals['iam:PassedToService'] === 'ecs-tasks.amazonaws.com');
-    const roleIds = [ctx.stack.runner.executionRole, ctx.stack.runner.taskRole].map((role) => ctx.stack.getLogicalId(role.node.defaultChild as never));
+    const pass = statements.find(
+      (st) =>
+        [st.Action].flat().includes('iam:PassRole') &&
+        st.Condition.StringEquals['iam:PassedToService'] === 'ecs-tasks.amazonaws.com',
+    );
+    const roleIds = [ctx.stack.runner.executionRole, ctx.stack.runner.taskRole].map((role) =>
+      ctx.stack.getLogicalId(role.node.defaultChild as never),
+    );
     expect(pass.Resource).toEqual(roleIds.map((roleId) => ({ 'Fn::GetAtt': [roleId, 'Arn'] })));
   });
 });
 
 describe('orchestration', () => {
   it('deploys the very definition the local host executes, with the documented timeout path', () => {
-    const [machine] = Object.values(ctx.template.findResources('AWS::StepFunctions::StateMachine')) as Array<{ Properties: any }>;
+    const [machine] = Object.values(ctx.template.findResources('AWS::StepFunctions::StateMachine')) as Array<{
+      Properties: any;
+    }>;
     expect(machine!.Properties.DefinitionString).toBe(runStateMachineText());
     expect(Object.keys(machine!.Properties.DefinitionSubstitutions).sort()).toEqual([...PLACEHOLDERS].sort());
     expect(machine!.Properties.DefinitionSubstitutions.ContainerTimeoutPath).toBe('$.timeout_seconds');
-    expect(machine!.Properties).toMatchObject({ StateMachineType: 'STANDARD', TracingConfiguration: { Enabled: true } });
+    expect(machine!.Properties).toMatchObject({
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+    });
     expect(machine!.Properties.LoggingConfiguration.Destinations).toHaveLength(1);
   });
 
   it("fans a run's tasks out with a distributed Map: concurrency from the input, one ecs:runTask.sync per task, started by the run and tagged with its task index", () => {
     const definition = JSON.parse(runStateMachineText());
     const map = definition.States.Tasks;
-    expect(map).toMatchObject({ Type: 'Map', ItemsPath: '$.task_indexes', MaxConcurrencyPath: '$.parallelism', ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } } });
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemsPath: '$.task_indexes',
+      MaxConcurrencyPath: '$.parallelism',
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' } },
+    });
     expect(map.ItemSelector.task).toEqual({ 'index.$': '$$.Map.Item.Value', 'count.$': '$.task_count' });
     const container = map.ItemProcessor.States.Attempt.Branches[0].States.RunContainer;
     expect(container.Resource).toBe('arn:aws:states:::ecs:runTask.sync');
     expect(container.Parameters['StartedBy.$']).toBe('$.run.run_id');
-    expect(container.Parameters.Tags).toContainEqual({ Key: 'jobs:task-index', 'Value.$': "States.Format('{}', $.task.index)" });
+    expect(container.Parameters.Tags).toContainEqual({
+      Key: 'jobs:task-index',
+      'Value.$': "States.Format('{}', $.task.index)",
+    });
     expect(container.Parameters.Overrides.ContainerOverrides[0]['Environment.$']).toBe('$.attempt.environment');
     // The run settles once, after every task has ended.
     expect(map.Next).toBe('Finish');
@@ -213,14 +289,27 @@ describe('orchestration', () => {
   it('routes ECS task starts and stops, ended executions and a periodic sweep to their functions', () => {
     const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
     const patterns = rules.map((r) => r.Properties.EventPattern);
-    expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.ecs'], 'detail-type': ['ECS Task State Change'], detail: expect.objectContaining({ lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: 'family:job-' }] }) }));
-    expect(patterns).toContainEqual(expect.objectContaining({ source: ['aws.states'], detail: expect.objectContaining({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }) }));
+    expect(patterns).toContainEqual(
+      expect.objectContaining({
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: expect.objectContaining({ lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: 'family:job-' }] }),
+      }),
+    );
+    expect(patterns).toContainEqual(
+      expect.objectContaining({
+        source: ['aws.states'],
+        detail: expect.objectContaining({ status: ['FAILED', 'TIMED_OUT', 'ABORTED'] }),
+      }),
+    );
     const sweep = rules.find((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
     expect(JSON.stringify(sweep?.Properties.Targets)).toContain(id(ctx.stack.orchestration.reconcilerFunction));
   });
 
   it('runs containers on Fargate with Container Insights, in a VPC without NAT gateways', () => {
-    ctx.template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+    ctx.template.hasResourceProperties('AWS::ECS::Cluster', {
+      ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }],
+    });
     ctx.template.resourceCountIs('AWS::EC2::NatGateway', 0);
     const groups = Object.values(ctx.template.findResources('AWS::EC2::SecurityGroup')) as Array<{ Properties: any }>;
     expect(groups.every((g) => (g.Properties.SecurityGroupIngress ?? []).length === 0)).toBe(true);
@@ -230,16 +319,29 @@ describe('orchestration', () => {
 describe('scheduling', () => {
   it('has a schedule group, a dead-letter queue, and a role that may only invoke the trigger function and use the queue', () => {
     ctx.template.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
-    ctx.template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true, MessageRetentionPeriod: 1_209_600 });
+    ctx.template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 1_209_600,
+    });
     const roleId = ctx.stack.getLogicalId(ctx.stack.scheduling.schedulerRole.node.defaultChild as never);
     const role = (ctx.template.toJSON().Resources as any)[roleId];
-    expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({ Principal: { Service: 'scheduler.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } });
+    expect(role.Properties.AssumeRolePolicyDocument.Statement[0]).toMatchObject({
+      Principal: { Service: 'scheduler.amazonaws.com' },
+      Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+    });
     const statements = Object.values(ctx.template.findResources('AWS::IAM::Policy'))
       .filter((p: any) => p.Properties.Roles.some((r: any) => r.Ref === roleId))
       .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
-    expect([...new Set(statements.flatMap((st: any) => [st.Action].flat()))].sort()).toEqual(['lambda:InvokeFunction', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage']);
+    expect([...new Set(statements.flatMap((st: any) => [st.Action].flat()))].sort()).toEqual([
+      'lambda:InvokeFunction',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
     const triggerId = id(ctx.stack.scheduling.triggerFunction);
-    expect(JSON.stringify(statements.find((st: any) => [st.Action].flat().includes('lambda:InvokeFunction')).Resource)).toContain(triggerId);
+    expect(
+      JSON.stringify(statements.find((st: any) => [st.Action].flat().includes('lambda:InvokeFunction')).Resource),
+    ).toContain(triggerId);
   });
 
   it("scopes the jobs function's schedule rights to the group's job-* schedules and passing only the scheduler role", () => {
@@ -247,39 +349,57 @@ describe('scheduling', () => {
     const manage = statements.find((st) => (st.Action as string[]).includes('scheduler:CreateSchedule'))!;
     expect(JSON.stringify(manage.Resource)).toMatch(/schedule\/.*\/job-\*/);
     const schedulerRole = ctx.stack.getLogicalId(ctx.stack.scheduling.schedulerRole.node.defaultChild as never);
-    const pass = statements.find((st) => (st.Action as string[]).includes('iam:PassRole') && JSON.stringify(st.Resource).includes(schedulerRole)) as any;
+    const pass = statements.find(
+      (st) => (st.Action as string[]).includes('iam:PassRole') && JSON.stringify(st.Resource).includes(schedulerRole),
+    ) as any;
     expect(pass.Resource).toEqual({ 'Fn::GetAtt': [schedulerRole, 'Arn'] });
     expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
   });
 });
 
 describe('observability', () => {
-  const alarms = () => Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
-  const alarmOn = (namespace: string, metricName: string) => alarms().filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metricName);
+  const alarms = () =>
+    Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
+  const alarmOn = (namespace: string, metricName: string) =>
+    alarms().filter((a) => a.Properties.Namespace === namespace && a.Properties.MetricName === metricName);
 
   it('alarms on errors, throttles and near-timeout duration of every function', () => {
-    const functionIds = Object.entries(ctx.template.findResources('AWS::Lambda::Function')).map(([logicalId]) => logicalId);
+    const functionIds = Object.entries(ctx.template.findResources('AWS::Lambda::Function')).map(
+      ([logicalId]) => logicalId,
+    );
     expect(functionIds).toHaveLength(Object.keys(FUNCTIONS).length);
     for (const metricName of ['Errors', 'Throttles', 'Duration']) {
       const watched = alarmOn('AWS/Lambda', metricName).map((a) => a.Properties.Dimensions[0].Value.Ref);
       expect(watched.sort()).toEqual([...functionIds].sort());
     }
-    const runState = alarmOn('AWS/Lambda', 'Duration').find((a) => a.Properties.Dimensions[0].Value.Ref === id(ctx.stack.orchestration.runStateFunction))!;
+    const runState = alarmOn('AWS/Lambda', 'Duration').find(
+      (a) => a.Properties.Dimensions[0].Value.Ref === id(ctx.stack.orchestration.runStateFunction),
+    )!;
     expect(runState.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 24_000 });
   });
 
   it('alarms on API 5xx, failed, timed-out and throttled executions, and scheduled fires in the dead-letter queue', () => {
     const apiId = ctx.stack.getLogicalId(ctx.stack.api.httpApi.node.defaultChild as never);
-    expect(alarmOn('AWS/ApiGateway', '5xx').map((a) => a.Properties.Dimensions)).toEqual([[{ Name: 'ApiId', Value: { Ref: apiId } }]]);
+    expect(alarmOn('AWS/ApiGateway', '5xx').map((a) => a.Properties.Dimensions)).toEqual([
+      [{ Name: 'ApiId', Value: { Ref: apiId } }],
+    ]);
     const machineId = ctx.stack.getLogicalId(ctx.stack.orchestration.stateMachine.node.defaultChild as never);
     for (const metricName of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled']) {
       const [alarm] = alarmOn('AWS/States', metricName);
       expect(alarm?.Properties.Dimensions).toEqual([{ Name: 'StateMachineArn', Value: { Ref: machineId } }]);
-      expect(alarm?.Properties).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(alarm?.Properties).toMatchObject({
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
     }
     const queueId = ctx.stack.getLogicalId(ctx.stack.scheduling.deadLetterQueue.node.defaultChild as never);
     const [dlq] = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible');
-    expect(dlq?.Properties).toMatchObject({ Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }], Statistic: 'Maximum', Threshold: 1 });
+    expect(dlq?.Properties).toMatchObject({
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+      Statistic: 'Maximum',
+      Threshold: 1,
+    });
   });
 
   it('sends every alarm to one topic that refuses plain-text publishing', () => {
@@ -287,37 +407,77 @@ describe('observability', () => {
     expect(alarms().length).toBe(ctx.stack.observability.alarms.length);
     for (const alarm of alarms()) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topicId }]);
     ctx.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
     });
     ctx.template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
   it('graphs the API, the functions, the executions, the scheduled fires and the dead-letter queue on one dashboard', () => {
-    const [dashboard] = Object.values(ctx.template.findResources('AWS::CloudWatch::Dashboard')) as Array<{ Properties: any }>;
+    const [dashboard] = Object.values(ctx.template.findResources('AWS::CloudWatch::Dashboard')) as Array<{
+      Properties: any;
+    }>;
     const body = JSON.stringify(dashboard!.Properties.DashboardBody);
-    for (const metric of ['Count', '4xx', '5xx', 'Latency', 'Errors', 'Throttles', 'Duration', 'ExecutionsStarted', 'ExecutionsFailed', 'ExecutionsTimedOut',
-      'InvocationAttemptCount', 'TargetErrorCount', 'ApproximateNumberOfMessagesVisible']) {
+    for (const metric of [
+      'Count',
+      '4xx',
+      '5xx',
+      'Latency',
+      'Errors',
+      'Throttles',
+      'Duration',
+      'ExecutionsStarted',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      'InvocationAttemptCount',
+      'TargetErrorCount',
+      'ApproximateNumberOfMessagesVisible',
+    ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }
-    ctx.template.hasOutput('*', { Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }), Description: 'The CloudWatch dashboard of the service' });
+    ctx.template.hasOutput('*', {
+      Value: Match.objectLike({ 'Fn::Join': Match.anyValue() }),
+      Description: 'The CloudWatch dashboard of the service',
+    });
   });
 });
 
 describe('events', () => {
   it('reads only new event items off the table stream, retries refused records and parks the rest in a watched queue', () => {
-    ctx.template.hasResourceProperties('AWS::DynamoDB::Table', { StreamSpecification: { StreamViewType: 'NEW_IMAGE' } });
+    ctx.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
     ctx.template.resourceCountIs('AWS::Events::EventBus', 1);
-    const mappings = Object.values(ctx.template.findResources('AWS::Lambda::EventSourceMapping')) as Array<{ Properties: any }>;
+    const mappings = Object.values(ctx.template.findResources('AWS::Lambda::EventSourceMapping')) as Array<{
+      Properties: any;
+    }>;
     const streamMappings = mappings.filter((m) => m.Properties.StartingPosition);
     expect(streamMappings).toHaveLength(1);
     const mapping = streamMappings[0]!.Properties;
     expect(mapping.FunctionName).toEqual({ Ref: id(ctx.stack.events.publisherFunction) });
-    expect(mapping).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, StartingPosition: 'TRIM_HORIZON' });
-    expect(JSON.parse(mapping.FilterCriteria.Filters[0].Pattern)).toEqual({ eventName: ['INSERT'], dynamodb: { NewImage: { SK: { S: [{ prefix: 'EVT#' }] } } } });
+    expect(mapping).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      StartingPosition: 'TRIM_HORIZON',
+    });
+    expect(JSON.parse(mapping.FilterCriteria.Filters[0].Pattern)).toEqual({
+      eventName: ['INSERT'],
+      dynamodb: { NewImage: { SK: { S: [{ prefix: 'EVT#' }] } } },
+    });
     const queueId = ctx.stack.getLogicalId(ctx.stack.events.deadLetterQueue.node.defaultChild as never);
     expect(mapping.DestinationConfig.OnFailure.Destination).toEqual({ 'Fn::GetAtt': [queueId, 'Arn'] });
     const alarms = Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
-    expect(alarms.some((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(queueId))).toBe(true);
+    expect(
+      alarms.some(
+        (a) =>
+          a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Properties.Dimensions).includes(queueId),
+      ),
+    ).toBe(true);
   });
 
   it('waits deliveries in an encrypted queue read by the delivery function, with a watched dead-letter queue and a sweep', () => {
@@ -325,24 +485,54 @@ describe('events', () => {
     const queueId = ctx.stack.getLogicalId(events.deliveryQueue.node.defaultChild as never);
     const deadId = ctx.stack.getLogicalId(events.deliveryDeadLetterQueue.node.defaultChild as never);
     const queue = (ctx.template.toJSON().Resources[queueId] as any).Properties;
-    expect(queue).toMatchObject({ SqsManagedSseEnabled: true, VisibilityTimeout: 360, RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadId, 'Arn'] }, maxReceiveCount: 5 } });
-    const mappings = Object.values(ctx.template.findResources('AWS::Lambda::EventSourceMapping')) as Array<{ Properties: any }>;
+    expect(queue).toMatchObject({
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [deadId, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    const mappings = Object.values(ctx.template.findResources('AWS::Lambda::EventSourceMapping')) as Array<{
+      Properties: any;
+    }>;
     const read = mappings.filter((m) => JSON.stringify(m.Properties.EventSourceArn).includes(queueId));
-    expect(read.map((m) => m.Properties)).toEqual([expect.objectContaining({ FunctionName: { Ref: id(events.deliveryFunction) }, BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] })]);
+    expect(read.map((m) => m.Properties)).toEqual([
+      expect.objectContaining({
+        FunctionName: { Ref: id(events.deliveryFunction) },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      }),
+    ]);
     const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
     const sweep = rules.filter((r) => JSON.stringify(r.Properties.Targets).includes(id(events.deliveryFunction)));
     expect(sweep.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
     const alarms = Object.values(ctx.template.findResources('AWS::CloudWatch::Alarm')) as Array<{ Properties: any }>;
-    expect(alarms.some((a) => a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' && JSON.stringify(a.Properties.Dimensions).includes(deadId))).toBe(true);
+    expect(
+      alarms.some(
+        (a) =>
+          a.Properties.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+          JSON.stringify(a.Properties.Dimensions).includes(deadId),
+      ),
+    ).toBe(true);
   });
 
   it('lets only the functions that make or retry deliveries send to the deliveries queue', () => {
     const queueId = ctx.stack.getLogicalId(ctx.stack.events.deliveryQueue.node.defaultChild as never);
     const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')) as Array<{ Properties: any }>;
-    const sends = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.map((st: any) => ({ roles: p.Properties.Roles, st }))).filter(({ st }) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queueId));
-    const roleOf = (fn: { role?: { node: { defaultChild?: unknown } } }) => ({ Ref: ctx.stack.getLogicalId(fn.role!.node.defaultChild as never) });
+    const sends = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement.map((st: any) => ({ roles: p.Properties.Roles, st })))
+      .filter(
+        ({ st }) => [st.Action].flat().includes('sqs:SendMessage') && JSON.stringify(st.Resource).includes(queueId),
+      );
+    const roleOf = (fn: { role?: { node: { defaultChild?: unknown } } }) => ({
+      Ref: ctx.stack.getLogicalId(fn.role!.node.defaultChild as never),
+    });
     const { events, api } = ctx.stack;
-    expect(sends.flatMap((s) => s.roles)).toEqual(expect.arrayContaining([roleOf(events.publisherFunction), roleOf(events.deliveryFunction), roleOf(api.functions.webhooks)]));
+    expect(sends.flatMap((s) => s.roles)).toEqual(
+      expect.arrayContaining([
+        roleOf(events.publisherFunction),
+        roleOf(events.deliveryFunction),
+        roleOf(api.functions.webhooks),
+      ]),
+    );
     expect(sends.flatMap((s) => s.roles)).toHaveLength(3);
     // The publisher's statement also names its own dead-letter queue; no statement names anything else.
     const deadId = ctx.stack.getLogicalId(events.deadLetterQueue.node.defaultChild as never);
@@ -353,17 +543,23 @@ describe('events', () => {
 
   it("keeps run history in bounds: an hourly sweep by the publisher, and container logs kept as long as a job's longest history", () => {
     const rules = Object.values(ctx.template.findResources('AWS::Events::Rule')) as Array<{ Properties: any }>;
-    const sweeps = rules.filter((r) => JSON.stringify(r.Properties.Targets).includes(id(ctx.stack.events.publisherFunction)));
+    const sweeps = rules.filter((r) =>
+      JSON.stringify(r.Properties.Targets).includes(id(ctx.stack.events.publisherFunction)),
+    );
     expect(sweeps.map((r) => r.Properties.ScheduleExpression)).toEqual(['rate(1 hour)']);
     const logs = ctx.stack.getLogicalId(ctx.stack.runner.logGroup.node.defaultChild as never);
     expect((ctx.template.toJSON().Resources[logs] as any).Properties.RetentionInDays).toBe(3653);
-    ctx.template.hasResourceProperties('AWS::DynamoDB::Table', { TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true } });
+    ctx.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
   });
 
   it('lets only the publisher put events, and only on the service bus', () => {
     const busId = ctx.stack.getLogicalId(ctx.stack.events.bus.node.defaultChild as never);
     const policies = Object.values(ctx.template.findResources('AWS::IAM::Policy')) as Array<{ Properties: any }>;
-    const puts = policies.flatMap((p) => p.Properties.PolicyDocument.Statement.map((st: any) => ({ roles: p.Properties.Roles, st }))).filter(({ st }) => [st.Action].flat().includes('events:PutEvents'));
+    const puts = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement.map((st: any) => ({ roles: p.Properties.Roles, st })))
+      .filter(({ st }) => [st.Action].flat().includes('events:PutEvents'));
     expect(puts).toHaveLength(1);
     expect(puts[0]!.st.Resource).toEqual({ 'Fn::GetAtt': [busId, 'Arn'] });
     const roleId = ctx.stack.getLogicalId(ctx.stack.events.publisherFunction.role!.node.defaultChild as never);
@@ -376,11 +572,18 @@ describe('the web console', () => {
     const buckets = ctx.template.findResources('AWS::S3::Bucket');
     expect(Object.keys(buckets)).toHaveLength(1);
     const [bucketId, bucket] = Object.entries(buckets)[0] as [string, { Properties: any }];
-    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     const [policy] = Object.values(ctx.template.findResources('AWS::S3::BucketPolicy')) as Array<{ Properties: any }>;
     const statements = policy!.Properties.PolicyDocument.Statement as any[];
     // TLS only, and reads by CloudFront for this distribution alone: no one else, no anonymous principal.
-    expect(statements.find((st) => st.Effect === 'Deny').Condition).toEqual({ Bool: { 'aws:SecureTransport': 'false' } });
+    expect(statements.find((st) => st.Effect === 'Deny').Condition).toEqual({
+      Bool: { 'aws:SecureTransport': 'false' },
+    });
     const allowed = statements.filter((st) => st.Effect === 'Allow');
     expect(allowed).toHaveLength(1);
     expect(allowed[0]).toMatchObject({ Action: 's3:GetObject', Principal: { Service: 'cloudfront.amazonaws.com' } });
@@ -390,14 +593,25 @@ describe('the web console', () => {
   });
 
   it('is served over HTTPS only, with the security headers and CSP the local host sends', () => {
-    const [distribution] = Object.values(ctx.template.findResources('AWS::CloudFront::Distribution')) as Array<{ Properties: any }>;
-    expect(distribution!.Properties.DistributionConfig.DefaultCacheBehavior).toMatchObject({ ViewerProtocolPolicy: 'redirect-to-https', AllowedMethods: ['GET', 'HEAD'] });
+    const [distribution] = Object.values(ctx.template.findResources('AWS::CloudFront::Distribution')) as Array<{
+      Properties: any;
+    }>;
+    expect(distribution!.Properties.DistributionConfig.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      AllowedMethods: ['GET', 'HEAD'],
+    });
     expect(distribution!.Properties.DistributionConfig.DefaultRootObject).toBe('index.html');
-    const [headers] = Object.values(ctx.template.findResources('AWS::CloudFront::ResponseHeadersPolicy')) as Array<{ Properties: any }>;
+    const [headers] = Object.values(ctx.template.findResources('AWS::CloudFront::ResponseHeadersPolicy')) as Array<{
+      Properties: any;
+    }>;
     const security = headers!.Properties.ResponseHeadersPolicyConfig.SecurityHeadersConfig;
     expect(JSON.stringify(security.ContentSecurityPolicy.ContentSecurityPolicy)).toContain("script-src 'self'");
     expect(JSON.stringify(security.ContentSecurityPolicy.ContentSecurityPolicy)).not.toContain('unsafe');
-    expect(security).toMatchObject({ FrameOptions: { FrameOption: 'DENY' }, ContentTypeOptions: { Override: true }, ReferrerPolicy: { ReferrerPolicy: 'no-referrer' } });
+    expect(security).toMatchObject({
+      FrameOptions: { FrameOption: 'DENY' },
+      ContentTypeOptions: { Override: true },
+      ReferrerPolicy: { ReferrerPolicy: 'no-referrer' },
+    });
     expect(security.StrictTransportSecurity.AccessControlMaxAgeSec).toBe(31_536_000);
   });
 
@@ -407,7 +621,9 @@ describe('the web console', () => {
     expect(cors.AllowOrigins).toHaveLength(1);
     expect(JSON.stringify(cors.AllowOrigins)).not.toContain('*');
     const distributionId = Object.keys(ctx.template.findResources('AWS::CloudFront::Distribution'))[0];
-    expect(cors.AllowOrigins[0]).toEqual({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]] });
+    expect(cors.AllowOrigins[0]).toEqual({
+      'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]],
+    });
     expect(cors.AllowHeaders.sort()).toEqual(['authorization', 'content-type', 'idempotency-key']);
   });
 });

@@ -25,11 +25,30 @@ afterAll(() => table.drop());
 
 async function pendingRun(tasks = 1): Promise<Run> {
   const jobId = newId('job');
-  await new DynamoJobStore(table).create(buildJob(ref, jobId, { name: jobId, image: 'alpine', command: ['true'], tasks }, 't', 't'));
+  await new DynamoJobStore(table).create(
+    buildJob(ref, jobId, { name: jobId, image: 'alpine', command: ['true'], tasks }, 't', 't'),
+  );
   const run: Run = {
-    id: newId('run'), job_id: jobId, ...ref, status: 'pending', trigger: 'manual', attempt: 0, scheduled_for: null,
-    created_at: new Date().toISOString(), started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null,
-    overrides: { command: null, env: {} }, image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution: 'exec' }, tasks: pendingTasks(tasks), parallelism: Math.min(tasks, 10),
+    id: newId('run'),
+    job_id: jobId,
+    ...ref,
+    status: 'pending',
+    trigger: 'manual',
+    attempt: 0,
+    scheduled_for: null,
+    created_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    error: null,
+    overrides: { command: null, env: {} },
+    image: 'alpine',
+    command: ['true'],
+    usage: null,
+    backend: { runner: 'ecs', task: null, execution: 'exec' },
+    tasks: pendingTasks(tasks),
+    parallelism: Math.min(tasks, 10),
   };
   await store.create(run, { forbidActive: false });
   return run;
@@ -41,11 +60,23 @@ describe('ECS task state changes', () => {
   it("mark a run running when its task's container really starts", async () => {
     const run = await pendingRun();
     const handle = ecsTaskEventHandler(store, lifecycle);
-    const detail = { lastStatus: 'RUNNING', startedBy: run.id, group: `family:job-${run.job_id}`, taskArn, startedAt: '2026-11-22T10:15:30.123Z' };
-    expect(await handle({ 'detail-type': 'ECS Task State Change', detail: { ...detail, lastStatus: 'PROVISIONING' } })).toEqual({ marked: false });
+    const detail = {
+      lastStatus: 'RUNNING',
+      startedBy: run.id,
+      group: `family:job-${run.job_id}`,
+      taskArn,
+      startedAt: '2026-11-22T10:15:30.123Z',
+    };
+    expect(
+      await handle({ 'detail-type': 'ECS Task State Change', detail: { ...detail, lastStatus: 'PROVISIONING' } }),
+    ).toEqual({ marked: false });
     expect(await handle({ 'detail-type': 'ECS Task State Change', detail })).toEqual({ marked: true });
     const running = await store.get({ ...ref, job_id: run.job_id, run_id: run.id });
-    expect(running).toMatchObject({ status: 'running', started_at: '2026-11-22T10:15:30.123Z', backend: { runner: 'ecs', task: taskArn, execution: 'exec' } });
+    expect(running).toMatchObject({
+      status: 'running',
+      started_at: '2026-11-22T10:15:30.123Z',
+      backend: { runner: 'ecs', task: taskArn, execution: 'exec' },
+    });
     expect(await store.counts({ ...ref, job_id: run.job_id })).toMatchObject({ pending: 0, running: 1, total: 1 });
   });
 
@@ -64,54 +95,98 @@ describe('ECS task state changes', () => {
     expect(await handle(stopped(143, `${taskArn}-an-earlier-attempt`))).toEqual({ exit_recorded: false });
     expect(await handle(stopped(143))).toEqual({ exit_recorded: true });
     expect(await handle(stopped(137))).toEqual({ exit_recorded: false });
-    expect(await store.get(runRef)).toMatchObject({ status: 'cancelled', exit_code: 143, error: 'cancelled (graceful)' });
+    expect(await store.get(runRef)).toMatchObject({
+      status: 'cancelled',
+      exit_code: 143,
+      error: 'cancelled (graceful)',
+    });
   });
 
-  it('mark each task of a run of several by the JOBS_TASK_INDEX of its overrides, and record a stopped task\'s exit status on that task', async () => {
+  it("mark each task of a run of several by the JOBS_TASK_INDEX of its overrides, and record a stopped task's exit status on that task", async () => {
     const run = await pendingRun(3);
     const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
     const handle = ecsTaskEventHandler(store, lifecycle);
     const event = (index: number, lastStatus: string, exitCode?: number) => ({
       'detail-type': 'ECS Task State Change' as const,
       detail: {
-        lastStatus, startedBy: run.id, group: `family:job-${run.job_id}`, taskArn: `${taskArn}-${index}`,
-        overrides: { containerOverrides: [{ name: 'job', environment: [{ name: 'STAGE', value: 'x' }, { name: 'JOBS_TASK_INDEX', value: String(index) }] }] },
+        lastStatus,
+        startedBy: run.id,
+        group: `family:job-${run.job_id}`,
+        taskArn: `${taskArn}-${index}`,
+        overrides: {
+          containerOverrides: [
+            {
+              name: 'job',
+              environment: [
+                { name: 'STAGE', value: 'x' },
+                { name: 'JOBS_TASK_INDEX', value: String(index) },
+              ],
+            },
+          ],
+        },
         ...(exitCode === undefined ? {} : { containers: [{ name: 'job', exitCode }] }),
       },
     });
     for (const index of [0, 2]) await lifecycle.startAttempt(runRef, index);
     expect(await handle(event(2, 'RUNNING'))).toEqual({ marked: true });
-    expect(await store.get(runRef)).toMatchObject({ status: 'running', tasks: { pending: 2, running: 1 }, backend: { task: `${taskArn}-2` } });
+    expect(await store.get(runRef)).toMatchObject({
+      status: 'running',
+      tasks: { pending: 2, running: 1 },
+      backend: { task: `${taskArn}-2` },
+    });
     expect(await handle(event(0, 'RUNNING'))).toEqual({ marked: true });
     await lifecycle.settle(runRef, 'cancelled', { error: 'cancelled (graceful)' });
     expect(await handle(event(0, 'STOPPED', 143))).toEqual({ exit_recorded: true });
     const tasks = await store.tasks(runRef, 0, 2);
-    expect(tasks).toMatchObject([{ index: 0, status: 'cancelled', exit_code: 143, task: `${taskArn}-0` }, { index: 2, status: 'running', exit_code: null }]);
+    expect(tasks).toMatchObject([
+      { index: 0, status: 'cancelled', exit_code: 143, task: `${taskArn}-0` },
+      { index: 2, status: 'running', exit_code: null },
+    ]);
   });
 
   it("ignore tasks that are not a run's", async () => {
     const handle = ecsTaskEventHandler(store, lifecycle);
-    expect(await handle({ 'detail-type': 'ECS Task State Change', detail: { lastStatus: 'RUNNING', startedBy: 'ecs-svc/123', group: 'service:web', taskArn } })).toEqual({ marked: false });
+    expect(
+      await handle({
+        'detail-type': 'ECS Task State Change',
+        detail: { lastStatus: 'RUNNING', startedBy: 'ecs-svc/123', group: 'service:web', taskArn },
+      }),
+    ).toEqual({ marked: false });
   });
 });
 
 describe('the reconciler', () => {
   it('settles a run whose execution failed without settling it, and leaves a settled run alone', async () => {
     const run = await pendingRun();
-    const handle = reconcilerHandler(new RunReconciler({ store, lifecycle, orchestrator: { isRunning: async () => false } as never }));
+    const handle = reconcilerHandler(
+      new RunReconciler({ store, lifecycle, orchestrator: { isRunning: async () => false } as never }),
+    );
     const input = JSON.stringify({ run: { ...ref, job_id: run.job_id, run_id: run.id }, task_indexes: [0] });
-    const event = { 'detail-type': 'Step Functions Execution Status Change' as const, detail: { status: 'FAILED', name: run.id, input, error: 'States.Runtime', cause: 'boom' } };
+    const event = {
+      'detail-type': 'Step Functions Execution Status Change' as const,
+      detail: { status: 'FAILED', name: run.id, input, error: 'States.Runtime', cause: 'boom' },
+    };
     expect(await handle(event)).toEqual({ settled: true });
-    expect(await store.get({ ...ref, job_id: run.job_id, run_id: run.id })).toMatchObject({ status: 'failed', error: 'the execution failed: States.Runtime: boom' });
+    expect(await store.get({ ...ref, job_id: run.job_id, run_id: run.id })).toMatchObject({
+      status: 'failed',
+      error: 'the execution failed: States.Runtime: boom',
+    });
     expect(await handle(event)).toEqual({ settled: false });
     expect(await handle({ ...event, detail: { ...event.detail, status: 'SUCCEEDED' } })).toEqual({ settled: false });
   });
 
   it("leaves a task's child execution (the Map's) to its parent: its input has no task list", async () => {
     const run = await pendingRun();
-    const handle = reconcilerHandler(new RunReconciler({ store, lifecycle, orchestrator: { isRunning: async () => false } as never }));
+    const handle = reconcilerHandler(
+      new RunReconciler({ store, lifecycle, orchestrator: { isRunning: async () => false } as never }),
+    );
     const input = JSON.stringify({ run: { ...ref, job_id: run.job_id, run_id: run.id }, task: { index: 0, count: 1 } });
-    expect(await handle({ 'detail-type': 'Step Functions Execution Status Change', detail: { status: 'ABORTED', name: 'child', input } })).toEqual({ settled: false });
+    expect(
+      await handle({
+        'detail-type': 'Step Functions Execution Status Change',
+        detail: { status: 'ABORTED', name: 'child', input },
+      }),
+    ).toEqual({ settled: false });
     expect(await store.get({ ...ref, job_id: run.job_id, run_id: run.id })).toMatchObject({ status: 'pending' });
   });
 });
@@ -122,13 +197,35 @@ describe('the run-state function', () => {
     const handle = runStateHandler(lifecycle);
     const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
     expect(await handle({ action: 'start_attempt', run: runRef })).toMatchObject({ attempt: 1 });
-    expect(await handle({ action: 'end_attempt', run: runRef, attempt: 1, retries: 2, result: { Error: 'States.TaskFailed', Cause: JSON.stringify({ Containers: [{ ExitCode: 9 }] }) } })).toEqual({ outcome: 'retry' });
-    expect(await store.get(runRef)).toMatchObject({ status: 'pending', exit_code: 9, error: 'attempt 1 of 3 exited with code 9; retrying' });
+    expect(
+      await handle({
+        action: 'end_attempt',
+        run: runRef,
+        attempt: 1,
+        retries: 2,
+        result: { Error: 'States.TaskFailed', Cause: JSON.stringify({ Containers: [{ ExitCode: 9 }] }) },
+      }),
+    ).toEqual({ outcome: 'retry' });
+    expect(await store.get(runRef)).toMatchObject({
+      status: 'pending',
+      exit_code: 9,
+      error: 'attempt 1 of 3 exited with code 9; retrying',
+    });
     expect(await handle({ action: 'start_attempt', run: runRef })).toMatchObject({ attempt: 2 });
-    expect(await handle({ action: 'end_attempt', run: runRef, attempt: 2, retries: 2, result: { exit_code: 0, task: taskArn } })).toEqual({ outcome: 'done' });
+    expect(
+      await handle({
+        action: 'end_attempt',
+        run: runRef,
+        attempt: 2,
+        retries: 2,
+        result: { exit_code: 0, task: taskArn },
+      }),
+    ).toEqual({ outcome: 'done' });
     expect(await handle({ action: 'finish', run: runRef })).toEqual({ settled: true });
     expect(await store.get(runRef)).toMatchObject({ status: 'succeeded', exit_code: 0, error: null, attempt: 2 });
-    await expect(handle({ action: 'start_attempt', run: runRef })).rejects.toMatchObject({ name: 'Run.AlreadySettled' });
+    await expect(handle({ action: 'start_attempt', run: runRef })).rejects.toMatchObject({
+      name: 'Run.AlreadySettled',
+    });
   });
 
   it('fails a run whose image ECS could not pull at once, without retrying, naming the image', async () => {
@@ -136,10 +233,26 @@ describe('the run-state function', () => {
     const handle = runStateHandler(lifecycle);
     const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
     await handle({ action: 'start_attempt', run: runRef });
-    const cause = JSON.stringify({ StoppedReason: 'CannotPullContainerError: pull access denied', Containers: [{ Reason: 'CannotPullContainerError: pull access denied' }] });
-    expect(await handle({ action: 'end_attempt', run: runRef, attempt: 1, retries: 2, result: { Error: 'States.TaskFailed', Cause: cause } })).toMatchObject({ outcome: 'done' });
+    const cause = JSON.stringify({
+      StoppedReason: 'CannotPullContainerError: pull access denied',
+      Containers: [{ Reason: 'CannotPullContainerError: pull access denied' }],
+    });
+    expect(
+      await handle({
+        action: 'end_attempt',
+        run: runRef,
+        attempt: 1,
+        retries: 2,
+        result: { Error: 'States.TaskFailed', Cause: cause },
+      }),
+    ).toMatchObject({ outcome: 'done' });
     await handle({ action: 'finish', run: runRef });
-    expect(await store.get(runRef)).toMatchObject({ status: 'failed', attempt: 1, exit_code: null, error: `image "${fullImageName(run.image)}" could not be pulled: pull access denied` });
+    expect(await store.get(runRef)).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      exit_code: null,
+      error: `image "${fullImageName(run.image)}" could not be pulled: pull access denied`,
+    });
   });
 
   it('explains a container that never ran, and one its memory limit killed, from the ECS task description', async () => {
@@ -147,17 +260,43 @@ describe('the run-state function', () => {
     const never = await pendingRun();
     const neverRef = { ...ref, job_id: never.job_id, run_id: never.id };
     await handle({ action: 'start_attempt', run: neverRef });
-    const cause = JSON.stringify({ StoppedReason: 'ResourceInitializationError: unable to pull secrets', Containers: [{}] });
-    await handle({ action: 'end_attempt', run: neverRef, attempt: 1, retries: 0, result: { Error: 'States.TaskFailed', Cause: cause } });
+    const cause = JSON.stringify({
+      StoppedReason: 'ResourceInitializationError: unable to pull secrets',
+      Containers: [{}],
+    });
+    await handle({
+      action: 'end_attempt',
+      run: neverRef,
+      attempt: 1,
+      retries: 0,
+      result: { Error: 'States.TaskFailed', Cause: cause },
+    });
     await handle({ action: 'finish', run: neverRef });
-    expect(await store.get(neverRef)).toMatchObject({ status: 'failed', exit_code: null, error: 'the container did not run: ResourceInitializationError: unable to pull secrets' });
+    expect(await store.get(neverRef)).toMatchObject({
+      status: 'failed',
+      exit_code: null,
+      error: 'the container did not run: ResourceInitializationError: unable to pull secrets',
+    });
 
     const hog = await pendingRun();
     const hogRef = { ...ref, job_id: hog.job_id, run_id: hog.id };
     await handle({ action: 'start_attempt', run: hogRef });
-    const oom = JSON.stringify({ StoppedReason: 'Essential container in task exited', Containers: [{ ExitCode: 137, Reason: 'OutOfMemoryError: Container killed due to memory usage' }] });
-    await handle({ action: 'end_attempt', run: hogRef, attempt: 1, retries: 0, result: { Error: 'States.TaskFailed', Cause: oom } });
+    const oom = JSON.stringify({
+      StoppedReason: 'Essential container in task exited',
+      Containers: [{ ExitCode: 137, Reason: 'OutOfMemoryError: Container killed due to memory usage' }],
+    });
+    await handle({
+      action: 'end_attempt',
+      run: hogRef,
+      attempt: 1,
+      retries: 0,
+      result: { Error: 'States.TaskFailed', Cause: oom },
+    });
     await handle({ action: 'finish', run: hogRef });
-    expect(await store.get(hogRef)).toMatchObject({ status: 'failed', exit_code: 137, error: 'out of memory: the container was killed at its memory limit (exit 137)' });
+    expect(await store.get(hogRef)).toMatchObject({
+      status: 'failed',
+      exit_code: 137,
+      error: 'out of memory: the container was killed at its memory limit (exit 137)',
+    });
   });
 });

@@ -18,7 +18,9 @@ let service: ServiceProcess;
 let api: ApiClient;
 
 beforeAll(async () => {
-  service = await spawnService({ JOBS_DATA_DIR: dataDir }, 60_000, { prefix: ['prlimit', `--nofile=${FILE_LIMIT}:${FILE_LIMIT}`, '--'] });
+  service = await spawnService({ JOBS_DATA_DIR: dataDir }, 60_000, {
+    prefix: ['prlimit', `--nofile=${FILE_LIMIT}:${FILE_LIMIT}`, '--'],
+  });
   api = new ApiClient(service.ready.url, readFileSync(join(dataDir, 'admin-key'), 'utf8').trim());
 });
 afterAll(async () => {
@@ -31,7 +33,8 @@ describe('a flood of slow connections', () => {
   it('is refused beyond what the service holds, while it stays up, its run finishes and health answers after', async () => {
     const flooding = FILE_LIMIT + 1000;
     expect(fileDescriptorLimit(), 'this test process must hold the flood itself').toBeGreaterThan(flooding + 500);
-    const job = (await api.post(`${P}/jobs`, { name: 'steady', image: 'alpine', command: 'sleep 2; echo finished' })).body.data;
+    const job = (await api.post(`${P}/jobs`, { name: 'steady', image: 'alpine', command: 'sleep 2; echo finished' }))
+      .body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     const path = `${P}/jobs/${job.id}/runs/${run.id}`;
     const pid = runPid(await waitForStatus(api, path, ['running']));
@@ -40,7 +43,11 @@ describe('a flood of slow connections', () => {
     const flood = await floodSockets(port, flooding);
     try {
       // Held: half the file limit; the rest closed at once, as soon as the server takes them from its queue.
-      await eventually(() => flood.refused + flood.open() === flood.opened && flood.open() <= FILE_LIMIT / 2, 'the connections beyond the limit refused', 20_000);
+      await eventually(
+        () => flood.refused + flood.open() === flood.opened && flood.open() <= FILE_LIMIT / 2,
+        'the connections beyond the limit refused',
+        20_000,
+      );
       const held = flood.open();
       expect(held).toBeGreaterThan(FILE_LIMIT / 4);
       expect(flood.refused).toBeGreaterThanOrEqual(flooding - FILE_LIMIT / 2);
@@ -50,12 +57,28 @@ describe('a flood of slow connections', () => {
       await eventually(() => !isAlive(pid), 'the run ended under the flood', 20_000);
       expect(service.child.exitCode).toBeNull();
       expect(isAlive(service.ready.dynamodb_pid)).toBe(true);
-      console.info(JSON.stringify({ fault: 'connection flood', file_limit: FILE_LIMIT, opened: flood.opened, held, refused: flood.refused, service_descriptors: serviceDescriptors }));
+      console.info(
+        JSON.stringify({
+          fault: 'connection flood',
+          file_limit: FILE_LIMIT,
+          opened: flood.opened,
+          held,
+          refused: flood.refused,
+          service_descriptors: serviceDescriptors,
+        }),
+      );
     } finally {
       flood.stop();
     }
-    await eventually(async () => (await api.get('/v1/health', { key: null })).status === 200, 'health answers once the flood stops', 20_000);
-    expect(await waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'])).toMatchObject({ status: 'succeeded', exit_code: 0 });
+    await eventually(
+      async () => (await api.get('/v1/health', { key: null })).status === 200,
+      'health answers once the flood stops',
+      20_000,
+    );
+    expect(await waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'])).toMatchObject({
+      status: 'succeeded',
+      exit_code: 0,
+    });
     expect((await api.get(`${path}/logs`)).body.data.map((l: { message: string }) => l.message)).toEqual(['finished']);
     expect(service.lines.some((line) => line.includes('refusing new connections'))).toBe(true);
     expect(service.lines.filter((line) => /uncaught|"level":"ERROR"/.test(line))).toEqual([]);

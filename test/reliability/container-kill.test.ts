@@ -45,7 +45,8 @@ describe.skipIf('skip' in built)('container runs across a SIGKILL of the service
       const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
       return { jobId: job.id as string, runId: run.id as string, path: `${P}/jobs/${job.id}/runs/${run.id}` };
     };
-    const logged = async (path: string) => (await api.get(`${path}/logs`)).body.data.map((l: { message: string }) => l.message) as string[];
+    const logged = async (path: string) =>
+      (await api.get(`${path}/logs`)).body.data.map((l: { message: string }) => l.message) as string[];
 
     // Long enough to outlive the restart on a loaded machine; it ends by itself.
     const kept = await start('kept', 'echo start; sleep 8; echo end');
@@ -70,7 +71,11 @@ describe.skipIf('skip' in built)('container runs across a SIGKILL of the service
     expect(done).toMatchObject({ status: 'failed', exit_code: 4 });
     expect((await logged(orphaned.path))[0]).toBe('start');
 
-    await eventually(async () => (await serviceContainers(engine)).length === 0, 'no container of the service left', 20_000);
+    await eventually(
+      async () => (await serviceContainers(engine)).length === 0,
+      'no container of the service left',
+      20_000,
+    );
 
     // A service stopped with SIGTERM stops its runs' containers and removes them before it exits.
     const running = await start('running-at-stop', 'echo start; sleep 600');
@@ -80,6 +85,11 @@ describe.skipIf('skip' in built)('container runs across a SIGKILL of the service
     expect(await second.exited).toBe(0);
     expect(await serviceContainers(engine)).toEqual([]);
     const cgroups = '/sys/fs/cgroup/cpuacct/jobs';
-    if (readdirSync('/sys/fs/cgroup').includes('cpuacct')) await eventually(() => readdirSync(cgroups).filter((n) => n.startsWith('jobs-run_')).length === 0, 'no run cgroup left', 10_000);
+    if (readdirSync('/sys/fs/cgroup').includes('cpuacct'))
+      await eventually(
+        () => readdirSync(cgroups).filter((n) => n.startsWith('jobs-run_')).length === 0,
+        'no run cgroup left',
+        10_000,
+      );
   }, 150_000);
 });

@@ -40,7 +40,13 @@ describe('DynamoDB Local killed and started again under traffic', () => {
     // A run in flight, held by a file until the engine is down: it ends during the outage.
     const hold = join(dataDir, 'hold');
     writeFileSync(hold, '');
-    const slow = (await api.post(`${P}/jobs`, { name: 'in-flight', image: 'alpine', command: `while [ -e ${hold} ]; do sleep 0.05; done; echo done` })).body.data;
+    const slow = (
+      await api.post(`${P}/jobs`, {
+        name: 'in-flight',
+        image: 'alpine',
+        command: `while [ -e ${hold} ]; do sleep 0.05; done; echo done`,
+      })
+    ).body.data;
     const inFlight = (await api.post(`${P}/jobs/${slow.id}/runs`)).body.data;
     await waitForStatus(api, `${P}/jobs/${slow.id}/runs/${inFlight.id}`, ['running']);
 
@@ -57,7 +63,15 @@ describe('DynamoDB Local killed and started again under traffic', () => {
         const response = create
           ? await api.post(`${P}/jobs`, { name, image: 'alpine', command: 'true' })
           : await api.get(`${P}/jobs/${before.id}`);
-        outcomes.push({ at: started - t0, route: create ? 'POST jobs' : 'GET job', status: response.status, ms: Date.now() - started, body: response.body, retryAfter: response.headers.get('retry-after'), name });
+        outcomes.push({
+          at: started - t0,
+          route: create ? 'POST jobs' : 'GET job',
+          status: response.status,
+          ms: Date.now() - started,
+          body: response.body,
+          retryAfter: response.headers.get('retry-after'),
+          name,
+        });
         if (response.status === 503) await new Promise((resolve) => setTimeout(resolve, 100));
       }
     };
@@ -74,7 +88,10 @@ describe('DynamoDB Local killed and started again under traffic', () => {
 
     // Only successes and 503s; each 503 an envelope with Retry-After; nothing slower than 10 s.
     const statuses = new Set(outcomes.map((o) => o.status));
-    expect([...statuses].every((s) => [200, 201, 503].includes(s)), `statuses: ${[...statuses]}`).toBe(true);
+    expect(
+      [...statuses].every((s) => [200, 201, 503].includes(s)),
+      `statuses: ${[...statuses]}`,
+    ).toBe(true);
     const unavailable = outcomes.filter((o) => o.status === 503);
     expect(unavailable.length).toBeGreaterThan(0);
     for (const o of unavailable) {
@@ -102,15 +119,31 @@ describe('DynamoDB Local killed and started again under traffic', () => {
       if (read.status === 404) lost.push({ name: o.name!, beforeKillMs: killedAt - (o.at + o.ms) });
       else expect(read.body.data.name).toBe(o.name);
     }
-    expect(lost.filter((l) => l.beforeKillMs > ENGINE_UNSYNCED_WINDOW_MS), JSON.stringify(lost)).toEqual([]);
-    console.info(JSON.stringify({
-      fault: 'dynamodb-local killed', recovery_ms: recoveryMs, requests: outcomes.length, unavailable: unavailable.length,
-      acknowledged_writes: outcomes.filter((x) => x.status === 201).length, lost_writes: lost.length,
-      lost_latest_ms_before_kill: lost.length ? Math.max(...lost.map((l) => l.beforeKillMs)) : null,
-    }));
-    const finished = await waitForStatus(api, `${P}/jobs/${slow.id}/runs/${inFlight.id}`, ['succeeded', 'failed', 'cancelled'], 20_000);
+    expect(
+      lost.filter((l) => l.beforeKillMs > ENGINE_UNSYNCED_WINDOW_MS),
+      JSON.stringify(lost),
+    ).toEqual([]);
+    console.info(
+      JSON.stringify({
+        fault: 'dynamodb-local killed',
+        recovery_ms: recoveryMs,
+        requests: outcomes.length,
+        unavailable: unavailable.length,
+        acknowledged_writes: outcomes.filter((x) => x.status === 201).length,
+        lost_writes: lost.length,
+        lost_latest_ms_before_kill: lost.length ? Math.max(...lost.map((l) => l.beforeKillMs)) : null,
+      }),
+    );
+    const finished = await waitForStatus(
+      api,
+      `${P}/jobs/${slow.id}/runs/${inFlight.id}`,
+      ['succeeded', 'failed', 'cancelled'],
+      20_000,
+    );
     expect(finished).toMatchObject({ status: 'succeeded', exit_code: 0 });
-    const lines = (await api.get(`${P}/jobs/${slow.id}/runs/${inFlight.id}/logs`)).body.data.map((l: { message: string }) => l.message);
+    const lines = (await api.get(`${P}/jobs/${slow.id}/runs/${inFlight.id}/logs`)).body.data.map(
+      (l: { message: string }) => l.message,
+    );
     expect(lines).toEqual(['done']);
   }, 90_000);
 });

@@ -4,7 +4,17 @@
 // while the service is down on a full disk keeps its exit status for the next start; and a stop on a full disk
 // ends in its usual time. Needs root (to mount the tmpfs): skipped, saying so, without it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeSync, openSync, closeSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeSync,
+  openSync,
+  closeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,63 +92,118 @@ async function allLines(path: string): Promise<{ lines: string[]; last: { comple
 describe.skipIf(mounted !== null)('a full disk', () => {
   it('settles a run from its exit status when its output can no longer be stored, marks the log truncated, and reports the disk in health until space returns', async () => {
     // About 4 MB of output into 6 MB of room: the raw files take it, the store runs out while copying it.
-    const job = (await api.post(`${P}/jobs`, { name: 'talker', image: 'alpine', command: `i=0; while [ $i -lt 4000 ]; do printf 'line %04d %01000d\\n' $i 0; i=$((i+1)); done; echo done` })).body.data;
+    const job = (
+      await api.post(`${P}/jobs`, {
+        name: 'talker',
+        image: 'alpine',
+        command: `i=0; while [ $i -lt 4000 ]; do printf 'line %04d %01000d\\n' $i 0; i=$((i+1)); done; echo done`,
+      })
+    ).body.data;
     fill(6 * 1024 * 1024);
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     const path = `${P}/jobs/${job.id}/runs/${run.id}`;
     // The follower gives up on what it cannot store once the run has ended, and says so where a full disk allows.
-    await eventually(() => existsSync(join(dataDir, 'logs', job.id, `${run.id}.truncated`)), 'the log marked truncated', 30_000);
+    await eventually(
+      () => existsSync(join(dataDir, 'logs', job.id, `${run.id}.truncated`)),
+      'the log marked truncated',
+      30_000,
+    );
     // Giving up frees the raw files' room: once they are gone (the run has settled), the disk is filled again, to
     // see health say what is wrong.
     const settledFirst = await waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'], 60_000);
     fill(0);
     let health: Awaited<ReturnType<typeof api.get>> | undefined;
-    await eventually(async () => (health = await api.get('/v1/health', { key: null })).status === 503, 'health reports the full disk', 20_000);
-    expect(health!.body.errors).toEqual(expect.arrayContaining([{ field: 'storage', message: expect.stringMatching(/disk that is full|does not take writes/) }]));
+    await eventually(
+      async () => (health = await api.get('/v1/health', { key: null })).status === 503,
+      'health reports the full disk',
+      20_000,
+    );
+    expect(health!.body.errors).toEqual(
+      expect.arrayContaining([
+        { field: 'storage', message: expect.stringMatching(/disk that is full|does not take writes/) },
+      ]),
+    );
 
     const freedAt = Date.now();
     freeSpace();
-    await eventually(async () => (await api.get('/v1/health', { key: null })).status === 200, 'health recovers', 20_000);
+    await eventually(
+      async () => (await api.get('/v1/health', { key: null })).status === 200,
+      'health recovers',
+      20_000,
+    );
     const healthBackMs = Date.now() - freedAt;
     const settled = await waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'], 60_000);
     expect(settled).toEqual(settledFirst);
     expect(settled).toMatchObject({ status: 'succeeded', exit_code: 0 });
     expect(settled.started_at).not.toBeNull(); // the start was recorded, though the disk filled as it was written
-    const { lines, last } = await eventually(async () => (await allLines(path)).lines.some((l) => l.startsWith(LOST_MARKER)), 'the marker line stored', 20_000).then(() => allLines(path));
+    const { lines, last } = await eventually(
+      async () => (await allLines(path)).lines.some((l) => l.startsWith(LOST_MARKER)),
+      'the marker line stored',
+      20_000,
+    ).then(() => allLines(path));
     expect(last).toMatchObject({ complete: true, truncated: true });
     const kept = lines.filter((l) => l.startsWith('line '));
     // What was kept is a prefix of the output, in order, each line once; the marker says the rest was not.
     expect(kept).toEqual(kept.map((_, i) => `line ${String(i).padStart(4, '0')} ${'0'.repeat(1000)}`));
     expect(kept.length).toBeLessThan(4000);
-    expect(lines.at(-1)).toMatch(new RegExp(`^\\${LOST_MARKER} \\d+ bytes of attempt 1's output were not kept: the disk was full$`));
-    console.info(JSON.stringify({ fault: 'disk full under a run', lines_written: 4001, lines_kept: kept.length, health_back_after_space_ms: healthBackMs, status: settled.status }));
+    expect(lines.at(-1)).toMatch(
+      new RegExp(`^\\${LOST_MARKER} \\d+ bytes of attempt 1's output were not kept: the disk was full$`),
+    );
+    console.info(
+      JSON.stringify({
+        fault: 'disk full under a run',
+        lines_written: 4001,
+        lines_kept: kept.length,
+        health_back_after_space_ms: healthBackMs,
+        status: settled.status,
+      }),
+    );
   }, 180_000);
 
   it("keeps a run's exit status through a kill on a full disk, and the next start settles it from it", async () => {
     // It writes on while the disk is full: 'after' still fits in the page its raw file already has.
-    const job = (await api.post(`${P}/jobs`, { name: 'sleeper', image: 'alpine', command: 'echo before; sleep 2; echo after; exit 0' })).body.data;
+    const job = (
+      await api.post(`${P}/jobs`, {
+        name: 'sleeper',
+        image: 'alpine',
+        command: 'echo before; sleep 2; echo after; exit 0',
+      })
+    ).body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     const path = `${P}/jobs/${job.id}/runs/${run.id}`;
     const pid = runPid(await waitForStatus(api, path, ['running'], 20_000));
-    await eventually(async () => (await api.get(`${path}/logs`)).body.data.length === 1, "the first line stored");
+    await eventually(async () => (await api.get(`${path}/logs`)).body.data.length === 1, 'the first line stored');
     fill(0);
     service.child.kill('SIGKILL');
     await service.exited;
     await eventually(() => !isAlive(pid), 'the sleeper ended on the full disk', 20_000);
     freeSpace();
     await start();
-    expect(await waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'], 30_000)).toMatchObject({ status: 'succeeded', exit_code: 0 });
+    expect(await waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'], 30_000)).toMatchObject({
+      status: 'succeeded',
+      exit_code: 0,
+    });
     expect((await allLines(path)).lines).toEqual(['before', 'after']);
   }, 120_000);
 
   it('stops in its usual time on SIGTERM while the disk is full', async () => {
     // A run that writes on while the disk is full, so its output cannot be stored as the service stops.
-    const job = (await api.post(`${P}/jobs`, { name: 'ticker', image: 'alpine', command: `i=0; while :; do printf 'tick %05d %0500d\\n' $i 0; i=$((i+1)); sleep 0.005; done` })).body.data;
+    const job = (
+      await api.post(`${P}/jobs`, {
+        name: 'ticker',
+        image: 'alpine',
+        command: `i=0; while :; do printf 'tick %05d %0500d\\n' $i 0; i=$((i+1)); sleep 0.005; done`,
+      })
+    ).body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     await waitForStatus(api, `${P}/jobs/${job.id}/runs/${run.id}`, ['running'], 20_000);
     const failedBefore = service.lines.filter((line) => line.includes('storing run output')).length;
     fill(0);
-    await eventually(() => service.lines.filter((line) => line.includes('storing run output')).length > failedBefore, 'storing its output failed', 20_000);
+    await eventually(
+      () => service.lines.filter((line) => line.includes('storing run output')).length > failedBefore,
+      'storing its output failed',
+      20_000,
+    );
     const started = Date.now();
     service.child.kill('SIGTERM');
     const code = await service.exited;

@@ -20,8 +20,17 @@ beforeAll(async () => {
   api = new ApiClient(service.ready.url, readFileSync(join(dataDir, 'admin-key'), 'utf8').trim());
   // Warm: the latencies measured below are the steady service's, not its first requests' (compilation, connections).
   const warm = (await api.post(`${P}/jobs`, { name: 'warm-up', image: 'alpine', command: 'true' })).body.data;
-  for (let i = 0; i < 3; i++) await waitForStatus(api, `${P}/jobs/${warm.id}/runs/${(await api.post(`${P}/jobs/${warm.id}/runs`)).body.data.id}`, ['succeeded']);
-  await Promise.all([1, 2, 3, 4, 5, 6].map(async () => { for (let i = 0; i < 50; i++) await api.get(`${P}/jobs/${warm.id}`); })); // as many connections as the probes use
+  for (let i = 0; i < 3; i++)
+    await waitForStatus(
+      api,
+      `${P}/jobs/${warm.id}/runs/${(await api.post(`${P}/jobs/${warm.id}/runs`)).body.data.id}`,
+      ['succeeded'],
+    );
+  await Promise.all(
+    [1, 2, 3, 4, 5, 6].map(async () => {
+      for (let i = 0; i < 50; i++) await api.get(`${P}/jobs/${warm.id}`);
+    }),
+  ); // as many connections as the probes use
 });
 afterAll(async () => {
   service?.child.kill('SIGTERM');
@@ -52,27 +61,43 @@ async function probeLatency(path: string, done: Promise<unknown>): Promise<numbe
   return latencies;
 }
 
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
+const p99 = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * 0.99))]!;
 
 describe('hostile runs', () => {
   it('caps a 100 MB stdout flood with one marker while every GET is answered without a stall', async () => {
-    const job = (await api.post(`${P}/jobs`, {
-      name: 'flood',
-      image: 'alpine',
-      command: `yes "$(printf '%099d' 0)" | head -c 100000000; echo done >&2`,
-    })).body.data;
+    const job = (
+      await api.post(`${P}/jobs`, {
+        name: 'flood',
+        image: 'alpine',
+        command: `yes "$(printf '%099d' 0)" | head -c 100000000; echo done >&2`,
+      })
+    ).body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     const path = `${P}/jobs/${job.id}/runs/${run.id}`;
     const settled = waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'], 60_000);
-    const latencies = await probeLatency(`${P}/jobs/${job.id}`, settled.then(() => new Promise((r) => setTimeout(r, 500))));
+    const latencies = await probeLatency(
+      `${P}/jobs/${job.id}`,
+      settled.then(() => new Promise((r) => setTimeout(r, 500))),
+    );
     expect(await settled).toMatchObject({ status: 'succeeded', exit_code: 0 });
     const worst = p99(latencies);
-    console.info(JSON.stringify({ fault: '100 MB stdout', gets: latencies.length, get_p99_ms: Math.round(worst * 10) / 10, get_max_ms: Math.round(Math.max(...latencies)), get_p50_ms: Math.round([...latencies].sort((a, b) => a - b)[latencies.length >> 1]!) }));
+    console.info(
+      JSON.stringify({
+        fault: '100 MB stdout',
+        gets: latencies.length,
+        get_p99_ms: Math.round(worst * 10) / 10,
+        get_max_ms: Math.round(Math.max(...latencies)),
+        get_p50_ms: Math.round([...latencies].sort((a, b) => a - b)[latencies.length >> 1]!),
+      }),
+    );
 
     const lines: Array<{ message: string; stream: string }> = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api.get(`${path}/logs?limit=10000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      const page: any = await api.get(
+        `${path}/logs?limit=10000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
       lines.push(...page.body.data);
       cursor = page.body.complete ? null : page.body.next_cursor;
     } while (cursor);
@@ -90,20 +115,24 @@ describe('hostile runs', () => {
   }, 90_000);
 
   it('cancels a run whose children ignore SIGTERM, one double-forked into a session of its own, and leaves no process', async () => {
-    const job = (await api.post(`${P}/jobs`, {
-      name: 'stubborn',
-      image: 'alpine',
-      command: [
-        'sh',
-        '-c',
-        `trap '' TERM; for i in 1 2 3; do sh -c "trap '' TERM; sleep 300" & done; setsid sh -c "trap '' TERM; sleep 300" & echo forked; wait`,
-      ],
-    })).body.data;
+    const job = (
+      await api.post(`${P}/jobs`, {
+        name: 'stubborn',
+        image: 'alpine',
+        command: [
+          'sh',
+          '-c',
+          `trap '' TERM; for i in 1 2 3; do sh -c "trap '' TERM; sleep 300" & done; setsid sh -c "trap '' TERM; sleep 300" & echo forked; wait`,
+        ],
+      })
+    ).body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
     const path = `${P}/jobs/${job.id}/runs/${run.id}`;
     const pid = runPid(await waitForStatus(api, path, ['running']));
     // The tree by parent links, and by the run's mark for the double-forked one no parent link leads to.
-    const runProcesses = () => [...new Set([...processTree(pid), ...markedProcesses(`${TASK_ID_VARIABLE}=${taskUnit(run.id, 0)}`)])];
+    const runProcesses = () => [
+      ...new Set([...processTree(pid), ...markedProcesses(`${TASK_ID_VARIABLE}=${taskUnit(run.id, 0)}`)]),
+    ];
     const complete = await waitUntil(() => runProcesses().length >= 10, 5_000); // wrapper, shell, 4 × (sh + sleep)
     expect(complete, `processes: ${runProcesses()}`).toBe(true);
     const tree = runProcesses();
@@ -114,7 +143,9 @@ describe('hostile runs', () => {
     expect(cancelled.body.data.status).toBe('cancelled');
     const gone = await waitUntil(() => tree.every((p) => !existsProcess(p)), 5_000);
     expect(gone, `left: ${tree.filter(existsProcess)}`).toBe(true);
-    console.info(JSON.stringify({ fault: 'children ignoring SIGTERM', processes: tree.length, all_gone_ms: Date.now() - started }));
+    console.info(
+      JSON.stringify({ fault: 'children ignoring SIGTERM', processes: tree.length, all_gone_ms: Date.now() - started }),
+    );
   }, 60_000);
 });
 

@@ -37,7 +37,9 @@ describe('following a run by cursor', () => {
       const run = (await admin().post(`${P}/jobs/${job.id}/runs`)).body.data;
       const logs = `${P}/jobs/${job.id}/runs/${run.id}/logs`;
       // Each follower has its own key, as separate clients would (and so its own rate limit).
-      const readerKey = async () => (await admin().post('/v1/keys', { name: 'follower', role: 'reader', workspaces: ['acme'] })).body.data.secret as string;
+      const readerKey = async () =>
+        (await admin().post('/v1/keys', { name: 'follower', role: 'reader', workspaces: ['acme'] })).body.data
+          .secret as string;
       let restarting: Promise<void> | undefined;
 
       const follow = (name: string, followerKey: string): Follower => {
@@ -48,7 +50,9 @@ describe('following a run by cursor', () => {
             let response;
             try {
               follower.requests++;
-              response = await new ApiClient(url, followerKey).get(`${logs}?limit=1000&wait=20${cursor ? `&cursor=${cursor}` : ''}`);
+              response = await new ApiClient(url, followerKey).get(
+                `${logs}?limit=1000&wait=20${cursor ? `&cursor=${cursor}` : ''}`,
+              );
             } catch (error) {
               // The service is being restarted: ask the new one, with the same cursor.
               if (!restarting) throw error;
@@ -68,7 +72,11 @@ describe('following a run by cursor', () => {
         return follower;
       };
 
-      const followers = [follow('first', await readerKey()), follow('second', await readerKey()), follow('third', await readerKey())];
+      const followers = [
+        follow('first', await readerKey()),
+        follow('second', await readerKey()),
+        follow('third', await readerKey()),
+      ];
       await waitForStatus(admin(), `${P}/jobs/${job.id}/runs/${run.id}`, ['running']);
       await eventually(() => followers[0]!.lines.length >= 3000, 'the first follower 3,000 lines in', 30_000);
       followers.push(follow('midway', await readerKey()));
@@ -92,12 +100,14 @@ describe('following a run by cursor', () => {
         for (const stream of ['stdout', 'stderr']) {
           const prefix = stream === 'stdout' ? 'out' : 'err';
           const seen = follower.lines.filter((l) => l.stream === stream).map((l) => l.message);
-          expect(seen, `${follower.name} on ${stream}`).toEqual(Array.from({ length: PER_STREAM }, (_, i) => `${prefix} ${i}`));
+          expect(seen, `${follower.name} on ${stream}`).toEqual(
+            Array.from({ length: PER_STREAM }, (_, i) => `${prefix} ${i}`),
+          );
         }
         expect(follower.lines, follower.name).toHaveLength(2 * PER_STREAM);
       }
       // A follower waits for lines rather than asking again and again: far fewer requests than lines.
-      for (const follower of followers) expect(follower.requests, follower.name).toBeLessThan(2 * PER_STREAM / 10);
+      for (const follower of followers) expect(follower.requests, follower.name).toBeLessThan((2 * PER_STREAM) / 10);
     } finally {
       service.child.kill('SIGKILL');
       await service.exited;

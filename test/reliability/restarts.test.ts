@@ -41,12 +41,21 @@ describe('twenty restarts in a row', () => {
         if (i % 2 === 0) {
           const hold = join(dataDir, `hold-${i}`);
           writeFileSync(hold, '');
-          const held = (await api.post(`${P}/jobs`, { name: `held-${i}`, image: 'alpine', command: `echo started; while [ -e ${hold} ]; do sleep 0.05; done; echo released` })).body.data;
+          const held = (
+            await api.post(`${P}/jobs`, {
+              name: `held-${i}`,
+              image: 'alpine',
+              command: `echo started; while [ -e ${hold} ]; do sleep 0.05; done; echo released`,
+            })
+          ).body.data;
           jobs.push(held.id);
           const run = (await api.post(`${P}/jobs/${held.id}/runs`)).body.data;
           inFlight = { path: `${P}/jobs/${held.id}/runs/${run.id}`, hold };
           await waitForStatus(api, inFlight.path, ['running']);
-          await eventually(async () => (await api.get(`${inFlight!.path}/logs`)).body.data.length > 0, 'the first line stored');
+          await eventually(
+            async () => (await api.get(`${inFlight!.path}/logs`)).body.data.length > 0,
+            'the first line stored',
+          );
         }
 
         const previous = service;
@@ -57,7 +66,9 @@ describe('twenty restarts in a row', () => {
         readyMs[stop].push(Date.now() - stoppedAt);
         await previous.exited;
 
-        expect(enginesOn(join(dataDir, 'dynamodb')), `after ${stop} (restart ${i + 1})`).toEqual([service.ready.dynamodb_pid]);
+        expect(enginesOn(join(dataDir, 'dynamodb')), `after ${stop} (restart ${i + 1})`).toEqual([
+          service.ready.dynamodb_pid,
+        ]);
         api = new ApiClient(service.ready.url, key);
         const listed = (await api.get(`${P}/jobs?limit=100`)).body.data.map((j: { id: string }) => j.id);
         expect(listed.sort()).toEqual([...jobs].sort());
@@ -66,15 +77,28 @@ describe('twenty restarts in a row', () => {
           // Nobody stopped it: it outlived the service, is taken back, and finishes when released.
           expect((await api.get(inFlight.path)).body.data.status).toBe('running');
           rmSync(inFlight.hold);
-          expect(await waitForRun(api, inFlight.path, (r) => r.status === 'succeeded', 'succeeded')).toMatchObject({ exit_code: 0 });
+          expect(await waitForRun(api, inFlight.path, (r) => r.status === 'succeeded', 'succeeded')).toMatchObject({
+            exit_code: 0,
+          });
         } else {
           const signal = stop === 'SIGTERM' ? 'SIGTERM' : 'SIGINT';
-          expect((await api.get(inFlight.path)).body.data).toMatchObject({ status: 'failed', exit_code: 137, error: `the local service stopped (${signal}) during the run` });
+          expect((await api.get(inFlight.path)).body.data).toMatchObject({
+            status: 'failed',
+            exit_code: 137,
+            error: `the local service stopped (${signal}) during the run`,
+          });
           rmSync(inFlight.hold);
         }
       }
       const figures = Object.fromEntries(
-        Object.entries(readyMs).map(([stop, list]) => [stop, { restarts: list.length, median_ms: [...list].sort((a, b) => a - b)[list.length >> 1], max_ms: Math.max(...list) }]),
+        Object.entries(readyMs).map(([stop, list]) => [
+          stop,
+          {
+            restarts: list.length,
+            median_ms: [...list].sort((a, b) => a - b)[list.length >> 1],
+            max_ms: Math.max(...list),
+          },
+        ]),
       );
       console.log(JSON.stringify({ fault: 'restart right after a stop', figures }));
     } finally {

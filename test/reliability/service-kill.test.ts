@@ -26,7 +26,9 @@ async function all(api: ApiClient, path: string): Promise<any[]> {
   let cursor: string | null = null;
   do {
     const separator = path.includes('?') ? '&' : '?';
-    const page: ApiResponse<any[]> = await api.get(`${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page: ApiResponse<any[]> = await api.get(
+      `${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+    );
     expect(page.status).toBe(200);
     items.push(...(page.body.data ?? []));
     // A log page always has a cursor; its end is the first empty page.
@@ -44,15 +46,31 @@ describe('the service killed with SIGKILL under load', () => {
     let api = new ApiClient(first.ready.url, key);
 
     const scheduled = await Promise.all(
-      Array.from({ length: 50 }, async (_, i) =>
-        (await api.post(`${P}/jobs`, { name: `every-minute-${i}`, image: 'alpine', command: 'echo fired', schedule: '* * * * *' })).body.data.id as string),
+      Array.from(
+        { length: 50 },
+        async (_, i) =>
+          (
+            await api.post(`${P}/jobs`, {
+              name: `every-minute-${i}`,
+              image: 'alpine',
+              command: 'echo fired',
+              schedule: '* * * * *',
+            })
+          ).body.data.id as string,
+      ),
     );
 
     // Wait for a minute's fire, so the kill follows it closely: the restart's catch-up would re-fire that minute.
     const nextMinute = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
     const firedMinute = new Date(nextMinute).toISOString();
-    const firedFor = async () => (await all(api, `${P}/runs?trigger=schedule`)).filter((r) => r.scheduled_for === firedMinute).length;
-    await eventually(async () => (await firedFor()) >= scheduled.length, 'every schedule fired for the next minute', 90_000, 250);
+    const firedFor = async () =>
+      (await all(api, `${P}/runs?trigger=schedule`)).filter((r) => r.scheduled_for === firedMinute).length;
+    await eventually(
+      async () => (await firedFor()) >= scheduled.length,
+      'every schedule fired for the next minute',
+      90_000,
+      250,
+    );
 
     // Twenty runs in flight: half end while the service is down, half outlive the restart. Each is held by a file
     // until the test removes it, so which half ends when is the test's doing, whatever the machine's load.
@@ -62,7 +80,8 @@ describe('the service killed with SIGKILL under load', () => {
       Array.from({ length: 20 }, async (_, i) => {
         const hold = i % 2 === 0 ? holds.down : holds.up;
         const command = `echo start-${i}; while [ -e ${hold} ]; do sleep 0.05; done; echo end-${i}`;
-        const jobId = (await api.post(`${P}/jobs`, { name: `in-flight-${i}`, image: 'alpine', command })).body.data.id as string;
+        const jobId = (await api.post(`${P}/jobs`, { name: `in-flight-${i}`, image: 'alpine', command })).body.data
+          .id as string;
         const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id as string;
         return { i, jobId, runId, path: `${P}/jobs/${jobId}/runs/${runId}`, pid: 0 };
       }),
@@ -70,7 +89,13 @@ describe('the service killed with SIGKILL under load', () => {
     for (const run of inFlight) run.pid = runPid(await waitForStatus(api, run.path, ['running']));
     // Each run's first line has reached the log store.
     for (const run of inFlight) {
-      await eventually(async () => (await api.get(`${run.path}/logs`)).body.data.some((l: { message: string }) => l.message === `start-${run.i}`), `start-${run.i} stored`);
+      await eventually(
+        async () =>
+          (await api.get(`${run.path}/logs`)).body.data.some(
+            (l: { message: string }) => l.message === `start-${run.i}`,
+          ),
+        `start-${run.i} stored`,
+      );
     }
     const firedBefore = await Promise.all(scheduled.map(async (jobId) => all(api, `${P}/jobs/${jobId}/runs`)));
     expect(firedBefore.every((runs) => runs.some((r) => r.scheduled_for === firedMinute))).toBe(true);
@@ -79,13 +104,20 @@ describe('the service killed with SIGKILL under load', () => {
     const jobsBefore = await all(api, `${P}/jobs`);
     const runsBefore = await all(api, `${P}/runs`);
     const logsBefore = new Map<string, string[]>();
-    for (const run of inFlight) logsBefore.set(run.runId, (await api.get(`${run.path}/logs`)).body.data.map((l: { message: string }) => l.message));
+    for (const run of inFlight)
+      logsBefore.set(
+        run.runId,
+        (await api.get(`${run.path}/logs`)).body.data.map((l: { message: string }) => l.message),
+      );
     expect([...logsBefore.values()].every((lines) => lines.length >= 1)).toBe(true);
 
     first.child.kill('SIGKILL');
     await first.exited;
     rmSync(holds.down);
-    await eventually(() => inFlight.filter((run) => run.i % 2 === 0).every((run) => !isRunning(run.pid)), 'half the runs ended while the service is down');
+    await eventually(
+      () => inFlight.filter((run) => run.i % 2 === 0).every((run) => !isRunning(run.pid)),
+      'half the runs ended while the service is down',
+    );
     const restartedAt = Date.now();
     const second = await spawnService(env);
     services.push(second);
@@ -111,13 +143,24 @@ describe('the service killed with SIGKILL under load', () => {
 
     // No minute fired twice for any job, the fired minute included.
     for (const jobId of scheduled) {
-      const minutes = runsAfter.filter((r) => r.job_id === jobId && r.trigger === 'schedule').map((r) => r.scheduled_for);
+      const minutes = runsAfter
+        .filter((r) => r.job_id === jobId && r.trigger === 'schedule')
+        .map((r) => r.scheduled_for);
       expect(new Set(minutes).size, `job ${jobId}: ${minutes}`).toBe(minutes.length);
       expect(minutes).toContain(firedMinute);
     }
     // And nothing of the in-flight runs is left running.
     const active = (await all(api, `${P}/runs?status=running`)).filter((r) => r.trigger !== 'schedule');
     expect(active).toEqual([]);
-    console.info(JSON.stringify({ fault: 'service SIGKILL', jobs: jobsBefore.length, runs: runsBefore.length, lost: 0, ready_ms: second.ready.ready_ms, all_runs_terminal_ms: recoveryMs }));
+    console.info(
+      JSON.stringify({
+        fault: 'service SIGKILL',
+        jobs: jobsBefore.length,
+        runs: runsBefore.length,
+        lost: 0,
+        ready_ms: second.ready.ready_ms,
+        all_runs_terminal_ms: recoveryMs,
+      }),
+    );
   }, 150_000);
 });

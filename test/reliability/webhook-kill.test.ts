@@ -66,11 +66,14 @@ describe('webhook deliveries across a SIGKILL of the service', () => {
     for (const hold of Object.values(holds)) writeFileSync(hold, '');
     const start = async (project: string, i: number, hold: string) => {
       const command = `while [ -e ${hold} ]; do sleep 0.05; done; echo done-${i}`;
-      const jobId = (await api.post(`${project}/jobs`, { name: `held-${i}`, image: 'alpine', command })).body.data.id as string;
+      const jobId = (await api.post(`${project}/jobs`, { name: `held-${i}`, image: 'alpine', command })).body.data
+        .id as string;
       const runId = (await api.post(`${project}/jobs/${jobId}/runs`)).body.data.id as string;
       return { i, runId, path: `${project}/jobs/${jobId}/runs/${runId}`, pid: 0, hold };
     };
-    const runsA = await Promise.all(Array.from({ length: 50 }, (_, i) => start(A, i, i % 2 === 0 ? holds.before : holds.down)));
+    const runsA = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => start(A, i, i % 2 === 0 ? holds.before : holds.down)),
+    );
     const runsB = await Promise.all(Array.from({ length: 5 }, (_, i) => start(B, i, holds.down)));
     for (const run of [...runsA, ...runsB]) run.pid = runPid(await waitForStatus(api, run.path, ['running']));
 
@@ -88,25 +91,39 @@ describe('webhook deliveries across a SIGKILL of the service', () => {
     const second = await spawnService(env);
     services.push(second);
     api = new ApiClient(second.ready.url, key);
-    for (const run of [...runsA, ...runsB]) expect(await waitForStatus(api, run.path, TERMINAL, 30_000), run.path).toMatchObject({ status: 'succeeded' });
+    for (const run of [...runsA, ...runsB])
+      expect(await waitForStatus(api, run.path, TERMINAL, 30_000), run.path).toMatchObject({ status: 'succeeded' });
 
     // Every run's start and end reach its project's receiver, each verified as Standard Webhooks specifies.
     const verified = (path: string, secret: string) =>
-      received.filter((r) => r.path === path).map((r) => ({ id: r.headers['webhook-id'] as string, event: new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as any }));
+      received
+        .filter((r) => r.path === path)
+        .map((r) => ({
+          id: r.headers['webhook-id'] as string,
+          event: new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as any,
+        }));
     const expectAll = (got: ReturnType<typeof verified>, runs: typeof runsA) => {
       for (const run of runs) {
-        for (const type of ['run.started', 'run.succeeded']) expect(got.some((g) => g.event.type === type && g.event.data.run.id === run.runId), `${type} of ${run.path}`).toBe(true);
+        for (const type of ['run.started', 'run.succeeded'])
+          expect(
+            got.some((g) => g.event.type === type && g.event.data.run.id === run.runId),
+            `${type} of ${run.path}`,
+          ).toBe(true);
       }
     };
-    await eventually(() => {
-      try {
-        expectAll(verified('/a', hookA.secret), runsA);
-        expectAll(verified('/b', hookB.secret), runsB);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'every event delivered', 60_000);
+    await eventually(
+      () => {
+        try {
+          expectAll(verified('/a', hookA.secret), runsA);
+          expectAll(verified('/b', hookB.secret), runsB);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      'every event delivered',
+      60_000,
+    );
     const gotA = verified('/a', hookA.secret);
     const gotB = verified('/b', hookB.secret);
     expectAll(gotA, runsA);
@@ -130,6 +147,15 @@ describe('webhook deliveries across a SIGKILL of the service', () => {
     expect([...byChange].filter(([, ids]) => ids.size > 1)).toEqual([]);
     expect([...byId].filter(([, bodies]) => bodies.size > 1)).toEqual([]);
     const duplicates = gotA.length + gotB.length - byId.size;
-    console.info(JSON.stringify({ fault: 'service SIGKILL with deliveries in flight', runs: runsA.length + runsB.length, events: byId.size, delivered_before_kill: deliveredBeforeKill, duplicates, lost: 0 }));
+    console.info(
+      JSON.stringify({
+        fault: 'service SIGKILL with deliveries in flight',
+        runs: runsA.length + runsB.length,
+        events: byId.size,
+        delivered_before_kill: deliveredBeforeKill,
+        duplicates,
+        lost: 0,
+      }),
+    );
   }, 150_000);
 });

@@ -75,7 +75,8 @@ let operations: Operation[] = [];
 beforeAll(async () => {
   t = await startTestService('matrix');
   admin = t.api;
-  const key = async (role: string, workspaces: string[]) => (await admin.post('/v1/keys', { name: role, role, workspaces })).body.data;
+  const key = async (role: string, workspaces: string[]) =>
+    (await admin.post('/v1/keys', { name: role, role, workspaces })).body.data;
   const revoked = await key('writer', [WS]);
   await admin.delete(`/v1/keys/${revoked.id}`);
   Object.assign(secrets, {
@@ -89,9 +90,12 @@ beforeAll(async () => {
   });
   fixtures = await operationFixtures(admin, WS, PROJECT);
 
-  const document = (await admin.get("/v1/openapi.json", { key: null })).body as any;
-  for (const [template, item] of Object.entries(document.paths as Record<string, Record<string, { operationId: string }>>)) {
-    for (const [method, operation] of Object.entries(item)) operations.push({ id: operation.operationId, method: method.toUpperCase(), template });
+  const document = (await admin.get('/v1/openapi.json', { key: null })).body as any;
+  for (const [template, item] of Object.entries(
+    document.paths as Record<string, Record<string, { operationId: string }>>,
+  )) {
+    for (const [method, operation] of Object.entries(item))
+      operations.push({ id: operation.operationId, method: method.toUpperCase(), template });
   }
 });
 afterAll(() => t.stop());
@@ -116,7 +120,10 @@ describe('the access matrix', () => {
         const path = fillPath(operation.template, request.params);
         const response = await admin.request(operation.method, path, { key: secrets[caller], body: request.body });
         checked++;
-        if (response.status !== want) mismatches.push(`${operation.method} ${operation.template} as ${caller}: ${response.status}, expected ${want} (${response.body.message})`);
+        if (response.status !== want)
+          mismatches.push(
+            `${operation.method} ${operation.template} as ${caller}: ${response.status}, expected ${want} (${response.body.message})`,
+          );
         else if (want >= 400) expect(response.body.status).toBe('error');
       }
     }

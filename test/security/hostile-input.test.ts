@@ -23,7 +23,21 @@ const count = async () => (await api.get(`${P}/jobs?limit=100`)).body.data.lengt
 
 describe('mass assignment', () => {
   // The server's fields (API.md: Job, Run, Key).
-  const OWNED = ['id', 'workspace_id', 'project_id', 'created_at', 'updated_at', 'status', 'attempt', 'exit_code', 'backend', 'trigger', 'scheduled_for', 'secret', 'hash'];
+  const OWNED = [
+    'id',
+    'workspace_id',
+    'project_id',
+    'created_at',
+    'updated_at',
+    'status',
+    'attempt',
+    'exit_code',
+    'backend',
+    'trigger',
+    'scheduled_for',
+    'secret',
+    'hash',
+  ];
 
   it('rejects every server-owned field in a create, a patch, a trigger and a key, naming it, and writes nothing', async () => {
     const before = await count();
@@ -52,7 +66,10 @@ describe('oversized and deeply nested bodies', () => {
     const big = job({ env: { BLOB: 'x'.repeat(300 * 1024) } });
     const response = await api.post(`${P}/jobs`, big);
     expect(response.status).toBe(413);
-    const huge = await api.request('POST', `${P}/jobs`, { rawBody: `{"name":"${'x'.repeat(11 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } });
+    const huge = await api.request('POST', `${P}/jobs`, {
+      rawBody: `{"name":"${'x'.repeat(11 * 1024 * 1024)}"}`,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(huge.status).toBe(413);
     expect(huge.body.status).toBe('error');
     expect(await count()).toBe(before);
@@ -60,11 +77,17 @@ describe('oversized and deeply nested bodies', () => {
 
   it('answers 400 to JSON nested 100,000 deep and to nesting where a flat value belongs', async () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    const response = await api.request('POST', `${P}/jobs`, { rawBody: deep, headers: { 'content-type': 'application/json' } });
+    const response = await api.request('POST', `${P}/jobs`, {
+      rawBody: deep,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(response.status).toBe(400);
     expect(response.body.errors?.[0]?.field).toBe('body');
     const deepObject = `{"name":"n","image":"alpine","command":"true","env":${'{"A":'.repeat(5_000)}"x"${'}'.repeat(5_000)}}`;
-    const nested = await api.request('POST', `${P}/jobs`, { rawBody: deepObject, headers: { 'content-type': 'application/json' } });
+    const nested = await api.request('POST', `${P}/jobs`, {
+      rawBody: deepObject,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(nested.status).toBe(400);
     expect(nested.body.errors).toEqual([{ field: 'body', message: 'nests objects or arrays deeper than 32 levels' }]);
     // Brackets inside strings are text, not nesting.
@@ -103,7 +126,7 @@ describe('ids that try to leave their place', () => {
   it('rejects unicode lookalikes and control characters in names and env names, naming the field', async () => {
     for (const [body, field] of [
       [job({ name: 'naïve\u0000job' }), 'name'],
-      [job({ env: { 'PÄTH': 'x' } }), 'env'],
+      [job({ env: { PÄTH: 'x' } }), 'env'],
       [job({ env: { 'A\nB': 'x' } }), 'env'],
       [job({ tags: { ['k'.repeat(300)]: 'v' } }), 'tags'],
     ] as const) {
@@ -134,7 +157,8 @@ describe('the per-key request rate limit', () => {
   it('answers 429 with Retry-After beyond the bucket, for that key only, and lets it through after the wait', async () => {
     const limited = await startTestService('rate', { rateLimit: { rate: 5, burst: 10 } });
     try {
-      const other = (await limited.api.post('/v1/keys', { name: 'other', role: 'reader', workspaces: ['acme'] })).body.data.secret as string;
+      const other = (await limited.api.post('/v1/keys', { name: 'other', role: 'reader', workspaces: ['acme'] })).body
+        .data.secret as string;
       const statuses: number[] = [];
       let retryAfter = 0;
       for (let i = 0; i < 30; i++) {

@@ -22,7 +22,10 @@ export default async function setup(project: TestProject) {
   writeFileSync(tally, '');
   project.provide('contractTally', tally);
   return async () => {
-    const total = readFileSync(tally, 'utf8').split('\n').filter(Boolean).reduce((sum, n) => sum + Number(n), 0);
+    const total = readFileSync(tally, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .reduce((sum, n) => sum + Number(n), 0);
     console.log(`OpenAPI contract: ${total} responses validated against the served document`);
     rmSync(dirname(tally), { recursive: true, force: true });
     await engine.stop();

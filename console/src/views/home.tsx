@@ -44,15 +44,27 @@ export function Home({ query }: { query: URLSearchParams }) {
     return (
       <section class="signin">
         <h1>Sign in</h1>
-        {query.get('expired') && <div class="notice error" role="alert">The key was refused (401): sign in again.</div>}
+        {query.get('expired') && (
+          <div class="notice error" role="alert">
+            The key was refused (401): sign in again.
+          </div>
+        )}
         <form onSubmit={submitKey}>
           <label for="key">API key</label>
-          <input id="key" type="password" autoComplete="off" required value={key} onInput={(e) => setKey((e.target as HTMLInputElement).value)} />
+          <input
+            id="key"
+            type="password"
+            autoComplete="off"
+            required
+            value={key}
+            onInput={(e) => setKey((e.target as HTMLInputElement).value)}
+          />
           <p class="hint">
             The key is sent as <code>Authorization: Bearer</code> and kept in this tab's session storage only.
             {adminKeyFile && (
               <>
-                {' '}Locally, the admin key is in <code>{adminKeyFile}</code>.
+                {' '}
+                Locally, the admin key is in <code>{adminKeyFile}</code>.
               </>
             )}
           </p>
@@ -67,9 +79,19 @@ export function Home({ query }: { query: URLSearchParams }) {
       <h1>Open a project</h1>
       <form onSubmit={open}>
         <label for="workspace">Workspace</label>
-        <input id="workspace" required value={workspace} onInput={(e) => setWorkspace((e.target as HTMLInputElement).value)} />
+        <input
+          id="workspace"
+          required
+          value={workspace}
+          onInput={(e) => setWorkspace((e.target as HTMLInputElement).value)}
+        />
         <label for="project">Project</label>
-        <input id="project" required value={project} onInput={(e) => setProject((e.target as HTMLInputElement).value)} />
+        <input
+          id="project"
+          required
+          value={project}
+          onInput={(e) => setProject((e.target as HTMLInputElement).value)}
+        />
         <button type="submit">Open</button>
       </form>
       <ErrorNotice error={error} />

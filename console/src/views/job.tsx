@@ -5,7 +5,18 @@ import { useState } from 'preact/hooks';
 import { scheduleFor } from '../../../functions/core/cron.ts';
 import type { Job, JobStatus, Metrics } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
-import { Chart, Empty, ErrorNotice, OutcomeNotice, Pager, RunsTable, StatusBadge, useAction, useLoad, useRefresh } from '../components.tsx';
+import {
+  Chart,
+  Empty,
+  ErrorNotice,
+  OutcomeNotice,
+  Pager,
+  RunsTable,
+  StatusBadge,
+  useAction,
+  useLoad,
+  useRefresh,
+} from '../components.tsx';
 import { bytes, scheduleWords, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
@@ -24,7 +35,10 @@ function nextFires(job: Job, count = 5): Date[] {
 /** KEY=value lines into an env object; a line without '=' is an error naming it. */
 function parseEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const line of text.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  for (const line of text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const at = line.indexOf('=');
     if (at <= 0) throw new Error(`env: "${line}" is not NAME=value`);
     env[line.slice(0, at)] = line.slice(at + 1);
@@ -32,21 +46,43 @@ function parseEnv(text: string): Record<string, string> {
   return env;
 }
 
-export function JobView({ workspace, project, jobId, query }: { workspace: string; project: string; jobId: string; query: URLSearchParams }) {
+export function JobView({
+  workspace,
+  project,
+  jobId,
+  query,
+}: {
+  workspace: string;
+  project: string;
+  jobId: string;
+  query: URLSearchParams;
+}) {
   const api = client(workspace, project);
   const status = query.get('status') ?? '';
   const cursor = query.get('cursor') ?? undefined;
   const span = (query.get('window') ?? '1h') as keyof typeof WINDOWS;
-  const set = (changes: Record<string, string | undefined>) => navigate(href(paths.job(workspace, project, jobId), { status, cursor, window: span, ...changes }));
+  const set = (changes: Record<string, string | undefined>) =>
+    navigate(href(paths.job(workspace, project, jobId), { status, cursor, window: span, ...changes }));
 
   const job = useLoad(async () => ({ job: await api.getJob(jobId), status: await api.jobStatus(jobId) }), [jobId]);
-  const runs = useLoad(() => api.listJobRuns(jobId, { limit: 20, cursor, ...(status ? { status: status as (typeof STATUSES)[number] } : {}) }), [jobId, status, cursor]);
+  const runs = useLoad(
+    () =>
+      api.listJobRuns(jobId, { limit: 20, cursor, ...(status ? { status: status as (typeof STATUSES)[number] } : {}) }),
+    [jobId, status, cursor],
+  );
   const metrics = useLoad(async () => {
     const to = Date.now();
-    return { to, from: to - (WINDOW_MS[span] ?? WINDOW_MS['1h']), series: await api.jobMetrics(jobId, { names: ['cpu_usage', 'memory_usage'], since: span }) };
+    return {
+      to,
+      from: to - (WINDOW_MS[span] ?? WINDOW_MS['1h']),
+      series: await api.jobMetrics(jobId, { names: ['cpu_usage', 'memory_usage'], since: span }),
+    };
   }, [jobId, span]);
   const active = (runs.data?.items ?? []).some((r) => r.status === 'pending' || r.status === 'running');
-  useRefresh(active, 2000, () => { runs.reload(); job.reload(); });
+  useRefresh(active, 2000, () => {
+    runs.reload();
+    job.reload();
+  });
 
   if (job.error && !job.data) return <ErrorNotice error={job.error} />;
   if (!job.data) return <p aria-live="polite">Loading the job…</p>;
@@ -57,22 +93,42 @@ export function JobView({ workspace, project, jobId, query }: { workspace: strin
       <h1>
         {spec.name} {spec.suspended && <span class="badge suspended">⏸ suspended</span>}
       </h1>
-      <p class="sub"><code>{spec.id}</code> · {scheduleWords(spec.schedule, spec.timezone)}</p>
-      <Actions workspace={workspace} project={project} job={spec} onChange={() => { job.reload(); runs.reload(); }} />
+      <p class="sub">
+        <code>{spec.id}</code> · {scheduleWords(spec.schedule, spec.timezone)}
+      </p>
+      <Actions
+        workspace={workspace}
+        project={project}
+        job={spec}
+        onChange={() => {
+          job.reload();
+          runs.reload();
+        }}
+      />
       <div class="columns">
         <Spec job={spec} />
         <div>
           <Counts status={jobStatus} />
           <h2>Next fires</h2>
-          {fires.length === 0 ? <Empty>{spec.schedule ? 'Suspended: it does not fire.' : 'On demand: it has no schedule.'}</Empty> : (
-            <ol class="fires">{fires.map((at) => <li key={at.getTime()}><time dateTime={at.toISOString()}>{time(at.toISOString())}</time></li>)}</ol>
+          {fires.length === 0 ? (
+            <Empty>{spec.schedule ? 'Suspended: it does not fire.' : 'On demand: it has no schedule.'}</Empty>
+          ) : (
+            <ol class="fires">
+              {fires.map((at) => (
+                <li key={at.getTime()}>
+                  <time dateTime={at.toISOString()}>{time(at.toISOString())}</time>
+                </li>
+              ))}
+            </ol>
           )}
         </div>
       </div>
       <h2>Usage</h2>
       <div class="filters" role="group" aria-label="Chart window">
         {Object.entries(WINDOWS).map(([key, words]) => (
-          <button type="button" key={key} aria-pressed={span === key} onClick={() => set({ window: key })}>{words}</button>
+          <button type="button" key={key} aria-pressed={span === key} onClick={() => set({ window: key })}>
+            {words}
+          </button>
         ))}
       </div>
       <ErrorNotice error={metrics.error} />
@@ -80,16 +136,24 @@ export function JobView({ workspace, project, jobId, query }: { workspace: strin
       <h2>Runs</h2>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label for="run-status">Status</label>
-        <select id="run-status" value={status} onChange={(e) => set({ status: (e.target as HTMLSelectElement).value || undefined, cursor: undefined })}>
+        <select
+          id="run-status"
+          value={status}
+          onChange={(e) => set({ status: (e.target as HTMLSelectElement).value || undefined, cursor: undefined })}
+        >
           <option value="">any</option>
-          {STATUSES.map((s) => <option key={s} value={s}>{s}</option>)}
+          {STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {s}
+            </option>
+          ))}
         </select>
       </form>
       <ErrorNotice error={runs.error} />
-      {runs.data && runs.data.items.length === 0 && <Empty>{status ? `No ${status} runs.` : 'No runs yet: use Run now above.'}</Empty>}
-      {runs.data && runs.data.items.length > 0 && (
-        <RunsTable runs={runs.data.items} />
+      {runs.data && runs.data.items.length === 0 && (
+        <Empty>{status ? `No ${status} runs.` : 'No runs yet: use Run now above.'}</Empty>
       )}
+      {runs.data && runs.data.items.length > 0 && <RunsTable runs={runs.data.items} />}
       <Pager cursor={cursor} next={runs.data?.next_cursor} onPage={(c) => set({ cursor: c })} />
     </section>
   );
@@ -100,7 +164,12 @@ function Spec({ job }: { job: Job }) {
     ['Image', job.image],
     ['Command', JSON.stringify(job.command)],
     ['Env', Object.keys(job.env).join(', ') || '—'],
-    ['Tags', Object.entries(job.tags).map(([k, v]) => `${k}:${v}`).join(', ') || '—'],
+    [
+      'Tags',
+      Object.entries(job.tags)
+        .map(([k, v]) => `${k}:${v}`)
+        .join(', ') || '—',
+    ],
     ['Timeout', `${job.timeout_seconds} s`],
     ['Retries', `${job.retries}${job.retry_rules.length ? ` (${job.retry_rules.length} rules)` : ''}`],
     ['Concurrency', job.concurrency],
@@ -111,7 +180,14 @@ function Spec({ job }: { job: Job }) {
   return (
     <div>
       <h2>Spec</h2>
-      <dl class="spec">{rows.map(([k, v]) => <Fragment key={k}><dt>{k}</dt><dd>{v}</dd></Fragment>)}</dl>
+      <dl class="spec">
+        {rows.map(([k, v]) => (
+          <Fragment key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </Fragment>
+        ))}
+      </dl>
     </div>
   );
 }
@@ -122,8 +198,14 @@ function Counts({ status }: { status: JobStatus }) {
     <div>
       <h2>Runs by status</h2>
       <ul class="counts">
-        {STATUSES.map((s) => <li key={s}><StatusBadge status={s} /> {counts[s]}</li>)}
-        <li>{counts.total} in all, {counts.retained} kept</li>
+        {STATUSES.map((s) => (
+          <li key={s}>
+            <StatusBadge status={s} /> {counts[s]}
+          </li>
+        ))}
+        <li>
+          {counts.total} in all, {counts.retained} kept
+        </li>
       </ul>
     </div>
   );
@@ -138,13 +220,41 @@ function Charts({ metrics, from, to }: { metrics: Metrics; from: number; to: num
   const memory = series('memory_usage');
   return (
     <div class="charts">
-      {cpu ? <Chart label="CPU" unit="cores" points={cpu} format={(v) => v.toFixed(2)} from={from} to={to} /> : <ErrorNotice error={new Error(`cpu_usage: ${(metrics.cpu_usage as { message?: string } | undefined)?.message ?? 'unavailable'}`)} />}
-      {memory ? <Chart label="Memory" unit="bytes" points={memory} format={(v) => bytes(v)} from={from} to={to} /> : <ErrorNotice error={new Error(`memory_usage: ${(metrics.memory_usage as { message?: string } | undefined)?.message ?? 'unavailable'}`)} />}
+      {cpu ? (
+        <Chart label="CPU" unit="cores" points={cpu} format={(v) => v.toFixed(2)} from={from} to={to} />
+      ) : (
+        <ErrorNotice
+          error={
+            new Error(`cpu_usage: ${(metrics.cpu_usage as { message?: string } | undefined)?.message ?? 'unavailable'}`)
+          }
+        />
+      )}
+      {memory ? (
+        <Chart label="Memory" unit="bytes" points={memory} format={(v) => bytes(v)} from={from} to={to} />
+      ) : (
+        <ErrorNotice
+          error={
+            new Error(
+              `memory_usage: ${(metrics.memory_usage as { message?: string } | undefined)?.message ?? 'unavailable'}`,
+            )
+          }
+        />
+      )}
     </div>
   );
 }
 
-function Actions({ workspace, project, job, onChange }: { workspace: string; project: string; job: Job; onChange: () => void }) {
+function Actions({
+  workspace,
+  project,
+  job,
+  onChange,
+}: {
+  workspace: string;
+  project: string;
+  job: Job;
+  onChange: () => void;
+}) {
   const api = client(workspace, project);
   const [outcome, act, busy] = useAction();
   const [form, setForm] = useState<null | { command: string; env: string }>(null);
@@ -154,7 +264,10 @@ function Actions({ workspace, project, job, onChange }: { workspace: string; pro
     event.preventDefault();
     void act(async () => {
       const env = parseEnv(form?.env ?? '');
-      const body = { ...(form?.command.trim() ? { command: form.command.trim() } : {}), ...(Object.keys(env).length ? { env } : {}) };
+      const body = {
+        ...(form?.command.trim() ? { command: form.command.trim() } : {}),
+        ...(Object.keys(env).length ? { env } : {}),
+      };
       const run = await api.trigger(job.id, body);
       navigate(paths.run(workspace, project, job.id, run.id));
       return `Run ${run.id} started`;
@@ -163,26 +276,72 @@ function Actions({ workspace, project, job, onChange }: { workspace: string; pro
   return (
     <div class="actions">
       <div class="buttons">
-        <button type="button" onClick={() => setForm(form ? null : { command: '', env: '' })} aria-expanded={form !== null}>Run now…</button>
-        <button type="button" disabled={busy} onClick={() => act(async () => { await api.patchJob(job.id, { suspended: !job.suspended }); onChange(); return job.suspended ? 'Resumed: the schedule fires again' : 'Suspended: the schedule does not fire'; })}>
+        <button
+          type="button"
+          onClick={() => setForm(form ? null : { command: '', env: '' })}
+          aria-expanded={form !== null}
+        >
+          Run now…
+        </button>
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            act(async () => {
+              await api.patchJob(job.id, { suspended: !job.suspended });
+              onChange();
+              return job.suspended ? 'Resumed: the schedule fires again' : 'Suspended: the schedule does not fire';
+            })
+          }
+        >
           {job.suspended ? 'Resume' : 'Suspend'}
         </button>
-        <button type="button" class="danger" onClick={() => setConfirming(true)}>Delete…</button>
+        <button type="button" class="danger" onClick={() => setConfirming(true)}>
+          Delete…
+        </button>
       </div>
       {form && (
         <form class="run-now" onSubmit={runNow}>
           <label for="override-command">Command for this run (empty: the job's)</label>
-          <input id="override-command" value={form.command} onInput={(e) => setForm({ ...form, command: (e.target as HTMLInputElement).value })} placeholder={job.command.join(' ')} />
+          <input
+            id="override-command"
+            value={form.command}
+            onInput={(e) => setForm({ ...form, command: (e.target as HTMLInputElement).value })}
+            placeholder={job.command.join(' ')}
+          />
           <label for="override-env">Env for this run, one NAME=value a line</label>
-          <textarea id="override-env" rows={3} value={form.env} onInput={(e) => setForm({ ...form, env: (e.target as HTMLTextAreaElement).value })} />
-          <button type="submit" disabled={busy}>Run</button>
+          <textarea
+            id="override-env"
+            rows={3}
+            value={form.env}
+            onInput={(e) => setForm({ ...form, env: (e.target as HTMLTextAreaElement).value })}
+          />
+          <button type="submit" disabled={busy}>
+            Run
+          </button>
         </form>
       )}
       {confirming && (
         <div class="confirm" role="alertdialog" aria-labelledby="confirm-delete">
-          <p id="confirm-delete">Delete <strong>{job.name}</strong>? Its runs are cancelled and removed with their logs.</p>
-          <button type="button" class="danger" onClick={() => act(async () => { await api.deleteJob(job.id); navigate(paths.jobs(workspace, project)); return `Deleted ${job.name}`; })}>Delete the job</button>
-          <button type="button" onClick={() => setConfirming(false)}>Keep it</button>
+          <p id="confirm-delete">
+            Delete <strong>{job.name}</strong>? Its runs are cancelled and removed with their logs.
+          </p>
+          <button
+            type="button"
+            class="danger"
+            onClick={() =>
+              act(async () => {
+                await api.deleteJob(job.id);
+                navigate(paths.jobs(workspace, project));
+                return `Deleted ${job.name}`;
+              })
+            }
+          >
+            Delete the job
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Keep it
+          </button>
         </div>
       )}
       <OutcomeNotice outcome={outcome} />

@@ -9,7 +9,17 @@ import { href, navigate, paths } from '../route.ts';
 
 const isActive = (run: Run) => run.status === 'pending' || run.status === 'running';
 
-export function RunView({ workspace, project, jobId, runId }: { workspace: string; project: string; jobId: string; runId: string }) {
+export function RunView({
+  workspace,
+  project,
+  jobId,
+  runId,
+}: {
+  workspace: string;
+  project: string;
+  jobId: string;
+  runId: string;
+}) {
   const api = client(workspace, project);
   const [run, setRun] = useState<Run | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -38,29 +48,79 @@ export function RunView({ workspace, project, jobId, runId }: { workspace: strin
     });
   return (
     <section>
-      <h1>Run <code>{run.id}</code> <StatusBadge status={run.status} /></h1>
-      <p class="sub">of <a href={href(paths.job(workspace, project, jobId))}>{jobId}</a> · {run.trigger}</p>
+      <h1>
+        Run <code>{run.id}</code> <StatusBadge status={run.status} />
+      </h1>
+      <p class="sub">
+        of <a href={href(paths.job(workspace, project, jobId))}>{jobId}</a> · {run.trigger}
+      </p>
       <div class="buttons">
-        {isActive(run) && <button type="button" disabled={busy} onClick={() => cancel('graceful')}>Cancel (graceful)</button>}
-        {isActive(run) && <button type="button" class="danger" disabled={busy} onClick={() => cancel('force')}>Cancel (force)</button>}
-        <button type="button" disabled={busy} onClick={() => act(async () => { const again = await api.rerun(jobId, runId); navigate(paths.run(workspace, project, jobId, again.id)); return `Rerun ${again.id} started`; })}>Rerun</button>
+        {isActive(run) && (
+          <button type="button" disabled={busy} onClick={() => cancel('graceful')}>
+            Cancel (graceful)
+          </button>
+        )}
+        {isActive(run) && (
+          <button type="button" class="danger" disabled={busy} onClick={() => cancel('force')}>
+            Cancel (force)
+          </button>
+        )}
+        <button
+          type="button"
+          disabled={busy}
+          onClick={() =>
+            act(async () => {
+              const again = await api.rerun(jobId, runId);
+              navigate(paths.run(workspace, project, jobId, again.id));
+              return `Rerun ${again.id} started`;
+            })
+          }
+        >
+          Rerun
+        </button>
       </div>
       <OutcomeNotice outcome={outcome} />
       <ol class="timeline" aria-label="Timeline">
-        <li><span>Created</span> <time dateTime={run.created_at}>{time(run.created_at)}</time></li>
-        <li><span>Started</span> {run.started_at ? <time dateTime={run.started_at}>{time(run.started_at)}</time> : 'not yet'}</li>
-        <li><span>Finished</span> {run.finished_at ? <time dateTime={run.finished_at}>{time(run.finished_at)}</time> : 'not yet'}</li>
-        <li><span>Duration</span> {duration(run.duration_ms)}</li>
+        <li>
+          <span>Created</span> <time dateTime={run.created_at}>{time(run.created_at)}</time>
+        </li>
+        <li>
+          <span>Started</span>{' '}
+          {run.started_at ? <time dateTime={run.started_at}>{time(run.started_at)}</time> : 'not yet'}
+        </li>
+        <li>
+          <span>Finished</span>{' '}
+          {run.finished_at ? <time dateTime={run.finished_at}>{time(run.finished_at)}</time> : 'not yet'}
+        </li>
+        <li>
+          <span>Duration</span> {duration(run.duration_ms)}
+        </li>
       </ol>
       <dl class="spec">
-        <dt>Exit code</dt><dd>{run.exit_code ?? '—'}</dd>
-        <dt>Error</dt><dd>{run.error ?? '—'}</dd>
-        <dt>Attempt</dt><dd>{run.attempt}</dd>
-        <dt>Tasks</dt><dd>{run.tasks.count === 1 ? '1' : `${run.tasks.count} (${run.tasks.succeeded} succeeded, ${run.tasks.failed} failed, ${run.tasks.running} running, ${run.parallelism} at once)`}</dd>
-        <dt>Usage</dt><dd>{run.usage ? `${run.usage.cpu_seconds ?? '—'} CPU s, peak ${bytes(run.usage.peak_memory_bytes)}` : '—'}</dd>
-        <dt>Image</dt><dd>{run.image}</dd>
-        <dt>Command</dt><dd><code>{JSON.stringify(run.command)}</code></dd>
-        <dt>Backend</dt><dd>{run.backend.runner} · {run.backend.task ?? '—'}</dd>
+        <dt>Exit code</dt>
+        <dd>{run.exit_code ?? '—'}</dd>
+        <dt>Error</dt>
+        <dd>{run.error ?? '—'}</dd>
+        <dt>Attempt</dt>
+        <dd>{run.attempt}</dd>
+        <dt>Tasks</dt>
+        <dd>
+          {run.tasks.count === 1
+            ? '1'
+            : `${run.tasks.count} (${run.tasks.succeeded} succeeded, ${run.tasks.failed} failed, ${run.tasks.running} running, ${run.parallelism} at once)`}
+        </dd>
+        <dt>Usage</dt>
+        <dd>{run.usage ? `${run.usage.cpu_seconds ?? '—'} CPU s, peak ${bytes(run.usage.peak_memory_bytes)}` : '—'}</dd>
+        <dt>Image</dt>
+        <dd>{run.image}</dd>
+        <dt>Command</dt>
+        <dd>
+          <code>{JSON.stringify(run.command)}</code>
+        </dd>
+        <dt>Backend</dt>
+        <dd>
+          {run.backend.runner} · {run.backend.task ?? '—'}
+        </dd>
       </dl>
       {run.tasks.count > 1 && <Tasks workspace={workspace} project={project} jobId={jobId} run={run} />}
       <Logs workspace={workspace} project={project} jobId={jobId} run={run} />
@@ -73,7 +133,8 @@ function Tasks({ workspace, project, jobId, run }: { workspace: string; project:
   // Read again each time the run's counts move.
   const tasks = useLoad(async () => {
     const all: RunTask[] = [];
-    for await (const task of api.all((cursor) => api.listRunTasks(jobId, run.id, { limit: 100, cursor }))) all.push(task);
+    for await (const task of api.all((cursor) => api.listRunTasks(jobId, run.id, { limit: 100, cursor })))
+      all.push(task);
     return all;
   }, [run.id, JSON.stringify(run.tasks)]);
   return (
@@ -84,7 +145,10 @@ function Tasks({ workspace, project, jobId, run }: { workspace: string; project:
         {(tasks.data ?? []).map((task) => (
           <li key={task.index} class={`task status-${task.status}`} title={task.error ?? ''}>
             <span class="index">#{task.index}</span> <StatusBadge status={task.status} />
-            <span class="detail">attempt {task.attempt}{task.exit_code !== null ? `, exit ${task.exit_code}` : ''}</span>
+            <span class="detail">
+              attempt {task.attempt}
+              {task.exit_code !== null ? `, exit ${task.exit_code}` : ''}
+            </span>
           </li>
         ))}
       </ul>
@@ -153,14 +217,22 @@ function Logs({ workspace, project, jobId, run }: { workspace: string; project: 
         <label for="log-attempt">Attempt</label>
         <select id="log-attempt" value={attempt} onChange={(e) => setAttempt((e.target as HTMLSelectElement).value)}>
           <option value="">all</option>
-          {Array.from({ length: Math.max(1, run.attempt) }, (_, i) => <option key={i} value={String(i + 1)}>{i + 1}</option>)}
+          {Array.from({ length: Math.max(1, run.attempt) }, (_, i) => (
+            <option key={i} value={String(i + 1)}>
+              {i + 1}
+            </option>
+          ))}
         </select>
         {run.tasks.count > 1 && (
           <>
             <label for="log-task">Task</label>
             <select id="log-task" value={task} onChange={(e) => setTask((e.target as HTMLSelectElement).value)}>
               <option value="">all</option>
-              {Array.from({ length: run.tasks.count }, (_, i) => <option key={i} value={String(i)}>{i}</option>)}
+              {Array.from({ length: run.tasks.count }, (_, i) => (
+                <option key={i} value={String(i)}>
+                  {i}
+                </option>
+              ))}
             </select>
           </>
         )}
@@ -169,21 +241,28 @@ function Logs({ workspace, project, jobId, run }: { workspace: string; project: 
         {done ? `Complete: ${lines.length} lines.` : `Following… ${lines.length} lines so far.`}
         {!following && (
           <>
-            {' '}Scrolled up: new lines are not scrolled to.{' '}
-            <button type="button" onClick={() => setFollowing(true)}>Follow again</button>
+            {' '}
+            Scrolled up: new lines are not scrolled to.{' '}
+            <button type="button" onClick={() => setFollowing(true)}>
+              Follow again
+            </button>
           </>
         )}
       </p>
       <ErrorNotice error={error} />
       <div class="log-lines" ref={box} onScroll={onScroll} tabIndex={0} role="log" aria-label="Log lines">
-        {shown.length === 0 ? <p class="empty">{done ? 'The run wrote no line.' : 'No line yet.'}</p> : shown.map((line, i) => (
-          <div key={i} class={`line ${line.stream}`}>
-            <span class="ts">{line.timestamp.slice(11, 23)}</span>
-            {run.tasks.count > 1 && <span class="task-index">#{line.task_index}</span>}
-            {line.stream === 'stderr' && <span class="stream">err</span>}
-            <span class="message">{line.message}</span>
-          </div>
-        ))}
+        {shown.length === 0 ? (
+          <p class="empty">{done ? 'The run wrote no line.' : 'No line yet.'}</p>
+        ) : (
+          shown.map((line, i) => (
+            <div key={i} class={`line ${line.stream}`}>
+              <span class="ts">{line.timestamp.slice(11, 23)}</span>
+              {run.tasks.count > 1 && <span class="task-index">#{line.task_index}</span>}
+              {line.stream === 'stderr' && <span class="stream">err</span>}
+              <span class="message">{line.message}</span>
+            </div>
+          ))
+        )}
       </div>
     </div>
   );

@@ -9,18 +9,29 @@ const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
 const TRIGGERS = ['manual', 'schedule', 'rerun'];
 
 export function Runs({ workspace, project, query }: { workspace: string; project?: string; query: URLSearchParams }) {
-  const filters = { status: query.get('status') ?? '', trigger: query.get('trigger') ?? '', job_id: query.get('job_id') ?? '', project_id: query.get('project_id') ?? '' };
+  const filters = {
+    status: query.get('status') ?? '',
+    trigger: query.get('trigger') ?? '',
+    job_id: query.get('job_id') ?? '',
+    project_id: query.get('project_id') ?? '',
+  };
   const cursor = query.get('cursor') ?? undefined;
   const here = project ? paths.projectRuns(workspace, project) : paths.workspaceRuns(workspace);
   const set = (changes: Record<string, string | undefined>) => navigate(href(here, { ...filters, cursor, ...changes }));
   const runs = useLoad(() => {
     const q = {
-      limit: 20, cursor,
+      limit: 20,
+      cursor,
       ...(filters.status ? { status: filters.status as Run['status'] } : {}),
       ...(filters.trigger ? { trigger: filters.trigger as Run['trigger'] } : {}),
       ...(filters.job_id ? { job_id: filters.job_id } : {}),
     };
-    return project ? client(workspace, project).listRuns(q) : client(workspace).listWorkspaceRuns({ ...q, ...(filters.project_id ? { project_id: filters.project_id } : {}) });
+    return project
+      ? client(workspace, project).listRuns(q)
+      : client(workspace).listWorkspaceRuns({
+          ...q,
+          ...(filters.project_id ? { project_id: filters.project_id } : {}),
+        });
   }, [workspace, project, JSON.stringify(filters), cursor]);
   const active = (runs.data?.items ?? []).some((r) => r.status === 'pending' || r.status === 'running');
   useRefresh(active, 2000, runs.reload);
@@ -28,9 +39,17 @@ export function Runs({ workspace, project, query }: { workspace: string; project
   const select = (id: string, label: string, value: string, options: string[], field: string) => (
     <>
       <label for={id}>{label}</label>
-      <select id={id} value={value} onChange={(e) => set({ [field]: (e.target as HTMLSelectElement).value || undefined, cursor: undefined })}>
+      <select
+        id={id}
+        value={value}
+        onChange={(e) => set({ [field]: (e.target as HTMLSelectElement).value || undefined, cursor: undefined })}
+      >
         <option value="">any</option>
-        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
       </select>
     </>
   );
@@ -41,16 +60,28 @@ export function Runs({ workspace, project, query }: { workspace: string; project
         {select('runs-status', 'Status', filters.status, STATUSES, 'status')}
         {select('runs-trigger', 'Trigger', filters.trigger, TRIGGERS, 'trigger')}
         <label for="runs-job">Job id</label>
-        <FilterInput id="runs-job" value={filters.job_id} onApply={(v) => set({ job_id: v || undefined, cursor: undefined })} />
+        <FilterInput
+          id="runs-job"
+          value={filters.job_id}
+          onApply={(v) => set({ job_id: v || undefined, cursor: undefined })}
+        />
         {!project && (
           <>
             <label for="runs-project">Project</label>
-            <FilterInput id="runs-project" value={filters.project_id} onApply={(v) => set({ project_id: v || undefined, cursor: undefined })} />
+            <FilterInput
+              id="runs-project"
+              value={filters.project_id}
+              onApply={(v) => set({ project_id: v || undefined, cursor: undefined })}
+            />
           </>
         )}
       </form>
       <ErrorNotice error={runs.error} />
-      {active && <p class="hint" aria-live="polite">Refreshing while runs are active.</p>}
+      {active && (
+        <p class="hint" aria-live="polite">
+          Refreshing while runs are active.
+        </p>
+      )}
       {runs.data && runs.data.items.length === 0 && <Empty>No runs match: change the filters, or run a job.</Empty>}
       {runs.data && runs.data.items.length > 0 && (
         <RunsTable runs={runs.data.items} columns={project ? ['job'] : ['project', 'job']} />

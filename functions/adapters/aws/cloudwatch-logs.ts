@@ -86,7 +86,11 @@ export class CloudWatchLogSource implements LogSource {
     }
     const events = output.events ?? [];
     const items = events.map((event) => toLine(event, runId, run.attempt)).filter((line) => matches(line, query));
-    const next: RunCursor = { l: runId, s: stream, k: output.nextForwardToken ?? (cursor.s === stream ? cursor.k : undefined) };
+    const next: RunCursor = {
+      l: runId,
+      s: stream,
+      k: output.nextForwardToken ?? (cursor.s === stream ? cursor.k : undefined),
+    };
     return { items, cursor: encodeCursor(next), more: events.length >= Math.min(query.limit, MAX_EVENTS) };
   }
 
@@ -96,7 +100,10 @@ export class CloudWatchLogSource implements LogSource {
    */
   async #tasksQuery(query: LogQuery, run: Run): Promise<LogPage> {
     const ref = { ...query.job, run_id: run.id };
-    const tasks = query.task === undefined ? await this.#runs.tasks(ref, 0, run.tasks.count - 1) : [await this.#runs.task(ref, query.task)].filter((t) => t !== null);
+    const tasks =
+      query.task === undefined
+        ? await this.#runs.tasks(ref, 0, run.tasks.count - 1)
+        : [await this.#runs.task(ref, query.task)].filter((t) => t !== null);
     const started = tasks.filter((t) => t.task !== null).slice(0, MAX_STREAMS);
     const byStream = new Map(started.map((t) => [logStreamName(query.job.job_id, t.task!), t]));
     if (byStream.size === 0) return { items: [], cursor: query.cursor ?? encodeCursor({ l: run.id }), more: false };
@@ -116,7 +123,12 @@ export class CloudWatchLogSource implements LogSource {
   }
 
   /** A FilterLogEvents search of some streams, paged by its cursor (`scope`: the job or run it belongs to). */
-  async #search(query: LogQuery, scope: string, streams: { logStreamNamePrefix: string } | { logStreamNames: string[] }, lineOf: (event: FilteredLogEvent) => LogLine): Promise<LogPage> {
+  async #search(
+    query: LogQuery,
+    scope: string,
+    streams: { logStreamNamePrefix: string } | { logStreamNames: string[] },
+    lineOf: (event: FilteredLogEvent) => LogLine,
+  ): Promise<LogPage> {
     const cursor = query.cursor ? decodeCursor<JobCursor>(query.cursor, scope) : { l: scope };
     const { sdk, client } = await this.#logs.get();
     const start = Math.max(query.start?.getTime() ?? 0, cursor.t ?? 0) || undefined;
@@ -135,17 +147,25 @@ export class CloudWatchLogSource implements LogSource {
         }),
       );
     } catch (error) {
-      if (error instanceof sdk.ResourceNotFoundException) return { items: [], cursor: encodeCursor(cursor), more: false };
+      if (error instanceof sdk.ResourceNotFoundException)
+        return { items: [], cursor: encodeCursor(cursor), more: false };
       throw this.#failure(error, sdk, query);
     }
     const seen = new Set(cursor.t !== undefined ? (cursor.e ?? []) : []);
-    const events = (output.events ?? []).filter((event) => !(event.timestamp === cursor.t && seen.has(event.eventId ?? '')));
+    const events = (output.events ?? []).filter(
+      (event) => !(event.timestamp === cursor.t && seen.has(event.eventId ?? '')),
+    );
     const items = events.map(lineOf).filter((line) => matches(line, query));
-    return { items, cursor: encodeCursor(nextJobCursor(cursor, events, output.nextToken)), more: Boolean(output.nextToken) };
+    return {
+      items,
+      cursor: encodeCursor(nextJobCursor(cursor, events, output.nextToken)),
+      more: Boolean(output.nextToken),
+    };
   }
 
   #failure(error: unknown, sdk: Logs, query: LogQuery): Error {
-    if (error instanceof sdk.InvalidParameterException && query.cursor) return ValidationError.field('cursor', 'is not a cursor this log returned');
+    if (error instanceof sdk.InvalidParameterException && query.cursor)
+      return ValidationError.field('cursor', 'is not a cursor this log returned');
     return new UnavailableError('CloudWatch Logs', { cause: error });
   }
 
@@ -175,10 +195,16 @@ export class CloudWatchLogSource implements LogSource {
     let nextToken: string | undefined;
     do {
       const output = await client.send(
-        new sdk.DescribeLogStreamsCommand({ logGroupName: this.#logGroupName, logStreamNamePrefix: `${job.job_id}/`, nextToken }),
+        new sdk.DescribeLogStreamsCommand({
+          logGroupName: this.#logGroupName,
+          logStreamNamePrefix: `${job.job_id}/`,
+          nextToken,
+        }),
       );
       for (const stream of output.logStreams ?? []) {
-        await client.send(new sdk.DeleteLogStreamCommand({ logGroupName: this.#logGroupName, logStreamName: stream.logStreamName }));
+        await client.send(
+          new sdk.DeleteLogStreamCommand({ logGroupName: this.#logGroupName, logStreamName: stream.logStreamName }),
+        );
       }
       nextToken = output.nextToken;
     } while (nextToken);

@@ -37,11 +37,19 @@ export class CloudWatchMetricSource implements MetricSource {
     });
     const queries: MetricDataQuery[] = [];
     if (names.includes('cpu_usage')) {
-      queries.push({ Id: 'cpu_usage', MetricStat: { Metric: metric('CpuUtilized'), Period: period, Stat: 'Average' }, ReturnData: true });
+      queries.push({
+        Id: 'cpu_usage',
+        MetricStat: { Metric: metric('CpuUtilized'), Period: period, Stat: 'Average' },
+        ReturnData: true,
+      });
     }
     if (names.includes('memory_usage')) {
       // Sum over a period adds one value per task per minute: divide by the minutes for the total across tasks.
-      queries.push({ Id: 'memory_sum', MetricStat: { Metric: metric('MemoryUtilized'), Period: period, Stat: 'Sum' }, ReturnData: false });
+      queries.push({
+        Id: 'memory_sum',
+        MetricStat: { Metric: metric('MemoryUtilized'), Period: period, Stat: 'Sum' },
+        ReturnData: false,
+      });
       queries.push({ Id: 'memory_usage', Expression: `memory_sum / ${period / 60}`, ReturnData: true });
     }
     return queries;
@@ -56,19 +64,30 @@ export class CloudWatchMetricSource implements MetricSource {
     let nextToken: string | undefined;
     do {
       const output = await client.send(
-        new sdk.GetMetricDataCommand({ MetricDataQueries: queries, StartTime: window.start, EndTime: window.end, ScanBy: 'TimestampAscending', NextToken: nextToken }),
+        new sdk.GetMetricDataCommand({
+          MetricDataQueries: queries,
+          StartTime: window.start,
+          EndTime: window.end,
+          ScanBy: 'TimestampAscending',
+          NextToken: nextToken,
+        }),
       );
       for (const result of output.MetricDataResults ?? []) {
         const name = result.Id as MetricName;
         if (!(name in points)) continue;
         if (result.StatusCode === 'InternalError' || result.StatusCode === 'Forbidden') {
-          failures[name] = new Error(result.Messages?.map((m) => m.Value).join('; ') || `CloudWatch answered ${result.StatusCode}`);
+          failures[name] = new Error(
+            result.Messages?.map((m) => m.Value).join('; ') || `CloudWatch answered ${result.StatusCode}`,
+          );
           continue;
         }
         const scale = name === 'cpu_usage' ? 1 / CPU_UNITS_PER_CORE : BYTES_PER_MIB;
         (result.Timestamps ?? []).forEach((timestamp, i) => {
           const value = (result.Values?.[i] ?? 0) * scale;
-          points[name]!.push({ timestamp: timestamp.toISOString(), value: name === 'cpu_usage' ? Math.round(value * 1000) / 1000 : Math.round(value) });
+          points[name]!.push({
+            timestamp: timestamp.toISOString(),
+            value: name === 'cpu_usage' ? Math.round(value * 1000) / 1000 : Math.round(value),
+          });
         });
       }
       nextToken = output.NextToken;

@@ -30,7 +30,10 @@ export function deliveryMessagesHandler(deliverer: Deliverer, logger: Logger) {
           const delivery = await deliverer.attemptIfDue(ref);
           if (delivery) logger.info('webhook delivery', { delivery });
         } catch (error) {
-          logger.warn('could not attempt a webhook delivery; its message is offered again', { ...ref, error: error as Error });
+          logger.warn('could not attempt a webhook delivery; its message is offered again', {
+            ...ref,
+            error: error as Error,
+          });
           failures.push({ itemIdentifier: record.messageId });
         }
       }),

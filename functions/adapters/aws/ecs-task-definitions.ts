@@ -37,7 +37,11 @@ export function taskDefinitionRequest(job: Job, config: EcsTaskDefinitionsConfig
         stopTimeout: 120,
         logConfiguration: {
           logDriver: 'awslogs',
-          options: { 'awslogs-group': config.logGroup, 'awslogs-region': config.region, 'awslogs-stream-prefix': job.id },
+          options: {
+            'awslogs-group': config.logGroup,
+            'awslogs-region': config.region,
+            'awslogs-stream-prefix': job.id,
+          },
         },
       },
     ],

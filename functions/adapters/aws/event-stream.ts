@@ -27,6 +27,8 @@ export function eventStreamHandler(relay: EventRelay) {
     }
     const { failed } = await relay.relay(records.map((r) => r.event));
     const refused = new Set(failed);
-    return { batchItemFailures: records.filter((r) => refused.has(r.event.id)).map((r) => ({ itemIdentifier: r.sequence })) };
+    return {
+      batchItemFailures: records.filter((r) => refused.has(r.event.id)).map((r) => ({ itemIdentifier: r.sequence })),
+    };
   };
 }

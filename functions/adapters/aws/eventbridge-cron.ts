@@ -12,7 +12,9 @@ function field(values: CronField, offset = 0): string {
   for (let i = 0; i < shifted.length; i++) {
     let end = i;
     while (end + 1 < shifted.length && shifted[end + 1] === (shifted[end] as number) + 1) end++;
-    parts.push(end > i + 1 ? `${shifted[i]}-${shifted[end]}` : end === i + 1 ? `${shifted[i]},${shifted[end]}` : `${shifted[i]}`);
+    parts.push(
+      end > i + 1 ? `${shifted[i]}-${shifted[end]}` : end === i + 1 ? `${shifted[i]},${shifted[end]}` : `${shifted[i]}`,
+    );
     i = end;
   }
   return parts.join(',');

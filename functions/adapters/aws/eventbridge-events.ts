@@ -34,7 +34,13 @@ export class EventBridgeSink implements EventSink {
       try {
         const output = await client.send(
           new sdk.PutEventsCommand({
-            Entries: chunk.map((event) => ({ EventBusName: this.#busName, Source: EVENT_SOURCE, DetailType: detailType(event), Detail: JSON.stringify(event), Time: new Date(event.timestamp) })),
+            Entries: chunk.map((event) => ({
+              EventBusName: this.#busName,
+              Source: EVENT_SOURCE,
+              DetailType: detailType(event),
+              Detail: JSON.stringify(event),
+              Time: new Date(event.timestamp),
+            })),
           }),
         );
         // Entries answer in the order sent; one with an error code was not put.

@@ -2,7 +2,14 @@
 // may build only the adapters its declaration (functions/composition/functions.ts) names, and each reads and
 // checks its own settings then, with an error naming what is missing, so a function needs, and is granted,
 // nothing it does not call.
-import { SETTINGS, FUNCTIONS, settingsOf, type FunctionName, type Setting, type Use } from '../../composition/functions.ts';
+import {
+  SETTINGS,
+  FUNCTIONS,
+  settingsOf,
+  type FunctionName,
+  type Setting,
+  type Use,
+} from '../../composition/functions.ts';
 import { once, type Platform } from '../../composition/platform.ts';
 import { createLogger } from '../../logger.ts';
 import { VERSION } from '../../version.ts';
@@ -34,12 +41,22 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
   const uses = new Set<Use>(FUNCTIONS[name].uses);
   const given = new Set(settingsOf([...uses]));
   const setting = (variable: Setting): string => {
-    if (!given.has(variable)) throw new ConfigError(`the ${name} function declares no use that needs ${variable} (functions/composition/functions.ts)`);
+    if (!given.has(variable))
+      throw new ConfigError(
+        `the ${name} function declares no use that needs ${variable} (functions/composition/functions.ts)`,
+      );
     const value = env[variable];
     if (!value) throw new ConfigError(`environment variable ${variable} is required by the ${name} function`);
     return value;
   };
-  const table = once(() => new DynamoTable({ tableName: setting(SETTINGS.table), endpoint: env.JOBS_DYNAMODB_ENDPOINT || undefined, region: env.AWS_REGION }));
+  const table = once(
+    () =>
+      new DynamoTable({
+        tableName: setting(SETTINGS.table),
+        endpoint: env.JOBS_DYNAMODB_ENDPOINT || undefined,
+        region: env.AWS_REGION,
+      }),
+  );
   const runStore = once(() => new DynamoRunStore(table()));
   const deliveryQueue = once(() => new SqsDeliveryQueue({ queueUrl: setting(SETTINGS.deliveryQueue) }));
   return {
@@ -69,7 +86,11 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
           executionRoleArn: setting(SETTINGS.taskExecutionRole),
           taskRoleArn: setting(SETTINGS.taskRole),
           logGroup: setting(SETTINGS.containerLogGroup),
-          region: env.AWS_REGION || (() => { throw new ConfigError('environment variable AWS_REGION is required'); })(),
+          region:
+            env.AWS_REGION ||
+            (() => {
+              throw new ConfigError('environment variable AWS_REGION is required');
+            })(),
         }),
     ),
     jobHooks: () => [],

@@ -41,7 +41,8 @@ export class EventBridgeScheduleStore implements ScheduleStore {
   }
 
   async sync(job: Job): Promise<void> {
-    if (!job.schedule) return this.remove({ workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id });
+    if (!job.schedule)
+      return this.remove({ workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id });
     const expressions = eventBridgeExpressions(job.schedule);
     const names = scheduleNames(job.id);
     const wanted = expressions.length === 1 ? [names.single] : names.split;
@@ -88,7 +89,8 @@ export class EventBridgeScheduleStore implements ScheduleStore {
         await client.send(new sdk.CreateScheduleCommand(request));
       } catch (createError) {
         // Created meanwhile by a concurrent update of the same job: bring it to this request's state.
-        if (createError instanceof sdk.ConflictException) await client.send(new sdk.UpdateScheduleCommand(request)).catch((e) => Promise.reject(wrap(e)));
+        if (createError instanceof sdk.ConflictException)
+          await client.send(new sdk.UpdateScheduleCommand(request)).catch((e) => Promise.reject(wrap(e)));
         else throw wrap(createError);
       }
     }

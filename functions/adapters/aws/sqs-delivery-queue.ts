@@ -38,11 +38,18 @@ export class SqsDeliveryQueue implements DeliveryQueue {
       const output = await client.send(
         new sdk.SendMessageBatchCommand({
           QueueUrl: this.#queueUrl,
-          Entries: chunk.map(({ at, ...ref }, index) => ({ Id: String(index), MessageBody: JSON.stringify(ref), DelaySeconds: delaySeconds(at, now) })),
+          Entries: chunk.map(({ at, ...ref }, index) => ({
+            Id: String(index),
+            MessageBody: JSON.stringify(ref),
+            DelaySeconds: delaySeconds(at, now),
+          })),
         }),
       );
       const failed = output.Failed ?? [];
-      if (failed.length > 0) throw new Error(`the deliveries queue refused ${failed.length} of ${chunk.length} messages: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`.trim());
+      if (failed.length > 0)
+        throw new Error(
+          `the deliveries queue refused ${failed.length} of ${chunk.length} messages: ${failed[0]!.Code} ${failed[0]!.Message ?? ''}`.trim(),
+        );
     }
   }
 }

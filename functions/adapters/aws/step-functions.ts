@@ -10,7 +10,6 @@ import { unavailableIfTransient } from '../transient.ts';
 const loadSfn = () => import('@aws-sdk/client-sfn');
 type Sfn = Awaited<ReturnType<typeof loadSfn>>;
 
-
 export class StepFunctionsOrchestrator implements RunOrchestrator {
   readonly runner = 'ecs' as const;
   readonly #stateMachineArn: string;
@@ -29,7 +28,13 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
   async start(request: ExecutionRequest): Promise<void> {
     const { sdk, client } = await this.#sfn.get();
     try {
-      await client.send(new sdk.StartExecutionCommand({ stateMachineArn: this.#stateMachineArn, name: request.run.run_id, input: JSON.stringify(toExecutionInput(request)) }));
+      await client.send(
+        new sdk.StartExecutionCommand({
+          stateMachineArn: this.#stateMachineArn,
+          name: request.run.run_id,
+          input: JSON.stringify(toExecutionInput(request)),
+        }),
+      );
     } catch (error) {
       if (error instanceof sdk.ExecutionAlreadyExists) return; // started already: a retried request
       throw unavailableIfTransient('Step Functions', error);
@@ -44,7 +49,11 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
     const { sdk, client } = await this.#sfn.get();
     try {
       await client.send(
-        new sdk.StopExecutionCommand({ executionArn: run.backend.execution ?? this.executionId(run.id), error: 'Run.Cancelled', cause: options.cause }),
+        new sdk.StopExecutionCommand({
+          executionArn: run.backend.execution ?? this.executionId(run.id),
+          error: 'Run.Cancelled',
+          cause: options.cause,
+        }),
       );
     } catch (error) {
       if (error instanceof sdk.ExecutionDoesNotExist) return;

@@ -1,7 +1,14 @@
 // DeliveryStore on DynamoDB: a webhook's deliveries are items of its own partition (PK = WH#<webhook id>, SK =
 // DLV#<delivery id>, newest first by the event's ULID). A pending one is also in the sparse lookup index under
 // DUE, sorted by its next attempt time, which is how due deliveries are found without a Scan.
-import { GetItemCommand, PutItemCommand, QueryCommand, ConditionalCheckFailedException, type GetItemCommandOutput, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import {
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ConditionalCheckFailedException,
+  type GetItemCommandOutput,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Delivery, DeliveryRef, DeliveryStatus, DeliveryStore, StoredDelivery } from '../../core/deliveries.ts';
 import type { Page, PageRequest } from '../../core/ports.ts';
@@ -16,17 +23,34 @@ const { lookups } = TABLE_SCHEMA.indexes;
 /** Deliveries are kept a month after they are made. */
 const DELIVERY_TTL_SECONDS = 30 * 24 * 60 * 60;
 
-const itemKey = (webhookId: string, deliveryId: string) => ({ PK: key.deliveries(webhookId), SK: key.delivery(deliveryId) });
+const itemKey = (webhookId: string, deliveryId: string) => ({
+  PK: key.deliveries(webhookId),
+  SK: key.delivery(deliveryId),
+});
 
 function item(stored: StoredDelivery): Record<string, unknown> {
   const { delivery } = stored;
-  const due = delivery.status === 'pending' && delivery.next_attempt_at ? { [lookups.partitionKey]: key.due, [lookups.sortKey]: `${delivery.next_attempt_at}#${delivery.id}` } : {};
+  const due =
+    delivery.status === 'pending' && delivery.next_attempt_at
+      ? { [lookups.partitionKey]: key.due, [lookups.sortKey]: `${delivery.next_attempt_at}#${delivery.id}` }
+      : {};
   const expires = Math.floor(Date.parse(delivery.created_at) / 1000) + DELIVERY_TTL_SECONDS;
-  return { ...itemKey(delivery.webhook_id, delivery.id), type: 'delivery', ...stored, ...due, [TABLE_SCHEMA.timeToLiveAttribute]: expires };
+  return {
+    ...itemKey(delivery.webhook_id, delivery.id),
+    type: 'delivery',
+    ...stored,
+    ...due,
+    [TABLE_SCHEMA.timeToLiveAttribute]: expires,
+  };
 }
 
 function stored(raw: Record<string, unknown>): StoredDelivery {
-  return { delivery: raw.delivery as Delivery, workspace_id: raw.workspace_id as string, project_id: raw.project_id as string, event: raw.event as StoredDelivery['event'] };
+  return {
+    delivery: raw.delivery as Delivery,
+    workspace_id: raw.workspace_id as string,
+    project_id: raw.project_id as string,
+    event: raw.event as StoredDelivery['event'],
+  };
 }
 
 export class DynamoDeliveryStore implements DeliveryStore {
@@ -38,7 +62,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   async create(entry: StoredDelivery): Promise<boolean> {
     try {
-      await this.#table.send(new PutItemCommand({ TableName: this.#table.name, Item: marshall(item(entry), { removeUndefinedValues: true, convertClassInstanceToMap: true }), ConditionExpression: 'attribute_not_exists(PK)' }));
+      await this.#table.send(
+        new PutItemCommand({
+          TableName: this.#table.name,
+          Item: marshall(item(entry), { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -47,7 +77,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async get(ref: DeliveryRef): Promise<StoredDelivery | null> {
-    const output = await this.#table.send<GetItemCommandOutput>(new GetItemCommand({ TableName: this.#table.name, Key: marshall(itemKey(ref.webhook_id, ref.delivery_id)), ConsistentRead: true }));
+    const output = await this.#table.send<GetItemCommandOutput>(
+      new GetItemCommand({
+        TableName: this.#table.name,
+        Key: marshall(itemKey(ref.webhook_id, ref.delivery_id)),
+        ConsistentRead: true,
+      }),
+    );
     if (!output.Item) return null;
     const found = stored(unmarshall(output.Item));
     // A delivery is addressed under its webhook's project: another project's is not found.
@@ -55,7 +91,9 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   list(ref: WebhookRef, filter: { status?: DeliveryStatus | undefined }, page: PageRequest): Promise<Page<Delivery>> {
-    const after = page.cursor ? decodeCursor(page.cursor, ['delivery_id'], (v) => /^dlv_[0-9A-HJKMNP-TV-Z]{26}$/.test(v)).delivery_id : undefined;
+    const after = page.cursor
+      ? decodeCursor(page.cursor, ['delivery_id'], (v) => /^dlv_[0-9A-HJKMNP-TV-Z]{26}$/.test(v)).delivery_id
+      : undefined;
     const names: Record<string, string> = { '#pk': 'PK', '#sk': 'SK' };
     const values: Record<string, unknown> = { ':pk': key.deliveries(ref.webhook_id), ':prefix': key.delivery('') };
     if (filter.status) {
@@ -109,6 +147,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async save(entry: StoredDelivery): Promise<void> {
-    await this.#table.send(new PutItemCommand({ TableName: this.#table.name, Item: marshall(item(entry), { removeUndefinedValues: true, convertClassInstanceToMap: true }) }));
+    await this.#table.send(
+      new PutItemCommand({
+        TableName: this.#table.name,
+        Item: marshall(item(entry), { removeUndefinedValues: true, convertClassInstanceToMap: true }),
+      }),
+    );
   }
 }

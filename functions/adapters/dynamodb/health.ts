@@ -9,11 +9,16 @@ const KEY = { PK: { S: 'HEALTH' }, SK: { S: 'HEALTH' } };
 export function tableHealthCheck(table: DynamoTable, options: { write?: boolean } = {}): () => Promise<void> {
   return async () => {
     try {
-      if (options.write) await table.send(new PutItemCommand({ TableName: table.name, Item: { ...KEY, checked_at: { S: new Date().toISOString() } } }));
+      if (options.write)
+        await table.send(
+          new PutItemCommand({ TableName: table.name, Item: { ...KEY, checked_at: { S: new Date().toISOString() } } }),
+        );
       else await table.send(new GetItemCommand({ TableName: table.name, Key: KEY }));
     } catch (error) {
       const cause = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
-      throw new Error(options.write ? `the table does not take writes: ${cause}` : `the table cannot be read: ${cause}`);
+      throw new Error(
+        options.write ? `the table does not take writes: ${cause}` : `the table cannot be read: ${cause}`,
+      );
     }
   };
 }

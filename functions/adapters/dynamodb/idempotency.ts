@@ -39,7 +39,11 @@ export class DynamoIdempotency implements Idempotency {
       payloadValidationJmesPath: 'payload',
       expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
     });
-    this.#guarded = makeIdempotent(async (_call: Call, fn: () => Promise<unknown>) => fn(), { persistenceStore, config, dataIndexArgument: 0 });
+    this.#guarded = makeIdempotent(async (_call: Call, fn: () => Promise<unknown>) => fn(), {
+      persistenceStore,
+      config,
+      dataIndexArgument: 0,
+    });
   }
 
   async once<T>(scope: string, key: string, payload: unknown, fn: () => Promise<T>): Promise<T> {
@@ -49,7 +53,10 @@ export class DynamoIdempotency implements Idempotency {
     } catch (error) {
       if (error instanceof IdempotencyValidationError) throw new IdempotencyMismatchError();
       if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new ConflictError('a request with this Idempotency-Key is still being processed; retry shortly', 'Idempotency-Key');
+        throw new ConflictError(
+          'a request with this Idempotency-Key is still being processed; retry shortly',
+          'Idempotency-Key',
+        );
       }
       if (error instanceof IdempotencyPersistenceLayerError) throw new UnavailableError('DynamoDB', { cause: error });
       throw error;

@@ -13,7 +13,15 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import { buildJob, JOB_SPEC_FIELDS, type Job } from '../../core/jobs.ts';
-import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState, StoredJob } from '../../core/ports.ts';
+import type {
+  JobListFilter,
+  JobStore,
+  Page,
+  PageRequest,
+  ProjectRef,
+  ScheduleState,
+  StoredJob,
+} from '../../core/ports.ts';
 import type { ServiceEvent } from '../../core/events.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
@@ -71,7 +79,15 @@ export class DynamoJobStore implements JobStore {
       Put: {
         TableName: this.table.name,
         Item: marshall(
-          { PK: key.project(job), SK: key.job(job.id), type: 'job', version: 1, counts: ZERO_COUNTS, ...scheduledLookup(job), ...job },
+          {
+            PK: key.project(job),
+            SK: key.job(job.id),
+            type: 'job',
+            version: 1,
+            counts: ZERO_COUNTS,
+            ...scheduledLookup(job),
+            ...job,
+          },
           { removeUndefinedValues: true },
         ),
         ConditionExpression: 'attribute_not_exists(PK)',
@@ -165,7 +181,9 @@ export class DynamoJobStore implements JobStore {
     };
     try {
       await this.table.send(
-        new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, release, nameGuardPut(this.table.name, job)] }),
+        new TransactWriteItemsCommand({
+          TransactItems: [{ Update: update }, release, nameGuardPut(this.table.name, job)],
+        }),
       );
       return true;
     } catch (error) {
@@ -177,7 +195,9 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listScheduled(page: PageRequest): Promise<Page<Job>> {
-    const after = page.cursor ? decodeCursor(page.cursor, ['job_id', 'workspace_id', 'project_id'], () => true) : undefined;
+    const after = page.cursor
+      ? decodeCursor(page.cursor, ['job_id', 'workspace_id', 'project_id'], () => true)
+      : undefined;
     return queryPage(this.table, {
       input: {
         IndexName: lookups.name,
@@ -191,11 +211,21 @@ export class DynamoJobStore implements JobStore {
         ...marshall({ [lookups.partitionKey]: key.scheduledJobs, [lookups.sortKey]: key.job(after.job_id) }),
       },
       map: jobFromItem,
-      cursorOf: (item) => encodeCursor({ job_id: String(item.id ?? String(item.SK).slice(4)), workspace_id: String(item.workspace_id), project_id: String(item.project_id) }),
+      cursorOf: (item) =>
+        encodeCursor({
+          job_id: String(item.id ?? String(item.SK).slice(4)),
+          workspace_id: String(item.workspace_id),
+          project_id: String(item.project_id),
+        }),
     });
   }
 
-  async recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date, outboxEvent?: ServiceEvent): Promise<void> {
+  async recordScheduleEvent(
+    ref: JobRef,
+    event: 'fired' | 'skipped',
+    scheduledFor: Date,
+    outboxEvent?: ServiceEvent,
+  ): Promise<void> {
     const attribute = event === 'fired' ? 'last_fired_at' : 'last_skipped_at';
     const update = {
       TableName: this.table.name,
@@ -207,20 +237,37 @@ export class DynamoJobStore implements JobStore {
       ExpressionAttributeValues: marshall({ ':at': scheduledFor.toISOString() }),
     };
     try {
-      if (outboxEvent) await this.table.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, eventPut(this.table.name, outboxEvent)] }));
+      if (outboxEvent)
+        await this.table.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [{ Update: update }, eventPut(this.table.name, outboxEvent)],
+          }),
+        );
       else await this.table.send(new UpdateItemCommand(update));
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return;
+      if (
+        error instanceof ConditionalCheckFailedException ||
+        cancellationCodes(error)?.[0] === 'ConditionalCheckFailed'
+      )
+        return;
       throw error;
     }
   }
 
   async scheduleState(ref: JobRef): Promise<ScheduleState> {
     const output = await this.table.send<GetItemCommandOutput>(
-      new GetItemCommand({ TableName: this.table.name, Key: jobKey(ref, ref.job_id), ProjectionExpression: 'last_fired_at, last_skipped_at', ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.table.name,
+        Key: jobKey(ref, ref.job_id),
+        ProjectionExpression: 'last_fired_at, last_skipped_at',
+        ConsistentRead: true,
+      }),
     );
     const item = output.Item ? unmarshall(output.Item) : {};
-    return { last_fired_at: (item.last_fired_at as string | undefined) ?? null, last_skipped_at: (item.last_skipped_at as string | undefined) ?? null };
+    return {
+      last_fired_at: (item.last_fired_at as string | undefined) ?? null,
+      last_skipped_at: (item.last_skipped_at as string | undefined) ?? null,
+    };
   }
 
   async delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean> {
@@ -228,7 +275,13 @@ export class DynamoJobStore implements JobStore {
       await this.table.send(
         new TransactWriteItemsCommand({
           TransactItems: [
-            { Delete: { TableName: this.table.name, Key: jobKey(ref, jobId), ConditionExpression: 'attribute_exists(PK)' } },
+            {
+              Delete: {
+                TableName: this.table.name,
+                Key: jobKey(ref, jobId),
+                ConditionExpression: 'attribute_exists(PK)',
+              },
+            },
             {
               Delete: {
                 TableName: this.table.name,

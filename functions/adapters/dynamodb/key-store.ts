@@ -57,7 +57,11 @@ export class DynamoKeyStore implements KeyStore {
 
   async findByHash(hash: string): Promise<ApiKey | null> {
     const output = await this.table.send<GetItemCommandOutput>(
-      new GetItemCommand({ TableName: this.table.name, Key: marshall({ PK: key.keyHash(hash), SK: LOOKUP_SK }), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.table.name,
+        Key: marshall({ PK: key.keyHash(hash), SK: LOOKUP_SK }),
+        ConsistentRead: true,
+      }),
     );
     return output.Item ? apiKey(unmarshall(output.Item)) : null;
   }
@@ -80,7 +84,11 @@ export class DynamoKeyStore implements KeyStore {
 
   async revoke(keyId: string): Promise<boolean> {
     const listed = await this.table.send<GetItemCommandOutput>(
-      new GetItemCommand({ TableName: this.table.name, Key: marshall({ PK: key.keyList, SK: key.keyItem(keyId) }), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.table.name,
+        Key: marshall({ PK: key.keyList, SK: key.keyItem(keyId) }),
+        ConsistentRead: true,
+      }),
     );
     if (!listed.Item) return false;
     const { hash } = unmarshall(listed.Item) as { hash: string };

@@ -3,7 +3,12 @@
 // the sparse lookup index (GSI3PK = OUTBOX, GSI3SK = event id), which is how the local host finds pending events
 // without a Scan, and deletes once handed on (25 a request); in AWS the table's stream hands each one on as it is
 // written, and the item expires after a week.
-import { BatchWriteItemCommand, QueryCommand, type QueryCommandOutput, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteItemCommand,
+  QueryCommand,
+  type QueryCommandOutput,
+  type TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { ServiceEvent } from '../../core/events.ts';
 import type { EventOutbox } from '../../core/ports.ts';
@@ -25,7 +30,14 @@ export function eventPut(tableName: string, event: ServiceEvent): TransactWriteI
     Put: {
       TableName: tableName,
       Item: marshall(
-        { ...eventKey(event), type: 'event', event, [lookups.partitionKey]: key.outbox, [lookups.sortKey]: event.id, [TABLE_SCHEMA.timeToLiveAttribute]: expires },
+        {
+          ...eventKey(event),
+          type: 'event',
+          event,
+          [lookups.partitionKey]: key.outbox,
+          [lookups.sortKey]: event.id,
+          [TABLE_SCHEMA.timeToLiveAttribute]: expires,
+        },
         { removeUndefinedValues: true, convertClassInstanceToMap: true },
       ),
       ConditionExpression: 'attribute_not_exists(PK)',
@@ -56,7 +68,9 @@ export class DynamoEventOutbox implements EventOutbox {
         Limit: limit,
       }),
     );
-    return (output.Items ?? []).map((item) => eventOfItem(unmarshall(item))).filter((event): event is ServiceEvent => event !== null);
+    return (output.Items ?? [])
+      .map((item) => eventOfItem(unmarshall(item)))
+      .filter((event): event is ServiceEvent => event !== null);
   }
 
   async handedOn(events: ServiceEvent[]): Promise<void> {

@@ -1,7 +1,12 @@
 // One page of a Query, exact in both directions: `limit` items at most, and a next cursor only when more exist.
 // With a FilterExpression DynamoDB applies Limit before filtering, so filtered queries read ahead in larger
 // chunks and keep going until the page is full or the partition is exhausted.
-import { QueryCommand, type AttributeValue, type QueryCommandInput, type QueryCommandOutput } from '@aws-sdk/client-dynamodb';
+import {
+  QueryCommand,
+  type AttributeValue,
+  type QueryCommandInput,
+  type QueryCommandOutput,
+} from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Page } from '../../core/ports.ts';
 import type { DynamoTable } from './table-client.ts';

@@ -20,7 +20,18 @@ import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import type { ServiceEvent } from '../../core/events.ts';
 import type { JobRef } from '../../core/jobs.ts';
-import { isActive, pendingTasks, RUN_FIELDS, TASK_FIELDS, unstartedTask, type Run, type RunCounts, type RunRef, type RunStatus, type RunTask } from '../../core/run-model.ts';
+import {
+  isActive,
+  pendingTasks,
+  RUN_FIELDS,
+  TASK_FIELDS,
+  unstartedTask,
+  type Run,
+  type RunCounts,
+  type RunRef,
+  type RunStatus,
+  type RunTask,
+} from '../../core/run-model.ts';
 import type { Page, PageRequest, ProjectRef, RunFilter, RunStore, TaskTransition } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { eventPut } from './outbox.ts';
@@ -62,7 +73,9 @@ export function runItem(run: Run): Record<string, unknown> {
     [projectRuns.sortKey]: key.run(run.id),
     [workspaceRuns.partitionKey]: key.workspace(run.workspace_id),
     [workspaceRuns.sortKey]: key.run(run.id),
-    ...(isActive(run.status) ? { [activeRuns.partitionKey]: key.activeRuns, [activeRuns.sortKey]: key.run(run.id) } : {}),
+    ...(isActive(run.status)
+      ? { [activeRuns.partitionKey]: key.activeRuns, [activeRuns.sortKey]: key.run(run.id) }
+      : {}),
     type: 'run',
     ...run,
   };
@@ -94,7 +107,9 @@ function filterExpression(filter: RunFilter): Filters {
     values[`:f_${field}`] = { S: value };
     parts.push(`#f_${field} = :f_${field}`);
   }
-  return parts.length === 0 ? {} : { FilterExpression: parts.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
+  return parts.length === 0
+    ? {}
+    : { FilterExpression: parts.join(' AND '), ExpressionAttributeNames: names, ExpressionAttributeValues: values };
 }
 
 export class DynamoRunStore implements RunStore {
@@ -111,14 +126,27 @@ export class DynamoRunStore implements RunStore {
       await this.table.send(
         new TransactWriteItemsCommand({
           TransactItems: [
-            { Put: { TableName: this.table.name, Item: marshall(item, { removeUndefinedValues: true }), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: this.table.name,
+                Item: marshall(item, { removeUndefinedValues: true }),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
             {
               Update: {
                 TableName: this.table.name,
                 Key: jobItemKey(ref),
                 UpdateExpression: 'ADD #counts.#pending :one, #counts.#total :one, #active :ids',
-                ConditionExpression: options.forbidActive ? 'attribute_exists(PK) AND attribute_not_exists(#active)' : 'attribute_exists(PK)',
-                ExpressionAttributeNames: { '#counts': 'counts', '#pending': 'pending', '#total': 'total', '#active': 'active_runs' },
+                ConditionExpression: options.forbidActive
+                  ? 'attribute_exists(PK) AND attribute_not_exists(#active)'
+                  : 'attribute_exists(PK)',
+                ExpressionAttributeNames: {
+                  '#counts': 'counts',
+                  '#pending': 'pending',
+                  '#total': 'total',
+                  '#active': 'active_runs',
+                },
                 ExpressionAttributeValues: { ':one': { N: '1' }, ':ids': { SS: [run.id] } },
               },
             },
@@ -131,7 +159,9 @@ export class DynamoRunStore implements RunStore {
       if (codes?.[1] === 'ConditionalCheckFailed') {
         const active = await this.activeRunIds(ref);
         if (!(await this.#jobExists(ref))) throw new NotFoundError('job', run.job_id);
-        throw new ConflictError(`job ${run.job_id} already has an active run (${active.join(', ')}) and its concurrency is forbid`);
+        throw new ConflictError(
+          `job ${run.job_id} already has an active run (${active.join(', ')}) and its concurrency is forbid`,
+        );
       }
       throw error;
     }
@@ -139,7 +169,12 @@ export class DynamoRunStore implements RunStore {
 
   async #jobItem(ref: JobRef, projection: string): Promise<Record<string, unknown> | null> {
     const output = await this.table.send<GetItemCommandOutput>(
-      new GetItemCommand({ TableName: this.table.name, Key: jobItemKey(ref), ConsistentRead: true, ProjectionExpression: projection }),
+      new GetItemCommand({
+        TableName: this.table.name,
+        Key: jobItemKey(ref),
+        ConsistentRead: true,
+        ProjectionExpression: projection,
+      }),
     );
     return output.Item ? unmarshall(output.Item) : null;
   }
@@ -156,7 +191,11 @@ export class DynamoRunStore implements RunStore {
 
   async findByJob(jobId: string, runId: string): Promise<Run | null> {
     const output = await this.table.send<GetItemCommandOutput>(
-      new GetItemCommand({ TableName: this.table.name, Key: runKey({ job_id: jobId, run_id: runId }), ConsistentRead: true }),
+      new GetItemCommand({
+        TableName: this.table.name,
+        Key: runKey({ job_id: jobId, run_id: runId }),
+        ConsistentRead: true,
+      }),
     );
     return output.Item ? runFromItem(unmarshall(output.Item)) : null;
   }
@@ -183,7 +222,11 @@ export class DynamoRunStore implements RunStore {
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
         ...filters,
         ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK', ...filters.ExpressionAttributeNames },
-        ExpressionAttributeValues: { ':pk': { S: key.job(ref.job_id) }, ':prefix': { S: key.run('') }, ...filters.ExpressionAttributeValues },
+        ExpressionAttributeValues: {
+          ':pk': { S: key.job(ref.job_id) },
+          ':prefix': { S: key.run('') },
+          ...filters.ExpressionAttributeValues,
+        },
         ScanIndexForward: false,
         ConsistentRead: true,
       },
@@ -207,8 +250,15 @@ export class DynamoRunStore implements RunStore {
   }
 
   /** A page of an index whose sort key is RUN#<run id>; the cursor names the run and its job. */
-  async #listIndex(index: { name: string; partitionKey: string; sortKey: string }, partition: string, filter: RunFilter, page: PageRequest): Promise<Page<Run>> {
-    const after = page.cursor ? decodeCursor(page.cursor, ['run_id', 'job_id'], (v) => RUN_ID.test(v) || JOB_ID.test(v)) : undefined;
+  async #listIndex(
+    index: { name: string; partitionKey: string; sortKey: string },
+    partition: string,
+    filter: RunFilter,
+    page: PageRequest,
+  ): Promise<Page<Run>> {
+    const after = page.cursor
+      ? decodeCursor(page.cursor, ['run_id', 'job_id'], (v) => RUN_ID.test(v) || JOB_ID.test(v))
+      : undefined;
     const filters = filterExpression(filter);
     return queryPage(this.table, {
       input: {
@@ -220,9 +270,20 @@ export class DynamoRunStore implements RunStore {
         ScanIndexForward: false,
       },
       limit: page.limit,
-      startKey: after && marshall({ PK: key.job(after.job_id), SK: key.run(after.run_id), [index.partitionKey]: partition, [index.sortKey]: key.run(after.run_id) }),
+      startKey:
+        after &&
+        marshall({
+          PK: key.job(after.job_id),
+          SK: key.run(after.run_id),
+          [index.partitionKey]: partition,
+          [index.sortKey]: key.run(after.run_id),
+        }),
       map: runFromItem,
-      cursorOf: (item) => encodeCursor({ run_id: String(item.SK).slice(key.run('').length), job_id: String(item.PK).slice(key.job('').length) }),
+      cursorOf: (item) =>
+        encodeCursor({
+          run_id: String(item.SK).slice(key.run('').length),
+          job_id: String(item.PK).slice(key.job('').length),
+        }),
     });
   }
 
@@ -257,10 +318,18 @@ export class DynamoRunStore implements RunStore {
           // sweep run.
           UpdateExpression: 'SET #lpk = :expiring, #lsk = :at, #ttl = :ttl',
           ConditionExpression: 'attribute_exists(PK) AND NOT (#status IN (:pending, :running))',
-          ExpressionAttributeNames: { '#lpk': activeRuns.partitionKey, '#lsk': activeRuns.sortKey, '#ttl': TABLE_SCHEMA.timeToLiveAttribute, '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#lpk': activeRuns.partitionKey,
+            '#lsk': activeRuns.sortKey,
+            '#ttl': TABLE_SCHEMA.timeToLiveAttribute,
+            '#status': 'status',
+          },
           ExpressionAttributeValues: marshall({
-            ':expiring': key.expiring, ':at': `${at.toISOString()}#${ref.run_id}`, ':ttl': ttl,
-            ':pending': 'pending', ':running': 'running',
+            ':expiring': key.expiring,
+            ':at': `${at.toISOString()}#${ref.run_id}`,
+            ':ttl': ttl,
+            ':pending': 'pending',
+            ':running': 'running',
           }),
         }),
       );
@@ -373,7 +442,8 @@ export class DynamoRunStore implements RunStore {
       const codes = cancellationCodes(error);
       if (codes?.[0] === 'ConditionalCheckFailed') return false;
       // The job is gone (deleted while the run ended): the run still settles, there is nothing left to count.
-      if (codes?.[1] === 'ConditionalCheckFailed') return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
+      if (codes?.[1] === 'ConditionalCheckFailed')
+        return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
       throw error;
     }
   }
@@ -387,8 +457,17 @@ export class DynamoRunStore implements RunStore {
         Key: jobItemKey({ workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id }),
         UpdateExpression: `ADD #counts.#from :down, #counts.#to :up${settling ? ' DELETE #active :ids' : ''}`,
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: { '#counts': 'counts', '#from': from, '#to': to, ...(settling ? { '#active': 'active_runs' } : {}) },
-        ExpressionAttributeValues: { ':down': { N: '-1' }, ':up': { N: '1' }, ...(settling ? { ':ids': { SS: [run.id] } } : {}) },
+        ExpressionAttributeNames: {
+          '#counts': 'counts',
+          '#from': from,
+          '#to': to,
+          ...(settling ? { '#active': 'active_runs' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ':down': { N: '-1' },
+          ':up': { N: '1' },
+          ...(settling ? { ':ids': { SS: [run.id] } } : {}),
+        },
       },
     };
   }
@@ -415,10 +494,31 @@ export class DynamoRunStore implements RunStore {
     const runKeyOf = runKey({ job_id: run.job_id, run_id: run.id });
     const items: TransactWriteItem[] = [
       sets.length > 0
-        ? { Update: { TableName: this.table.name, Key: runKeyOf, UpdateExpression: `SET ${sets.join(', ')}`, ConditionExpression: condition, ExpressionAttributeNames: names, ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true }) } }
-        : { ConditionCheck: { TableName: this.table.name, Key: runKeyOf, ConditionExpression: '#status = :from', ExpressionAttributeNames: { '#status': 'status' }, ExpressionAttributeValues: marshall({ ':from': run.status }) } },
+        ? {
+            Update: {
+              TableName: this.table.name,
+              Key: runKeyOf,
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: condition,
+              ExpressionAttributeNames: names,
+              ExpressionAttributeValues: marshall(values, {
+                removeUndefinedValues: true,
+                convertClassInstanceToMap: true,
+              }),
+            },
+          }
+        : {
+            ConditionCheck: {
+              TableName: this.table.name,
+              Key: runKeyOf,
+              ConditionExpression: '#status = :from',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: marshall({ ':from': run.status }),
+            },
+          },
     ];
-    if (run.tasks.count > 1) items.push({ Update: this.#taskUpdate({ job_id: run.job_id, run_id: run.id }, index, task, changes) });
+    if (run.tasks.count > 1)
+      items.push({ Update: this.#taskUpdate({ job_id: run.job_id, run_id: run.id }, index, task, changes) });
     const to = runChanges.status ?? run.status;
     const counted = to !== run.status ? [this.#jobCounters(run, run.status, to)] : [];
     const told: TransactWriteItem[] = event ? [eventPut(this.table.name, event)] : [];
@@ -429,7 +529,11 @@ export class DynamoRunStore implements RunStore {
       const codes = cancellationCodes(error);
       if (!codes) throw error;
       // The job is gone: the run and its task still move, there is nothing left to count.
-      if (counted.length > 0 && codes[items.length] === 'ConditionalCheckFailed' && codes.slice(0, items.length).every((c) => c === 'None')) {
+      if (
+        counted.length > 0 &&
+        codes[items.length] === 'ConditionalCheckFailed' &&
+        codes.slice(0, items.length).every((c) => c === 'None')
+      ) {
         return this.#transact([...items, ...told]);
       }
       // Changed meanwhile (a condition), or written by another at the same moment (a conflict): read again.
@@ -439,8 +543,15 @@ export class DynamoRunStore implements RunStore {
   }
 
   /** A task's record changed only while it is as it was read; the first change of a task creates its record. */
-  #taskUpdate(ref: { job_id: string; run_id: string }, index: number, read: RunTask | null, changes: Partial<RunTask>): Update {
-    const fields: Record<string, unknown> = read ? { ...changes } : { ...unstartedTask(index), ...changes, run_id: ref.run_id, type: 'task' };
+  #taskUpdate(
+    ref: { job_id: string; run_id: string },
+    index: number,
+    read: RunTask | null,
+    changes: Partial<RunTask>,
+  ): Update {
+    const fields: Record<string, unknown> = read
+      ? { ...changes }
+      : { ...unstartedTask(index), ...changes, run_id: ref.run_id, type: 'task' };
     const names: Record<string, string> = { '#status': 'status', '#attempt': 'attempt' };
     const values: Record<string, unknown> = {};
     const sets: string[] = [];
@@ -474,7 +585,11 @@ export class DynamoRunStore implements RunStore {
         new QueryCommand({
           TableName: this.table.name,
           KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-          ExpressionAttributeValues: marshall({ ':pk': key.job(ref.job_id), ':from': key.task(ref.run_id, from), ':to': key.task(ref.run_id, to) }),
+          ExpressionAttributeValues: marshall({
+            ':pk': key.job(ref.job_id),
+            ':from': key.task(ref.run_id, from),
+            ':to': key.task(ref.run_id, to),
+          }),
           ExclusiveStartKey: startKey,
           ConsistentRead: true,
         }),
@@ -486,19 +601,39 @@ export class DynamoRunStore implements RunStore {
   }
 
   async task(ref: RunRef, index: number): Promise<RunTask | null> {
-    const output = await this.table.send<GetItemCommandOutput>(new GetItemCommand({ TableName: this.table.name, Key: taskKey(ref, index), ConsistentRead: true }));
+    const output = await this.table.send<GetItemCommandOutput>(
+      new GetItemCommand({ TableName: this.table.name, Key: taskKey(ref, index), ConsistentRead: true }),
+    );
     return output.Item ? taskFromItem(unmarshall(output.Item)) : null;
   }
 
-  async recordTaskEnd(ref: RunRef, index: number, task: string, end: Pick<RunTask, 'status' | 'exit_code' | 'finished_at'>): Promise<boolean> {
+  async recordTaskEnd(
+    ref: RunRef,
+    index: number,
+    task: string,
+    end: Pick<RunTask, 'status' | 'exit_code' | 'finished_at'>,
+  ): Promise<boolean> {
     return this.#updateRun({
       TableName: this.table.name,
       Key: taskKey(ref, index),
       UpdateExpression: 'SET #status = :status, #exit = :exit, #finished = :finished',
       // A finished task changes no further, but for its exit status while it is unknown.
       ConditionExpression: '#task = :task AND (#status IN (:pending, :running) OR attribute_type(#exit, :null))',
-      ExpressionAttributeNames: { '#status': 'status', '#exit': 'exit_code', '#finished': 'finished_at', '#task': 'task' },
-      ExpressionAttributeValues: marshall({ ':status': end.status, ':exit': end.exit_code, ':finished': end.finished_at, ':task': task, ':pending': 'pending', ':running': 'running', ':null': 'NULL' }),
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#exit': 'exit_code',
+        '#finished': 'finished_at',
+        '#task': 'task',
+      },
+      ExpressionAttributeValues: marshall({
+        ':status': end.status,
+        ':exit': end.exit_code,
+        ':finished': end.finished_at,
+        ':task': task,
+        ':pending': 'pending',
+        ':running': 'running',
+        ':null': 'NULL',
+      }),
     });
   }
 
@@ -528,9 +663,23 @@ export class DynamoRunStore implements RunStore {
       Key: runKey(ref),
       UpdateExpression: 'SET #exit = :exit',
       // A finished run changes no further, but for this one field while it is unknown.
-      ConditionExpression: '#status IN (:failed, :cancelled) AND attribute_type(#exit, :null) AND #backend.#task = :task AND #project = :project',
-      ExpressionAttributeNames: { '#exit': 'exit_code', '#status': 'status', '#backend': 'backend', '#task': 'task', '#project': 'project_id' },
-      ExpressionAttributeValues: marshall({ ':exit': exitCode, ':failed': 'failed', ':cancelled': 'cancelled', ':null': 'NULL', ':task': task, ':project': ref.project_id }),
+      ConditionExpression:
+        '#status IN (:failed, :cancelled) AND attribute_type(#exit, :null) AND #backend.#task = :task AND #project = :project',
+      ExpressionAttributeNames: {
+        '#exit': 'exit_code',
+        '#status': 'status',
+        '#backend': 'backend',
+        '#task': 'task',
+        '#project': 'project_id',
+      },
+      ExpressionAttributeValues: marshall({
+        ':exit': exitCode,
+        ':failed': 'failed',
+        ':cancelled': 'cancelled',
+        ':null': 'NULL',
+        ':task': task,
+        ':project': ref.project_id,
+      }),
     });
   }
 
@@ -552,7 +701,8 @@ export class DynamoRunStore implements RunStore {
         }),
       );
       const items = (output.Items ?? []).map((item) => unmarshall(item));
-      for (const item of items) if (item.type === 'run' && isActive(item.status as RunStatus)) active.push(runFromItem(item));
+      for (const item of items)
+        if (item.type === 'run' && isActive(item.status as RunStatus)) active.push(runFromItem(item));
       await this.#batchDelete(items.map((item) => marshall({ PK: item.PK, SK: item.SK })));
       startKey = output.LastEvaluatedKey;
     } while (startKey);

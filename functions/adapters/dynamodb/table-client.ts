@@ -1,6 +1,12 @@
 // One handle on the table: the SDK client, the table name, and the translation of SDK failures into domain
 // errors at the edge, so nothing above the adapters ever sees an SDK exception type.
-import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, QueryCommand, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';

@@ -23,7 +23,11 @@ export const TABLE_SCHEMA = {
 /** The CreateTable request for a table of this schema (on-demand, every index projecting all attributes). */
 export function createTableInput(tableName: string): CreateTableCommandInput {
   const indexes = Object.values(TABLE_SCHEMA.indexes);
-  const keyAttributes = [TABLE_SCHEMA.partitionKey, TABLE_SCHEMA.sortKey, ...indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const keyAttributes = [
+    TABLE_SCHEMA.partitionKey,
+    TABLE_SCHEMA.sortKey,
+    ...indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   return {
     TableName: tableName,
     BillingMode: 'PAY_PER_REQUEST',

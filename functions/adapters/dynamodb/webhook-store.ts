@@ -13,7 +13,13 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ValidationError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import type { Page, PageRequest, ProjectRef } from '../../core/ports.ts';
-import { MAX_WEBHOOKS_PER_PROJECT, type StoredWebhook, type Webhook, type WebhookRef, type WebhookStore } from '../../core/webhooks.ts';
+import {
+  MAX_WEBHOOKS_PER_PROJECT,
+  type StoredWebhook,
+  type Webhook,
+  type WebhookRef,
+  type WebhookStore,
+} from '../../core/webhooks.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
@@ -38,7 +44,10 @@ export class DynamoWebhookStore implements WebhookStore {
 
   #item(entry: StoredWebhook) {
     const ref = { ...entry.webhook, webhook_id: entry.webhook.id };
-    return marshall({ PK: key.project(ref), SK: key.webhook(ref.webhook_id), type: 'webhook', ...entry }, { removeUndefinedValues: true, convertClassInstanceToMap: true });
+    return marshall(
+      { PK: key.project(ref), SK: key.webhook(ref.webhook_id), type: 'webhook', ...entry },
+      { removeUndefinedValues: true, convertClassInstanceToMap: true },
+    );
   }
 
   async create(entry: StoredWebhook): Promise<void> {
@@ -46,7 +55,13 @@ export class DynamoWebhookStore implements WebhookStore {
       await this.#table.send(
         new TransactWriteItemsCommand({
           TransactItems: [
-            { Put: { TableName: this.#table.name, Item: this.#item(entry), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: this.#table.name,
+                Item: this.#item(entry),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
             {
               Update: {
                 TableName: this.#table.name,
@@ -62,19 +77,26 @@ export class DynamoWebhookStore implements WebhookStore {
       );
     } catch (error) {
       if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') {
-        throw ValidationError.field('project_id', `has ${MAX_WEBHOOKS_PER_PROJECT} webhooks, the most a project may have; delete one first`);
+        throw ValidationError.field(
+          'project_id',
+          `has ${MAX_WEBHOOKS_PER_PROJECT} webhooks, the most a project may have; delete one first`,
+        );
       }
       throw error;
     }
   }
 
   async get(ref: WebhookRef): Promise<StoredWebhook | null> {
-    const output = await this.#table.send<GetItemCommandOutput>(new GetItemCommand({ TableName: this.#table.name, Key: itemKey(ref), ConsistentRead: true }));
+    const output = await this.#table.send<GetItemCommandOutput>(
+      new GetItemCommand({ TableName: this.#table.name, Key: itemKey(ref), ConsistentRead: true }),
+    );
     return output.Item ? stored(unmarshall(output.Item)) : null;
   }
 
   list(ref: ProjectRef, page: PageRequest): Promise<Page<Webhook>> {
-    const after = page.cursor ? decodeCursor(page.cursor, ['webhook_id'], (v) => WEBHOOK_ID.test(v)).webhook_id : undefined;
+    const after = page.cursor
+      ? decodeCursor(page.cursor, ['webhook_id'], (v) => WEBHOOK_ID.test(v)).webhook_id
+      : undefined;
     return queryPage(this.#table, {
       input: {
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
@@ -104,7 +126,13 @@ export class DynamoWebhookStore implements WebhookStore {
   }
 
   async update(entry: StoredWebhook): Promise<void> {
-    await this.#table.send(new PutItemCommand({ TableName: this.#table.name, Item: this.#item(entry), ConditionExpression: 'attribute_exists(PK)' }));
+    await this.#table.send(
+      new PutItemCommand({
+        TableName: this.#table.name,
+        Item: this.#item(entry),
+        ConditionExpression: 'attribute_exists(PK)',
+      }),
+    );
   }
 
   async delete(ref: WebhookRef): Promise<boolean> {

@@ -56,12 +56,18 @@ export class CgroupParent {
       const cpu = read(join(ROOT, dir, 'cpu.stat'));
       if (cpu === null) return null;
       const memory = read(join(ROOT, dir, 'memory.stat'));
-      return { cpuSeconds: stat(cpu, 'usage_usec') / 1e6, memoryBytes: stat(memory, 'anon') + stat(memory, 'file_mapped') };
+      return {
+        cpuSeconds: stat(cpu, 'usage_usec') / 1e6,
+        memoryBytes: stat(memory, 'anon') + stat(memory, 'file_mapped'),
+      };
     }
     const usage = read(join(ROOT, cpuHierarchy(), dir, 'cpuacct.usage'));
     if (usage === null) return null;
     const memory = read(join(ROOT, 'memory', dir, 'memory.stat'));
-    return { cpuSeconds: Number(usage.trim()) / 1e9, memoryBytes: stat(memory, 'total_rss') + stat(memory, 'total_mapped_file') };
+    return {
+      cpuSeconds: Number(usage.trim()) / 1e9,
+      memoryBytes: stat(memory, 'total_rss') + stat(memory, 'total_mapped_file'),
+    };
   }
 
   /** What the container has used (CPU seconds in all) and holds now, its monitor's share taken out. */
@@ -69,7 +75,10 @@ export class CgroupParent {
     const all = this.#reading(this.path);
     if (!all) return null;
     const monitor = this.#reading(join(this.path, MONITOR)) ?? { cpuSeconds: 0, memoryBytes: 0 };
-    return { cpuSeconds: Math.max(0, all.cpuSeconds - monitor.cpuSeconds), memoryBytes: Math.max(0, all.memoryBytes - monitor.memoryBytes) };
+    return {
+      cpuSeconds: Math.max(0, all.cpuSeconds - monitor.cpuSeconds),
+      memoryBytes: Math.max(0, all.memoryBytes - monitor.memoryBytes),
+    };
   }
 
   /**
@@ -92,7 +101,12 @@ export class CgroupParent {
   hasMember(): boolean {
     const base = this.#version === 'v2' ? join(ROOT, this.path) : join(ROOT, cpuHierarchy(), this.path);
     try {
-      return readdirSync(base, { withFileTypes: true }).some((entry) => entry.isDirectory() && entry.name !== MONITOR && (read(join(base, entry.name, 'cgroup.procs')) ?? '').trim() !== '');
+      return readdirSync(base, { withFileTypes: true }).some(
+        (entry) =>
+          entry.isDirectory() &&
+          entry.name !== MONITOR &&
+          (read(join(base, entry.name, 'cgroup.procs')) ?? '').trim() !== '',
+      );
     } catch {
       return false;
     }

@@ -13,7 +13,14 @@ export const CANNOT_PULL = 'CannotPullContainerError';
 export const OUT_OF_MEMORY = 'OutOfMemoryError: Container killed due to memory usage';
 
 /** Every container of the service carries these labels; `jobs.run-id` finds a run's containers. */
-export const LABELS = { run: 'jobs.run-id', job: 'jobs.job-id', workspace: 'jobs.workspace-id', project: 'jobs.project-id', task: 'jobs.task-index', attempt: 'jobs.attempt' } as const;
+export const LABELS = {
+  run: 'jobs.run-id',
+  job: 'jobs.job-id',
+  workspace: 'jobs.workspace-id',
+  project: 'jobs.project-id',
+  task: 'jobs.task-index',
+  attempt: 'jobs.attempt',
+} as const;
 
 /** A task's attempt's container: jobs-<run id>-t<task index>-<attempt> (`unit` is taskUnit's). */
 export function containerName(unit: string, attempt: number): string {
@@ -56,20 +63,46 @@ export class NotCreatedError extends Error {
 /** `create`'s arguments: the image and command, limits, labels, and the env by name only (values travel apart). */
 export function createArgs(engine: Engine, spec: ContainerSpec, cgroupParent: string | null): string[] {
   return [
-    'create', '--name', containerName(taskUnit(spec.run_id, spec.task_index), spec.attempt),
-    '--label', `${LABELS.run}=${spec.run_id}`, '--label', `${LABELS.job}=${spec.job_id}`, '--label', `${LABELS.workspace}=${spec.workspace_id}`,
-    '--label', `${LABELS.project}=${spec.project_id}`, '--label', `${LABELS.task}=${spec.task_index}`, '--label', `${LABELS.attempt}=${spec.attempt}`,
+    'create',
+    '--name',
+    containerName(taskUnit(spec.run_id, spec.task_index), spec.attempt),
+    '--label',
+    `${LABELS.run}=${spec.run_id}`,
+    '--label',
+    `${LABELS.job}=${spec.job_id}`,
+    '--label',
+    `${LABELS.workspace}=${spec.workspace_id}`,
+    '--label',
+    `${LABELS.project}=${spec.project_id}`,
+    '--label',
+    `${LABELS.task}=${spec.task_index}`,
+    '--label',
+    `${LABELS.attempt}=${spec.attempt}`,
     // Swap as large as memory: the limit is the container's memory, as on Fargate.
-    '--cpus', String(spec.cpu), '--memory', `${spec.memory_mb}m`, '--memory-swap', `${spec.memory_mb}m`,
-    '--pull=missing', ...engine.hostFlags, ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
+    '--cpus',
+    String(spec.cpu),
+    '--memory',
+    `${spec.memory_mb}m`,
+    '--memory-swap',
+    `${spec.memory_mb}m`,
+    '--pull=missing',
+    ...engine.hostFlags,
+    ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
     ...Object.keys(spec.env).flatMap((variable) => ['--env', variable]),
-    spec.image, ...spec.command,
+    spec.image,
+    ...spec.command,
   ];
 }
 
 /** Whether the client's exit status and the cgroup say all there is to say of a container's end. */
 function clientClaims(known: Known, clientExit: number | null): clientExit is number {
-  return known.clientExitIsContainers && clientExit !== null && clientExit !== 125 && known.cgroup !== null && known.memoryBytes !== null;
+  return (
+    known.clientExitIsContainers &&
+    clientExit !== null &&
+    clientExit !== 125 &&
+    known.cgroup !== null &&
+    known.memoryBytes !== null
+  );
 }
 
 export class ContainerLauncher {
@@ -96,7 +129,12 @@ export class ContainerLauncher {
     const name = containerName(unit, spec.attempt);
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
     const args = createArgs(this.engine, spec, cgroup?.path ?? null);
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR, ...spec.env };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
+      ...spec.env,
+    };
     let id: string;
     try {
       // A pull may take minutes for a large image; only an engine that stops answering is cut short.
@@ -107,10 +145,22 @@ export class ContainerLauncher {
         await this.#command(['rm', '--force', name]).catch(() => undefined); // left by an earlier service
         return this.create(spec, false);
       }
-      const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(() => true, () => false);
-      throw new NotCreatedError(present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message}`);
+      const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(
+        () => true,
+        () => false,
+      );
+      throw new NotCreatedError(
+        present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message}`,
+      );
     }
-    this.#known.set(unit, { name, id, cgroup, pid: null, memoryBytes: spec.memory_mb * 1024 * 1024, clientExitIsContainers: false });
+    this.#known.set(unit, {
+      name,
+      id,
+      cgroup,
+      pid: null,
+      memoryBytes: spec.memory_mb * 1024 * 1024,
+      clientExitIsContainers: false,
+    });
     return id;
   }
 
@@ -159,9 +209,12 @@ export class ContainerLauncher {
   stop(unit: string, graceSeconds: number): void {
     const known = this.#known.get(unit);
     if (!known) return;
-    this.#command(['stop', '--time', String(graceSeconds), known.name], (graceSeconds + 30) * 1000).catch((error: Error) => {
-      if (!/no such container|does not exist/i.test(error.message)) this.#logger.warn('could not stop a container', { task: unit, error });
-    });
+    this.#command(['stop', '--time', String(graceSeconds), known.name], (graceSeconds + 30) * 1000).catch(
+      (error: Error) => {
+        if (!/no such container|does not exist/i.test(error.message))
+          this.#logger.warn('could not stop a container', { task: unit, error });
+      },
+    );
   }
 
   /** What the run's container uses now, for the metric samples. */
@@ -174,12 +227,21 @@ export class ContainerLauncher {
 
   async #inspect(name: string): Promise<Inspected | null> {
     try {
-      const format = '{{.Id}} {{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.State.Pid}} {{.HostConfig.Memory}}';
+      const format =
+        '{{.Id}} {{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}} {{.State.Pid}} {{.HostConfig.Memory}}';
       const text = await this.#command(['inspect', '--type', 'container', '--format', format, name], 30_000);
       const [id, status, exitCode, oomKilled, pid, memory] = text.trim().split(/\s+/);
-      return { id: id!, status: status!, exitCode: Number(exitCode), oomKilled: oomKilled === 'true', pid: Number(pid), memoryBytes: Number(memory) };
+      return {
+        id: id!,
+        status: status!,
+        exitCode: Number(exitCode),
+        oomKilled: oomKilled === 'true',
+        pid: Number(pid),
+        memoryBytes: Number(memory),
+      };
     } catch (error) {
-      if (/no such (container|object)|does not exist|no container with name/i.test((error as Error).message)) return null;
+      if (/no such (container|object)|does not exist|no container with name/i.test((error as Error).message))
+        return null;
       throw error;
     }
   }
@@ -198,17 +260,33 @@ export class ContainerLauncher {
     if (clientClaims(known, clientExit)) {
       const outOfMemory = clientExit === 137 && known.cgroup!.reachedMemoryLimit(known.memoryBytes!);
       await this.remove(unit);
-      return { exit_code: clientExit, ...(outOfMemory ? { error: OUT_OF_MEMORY } : {}), cpuSeconds: reading?.cpuSeconds ?? null };
+      return {
+        exit_code: clientExit,
+        ...(outOfMemory ? { error: OUT_OF_MEMORY } : {}),
+        cpuSeconds: reading?.cpuSeconds ?? null,
+      };
     }
     try {
       const inspected = await this.#inspect(known.name);
       end = !inspected
         ? { exit_code: null, error: 'the container is gone from the engine', cpuSeconds: null }
         : inspected.status === 'running'
-          ? { exit_code: null, error: `the container engine stopped answering for the container (${this.engine.name} left it running; it was killed)`, cpuSeconds: null }
-          : { exit_code: inspected.exitCode, ...(this.#outOfMemory(inspected, known) ? { error: OUT_OF_MEMORY } : {}), cpuSeconds: null };
+          ? {
+              exit_code: null,
+              error: `the container engine stopped answering for the container (${this.engine.name} left it running; it was killed)`,
+              cpuSeconds: null,
+            }
+          : {
+              exit_code: inspected.exitCode,
+              ...(this.#outOfMemory(inspected, known) ? { error: OUT_OF_MEMORY } : {}),
+              cpuSeconds: null,
+            };
     } catch (error) {
-      end = { exit_code: null, error: `the container engine stopped answering: ${(error as Error).message}`, cpuSeconds: null };
+      end = {
+        exit_code: null,
+        error: `the container engine stopped answering: ${(error as Error).message}`,
+        cpuSeconds: null,
+      };
     }
     end.cpuSeconds = reading?.cpuSeconds ?? null;
     await this.remove(unit);
@@ -222,7 +300,12 @@ export class ContainerLauncher {
   async running(unit: string, ended: () => boolean): Promise<void> {
     const known = this.#known.get(unit);
     for (let waited = 0; known && !ended() && waited < 120_000; ) {
-      if (known.cgroup ? known.cgroup.hasMember() : (await this.#inspect(known.name).catch(() => null))?.status !== 'created') return;
+      if (
+        known.cgroup
+          ? known.cgroup.hasMember()
+          : (await this.#inspect(known.name).catch(() => null))?.status !== 'created'
+      )
+        return;
       const pause = known.cgroup ? 5 : 50;
       await new Promise((resolve) => setTimeout(resolve, pause));
       waited += pause;
@@ -232,7 +315,11 @@ export class ContainerLauncher {
   /** Killed by the kernel for its memory: as the engine says, or, where it cannot tell, as the cgroup shows. */
   #outOfMemory(inspected: Inspected, known: Known): boolean {
     if (inspected.oomKilled) return true;
-    return inspected.exitCode === 137 && inspected.memoryBytes > 0 && (known.cgroup?.reachedMemoryLimit(inspected.memoryBytes) ?? false);
+    return (
+      inspected.exitCode === 137 &&
+      inspected.memoryBytes > 0 &&
+      (known.cgroup?.reachedMemoryLimit(inspected.memoryBytes) ?? false)
+    );
   }
 
   /** Removes the run's container (killing it if it runs) and its cgroup parent. */
@@ -240,10 +327,13 @@ export class ContainerLauncher {
     const known = this.#known.get(unit);
     if (!known) return;
     this.#known.delete(unit);
-    await this.#command(['rm', '--force', known.name], 60_000).catch((error: Error) => this.#logger.warn('could not remove a container', { task: unit, error }));
+    await this.#command(['rm', '--force', known.name], 60_000).catch((error: Error) =>
+      this.#logger.warn('could not remove a container', { task: unit, error }),
+    );
     if (known.cgroup) {
       // The engine's monitor leaves the cgroup a moment after the container is removed.
-      for (let tries = 0; !known.cgroup.remove() && tries < 50; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let tries = 0; !known.cgroup.remove() && tries < 50; tries++)
+        await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 
@@ -256,7 +346,14 @@ export class ContainerLauncher {
     const inspected = await this.#inspect(name).catch(() => null);
     if (!inspected) return null;
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
-    this.#known.set(unit, { name, id: inspected.id, cgroup, pid: inspected.pid || null, memoryBytes: inspected.memoryBytes || null, clientExitIsContainers: false });
+    this.#known.set(unit, {
+      name,
+      id: inspected.id,
+      cgroup,
+      pid: inspected.pid || null,
+      memoryBytes: inspected.memoryBytes || null,
+      clientExitIsContainers: false,
+    });
     if (inspected.status === 'running') return 'running';
     return this.finish(unit);
   }
@@ -265,15 +362,28 @@ export class ContainerLauncher {
   adopt(unit: string, attempt: number, id: string | null): void {
     const name = containerName(unit, attempt);
     // Its wrapper's client was started by `start --attach`: its recorded status is the container's.
-    this.#known.set(unit, { name, id: id ?? name, cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null, pid: null, memoryBytes: null, clientExitIsContainers: true });
+    this.#known.set(unit, {
+      name,
+      id: id ?? name,
+      cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null,
+      pid: null,
+      memoryBytes: null,
+      clientExitIsContainers: true,
+    });
   }
 
   /** Removes every container of the service whose run is not among `keep` (left by a service that was killed). */
   async removeLeftovers(keep: Set<string>): Promise<string[]> {
-    const text = await this.#command(['ps', '--all', '--filter', `label=${LABELS.run}`, '--format', '{{.Names}}'], 30_000).catch(() => '');
+    const text = await this.#command(
+      ['ps', '--all', '--filter', `label=${LABELS.run}`, '--format', '{{.Names}}'],
+      30_000,
+    ).catch(() => '');
     const kept = new Set([...keep].map((runId) => runId.toLowerCase()));
     // The name carries the run id: jobs-<run id>-t<task index>-<attempt>.
-    const left = text.split('\n').map((line) => line.trim()).filter((name) => /^jobs-run_/.test(name) && !kept.has(name.slice('jobs-'.length).replace(/-t\d+-\d+$/, '')));
+    const left = text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((name) => /^jobs-run_/.test(name) && !kept.has(name.slice('jobs-'.length).replace(/-t\d+-\d+$/, '')));
     for (const name of left) await this.#command(['rm', '--force', name], 60_000).catch(() => undefined);
     return left;
   }

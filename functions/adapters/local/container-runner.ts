@@ -29,7 +29,10 @@ export interface ContainerExit {
   task: string | null;
 }
 
-export type Recovered = { state: 'alive'; exit: Promise<ContainerExit> } | { state: 'ended'; exit: ContainerExit } | { state: 'unknown'; reason: string };
+export type Recovered =
+  | { state: 'alive'; exit: Promise<ContainerExit> }
+  | { state: 'ended'; exit: ContainerExit }
+  | { state: 'unknown'; reason: string };
 
 /** What a restart finds of one task of a run. */
 export type RecoveredTask = Recovered & { index: number };

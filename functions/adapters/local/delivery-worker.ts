@@ -55,7 +55,11 @@ export class LocalDeliveryWorker implements DeliveryQueue {
     this.#again = false;
     clearTimeout(this.#timer);
     try {
-      for (let due = await this.#store.due(new Date(), BATCH); due.length > 0 && !this.#stopped; due = await this.#store.due(new Date(), BATCH)) {
+      for (
+        let due = await this.#store.due(new Date(), BATCH);
+        due.length > 0 && !this.#stopped;
+        due = await this.#store.due(new Date(), BATCH)
+      ) {
         const queue = [...due];
         await Promise.all(
           Array.from({ length: CONCURRENCY }, async () => {

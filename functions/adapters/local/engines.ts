@@ -37,9 +37,18 @@ export interface RunnerDecision {
 }
 
 /** An engine command's output; fails with the engine's own message. */
-export async function engineCommand(name: EngineName, args: string[], timeoutMs = 30_000, env?: NodeJS.ProcessEnv): Promise<string> {
+export async function engineCommand(
+  name: EngineName,
+  args: string[],
+  timeoutMs = 30_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<string> {
   try {
-    const { stdout } = await run(name, args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, ...(env ? { env } : {}) });
+    const { stdout } = await run(name, args, {
+      timeout: timeoutMs,
+      maxBuffer: 16 * 1024 * 1024,
+      ...(env ? { env } : {}),
+    });
     return stdout;
   } catch (error) {
     const failed = error as Error & { stderr?: string; killed?: boolean; code?: string | number };
@@ -51,7 +60,10 @@ export async function engineCommand(name: EngineName, args: string[], timeoutMs 
 
 /** The engine's own words from its error output: its last `Error:` line, or its last line. */
 export function engineMessage(stderr: string | undefined): string {
-  const lines = (stderr ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = (stderr ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const error = [...lines].reverse().find((l) => /^Error( response from daemon)?:/i.test(l)) ?? lines.at(-1) ?? '';
   return error.replace(/^Error( response from daemon)?:\s*/i, '');
 }
@@ -59,7 +71,9 @@ export function engineMessage(stderr: string | undefined): string {
 /** A hard limit of the service's own process, or null when unlimited. */
 function hardLimit(name: 'Max open files' | 'Max processes'): number | null {
   try {
-    const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((l) => l.startsWith(name));
+    const line = readFileSync('/proc/self/limits', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith(name));
     const hard = line?.slice(name.length).trim().split(/\s+/)[1];
     return hard && /^\d+$/.test(hard) ? Number(hard) : null;
   } catch {
@@ -88,16 +102,30 @@ async function probe(name: EngineName): Promise<Engine> {
     // crun needs the unified hierarchy; on cgroups v1 (or hybrid) runc is the runtime that works.
     const runc = RUNC.find((path) => existsSync(path));
     if (version !== 'v2' && info.host?.ociRuntime?.name !== 'runc' && runc) flags.push('--runtime', runc);
-    return { name, version: info.version?.Version ?? 'unknown', hostFlags: [...flags, ...ulimitFlags()], cgroups: info.host?.cgroupManager === 'cgroupfs' ? version : null };
+    return {
+      name,
+      version: info.version?.Version ?? 'unknown',
+      hostFlags: [...flags, ...ulimitFlags()],
+      cgroups: info.host?.cgroupManager === 'cgroupfs' ? version : null,
+    };
   }
-  const info = JSON.parse(await engineCommand('docker', ['info', '--format', '{{json .}}'], 10_000)) as { ServerVersion?: string; CgroupDriver?: string };
+  const info = JSON.parse(await engineCommand('docker', ['info', '--format', '{{json .}}'], 10_000)) as {
+    ServerVersion?: string;
+    CgroupDriver?: string;
+  };
   if (!info.ServerVersion) throw new Error('no Docker engine answers');
-  return { name, version: info.ServerVersion, hostFlags: ulimitFlags(), cgroups: info.CgroupDriver === 'cgroupfs' ? cgroupVersion() : null };
+  return {
+    name,
+    version: info.ServerVersion,
+    hostFlags: ulimitFlags(),
+    cgroups: info.CgroupDriver === 'cgroupfs' ? cgroupVersion() : null,
+  };
 }
 
 /** The runner `choice` asks for: an engine that answers, or host processes (and, for `auto`, why). */
 export async function chooseRunner(choice: RunnerChoice): Promise<RunnerDecision> {
-  if (choice === 'process') return { engine: null, why: 'JOBS_RUNNER=process: runs are host processes and their images are not used' };
+  if (choice === 'process')
+    return { engine: null, why: 'JOBS_RUNNER=process: runs are host processes and their images are not used' };
   if (choice !== 'auto') {
     const engine = await probe(choice).catch((error: Error) => {
       throw new RunnerUnavailableError(`JOBS_RUNNER=${choice}, but ${choice} does not answer: ${error.message}`);
@@ -113,5 +141,8 @@ export async function chooseRunner(choice: RunnerChoice): Promise<RunnerDecision
       refusals.push(`${name}: ${(error as Error).message}`);
     }
   }
-  return { engine: null, why: `no container engine answers (${refusals.join('; ')}): runs are host processes and their images are not used` };
+  return {
+    engine: null,
+    why: `no container engine answers (${refusals.join('; ')}): runs are host processes and their images are not used`,
+  };
 }

@@ -69,7 +69,11 @@ export class LocalEventPump {
   async #pass(): Promise<void> {
     this.#again = false;
     try {
-      for (let events = await this.#outbox.pending(BATCH); events.length > 0 && !this.#stopped; events = await this.#outbox.pending(BATCH)) {
+      for (
+        let events = await this.#outbox.pending(BATCH);
+        events.length > 0 && !this.#stopped;
+        events = await this.#outbox.pending(BATCH)
+      ) {
         const { failed } = await this.#relay.relay(events);
         const refused = new Set(failed);
         await this.#outbox.handedOn(events.filter((event) => !refused.has(event.id)));
@@ -85,7 +89,15 @@ export class LocalEventPump {
 export function loggedEvents(logger: Logger): EventSink {
   return {
     async publish(events) {
-      for (const event of events) logger.info('event', { event_id: event.id, type: event.type, job_id: event.data.job_id, job_name: event.data.job_name, run_id: event.data.run?.id, status: event.data.run?.status });
+      for (const event of events)
+        logger.info('event', {
+          event_id: event.id,
+          type: event.type,
+          job_id: event.data.job_id,
+          job_name: event.data.job_name,
+          run_id: event.data.run?.id,
+          status: event.data.run?.status,
+        });
       return { failed: [] };
     },
   };

@@ -14,7 +14,10 @@ import type { RunStateHandler } from '../../orchestration/run-state.ts';
 import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
 
-type States = Record<string, { Retry?: unknown; ItemProcessor?: { States: States }; Branches?: Array<{ States: States }> }>;
+type States = Record<
+  string,
+  { Retry?: unknown; ItemProcessor?: { States: States }; Branches?: Array<{ States: States }> }
+>;
 
 /** The names of every state with a Retry, in Maps and Parallels too. */
 function statesWithRetry(states: States): string[] {
@@ -79,7 +82,10 @@ interface RunTaskParameters {
 /** A task's end, read off how its container ended, when no execution is left to decide (after a restart). */
 export function recoveredEnd(end: ContainerExit, context: string): { exit_code: number | null; error: string | null } {
   if (end.exit_code === 0) return { exit_code: 0, error: null };
-  const why = end.exit_code === null ? (end.error ?? 'its process ended without an exit status') : exitError(end.exit_code, end.error === OUT_OF_MEMORY);
+  const why =
+    end.exit_code === null
+      ? (end.error ?? 'its process ended without an exit status')
+      : exitError(end.exit_code, end.error === OUT_OF_MEMORY);
   return { exit_code: end.exit_code, error: `${why} ${context}` };
 }
 
@@ -114,7 +120,8 @@ export class LocalOrchestrator implements RunOrchestrator {
     this.runner = options.runner.kind;
     this.#machine = new StateMachine(options.definition as never, { validationOptions: { checkArn: false } });
     const retrying = statesWithRetry((options.definition as { States: States }).States);
-    if (options.retryIntervalMs !== undefined) this.#retryOverrides = Object.fromEntries(retrying.map((name) => [name, options.retryIntervalMs!]));
+    if (options.retryIntervalMs !== undefined)
+      this.#retryOverrides = Object.fromEntries(retrying.map((name) => [name, options.retryIntervalMs!]));
   }
 
   executionId(runId: string): string {
@@ -124,7 +131,9 @@ export class LocalOrchestrator implements RunOrchestrator {
   async start(request: ExecutionRequest): Promise<void> {
     const name = request.run.run_id;
     // lambda:invoke answers {Payload: <the function's result>}; the run-state tasks select from that.
-    const lambda = async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => ({ Payload: await this.#options.runState(parameters.Payload) });
+    const lambda = async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => ({
+      Payload: await this.#options.runState(parameters.Payload),
+    });
     const handlers = observed({
       StartAttempt: lambda,
       EndAttempt: lambda,
@@ -146,13 +155,20 @@ export class LocalOrchestrator implements RunOrchestrator {
       .catch(async (error: Error) => {
         // What AWS's reconciler does for a FAILED execution: the run must not stay active.
         this.#options.logger.error('run execution failed', { run_id: name, job_id: request.run.job_id, error });
-        await this.#settleAfterFailure(request, `the execution failed: ${(error.cause as Error | undefined)?.message ?? error.message}`);
+        await this.#settleAfterFailure(
+          request,
+          `the execution failed: ${(error.cause as Error | undefined)?.message ?? error.message}`,
+        );
       })
       .finally(async () => {
         this.#executions.delete(name);
         this.#exits.delete(name);
         // A stopped run's containers may still be ending: their exit status is recorded as stopped until they have.
-        await Promise.all([...this.#containers].filter(([unit]) => taskIndexOfUnit(unit, name) !== null).map(([, ended]) => ended.catch(() => undefined)));
+        await Promise.all(
+          [...this.#containers]
+            .filter(([unit]) => taskIndexOfUnit(unit, name) !== null)
+            .map(([, ended]) => ended.catch(() => undefined)),
+        );
         if (!this.#attached.has(name) && !this.#executions.has(name)) this.#stopped.delete(name);
       });
   }
@@ -167,9 +183,19 @@ export class LocalOrchestrator implements RunOrchestrator {
     const unit = taskUnit(run.run_id, index);
     const container = this.#options.runner.run(
       {
-        run_id: run.run_id, job_id: run.job_id, workspace_id: run.workspace_id, project_id: run.project_id,
-        task_index: index, task_count: request.tasks.count, attempt,
-        image: spec.image, command: override.Command, env, cpu: spec.cpu, memory_mb: spec.memory_mb, timeout_seconds: request.timeout_seconds,
+        run_id: run.run_id,
+        job_id: run.job_id,
+        workspace_id: run.workspace_id,
+        project_id: run.project_id,
+        task_index: index,
+        task_count: request.tasks.count,
+        attempt,
+        image: spec.image,
+        command: override.Command,
+        env,
+        cpu: spec.cpu,
+        memory_mb: spec.memory_mb,
+        timeout_seconds: request.timeout_seconds,
       },
       async (task) => {
         // Retried while the store refuses (a full disk, the engine restarting), with the time it really started.
@@ -203,7 +229,11 @@ export class LocalOrchestrator implements RunOrchestrator {
   async #recordStoppedExit(ref: RunRef, index: number, exit: ContainerExit): Promise<void> {
     if (!(exit.timed_out || this.#stopped.has(ref.run_id)) || exit.task === null || exit.exit_code === null) return;
     await this.#options.lifecycle.containerExited(ref, exit.task, exit.exit_code, index).catch((error: Error) => {
-      this.#options.logger.warn('could not record the exit status of a stopped run', { run_id: ref.run_id, task_index: index, error });
+      this.#options.logger.warn('could not record the exit status of a stopped run', {
+        run_id: ref.run_id,
+        task_index: index,
+        error,
+      });
     });
   }
 
@@ -231,7 +261,11 @@ export class LocalOrchestrator implements RunOrchestrator {
         }
         return;
       } catch (error) {
-        if (attempt === 0) logger.warn('could not settle a run whose execution failed; trying again until it is', { run_id: ref.run_id, error: error as Error });
+        if (attempt === 0)
+          logger.warn('could not settle a run whose execution failed; trying again until it is', {
+            run_id: ref.run_id,
+            error: error as Error,
+          });
         await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 500 * 2 ** attempt)).unref());
       }
     }
@@ -266,14 +300,20 @@ export class LocalOrchestrator implements RunOrchestrator {
       const end = await exit;
       // A run stopped by cancel or by the service stopping is settled by whoever stopped it: only its exit counts.
       if (this.#shuttingDown || this.#stopped.has(run.id)) {
-        if (end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code, index);
+        if (end.task !== null && end.exit_code !== null)
+          await lifecycle.containerExited(ref, end.task, end.exit_code, index);
         return;
       }
       if (timedOut) {
-        if (end.task !== null && end.exit_code !== null) await lifecycle.containerExited(ref, end.task, end.exit_code, index);
+        if (end.task !== null && end.exit_code !== null)
+          await lifecycle.containerExited(ref, end.task, end.exit_code, index);
         await lifecycle.taskTimedOut(ref, index);
       } else {
-        await lifecycle.endTask(ref, index, recoveredEnd(end, '(re-attached after a restart of the service; no retries)'));
+        await lifecycle.endTask(
+          ref,
+          index,
+          recoveredEnd(end, '(re-attached after a restart of the service; no retries)'),
+        );
       }
     });
     const watch = Promise.all(ended)
@@ -281,7 +321,9 @@ export class LocalOrchestrator implements RunOrchestrator {
         clearTimeout(timer);
         if (!this.#shuttingDown && !this.#stopped.has(run.id)) await lifecycle.finish(ref);
       })
-      .catch((error: Error) => this.#options.logger.error('could not settle a re-attached run', { run_id: run.id, error }))
+      .catch((error: Error) =>
+        this.#options.logger.error('could not settle a re-attached run', { run_id: run.id, error }),
+      )
       .finally(() => {
         clearTimeout(timer);
         this.#attached.delete(run.id);
@@ -305,6 +347,13 @@ export class LocalOrchestrator implements RunOrchestrator {
     await this.#options.runner.stopAll();
     // Bounded: a stop must end within its time whatever the runs' writes meet (a full disk, an engine gone).
     await within(SHUTDOWN_STEP_MS, Promise.all([...this.#containers.values(), ...watchers]));
-    await within(SHUTDOWN_STEP_MS, Promise.all(runs.map((ref) => this.#options.lifecycle.settle(ref, 'failed', { error: `${reason} during the run` }).catch(() => null))));
+    await within(
+      SHUTDOWN_STEP_MS,
+      Promise.all(
+        runs.map((ref) =>
+          this.#options.lifecycle.settle(ref, 'failed', { error: `${reason} during the run` }).catch(() => null),
+        ),
+      ),
+    );
   }
 }

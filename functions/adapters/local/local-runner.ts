@@ -8,7 +8,15 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner, type ContainerSpec, type Recovered, type RecoveredTask } from './container-runner.ts';
+import {
+  taskIndexOfUnit,
+  taskUnit,
+  type ContainerExit,
+  type ContainerRunner,
+  type ContainerSpec,
+  type Recovered,
+  type RecoveredTask,
+} from './container-runner.ts';
 import { ContainerLauncher, containerName, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
 import type { SampledRun } from './metric-sampler.ts';
 import { signalExitCode, taskVariables, type Run } from '../../core/run-model.ts';
@@ -62,7 +70,9 @@ const taskMark = (unit: string) => `${TASK_ID_VARIABLE}=${unit}`;
 const reaper = new MarkedProcessReaper();
 
 /** What a task's command finds in its environment besides the job's own: which run, task and attempt it is. */
-export function runVariables(spec: Pick<ContainerSpec, 'run_id' | 'attempt' | 'task_index' | 'task_count'>): Record<string, string> {
+export function runVariables(
+  spec: Pick<ContainerSpec, 'run_id' | 'attempt' | 'task_index' | 'task_count'>,
+): Record<string, string> {
   return taskVariables(spec.run_id, { index: spec.task_index, count: spec.task_count }, spec.attempt);
 }
 
@@ -109,7 +119,9 @@ export class LocalRunner implements ContainerRunner {
   /** Tasks whose container is being created, and whether a stop came meanwhile. */
   readonly #creating = new Map<string, { runId: string; stopped: boolean }>();
 
-  readonly #onFinished: ((runId: string, taskIndex: number, pid: number, cpuSeconds: number | null) => void) | undefined;
+  readonly #onFinished:
+    | ((runId: string, taskIndex: number, pid: number, cpuSeconds: number | null) => void)
+    | undefined;
 
   constructor(options: {
     dataDir: string;
@@ -130,7 +142,9 @@ export class LocalRunner implements ContainerRunner {
     const trash = join(this.#runsDir, '.discarded');
     this.#trashDir = join(trash, `${Date.now()}-${process.pid}`);
     // What an earlier service moved aside but had no time to remove (it was killed): removed in the background.
-    if (existsSync(trash)) for (const name of readdirSync(trash)) void rm(join(trash, name), { recursive: true, force: true }).catch(() => undefined);
+    if (existsSync(trash))
+      for (const name of readdirSync(trash))
+        void rm(join(trash, name), { recursive: true, force: true }).catch(() => undefined);
   }
 
   #dir(jobId: string, unit: string): string {
@@ -166,7 +180,8 @@ export class LocalRunner implements ContainerRunner {
     try {
       await engine.create({ ...spec, env: { ...spec.env, ...runVariables(spec) } });
     } catch (error) {
-      const reason = error instanceof NotCreatedError ? error.message : `the container engine failed: ${(error as Error).message}`;
+      const reason =
+        error instanceof NotCreatedError ? error.message : `the container engine failed: ${(error as Error).message}`;
       return { exit_code: null, timed_out: false, error: reason, task: null };
     } finally {
       this.#creating.delete(unit);
@@ -175,7 +190,14 @@ export class LocalRunner implements ContainerRunner {
       await engine.remove(unit);
       return { exit_code: null, timed_out: false, error: 'stopped before its container started', task: null };
     }
-    return this.#start(spec, dir, engine.startArgv(unit), { PATH: process.env.PATH, HOME: process.env.HOME }, true, started);
+    return this.#start(
+      spec,
+      dir,
+      engine.startArgv(unit),
+      { PATH: process.env.PATH, HOME: process.env.HOME },
+      true,
+      started,
+    );
   }
 
   #task(unit: string, pid: number, container: boolean): string {
@@ -183,15 +205,37 @@ export class LocalRunner implements ContainerRunner {
   }
 
   /** Starts the wrapper around `argv`, and resolves with the attempt's end. */
-  #start(spec: ContainerSpec, dir: string, argv: string[], env: NodeJS.ProcessEnv, container: boolean, started: (task: string) => Promise<void>): Promise<ContainerExit> {
+  #start(
+    spec: ContainerSpec,
+    dir: string,
+    argv: string[],
+    env: NodeJS.ProcessEnv,
+    container: boolean,
+    started: (task: string) => Promise<void>,
+  ): Promise<ContainerExit> {
     // Runs at a lower priority than the service: a job that saturates the machine slows itself, not the API.
     const unit = taskUnit(spec.run_id, spec.task_index);
-    const [command, ...args] = ['nice', '-n', String(RUN_NICENESS), '/bin/sh', '-c', WRAPPER, 'jobs-run', dir, ...argv] as [string, ...string[]];
+    const [command, ...args] = [
+      'nice',
+      '-n',
+      String(RUN_NICENESS),
+      '/bin/sh',
+      '-c',
+      WRAPPER,
+      'jobs-run',
+      dir,
+      ...argv,
+    ] as [string, ...string[]];
     let child: ChildProcess;
     try {
       child = spawn(command, args, { cwd: join(dir, 'work'), env, detached: true, stdio: 'ignore' });
     } catch (error) {
-      return Promise.resolve({ exit_code: null, timed_out: false, error: `could not start: ${(error as Error).message}`, task: null });
+      return Promise.resolve({
+        exit_code: null,
+        timed_out: false,
+        error: `could not start: ${(error as Error).message}`,
+        task: null,
+      });
     }
 
     return new Promise((resolve) => {
@@ -199,25 +243,37 @@ export class LocalRunner implements ContainerRunner {
       let follower: Promise<Follower | null> = Promise.resolve(null);
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
-      child.once('error', (error) => resolve({ exit_code: null, timed_out: false, error: `could not start: ${error.message}`, task: null }));
+      child.once('error', (error) =>
+        resolve({ exit_code: null, timed_out: false, error: `could not start: ${error.message}`, task: null }),
+      );
       child.once('spawn', () => {
         const pid = child.pid as number;
         this.#active.set(unit, { pid, runId: spec.run_id, index: spec.task_index, jobId: spec.job_id, container });
         // What a restarted service needs to take the task back; a full disk only costs it that.
-        this.#background.run('recording a run\'s process', () => {
+        this.#background.run("recording a run's process", () => {
           writeFileSync(join(dir, 'pid'), String(pid));
           writeFileSync(join(dir, 'attempt'), String(spec.attempt));
         });
-        follower = this.#logs.follow(spec.job_id, spec.run_id, { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') }, String(pid), spec.attempt, spec.task_index).catch((error: unknown) => {
-          this.#background.report('following a run\'s output (it stays in the raw files)', error);
-          return null;
-        });
+        follower = this.#logs
+          .follow(
+            spec.job_id,
+            spec.run_id,
+            { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') },
+            String(pid),
+            spec.attempt,
+            spec.task_index,
+          )
+          .catch((error: unknown) => {
+            this.#background.report("following a run's output (it stays in the raw files)", error);
+            return null;
+          });
         timer = setTimeout(() => {
           timedOut = true;
           this.#signal(unit, 'SIGKILL');
         }, spec.timeout_seconds * 1000);
         // A container runs once the engine has started it, not when its client does.
-        const running = container && this.#engine ? this.#engine.running(unit, () => !this.#active.has(unit)) : Promise.resolve();
+        const running =
+          container && this.#engine ? this.#engine.running(unit, () => !this.#active.has(unit)) : Promise.resolve();
         startedWrite = running
           .then(async () => {
             if (container) void this.#engine?.started(unit).catch(() => undefined);
@@ -248,7 +304,12 @@ export class LocalRunner implements ContainerRunner {
   }
 
   /** A task's main process has ended: what it left is stopped and read back, and the task is no longer active. */
-  async #release(unit: string, pid: number, dir: string, container: boolean): Promise<{ end: Ended; active: Active | undefined }> {
+  async #release(
+    unit: string,
+    pid: number,
+    dir: string,
+    container: boolean,
+  ): Promise<{ end: Ended; active: Active | undefined }> {
     const end = await this.#ended(unit, pid, dir, container).catch((error: unknown): Ended => {
       this.#background.report('reading how a run ended', error);
       return { exit_code: null, cpuSeconds: null };
@@ -274,14 +335,16 @@ export class LocalRunner implements ContainerRunner {
     const active = this.#active.get(unit);
     if (!active) return;
     // An engine that does not answer a kill has its client killed: the task then ends, saying so, not hangs.
-    if (active.container && this.#engine) this.#engine.signal(unit, signal, signal === 'SIGKILL' ? () => signalTree(active.pid, 'SIGKILL') : undefined);
+    if (active.container && this.#engine)
+      this.#engine.signal(unit, signal, signal === 'SIGKILL' ? () => signalTree(active.pid, 'SIGKILL') : undefined);
     else signalTree(active.pid, signal, taskMark(unit));
   }
 
   /** Stops every task of the run at once. */
   async stop(runId: string, mode: 'graceful' | 'force', graceSeconds: number): Promise<void> {
     for (const creating of this.#creating.values()) if (creating.runId === runId) creating.stopped = true;
-    for (const [unit, active] of this.#active) if (active.runId === runId) this.#stopTask(unit, active, mode, graceSeconds);
+    for (const [unit, active] of this.#active)
+      if (active.runId === runId) this.#stopTask(unit, active, mode, graceSeconds);
   }
 
   #stopTask(unit: string, active: Active, mode: 'graceful' | 'force', graceSeconds: number): void {
@@ -302,7 +365,9 @@ export class LocalRunner implements ContainerRunner {
   async recover(run: Run): Promise<RecoveredTask[]> {
     const jobDir = join(this.#runsDir, run.job_id);
     const indexes = existsSync(jobDir)
-      ? readdirSync(jobDir).map((name) => taskIndexOfUnit(name, run.id)).filter((index) => index !== null)
+      ? readdirSync(jobDir)
+          .map((name) => taskIndexOfUnit(name, run.id))
+          .filter((index) => index !== null)
       : [];
     const found: RecoveredTask[] = [];
     for (const index of indexes.sort((a, b) => a - b)) found.push({ index, ...(await this.#recoverTask(run, index)) });
@@ -327,7 +392,15 @@ export class LocalRunner implements ContainerRunner {
       await (await follow()).stop();
       const end = container ? await this.#engine!.finish(unit) : null;
       this.#discard(run.job_id, unit);
-      return { state: 'ended', exit: { exit_code: end?.exit_code ?? recorded, timed_out: false, task, ...(end?.error ? { error: end.error } : {}) } };
+      return {
+        state: 'ended',
+        exit: {
+          exit_code: end?.exit_code ?? recorded,
+          timed_out: false,
+          task,
+          ...(end?.error ? { error: end.error } : {}),
+        },
+      };
     }
     if (pid === null || !isOurs(pid, dir)) {
       if (existsSync(raw.stdout) || existsSync(raw.stderr)) await (await follow()).stop();
@@ -335,14 +408,35 @@ export class LocalRunner implements ContainerRunner {
       const found = container ? await this.#engine!.find(unit, attempt) : null;
       if (found === 'running') {
         // The orchestrator times it.
-        const spec = { run_id: run.id, job_id: run.job_id, task_index: index, task_count: run.tasks.count, attempt, timeout_seconds: 24 * 3600 } as ContainerSpec;
+        const spec = {
+          run_id: run.id,
+          job_id: run.job_id,
+          task_index: index,
+          task_count: run.tasks.count,
+          attempt,
+          timeout_seconds: 24 * 3600,
+        } as ContainerSpec;
         mkdirSync(join(dir, 'work'), { recursive: true });
-        const exit = this.#start(spec, dir, this.#engine!.attachArgv(unit), { PATH: process.env.PATH, HOME: process.env.HOME }, true, async () => undefined);
+        const exit = this.#start(
+          spec,
+          dir,
+          this.#engine!.attachArgv(unit),
+          { PATH: process.env.PATH, HOME: process.env.HOME },
+          true,
+          async () => undefined,
+        );
         return { state: 'alive', exit };
       }
       this.#discard(run.job_id, unit);
-      if (found) return { state: 'ended', exit: { exit_code: found.exit_code, timed_out: false, task, ...(found.error ? { error: found.error } : {}) } };
-      const reason = pid !== null || run.started_at ? 'its process is gone and recorded no exit status' : 'its container never started';
+      if (found)
+        return {
+          state: 'ended',
+          exit: { exit_code: found.exit_code, timed_out: false, task, ...(found.error ? { error: found.error } : {}) },
+        };
+      const reason =
+        pid !== null || run.started_at
+          ? 'its process is gone and recorded no exit status'
+          : 'its container never started';
       return { state: 'unknown', reason };
     }
     // Still running: take it back, and watch for its end the only way left (it is no longer our child).
@@ -356,7 +450,8 @@ export class LocalRunner implements ContainerRunner {
         const { end, active } = await this.#release(unit, pid, dir, container);
         await follower.stop();
         const exitCode = end.exit_code ?? code ?? (active?.stopping ? signalExitCode(active.stopping) : null);
-        const error = end.error ?? (exitCode === null ? 'its process ended without recording an exit status' : undefined);
+        const error =
+          end.error ?? (exitCode === null ? 'its process ended without recording an exit status' : undefined);
         resolve({ exit_code: exitCode, timed_out: false, task, ...(error ? { error } : {}) });
         this.#discard(run.job_id, unit);
       }, RECOVERY_POLL_MS);
@@ -381,7 +476,9 @@ export class LocalRunner implements ContainerRunner {
     } catch {
       return; // nothing there
     }
-    void rm(aside, { recursive: true, force: true }).catch((error: Error) => this.#logger.warn('could not remove a finished run\'s files', { task: unit, error }));
+    void rm(aside, { recursive: true, force: true }).catch((error: Error) =>
+      this.#logger.warn("could not remove a finished run's files", { task: unit, error }),
+    );
   }
 
   /** Kills every container still running (the service is stopping) and waits until they are gone. */
@@ -389,7 +486,8 @@ export class LocalRunner implements ContainerRunner {
     for (const creating of this.#creating.values()) creating.stopped = true;
     for (const unit of this.#active.keys()) this.#signal(unit, 'SIGKILL');
     // A container is removed before its run leaves the active set, so none is left behind.
-    for (let waited = 0; (this.#active.size > 0 || this.#creating.size > 0) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    for (let waited = 0; (this.#active.size > 0 || this.#creating.size > 0) && waited < 20_000; waited += 50)
+      await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -405,7 +503,9 @@ function readExit(dir: string): number | null {
 /** The CPU seconds (user + system) of everything the wrapper's command ran, from the shell's `times`. */
 function readChildCpuSeconds(dir: string): number | null {
   try {
-    const durations = [...readFileSync(join(dir, 'times'), 'utf8').matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    const durations = [...readFileSync(join(dir, 'times'), 'utf8').matchAll(/(\d+)m([\d.]+)s/g)].map(
+      (m) => Number(m[1]) * 60 + Number(m[2]),
+    );
     // Two lines: the shell's own user and system time, then its children's.
     return durations.length >= 4 ? (durations[2] as number) + (durations[3] as number) : null;
   } catch {

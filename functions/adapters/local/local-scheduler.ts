@@ -96,7 +96,13 @@ export class LocalScheduler implements ScheduleStore {
     const cron = job.schedule as string;
     const next = scheduleFor(cron, job.timezone).next(from);
     if (!next) return;
-    const entry: Entry = { job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id }, cron, timeZone: job.timezone, next, current: true };
+    const entry: Entry = {
+      job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id },
+      cron,
+      timeZone: job.timezone,
+      next,
+      current: true,
+    };
     this.#entries.set(job.id, entry);
     this.#push(entry);
   }
@@ -154,7 +160,12 @@ export class LocalScheduler implements ScheduleStore {
         return;
       } catch (error) {
         if (attempt >= DELIVERY_ATTEMPTS || this.#stopped) {
-          this.#logger.error('scheduled fire failed', { ...fire.job, scheduled_for: fire.scheduled_time, attempts: attempt, error: error as Error });
+          this.#logger.error('scheduled fire failed', {
+            ...fire.job,
+            scheduled_for: fire.scheduled_time,
+            attempts: attempt,
+            error: error as Error,
+          });
           return;
         }
         // Repeats are safe: the fire's run id is derived from the job and the time.

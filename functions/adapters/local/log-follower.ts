@@ -175,8 +175,15 @@ export class RunFollower implements Follower {
 
   /** The ended attempt's output that is still only in its raw files cannot be stored: say so, and how much. */
   #giveUp(error: unknown): void {
-    const left = (['stdout', 'stderr'] as const).reduce((sum, stream) => sum + Math.max(0, sizeOf(this.#raw[stream]) - this.#offsets[stream]) + this.#partial[stream].length, 0);
-    const why = (error as { code?: string }).code === 'ENOSPC' ? 'the disk was full' : `it could not be stored (${(error as Error).message})`;
+    const left = (['stdout', 'stderr'] as const).reduce(
+      (sum, stream) =>
+        sum + Math.max(0, sizeOf(this.#raw[stream]) - this.#offsets[stream]) + this.#partial[stream].length,
+      0,
+    );
+    const why =
+      (error as { code?: string }).code === 'ENOSPC'
+        ? 'the disk was full'
+        : `it could not be stored (${(error as Error).message})`;
     const message = `${LOST_MARKER} ${left} bytes of attempt ${this.#attempt}'s output were not kept: ${why}`;
     this.#sink.truncated({ t: '', s: 'stderr', m: message, a: this.#attempt, ...this.#task, x: 'lost' }, false);
   }
@@ -240,7 +247,9 @@ export class RunFollower implements Follower {
     let cost = 0;
     const stamp = this.#sink.stamp();
     // The record without its lines, its offset at the largest it can be: what the lines are added to.
-    const base = Buffer.byteLength(recordText({ t: stamp, s: stream, l: [], o: endOffset, g: this.#generation, a: this.#attempt, ...this.#task }));
+    const base = Buffer.byteLength(
+      recordText({ t: stamp, s: stream, l: [], o: endOffset, g: this.#generation, a: this.#attempt, ...this.#task }),
+    );
     let capped = false;
     for (let i = 0; i < data.length; i++) {
       if (data[i] !== 0x0a && i - start < MAX_LINE_BYTES) continue;
@@ -256,7 +265,16 @@ export class RunFollower implements Follower {
       start = end;
     }
     const records: StoredRecord[] = [];
-    if (lines.length > 0) records.push({ t: stamp, s: stream, l: lines, o: consumedTo, g: this.#generation, a: this.#attempt, ...this.#task });
+    if (lines.length > 0)
+      records.push({
+        t: stamp,
+        s: stream,
+        l: lines,
+        o: consumedTo,
+        g: this.#generation,
+        a: this.#attempt,
+        ...this.#task,
+      });
     if (capped) {
       const marker = `${TRUNCATION_MARKER} ${this.#maxBytes} bytes of output; the rest was discarded`;
       records.push({ t: stamp, s: 'stderr', m: marker, a: this.#attempt, ...this.#task, x: 'cap' });

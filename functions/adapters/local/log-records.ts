@@ -82,7 +82,8 @@ export class ScanBudget {
 
   get spent(): boolean {
     // The clock is read every 256th look: a look happens for every line.
-    if (!this.#spent && (this.#bytes <= 0 || ((this.#checks++ & 255) === 0 && Date.now() > this.#deadline))) this.#spent = true;
+    if (!this.#spent && (this.#bytes <= 0 || ((this.#checks++ & 255) === 0 && Date.now() > this.#deadline)))
+      this.#spent = true;
     return this.#spent;
   }
 }
@@ -93,7 +94,11 @@ const CHUNK = 64 * 1024;
  * The records of an open file from a byte offset, each with its offset; only whole records (one being appended is
  * left for a later read). A record cut short by a crash mid-write is yielded as null.
  */
-export async function* readRecords(handle: FileHandle, from: number, budget: ScanBudget): AsyncGenerator<{ record: StoredRecord | null; offset: number }> {
+export async function* readRecords(
+  handle: FileHandle,
+  from: number,
+  budget: ScanBudget,
+): AsyncGenerator<{ record: StoredRecord | null; offset: number }> {
   let position = from;
   let rest = Buffer.alloc(0);
   for (;;) {
@@ -116,7 +121,12 @@ export async function* readRecords(handle: FileHandle, from: number, budget: Sca
 }
 
 /** The first record starting after byte `from` and before `before`: its offset and stamp. */
-async function recordAfter(handle: FileHandle, from: number, before: number, budget: ScanBudget): Promise<{ offset: number; t: string } | null> {
+async function recordAfter(
+  handle: FileHandle,
+  from: number,
+  before: number,
+  budget: ScanBudget,
+): Promise<{ offset: number; t: string } | null> {
   const buffer = Buffer.allocUnsafe(4096);
   for (let position = from; position < before; ) {
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);

@@ -20,7 +20,16 @@ import type { Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import { Background } from './background.ts';
 import { RunFollower, TRUNCATION_MARKER, type Follower, type RawOutput, type ResumePoint } from './log-follower.ts';
-import { linesOf, readRecords, recordOffsetOf, recordText, ScanBudget, seekStamp, seqOf, type StoredRecord } from './log-records.ts';
+import {
+  linesOf,
+  readRecords,
+  recordOffsetOf,
+  recordText,
+  ScanBudget,
+  seekStamp,
+  seqOf,
+  type StoredRecord,
+} from './log-records.ts';
 
 export { LOST_MARKER, TRUNCATION_MARKER, type Follower, type RawOutput } from './log-follower.ts';
 
@@ -79,7 +88,14 @@ export class LocalLogStore implements LogSource, RunArtifacts {
    * Starts tailing one attempt's raw output files into the store. `generation` names those files (one per
    * attempt); following the same generation again (after a restart) resumes where the last follower stopped.
    */
-  async follow(jobId: string, runId: string, raw: RawOutput, generation: string, attempt = 1, task = 0): Promise<Follower> {
+  async follow(
+    jobId: string,
+    runId: string,
+    raw: RawOutput,
+    generation: string,
+    attempt = 1,
+    task = 0,
+  ): Promise<Follower> {
     this.#writing.set(runId, (this.#writing.get(runId) ?? 0) + 1);
     const done = () => {
       const left = (this.#writing.get(runId) ?? 1) - 1;
@@ -92,7 +108,12 @@ export class LocalLogStore implements LogSource, RunArtifacts {
       mkdirSync(dirname(file), { recursive: true });
       const resumed = await resumePoint(file, generation);
       return new RunFollower({
-        raw, resumed, maxBytes: this.#maxRunBytes, generation, attempt, task,
+        raw,
+        resumed,
+        maxBytes: this.#maxRunBytes,
+        generation,
+        attempt,
+        task,
         sink: {
           append: (text) => this.#append(file, text),
           stamp: () => this.#clock.begin(),
@@ -101,7 +122,11 @@ export class LocalLogStore implements LogSource, RunArtifacts {
             this.#changes.emit(jobId);
           },
           truncated: (marker, stored) => this.#markTruncated(jobId, runId, marker, stored),
-          failed: (error) => this.#background?.report('storing run output (it is kept in the raw files and stored once it can be)', error),
+          failed: (error) =>
+            this.#background?.report(
+              'storing run output (it is kept in the raw files and stored once it can be)',
+              error,
+            ),
           done,
         },
       });
@@ -203,7 +228,10 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     const runIds = query.run_id
       ? [query.run_id]
       : existsSync(dir)
-        ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).map((f) => f.slice(0, -6)).sort()
+        ? readdirSync(dir)
+            .filter((f) => f.endsWith('.jsonl'))
+            .map((f) => f.slice(0, -6))
+            .sort()
         : [];
     // Runs are opened in the order their lines can start (their creation), each once the merge could need it.
     const waiting = runIds.map((runId) => ({ runId, earliest: createdBound(runId) }));
@@ -267,7 +295,13 @@ export class LocalLogStore implements LogSource, RunArtifacts {
   }
 
   /** A run's file opened where the read begins: at a run cursor's record, or at the first record stamped `from`. */
-  async #openRun(jobId: string, runId: string, after: After | undefined, from: string, budget: ScanBudget): Promise<RunLines | null> {
+  async #openRun(
+    jobId: string,
+    runId: string,
+    after: After | undefined,
+    from: string,
+    budget: ScanBudget,
+  ): Promise<RunLines | null> {
     const file = this.#file(jobId, runId);
     budget.spend(OPEN_COST);
     let size: number;
@@ -299,7 +333,12 @@ export class LocalLogStore implements LogSource, RunArtifacts {
 
   /** Removes the lines of runs removed from the job's history. */
   async removeRuns(job: JobRef, runIds: string[]): Promise<void> {
-    await Promise.all(runIds.flatMap((runId) => [rm(this.#file(job.job_id, runId), { force: true }), rm(this.#flag(job.job_id, runId), { force: true })]));
+    await Promise.all(
+      runIds.flatMap((runId) => [
+        rm(this.#file(job.job_id, runId), { force: true }),
+        rm(this.#flag(job.job_id, runId), { force: true }),
+      ]),
+    );
   }
 }
 
@@ -411,7 +450,15 @@ interface After extends Position {
 }
 
 function compare(a: { t: string; runId: string; seq: number }, b: Position): number {
-  return a.t < b.timestamp ? -1 : a.t > b.timestamp ? 1 : a.runId < b.run_id ? -1 : a.runId > b.run_id ? 1 : a.seq - b.seq;
+  return a.t < b.timestamp
+    ? -1
+    : a.t > b.timestamp
+      ? 1
+      : a.runId < b.run_id
+        ? -1
+        : a.runId > b.run_id
+          ? 1
+          : a.seq - b.seq;
 }
 
 function before(a: RunLines, b: RunLines): boolean {
@@ -460,7 +507,15 @@ class RunLines {
 
   ordered(): Ordered {
     const record = this.record;
-    return { timestamp: this.t, run_id: this.runId, attempt: record.a ?? 1, task_index: record.k ?? 0, stream: record.s, message: this.message, seq: this.seq };
+    return {
+      timestamp: this.t,
+      run_id: this.runId,
+      attempt: record.a ?? 1,
+      task_index: record.k ?? 0,
+      stream: record.s,
+      message: this.message,
+      seq: this.seq,
+    };
   }
 
   async close(): Promise<void> {
@@ -522,7 +577,9 @@ function startOfLog(): After {
 
 /** A cursor names its log (the run or job it was read from) and the position of a line in it. */
 function encodeLogCursor(scope: string, line: Position): string {
-  return Buffer.from(JSON.stringify({ l: scope, t: line.timestamp, r: line.run_id, n: line.seq })).toString('base64url');
+  return Buffer.from(JSON.stringify({ l: scope, t: line.timestamp, r: line.run_id, n: line.seq })).toString(
+    'base64url',
+  );
 }
 
 function decodeLogCursor(cursor: string, scope: string): After {
@@ -533,7 +590,13 @@ function decodeLogCursor(cursor: string, scope: string): After {
     decoded = undefined;
   }
   const { l, t, r, n, b } = decoded ?? {};
-  if (typeof l !== 'string' || typeof t !== 'string' || typeof r !== 'string' || !Number.isInteger(n) || (b !== undefined && !Number.isInteger(b))) {
+  if (
+    typeof l !== 'string' ||
+    typeof t !== 'string' ||
+    typeof r !== 'string' ||
+    !Number.isInteger(n) ||
+    (b !== undefined && !Number.isInteger(b))
+  ) {
     throw ValidationError.field('cursor', 'is not a cursor this log returned');
   }
   if (l !== scope) throw ValidationError.field('cursor', `was returned by the log of ${l}, not of ${scope}`);
@@ -551,7 +614,8 @@ async function resumePoint(file: string, generation: string): Promise<ResumePoin
     for await (const { record } of readRecords(handle, 0, new ScanBudget(Infinity, Infinity))) {
       if (!record) continue;
       const stream: LogStream = record.s;
-      if (record.o !== undefined && record.g === generation) point.offsets[stream] = Math.max(point.offsets[stream], record.o);
+      if (record.o !== undefined && record.g === generation)
+        point.offsets[stream] = Math.max(point.offsets[stream], record.o);
       if (record.x === 'cap' || (record.m?.startsWith(TRUNCATION_MARKER) ?? false)) point.capped = true;
     }
     point.bytes = (await handle.stat()).size;

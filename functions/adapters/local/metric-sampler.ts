@@ -6,7 +6,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobRef } from '../../core/jobs.ts';
-import type { MetricName, MetricPoint, MetricSource, MetricWindow, RunArtifacts, UsageSource } from '../../core/ports.ts';
+import type {
+  MetricName,
+  MetricPoint,
+  MetricSource,
+  MetricWindow,
+  RunArtifacts,
+  UsageSource,
+} from '../../core/ports.ts';
 import type { Run, RunUsage } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import { Background } from './background.ts';
@@ -53,9 +60,14 @@ export interface SamplerOptions {
 
 const HOUR_MS = 3_600_000;
 
-function measureTree(tree: Array<{ cpuSeconds: number; rssBytes: number }>): { cpuSeconds: number; memoryBytes: number } | null {
+function measureTree(
+  tree: Array<{ cpuSeconds: number; rssBytes: number }>,
+): { cpuSeconds: number; memoryBytes: number } | null {
   if (tree.length === 0) return null;
-  return { cpuSeconds: tree.reduce((sum, p) => sum + p.cpuSeconds, 0), memoryBytes: tree.reduce((sum, p) => sum + p.rssBytes, 0) };
+  return {
+    cpuSeconds: tree.reduce((sum, p) => sum + p.cpuSeconds, 0),
+    memoryBytes: tree.reduce((sum, p) => sum + p.rssBytes, 0),
+  };
 }
 
 function hourFile(t: number): string {
@@ -84,9 +96,13 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
 
   start(): void {
     // Reading /proc fails when the process is out of file descriptors: that pass is skipped, not the service.
-    this.#timer = setInterval(() => this.#background.run('sampling the runs\' processes', () => this.sample()), this.#intervalMs);
+    this.#timer = setInterval(
+      () => this.#background.run("sampling the runs' processes", () => this.sample()),
+      this.#intervalMs,
+    );
     this.#timer.unref();
-    const retention = () => this.#background.run('removing metric samples past their retention', () => this.enforceRetention());
+    const retention = () =>
+      this.#background.run('removing metric samples past their retention', () => this.enforceRetention());
     retention();
     this.#retentionTimer = setInterval(retention, HOUR_MS);
     this.#retentionTimer.unref();
@@ -116,7 +132,14 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
         sample.c = Math.round((Math.max(0, cpu - stats.lastCpu) / ((now - stats.lastT) / 1000)) * 1000) / 1000;
       }
       if (!stats) {
-        stats = { lastCpu: cpu, lastT: now, peakBytes: bytes, cpuSeconds: cpu, finishedCpuSeconds: 0, finishedPids: new Set() };
+        stats = {
+          lastCpu: cpu,
+          lastT: now,
+          peakBytes: bytes,
+          cpuSeconds: cpu,
+          finishedCpuSeconds: 0,
+          finishedPids: new Set(),
+        };
         this.#stats.set(instance, stats);
       }
       Object.assign(stats, { lastCpu: cpu, lastT: now, peakBytes: Math.max(stats.peakBytes, bytes), cpuSeconds: cpu });
@@ -144,7 +167,14 @@ export class LocalMetricSampler implements MetricSource, UsageSource, RunArtifac
    */
   finished(runId: string, taskIndex: number, pid: number, cpuSeconds: number | null): void {
     const instance = `${runId}/${taskIndex}`;
-    const stats = this.#stats.get(instance) ?? { lastCpu: 0, lastT: 0, peakBytes: 0, cpuSeconds: 0, finishedCpuSeconds: 0, finishedPids: new Set<number>() };
+    const stats = this.#stats.get(instance) ?? {
+      lastCpu: 0,
+      lastT: 0,
+      peakBytes: 0,
+      cpuSeconds: 0,
+      finishedCpuSeconds: 0,
+      finishedPids: new Set<number>(),
+    };
     stats.finishedCpuSeconds += cpuSeconds ?? stats.cpuSeconds;
     stats.cpuSeconds = 0;
     stats.lastCpu = 0;

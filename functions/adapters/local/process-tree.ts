@@ -152,7 +152,9 @@ const PAGE_BYTES = (() => {
     const stat = readFileSync('/proc/self/stat', 'utf8');
     const rssPages = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[21]);
     const estimate = (rssKiB * 1024) / rssPages;
-    return [4096, 16384, 65536].reduce((best, size) => (Math.abs(size - estimate) < Math.abs(best - estimate) ? size : best));
+    return [4096, 16384, 65536].reduce((best, size) =>
+      Math.abs(size - estimate) < Math.abs(best - estimate) ? size : best,
+    );
   } catch {
     return 4096;
   }
@@ -170,7 +172,13 @@ export function readProcesses(): Map<number, ProcessUsage> {
       // After the command: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
       // utime(11) stime(12) cutime(13) cstime(14) priority nice threads itrealvalue starttime vsize rss(21)
       const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-      processes.set(Number(name), { pid: Number(name), ppid: Number(f[1]), pgrp: Number(f[2]), cpuSeconds: ticks / CLOCK_TICKS, rssBytes: Number(f[21]) * PAGE_BYTES });
+      processes.set(Number(name), {
+        pid: Number(name),
+        ppid: Number(f[1]),
+        pgrp: Number(f[2]),
+        cpuSeconds: ticks / CLOCK_TICKS,
+        rssBytes: Number(f[21]) * PAGE_BYTES,
+      });
     } catch {
       // exited while we looked
     }
@@ -185,7 +193,11 @@ export function childrenOf(processes: Map<number, ProcessUsage>): Map<number, nu
 }
 
 /** The processes of a run from a snapshot: its process group and every descendant of its leader. */
-export function treeOf(leader: number, processes: Map<number, ProcessUsage>, children = childrenOf(processes)): ProcessUsage[] {
+export function treeOf(
+  leader: number,
+  processes: Map<number, ProcessUsage>,
+  children = childrenOf(processes),
+): ProcessUsage[] {
   const found = new Map<number, ProcessUsage>();
   for (const p of processes.values()) if (p.pgrp === leader) found.set(p.pid, p);
   const queue = [leader];

@@ -38,14 +38,30 @@ export async function recoverRuns(deps: {
     const alive: Array<{ index: number; exit: Promise<ContainerExit> }> = [];
     for (const task of found) {
       if (task.state === 'alive') alive.push({ index: task.index, exit: task.exit });
-      else if (task.state === 'ended') await deps.lifecycle.endTask(ref, task.index, recoveredEnd(task.exit, 'while the service was down (no retries after a restart)'));
-      else await deps.lifecycle.endTask(ref, task.index, { exit_code: null, error: `the local service stopped while the run was ${run.status}, and ${task.reason}` });
+      else if (task.state === 'ended')
+        await deps.lifecycle.endTask(
+          ref,
+          task.index,
+          recoveredEnd(task.exit, 'while the service was down (no retries after a restart)'),
+        );
+      else
+        await deps.lifecycle.endTask(ref, task.index, {
+          exit_code: null,
+          error: `the local service stopped while the run was ${run.status}, and ${task.reason}`,
+        });
     }
     // A task with nothing on disk never started (or had ended and been recorded): no execution is left to start it.
     const seen = new Set(found.map((task) => task.index));
-    const never = run.tasks.count === 1 && run.started_at ? 'its process is gone and recorded no exit status' : 'its container never started';
+    const never =
+      run.tasks.count === 1 && run.started_at
+        ? 'its process is gone and recorded no exit status'
+        : 'its container never started';
     for (let index = 0; index < run.tasks.count; index++) {
-      if (!seen.has(index)) await deps.lifecycle.endTask(ref, index, { exit_code: null, error: `the local service stopped while the run was ${run.status}, and ${never}` });
+      if (!seen.has(index))
+        await deps.lifecycle.endTask(ref, index, {
+          exit_code: null,
+          error: `the local service stopped while the run was ${run.status}, and ${never}`,
+        });
     }
     if (alive.length > 0) {
       const job = await deps.jobs.get(ref).catch(() => null);
@@ -59,6 +75,7 @@ export async function recoverRuns(deps: {
   // Whatever a killed service left of runs no longer active (a container created but never started) goes.
   const removed = await deps.runner.removeLeftovers(new Set(report.reattached));
   if (removed.length > 0) deps.logger.info('removed containers left by a stopped service', { containers: removed });
-  if (runs.length > 0) deps.logger.info('recovered runs', { reattached: report.reattached.length, settled: report.settled.length });
+  if (runs.length > 0)
+    deps.logger.info('recovered runs', { reattached: report.reattached.length, settled: report.settled.length });
   return report;
 }

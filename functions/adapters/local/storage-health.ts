@@ -17,12 +17,15 @@ export function storageHealthCheck(dataDir: string): () => Promise<void> {
     const { bavail, bsize, blocks } = statfsSync(dataDir);
     const free = bavail * bsize;
     const where = `the data directory ${dataDir}`;
-    if (free < MIN_FREE_BYTES) throw new Error(`${where} is on a disk that is full: ${mebibytes(free)} free of ${mebibytes(blocks * bsize)}`);
+    if (free < MIN_FREE_BYTES)
+      throw new Error(`${where} is on a disk that is full: ${mebibytes(free)} free of ${mebibytes(blocks * bsize)}`);
     const probe = join(dataDir, '.health-probe');
     try {
       await writeFile(probe, PROBE);
     } catch (error) {
-      throw new Error(`${where} does not take writes (${(error as { code?: string }).code ?? (error as Error).message}): ${mebibytes(free)} free`);
+      throw new Error(
+        `${where} does not take writes (${(error as { code?: string }).code ?? (error as Error).message}): ${mebibytes(free)} free`,
+      );
     } finally {
       await rm(probe, { force: true }).catch(() => undefined);
     }
@@ -34,7 +37,10 @@ export function storageHealthCheck(dataDir: string): () => Promise<void> {
  * answers at once even when the check itself waits in line (a write behind a burst of 500 triggers waits for
  * DynamoDB Local's write lock), and says so when no check has come back for `stuckMs`.
  */
-export function lastKnown(check: () => Promise<void>, options: { freshMs?: number; stuckMs?: number } = {}): () => Promise<void> {
+export function lastKnown(
+  check: () => Promise<void>,
+  options: { freshMs?: number; stuckMs?: number } = {},
+): () => Promise<void> {
   const freshMs = options.freshMs ?? 1_000;
   const stuckMs = options.stuckMs ?? 10_000;
   let last: { error: Error | null; at: number } | undefined;
@@ -48,13 +54,16 @@ export function lastKnown(check: () => Promise<void>, options: { freshMs?: numbe
     if (last && now - last.at < freshMs) return answer();
     if (!pending) {
       since = now;
-      pending = check().then(
-        () => void (last = { error: null, at: Date.now() }),
-        (error: Error) => void (last = { error, at: Date.now() }),
-      ).finally(() => (pending = undefined));
+      pending = check()
+        .then(
+          () => void (last = { error: null, at: Date.now() }),
+          (error: Error) => void (last = { error, at: Date.now() }),
+        )
+        .finally(() => (pending = undefined));
     }
     if (!last) await pending;
-    else if (now - (since ?? now) > stuckMs) throw new Error(`no check has come back in ${Math.round((now - (since ?? now)) / 1000)} s`);
+    else if (now - (since ?? now) > stuckMs)
+      throw new Error(`no check has come back in ${Math.round((now - (since ?? now)) / 1000)} s`);
     return answer();
   };
 }

@@ -28,8 +28,16 @@ export class Reply<T = unknown> {
   }
 }
 
-export function respond(status: number, body: unknown, headers: Record<string, string>): APIGatewayProxyStructuredResultV2 {
-  return { statusCode: status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
+export function respond(
+  status: number,
+  body: unknown,
+  headers: Record<string, string>,
+): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
 }
 
 function requestIdHeader(request: Request<ApiEvent>): Record<string, string> {
@@ -40,7 +48,12 @@ function requestIdHeader(request: Request<ApiEvent>): Record<string, string> {
 /** Log fields of a request, also for one that failed before its route was resolved. */
 function logContext(request: Request<ApiEvent>) {
   const { api, requestContext } = request.event;
-  return api?.log ?? { request_id: requestContext?.requestId, route: `${requestContext?.http?.method} ${request.event.rawPath}` };
+  return (
+    api?.log ?? {
+      request_id: requestContext?.requestId,
+      route: `${requestContext?.http?.method} ${request.event.rawPath}`,
+    }
+  );
 }
 
 export function envelope(logger: Logger): MiddlewareObj<ApiEvent, APIGatewayProxyStructuredResultV2> {
@@ -58,7 +71,9 @@ export function envelope(logger: Logger): MiddlewareObj<ApiEvent, APIGatewayProx
       const result = request.response as unknown;
       const reply = result instanceof Reply ? result : new Reply(result);
       const status = reply.options.status ?? route.status ?? 200;
-      const body: Record<string, unknown> = route.raw ? (reply.data as Record<string, unknown>) : { status: 'success', message: reply.options.message ?? route.message, data: reply.data };
+      const body: Record<string, unknown> = route.raw
+        ? (reply.data as Record<string, unknown>)
+        : { status: 'success', message: reply.options.message ?? route.message, data: reply.data };
       if (route.list) body.next_cursor = reply.options.nextCursor ?? null;
       Object.assign(body, reply.options.envelope);
       request.response = respond(status, body, { ...requestIdHeader(request), ...reply.options.headers });

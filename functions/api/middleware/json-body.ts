@@ -18,15 +18,24 @@ export function jsonBody(options: { maxBytes?: number } = {}): MiddlewareObj<Api
       const event = request.event;
       const { route } = event.api;
       if (!route.body) return; // routes without a body ignore one, as GET and DELETE do
-      const raw = event.body === undefined || event.body === null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-      if (Buffer.byteLength(raw) > maxBytes) throw new HttpError(413, `the request body exceeds ${maxBytes / 1024} KiB`);
+      const raw =
+        event.body === undefined || event.body === null
+          ? ''
+          : event.isBase64Encoded
+            ? Buffer.from(event.body, 'base64').toString('utf8')
+            : event.body;
+      if (Buffer.byteLength(raw) > maxBytes)
+        throw new HttpError(413, `the request body exceeds ${maxBytes / 1024} KiB`);
       if (raw.trim() === '') {
         if (route.bodyRequired) throw ValidationError.field('body', 'a JSON body is required');
         return;
       }
       const contentType = event.headers?.['content-type'] ?? '';
       if (!JSON_MEDIA_TYPE.test(contentType)) {
-        throw new HttpError(415, `Content-Type must be application/json, not ${contentType === '' ? 'missing' : `'${contentType}'`}`);
+        throw new HttpError(
+          415,
+          `Content-Type must be application/json, not ${contentType === '' ? 'missing' : `'${contentType}'`}`,
+        );
       }
       if (nestingDepth(raw, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
         throw ValidationError.field('body', `nests objects or arrays deeper than ${MAX_BODY_DEPTH} levels`);
@@ -50,7 +59,8 @@ export function nestingDepth(text: string, limit: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {

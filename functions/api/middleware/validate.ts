@@ -21,9 +21,11 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[], part: Part): FieldErro
       for (const unknown of issue.keys) {
         const field = base ? `${base}.${unknown}` : unknown;
         const message =
-          part === 'query' ? 'is not a query parameter of this route'
-          : part === 'body' && base === '' && READ_ONLY_FIELDS.has(unknown) ? 'is read-only and cannot be set'
-          : 'is not a known field';
+          part === 'query'
+            ? 'is not a query parameter of this route'
+            : part === 'body' && base === '' && READ_ONLY_FIELDS.has(unknown)
+              ? 'is read-only and cannot be set'
+              : 'is not a known field';
         errors.push({ field, message });
       }
       continue;
@@ -64,8 +66,11 @@ export function validate(): MiddlewareObj<ApiEvent> {
       const errors: FieldError[] = [];
       const params = check(route.params, event.pathParameters ?? {}, 'path', errors);
       const query = check(route.query ?? NO_QUERY, parseQuery(event.rawQueryString), 'query', errors);
-      const body = route.body && event.api.body !== undefined ? check(route.body, event.api.body, 'body', errors) : undefined;
-      const headers = route.headers ? check(route.headers, pickHeaders(event.headers, route.headers), 'header', errors) : {};
+      const body =
+        route.body && event.api.body !== undefined ? check(route.body, event.api.body, 'body', errors) : undefined;
+      const headers = route.headers
+        ? check(route.headers, pickHeaders(event.headers, route.headers), 'header', errors)
+        : {};
       if (errors.length > 0) throw new ValidationError(errors);
       event.api.input = { params: params ?? {}, query: query ?? {}, body, headers: headers ?? {} };
       Object.assign(event.api.log, pickIds(params));
@@ -73,7 +78,10 @@ export function validate(): MiddlewareObj<ApiEvent> {
   };
 }
 
-function pickHeaders(headers: Record<string, string | undefined> | undefined, schema: z.ZodObject): Record<string, string> {
+function pickHeaders(
+  headers: Record<string, string | undefined> | undefined,
+  schema: z.ZodObject,
+): Record<string, string> {
   const picked: Record<string, string> = {};
   for (const name of Object.keys(schema.shape)) {
     const value = headers?.[name];

@@ -46,13 +46,15 @@ export interface EngineOptions {
 /** Fails fast, naming what to install, when no suitable Java runtime is on the PATH. */
 export function checkJava(): string {
   const result = spawnSync('java', ['-version'], { encoding: 'utf8' });
-  const install = 'install a Java runtime 17 or newer (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17)';
+  const install =
+    'install a Java runtime 17 or newer (Debian/Ubuntu: sudo apt-get install -y openjdk-17-jre-headless; macOS: brew install openjdk@17)';
   if (result.error || result.status !== 0) {
     throw new JavaMissingError(`java was not found: DynamoDB Local needs it; ${install}, then run npm start again`);
   }
   const version = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr);
   const major = version ? Number(version[1] === '1' ? version[2] : version[1]) : 0;
-  if (major < MIN_JAVA) throw new JavaMissingError(`java ${major || 'of unknown version'} is too old for DynamoDB Local: ${install}`);
+  if (major < MIN_JAVA)
+    throw new JavaMissingError(`java ${major || 'of unknown version'} is too old for DynamoDB Local: ${install}`);
   return `${major}`;
 }
 
@@ -98,7 +100,8 @@ async function waitUntilAnswering(endpoint: string, exited: Promise<unknown>, ti
         headers: {
           'content-type': 'application/x-amz-json-1.0',
           'x-amz-target': 'DynamoDB_20120810.ListTables',
-          authorization: 'AWS4-HMAC-SHA256 Credential=local/20200101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+          authorization:
+            'AWS4-HMAC-SHA256 Credential=local/20200101/local/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
         },
         body: '{}',
         signal: AbortSignal.timeout(1_000),
@@ -109,7 +112,9 @@ async function waitUntilAnswering(endpoint: string, exited: Promise<unknown>, ti
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(gone ? 'DynamoDB Local exited while starting' : `DynamoDB Local did not answer within ${timeoutMs} ms`);
+  throw new Error(
+    gone ? 'DynamoDB Local exited while starting' : `DynamoDB Local did not answer within ${timeoutMs} ms`,
+  );
 }
 
 export async function startDynamoDBLocal(options: EngineOptions): Promise<DynamoDBLocal> {
@@ -117,12 +122,25 @@ export async function startDynamoDBLocal(options: EngineOptions): Promise<Dynamo
   const engine = engineDir();
   const launcher = compiledLauncher(engine, options.cacheDir);
   const port = options.port ?? (await freePort());
-  const engineArgs = ['-port', String(port), '-disableTelemetry', '-sharedDb', ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory'])];
+  const engineArgs = [
+    '-port',
+    String(port),
+    '-disableTelemetry',
+    '-sharedDb',
+    ...(options.dbPath ? ['-dbPath', options.dbPath] : ['-inMemory']),
+  ];
   const jvm = [`-Djava.library.path=${join(engine, 'DynamoDBLocal_lib')}`, '-XX:+UseSerialGC', '-Xshare:auto'];
   const args = launcher
-    ? [...jvm, '-cp', [launcher, join(engine, 'DynamoDBLocal.jar'), join(engine, 'DynamoDBLocal_lib', '*')].join(':'), 'DynamoDBLocalLauncher', ...engineArgs]
+    ? [
+        ...jvm,
+        '-cp',
+        [launcher, join(engine, 'DynamoDBLocal.jar'), join(engine, 'DynamoDBLocal_lib', '*')].join(':'),
+        'DynamoDBLocalLauncher',
+        ...engineArgs,
+      ]
     : [...jvm, '-jar', join(engine, 'DynamoDBLocal.jar'), ...engineArgs];
-  if (!launcher) options.onOutput?.('javac not found: DynamoDB Local listens on all interfaces instead of 127.0.0.1 only');
+  if (!launcher)
+    options.onOutput?.('javac not found: DynamoDB Local listens on all interfaces instead of 127.0.0.1 only');
 
   // stdin is a pipe the service never writes: the launcher stops when it closes, i.e. when the service is gone.
   const child: ChildProcess = spawn('java', args, { cwd: engine, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -152,7 +170,8 @@ export async function startDynamoDBLocal(options: EngineOptions): Promise<Dynamo
     await waitUntilAnswering(endpoint, exited, 15_000);
   } catch (error) {
     await stop();
-    if (child.exitCode === LOCKED_EXIT) throw new EngineLockedError(`another DynamoDB Local is using ${options.dbPath}`);
+    if (child.exitCode === LOCKED_EXIT)
+      throw new EngineLockedError(`another DynamoDB Local is using ${options.dbPath}`);
     throw new Error(`${(error as Error).message}:\n${output.join('\n')}`);
   }
   return { endpoint, port, pid: child.pid as number, stop, exited };

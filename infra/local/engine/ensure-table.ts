@@ -28,7 +28,11 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   return 'created';
 }
 
-async function addMissingIndexes(client: DynamoDBClient, tableName: string, present: Set<string | undefined>): Promise<void> {
+async function addMissingIndexes(
+  client: DynamoDBClient,
+  tableName: string,
+  present: Set<string | undefined>,
+): Promise<void> {
   const wanted = createTableInput(tableName);
   for (const index of wanted.GlobalSecondaryIndexes ?? []) {
     if (present.has(index.IndexName)) continue;
@@ -37,7 +41,9 @@ async function addMissingIndexes(client: DynamoDBClient, tableName: string, pres
       new UpdateTableCommand({
         TableName: tableName,
         AttributeDefinitions: wanted.AttributeDefinitions!.filter((a) => attributes.includes(a.AttributeName!)),
-        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+        GlobalSecondaryIndexUpdates: [
+          { Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } },
+        ],
       }),
     );
   }

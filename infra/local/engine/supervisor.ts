@@ -29,7 +29,10 @@ export interface SupervisorEvents {
 const ATTEMPTS = 5;
 const FIRST_PAUSE_MS = 200;
 
-export async function superviseDynamoDBLocal(options: EngineOptions, events: SupervisorEvents = {}): Promise<SupervisedEngine> {
+export async function superviseDynamoDBLocal(
+  options: EngineOptions,
+  events: SupervisorEvents = {},
+): Promise<SupervisedEngine> {
   let engine: DynamoDBLocal = await startDynamoDBLocal(options);
   const port = engine.port;
   let stopping = false;
@@ -53,7 +56,8 @@ export async function superviseDynamoDBLocal(options: EngineOptions, events: Sup
         watch(next);
         return;
       } catch (error) {
-        if (attempt === ATTEMPTS) return giveUp(new Error(`DynamoDB Local could not be started again: ${(error as Error).message}`));
+        if (attempt === ATTEMPTS)
+          return giveUp(new Error(`DynamoDB Local could not be started again: ${(error as Error).message}`));
         await new Promise((resolve) => setTimeout(resolve, pause));
         pause *= 2;
       }

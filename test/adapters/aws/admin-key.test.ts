@@ -11,12 +11,16 @@ beforeEach(() => secrets.reset());
 describe('adminKeyHashFromSecret', () => {
   it("reads the admin key's secret once and keeps only its hash", async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretString: 'the-admin-key\n' });
-    expect(await adminKeyHashFromSecret(arn, new SecretsManagerClient({ region: 'eu-west-1' }))).toBe(hashSecret('the-admin-key'));
+    expect(await adminKeyHashFromSecret(arn, new SecretsManagerClient({ region: 'eu-west-1' }))).toBe(
+      hashSecret('the-admin-key'),
+    );
     expect(secrets.commandCalls(GetSecretValueCommand).map((c) => c.args[0].input)).toEqual([{ SecretId: arn }]);
   });
 
   it('fails when the secret holds no string', async () => {
     secrets.on(GetSecretValueCommand).resolves({ SecretBinary: new Uint8Array([1]) });
-    await expect(adminKeyHashFromSecret(arn, new SecretsManagerClient({ region: 'eu-west-1' }))).rejects.toThrow(/has no string value/);
+    await expect(adminKeyHashFromSecret(arn, new SecretsManagerClient({ region: 'eu-west-1' }))).rejects.toThrow(
+      /has no string value/,
+    );
   });
 });

@@ -26,16 +26,35 @@ let source: CloudWatchLogSource;
 
 function run(id: string, taskId: string): Run {
   return {
-    id, job_id: jobId, ...ref, status: 'succeeded', trigger: 'manual', attempt: 1, scheduled_for: null, created_at: '2026-01-01T00:00:00.000Z',
-    started_at: null, finished_at: null, duration_ms: null, exit_code: 0, error: null, overrides: { command: null, env: {} },
-    image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: task(taskId), execution: null }, tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 }, parallelism: 1,
+    id,
+    job_id: jobId,
+    ...ref,
+    status: 'succeeded',
+    trigger: 'manual',
+    attempt: 1,
+    scheduled_for: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: 0,
+    error: null,
+    overrides: { command: null, env: {} },
+    image: 'alpine',
+    command: ['true'],
+    usage: null,
+    backend: { runner: 'ecs', task: task(taskId), execution: null },
+    tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
+    parallelism: 1,
   };
 }
 
 beforeAll(async () => {
   // The run store is the real one, on DynamoDB Local; only CloudWatch Logs, which has no local engine, is mocked.
   table = await createTestTable('cloudwatch-logs');
-  await new DynamoJobStore(table).create(buildJob(ref, jobId, { name: 'j', image: 'alpine', command: ['true'] }, 't', 't'));
+  await new DynamoJobStore(table).create(
+    buildJob(ref, jobId, { name: 'j', image: 'alpine', command: ['true'] }, 't', 't'),
+  );
   const runs = new DynamoRunStore(table);
   await runs.create(run('run_01JD6R0G2M4S8V1X3Z5B7D9F1A', 'aaa111'), { forbidActive: false });
   await runs.create(run('run_01JD6R0G2M4S8V1X3Z5B7D9F1B', 'bbb222'), { forbidActive: false });
@@ -76,7 +95,16 @@ describe('CloudWatchLogSource', () => {
         limit: 50,
       },
     ]);
-    expect(page.items).toEqual([{ timestamp: '2026-01-01T00:00:01.000Z', run_id: runA, attempt: 1, task_index: 0, stream: 'stdout', message: 'hello' }]);
+    expect(page.items).toEqual([
+      {
+        timestamp: '2026-01-01T00:00:01.000Z',
+        run_id: runA,
+        attempt: 1,
+        task_index: 0,
+        stream: 'stdout',
+        message: 'hello',
+      },
+    ]);
     expect(page.more).toBe(false);
     expect(decode(page.cursor)).toEqual({ l: runA, s: `${jobId}/job/aaa111`, k: 'f/2' });
 
@@ -84,17 +112,28 @@ describe('CloudWatchLogSource', () => {
     logs.reset();
     logs.on(GetLogEventsCommand).resolves({ events: [], nextForwardToken: 'f/2' });
     const next = await source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 50, cursor: page.cursor });
-    expect(logs.commandCalls(GetLogEventsCommand)[0]?.args[0].input).toMatchObject({ nextToken: 'f/2', startFromHead: true });
+    expect(logs.commandCalls(GetLogEventsCommand)[0]?.args[0].input).toMatchObject({
+      nextToken: 'f/2',
+      startFromHead: true,
+    });
     expect(next).toEqual({ items: [], cursor: page.cursor, more: false });
   });
 
   it("refuses another run's cursor and a cursor CloudWatch does not know, naming cursor", async () => {
-    const cursor = Buffer.from(JSON.stringify({ l: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1B', s: 'x', k: 'y' })).toString('base64url');
-    await expect(source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
-    await expect(source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor: 'garbage' })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
+    const cursor = Buffer.from(JSON.stringify({ l: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1B', s: 'x', k: 'y' })).toString(
+      'base64url',
+    );
+    await expect(
+      source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor }),
+    ).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
+    await expect(
+      source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor: 'garbage' }),
+    ).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
     logs.on(GetLogEventsCommand).rejects(new InvalidParameterException({ message: 'bad token', $metadata: {} }));
     const own = Buffer.from(JSON.stringify({ l: runA, s: `${jobId}/job/aaa111`, k: 'forged' })).toString('base64url');
-    await expect(source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor: own })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
+    await expect(
+      source.query({ job: { ...ref, job_id: jobId }, run_id: runA, limit: 10, cursor: own }),
+    ).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
   });
 
   it("reads a job's lines from every stream under its prefix, names each line's run, and resumes after the last one", async () => {
@@ -105,7 +144,11 @@ describe('CloudWatchLogSource', () => {
       ],
     });
     const page = await source.query({ job: { ...ref, job_id: jobId }, limit: 100 });
-    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNamePrefix: `${jobId}/`, limit: 100 });
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({
+      logGroupName,
+      logStreamNamePrefix: `${jobId}/`,
+      limit: 100,
+    });
     expect(page.items.map((l) => [l.run_id, l.message])).toEqual([
       [runA, 'from a'],
       ['run_01JD6R0G2M4S8V1X3Z5B7D9F1B', 'from b'],
@@ -122,13 +165,21 @@ describe('CloudWatchLogSource', () => {
       ],
     });
     const next = await source.query({ job: { ...ref, job_id: jobId }, limit: 100, cursor: page.cursor });
-    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNamePrefix: `${jobId}/`, startTime: 2000, limit: 100 });
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({
+      logGroupName,
+      logStreamNamePrefix: `${jobId}/`,
+      startTime: 2000,
+      limit: 100,
+    });
     expect(next.items.map((l) => l.message)).toEqual(['also at 2000']);
     expect(decode(next.cursor)).toEqual({ l: jobId, t: 2000, e: ['e2', 'e3'] });
   });
 
   it('counts a finished run whole only once the ingestion lag has passed', () => {
-    const finished = (msAgo: number) => ({ ...run(runA, 'aaa111'), finished_at: new Date(Date.now() - msAgo).toISOString() });
+    const finished = (msAgo: number) => ({
+      ...run(runA, 'aaa111'),
+      finished_at: new Date(Date.now() - msAgo).toISOString(),
+    });
     expect(source.settled(finished(INGESTION_LAG_MS + 1000))).toBe(true);
     expect(source.settled(finished(0))).toBe(false);
   });
@@ -153,26 +204,57 @@ describe('CloudWatchLogSource', () => {
   it("reads a run of several tasks from its tasks' streams together, each line with the task and attempt that wrote it", async () => {
     const runs = new DynamoRunStore(table);
     const lifecycle = new RunLifecycle(runs);
-    const split: Run = { ...run('run_01JD6R0G2M4S8V1X3Z5B7D9F1C', 'unused'), status: 'pending', exit_code: null, backend: { runner: 'ecs', task: null, execution: null }, tasks: pendingTasks(3), parallelism: 3 };
+    const split: Run = {
+      ...run('run_01JD6R0G2M4S8V1X3Z5B7D9F1C', 'unused'),
+      status: 'pending',
+      exit_code: null,
+      backend: { runner: 'ecs', task: null, execution: null },
+      tasks: pendingTasks(3),
+      parallelism: 3,
+    };
     await runs.create(split, { forbidActive: false });
     const splitRef = { ...ref, job_id: jobId, run_id: split.id };
-    for (const [index, id] of [[0, 'ccc000'], [2, 'ccc222']] as const) {
+    for (const [index, id] of [
+      [0, 'ccc000'],
+      [2, 'ccc222'],
+    ] as const) {
       await lifecycle.startAttempt(splitRef, index);
       await lifecycle.markRunning(splitRef, task(id), undefined, index);
     }
     logs.on(FilterLogEventsCommand).resolves({
       events: [
-        { timestamp: Date.UTC(2026, 0, 1, 0, 0, 1), message: 'from two\n', logStreamName: `${jobId}/job/ccc222`, eventId: 'e1' },
-        { timestamp: Date.UTC(2026, 0, 1, 0, 0, 2), message: 'from zero\n', logStreamName: `${jobId}/job/ccc000`, eventId: 'e2' },
+        {
+          timestamp: Date.UTC(2026, 0, 1, 0, 0, 1),
+          message: 'from two\n',
+          logStreamName: `${jobId}/job/ccc222`,
+          eventId: 'e1',
+        },
+        {
+          timestamp: Date.UTC(2026, 0, 1, 0, 0, 2),
+          message: 'from zero\n',
+          logStreamName: `${jobId}/job/ccc000`,
+          eventId: 'e2',
+        },
       ],
     });
     const page = await source.query({ job: { ...ref, job_id: jobId }, run_id: split.id, limit: 100 });
-    expect(page.items.map((line) => [line.task_index, line.attempt, line.message])).toEqual([[2, 1, 'from two'], [0, 1, 'from zero']]);
-    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNames: [`${jobId}/job/ccc000`, `${jobId}/job/ccc222`], limit: 100 });
+    expect(page.items.map((line) => [line.task_index, line.attempt, line.message])).toEqual([
+      [2, 1, 'from two'],
+      [0, 1, 'from zero'],
+    ]);
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({
+      logGroupName,
+      logStreamNames: [`${jobId}/job/ccc000`, `${jobId}/job/ccc222`],
+      limit: 100,
+    });
 
     logs.reset();
     logs.on(FilterLogEventsCommand).resolves({ events: [] });
     await source.query({ job: { ...ref, job_id: jobId }, run_id: split.id, limit: 100, task: 2 });
-    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({ logGroupName, logStreamNames: [`${jobId}/job/ccc222`], limit: 100 });
+    expect(logs.commandCalls(FilterLogEventsCommand)[0]?.args[0].input).toEqual({
+      logGroupName,
+      logStreamNames: [`${jobId}/job/ccc222`],
+      limit: 100,
+    });
   });
 });

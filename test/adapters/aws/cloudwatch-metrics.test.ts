@@ -4,7 +4,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { CloudWatchMetricSource } from '../../../functions/adapters/aws/cloudwatch-metrics.ts';
 
 const cloudwatch = mockClient(CloudWatchClient);
-const source = new CloudWatchMetricSource({ clusterName: 'jobs-cluster', client: new CloudWatchClient({ region: 'eu-west-1' }) });
+const source = new CloudWatchMetricSource({
+  clusterName: 'jobs-cluster',
+  client: new CloudWatchClient({ region: 'eu-west-1' }),
+});
 const job = { workspace_id: 'acme', project_id: 'etl', job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' };
 const window = { start: new Date('2026-06-01T10:00:00Z'), end: new Date('2026-06-01T11:00:00Z'), periodSeconds: 300 };
 const dimensions = [
@@ -21,8 +24,24 @@ describe('CloudWatchMetricSource', () => {
     expect(cloudwatch.commandCalls(GetMetricDataCommand).map((c) => c.args[0].input)).toEqual([
       {
         MetricDataQueries: [
-          { Id: 'cpu_usage', MetricStat: { Metric: { Namespace: 'ECS/ContainerInsights', MetricName: 'CpuUtilized', Dimensions: dimensions }, Period: 300, Stat: 'Average' }, ReturnData: true },
-          { Id: 'memory_sum', MetricStat: { Metric: { Namespace: 'ECS/ContainerInsights', MetricName: 'MemoryUtilized', Dimensions: dimensions }, Period: 300, Stat: 'Sum' }, ReturnData: false },
+          {
+            Id: 'cpu_usage',
+            MetricStat: {
+              Metric: { Namespace: 'ECS/ContainerInsights', MetricName: 'CpuUtilized', Dimensions: dimensions },
+              Period: 300,
+              Stat: 'Average',
+            },
+            ReturnData: true,
+          },
+          {
+            Id: 'memory_sum',
+            MetricStat: {
+              Metric: { Namespace: 'ECS/ContainerInsights', MetricName: 'MemoryUtilized', Dimensions: dimensions },
+              Period: 300,
+              Stat: 'Sum',
+            },
+            ReturnData: false,
+          },
           { Id: 'memory_usage', Expression: 'memory_sum / 5', ReturnData: true },
         ],
         StartTime: window.start,
@@ -37,7 +56,9 @@ describe('CloudWatchMetricSource', () => {
     cloudwatch
       .on(GetMetricDataCommand)
       .resolvesOnce({
-        MetricDataResults: [{ Id: 'cpu_usage', StatusCode: 'PartialData', Timestamps: [new Date('2026-06-01T10:00:00Z')], Values: [512] }],
+        MetricDataResults: [
+          { Id: 'cpu_usage', StatusCode: 'PartialData', Timestamps: [new Date('2026-06-01T10:00:00Z')], Values: [512] },
+        ],
         NextToken: 'more',
       })
       .resolvesOnce({
@@ -61,7 +82,11 @@ describe('CloudWatchMetricSource', () => {
     cloudwatch.on(GetMetricDataCommand).resolves({
       MetricDataResults: [
         { Id: 'cpu_usage', StatusCode: 'Complete', Timestamps: [new Date('2026-06-01T10:00:00Z')], Values: [1024] },
-        { Id: 'memory_usage', StatusCode: 'Forbidden', Messages: [{ Code: 'Forbidden', Value: 'not authorized for MemoryUtilized' }] },
+        {
+          Id: 'memory_usage',
+          StatusCode: 'Forbidden',
+          Messages: [{ Code: 'Forbidden', Value: 'not authorized for MemoryUtilized' }],
+        },
       ],
     });
     const result = await source.query(job, ['cpu_usage', 'memory_usage'], window);

@@ -47,13 +47,33 @@ let publish: ReturnType<typeof eventStreamHandler>;
 let deliver: ReturnType<typeof deliveryMessagesHandler>;
 
 const run = (id: string): Run => ({
-  id, job_id: jobId, ...ref, status: 'failed', trigger: 'manual', attempt: 1, scheduled_for: null, created_at: now.toISOString(),
-  started_at: now.toISOString(), finished_at: now.toISOString(), duration_ms: 5, exit_code: 1, error: 'exit 1', overrides: { command: null, env: {} },
-  image: 'alpine', command: ['false'], usage: null, backend: { runner: 'ecs', task: null, execution: null }, tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 }, parallelism: 1,
+  id,
+  job_id: jobId,
+  ...ref,
+  status: 'failed',
+  trigger: 'manual',
+  attempt: 1,
+  scheduled_for: null,
+  created_at: now.toISOString(),
+  started_at: now.toISOString(),
+  finished_at: now.toISOString(),
+  duration_ms: 5,
+  exit_code: 1,
+  error: 'exit 1',
+  overrides: { command: null, env: {} },
+  image: 'alpine',
+  command: ['false'],
+  usage: null,
+  backend: { runner: 'ecs', task: null, execution: null },
+  tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 },
+  parallelism: 1,
 });
 
 function streamRecord(event: ServiceEvent, sequence: string) {
-  return { eventName: 'INSERT', dynamodb: { NewImage: eventPut('t', event).Put!.Item as Record<string, unknown>, SequenceNumber: sequence } };
+  return {
+    eventName: 'INSERT',
+    dynamodb: { NewImage: eventPut('t', event).Put!.Item as Record<string, unknown>, SequenceNumber: sequence },
+  };
 }
 
 /** The notices sent to the queue since the last reset, as the request entries. */
@@ -91,7 +111,11 @@ beforeAll(async () => {
   // The receiver is on loopback: the policy here allows it (the AWS platform's refuses it, tested elsewhere).
   const destinations = { allowPrivate: true, resolve: async () => ['127.0.0.1'] };
   webhooks = new WebhookService({ store, jobs, destinations, now: clock });
-  const queue = new SqsDeliveryQueue({ queueUrl: QUEUE_URL, client: new SQSClient({ region: 'eu-west-1' }), now: clock });
+  const queue = new SqsDeliveryQueue({
+    queueUrl: QUEUE_URL,
+    client: new SQSClient({ region: 'eu-west-1' }),
+    now: clock,
+  });
   deliverer = new Deliverer({ webhooks: store, deliveries, send: sendHttp, destinations, queue, now: clock });
   publish = eventStreamHandler(new EventRelay({ jobs, sinks: [deliverer] }));
   deliver = deliveryMessagesHandler(deliverer, createLogger());
@@ -103,7 +127,12 @@ afterAll(async () => {
 beforeEach(() => {
   now = new Date();
   sqs.reset();
-  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string }> }) => ({ Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `sqs-${e.Id}`, MD5OfMessageBody: 'x' })), Failed: [] }));
+  sqs
+    .on(SendMessageBatchCommand)
+    .callsFake((input: { Entries: Array<{ Id: string }> }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `sqs-${e.Id}`, MD5OfMessageBody: 'x' })),
+      Failed: [],
+    }));
 });
 
 describe('the deliveries queue', () => {
@@ -116,14 +145,34 @@ describe('the deliveries queue', () => {
   });
 
   it('sends ten notices a call, and fails when the queue refuses one', async () => {
-    const due = Array.from({ length: 12 }, (_, i) => ({ ...ref, webhook_id: 'wh_x', delivery_id: `dlv_${i}`, at: now.toISOString() }));
-    const queue = new SqsDeliveryQueue({ queueUrl: QUEUE_URL, client: new SQSClient({ region: 'eu-west-1' }), now: clock });
+    const due = Array.from({ length: 12 }, (_, i) => ({
+      ...ref,
+      webhook_id: 'wh_x',
+      delivery_id: `dlv_${i}`,
+      at: now.toISOString(),
+    }));
+    const queue = new SqsDeliveryQueue({
+      queueUrl: QUEUE_URL,
+      client: new SQSClient({ region: 'eu-west-1' }),
+      now: clock,
+    });
     await queue.enqueue(due);
     const calls = sqs.commandCalls(SendMessageBatchCommand).map((c) => c.args[0].input);
     expect(calls.map((c) => c.Entries!.length)).toEqual([10, 2]);
-    expect(calls[0]!.Entries![0]).toEqual({ Id: '0', MessageBody: JSON.stringify({ ...ref, webhook_id: 'wh_x', delivery_id: 'dlv_0' }), DelaySeconds: 0 });
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false, Message: 'try again' }] });
-    await expect(queue.enqueue(due.slice(0, 1))).rejects.toThrow('the deliveries queue refused 1 of 1 messages: InternalError try again');
+    expect(calls[0]!.Entries![0]).toEqual({
+      Id: '0',
+      MessageBody: JSON.stringify({ ...ref, webhook_id: 'wh_x', delivery_id: 'dlv_0' }),
+      DelaySeconds: 0,
+    });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({
+        Successful: [],
+        Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false, Message: 'try again' }],
+      });
+    await expect(queue.enqueue(due.slice(0, 1))).rejects.toThrow(
+      'the deliveries queue refused 1 of 1 messages: InternalError try again',
+    );
   });
 });
 
@@ -135,15 +184,33 @@ describe('webhook deliveries in AWS', () => {
     expect(await publish({ Records: [streamRecord(event, '1')] })).toEqual({ batchItemFailures: [] });
 
     const sent = notices();
-    expect(sent).toEqual([{ Id: '0', MessageBody: JSON.stringify({ ...ref, webhook_id: webhook.id, delivery_id: `dlv_${event.id.slice(4)}` }), DelaySeconds: 0 }]);
+    expect(sent).toEqual([
+      {
+        Id: '0',
+        MessageBody: JSON.stringify({ ...ref, webhook_id: webhook.id, delivery_id: `dlv_${event.id.slice(4)}` }),
+        DelaySeconds: 0,
+      },
+    ]);
     expect(await deliver(batchOf(sent))).toEqual({ batchItemFailures: [] });
     const got = received.filter((r) => r.path === '/ok');
     expect(got).toHaveLength(1);
-    const verified = new Verifier(secret).verify(got[0]!.body, got[0]!.headers as Record<string, string>) as ServiceEvent;
-    expect(verified).toMatchObject({ id: event.id, type: 'run.failed', data: { job_name: 'nightly', run: { id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1A', status: 'failed', exit_code: 1 } } });
+    const verified = new Verifier(secret).verify(
+      got[0]!.body,
+      got[0]!.headers as Record<string, string>,
+    ) as ServiceEvent;
+    expect(verified).toMatchObject({
+      id: event.id,
+      type: 'run.failed',
+      data: { job_name: 'nightly', run: { id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1A', status: 'failed', exit_code: 1 } },
+    });
     expect(received.filter((r) => r.path === '/other')).toHaveLength(0);
     const stored = await deliveries.get({ ...ref, webhook_id: webhook.id, delivery_id: `dlv_${event.id.slice(4)}` });
-    expect(stored?.delivery).toMatchObject({ status: 'succeeded', attempts: 1, last_status_code: 200, next_attempt_at: null });
+    expect(stored?.delivery).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      last_status_code: 200,
+      next_attempt_at: null,
+    });
 
     // The stream offers the record again: the delivery exists, its notice goes again, and nothing is sent twice.
     sqs.resetHistory();
@@ -164,7 +231,11 @@ describe('webhook deliveries in AWS', () => {
     const retry = notices();
     expect(retry).toEqual([expect.objectContaining({ DelaySeconds: RETRY_SCHEDULE_MS[0]! / 1000 })]);
     const dref = { ...ref, webhook_id: webhook.id, delivery_id: `dlv_${event.id.slice(4)}` };
-    expect((await deliveries.get(dref))?.delivery).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500 });
+    expect((await deliveries.get(dref))?.delivery).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      last_status_code: 500,
+    });
 
     // Handed the notice before its time (as the link of a longer chain is): nothing sent, the notice goes on.
     sqs.resetHistory();
@@ -175,8 +246,15 @@ describe('webhook deliveries in AWS', () => {
 
     now = new Date(now.getTime() + 3_000);
     await deliver(batchOf(retry));
-    expect(received.filter((r) => r.path === '/flaky').map((r) => r.headers['webhook-id'])).toEqual([event.id, event.id]);
-    expect((await deliveries.get(dref))?.delivery).toMatchObject({ status: 'succeeded', attempts: 2, last_status_code: 200 });
+    expect(received.filter((r) => r.path === '/flaky').map((r) => r.headers['webhook-id'])).toEqual([
+      event.id,
+      event.id,
+    ]);
+    expect((await deliveries.get(dref))?.delivery).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      last_status_code: 200,
+    });
   });
 
   it('waits a long retry as a chain of notices of fifteen minutes at most', async () => {
@@ -228,13 +306,17 @@ describe('webhook deliveries in AWS', () => {
     const wref = { ...ref, webhook_id: webhook.id };
     const test = await service.test(wref);
     const asked = notices();
-    expect(asked).toEqual([{ Id: '0', MessageBody: JSON.stringify({ ...wref, delivery_id: test.id }), DelaySeconds: 0 }]);
+    expect(asked).toEqual([
+      { Id: '0', MessageBody: JSON.stringify({ ...wref, delivery_id: test.id }), DelaySeconds: 0 },
+    ]);
     sqs.resetHistory();
     await deliver(batchOf(asked));
     await service.redeliver({ ...wref, delivery_id: test.id });
     await deliver(batchOf(notices()));
     const got = received.filter((r) => r.path === '/asked');
-    expect(got.map((r) => (new Verifier(secret).verify(r.body, r.headers as Record<string, string>) as ServiceEvent).type)).toEqual(['webhook.test', 'webhook.test']);
+    expect(
+      got.map((r) => (new Verifier(secret).verify(r.body, r.headers as Record<string, string>) as ServiceEvent).type),
+    ).toEqual(['webhook.test', 'webhook.test']);
     expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(1);
   });
 
@@ -248,7 +330,9 @@ describe('webhook deliveries in AWS', () => {
     answers.set('/requeue', [500]);
     sqs.on(SendMessageBatchCommand).rejects(new Error('queue unavailable'));
     expect(await deliver(batchOf(pending))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
-    expect((await deliveries.get({ ...ref, webhook_id: webhook.id, delivery_id: `dlv_${event.id.slice(4)}` }))?.delivery).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500 });
+    expect(
+      (await deliveries.get({ ...ref, webhook_id: webhook.id, delivery_id: `dlv_${event.id.slice(4)}` }))?.delivery,
+    ).toMatchObject({ status: 'pending', attempts: 1, last_status_code: 500 });
     expect(await deliver({ Records: [{ messageId: 'junk', body: '{"nope":1}' }] })).toEqual({ batchItemFailures: [] });
   });
 });

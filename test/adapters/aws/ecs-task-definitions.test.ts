@@ -16,7 +16,20 @@ const config = {
 const definitions = new EcsTaskDefinitions(config, new ECSClient({ region: 'eu-west-1' }));
 const jobId = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
 const job = (spec: Record<string, unknown> = {}) =>
-  buildJob({ workspace_id: 'acme', project_id: 'etl' }, jobId, { name: 'n', image: 'public.ecr.aws/docker/library/alpine:3.20', command: ['true'], cpu: 1, memory_mb: 2048, ...spec }, 't', 't');
+  buildJob(
+    { workspace_id: 'acme', project_id: 'etl' },
+    jobId,
+    {
+      name: 'n',
+      image: 'public.ecr.aws/docker/library/alpine:3.20',
+      command: ['true'],
+      cpu: 1,
+      memory_mb: 2048,
+      ...spec,
+    },
+    't',
+    't',
+  );
 
 beforeEach(() => ecs.reset());
 
@@ -40,7 +53,14 @@ describe('EcsTaskDefinitions', () => {
             image: 'public.ecr.aws/docker/library/alpine:3.20',
             essential: true,
             stopTimeout: 120,
-            logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/jobs/containers', 'awslogs-region': 'eu-west-1', 'awslogs-stream-prefix': jobId } },
+            logConfiguration: {
+              logDriver: 'awslogs',
+              options: {
+                'awslogs-group': '/jobs/containers',
+                'awslogs-region': 'eu-west-1',
+                'awslogs-stream-prefix': jobId,
+              },
+            },
           },
         ],
         tags: [
@@ -53,7 +73,9 @@ describe('EcsTaskDefinitions', () => {
   });
 
   it('reports throttling as unavailable', async () => {
-    ecs.on(RegisterTaskDefinitionCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    ecs
+      .on(RegisterTaskDefinitionCommand)
+      .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
     await expect(definitions.register(job())).rejects.toBeInstanceOf(UnavailableError);
   });
 
@@ -65,7 +87,11 @@ describe('EcsTaskDefinitions', () => {
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     await hooks.updated!({ ...before, image: 'busybox:1.36' }, before);
     await hooks.updated!({ ...before, cpu: 2, memory_mb: 4096 }, before);
-    expect(ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => [c.args[0].input.containerDefinitions?.[0]?.image, c.args[0].input.cpu])).toEqual([
+    expect(
+      ecs
+        .commandCalls(RegisterTaskDefinitionCommand)
+        .map((c) => [c.args[0].input.containerDefinitions?.[0]?.image, c.args[0].input.cpu]),
+    ).toEqual([
       ['busybox:1.36', '1024'],
       ['public.ecr.aws/docker/library/alpine:3.20', '2048'],
     ]);

@@ -22,9 +22,26 @@ let table: Awaited<ReturnType<typeof createTestTable>>;
 let handler: ReturnType<typeof eventStreamHandler>;
 
 const run = (id: string, status: Run['status']): Run => ({
-  id, job_id: jobId, ...ref, status, trigger: 'manual', attempt: 1, scheduled_for: null, created_at: '2026-12-01T00:00:00.000Z',
-  started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null, overrides: { command: null, env: {} },
-  image: 'alpine', command: ['true'], usage: null, backend: { runner: 'ecs', task: null, execution: null }, tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
+  id,
+  job_id: jobId,
+  ...ref,
+  status,
+  trigger: 'manual',
+  attempt: 1,
+  scheduled_for: null,
+  created_at: '2026-12-01T00:00:00.000Z',
+  started_at: null,
+  finished_at: null,
+  duration_ms: null,
+  exit_code: null,
+  error: null,
+  overrides: { command: null, env: {} },
+  image: 'alpine',
+  command: ['true'],
+  usage: null,
+  backend: { runner: 'ecs', task: null, execution: null },
+  tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+  parallelism: 1,
 });
 
 /** A stream record as Lambda delivers it: the new image of the item the store put. */
@@ -37,23 +54,50 @@ beforeAll(async () => {
   table = await createTestTable('event-stream');
   const jobs = new DynamoJobStore(table);
   await jobs.create(buildJob(ref, jobId, { name: 'nightly', image: 'alpine', command: ['true'] }, 't', 't'));
-  handler = eventStreamHandler(new EventRelay({ jobs, sinks: [new EventBridgeSink({ busName: 'jobs-bus', client: new EventBridgeClient({ region: 'eu-west-1' }) })] }));
+  handler = eventStreamHandler(
+    new EventRelay({
+      jobs,
+      sinks: [new EventBridgeSink({ busName: 'jobs-bus', client: new EventBridgeClient({ region: 'eu-west-1' }) })],
+    }),
+  );
 });
 afterAll(() => table.drop());
 beforeEach(() => bridge.reset());
 
 describe('the event publisher', () => {
   it('puts each new event on the bus with its detail-type and the job name, ten entries a call', async () => {
-    bridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({ FailedEntryCount: 0, Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })) }));
+    bridge
+      .on(PutEventsCommand)
+      .callsFake((input: { Entries: unknown[] }) => ({
+        FailedEntryCount: 0,
+        Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
+      }));
     const at = new Date('2026-12-01T10:00:00.000Z');
-    const events = Array.from({ length: 11 }, (_, i) => runEvent('run.succeeded', run(`run_01JD6R0G2M4S8V1X3Z5B7D9F${String(i).padStart(2, '0').replace(/\d/g, (d) => 'ABCDEFGHJK'[Number(d)]!)}`, 'succeeded'), at));
+    const events = Array.from({ length: 11 }, (_, i) =>
+      runEvent(
+        'run.succeeded',
+        run(
+          `run_01JD6R0G2M4S8V1X3Z5B7D9F${String(i)
+            .padStart(2, '0')
+            .replace(/\d/g, (d) => 'ABCDEFGHJK'[Number(d)]!)}`,
+          'succeeded',
+        ),
+        at,
+      ),
+    );
     const skipped = scheduleSkippedEvent({ ...ref, job_id: jobId }, at, at);
     const batch: StreamBatch = {
       Records: [
         ...events.map((event, i) => record(event, String(i))),
         record(skipped, '11'),
         // Not events: another item's insert, and a modify of an event item (taken out of the outbox).
-        { eventName: 'INSERT', dynamodb: { NewImage: marshall({ PK: 'x', SK: 'RUN#y', type: 'run' }) as Record<string, unknown>, SequenceNumber: '12' } },
+        {
+          eventName: 'INSERT',
+          dynamodb: {
+            NewImage: marshall({ PK: 'x', SK: 'RUN#y', type: 'run' }) as Record<string, unknown>,
+            SequenceNumber: '12',
+          },
+        },
         { eventName: 'MODIFY', dynamodb: { NewImage: record(skipped, '13').dynamodb.NewImage, SequenceNumber: '13' } },
       ],
     };
@@ -68,13 +112,19 @@ describe('the event publisher', () => {
       Detail: JSON.stringify({ ...events[0], data: { ...events[0]!.data, job_name: 'nightly' } }),
       Time: at,
     });
-    expect(all.at(-1)).toMatchObject({ DetailType: 'Job Schedule Skipped', Detail: JSON.stringify({ ...skipped, data: { ...skipped.data, job_name: 'nightly' } }) });
+    expect(all.at(-1)).toMatchObject({
+      DetailType: 'Job Schedule Skipped',
+      Detail: JSON.stringify({ ...skipped, data: { ...skipped.data, job_name: 'nightly' } }),
+    });
   });
 
   it('answers the records of refused entries, and of a call that failed, as batch item failures', async () => {
     bridge
       .on(PutEventsCommand)
-      .resolvesOnce({ FailedEntryCount: 1, Entries: [{ EventId: 'a' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, { EventId: 'c' }] })
+      .resolvesOnce({
+        FailedEntryCount: 1,
+        Entries: [{ EventId: 'a' }, { ErrorCode: 'InternalFailure', ErrorMessage: 'try again' }, { EventId: 'c' }],
+      })
       .rejectsOnce(new Error('throttled'));
     const at = new Date();
     const ids = ['A', 'B', 'C', 'D'].map((c) => `run_01JD6R0G2M4S8V1X3Z5B7D9F1${c}`);
@@ -83,7 +133,9 @@ describe('the event publisher', () => {
     const sink = new EventBridgeSink({ busName: 'jobs-bus', client: new EventBridgeClient({ region: 'eu-west-1' }) });
     const first = await sink.publish(events.slice(0, 3));
     expect(first).toEqual({ failed: [events[1]!.id] });
-    const response = await eventStreamHandler(new EventRelay({ jobs: new DynamoJobStore(table), sinks: [sink] }))({ Records: [record(events[3]!, '40')] });
+    const response = await eventStreamHandler(new EventRelay({ jobs: new DynamoJobStore(table), sinks: [sink] }))({
+      Records: [record(events[3]!, '40')],
+    });
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '40' }] });
   });
 });

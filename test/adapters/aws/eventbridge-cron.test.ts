@@ -27,14 +27,19 @@ const ZONES = ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kolkata', 'Aust
 
 const value = (min: number, max: number, names?: string[]) =>
   names
-    ? fc.oneof(fc.integer({ min, max }).map(String), fc.integer({ min: 0, max: names.length - 1 }).map((i) => names[i] as string))
+    ? fc.oneof(
+        fc.integer({ min, max }).map(String),
+        fc.integer({ min: 0, max: names.length - 1 }).map((i) => names[i] as string),
+      )
     : fc.integer({ min, max }).map(String);
 
 function field(min: number, max: number, names?: string[]) {
   const item = fc.oneof(
     value(min, max, names),
     fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${Math.min(a, b)}-${Math.max(a, b)}`),
-    fc.tuple(fc.integer({ min, max }), fc.integer({ min, max }), fc.integer({ min: 1, max: max - min + 1 })).map(([a, b, s]) => `${Math.min(a, b)}-${Math.max(a, b)}/${s}`),
+    fc
+      .tuple(fc.integer({ min, max }), fc.integer({ min, max }), fc.integer({ min: 1, max: max - min + 1 }))
+      .map(([a, b, s]) => `${Math.min(a, b)}-${Math.max(a, b)}/${s}`),
   );
   return fc.oneof(
     { weight: 3, arbitrary: fc.constant('*') },
@@ -67,8 +72,13 @@ describe('the EventBridge expressions fire exactly when the local scheduler does
           }
           checked++;
           const local = schedule.nextRuns(20, after).map((d) => d.toISOString());
-          const aws = nextFires(eventBridgeExpressions(schedule.cron), zone, after, local.length).map((d) => d.toISOString());
-          expect(aws, `${expression} in ${zone} after ${after.toISOString()}: ${eventBridgeExpressions(schedule.cron).join(' + ')}`).toEqual(local);
+          const aws = nextFires(eventBridgeExpressions(schedule.cron), zone, after, local.length).map((d) =>
+            d.toISOString(),
+          );
+          expect(
+            aws,
+            `${expression} in ${zone} after ${after.toISOString()}: ${eventBridgeExpressions(schedule.cron).join(' + ')}`,
+          ).toEqual(local);
         },
       ),
       { numRuns: 500 },
@@ -87,6 +97,8 @@ describe('the EventBridge expressions fire exactly when the local scheduler does
   ])('agrees across daylight-saving changes and day OR day: %s in %s', (expression, zone, after) => {
     const schedule = new Schedule(expression, zone);
     const local = schedule.nextRuns(20, new Date(after)).map((d) => d.toISOString());
-    expect(nextFires(eventBridgeExpressions(expression), zone, new Date(after), 20).map((d) => d.toISOString())).toEqual(local);
+    expect(
+      nextFires(eventBridgeExpressions(expression), zone, new Date(after), 20).map((d) => d.toISOString()),
+    ).toEqual(local);
   });
 });

@@ -10,7 +10,10 @@ import type { Platform } from '../../../functions/composition/platform.ts';
 const NEEDS: Record<string, { build: (p: Platform) => unknown; uses: Use[] }> = {
   'job store': { build: (p) => p.jobStore(), uses: ['table:read', 'table:write'] },
   'run store': { build: (p) => p.runStore(), uses: ['table:read', 'table:write'] },
-  orchestrator: { build: (p) => p.orchestrator(), uses: ['executions:start', 'executions:stop', 'executions:describe'] },
+  orchestrator: {
+    build: (p) => p.orchestrator(),
+    uses: ['executions:start', 'executions:stop', 'executions:describe'],
+  },
   'container logs': { build: (p) => p.logs(), uses: ['container-logs:read', 'container-logs:delete'] },
   'container metrics': { build: (p) => p.metrics(), uses: ['container-metrics'] },
   schedules: { build: (p) => p.schedules(), uses: ['schedules'] },
@@ -21,27 +24,36 @@ const NEEDS: Record<string, { build: (p: Platform) => unknown; uses: Use[] }> = 
 
 /** The environment the stack gives a function: its declared settings (values that look like the real ones). */
 function stackEnvironment(name: FunctionName): NodeJS.ProcessEnv {
-  return Object.fromEntries([...settingsOf(FUNCTIONS[name].uses), 'AWS_REGION'].map((variable) => [variable, `value-of-${variable}`]));
+  return Object.fromEntries(
+    [...settingsOf(FUNCTIONS[name].uses), 'AWS_REGION'].map((variable) => [variable, `value-of-${variable}`]),
+  );
 }
 
 describe('the AWS platform', () => {
-  it.each(Object.keys(FUNCTIONS) as FunctionName[])('builds for the %s function what it declares, and refuses the rest', (name) => {
-    const uses = new Set<Use>(FUNCTIONS[name].uses);
-    const platform = awsPlatform(name, stackEnvironment(name));
-    for (const [adapter, { build, uses: any }] of Object.entries(NEEDS)) {
-      if (any.some((use) => uses.has(use))) expect(build(platform), adapter).toBeTruthy();
-      else expect(() => build(platform), adapter).toThrow(ConfigError);
-    }
-  });
+  it.each(Object.keys(FUNCTIONS) as FunctionName[])(
+    'builds for the %s function what it declares, and refuses the rest',
+    (name) => {
+      const uses = new Set<Use>(FUNCTIONS[name].uses);
+      const platform = awsPlatform(name, stackEnvironment(name));
+      for (const [adapter, { build, uses: any }] of Object.entries(NEEDS)) {
+        if (any.some((use) => uses.has(use))) expect(build(platform), adapter).toBeTruthy();
+        else expect(() => build(platform), adapter).toThrow(ConfigError);
+      }
+    },
+  );
 
   it('names the missing variable when a declared setting is absent', () => {
     const env = stackEnvironment('runs');
     delete env.JOBS_STATE_MACHINE_ARN;
-    expect(() => awsPlatform('runs', env).orchestrator()).toThrow(new ConfigError('environment variable JOBS_STATE_MACHINE_ARN is required by the runs function'));
+    expect(() => awsPlatform('runs', env).orchestrator()).toThrow(
+      new ConfigError('environment variable JOBS_STATE_MACHINE_ARN is required by the runs function'),
+    );
   });
 
   it('says which declaration to change when a function reaches for what it did not declare', () => {
-    expect(() => awsPlatform('logs', stackEnvironment('logs')).orchestrator()).toThrow(/the logs function declares no use that needs JOBS_STATE_MACHINE_ARN/);
+    expect(() => awsPlatform('logs', stackEnvironment('logs')).orchestrator()).toThrow(
+      /the logs function declares no use that needs JOBS_STATE_MACHINE_ARN/,
+    );
   });
 
   it('reads nothing until an adapter is first built', () => {

@@ -21,7 +21,13 @@ const config = {
 const store = new EventBridgeScheduleStore(config, new SchedulerClient({ region: 'eu-west-1' }));
 const jobId = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
 const job = (spec: Record<string, unknown>) =>
-  buildJob({ workspace_id: 'acme', project_id: 'etl' }, jobId, { name: 'nightly', image: 'alpine', command: ['true'], ...spec }, 't', 't');
+  buildJob(
+    { workspace_id: 'acme', project_id: 'etl' },
+    jobId,
+    { name: 'nightly', image: 'alpine', command: ['true'], ...spec },
+    't',
+    't',
+  );
 const notFound = () => new ResourceNotFoundException({ message: 'nope', Message: 'nope', $metadata: {} });
 
 const target = {
@@ -56,7 +62,12 @@ describe('EventBridgeScheduleStore', () => {
     expect(scheduler.commandCalls(UpdateScheduleCommand).map((c) => c.args[0].input)).toEqual([request]);
     expect(scheduler.commandCalls(CreateScheduleCommand).map((c) => c.args[0].input)).toEqual([request]);
     // The split names a cron of the other shape would have used are cleared.
-    expect(scheduler.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input).sort((a, b) => a.Name!.localeCompare(b.Name!))).toEqual([
+    expect(
+      scheduler
+        .commandCalls(DeleteScheduleCommand)
+        .map((c) => c.args[0].input)
+        .sort((a, b) => a.Name!.localeCompare(b.Name!)),
+    ).toEqual([
       { Name: `job-${jobId}-dom`, GroupName: 'jobs-schedules' },
       { Name: `job-${jobId}-dow`, GroupName: 'jobs-schedules' },
     ]);
@@ -66,7 +77,9 @@ describe('EventBridgeScheduleStore', () => {
     scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn' });
     scheduler.on(DeleteScheduleCommand, { Name: `job-${jobId}` }).resolves({});
     await store.sync(job({ schedule: '0 0 13 * 5' }));
-    const updates = scheduler.commandCalls(UpdateScheduleCommand).map((c) => [c.args[0].input.Name, c.args[0].input.ScheduleExpression]);
+    const updates = scheduler
+      .commandCalls(UpdateScheduleCommand)
+      .map((c) => [c.args[0].input.Name, c.args[0].input.ScheduleExpression]);
     expect(updates.sort()).toEqual([
       [`job-${jobId}-dom`, 'cron(0 0 13 * ? *)'],
       [`job-${jobId}-dow`, 'cron(0 0 ? * 6 *)'],
@@ -77,12 +90,17 @@ describe('EventBridgeScheduleStore', () => {
   it('disables the schedule of a suspended job', async () => {
     scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn' });
     await store.sync(job({ schedule: '@daily', suspended: true }));
-    expect(scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input).toMatchObject({ State: 'DISABLED', ScheduleExpression: 'cron(0 0 * * ? *)' });
+    expect(scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input).toMatchObject({
+      State: 'DISABLED',
+      ScheduleExpression: 'cron(0 0 * * ? *)',
+    });
   });
 
   it('updates when a concurrent create got there first', async () => {
     scheduler.on(UpdateScheduleCommand).rejectsOnce(notFound()).resolves({ ScheduleArn: 'arn' });
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     await store.sync(job({ schedule: '@hourly' }));
     expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(2);
   });
@@ -91,7 +109,12 @@ describe('EventBridgeScheduleStore', () => {
     await store.sync(job({ schedule: null }));
     await store.remove({ workspace_id: 'acme', project_id: 'etl', job_id: jobId });
     expect(scheduler.commandCalls(DeleteScheduleCommand).map((c) => c.args[0].input.Name)).toEqual([
-      `job-${jobId}`, `job-${jobId}-dom`, `job-${jobId}-dow`, `job-${jobId}`, `job-${jobId}-dom`, `job-${jobId}-dow`,
+      `job-${jobId}`,
+      `job-${jobId}-dom`,
+      `job-${jobId}-dow`,
+      `job-${jobId}`,
+      `job-${jobId}-dom`,
+      `job-${jobId}-dow`,
     ]);
     expect(scheduler.commandCalls(UpdateScheduleCommand)).toHaveLength(0);
   });

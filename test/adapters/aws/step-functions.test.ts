@@ -51,11 +51,20 @@ describe('StepFunctionsOrchestrator', () => {
       task_count: 3,
       parallelism: 2,
       container: {
-        task_definition: 'job-job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', image: 'alpine', command: ['true'],
-        environment: [{ Name: 'A', Value: 'first' }, { Name: 'Z', Value: 'last' }], cpu: 0.25, memory_mb: 512,
+        task_definition: 'job-job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
+        image: 'alpine',
+        command: ['true'],
+        environment: [
+          { Name: 'A', Value: 'first' },
+          { Name: 'Z', Value: 'last' },
+        ],
+        cpu: 0.25,
+        memory_mb: 512,
       },
     };
-    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([{ stateMachineArn, name: runId, input: JSON.stringify(document) }]);
+    expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
+      { stateMachineArn, name: runId, input: JSON.stringify(document) },
+    ]);
   });
 
   it('takes a second start of the same run as done (Step Functions refuses the duplicate)', async () => {
@@ -70,7 +79,11 @@ describe('StepFunctionsOrchestrator', () => {
 
   it("stops the run's execution with a cause", async () => {
     sfn.on(StopExecutionCommand).resolves({ stopDate: new Date() });
-    await orchestrator.stop({ id: runId, backend: { runner: 'ecs', task: null, execution: executionArn } } as Run, { mode: 'force', graceSeconds: 0, cause: 'cancelled by request' });
+    await orchestrator.stop({ id: runId, backend: { runner: 'ecs', task: null, execution: executionArn } } as Run, {
+      mode: 'force',
+      graceSeconds: 0,
+      cause: 'cancelled by request',
+    });
     expect(sfn.commandCalls(StopExecutionCommand).map((c) => c.args[0].input)).toEqual([
       { executionArn, error: 'Run.Cancelled', cause: 'cancelled by request' },
     ]);
@@ -78,7 +91,13 @@ describe('StepFunctionsOrchestrator', () => {
 
   it('ignores stopping an execution that does not exist', async () => {
     sfn.on(StopExecutionCommand).rejects(new ExecutionDoesNotExist({ message: 'nope', $metadata: {} }));
-    await expect(orchestrator.stop({ id: runId, backend: { runner: 'ecs', task: null, execution: null } } as Run, { mode: 'graceful', graceSeconds: 30, cause: 'x' })).resolves.toBeUndefined();
+    await expect(
+      orchestrator.stop({ id: runId, backend: { runner: 'ecs', task: null, execution: null } } as Run, {
+        mode: 'graceful',
+        graceSeconds: 30,
+        cause: 'x',
+      }),
+    ).resolves.toBeUndefined();
     expect(sfn.commandCalls(StopExecutionCommand)[0]?.args[0].input.executionArn).toBe(executionArn);
   });
 
@@ -87,10 +106,14 @@ describe('StepFunctionsOrchestrator', () => {
     expect(await orchestrator.isRunning(executionArn)).toBe(true);
     sfn.on(DescribeExecutionCommand, { executionArn }).resolves({ status: 'FAILED' });
     expect(await orchestrator.isRunning(executionArn)).toBe(false);
-    sfn.on(DescribeExecutionCommand, { executionArn }).rejects(new ExecutionDoesNotExist({ message: 'nope', $metadata: {} }));
+    sfn
+      .on(DescribeExecutionCommand, { executionArn })
+      .rejects(new ExecutionDoesNotExist({ message: 'nope', $metadata: {} }));
     expect(await orchestrator.isRunning(executionArn)).toBe(false);
     sfn.on(DescribeExecutionCommand, { executionArn }).rejects(throttled());
     expect(await orchestrator.isRunning(executionArn)).toBe('unknown');
-    expect(sfn.commandCalls(DescribeExecutionCommand).every((c) => c.args[0].input.executionArn === executionArn)).toBe(true);
+    expect(sfn.commandCalls(DescribeExecutionCommand).every((c) => c.args[0].input.executionArn === executionArn)).toBe(
+      true,
+    );
   });
 });

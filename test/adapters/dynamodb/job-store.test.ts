@@ -20,7 +20,16 @@ const freshProject = () => ({ workspace_id: 'acme', project_id: `p${++project}` 
 
 function makeJob(ref: { workspace_id: string; project_id: string }, overrides: Partial<Job> = {}): Job {
   const now = new Date().toISOString();
-  return { ...buildJob(ref, newId('job'), { name: `n-${newId('job').slice(-6)}`, image: 'alpine', command: ['true'] }, now, now), ...overrides };
+  return {
+    ...buildJob(
+      ref,
+      newId('job'),
+      { name: `n-${newId('job').slice(-6)}`, image: 'alpine', command: ['true'] },
+      now,
+      now,
+    ),
+    ...overrides,
+  };
 }
 
 describe('DynamoJobStore', () => {
@@ -41,7 +50,9 @@ describe('DynamoJobStore', () => {
 
   it('lets exactly one of 20 concurrent creates of one name through', async () => {
     const ref = freshProject();
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => store.create(makeJob(ref, { name: 'race' }))));
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, () => store.create(makeJob(ref, { name: 'race' }))),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected).toHaveLength(19);
@@ -71,7 +82,13 @@ describe('DynamoJobStore', () => {
   it('filters by tags (all must match) and by having a schedule, across pages', async () => {
     const ref = freshProject();
     for (let i = 0; i < 30; i++) {
-      await store.create(makeJob(ref, { name: `t${i}`, tags: { team: i % 3 === 0 ? 'data' : 'web', tier: i % 2 === 0 ? 'gold' : 'free' }, schedule: i % 5 === 0 ? '@daily' : null }));
+      await store.create(
+        makeJob(ref, {
+          name: `t${i}`,
+          tags: { team: i % 3 === 0 ? 'data' : 'web', tier: i % 2 === 0 ? 'gold' : 'free' },
+          schedule: i % 5 === 0 ? '@daily' : null,
+        }),
+      );
     }
     const names = async (filter: Parameters<DynamoJobStore['list']>[1]) => {
       const seen: string[] = [];
@@ -84,13 +101,22 @@ describe('DynamoJobStore', () => {
       } while (cursor);
       return seen;
     };
-    expect(await names({ tags: [['team', 'data'], ['tier', 'gold']] })).toEqual(['t24', 't18', 't12', 't6', 't0']);
+    expect(
+      await names({
+        tags: [
+          ['team', 'data'],
+          ['tier', 'gold'],
+        ],
+      }),
+    ).toEqual(['t24', 't18', 't12', 't6', 't0']);
     expect(await names({ tags: [], scheduled: true })).toEqual(['t25', 't20', 't15', 't10', 't5', 't0']);
     expect((await names({ tags: [], scheduled: false })).length).toBe(24);
   });
 
   it('rejects a cursor that it did not make', async () => {
-    await expect(store.list(freshProject(), { tags: [] }, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(ValidationError);
+    await expect(store.list(freshProject(), { tags: [] }, { limit: 2, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toThrow(
+      ValidationError,
+    );
   });
 
   it('updates only when the version matches, and keeps names unique on rename', async () => {
@@ -147,7 +173,13 @@ describe('JobService on DynamoDB', () => {
     const ref = freshProject();
     await new JobService(store).create(ref, { name: 'counted', image: 'alpine', command: ['true'] });
     // A Scan is fine in a test; no API path uses one.
-    const items = await table.client.send(new ScanCommand({ TableName: table.name, FilterExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': { S: `WS#acme#PRJ#${ref.project_id}` } } }));
+    const items = await table.client.send(
+      new ScanCommand({
+        TableName: table.name,
+        FilterExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': { S: `WS#acme#PRJ#${ref.project_id}` } },
+      }),
+    );
     expect(items.Items?.map((i) => i.SK?.S?.split('#')[0]).sort()).toEqual(['JOB', 'NAME']);
   });
 });

@@ -41,7 +41,8 @@ describe('KeyService on DynamoDB', () => {
 
   it('lists keys newest first, without hashes, page by page', async () => {
     const created = [];
-    for (let i = 0; i < 3; i++) created.push((await keys.create({ name: `k${i}`, role: 'reader', workspaces: ['acme'] })).key);
+    for (let i = 0; i < 3; i++)
+      created.push((await keys.create({ name: `k${i}`, role: 'reader', workspaces: ['acme'] })).key);
     const first = await keys.list({ limit: 2 });
     expect(first.items.map((k) => k.name)).toEqual(['k2', 'k1']);
     expect(Object.keys(first.items[0]!)).toEqual(['id', 'name', 'role', 'workspaces', 'created_at']);

@@ -17,15 +17,34 @@ const jobId = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
 
 function run(id: string): Run {
   return {
-    id, job_id: jobId, ...ref, status: 'pending', trigger: 'manual', attempt: 0, scheduled_for: null, created_at: '2026-12-01T00:00:00.000Z',
-    started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null, overrides: { command: null, env: { SECRET: 'x' } },
-    image: 'alpine', command: ['true'], usage: null, backend: { runner: 'process', task: null, execution: null }, tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
+    id,
+    job_id: jobId,
+    ...ref,
+    status: 'pending',
+    trigger: 'manual',
+    attempt: 0,
+    scheduled_for: null,
+    created_at: '2026-12-01T00:00:00.000Z',
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    error: null,
+    overrides: { command: null, env: { SECRET: 'x' } },
+    image: 'alpine',
+    command: ['true'],
+    usage: null,
+    backend: { runner: 'process', task: null, execution: null },
+    tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+    parallelism: 1,
   };
 }
 
 beforeAll(async () => {
   table = await createTestTable('outbox');
-  await new DynamoJobStore(table).create(buildJob(ref, jobId, { name: 'j', image: 'alpine', command: ['true'] }, 't', 't'));
+  await new DynamoJobStore(table).create(
+    buildJob(ref, jobId, { name: 'j', image: 'alpine', command: ['true'] }, 't', 't'),
+  );
   runs = new DynamoRunStore(table);
   outbox = new DynamoEventOutbox(table);
 });
@@ -43,7 +62,9 @@ describe('the event outbox', () => {
     // A change within a status (a retry) is written with its event too, and refused with it.
     const retrying = runEvent('run.retrying', { ...pending, status: 'running', error: 'retrying' }, new Date());
     expect(await runs.transition(pending, 'running', { error: 'retrying' }, retrying)).toBe(true);
-    expect(await runs.transition(pending, 'pending', { error: 'late' }, runEvent('run.retrying', pending, new Date()))).toBe(false);
+    expect(
+      await runs.transition(pending, 'pending', { error: 'late' }, runEvent('run.retrying', pending, new Date())),
+    ).toBe(false);
     const events = await outbox.pending(100);
     expect(events.map((e) => e.id)).toEqual([started.id, retrying.id]);
     // What an event shows of a run's overrides is what the API shows: never an env value.

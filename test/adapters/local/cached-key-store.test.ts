@@ -13,7 +13,9 @@ class CountingStore implements KeyStore {
   async findByHash(hash: string): Promise<ApiKey | null> {
     this.lookups++;
     const key = this.keys.get(hash);
-    return key ? { id: key.id, name: key.name, role: key.role, workspaces: key.workspaces, created_at: key.created_at } : null;
+    return key
+      ? { id: key.id, name: key.name, role: key.role, workspaces: key.workspaces, created_at: key.created_at }
+      : null;
   }
   async list(): Promise<Page<ApiKey>> {
     return { items: [], next_cursor: null };
@@ -24,7 +26,14 @@ class CountingStore implements KeyStore {
   }
 }
 
-const stored: StoredKey = { id: 'key_1', name: 'ci', role: 'writer', workspaces: ['acme'], created_at: 't', hash: 'h1' };
+const stored: StoredKey = {
+  id: 'key_1',
+  name: 'ci',
+  role: 'writer',
+  workspaces: ['acme'],
+  created_at: 't',
+  hash: 'h1',
+};
 
 describe('CachedKeyStore', () => {
   it('answers repeated lookups of a known key without asking the store again', async () => {

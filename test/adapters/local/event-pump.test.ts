@@ -43,9 +43,26 @@ async function writeEvents(count: number, prefix: string): Promise<string[]> {
   for (let i = 0; i < count; i++) {
     const id = `run_01JD6R0G2M4S8V1X3Z5B7D9${prefix}${'ABCDEFGHJK'[i]}`;
     const run: Run = {
-      id, job_id: jobId, ...ref, status: 'pending', trigger: 'manual', attempt: 0, scheduled_for: null, created_at: '2026-12-01T00:00:00.000Z',
-      started_at: null, finished_at: null, duration_ms: null, exit_code: null, error: null, overrides: { command: null, env: {} },
-      image: 'alpine', command: ['true'], usage: null, backend: { runner: 'process', task: null, execution: null }, tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 }, parallelism: 1,
+      id,
+      job_id: jobId,
+      ...ref,
+      status: 'pending',
+      trigger: 'manual',
+      attempt: 0,
+      scheduled_for: null,
+      created_at: '2026-12-01T00:00:00.000Z',
+      started_at: null,
+      finished_at: null,
+      duration_ms: null,
+      exit_code: null,
+      error: null,
+      overrides: { command: null, env: {} },
+      image: 'alpine',
+      command: ['true'],
+      usage: null,
+      backend: { runner: 'process', task: null, execution: null },
+      tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
+      parallelism: 1,
     };
     await runs.create(run, { forbidActive: false });
     const event = runEvent('run.cancelled', { ...run, status: 'cancelled' }, new Date());
@@ -57,7 +74,9 @@ async function writeEvents(count: number, prefix: string): Promise<string[]> {
 
 beforeAll(async () => {
   table = await createTestTable('event-pump');
-  await new DynamoJobStore(table).create(buildJob(ref, jobId, { name: 'pumped', image: 'alpine', command: ['true'] }, 't', 't'));
+  await new DynamoJobStore(table).create(
+    buildJob(ref, jobId, { name: 'pumped', image: 'alpine', command: ['true'] }, 't', 't'),
+  );
 });
 afterAll(() => table.drop());
 
@@ -66,7 +85,11 @@ describe('the local event pump', () => {
     const outbox = new DynamoEventOutbox(table);
     const sink = new RecordingSink();
     const before = await writeEvents(3, 'AA');
-    const pump = new LocalEventPump({ outbox, relay: new EventRelay({ jobs: new DynamoJobStore(table), sinks: [sink] }), logger: createLogger('test') });
+    const pump = new LocalEventPump({
+      outbox,
+      relay: new EventRelay({ jobs: new DynamoJobStore(table), sinks: [sink] }),
+      logger: createLogger('test'),
+    });
     pump.start();
     await eventually(() => sink.taken.length === 3, 'the events a stopped service left');
     const after = await writeEvents(2, 'AB');
@@ -82,7 +105,11 @@ describe('the local event pump', () => {
     const outbox = new DynamoEventOutbox(table);
     const sink = new RecordingSink(2);
     const ids = await writeEvents(2, 'AC');
-    const pump = new LocalEventPump({ outbox, relay: new EventRelay({ jobs: new DynamoJobStore(table), sinks: [sink] }), logger: createLogger('test') });
+    const pump = new LocalEventPump({
+      outbox,
+      relay: new EventRelay({ jobs: new DynamoJobStore(table), sinks: [sink] }),
+      logger: createLogger('test'),
+    });
     pump.start();
     await eventually(() => sink.taken.length === 2, 'the refused events taken on a later offer', 15_000);
     await pump.stop();

@@ -22,7 +22,11 @@ const dataDir = mkdtempSync(join(tmpdir(), 'jobs-orchestrator-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** The lifecycle, refusing every write while `down` is set, as a store on a full disk does. */
-function flaky(real: RunLifecycle): { lifecycle: RunLifecycle; refused: () => number; setDown: (down: boolean) => void } {
+function flaky(real: RunLifecycle): {
+  lifecycle: RunLifecycle;
+  refused: () => number;
+  setDown: (down: boolean) => void;
+} {
   let down = false;
   let refused = 0;
   const lifecycle = new Proxy(real, {
@@ -44,7 +48,12 @@ function flaky(real: RunLifecycle): { lifecycle: RunLifecycle; refused: () => nu
 describe('a run whose execution fails because its end cannot be written', () => {
   it('is settled from its exit status once writes are taken again', async () => {
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, warn: (message: string) => warnings.push(message), error: (message: string) => warnings.push(message) } as unknown as Logger;
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (message: string) => warnings.push(message),
+      error: (message: string) => warnings.push(message),
+    } as unknown as Logger;
     const store = flaky(t.core.services.runLifecycle());
     const runner = new LocalRunner({ dataDir, logs: new LocalLogStore(dataDir), logger });
     const orchestrator = new LocalOrchestrator({
@@ -57,7 +66,13 @@ describe('a run whose execution fails because its end cannot be written', () => 
     });
     const hold = join(dataDir, 'hold');
     writeFileSync(hold, '');
-    const job = await t.core.services.jobs().create(project, { name: 'held', image: 'alpine', command: ['sh', '-c', `while [ -e ${hold} ]; do sleep 0.02; done; exit 0`] });
+    const job = await t.core.services
+      .jobs()
+      .create(project, {
+        name: 'held',
+        image: 'alpine',
+        command: ['sh', '-c', `while [ -e ${hold} ]; do sleep 0.02; done; exit 0`],
+      });
     const run = await t.core.services.runs().trigger({ ...project, job_id: job.id }, {});
     const ref = { ...project, job_id: job.id, run_id: run.id };
     await orchestrator.start(t.core.orchestrator.started.at(-1)!);
@@ -66,7 +81,10 @@ describe('a run whose execution fails because its end cannot be written', () => 
     store.setDown(true);
     rmSync(hold);
     // Every retry of the state machine is refused; the execution fails, and the settle after it is refused too.
-    await eventually(() => warnings.includes('could not settle a run whose execution failed; trying again until it is'), 'the settle refused');
+    await eventually(
+      () => warnings.includes('could not settle a run whose execution failed; trying again until it is'),
+      'the settle refused',
+    );
     expect(store.refused()).toBeGreaterThan(6);
     expect((await t.core.runStore.get(ref))?.status).toBe('running');
 

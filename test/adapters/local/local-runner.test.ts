@@ -27,16 +27,50 @@ const spec = {
 
 describe('a container of a run', () => {
   it('is created from the image with the command, the limits, the labels, the host flags, and env passed by name only', () => {
-    const engine: Engine = { name: 'podman', version: '4', hostFlags: ['--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000'], cgroups: 'v1' };
+    const engine: Engine = {
+      name: 'podman',
+      version: '4',
+      hostFlags: ['--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000'],
+      cgroups: 'v1',
+    };
     const args = createArgs(engine, spec, '/jobs/x');
     expect(args).toEqual([
-      'create', '--name', 'jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-t3-2',
-      '--label', 'jobs.run-id=run_01JD6R0G2M4S8V1X3Z5B7D9F1H', '--label', 'jobs.job-id=job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
-      '--label', 'jobs.workspace-id=acme', '--label', 'jobs.project-id=etl', '--label', 'jobs.task-index=3', '--label', 'jobs.attempt=2',
-      '--cpus', '0.5', '--memory', '1024m', '--memory-swap', '1024m', '--pull=missing',
-      '--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000', '--cgroup-parent', '/jobs/x',
-      '--env', 'STAGE', '--env', 'TOKEN',
-      'public.ecr.aws/docker/library/alpine:3.20', 'sh', '-c', 'echo "$STAGE"',
+      'create',
+      '--name',
+      'jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-t3-2',
+      '--label',
+      'jobs.run-id=run_01JD6R0G2M4S8V1X3Z5B7D9F1H',
+      '--label',
+      'jobs.job-id=job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA',
+      '--label',
+      'jobs.workspace-id=acme',
+      '--label',
+      'jobs.project-id=etl',
+      '--label',
+      'jobs.task-index=3',
+      '--label',
+      'jobs.attempt=2',
+      '--cpus',
+      '0.5',
+      '--memory',
+      '1024m',
+      '--memory-swap',
+      '1024m',
+      '--pull=missing',
+      '--runtime',
+      '/usr/sbin/runc',
+      '--ulimit',
+      'nofile=20000:20000',
+      '--cgroup-parent',
+      '/jobs/x',
+      '--env',
+      'STAGE',
+      '--env',
+      'TOKEN',
+      'public.ecr.aws/docker/library/alpine:3.20',
+      'sh',
+      '-c',
+      'echo "$STAGE"',
     ]);
     expect(args.join(' ')).not.toContain('value-that-must-not-be');
     expect(args).not.toContain('--publish');
@@ -44,8 +78,14 @@ describe('a container of a run', () => {
   });
 
   it("reports the engine's own words for a failure", () => {
-    expect(engineMessage('Trying to pull docker.io/library/nope:1...\nError: initializing source docker://nope:1: no such host\n')).toBe('initializing source docker://nope:1: no such host');
-    expect(engineMessage('docker: Error response from daemon: pull access denied for nope\n')).toBe('docker: Error response from daemon: pull access denied for nope');
+    expect(
+      engineMessage(
+        'Trying to pull docker.io/library/nope:1...\nError: initializing source docker://nope:1: no such host\n',
+      ),
+    ).toBe('initializing source docker://nope:1: no such host');
+    expect(engineMessage('docker: Error response from daemon: pull access denied for nope\n')).toBe(
+      'docker: Error response from daemon: pull access denied for nope',
+    );
     expect(engineMessage('Error response from daemon: No such container: x')).toBe('No such container: x');
   });
 });
@@ -53,10 +93,39 @@ describe('a container of a run', () => {
 describe('a host process of a run', () => {
   it('gets the job env over a few inherited variables, and its run id, task and attempt', () => {
     const env = processEnv(spec);
-    expect(env).toMatchObject({ STAGE: 'prod', PATH: process.env.PATH, JOBS_RUN_ID: spec.run_id, JOBS_TASK_INDEX: '3', JOBS_TASK_COUNT: '5', JOBS_ATTEMPT: '2', JOBS_TASK_ID: `${spec.run_id}-t3` });
-    expect(Object.keys(env).every((name) => ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'STAGE', 'TOKEN', 'JOBS_RUN_ID', 'JOBS_TASK_INDEX', 'JOBS_TASK_COUNT', 'JOBS_ATTEMPT', 'JOBS_TASK_ID'].includes(name))).toBe(true);
+    expect(env).toMatchObject({
+      STAGE: 'prod',
+      PATH: process.env.PATH,
+      JOBS_RUN_ID: spec.run_id,
+      JOBS_TASK_INDEX: '3',
+      JOBS_TASK_COUNT: '5',
+      JOBS_ATTEMPT: '2',
+      JOBS_TASK_ID: `${spec.run_id}-t3`,
+    });
+    expect(
+      Object.keys(env).every((name) =>
+        [
+          'PATH',
+          'HOME',
+          'LANG',
+          'LC_ALL',
+          'TZ',
+          'TMPDIR',
+          'STAGE',
+          'TOKEN',
+          'JOBS_RUN_ID',
+          'JOBS_TASK_INDEX',
+          'JOBS_TASK_COUNT',
+          'JOBS_ATTEMPT',
+          'JOBS_TASK_ID',
+        ].includes(name),
+      ),
+    ).toBe(true);
     // The task's mark, which finds its processes on cancel, wins over a job variable of the same name.
-    expect(processEnv({ ...spec, env: { JOBS_TASK_ID: 'spoofed', JOBS_RUN_ID: 'spoofed' } })).toMatchObject({ JOBS_TASK_ID: `${spec.run_id}-t3`, JOBS_RUN_ID: spec.run_id });
+    expect(processEnv({ ...spec, env: { JOBS_TASK_ID: 'spoofed', JOBS_RUN_ID: 'spoofed' } })).toMatchObject({
+      JOBS_TASK_ID: `${spec.run_id}-t3`,
+      JOBS_RUN_ID: spec.run_id,
+    });
   });
 });
 
@@ -69,7 +138,8 @@ describe('the local runner at start', () => {
       writeFileSync(join(left, 'stdout'), 'x'.repeat(1024));
       new LocalRunner({ dataDir, logs: new LocalLogStore(dataDir), logger: createLogger('test') });
       const deadline = Date.now() + 2_000;
-      while (existsSync(join(dataDir, 'runs', '.discarded', '1-123')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      while (existsSync(join(dataDir, 'runs', '.discarded', '1-123')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
       expect(existsSync(join(dataDir, 'runs', '.discarded', '1-123'))).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });

@@ -11,7 +11,13 @@ let scheduler: LocalScheduler;
 
 function job(spec: Record<string, unknown>): Job {
   const id = newId('job');
-  return buildJob({ workspace_id: 'acme', project_id: 'etl' }, id, { name: id, image: 'alpine', command: ['true'], ...spec }, 't', 't');
+  return buildJob(
+    { workspace_id: 'acme', project_id: 'etl' },
+    id,
+    { name: id, image: 'alpine', command: ['true'], ...spec },
+    't',
+    't',
+  );
 }
 
 function start(at: string, catchUpSeconds?: number) {
@@ -44,7 +50,12 @@ describe('LocalScheduler', () => {
     await vi.advanceTimersByTimeAsync(29_000);
     expect(fires).toEqual([]);
     await vi.advanceTimersByTimeAsync(1_000);
-    expect(fires).toEqual([{ job: { workspace_id: 'acme', project_id: 'etl', job_id: everyMinute.id }, scheduled_time: '2026-06-01T10:01:00.000Z' }]);
+    expect(fires).toEqual([
+      {
+        job: { workspace_id: 'acme', project_id: 'etl', job_id: everyMinute.id },
+        scheduled_time: '2026-06-01T10:01:00.000Z',
+      },
+    ]);
     await vi.advanceTimersByTimeAsync(14 * 60_000);
     expect(times(everyMinute.id)).toHaveLength(15);
     expect(times(quarterly.id)).toEqual(['2026-06-01T10:15:00.000Z']);
@@ -176,7 +187,10 @@ describe('LocalScheduler', () => {
 
   it('arms ten thousand schedules on one timer and fires the due ones together', async () => {
     start('2026-06-01T10:00:30Z');
-    scheduler.load(Array.from({ length: 10_000 }, (_, i) => job({ schedule: i % 2 ? '* * * * *' : '0 0 * * *' })), { catchUp: false });
+    scheduler.load(
+      Array.from({ length: 10_000 }, (_, i) => job({ schedule: i % 2 ? '* * * * *' : '0 0 * * *' })),
+      { catchUp: false },
+    );
     expect(scheduler.size).toBe(10_000);
     expect(vi.getTimerCount()).toBe(1);
     await vi.advanceTimersByTimeAsync(30_000);

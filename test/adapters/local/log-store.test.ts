@@ -1,9 +1,26 @@
 import fc from 'fast-check';
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalLogStore, LOST_MARKER, SCAN_BYTES, StampClock, TRUNCATION_MARKER } from '../../../functions/adapters/local/log-store.ts';
+import {
+  LocalLogStore,
+  LOST_MARKER,
+  SCAN_BYTES,
+  StampClock,
+  TRUNCATION_MARKER,
+} from '../../../functions/adapters/local/log-store.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import type { Logger } from '../../../functions/logger.ts';
 import { eventually } from '../../helpers/wait.ts';
@@ -35,7 +52,17 @@ function store(runs: Array<{ createdMs: number; offsets: number[] }>) {
     writeFileSync(file, lines.length ? `${lines.join('\n')}\n` : '');
     utimesSync(file, new Date(t - 5), new Date(t - 5));
   }
-  expected.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.run_id < b.run_id ? -1 : a.run_id > b.run_id ? 1 : 0));
+  expected.sort((a, b) =>
+    a.timestamp < b.timestamp
+      ? -1
+      : a.timestamp > b.timestamp
+        ? 1
+        : a.run_id < b.run_id
+          ? -1
+          : a.run_id > b.run_id
+            ? 1
+            : 0,
+  );
   return { logs: new LocalLogStore(dataDir), expected };
 }
 
@@ -46,29 +73,38 @@ describe('LocalLogStore.query', () => {
       offsets: fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 25 }),
     });
     await fc.assert(
-      fc.asyncProperty(fc.array(run, { minLength: 1, maxLength: 6 }), fc.integer({ min: 1, max: 12 }), async (runs, limit) => {
-        const { logs, expected } = store(runs);
-        const seen: string[] = [];
-        let cursor: string | undefined;
-        for (let page = 0; page < 500; page++) {
-          const result = await logs.query({ job, limit, cursor });
-          expect(result.items.length).toBeLessThanOrEqual(limit);
-          seen.push(...result.items.map((l) => l.message));
-          if (!result.more) break;
-          cursor = result.cursor;
-        }
-        expect(seen).toEqual(expected.map((l) => l.message));
-      }),
+      fc.asyncProperty(
+        fc.array(run, { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 12 }),
+        async (runs, limit) => {
+          const { logs, expected } = store(runs);
+          const seen: string[] = [];
+          let cursor: string | undefined;
+          for (let page = 0; page < 500; page++) {
+            const result = await logs.query({ job, limit, cursor });
+            expect(result.items.length).toBeLessThanOrEqual(limit);
+            seen.push(...result.items.map((l) => l.message));
+            if (!result.more) break;
+            cursor = result.cursor;
+          }
+          expect(seen).toEqual(expected.map((l) => l.message));
+        },
+      ),
       { numRuns: 150 },
     );
   });
 
   it('applies the window and the filter before paging', async () => {
-    const { logs, expected } = store([{ createdMs: 1_700_000_000_000, offsets: [1, 1, 1, 1, 1, 1] }, { createdMs: 1_700_000_000_002, offsets: [1, 1, 1] }]);
+    const { logs, expected } = store([
+      { createdMs: 1_700_000_000_000, offsets: [1, 1, 1, 1, 1, 1] },
+      { createdMs: 1_700_000_000_002, offsets: [1, 1, 1] },
+    ]);
     const start = new Date(expected[3]!.timestamp);
     const end = new Date(expected[6]!.timestamp);
     const windowed = await logs.query({ job, start, end, limit: 100 });
-    const inWindow = expected.filter((l) => Date.parse(l.timestamp) >= start.getTime() && Date.parse(l.timestamp) <= end.getTime());
+    const inWindow = expected.filter(
+      (l) => Date.parse(l.timestamp) >= start.getTime() && Date.parse(l.timestamp) <= end.getTime(),
+    );
     expect(inWindow.length).toBeGreaterThan(2);
     expect(windowed.items.map((l) => l.message)).toEqual(inWindow.map((l) => l.message));
     const filtered = await logs.query({ job, filter: 'r1', limit: 2 });
@@ -88,7 +124,12 @@ describe('following a run', () => {
     writeFileSync(raw.stderr, '');
     const follower = await logs.follow(job.job_id, 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H', raw, '1');
     // While it follows, the capped run's raw output is truncated away rather than left to grow.
-    await eventually(async () => statSync(raw.stdout).size === 0 && (await logs.query({ job, limit: 10_000 })).items.some((l) => l.message.startsWith(TRUNCATION_MARKER)), 'the cap reached and the raw file emptied');
+    await eventually(
+      async () =>
+        statSync(raw.stdout).size === 0 &&
+        (await logs.query({ job, limit: 10_000 })).items.some((l) => l.message.startsWith(TRUNCATION_MARKER)),
+      'the cap reached and the raw file emptied',
+    );
     await follower.stop();
     const { items } = await logs.query({ job, limit: 10_000 });
     expect(items.at(-1)?.message).toMatch(new RegExp(`^\\${TRUNCATION_MARKER} 1000 bytes`));
@@ -161,7 +202,10 @@ describe('following by cursor', () => {
     const total = 3000;
     const writing = (async () => {
       for (let i = 0; i < total; i += 100) {
-        appendFileSync(i % 200 === 0 ? raw.stdout : raw.stderr, Array.from({ length: 100 }, (_, k) => `n${i + k}\n`).join(''));
+        appendFileSync(
+          i % 200 === 0 ? raw.stdout : raw.stderr,
+          Array.from({ length: 100 }, (_, k) => `n${i + k}\n`).join(''),
+        );
         await new Promise((resolve) => setImmediate(resolve));
       }
     })();
@@ -180,10 +224,16 @@ describe('following by cursor', () => {
     await reading;
     await follower.stop();
     expect(seen).toHaveLength(total);
-    expect([...seen].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))).toEqual(Array.from({ length: total }, (_, i) => `n${i}`));
+    expect([...seen].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))).toEqual(
+      Array.from({ length: total }, (_, i) => `n${i}`),
+    );
     expect(new Set(seen).size).toBe(total);
     // Nothing after the end: the same cursor again, and no more.
-    expect(await logs.query({ job, run_id: runId, limit: 10, cursor })).toMatchObject({ items: [], cursor, more: false });
+    expect(await logs.query({ job, run_id: runId, limit: 10, cursor })).toMatchObject({
+      items: [],
+      cursor,
+      more: false,
+    });
   });
 
   it("sees every line of a job's concurrent runs exactly once while they are being written", async () => {
@@ -249,9 +299,16 @@ describe('following by cursor', () => {
     await (await logs.follow(job.job_id, runId, raw, 'g')).stop();
     const page = await logs.query({ job, run_id: runId, limit: 10 });
     const jobPage = await logs.query({ job, limit: 10 });
-    await expect(logs.query({ job, run_id: otherRun, limit: 10, cursor: page.cursor })).rejects.toMatchObject({ name: 'ValidationError', errors: [{ field: 'cursor' }] });
-    await expect(logs.query({ job, run_id: runId, limit: 10, cursor: jobPage.cursor })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
-    await expect(logs.query({ job, run_id: runId, limit: 10, cursor: 'bm9wZQ' })).rejects.toMatchObject({ errors: [{ field: 'cursor' }] });
+    await expect(logs.query({ job, run_id: otherRun, limit: 10, cursor: page.cursor })).rejects.toMatchObject({
+      name: 'ValidationError',
+      errors: [{ field: 'cursor' }],
+    });
+    await expect(logs.query({ job, run_id: runId, limit: 10, cursor: jobPage.cursor })).rejects.toMatchObject({
+      errors: [{ field: 'cursor' }],
+    });
+    await expect(logs.query({ job, run_id: runId, limit: 10, cursor: 'bm9wZQ' })).rejects.toMatchObject({
+      errors: [{ field: 'cursor' }],
+    });
   });
 
   it('moves a filtered cursor past the lines it passed over, and keeps a line cut short by a crash from swallowing the next', async () => {
@@ -265,7 +322,9 @@ describe('following by cursor', () => {
     appendFileSync(join(dataDir, 'logs', job.job_id, `${runId}.jsonl`), '{"t":"2026-12-01T00:00:00.000Z","s":"std');
     writeFileSync(raw.stdout, 'after the crash\n');
     await (await logs.follow(job.job_id, runId, raw, 'h')).stop();
-    expect((await logs.query({ job, run_id: runId, limit: 10, cursor: all.cursor })).items.map((l) => l.message)).toEqual(['after the crash']);
+    expect(
+      (await logs.query({ job, run_id: runId, limit: 10, cursor: all.cursor })).items.map((l) => l.message),
+    ).toEqual(['after the crash']);
   });
 });
 
@@ -277,7 +336,10 @@ describe('a read of a large log', () => {
     const logs = new LocalLogStore(dataDir, { maxRunBytes: 64 * 1024 * 1024 });
     for (const runId of runs) {
       const raw = { stdout: join(dataDir, `${runId}.out`), stderr: join(dataDir, `${runId}.err`) };
-      writeFileSync(raw.stdout, `${'filler line of a busy run\n'.repeat(Math.ceil((3 * SCAN_BYTES) / 26))}needle of ${runId}\n`);
+      writeFileSync(
+        raw.stdout,
+        `${'filler line of a busy run\n'.repeat(Math.ceil((3 * SCAN_BYTES) / 26))}needle of ${runId}\n`,
+      );
       writeFileSync(raw.stderr, '');
       await (await logs.follow(job.job_id, runId, raw, '1')).stop();
     }
@@ -310,7 +372,7 @@ describe('a read of a large log', () => {
     const found: string[] = [];
     let cursor: string | undefined;
     let reads = 0;
-    for (;; reads++) {
+    for (; ; reads++) {
       const page = await logs.query({ job, filter: 'needle', limit: 100, cursor });
       found.push(...page.items.map((l) => l.message));
       if (!page.more) break;
@@ -328,16 +390,27 @@ describe('a full disk', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'jobs-full-'));
     dirs.push(dataDir);
     const warnings: string[] = [];
-    const logs = new LocalLogStore(dataDir, { logger: { warn: (message: string) => warnings.push(message) } as unknown as Logger });
+    const logs = new LocalLogStore(dataDir, {
+      logger: { warn: (message: string) => warnings.push(message) } as unknown as Logger,
+    });
     const raw = { stdout: join(dataDir, 'out'), stderr: join(dataDir, 'err') };
     writeFileSync(raw.stdout, '');
     writeFileSync(raw.stderr, '');
     const follower = await logs.follow(job.job_id, runId, raw, 'g');
     const file = join(dataDir, 'logs', job.job_id, `${runId}.jsonl`);
     symlinkSync('/dev/full', file);
-    return { logs, raw, follower, file, warnings, flag: join(dataDir, 'logs', job.job_id, `${runId}.truncated`), freeSpace: () => unlinkSync(file) };
+    return {
+      logs,
+      raw,
+      follower,
+      file,
+      warnings,
+      flag: join(dataDir, 'logs', job.job_id, `${runId}.truncated`),
+      freeSpace: () => unlinkSync(file),
+    };
   }
-  const messages = async (logs: LocalLogStore) => (await logs.query({ job, run_id: runId, limit: 10_000 })).items.map((l) => l.message);
+  const messages = async (logs: LocalLogStore) =>
+    (await logs.query({ job, run_id: runId, limit: 10_000 })).items.map((l) => l.message);
 
   it('loses no line while appends fail, and stores them all once there is room again', async () => {
     const { logs, raw, follower, freeSpace, warnings } = await onFullDisk();
@@ -366,6 +439,8 @@ describe('a full disk', () => {
     await logs.flushMarkers();
     const page = await logs.query({ job, run_id: runId, limit: 10 });
     expect(page.truncated).toBe(true);
-    expect(page.items.map((l) => l.message)).toEqual([`${LOST_MARKER} 11 bytes of attempt 1's output were not kept: the disk was full`]);
+    expect(page.items.map((l) => l.message)).toEqual([
+      `${LOST_MARKER} 11 bytes of attempt 1's output were not kept: the disk was full`,
+    ]);
   });
 });

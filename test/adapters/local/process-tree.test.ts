@@ -6,7 +6,11 @@ import { eventually } from '../../helpers/wait.ts';
 /** A detached sleep that carries `mark` in its environment, as a run's escaped daemon would. */
 function marked(mark: string): number {
   const [name, value] = mark.split('=') as [string, string];
-  const child = spawn('sleep', ['30'], { detached: true, stdio: 'ignore', env: { PATH: process.env.PATH, [name]: value } });
+  const child = spawn('sleep', ['30'], {
+    detached: true,
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH, [name]: value },
+  });
   child.unref();
   return child.pid as number;
 }
@@ -17,7 +21,10 @@ describe('processes found by their mark', () => {
     const pid = marked(mark);
     const other = marked(`${mark}0`);
     // Both have exec'd (their environment is readable) before the one mark is looked up.
-    await eventually(() => markedProcesses(`${mark}0`).includes(other) && markedProcesses(mark).includes(pid), 'both processes started');
+    await eventually(
+      () => markedProcesses(`${mark}0`).includes(other) && markedProcesses(mark).includes(pid),
+      'both processes started',
+    );
     try {
       expect(markedProcesses(mark)).toEqual([pid]);
     } finally {
@@ -31,7 +38,12 @@ describe('processes found by their mark', () => {
     const pids = marks.map(marked);
     const bystanderMark = `JOBS_RUN_ID=run_bystander_${Date.now()}`;
     const bystander = marked(bystanderMark);
-    await eventually(() => marks.every((mark, i) => markedProcesses(mark).includes(pids[i] as number)) && markedProcesses(bystanderMark).includes(bystander), 'all started');
+    await eventually(
+      () =>
+        marks.every((mark, i) => markedProcesses(mark).includes(pids[i] as number)) &&
+        markedProcesses(bystanderMark).includes(bystander),
+      'all started',
+    );
     const reaper = new MarkedProcessReaper();
     for (const mark of marks) reaper.reap(mark);
     await reaper.idle();

@@ -25,7 +25,14 @@ describe('a last-known health check', () => {
     await expect(health()).resolves.toBeUndefined();
     expect(calls).toHaveLength(2);
     calls[1]!.reject(new Error('the disk is full'));
-    await expect.poll(() => health().then(() => 'ok', (error: Error) => error.message)).toBe('the disk is full');
+    await expect
+      .poll(() =>
+        health().then(
+          () => 'ok',
+          (error: Error) => error.message,
+        ),
+      )
+      .toBe('the disk is full');
   });
 
   it('says so when no check has come back for a while', async () => {
@@ -36,7 +43,14 @@ describe('a last-known health check', () => {
     await first;
     void health(); // starts a check that never comes back
     await new Promise((resolve) => setImmediate(resolve));
-    await expect.poll(() => health().then(() => 'ok', (error: Error) => error.message)).toMatch(/^no check has come back in \d+ s$/);
+    await expect
+      .poll(() =>
+        health().then(
+          () => 'ok',
+          (error: Error) => error.message,
+        ),
+      )
+      .toMatch(/^no check has come back in \d+ s$/);
   });
 
   it('answers a fresh result without checking again', async () => {

@@ -21,7 +21,11 @@ describe('the hold on a data directory', () => {
   it('refuses a second holder while the first runs, naming its pid', async () => {
     const dir = dataDir();
     const lock = await lockDataDir(dir);
-    await expect(lockDataDir(dir)).rejects.toThrow(new DataDirInUseError(`${dir} is in use by another jobs service (pid ${process.pid}); stop it or set JOBS_DATA_DIR`));
+    await expect(lockDataDir(dir)).rejects.toThrow(
+      new DataDirInUseError(
+        `${dir} is in use by another jobs service (pid ${process.pid}); stop it or set JOBS_DATA_DIR`,
+      ),
+    );
     await lock.release();
     await (await lockDataDir(dir)).release();
   });
@@ -42,12 +46,23 @@ describe('the hold on a data directory', () => {
   it('is free at once when its holder is killed, though the dead process is a zombie nobody reaps', async () => {
     const dir = dataDir();
     const pidFile = join(dir, 'holder.pid');
-    const holder = `import { lockDataDir } from '${join(PROJECT_DIR, 'infra/local/data-dir.ts')}'; import { writeFileSync } from 'node:fs';` +
+    const holder =
+      `import { lockDataDir } from '${join(PROJECT_DIR, 'infra/local/data-dir.ts')}'; import { writeFileSync } from 'node:fs';` +
       ` await lockDataDir('${dir}'); writeFileSync('${pidFile}', String(process.pid)); setInterval(() => {}, 1000);`;
     // The holder's parent shell becomes `sleep`, which never waits for children: the killed holder stays a zombie.
-    const parent = spawn('sh', ['-c', `"${process.execPath}" --input-type=module -e "${holder.replace(/"/g, '\\"')}" & exec sleep 60`], { stdio: 'ignore' });
+    const parent = spawn(
+      'sh',
+      ['-c', `"${process.execPath}" --input-type=module -e "${holder.replace(/"/g, '\\"')}" & exec sleep 60`],
+      { stdio: 'ignore' },
+    );
     try {
-      await eventually(() => { try { return readFileSync(pidFile, 'utf8').length > 0; } catch { return false; } }, 'the holder holds');
+      await eventually(() => {
+        try {
+          return readFileSync(pidFile, 'utf8').length > 0;
+        } catch {
+          return false;
+        }
+      }, 'the holder holds');
       const pid = Number(readFileSync(pidFile, 'utf8'));
       await expect(lockDataDir(dir)).rejects.toBeInstanceOf(DataDirInUseError);
       process.kill(pid, 'SIGKILL');

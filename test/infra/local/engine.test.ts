@@ -13,7 +13,9 @@ describe('DynamoDB Local on a data directory', () => {
   it('refuses to start beside a live engine on the same files, and starts once that one has exited', async () => {
     const first = await startDynamoDBLocal({ dbPath, cacheDir: ENGINE_CACHE_DIR });
     try {
-      await expect(startDynamoDBLocal({ dbPath, cacheDir: ENGINE_CACHE_DIR })).rejects.toBeInstanceOf(EngineLockedError);
+      await expect(startDynamoDBLocal({ dbPath, cacheDir: ENGINE_CACHE_DIR })).rejects.toBeInstanceOf(
+        EngineLockedError,
+      );
     } finally {
       await first.stop();
     }

@@ -27,7 +27,13 @@ describe('npm start', () => {
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     const adminKey = readFileSync(keyFile, 'utf8').trim();
     const api = new ApiClient(first.ready.url, adminKey);
-    const created = await api.post('/v1/workspaces/acme/projects/etl/jobs', { name: 'survivor', image: 'alpine', command: 'true', tags: { keep: 'yes' }, schedule: '0 0 1 1 *' });
+    const created = await api.post('/v1/workspaces/acme/projects/etl/jobs', {
+      name: 'survivor',
+      image: 'alpine',
+      command: 'true',
+      tags: { keep: 'yes' },
+      schedule: '0 0 1 1 *',
+    });
     expect(created.status).toBe(201);
     expect(first.ready).toMatchObject({ schedules: 0, runner: 'process' });
     const key = await api.post('/v1/keys', { name: 'kept', role: 'reader', workspaces: ['acme'] });

@@ -25,34 +25,73 @@ describe('the service log', () => {
     const P = '/v1/workspaces/acme/projects/logging';
     let createdKey = '';
     try {
-      const job = (await api.post(`${P}/jobs`, { name: 'secretive', image: 'alpine', command: 'echo "$TOKEN $EXTRA"', env: { TOKEN: SECRETS.jobEnv } })).body.data;
+      const job = (
+        await api.post(`${P}/jobs`, {
+          name: 'secretive',
+          image: 'alpine',
+          command: 'echo "$TOKEN $EXTRA"',
+          env: { TOKEN: SECRETS.jobEnv },
+        })
+      ).body.data;
       const run = (await api.post(`${P}/jobs/${job.id}/runs`, { env: { EXTRA: SECRETS.overrideEnv } })).body.data;
       await waitForStatus(api, `${P}/jobs/${job.id}/runs/${run.id}`, ['succeeded']);
       await api.get(`${P}/jobs/${job.id}`);
       await api.get(`${P}/jobs/${job.id}/runs/${run.id}/logs`);
-      expect((await api.post(`${P}/jobs`, { name: 'bad', image: 'alpine', command: 'true', env: { '1BAD': SECRETS.rejectedBody } })).status).toBe(400);
+      expect(
+        (
+          await api.post(`${P}/jobs`, {
+            name: 'bad',
+            image: 'alpine',
+            command: 'true',
+            env: { '1BAD': SECRETS.rejectedBody },
+          })
+        ).status,
+      ).toBe(400);
       expect((await api.withKey(SECRETS.badBearer).get(`${P}/jobs`)).status).toBe(401);
       const created = (await api.post('/v1/keys', { name: 'ci', role: 'reader', workspaces: ['acme'] })).body.data;
       createdKey = created.secret;
       await api.withKey(createdKey).get(`${P}/jobs/${job.id}`);
       // The last request's own line has reached the service's output.
-      await eventually(() => service.lines.some((line) => line.includes(`"key_id":"${created.id}"`)), "the reader key's request logged");
+      await eventually(
+        () => service.lines.some((line) => line.includes(`"key_id":"${created.id}"`)),
+        "the reader key's request logged",
+      );
 
       const lines = service.lines.filter((line) => line.trim() !== '');
       expect(lines.length).toBeGreaterThan(10);
       const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
       for (const entry of entries) {
-        expect(entry).toMatchObject({ level: expect.any(String), message: expect.any(String), timestamp: expect.any(String), service: 'jobs-local' });
+        expect(entry).toMatchObject({
+          level: expect.any(String),
+          message: expect.any(String),
+          timestamp: expect.any(String),
+          service: 'jobs-local',
+        });
       }
       const requests = entries.filter((e) => e.message === 'request' || e.message === 'request rejected');
       expect(requests.length).toBeGreaterThanOrEqual(8);
       for (const entry of requests) expect(entry.request_id).toEqual(expect.stringMatching(/^[0-9a-f-]{36}$/));
-      expect(requests.find((e) => e.route === 'POST /v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs')).toMatchObject({
-        workspace_id: 'acme', project_id: 'logging', job_id: job.id, key_id: 'key_admin', status: 202,
+      expect(
+        requests.find((e) => e.route === 'POST /v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs'),
+      ).toMatchObject({
+        workspace_id: 'acme',
+        project_id: 'logging',
+        job_id: job.id,
+        key_id: 'key_admin',
+        status: 202,
       });
       expect(requests.find((e) => e.status === 401)).toBeDefined();
       const attempts = entries.filter((e) => e.message === 'run attempt ended');
-      expect(attempts).toContainEqual(expect.objectContaining({ workspace_id: 'acme', project_id: 'logging', job_id: job.id, run_id: run.id, exit_code: 0, outcome: 'done' }));
+      expect(attempts).toContainEqual(
+        expect.objectContaining({
+          workspace_id: 'acme',
+          project_id: 'logging',
+          job_id: job.id,
+          run_id: run.id,
+          exit_code: 0,
+          outcome: 'done',
+        }),
+      );
 
       const everything = lines.join('\n');
       for (const secret of [...Object.values(SECRETS), adminKey, createdKey]) expect(everything).not.toContain(secret);

@@ -5,13 +5,38 @@ import { readLocalSettings, SettingError } from '../../../infra/local/settings.t
 describe('local settings', () => {
   it('defaults every setting', () => {
     expect(readLocalSettings({}, '/data')).toEqual({
-      port: 8080, dataDir: '/data', adminKey: undefined, catchUpSeconds: undefined, metricsRetentionHours: undefined, rateLimit: { rate: 500, burst: 1000 }, webhooksAllowPrivate: true, runner: 'auto',
+      port: 8080,
+      dataDir: '/data',
+      adminKey: undefined,
+      catchUpSeconds: undefined,
+      metricsRetentionHours: undefined,
+      rateLimit: { rate: 500, burst: 1000 },
+      webhooksAllowPrivate: true,
+      runner: 'auto',
     });
   });
 
   it('reads each from its variable', () => {
-    const env = { PORT: '0', JOBS_DATA_DIR: '/tmp/jobs', JOBS_ADMIN_KEY: ' jobs_x ', JOBS_SCHEDULE_CATCH_UP_SECONDS: '0', JOBS_METRICS_RETENTION_HOURS: '2', JOBS_RATE_LIMIT: 'off', JOBS_WEBHOOKS_ALLOW_PRIVATE: 'off', JOBS_RUNNER: 'podman' };
-    expect(readLocalSettings(env, '/data')).toEqual({ port: 0, dataDir: '/tmp/jobs', adminKey: 'jobs_x', catchUpSeconds: 0, metricsRetentionHours: 2, rateLimit: null, webhooksAllowPrivate: false, runner: 'podman' });
+    const env = {
+      PORT: '0',
+      JOBS_DATA_DIR: '/tmp/jobs',
+      JOBS_ADMIN_KEY: ' jobs_x ',
+      JOBS_SCHEDULE_CATCH_UP_SECONDS: '0',
+      JOBS_METRICS_RETENTION_HOURS: '2',
+      JOBS_RATE_LIMIT: 'off',
+      JOBS_WEBHOOKS_ALLOW_PRIVATE: 'off',
+      JOBS_RUNNER: 'podman',
+    };
+    expect(readLocalSettings(env, '/data')).toEqual({
+      port: 0,
+      dataDir: '/tmp/jobs',
+      adminKey: 'jobs_x',
+      catchUpSeconds: 0,
+      metricsRetentionHours: 2,
+      rateLimit: null,
+      webhooksAllowPrivate: false,
+      runner: 'podman',
+    });
   });
 
   it.each([
