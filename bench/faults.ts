@@ -22,6 +22,7 @@ function runSuite(): Promise<{ faults: Fault[]; passed: boolean }> {
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('exit', (code) => {
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: colour escapes before a line are what it skips
       const faults = [...output.matchAll(/^(?:\x1b\[[0-9;]*m)*(\{"fault".*\})\s*$/gm)].map(
         (m) => JSON.parse(m[1]!) as Fault,
       );

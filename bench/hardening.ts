@@ -72,13 +72,10 @@ async function waitFor(condition: () => Promise<boolean>, what: string, timeoutM
 
 async function settledRun(service: Service, jobId: string, runId: string): Promise<any> {
   let run: any;
-  await waitFor(
-    async () =>
-      ['succeeded', 'failed', 'cancelled'].includes(
-        (run = (await call(service, 'GET', `${P}/jobs/${jobId}/runs/${runId}`)).body.data).status,
-      ),
-    `run ${runId} settled`,
-  );
+  await waitFor(async () => {
+    run = (await call(service, 'GET', `${P}/jobs/${jobId}/runs/${runId}`)).body.data;
+    return ['succeeded', 'failed', 'cancelled'].includes(run.status);
+  }, `run ${runId} settled`);
   return run;
 }
 

@@ -41,7 +41,10 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 
 function pick(): Op {
   let n = Math.random() * 100;
-  for (const [op, weight] of MIX) if ((n -= weight) < 0) return op;
+  for (const [op, weight] of MIX) {
+    n -= weight;
+    if (n < 0) return op;
+  }
   return 'get';
 }
 

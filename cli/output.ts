@@ -40,6 +40,7 @@ export function duration(ms: number | null | undefined): string {
 }
 
 // Escape sequences take no room on screen: widths are measured without them.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what this matches
 const ANSI = /\u001b\[[0-9;]*m/g;
 const width = (text: string) => text.replace(ANSI, '').length;
 

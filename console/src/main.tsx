@@ -47,6 +47,7 @@ function App() {
   const project = 'project' in route ? { workspace: route.workspace, project: route.project } : null;
   return (
     <>
+      {/* biome-ignore lint/a11y/useValidAnchor: a skip link; the hash holds the route, so it moves focus itself */}
       <a
         class="skip"
         href="#main"

@@ -618,7 +618,7 @@ export function matchPath(requestPath: string): PathMatch | null {
     if (!found) continue;
     const params: Record<string, string> = {};
     try {
-      names.forEach((name, i) => (params[name] = decodeURIComponent(found[i + 1] as string)));
+      for (const [i, name] of names.entries()) params[name] = decodeURIComponent(found[i + 1] as string);
     } catch {
       return null; // malformed percent-encoding names no resource
     }

@@ -61,5 +61,8 @@ export interface Platform {
 /** A factory that builds its value once, on first call. */
 export function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
-  return () => (built ??= { value: build() }).value;
+  return () => {
+    built ??= { value: build() };
+    return built.value;
+  };
 }

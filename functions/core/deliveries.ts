@@ -215,7 +215,7 @@ export class Deliverer implements EventSink {
    */
   async attemptIfDue(ref: DeliveryRef): Promise<Delivery | null> {
     const stored = await this.#deliveries.get(ref);
-    if (!stored || stored.delivery.status !== 'pending' || !stored.delivery.next_attempt_at) return null;
+    if (stored?.delivery.status !== 'pending' || !stored.delivery.next_attempt_at) return null;
     if (Date.parse(stored.delivery.next_attempt_at) > this.#now().getTime()) {
       await this.#queue?.enqueue(dueOf(stored));
       return null;
@@ -242,7 +242,7 @@ export class Deliverer implements EventSink {
     const hook = await this.#webhooks.get(ref);
     const attempts = stored.delivery.attempts + 1;
     // A delivery never outlives its webhook; one disabled waits for nothing.
-    if (!hook || !hook.webhook.enabled) {
+    if (!hook?.webhook.enabled) {
       return this.#settle(stored, {
         status: 'failed',
         attempts: stored.delivery.attempts,

@@ -21,7 +21,7 @@ export interface History {
 
 export const NAME_PATTERN = /^[A-Za-z0-9._ -]{1,128}$/;
 export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-export const TAG_KEY_PATTERN = /^[\p{L}\p{N} _.\/=+@-]{1,128}$/u;
+export const TAG_KEY_PATTERN = /^[\p{L}\p{N} _./=+@-]{1,128}$/u;
 export const LIMITS = {
   envCount: 100,
   envBytes: 32 * 1024,

@@ -17,7 +17,14 @@ export interface StepError {
 export const ALREADY_SETTLED = 'Run.AlreadySettled';
 const TIMED_OUT = ['States.Timeout', 'Run.TimedOut'];
 
-function parseJson(text: string | undefined): any {
+/** What a Cause holds: a stopped ECS task, or a Lambda function's error; any field may be missing. */
+interface CauseShape {
+  Containers?: Array<{ ExitCode?: unknown; Reason?: string }>;
+  StoppedReason?: string;
+  errorMessage?: unknown;
+}
+
+function parseJson(text: string | undefined): CauseShape | undefined {
   try {
     return text ? JSON.parse(text) : undefined;
   } catch {
@@ -38,7 +45,7 @@ export function attemptOutcome(result: ContainerStepResult): AttemptOutcome {
   if (container && typeof container.ExitCode === 'number') {
     return {
       ended: 'exited',
-      exit_code: container.ExitCode,
+      exit_code: container.ExitCode as number,
       ...(OUT_OF_MEMORY.test(container.Reason ?? '') ? { out_of_memory: true } : {}),
     };
   }

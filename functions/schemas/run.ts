@@ -214,22 +214,16 @@ export const RunSchema = z
     started_at: Timestamp.nullable(),
     finished_at: Timestamp.nullable(),
     duration_ms: z.number().int().min(0).nullable(),
-    exit_code: z
-      .number()
-      .int()
-      .nullable()
-      .meta({
-        description:
-          "The container's exit status (128+N when killed by signal N: 143 after SIGTERM, 137 after SIGKILL); null until known",
-      }),
+    exit_code: z.number().int().nullable().meta({
+      description:
+        "The container's exit status (128+N when killed by signal N: 143 after SIGTERM, 137 after SIGKILL); null until known",
+    }),
     error: z.string().nullable(),
     overrides: z.strictObject({
       command: z.array(z.string()).nullable(),
-      env: z
-        .record(z.string(), z.literal(REDACTED))
-        .meta({
-          description: `The variables this run overrode, each shown as ${REDACTED}: values are never shown again`,
-        }),
+      env: z.record(z.string(), z.literal(REDACTED)).meta({
+        description: `The variables this run overrode, each shown as ${REDACTED}: values are never shown again`,
+      }),
     }),
     image: z.string(),
     command: z.array(z.string()),
@@ -321,12 +315,9 @@ export const LogLineSchema = z
 
 /** A log reply's position: always a cursor, also after an empty page, so a follower loops on it. */
 export const LOG_ENVELOPE = {
-  next_cursor: z
-    .string()
-    .meta({
-      description:
-        'A position after the last line returned (also when none was): pass it as cursor for the lines after',
-    }),
+  next_cursor: z.string().meta({
+    description: 'A position after the last line returned (also when none was): pass it as cursor for the lines after',
+  }),
   more: z.boolean().meta({
     description:
       'Lines after next_cursor may already exist: the page was full, or the read stopped at its limit of work (a filter over a large log), ' +
@@ -338,12 +329,10 @@ export const RUN_LOG_ENVELOPE = {
   complete: z
     .boolean()
     .meta({ description: 'The run has finished and every line of it has been returned: a follower stops here' }),
-  truncated: z
-    .boolean()
-    .meta({
-      description:
-        "Some of the run's output was not kept (past its cap, or lost when the disk was full); a marker line in the log says what and why",
-    }),
+  truncated: z.boolean().meta({
+    description:
+      "Some of the run's output was not kept (past its cap, or lost when the disk was full); a marker line in the log says what and why",
+  }),
 };
 
 // The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.

@@ -66,12 +66,10 @@ export const WebhookSchema = z
   .meta({ id: 'Webhook' });
 
 export const WebhookWithSecretSchema = WebhookSchema.extend({
-  secret: z
-    .string()
-    .meta({
-      description: 'The signing secret (whsec_…); shown once, only here',
-      example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    }),
+  secret: z.string().meta({
+    description: 'The signing secret (whsec_…); shown once, only here',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+  }),
 }).meta({ id: 'WebhookWithSecret' });
 
 export const WEBHOOK_IS_THE_DOMAINS: Same<z.output<typeof WebhookSchema>, Webhook> = true;

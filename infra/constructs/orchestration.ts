@@ -30,7 +30,7 @@ export class Orchestration extends Construct {
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
-    const { store, runner } = props;
+    const { runner } = props;
     this.runStateFunction = serviceFunction(this, 'RunStateFunction', 'run-state', props);
 
     const [subnetA, subnetB] = runner.subnetIds;

@@ -106,7 +106,9 @@ export async function lockDataDir(dataDir: string, options: LockOptions = {}): P
     const server = await bind(address.path, () => ({ pid: process.pid, state }));
     if (server !== 'in-use') {
       return {
-        stopping: () => void (state = 'stopping'),
+        stopping: () => {
+          state = 'stopping';
+        },
         release: () => new Promise((resolve) => server.close(() => resolve())),
       };
     }

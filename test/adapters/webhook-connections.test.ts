@@ -31,7 +31,9 @@ async function receiver(address: string, port = 0): Promise<{ server: Server; po
 
 describe('a delivery send', () => {
   const servers: Array<Server | TlsServer> = [];
-  afterAll(() => servers.forEach((server) => server.close()));
+  afterAll(() => {
+    for (const server of servers) server.close();
+  });
 
   it('connects to the address it is given, not to the one the system resolves the name to', async () => {
     // `localhost` resolves to 127.0.0.1 here; the check passed 127.0.0.2 (loopback too: both are this machine).

@@ -63,6 +63,7 @@ describe.skipIf('skip' in built)('runs as containers', () => {
 
   it('runs the command inside the image, with the env, the overrides and its memory limit, and records its exit code', async () => {
     const ok = await start(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       'cat /marker; echo "$STAGE $EXTRA $JOBS_ATTEMPT ${JOBS_RUN_ID%%_*}"; cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null; echo oops >&2',
       { env: { STAGE: 'prod' }, memory_mb: 512 },
       { env: { EXTRA: 'override' } },
@@ -150,6 +151,7 @@ describe.skipIf('skip' in built)('runs as containers', () => {
   it("reports a busy loop's CPU seconds from its cgroup, as its own shell counts them, and its metrics", async () => {
     // Busy for two seconds by the kernel's clock, then the shell's own account of its CPU time.
     const busy = await start(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, not a template
       'read s _ </proc/uptime; s=${s%.*}; while read n _ </proc/uptime; [ ${n%.*} -lt $((s + 3)) ]; do :; done; times',
       { cpu: 1, memory_mb: 2048 },
     );

@@ -66,7 +66,10 @@ describe('a run of several tasks', () => {
       .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
     let running = 0;
     let most = 0;
-    for (const [, step] of moments) most = Math.max(most, (running += step!));
+    for (const [, step] of moments) {
+      running += step!;
+      most = Math.max(most, running);
+    }
     expect(most).toBeLessThanOrEqual(2);
     expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(
       Math.max(...tasks.map((task) => Date.parse(task.finished_at))),
@@ -154,12 +157,10 @@ describe('a run of several tasks', () => {
       tasks: 4,
       parallelism: 2,
     });
-    const fired = await t.service.host.services
-      .scheduledTrigger()
-      .fire({
-        job: { workspace_id: 'acme', project_id: 'tasks', job_id: created.id },
-        scheduled_time: '2026-11-20T03:00:00.000Z',
-      });
+    const fired = await t.service.host.services.scheduledTrigger().fire({
+      job: { workspace_id: 'acme', project_id: 'tasks', job_id: created.id },
+      scheduled_time: '2026-11-20T03:00:00.000Z',
+    });
     expect(fired.outcome).toBe('fired');
     const path = `${P}/jobs/${created.id}/runs/${fired.outcome === 'fired' ? fired.run_id : ''}`;
     const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);

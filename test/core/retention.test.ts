@@ -101,15 +101,13 @@ describe('run history', () => {
   });
 
   it("gives a run of several tasks' records the run's TTL, and removes them with the run", async () => {
-    const job = await t.core.services
-      .jobs()
-      .create(project, {
-        name: `split-${n++}`,
-        image: 'alpine',
-        command: ['true'],
-        tasks: 3,
-        history: { max_runs: 1, max_age_days: 2 },
-      });
+    const job = await t.core.services.jobs().create(project, {
+      name: `split-${n++}`,
+      image: 'alpine',
+      command: ['true'],
+      tasks: 3,
+      history: { max_runs: 1, max_age_days: 2 },
+    });
     const ref: JobRef = { ...project, job_id: job.id };
     const lifecycle = t.core.services.runLifecycle();
     const runs: RunRef[] = [];

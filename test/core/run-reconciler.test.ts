@@ -61,9 +61,10 @@ describe('RunReconciler', () => {
     const young = await activeRun(1_000, 'ended');
     const asked: string[] = [];
     const orchestrator = {
-      isRunning: async (execution: string) => (
-        asked.push(execution), execution === 'ended' ? false : execution === 'running' ? true : 'unknown'
-      ),
+      isRunning: async (execution: string) => {
+        asked.push(execution);
+        return execution === 'ended' ? false : execution === 'running' ? true : 'unknown';
+      },
     } as unknown as RunOrchestrator;
     const reconciler = new RunReconciler({
       store,

@@ -12,7 +12,7 @@ import { spawnService, type ServiceProcess } from '../helpers/process.ts';
 const README = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
 
 /** The shell blocks between two headings of the README, in order. */
-export function shellBlocks(markdown: string, from: string, to: string): string[] {
+function shellBlocks(markdown: string, from: string, to: string): string[] {
   const part = markdown.slice(markdown.indexOf(from), markdown.indexOf(to));
   return [...part.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((m) => m[1] as string);
 }

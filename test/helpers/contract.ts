@@ -67,7 +67,7 @@ class Contract {
     const lower = method.toLowerCase();
     // A method the path does not have is answered 405 (documented on each of the path's operations); a path the
     // document does not have is the $default route's 404, an error envelope.
-    let operationKey: string | undefined = item && item[lower] ? lower : undefined;
+    let operationKey: string | undefined = item?.[lower] ? lower : undefined;
     if (!operationKey && item) {
       if (status !== 405) throw new Error(`${where}: the path has no ${method} operation, so only 405 is documented`);
       operationKey = Object.keys(item)[0];

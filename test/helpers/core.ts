@@ -20,7 +20,6 @@ import type {
   LogQuery,
   LogSource,
   MetricSource,
-  Page,
   RunOrchestrator,
   ScheduleStore,
   StopOptions,

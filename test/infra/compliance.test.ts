@@ -11,7 +11,9 @@ import { JobsStack } from '../../infra/stack.ts';
 import { CDK_CONTEXT } from './stack-helpers.ts';
 
 const outdirs: string[] = [];
-afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
+});
 
 function checkedApp(): { app: App; stack: JobsStack; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'jobs-nag-'));

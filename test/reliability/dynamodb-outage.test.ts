@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isAlive, spawnService, waitUntil, type ServiceProcess } from '../helpers/process.ts';
+import { isAlive, spawnService, type ServiceProcess } from '../helpers/process.ts';
 import { ApiClient, eventually, waitForStatus } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-outage-'));

@@ -114,7 +114,10 @@ describe.skipIf(mounted !== null)('a full disk', () => {
     fill(0);
     let health: Awaited<ReturnType<typeof api.get>> | undefined;
     await eventually(
-      async () => (health = await api.get('/v1/health', { key: null })).status === 503,
+      async () => {
+        health = await api.get('/v1/health', { key: null });
+        return health.status === 503;
+      },
       'health reports the full disk',
       20_000,
     );

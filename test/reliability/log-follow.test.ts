@@ -47,7 +47,7 @@ describe('following a run by cursor', () => {
         follower.done = (async () => {
           let cursor: string | undefined;
           for (;;) {
-            let response;
+            let response: Awaited<ReturnType<ApiClient['get']>>;
             try {
               follower.requests++;
               response = await new ApiClient(url, followerKey).get(

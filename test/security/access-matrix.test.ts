@@ -70,7 +70,7 @@ interface Operation {
   method: string;
   template: string;
 }
-let operations: Operation[] = [];
+const operations: Operation[] = [];
 
 beforeAll(async () => {
   t = await startTestService('matrix');

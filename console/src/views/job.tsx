@@ -28,7 +28,7 @@ function nextFires(job: Job, count = 5): Date[] {
   if (!job.schedule || job.suspended) return [];
   const schedule = scheduleFor(job.schedule, job.timezone);
   const fires: Date[] = [];
-  for (let at: Date | null = new Date(); fires.length < count && (at = schedule.next(at)); ) fires.push(at);
+  for (let at = schedule.next(new Date()); at && fires.length < count; at = schedule.next(at)) fires.push(at);
   return fires;
 }
 
@@ -124,6 +124,7 @@ export function JobView({
         </div>
       </div>
       <h2>Usage</h2>
+      {/* biome-ignore lint/a11y/useSemanticElements: a toolbar of toggle buttons, not a set of form fields */}
       <div class="filters" role="group" aria-label="Chart window">
         {Object.entries(WINDOWS).map(([key, words]) => (
           <button type="button" key={key} aria-pressed={span === key} onClick={() => set({ window: key })}>

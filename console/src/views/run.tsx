@@ -250,6 +250,7 @@ function Logs({ workspace, project, jobId, run }: { workspace: string; project: 
         )}
       </p>
       <ErrorNotice error={error} />
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to scroll by keyboard */}
       <div class="log-lines" ref={box} onScroll={onScroll} tabIndex={0} role="log" aria-label="Log lines">
         {shown.length === 0 ? (
           <p class="empty">{done ? 'The run wrote no line.' : 'No line yet.'}</p>

@@ -7,7 +7,13 @@
 // moves on as lines arrive, so a follower resumes exactly. A job's is FilterLogEvents' next token while a search
 // has more, then the last timestamp read with the ids of the events at it (FilterLogEvents has no token at the
 // end of a search).
-import type { CloudWatchLogsClient, FilteredLogEvent, OutputLogEvent } from '@aws-sdk/client-cloudwatch-logs';
+import type {
+  CloudWatchLogsClient,
+  FilteredLogEvent,
+  FilterLogEventsCommandOutput,
+  GetLogEventsCommandOutput,
+  OutputLogEvent,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { UnavailableError, ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import type { LogLine, LogPage, LogQuery, LogSource, RunStore } from '../../core/ports.ts';
@@ -66,7 +72,7 @@ export class CloudWatchLogSource implements LogSource {
     if (!run?.backend.task) return unchanged;
     const stream = logStreamName(query.job.job_id, run.backend.task);
     const { sdk, client } = await this.#logs.get();
-    let output;
+    let output: GetLogEventsCommandOutput;
     try {
       output = await client.send(
         new sdk.GetLogEventsCommand({
@@ -132,7 +138,7 @@ export class CloudWatchLogSource implements LogSource {
     const cursor = query.cursor ? decodeCursor<JobCursor>(query.cursor, scope) : { l: scope };
     const { sdk, client } = await this.#logs.get();
     const start = Math.max(query.start?.getTime() ?? 0, cursor.t ?? 0) || undefined;
-    let output;
+    let output: FilterLogEventsCommandOutput;
     try {
       output = await client.send(
         new sdk.FilterLogEventsCommand({

@@ -31,6 +31,11 @@ export class DynamoTable {
     this.client = client ?? createDynamoClient(config);
   }
 
+  #readClient(): DynamoDBClient {
+    this.#reader ??= createDynamoClient(this.#config);
+    return this.#reader;
+  }
+
   /** Closes the table's connections. */
   destroy(): void {
     this.client.destroy();
@@ -51,7 +56,7 @@ export class DynamoTable {
    * does not make a read wait in line behind it.
    */
   async send<T = unknown>(command: object): Promise<T> {
-    const client = isRead(command) ? (this.#reader ??= createDynamoClient(this.#config)) : this.client;
+    const client = isRead(command) ? this.#readClient() : this.client;
     try {
       return (await client.send(command as never)) as T;
     } catch (error) {

@@ -342,7 +342,7 @@ export class LocalOrchestrator implements RunOrchestrator {
     const runs = [...this.#executions.values(), ...this.#attached.values()].map((entry) => entry.run);
     const watchers = [...this.#attached.values()].map((entry) => entry.watch);
     for (const ref of runs) this.#stopped.add(ref.run_id);
-    this.#executions.forEach((execution) => execution.abort());
+    for (const execution of this.#executions.values()) execution.abort();
     this.#executions.clear();
     await this.#options.runner.stopAll();
     // Bounded: a stop must end within its time whatever the runs' writes meet (a full disk, an engine gone).

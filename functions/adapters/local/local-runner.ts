@@ -17,7 +17,7 @@ import {
   type Recovered,
   type RecoveredTask,
 } from './container-runner.ts';
-import { ContainerLauncher, containerName, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
+import { type ContainerLauncher, containerName, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
 import type { SampledRun } from './metric-sampler.ts';
 import { signalExitCode, taskVariables, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';

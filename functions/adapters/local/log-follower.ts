@@ -9,7 +9,7 @@
 // marked truncated (a flag file that needs no data block, and a marker line once one fits), never passed off as
 // whole.
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
-import { open, truncate } from 'node:fs/promises';
+import { type FileHandle, open, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { LogStream } from '../../core/ports.ts';
 import { lineCost, recordText, type StoredRecord } from './log-records.ts';
@@ -213,7 +213,7 @@ export class RunFollower implements Follower {
       if (!final && sizeOf(path) > 0) await truncate(path, 0).catch(() => undefined);
       return false;
     }
-    let handle;
+    let handle: FileHandle;
     try {
       handle = await open(path, 'r');
     } catch (error) {

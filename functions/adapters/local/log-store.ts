@@ -223,6 +223,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     const budget = new ScanBudget(SCAN_BYTES, SCAN_MS);
     const startStamp = query.start?.toISOString() ?? '';
     const endStamp = query.end?.toISOString();
+    // biome-ignore lint/complexity/useMathMinMax: stamps are strings, compared as such
     const from = after.timestamp > startStamp ? after.timestamp : startStamp;
     const dir = join(this.#dir, query.job.job_id);
     const runIds = query.run_id

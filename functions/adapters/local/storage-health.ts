@@ -54,12 +54,11 @@ export function lastKnown(
     if (last && now - last.at < freshMs) return answer();
     if (!pending) {
       since = now;
-      pending = check()
-        .then(
-          () => void (last = { error: null, at: Date.now() }),
-          (error: Error) => void (last = { error, at: Date.now() }),
-        )
-        .finally(() => (pending = undefined));
+      const record = (error: Error | null) => {
+        last = { error, at: Date.now() };
+        pending = undefined;
+      };
+      pending = check().then(() => record(null), record);
     }
     if (!last) await pending;
     else if (now - (since ?? now) > stuckMs)

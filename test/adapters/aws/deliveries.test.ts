@@ -127,12 +127,10 @@ afterAll(async () => {
 beforeEach(() => {
   now = new Date();
   sqs.reset();
-  sqs
-    .on(SendMessageBatchCommand)
-    .callsFake((input: { Entries: Array<{ Id: string }> }) => ({
-      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `sqs-${e.Id}`, MD5OfMessageBody: 'x' })),
-      Failed: [],
-    }));
+  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: Array<{ Id: string }> }) => ({
+    Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `sqs-${e.Id}`, MD5OfMessageBody: 'x' })),
+    Failed: [],
+  }));
 });
 
 describe('the deliveries queue', () => {
@@ -164,12 +162,10 @@ describe('the deliveries queue', () => {
       MessageBody: JSON.stringify({ ...ref, webhook_id: 'wh_x', delivery_id: 'dlv_0' }),
       DelaySeconds: 0,
     });
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolves({
-        Successful: [],
-        Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false, Message: 'try again' }],
-      });
+    sqs.on(SendMessageBatchCommand).resolves({
+      Successful: [],
+      Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false, Message: 'try again' }],
+    });
     await expect(queue.enqueue(due.slice(0, 1))).rejects.toThrow(
       'the deliveries queue refused 1 of 1 messages: InternalError try again',
     );

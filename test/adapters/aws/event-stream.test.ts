@@ -66,12 +66,10 @@ beforeEach(() => bridge.reset());
 
 describe('the event publisher', () => {
   it('puts each new event on the bus with its detail-type and the job name, ten entries a call', async () => {
-    bridge
-      .on(PutEventsCommand)
-      .callsFake((input: { Entries: unknown[] }) => ({
-        FailedEntryCount: 0,
-        Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
-      }));
+    bridge.on(PutEventsCommand).callsFake((input: { Entries: unknown[] }) => ({
+      FailedEntryCount: 0,
+      Entries: input.Entries.map((_, i) => ({ EventId: `e${i}` })),
+    }));
     const at = new Date('2026-12-01T10:00:00.000Z');
     const events = Array.from({ length: 11 }, (_, i) =>
       runEvent(

@@ -26,7 +26,9 @@ import type { Logger } from '../../../functions/logger.ts';
 import { eventually } from '../../helpers/wait.ts';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 const job = { workspace_id: 'acme', project_id: 'etl', job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' };
 
 /**
@@ -120,7 +122,7 @@ describe('following a run', () => {
     dirs.push(dataDir);
     const logs = new LocalLogStore(dataDir, { maxRunBytes: 1000 });
     const raw = { stdout: join(dataDir, 'out'), stderr: join(dataDir, 'err') };
-    writeFileSync(raw.stdout, Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n') + '\n');
+    writeFileSync(raw.stdout, `${Array.from({ length: 200 }, (_, i) => `line ${i}`).join('\n')}\n`);
     writeFileSync(raw.stderr, '');
     const follower = await logs.follow(job.job_id, 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H', raw, '1');
     // While it follows, the capped run's raw output is truncated away rather than left to grow.
@@ -240,7 +242,10 @@ describe('following by cursor', () => {
     const { dataDir, logs } = fresh();
     const runs = ['run_01JD6R0G2M4S8V1X3Z5B7D9F1A', 'run_01JD6R0G2M4S8V1X3Z5B7D9F1B', 'run_01JD6R0G2M4S8V1X3Z5B7D9F1C'];
     const raws = runs.map((id) => ({ stdout: join(dataDir, `${id}.out`), stderr: join(dataDir, `${id}.err`) }));
-    for (const raw of raws) writeFileSync(raw.stdout, ''), writeFileSync(raw.stderr, '');
+    for (const raw of raws) {
+      writeFileSync(raw.stdout, '');
+      writeFileSync(raw.stderr, '');
+    }
     const followers = await Promise.all(runs.map((id, i) => logs.follow(job.job_id, id, raws[i]!, 'g')));
     const perRun = 1500;
     const writing = Promise.all(

@@ -9,7 +9,9 @@ import type { MetricSource } from '../../../functions/core/ports.ts';
 import { createLogger } from '../../../functions/logger.ts';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 const job = { workspace_id: 'acme', project_id: 'etl', job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA' };
 const T0 = Date.UTC(2026, 5, 1, 10, 0, 0);
 
@@ -119,7 +121,10 @@ describe('MetricsService', () => {
     let asked = 0;
     const recording: MetricSource = {
       minPeriodSeconds: 1,
-      query: async (_job, _names, window) => ((asked = window.periodSeconds), { cpu_usage: [] }),
+      query: async (_job, _names, window) => {
+        asked = window.periodSeconds;
+        return { cpu_usage: [] };
+      },
     };
     await new MetricsService({ jobs, source: recording }).query(job, ['cpu_usage'], {
       start: new Date(T0),

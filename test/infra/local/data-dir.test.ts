@@ -15,7 +15,9 @@ const dataDir = () => {
   dirs.push(dir);
   return dir;
 };
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('the hold on a data directory', () => {
   it('refuses a second holder while the first runs, naming its pid', async () => {
@@ -36,7 +38,14 @@ describe('the hold on a data directory', () => {
     lock.stopping();
     let waitedFor: number | undefined;
     let taken = false;
-    const next = lockDataDir(dir, { onWait: (holder) => (waitedFor = holder.pid) }).then((l) => ((taken = true), l));
+    const next = lockDataDir(dir, {
+      onWait: (holder) => {
+        waitedFor = holder.pid;
+      },
+    }).then((l) => {
+      taken = true;
+      return l;
+    });
     await eventually(() => waitedFor === process.pid, 'the new holder waits, saying for whom');
     expect(taken).toBe(false);
     await lock.release();

@@ -12,7 +12,9 @@ function dataDir(): string {
   dirs.push(dir);
   return dir;
 }
-afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
 
 describe('npm start', () => {
   it('prints the URL and the admin key path when ready, on Node 24, keeps data across a restart, and leaves no engine behind', async () => {
