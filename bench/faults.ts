@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDynamoDBLocal } from '../infra/local/engine/dynamodb-local.ts';
-import { ENGINE_CACHE_DIR } from '../infra/local/service.ts';
+import { startDynamoDBLocal } from '../local-server/engine/dynamodb-local.ts';
+import { ENGINE_CACHE_DIR } from '../local-server/service.ts';
 import { median, ROOT } from './lib/processes.ts';
 import type { Section } from './lib/report.ts';
 

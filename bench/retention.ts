@@ -12,7 +12,7 @@ import { DynamoRunStore } from '../functions/adapters/dynamodb/run-store.ts';
 import { DynamoTable } from '../functions/adapters/dynamodb/table-client.ts';
 import { RunRetention } from '../functions/core/retention.ts';
 import type { Run } from '../functions/core/run-model.ts';
-import { DEFAULT_TABLE } from '../infra/local/service.ts';
+import { DEFAULT_TABLE } from '../local-server/service.ts';
 import { median, percentile, startAndWait, stop } from './lib/processes.ts';
 import type { Section } from './lib/report.ts';
 import { seedRuns } from './lib/seed-runs.ts';

@@ -15,6 +15,7 @@ const SHARED = [
   '../client/jobs-client.ts',
   '../functions/core/cron.ts',
   '../functions/core/errors.ts',
+  '../functions/core/id-patterns.ts',
   '../package-lock.json',
 ].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_DIR } from '../infra/local/service.ts';
+import { PROJECT_DIR } from '../local-server/service.ts';
 
 const FUNCTIONS_DIR = join(PROJECT_DIR, 'functions');
 
@@ -65,7 +65,19 @@ const ALLOWED: Record<string, { layers: string[]; sdk: boolean }> = {
   'adapters/http-send.ts': { layers: ['core'], sdk: false },
   'adapters/dynamodb': { layers: ['core', 'adapters/transient.ts'], sdk: true },
   'adapters/transient.ts': { layers: ['core'], sdk: false },
-  'adapters/local': { layers: ['core', 'orchestration', 'logger.ts'], sdk: false },
+  'adapters/local': {
+    layers: [
+      'core',
+      'orchestration',
+      'composition',
+      'adapters/dynamodb',
+      'adapters/http-send.ts',
+      'adapters/dns.ts',
+      'logger.ts',
+      'version.ts',
+    ],
+    sdk: false,
+  },
   composition: { layers: ['core', 'api', 'logger.ts'], sdk: false },
   handlers: { layers: ['adapters/aws', 'composition', 'core', 'orchestration', 'api', 'logger.ts'], sdk: false },
   'logger.ts': { layers: [], sdk: false },

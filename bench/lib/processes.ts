@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-export { isAlive } from '../../infra/local/data-dir.ts';
+export { isAlive } from '../../local-server/data-dir.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NODE = process.execPath;

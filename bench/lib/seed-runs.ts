@@ -5,7 +5,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import { monotonicFactory } from 'ulid';
 import { runItem } from '../../functions/adapters/dynamodb/run-store.ts';
 import type { Run } from '../../functions/core/run-model.ts';
-import { DEFAULT_TABLE } from '../../infra/local/service.ts';
+import { DEFAULT_TABLE } from '../../local-server/service.ts';
 
 /** Writes finished runs straight into the table with the run store's own item layout, 25 per request. */
 export async function seedRuns(endpoint: string, template: Run, projectId: string, count: number): Promise<void> {

@@ -277,8 +277,9 @@ export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array
 }
 
 /**
- * A text filter: typing changes only the field, Enter or leaving it applies the text. (A field bound to the
- * applied value alone would be put back by any render while the user types.)
+ * A text filter: typing changes only the field, Enter or leaving it applies the text. The field follows the
+ * applied value (a link, the back button) except while it holds typing not yet applied: an applied value that
+ * arrives late (the render of an earlier Enter) never overwrites what the user is typing.
  */
 export function FilterInput({
   id,
@@ -292,14 +293,23 @@ export function FilterInput({
   onApply: (value: string) => void;
 }) {
   const [text, setText] = useState(value);
-  useEffect(() => setText(value), [value]);
+  const typing = useRef(false);
+  useEffect(() => {
+    if (!typing.current) setText(value);
+  }, [value]);
   return (
     <input
       id={id}
       value={text}
       placeholder={placeholder}
-      onInput={(e) => setText((e.target as HTMLInputElement).value)}
-      onChange={(e) => onApply((e.target as HTMLInputElement).value)}
+      onInput={(e) => {
+        typing.current = true;
+        setText((e.target as HTMLInputElement).value);
+      }}
+      onChange={(e) => {
+        typing.current = false;
+        onApply((e.target as HTMLInputElement).value);
+      }}
     />
   );
 }

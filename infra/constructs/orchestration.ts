@@ -10,7 +10,11 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { SETTINGS } from '../../functions/composition/functions.ts';
-import { CONTAINER_TIMEOUT_PATH, runStateMachineText, type Placeholder } from '../state-machine/definition.ts';
+import {
+  CONTAINER_TIMEOUT_PATH,
+  runStateMachineText,
+  type Placeholder,
+} from '../../functions/orchestration/state-machine/definition.ts';
 import { taskFamily } from '../../functions/orchestration/ecs-names.ts';
 import { acknowledgeWildcard } from '../checks.ts';
 import { serviceFunction } from './function.ts';

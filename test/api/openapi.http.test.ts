@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatuses } from '../../functions/api/openapi.ts';
 import { routes, type OperationId, type RouteDef } from '../../functions/api/routes.ts';
-import { PROJECT_DIR } from '../../infra/local/service.ts';
+import { PROJECT_DIR } from '../../local-server/service.ts';
 import { fillPath, operationFixtures, type OperationFixtures } from '../helpers/operation-fixtures.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 

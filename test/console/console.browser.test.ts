@@ -136,8 +136,10 @@ describe('the web console', () => {
     expect(await page.getByRole('row').nth(1).textContent()).toContain('report');
     await page.getByLabel('Name contains').fill('');
     await page.getByLabel('Name contains').press('Enter');
+    await expect.poll(() => page.getByRole('row').count()).toBe(5);
     await page.getByLabel('Tag (key:value)').fill('team:data');
     await page.getByLabel('Tag (key:value)').press('Enter');
+    await expect.poll(() => page.url()).toContain('tag=team%3Adata');
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     await page.getByLabel('Tag (key:value)').fill('');
     await page.getByLabel('Tag (key:value)').press('Enter');

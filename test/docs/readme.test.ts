@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../infra/local/engine/dynamodb-local.ts';
-import { PROJECT_DIR } from '../../infra/local/service.ts';
+import { freePort } from '../../local-server/engine/dynamodb-local.ts';
+import { PROJECT_DIR } from '../../local-server/service.ts';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
 
 const README = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');

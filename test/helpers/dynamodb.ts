@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
-import { ensureTable } from '../../infra/local/engine/ensure-table.ts';
+import { ensureTable } from '../../local-server/engine/ensure-table.ts';
 
 export function testEndpoint(): string {
   const endpoint = inject('dynamodbEndpoint');

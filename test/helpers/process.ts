@@ -2,8 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PROJECT_DIR } from '../../infra/local/service.ts';
-import { isAlive } from '../../infra/local/data-dir.ts';
+import { PROJECT_DIR } from '../../local-server/service.ts';
+import { isAlive } from '../../local-server/data-dir.ts';
 export { isAlive };
 export { waitUntil } from './wait.ts';
 
@@ -24,10 +24,10 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-export const MAIN = join(PROJECT_DIR, 'infra', 'local', 'main.ts');
+export const MAIN = join(PROJECT_DIR, 'local-server', 'main.ts');
 
 /**
- * Starts `node infra/local/main.ts` and resolves once it logs that it is ready. With `group`, it leads a process
+ * Starts `node local-server/main.ts` and resolves once it logs that it is ready. With `group`, it leads a process
  * group of its own, as a terminal's foreground job does, so a test can signal the group as Ctrl-C would; with
  * `prefix`, it runs under that command (prlimit with a lower file limit, say).
  */

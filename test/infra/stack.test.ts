@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { routes, type RouteDef } from '../../functions/api/routes.ts';
 import { createTableInput, TABLE_SCHEMA } from '../../functions/adapters/dynamodb/table.ts';
 import { FUNCTIONS, settingsOf, type FunctionName, type Use } from '../../functions/composition/functions.ts';
-import { PLACEHOLDERS, runStateMachineText } from '../../infra/state-machine/definition.ts';
+import { PLACEHOLDERS, runStateMachineText } from '../../functions/orchestration/state-machine/definition.ts';
 import { actionsOf, statementsOf, synthesize } from './stack-helpers.ts';
 
 let ctx: ReturnType<typeof synthesize>;

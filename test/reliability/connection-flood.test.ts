@@ -5,7 +5,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileDescriptorLimit } from '../../infra/local/api-gateway.ts';
+import { fileDescriptorLimit } from '../../local-server/api-gateway.ts';
 import { isAlive, spawnService, type ServiceProcess } from '../helpers/process.ts';
 import { ApiClient, runPid, waitForStatus } from '../helpers/service.ts';
 import { floodSockets } from '../helpers/socket-flood.ts';

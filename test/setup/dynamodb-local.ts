@@ -3,8 +3,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startDynamoDBLocal } from '../../infra/local/engine/dynamodb-local.ts';
-import { ENGINE_CACHE_DIR } from '../../infra/local/service.ts';
+import { startDynamoDBLocal } from '../../local-server/engine/dynamodb-local.ts';
+import { ENGINE_CACHE_DIR } from '../../local-server/service.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

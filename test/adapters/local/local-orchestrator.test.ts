@@ -12,7 +12,10 @@ import { UnavailableError } from '../../../functions/core/errors.ts';
 import type { RunLifecycle } from '../../../functions/core/run-lifecycle.ts';
 import type { Logger } from '../../../functions/logger.ts';
 import { runStateHandler } from '../../../functions/orchestration/run-state.ts';
-import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../../../infra/state-machine/definition.ts';
+import {
+  LOCAL_PLACEHOLDERS,
+  runStateMachineDefinition,
+} from '../../../functions/orchestration/state-machine/definition.ts';
 import { useCore } from '../../helpers/core.ts';
 import { eventually } from '../../helpers/wait.ts';
 

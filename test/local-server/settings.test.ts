@@ -1,6 +1,6 @@
 // Local mode's settings: defaults when unset, and a start refused with the variable's name for a wrong value.
 import { describe, expect, it } from 'vitest';
-import { readLocalSettings, SettingError } from '../../../infra/local/settings.ts';
+import { readLocalSettings, SettingError } from '../../local-server/settings.ts';
 
 describe('local settings', () => {
   it('defaults every setting', () => {

@@ -5,9 +5,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DataDirInUseError, isAlive, lockDataDir } from '../../../infra/local/data-dir.ts';
-import { PROJECT_DIR } from '../../../infra/local/service.ts';
-import { eventually } from '../../helpers/wait.ts';
+import { DataDirInUseError, isAlive, lockDataDir } from '../../local-server/data-dir.ts';
+import { PROJECT_DIR } from '../../local-server/service.ts';
+import { eventually } from '../helpers/wait.ts';
 
 const dirs: string[] = [];
 const dataDir = () => {
@@ -56,7 +56,7 @@ describe('the hold on a data directory', () => {
     const dir = dataDir();
     const pidFile = join(dir, 'holder.pid');
     const holder =
-      `import { lockDataDir } from '${join(PROJECT_DIR, 'infra/local/data-dir.ts')}'; import { writeFileSync } from 'node:fs';` +
+      `import { lockDataDir } from '${join(PROJECT_DIR, 'local-server/data-dir.ts')}'; import { writeFileSync } from 'node:fs';` +
       ` await lockDataDir('${dir}'); writeFileSync('${pidFile}', String(process.pid)); setInterval(() => {}, 1000);`;
     // The holder's parent shell becomes `sleep`, which never waits for children: the killed holder stays a zombie.
     const parent = spawn(

@@ -7,7 +7,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { createTableInput, TABLE_SCHEMA } from '../../../functions/adapters/dynamodb/table.ts';
+import { createTableInput, TABLE_SCHEMA } from '../../functions/adapters/dynamodb/table.ts';
 
 /** Creates the table, or adds the indexes a table made by an earlier version lacks. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<'created' | 'existing'> {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EngineLockedError, startDynamoDBLocal } from '../../../infra/local/engine/dynamodb-local.ts';
-import { ENGINE_CACHE_DIR } from '../../../infra/local/service.ts';
+import { EngineLockedError, startDynamoDBLocal } from '../../local-server/engine/dynamodb-local.ts';
+import { ENGINE_CACHE_DIR } from '../../local-server/service.ts';
 
 const dbPath = mkdtempSync(join(tmpdir(), 'jobs-engine-'));
 afterAll(() => rmSync(dbPath, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RATE_LIMIT, parseRateLimit, RateLimiter } from '../../../infra/local/rate-limit.ts';
+import { DEFAULT_RATE_LIMIT, parseRateLimit, RateLimiter } from '../../local-server/rate-limit.ts';
 
 describe('the rate limiter', () => {
   it('allows the burst, then the rate, and tells how long to wait', () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ApiClient } from '../../helpers/service.ts';
-import { MAIN, isAlive, spawnService, waitUntil } from '../../helpers/process.ts';
+import { ApiClient } from '../helpers/service.ts';
+import { MAIN, isAlive, spawnService, waitUntil } from '../helpers/process.ts';
 
 const dirs: string[] = [];
 function dataDir(): string {

@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnService } from '../../helpers/process.ts';
-import { ApiClient, eventually, waitForStatus } from '../../helpers/service.ts';
+import { spawnService } from '../helpers/process.ts';
+import { ApiClient, eventually, waitForStatus } from '../helpers/service.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'jobs-logging-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
 // start with the variable's name and what it takes (README, "Local settings").
 import { resolve } from 'node:path';
 import { parseRateLimit, type RateLimit } from './rate-limit.ts';
-import { RUNNER_CHOICES, type RunnerChoice } from '../../functions/adapters/local/engines.ts';
+import { RUNNER_CHOICES, type RunnerChoice } from '../functions/adapters/local/engines.ts';
 
 export class SettingError extends Error {
   override name = 'SettingError';

@@ -2,7 +2,7 @@
 // `rate` per second. A request beyond it gets 429 with Retry-After and never reaches a handler. Keys are told
 // apart by a digest of their Authorization header (never kept in clear); requests without one by source address.
 import { createHash } from 'node:crypto';
-import { RATE_LIMIT } from '../../functions/api/limits.ts';
+import { RATE_LIMIT } from '../functions/api/limits.ts';
 
 export interface RateLimit {
   /** Requests per second, sustained. */

@@ -3,8 +3,8 @@
 import { createServer, request, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureConsole } from '../../../console/build.ts';
-import { consoleSite } from '../../../infra/local/console-site.ts';
+import { ensureConsole } from '../../console/build.ts';
+import { consoleSite } from '../../local-server/console-site.ts';
 
 let server: Server;
 let base: string;

@@ -2,7 +2,7 @@
 // first start (mode 0600) and read on every start after. Only its hash reaches the service.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSecret } from '../../functions/core/keys.ts';
+import { generateSecret } from '../functions/core/keys.ts';
 
 export interface AdminKey {
   secret: string;

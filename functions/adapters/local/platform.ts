@@ -1,41 +1,39 @@
-// The local host: the platform of local mode (DynamoDB Local through the same DynamoDB adapters, the state
-// machine interpreter, the local runner, log store, scheduler and metric sampler) under the one composition of
-// the service, and every route group's handler built from it as each Lambda function builds its own.
-import { HTTP_GROUPS, type HttpGroup } from '../../functions/api/routes.ts';
-import type { HttpHandler } from '../../functions/api/http.ts';
-import { tableHealthCheck } from '../../functions/adapters/dynamodb/health.ts';
-import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
-import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
-import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';
-import { DynamoRunStore } from '../../functions/adapters/dynamodb/run-store.ts';
-import type { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
-import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
-import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
-import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
-import { LocalDeliveryWorker } from '../../functions/adapters/local/delivery-worker.ts';
-import { sendHttp } from '../../functions/adapters/http-send.ts';
-import { resolveHost } from '../../functions/adapters/dns.ts';
-import { CachedKeyStore } from '../../functions/adapters/local/cached-key-store.ts';
-import { LocalEventPump, loggedEvents } from '../../functions/adapters/local/event-pump.ts';
-import { LocalOrchestrator } from '../../functions/adapters/local/local-orchestrator.ts';
-import { LocalRunner } from '../../functions/adapters/local/local-runner.ts';
-import { ContainerLauncher } from '../../functions/adapters/local/container-launcher.ts';
-import type { Engine } from '../../functions/adapters/local/engines.ts';
-import { LocalScheduler } from '../../functions/adapters/local/local-scheduler.ts';
-import { LocalLogStore } from '../../functions/adapters/local/log-store.ts';
-import { LocalMetricSampler } from '../../functions/adapters/local/metric-sampler.ts';
-import { lastKnown, storageHealthCheck } from '../../functions/adapters/local/storage-health.ts';
-import { recoverRuns, type RecoveryReport } from '../../functions/adapters/local/recovery.ts';
-import { httpHandler } from '../../functions/composition/http.ts';
-import { once, type Platform } from '../../functions/composition/platform.ts';
-import { composeServices, type Services } from '../../functions/composition/services.ts';
-import type { Job } from '../../functions/core/jobs.ts';
-import { RunSignals } from '../../functions/core/run-signals.ts';
-import { jobRef } from '../../functions/core/runs.ts';
-import type { Logger } from '../../functions/logger.ts';
-import { runStateHandler } from '../../functions/orchestration/run-state.ts';
-import { VERSION } from '../../functions/version.ts';
-import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../state-machine/definition.ts';
+// The platform of local mode, beside the AWS one (../aws/platform.ts): DynamoDB Local through the same DynamoDB
+// adapters, the state machine interpreter, the local runner, log store, scheduler and metric sampler, under the
+// one composition of the service; and what only a long-lived host does: take back runs a previous process left,
+// arm the schedules, sample, pump events and deliveries, and stop it all in order.
+import { tableHealthCheck } from '../dynamodb/health.ts';
+import { DynamoIdempotency } from '../dynamodb/idempotency.ts';
+import { DynamoJobStore } from '../dynamodb/job-store.ts';
+import { DynamoKeyStore } from '../dynamodb/key-store.ts';
+import { DynamoRunStore } from '../dynamodb/run-store.ts';
+import type { DynamoTable } from '../dynamodb/table-client.ts';
+import { DynamoEventOutbox } from '../dynamodb/outbox.ts';
+import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
+import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
+import { LocalDeliveryWorker } from './delivery-worker.ts';
+import { sendHttp } from '../http-send.ts';
+import { resolveHost } from '../dns.ts';
+import { CachedKeyStore } from './cached-key-store.ts';
+import { LocalEventPump, loggedEvents } from './event-pump.ts';
+import { LocalOrchestrator } from './local-orchestrator.ts';
+import { LocalRunner } from './local-runner.ts';
+import { ContainerLauncher } from './container-launcher.ts';
+import type { Engine } from './engines.ts';
+import { LocalScheduler } from './local-scheduler.ts';
+import { LocalLogStore } from './log-store.ts';
+import { LocalMetricSampler } from './metric-sampler.ts';
+import { lastKnown, storageHealthCheck } from './storage-health.ts';
+import { recoverRuns, type RecoveryReport } from './recovery.ts';
+import { once, type Platform } from '../../composition/platform.ts';
+import { composeServices, type Services } from '../../composition/services.ts';
+import type { Job } from '../../core/jobs.ts';
+import { RunSignals } from '../../core/run-signals.ts';
+import { jobRef } from '../../core/runs.ts';
+import type { Logger } from '../../logger.ts';
+import { runStateHandler } from '../../orchestration/run-state.ts';
+import { VERSION } from '../../version.ts';
+import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../../orchestration/state-machine/definition.ts';
 
 export interface LocalHostOptions {
   table: DynamoTable;
@@ -64,8 +62,6 @@ export interface LocalHost {
   runner: LocalRunner;
   orchestrator: LocalOrchestrator;
   scheduler: LocalScheduler;
-  /** Every route group's handler, as its Lambda function would build it. */
-  handlers(): Promise<Record<HttpGroup, HttpHandler>>;
   /** Settles or re-attaches runs a previous process left in flight. */
   recover(): Promise<RecoveryReport>;
   /** Arms every job's schedule from the table (and fires what was missed within the catch-up window), and starts sampling. */
@@ -76,7 +72,7 @@ export interface LocalHost {
 
 const RETENTION_SWEEP_MS = 3_600_000;
 
-export function composeLocalHost(options: LocalHostOptions): LocalHost {
+export function localPlatform(options: LocalHostOptions): LocalHost {
   let retentionTimer: NodeJS.Timeout | undefined;
   const { table, logger } = options;
   // Adapters that call back into the domain (the state machine's tasks, the scheduler's fires) reach the
@@ -182,10 +178,6 @@ export function composeLocalHost(options: LocalHostOptions): LocalHost {
     get scheduler() {
       return scheduler();
     },
-    handlers: async () =>
-      Object.fromEntries(
-        await Promise.all(HTTP_GROUPS.map(async (group) => [group, await httpHandler(group, services)])),
-      ) as Record<HttpGroup, HttpHandler>,
     recover: () =>
       recoverRuns({
         store: runStore(),

@@ -3,23 +3,26 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DynamoTable } from '../../functions/adapters/dynamodb/table-client.ts';
-import { hashSecret } from '../../functions/core/keys.ts';
-import { createLogger, type Logger } from '../../functions/logger.ts';
+import { DynamoTable } from '../functions/adapters/dynamodb/table-client.ts';
+import { hashSecret } from '../functions/core/keys.ts';
+import { createLogger, type Logger } from '../functions/logger.ts';
 import { loadAdminKey, type AdminKey } from './admin-key.ts';
 import { startApiGateway } from './api-gateway.ts';
 import { consoleSite } from './console-site.ts';
-import { ensureConsole } from '../../console/build.ts';
+import { ensureConsole } from '../console/build.ts';
 import { lockDataDir, reapPreviousEngine } from './data-dir.ts';
 import { ensureTable } from './engine/ensure-table.ts';
 import { EngineLockedError } from './engine/dynamodb-local.ts';
 import { superviseDynamoDBLocal, type SupervisedEngine } from './engine/supervisor.ts';
 import { RateLimiter, type RateLimit } from './rate-limit.ts';
 import { readLocalSettings } from './settings.ts';
-import { chooseRunner } from '../../functions/adapters/local/engines.ts';
-import { composeLocalHost, type LocalHost } from './host.ts';
+import { chooseRunner } from '../functions/adapters/local/engines.ts';
+import { localPlatform, type LocalHost } from '../functions/adapters/local/platform.ts';
+import { HTTP_GROUPS, type HttpGroup } from '../functions/api/routes.ts';
+import type { HttpHandler } from '../functions/api/http.ts';
+import { httpHandler } from '../functions/composition/http.ts';
 
-export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
+export const PROJECT_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const DEFAULT_DATA_DIR = join(PROJECT_DIR, '.jobs-local');
 export const ENGINE_CACHE_DIR = join(PROJECT_DIR, 'node_modules', '.cache', 'jobs-service');
 export const DEFAULT_TABLE = 'jobs';
@@ -129,7 +132,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       engine_version: runner.engine?.version,
       host_flags: runner.engine?.hostFlags,
     });
-    const host = composeLocalHost({
+    const host = localPlatform({
       engine: runner.engine,
       table,
       dataDir: options.dataDir,
@@ -156,7 +159,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       adminKeyFile: adminKey.source === 'JOBS_ADMIN_KEY' ? null : adminKey.source,
     });
     const api = await startApiGateway({
-      handlers: await host.handlers(),
+      handlers: await routeHandlers(host),
       logger,
       port: options.port,
       host: options.host,
@@ -179,4 +182,12 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
     await stop();
     throw error;
   }
+}
+
+/** Every route group's handler, built from the local platform's services as each Lambda function builds its own. */
+async function routeHandlers(host: LocalHost): Promise<Record<HttpGroup, HttpHandler>> {
+  const entries = await Promise.all(
+    HTTP_GROUPS.map(async (group) => [group, await httpHandler(group, host.services)] as const),
+  );
+  return Object.fromEntries(entries) as Record<HttpGroup, HttpHandler>;
 }

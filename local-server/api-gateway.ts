@@ -5,9 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { HttpHandler } from '../../functions/api/http.ts';
-import { ROUTES_BY_KEY, matchPath, routeKey, type HttpGroup, type Method } from '../../functions/api/routes.ts';
-import type { Logger } from '../../functions/logger.ts';
+import type { HttpHandler } from '../functions/api/http.ts';
+import { ROUTES_BY_KEY, matchPath, routeKey, type HttpGroup, type Method } from '../functions/api/routes.ts';
+import type { Logger } from '../functions/logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { ConsoleSite } from './console-site.ts';
 

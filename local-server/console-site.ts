@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CACHE_FOREVER, CACHE_NEVER, consoleSecurityHeaders, contentType } from '../../console/headers.ts';
+import { CACHE_FOREVER, CACHE_NEVER, consoleSecurityHeaders, contentType } from '../console/headers.ts';
 
 interface File {
   body: Buffer;

@@ -1,11 +1,11 @@
 // `npm start`: the jobs service on this machine. Prints where it listens and where the admin key is once it is
 // ready; SIGINT or SIGTERM stops everything it started.
-import { createLogger } from '../../functions/logger.ts';
+import { createLogger } from '../functions/logger.ts';
 import { DataDirInUseError } from './data-dir.ts';
 import { JavaMissingError } from './engine/dynamodb-local.ts';
 import { DEFAULT_DATA_DIR, startLocalService, type LocalService } from './service.ts';
 import { readLocalSettings, SettingError } from './settings.ts';
-import { RunnerUnavailableError } from '../../functions/adapters/local/engines.ts';
+import { RunnerUnavailableError } from '../functions/adapters/local/engines.ts';
 
 const startedAt = performance.now();
 const logger = createLogger('jobs-local');

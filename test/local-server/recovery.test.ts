@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isRunning, markedProcesses, processTree, signalTree } from '../../../functions/adapters/local/process-tree.ts';
-import { isAlive, spawnService, waitUntil } from '../../helpers/process.ts';
-import { ApiClient, eventually, runPid, waitForStatus } from '../../helpers/service.ts';
+import { isRunning, markedProcesses, processTree, signalTree } from '../../functions/adapters/local/process-tree.ts';
+import { isAlive, spawnService, waitUntil } from '../helpers/process.ts';
+import { ApiClient, eventually, runPid, waitForStatus } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-recovery-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
