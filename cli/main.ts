@@ -1,4 +1,4 @@
-// `jobs`: the command-line client of the jobs service, over its public API only.
+// `jobsctl` (also installed as `jobs`): the command-line client of the jobs service, over its public API only.
 // Usage errors exit 2 with the command's help; API errors print the API's message (and field) and exit 1.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
@@ -14,13 +14,13 @@ const { version } = JSON.parse(readFileSync(new URL('../package.json', import.me
 };
 
 export function buildProgram(): Command {
-  const program = new Command('jobs')
+  const program = new Command('jobsctl')
     .description('Define container jobs, run them on demand or on schedule, follow their runs and logs.')
     .version(version)
-    .option('--url <url>', 'the service (default: JOBS_URL, then `jobs login`, then http://127.0.0.1:8080)')
-    .option('--key <key>', 'an API key (default: JOBS_KEY, then `jobs login`)')
-    .option('--workspace <id>', 'the workspace (default: JOBS_WORKSPACE, then `jobs login`)')
-    .option('--project <id>', 'the project (default: JOBS_PROJECT, then `jobs login`)')
+    .option('--url <url>', 'the service (default: JOBS_URL, then `jobsctl login`, then http://127.0.0.1:8080)')
+    .option('--key <key>', 'an API key (default: JOBS_KEY, then `jobsctl login`)')
+    .option('--workspace <id>', 'the workspace (default: JOBS_WORKSPACE, then `jobsctl login`)')
+    .option('--project <id>', 'the project (default: JOBS_PROJECT, then `jobsctl login`)')
     .addOption(
       new Option('-o, --output <format>', "table for people, json (the API's data) for scripts")
         .choices(['table', 'json'])
@@ -29,7 +29,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .addHelpText(
       'after',
-      '\nExample:\n  export JOBS_WORKSPACE=acme JOBS_PROJECT=etl\n  jobs apply -f job.yaml && jobs run nightly-report --follow',
+      '\nExample:\n  export JOBS_WORKSPACE=acme JOBS_PROJECT=etl\n  jobsctl apply -f job.yaml && jobsctl run nightly-report --follow',
     );
   registerJobCommands(program);
   registerRunCommands(program);

@@ -1,5 +1,5 @@
 // Where the CLI finds the service and its key: flags first, then JOBS_URL, JOBS_KEY, JOBS_WORKSPACE and
-// JOBS_PROJECT, then what `jobs login` saved in ~/.config/jobs/config.json (mode 0600).
+// JOBS_PROJECT, then what `jobsctl login` saved in ~/.config/jobs/config.json (mode 0600).
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';

@@ -11,7 +11,7 @@ export function registerJobCommands(program: Command): void {
     .command('apply')
     .description('Create each job of a file, or update the job of that name to match it')
     .requiredOption('-f, --file <file>', 'a JSON or YAML file of one job or a list of jobs ("-" reads stdin)')
-    .addHelpText('after', '\nExample:\n  jobs apply -f nightly.yaml\n  cat jobs.json | jobs apply -f -')
+    .addHelpText('after', '\nExample:\n  jobsctl apply -f nightly.yaml\n  cat jobs.json | jobsctl apply -f -')
     .action(async (options: { file: string }, command: Command) => {
       const client = clientOf(command);
       const specs = await readSpecs(options.file);
@@ -29,7 +29,7 @@ export function registerJobCommands(program: Command): void {
     .description("The project's jobs")
     .option('--tag <key:value...>', 'only jobs with these tags')
     .option('--all', 'every page, not only the first 100 jobs')
-    .addHelpText('after', '\nExample:\n  jobs list --tag team:data')
+    .addHelpText('after', '\nExample:\n  jobsctl list --tag team:data')
     .action(async (options: { tag?: string[]; all?: boolean }, command: Command) => {
       const client = clientOf(command);
       const list = (cursor: string | undefined) =>
@@ -38,7 +38,7 @@ export function registerJobCommands(program: Command): void {
       if (options.all) for await (const job of client.all(list)) jobs.push(job);
       else jobs.push(...(await list(undefined)).items);
       if (formatOf(command) === 'json') return printJson(jobs);
-      if (jobs.length === 0) return console.log('No jobs yet. Create one with: jobs apply -f job.yaml');
+      if (jobs.length === 0) return console.log('No jobs yet. Create one with: jobsctl apply -f job.yaml');
       console.log(
         table(
           ['name', 'id', 'schedule', 'image', 'created'],
@@ -59,7 +59,7 @@ export function registerJobCommands(program: Command): void {
     .command('get')
     .description("A job's spec")
     .argument('<job>', 'name or id')
-    .addHelpText('after', '\nExample:\n  jobs get nightly-report -o json')
+    .addHelpText('after', '\nExample:\n  jobsctl get nightly-report -o json')
     .action(async (name: string, _options: unknown, command: Command) => {
       const job = await findJob(clientOf(command), name);
       if (formatOf(command) === 'json') return printJson(job);
@@ -71,7 +71,7 @@ export function registerJobCommands(program: Command): void {
     .command('delete')
     .description('Delete a job: its runs in flight are cancelled, its runs, logs and schedule removed')
     .argument('<job>', 'name or id')
-    .addHelpText('after', '\nExample:\n  jobs delete nightly-report')
+    .addHelpText('after', '\nExample:\n  jobsctl delete nightly-report')
     .action(async (name: string, _options: unknown, command: Command) => {
       const client = clientOf(command);
       const job = await findJob(client, name);
@@ -101,7 +101,7 @@ export function registerJobCommands(program: Command): void {
     .command('status')
     .description("A job's latest run, run counts and schedule")
     .argument('<job>', 'name or id')
-    .addHelpText('after', '\nExample:\n  jobs status nightly-report')
+    .addHelpText('after', '\nExample:\n  jobsctl status nightly-report')
     .action(async (name: string, _options: unknown, command: Command) => {
       const client = clientOf(command);
       const job = await findJob(client, name);

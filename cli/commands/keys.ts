@@ -1,4 +1,4 @@
-// `jobs keys create|list|revoke` (an admin key's business) and `jobs login`.
+// `jobsctl keys create|list|revoke` (an admin key's business) and `jobsctl login`.
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ApiError, JobsClient, type Key } from '../../client/jobs-client.ts';
@@ -16,7 +16,7 @@ export function registerKeyCommands(program: Command): void {
       new Option('--role <role>', 'what it may do').choices(['admin', 'writer', 'reader']).makeOptionMandatory(),
     )
     .option('--workspace-access <workspace...>', 'the workspaces a writer or reader key may touch')
-    .addHelpText('after', '\nExample:\n  jobs keys create ci --role writer --workspace-access acme')
+    .addHelpText('after', '\nExample:\n  jobsctl keys create ci --role writer --workspace-access acme')
     .action(
       async (
         name: string,
@@ -35,7 +35,7 @@ export function registerKeyCommands(program: Command): void {
   keys
     .command('list')
     .description('Every key, without secrets')
-    .addHelpText('after', '\nExample:\n  jobs keys list -o json')
+    .addHelpText('after', '\nExample:\n  jobsctl keys list -o json')
     .action(async (_options: unknown, command: Command) => {
       const client = clientOf(command);
       const all: Key[] = [];
@@ -52,7 +52,7 @@ export function registerKeyCommands(program: Command): void {
     .command('revoke')
     .description('Revoke a key at once')
     .argument('<key-id>')
-    .addHelpText('after', '\nExample:\n  jobs keys revoke key_01JD6S0G2M4S8V1X3Z5B7D9F1H')
+    .addHelpText('after', '\nExample:\n  jobsctl keys revoke key_01JD6S0G2M4S8V1X3Z5B7D9F1H')
     .action(async (keyId: string, _options: unknown, command: Command) => {
       await clientOf(command).revokeKey(keyId);
       if (formatOf(command) === 'json') return printJson({ id: keyId, revoked: true });
@@ -65,7 +65,7 @@ export function registerKeyCommands(program: Command): void {
     .option('--key-file <file>', "read the key from a file (local mode: the data dir's admin-key)")
     .addHelpText(
       'after',
-      '\nExamples:\n  jobs login --url http://127.0.0.1:8080 --key-file .jobs-local/admin-key --workspace acme --project etl\n  jobs login --url https://jobs.example.com --key "$KEY"',
+      '\nExamples:\n  jobsctl login --url http://127.0.0.1:8080 --key-file .jobs-local/admin-key --workspace acme --project etl\n  jobsctl login --url https://jobs.example.com --key "$KEY"',
     )
     .action(async (options: { keyFile?: string }, command: Command) => {
       const flags = globals(command);

@@ -1,4 +1,4 @@
-// `jobs logs RUN|JOB`: a run's lines, or a job's across its runs; with -f, followed as they are written.
+// `jobsctl logs RUN|JOB`: a run's lines, or a job's across its runs; with -f, followed as they are written.
 import { Option, type Command } from 'commander';
 import type { LogLine, LogPage, LogQuery } from '../../client/jobs-client.ts';
 import { clientOf, formatOf } from '../context.ts';
@@ -22,7 +22,7 @@ export function registerLogCommands(program: Command): void {
     .option('--attempt <n>', 'only lines of this attempt', (text) => Number(text))
     .addHelpText(
       'after',
-      '\nExamples:\n  jobs logs run_01JD6R0G2M4S8V1X3Z5B7D9F1H -f\n  jobs logs nightly-report --since 1h --filter ERROR',
+      '\nExamples:\n  jobsctl logs run_01JD6R0G2M4S8V1X3Z5B7D9F1H -f\n  jobsctl logs nightly-report --since 1h --filter ERROR',
     )
     .action(
       async (

@@ -21,16 +21,18 @@ function seconds(text: string): number {
   return value;
 }
 
-/** The exit status `jobs run --wait` ends with: the run's, or 1 when it did not succeed and has none. */
+/** The exit status `jobsctl run --wait` ends with: the run's, or 1 when it did not succeed and has none. */
 export function exitCodeOf(run: Run): number {
   if (run.status === 'succeeded') return 0;
   return run.exit_code !== null && run.exit_code !== 0 ? run.exit_code : 1;
 }
 
-function summary(run: Run): string {
+export function summary(run: Run): string {
   const code = run.exit_code === null ? '' : ` (exit ${run.exit_code})`;
   const why = run.error ? `: ${run.error}` : '';
-  return `run/${run.id} ${status(run.status)} in ${duration(run.duration_ms)}${code}${why}`;
+  // A run that never started has no duration: say so rather than print an empty one.
+  const took = run.started_at === null ? 'before it started' : `in ${duration(run.duration_ms)}`;
+  return `run/${run.id} ${status(run.status)} ${took}${code}${why}`;
 }
 
 async function waitForEnd(client: JobsClient, run: Run, signal: AbortSignal): Promise<Run> {
@@ -46,7 +48,9 @@ function onInterrupt(run: () => Run | undefined): AbortController {
     controller.abort();
     const current = run();
     if (current)
-      process.stderr.write(`\nstopped waiting; run ${current.id} goes on. Cancel it with: jobs cancel ${current.id}\n`);
+      process.stderr.write(
+        `\nstopped waiting; run ${current.id} goes on. Cancel it with: jobsctl cancel ${current.id}\n`,
+      );
     process.exit(130);
   });
   return controller;
@@ -64,7 +68,7 @@ export function registerRunCommands(program: Command): void {
     .option('--idempotency-key <key>', 'a repeat with the same key within 24 h returns the same run')
     .addHelpText(
       'after',
-      '\nExamples:\n  jobs run nightly-report --env DAY=2026-12-01 --follow\n  jobs run nightly-report --wait -o json',
+      '\nExamples:\n  jobsctl run nightly-report --env DAY=2026-12-01 --follow\n  jobsctl run nightly-report --wait -o json',
     )
     .action(
       async (
@@ -108,7 +112,7 @@ export function registerRunCommands(program: Command): void {
     .option('--limit <n>', 'how many (1-100)', (text) => Number(text), 20)
     .option('--all', 'every page (with -o json: every run)')
     .option('--watch', 'redraw the table as runs change, until Ctrl-C')
-    .addHelpText('after', '\nExamples:\n  jobs runs nightly-report --status failed\n  jobs runs --watch')
+    .addHelpText('after', '\nExamples:\n  jobsctl runs nightly-report --status failed\n  jobsctl runs --watch')
     .action(
       async (
         name: string | undefined,
@@ -131,7 +135,7 @@ export function registerRunCommands(program: Command): void {
         };
         const render = (runs: Run[]) =>
           runs.length === 0
-            ? 'No runs yet. Start one with: jobs run <job>'
+            ? 'No runs yet. Start one with: jobsctl run <job>'
             : table(
                 ['run', 'job', 'status', 'trigger', 'attempt', 'created', 'duration', 'exit'],
                 runs.map((run) => [
@@ -174,7 +178,7 @@ export function registerRunCommands(program: Command): void {
     .argument('<run>', 'run id')
     .option('--force', 'kill at once (SIGKILL) instead of SIGTERM and a grace period')
     .option('--grace <seconds>', 'seconds between SIGTERM and SIGKILL (default 30)', seconds)
-    .addHelpText('after', '\nExample:\n  jobs cancel run_01JD6R0G2M4S8V1X3Z5B7D9F1H --grace 5')
+    .addHelpText('after', '\nExample:\n  jobsctl cancel run_01JD6R0G2M4S8V1X3Z5B7D9F1H --grace 5')
     .action(async (runId: string, options: { force?: boolean; grace?: number }, command: Command) => {
       const client = clientOf(command);
       const run = await findRun(client, runId);
@@ -190,7 +194,7 @@ export function registerRunCommands(program: Command): void {
     .command('rerun')
     .description('Start a new run of the same job with the same overrides')
     .argument('<run>', 'run id')
-    .addHelpText('after', '\nExample:\n  jobs rerun run_01JD6R0G2M4S8V1X3Z5B7D9F1H')
+    .addHelpText('after', '\nExample:\n  jobsctl rerun run_01JD6R0G2M4S8V1X3Z5B7D9F1H')
     .action(async (runId: string, _options: unknown, command: Command) => {
       const client = clientOf(command);
       const run = await findRun(client, runId);

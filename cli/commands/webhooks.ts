@@ -1,4 +1,4 @@
-// `jobs webhooks create|list|enable|disable|rotate-secret|delete|test|deliveries|redeliver`: the project's event
+// `jobsctl webhooks create|list|enable|disable|rotate-secret|delete|test|deliveries|redeliver`: the project's event
 // subscriptions and what was delivered to them.
 import { Option, type Command } from 'commander';
 import type { Delivery, Webhook } from '../../client/jobs-client.ts';
@@ -20,7 +20,7 @@ export function registerWebhookCommands(program: Command): void {
     .option('--description <text>')
     .addHelpText(
       'after',
-      '\nExample:\n  jobs webhooks create https://hooks.example.com/jobs --events run.failed schedule.skipped',
+      '\nExample:\n  jobsctl webhooks create https://hooks.example.com/jobs --events run.failed schedule.skipped',
     )
     .action(
       async (url: string, options: { events: string[]; job?: string; description?: string }, command: Command) => {
@@ -39,7 +39,7 @@ export function registerWebhookCommands(program: Command): void {
   webhooks
     .command('list')
     .description('Every webhook of the project, without secrets')
-    .addHelpText('after', '\nExample:\n  jobs webhooks list -o json')
+    .addHelpText('after', '\nExample:\n  jobsctl webhooks list -o json')
     .action(async (_options: unknown, command: Command) => {
       const client = clientOf(command);
       const all: Webhook[] = [];
@@ -47,7 +47,7 @@ export function registerWebhookCommands(program: Command): void {
         all.push(webhook);
       if (formatOf(command) === 'json') return printJson(all);
       if (all.length === 0)
-        return console.log('No webhooks yet. Create one with: jobs webhooks create <url> --events run.failed');
+        return console.log('No webhooks yet. Create one with: jobsctl webhooks create <url> --events run.failed');
       console.log(
         table(
           ['id', 'url', 'events', 'job', 'enabled', 'created'],
@@ -70,7 +70,7 @@ export function registerWebhookCommands(program: Command): void {
       .command(verb)
       .description(enabled ? 'Deliver to it again' : 'Stop delivering to it, keeping it')
       .argument('<webhook-id>')
-      .addHelpText('after', `\nExample:\n  jobs webhooks ${verb} wh_01JD6T0G2M4S8V1X3Z5B7D9F1H`)
+      .addHelpText('after', `\nExample:\n  jobsctl webhooks ${verb} wh_01JD6T0G2M4S8V1X3Z5B7D9F1H`)
       .action(async (id: string, _options: unknown, command: Command) => {
         const webhook = await clientOf(command).patchWebhook(id, { enabled });
         if (formatOf(command) === 'json') return printJson(webhook);
@@ -81,7 +81,7 @@ export function registerWebhookCommands(program: Command): void {
     .command('rotate-secret')
     .description('A new signing secret (shown once); the old one keeps signing beside it for 24 h')
     .argument('<webhook-id>')
-    .addHelpText('after', '\nExample:\n  jobs webhooks rotate-secret wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
+    .addHelpText('after', '\nExample:\n  jobsctl webhooks rotate-secret wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
     .action(async (id: string, _options: unknown, command: Command) => {
       const rotated = await clientOf(command).rotateWebhookSecret(id);
       if (formatOf(command) === 'json') return printJson(rotated);
@@ -91,7 +91,7 @@ export function registerWebhookCommands(program: Command): void {
     .command('delete')
     .description('Delete a webhook: nothing is delivered to it after this')
     .argument('<webhook-id>')
-    .addHelpText('after', '\nExample:\n  jobs webhooks delete wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
+    .addHelpText('after', '\nExample:\n  jobsctl webhooks delete wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
     .action(async (id: string, _options: unknown, command: Command) => {
       await clientOf(command).deleteWebhook(id);
       if (formatOf(command) === 'json') return printJson({ id, deleted: true });
@@ -101,11 +101,11 @@ export function registerWebhookCommands(program: Command): void {
     .command('test')
     .description('Send a webhook.test event to it now')
     .argument('<webhook-id>')
-    .addHelpText('after', '\nExample:\n  jobs webhooks test wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
+    .addHelpText('after', '\nExample:\n  jobsctl webhooks test wh_01JD6T0G2M4S8V1X3Z5B7D9F1H')
     .action(async (id: string, _options: unknown, command: Command) => {
       const delivery = await clientOf(command).testWebhook(id);
       if (formatOf(command) === 'json') return printJson(delivery);
-      console.log(`delivery/${delivery.id} ${delivery.status}; follow it with: jobs webhooks deliveries ${id}`);
+      console.log(`delivery/${delivery.id} ${delivery.status}; follow it with: jobsctl webhooks deliveries ${id}`);
     });
   webhooks
     .command('deliveries')
@@ -114,7 +114,7 @@ export function registerWebhookCommands(program: Command): void {
     .addOption(
       new Option('-s, --status <status>', 'only deliveries in this status').choices(['pending', 'succeeded', 'failed']),
     )
-    .addHelpText('after', '\nExample:\n  jobs webhooks deliveries wh_01JD6T0G2M4S8V1X3Z5B7D9F1H --status failed')
+    .addHelpText('after', '\nExample:\n  jobsctl webhooks deliveries wh_01JD6T0G2M4S8V1X3Z5B7D9F1H --status failed')
     .action(async (id: string, options: { status?: Delivery['status'] }, command: Command) => {
       const deliveries = (
         await clientOf(command).listDeliveries(id, {
@@ -124,7 +124,7 @@ export function registerWebhookCommands(program: Command): void {
       ).items;
       if (formatOf(command) === 'json') return printJson(deliveries);
       if (deliveries.length === 0)
-        return console.log('No deliveries yet. Send one with: jobs webhooks test <webhook-id>');
+        return console.log('No deliveries yet. Send one with: jobsctl webhooks test <webhook-id>');
       console.log(
         table(
           ['delivery', 'event', 'status', 'attempts', 'last answer', 'next attempt', 'created'],
@@ -147,7 +147,7 @@ export function registerWebhookCommands(program: Command): void {
     .argument('<delivery-id>')
     .addHelpText(
       'after',
-      '\nExample:\n  jobs webhooks redeliver wh_01JD6T0G2M4S8V1X3Z5B7D9F1H dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K',
+      '\nExample:\n  jobsctl webhooks redeliver wh_01JD6T0G2M4S8V1X3Z5B7D9F1H dlv_01JD6R0G2M4S8V1X3Z5B7D9F1K',
     )
     .action(async (id: string, deliveryId: string, _options: unknown, command: Command) => {
       const delivery = await clientOf(command).redeliver(id, deliveryId);

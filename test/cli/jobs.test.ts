@@ -4,6 +4,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Run } from '../../client/jobs-client.ts';
+import { summary } from '../../cli/commands/runs.ts';
 import { PROJECT_DIR } from '../../local-server/service.ts';
 import { startTestService, type TestService } from '../helpers/service.ts';
 import { eventually } from '../helpers/wait.ts';
@@ -61,7 +63,7 @@ afterAll(async () => {
   rmSync(home, { recursive: true, force: true });
 });
 
-describe('jobs apply', () => {
+describe('jobsctl apply', () => {
   it('creates a job from YAML, then finds it unchanged, then updates what the file changed', async () => {
     const file = join(home, 'job.yaml');
     writeFileSync(
@@ -99,7 +101,7 @@ describe('jobs apply', () => {
   });
 });
 
-describe('jobs run', () => {
+describe('jobsctl run', () => {
   it('with --wait exits with the exit code of the run', async () => {
     await t.api.post(`${P}/jobs`, { name: 'exits-3', image: 'alpine', command: 'echo bye; exit 3' });
     const result = await jobs(['run', 'exits-3', '--wait']);
@@ -131,7 +133,7 @@ describe('jobs run', () => {
     running.child.kill('SIGINT');
     const result = await running.done;
     expect(result.code).toBe(130);
-    const runId = /jobs cancel (run_\w+)/.exec(result.stderr)?.[1];
+    const runId = /jobsctl cancel (run_\w+)/.exec(result.stderr)?.[1];
     expect(runId, result.stderr).toBeDefined();
     const runs = (await t.api.get(`${P}/runs`)).body.data;
     expect(runs.find((run: { id: string }) => run.id === runId)).toMatchObject({ status: 'running' });
@@ -141,7 +143,7 @@ describe('jobs run', () => {
   });
 });
 
-describe('jobs runs --watch', () => {
+describe('jobsctl runs --watch', () => {
   it('prints the table again as a run changes, until Ctrl-C', async () => {
     const hold = join(home, 'hold-watch');
     writeFileSync(hold, '');
@@ -171,6 +173,30 @@ describe('jobs runs --watch', () => {
 });
 
 describe('output and errors', () => {
+  it('says a run that never started ended before it started, not in an empty duration', () => {
+    const run = {
+      id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H',
+      status: 'failed',
+      started_at: null,
+      duration_ms: null,
+      exit_code: null,
+      error: 'image "x" could not be pulled: no such host',
+    } as Run;
+    expect(summary(run)).toMatch(
+      /^run\/run_01JD6R0G2M4S8V1X3Z5B7D9F1H .*failed before it started: image "x" could not be pulled: no such host$/,
+    );
+    expect(
+      summary({
+        ...run,
+        status: 'succeeded',
+        started_at: '2026-12-01T00:00:00Z',
+        duration_ms: 1500,
+        exit_code: 0,
+        error: null,
+      }),
+    ).toMatch(/succeeded in 1\.5s \(exit 0\)$/);
+  });
+
   it("-o json prints exactly the API's data", async () => {
     const result = await jobs(['get', 'nightly', '-o', 'json']);
     expect(result.code).toBe(0);
@@ -200,7 +226,7 @@ describe('output and errors', () => {
     const result = await jobs(['run', 'nightly', '--wiat']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("unknown option '--wiat'");
-    expect(result.stderr).toContain('Usage: jobs run [options] <job>');
+    expect(result.stderr).toContain('Usage: jobsctl run [options] <job>');
     expect((await jobs(['run', 'nightly', '--env', 'NOEQUALS'])).code).toBe(2);
   });
 
@@ -211,7 +237,7 @@ describe('output and errors', () => {
   });
 });
 
-describe('jobs login and logs', () => {
+describe('jobsctl login and logs', () => {
   it('saves the settings readable only by the user, and later commands use them', async () => {
     const keyFile = join(home, 'admin-key');
     writeFileSync(keyFile, `${t.adminKey}\n`);
@@ -250,7 +276,7 @@ describe('jobs login and logs', () => {
   });
 });
 
-describe('jobs webhooks', () => {
+describe('jobsctl webhooks', () => {
   it('creates one (its secret printed once), lists it as the API does, disables and deletes it', async () => {
     const created = await jobs([
       'webhooks',

@@ -33,7 +33,13 @@ describe('the service log', () => {
           env: { TOKEN: SECRETS.jobEnv },
         })
       ).body.data;
-      const run = (await api.post(`${P}/jobs/${job.id}/runs`, { env: { EXTRA: SECRETS.overrideEnv } })).body.data;
+      const run = (
+        await api.post(
+          `${P}/jobs/${job.id}/runs`,
+          { env: { EXTRA: SECRETS.overrideEnv } },
+          { headers: { 'idempotency-key': 'logging-1' } },
+        )
+      ).body.data;
       await waitForStatus(api, `${P}/jobs/${job.id}/runs/${run.id}`, ['succeeded']);
       await api.get(`${P}/jobs/${job.id}`);
       await api.get(`${P}/jobs/${job.id}/runs/${run.id}/logs`);

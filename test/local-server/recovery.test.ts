@@ -108,6 +108,14 @@ describe('after the service is killed with SIGKILL', () => {
       service.child.kill('SIGTERM');
       expect(await service.exited).toBe(0);
       expect(await waitUntil(() => tree.every((p) => !isRunning(p)), 2_000)).toBe(true);
+      // The service says which runs it stopped.
+      const stopped = service.lines
+        .map((line) => JSON.parse(line))
+        .find((entry) => entry.message?.startsWith('stopped 1 run in flight'));
+      expect(stopped).toMatchObject({
+        message: 'stopped 1 run in flight: the local service stopped (SIGTERM)',
+        runs: [{ run_id: runId, job_id: jobId }],
+      });
       const again = await spawnService({ JOBS_DATA_DIR: dir });
       api = new ApiClient(again.ready.url, key);
       expect((await api.get(`${P}/jobs/${jobId}/runs/${runId}`)).body.data).toMatchObject({

@@ -15,6 +15,8 @@ import { TABLE_SCHEMA } from './table.ts';
 import type { DynamoTable } from './table-client.ts';
 
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/** The longest an API request runs: API Gateway's integration timeout. */
+const API_REQUEST_MS = 29_000;
 
 interface Call {
   scope: string;
@@ -39,6 +41,10 @@ export class DynamoIdempotency implements Idempotency {
       payloadValidationJmesPath: 'payload',
       expiresAfterSeconds: IDEMPOTENCY_TTL_SECONDS,
     });
+    // A request in progress is guarded for as long as an API request may take: API Gateway's integration timeout
+    // (Powertools reads it off the Lambda context, which the port does not carry, and says so in plain text).
+    type LambdaContext = Parameters<IdempotencyConfig['registerLambdaContext']>[0];
+    config.registerLambdaContext({ getRemainingTimeInMillis: () => API_REQUEST_MS } as LambdaContext);
     this.#guarded = makeIdempotent(async (_call: Call, fn: () => Promise<unknown>) => fn(), {
       persistenceStore,
       config,

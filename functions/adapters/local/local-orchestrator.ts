@@ -355,5 +355,15 @@ export class LocalOrchestrator implements RunOrchestrator {
         ),
       ),
     );
+    if (runs.length > 0) {
+      this.#options.logger.info(`stopped ${runs.length} run${runs.length === 1 ? '' : 's'} in flight: ${reason}`, {
+        runs: runs.map((ref) => ({
+          run_id: ref.run_id,
+          job_id: ref.job_id,
+          workspace_id: ref.workspace_id,
+          project_id: ref.project_id,
+        })),
+      });
+    }
   }
 }
