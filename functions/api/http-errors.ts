@@ -54,7 +54,9 @@ export function errorReply(error: unknown): ErrorReply {
     return reply(409, error.message, error.field ? [{ field: error.field, message: error.message }] : []);
   }
   if (error instanceof IdempotencyMismatchError) {
-    return reply(422, error.message, [{ field: 'Idempotency-Key', message: error.message }]);
+    return reply(422, error.message, [
+      { field: 'Idempotency-Key', message: 'was already used with a different request body' },
+    ]);
   }
   if (error instanceof UnavailableError) return reply(503, error.message, [], { 'retry-after': '1' });
   if (error instanceof Error && error.name === 'TimeoutError') {

@@ -27,7 +27,7 @@ function addCoreErrors(ctx: z.RefinementCtx, errors: Array<{ field: string; mess
 
 export const JobName = z
   .string()
-  .regex(NAME_PATTERN, { error: 'must be 1-128 characters of letters, digits, space, . _ -' });
+  .regex(NAME_PATTERN, { error: 'must be 1-128 characters of ASCII letters, digits, space, . _ -' });
 
 const imageMessage = 'must be an OCI image reference such as public.ecr.aws/docker/library/alpine:3.20';
 export const Image = z

@@ -125,8 +125,8 @@ describe('job endpoints', () => {
     const conflict = responses.find((r) => r.status === 409)!;
     expect(conflict.body).toEqual({
       status: 'error',
-      message: "name: a job named 'contended' already exists in this project",
-      errors: [{ field: 'name', message: "name: a job named 'contended' already exists in this project" }],
+      message: "a job named 'contended' already exists in this project",
+      errors: [{ field: 'name', message: "a job named 'contended' already exists in this project" }],
     });
   });
 });

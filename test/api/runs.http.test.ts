@@ -324,7 +324,7 @@ describe('Idempotency-Key', () => {
     const other = await trigger(jobId, { env: { A: '2' } }, { 'idempotency-key': 'deploy-42' });
     expect(other.status).toBe(422);
     expect(other.body.errors).toEqual([
-      { field: 'Idempotency-Key', message: 'Idempotency-Key was already used with a different request body' },
+      { field: 'Idempotency-Key', message: 'was already used with a different request body' },
     ]);
     const fresh = await trigger(jobId, body, { 'idempotency-key': 'deploy-43' });
     expect(fresh.body.data.id).not.toBe(first.body.data.id);

@@ -1,6 +1,7 @@
 // The README's examples run as written: every `sh` block of its "Using the API" part, in order, in one shell,
 // against a freshly started service, each curl failing the run on an answer that is not a success.
 import { spawnSync } from 'node:child_process';
+import { satisfies } from 'semver';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,22 @@ afterAll(async () => {
 });
 
 describe('the README', () => {
+  it('names exactly the packages npm ci warns about on Node 20 (EBADENGINE)', () => {
+    const lock = JSON.parse(readFileSync(join(PROJECT_DIR, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: { node?: string } }>;
+    };
+    const refusing = Object.entries(lock.packages)
+      .filter(([path, pkg]) => path && pkg.engines?.node && !satisfies('20.20.2', pkg.engines.node))
+      .map(([path]) => path.slice(path.lastIndexOf('node_modules/') + 'node_modules/'.length))
+      .sort();
+    const sentence = README.slice(README.indexOf('`npm warn EBADENGINE`'), README.indexOf('not a problem'));
+    const named = [...sentence.matchAll(/`(@?[a-z0-9-]+(?:\/[a-z0-9-]+)?)`/g)]
+      .map((m) => m[1]!)
+      .filter((name) => name !== 'npm')
+      .sort();
+    expect(named).toEqual(refusing);
+  });
+
   it('has examples for jobs, runs, metrics and keys', () => {
     const blocks = shellBlocks(README, '## Using the API', '## How it is built');
     expect(blocks.length).toBeGreaterThanOrEqual(4);

@@ -102,6 +102,12 @@ class Contract {
     const type = headers.get('content-type') ?? '';
     if (!type.startsWith(media)) throw new Error(`${where}: content-type '${type}', documented ${media}`);
     this.#body(['paths', template, operationKey, 'responses', String(status), 'content', media, 'schema'], body, where);
+    // An error names its field once: in `field`, not again at the start of its message.
+    for (const error of (body as { errors?: Array<{ field: string; message: string }> } | null)?.errors ?? []) {
+      if (error.message.startsWith(`${error.field}:`) || error.message.startsWith(`${error.field} `)) {
+        throw new Error(`${where}: errors[] names its field '${error.field}' again in its message: '${error.message}'`);
+      }
+    }
   }
 
   #body(pointer: string[], body: unknown, where: string): void {

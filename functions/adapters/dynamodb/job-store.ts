@@ -64,7 +64,7 @@ export function jobFromItem(item: Record<string, unknown>): Job {
 }
 
 function nameTaken(job: Job): ConflictError {
-  return new ConflictError(`name: a job named '${job.name}' already exists in this project`, 'name');
+  return new ConflictError(`a job named '${job.name}' already exists in this project`, 'name');
 }
 
 export class DynamoJobStore implements JobStore {
