@@ -145,6 +145,10 @@ describe.skipIf('skip' in built)('runs as containers', () => {
     const done = await waitForStatus(t.api, run.path, TERMINAL, 30_000);
     expect(done).toMatchObject({ status: 'failed', attempt: 1, exit_code: null, started_at: null });
     expect(done.error).toMatch(/^image "docker\.io\/library\/nope:1" could not be pulled: \S/);
+    // and says what to do on a machine that reaches no registry
+    expect(done.error).toMatch(
+      /build the image here \(`npm run example-image` builds .*\), or run host processes \(JOBS_RUNNER=process\)$/,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 

@@ -24,7 +24,8 @@ let port: number;
 
 beforeAll(async () => {
   port = await freePort();
-  service = await spawnService({ JOBS_DATA_DIR: dataDir, PORT: String(port) });
+  // The runner a user gets: podman or docker where one answers (with no registry reachable here), else processes.
+  service = await spawnService({ JOBS_DATA_DIR: dataDir, PORT: String(port), JOBS_RUNNER: 'auto' });
 }, 60_000);
 afterAll(async () => {
   service?.child.kill('SIGTERM');
@@ -66,7 +67,6 @@ describe('the README', () => {
         HOME: process.env.HOME,
         JOBS_DATA_DIR: dataDir,
         PORT: String(port),
-        JOBS_RUNNER: 'process',
       },
       encoding: 'utf8',
       timeout: 60_000,
@@ -87,6 +87,10 @@ describe('the README', () => {
       replies.some((r) => Array.isArray(r.data) && r.data.some((j: { name?: string }) => j.name === 'nightly-report')),
     ).toBe(true);
     expect(replies.some((r) => r.data?.status === 'succeeded' && r.data?.exit_code === 0)).toBe(true);
+    // The runs ran in the runner a user gets, and measured: the metrics example has points.
+    expect(replies.find((r) => r.data?.status === 'succeeded')?.data.backend.runner).toBe(service.ready.runner);
+    const metrics = replies.find((r) => r.data?.memory_usage);
+    expect(metrics?.data.memory_usage.points?.length, JSON.stringify(metrics)).toBeGreaterThan(0);
     expect(
       replies.some((r) => Array.isArray(r.data) && r.data.some((l: { message?: string }) => l.message === 'an error')),
     ).toBe(true);

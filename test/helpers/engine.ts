@@ -2,15 +2,12 @@
 // from busybox (no registry is reachable): FROM scratch, busybox and its applets, and a marker file whose
 // content is new on every build, so a test proves its command ran inside this image.
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { chooseRunner, type Engine } from '../../functions/adapters/local/engines.ts';
+import { BUSYBOX, buildBusyboxImage } from '../../local-server/example-image.ts';
 
 const run = promisify(execFile);
-const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'];
 
 export interface TestImage {
   engine: Engine;
@@ -23,32 +20,14 @@ export interface TestImage {
 export async function testImage(): Promise<TestImage | { skip: string }> {
   const { engine, why } = await chooseRunner('auto');
   if (!engine) return { skip: why };
-  const busybox = BUSYBOX.find((path) => existsSync(path));
-  if (!busybox)
+  if (!BUSYBOX) {
     return {
       skip: `${engine.name} answers, but there is no static busybox to build the test image from (apt-get install busybox-static)`,
     };
-  const context = mkdtempSync(join(tmpdir(), 'jobs-image-'));
+  }
   const marker = randomUUID();
   const image = `localhost/jobs-test:${marker.slice(0, 8)}`;
-  try {
-    copyFileSync(busybox, join(context, 'busybox'));
-    writeFileSync(join(context, 'marker'), `${marker}\n`);
-    writeFileSync(
-      join(context, 'Containerfile'),
-      'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\nCOPY marker /marker\n',
-    );
-    const runtime = engine.hostFlags.includes('--runtime')
-      ? ['--runtime', engine.hostFlags[engine.hostFlags.indexOf('--runtime') + 1]!]
-      : [];
-    await run(
-      engine.name,
-      [...runtime, 'build', '--quiet', '--tag', image, '--file', join(context, 'Containerfile'), context],
-      { timeout: 120_000 },
-    );
-  } finally {
-    rmSync(context, { recursive: true, force: true });
-  }
+  await buildBusyboxImage(engine, image, { marker: `${marker}\n` });
   return { engine, image, marker };
 }
 

@@ -8,6 +8,12 @@ import { CgroupParent } from './cgroups.ts';
 import { engineCommand, type Engine } from './engines.ts';
 import type { Logger } from '../../logger.ts';
 
+/** What to do where an image cannot be pulled: most often, no registry is reachable from this machine. */
+export const PULL_HINT =
+  'if no registry is reachable from this machine, build the image here (`npm run example-image` builds ' +
+  'localhost/jobs-busybox:1 for the examples; `podman build -t NAME .` any other), or run host processes ' +
+  '(JOBS_RUNNER=process)';
+
 /** ECS's words for an image that could not be pulled and for a container killed by its memory limit. */
 export const CANNOT_PULL = 'CannotPullContainerError';
 export const OUT_OF_MEMORY = 'OutOfMemoryError: Container killed due to memory usage';
@@ -150,7 +156,7 @@ export class ContainerLauncher {
         () => false,
       );
       throw new NotCreatedError(
-        present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message}`,
+        present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message.trim()}; ${PULL_HINT}`,
       );
     }
     this.#known.set(unit, {
