@@ -144,7 +144,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     });
   }
   const generator = new OpenApiGeneratorV31(registry.definitions);
-  return generator.generateDocument({
+  const document = generator.generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'Jobs API',
@@ -158,4 +158,31 @@ export function openApiDocument(version: string): Record<string, unknown> {
     servers: [{ url: '/', description: 'The service this document was read from' }],
     tags: Object.entries(TAGS).map(([name, description]) => ({ name, description })),
   }) as unknown as Record<string, unknown>;
+  return nullableReferences(document) as Record<string, unknown>;
+}
+
+/**
+ * Null where the server takes it (PATCH resets a field with null). The generator writes a nullable component as
+ * the component AND a type that admits null (`allOf: [{$ref}, {type: [T, "null"]}]`), which null itself fails:
+ * the document says `anyOf: [{$ref}, {type: "null"}]`; and a nullable enum gets null among its values.
+ */
+function nullableReferences(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(nullableReferences);
+  if (!node || typeof node !== 'object') return node;
+  const { allOf, ...rest } = node as { allOf?: Array<Record<string, unknown>> };
+  const reference = allOf?.find((part) => typeof part.$ref === 'string');
+  const nullable = allOf?.find(
+    (part) => Object.keys(part).length === 1 && Array.isArray(part.type) && (part.type as unknown[]).includes('null'),
+  );
+  if (allOf?.length === 2 && reference && nullable) {
+    return { ...(nullableReferences(rest) as object), anyOf: [reference, { type: 'null' }] };
+  }
+  // A nullable enum must list null among its values too, or null fails the enum.
+  const { type, enum: values } = node as { type?: unknown; enum?: unknown[] };
+  const withNull =
+    Array.isArray(type) && type.includes('null') && values && !values.includes(null) ? { enum: [...values, null] } : {};
+  return {
+    ...Object.fromEntries(Object.entries(node).map(([key, value]) => [key, nullableReferences(value)])),
+    ...withNull,
+  };
 }
