@@ -108,6 +108,16 @@ const FARGATE_SIZES: ReadonlyArray<{ cpu: number; from: number; to: number; step
 ];
 export const FARGATE_CPUS = FARGATE_SIZES.map((size) => size.cpu);
 
+/** The memory a vCPU value given alone gets: the smallest Fargate pairs with it, as Fargate's console picks. */
+export function smallestMemoryFor(cpu: number): number | null {
+  return FARGATE_SIZES.find((size) => size.cpu === cpu)?.from ?? null;
+}
+
+/** The vCPU value a memory size given alone gets: the smallest Fargate pairs with it. */
+export function smallestCpuFor(memoryMb: number): number | null {
+  return FARGATE_SIZES.find((size) => fargatePairError(size.cpu, memoryMb) === null)?.cpu ?? null;
+}
+
 export function fargatePairError(cpu: number, memoryMb: number): FieldError | null {
   const size = FARGATE_SIZES.find((s) => s.cpu === cpu);
   if (!size) {

@@ -6,6 +6,8 @@ import {
   DEFAULTS,
   fargatePairError,
   normalizeCommand,
+  smallestCpuFor,
+  smallestMemoryFor,
   parallelismError,
   parallelismFor,
   type Concurrency,
@@ -144,14 +146,25 @@ export function buildJob(
     retries: spec.retries ?? OPTIONAL_DEFAULTS.retries,
     retry_rules: spec.retry_rules ?? [],
     concurrency: spec.concurrency ?? OPTIONAL_DEFAULTS.concurrency,
-    cpu: spec.cpu ?? OPTIONAL_DEFAULTS.cpu,
-    memory_mb: spec.memory_mb ?? OPTIONAL_DEFAULTS.memory_mb,
+    ...taskSize(spec.cpu, spec.memory_mb),
     history: { ...DEFAULTS.history, ...spec.history },
     tasks,
     parallelism: spec.parallelism ?? parallelismFor(tasks),
     created_at: createdAt,
     updated_at: updatedAt,
   };
+}
+
+/**
+ * A task's cpu and memory: either given alone brings the smallest valid partner (as Fargate's console does), so a
+ * client never meets an error about a value it did not send; neither given, the defaults.
+ */
+function taskSize(cpu: number | undefined, memoryMb: number | undefined): Pick<Job, 'cpu' | 'memory_mb'> {
+  if (cpu !== undefined && memoryMb === undefined)
+    return { cpu, memory_mb: smallestMemoryFor(cpu) ?? OPTIONAL_DEFAULTS.memory_mb };
+  if (memoryMb !== undefined && cpu === undefined)
+    return { cpu: smallestCpuFor(memoryMb) ?? OPTIONAL_DEFAULTS.cpu, memory_mb: memoryMb };
+  return { cpu: cpu ?? OPTIONAL_DEFAULTS.cpu, memory_mb: memoryMb ?? OPTIONAL_DEFAULTS.memory_mb };
 }
 
 /** Applies a PATCH: omitted keys keep their value, `null` means "back to the default". */
@@ -162,6 +175,14 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
     // A limit given alone changes that limit only, as a JSON merge patch does.
     merged[key] = key === 'history' && value !== null ? { ...job.history, ...(value as object) } : value;
   }
+  // A new cpu (or memory) alone keeps the job's other size where the pair stays valid, else brings its smallest
+  // valid partner, as a create does.
+  const cpuAlone = patch.cpu !== undefined && patch.memory_mb === undefined;
+  const memoryAlone = patch.memory_mb !== undefined && patch.cpu === undefined;
+  const cpu = (merged.cpu as number | null) ?? OPTIONAL_DEFAULTS.cpu;
+  const memory = (merged.memory_mb as number | null) ?? OPTIONAL_DEFAULTS.memory_mb;
+  if ((cpuAlone || memoryAlone) && fargatePairError(cpu, memory) !== null)
+    merged[cpuAlone ? 'memory_mb' : 'cpu'] = undefined;
   // A new task count without a parallelism brings the parallelism that goes with it.
   if (patch.tasks !== undefined && patch.parallelism === undefined)
     merged.parallelism = parallelismFor(patch.tasks ?? OPTIONAL_DEFAULTS.tasks, job);

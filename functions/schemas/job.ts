@@ -147,12 +147,14 @@ export const Cpu = z
   .number({ error: `must be one of ${FARGATE_CPUS.join(', ')}` })
   .refine((cpu) => FARGATE_CPUS.includes(cpu), { error: `must be one of ${FARGATE_CPUS.join(', ')}` })
   .meta({
-    description: 'Fargate vCPU; memory_mb must be a size Fargate pairs with it',
+    description:
+      "Fargate vCPU (default 0.25). memory_mb must be a size Fargate pairs with it; given without memory_mb, the smallest size it pairs with (0.25: 512, 0.5: 1024, 1: 2048, 2: 4096, 4: 8192, 8: 16384, 16: 32768), or on a PATCH the job's own size where it still pairs",
     enum: FARGATE_CPUS,
     example: 0.25,
   } as Record<string, unknown>);
 export const MemoryMb = integer(512, 122_880).meta({
-  description: 'MiB; a size Fargate pairs with cpu (0.25: 512, 1024 or 2048; 0.5: 1024-4096 in steps of 1024; …)',
+  description:
+    "MiB (default 512), a size Fargate pairs with cpu: 0.25: 512, 1024 or 2048; 0.5: 1024-4096 in steps of 1024; 1: 2048-8192 and 2: 4096-16384 and 4: 8192-30720 in steps of 1024; 8: 16384-61440 in steps of 4096; 16: 32768-122880 in steps of 8192. Given without cpu, the smallest cpu it pairs with, or on a PATCH the job's own cpu where it still pairs",
   example: 512,
 });
 

@@ -131,6 +131,35 @@ describe('job endpoints', () => {
   });
 });
 
+describe('task size', () => {
+  it('gives a cpu alone the smallest memory Fargate pairs with it, and a memory alone the smallest cpu', async () => {
+    const sized = async (size: Record<string, number>) => {
+      const { cpu, memory_mb } = (
+        await api.post(`${P}/jobs`, job({ name: `sized-${Object.values(size).join('-')}`, ...size }))
+      ).body.data;
+      return { cpu, memory_mb };
+    };
+    expect(await sized({ cpu: 1 })).toEqual({ cpu: 1, memory_mb: 2048 });
+    expect(await sized({ cpu: 16 })).toEqual({ cpu: 16, memory_mb: 32768 });
+    expect(await sized({ memory_mb: 3072 })).toEqual({ cpu: 0.5, memory_mb: 3072 });
+    expect(await sized({ memory_mb: 20480 })).toEqual({ cpu: 4, memory_mb: 20480 });
+  });
+
+  it("keeps a job's other size on a PATCH of one where the pair still holds, else brings its smallest partner", async () => {
+    const created = (await api.post(`${P}/jobs`, job({ name: 'resized', cpu: 1, memory_mb: 4096 }))).body.data;
+    const patch = async (body: Record<string, unknown>) => {
+      const { cpu, memory_mb } = (await api.patch(`${P}/jobs/${created.id}`, body)).body.data;
+      return { cpu, memory_mb };
+    };
+    expect(await patch({ cpu: 0.5 })).toEqual({ cpu: 0.5, memory_mb: 4096 });
+    expect(await patch({ cpu: 4 })).toEqual({ cpu: 4, memory_mb: 8192 });
+    expect(await patch({ memory_mb: 1024 })).toEqual({ cpu: 0.25, memory_mb: 1024 });
+    expect(await patch({ cpu: null })).toEqual({ cpu: 0.25, memory_mb: 1024 });
+    // Both given: they must pair, as before.
+    expect((await api.patch(`${P}/jobs/${created.id}`, { cpu: 1, memory_mb: 512 })).status).toBe(400);
+  });
+});
+
 describe('validation', () => {
   const bad = (overrides: Record<string, unknown>) => api.post(`${P}/jobs`, job(overrides));
 

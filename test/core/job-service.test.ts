@@ -40,7 +40,9 @@ describe('JobService', () => {
     const ref = { ...project, job_id: job.id };
     const next = await jobs.patch(ref, { retries: null, name: 'renamed' });
     expect(next).toMatchObject({ retries: 0, name: 'renamed', cpu: 1, memory_mb: 2048 });
-    await expect(jobs.patch(ref, { memory_mb: 1024 })).rejects.toBeInstanceOf(ValidationError); // too little for 1 vCPU
+    // Both given, they must pair; one alone brings the other along where it would not.
+    await expect(jobs.patch(ref, { cpu: 1, memory_mb: 1024 })).rejects.toBeInstanceOf(ValidationError);
+    expect(await jobs.patch(ref, { memory_mb: 1024 })).toMatchObject({ cpu: 0.25, memory_mb: 1024 });
     await expect(jobs.create(project, { name: 'patched', image: 'alpine', command: ['true'] })).resolves.toBeTruthy();
   });
 
