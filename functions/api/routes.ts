@@ -479,6 +479,7 @@ export const routes = {
       'Deliveries are signed as Standard Webhooks specifies, with the whsec_ secret of the reply. https only where private destinations are off (AWS); a URL whose host resolves to a private, loopback or link-local address is refused. At most 20 per project.',
     message: 'Webhook created',
     status: 201,
+    conflict: 'The project has 20 webhooks already, the most a project may have (a limit reached)',
     params: ProjectPath,
     body: WebhookCreateBody,
     bodyRequired: true,

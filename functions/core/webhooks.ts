@@ -69,7 +69,7 @@ export interface WebhookPatch {
 }
 
 export interface WebhookStore {
-  /** Writes a new webhook; a ValidationError on project_id when the project already has MAX_WEBHOOKS_PER_PROJECT. */
+  /** Writes a new webhook; a ConflictError on project_id when the project already has MAX_WEBHOOKS_PER_PROJECT. */
   create(stored: StoredWebhook): Promise<void>;
   get(ref: WebhookRef): Promise<StoredWebhook | null>;
   list(ref: ProjectRef, page: PageRequest): Promise<Page<Webhook>>;

@@ -9,6 +9,8 @@ import {
   FARGATE_CPUS,
   LIMITS,
   NAME_PATTERN,
+  ENV_NAME_PATTERN,
+  TAG_KEY_PATTERN,
   envErrors,
   IMAGE_REFERENCE,
   MAX_IMAGE_LENGTH,
@@ -56,14 +58,22 @@ export const Env = z
   .record(z.string(), z.string({ error: 'must be a string' }))
   .superRefine((env, ctx) => addCoreErrors(ctx, envErrors(env), 'env'))
   .meta({
-    description: 'Environment variables (names are shell names; at most 100, 32 KiB in all)',
+    description: `Environment variables (names are shell names; at most ${LIMITS.envCount}, ${LIMITS.envBytes / 1024} KiB in all)`,
+    propertyNames: { pattern: ENV_NAME_PATTERN.source },
+    maxProperties: LIMITS.envCount,
     example: { STAGE: 'prod' },
-  });
+  } as Record<string, unknown>);
 
 export const Tags = z
   .record(z.string(), z.string({ error: 'must be a string' }))
   .superRefine((tags, ctx) => addCoreErrors(ctx, tagErrors(tags), 'tags'))
-  .meta({ example: { team: 'data' } });
+  .meta({
+    description: `At most ${LIMITS.tagCount}; a key is 1-${LIMITS.tagKeyLength} letters, digits, spaces or _ . / = + @ -, a value at most ${LIMITS.tagValueLength} characters`,
+    propertyNames: { pattern: TAG_KEY_PATTERN.source },
+    maxProperties: LIMITS.tagCount,
+    additionalProperties: { type: 'string', maxLength: LIMITS.tagValueLength },
+    example: { team: 'data' },
+  } as Record<string, unknown>);
 
 export const Schedule = z
   .string()

@@ -23,7 +23,12 @@ const EventList = z
   .array(z.enum(SUBSCRIBABLE_EVENTS, { error: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` }))
   .min(1, { error: 'must name at least one event' })
   .max(SUBSCRIBABLE_EVENTS.length)
-  .meta({ description: 'The event types delivered to it', example: ['run.failed', 'schedule.skipped'] });
+  .refine((events) => new Set(events).size === events.length, { error: 'must name each event once' })
+  .meta({
+    description: 'The event types delivered to it, each once',
+    uniqueItems: true,
+    example: ['run.failed', 'schedule.skipped'],
+  } as Record<string, unknown>);
 const Description = z.string().max(512, { error: 'must be at most 512 characters' }).nullable();
 
 export const WebhookCreateBody = z

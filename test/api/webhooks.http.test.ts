@@ -36,6 +36,7 @@ describe('webhooks', () => {
   it.each([
     [{ url: 'http://127.0.0.1:9/hook', events: ['run.exploded'] }, 'events.0'],
     [{ url: 'http://127.0.0.1:9/hook', events: [] }, 'events'],
+    [{ url: 'http://127.0.0.1:9/hook', events: ['run.failed', 'run.failed'] }, 'events'],
     [{ url: `http://127.0.0.1:9/${'a'.repeat(2050)}`, events: ['run.failed'] }, 'url'],
     [{ url: 'http://10.0.0.8/hook', events: ['run.failed'] }, 'url'],
     [{ url: 'ftp://127.0.0.1/hook', events: ['run.failed'] }, 'url'],
@@ -47,5 +48,19 @@ describe('webhooks', () => {
     expect(response.status).toBe(400);
     expect(response.body.errors?.map((e) => e.field)).toContain(field);
     expect((await t.api.get(`${P}/webhooks?limit=100`)).body.data.length).toBe(before);
+  });
+
+  it("answers a project's 21st webhook 409, a limit reached, naming project_id", async () => {
+    const full = projectPath('acme', 'full-of-hooks');
+    for (let i = 0; i < 20; i++) {
+      expect(
+        (await t.api.post(`${full}/webhooks`, { url: `http://127.0.0.1:9/${i}`, events: ['run.failed'] })).status,
+      ).toBe(201);
+    }
+    const refused = await t.api.post(`${full}/webhooks`, { url: 'http://127.0.0.1:9/21', events: ['run.failed'] });
+    expect(refused.status).toBe(409);
+    expect(refused.body.errors).toEqual([
+      { field: 'project_id', message: expect.stringMatching(/20 webhooks, the most a project may have/) },
+    ]);
   });
 });

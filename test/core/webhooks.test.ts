@@ -78,7 +78,7 @@ describe('WebhookService', () => {
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(20);
     for (const refused of results.filter((r) => r.status === 'rejected'))
-      expect((refused as PromiseRejectedResult).reason).toMatchObject({ errors: [{ field: 'project_id' }] });
+      expect((refused as PromiseRejectedResult).reason).toMatchObject({ name: 'ConflictError', field: 'project_id' });
     expect((await webhooks.list(crowded, { limit: 100 })).items).toHaveLength(20);
     // A delete frees a place.
     const one = (await webhooks.list(crowded, { limit: 1 })).items[0]!;

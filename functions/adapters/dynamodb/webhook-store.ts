@@ -10,7 +10,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import { ValidationError } from '../../core/errors.ts';
+import { ConflictError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import type { Page, PageRequest, ProjectRef } from '../../core/ports.ts';
 import {
@@ -77,9 +77,9 @@ export class DynamoWebhookStore implements WebhookStore {
       );
     } catch (error) {
       if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') {
-        throw ValidationError.field(
+        throw new ConflictError(
+          `the project has ${MAX_WEBHOOKS_PER_PROJECT} webhooks, the most a project may have; delete one first`,
           'project_id',
-          `has ${MAX_WEBHOOKS_PER_PROJECT} webhooks, the most a project may have; delete one first`,
         );
       }
       throw error;
