@@ -288,7 +288,8 @@ export const routes = {
     params: RunPath,
     query: GetRunQuery,
     response: RunSchema,
-    description: 'With wait (seconds), the reply is held until the run finishes or the time is up.',
+    description:
+      'With wait (seconds), the reply is held until the run is final or the time is up: finished, and for a run stopped by cancel or its timeout, with the exit status its process ended with once that is in (143 after SIGTERM, 137 after a kill).',
     example: { data: RUN_EXAMPLE },
   },
   cancelRun: {

@@ -197,6 +197,32 @@ export function isActive(status: RunStatus): boolean {
   return status === 'pending' || status === 'running';
 }
 
+/**
+ * How long after a stop its process's exit status may still arrive: the default grace of a graceful cancel
+ * (30 s), then the kill, and a few seconds for the backend to report it.
+ */
+export const EXIT_REPORT_MS = 40_000;
+
+/**
+ * A run stopped from outside (cancelled, timed out) settles at once; the exit status its process ends with
+ * (143, 137) is filled in when it has ended. Until then, or until that can no longer be expected, it is not final.
+ */
+export function exitPending(
+  run: Pick<Run, 'status' | 'exit_code' | 'started_at' | 'finished_at' | 'error' | 'tasks' | 'backend'>,
+  now: number,
+): boolean {
+  if (isActive(run.status) || run.exit_code !== null || run.started_at === null || run.backend.task === null)
+    return false;
+  if (run.tasks.count !== 1) return false;
+  const stopped = run.status === 'cancelled' || (run.status === 'failed' && /timed out/.test(run.error ?? ''));
+  return stopped && run.finished_at !== null && now < Date.parse(run.finished_at) + EXIT_REPORT_MS;
+}
+
+/** Whether a run has reached what it will be: finished, with its exit status where one will be reported. */
+export function isFinal(run: Parameters<typeof exitPending>[0], now: number): boolean {
+  return !isActive(run.status) && !exitPending(run, now);
+}
+
 export function runRef(run: Pick<Run, 'workspace_id' | 'project_id' | 'job_id' | 'id'>): RunRef {
   return { workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id, run_id: run.id };
 }

@@ -9,6 +9,7 @@ import type { RunSignals } from './run-signals.ts';
 import { sleep } from './sleep.ts';
 import {
   isActive,
+  isFinal,
   pendingTasks,
   redactOverrides,
   runRef,
@@ -220,11 +221,14 @@ export class RunService {
     return run;
   }
 
-  /** The run as it is now; with `waitSeconds`, held until it finishes or the time is up. A read never writes. */
+  /**
+   * The run as it is now; with `waitSeconds`, held until it is final (finished, with the exit status of a stopped
+   * process once it has ended) or the time is up. A read never writes.
+   */
   async get(ref: RunRef, waitSeconds = 0): Promise<Run> {
     const deadline = Date.now() + waitSeconds * 1000;
     let run = await this.#require(ref);
-    while (isActive(run.status) && Date.now() < deadline) {
+    while (!isFinal(run, Date.now()) && Date.now() < deadline) {
       await this.#pause([ref.run_id], this.#pollMs, deadline);
       run = await this.#require(ref);
     }
@@ -301,8 +305,8 @@ export class RunService {
     const ids = [...new Set(runIds)];
     const read = () => Promise.all(ids.map((id) => this.#deps.store.findInProject(ref, id)));
     let runs = await read();
-    while (runs.some((run) => run && isActive(run.status)) && Date.now() < deadline) {
-      const active = runs.filter((run): run is Run => run !== null && isActive(run.status)).map((run) => run.id);
+    while (runs.some((run) => run && !isFinal(run, Date.now())) && Date.now() < deadline) {
+      const active = runs.filter((run): run is Run => run !== null && !isFinal(run, Date.now())).map((run) => run.id);
       await this.#pause(active, options.pollSeconds * 1000, deadline);
       runs = await read();
     }

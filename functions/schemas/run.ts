@@ -74,9 +74,10 @@ export const StatusesBody = z
       .array(RunId, { error: 'must be an array of run ids' })
       .min(1, { error: 'must name at least one run' })
       .max(100, { error: 'at most 100 run ids' }),
-    wait: integer(0, 20)
-      .optional()
-      .meta({ description: 'Hold the reply until all are finished or this many seconds pass' }),
+    wait: integer(0, 20).optional().meta({
+      description:
+        'Hold the reply until all are final (finished, and a stopped run with its exit status once that is in) or this many seconds pass',
+    }),
     poll_interval: integer(1, 10).optional().meta({ description: 'Seconds between looks while waiting (default 1)' }),
   })
   .meta({ id: 'RunStatusesRequest' });

@@ -230,6 +230,20 @@ describe('cancel', () => {
     );
   });
 
+  it('holds a read with wait after a cancel until the exit status of the stopped process is in', async () => {
+    // It takes a second to end after SIGTERM: the run is cancelled at once, its exit status comes after.
+    const jobId = await createJob({ command: "trap 'sleep 1; exit 143' TERM; echo ready; sleep 60 & wait" });
+    const run = (await trigger(jobId)).body.data;
+    await waitForStatus(api, runPath(jobId, run.id), ['running']);
+    await logged(jobId, run.id, 'ready');
+    const cancelled = await api.post(`${runPath(jobId, run.id)}/cancel`, { mode: 'graceful', timeout_seconds: 10 });
+    expect(cancelled.body.data).toMatchObject({ status: 'cancelled', exit_code: null });
+    const held = await api.get(`${runPath(jobId, run.id)}?wait=20`);
+    expect(held.body.data).toMatchObject({ status: 'cancelled', exit_code: 143 });
+    const statuses = await api.post(`${P}/runs/statuses`, { run_ids: [run.id], wait: 20 });
+    expect(statuses.body.data[run.id]).toMatchObject({ status: 'cancelled', exit_code: 143 });
+  });
+
   it('graceful: a process that ignores SIGTERM is killed when the grace ends', async () => {
     const jobId = await createJob({ command: "trap '' TERM; echo ready; sleep 60" });
     const run = (await trigger(jobId)).body.data;
