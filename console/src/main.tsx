@@ -1,5 +1,6 @@
 // The web console: a client of the public API only, through the same typed client the CLI uses. Each view has
 // its own URL; the key is the one pasted at sign-in.
+import './locale.ts'; // first: before any module reads the browser's language
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 import { render } from 'preact';

@@ -285,6 +285,21 @@ describe('the web console', () => {
     expect((await t.api.get(`${P}/jobs/${ids.nightly}`)).status).toBe(404);
   });
 
+  it("loads in a browser whose language tag Intl refuses (Chromium's en-US@posix), formatting in en-US", async () => {
+    const posix = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    try {
+      expect(await posix.evaluate(() => navigator.language)).toBe('en-US@posix');
+      const errors: string[] = [];
+      posix.on('pageerror', (error) => errors.push(error.message));
+      await posix.goto(`${t.service.url}/console/`);
+      await posix.getByLabel('API key').waitFor({ timeout: 10_000 });
+      expect(await posix.evaluate(() => navigator.language)).toBe('en-US');
+      expect(errors).toEqual([]);
+    } finally {
+      await posix.close();
+    }
+  });
+
   it('cannot be steered to another route by ids in its URL', async () => {
     const requested: string[] = [];
     const record = (request: { url(): string }) => requested.push(new URL(request.url()).pathname);
