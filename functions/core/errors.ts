@@ -1,5 +1,5 @@
 // Domain errors. They carry meaning, never an HTTP status: the API layer maps each class to a status once
-// (functions/api/middleware/envelope.ts), so the core stays free of transport concerns.
+// (functions/api/http-errors.ts), so the core stays free of transport concerns.
 
 export interface FieldError {
   field: string;

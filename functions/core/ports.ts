@@ -1,5 +1,6 @@
-// The ports: what the domain needs from the outside world. Adapters implement them, one per engine
-// (functions/adapters/aws/* for AWS and DynamoDB Local, functions/adapters/local/* for the embedded host).
+// The ports: what the domain needs from the outside world. Adapters implement them, one per engine:
+// functions/adapters/dynamodb/* (the table, in AWS and on DynamoDB Local alike), functions/adapters/aws/* (the other
+// AWS services), functions/adapters/local/* (the embedded engines of local mode).
 import type { ServiceEvent } from './events.ts';
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';

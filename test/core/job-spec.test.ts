@@ -4,8 +4,44 @@ import {
   fargatePairError,
   isImageReference,
   normalizeCommand,
+  retryDecision,
+  smallestCpuFor,
+  smallestMemoryFor,
   tagErrors,
 } from '../../functions/core/job-spec.ts';
+
+describe('retryDecision', () => {
+  it('matches a rule by any of its exit codes, the first rule that names the code winning', () => {
+    const rules = [
+      { exit_codes: [2, 64, 75], action: 'fail' as const },
+      { exit_codes: [1, 137], action: 'retry' as const },
+      { exit_codes: [75], action: 'retry' as const },
+    ];
+    expect(retryDecision(rules, 2)).toBe('fail');
+    expect(retryDecision(rules, 75)).toBe('fail');
+    expect(retryDecision(rules, 137)).toBe('retry');
+    expect(retryDecision(rules, 3)).toBeNull();
+    expect(retryDecision([], 1)).toBeNull();
+  });
+});
+
+describe('task sizes given alone', () => {
+  it('pairs a cpu with its smallest memory and a memory with its smallest cpu, and nothing with an invalid one', () => {
+    expect([0.25, 0.5, 1, 2, 4, 8, 16].map(smallestMemoryFor)).toEqual([512, 1024, 2048, 4096, 8192, 16384, 32768]);
+    expect([512, 1536, 3072, 8192, 9216, 32768, 65536, 122880].map(smallestCpuFor)).toEqual([
+      0.25,
+      null,
+      0.5,
+      1,
+      2,
+      8,
+      16,
+      16,
+    ]);
+    expect(smallestMemoryFor(3)).toBeNull();
+    expect(smallestCpuFor(1000)).toBeNull();
+  });
+});
 
 describe('isImageReference', () => {
   it.each([

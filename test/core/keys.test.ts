@@ -2,7 +2,7 @@
 // the configured first admin key is configuration, not a key the API can revoke.
 import { describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError } from '../../functions/core/errors.ts';
-import { BOOTSTRAP_KEY_ID, hashSecret } from '../../functions/core/keys.ts';
+import { BOOTSTRAP_KEY_ID, canSeeWorkspace, hasAccess, hashSecret } from '../../functions/core/keys.ts';
 import { useCore } from '../helpers/core.ts';
 
 const t = useCore('key-service', { adminKeyHash: hashSecret('the-first-admin-key') });
@@ -34,5 +34,37 @@ describe('KeyService', () => {
   it('gives an admin key every workspace', async () => {
     const { key } = await (await t.core.services.keys()).create({ name: 'root', role: 'admin', workspaces: [] });
     expect(key.workspaces).toEqual(['*']);
+  });
+
+  it("lets a key see only its own workspaces, unless it is an admin's or names every workspace", () => {
+    const writer = { key_id: 'key_w', role: 'writer' as const, workspaces: ['acme', 'beta'] };
+    expect(canSeeWorkspace(writer, 'acme')).toBe(true);
+    expect(canSeeWorkspace(writer, 'beta')).toBe(true);
+    expect(canSeeWorkspace(writer, 'gamma')).toBe(false);
+    expect(canSeeWorkspace(writer, 'acm')).toBe(false);
+    expect(canSeeWorkspace({ key_id: 'key_r', role: 'reader', workspaces: ['*'] }, 'gamma')).toBe(true);
+    expect(canSeeWorkspace({ key_id: 'key_a', role: 'admin', workspaces: [] }, 'gamma')).toBe(true);
+  });
+
+  it('ranks the roles: a reader reads, a writer writes, only an admin administers', () => {
+    const as = (role: 'reader' | 'writer' | 'admin') => ({ key_id: `key_${role}`, role, workspaces: ['acme'] });
+    expect(['public', 'read', 'write', 'admin'].map((access) => hasAccess(as('reader'), access as never))).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+    expect(['public', 'read', 'write', 'admin'].map((access) => hasAccess(as('writer'), access as never))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+    expect(['public', 'read', 'write', 'admin'].map((access) => hasAccess(as('admin'), access as never))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
   });
 });

@@ -95,14 +95,15 @@ describe('RunLifecycle', () => {
     ];
     const failing = await pendingRun();
     await lifecycle.startAttempt(failing);
-    expect(await endAttempt(lifecycle, failing, 1, 3, { ended: 'exited', exit_code: 2 }, rules)).toMatchObject({
+    // 64 is the rule's second code: a rule matches on any of its codes, not only its first.
+    expect(await endAttempt(lifecycle, failing, 1, 3, { ended: 'exited', exit_code: 64 }, rules)).toMatchObject({
       outcome: 'done',
     });
     expect(await read(failing)).toMatchObject({
       status: 'failed',
       attempt: 1,
-      exit_code: 2,
-      error: 'exited with code 2 (a retry rule fails exit code 2 without retrying; attempt 1 of 4)',
+      exit_code: 64,
+      error: 'exited with code 64 (a retry rule fails exit code 64 without retrying; attempt 1 of 4)',
     });
 
     const retried = await pendingRun();

@@ -13,8 +13,10 @@ export const TABLE_SCHEMA = {
     workspaceRuns: { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
     /**
      * Sparse lookups no API path may Scan for: pending and running runs (GSI3PK = ACTIVE, for recovery), jobs
-     * with a schedule (GSI3PK = SCHEDULED, for the local scheduler) and events not yet handed on (GSI3PK =
-     * OUTBOX). Items outside these sets carry no GSI3 keys.
+     * with a schedule (GSI3PK = SCHEDULED, for the local scheduler), events not yet handed on (GSI3PK = OUTBOX),
+     * webhook deliveries waiting for their next attempt (GSI3PK = DUE, by its time) and finished runs past their
+     * job's age limit (GSI3PK = EXPIRES, by the time they expire, for the age sweep). Items outside these sets
+     * carry no GSI3 keys.
      */
     lookups: { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
   },
