@@ -21,7 +21,27 @@ import type {
   WebhookSchema,
   WebhookWithSecretSchema,
 } from '../functions/schemas/webhook.ts';
+import { scheduleFor } from '../functions/core/cron.ts';
 import { idPattern, SLUG, ULID_PATTERN } from '../functions/core/id-patterns.ts';
+import { isActive as statusIsActive, RUN_STATUSES } from '../functions/core/run-statuses.ts';
+
+export { RUN_STATUSES };
+
+/** Whether a run has yet to finish (pending or running). */
+export function isActive(run: Pick<Run, 'status'>): boolean {
+  return statusIsActive(run.status);
+}
+
+/**
+ * The next `count` times a schedule fires after `from`, in its time zone: computed by the same rules the service
+ * computes `next_fire_at` with (and EventBridge Scheduler fires by), so a client never shows other times.
+ */
+export function nextFires(cron: string, timeZone: string, count: number, from = new Date()): Date[] {
+  const schedule = scheduleFor(cron, timeZone);
+  const fires: Date[] = [];
+  for (let at = schedule.next(from); at && fires.length < count; at = schedule.next(at)) fires.push(at);
+  return fires;
+}
 
 export type Job = z.output<typeof JobSchema>;
 export type JobCreate = z.input<typeof JobCreateBody>;

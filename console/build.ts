@@ -16,6 +16,7 @@ const SHARED = [
   '../functions/core/cron.ts',
   '../functions/core/errors.ts',
   '../functions/core/id-patterns.ts',
+  '../functions/core/run-statuses.ts',
   '../package-lock.json',
 ].map((p) => fileURLToPath(new URL(p, import.meta.url)));
 

@@ -11,7 +11,7 @@ const FUNCTIONS_DIR = join(PROJECT_DIR, 'functions');
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
+    return statSync(path).isDirectory() ? files(path) : /\.tsx?$/.test(path) ? [path] : [];
   });
 }
 
@@ -125,7 +125,10 @@ describe('functions/', () => {
   });
 });
 
-describe('client/ and cli/', () => {
+/** What the client may take from the core besides the schemas' types: plain rules that exist once. */
+const CLIENT_CORE = ['functions/core/id-patterns.ts', 'functions/core/run-statuses.ts', 'functions/core/cron.ts'];
+
+describe('client/, cli/ and the console', () => {
   /** Every import of a file, as written, and whether it is for types only. */
   const importLines = (file: string) =>
     [
@@ -134,20 +137,21 @@ describe('client/ and cli/', () => {
       ),
     ].map((m) => ({ typeOnly: Boolean(m[1]), target: (m[2] ?? m[3]) as string, file }));
 
-  it('use the public API only: the client takes types from the schemas (and the id patterns of the core), the CLI goes through the client', () => {
+  it("use the public API only: the client takes the schemas' types and a few plain rules of the core, the CLI and the console go through the client", () => {
     const violations: string[] = [];
     for (const { typeOnly, target, file } of files(join(PROJECT_DIR, 'client')).flatMap(importLines)) {
       const path = target.startsWith('.') ? relative(PROJECT_DIR, resolve(dirname(file), target)) : target;
       const allowed =
-        path === 'functions/core/id-patterns.ts' ||
+        CLIENT_CORE.includes(path) ||
         (path.startsWith('functions/')
           ? typeOnly && path.startsWith('functions/schemas/')
           : target === 'zod' && typeOnly);
       if (!allowed) violations.push(`${relative(PROJECT_DIR, file)} imports ${target}`);
     }
-    for (const { target, file } of files(join(PROJECT_DIR, 'cli')).flatMap(importLines)) {
+    const clients = [...files(join(PROJECT_DIR, 'cli')), ...files(join(PROJECT_DIR, 'console', 'src'))];
+    for (const { target, file } of clients.flatMap(importLines)) {
       const path = target.startsWith('.') ? relative(PROJECT_DIR, resolve(dirname(file), target)) : target;
-      if (path.startsWith('functions/') || path.startsWith('infra/'))
+      if (['functions/', 'infra/', 'local-server/'].some((layer) => path.startsWith(layer)))
         violations.push(`${relative(PROJECT_DIR, file)} imports ${target}`);
     }
     expect(violations).toEqual([]);

@@ -1,7 +1,7 @@
 // Job commands: apply (declarative create-or-update by name), list, get, delete, suspend, resume, status.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiError, type Job, type JobCreate, type JobPatch } from '../../client/jobs-client.ts';
+import { ApiError, RUN_STATUSES, type Job, type JobCreate, type JobPatch } from '../../client/jobs-client.ts';
 import { clientOf, formatOf } from '../context.ts';
 import { ago, colors, printJson, status, table } from '../output.ts';
 import { findJob, findJobByName } from '../resolve.ts';
@@ -112,9 +112,7 @@ export function registerJobCommands(program: Command): void {
       console.log(
         `latest run: ${latest ? `${latest.id} ${status(latest.status)} ${ago(latest.created_at)}` : 'none yet'}`,
       );
-      console.log(
-        `runs: ${(['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const).map((s) => `${counts[s]} ${s}`).join(', ')} (${counts.total} in all)`,
-      );
+      console.log(`runs: ${RUN_STATUSES.map((s) => `${counts[s]} ${s}`).join(', ')} (${counts.total} in all)`);
       console.log(
         schedule
           ? `schedule: ${schedule.cron} ${schedule.timezone}${schedule.suspended ? ' (suspended)' : ''}, next fire ${schedule.next_fire_at ?? '-'}`

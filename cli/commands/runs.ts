@@ -1,13 +1,10 @@
 // Run commands: run (with --wait and --follow), runs (with --watch), cancel, rerun.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import type { JobsClient, Run } from '../../client/jobs-client.ts';
+import { isActive, RUN_STATUSES, type JobsClient, type Run } from '../../client/jobs-client.ts';
 import { clientOf, formatOf } from '../context.ts';
 import { ago, duration, printJson, status, table } from '../output.ts';
 import { findJob, findRun } from '../resolve.ts';
 import { printLine } from './logs.ts';
-
-const FINISHED = new Set(['succeeded', 'failed', 'cancelled']);
-const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
 
 function envPair(text: string, previous: Record<string, string> = {}): Record<string, string> {
   const at = text.indexOf('=');
@@ -37,7 +34,7 @@ export function summary(run: Run): string {
 
 async function waitForEnd(client: JobsClient, run: Run, signal: AbortSignal): Promise<Run> {
   let current = run;
-  while (!FINISHED.has(current.status)) current = await client.getRun(run.job_id, run.id, 20, signal);
+  while (isActive(current)) current = await client.getRun(run.job_id, run.id, 20, signal);
   return current;
 }
 
@@ -108,7 +105,7 @@ export function registerRunCommands(program: Command): void {
     .command('runs')
     .description('Runs of the project, or of one job, newest first')
     .argument('[job]', 'name or id')
-    .addOption(new Option('-s, --status <status>', 'only runs in this status').choices(STATUSES))
+    .addOption(new Option('-s, --status <status>', 'only runs in this status').choices(RUN_STATUSES))
     .option('--limit <n>', 'how many (1-100)', (text) => Number(text), 20)
     .option('--all', 'every page (with -o json: every run)')
     .option('--watch', 'redraw the table as runs change, until Ctrl-C')
@@ -165,7 +162,7 @@ export function registerRunCommands(program: Command): void {
             shown = text;
           }
           // While runs are active, wait until they change (or 2 s pass, for new runs); otherwise look every 2 s.
-          const active = runs.filter((run) => !FINISHED.has(run.status)).map((run) => run.id);
+          const active = runs.filter(isActive).map((run) => run.id);
           if (active.length > 0) await client.statuses(active, 2);
           else await new Promise((resolve) => setTimeout(resolve, 2000));
         }

@@ -1,15 +1,8 @@
 // What a run is: its states, the shape every host and store shares, and the pure rules about it.
 import type { JobRef } from './jobs.ts';
+import { ACTIVE_STATUSES, isActive, RUN_STATUSES, type RunStatus } from './run-statuses.ts';
 
-export type RunStatus = 'pending' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export const RUN_STATUSES = [
-  'pending',
-  'running',
-  'succeeded',
-  'failed',
-  'cancelled',
-] as const satisfies readonly RunStatus[];
-export const ACTIVE_STATUSES: readonly RunStatus[] = ['pending', 'running'];
+export { ACTIVE_STATUSES, isActive, RUN_STATUSES, type RunStatus };
 export type Trigger = 'manual' | 'schedule' | 'rerun';
 export const TRIGGERS = ['manual', 'schedule', 'rerun'] as const satisfies readonly Trigger[];
 export type RunnerKind = 'ecs' | 'podman' | 'docker' | 'process';
@@ -192,10 +185,6 @@ export const RUN_FIELDS = [
   'tasks',
   'parallelism',
 ] as const satisfies ReadonlyArray<keyof Run>;
-
-export function isActive(status: RunStatus): boolean {
-  return status === 'pending' || status === 'running';
-}
 
 /**
  * How long after a stop its process's exit status may still arrive: the default grace of a graceful cancel

@@ -1,7 +1,7 @@
 // The API client puts ids into request paths: each is checked against its pattern and encoded, so an id taken
 // from a console URL or a command line can never turn a call into one for another route.
 import { describe, expect, it } from 'vitest';
-import { ApiError, JobsClient } from '../../client/jobs-client.ts';
+import { ApiError, isActive, JobsClient, nextFires, RUN_STATUSES } from '../../client/jobs-client.ts';
 
 const JOB = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
 const RUN = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
@@ -77,5 +77,19 @@ describe('the API client', () => {
       expect((error as ApiError).errors[0]?.field).toBe(field);
       expect(urls).toEqual([]);
     }
+  });
+
+  it('computes the next fires of a schedule in its time zone, across a change of the clocks', () => {
+    // 02:30 does not exist in Berlin on 2026-03-29: that day does not fire, as EventBridge Scheduler has it.
+    const fires = nextFires('30 2 * * *', 'Europe/Berlin', 3, new Date('2026-03-27T12:00:00Z'));
+    expect(fires.map((d) => d.toISOString())).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+      '2026-03-31T00:30:00.000Z',
+    ]);
+  });
+
+  it('says which statuses are still to finish', () => {
+    expect(RUN_STATUSES.filter((status) => isActive({ status }))).toEqual(['pending', 'running']);
   });
 });

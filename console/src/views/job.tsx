@@ -2,8 +2,7 @@
 // Suspend/Resume, Delete with confirmation, and CPU and memory charts over 1 h, 24 h or 7 d.
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { scheduleFor } from '../../../functions/core/cron.ts';
-import type { Job, JobStatus, Metrics } from '../../../client/jobs-client.ts';
+import { type Job, type JobStatus, type Metrics, nextFires, RUN_STATUSES } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import {
   Chart,
@@ -20,16 +19,12 @@ import {
 import { bytes, scheduleWords, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
-const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 const WINDOWS = { '1h': '1 hour', '24h': '24 hours', '7d': '7 days' } as const;
 const WINDOW_MS: Record<keyof typeof WINDOWS, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 };
 
-function nextFires(job: Job, count = 5): Date[] {
-  if (!job.schedule || job.suspended) return [];
-  const schedule = scheduleFor(job.schedule, job.timezone);
-  const fires: Date[] = [];
-  for (let at = schedule.next(new Date()); at && fires.length < count; at = schedule.next(at)) fires.push(at);
-  return fires;
+/** The next fires of a job's schedule; none while it is suspended. */
+function upcoming(job: Job, count = 5): Date[] {
+  return job.schedule && !job.suspended ? nextFires(job.schedule, job.timezone, count) : [];
 }
 
 /** KEY=value lines into an env object; a line without '=' is an error naming it. */
@@ -67,7 +62,11 @@ export function JobView({
   const job = useLoad(async () => ({ job: await api.getJob(jobId), status: await api.jobStatus(jobId) }), [jobId]);
   const runs = useLoad(
     () =>
-      api.listJobRuns(jobId, { limit: 20, cursor, ...(status ? { status: status as (typeof STATUSES)[number] } : {}) }),
+      api.listJobRuns(jobId, {
+        limit: 20,
+        cursor,
+        ...(status ? { status: status as (typeof RUN_STATUSES)[number] } : {}),
+      }),
     [jobId, status, cursor],
   );
   const metrics = useLoad(async () => {
@@ -87,7 +86,7 @@ export function JobView({
   if (job.error && !job.data) return <ErrorNotice error={job.error} />;
   if (!job.data) return <p aria-live="polite">Loading the job…</p>;
   const { job: spec, status: jobStatus } = job.data;
-  const fires = nextFires(spec);
+  const fires = upcoming(spec);
   return (
     <section>
       <h1>
@@ -143,7 +142,7 @@ export function JobView({
           onChange={(e) => set({ status: (e.target as HTMLSelectElement).value || undefined, cursor: undefined })}
         >
           <option value="">any</option>
-          {STATUSES.map((s) => (
+          {RUN_STATUSES.map((s) => (
             <option key={s} value={s}>
               {s}
             </option>
@@ -199,7 +198,7 @@ function Counts({ status }: { status: JobStatus }) {
     <div>
       <h2>Runs by status</h2>
       <ul class="counts">
-        {STATUSES.map((s) => (
+        {RUN_STATUSES.map((s) => (
           <li key={s}>
             <StatusBadge status={s} /> {counts[s]}
           </li>

@@ -1,13 +1,11 @@
 // A run: its timeline, exit code, error, usage and attempts, its tasks when it has several, its logs following
 // live while it runs, and Cancel (graceful or force) and Rerun.
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { LogLine, Run, RunTask } from '../../../client/jobs-client.ts';
+import { isActive, type LogLine, type Run, type RunTask } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import { ErrorNotice, OutcomeNotice, StatusBadge, leaveIfSignedOut, useAction, useLoad } from '../components.tsx';
 import { bytes, duration, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
-
-const isActive = (run: Run) => run.status === 'pending' || run.status === 'running';
 
 export function RunView({
   workspace,

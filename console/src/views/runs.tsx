@@ -1,11 +1,10 @@
 // A project's or a workspace's runs, newest first, with status, trigger and job (and project) filters; refreshed
 // every two seconds while any run shown is active.
-import type { Run } from '../../../client/jobs-client.ts';
+import { RUN_STATUSES, type Run } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import { Empty, ErrorNotice, FilterInput, Pager, RunsTable, useLoad, useRefresh } from '../components.tsx';
 import { href, navigate, paths } from '../route.ts';
 
-const STATUSES = ['pending', 'running', 'succeeded', 'failed', 'cancelled'];
 const TRIGGERS = ['manual', 'schedule', 'rerun'];
 
 export function Runs({ workspace, project, query }: { workspace: string; project?: string; query: URLSearchParams }) {
@@ -36,7 +35,7 @@ export function Runs({ workspace, project, query }: { workspace: string; project
   const active = (runs.data?.items ?? []).some((r) => r.status === 'pending' || r.status === 'running');
   useRefresh(active, 2000, runs.reload);
 
-  const select = (id: string, label: string, value: string, options: string[], field: string) => (
+  const select = (id: string, label: string, value: string, options: readonly string[], field: string) => (
     <>
       <label for={id}>{label}</label>
       <select
@@ -57,7 +56,7 @@ export function Runs({ workspace, project, query }: { workspace: string; project
     <section>
       <h1>Runs of {project ? `${workspace}/${project}` : `the workspace ${workspace}`}</h1>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
-        {select('runs-status', 'Status', filters.status, STATUSES, 'status')}
+        {select('runs-status', 'Status', filters.status, RUN_STATUSES, 'status')}
         {select('runs-trigger', 'Trigger', filters.trigger, TRIGGERS, 'trigger')}
         <label for="runs-job">Job id</label>
         <FilterInput
