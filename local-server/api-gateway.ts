@@ -2,11 +2,11 @@
 // exactly as API Gateway does (unmatched requests go to $default), builds the payload-format-2.0 event, calls
 // the very handler Lambda runs, and writes its result back. It adds no API logic of its own.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { HttpHandler } from '../functions/api/http.ts';
 import { ROUTES_BY_KEY, matchPath, routeKey, type HttpGroup, type Method } from '../functions/api/routes.ts';
+import { ownLimit } from '../functions/adapters/local/proc.ts';
 import type { Logger } from '../functions/logger.ts';
 import type { RateLimiter } from './rate-limit.ts';
 import type { ConsoleSite } from './console-site.ts';
@@ -190,14 +190,9 @@ export const CONNECTION_LIMITS = {
   checkIntervalMs: 1_000,
 };
 
-/** The soft limit on open files of this process (RLIMIT_NOFILE), from /proc; 1024 where it cannot be read. */
+/** The soft limit on open files of this process (RLIMIT_NOFILE); 1024 where it cannot be read. */
 export function fileDescriptorLimit(): number {
-  try {
-    const soft = /^Max open files\s+(\d+|unlimited)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1];
-    return soft === undefined ? 1024 : soft === 'unlimited' ? 1_048_576 : Number(soft);
-  } catch {
-    return 1024;
-  }
+  return ownLimit('Max open files').soft ?? 1024;
 }
 
 export async function startApiGateway(options: ApiGatewayOptions): Promise<RunningApi> {

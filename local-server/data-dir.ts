@@ -6,22 +6,10 @@ import { mkdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 
+import { commandLine, isRunning } from '../functions/adapters/local/proc.ts';
+
 /** Whether a process is running: not gone, and not a zombie waiting to be reaped. */
-export function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    // No /proc (not Linux): signal 0 tells whether the pid exists.
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  }
-}
+export const isAlive = isRunning;
 
 export class DataDirInUseError extends Error {
   override name = 'DataDirInUseError';
@@ -148,12 +136,8 @@ function readPid(file: string): number | null {
 
 /** Whether the process is DynamoDB Local on these data files (pids are reused: the command line must say so). */
 function isEngineOf(pid: number, dbPath: string): boolean {
-  try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    return argv.some((arg) => arg.includes('DynamoDBLocal')) && argv.includes(dbPath);
-  } catch {
-    return false;
-  }
+  const argv = commandLine(pid);
+  return Array.isArray(argv) && argv.some((arg) => arg.includes('DynamoDBLocal')) && argv.includes(dbPath);
 }
 
 /**

@@ -5,9 +5,10 @@
 // defaults can exceed them, and the container then fails to start), and whether a cgroup parent of the run's
 // own can be given (the cgroupfs manager), from which a run's exact CPU seconds are read.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { cgroupVersion, type CgroupVersion } from './cgroups.ts';
+import { ownLimit } from './proc.ts';
 
 const run = promisify(execFile);
 
@@ -68,24 +69,11 @@ export function engineMessage(stderr: string | undefined): string {
   return error.replace(/^Error( response from daemon)?:\s*/i, '');
 }
 
-/** A hard limit of the service's own process, or null when unlimited. */
-function hardLimit(name: 'Max open files' | 'Max processes'): number | null {
-  try {
-    const line = readFileSync('/proc/self/limits', 'utf8')
-      .split('\n')
-      .find((l) => l.startsWith(name));
-    const hard = line?.slice(name.length).trim().split(/\s+/)[1];
-    return hard && /^\d+$/.test(hard) ? Number(hard) : null;
-  } catch {
-    return null;
-  }
-}
-
 /** Open files and processes a container may have: the engine's usual values, lowered to the host's hard limits. */
 function ulimitFlags(): string[] {
-  const files = Math.min(hardLimit('Max open files') ?? 1_048_576, 1_048_576);
+  const files = Math.min(ownLimit('Max open files').hard ?? 1_048_576, 1_048_576);
   // A container's root is a user like any other for RLIMIT_NPROC; 4096 processes is ample for a job.
-  const processes = Math.min(hardLimit('Max processes') ?? 4096, 4096);
+  const processes = Math.min(ownLimit('Max processes').hard ?? 4096, 4096);
   return ['--ulimit', `nofile=${files}:${files}`, '--ulimit', `nproc=${processes}:${processes}`];
 }
 

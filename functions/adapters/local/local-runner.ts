@@ -23,6 +23,7 @@ import { signalExitCode, taskVariables, type Run } from '../../core/run-model.ts
 import type { Logger } from '../../logger.ts';
 import type { Follower, LocalLogStore } from './log-store.ts';
 import { Background } from './background.ts';
+import { commandLine } from './proc.ts';
 import { MarkedProcessReaper, signalTree } from './process-tree.ts';
 
 /** The scheduling priority of a run's processes (nice): below the service's, which is 0. */
@@ -528,10 +529,7 @@ function readNumber(path: string): number | null {
 
 /** The pid still names our wrapper (pids are reused): its command line carries the run directory. */
 function isOurs(pid: number, dir: string): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dir);
-  } catch (error) {
-    // Gone, or (out of file descriptors) not known now: then it is taken to be still running, and looked at again.
-    return !['ENOENT', 'ESRCH'].includes((error as { code?: string }).code ?? '');
-  }
+  const argv = commandLine(pid);
+  // Not known now (out of file descriptors): taken to be still running, and looked at again.
+  return argv === 'unknown' || (argv?.includes(dir) ?? false);
 }

@@ -3,16 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
-/** Whether a process is running (not gone, not a zombie). */
-export function isRunning(pid: number): boolean {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const state = text.slice(text.lastIndexOf(')') + 2, text.lastIndexOf(')') + 3);
-    return state !== 'Z' && state !== 'X';
-  } catch {
-    return false;
-  }
-}
+export { isRunning } from './proc.ts';
 
 /** The pids of a process group and of all descendants of its leader, leader included. */
 export function processTree(leader: number): number[] {
