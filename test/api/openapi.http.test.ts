@@ -73,59 +73,14 @@ describe('GET /v1/openapi.json', () => {
       doc.paths['/v1/workspaces/{workspace_id}/projects/{project_id}/jobs/{job_id}/runs'].post.responses['422'],
     ).toBeDefined();
     // A few operations written out in full, so the statuses are not only the ones the document's builder computes.
-    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort();
+    const statuses = (path: string, method: string) => Object.keys(doc.paths[path][method].responses).sort().join(' ');
     const project = '/v1/workspaces/{workspace_id}/projects/{project_id}';
-    expect(statuses('/v1/health', 'get')).toEqual(['200', '400', '405', '429', '503']);
-    expect(statuses(`${project}/jobs`, 'post')).toEqual([
-      '201',
-      '400',
-      '401',
-      '403',
-      '404',
-      '405',
-      '409',
-      '413',
-      '415',
-      '429',
-      '503',
-    ]);
-    expect(statuses(`${project}/jobs/{job_id}/runs`, 'post')).toEqual([
-      '202',
-      '400',
-      '401',
-      '403',
-      '404',
-      '405',
-      '409',
-      '413',
-      '415',
-      '422',
-      '429',
-      '503',
-    ]);
-    expect(statuses(`${project}/jobs/{job_id}/runs/{run_id}/logs`, 'get')).toEqual([
-      '200',
-      '400',
-      '401',
-      '404',
-      '405',
-      '429',
-      '503',
-    ]);
-    expect(statuses(`${project}/webhooks`, 'post')).toEqual([
-      '201',
-      '400',
-      '401',
-      '403',
-      '404',
-      '405',
-      '409',
-      '413',
-      '415',
-      '429',
-      '503',
-    ]);
-    expect(statuses('/v1/keys', 'post')).toEqual(['201', '400', '401', '403', '405', '413', '415', '429', '503']);
+    expect(statuses('/v1/health', 'get')).toBe('200 400 405 429 503');
+    expect(statuses(`${project}/jobs`, 'post')).toBe('201 400 401 403 404 405 409 413 415 429 503');
+    expect(statuses(`${project}/jobs/{job_id}/runs`, 'post')).toBe('202 400 401 403 404 405 409 413 415 422 429 503');
+    expect(statuses(`${project}/jobs/{job_id}/runs/{run_id}/logs`, 'get')).toBe('200 400 401 404 405 429 503');
+    expect(statuses(`${project}/webhooks`, 'post')).toBe('201 400 401 403 404 405 409 413 415 429 503');
+    expect(statuses('/v1/keys', 'post')).toBe('201 400 401 403 405 413 415 429 503');
     expect(doc.components.headers.RetryAfter.required).toBe(true);
   });
 
