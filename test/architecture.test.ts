@@ -85,6 +85,28 @@ const ALLOWED: Record<string, { layers: string[]; sdk: boolean }> = {
 };
 
 describe('functions/', () => {
+  it('imports without a cycle, types included: the ports import the model, never the services that use them', () => {
+    const graph = new Map(
+      files(FUNCTIONS_DIR).map((file) => [
+        file,
+        [...readFileSync(file, 'utf8').matchAll(/from '(\.[^']+\.ts)'/g)].map((m) => resolve(dirname(file), m[1]!)),
+      ]),
+    );
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (file: string, path: string[]) => {
+      state.set(file, 'open');
+      for (const next of graph.get(file) ?? []) {
+        if (state.get(next) === 'open')
+          cycles.push([...path.slice(path.indexOf(next)), next].map((f) => relative(FUNCTIONS_DIR, f)).join(' → '));
+        else if (!state.has(next)) visit(next, [...path, next]);
+      }
+      state.set(file, 'done');
+    };
+    for (const file of graph.keys()) if (!state.has(file)) visit(file, [file]);
+    expect(cycles).toEqual([]);
+  });
+
   it('imports only along the layers', () => {
     const violations: string[] = [];
     for (const file of files(FUNCTIONS_DIR)) {

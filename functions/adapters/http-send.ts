@@ -6,7 +6,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
-import type { Send } from '../core/deliveries.ts';
+import type { Send } from '../core/ports.ts';
 
 /** A lookup that answers every question with the given addresses, whatever name it is asked. */
 export function pinnedLookup(addresses: readonly string[]): LookupFunction {

@@ -4,7 +4,8 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
-import type { KeyService, Principal } from '../core/keys.ts';
+import type { Principal } from '../core/keys.ts';
+import type { KeyService } from '../core/key-service.ts';
 import type { LogContext, Logger } from '../logger.ts';
 import { authenticate } from './middleware/authenticate.ts';
 import { envelope } from './middleware/envelope.ts';

@@ -1,5 +1,5 @@
 // Job routes: list, create, get, patch, delete. Thin: the job service does the work.
-import type { JobService } from '../core/jobs.ts';
+import type { JobService } from '../core/job-service.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 

@@ -1,5 +1,5 @@
 // API key routes (admin only): create, list, revoke.
-import type { KeyService } from '../core/keys.ts';
+import type { KeyService } from '../core/key-service.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 

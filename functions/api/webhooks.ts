@@ -1,7 +1,7 @@
 // Webhook routes (writers, per project): create, list, get, patch, delete, rotate-secret, and their deliveries:
 // list, test, redeliver. Thin over WebhookService and DeliveryService.
-import type { DeliveryService } from '../core/deliveries.ts';
-import type { WebhookService } from '../core/webhooks.ts';
+import type { DeliveryService } from '../core/delivery-service.ts';
+import type { WebhookService } from '../core/webhook-service.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 

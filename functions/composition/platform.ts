@@ -1,11 +1,11 @@
 // What a host provides to the one composition of the service: its adapters, each built on first use, so a
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
 import type { HealthChecks } from '../api/system.ts';
-import type { EventSink } from '../core/event-relay.ts';
-import type { DeliveryQueue, DeliveryStore, Send } from '../core/deliveries.ts';
-import type { DestinationPolicy } from '../core/destinations.ts';
-import type { JobHooks } from '../core/jobs.ts';
-import type { WebhookStore } from '../core/webhooks.ts';
+import type { EventSink } from '../core/ports.ts';
+import type { DeliveryQueue, DeliveryStore, Send } from '../core/ports.ts';
+import type { DestinationPolicy } from '../core/ports.ts';
+import type { JobHooks } from '../core/job-service.ts';
+import type { WebhookStore } from '../core/ports.ts';
 import type {
   Idempotency,
   JobStore,

@@ -1,11 +1,11 @@
 // The one composition of the service, for both hosts: the domain services wired once from a host's platform.
 // Every service is built on first use, so a Lambda function builds, and is granted, only what it serves; the
 // local host serves them all from the same wiring.
-import { Deliverer, DeliveryService } from '../core/deliveries.ts';
+import { Deliverer, DeliveryService } from '../core/delivery-service.ts';
 import { RunRetention } from '../core/retention.ts';
 import { EventRelay } from '../core/event-relay.ts';
-import { combineHooks, JobService } from '../core/jobs.ts';
-import { KeyService } from '../core/keys.ts';
+import { combineHooks, JobService } from '../core/job-service.ts';
+import { KeyService } from '../core/key-service.ts';
 import { LogService } from '../core/logs.ts';
 import { MetricsService } from '../core/metrics.ts';
 import { RunLifecycle } from '../core/run-lifecycle.ts';
@@ -13,7 +13,7 @@ import { RunReconciler } from '../core/run-reconciler.ts';
 import { RunService, runsFollowTheirJob } from '../core/runs.ts';
 import { ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
 import { taskDefinitionHooks } from '../core/task-definitions.ts';
-import { WebhookService } from '../core/webhooks.ts';
+import { WebhookService } from '../core/webhook-service.ts';
 import { once, type Platform } from './platform.ts';
 
 export interface Services {

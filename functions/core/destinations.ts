@@ -8,15 +8,7 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { ValidationError } from './errors.ts';
-
-/** Resolves a host name to its addresses (the DNS adapter). */
-export type Resolve = (host: string) => Promise<string[]>;
-
-export interface DestinationPolicy {
-  /** Whether loopback and private destinations (and plain http to them) are allowed. */
-  allowPrivate: boolean;
-  resolve: Resolve;
-}
+import type { DestinationPolicy } from './ports.ts';
 
 export const MAX_URL_LENGTH = 2048;
 

@@ -2,12 +2,7 @@
 // (EventBridge in AWS, the service log locally, webhooks), with the job's current name filled in. An event is
 // handed on when every sink took it; one a sink refused is reported, to be read again (at least once).
 import type { ServiceEvent } from './events.ts';
-import type { JobStore } from './ports.ts';
-
-export interface EventSink {
-  /** Takes the events; answers the ids of those it could not take (to be offered again). */
-  publish(events: ServiceEvent[]): Promise<{ failed: string[] }>;
-}
+import type { EventSink, JobStore } from './ports.ts';
 
 export class EventRelay {
   readonly #jobs: JobStore;

@@ -1,7 +1,5 @@
 // Jobs: the specification of a container to run, scoped to a workspace and project.
-import { scheduleSkippedEvent } from './events.ts';
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
-import { newId } from './ids.ts';
+import type { FieldError } from './errors.ts';
 import {
   DEFAULTS,
   fargatePairError,
@@ -14,7 +12,7 @@ import {
   type History,
   type RetryRule,
 } from './job-spec.ts';
-import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
+import type { ProjectRef } from './pages.ts';
 
 export interface JobSpec {
   name: string;
@@ -82,38 +80,6 @@ export type JobPatch = Partial<Pick<JobSpec, 'name' | 'image'>> & { command?: st
 } & { history?: Partial<History> | null | undefined };
 
 export type JobRef = ProjectRef & { job_id: string };
-
-/** What follows a job's life elsewhere in the system (its schedule, its task definition, its runs). */
-export interface JobHooks {
-  created?(job: Job): Promise<void>;
-  updated?(job: Job, previous: Job): Promise<void>;
-  /** Before the job is removed: it still exists (its runs can still be settled against it). */
-  deleting?(job: Job): Promise<void>;
-  /** After the job is removed: nothing can start for it any more. */
-  deleted?(job: Job): Promise<void>;
-}
-
-/**
- * Several sets of hooks as one, each called in the order given. A function stands for hooks built when first
- * needed: a caller that never changes a job never builds what follows its changes.
- */
-export function combineHooks(...hooks: Array<JobHooks | (() => JobHooks)>): JobHooks {
-  const resolve = () => hooks.map((h) => (typeof h === 'function' ? h() : h));
-  return {
-    async created(job) {
-      for (const h of resolve()) await h.created?.(job);
-    },
-    async updated(job, previous) {
-      for (const h of resolve()) await h.updated?.(job, previous);
-    },
-    async deleting(job) {
-      for (const h of resolve()) await h.deleting?.(job);
-    },
-    async deleted(job) {
-      for (const h of resolve()) await h.deleted?.(job);
-    },
-  };
-}
 
 const { history: _history, ...SCALAR_DEFAULTS } = DEFAULTS;
 const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_rules' | 'history' | 'parallelism'> = {
@@ -198,75 +164,4 @@ export function crossFieldErrors(spec: Pick<JobSpec, 'cpu' | 'memory_mb' | 'task
   return [fargatePairError(spec.cpu, spec.memory_mb), parallelismError(spec.tasks, spec.parallelism)].filter(
     (e): e is FieldError => e !== null,
   );
-}
-
-const MAX_UPDATE_ATTEMPTS = 5;
-
-export class JobService {
-  readonly #store: JobStore;
-  readonly #hooks: JobHooks;
-  readonly #now: () => Date;
-
-  constructor(store: JobStore, options: { hooks?: JobHooks; now?: () => Date } = {}) {
-    this.#store = store;
-    this.#hooks = options.hooks ?? {};
-    this.#now = options.now ?? (() => new Date());
-  }
-
-  async create(ref: ProjectRef, input: JobCreate): Promise<Job> {
-    const now = this.#now();
-    const stamp = now.toISOString();
-    const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
-    assertValid(crossFieldErrors(job));
-    await this.#store.create(job);
-    await this.#hooks.created?.(job);
-    return job;
-  }
-
-  async get(ref: JobRef): Promise<Job> {
-    const stored = await this.#store.get(ref, ref.job_id);
-    if (!stored) throw new NotFoundError('job', ref.job_id);
-    return stored.job;
-  }
-
-  list(ref: ProjectRef, filter: JobListFilter, page: PageRequest): Promise<Page<Job>> {
-    return this.#store.list(ref, filter, page);
-  }
-
-  scheduleState(ref: JobRef): Promise<ScheduleState> {
-    return this.#store.scheduleState(ref);
-  }
-
-  /** A skipped fire is told as schedule.skipped, written with the record. */
-  recordScheduleEvent(ref: JobRef, event: 'fired' | 'skipped', scheduledFor: Date): Promise<void> {
-    const told = event === 'skipped' ? scheduleSkippedEvent(ref, scheduledFor, new Date()) : undefined;
-    return this.#store.recordScheduleEvent(ref, event, scheduledFor, told);
-  }
-
-  async patch(ref: JobRef, patch: JobPatch): Promise<Job> {
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const stored = await this.#store.get(ref, ref.job_id);
-      if (!stored) throw new NotFoundError('job', ref.job_id);
-      const next = applyPatch(stored.job, patch, this.#now().toISOString());
-      assertValid(crossFieldErrors(next));
-      if (await this.#store.update(next, stored.version, stored.job.name)) {
-        await this.#hooks.updated?.(next, stored.job);
-        return next;
-      }
-    }
-    throw new ConflictError('the job was changed concurrently; retry the request');
-  }
-
-  async delete(ref: JobRef): Promise<Job> {
-    const job = await this.get(ref);
-    // Its runs stop first, then the job goes (so nothing new can start), then what is left of it is removed.
-    await this.#hooks.deleting?.(job);
-    if (!(await this.#store.delete(ref, job.id, job.name))) throw new NotFoundError('job', ref.job_id);
-    await this.#hooks.deleted?.(job);
-    return job;
-  }
-}
-
-function assertValid(errors: FieldError[]): void {
-  if (errors.length > 0) throw new ValidationError(errors);
 }

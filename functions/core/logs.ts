@@ -4,7 +4,8 @@
 // Only reads: the run or job must exist (and be the caller's project), nothing else is touched.
 import { NotFoundError } from './errors.ts';
 import { sleep } from './sleep.ts';
-import type { JobRef, JobService } from './jobs.ts';
+import type { JobRef } from './jobs.ts';
+import type { JobService } from './job-service.ts';
 import type { LogPage, LogQuery, LogSource, RunStore } from './ports.ts';
 import { isActive, type RunRef } from './run-model.ts';
 import type { RunSignals } from './run-signals.ts';

@@ -1,6 +1,7 @@
 // A job's metrics: CPU (average across its running instances, in cores) and memory (total across them, in
 // bytes), each answered with its own status so an unknown name or a failing query never fails the request.
-import type { JobRef, JobService } from './jobs.ts';
+import type { JobRef } from './jobs.ts';
+import type { JobService } from './job-service.ts';
 import type { MetricName, MetricPoint, MetricSource } from './ports.ts';
 
 export const METRICS: Record<MetricName, { unit: string; description: string }> = {

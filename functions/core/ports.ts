@@ -2,26 +2,15 @@
 // functions/adapters/dynamodb/* (the table, in AWS and on DynamoDB Local alike), functions/adapters/aws/* (the other
 // AWS services), functions/adapters/local/* (the embedded engines of local mode).
 import type { ServiceEvent } from './events.ts';
+import type { Page, PageRequest, ProjectRef } from './pages.ts';
+import type { StoredWebhook, Webhook, WebhookRef } from './webhooks.ts';
+import type { Delivery, DeliveryRef, DeliveryStatus, DueDelivery, StoredDelivery } from './deliveries.ts';
+
+export type { Page, PageRequest, ProjectRef };
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
 import type { Run, RunCounts, RunRef, RunStatus, RunTask, RunUsage, RunnerKind, Trigger } from './run-model.ts';
 import type { RetryRule } from './job-spec.ts';
-
-/** Jobs and runs live in a workspace and a project; every lookup is scoped by both. */
-export interface ProjectRef {
-  workspace_id: string;
-  project_id: string;
-}
-
-export interface PageRequest {
-  limit: number;
-  cursor?: string | undefined;
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
 
 export interface JobListFilter {
   /** All of these tags must match. */
@@ -311,4 +300,67 @@ export interface UsageSource {
 export interface TaskDefinitions {
   /** Registers the job's image, cpu and memory as the family's newest revision. */
   register(job: Job): Promise<void>;
+}
+
+export interface WebhookStore {
+  /** Writes a new webhook; a ConflictError on project_id when the project already has MAX_WEBHOOKS_PER_PROJECT. */
+  create(stored: StoredWebhook): Promise<void>;
+  get(ref: WebhookRef): Promise<StoredWebhook | null>;
+  list(ref: ProjectRef, page: PageRequest): Promise<Page<Webhook>>;
+  /** The project's webhooks, all of them (at most MAX_WEBHOOKS_PER_PROJECT), for matching events. */
+  forProject(ref: ProjectRef): Promise<StoredWebhook[]>;
+  update(stored: StoredWebhook): Promise<void>;
+  /** False when it was already gone. */
+  delete(ref: WebhookRef): Promise<boolean>;
+}
+
+export interface DeliveryStore {
+  /** False when this event's delivery to this webhook already exists (the event was handed on twice). */
+  create(stored: StoredDelivery): Promise<boolean>;
+  get(ref: DeliveryRef): Promise<StoredDelivery | null>;
+  list(ref: WebhookRef, filter: { status?: DeliveryStatus | undefined }, page: PageRequest): Promise<Page<Delivery>>;
+  /** Pending deliveries whose next attempt is due by `now`, soonest first, without a scan. */
+  due(now: Date, limit: number): Promise<StoredDelivery[]>;
+  /** When the next pending attempt falls, if any is pending. */
+  nextDue(): Promise<Date | null>;
+  save(stored: StoredDelivery): Promise<void>;
+}
+
+/**
+ * Whoever attempts due deliveries, told of each one when it is made or rescheduled (locally a worker that is
+ * woken; in AWS a queue whose messages wait until the time). The store stays the truth: a notice lost is found
+ * again by the host's sweep of overdue deliveries.
+ */
+export interface DeliveryQueue {
+  enqueue(deliveries: DueDelivery[]): Promise<void>;
+}
+
+/** What a receiver answered, or why there was no answer. */
+export type SendResult = { status: number; retry_after: string | null } | { error: string };
+
+/**
+ * POSTs a body, connecting only to `addresses` (those the destination check resolved and passed: the URL's host
+ * is not resolved again), with the host's name kept for TLS and the Host header; never follows a redirect.
+ */
+export type Send = (
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  addresses: readonly string[],
+) => Promise<SendResult>;
+
+/** Where events go once they leave the outbox (EventBridge, the service log, webhooks). */
+export interface EventSink {
+  /** Takes the events; answers the ids of those it could not take (to be offered again). */
+  publish(events: ServiceEvent[]): Promise<{ failed: string[] }>;
+}
+
+/** Resolves a host name to its addresses (the DNS adapter). */
+export type Resolve = (host: string) => Promise<string[]>;
+
+export interface DestinationPolicy {
+  /** Whether loopback and private destinations (and plain http to them) are allowed. */
+  allowPrivate: boolean;
+  resolve: Resolve;
 }

@@ -3,7 +3,7 @@
 // finished runs beyond `max_runs` are removed. A sweep removes the runs whose time has come. A removed run goes
 // with whatever else the host keeps of it (log lines, metric samples); active runs are never removed. The same
 // code serves both hosts.
-import type { EventSink } from './event-relay.ts';
+import type { EventSink } from './ports.ts';
 import type { ServiceEvent } from './events.ts';
 import type { JobRef } from './jobs.ts';
 import type { JobStore, RunArtifacts, RunStore } from './ports.ts';

@@ -3,7 +3,8 @@
 // the job and the scheduled time, so the scheduler's at-least-once delivery never makes two runs of one fire.
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { scheduledRunId } from './ids.ts';
-import type { Job, JobHooks, JobRef, JobService } from './jobs.ts';
+import type { Job, JobRef } from './jobs.ts';
+import type { JobHooks, JobService } from './job-service.ts';
 import type { ScheduleStore } from './ports.ts';
 import { jobRef, type RunService } from './runs.ts';
 

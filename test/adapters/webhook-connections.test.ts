@@ -10,11 +10,12 @@ import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
 import { sendHttp } from '../../functions/adapters/http-send.ts';
-import { Deliverer, type Send } from '../../functions/core/deliveries.ts';
-import type { Resolve } from '../../functions/core/destinations.ts';
+import type { Send } from '../../functions/core/ports.ts';
+import { Deliverer } from '../../functions/core/delivery-service.ts';
+import type { Resolve } from '../../functions/core/ports.ts';
 import { webhookTestEvent } from '../../functions/core/events.ts';
 import { buildJob } from '../../functions/core/jobs.ts';
-import { WebhookService } from '../../functions/core/webhooks.ts';
+import { WebhookService } from '../../functions/core/webhook-service.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 
 /** An HTTP receiver on one address, recording the Host header of each request. */

@@ -2,12 +2,8 @@
 // its host resolves to checked, in every spelling (IPv4 inside IPv6 too); with them on (local mode), http to this
 // machine too. A delivery resolves once and hands exactly the checked addresses to the connection.
 import { describe, expect, it } from 'vitest';
-import {
-  checkDestination,
-  privateAddressKind,
-  resolveDestination,
-  type Resolve,
-} from '../../functions/core/destinations.ts';
+import { checkDestination, privateAddressKind, resolveDestination } from '../../functions/core/destinations.ts';
+import type { Resolve } from '../../functions/core/ports.ts';
 import { ValidationError } from '../../functions/core/errors.ts';
 
 const resolvingTo =

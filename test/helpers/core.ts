@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
 import { DynamoDeliveryStore } from '../../functions/adapters/dynamodb/delivery-store.ts';
-import type { Resolve } from '../../functions/core/destinations.ts';
+import type { Resolve } from '../../functions/core/ports.ts';
 import { DynamoIdempotency } from '../../functions/adapters/dynamodb/idempotency.ts';
 import { DynamoJobStore } from '../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoKeyStore } from '../../functions/adapters/dynamodb/key-store.ts';

@@ -1,7 +1,7 @@
 // The delivery function's two inputs: messages of the deliveries queue (each a delivery to attempt if it is due,
 // or to send on if not yet), and the sweep on a schedule that hands on again any delivery overdue because its
 // message was lost. A message that fails is reported as a batch item failure, so SQS offers it again.
-import type { Deliverer } from '../../core/deliveries.ts';
+import type { Deliverer } from '../../core/delivery-service.ts';
 import type { Logger } from '../../logger.ts';
 import { deliveryRefOf } from './sqs-delivery-queue.ts';
 

@@ -2,7 +2,7 @@
 // detail = the event), so operators route run events with rules. PutEvents takes ten entries a call and may
 // refuse some of them: those are reported back, to be read again from the stream.
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import type { EventSink } from '../../core/event-relay.ts';
+import type { EventSink } from '../../core/ports.ts';
 import type { ServiceEvent } from '../../core/events.ts';
 import { LazySdk } from './lazy-sdk.ts';
 

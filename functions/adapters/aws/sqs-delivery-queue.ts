@@ -3,7 +3,8 @@
 // reaches 24 h) is a chain of such messages: the delivery function, handed one early, sends it on again. The
 // table stays the truth; a message lost is found by the sweep of overdue deliveries.
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeliveryQueue, DeliveryRef, DueDelivery } from '../../core/deliveries.ts';
+import type { DeliveryRef, DueDelivery } from '../../core/deliveries.ts';
+import type { DeliveryQueue } from '../../core/ports.ts';
 import { LazySdk } from './lazy-sdk.ts';
 
 const loadSqs = () => import('@aws-sdk/client-sqs');

@@ -10,7 +10,8 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Delivery, DeliveryRef, DeliveryStatus, DeliveryStore, StoredDelivery } from '../../core/deliveries.ts';
+import type { Delivery, DeliveryRef, DeliveryStatus, StoredDelivery } from '../../core/deliveries.ts';
+import type { DeliveryStore } from '../../core/ports.ts';
 import type { Page, PageRequest } from '../../core/ports.ts';
 import type { WebhookRef } from '../../core/webhooks.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';

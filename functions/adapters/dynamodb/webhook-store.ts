@@ -13,13 +13,8 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import type { Page, PageRequest, ProjectRef } from '../../core/ports.ts';
-import {
-  MAX_WEBHOOKS_PER_PROJECT,
-  type StoredWebhook,
-  type Webhook,
-  type WebhookRef,
-  type WebhookStore,
-} from '../../core/webhooks.ts';
+import { MAX_WEBHOOKS_PER_PROJECT, type StoredWebhook, type Webhook, type WebhookRef } from '../../core/webhooks.ts';
+import type { WebhookStore } from '../../core/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';

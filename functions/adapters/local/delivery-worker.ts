@@ -2,7 +2,9 @@
 // due, and at start whatever a stopped service left pending. It is the host's delivery queue: told of a
 // delivery due now, it looks at once; the next later one it finds itself. The next attempt time lives in the table, never
 // only in a timer, so a restart loses no delivery.
-import type { Deliverer, DeliveryQueue, DeliveryStore, DueDelivery } from '../../core/deliveries.ts';
+import type { DueDelivery } from '../../core/deliveries.ts';
+import type { DeliveryQueue, DeliveryStore } from '../../core/ports.ts';
+import type { Deliverer } from '../../core/delivery-service.ts';
 import type { Logger } from '../../logger.ts';
 
 const BATCH = 50;

@@ -3,7 +3,8 @@
 // run changes, with a sweep every second for what no change announced. An event a sink refused stays pending
 // and is offered again by the next sweep. A burst of changes is gathered into one pass (a short wait first), so
 // handing events on never competes with the runs it tells of.
-import type { EventRelay, EventSink } from '../../core/event-relay.ts';
+import type { EventRelay } from '../../core/event-relay.ts';
+import type { EventSink } from '../../core/ports.ts';
 import type { EventOutbox } from '../../core/ports.ts';
 import type { Logger } from '../../logger.ts';
 

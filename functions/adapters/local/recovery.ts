@@ -2,7 +2,7 @@
 // each of its tasks re-attached if its process still lives, ended from its recorded exit status if it ended
 // meanwhile, otherwise failed with the reason; a run with no task left alive settles by its tasks. Nothing stays
 // active forever. (In AWS the execution-status rule and the lazy check on reads do this job.)
-import type { JobService } from '../../core/jobs.ts';
+import type { JobService } from '../../core/job-service.ts';
 import type { RunStore } from '../../core/ports.ts';
 import type { ContainerExit, ContainerRunner } from './container-runner.ts';
 import type { RunLifecycle } from '../../core/run-lifecycle.ts';

@@ -1,7 +1,8 @@
 // Bearer-key authentication and authorization. A key that cannot see the workspace gets 404 (the resource
 // does not exist for it), checked before the role so a 403 never confirms that something exists.
 import type { MiddlewareObj } from '@middy/core';
-import { canSeeWorkspace, hasAccess, type KeyService } from '../../core/keys.ts';
+import { canSeeWorkspace, hasAccess } from '../../core/keys.ts';
+import type { KeyService } from '../../core/key-service.ts';
 import { HttpError } from '../http-errors.ts';
 import type { ApiEvent } from './resolve-route.ts';
 

@@ -17,12 +17,13 @@ import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.t
 import { eventPut } from '../../../functions/adapters/dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../../../functions/adapters/dynamodb/webhook-store.ts';
 import { sendHttp } from '../../../functions/adapters/http-send.ts';
-import { Deliverer, DeliveryService, OVERDUE_MS, RETRY_SCHEDULE_MS } from '../../../functions/core/deliveries.ts';
+import { OVERDUE_MS, RETRY_SCHEDULE_MS } from '../../../functions/core/deliveries.ts';
+import { Deliverer, DeliveryService } from '../../../functions/core/delivery-service.ts';
 import { EventRelay } from '../../../functions/core/event-relay.ts';
 import { runEvent, type ServiceEvent } from '../../../functions/core/events.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
 import type { Run } from '../../../functions/core/run-model.ts';
-import { WebhookService } from '../../../functions/core/webhooks.ts';
+import { WebhookService } from '../../../functions/core/webhook-service.ts';
 import { createLogger } from '../../../functions/logger.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
 

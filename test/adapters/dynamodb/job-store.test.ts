@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
 import { ConflictError, ValidationError } from '../../../functions/core/errors.ts';
 import { newId } from '../../../functions/core/ids.ts';
-import { buildJob, JobService, type Job } from '../../../functions/core/jobs.ts';
+import { buildJob, type Job } from '../../../functions/core/jobs.ts';
+import { JobService } from '../../../functions/core/job-service.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
@@ -160,13 +161,14 @@ describe('JobService on DynamoDB', () => {
     expect((await store.get(ref, job.id))?.version).toBe(3);
   });
 
-  it('rejects an invalid cpu/memory pair after merging a PATCH', async () => {
+  it('rejects an invalid cpu/memory pair after merging a PATCH, and pairs a cpu given alone with its smallest memory', async () => {
     const service = new JobService(store);
     const ref = freshProject();
     const job = await service.create(ref, { name: 'sized', image: 'alpine', command: ['true'] });
-    await expect(service.patch({ ...ref, job_id: job.id }, { cpu: 1 })).rejects.toMatchObject({
+    await expect(service.patch({ ...ref, job_id: job.id }, { cpu: 1, memory_mb: 512 })).rejects.toMatchObject({
       errors: [{ field: 'memory_mb', message: '512 is not valid with cpu 1; use 2048-8192 in steps of 1024' }],
     });
+    expect(await service.patch({ ...ref, job_id: job.id }, { cpu: 1 })).toMatchObject({ cpu: 1, memory_mb: 2048 });
   });
 
   it('keeps the table to one job item and one name item per job', async () => {

@@ -2,7 +2,8 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../functions/adapters/dynamodb/key-store.ts';
 import { ConflictError, NotFoundError } from '../../../functions/core/errors.ts';
-import { BOOTSTRAP_KEY_ID, hashSecret, KeyService } from '../../../functions/core/keys.ts';
+import { BOOTSTRAP_KEY_ID, hashSecret } from '../../../functions/core/keys.ts';
+import { KeyService } from '../../../functions/core/key-service.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;

@@ -5,7 +5,8 @@ import { DynamoEventOutbox } from '../../../functions/adapters/dynamodb/outbox.t
 import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoRunStore } from '../../../functions/adapters/dynamodb/run-store.ts';
 import { LocalEventPump } from '../../../functions/adapters/local/event-pump.ts';
-import { EventRelay, type EventSink } from '../../../functions/core/event-relay.ts';
+import { EventRelay } from '../../../functions/core/event-relay.ts';
+import type { EventSink } from '../../../functions/core/ports.ts';
 import { runEvent, type ServiceEvent } from '../../../functions/core/events.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
 import type { Run } from '../../../functions/core/run-model.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalMetricSampler } from '../../../functions/adapters/local/metric-sampler.ts';
 import { defaultPeriod, MetricsService } from '../../../functions/core/metrics.ts';
-import type { JobService } from '../../../functions/core/jobs.ts';
+import type { JobService } from '../../../functions/core/job-service.ts';
 import type { MetricSource } from '../../../functions/core/ports.ts';
 import { createLogger } from '../../../functions/logger.ts';
 
