@@ -8,7 +8,6 @@ import type { JobStore, Page, PageRequest, ProjectRef, WebhookStore } from './po
 import {
   newSigningSecret,
   ROTATION_OVERLAP_MS,
-  webhookRef,
   type StoredWebhook,
   type Webhook,
   type WebhookCreate,
