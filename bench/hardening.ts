@@ -177,7 +177,7 @@ async function floodOnDisk(service: Service): Promise<string[]> {
   await settledRun(service, job.id, run.id);
   const stored = statSync(join(service.dataDir, 'logs', job.id, `${run.id}.jsonl`)).size;
   return [
-    '`yes | head -c 100000000` through a run (1-byte lines), cap 10 MiB',
+    '`yes` piped to `head -c 100000000` through a run (1-byte lines), cap 10 MiB',
     `${(stored / MiB).toFixed(2)} MiB on disk in all`,
     '(earlier: 886 MB)',
   ];
