@@ -256,7 +256,11 @@ export class LocalLogStore implements LogSource, RunArtifacts {
           if (budget.spent) break;
         }
         const line = merge.top();
-        if (!line) break;
+        if (!line) {
+          // Runs left unopened (the budget ran out opening them) may hold lines: the reader must read on.
+          partial = waiting.length > 0;
+          break;
+        }
         if (budget.spent) {
           partial = true;
           break;
@@ -304,7 +308,6 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     budget: ScanBudget,
   ): Promise<RunLines | null> {
     const file = this.#file(jobId, runId);
-    budget.spend(OPEN_COST);
     let size: number;
     let lastWrite: number;
     try {
@@ -314,6 +317,8 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     }
     // A run whose file was last written before the window (or the cursor) holds nothing wanted.
     if (from && lastWrite + MTIME_SLACK_MS < Date.parse(from)) return null;
+    // Only a run that is read counts against the read: a job's older runs, skipped by their time, cost a stat each.
+    budget.spend(OPEN_COST);
     const handle = await open(file, 'r');
     let offset = 0;
     if (after?.offset !== undefined) offset = after.offset;
