@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { LocalLogStore } from '../functions/adapters/local/log-store.ts';
 import { MAIN } from '../test/helpers/process.ts';
 import { floodSockets } from '../test/helpers/socket-flood.ts';
+import { eventually } from '../test/helpers/wait.ts';
 import { isAlive, percentile, startAndWait, stop } from './lib/processes.ts';
 import type { Section } from './lib/report.ts';
 
@@ -62,13 +63,9 @@ async function call(
   return { status: response.status, body: await response.json() };
 }
 
-async function waitFor(condition: () => Promise<boolean>, what: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** Until the condition holds (two minutes unless said otherwise), looking every 100 ms. */
+const waitFor = (condition: () => Promise<boolean>, what: string, timeoutMs = 120_000) =>
+  eventually(condition, what, timeoutMs, 100);
 
 async function settledRun(service: Service, jobId: string, runId: string): Promise<any> {
   let run: any;
