@@ -27,6 +27,7 @@ const P = '/v1/workspaces/acme/projects/disk';
 const mount = mkdtempSync(join(tmpdir(), 'jobs-full-disk-'));
 const dataDir = join(mount, 'data');
 const ballast = join(mount, 'ballast');
+const witnessDir = mkdtempSync(join(tmpdir(), 'jobs-full-disk-witness-'));
 const mounted = (() => {
   if (process.getuid?.() !== 0) return 'not root';
   try {
@@ -74,6 +75,7 @@ afterAll(async () => {
   await service?.exited;
   if (!mounted) execFileSync('umount', ['-l', mount]);
   rmSync(mount, { recursive: true, force: true });
+  rmSync(witnessDir, { recursive: true, force: true });
 });
 
 async function allLines(path: string): Promise<{ lines: string[]; last: { complete: boolean; truncated: boolean } }> {
@@ -91,12 +93,15 @@ async function allLines(path: string): Promise<{ lines: string[]; last: { comple
 
 describe.skipIf(mounted !== null)('a full disk', () => {
   it('settles a run from its exit status when its output can no longer be stored, marks the log truncated, and reports the disk in health until space returns', async () => {
-    // About 4 MB of output into 6 MB of room: the raw files take it, the store runs out while copying it.
+    // About 4 MB of output into 6 MB of room, and the store's copy of it as well: the disk fills while the output
+    // is written or copied. Which one fills it first is a race, and with it whether the process's own last writes
+    // fail (and its `echo` with them), so the process records its exit status off the full disk as a witness.
+    const witness = join(witnessDir, 'exit-status');
     const job = (
       await api.post(`${P}/jobs`, {
         name: 'talker',
         image: 'alpine',
-        command: `i=0; while [ $i -lt 4000 ]; do printf 'line %04d %01000d\\n' $i 0; i=$((i+1)); done; echo done`,
+        command: `i=0; while [ $i -lt 4000 ]; do printf 'line %04d %01000d\\n' $i 0; i=$((i+1)); done; echo done; rc=$?; echo $rc > ${witness}; exit $rc`,
       })
     ).body.data;
     fill(6 * 1024 * 1024);
@@ -137,7 +142,8 @@ describe.skipIf(mounted !== null)('a full disk', () => {
     const healthBackMs = Date.now() - freedAt;
     const settled = await waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'], 60_000);
     expect(settled).toEqual(settledFirst);
-    expect(settled).toMatchObject({ status: 'succeeded', exit_code: 0 });
+    const exitCode = Number(readFileSync(witness, 'utf8'));
+    expect(settled).toMatchObject({ status: exitCode === 0 ? 'succeeded' : 'failed', exit_code: exitCode });
     expect(settled.started_at).not.toBeNull(); // the start was recorded, though the disk filled as it was written
     const { lines, last } = await eventually(
       async () => (await allLines(path)).lines.some((l) => l.startsWith(LOST_MARKER)),
@@ -159,6 +165,7 @@ describe.skipIf(mounted !== null)('a full disk', () => {
         lines_kept: kept.length,
         health_back_after_space_ms: healthBackMs,
         status: settled.status,
+        exit_code: exitCode,
       }),
     );
   }, 180_000);
