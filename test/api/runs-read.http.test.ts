@@ -1,6 +1,14 @@
 // Reading runs and logs: long polls, batch statuses, list filters, job status and the log API's parameters.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { job, projectPath, startTestService, type ApiClient, type TestService } from '../helpers/service.ts';
+import {
+  job,
+  projectPath,
+  startTestService,
+  type ApiClient,
+  type ApiResponse,
+  type TestService,
+} from '../helpers/service.ts';
+import type { LogLine } from '../../client/jobs-client.ts';
 
 let t: TestService;
 let api: ApiClient;
@@ -69,14 +77,14 @@ describe('POST runs/statuses', () => {
     const a = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data;
     const b = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data;
     const response = await api.post(`${P}/runs/statuses`, { run_ids: [a.id, b.id], wait: 20, poll_interval: 1 });
-    expect(Object.values(response.body.data).map((s: any) => s.status)).toEqual(['succeeded', 'succeeded']);
+    expect(Object.values(response.body.data).map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
   });
 
   it('does not see runs of another project', async () => {
     const other = projectPath('acme', 'elsewhere');
     const run = await runToEnd(await createJob({ command: 'true' }, other), other);
     const response = await api.post(`${P}/runs/statuses`, { run_ids: [run.id] });
-    expect(response.body.data[run.id].status).toBe('not_found');
+    expect(response.body.data[run.id]?.status).toBe('not_found');
   });
 
   it('limits the request to 100 ids and validates them', async () => {
@@ -104,7 +112,7 @@ describe('run lists', () => {
       await runToEnd(bad, Q),
       await runToEnd(good, Q),
       await runToEnd(elsewhere, R),
-    ];
+    ] as const;
     const ids = (response: { body: { data?: Array<{ id: string }> } }) => (response.body.data ?? []).map((r) => r.id);
 
     expect(ids(await api.get(`${Q}/jobs/${good}/runs`))).toEqual([runs[2].id, runs[0].id]);
@@ -140,7 +148,7 @@ describe('GET job status', () => {
     });
     const run = await runToEnd(jobId);
     const status = await api.get(`${P}/jobs/${jobId}/status`);
-    expect(status.body.data.latest_run.id).toBe(run.id);
+    expect(status.body.data.latest_run?.id).toBe(run.id);
     expect(status.body.data.counts).toEqual({
       pending: 0,
       running: 0,
@@ -151,7 +159,7 @@ describe('GET job status', () => {
       retained: 1,
     });
     expect(status.body.data.schedule).toMatchObject({ cron: '0 3 * * *', timezone: 'Europe/Berlin', suspended: false });
-    const next = new Date(status.body.data.schedule.next_fire_at);
+    const next = new Date(status.body.data.schedule?.next_fire_at ?? Number.NaN);
     expect(
       new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Berlin', hour: '2-digit', minute: '2-digit' }).format(next),
     ).toBe('03:00');
@@ -248,11 +256,13 @@ describe('logs', () => {
     let cursor: string | null = null;
     // The cursor is always there; an empty page says the lines so far are all read.
     for (let page = 0; page < 10; page++) {
-      const response: any = await api.get(`${P}/jobs/${jobId}/logs?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const response: ApiResponse<LogLine[]> = await api.get(
+        `${P}/jobs/${jobId}/logs?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(response.body.data.length).toBeLessThanOrEqual(3);
       if (response.body.data.length === 0) break;
       seen.push(...messages(response));
-      cursor = response.body.next_cursor;
+      cursor = response.body.next_cursor ?? null;
     }
     expect(seen).toHaveLength(8);
     expect(seen.filter((m) => m === 'warn-line')).toHaveLength(2);
@@ -271,12 +281,12 @@ describe('logs', () => {
 
   it('windows by start and end (ISO or epoch ms) and by since', async () => {
     const all = (await api.get(`${P}/jobs/${jobId}/logs`)).body.data;
-    const boundary = all.find((l: { message: string }) => l.message === 'line 1 second').timestamp;
-    const firstOfSecond = all.find((l: { run_id: string }) => l.run_id === runs[1]!.id).timestamp;
+    const boundary = all.find((l) => l.message === 'line 1 second')?.timestamp;
+    const firstOfSecond = all.find((l) => l.run_id === runs[1]!.id)?.timestamp;
     const fromSecond = await api.get(`${P}/jobs/${jobId}/logs?start=${firstOfSecond}`);
     expect(new Set(fromSecond.body.data.map((l: { run_id: string }) => l.run_id))).toEqual(new Set([runs[1]!.id]));
     expect(stdout(fromSecond)).toEqual(['line 1 second', 'line 2 second', 'line 3 second']);
-    const beforeSecond = await api.get(`${P}/jobs/${jobId}/logs?end=${Date.parse(firstOfSecond) - 1}`);
+    const beforeSecond = await api.get(`${P}/jobs/${jobId}/logs?end=${Date.parse(firstOfSecond!) - 1}`);
     expect(stdout(beforeSecond)).toEqual(['line 1 first', 'line 2 first', 'line 3 first']);
     expect(messages(await api.get(`${P}/jobs/${jobId}/logs?start=${boundary}`))).toContain('line 1 second');
     expect(messages(await api.get(`${P}/jobs/${jobId}/logs?since=1h`))).toHaveLength(8);

@@ -37,7 +37,7 @@ async function trigger(jobId: string, body?: unknown, headers?: Record<string, s
   return api.post(`${P}/jobs/${jobId}/runs`, body, { headers });
 }
 
-const runPath = (jobId: string, runId: string) => `${P}/jobs/${jobId}/runs/${runId}`;
+const runPath = (jobId: string, runId: string) => `${P}/jobs/${jobId}/runs/${runId}` as const;
 
 async function runToEnd(overrides: Record<string, unknown>, body?: unknown) {
   const jobId = await createJob(overrides);
@@ -92,8 +92,8 @@ describe('a run', () => {
       backend: { runner: 'process', execution: run.id },
     });
     expect(run.backend.task).toMatch(/^pid \d+$/);
-    expect(Date.parse(run.started_at)).toBeGreaterThanOrEqual(Date.parse(run.created_at));
-    expect(run.duration_ms).toBe(Date.parse(run.finished_at) - Date.parse(run.started_at));
+    expect(Date.parse(run.started_at!)).toBeGreaterThanOrEqual(Date.parse(run.created_at));
+    expect(run.duration_ms).toBe(Date.parse(run.finished_at!) - Date.parse(run.started_at!));
   });
 
   it('fails with the process exit code', async () => {
@@ -177,7 +177,7 @@ describe('a run', () => {
     const done = (await api.get(`${runPath(jobId, rerun.body.data.id)}?wait=20`)).body.data;
     expect(done.status).toBe('succeeded');
     const logs = await api.get(`${runPath(jobId, done.id)}/logs`);
-    expect(logs.body.data[0].message).toBe('override x');
+    expect(logs.body.data[0]?.message).toBe('override x');
   });
 });
 

@@ -1,6 +1,7 @@
 // Scheduled jobs on the local host: the real scheduler, the same trigger EventBridge Scheduler invokes in AWS.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scheduledRunId } from '../../functions/core/ids.ts';
+import type { Run } from '../../client/jobs-client.ts';
 import {
   job,
   projectPath,
@@ -37,7 +38,7 @@ describe('a scheduled job', () => {
     const nextMinute = Math.ceil(Date.now() / 60_000) * 60_000;
     const scheduledFor = new Date(nextMinute).toISOString();
     const runId = scheduledRunId(created.id, new Date(nextMinute));
-    let run: any;
+    let run: Run | undefined;
     while (!run && Date.now() < nextMinute + 10_000) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       const response = await api.get(`${P}/jobs/${created.id}/runs/${runId}`);
@@ -45,8 +46,8 @@ describe('a scheduled job', () => {
     }
     expect(run).toMatchObject({ id: runId, trigger: 'schedule', scheduled_for: scheduledFor });
     // Made at that minute, not a later one (how soon after it is the schedules benchmark's figure).
-    expect(Date.parse(run.created_at) - nextMinute).toBeGreaterThanOrEqual(0);
-    expect(Date.parse(run.created_at) - nextMinute).toBeLessThan(10_000);
+    expect(Date.parse(run!.created_at) - nextMinute).toBeGreaterThanOrEqual(0);
+    expect(Date.parse(run!.created_at) - nextMinute).toBeLessThan(10_000);
     expect((await waitForStatus(api, `${P}/jobs/${created.id}/runs/${runId}`, ['succeeded'])).status).toBe('succeeded');
     const status = await api.get(`${P}/jobs/${created.id}/status`);
     expect(status.body.data.schedule).toMatchObject({
@@ -54,7 +55,7 @@ describe('a scheduled job', () => {
       last_fired_at: scheduledFor,
       last_skipped_at: null,
     });
-    expect(Date.parse(status.body.data.schedule.next_fire_at)).toBeGreaterThan(nextMinute);
+    expect(Date.parse(status.body.data.schedule?.next_fire_at ?? '')).toBeGreaterThan(nextMinute);
     await api.patch(`${P}/jobs/${created.id}`, { schedule: null });
   }, 90_000);
 

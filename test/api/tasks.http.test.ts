@@ -3,7 +3,17 @@
 // tasks; a cancel that stops twenty tasks at once and leaves none behind; overrides, reruns and bad input.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { markedProcesses } from '../../functions/adapters/local/process-tree.ts';
-import { job, projectPath, startTestService, waitForRun, waitForStatus, type TestService } from '../helpers/service.ts';
+import {
+  job,
+  projectPath,
+  startTestService,
+  waitForRun,
+  waitForStatus,
+  type ApiResponse,
+  type RunPath,
+  type TestService,
+} from '../helpers/service.ts';
+import type { Job, RunTask } from '../../client/jobs-client.ts';
 import { eventually } from '../helpers/wait.ts';
 
 let t: TestService;
@@ -13,20 +23,22 @@ beforeAll(async () => {
 });
 afterAll(() => t?.stop());
 
-async function createJob(spec: Record<string, unknown>): Promise<any> {
+async function createJob(spec: Record<string, unknown>): Promise<Job> {
   const response = await t.api.post(`${P}/jobs`, job(spec));
   expect(response.status).toBe(201);
   return response.body.data;
 }
 
-async function allTasks(path: string, limit = 100): Promise<any[]> {
-  const tasks: any[] = [];
+async function allTasks(path: RunPath, limit = 100): Promise<RunTask[]> {
+  const tasks: RunTask[] = [];
   let cursor: string | null = null;
   do {
-    const page: any = await t.api.get(`${path}/tasks?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    const page: ApiResponse<RunTask[]> = await t.api.get(
+      `${path}/tasks?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(page.status).toBe(200);
     tasks.push(...page.body.data);
-    cursor = page.body.next_cursor;
+    cursor = page.body.next_cursor ?? null;
   } while (cursor);
   return tasks;
 }
@@ -42,7 +54,7 @@ describe('a run of several tasks', () => {
     expect(created).toMatchObject({ tasks: 5, parallelism: 2 });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
     expect(run).toMatchObject({ status: 'pending', tasks: { count: 5, pending: 5, running: 0 }, parallelism: 2 });
-    const path = `${P}/jobs/${created.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${created.id}/runs/${run.id}` as const;
     const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);
     expect(done).toMatchObject({
       status: 'succeeded',
@@ -60,8 +72,8 @@ describe('a run of several tasks', () => {
     // No moment had more than two tasks between their start and their end.
     const moments = tasks
       .flatMap((task) => [
-        [Date.parse(task.started_at), 1],
-        [Date.parse(task.finished_at), -1],
+        [Date.parse(task.started_at!), 1],
+        [Date.parse(task.finished_at!), -1],
       ])
       .sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
     let running = 0;
@@ -71,18 +83,16 @@ describe('a run of several tasks', () => {
       most = Math.max(most, running);
     }
     expect(most).toBeLessThanOrEqual(2);
-    expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(
-      Math.max(...tasks.map((task) => Date.parse(task.finished_at))),
+    expect(Date.parse(done.finished_at!)).toBeGreaterThanOrEqual(
+      Math.max(...tasks.map((task) => Date.parse(task.finished_at!))),
     );
 
     await eventually(async () => (await t.api.get(`${path}/logs`)).body.complete === true, 'the log complete');
     const lines = (await t.api.get(`${path}/logs`)).body.data;
-    expect(lines.map((line: any) => line.message).sort()).toEqual(
-      [0, 1, 2, 3, 4].map((i) => `task ${i} of 5 attempt 1`),
-    );
+    expect(lines.map((line) => line.message).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `task ${i} of 5 attempt 1`));
     for (const line of lines) expect(line.message).toBe(`task ${line.task_index} of 5 attempt 1`);
     const third = (await t.api.get(`${path}/logs?task=3`)).body.data;
-    expect(third.map((line: any) => [line.task_index, line.message])).toEqual([[3, 'task 3 of 5 attempt 1']]);
+    expect(third.map((line) => [line.task_index, line.message])).toEqual([[3, 'task 3 of 5 attempt 1']]);
   });
 
   it('fails once every task has ended, with the exit code and error of the task that failed for good', async () => {
@@ -93,7 +103,7 @@ describe('a run of several tasks', () => {
       retries: 1,
     });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
-    const path = `${P}/jobs/${created.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${created.id}/runs/${run.id}` as const;
     const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);
     expect(done).toMatchObject({
       status: 'failed',
@@ -109,7 +119,7 @@ describe('a run of several tasks', () => {
       { index: 2, status: 'succeeded', attempt: 1 },
     ]);
     // The others ran to their end: the run failed only after them.
-    expect(Date.parse(done.finished_at)).toBeGreaterThanOrEqual(Date.parse(tasks[0].finished_at));
+    expect(Date.parse(done.finished_at!)).toBeGreaterThanOrEqual(Date.parse(tasks[0]!.finished_at!));
   });
 
   it('cancelled, stops all twenty tasks at once and leaves no process of any behind', async () => {
@@ -120,7 +130,7 @@ describe('a run of several tasks', () => {
       parallelism: 20,
     });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
-    const path = `${P}/jobs/${created.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${created.id}/runs/${run.id}` as const;
     await waitForRun(t.api, path, (r) => r.tasks.running === 20, 'twenty tasks running', 30_000);
     expect(markedProcesses(`JOBS_RUN_ID=${run.id}`).length).toBeGreaterThanOrEqual(20);
     const cancelled = await t.api.post(`${path}/cancel`, { mode: 'force' });
@@ -162,7 +172,7 @@ describe('a run of several tasks', () => {
       scheduled_time: '2026-11-20T03:00:00.000Z',
     });
     expect(fired.outcome).toBe('fired');
-    const path = `${P}/jobs/${created.id}/runs/${fired.outcome === 'fired' ? fired.run_id : ''}`;
+    const path = `${P}/jobs/${created.id}/runs/${fired.outcome === 'fired' ? fired.run_id : ''}` as const;
     const done = await waitForStatus(t.api, path, ['succeeded', 'failed'], 30_000);
     expect(done).toMatchObject({
       status: 'succeeded',
@@ -183,7 +193,7 @@ describe('a run of several tasks', () => {
   it('lists the one task of a run of one', async () => {
     const created = await createJob({ name: 'single', command: 'exit 4' });
     const run = (await t.api.post(`${P}/jobs/${created.id}/runs`)).body.data;
-    const path = `${P}/jobs/${created.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${created.id}/runs/${run.id}` as const;
     const done = await waitForStatus(t.api, path, ['failed'], 15_000);
     expect(await allTasks(path)).toEqual([
       {

@@ -128,7 +128,7 @@ describe('webhook deliveries', () => {
     const { webhook, job, at } = await hookAndJob('/hangs', ['run.succeeded']);
     await t.api.post(`${P}/jobs/${job.id}/runs`);
     await eventually(
-      async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts >= 2,
+      async () => ((await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts ?? 0) >= 2,
       'two attempts, each timed out',
       20_000,
     );
@@ -166,7 +166,7 @@ describe('webhook deliveries', () => {
       async () => (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]?.attempts === 1,
       'the first attempt recorded',
     );
-    ref.delivery_id = (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0].id;
+    ref.delivery_id = (await t.api.get(`${P}/webhooks/${webhook.id}/deliveries`)).body.data[0]!.id;
     await t.api.delete(`${P}/webhooks/${webhook.id}`);
     const store = new DynamoDeliveryStore(
       new DynamoTable({ tableName: t.service.tableName, endpoint: t.service.dynamodbEndpoint }),

@@ -264,7 +264,7 @@ describe('jobsctl login and logs', () => {
   it("reads a finished run's lines, and a job's", async () => {
     const run = (
       await t.api.post(
-        `${P}/jobs/${(await t.api.get(`${P}/jobs`)).body.data.find((j: { name: string }) => j.name === 'nightly').id}/runs`,
+        `${P}/jobs/${(await t.api.get(`${P}/jobs`)).body.data.find((j) => j.name === 'nightly')!.id}/runs`,
       )
     ).body.data;
     await t.api.get(`${P}/jobs/${run.job_id}/runs/${run.id}?wait=20`);

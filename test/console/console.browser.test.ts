@@ -16,7 +16,15 @@ import {
   watchedPage,
   type WatchedPage,
 } from '../helpers/browser.ts';
-import { job, projectPath, startTestService, waitForRun, waitForStatus, type TestService } from '../helpers/service.ts';
+import {
+  job,
+  points,
+  projectPath,
+  startTestService,
+  waitForRun,
+  waitForStatus,
+  type TestService,
+} from '../helpers/service.ts';
 import { eventually } from '../helpers/wait.ts';
 
 const W = 'acme';
@@ -178,7 +186,7 @@ describe('the web console', () => {
     await eventually(
       async () => {
         const metrics = (await t.api.get(`${P}/jobs/${ids.long}/metrics?since=1h`)).body.data;
-        return metrics.cpu_usage.points.length >= 2 && metrics.memory_usage.points.length >= 2;
+        return points(metrics.cpu_usage).length >= 2 && points(metrics.memory_usage).length >= 2;
       },
       'two samples of each metric',
       20_000,

@@ -8,20 +8,27 @@ import { createLogger } from '../../functions/logger.ts';
 import type { RateLimit } from '../../local-server/rate-limit.ts';
 import { startLocalService, type LocalService } from '../../local-server/service.ts';
 import { checkResponse } from './contract.ts';
+import type { ReplyData } from './replies.ts';
+import type { Metrics, Run } from '../../client/jobs-client.ts';
 export { eventually } from './wait.ts';
 import { testEndpoint, uniqueTableName } from './dynamodb.ts';
 
-export interface Envelope<T = any> {
+export interface Envelope<T> {
   status: 'success' | 'error';
   message: string;
-  data?: T;
+  /** The reply's data; absent on an error reply (whose status a test checks first). */
+  data: T;
   next_cursor?: string | null;
   /** On run logs: the run has finished and every line was returned. */
   complete?: boolean;
+  /** On logs: lines after next_cursor may already exist. */
+  more?: boolean;
+  /** On run logs: some output was not kept, and a marker line says so. */
+  truncated?: boolean;
   errors?: Array<{ field: string; message: string }>;
 }
 
-export interface ApiResponse<T = any> {
+export interface ApiResponse<T> {
   status: number;
   headers: Headers;
   body: Envelope<T>;
@@ -46,7 +53,11 @@ export class ApiClient {
     return new ApiClient(this.baseUrl, key);
   }
 
-  async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async request<M extends string, P extends string, T = ReplyData<M, P>>(
+    method: M,
+    path: P,
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { ...options.headers };
     const key = options.key === undefined ? this.key : options.key;
     if (key) headers.authorization = `Bearer ${key}`;
@@ -77,17 +88,17 @@ export class ApiClient {
     return { status: response.status, headers: response.headers, body: parsed };
   }
 
-  get<T = any>(path: string, options?: RequestOptions) {
-    return this.request<T>('GET', path, options);
+  get<P extends string, T = ReplyData<'GET', P>>(path: P, options?: RequestOptions) {
+    return this.request<'GET', P, T>('GET', path, options);
   }
-  post<T = any>(path: string, body?: unknown, options?: RequestOptions) {
-    return this.request<T>('POST', path, { ...options, body });
+  post<P extends string, T = ReplyData<'POST', P>>(path: P, body?: unknown, options?: RequestOptions) {
+    return this.request<'POST', P, T>('POST', path, { ...options, body });
   }
-  patch<T = any>(path: string, body?: unknown, options?: RequestOptions) {
-    return this.request<T>('PATCH', path, { ...options, body });
+  patch<P extends string, T = ReplyData<'PATCH', P>>(path: P, body?: unknown, options?: RequestOptions) {
+    return this.request<'PATCH', P, T>('PATCH', path, { ...options, body });
   }
-  delete<T = any>(path: string, options?: RequestOptions) {
-    return this.request<T>('DELETE', path, options);
+  delete<P extends string, T = ReplyData<'DELETE', P>>(path: P, options?: RequestOptions) {
+    return this.request<'DELETE', P, T>('DELETE', path, options);
   }
 }
 
@@ -136,7 +147,10 @@ export async function startTestService(
   };
 }
 
-export const projectPath = (ws = 'acme', project = 'etl') => `/v1/workspaces/${ws}/projects/${project}`;
+export type ProjectPath = `/v1/workspaces/${string}/projects/${string}`;
+/** A run's path: a test that builds one with this type gets the run's reply typed. */
+export type RunPath = `${ProjectPath}/jobs/${string}/runs/${string}`;
+export const projectPath = (ws = 'acme', project = 'etl'): ProjectPath => `/v1/workspaces/${ws}/projects/${project}`;
 
 export function job(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
@@ -155,7 +169,7 @@ export function runPid(run: { backend: { task: string | null } }): number {
 }
 
 /** Polls until a run reaches one of the statuses (or throws after the timeout). */
-export function waitForStatus(api: ApiClient, path: string, statuses: string[], timeoutMs = 15_000): Promise<any> {
+export function waitForStatus(api: ApiClient, path: string, statuses: string[], timeoutMs = 15_000): Promise<Run> {
   return waitForRun(api, path, (run) => statuses.includes(run?.status), `one of ${statuses.join('/')}`, timeoutMs);
 }
 
@@ -163,15 +177,21 @@ export function waitForStatus(api: ApiClient, path: string, statuses: string[], 
 export async function waitForRun(
   api: ApiClient,
   path: string,
-  condition: (run: any) => boolean,
+  condition: (run: Run) => boolean,
   what = 'the condition',
   timeoutMs = 15_000,
-): Promise<any> {
+): Promise<Run> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const run = (await api.get(path)).body.data;
+    const run = (await api.get<string, Run>(path)).body.data;
     if (condition(run)) return run;
     if (Date.now() > deadline) throw new Error(`run at ${path} never reached ${what}: ${JSON.stringify(run)}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** The values of a metric series, failing the test when the series is missing or answered an error. */
+export function points(series: Metrics[string] | undefined): number[] {
+  if (series?.status !== 'success') throw new Error(`metric series is not a success: ${JSON.stringify(series)}`);
+  return series.points.map((point) => point.value);
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isRunning, markedProcesses, processTree, signalTree } from '../../functions/adapters/local/process-tree.ts';
 import { isAlive, spawnService, waitUntil } from '../helpers/process.ts';
-import { ApiClient, eventually, runPid, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, eventually, runPid, waitForStatus, type RunPath } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-recovery-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -23,7 +23,7 @@ describe('after the service is killed with SIGKILL', () => {
       const start = async (name: string, command: string) => {
         const jobId = (await api.post(`${P}/jobs`, { name, image: 'alpine', command })).body.data.id as string;
         const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id as string;
-        const path = `${P}/jobs/${jobId}/runs/${runId}`;
+        const path = `${P}/jobs/${jobId}/runs/${runId}` as const;
         return { jobId, runId, path, pid: runPid(await waitForStatus(api, path, ['running'])) };
       };
       // Each run is held by a file until the test removes it: what happens when is the test's doing, not a clock's.
@@ -38,7 +38,7 @@ describe('after the service is killed with SIGKILL', () => {
       const endsWhileDown = await start('ends-while-down', `echo short; ${downHold.wait}; exit 5`);
       const killedWhileDown = await start('killed-while-down', 'sleep 60');
       const toCancel = await start('cancelled-after', 'sleep 60');
-      const logged = async (path: string, line: string) =>
+      const logged = async (path: RunPath, line: string) =>
         (await api.get(`${path}/logs`)).body.data.some((l: { message: string }) => l.message === line);
       await eventually(
         async () => (await logged(survivor.path, 'before-the-kill')) && (await logged(endsWhileDown.path, 'short')),
@@ -144,7 +144,7 @@ describe('after the service is killed with SIGKILL', () => {
       const jobId = (await api.post(`${P}/jobs`, { name: 'split', image: 'alpine', command, tasks: 3, parallelism: 2 }))
         .body.data.id;
       const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id;
-      const path = `${P}/jobs/${jobId}/runs/${runId}`;
+      const path = `${P}/jobs/${jobId}/runs/${runId}` as const;
       await eventually(
         async () =>
           (await api.get(path)).body.data.tasks.running === 2 && (await api.get(`${path}/logs`)).body.data.length === 2,

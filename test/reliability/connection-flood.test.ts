@@ -36,7 +36,7 @@ describe('a flood of slow connections', () => {
     const job = (await api.post(`${P}/jobs`, { name: 'steady', image: 'alpine', command: 'sleep 2; echo finished' }))
       .body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
-    const path = `${P}/jobs/${job.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${job.id}/runs/${run.id}` as const;
     const pid = runPid(await waitForStatus(api, path, ['running']));
 
     const port = Number(new URL(service.ready.url).port);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { taskUnit } from '../../functions/adapters/local/container-runner.ts';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, eventually, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, eventually, waitForStatus, type RunPath } from '../helpers/service.ts';
 import { removeImage, serviceContainers, testImage, type TestImage } from '../helpers/engine.ts';
 
 const built = await testImage();
@@ -43,9 +43,9 @@ describe.skipIf('skip' in built)('container runs across a SIGKILL of the service
     const start = async (name: string, command: string) => {
       const job = (await api.post(`${P}/jobs`, { name, image, command: ['sh', '-c', command] })).body.data;
       const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
-      return { jobId: job.id as string, runId: run.id as string, path: `${P}/jobs/${job.id}/runs/${run.id}` };
+      return { jobId: job.id as string, runId: run.id as string, path: `${P}/jobs/${job.id}/runs/${run.id}` as const };
     };
-    const logged = async (path: string) =>
+    const logged = async (path: RunPath) =>
       (await api.get(`${path}/logs`)).body.data.map((l: { message: string }) => l.message) as string[];
 
     // Long enough to outlive the restart on a loaded machine; it ends by itself.

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOST_MARKER } from '../../functions/adapters/local/log-store.ts';
 import { isAlive, spawnService, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, runPid, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, runPid, waitForStatus, type RunPath } from '../helpers/service.ts';
 import { eventually } from '../helpers/wait.ts';
 
 const P = '/v1/workspaces/acme/projects/disk';
@@ -78,16 +78,16 @@ afterAll(async () => {
   rmSync(witnessDir, { recursive: true, force: true });
 });
 
-async function allLines(path: string): Promise<{ lines: string[]; last: { complete: boolean; truncated: boolean } }> {
+async function allLines(path: RunPath): Promise<{ lines: string[]; last: { complete: boolean; truncated: boolean } }> {
   const lines: string[] = [];
   let cursor: string | undefined;
   for (;;) {
-    const page = await api.get<any>(`${path}/logs?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await api.get(`${path}/logs?limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     expect(page.status).toBe(200);
-    lines.push(...page.body.data.map((l: { message: string }) => l.message));
-    const body = page.body as unknown as { more: boolean; complete: boolean; truncated: boolean; next_cursor: string };
-    if (!body.more) return { lines, last: body };
-    cursor = body.next_cursor;
+    lines.push(...page.body.data.map((l) => l.message));
+    const { more, complete = false, truncated = false, next_cursor } = page.body;
+    if (!more) return { lines, last: { complete, truncated } };
+    cursor = next_cursor ?? undefined;
   }
 }
 
@@ -106,7 +106,7 @@ describe.skipIf(mounted !== null)('a full disk', () => {
     ).body.data;
     fill(6 * 1024 * 1024);
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
-    const path = `${P}/jobs/${job.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${job.id}/runs/${run.id}` as const;
     // The follower gives up on what it cannot store once the run has ended, and says so where a full disk allows.
     await eventually(
       () => existsSync(join(dataDir, 'logs', job.id, `${run.id}.truncated`)),
@@ -180,7 +180,7 @@ describe.skipIf(mounted !== null)('a full disk', () => {
       })
     ).body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
-    const path = `${P}/jobs/${job.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${job.id}/runs/${run.id}` as const;
     const pid = runPid(await waitForStatus(api, path, ['running'], 20_000));
     await eventually(async () => (await api.get(`${path}/logs`)).body.data.length === 1, 'the first line stored');
     fill(0);

@@ -10,7 +10,8 @@ import { taskUnit } from '../../functions/adapters/local/container-runner.ts';
 import { markedProcesses, processTree } from '../../functions/adapters/local/process-tree.ts';
 import { TRUNCATION_MARKER } from '../../functions/adapters/local/log-store.ts';
 import { spawnService, waitUntil, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, runPid, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, runPid, waitForStatus, type ApiResponse } from '../helpers/service.ts';
+import type { LogLine } from '../../client/jobs-client.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-hostile-'));
 let service: ServiceProcess;
@@ -74,7 +75,7 @@ describe('hostile runs', () => {
       })
     ).body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
-    const path = `${P}/jobs/${job.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${job.id}/runs/${run.id}` as const;
     const settled = waitForStatus(api, path, ['succeeded', 'failed', 'cancelled'], 60_000);
     const latencies = await probeLatency(
       `${P}/jobs/${job.id}`,
@@ -95,11 +96,11 @@ describe('hostile runs', () => {
     const lines: Array<{ message: string; stream: string }> = [];
     let cursor: string | null = null;
     do {
-      const page: any = await api.get(
+      const page: ApiResponse<LogLine[]> = await api.get(
         `${path}/logs?limit=10000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
       );
       lines.push(...page.body.data);
-      cursor = page.body.complete ? null : page.body.next_cursor;
+      cursor = page.body.complete ? null : (page.body.next_cursor ?? null);
     } while (cursor);
     const markers = lines.filter((l) => l.message.startsWith(TRUNCATION_MARKER));
     expect(markers).toHaveLength(1);
@@ -127,7 +128,7 @@ describe('hostile runs', () => {
       })
     ).body.data;
     const run = (await api.post(`${P}/jobs/${job.id}/runs`)).body.data;
-    const path = `${P}/jobs/${job.id}/runs/${run.id}`;
+    const path = `${P}/jobs/${job.id}/runs/${run.id}` as const;
     const pid = runPid(await waitForStatus(api, path, ['running']));
     // The tree by parent links, and by the run's mark for the double-forked one no parent link leads to.
     const runProcesses = () => [

@@ -35,7 +35,7 @@ describe('following a run by cursor', () => {
     try {
       const job = (await admin().post(`${P}/jobs`, { name: 'numbered', image: 'alpine', command: WRITER })).body.data;
       const run = (await admin().post(`${P}/jobs/${job.id}/runs`)).body.data;
-      const logs = `${P}/jobs/${job.id}/runs/${run.id}/logs`;
+      const logs = `${P}/jobs/${job.id}/runs/${run.id}/logs` as const;
       // Each follower has its own key, as separate clients would (and so its own rate limit).
       const readerKey = async () =>
         (await admin().post('/v1/keys', { name: 'follower', role: 'reader', workspaces: ['acme'] })).body.data

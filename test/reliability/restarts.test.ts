@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { enginesOn, spawnService, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, eventually, waitForRun, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, eventually, waitForRun, waitForStatus, type RunPath } from '../helpers/service.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-restarts-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -37,7 +37,7 @@ describe('twenty restarts in a row', () => {
         const job = (await api.post(`${P}/jobs`, { name: `restart-${i}`, image: 'alpine', command: 'true' })).body.data;
         jobs.push(job.id);
         // Half the stops find a run in flight, held by a file until the test removes it.
-        let inFlight: { path: string; hold: string } | undefined;
+        let inFlight: { path: RunPath; hold: string } | undefined;
         if (i % 2 === 0) {
           const hold = join(dataDir, `hold-${i}`);
           writeFileSync(hold, '');

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
 import { isRunning } from '../../functions/adapters/local/process-tree.ts';
 import { ApiClient, eventually, runPid, waitForStatus, type ApiResponse } from '../helpers/service.ts';
+import type { Job, Run } from '../../client/jobs-client.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-kill-'));
 const services: ServiceProcess[] = [];
@@ -21,12 +22,12 @@ afterAll(async () => {
 const P = '/v1/workspaces/acme/projects/kill';
 const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
-async function all(api: ApiClient, path: string): Promise<any[]> {
-  const items: any[] = [];
+async function all<T>(api: ApiClient, path: string): Promise<T[]> {
+  const items: T[] = [];
   let cursor: string | null = null;
   do {
     const separator = path.includes('?') ? '&' : '?';
-    const page: ApiResponse<any[]> = await api.get(
+    const page: ApiResponse<T[]> = await api.get<string, T[]>(
       `${path}${separator}limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
     );
     expect(page.status).toBe(200);
@@ -64,7 +65,7 @@ describe('the service killed with SIGKILL under load', () => {
     const nextMinute = Math.ceil((Date.now() + 1) / 60_000) * 60_000;
     const firedMinute = new Date(nextMinute).toISOString();
     const firedFor = async () =>
-      (await all(api, `${P}/runs?trigger=schedule`)).filter((r) => r.scheduled_for === firedMinute).length;
+      (await all<Run>(api, `${P}/runs?trigger=schedule`)).filter((r) => r.scheduled_for === firedMinute).length;
     await eventually(
       async () => (await firedFor()) >= scheduled.length,
       'every schedule fired for the next minute',
@@ -83,7 +84,7 @@ describe('the service killed with SIGKILL under load', () => {
         const jobId = (await api.post(`${P}/jobs`, { name: `in-flight-${i}`, image: 'alpine', command })).body.data
           .id as string;
         const runId = (await api.post(`${P}/jobs/${jobId}/runs`)).body.data.id as string;
-        return { i, jobId, runId, path: `${P}/jobs/${jobId}/runs/${runId}`, pid: 0 };
+        return { i, jobId, runId, path: `${P}/jobs/${jobId}/runs/${runId}` as const, pid: 0 };
       }),
     );
     for (const run of inFlight) run.pid = runPid(await waitForStatus(api, run.path, ['running']));
@@ -97,12 +98,12 @@ describe('the service killed with SIGKILL under load', () => {
         `start-${run.i} stored`,
       );
     }
-    const firedBefore = await Promise.all(scheduled.map(async (jobId) => all(api, `${P}/jobs/${jobId}/runs`)));
+    const firedBefore = await Promise.all(scheduled.map(async (jobId) => all<Run>(api, `${P}/jobs/${jobId}/runs`)));
     expect(firedBefore.every((runs) => runs.some((r) => r.scheduled_for === firedMinute))).toBe(true);
 
     // What exists before the kill: jobs, runs, and each in-flight run's log lines.
-    const jobsBefore = await all(api, `${P}/jobs`);
-    const runsBefore = await all(api, `${P}/runs`);
+    const jobsBefore = await all<Job>(api, `${P}/jobs`);
+    const runsBefore = await all<Run>(api, `${P}/runs`);
     const logsBefore = new Map<string, string[]>();
     for (const run of inFlight)
       logsBefore.set(
@@ -135,9 +136,9 @@ describe('the service killed with SIGKILL under load', () => {
     const recoveryMs = Date.now() - restartedAt;
 
     // Nothing written before the kill is gone.
-    const jobsAfter = new Set((await all(api, `${P}/jobs`)).map((j) => j.id));
+    const jobsAfter = new Set((await all<Job>(api, `${P}/jobs`)).map((j) => j.id));
     expect(jobsBefore.filter((j) => !jobsAfter.has(j.id))).toEqual([]);
-    const runsAfter = await all(api, `${P}/runs`);
+    const runsAfter = await all<Run>(api, `${P}/runs`);
     const runIdsAfter = new Set(runsAfter.map((r) => r.id));
     expect(runsBefore.filter((r) => !runIdsAfter.has(r.id))).toEqual([]);
 
@@ -150,7 +151,7 @@ describe('the service killed with SIGKILL under load', () => {
       expect(minutes).toContain(firedMinute);
     }
     // And nothing of the in-flight runs is left running.
-    const active = (await all(api, `${P}/runs?status=running`)).filter((r) => r.trigger !== 'schedule');
+    const active = (await all<Run>(api, `${P}/runs?status=running`)).filter((r) => r.trigger !== 'schedule');
     expect(active).toEqual([]);
     console.info(
       JSON.stringify({

@@ -12,7 +12,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../functions/adapters/local/process-tree.ts';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
-import { ApiClient, eventually, runPid, waitForStatus } from '../helpers/service.ts';
+import { ApiClient, eventually, runPid, waitForStatus, type ProjectPath } from '../helpers/service.ts';
 
 interface Received {
   path: string;
@@ -64,7 +64,7 @@ describe('webhook deliveries across a SIGKILL of the service', () => {
     // Each run is held by a file until the test removes it, so which half ends when is the test's doing.
     const holds = { before: join(dataDir, 'hold-before'), down: join(dataDir, 'hold-down') };
     for (const hold of Object.values(holds)) writeFileSync(hold, '');
-    const start = async (project: string, i: number, hold: string) => {
+    const start = async (project: ProjectPath, i: number, hold: string) => {
       const command = `while [ -e ${hold} ]; do sleep 0.05; done; echo done-${i}`;
       const jobId = (await api.post(`${project}/jobs`, { name: `held-${i}`, image: 'alpine', command })).body.data
         .id as string;
