@@ -12,6 +12,7 @@ const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
   logs: "Runs' output, line by line",
   metrics: "CPU and memory of a job's running instances",
   webhooks: "The project's event subscriptions, delivered signed (Standard Webhooks)",
+  secrets: "The project's secrets: values write-only, given to its jobs' containers as they start",
   keys: 'API keys (admin only)',
   system: 'Health and this document (no key needed)',
 };
@@ -139,6 +140,15 @@ export function openApiDocument(version: string): Record<string, unknown> {
           headers: requestIdHeader,
           content: { 'application/json': successContent(route) },
         },
+        ...(route.created
+          ? {
+              201: {
+                description: route.created,
+                headers: requestIdHeader,
+                content: { 'application/json': successContent(route) },
+              },
+            }
+          : {}),
         ...Object.fromEntries(errorStatuses(route).map((status) => [status, errorResponse(status, route)])),
       } as never,
     });

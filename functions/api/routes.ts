@@ -19,8 +19,11 @@ import {
   DELIVERY_EXAMPLE,
   WEBHOOK_EXAMPLE,
   WEBHOOK_SECRET_EXAMPLE,
+  SECRET_EXAMPLE,
 } from '../schemas/examples.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
+import { SecretPath, SecretPutBody, SecretSchema } from '../schemas/secret.ts';
+import { SECRET_LIMITS } from '../core/secrets.ts';
 import {
   DeliveriesQuery,
   DeliveryPath,
@@ -54,10 +57,20 @@ import {
 } from '../schemas/run.ts';
 
 /** The Lambda functions that serve HTTP routes; one function per group. */
-export const HTTP_GROUPS = ['system', 'keys', 'jobs', 'runs', 'logs', 'metrics', 'webhooks', 'fallback'] as const;
+export const HTTP_GROUPS = [
+  'system',
+  'keys',
+  'jobs',
+  'runs',
+  'logs',
+  'metrics',
+  'webhooks',
+  'secrets',
+  'fallback',
+] as const;
 export type HttpGroup = (typeof HTTP_GROUPS)[number];
 
-export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteDef {
   method: Method;
@@ -72,6 +85,8 @@ export interface RouteDef {
   message: string;
   /** The success status (default 200). */
   status?: 200 | 201 | 202;
+  /** A PUT that can create: the message of its 201 (an update answers `status`). */
+  created?: string;
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
@@ -515,6 +530,61 @@ export const routes = {
     bodyRequired: true,
     response: WebhookSchema,
     example: { body: { enabled: false }, data: { ...WEBHOOK_EXAMPLE, enabled: false } },
+  },
+  listSecrets: {
+    method: 'GET',
+    path: `${P}/secrets`,
+    group: 'secrets',
+    access: 'read',
+    summary: "The project's secrets (names and versions, never values)",
+    description: `By name; at most ${SECRET_LIMITS.perProject} a project, all in one page.`,
+    message: 'Secrets',
+    params: ProjectPath,
+    response: SecretSchema,
+    list: true,
+    example: { data: [SECRET_EXAMPLE] },
+  },
+  getSecret: {
+    method: 'GET',
+    path: `${P}/secrets/{name}`,
+    group: 'secrets',
+    access: 'read',
+    summary: "A secret's metadata and the jobs that use it (never its value)",
+    description: 'No route ever answers with a value.',
+    message: 'Secret',
+    params: SecretPath,
+    response: SecretSchema,
+    example: { data: SECRET_EXAMPLE },
+  },
+  putSecret: {
+    method: 'PUT',
+    path: `${P}/secrets/{name}`,
+    group: 'secrets',
+    access: 'write',
+    summary: 'Set a secret (a new version) or, in AWS, link an existing one',
+    description:
+      'The value is write-only. A new value reaches the next attempt of every job that names the secret, with no change to the jobs. 201 when the secret is new, 200 when it had a value.',
+    message: 'Secret updated',
+    created: 'Secret created',
+    conflict: `The project has ${SECRET_LIMITS.perProject} secrets already, the most a project may have`,
+    params: SecretPath,
+    body: SecretPutBody,
+    bodyRequired: true,
+    response: SecretSchema,
+    example: { body: { value: 'correct horse battery staple' }, data: SECRET_EXAMPLE },
+  },
+  deleteSecret: {
+    method: 'DELETE',
+    path: `${P}/secrets/{name}`,
+    group: 'secrets',
+    access: 'write',
+    summary: 'Delete a secret no job uses',
+    description: 'A secret still named by a job is kept (409 naming the jobs).',
+    message: 'Secret deleted',
+    conflict: 'Jobs still name the secret',
+    params: SecretPath,
+    response: z.strictObject({ name: z.string() }),
+    example: { data: { name: SECRET_EXAMPLE.name } },
   },
   deleteWebhook: {
     method: 'DELETE',

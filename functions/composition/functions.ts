@@ -18,7 +18,9 @@ export type Use =
   | 'task-definitions'
   | 'container-metrics'
   | 'events:put'
-  | 'deliveries:enqueue';
+  | 'deliveries:enqueue'
+  | 'secret-values:read'
+  | 'secret-values:write';
 
 /** The settings each use needs, by the environment variable that carries it. */
 export const SETTINGS = {
@@ -35,6 +37,7 @@ export const SETTINGS = {
   schedulerDeadLetters: 'JOBS_SCHEDULER_DLQ_ARN',
   eventBus: 'JOBS_EVENT_BUS_NAME',
   deliveryQueue: 'JOBS_DELIVERY_QUEUE_URL',
+  secretPrefix: 'JOBS_SECRET_PREFIX',
 } as const;
 export type Setting = (typeof SETTINGS)[keyof typeof SETTINGS];
 
@@ -55,6 +58,8 @@ export const USE_SETTINGS: Record<Use, readonly Setting[]> = {
   'container-metrics': [S.cluster],
   'events:put': [S.eventBus],
   'deliveries:enqueue': [S.deliveryQueue],
+  'secret-values:read': [S.secretPrefix],
+  'secret-values:write': [S.secretPrefix],
 };
 
 /** The settings a function is given: exactly those of its uses. */
@@ -91,7 +96,11 @@ export const FUNCTIONS = {
     description: 'Runs: trigger, read, list, cancel, rerun, statuses',
     uses: [...AUTHENTICATES, 'table:write', 'executions:start', 'executions:stop'],
   },
-  logs: { description: 'Log lines of runs and jobs', uses: [...AUTHENTICATES, 'container-logs:read'] },
+  // Lines are served with the values of the run's secrets masked: they are read for that, never shown.
+  logs: {
+    description: 'Log lines of runs and jobs',
+    uses: [...AUTHENTICATES, 'container-logs:read', 'secret-values:read'],
+  },
   metrics: {
     description: "CPU and memory of a job's running instances",
     uses: [...AUTHENTICATES, 'container-metrics'],
@@ -100,6 +109,11 @@ export const FUNCTIONS = {
   webhooks: {
     description: "Webhooks: a project's event subscriptions",
     uses: [...AUTHENTICATES, 'table:write', 'deliveries:enqueue'],
+  },
+  // Values go to Secrets Manager under the stack's prefix; only this function writes them.
+  secrets: {
+    description: "Secrets: a project's named values, write-only",
+    uses: [...AUTHENTICATES, 'table:write', 'secret-values:write'],
   },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
   'run-state': {

@@ -8,6 +8,7 @@ import { logsApi } from '../api/logs.ts';
 import { metricsApi } from '../api/metrics.ts';
 import type { HttpGroup } from '../api/routes.ts';
 import { runsApi } from '../api/runs.ts';
+import { secretsApi } from '../api/secrets.ts';
 import { systemApi } from '../api/system.ts';
 import { webhooksApi } from '../api/webhooks.ts';
 import type { Services } from './services.ts';
@@ -31,5 +32,7 @@ export async function httpHandler(group: HttpGroup, services: Services): Promise
       return metricsApi({ ...deps, metrics: services.metrics() });
     case 'webhooks':
       return webhooksApi({ ...deps, webhooks: services.webhooks(), deliveries: services.deliveries() });
+    case 'secrets':
+      return secretsApi({ ...deps, secrets: services.secrets() });
   }
 }

@@ -5,7 +5,7 @@ import type { EventSink } from '../core/ports.ts';
 import type { DeliveryQueue, DeliveryStore, Send } from '../core/ports.ts';
 import type { DestinationPolicy } from '../core/ports.ts';
 import type { JobHooks } from '../core/job-service.ts';
-import type { WebhookStore } from '../core/ports.ts';
+import type { SecretStore, SecretVault, WebhookStore } from '../core/ports.ts';
 import type {
   Idempotency,
   JobStore,
@@ -56,6 +56,13 @@ export interface Platform {
   destinations(): DestinationPolicy;
   /** Where events go once they leave the outbox, besides webhooks (EventBridge in AWS, the service log locally). */
   eventSinks(): EventSink[];
+  secretStore(): SecretStore;
+  secretVault(): SecretVault;
+  /**
+   * Whether log lines are masked as they are served (AWS, where output goes straight to CloudWatch); locally they
+   * are masked as they are stored.
+   */
+  readonly masksOnRead: boolean;
 }
 
 /** A factory that builds its value once, on first call. */

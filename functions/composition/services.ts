@@ -14,6 +14,7 @@ import { RunService, runsFollowTheirJob } from '../core/runs.ts';
 import { ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
 import { taskDefinitionHooks } from '../core/task-definitions.ts';
 import { WebhookService } from '../core/webhook-service.ts';
+import { SecretService } from '../core/secret-service.ts';
 import { once, type Platform } from './platform.ts';
 
 export interface Services {
@@ -31,6 +32,7 @@ export interface Services {
   deliverer(): Deliverer;
   retention(): RunRetention;
   deliveries(): DeliveryService;
+  secrets(): SecretService;
 }
 
 export function composeServices(platform: Platform): Services {
@@ -45,14 +47,19 @@ export function composeServices(platform: Platform): Services {
     orchestrator: platform.orchestrator(),
     lifecycle: runLifecycle(),
   });
+  const secrets = once(
+    () =>
+      new SecretService({ store: platform.secretStore(), vault: platform.secretVault(), jobs: platform.jobStore() }),
+  );
   const jobs = once(
     () =>
       new JobService(platform.jobStore(), {
+        missingSecrets: (ref, names) => secrets().missing(ref, names),
         // A job's task definition exists before its schedule can fire; a deleted job stops firing before its runs stop.
         hooks: combineHooks(
           () => {
             const definitions = platform.taskDefinitions();
-            return definitions ? taskDefinitionHooks(definitions) : {};
+            return definitions ? taskDefinitionHooks(definitions, (job) => secrets().locations(job)) : {};
           },
           () => scheduleHooks(platform.schedules()),
           () => runsFollowTheirJob({ ...stopping(), logs: platform.logs() }),
@@ -103,6 +110,7 @@ export function composeServices(platform: Platform): Services {
           source: platform.logs(),
           signals: platform.signals(),
           pollMs: platform.pollMs,
+          masks: platform.masksOnRead ? (job) => secrets().maskValues(job, job.secrets) : undefined,
         }),
     ),
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
@@ -121,6 +129,7 @@ export function composeServices(platform: Platform): Services {
     ),
     deliverer,
     retention,
+    secrets,
     deliveries: once(
       () =>
         new DeliveryService({

@@ -13,6 +13,7 @@ import {
   type JobRef,
 } from './jobs.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
+import { parseReference, referencedNames } from './secrets.ts';
 
 /** What follows a job's life elsewhere in the system (its schedule, its task definition, its runs). */
 export interface JobHooks {
@@ -52,11 +53,41 @@ export class JobService {
   readonly #store: JobStore;
   readonly #hooks: JobHooks;
   readonly #now: () => Date;
+  readonly #missingSecrets: (ref: ProjectRef, names: string[]) => Promise<string[]>;
 
-  constructor(store: JobStore, options: { hooks?: JobHooks; now?: () => Date } = {}) {
+  constructor(
+    store: JobStore,
+    options: {
+      hooks?: JobHooks;
+      now?: () => Date;
+      /** The names among these that are not secrets of the project. */
+      missingSecrets?: (ref: ProjectRef, names: string[]) => Promise<string[]>;
+    } = {},
+  ) {
     this.#store = store;
     this.#hooks = options.hooks ?? {};
     this.#now = options.now ?? (() => new Date());
+    this.#missingSecrets = options.missingSecrets ?? (async () => []);
+  }
+
+  /** A job may name only secrets its project has (a secret deleted later fails the attempt that needs it). */
+  async #checkSecrets(job: Job, previous?: Job): Promise<void> {
+    const names = referencedNames(job);
+    if (previous && names.join() === referencedNames(previous).join()) return;
+    const missing = new Set(await this.#missingSecrets(job, names));
+    if (missing.size === 0) return;
+    const errors: FieldError[] = [];
+    for (const [variable, text] of Object.entries(job.secrets)) {
+      const { name } = parseReference(text);
+      if (missing.has(name))
+        errors.push({ field: `secrets.${variable}`, message: `'${name}' is not a secret of this project` });
+    }
+    if (job.registry_credentials && missing.has(job.registry_credentials))
+      errors.push({
+        field: 'registry_credentials',
+        message: `'${job.registry_credentials}' is not a secret of this project`,
+      });
+    throw new ValidationError(errors);
   }
 
   async create(ref: ProjectRef, input: JobCreate): Promise<Job> {
@@ -64,6 +95,7 @@ export class JobService {
     const stamp = now.toISOString();
     const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
     assertValid(crossFieldErrors(job));
+    await this.#checkSecrets(job);
     await this.#store.create(job);
     await this.#hooks.created?.(job);
     return job;
@@ -95,6 +127,7 @@ export class JobService {
       if (!stored) throw new NotFoundError('job', ref.job_id);
       const next = applyPatch(stored.job, patch, this.#now().toISOString());
       assertValid(crossFieldErrors(next));
+      await this.#checkSecrets(next, stored.job);
       if (await this.#store.update(next, stored.version, stored.job.name)) {
         await this.#hooks.updated?.(next, stored.job);
         return next;

@@ -13,12 +13,17 @@ import {
   type RetryRule,
 } from './job-spec.ts';
 import type { ProjectRef } from './pages.ts';
+import { secretsFieldErrors } from './secrets.ts';
 
 export interface JobSpec {
   name: string;
   image: string;
   command: string[];
   env: Record<string, string>;
+  /** Variables whose values are the project's secrets: name → `secret` or `secret#key`, read as each attempt starts. */
+  secrets: Record<string, string>;
+  /** A secret holding `{"username", "password"}` for pulling the image from a private registry. */
+  registry_credentials: string | null;
   schedule: string | null;
   timezone: string;
   suspended: boolean;
@@ -51,6 +56,8 @@ export const JOB_SPEC_FIELDS = [
   'image',
   'command',
   'env',
+  'secrets',
+  'registry_credentials',
   'schedule',
   'timezone',
   'suspended',
@@ -82,8 +89,12 @@ export type JobPatch = Partial<Pick<JobSpec, 'name' | 'image'>> & { command?: st
 export type JobRef = ProjectRef & { job_id: string };
 
 const { history: _history, ...SCALAR_DEFAULTS } = DEFAULTS;
-const OPTIONAL_DEFAULTS: Omit<Pick<JobSpec, Optional>, 'env' | 'tags' | 'retry_rules' | 'history' | 'parallelism'> = {
+const OPTIONAL_DEFAULTS: Omit<
+  Pick<JobSpec, Optional>,
+  'env' | 'secrets' | 'tags' | 'retry_rules' | 'history' | 'parallelism'
+> = {
   schedule: null,
+  registry_credentials: null,
   ...SCALAR_DEFAULTS,
 };
 
@@ -104,6 +115,8 @@ export function buildJob(
     image: spec.image,
     command: normalizeCommand(spec.command),
     env: spec.env ?? {},
+    secrets: spec.secrets ?? {},
+    registry_credentials: spec.registry_credentials ?? OPTIONAL_DEFAULTS.registry_credentials,
     schedule: spec.schedule ?? OPTIONAL_DEFAULTS.schedule,
     timezone: spec.timezone ?? OPTIONAL_DEFAULTS.timezone,
     suspended: spec.suspended ?? OPTIONAL_DEFAULTS.suspended,
@@ -159,9 +172,16 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
   return buildJob(job, job.id, spec, job.created_at, updatedAt);
 }
 
-/** Rules that span fields, checked on every write (a PATCH of cpu alone can break the cpu/memory pair). */
-export function crossFieldErrors(spec: Pick<JobSpec, 'cpu' | 'memory_mb' | 'tasks' | 'parallelism'>): FieldError[] {
-  return [fargatePairError(spec.cpu, spec.memory_mb), parallelismError(spec.tasks, spec.parallelism)].filter(
-    (e): e is FieldError => e !== null,
-  );
+/**
+ * Rules that span fields, checked on every write (a PATCH of cpu alone can break the cpu/memory pair, one of env
+ * can meet a variable of secrets).
+ */
+export function crossFieldErrors(
+  spec: Pick<JobSpec, 'cpu' | 'memory_mb' | 'tasks' | 'parallelism' | 'env' | 'secrets'>,
+): FieldError[] {
+  return [
+    fargatePairError(spec.cpu, spec.memory_mb),
+    parallelismError(spec.tasks, spec.parallelism),
+    ...secretsFieldErrors(spec.secrets, spec.env),
+  ].filter((e): e is FieldError => e !== null);
 }

@@ -4,7 +4,8 @@
 // Only reads: the run or job must exist (and be the caller's project), nothing else is touched.
 import { NotFoundError } from './errors.ts';
 import { sleep } from './sleep.ts';
-import type { JobRef } from './jobs.ts';
+import type { Job, JobRef } from './jobs.ts';
+import { maskLine } from './secrets.ts';
 import type { JobService } from './job-service.ts';
 import type { LogPage, LogQuery, LogSource, RunStore } from './ports.ts';
 import { isActive, type RunRef } from './run-model.ts';
@@ -31,6 +32,7 @@ export class LogService {
   readonly #source: LogSource;
   readonly #signals: RunSignals | undefined;
   readonly #pollMs: number;
+  readonly #masks: ((job: Job) => Promise<string[]>) | undefined;
 
   constructor(deps: {
     jobs: JobService;
@@ -38,12 +40,34 @@ export class LogService {
     source: LogSource;
     signals?: RunSignals | undefined;
     pollMs: number;
+    /**
+     * The secret values a job's output is masked with as it is served, where the host stores it unmasked (AWS);
+     * none where it is masked as it is stored.
+     */
+    masks?: ((job: Job) => Promise<string[]>) | undefined;
   }) {
     this.#jobs = deps.jobs;
     this.#runs = deps.runs;
     this.#source = deps.source;
     this.#signals = deps.signals;
     this.#pollMs = deps.pollMs;
+    this.#masks = deps.masks;
+  }
+
+  /** A reader of lines that masks each as it is served (or passes them through where nothing needs masking). */
+  async #masker(ref: JobRef, filter: string | undefined): Promise<(page: LogPage) => LogPage> {
+    if (!this.#masks) return (page) => page;
+    const job = await this.#jobs.get(ref);
+    if (Object.keys(job.secrets).length === 0) return (page) => page;
+    const values = await this.#masks(job);
+    if (values.length === 0) return (page) => page;
+    return (page) => ({
+      ...page,
+      items: page.items
+        .map((line) => ({ ...line, message: maskLine(line.message, values) }))
+        // A filter matched against the stored text must not tell a value by which lines it keeps.
+        .filter((line) => !filter || line.message.includes(filter)),
+    });
   }
 
   /**
@@ -53,13 +77,14 @@ export class LogService {
   async forRun(ref: RunRef, read: LogRead): Promise<RunLogPage> {
     const { wait, ...query } = read;
     const deadline = Date.now() + (wait ?? 0) * 1000;
+    const mask = await this.#masker(ref, query.filter);
     for (;;) {
       const watch = this.#watch(ref, deadline, [ref.run_id]);
       try {
         // The run is read before its lines: if it had finished by then, the lines read next are all it wrote.
         const run = await this.#runs.get(ref);
         if (!run) throw new NotFoundError('run', ref.run_id);
-        const page = await this.#source.query({ ...query, job: ref, run_id: ref.run_id });
+        const page = mask(await this.#source.query({ ...query, job: ref, run_id: ref.run_id }));
         const complete = !isActive(run.status) && !page.more && this.#source.settled(run);
         if (page.items.length > 0 || complete || page.partial || Date.now() >= deadline)
           return { ...page, complete, truncated: page.truncated ?? false };
@@ -76,10 +101,11 @@ export class LogService {
     const { wait, ...query } = read;
     const deadline = Date.now() + (wait ?? 0) * 1000;
     await this.#jobs.get(ref);
+    const mask = await this.#masker(ref, query.filter);
     for (;;) {
       const watch = this.#watch(ref, deadline, []);
       try {
-        const page = await this.#source.query({ ...query, job: ref });
+        const page = mask(await this.#source.query({ ...query, job: ref }));
         if (page.items.length > 0 || page.partial || Date.now() >= deadline) return page;
         query.cursor = page.cursor;
         await this.#pause(watch, page, deadline);

@@ -11,6 +11,7 @@ import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
 import type { Run, RunCounts, RunRef, RunStatus, RunTask, RunUsage, RunnerKind, Trigger } from './run-model.ts';
 import type { RetryRule } from './job-spec.ts';
+import type { SecretRef, StoredSecret } from './secrets.ts';
 
 export interface JobListFilter {
   /** All of these tags must match. */
@@ -173,6 +174,10 @@ export interface ExecutionRequest {
     command: string[];
     /** The job's env with the run's overrides over it. */
     env: Record<string, string>;
+    /** Variables read from the project's secrets as each attempt starts: references only, never values. */
+    secrets: Record<string, string>;
+    /** The secret the image is pulled with, by name. */
+    registry_credentials: string | null;
     cpu: number;
     memory_mb: number;
   };
@@ -298,8 +303,11 @@ export interface UsageSource {
 
 /** Where a job's container is described for the backend: an ECS task-definition family per job in AWS. */
 export interface TaskDefinitions {
-  /** Registers the job's image, cpu and memory as the family's newest revision. */
-  register(job: Job): Promise<void>;
+  /**
+   * Registers the job's image, cpu, memory and secrets as the family's newest revision; `secrets` is where each
+   * secret the job names is (its ARN), so the backend reads the values itself as each task starts.
+   */
+  register(job: Job, secrets: ReadonlyMap<string, string>): Promise<void>;
 }
 
 export interface WebhookStore {
@@ -363,4 +371,29 @@ export interface DestinationPolicy {
   /** Whether loopback and private destinations (and plain http to them) are allowed. */
   allowPrivate: boolean;
   resolve: Resolve;
+}
+
+/** Secrets' metadata, in the table (both hosts). */
+export interface SecretStore {
+  get(ref: SecretRef): Promise<StoredSecret | null>;
+  /** Every secret of a project (at most SECRET_LIMITS.perProject), by name. */
+  list(ref: ProjectRef): Promise<StoredSecret[]>;
+  /**
+   * Writes the secret if its version is still `expectedVersion` (null: only if it does not exist yet); false when
+   * another writer got there first.
+   */
+  put(secret: StoredSecret, expectedVersion: number | null): Promise<boolean>;
+  /** False if it was already gone. */
+  delete(ref: SecretRef): Promise<boolean>;
+}
+
+/** Where secret values live: Secrets Manager in AWS, encrypted in the table locally. Nothing else holds one. */
+export interface SecretVault {
+  /** Stores a new value of the secret; where it is (its ARN in AWS), which stays the same across versions. */
+  write(ref: SecretRef, value: string): Promise<string>;
+  /** The current value, for a container being started locally or for masking output. */
+  read(ref: SecretRef, location: string): Promise<string>;
+  remove(ref: SecretRef, location: string): Promise<void>;
+  /** Whether existing secrets can be linked by ARN (AWS); locally every value is stored. */
+  readonly links: boolean;
 }

@@ -150,6 +150,8 @@ export interface Run {
   /** What this run really runs: the job's image and command at trigger time, overrides applied. */
   image: string;
   command: string[];
+  /** The variables its containers take from secrets (names only). */
+  secrets: string[];
   usage: RunUsage | null;
   backend: RunBackend;
   /** Its tasks by status; `count` is 1 unless the run is split into several. */
@@ -180,6 +182,7 @@ export const RUN_FIELDS = [
   'overrides',
   'image',
   'command',
+  'secrets',
   'usage',
   'backend',
   'tasks',

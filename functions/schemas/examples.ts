@@ -11,6 +11,8 @@ export const JOB_EXAMPLE = {
   image: 'public.ecr.aws/docker/library/alpine:3.20',
   command: ['sh', '-c', 'echo hello'],
   env: { STAGE: 'prod' },
+  secrets: { DB_PASSWORD: 'db-password' },
+  registry_credentials: null,
   schedule: '0 3 * * 1-5',
   timezone: 'Europe/Berlin',
   suspended: false,
@@ -57,6 +59,7 @@ export const RUN_EXAMPLE = {
   overrides: { command: null, env: { DRY_RUN: '***' } },
   image: 'public.ecr.aws/docker/library/alpine:3.20',
   command: ['sh', '-c', 'echo hello'],
+  secrets: ['DB_PASSWORD'],
   usage: { cpu_seconds: 1.8, peak_memory_bytes: 52428800 },
   backend: { runner: 'process', task: 'pid 4242', execution: RUN_ID },
   tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
@@ -159,3 +162,14 @@ export const WEBHOOK_SECRET_EXAMPLE = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
 export const HEALTH_EXAMPLE = { status: 'ok', version: '0.1.0', checks: { dynamodb: 'ok' } };
 
 export const EXAMPLE_IDS = { job_id: JOB_ID, run_id: RUN_ID };
+
+export const SECRET_EXAMPLE = {
+  workspace_id: 'acme',
+  project_id: 'etl',
+  name: 'db-password',
+  version: 3,
+  source: 'stored' as const,
+  created_at: '2026-11-20T09:00:00.000Z',
+  updated_at: '2026-12-01T09:00:00.000Z',
+  used_by: [JOB_ID],
+};

@@ -17,6 +17,7 @@ import {
   tagErrors,
 } from '../core/job-spec.ts';
 import type { Job, JobSpec, JOB_SPEC_FIELDS } from '../core/jobs.ts';
+import { REFERENCE_PATTERN, SECRET_LIMITS, SECRET_NAME_PATTERN } from '../core/secrets.ts';
 import { JobId, PageQuery, ProjectId, Timestamp, WorkspaceId, booleanParam, integer, type Same } from './common.ts';
 
 /** Adds the core's field errors to a zod context; paths are relative to the value being refined. */
@@ -63,6 +64,26 @@ export const Env = z
     maxProperties: LIMITS.envCount,
     example: { STAGE: 'prod' },
   } as Record<string, unknown>);
+
+export const SecretName = z
+  .string({ error: 'must be a secret name' })
+  .regex(SECRET_NAME_PATTERN, { error: 'must be 1-128 characters of ASCII letters, digits, _ . -' })
+  .meta({ example: 'db-password' });
+
+export const JobSecrets = z
+  .record(z.string(), z.string({ error: 'must be a string: a secret name, or name#key' }))
+  .meta({
+    description: `Variables whose values are secrets of the project: a name, or name#key for one key of a JSON value (at most ${SECRET_LIMITS.perJob}). Each attempt reads the current value as its container starts; a variable cannot also be in env`,
+    propertyNames: { pattern: ENV_NAME_PATTERN.source },
+    maxProperties: SECRET_LIMITS.perJob,
+    additionalProperties: { type: 'string', pattern: REFERENCE_PATTERN.source },
+    example: { DB_PASSWORD: 'db-password', API_TOKEN: 'vendor#token' },
+  } as Record<string, unknown>);
+
+export const RegistryCredentials = SecretName.meta({
+  description: 'A secret of the project whose value is {"username", "password"}, used to pull the image',
+  example: 'registry-login',
+});
 
 export const Tags = z
   .record(z.string(), z.string({ error: 'must be a string' }))
@@ -176,6 +197,8 @@ export const JobCreateBody = z
     image: Image,
     command: Command,
     env: Env.optional(),
+    secrets: JobSecrets.optional(),
+    registry_credentials: RegistryCredentials.nullable().optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.optional(),
     suspended: Suspended.optional(),
@@ -199,6 +222,8 @@ export const JobPatchBody = z
     image: Image.optional(),
     command: Command.optional(),
     env: Env.nullable().optional(),
+    secrets: JobSecrets.nullable().optional(),
+    registry_credentials: RegistryCredentials.nullable().optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.nullable().optional(),
     suspended: Suspended.nullable().optional(),
@@ -243,6 +268,8 @@ export const JobSchema = z
     image: z.string(),
     command: z.array(z.string()),
     env: z.record(z.string(), z.string()),
+    secrets: z.record(z.string(), z.string()),
+    registry_credentials: z.string().nullable(),
     schedule: z.string().nullable(),
     timezone: z.string().meta({ default: DEFAULTS.timezone }),
     suspended: z.boolean(),

@@ -228,6 +228,10 @@ export const RunSchema = z
     }),
     image: z.string(),
     command: z.array(z.string()),
+    secrets: z.array(z.string()).meta({
+      description: 'The variables this run takes from secrets, by name only: their values are never shown',
+      example: ['DB_PASSWORD'],
+    }),
     usage: z.strictObject({ cpu_seconds: z.number().nullable(), peak_memory_bytes: z.number().nullable() }).nullable(),
     backend: z.strictObject({
       runner: z.enum(RUNNER_KINDS),

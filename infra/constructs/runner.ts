@@ -1,7 +1,7 @@
 // Where containers run: a Fargate cluster (Container Insights on, for per-job metrics) in a VPC without NAT
 // gateways (public subnets, a public IP per task, a security group that admits nothing), the roles tasks run
 // with, and the log group their output goes to.
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Cluster, ContainerInsights } from 'aws-cdk-lib/aws-ecs';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -30,6 +30,10 @@ export class Runner extends Construct {
   /** What the job's own code may do in AWS (nothing, until an operator grants it more). */
   readonly taskRole: Role;
   readonly logGroup: LogGroup;
+  /** The name prefix of the secrets the API stores (<prefix>/<workspace>/<project>/<name>): the only ones it touches. */
+  readonly secretPrefix: string;
+  /** Every secret under the prefix, whatever suffix Secrets Manager gives its ARN. */
+  readonly secretArns: string;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -66,6 +70,44 @@ export class Runner extends Construct {
       removalPolicy: RemovalPolicy.RETAIN,
     });
     this.#grantImagePullAndLogs();
+    this.secretPrefix = `${Stack.of(this).stackName}/secrets`;
+    this.secretArns = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${this.secretPrefix}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    // ECS reads a job's secrets with the execution role as its task starts: only those under the prefix.
+    this.executionRole.addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secretArns] }),
+    );
+    acknowledgeWildcard(
+      this.executionRole,
+      this.secretArns,
+      "Projects' secrets are made at run time under the stack's prefix; nothing outside it",
+    );
+  }
+
+  /** The secrets function writes values under the prefix; the logs function reads them to mask served output. */
+  bindSecretValues(fn: LambdaFunction, ...access: Array<'read' | 'write'>): void {
+    fn.addEnvironment(SETTINGS.secretPrefix, this.secretPrefix);
+    const actions = [
+      ...(access.includes('read') ? ['secretsmanager:GetSecretValue'] : []),
+      ...(access.includes('write')
+        ? [
+            'secretsmanager:CreateSecret',
+            'secretsmanager:PutSecretValue',
+            'secretsmanager:DeleteSecret',
+            'secretsmanager:TagResource',
+          ]
+        : []),
+    ];
+    fn.addToRolePolicy(new PolicyStatement({ actions, resources: [this.secretArns] }));
+    acknowledgeWildcard(
+      fn.role!,
+      this.secretArns,
+      "Projects' secrets are made at run time under the stack's prefix; nothing outside it",
+    );
   }
 
   /**

@@ -32,6 +32,8 @@ export function bindUses(fn: NodejsFunction, uses: readonly Use[], providers: Pr
   const logs = (['read', 'delete'] as const).filter((access) => has(`container-logs:${access}`));
   if (logs.length > 0) providers.runner.bindLogs(fn, ...logs);
   if (has('task-definitions')) providers.runner.bindTaskDefinitions(fn);
+  const secretValues = (['read', 'write'] as const).filter((access) => has(`secret-values:${access}`));
+  if (secretValues.length > 0) providers.runner.bindSecretValues(fn, ...secretValues);
   if (has('container-metrics')) providers.runner.bindMetrics(fn);
   if (has('schedules')) provided(providers.scheduling, 'the schedule group').bindManager(fn);
   if (has('events:put')) provided(providers.events, 'the event bus').bindPut(fn);

@@ -35,6 +35,8 @@ describe('buildJob', () => {
       'image',
       'command',
       'env',
+      'secrets',
+      'registry_credentials',
       'schedule',
       'timezone',
       'suspended',
@@ -53,6 +55,8 @@ describe('buildJob', () => {
     ]);
     expect(job).toMatchObject({
       env: {},
+      secrets: {},
+      registry_credentials: null,
       schedule: null,
       timezone: 'UTC',
       suspended: false,

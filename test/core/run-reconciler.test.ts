@@ -44,6 +44,7 @@ async function activeRun(ageMs: number, execution: string): Promise<Run> {
     overrides: { command: null, env: {} },
     image: 'alpine',
     command: ['true'],
+    secrets: [],
     usage: null,
     backend: { runner: 'ecs', task: null, execution },
     tasks: { count: 1, pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 },

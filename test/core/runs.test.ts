@@ -42,6 +42,8 @@ describe('RunService', () => {
         image: job.image,
         command: ['/bin/sh', '-c', 'echo hi'],
         env: { A: 'job', B: 'run' },
+        secrets: {},
+        registry_credentials: null,
         cpu: 0.25,
         memory_mb: 512,
       },

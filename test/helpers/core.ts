@@ -1,5 +1,10 @@
 // The domain's services over DynamoDB Local, composed by the one composition root from a platform whose
 // outside-world adapters are simple doubles that record what they are asked: the core services' own tests.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoSecretStore } from '../../functions/adapters/dynamodb/secret-store.ts';
+import { LocalSecretVault } from '../../functions/adapters/local/secret-vault.ts';
 import { EventEmitter } from 'node:events';
 import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
@@ -103,6 +108,12 @@ export class MemoryLogs implements LogSource {
   }
 }
 
+/** Where the core tests' vault keeps its key: a directory of their own. */
+const vaultDir = (() => {
+  let dir: string | undefined;
+  return () => (dir ??= mkdtempSync(join(tmpdir(), 'jobs-core-vault-')));
+})();
+
 export interface CoreUnderTest {
   services: Services;
   orchestrator: RecordingOrchestrator;
@@ -142,6 +153,9 @@ export function coreOver(
     eventSinks: () => [],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
+    secretStore: once(() => new DynamoSecretStore(table)),
+    secretVault: once(() => new LocalSecretVault(table, vaultDir())),
+    masksOnRead: false,
     delivery: () => ({
       send: async () => ({ error: 'the core tests deliver nothing' }),
       queue: { enqueue: async () => {} },

@@ -35,6 +35,17 @@ export async function operationFixtures(
     if (response.status !== 201) throw new Error(`could not create a webhook: ${response.body.message}`);
     return response.body.data.id;
   };
+  let secrets = 0;
+  const newSecret = async (): Promise<string> => {
+    const name = `secret-${++secrets}`;
+    const response = await admin.request('PUT', `${projectPath(workspace, project)}/secrets/${name}`, {
+      body: { value: 'fixture value' },
+    });
+    if (response.status !== 201) throw new Error(`could not create a secret: ${response.body.message}`);
+    return name;
+  };
+  let keptSecret: Promise<string> | undefined;
+  const sharedSecret = () => (keptSecret ??= newSecret());
   // One webhook serves the calls that leave it in place; a project holds at most 20.
   let kept: Promise<string> | undefined;
   const sharedWebhook = () => (kept ??= newWebhook());
@@ -78,6 +89,10 @@ export async function operationFixtures(
     getWebhook: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
     patchWebhook: async () => ({ params: { ...base, webhook_id: await sharedWebhook() }, body: { enabled: false } }),
     deleteWebhook: async () => ({ params: { ...base, webhook_id: await newWebhook() } }),
+    listSecrets: async () => ({ params: base }),
+    getSecret: async () => ({ params: { ...base, name: await sharedSecret() } }),
+    putSecret: async () => ({ params: { ...base, name: `made-secret-${++secrets}` }, body: { value: 'a value' } }),
+    deleteSecret: async () => ({ params: { ...base, name: await newSecret() } }),
     rotateWebhookSecret: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
     testWebhook: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),
     listDeliveries: async () => ({ params: { ...base, webhook_id: await sharedWebhook() } }),

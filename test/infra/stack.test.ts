@@ -88,6 +88,13 @@ describe('least privilege', () => {
     'container-metrics': ['cloudwatch:GetMetricData'],
     'events:put': ['events:PutEvents'],
     'deliveries:enqueue': ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+    'secret-values:read': ['secretsmanager:GetSecretValue'],
+    'secret-values:write': [
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:PutSecretValue',
+      'secretsmanager:TagResource',
+    ],
   };
   /** What a function's event source adds: the publisher reads the table's stream and parks failures in its queue. */
   const SOURCE_ACTIONS: Partial<Record<FunctionName, string[]>> = {

@@ -45,6 +45,7 @@ async function pendingRun(tasks = 1): Promise<Run> {
     overrides: { command: null, env: {} },
     image: 'alpine',
     command: ['true'],
+    secrets: [],
     usage: null,
     backend: { runner: 'ecs', task: null, execution: 'exec' },
     tasks: pendingTasks(tasks),

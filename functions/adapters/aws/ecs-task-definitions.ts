@@ -3,6 +3,7 @@
 // run with the stack's execution role and task role, and tagged with the job's ids.
 import type { ECSClient, RegisterTaskDefinitionCommandInput } from '@aws-sdk/client-ecs';
 import type { Job } from '../../core/jobs.ts';
+import { parseReference } from '../../core/secrets.ts';
 import type { TaskDefinitions } from '../../core/ports.ts';
 import { CONTAINER_NAME, taskFamily } from '../../orchestration/ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
@@ -18,7 +19,23 @@ export interface EcsTaskDefinitionsConfig {
   region: string;
 }
 
-export function taskDefinitionRequest(job: Job, config: EcsTaskDefinitionsConfig): RegisterTaskDefinitionCommandInput {
+/**
+ * ECS's reference to a secret: its ARN, or one JSON key of it (`<arn>:<key>::`, the current version), which the
+ * execution role reads as the task starts.
+ */
+export function valueFrom(text: string, locations: ReadonlyMap<string, string>): string {
+  const reference = parseReference(text);
+  const arn = locations.get(reference.name);
+  if (!arn) throw new Error(`secret '${reference.name}' has no location`);
+  return reference.key === null ? arn : `${arn}:${reference.key}::`;
+}
+
+export function taskDefinitionRequest(
+  job: Job,
+  config: EcsTaskDefinitionsConfig,
+  secrets: ReadonlyMap<string, string> = new Map(),
+): RegisterTaskDefinitionCommandInput {
+  const named = Object.entries(job.secrets).sort(([a], [b]) => a.localeCompare(b));
   return {
     family: taskFamily(job.id),
     requiresCompatibilities: ['FARGATE'],
@@ -35,6 +52,12 @@ export function taskDefinitionRequest(job: Job, config: EcsTaskDefinitionsConfig
         essential: true,
         // What a graceful stop allows between SIGTERM and SIGKILL (Fargate's maximum).
         stopTimeout: 120,
+        ...(named.length > 0
+          ? { secrets: named.map(([name, text]) => ({ name, valueFrom: valueFrom(text, secrets) })) }
+          : {}),
+        ...(job.registry_credentials
+          ? { repositoryCredentials: { credentialsParameter: valueFrom(job.registry_credentials, secrets) } }
+          : {}),
         logConfiguration: {
           logDriver: 'awslogs',
           options: {
@@ -62,10 +85,10 @@ export class EcsTaskDefinitions implements TaskDefinitions {
     this.#ecs = new LazySdk(loadEcs, (sdk) => new sdk.ECSClient({}), client);
   }
 
-  async register(job: Job): Promise<void> {
+  async register(job: Job, secrets: ReadonlyMap<string, string>): Promise<void> {
     const { sdk, client } = await this.#ecs.get();
     try {
-      await client.send(new sdk.RegisterTaskDefinitionCommand(taskDefinitionRequest(job, this.#config)));
+      await client.send(new sdk.RegisterTaskDefinitionCommand(taskDefinitionRequest(job, this.#config, secrets)));
     } catch (error) {
       throw unavailableIfTransient('ECS', error);
     }

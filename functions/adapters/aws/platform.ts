@@ -23,6 +23,8 @@ import { DynamoKeyStore } from '../dynamodb/key-store.ts';
 import { DynamoRunStore } from '../dynamodb/run-store.ts';
 import { DynamoTable } from '../dynamodb/table-client.ts';
 import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
+import { DynamoSecretStore } from '../dynamodb/secret-store.ts';
+import { SecretsManagerVault } from './secrets-manager-vault.ts';
 import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
 import { sendHttp } from '../http-send.ts';
 import { resolveHost } from '../dns.ts';
@@ -101,6 +103,10 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     healthChecks: () => ({ dynamodb: tableHealthCheck(table()) }),
     eventSinks: once(() => [new EventBridgeSink({ busName: setting(SETTINGS.eventBus) })]),
     webhookStore: once(() => new DynamoWebhookStore(table())),
+    secretStore: once(() => new DynamoSecretStore(table())),
+    secretVault: once(() => new SecretsManagerVault({ prefix: setting(SETTINGS.secretPrefix) })),
+    // Containers write to CloudWatch directly: their output is masked as it is served.
+    masksOnRead: true,
     deliveryStore: once(() => new DynamoDeliveryStore(table())),
     delivery: () => ({ send: sendHttp, queue: deliveryQueue() }),
     // In AWS a webhook delivers to public https destinations only.

@@ -23,4 +23,7 @@ export const key = {
   delivery: (deliveryId: string) => `DLV#${deliveryId}`,
   due: 'DUE',
   expiring: 'EXPIRES',
+  /** A secret's metadata, in its project's partition; its value is in the vault (locally SECRETVALUE#<name>). */
+  secret: (name: string) => `SECRET#${name}`,
+  secretValue: (name: string) => `SECRETVALUE#${name}`,
 } as const;

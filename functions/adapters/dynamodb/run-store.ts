@@ -53,6 +53,7 @@ export function runFromItem(item: Record<string, unknown>): Run {
   // A run stored before runs had tasks is a run of one.
   if (!run.tasks) run.tasks = { ...pendingTasks(1), pending: 0, [run.status]: 1 };
   run.parallelism ??= 1;
+  run.secrets ??= [];
   return run;
 }
 

@@ -6,6 +6,9 @@
 import { taskUnit, type ContainerSpec } from './container-runner.ts';
 import { CgroupParent } from './cgroups.ts';
 import { engineCommand, type Engine } from './engines.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from '../../logger.ts';
 
 /** What to do where an image cannot be pulled: most often, no registry is reachable from this machine. */
@@ -59,6 +62,25 @@ interface Known {
   clientExitIsContainers: boolean;
   /** The container's first process, for sampling where there is no cgroup parent. */
   pid: number | null;
+  /** The engine secrets made for it, removed with it; null for one taken back after a restart (found by name). */
+  secrets: string[] | null;
+}
+
+/** The variable an engine secret's value is handed to `secret create --env` in: never on a command line. */
+const SECRET_VALUE_VARIABLE = 'JOBS_SECRET_VALUE';
+
+/** The registry an image reference names (Docker Hub's when it names none). */
+export function registryOf(image: string): string {
+  const first = image.split('/')[0]!;
+  return image.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost')
+    ? first
+    : 'docker.io';
+}
+
+/** Plain http is allowed to a registry on this machine's loopback only. */
+export function isLoopbackRegistry(registry: string): boolean {
+  const host = registry.replace(/:\d+$/, '');
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 /** Raised by `create`: the attempt did not start, for this reason. */
@@ -66,8 +88,16 @@ export class NotCreatedError extends Error {
   override name = 'NotCreatedError';
 }
 
-/** `create`'s arguments: the image and command, limits, labels, and the env by name only (values travel apart). */
-export function createArgs(engine: Engine, spec: ContainerSpec, cgroupParent: string | null): string[] {
+/**
+ * `create`'s arguments: the image and command, limits, labels, and the env by name only (values travel apart);
+ * `extra`: the engine secrets it is given and how its image is pulled.
+ */
+export function createArgs(
+  engine: Engine,
+  spec: ContainerSpec,
+  cgroupParent: string | null,
+  extra: string[] = [],
+): string[] {
   return [
     'create',
     '--name',
@@ -95,6 +125,7 @@ export function createArgs(engine: Engine, spec: ContainerSpec, cgroupParent: st
     ...engine.hostFlags,
     ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
     ...Object.keys(spec.env).flatMap((variable) => ['--env', variable]),
+    ...extra,
     spec.image,
     ...spec.command,
   ];
@@ -134,23 +165,43 @@ export class ContainerLauncher {
     const unit = taskUnit(spec.run_id, spec.task_index);
     const name = containerName(unit, spec.attempt);
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
-    const args = createArgs(this.engine, spec, cgroup?.path ?? null);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
-      ...spec.env,
-    };
+    const base = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR };
+    const secrets = spec.secrets ?? {};
+    // podman hands secrets to the container itself (never in `inspect`); docker has secrets only in swarm mode,
+    // so there they travel as the rest of the env does.
+    const engineSecrets = this.engine.name === 'podman' ? secrets : {};
+    const env = { ...base, ...spec.env, ...(this.engine.name === 'podman' ? {} : secrets) };
+    const made: string[] = [];
+    const pull = spec.registry_login ? this.#login(spec, name) : null;
     let id: string;
     try {
+      const extra: string[] = [];
+      for (const [variable, value] of Object.entries(engineSecrets)) {
+        const secret = `${name}-${variable.toLowerCase()}`;
+        await this.#secret(secret, spec.run_id, value);
+        made.push(secret);
+        extra.push('--secret', `${secret},type=env,target=${variable}`);
+      }
+      if (pull) extra.push('--authfile', pull.authFile);
+      if (isLoopbackRegistry(registryOf(spec.image))) extra.push('--tls-verify=false');
+      const args = createArgs(this.engine, spec, cgroup?.path ?? null, extra);
       // A pull may take minutes for a large image; only an engine that stops answering is cut short.
       id = (await this.#command(args, 15 * 60_000, env)).trim().split('\n').at(-1)!;
     } catch (error) {
+      await this.#removeSecrets(made);
       const message = (error as Error).message;
       if (again && /already in use/i.test(message)) {
         await this.#command(['rm', '--force', name]).catch(() => undefined); // left by an earlier service
         return this.create(spec, false);
       }
+      if (pull && /unauthorized|authentication required|denied/i.test(message))
+        throw new NotCreatedError(
+          `${CANNOT_PULL}: the registry ${registryOf(spec.image)} refused the credentials of ${spec.registry_credentials} for ${spec.image}: ${message.trim()}`,
+        );
+      if (!pull && /unauthorized|authentication required/i.test(message))
+        throw new NotCreatedError(
+          `${CANNOT_PULL}: the registry ${registryOf(spec.image)} requires credentials for ${spec.image} (set the job's registry_credentials): ${message.trim()}`,
+        );
       const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(
         () => true,
         () => false,
@@ -158,6 +209,8 @@ export class ContainerLauncher {
       throw new NotCreatedError(
         present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message.trim()}; ${PULL_HINT}`,
       );
+    } finally {
+      if (pull) rmSync(pull.dir, { recursive: true, force: true });
     }
     this.#known.set(unit, {
       name,
@@ -166,8 +219,52 @@ export class ContainerLauncher {
       pid: null,
       memoryBytes: spec.memory_mb * 1024 * 1024,
       clientExitIsContainers: false,
+      secrets: made,
     });
     return id;
+  }
+
+  /** An engine secret holding `value`, labelled with its run (so one a killed service left is found again). */
+  async #secret(secret: string, runId: string, value: string, again = true): Promise<void> {
+    const args = ['secret', 'create', '--env', '--label', `${LABELS.run}=${runId}`, secret, SECRET_VALUE_VARIABLE];
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR };
+    try {
+      await this.#command(args, 30_000, { ...env, [SECRET_VALUE_VARIABLE]: value });
+    } catch (error) {
+      if (!again || !/already in use|already exists/i.test((error as Error).message)) throw error;
+      await this.#removeSecrets([secret]);
+      await this.#secret(secret, runId, value, false);
+    }
+  }
+
+  /** The engine secrets whose name starts with `prefix` (podman's only: docker is given none). */
+  async #secretsNamed(prefix: string): Promise<string[]> {
+    if (this.engine.name !== 'podman') return [];
+    const text = await this.#command(['secret', 'ls', '--format', '{{.Name}}'], 30_000).catch(() => '');
+    return text
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((name) => name.startsWith(prefix));
+  }
+
+  async #removeSecrets(secrets: string[]): Promise<void> {
+    if (secrets.length === 0) return;
+    await this.#command(['secret', 'rm', ...secrets], 30_000).catch((error: Error) =>
+      this.#logger.warn('could not remove engine secrets', { secrets, error }),
+    );
+  }
+
+  /**
+   * The pull's credentials, in an auth file of the attempt's own (0600) that is gone once the container exists:
+   * never on a command line, never in the engine's shared login.
+   */
+  #login(spec: ContainerSpec, name: string): { authFile: string; dir: string } {
+    const { username, password } = spec.registry_login!;
+    const dir = mkdtempSync(join(tmpdir(), `${name}-auth-`));
+    const authFile = join(dir, 'auth.json');
+    const auth = Buffer.from(`${username}:${password}`).toString('base64');
+    writeFileSync(authFile, JSON.stringify({ auths: { [registryOf(spec.image)]: { auth } } }), { mode: 0o600 });
+    return { authFile, dir };
   }
 
   /** The command the runner's wrapper runs: the created container, started attached to its output. */
@@ -336,6 +433,7 @@ export class ContainerLauncher {
     await this.#command(['rm', '--force', known.name], 60_000).catch((error: Error) =>
       this.#logger.warn('could not remove a container', { task: unit, error }),
     );
+    await this.#removeSecrets(known.secrets ?? (await this.#secretsNamed(`${known.name}-`)));
     if (known.cgroup) {
       // The engine's monitor leaves the cgroup a moment after the container is removed.
       for (let tries = 0; !known.cgroup.remove() && tries < 50; tries++)
@@ -359,6 +457,7 @@ export class ContainerLauncher {
       pid: inspected.pid || null,
       memoryBytes: inspected.memoryBytes || null,
       clientExitIsContainers: false,
+      secrets: null,
     });
     if (inspected.status === 'running') return 'running';
     return this.finish(unit);
@@ -375,6 +474,7 @@ export class ContainerLauncher {
       pid: null,
       memoryBytes: null,
       clientExitIsContainers: true,
+      secrets: null,
     });
   }
 
@@ -391,6 +491,11 @@ export class ContainerLauncher {
       .map((line) => line.trim())
       .filter((name) => /^jobs-run_/.test(name) && !kept.has(name.slice('jobs-'.length).replace(/-t\d+-\d+$/, '')));
     for (const name of left) await this.#command(['rm', '--force', name], 60_000).catch(() => undefined);
+    // Engine secrets of runs no longer here (named after their container): their values go with them.
+    const stale = (await this.#secretsNamed('jobs-run_')).filter(
+      (name) => !kept.has(name.slice('jobs-'.length).replace(/-t\d+-\d+-[a-z0-9_]+$/, '')),
+    );
+    await this.#removeSecrets(stale);
     return left;
   }
 }

@@ -15,6 +15,13 @@ export interface ContainerSpec {
   image: string;
   command: string[];
   env: Record<string, string>;
+  /** Variables whose values are secrets, read as this attempt starts: kept in memory only, never written. */
+  secrets?: Record<string, string>;
+  /** Values its output is masked with before it is stored. */
+  masks?: string[];
+  /** The secret the image is pulled with, by name, and its login. */
+  registry_credentials?: string | null;
+  registry_login?: { username: string; password: string } | null;
   cpu: number;
   memory_mb: number;
   timeout_seconds: number;
@@ -60,7 +67,7 @@ export interface ContainerRunner {
    * After a restart: each task of a run that had started, its container re-attached if it still lives, or how it
    * ended while nobody watched. Tasks that never started are not listed.
    */
-  recover(run: Run): Promise<RecoveredTask[]>;
+  recover(run: Run, masks?: readonly string[]): Promise<RecoveredTask[]>;
   /** After recovery: removes whatever of runs no longer active a killed service left behind (containers). */
   removeLeftovers(activeRunIds: Set<string>): Promise<string[]>;
 }

@@ -97,7 +97,20 @@ export interface LocalOrchestratorOptions {
   logger: Logger;
   /** Compresses every Retry's backoff (tests: attempts, and writes the store refuses); the definition's otherwise. */
   retryIntervalMs?: number;
+  /**
+   * What an attempt is given from the project's secrets, read as it starts: its variables' values, the values its
+   * output is masked with, and the registry login of its image. Throws, naming the secret, when one cannot be used.
+   */
+  secrets?: (run: RunRef, container: ExecutionRequest['container']) => Promise<AttemptSecrets>;
 }
+
+export interface AttemptSecrets {
+  values: Record<string, string>;
+  masks: string[];
+  login: { username: string; password: string } | null;
+}
+
+const NO_SECRETS: AttemptSecrets = { values: {}, masks: [], login: null };
 
 export class LocalOrchestrator implements RunOrchestrator {
   readonly runner: ContainerRunner['kind'];
@@ -181,7 +194,43 @@ export class LocalOrchestrator implements RunOrchestrator {
     const index = Number(env[TASK_INDEX_VARIABLE] ?? 0);
     const attempt = Number(env.JOBS_ATTEMPT ?? 1);
     const unit = taskUnit(run.run_id, index);
-    const container = this.#options.runner.run(
+    const needsSecrets = Object.keys(spec.secrets ?? {}).length > 0 || (spec.registry_credentials ?? null) !== null;
+    const secrets =
+      needsSecrets && this.#options.secrets ? this.#options.secrets(run, spec) : Promise.resolve(NO_SECRETS);
+    const container = secrets.then(
+      (given) => this.#startContainer(request, parameters, index, attempt, env, given),
+      (error: Error): ContainerExit => ({
+        exit_code: null,
+        timed_out: false,
+        error: `the container was not started: ${error.message}`,
+        task: null,
+      }),
+    );
+    const recorded = container.then((exit) => this.#recordStoppedExit(run, index, exit));
+    this.#containers.set(unit, recorded);
+    const exit = await container;
+    this.#exits.set(run.run_id, (this.#exits.get(run.run_id) ?? new Map()).set(index, exit));
+    await recorded.finally(() => this.#containers.delete(unit));
+    if (exit.timed_out) throw namedError('States.Timeout', 'the container ran past the timeout');
+    const task = stoppedTask(exit);
+    if (exit.exit_code === 0) return task;
+    throw namedError('States.TaskFailed', JSON.stringify(task));
+  }
+
+  #startContainer(
+    request: ExecutionRequest,
+    parameters: RunTaskParameters,
+    index: number,
+    attempt: number,
+    env: Record<string, string>,
+    secrets: AttemptSecrets,
+  ): Promise<ContainerExit> {
+    const { run, container: spec } = request;
+    const override = parameters.Overrides.ContainerOverrides[0]!;
+    // Stopped while its secrets were read: it never starts.
+    if (this.#stopped.has(run.run_id))
+      return Promise.resolve({ exit_code: null, timed_out: false, error: 'stopped before it started', task: null });
+    return this.#options.runner.run(
       {
         run_id: run.run_id,
         job_id: run.job_id,
@@ -193,6 +242,10 @@ export class LocalOrchestrator implements RunOrchestrator {
         image: spec.image,
         command: override.Command,
         env,
+        secrets: secrets.values,
+        masks: secrets.masks,
+        registry_credentials: spec.registry_credentials ?? null,
+        registry_login: secrets.login,
         cpu: spec.cpu,
         memory_mb: spec.memory_mb,
         timeout_seconds: request.timeout_seconds,
@@ -211,15 +264,6 @@ export class LocalOrchestrator implements RunOrchestrator {
         }
       },
     );
-    const recorded = container.then((exit) => this.#recordStoppedExit(run, index, exit));
-    this.#containers.set(unit, recorded);
-    const exit = await container;
-    this.#exits.set(run.run_id, (this.#exits.get(run.run_id) ?? new Map()).set(index, exit));
-    await recorded.finally(() => this.#containers.delete(unit));
-    if (exit.timed_out) throw namedError('States.Timeout', 'the container ran past the timeout');
-    const task = stoppedTask(exit);
-    if (exit.exit_code === 0) return task;
-    throw namedError('States.TaskFailed', JSON.stringify(task));
   }
 
   /**

@@ -82,6 +82,7 @@ export function processEnv(spec: ContainerSpec): NodeJS.ProcessEnv {
   return {
     ...Object.fromEntries(INHERITED.filter((n) => process.env[n] !== undefined).map((n) => [n, process.env[n]])),
     ...spec.env,
+    ...spec.secrets,
     ...runVariables(spec),
     [TASK_ID_VARIABLE]: taskUnit(spec.run_id, spec.task_index),
   };
@@ -263,6 +264,7 @@ export class LocalRunner implements ContainerRunner {
             String(pid),
             spec.attempt,
             spec.task_index,
+            spec.masks,
           )
           .catch((error: unknown) => {
             this.#background.report("following a run's output (it stays in the raw files)", error);
@@ -363,7 +365,7 @@ export class LocalRunner implements ContainerRunner {
     active.graceTimer = setTimeout(() => this.#signal(unit, 'SIGKILL'), graceSeconds * 1000);
   }
 
-  async recover(run: Run): Promise<RecoveredTask[]> {
+  async recover(run: Run, masks: readonly string[] = []): Promise<RecoveredTask[]> {
     const jobDir = join(this.#runsDir, run.job_id);
     const indexes = existsSync(jobDir)
       ? readdirSync(jobDir)
@@ -371,11 +373,12 @@ export class LocalRunner implements ContainerRunner {
           .filter((index) => index !== null)
       : [];
     const found: RecoveredTask[] = [];
-    for (const index of indexes.sort((a, b) => a - b)) found.push({ index, ...(await this.#recoverTask(run, index)) });
+    for (const index of indexes.sort((a, b) => a - b))
+      found.push({ index, ...(await this.#recoverTask(run, index, masks)) });
     return found;
   }
 
-  async #recoverTask(run: Run, index: number): Promise<Recovered> {
+  async #recoverTask(run: Run, index: number, masks: readonly string[]): Promise<Recovered> {
     const unit = taskUnit(run.id, index);
     const dir = this.#dir(run.job_id, unit);
     const raw = { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') };
@@ -388,7 +391,7 @@ export class LocalRunner implements ContainerRunner {
     if (container) this.#engine!.adopt(unit, attempt, known);
     const recorded = readExit(dir);
     const generation = String(pid);
-    const follow = () => this.#logs.follow(run.job_id, run.id, raw, generation, attempt, index);
+    const follow = () => this.#logs.follow(run.job_id, run.id, raw, generation, attempt, index, masks);
     if (recorded !== null) {
       await (await follow()).stop();
       const end = container ? await this.#engine!.finish(unit) : null;

@@ -8,6 +8,7 @@
 // has ended and its output still cannot be stored after FINAL_TRIES_MS does it give up: the run's log is then
 // marked truncated (a flag file that needs no data block, and a marker line once one fits), never passed off as
 // whole.
+import { maskLine } from '../../core/secrets.ts';
 import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { type FileHandle, open, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -73,6 +74,8 @@ export interface FollowerOptions {
   attempt: number;
   task: number;
   sink: FollowerSink;
+  /** Secret values replaced by *** in each line before it is stored. */
+  masks?: readonly string[];
 }
 
 export class RunFollower implements Follower {
@@ -85,6 +88,7 @@ export class RunFollower implements Follower {
   /** Stored only where it is not 0, so a run of one task stores what it always did. */
   readonly #task: { k?: number };
   readonly #sink: FollowerSink;
+  readonly #masks: readonly string[];
   #bytes: number;
   #capped: boolean;
   #watcher: FSWatcher | undefined;
@@ -106,6 +110,7 @@ export class RunFollower implements Follower {
     this.#capped = options.resumed.capped;
     this.#maxBytes = options.maxBytes;
     this.#sink = options.sink;
+    this.#masks = options.masks ?? [];
     try {
       // inotify wakes the follower as soon as output arrives; the timer is the fallback.
       this.#watcher = watch(dirname(options.raw.stdout), () => this.#schedule());
@@ -254,7 +259,7 @@ export class RunFollower implements Follower {
     for (let i = 0; i < data.length; i++) {
       if (data[i] !== 0x0a && i - start < MAX_LINE_BYTES) continue;
       const end = data[i] === 0x0a ? i + 1 : i;
-      const line = data.subarray(start, i).toString('utf8').replace(/\r$/, '');
+      const line = maskLine(data.subarray(start, i).toString('utf8').replace(/\r$/, ''), this.#masks);
       if (this.#bytes + base + cost + lineCost(line) > this.#maxBytes) {
         capped = true;
         break;

@@ -95,6 +95,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     generation: string,
     attempt = 1,
     task = 0,
+    masks: readonly string[] = [],
   ): Promise<Follower> {
     this.#writing.set(runId, (this.#writing.get(runId) ?? 0) + 1);
     const done = () => {
@@ -114,6 +115,7 @@ export class LocalLogStore implements LogSource, RunArtifacts {
         generation,
         attempt,
         task,
+        masks,
         sink: {
           append: (text) => this.#append(file, text),
           stamp: () => this.#clock.begin(),

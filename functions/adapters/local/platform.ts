@@ -11,6 +11,8 @@ import type { DynamoTable } from '../dynamodb/table-client.ts';
 import { DynamoEventOutbox } from '../dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
 import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
+import { DynamoSecretStore } from '../dynamodb/secret-store.ts';
+import { LocalSecretVault } from './secret-vault.ts';
 import { LocalDeliveryWorker } from './delivery-worker.ts';
 import { sendHttp } from '../http-send.ts';
 import { resolveHost } from '../dns.ts';
@@ -108,6 +110,17 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
         lifecycle: services.runLifecycle(),
         logger,
         retryIntervalMs: options.retryIntervalMs,
+        secrets: async (run, container) => {
+          const secrets = services.secrets();
+          const values = await secrets.valuesFor(run, container.secrets);
+          return {
+            values,
+            masks: await secrets.maskValues(run, container.secrets),
+            login: container.registry_credentials
+              ? await secrets.registryLogin(run, container.registry_credentials)
+              : null,
+          };
+        },
       }),
   );
   // The scheduler hands each fire to the same trigger EventBridge Scheduler invokes in AWS.
@@ -152,6 +165,10 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     })),
     eventSinks: () => [loggedEvents(logger)],
     webhookStore: once(() => new DynamoWebhookStore(table)),
+    secretStore: once(() => new DynamoSecretStore(table)),
+    secretVault: once(() => new LocalSecretVault(table, options.dataDir)),
+    // Output is masked as it is stored: the values are in no file of the data directory.
+    masksOnRead: false,
     deliveryStore,
     delivery: () => ({
       send: sendHttp,
@@ -186,6 +203,10 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
         lifecycle: services.runLifecycle(),
         jobs: services.jobs(),
         logger,
+        masks: async (run) => {
+          const job = await services.jobs().get(jobRef(run));
+          return services.secrets().maskValues(run, job.secrets);
+        },
       }),
     start: async () => {
       const scheduled: Job[] = [];

@@ -22,6 +22,8 @@ export async function recoverRuns(deps: {
   lifecycle: RunLifecycle;
   jobs: JobService;
   logger: Logger;
+  /** The secret values a run's output is masked with (read again: the previous process kept them in memory only). */
+  masks?: (run: Run) => Promise<string[]>;
 }): Promise<RecoveryReport> {
   const report: RecoveryReport = { reattached: [], settled: [] };
   const runs: Run[] = [];
@@ -34,7 +36,8 @@ export async function recoverRuns(deps: {
 
   for (const run of runs) {
     const ref = runRef(run);
-    const found = await deps.runner.recover(run);
+    const masks = (await deps.masks?.(run).catch(() => [])) ?? [];
+    const found = await deps.runner.recover(run, masks);
     const alive: Array<{ index: number; exit: Promise<ContainerExit> }> = [];
     for (const task of found) {
       if (task.state === 'alive') alive.push({ index: task.index, exit: task.exit });

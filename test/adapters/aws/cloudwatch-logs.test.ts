@@ -42,6 +42,7 @@ function run(id: string, taskId: string): Run {
     overrides: { command: null, env: {} },
     image: 'alpine',
     command: ['true'],
+    secrets: [],
     usage: null,
     backend: { runner: 'ecs', task: task(taskId), execution: null },
     tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },

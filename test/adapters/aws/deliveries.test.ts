@@ -64,6 +64,7 @@ const run = (id: string): Run => ({
   overrides: { command: null, env: {} },
   image: 'alpine',
   command: ['false'],
+  secrets: [],
   usage: null,
   backend: { runner: 'ecs', task: null, execution: null },
   tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 },

@@ -36,7 +36,7 @@ beforeEach(() => ecs.reset());
 describe('EcsTaskDefinitions', () => {
   it("registers the job's family: its image, Fargate size, roles, and logs under the job id", async () => {
     ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: { revision: 1 } });
-    await definitions.register(job());
+    await definitions.register(job(), new Map());
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input)).toEqual([
       {
         family: `job-${jobId}`,
@@ -76,17 +76,43 @@ describe('EcsTaskDefinitions', () => {
     ecs
       .on(RegisterTaskDefinitionCommand)
       .rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
-    await expect(definitions.register(job())).rejects.toBeInstanceOf(UnavailableError);
+    await expect(definitions.register(job(), new Map())).rejects.toBeInstanceOf(UnavailableError);
   });
 
-  it('registers again only when the image, cpu or memory change', async () => {
+  it("names the job's secrets by ARN (one JSON key as <arn>:<key>::) and its registry login, never a value", async () => {
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
-    const hooks = taskDefinitionHooks(definitions);
+    const arn = (name: string) =>
+      `arn:aws:secretsmanager:eu-west-1:123456789012:secret:jobs/secrets/acme/etl/${name}-AbCdEf`;
+    const locations = new Map([
+      ['db-password', arn('db-password')],
+      ['vendor', arn('vendor')],
+      ['registry-login', arn('registry-login')],
+    ]);
+    await definitions.register(
+      job({
+        secrets: { DB_PASSWORD: 'db-password', API_TOKEN: 'vendor#token' },
+        registry_credentials: 'registry-login',
+      }),
+      locations,
+    );
+    const container = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]!.args[0].input.containerDefinitions![0]!;
+    expect(container.secrets).toEqual([
+      { name: 'API_TOKEN', valueFrom: `${arn('vendor')}:token::` },
+      { name: 'DB_PASSWORD', valueFrom: arn('db-password') },
+    ]);
+    expect(container.repositoryCredentials).toEqual({ credentialsParameter: arn('registry-login') });
+    expect(container.environment).toBeUndefined();
+  });
+
+  it('registers again only when the image, cpu, memory or secrets change', async () => {
+    ecs.on(RegisterTaskDefinitionCommand).resolves({});
+    const hooks = taskDefinitionHooks(definitions, async () => new Map([['s', 'arn:s']]));
     const before = job();
     await hooks.updated!({ ...before, command: ['other'], env: { A: '1' }, tags: { t: 'x' } }, before);
     expect(ecs.commandCalls(RegisterTaskDefinitionCommand)).toHaveLength(0);
     await hooks.updated!({ ...before, image: 'busybox:1.36' }, before);
     await hooks.updated!({ ...before, cpu: 2, memory_mb: 4096 }, before);
+    await hooks.updated!({ ...before, secrets: { S: 's' } }, before);
     expect(
       ecs
         .commandCalls(RegisterTaskDefinitionCommand)
@@ -94,6 +120,7 @@ describe('EcsTaskDefinitions', () => {
     ).toEqual([
       ['busybox:1.36', '1024'],
       ['public.ecr.aws/docker/library/alpine:3.20', '2048'],
+      ['public.ecr.aws/docker/library/alpine:3.20', '1024'],
     ]);
   });
 });

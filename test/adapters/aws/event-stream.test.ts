@@ -38,6 +38,7 @@ const run = (id: string, status: Run['status']): Run => ({
   overrides: { command: null, env: {} },
   image: 'alpine',
   command: ['true'],
+  secrets: [],
   usage: null,
   backend: { runner: 'ecs', task: null, execution: null },
   tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },

@@ -25,7 +25,15 @@ const input: ExecutionRequest = {
   retries: 1,
   retry_rules: [{ exit_codes: [2], action: 'fail' }],
   tasks: { count: 3, parallelism: 2 },
-  container: { image: 'alpine', command: ['true'], env: { Z: 'last', A: 'first' }, cpu: 0.25, memory_mb: 512 },
+  container: {
+    image: 'alpine',
+    command: ['true'],
+    env: { Z: 'last', A: 'first' },
+    secrets: {},
+    registry_credentials: null,
+    cpu: 0.25,
+    memory_mb: 512,
+  },
 };
 
 beforeEach(() => sfn.reset());

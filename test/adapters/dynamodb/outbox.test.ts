@@ -33,6 +33,7 @@ function run(id: string): Run {
     overrides: { command: null, env: { SECRET: 'x' } },
     image: 'alpine',
     command: ['true'],
+    secrets: [],
     usage: null,
     backend: { runner: 'process', task: null, execution: null },
     tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },

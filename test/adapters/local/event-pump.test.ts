@@ -60,6 +60,7 @@ async function writeEvents(count: number, prefix: string): Promise<string[]> {
       overrides: { command: null, env: {} },
       image: 'alpine',
       command: ['true'],
+      secrets: [],
       usage: null,
       backend: { runner: 'process', task: null, execution: null },
       tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },

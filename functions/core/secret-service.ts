@@ -1,0 +1,195 @@
+// The secret service: a project's secrets set, read (metadata only), listed and deleted; the check that a job
+// names only secrets that exist; and, for the host that starts containers itself (local), the values a container
+// is given and the values its output is masked with. A value enters through `put` and leaves only through
+// `valuesFor` and `registryLogin`: no other method returns or logs one.
+import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
+import type { Job } from './jobs.ts';
+import type { JobStore, ProjectRef, SecretStore, SecretVault } from './ports.ts';
+import {
+  SECRET_LIMITS,
+  SecretUnusableError,
+  maskable,
+  parseReference,
+  pickValue,
+  referencedNames,
+  registryLogin,
+  type Secret,
+  type SecretRef,
+  type StoredSecret,
+} from './secrets.ts';
+
+export type SecretWrite = { value: string } | { arn: string };
+
+const MAX_WRITE_ATTEMPTS = 5;
+
+/** Whether an ARN matches a pattern where `*` stands for any text. */
+export function arnMatches(arn: string, pattern: string): boolean {
+  const expression = pattern
+    .split('*')
+    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${expression}$`).test(arn);
+}
+
+export class SecretService {
+  readonly #store: SecretStore;
+  readonly #vault: SecretVault;
+  readonly #jobs: JobStore;
+  readonly #linkable: (workspaceId: string) => Promise<string[]>;
+  readonly #now: () => Date;
+
+  constructor(options: {
+    store: SecretStore;
+    vault: SecretVault;
+    jobs: JobStore;
+    /** The ARN patterns a workspace may link existing secrets from. */
+    linkable?: (workspaceId: string) => Promise<string[]>;
+    now?: () => Date;
+  }) {
+    this.#store = options.store;
+    this.#vault = options.vault;
+    this.#jobs = options.jobs;
+    this.#linkable = options.linkable ?? (async () => []);
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** Sets a secret's value (a new version), or links an existing secret in AWS; `created` when it is new. */
+  async put(ref: SecretRef, write: SecretWrite): Promise<{ secret: Secret; created: boolean }> {
+    if ('arn' in write) await this.#checkLink(ref, write.arn);
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.#store.get(ref);
+      if (!current && (await this.#store.list(ref)).length >= SECRET_LIMITS.perProject)
+        throw new ConflictError(`a project has at most ${SECRET_LIMITS.perProject} secrets`, 'name');
+      const stamp = this.#now().toISOString();
+      const location = 'arn' in write ? write.arn : await this.#vault.write(ref, write.value);
+      const next: StoredSecret = {
+        workspace_id: ref.workspace_id,
+        project_id: ref.project_id,
+        name: ref.name,
+        version: (current?.version ?? 0) + 1,
+        source: 'arn' in write ? 'linked' : 'stored',
+        created_at: current?.created_at ?? stamp,
+        updated_at: stamp,
+        location,
+      };
+      if (await this.#store.put(next, current?.version ?? null)) {
+        // A stored value replaced by a link is no longer needed where it was.
+        if (current?.source === 'stored' && next.source === 'linked')
+          await this.#vault.remove(ref, current.location).catch(() => undefined);
+        return { secret: await this.#shown(next), created: current === null };
+      }
+    }
+    throw new ConflictError('the secret was changed concurrently; retry the request');
+  }
+
+  async #checkLink(ref: SecretRef, arn: string): Promise<void> {
+    if (!this.#vault.links)
+      throw ValidationError.field(
+        'arn',
+        'linking an existing secret applies in AWS only; here, set its value with {"value": …}',
+      );
+    const patterns = await this.#linkable(ref.workspace_id);
+    if (!patterns.some((pattern) => arnMatches(arn, pattern)))
+      throw ValidationError.field(
+        'arn',
+        patterns.length === 0
+          ? "matches none of the workspace's linked_secret_arns (it has none)"
+          : `matches none of the workspace's linked_secret_arns: ${patterns.join(', ')}`,
+      );
+  }
+
+  async get(ref: SecretRef): Promise<Secret> {
+    const stored = await this.#store.get(ref);
+    if (!stored) throw new NotFoundError('secret', ref.name);
+    return this.#shown(stored);
+  }
+
+  async list(ref: ProjectRef): Promise<Secret[]> {
+    const [stored, usage] = await Promise.all([this.#store.list(ref), this.#usage(ref)]);
+    return stored.map((secret) => ({ ...metadata(secret), used_by: usage.get(secret.name) ?? [] }));
+  }
+
+  /** Refused (409, naming the jobs) while a job still names it. */
+  async delete(ref: SecretRef): Promise<void> {
+    const stored = await this.#store.get(ref);
+    if (!stored) throw new NotFoundError('secret', ref.name);
+    const users = (await this.#usage(ref)).get(ref.name) ?? [];
+    if (users.length > 0)
+      throw new ConflictError(`secret '${ref.name}' is used by ${users.join(', ')}: change those jobs first`, 'name');
+    if (!(await this.#store.delete(ref))) throw new NotFoundError('secret', ref.name);
+    if (stored.source === 'stored') await this.#vault.remove(ref, stored.location);
+  }
+
+  /** The names among `names` that are not secrets of the project. */
+  async missing(ref: ProjectRef, names: string[]): Promise<string[]> {
+    if (names.length === 0) return [];
+    const existing = new Set((await this.#store.list(ref)).map((secret) => secret.name));
+    return names.filter((name) => !existing.has(name));
+  }
+
+  /** Where each secret a job names is (its ARN in AWS), for a task definition. */
+  async locations(job: Job): Promise<Map<string, string>> {
+    const names = referencedNames(job);
+    if (names.length === 0) return new Map();
+    const stored = await this.#store.list(job);
+    return new Map(stored.filter((s) => names.includes(s.name)).map((s) => [s.name, s.location]));
+  }
+
+  /**
+   * The value of each variable, read now (so a new value reaches the next attempt). Throws SecretUnusableError,
+   * whose message names the secret and never its value, when one is gone or lacks the key.
+   */
+  async valuesFor(ref: ProjectRef, secrets: Record<string, string>): Promise<Record<string, string>> {
+    const values: Record<string, string> = {};
+    const read = new Map<string, Promise<string>>();
+    for (const [variable, text] of Object.entries(secrets)) {
+      const reference = parseReference(text);
+      if (!read.has(reference.name)) read.set(reference.name, this.#value({ ...ref, name: reference.name }));
+      values[variable] = pickValue(reference, await read.get(reference.name)!);
+    }
+    return values;
+  }
+
+  /** The registry login a job's image is pulled with. */
+  async registryLogin(ref: ProjectRef, name: string): Promise<{ username: string; password: string }> {
+    return registryLogin(name, await this.#value({ ...ref, name }));
+  }
+
+  /** What a run's output is masked with: each value its containers are given, and each whole secret value. */
+  async maskValues(ref: ProjectRef, secrets: Record<string, string>): Promise<string[]> {
+    const names = [...new Set(Object.values(secrets).map((text) => parseReference(text).name))];
+    const whole = await Promise.all(names.map((name) => this.#value({ ...ref, name }).catch(() => null)));
+    const picked = await this.valuesFor(ref, secrets).catch(() => ({}));
+    return maskable([...whole.filter((v): v is string => v !== null), ...Object.values(picked)]);
+  }
+
+  async #value(ref: SecretRef): Promise<string> {
+    const stored = await this.#store.get(ref);
+    if (!stored) throw new SecretUnusableError(`secret '${ref.name}' does not exist in project ${ref.project_id}`);
+    return this.#vault.read(ref, stored.location);
+  }
+
+  async #shown(stored: StoredSecret): Promise<Secret> {
+    return { ...metadata(stored), used_by: (await this.#usage(stored)).get(stored.name) ?? [] };
+  }
+
+  /** Which jobs name each secret: read off the project's jobs, so it can never disagree with them. */
+  async #usage(ref: ProjectRef): Promise<Map<string, string[]>> {
+    const usage = new Map<string, string[]>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.#jobs.list(ref, { tags: [] }, { limit: 100, cursor });
+      for (const job of page.items)
+        for (const name of referencedNames(job)) usage.set(name, [...(usage.get(name) ?? []), job.id]);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return usage;
+  }
+}
+
+function metadata(stored: StoredSecret): Omit<Secret, 'used_by'> {
+  const { location: _location, ...shown } = stored;
+  return shown;
+}
+
+export { SecretUnusableError };
