@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSecret } from '../../functions/core/keys.ts';
-import { createLogger } from '../../functions/logger.ts';
+import { createLogger, type Logger } from '../../functions/logger.ts';
 import type { RateLimit } from '../../local-server/rate-limit.ts';
 import { startLocalService, type LocalService } from '../../local-server/service.ts';
 import { checkResponse } from './contract.ts';
@@ -44,13 +44,17 @@ export interface RequestOptions {
 export class ApiClient {
   readonly baseUrl: string;
   readonly key: string | null;
+  /** Told every reply's body as it came (tests that look for what no reply may contain). */
+  onBody: ((text: string) => void) | undefined;
   constructor(baseUrl: string, key: string | null) {
     this.baseUrl = baseUrl;
     this.key = key;
   }
 
   withKey(key: string | null): ApiClient {
-    return new ApiClient(this.baseUrl, key);
+    const other = new ApiClient(this.baseUrl, key);
+    other.onBody = this.onBody;
+    return other;
   }
 
   async request<M extends string, P extends string, T = ReplyData<M, P>>(
@@ -68,6 +72,7 @@ export class ApiClient {
     }
     const response = await fetch(`${this.baseUrl}${path}`, { method, headers, body });
     const text = await response.text();
+    this.onBody?.(text);
     let parsed: Envelope<T>;
     try {
       parsed = (method === 'HEAD' ? undefined : JSON.parse(text)) as Envelope<T>;
@@ -118,6 +123,7 @@ export async function startTestService(
     webhookRetryScheduleMs?: readonly number[];
     webhookTimeoutMs?: number;
     runner?: 'podman' | 'docker' | 'process';
+    logger?: Logger;
   } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
@@ -127,7 +133,7 @@ export async function startTestService(
     port: 0,
     // Host processes unless a test asks for a container engine: no other test depends on one.
     env: { JOBS_ADMIN_KEY: adminKey, JOBS_RUNNER: options.runner ?? 'process' },
-    logger: createLogger('jobs-test'),
+    logger: options.logger ?? createLogger('jobs-test'),
     dynamodb: { endpoint: testEndpoint(), tableName: uniqueTableName(label) },
     // The backoff between attempts is the definition's own unless a test compresses it.
     retryIntervalMs: options.retryIntervalMs ?? 50,
