@@ -7,6 +7,7 @@ import { registerJobCommands } from './commands/jobs.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLogCommands } from './commands/logs.ts';
 import { registerRunCommands } from './commands/runs.ts';
+import { registerSecretCommands } from './commands/secrets.ts';
 import { registerWebhookCommands } from './commands/webhooks.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerLogCommands(program);
   registerKeyCommands(program);
   registerWebhookCommands(program);
+  registerSecretCommands(program);
   // Every command, however deep, exits through one place.
   const override = (command: Command) => {
     command.exitOverride();

@@ -21,6 +21,8 @@ import type {
   WebhookSchema,
   WebhookWithSecretSchema,
 } from '../functions/schemas/webhook.ts';
+import type { SecretPutBody, SecretSchema } from '../functions/schemas/secret.ts';
+import { SECRET_NAME_PATTERN } from '../functions/core/secrets.ts';
 import { scheduleFor } from '../functions/core/cron.ts';
 import { idPattern, SLUG, ULID_PATTERN } from '../functions/core/id-patterns.ts';
 import { isActive as statusIsActive, RUN_STATUSES } from '../functions/core/run-statuses.ts';
@@ -63,6 +65,8 @@ export type WebhookWithSecret = z.output<typeof WebhookWithSecretSchema>;
 export type WebhookCreate = z.input<typeof WebhookCreateBody>;
 export type WebhookPatch = z.input<typeof WebhookPatchBody>;
 export type Delivery = z.output<typeof DeliverySchema>;
+export type Secret = z.output<typeof SecretSchema>;
+export type SecretPut = z.input<typeof SecretPutBody>;
 
 export interface Page<T> {
   items: T[];
@@ -120,6 +124,7 @@ const SEGMENTS = {
   webhook: idPattern('wh'),
   delivery: idPattern('dlv'),
   key: new RegExp(`^key_(?:admin|${ULID_PATTERN})$`),
+  secret: SECRET_NAME_PATTERN,
 } as const;
 
 export const isJobId = (text: string) => SEGMENTS.job.test(text);
@@ -132,7 +137,10 @@ export const isRunId = (text: string) => SEGMENTS.run.test(text);
 function segment(kind: keyof typeof SEGMENTS, value: string): string {
   if (!SEGMENTS[kind].test(value)) {
     throw new ApiError(0, `'${value}' is not a ${kind} id`, [
-      { field: kind === 'workspace' || kind === 'project' ? kind : `${kind}_id`, message: `is not a ${kind} id` },
+      {
+        field: kind === 'workspace' || kind === 'project' ? kind : kind === 'secret' ? 'name' : `${kind}_id`,
+        message: `is not a ${kind} id`,
+      },
     ]);
   }
   return encodeURIComponent(value);
@@ -454,6 +462,24 @@ export class JobsClient {
         `${this.#p()}/webhooks/${segment('webhook', webhookId)}/deliveries/${segment('delivery', deliveryId)}/redeliver`,
       )
     ).data;
+  }
+
+  // Secrets (values are write-only: no method returns one)
+  async listSecrets(): Promise<Secret[]> {
+    return (await this.#call<Secret[]>('GET', `${this.#p()}/secrets`)).data;
+  }
+  async getSecret(name: string): Promise<Secret> {
+    return (await this.#call<Secret>('GET', `${this.#p()}/secrets/${segment('secret', name)}`)).data;
+  }
+  /** Sets a secret's value (a new version); `created` when the secret is new. */
+  async putSecret(name: string, write: SecretPut): Promise<{ secret: Secret; created: boolean }> {
+    const envelope = await this.#call<Secret>('PUT', `${this.#p()}/secrets/${segment('secret', name)}`, {
+      body: write,
+    });
+    return { secret: envelope.data, created: envelope.message === 'Secret created' };
+  }
+  async deleteSecret(name: string): Promise<void> {
+    await this.#call('DELETE', `${this.#p()}/secrets/${segment('secret', name)}`);
   }
 
   // Keys (admin)

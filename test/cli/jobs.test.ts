@@ -325,3 +325,31 @@ describe('jobsctl webhooks', () => {
     expect(refused.stderr).toMatch(/^error: url: /);
   });
 });
+
+describe('secrets', () => {
+  it('sets a value from standard input (never from argv), lists names and versions, and deletes an unused one', async () => {
+    const value = 'piped-secret-value-42';
+    const set = await jobs(['secrets', 'set', 'cli-token'], { input: `${value}\n` });
+    expect(set).toMatchObject({ code: 0, stdout: 'secret/cli-token created (version 1)\n' });
+    expect(await jobs(['secrets', 'set', 'cli-token'], { input: 'another' })).toMatchObject({
+      code: 0,
+      stdout: 'secret/cli-token updated (version 2)\n',
+    });
+    const listed = await jobs(['secrets', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/cli-token\s+2\s+stored\s+-/);
+    expect(listed.stdout).not.toContain(value);
+    const json = await jobs(['secrets', 'get', 'cli-token', '-o', 'json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({ name: 'cli-token', version: 2, used_by: [] });
+    expect(json.stdout).not.toContain('another');
+    expect(await jobs(['secrets', 'set', 'empty'], { input: '' })).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no value given'),
+    });
+    expect(await jobs(['secrets', 'delete', 'cli-token'])).toMatchObject({
+      code: 0,
+      stdout: 'secret/cli-token deleted\n',
+    });
+    expect((await t.api.get(`${P}/secrets/cli-token`)).status).toBe(404);
+  });
+});
