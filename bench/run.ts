@@ -17,6 +17,7 @@ import { load } from './load.ts';
 import { runs } from './runs.ts';
 import { metrics } from './metrics.ts';
 import { schedules } from './schedules.ts';
+import { secrets } from './secrets.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
@@ -36,6 +37,7 @@ const SUITES: Record<string, () => Promise<Section>> = {
   retention,
   tasks,
   console: console_,
+  secrets,
 };
 
 const requested = process.argv.slice(2);
