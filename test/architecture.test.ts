@@ -148,7 +148,12 @@ describe('functions/', () => {
 });
 
 /** What the client may take from the core besides the schemas' types: plain rules that exist once. */
-const CLIENT_CORE = ['functions/core/id-patterns.ts', 'functions/core/run-statuses.ts', 'functions/core/cron.ts'];
+const CLIENT_CORE = [
+  'functions/core/id-patterns.ts',
+  'functions/core/run-statuses.ts',
+  'functions/core/cron.ts',
+  'functions/core/secrets.ts',
+];
 
 describe('client/, cli/ and the console', () => {
   /** Every import of a file, as written, and whether it is for types only. */

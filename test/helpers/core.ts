@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoSecretStore } from '../../functions/adapters/dynamodb/secret-store.ts';
+import { DynamoSecretCiphertexts } from '../../functions/adapters/dynamodb/secret-ciphertexts.ts';
 import { LocalSecretVault } from '../../functions/adapters/local/secret-vault.ts';
 import { EventEmitter } from 'node:events';
 import { DynamoEventOutbox } from '../../functions/adapters/dynamodb/outbox.ts';
@@ -154,7 +155,7 @@ export function coreOver(
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
-    secretVault: once(() => new LocalSecretVault(table, vaultDir())),
+    secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), vaultDir())),
     masksOnRead: false,
     delivery: () => ({
       send: async () => ({ error: 'the core tests deliver nothing' }),

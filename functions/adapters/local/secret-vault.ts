@@ -6,12 +6,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DeleteItemCommand, GetItemCommand, PutItemCommand, type GetItemCommandOutput } from '@aws-sdk/client-dynamodb';
-import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import type { SecretVault } from '../../core/ports.ts';
 import type { SecretRef } from '../../core/secrets.ts';
-import { key } from '../dynamodb/keys.ts';
-import type { DynamoTable } from '../dynamodb/table-client.ts';
+import type { DynamoSecretCiphertexts } from '../dynamodb/secret-ciphertexts.ts';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -61,12 +58,12 @@ export function open(secretKey: Buffer, ref: SecretRef, ciphertext: string): str
 
 export class LocalSecretVault implements SecretVault {
   readonly links = false;
-  readonly #table: DynamoTable;
+  readonly #ciphertexts: DynamoSecretCiphertexts;
   readonly #dataDir: string;
   #key: Buffer | undefined;
 
-  constructor(table: DynamoTable, dataDir: string) {
-    this.#table = table;
+  constructor(ciphertexts: DynamoSecretCiphertexts, dataDir: string) {
+    this.#ciphertexts = ciphertexts;
     this.#dataDir = dataDir;
   }
 
@@ -75,34 +72,18 @@ export class LocalSecretVault implements SecretVault {
     return this.#key;
   }
 
-  #itemKey(ref: SecretRef) {
-    return marshall({ PK: key.project(ref), SK: key.secretValue(ref.name) });
-  }
-
   async write(ref: SecretRef, value: string): Promise<string> {
-    await this.#table.send(
-      new PutItemCommand({
-        TableName: this.#table.name,
-        Item: {
-          ...this.#itemKey(ref),
-          type: { S: 'secret-value' },
-          ciphertext: { S: seal(this.#secretKey, ref, value) },
-        },
-      }),
-    );
+    await this.#ciphertexts.put(ref, seal(this.#secretKey, ref, value));
     return LOCATION;
   }
 
   async read(ref: SecretRef): Promise<string> {
-    const output = await this.#table.send<GetItemCommandOutput>(
-      new GetItemCommand({ TableName: this.#table.name, Key: this.#itemKey(ref), ConsistentRead: true }),
-    );
-    const item = output.Item ? unmarshall(output.Item) : null;
-    if (typeof item?.ciphertext !== 'string') throw new Error(`secret '${ref.name}' has no stored value`);
-    return open(this.#secretKey, ref, item.ciphertext);
+    const ciphertext = await this.#ciphertexts.get(ref);
+    if (ciphertext === null) throw new Error(`secret '${ref.name}' has no stored value`);
+    return open(this.#secretKey, ref, ciphertext);
   }
 
   async remove(ref: SecretRef): Promise<void> {
-    await this.#table.send(new DeleteItemCommand({ TableName: this.#table.name, Key: this.#itemKey(ref) }));
+    await this.#ciphertexts.delete(ref);
   }
 }
