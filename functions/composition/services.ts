@@ -49,7 +49,12 @@ export function composeServices(platform: Platform): Services {
   });
   const secrets = once(
     () =>
-      new SecretService({ store: platform.secretStore(), vault: platform.secretVault(), jobs: platform.jobStore() }),
+      new SecretService({
+        store: platform.secretStore(),
+        // The jobs function only checks names and locates ARNs: it is given no access to values, nor builds it.
+        vault: () => platform.secretVault(),
+        jobs: platform.jobStore(),
+      }),
   );
   const jobs = once(
     () =>

@@ -33,14 +33,15 @@ export function arnMatches(arn: string, pattern: string): boolean {
 
 export class SecretService {
   readonly #store: SecretStore;
-  readonly #vault: SecretVault;
+  readonly #vault: () => SecretVault;
   readonly #jobs: JobStore;
   readonly #linkable: (workspaceId: string) => Promise<string[]>;
   readonly #now: () => Date;
 
   constructor(options: {
     store: SecretStore;
-    vault: SecretVault;
+    /** Built when a value is first written or read: a function that only checks names never builds it. */
+    vault: () => SecretVault;
     jobs: JobStore;
     /** The ARN patterns a workspace may link existing secrets from. */
     linkable?: (workspaceId: string) => Promise<string[]>;
@@ -61,7 +62,7 @@ export class SecretService {
       if (!current && (await this.#store.list(ref)).length >= SECRET_LIMITS.perProject)
         throw new ConflictError(`a project has at most ${SECRET_LIMITS.perProject} secrets`, 'name');
       const stamp = this.#now().toISOString();
-      const location = 'arn' in write ? write.arn : await this.#vault.write(ref, write.value);
+      const location = 'arn' in write ? write.arn : await this.#vault().write(ref, write.value);
       const next: StoredSecret = {
         workspace_id: ref.workspace_id,
         project_id: ref.project_id,
@@ -75,7 +76,9 @@ export class SecretService {
       if (await this.#store.put(next, current?.version ?? null)) {
         // A stored value replaced by a link is no longer needed where it was.
         if (current?.source === 'stored' && next.source === 'linked')
-          await this.#vault.remove(ref, current.location).catch(() => undefined);
+          await this.#vault()
+            .remove(ref, current.location)
+            .catch(() => undefined);
         return { secret: await this.#shown(next), created: current === null };
       }
     }
@@ -83,7 +86,7 @@ export class SecretService {
   }
 
   async #checkLink(ref: SecretRef, arn: string): Promise<void> {
-    if (!this.#vault.links)
+    if (!this.#vault().links)
       throw ValidationError.field(
         'arn',
         'linking an existing secret applies in AWS only; here, set its value with {"value": …}',
@@ -117,7 +120,7 @@ export class SecretService {
     if (users.length > 0)
       throw new ConflictError(`secret '${ref.name}' is used by ${users.join(', ')}: change those jobs first`, 'name');
     if (!(await this.#store.delete(ref))) throw new NotFoundError('secret', ref.name);
-    if (stored.source === 'stored') await this.#vault.remove(ref, stored.location);
+    if (stored.source === 'stored') await this.#vault().remove(ref, stored.location);
   }
 
   /** The names among `names` that are not secrets of the project. */
@@ -166,7 +169,7 @@ export class SecretService {
   async #value(ref: SecretRef): Promise<string> {
     const stored = await this.#store.get(ref);
     if (!stored) throw new SecretUnusableError(`secret '${ref.name}' does not exist in project ${ref.project_id}`);
-    return this.#vault.read(ref, stored.location);
+    return this.#vault().read(ref, stored.location);
   }
 
   async #shown(stored: StoredSecret): Promise<Secret> {

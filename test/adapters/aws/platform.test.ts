@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { awsPlatform, ConfigError } from '../../../functions/adapters/aws/platform.ts';
 import { FUNCTIONS, settingsOf, type FunctionName, type Use } from '../../../functions/composition/functions.ts';
 import type { Platform } from '../../../functions/composition/platform.ts';
+import { composeServices } from '../../../functions/composition/services.ts';
 
 /** Which declared uses let a function build each adapter (any one of them). */
 const NEEDS: Record<string, { build: (p: Platform) => unknown; uses: Use[] }> = {
@@ -20,6 +21,7 @@ const NEEDS: Record<string, { build: (p: Platform) => unknown; uses: Use[] }> = 
   'task definitions': { build: (p) => p.taskDefinitions(), uses: ['task-definitions'] },
   'deliveries queue': { build: (p) => p.delivery().queue, uses: ['deliveries:enqueue'] },
   'event bus': { build: (p) => p.eventSinks(), uses: ['events:put'] },
+  'secret vault': { build: (p) => p.secretVault(), uses: ['secret-values:read', 'secret-values:write'] },
 };
 
 /** The environment the stack gives a function: its declared settings (values that look like the real ones). */
@@ -54,6 +56,12 @@ describe('the AWS platform', () => {
     expect(() => awsPlatform('logs', stackEnvironment('logs')).orchestrator()).toThrow(
       /the logs function declares no use that needs JOBS_STATE_MACHINE_ARN/,
     );
+  });
+
+  it('lets the jobs function check secret names without building the vault it has no access to', () => {
+    const services = composeServices(awsPlatform('jobs', stackEnvironment('jobs')));
+    expect(() => services.secrets()).not.toThrow();
+    expect(() => services.platform.secretVault()).toThrow(ConfigError);
   });
 
   it('reads nothing until an adapter is first built', () => {
