@@ -476,7 +476,8 @@ export class JobsClient {
     const envelope = await this.#call<Secret>('PUT', `${this.#p()}/secrets/${segment('secret', name)}`, {
       body: write,
     });
-    return { secret: envelope.data, created: envelope.message === 'Secret created' };
+    // Only a new secret has version 1: every new value of an existing one raises it.
+    return { secret: envelope.data, created: envelope.data.version === 1 };
   }
   async deleteSecret(name: string): Promise<void> {
     await this.#call('DELETE', `${this.#p()}/secrets/${segment('secret', name)}`);

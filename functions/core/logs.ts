@@ -55,9 +55,9 @@ export class LogService {
   }
 
   /** A reader of lines that masks each as it is served (or passes them through where nothing needs masking). */
-  async #masker(ref: JobRef, filter: string | undefined): Promise<(page: LogPage) => LogPage> {
+  async #masker(job: JobRef | Job, filter: string | undefined): Promise<(page: LogPage) => LogPage> {
     if (!this.#masks) return (page) => page;
-    const job = await this.#jobs.get(ref);
+    if (!('secrets' in job)) job = await this.#jobs.get(job);
     if (Object.keys(job.secrets).length === 0) return (page) => page;
     const values = await this.#masks(job);
     if (values.length === 0) return (page) => page;
@@ -100,8 +100,7 @@ export class LogService {
   async forJob(ref: JobRef, read: LogRead): Promise<LogPage> {
     const { wait, ...query } = read;
     const deadline = Date.now() + (wait ?? 0) * 1000;
-    await this.#jobs.get(ref);
-    const mask = await this.#masker(ref, query.filter);
+    const mask = await this.#masker(await this.#jobs.get(ref), query.filter);
     for (;;) {
       const watch = this.#watch(ref, deadline, []);
       try {

@@ -139,18 +139,23 @@ export class SecretService {
   }
 
   /**
-   * The value of each variable, read now (so a new value reaches the next attempt). Throws SecretUnusableError,
-   * whose message names the secret and never its value, when one is gone or lacks the key.
+   * What an attempt is given, read now (so a new value reaches the next attempt), each secret once: the value of
+   * each variable, and what its output is masked with (each whole value, and each picked key). Throws
+   * SecretUnusableError, whose message names the secret and never its value, when one is gone or lacks the key.
    */
-  async valuesFor(ref: ProjectRef, secrets: Record<string, string>): Promise<Record<string, string>> {
-    const values: Record<string, string> = {};
-    const read = new Map<string, Promise<string>>();
-    for (const [variable, text] of Object.entries(secrets)) {
-      const reference = parseReference(text);
-      if (!read.has(reference.name)) read.set(reference.name, this.#value({ ...ref, name: reference.name }));
-      values[variable] = pickValue(reference, await read.get(reference.name)!);
-    }
-    return values;
+  async forAttempt(
+    ref: ProjectRef,
+    secrets: Record<string, string>,
+  ): Promise<{ values: Record<string, string>; masks: string[] }> {
+    const whole = new Map<string, string>();
+    for (const name of namesIn(secrets)) whole.set(name, await this.#value({ ...ref, name }));
+    const values = Object.fromEntries(
+      Object.entries(secrets).map(([variable, text]) => {
+        const reference = parseReference(text);
+        return [variable, pickValue(reference, whole.get(reference.name)!)];
+      }),
+    );
+    return { values, masks: maskable([...whole.values(), ...Object.values(values)]) };
   }
 
   /** The registry login a job's image is pulled with. */
@@ -158,12 +163,28 @@ export class SecretService {
     return registryLogin(name, await this.#value({ ...ref, name }));
   }
 
-  /** What a run's output is masked with: each value its containers are given, and each whole secret value. */
+  /**
+   * What a run's output is masked with, where its attempt's own list is not at hand (output served, a run taken
+   * back after a restart): what can be read of it now; a secret gone or a key missing masks nothing.
+   */
   async maskValues(ref: ProjectRef, secrets: Record<string, string>): Promise<string[]> {
-    const names = [...new Set(Object.values(secrets).map((text) => parseReference(text).name))];
-    const whole = await Promise.all(names.map((name) => this.#value({ ...ref, name }).catch(() => null)));
-    const picked = await this.valuesFor(ref, secrets).catch(() => ({}));
-    return maskable([...whole.filter((v): v is string => v !== null), ...Object.values(picked)]);
+    const whole = new Map<string, string>();
+    for (const name of namesIn(secrets))
+      await this.#value({ ...ref, name }).then(
+        (value) => whole.set(name, value),
+        () => undefined,
+      );
+    const picked = Object.values(secrets).flatMap((text) => {
+      const reference = parseReference(text);
+      const value = whole.get(reference.name);
+      if (value === undefined) return [];
+      try {
+        return [pickValue(reference, value)];
+      } catch {
+        return [];
+      }
+    });
+    return maskable([...whole.values(), ...picked]);
   }
 
   async #value(ref: SecretRef): Promise<string> {
@@ -190,9 +211,12 @@ export class SecretService {
   }
 }
 
+/** The secrets a job's variables name, each once. */
+function namesIn(secrets: Record<string, string>): string[] {
+  return [...new Set(Object.values(secrets).map((text) => parseReference(text).name))];
+}
+
 function metadata(stored: StoredSecret): Omit<Secret, 'used_by'> {
   const { location: _location, ...shown } = stored;
   return shown;
 }
-
-export { SecretUnusableError };

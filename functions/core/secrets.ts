@@ -123,14 +123,13 @@ export function registryLogin(name: string, value: string): { username: string; 
 }
 
 /**
- * Each value long enough to mask, the longest first (so a value that contains another is masked whole), with the
- * lines of a multi-line value on their own: output is masked line by line.
+ * Each line of each value (output is masked line by line) long enough to mask, the longest first, so a value that
+ * contains another is masked whole.
  */
 export function maskable(values: Iterable<string>): string[] {
   const parts = new Set<string>();
   for (const value of values)
-    for (const part of [value, ...value.split(/\r?\n/)])
-      if (part.length >= SECRET_LIMITS.maskMinLength && !part.includes('\n')) parts.add(part);
+    for (const part of value.split(/\r?\n/)) if (part.length >= SECRET_LIMITS.maskMinLength) parts.add(part);
   return [...parts].sort((a, b) => b.length - a.length);
 }
 

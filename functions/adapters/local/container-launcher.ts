@@ -66,6 +66,13 @@ interface Known {
   secrets: string[] | null;
 }
 
+/** What the engine's client is run with besides what a call adds: where to find itself and its storage. */
+const clientEnv = () => ({
+  PATH: process.env.PATH,
+  HOME: process.env.HOME,
+  XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR,
+});
+
 /** The variable an engine secret's value is handed to `secret create --env` in: never on a command line. */
 const SECRET_VALUE_VARIABLE = 'JOBS_SECRET_VALUE';
 
@@ -165,12 +172,11 @@ export class ContainerLauncher {
     const unit = taskUnit(spec.run_id, spec.task_index);
     const name = containerName(unit, spec.attempt);
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
-    const base = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR };
     const secrets = spec.secrets ?? {};
-    // podman hands secrets to the container itself (never in `inspect`); docker has secrets only in swarm mode,
-    // so there they travel as the rest of the env does.
+    // podman hands secrets to the container itself (never in its create command or stored config); docker has
+    // secrets only in swarm mode, so there they travel as the rest of the env does.
     const engineSecrets = this.engine.name === 'podman' ? secrets : {};
-    const env = { ...base, ...spec.env, ...(this.engine.name === 'podman' ? {} : secrets) };
+    const env = { ...clientEnv(), ...spec.env, ...(this.engine.name === 'podman' ? {} : secrets) };
     const made: string[] = [];
     const pull = spec.registry_login ? this.#login(spec, name) : null;
     let id: string;
@@ -183,7 +189,8 @@ export class ContainerLauncher {
         extra.push('--secret', `${secret},type=env,target=${variable}`);
       }
       if (pull) extra.push('--authfile', pull.authFile);
-      if (isLoopbackRegistry(registryOf(spec.image))) extra.push('--tls-verify=false');
+      // podman's flag (docker allows plain http to loopback registries by itself).
+      if (this.engine.name === 'podman' && isLoopbackRegistry(registryOf(spec.image))) extra.push('--tls-verify=false');
       const args = createArgs(this.engine, spec, cgroup?.path ?? null, extra);
       // A pull may take minutes for a large image; only an engine that stops answering is cut short.
       id = (await this.#command(args, 15 * 60_000, env)).trim().split('\n').at(-1)!;
@@ -194,14 +201,14 @@ export class ContainerLauncher {
         await this.#command(['rm', '--force', name]).catch(() => undefined); // left by an earlier service
         return this.create(spec, false);
       }
-      if (pull && /unauthorized|authentication required|denied/i.test(message))
+      if (/unauthorized|authentication required|denied/i.test(message)) {
+        const why = pull
+          ? `refused the credentials of ${spec.registry_credentials}`
+          : "requires credentials (set the job's registry_credentials)";
         throw new NotCreatedError(
-          `${CANNOT_PULL}: the registry ${registryOf(spec.image)} refused the credentials of ${spec.registry_credentials} for ${spec.image}: ${message.trim()}`,
+          `${CANNOT_PULL}: the registry ${registryOf(spec.image)} ${why} for ${spec.image}: ${message.trim()}`,
         );
-      if (!pull && /unauthorized|authentication required/i.test(message))
-        throw new NotCreatedError(
-          `${CANNOT_PULL}: the registry ${registryOf(spec.image)} requires credentials for ${spec.image} (set the job's registry_credentials): ${message.trim()}`,
-        );
+      }
       const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(
         () => true,
         () => false,
@@ -224,12 +231,14 @@ export class ContainerLauncher {
     return id;
   }
 
-  /** An engine secret holding `value`, labelled with its run (so one a killed service left is found again). */
+  /**
+   * An engine secret holding `value`, named after its container (so one a killed service left is found again) and
+   * labelled with its run for whoever lists the engine's secrets.
+   */
   async #secret(secret: string, runId: string, value: string, again = true): Promise<void> {
     const args = ['secret', 'create', '--env', '--label', `${LABELS.run}=${runId}`, secret, SECRET_VALUE_VARIABLE];
-    const env = { PATH: process.env.PATH, HOME: process.env.HOME, XDG_RUNTIME_DIR: process.env.XDG_RUNTIME_DIR };
     try {
-      await this.#command(args, 30_000, { ...env, [SECRET_VALUE_VARIABLE]: value });
+      await this.#command(args, 30_000, { ...clientEnv(), [SECRET_VALUE_VARIABLE]: value });
     } catch (error) {
       if (!again || !/already in use|already exists/i.test((error as Error).message)) throw error;
       await this.#removeSecrets([secret]);

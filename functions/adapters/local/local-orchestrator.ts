@@ -194,9 +194,7 @@ export class LocalOrchestrator implements RunOrchestrator {
     const index = Number(env[TASK_INDEX_VARIABLE] ?? 0);
     const attempt = Number(env.JOBS_ATTEMPT ?? 1);
     const unit = taskUnit(run.run_id, index);
-    const needsSecrets = Object.keys(spec.secrets ?? {}).length > 0 || (spec.registry_credentials ?? null) !== null;
-    const secrets =
-      needsSecrets && this.#options.secrets ? this.#options.secrets(run, spec) : Promise.resolve(NO_SECRETS);
+    const secrets = this.#options.secrets?.(run, spec) ?? Promise.resolve(NO_SECRETS);
     const container = secrets.then(
       (given) => this.#startContainer(request, parameters, index, attempt, env, given),
       (error: Error): ContainerExit => ({
@@ -244,7 +242,7 @@ export class LocalOrchestrator implements RunOrchestrator {
         env,
         secrets: secrets.values,
         masks: secrets.masks,
-        registry_credentials: spec.registry_credentials ?? null,
+        registry_credentials: spec.registry_credentials,
         registry_login: secrets.login,
         cpu: spec.cpu,
         memory_mb: spec.memory_mb,

@@ -113,10 +113,8 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
         retryIntervalMs: options.retryIntervalMs,
         secrets: async (run, container) => {
           const secrets = services.secrets();
-          const values = await secrets.valuesFor(run, container.secrets);
           return {
-            values,
-            masks: await secrets.maskValues(run, container.secrets),
+            ...(await secrets.forAttempt(run, container.secrets)),
             login: container.registry_credentials
               ? await secrets.registryLogin(run, container.registry_credentials)
               : null,
