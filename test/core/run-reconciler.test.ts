@@ -10,6 +10,7 @@ import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
 import type { Run } from '../../functions/core/run-model.ts';
 import { RunReconciler, STALE_AFTER_MS } from '../../functions/core/run-reconciler.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
+import { aRun } from '../helpers/runs.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let store: DynamoRunStore;
@@ -27,29 +28,13 @@ async function activeRun(ageMs: number, execution: string): Promise<Run> {
   await new DynamoJobStore(table).create(
     buildJob(ref, jobId, { name: jobId, image: 'alpine', command: ['true'] }, 't', 't'),
   );
-  const run: Run = {
-    id: newId('run'),
-    job_id: jobId,
-    ...ref,
+  const run = aRun({ ...ref, job_id: jobId }, newId('run'), {
     status: 'running',
-    trigger: 'manual',
     attempt: 1,
-    scheduled_for: null,
     created_at: new Date(now.getTime() - ageMs).toISOString(),
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-    exit_code: null,
-    error: null,
-    overrides: { command: null, env: {} },
-    image: 'alpine',
-    command: ['true'],
-    secrets: [],
-    usage: null,
     backend: { runner: 'ecs', task: null, execution },
     tasks: { count: 1, pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 },
-    parallelism: 1,
-  };
+  });
   await store.create(run, { forbidActive: false });
   return run;
 }

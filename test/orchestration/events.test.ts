@@ -10,6 +10,7 @@ import { RunReconciler } from '../../functions/core/run-reconciler.ts';
 import { ecsTaskEventHandler, reconcilerHandler } from '../../functions/orchestration/events.ts';
 import { runStateHandler } from '../../functions/orchestration/run-state.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
+import { aRun } from '../helpers/runs.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let store: DynamoRunStore;
@@ -28,29 +29,12 @@ async function pendingRun(tasks = 1): Promise<Run> {
   await new DynamoJobStore(table).create(
     buildJob(ref, jobId, { name: jobId, image: 'alpine', command: ['true'], tasks }, 't', 't'),
   );
-  const run: Run = {
-    id: newId('run'),
-    job_id: jobId,
-    ...ref,
-    status: 'pending',
-    trigger: 'manual',
-    attempt: 0,
-    scheduled_for: null,
+  const run = aRun({ ...ref, job_id: jobId }, newId('run'), {
     created_at: new Date().toISOString(),
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-    exit_code: null,
-    error: null,
-    overrides: { command: null, env: {} },
-    image: 'alpine',
-    command: ['true'],
-    secrets: [],
-    usage: null,
     backend: { runner: 'ecs', task: null, execution: 'exec' },
     tasks: pendingTasks(tasks),
     parallelism: Math.min(tasks, 10),
-  };
+  });
   await store.create(run, { forbidActive: false });
   return run;
 }

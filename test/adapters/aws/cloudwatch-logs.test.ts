@@ -15,6 +15,7 @@ import { buildJob } from '../../../functions/core/jobs.ts';
 import { pendingTasks, type Run } from '../../../functions/core/run-model.ts';
 import { RunLifecycle } from '../../../functions/core/run-lifecycle.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
+import { aRun } from '../../helpers/runs.ts';
 
 const logs = mockClient(CloudWatchLogsClient);
 const logGroupName = '/jobs/containers';
@@ -25,29 +26,14 @@ let table: Awaited<ReturnType<typeof createTestTable>>;
 let source: CloudWatchLogSource;
 
 function run(id: string, taskId: string): Run {
-  return {
-    id,
-    job_id: jobId,
-    ...ref,
+  return aRun({ ...ref, job_id: jobId }, id, {
     status: 'succeeded',
-    trigger: 'manual',
     attempt: 1,
-    scheduled_for: null,
     created_at: '2026-01-01T00:00:00.000Z',
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
     exit_code: 0,
-    error: null,
-    overrides: { command: null, env: {} },
-    image: 'alpine',
-    command: ['true'],
-    secrets: [],
-    usage: null,
     backend: { runner: 'ecs', task: task(taskId), execution: null },
     tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
-    parallelism: 1,
-  };
+  });
 }
 
 beforeAll(async () => {

@@ -26,6 +26,7 @@ import type { Run } from '../../../functions/core/run-model.ts';
 import { WebhookService } from '../../../functions/core/webhook-service.ts';
 import { createLogger } from '../../../functions/logger.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
+import { aRun } from '../../helpers/runs.ts';
 
 const sqs = mockClient(SQSClient);
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/deliveries';
@@ -47,29 +48,20 @@ let deliverer: Deliverer;
 let publish: ReturnType<typeof eventStreamHandler>;
 let deliver: ReturnType<typeof deliveryMessagesHandler>;
 
-const run = (id: string): Run => ({
-  id,
-  job_id: jobId,
-  ...ref,
-  status: 'failed',
-  trigger: 'manual',
-  attempt: 1,
-  scheduled_for: null,
-  created_at: now.toISOString(),
-  started_at: now.toISOString(),
-  finished_at: now.toISOString(),
-  duration_ms: 5,
-  exit_code: 1,
-  error: 'exit 1',
-  overrides: { command: null, env: {} },
-  image: 'alpine',
-  command: ['false'],
-  secrets: [],
-  usage: null,
-  backend: { runner: 'ecs', task: null, execution: null },
-  tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 },
-  parallelism: 1,
-});
+const run = (id: string): Run =>
+  aRun({ ...ref, job_id: jobId }, id, {
+    status: 'failed',
+    attempt: 1,
+    created_at: now.toISOString(),
+    started_at: now.toISOString(),
+    finished_at: now.toISOString(),
+    duration_ms: 5,
+    exit_code: 1,
+    error: 'exit 1',
+    command: ['false'],
+    backend: { runner: 'ecs', task: null, execution: null },
+    tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 },
+  });
 
 function streamRecord(event: ServiceEvent, sequence: string) {
   return {

@@ -14,6 +14,7 @@ import { runEvent, scheduleSkippedEvent, type ServiceEvent } from '../../../func
 import { buildJob } from '../../../functions/core/jobs.ts';
 import type { Run } from '../../../functions/core/run-model.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
+import { aRun } from '../../helpers/runs.ts';
 
 const bridge = mockClient(EventBridgeClient);
 const ref = { workspace_id: 'acme', project_id: 'events' };
@@ -21,29 +22,12 @@ const jobId = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let handler: ReturnType<typeof eventStreamHandler>;
 
-const run = (id: string, status: Run['status']): Run => ({
-  id,
-  job_id: jobId,
-  ...ref,
-  status,
-  trigger: 'manual',
-  attempt: 1,
-  scheduled_for: null,
-  created_at: '2026-12-01T00:00:00.000Z',
-  started_at: null,
-  finished_at: null,
-  duration_ms: null,
-  exit_code: null,
-  error: null,
-  overrides: { command: null, env: {} },
-  image: 'alpine',
-  command: ['true'],
-  secrets: [],
-  usage: null,
-  backend: { runner: 'ecs', task: null, execution: null },
-  tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
-  parallelism: 1,
-});
+const run = (id: string, status: Run['status']): Run =>
+  aRun({ ...ref, job_id: jobId }, id, {
+    status,
+    attempt: 1,
+    backend: { runner: 'ecs', task: null, execution: null },
+  });
 
 /** A stream record as Lambda delivers it: the new image of the item the store put. */
 function record(event: ServiceEvent, sequence: string) {

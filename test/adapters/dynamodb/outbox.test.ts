@@ -8,6 +8,7 @@ import { runEvent } from '../../../functions/core/events.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
 import type { Run } from '../../../functions/core/run-model.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
+import { aRun } from '../../helpers/runs.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let runs: DynamoRunStore;
@@ -16,29 +17,7 @@ const ref = { workspace_id: 'acme', project_id: 'outbox' };
 const jobId = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
 
 function run(id: string): Run {
-  return {
-    id,
-    job_id: jobId,
-    ...ref,
-    status: 'pending',
-    trigger: 'manual',
-    attempt: 0,
-    scheduled_for: null,
-    created_at: '2026-12-01T00:00:00.000Z',
-    started_at: null,
-    finished_at: null,
-    duration_ms: null,
-    exit_code: null,
-    error: null,
-    overrides: { command: null, env: { SECRET: 'x' } },
-    image: 'alpine',
-    command: ['true'],
-    secrets: [],
-    usage: null,
-    backend: { runner: 'process', task: null, execution: null },
-    tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
-    parallelism: 1,
-  };
+  return aRun({ ...ref, job_id: jobId }, id, { overrides: { command: null, env: { SECRET: 'x' } } });
 }
 
 beforeAll(async () => {

@@ -9,10 +9,10 @@ import { EventRelay } from '../../../functions/core/event-relay.ts';
 import type { EventSink } from '../../../functions/core/ports.ts';
 import { runEvent, type ServiceEvent } from '../../../functions/core/events.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
-import type { Run } from '../../../functions/core/run-model.ts';
 import { createLogger } from '../../../functions/logger.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
 import { eventually } from '../../helpers/wait.ts';
+import { aRun } from '../../helpers/runs.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 const ref = { workspace_id: 'acme', project_id: 'pump' };
@@ -43,29 +43,7 @@ async function writeEvents(count: number, prefix: string): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = `run_01JD6R0G2M4S8V1X3Z5B7D9${prefix}${'ABCDEFGHJK'[i]}`;
-    const run: Run = {
-      id,
-      job_id: jobId,
-      ...ref,
-      status: 'pending',
-      trigger: 'manual',
-      attempt: 0,
-      scheduled_for: null,
-      created_at: '2026-12-01T00:00:00.000Z',
-      started_at: null,
-      finished_at: null,
-      duration_ms: null,
-      exit_code: null,
-      error: null,
-      overrides: { command: null, env: {} },
-      image: 'alpine',
-      command: ['true'],
-      secrets: [],
-      usage: null,
-      backend: { runner: 'process', task: null, execution: null },
-      tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
-      parallelism: 1,
-    };
+    const run = aRun({ ...ref, job_id: jobId }, id);
     await runs.create(run, { forbidActive: false });
     const event = runEvent('run.cancelled', { ...run, status: 'cancelled' }, new Date());
     await runs.transition(run, 'pending', { status: 'cancelled' }, event);
