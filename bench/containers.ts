@@ -2,11 +2,9 @@
 // `<engine> run --rm` of the same image and command (the floor), and runs/s for 10 jobs run back to back as
 // containers, beside the same with host processes, measured in the same run.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { removeImage, testImage } from '../test/helpers/engine.ts';
-import { median, percentile, startAndWait, stop } from './lib/processes.ts';
+import { median, percentile } from './lib/processes.ts';
+import { benchService } from './lib/service.ts';
 import type { Section } from './lib/report.ts';
 import { backToBack } from './lib/back-to-back.ts';
 
@@ -15,33 +13,11 @@ const THROUGHPUT_SECONDS = 15;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 async function service(runner: string) {
-  const dir = mkdtempSync(join(tmpdir(), `jobs-bench-${runner}-`));
-  const started = await startAndWait(
-    'npm',
-    ['start', '--silent'],
-    { JOBS_DATA_DIR: dir, JOBS_RUNNER: runner, PORT: '0', JOBS_RATE_LIMIT: 'off' },
-    (line) => typeof line.ready_ms === 'number',
-  );
-  const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const P = `${started.line.url as string}/v1/workspaces/bench/projects/containers`;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${P}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as { data: any };
-  };
+  const started = await benchService(runner, 'containers');
   return {
-    call,
+    ...started,
     job: async (name: string, image: string) =>
-      (await call('POST', '/jobs', { name, image, command: ['true'] })).data.id as string,
-    async close() {
-      process.kill(started.line.pid as number, 'SIGTERM');
-      await stop(started.child, started.exited);
-      rmSync(dir, { recursive: true, force: true });
-    },
+      (await started.call('POST', '/jobs', { name, image, command: ['true'] })).data.id as string,
   };
 }
 

@@ -2,37 +2,17 @@
 // (one a key of a JSON value) beside the same job with none, alternated run by run in one service, on host
 // processes and on the container engine this machine has (podman gives each secret to the container as an engine
 // secret, made before and removed after it).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { removeImage, testImage } from '../test/helpers/engine.ts';
-import { median, percentile, startAndWait, stop } from './lib/processes.ts';
+import { median, percentile } from './lib/processes.ts';
+import { benchService } from './lib/service.ts';
 import type { Section } from './lib/report.ts';
 
 const RUNS = 30;
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 async function measure(runner: string, image: string): Promise<{ none: number[]; two: number[] }> {
-  const dir = mkdtempSync(join(tmpdir(), `jobs-bench-secrets-${runner}-`));
-  const started = await startAndWait(
-    'npm',
-    ['start', '--silent'],
-    { JOBS_DATA_DIR: dir, JOBS_RUNNER: runner, PORT: '0', JOBS_RATE_LIMIT: 'off' },
-    (line) => typeof line.ready_ms === 'number',
-  );
-  const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
-  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const P = `${started.line.url as string}/v1/workspaces/bench/projects/secrets`;
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${P}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const reply = (await response.json()) as { data: Record<string, unknown>; message: string };
-    if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${reply.message}`);
-    return reply.data;
-  };
+  const service = await benchService(runner, 'secrets');
+  const call = async (method: string, path: string, body?: unknown) => (await service.call(method, path, body)).data;
   try {
     await call('PUT', '/secrets/db-password', { value: 'correct horse battery staple' });
     await call('PUT', '/secrets/vendor', { value: JSON.stringify({ token: 'tok-0123456789' }) });
@@ -60,9 +40,7 @@ async function measure(runner: string, image: string): Promise<{ none: number[];
     }
     return { none, two };
   } finally {
-    process.kill(started.line.pid as number, 'SIGTERM');
-    await stop(started.child, started.exited);
-    rmSync(dir, { recursive: true, force: true });
+    await service.close();
   }
 }
 
