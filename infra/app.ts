@@ -9,6 +9,7 @@ new JobsStack(app, 'JobsService', {
   description:
     'Jobs service: container jobs on ECS Fargate, driven by Step Functions, scheduled by EventBridge Scheduler',
   alarmEmail: app.node.tryGetContext('alarmEmail'),
+  taskRolePath: app.node.tryGetContext('taskRolePath'),
 });
 addComplianceChecks(app);
 app.synth();

@@ -13,6 +13,11 @@ import { Store } from './constructs/store.ts';
 export interface JobsStackProps extends StackProps {
   /** Receives the alarms by email when given. */
   alarmEmail?: string;
+  /**
+   * The IAM path of the roles jobs may run as (their workspaces' task_roles): the API may pass only roles under it
+   * to ECS. Default `/jobs-tasks/`.
+   */
+  taskRolePath?: string;
 }
 
 export class JobsStack extends Stack {
@@ -28,7 +33,7 @@ export class JobsStack extends Stack {
   constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
     super(scope, id, props);
     this.store = new Store(this, 'Store');
-    this.runner = new Runner(this, 'Runner');
+    this.runner = new Runner(this, 'Runner', { taskRolePath: props.taskRolePath ?? '/jobs-tasks/' });
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
     this.scheduling = new Scheduling(this, 'Scheduling', {
       store: this.store,

@@ -13,6 +13,7 @@ const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
   metrics: "CPU and memory of a job's running instances",
   webhooks: "The project's event subscriptions, delivered signed (Standard Webhooks)",
   secrets: "The project's secrets: values write-only, given to its jobs' containers as they start",
+  settings: "Workspace and project settings: limits, a project's weight, the roles and secrets jobs may use",
   keys: 'API keys (admin only)',
   system: 'Health and this document (no key needed)',
 };

@@ -20,9 +20,17 @@ import {
   WEBHOOK_EXAMPLE,
   WEBHOOK_SECRET_EXAMPLE,
   SECRET_EXAMPLE,
+  PROJECT_SETTINGS_EXAMPLE,
+  WORKSPACE_SETTINGS_EXAMPLE,
 } from '../schemas/examples.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
 import { SecretPath, SecretPutBody, SecretSchema } from '../schemas/secret.ts';
+import {
+  ProjectSettingsBody,
+  ProjectSettingsSchema,
+  WorkspaceSettingsBody,
+  WorkspaceSettingsSchema,
+} from '../schemas/settings.ts';
 import { SECRET_LIMITS } from '../core/secrets.ts';
 import {
   DeliveriesQuery,
@@ -66,6 +74,7 @@ export const HTTP_GROUPS = [
   'metrics',
   'webhooks',
   'secrets',
+  'settings',
   'fallback',
 ] as const;
 export type HttpGroup = (typeof HTTP_GROUPS)[number];
@@ -530,6 +539,61 @@ export const routes = {
     bodyRequired: true,
     response: WebhookSchema,
     example: { body: { enabled: false }, data: { ...WEBHOOK_EXAMPLE, enabled: false } },
+  },
+  getWorkspaceSettings: {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace_id}/settings',
+    group: 'settings',
+    access: 'read',
+    summary: "The workspace's settings",
+    description:
+      'Limits over all its projects, the IAM roles its jobs may run as, and the secrets they may link. The defaults until an admin sets them.',
+    message: 'Workspace settings',
+    params: WorkspacePath,
+    response: WorkspaceSettingsSchema,
+    example: { data: WORKSPACE_SETTINGS_EXAMPLE },
+  },
+  putWorkspaceSettings: {
+    method: 'PUT',
+    path: '/v1/workspaces/{workspace_id}/settings',
+    group: 'settings',
+    access: 'admin',
+    summary: "Replace the workspace's settings (admin)",
+    description:
+      'An omitted field takes its default (no limits, no roles, no linked secrets). A setting never changes a run already running.',
+    message: 'Workspace settings set',
+    params: WorkspacePath,
+    body: WorkspaceSettingsBody,
+    bodyRequired: true,
+    response: WorkspaceSettingsSchema,
+    example: { body: WORKSPACE_SETTINGS_EXAMPLE, data: WORKSPACE_SETTINGS_EXAMPLE },
+  },
+  getProjectSettings: {
+    method: 'GET',
+    path: `${P}/settings`,
+    group: 'settings',
+    access: 'read',
+    summary: "The project's settings",
+    description: 'Its own limits and its weight in its workspace. The defaults until a writer sets them.',
+    message: 'Project settings',
+    params: ProjectPath,
+    response: ProjectSettingsSchema,
+    example: { data: PROJECT_SETTINGS_EXAMPLE },
+  },
+  putProjectSettings: {
+    method: 'PUT',
+    path: `${P}/settings`,
+    group: 'settings',
+    access: 'write',
+    summary: "Replace the project's settings",
+    description:
+      'An omitted field takes its default (no limits, weight 1). A setting never changes a run already running.',
+    message: 'Project settings set',
+    params: ProjectPath,
+    body: ProjectSettingsBody,
+    bodyRequired: true,
+    response: ProjectSettingsSchema,
+    example: { body: PROJECT_SETTINGS_EXAMPLE, data: PROJECT_SETTINGS_EXAMPLE },
   },
   listSecrets: {
     method: 'GET',

@@ -115,6 +115,10 @@ export const FUNCTIONS = {
     description: "Secrets: a project's named values, write-only",
     uses: [...AUTHENTICATES, 'table:write', 'secret-values:write'],
   },
+  settings: {
+    description: 'Workspace and project settings',
+    uses: [...AUTHENTICATES, 'table:write'],
+  },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
   'run-state': {
     description: "The run state machine's state-update tasks",

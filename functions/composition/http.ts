@@ -9,6 +9,7 @@ import { metricsApi } from '../api/metrics.ts';
 import type { HttpGroup } from '../api/routes.ts';
 import { runsApi } from '../api/runs.ts';
 import { secretsApi } from '../api/secrets.ts';
+import { settingsApi } from '../api/settings.ts';
 import { systemApi } from '../api/system.ts';
 import { webhooksApi } from '../api/webhooks.ts';
 import type { Services } from './services.ts';
@@ -34,5 +35,7 @@ export async function httpHandler(group: HttpGroup, services: Services): Promise
       return webhooksApi({ ...deps, webhooks: services.webhooks(), deliveries: services.deliveries() });
     case 'secrets':
       return secretsApi({ ...deps, secrets: services.secrets() });
+    case 'settings':
+      return settingsApi({ ...deps, settings: services.settings() });
   }
 }

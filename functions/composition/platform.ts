@@ -5,7 +5,7 @@ import type { EventSink } from '../core/ports.ts';
 import type { DeliveryQueue, DeliveryStore, Send } from '../core/ports.ts';
 import type { DestinationPolicy } from '../core/ports.ts';
 import type { JobHooks } from '../core/job-service.ts';
-import type { SecretStore, SecretVault, WebhookStore } from '../core/ports.ts';
+import type { SecretStore, SecretVault, SettingsStore, WebhookStore } from '../core/ports.ts';
 import type {
   Idempotency,
   JobStore,
@@ -57,6 +57,7 @@ export interface Platform {
   /** Where events go once they leave the outbox, besides webhooks (EventBridge in AWS, the service log locally). */
   eventSinks(): EventSink[];
   secretStore(): SecretStore;
+  settingsStore(): SettingsStore;
   secretVault(): SecretVault;
   /**
    * Whether log lines are masked as they are served (AWS, where output goes straight to CloudWatch); locally they

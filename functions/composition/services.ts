@@ -15,6 +15,7 @@ import { ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
 import { taskDefinitionHooks } from '../core/task-definitions.ts';
 import { WebhookService } from '../core/webhook-service.ts';
 import { SecretService } from '../core/secret-service.ts';
+import { SettingsService } from '../core/settings-service.ts';
 import { once, type Platform } from './platform.ts';
 
 export interface Services {
@@ -33,6 +34,7 @@ export interface Services {
   retention(): RunRetention;
   deliveries(): DeliveryService;
   secrets(): SecretService;
+  settings(): SettingsService;
 }
 
 export function composeServices(platform: Platform): Services {
@@ -47,10 +49,12 @@ export function composeServices(platform: Platform): Services {
     orchestrator: platform.orchestrator(),
     lifecycle: runLifecycle(),
   });
+  const settings = once(() => new SettingsService(platform.settingsStore()));
   const secrets = once(
     () =>
       new SecretService({
         store: platform.secretStore(),
+        linkable: async (workspaceId) => (await settings().workspace(workspaceId)).linked_secret_arns,
         // The jobs function only checks names and locates ARNs: it is given no access to values, nor builds it.
         vault: () => platform.secretVault(),
         jobs: platform.jobStore(),
@@ -60,6 +64,7 @@ export function composeServices(platform: Platform): Services {
     () =>
       new JobService(platform.jobStore(), {
         missingSecrets: (ref, names) => secrets().missing(ref, names),
+        taskRoles: async (workspaceId) => (await settings().workspace(workspaceId)).task_roles,
         // A job's task definition exists before its schedule can fire; a deleted job stops firing before its runs stop.
         hooks: combineHooks(
           () => {
@@ -135,6 +140,7 @@ export function composeServices(platform: Platform): Services {
     deliverer,
     retention,
     secrets,
+    settings,
     deliveries: once(
       () =>
         new DeliveryService({

@@ -54,6 +54,7 @@ export class JobService {
   readonly #hooks: JobHooks;
   readonly #now: () => Date;
   readonly #missingSecrets: (ref: ProjectRef, names: string[]) => Promise<string[]>;
+  readonly #taskRoles: (workspaceId: string) => Promise<string[]>;
 
   constructor(
     store: JobStore,
@@ -62,12 +63,22 @@ export class JobService {
       now?: () => Date;
       /** The names among these that are not secrets of the project. */
       missingSecrets?: (ref: ProjectRef, names: string[]) => Promise<string[]>;
+      /** The IAM roles a job of the workspace may name as its task_role. */
+      taskRoles?: (workspaceId: string) => Promise<string[]>;
     } = {},
   ) {
     this.#store = store;
     this.#hooks = options.hooks ?? {};
     this.#now = options.now ?? (() => new Date());
     this.#missingSecrets = options.missingSecrets ?? (async () => []);
+    this.#taskRoles = options.taskRoles ?? (async () => []);
+  }
+
+  /** A job may run as a role only its workspace's settings list (checked again whenever it changes). */
+  async #checkTaskRole(job: Job, previous?: Job): Promise<void> {
+    if (job.task_role === null || job.task_role === previous?.task_role) return;
+    if (!(await this.#taskRoles(job.workspace_id)).includes(job.task_role))
+      throw ValidationError.field('task_role', `${job.task_role} is not one of the workspace's task_roles`);
   }
 
   /** A job may name only secrets its project has (a secret deleted later fails the attempt that needs it). */
@@ -96,6 +107,7 @@ export class JobService {
     const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
     assertValid(crossFieldErrors(job));
     await this.#checkSecrets(job);
+    await this.#checkTaskRole(job);
     await this.#store.create(job);
     await this.#hooks.created?.(job);
     return job;
@@ -128,6 +140,7 @@ export class JobService {
       const next = applyPatch(stored.job, patch, this.#now().toISOString());
       assertValid(crossFieldErrors(next));
       await this.#checkSecrets(next, stored.job);
+      await this.#checkTaskRole(next, stored.job);
       if (await this.#store.update(next, stored.version, stored.job.name)) {
         await this.#hooks.updated?.(next, stored.job);
         return next;

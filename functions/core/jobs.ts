@@ -24,6 +24,8 @@ export interface JobSpec {
   secrets: Record<string, string>;
   /** A secret holding `{"username", "password"}` for pulling the image from a private registry. */
   registry_credentials: string | null;
+  /** The IAM role its code runs as in AWS: one of its workspace's `task_roles`. */
+  task_role: string | null;
   schedule: string | null;
   timezone: string;
   suspended: boolean;
@@ -58,6 +60,7 @@ export const JOB_SPEC_FIELDS = [
   'env',
   'secrets',
   'registry_credentials',
+  'task_role',
   'schedule',
   'timezone',
   'suspended',
@@ -95,6 +98,7 @@ const OPTIONAL_DEFAULTS: Omit<
 > = {
   schedule: null,
   registry_credentials: null,
+  task_role: null,
   ...SCALAR_DEFAULTS,
 };
 
@@ -117,6 +121,7 @@ export function buildJob(
     env: spec.env ?? {},
     secrets: spec.secrets ?? {},
     registry_credentials: spec.registry_credentials ?? OPTIONAL_DEFAULTS.registry_credentials,
+    task_role: spec.task_role ?? OPTIONAL_DEFAULTS.task_role,
     schedule: spec.schedule ?? OPTIONAL_DEFAULTS.schedule,
     timezone: spec.timezone ?? OPTIONAL_DEFAULTS.timezone,
     suspended: spec.suspended ?? OPTIONAL_DEFAULTS.suspended,

@@ -12,6 +12,7 @@ import type { ApiKey, StoredKey } from './keys.ts';
 import type { Run, RunCounts, RunRef, RunStatus, RunTask, RunUsage, RunnerKind, Trigger } from './run-model.ts';
 import type { RetryRule } from './job-spec.ts';
 import type { SecretRef, StoredSecret } from './secrets.ts';
+import type { ProjectSettings, WorkspaceSettings } from './settings.ts';
 
 export interface JobListFilter {
   /** All of these tags must match. */
@@ -396,4 +397,12 @@ export interface SecretVault {
   remove(ref: SecretRef, location: string): Promise<void>;
   /** Whether existing secrets can be linked by ARN (AWS); locally every value is stored. */
   readonly links: boolean;
+}
+
+/** Workspace and project settings, in the table: absent until first set (the defaults then). */
+export interface SettingsStore {
+  workspace(workspaceId: string): Promise<WorkspaceSettings | null>;
+  putWorkspace(workspaceId: string, settings: WorkspaceSettings): Promise<void>;
+  project(ref: ProjectRef): Promise<ProjectSettings | null>;
+  putProject(ref: ProjectRef, settings: ProjectSettings): Promise<void>;
 }

@@ -26,6 +26,8 @@ export interface RunBackend {
   task: string | null;
   /** The state machine execution: its ARN in AWS, its name locally. */
   execution: string | null;
+  /** The job's task_role at trigger time: assumed by its tasks in AWS; locally recorded only. */
+  task_role: { arn: string; assumed: boolean } | null;
 }
 
 /** A run's tasks by status: every one of `count` is in exactly one status. */

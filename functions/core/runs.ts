@@ -193,7 +193,12 @@ export class RunService {
       command: overrides.command ?? job.command,
       secrets: Object.keys(job.secrets).sort(),
       usage: null,
-      backend: { runner: orchestrator.runner, task: null, execution: orchestrator.executionId(id) },
+      backend: {
+        runner: orchestrator.runner,
+        task: null,
+        execution: orchestrator.executionId(id),
+        task_role: job.task_role ? { arn: job.task_role, assumed: orchestrator.runner === 'ecs' } : null,
+      },
       tasks: pendingTasks(tasks.count),
       parallelism: tasks.parallelism,
     };

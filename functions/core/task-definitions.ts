@@ -7,7 +7,7 @@ import type { JobHooks } from './job-service.ts';
 import type { TaskDefinitions } from './ports.ts';
 
 /** The fields a task definition is made from. */
-const DESCRIBED = ['image', 'cpu', 'memory_mb', 'secrets', 'registry_credentials'] as const;
+const DESCRIBED = ['image', 'cpu', 'memory_mb', 'secrets', 'registry_credentials', 'task_role'] as const;
 
 export function taskDefinitionHooks(
   definitions: TaskDefinitions,

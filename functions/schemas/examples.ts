@@ -13,6 +13,7 @@ export const JOB_EXAMPLE = {
   env: { STAGE: 'prod' },
   secrets: { DB_PASSWORD: 'db-password' },
   registry_credentials: null,
+  task_role: null,
   schedule: '0 3 * * 1-5',
   timezone: 'Europe/Berlin',
   suspended: false,
@@ -61,7 +62,7 @@ export const RUN_EXAMPLE = {
   command: ['sh', '-c', 'echo hello'],
   secrets: ['DB_PASSWORD'],
   usage: { cpu_seconds: 1.8, peak_memory_bytes: 52428800 },
-  backend: { runner: 'process', task: 'pid 4242', execution: RUN_ID },
+  backend: { runner: 'process', task: 'pid 4242', execution: RUN_ID, task_role: null },
   tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
   parallelism: 1,
 };
@@ -86,7 +87,7 @@ export const PENDING_RUN_EXAMPLE = {
   duration_ms: null,
   exit_code: null,
   usage: null,
-  backend: { runner: 'process', task: null, execution: RUN_ID },
+  backend: { runner: 'process', task: null, execution: RUN_ID, task_role: null },
   tasks: { count: 1, pending: 1, running: 0, succeeded: 0, failed: 0, cancelled: 0 },
 };
 
@@ -173,3 +174,11 @@ export const SECRET_EXAMPLE = {
   updated_at: '2026-12-01T09:00:00.000Z',
   used_by: [JOB_ID],
 };
+
+export const WORKSPACE_SETTINGS_EXAMPLE = {
+  limits: { running_tasks: 50, cpu: 32 },
+  task_roles: ['arn:aws:iam::123456789012:role/jobs-tasks/etl'],
+  linked_secret_arns: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:team-a/*'],
+};
+
+export const PROJECT_SETTINGS_EXAMPLE = { limits: { running_tasks: 10, cpu: 4 }, weight: 1 };

@@ -18,6 +18,7 @@ import {
 } from '../core/job-spec.ts';
 import type { Job, JobSpec, JOB_SPEC_FIELDS } from '../core/jobs.ts';
 import { REFERENCE_PATTERN, SECRET_LIMITS, SECRET_NAME_PATTERN } from '../core/secrets.ts';
+import { RoleArn } from './settings.ts';
 import { JobId, PageQuery, ProjectId, Timestamp, WorkspaceId, booleanParam, integer, type Same } from './common.ts';
 
 /** Adds the core's field errors to a zod context; paths are relative to the value being refined. */
@@ -83,6 +84,11 @@ export const JobSecrets = z
 export const RegistryCredentials = SecretName.meta({
   description: 'A secret of the project whose value is {"username", "password"}, used to pull the image',
   example: 'registry-login',
+});
+
+export const TaskRole = RoleArn.meta({
+  description:
+    "The IAM role the job's code runs as in AWS: one of its workspace's task_roles (locally recorded, not assumed)",
 });
 
 export const Tags = z
@@ -199,6 +205,7 @@ export const JobCreateBody = z
     env: Env.optional(),
     secrets: JobSecrets.optional(),
     registry_credentials: RegistryCredentials.nullable().optional(),
+    task_role: TaskRole.nullable().optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.optional(),
     suspended: Suspended.optional(),
@@ -224,6 +231,7 @@ export const JobPatchBody = z
     env: Env.nullable().optional(),
     secrets: JobSecrets.nullable().optional(),
     registry_credentials: RegistryCredentials.nullable().optional(),
+    task_role: TaskRole.nullable().optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.nullable().optional(),
     suspended: Suspended.nullable().optional(),
@@ -270,6 +278,7 @@ export const JobSchema = z
     env: z.record(z.string(), z.string()),
     secrets: z.record(z.string(), z.string()),
     registry_credentials: z.string().nullable(),
+    task_role: z.string().nullable(),
     schedule: z.string().nullable(),
     timezone: z.string().meta({ default: DEFAULTS.timezone }),
     suspended: z.boolean(),

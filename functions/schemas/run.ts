@@ -240,6 +240,15 @@ export const RunSchema = z
         .nullable()
         .meta({ description: "Of a run of several tasks: the first task's (each task's is in its task list)" }),
       execution: z.string().nullable(),
+      task_role: z
+        .strictObject({
+          arn: z.string(),
+          assumed: z.boolean().meta({
+            description: 'true: its tasks ran as this role (AWS); false: recorded only (local mode runs as its host)',
+          }),
+        })
+        .nullable()
+        .meta({ description: "The job's task_role when it was triggered" }),
     }),
     tasks: TaskCountsSchema,
     parallelism: z.number().int().min(1).meta({ description: 'At most this many of its tasks run at once' }),

@@ -35,8 +35,14 @@ export class Runner extends Construct {
   /** Every secret under the prefix, whatever suffix Secrets Manager gives its ARN. */
   readonly secretArns: string;
 
-  constructor(scope: Construct, id: string) {
+  /** Roles under this IAM path may be passed to ECS as a job's task_role. */
+  readonly taskRolePath: string;
+
+  constructor(scope: Construct, id: string, props: { taskRolePath: string }) {
     super(scope, id);
+    if (!/^\/([\w+=,.@-]+\/)*$/.test(props.taskRolePath))
+      throw new Error(`taskRolePath must be an IAM path such as /jobs-tasks/, not ${props.taskRolePath}`);
+    this.taskRolePath = props.taskRolePath;
     this.vpc = new Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
@@ -174,12 +180,24 @@ export class Runner extends Construct {
       jobFamilies,
       'Families are created per job at run time (job-<job id>); tagging is further limited to registration',
     );
+    // A job's own task_role: only roles under the deployment's role path, and only to ECS tasks.
+    const jobRoles = stack.formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `${this.taskRolePath.slice(1)}*`,
+    });
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.executionRole.roleArn, this.taskRole.roleArn],
+        resources: [this.executionRole.roleArn, this.taskRole.roleArn, jobRoles],
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
+    );
+    acknowledgeWildcard(
+      fn.role!,
+      jobRoles,
+      "Jobs run as the roles their workspace's settings list, all under the deployment's task role path",
     );
   }
 

@@ -32,7 +32,7 @@ async function activeRun(ageMs: number, execution: string): Promise<Run> {
     status: 'running',
     attempt: 1,
     created_at: new Date(now.getTime() - ageMs).toISOString(),
-    backend: { runner: 'ecs', task: null, execution },
+    backend: { runner: 'ecs', task: null, execution, task_role: null },
     tasks: { count: 1, pending: 0, running: 1, succeeded: 0, failed: 0, cancelled: 0 },
   });
   await store.create(run, { forbidActive: false });

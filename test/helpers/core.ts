@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoSecretStore } from '../../functions/adapters/dynamodb/secret-store.ts';
+import { DynamoSettingsStore } from '../../functions/adapters/dynamodb/settings-store.ts';
 import { DynamoSecretCiphertexts } from '../../functions/adapters/dynamodb/secret-ciphertexts.ts';
 import { LocalSecretVault } from '../../functions/adapters/local/secret-vault.ts';
 import { EventEmitter } from 'node:events';
@@ -155,6 +156,7 @@ export function coreOver(
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
+    settingsStore: once(() => new DynamoSettingsStore(table)),
     secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), vaultDir())),
     masksOnRead: false,
     delivery: () => ({

@@ -24,7 +24,7 @@ export function aRun(ref: JobRef, id: string, fields: Partial<Run> = {}): Run {
     command: ['true'],
     secrets: [],
     usage: null,
-    backend: { runner: 'process', task: null, execution: null },
+    backend: { runner: 'process', task: null, execution: null, task_role: null },
     tasks: pendingTasks(1),
     parallelism: 1,
     ...fields,

@@ -236,7 +236,7 @@ describe('least privilege', () => {
     expect(JSON.stringify(children.Resource)).toMatch(/:execution:[^"*]*-runs\/\*"/);
   });
 
-  it('lets the jobs function register job task definitions, tagging only job families and passing only the task roles', () => {
+  it('lets the jobs function register job task definitions, tagging only job families and passing only the task roles and the roles under the task role path', () => {
     const statements = statementsOf(ctx.template, id(ctx.stack.api.functions.jobs)) as any[];
     const register = statements.find((st) => [st.Action].flat().includes('ecs:RegisterTaskDefinition'));
     expect(register.Resource).toBe('*');
@@ -251,7 +251,36 @@ describe('least privilege', () => {
     const roleIds = [ctx.stack.runner.executionRole, ctx.stack.runner.taskRole].map((role) =>
       ctx.stack.getLogicalId(role.node.defaultChild as never),
     );
-    expect(pass.Resource).toEqual(roleIds.map((roleId) => ({ 'Fn::GetAtt': [roleId, 'Arn'] })));
+    const passable = [
+      ...roleIds.map((roleId) => ({ 'Fn::GetAtt': [roleId, 'Arn'] })),
+      'arn:aws:iam::123456789012:role/jobs-tasks/*',
+    ];
+    expect(pass.Resource).toHaveLength(passable.length);
+    expect(pass.Resource).toEqual(expect.arrayContaining(passable));
+  });
+
+  it("lets ECS read jobs' secrets only under the stack's prefix, and the secrets function write only there", () => {
+    const prefix = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:TestStack/secrets/*';
+    const executionRole = ctx.stack.getLogicalId(ctx.stack.runner.executionRole.node.defaultChild as never);
+    const policies = ctx.template.findResources('AWS::IAM::Policy') as Record<string, any>;
+    const secretStatements = Object.values(policies)
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(executionRole))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('secretsmanager:')));
+    expect(secretStatements).toEqual([
+      expect.objectContaining({ Action: 'secretsmanager:GetSecretValue', Resource: prefix }),
+    ]);
+    const writes = (statementsOf(ctx.template, id(ctx.stack.api.functions.secrets)) as any[]).filter((st) =>
+      [st.Action]
+        .flat()
+        .some(
+          (a: string) =>
+            a.startsWith('secretsmanager:') &&
+            a !== 'secretsmanager:GetSecretValue' &&
+            a !== 'secretsmanager:DescribeSecret',
+        ),
+    );
+    expect(writes.map((st) => st.Resource)).toEqual([prefix]);
   });
 });
 

@@ -31,7 +31,7 @@ async function pendingRun(tasks = 1): Promise<Run> {
   );
   const run = aRun({ ...ref, job_id: jobId }, newId('run'), {
     created_at: new Date().toISOString(),
-    backend: { runner: 'ecs', task: null, execution: 'exec' },
+    backend: { runner: 'ecs', task: null, execution: 'exec', task_role: null },
     tasks: pendingTasks(tasks),
     parallelism: Math.min(tasks, 10),
   });
@@ -60,7 +60,7 @@ describe('ECS task state changes', () => {
     expect(running).toMatchObject({
       status: 'running',
       started_at: '2026-11-22T10:15:30.123Z',
-      backend: { runner: 'ecs', task: taskArn, execution: 'exec' },
+      backend: { runner: 'ecs', task: taskArn, execution: 'exec', task_role: null },
     });
     expect(await store.counts({ ...ref, job_id: run.job_id })).toMatchObject({ pending: 0, running: 1, total: 1 });
   });

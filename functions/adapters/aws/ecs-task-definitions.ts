@@ -44,7 +44,8 @@ export function taskDefinitionRequest(
     memory: String(job.memory_mb),
     runtimePlatform: { operatingSystemFamily: 'LINUX', cpuArchitecture: 'X86_64' },
     executionRoleArn: config.executionRoleArn,
-    taskRoleArn: config.taskRoleArn,
+    // The job's own role where it names one (its workspace allows it), else the stack's role with no permissions.
+    taskRoleArn: job.task_role ?? config.taskRoleArn,
     containerDefinitions: [
       {
         name: CONTAINER_NAME,

@@ -26,4 +26,6 @@ export const key = {
   /** A secret's metadata, in its project's partition; its value is in the vault (locally SECRETVALUE#<name>). */
   secret: (name: string) => `SECRET#${name}`,
   secretValue: (name: string) => `SECRETVALUE#${name}`,
+  /** A workspace's settings (in the workspace's partition) or a project's (in the project's). */
+  settings: 'SETTINGS',
 } as const;

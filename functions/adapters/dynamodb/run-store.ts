@@ -54,6 +54,7 @@ export function runFromItem(item: Record<string, unknown>): Run {
   if (!run.tasks) run.tasks = { ...pendingTasks(1), pending: 0, [run.status]: 1 };
   run.parallelism ??= 1;
   run.secrets ??= [];
+  if (run.backend) run.backend.task_role ??= null;
   return run;
 }
 

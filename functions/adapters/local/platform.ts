@@ -12,6 +12,7 @@ import { DynamoEventOutbox } from '../dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
 import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
 import { DynamoSecretStore } from '../dynamodb/secret-store.ts';
+import { DynamoSettingsStore } from '../dynamodb/settings-store.ts';
 import { DynamoSecretCiphertexts } from '../dynamodb/secret-ciphertexts.ts';
 import { LocalSecretVault } from './secret-vault.ts';
 import { LocalDeliveryWorker } from './delivery-worker.ts';
@@ -165,6 +166,7 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     eventSinks: () => [loggedEvents(logger)],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
+    settingsStore: once(() => new DynamoSettingsStore(table)),
     secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), options.dataDir)),
     // Output is masked as it is stored: the values are in no file of the data directory.
     masksOnRead: false,

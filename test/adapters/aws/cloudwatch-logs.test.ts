@@ -31,7 +31,7 @@ function run(id: string, taskId: string): Run {
     attempt: 1,
     created_at: '2026-01-01T00:00:00.000Z',
     exit_code: 0,
-    backend: { runner: 'ecs', task: task(taskId), execution: null },
+    backend: { runner: 'ecs', task: task(taskId), execution: null, task_role: null },
     tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
   });
 }
@@ -195,7 +195,7 @@ describe('CloudWatchLogSource', () => {
       ...run('run_01JD6R0G2M4S8V1X3Z5B7D9F1C', 'unused'),
       status: 'pending',
       exit_code: null,
-      backend: { runner: 'ecs', task: null, execution: null },
+      backend: { runner: 'ecs', task: null, execution: null, task_role: null },
       tasks: pendingTasks(3),
       parallelism: 3,
     };

@@ -59,7 +59,7 @@ const run = (id: string): Run =>
     exit_code: 1,
     error: 'exit 1',
     command: ['false'],
-    backend: { runner: 'ecs', task: null, execution: null },
+    backend: { runner: 'ecs', task: null, execution: null, task_role: null },
     tasks: { count: 1, pending: 0, running: 0, succeeded: 0, failed: 1, cancelled: 0 },
   });
 

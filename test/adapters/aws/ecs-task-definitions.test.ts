@@ -104,6 +104,17 @@ describe('EcsTaskDefinitions', () => {
     expect(container.environment).toBeUndefined();
   });
 
+  it("runs the job's tasks as its own task_role where it names one, the stack's role otherwise", async () => {
+    ecs.on(RegisterTaskDefinitionCommand).resolves({});
+    const role = 'arn:aws:iam::123456789012:role/jobs-tasks/etl';
+    await definitions.register(job({ task_role: role }), new Map());
+    await definitions.register(job(), new Map());
+    expect(ecs.commandCalls(RegisterTaskDefinitionCommand).map((c) => c.args[0].input.taskRoleArn)).toEqual([
+      role,
+      config.taskRoleArn,
+    ]);
+  });
+
   it('registers again only when the image, cpu, memory or secrets change', async () => {
     ecs.on(RegisterTaskDefinitionCommand).resolves({});
     const hooks = taskDefinitionHooks(definitions, async () => new Map([['s', 'arn:s']]));

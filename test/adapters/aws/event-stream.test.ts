@@ -26,7 +26,7 @@ const run = (id: string, status: Run['status']): Run =>
   aRun({ ...ref, job_id: jobId }, id, {
     status,
     attempt: 1,
-    backend: { runner: 'ecs', task: null, execution: null },
+    backend: { runner: 'ecs', task: null, execution: null, task_role: null },
   });
 
 /** A stream record as Lambda delivers it: the new image of the item the store put. */
