@@ -10,6 +10,7 @@ new JobsStack(app, 'JobsService', {
     'Jobs service: container jobs on ECS Fargate, driven by Step Functions, scheduled by EventBridge Scheduler',
   alarmEmail: app.node.tryGetContext('alarmEmail'),
   taskRolePath: app.node.tryGetContext('taskRolePath'),
+  linkedSecretArns: app.node.tryGetContext('linkedSecretArns'),
 });
 addComplianceChecks(app);
 app.synth();

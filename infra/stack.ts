@@ -18,6 +18,11 @@ export interface JobsStackProps extends StackProps {
    * to ECS. Default `/jobs-tasks/`.
    */
   taskRolePath?: string;
+  /**
+   * Existing Secrets Manager secrets (ARN patterns) jobs may link: what the task execution role may read besides
+   * the stack's own secrets. A workspace's linked_secret_arns choose among these. Default none.
+   */
+  linkedSecretArns?: string[];
 }
 
 export class JobsStack extends Stack {
@@ -33,7 +38,10 @@ export class JobsStack extends Stack {
   constructor(scope: Construct, id: string, props: JobsStackProps = {}) {
     super(scope, id, props);
     this.store = new Store(this, 'Store');
-    this.runner = new Runner(this, 'Runner', { taskRolePath: props.taskRolePath ?? '/jobs-tasks/' });
+    this.runner = new Runner(this, 'Runner', {
+      taskRolePath: props.taskRolePath ?? '/jobs-tasks/',
+      linkedSecretArns: props.linkedSecretArns ?? [],
+    });
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
     this.scheduling = new Scheduling(this, 'Scheduling', {
       store: this.store,

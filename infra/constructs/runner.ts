@@ -12,6 +12,7 @@ import { taskFamily } from '../../functions/orchestration/ecs-names.ts';
 import { SETTINGS } from '../../functions/composition/functions.ts';
 import { acknowledgeWildcard } from '../checks.ts';
 import { LIMITS } from '../../functions/core/job-spec.ts';
+import { LINKED_ARN_PATTERN } from '../../functions/core/settings.ts';
 
 /** The shortest log retention CloudWatch offers that covers a job's longest allowed history. */
 function containerLogRetention(): RetentionDays {
@@ -38,7 +39,7 @@ export class Runner extends Construct {
   /** Roles under this IAM path may be passed to ECS as a job's task_role. */
   readonly taskRolePath: string;
 
-  constructor(scope: Construct, id: string, props: { taskRolePath: string }) {
+  constructor(scope: Construct, id: string, props: { taskRolePath: string; linkedSecretArns: string[] }) {
     super(scope, id);
     if (!/^\/([\w+=,.@-]+\/)*$/.test(props.taskRolePath))
       throw new Error(`taskRolePath must be an IAM path such as /jobs-tasks/, not ${props.taskRolePath}`);
@@ -83,10 +84,19 @@ export class Runner extends Construct {
       resourceName: `${this.secretPrefix}/*`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
-    // ECS reads a job's secrets with the execution role as its task starts: only those under the prefix.
+    // ECS reads a job's secrets with the execution role as its task starts: only those under the prefix, and the
+    // existing secrets the deployment lets projects link.
+    for (const pattern of props.linkedSecretArns)
+      if (!LINKED_ARN_PATTERN.test(pattern) || pattern.endsWith(':secret:*'))
+        throw new Error(`linkedSecretArns: ${pattern} is not a Secrets Manager ARN pattern narrower than every secret`);
     this.executionRole.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.secretArns] }),
+      new PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.secretArns, ...props.linkedSecretArns],
+      }),
     );
+    for (const pattern of props.linkedSecretArns.filter((p) => p.includes('*')))
+      acknowledgeWildcard(this.executionRole, pattern, 'Existing secrets the deployment lets projects link');
     acknowledgeWildcard(
       this.executionRole,
       this.secretArns,

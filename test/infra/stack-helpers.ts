@@ -3,16 +3,16 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { readFileSync } from 'node:fs';
-import { JobsStack } from '../../infra/stack.ts';
+import { JobsStack, type JobsStackProps } from '../../infra/stack.ts';
 
 /** The feature flags of cdk.json, so tests look at the template `cdk deploy` deploys. */
 export const CDK_CONTEXT = (
   JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as { context: Record<string, unknown> }
 ).context;
 
-export function synthesize(): { stack: JobsStack; template: Template } {
+export function synthesize(props: Omit<JobsStackProps, 'env'> = {}): { stack: JobsStack; template: Template } {
   const app = new App({ context: { ...CDK_CONTEXT, 'aws:cdk:bundling-stacks': [] } });
-  const stack = new JobsStack(app, 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const stack = new JobsStack(app, 'TestStack', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
   return { stack, template: Template.fromStack(stack) };
 }
 

@@ -282,6 +282,22 @@ describe('least privilege', () => {
     );
     expect(writes.map((st) => st.Resource)).toEqual([prefix]);
   });
+
+  it('lets the execution role read the existing secrets the deployment lists, and refuses a list that names every secret', () => {
+    const linked = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:team-a/*';
+    const { stack, template } = synthesize({ linkedSecretArns: [linked] });
+    const role = stack.getLogicalId(stack.runner.executionRole.node.defaultChild as never);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, any>)
+      .filter((p) => JSON.stringify(p.Properties.Roles).includes(role))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement)
+      .filter((st: any) => st.Action === 'secretsmanager:GetSecretValue');
+    expect(statements.map((st: any) => st.Resource)).toEqual([
+      ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:TestStack/secrets/*', linked],
+    ]);
+    expect(() => synthesize({ linkedSecretArns: ['arn:aws:secretsmanager:eu-west-1:123456789012:secret:*'] })).toThrow(
+      /narrower than every secret/,
+    );
+  });
 });
 
 describe('orchestration', () => {
