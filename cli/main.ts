@@ -8,6 +8,7 @@ import { registerKeyCommands } from './commands/keys.ts';
 import { registerLogCommands } from './commands/logs.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
+import { registerSettingsCommands } from './commands/settings.ts';
 import { registerWebhookCommands } from './commands/webhooks.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerWebhookCommands(program);
   registerSecretCommands(program);
+  registerSettingsCommands(program);
   // Every command, however deep, exits through one place.
   const override = (command: Command) => {
     command.exitOverride();

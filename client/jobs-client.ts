@@ -22,6 +22,12 @@ import type {
   WebhookWithSecretSchema,
 } from '../functions/schemas/webhook.ts';
 import type { SecretPutBody, SecretSchema } from '../functions/schemas/secret.ts';
+import type {
+  ProjectSettingsBody,
+  ProjectSettingsSchema,
+  WorkspaceSettingsBody,
+  WorkspaceSettingsSchema,
+} from '../functions/schemas/settings.ts';
 import { SECRET_NAME_PATTERN } from '../functions/core/secrets.ts';
 import { scheduleFor } from '../functions/core/cron.ts';
 import { idPattern, SLUG, ULID_PATTERN } from '../functions/core/id-patterns.ts';
@@ -67,6 +73,10 @@ export type WebhookPatch = z.input<typeof WebhookPatchBody>;
 export type Delivery = z.output<typeof DeliverySchema>;
 export type Secret = z.output<typeof SecretSchema>;
 export type SecretPut = z.input<typeof SecretPutBody>;
+export type WorkspaceSettings = z.output<typeof WorkspaceSettingsSchema>;
+export type WorkspaceSettingsInput = z.input<typeof WorkspaceSettingsBody>;
+export type ProjectSettings = z.output<typeof ProjectSettingsSchema>;
+export type ProjectSettingsInput = z.input<typeof ProjectSettingsBody>;
 
 export interface Page<T> {
   items: T[];
@@ -184,17 +194,23 @@ export class JobsClient {
     this.#fetch = options.fetch ?? fetch.bind(globalThis);
   }
 
-  /** The path of the client's project; a missing workspace or project is an error naming its setting. */
-  #p(): string {
+  /** The path of the client's workspace; a missing workspace is an error naming its setting. */
+  #w(): string {
     if (!this.#workspace)
       throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [
         { field: 'workspace', message: 'is required' },
       ]);
+    return `/v1/workspaces/${segment('workspace', this.#workspace)}`;
+  }
+
+  /** The path of the client's project; a missing workspace or project is an error naming its setting. */
+  #p(): string {
+    const workspace = this.#w();
     if (!this.#project)
       throw new ApiError(0, 'no project: pass --project or set JOBS_PROJECT', [
         { field: 'project', message: 'is required' },
       ]);
-    return `/v1/workspaces/${segment('workspace', this.#workspace)}/projects/${segment('project', this.#project)}`;
+    return `${workspace}/projects/${segment('project', this.#project)}`;
   }
 
   async #call<T>(
@@ -301,11 +317,7 @@ export class JobsClient {
   }
   /** Every run of the client's workspace (all its projects), newest first. */
   async listWorkspaceRuns(query: RunListQuery & { project_id?: string } = {}): Promise<Page<Run>> {
-    if (!this.#workspace)
-      throw new ApiError(0, 'no workspace: pass --workspace or set JOBS_WORKSPACE', [
-        { field: 'workspace', message: 'is required' },
-      ]);
-    return this.#page<Run>(`/v1/workspaces/${segment('workspace', this.#workspace)}/runs`, { ...query });
+    return this.#page<Run>(`${this.#w()}/runs`, { ...query });
   }
   async listRunTasks(
     jobId: string,
@@ -481,6 +493,22 @@ export class JobsClient {
   }
   async deleteSecret(name: string): Promise<void> {
     await this.#call('DELETE', `${this.#p()}/secrets/${segment('secret', name)}`);
+  }
+
+  // Settings
+  async workspaceSettings(): Promise<WorkspaceSettings> {
+    return (await this.#call<WorkspaceSettings>('GET', `${this.#w()}/settings`)).data;
+  }
+  /** Replaces the workspace's settings (admin): an omitted field takes its default. */
+  async putWorkspaceSettings(settings: WorkspaceSettingsInput): Promise<WorkspaceSettings> {
+    return (await this.#call<WorkspaceSettings>('PUT', `${this.#w()}/settings`, { body: settings })).data;
+  }
+  async projectSettings(): Promise<ProjectSettings> {
+    return (await this.#call<ProjectSettings>('GET', `${this.#p()}/settings`)).data;
+  }
+  /** Replaces the project's settings: an omitted field takes its default. */
+  async putProjectSettings(settings: ProjectSettingsInput): Promise<ProjectSettings> {
+    return (await this.#call<ProjectSettings>('PUT', `${this.#p()}/settings`, { body: settings })).data;
   }
 
   // Keys (admin)

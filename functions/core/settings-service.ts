@@ -1,8 +1,8 @@
-// The settings service: a workspace's and a project's settings read (the defaults where never set) and replaced.
+// The settings service: a workspace's and a project's settings read (the defaults where never set) and replaced,
+// always in the contract's shape and order (the table keeps no order of a map's keys).
 import type { ProjectRef, SettingsStore } from './ports.ts';
 import {
   DEFAULT_PROJECT_SETTINGS,
-  DEFAULT_WORKSPACE_SETTINGS,
   NO_LIMITS,
   type Limits,
   type ProjectSettings,
@@ -18,6 +18,19 @@ const limitsOf = (limits: Partial<Limits> | undefined): Limits => ({
   cpu: limits?.cpu ?? NO_LIMITS.cpu,
 });
 
+/** A workspace's settings in the contract's shape and order, defaults where a field is absent. */
+function workspaceSettingsOf(input: WorkspaceSettingsInput): WorkspaceSettings {
+  return {
+    limits: limitsOf(input.limits),
+    task_roles: [...new Set(input.task_roles ?? [])],
+    linked_secret_arns: [...new Set(input.linked_secret_arns ?? [])],
+  };
+}
+
+function projectSettingsOf(input: ProjectSettingsInput): ProjectSettings {
+  return { limits: limitsOf(input.limits), weight: input.weight ?? DEFAULT_PROJECT_SETTINGS.weight };
+}
+
 export class SettingsService {
   readonly #store: SettingsStore;
 
@@ -26,28 +39,21 @@ export class SettingsService {
   }
 
   async workspace(workspaceId: string): Promise<WorkspaceSettings> {
-    return (await this.#store.workspace(workspaceId)) ?? DEFAULT_WORKSPACE_SETTINGS;
+    return workspaceSettingsOf((await this.#store.workspace(workspaceId)) ?? {});
   }
 
   async putWorkspace(workspaceId: string, input: WorkspaceSettingsInput): Promise<WorkspaceSettings> {
-    const settings: WorkspaceSettings = {
-      limits: limitsOf(input.limits),
-      task_roles: [...new Set(input.task_roles ?? [])],
-      linked_secret_arns: [...new Set(input.linked_secret_arns ?? [])],
-    };
+    const settings = workspaceSettingsOf(input);
     await this.#store.putWorkspace(workspaceId, settings);
     return settings;
   }
 
   async project(ref: ProjectRef): Promise<ProjectSettings> {
-    return (await this.#store.project(ref)) ?? DEFAULT_PROJECT_SETTINGS;
+    return projectSettingsOf((await this.#store.project(ref)) ?? {});
   }
 
   async putProject(ref: ProjectRef, input: ProjectSettingsInput): Promise<ProjectSettings> {
-    const settings: ProjectSettings = {
-      limits: limitsOf(input.limits),
-      weight: input.weight ?? DEFAULT_PROJECT_SETTINGS.weight,
-    };
+    const settings = projectSettingsOf(input);
     await this.#store.putProject(ref, settings);
     return settings;
   }

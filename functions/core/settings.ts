@@ -25,11 +25,6 @@ export interface ProjectSettings {
 }
 
 export const NO_LIMITS: Limits = { running_tasks: null, cpu: null };
-export const DEFAULT_WORKSPACE_SETTINGS: WorkspaceSettings = {
-  limits: NO_LIMITS,
-  task_roles: [],
-  linked_secret_arns: [],
-};
 export const DEFAULT_PROJECT_SETTINGS: ProjectSettings = { limits: NO_LIMITS, weight: 1 };
 
 export const SETTINGS_LIMITS = {

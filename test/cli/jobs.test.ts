@@ -353,3 +353,23 @@ describe('secrets', () => {
     expect((await t.api.get(`${P}/secrets/cli-token`)).status).toBe(404);
   });
 });
+
+describe('settings', () => {
+  it("replaces the project's settings from a file on standard input and shows them, and its workspace's", async () => {
+    expect(
+      await jobs(['settings', 'set', '-f', '-'], { input: 'limits: {running_tasks: 10}\nweight: 2\n' }),
+    ).toMatchObject({ code: 0, stdout: 'project settings set\n' });
+    expect(await jobs(['settings', 'get'])).toMatchObject({
+      code: 0,
+      stdout: 'limits:\n  running_tasks: 10\n  cpu: null\nweight: 2\n',
+    });
+    const role = 'arn:aws:iam::123456789012:role/jobs-tasks/etl';
+    const set = await jobs(['settings', 'set', '--workspace-level', '-f', '-', '-o', 'json'], {
+      input: JSON.stringify({ task_roles: [role] }),
+    });
+    expect(JSON.parse(set.stdout)).toMatchObject({ task_roles: [role], linked_secret_arns: [] });
+    const refused = await jobs(['settings', 'set', '-f', '-'], { input: 'weight: 0\n' });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/weight: must be an integer from 1 to 100/);
+  });
+});
