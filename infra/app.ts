@@ -11,6 +11,7 @@ new JobsStack(app, 'JobsService', {
   alarmEmail: app.node.tryGetContext('alarmEmail'),
   taskRolePath: app.node.tryGetContext('taskRolePath'),
   linkedSecretArns: app.node.tryGetContext('linkedSecretArns'),
+  privateNetwork: app.node.tryGetContext('privateNetwork'),
 });
 addComplianceChecks(app);
 app.synth();

@@ -6,7 +6,7 @@ import { Console } from './constructs/console.ts';
 import { Events } from './constructs/events.ts';
 import { Observability } from './constructs/observability.ts';
 import { Orchestration } from './constructs/orchestration.ts';
-import { Runner } from './constructs/runner.ts';
+import { Runner, type PrivateNetwork } from './constructs/runner.ts';
 import { Scheduling } from './constructs/scheduling.ts';
 import { Store } from './constructs/store.ts';
 
@@ -23,6 +23,11 @@ export interface JobsStackProps extends StackProps {
    * the stack's own secrets. A workspace's linked_secret_arns choose among these. Default none.
    */
   linkedSecretArns?: string[];
+  /**
+   * An existing VPC's subnets and security groups for jobs with `network: private` (no public IP); without it, a
+   * job cannot ask for `private`.
+   */
+  privateNetwork?: PrivateNetwork;
 }
 
 export class JobsStack extends Stack {
@@ -41,6 +46,7 @@ export class JobsStack extends Stack {
     this.runner = new Runner(this, 'Runner', {
       taskRolePath: props.taskRolePath ?? '/jobs-tasks/',
       linkedSecretArns: props.linkedSecretArns ?? [],
+      privateNetwork: props.privateNetwork,
     });
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
     this.scheduling = new Scheduling(this, 'Scheduling', {

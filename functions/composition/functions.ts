@@ -38,6 +38,7 @@ export const SETTINGS = {
   eventBus: 'JOBS_EVENT_BUS_NAME',
   deliveryQueue: 'JOBS_DELIVERY_QUEUE_URL',
   secretPrefix: 'JOBS_SECRET_PREFIX',
+  taskNetworks: 'JOBS_TASK_NETWORKS',
 } as const;
 export type Setting = (typeof SETTINGS)[keyof typeof SETTINGS];
 
@@ -47,14 +48,16 @@ export const USE_SETTINGS: Record<Use, readonly Setting[]> = {
   'table:write': [S.table],
   'table:batch-delete': [S.table],
   'admin-key': [S.adminKey],
-  'executions:start': [S.stateMachine],
+  // A run's execution names the subnets and security groups of its job's network.
+  'executions:start': [S.stateMachine, S.taskNetworks],
   'executions:stop': [S.stateMachine],
   'executions:describe': [S.stateMachine],
   'container-logs:read': [S.containerLogGroup],
   'container-logs:delete': [S.containerLogGroup],
   schedules: [S.scheduleGroup, S.schedulerTarget, S.schedulerRole, S.schedulerDeadLetters],
   // A task definition names the log group its container writes to.
-  'task-definitions': [S.taskExecutionRole, S.taskRole, S.containerLogGroup],
+  // A job is refused a network the deployment does not offer.
+  'task-definitions': [S.taskExecutionRole, S.taskRole, S.containerLogGroup, S.taskNetworks],
   'container-metrics': [S.cluster],
   'events:put': [S.eventBus],
   'deliveries:enqueue': [S.deliveryQueue],

@@ -6,6 +6,7 @@ import type { DeliveryQueue, DeliveryStore, Send } from '../core/ports.ts';
 import type { DestinationPolicy } from '../core/ports.ts';
 import type { JobHooks } from '../core/job-service.ts';
 import type { SecretStore, SecretVault, SettingsStore, WebhookStore } from '../core/ports.ts';
+import type { Network } from '../core/job-spec.ts';
 import type {
   Idempotency,
   JobStore,
@@ -64,6 +65,8 @@ export interface Platform {
    * are masked as they are stored.
    */
   readonly masksOnRead: boolean;
+  /** Why this host cannot give a job's containers that network (null: it can). */
+  networkRefusal(network: Network): string | null;
 }
 
 /** A factory that builds its value once, on first call. */

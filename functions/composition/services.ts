@@ -65,6 +65,7 @@ export function composeServices(platform: Platform): Services {
       new JobService(platform.jobStore(), {
         missingSecrets: (ref, names) => secrets().missing(ref, names),
         taskRoles: async (workspaceId) => (await settings().workspace(workspaceId)).task_roles,
+        networkRefusal: (network) => platform.networkRefusal(network),
         // A job's task definition exists before its schedule can fire; a deleted job stops firing before its runs stop.
         hooks: combineHooks(
           () => {

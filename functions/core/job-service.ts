@@ -14,6 +14,7 @@ import {
 } from './jobs.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 import { parseReference, referencedNames } from './secrets.ts';
+import type { Network } from './job-spec.ts';
 
 /** What follows a job's life elsewhere in the system (its schedule, its task definition, its runs). */
 export interface JobHooks {
@@ -55,6 +56,7 @@ export class JobService {
   readonly #now: () => Date;
   readonly #missingSecrets: (ref: ProjectRef, names: string[]) => Promise<string[]>;
   readonly #taskRoles: (workspaceId: string) => Promise<string[]>;
+  readonly #networkRefusal: (network: Network) => string | null;
 
   constructor(
     store: JobStore,
@@ -65,6 +67,8 @@ export class JobService {
       missingSecrets?: (ref: ProjectRef, names: string[]) => Promise<string[]>;
       /** The IAM roles a job of the workspace may name as its task_role. */
       taskRoles?: (workspaceId: string) => Promise<string[]>;
+      /** Why this host cannot give a job that network (null: it can). */
+      networkRefusal?: (network: Network) => string | null;
     } = {},
   ) {
     this.#store = store;
@@ -72,6 +76,13 @@ export class JobService {
     this.#now = options.now ?? (() => new Date());
     this.#missingSecrets = options.missingSecrets ?? (async () => []);
     this.#taskRoles = options.taskRoles ?? (async () => []);
+    this.#networkRefusal = options.networkRefusal ?? (() => null);
+  }
+
+  #checkNetwork(job: Job, previous?: Job): void {
+    if (job.network === previous?.network) return;
+    const refusal = this.#networkRefusal(job.network);
+    if (refusal) throw ValidationError.field('network', refusal);
   }
 
   /** A job may run as a role only its workspace's settings list (checked again whenever it changes). */
@@ -106,6 +117,7 @@ export class JobService {
     const stamp = now.toISOString();
     const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
     assertValid(crossFieldErrors(job));
+    this.#checkNetwork(job);
     await this.#checkSecrets(job);
     await this.#checkTaskRole(job);
     await this.#store.create(job);
@@ -139,6 +151,7 @@ export class JobService {
       if (!stored) throw new NotFoundError('job', ref.job_id);
       const next = applyPatch(stored.job, patch, this.#now().toISOString());
       assertValid(crossFieldErrors(next));
+      this.#checkNetwork(next, stored.job);
       await this.#checkSecrets(next, stored.job);
       await this.#checkTaskRole(next, stored.job);
       if (await this.#store.update(next, stored.version, stored.job.name)) {

@@ -4,6 +4,12 @@ import type { FieldError } from './errors.ts';
 
 export type Concurrency = 'allow' | 'forbid' | 'replace';
 export const CONCURRENCY_POLICIES = ['allow', 'forbid', 'replace'] as const satisfies readonly Concurrency[];
+/**
+ * Where a job's containers sit: `public` (a public IP, today's subnets), `private` (the deployment's own subnets
+ * and security groups, no public IP), `none` (no network at all).
+ */
+export type Network = 'public' | 'private' | 'none';
+export const NETWORKS = ['public', 'private', 'none'] as const satisfies readonly Network[];
 
 /** What an attempt's exit code decides: retried while `retries` allow, or the run fails at once. */
 export type RetryAction = 'retry' | 'fail';
@@ -44,6 +50,7 @@ export const DEFAULTS = {
   timeout_seconds: 3600,
   retries: 0,
   concurrency: 'allow' as Concurrency,
+  network: 'public' as Network,
   cpu: 0.25,
   memory_mb: 512,
   history: { max_runs: 1000, max_age_days: 90 },

@@ -9,6 +9,7 @@ import {
   parallelismError,
   parallelismFor,
   type Concurrency,
+  type Network,
   type History,
   type RetryRule,
 } from './job-spec.ts';
@@ -26,6 +27,7 @@ export interface JobSpec {
   registry_credentials: string | null;
   /** The IAM role its code runs as in AWS: one of its workspace's `task_roles`. */
   task_role: string | null;
+  network: Network;
   schedule: string | null;
   timezone: string;
   suspended: boolean;
@@ -61,6 +63,7 @@ export const JOB_SPEC_FIELDS = [
   'secrets',
   'registry_credentials',
   'task_role',
+  'network',
   'schedule',
   'timezone',
   'suspended',
@@ -122,6 +125,7 @@ export function buildJob(
     secrets: spec.secrets ?? {},
     registry_credentials: spec.registry_credentials ?? OPTIONAL_DEFAULTS.registry_credentials,
     task_role: spec.task_role ?? OPTIONAL_DEFAULTS.task_role,
+    network: spec.network ?? OPTIONAL_DEFAULTS.network,
     schedule: spec.schedule ?? OPTIONAL_DEFAULTS.schedule,
     timezone: spec.timezone ?? OPTIONAL_DEFAULTS.timezone,
     suspended: spec.suspended ?? OPTIONAL_DEFAULTS.suspended,

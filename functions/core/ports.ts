@@ -10,7 +10,7 @@ export type { Page, PageRequest, ProjectRef };
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
 import type { Run, RunCounts, RunRef, RunStatus, RunTask, RunUsage, RunnerKind, Trigger } from './run-model.ts';
-import type { RetryRule } from './job-spec.ts';
+import type { Network, RetryRule } from './job-spec.ts';
 import type { SecretRef, StoredSecret } from './secrets.ts';
 import type { ProjectSettings, WorkspaceSettings } from './settings.ts';
 
@@ -179,6 +179,7 @@ export interface ExecutionRequest {
     secrets: Record<string, string>;
     /** The secret the image is pulled with, by name. */
     registry_credentials: string | null;
+    network: Network;
     cpu: number;
     memory_mb: number;
   };

@@ -215,6 +215,7 @@ export class RunService {
         env: { ...job.env, ...overrides.env },
         secrets: job.secrets,
         registry_credentials: job.registry_credentials,
+        network: job.network,
         cpu: job.cpu,
         memory_mb: job.memory_mb,
       },

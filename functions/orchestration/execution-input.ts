@@ -1,10 +1,10 @@
 // The run state machine's input document, the same in AWS and locally: what the definition's states read
-// ($.run, $.timeout_seconds, $.retries, $.retry_rules, $.task_indexes, $.task_count, $.parallelism, $.container) in the shapes ECS RunTask takes them. The domain's
-// request is translated here and nowhere else.
+// ($.run, $.timeout_seconds, $.retries, $.retry_rules, $.task_indexes, $.task_count, $.parallelism, $.container,
+// $.network) in the shapes ECS RunTask takes them. The domain's request is translated here and nowhere else.
 import { taskFamily } from './ecs-names.ts';
 import type { ExecutionRequest } from '../core/ports.ts';
 import type { RunRef } from '../core/run-model.ts';
-import type { RetryRule } from '../core/job-spec.ts';
+import { NETWORKS, type Network, type RetryRule } from '../core/job-spec.ts';
 
 export interface ExecutionInput {
   run: RunRef;
@@ -25,10 +25,31 @@ export interface ExecutionInput {
     cpu: number;
     memory_mb: number;
   };
+  /** Where its tasks' network interfaces go: ECS's AwsvpcConfiguration for the job's network. */
+  network: TaskNetwork;
 }
 
-export function toExecutionInput(request: ExecutionRequest): ExecutionInput {
+export interface TaskNetwork {
+  subnets: string[];
+  security_groups: string[];
+  assign_public_ip: 'ENABLED' | 'DISABLED';
+}
+
+/** The deployment's task network for each job network it offers (a deployment without private subnets has none). */
+export type TaskNetworks = Partial<Record<Network, TaskNetwork>>;
+
+/** Locally the definition's ECS parameters only have to name what they stand for: the local runner reads the job's. */
+export const LOCAL_TASK_NETWORKS: Record<Network, TaskNetwork> = Object.fromEntries(
+  NETWORKS.map((network) => [
+    network,
+    { subnets: [`local:${network}`], security_groups: [`local:${network}`], assign_public_ip: 'DISABLED' },
+  ]),
+) as Record<Network, TaskNetwork>;
+
+export function toExecutionInput(request: ExecutionRequest, networks: TaskNetworks): ExecutionInput {
   const { container } = request;
+  const network = networks[container.network];
+  if (!network) throw new Error(`this deployment names no ${container.network} network`);
   return {
     run: request.run,
     timeout_seconds: request.timeout_seconds,
@@ -47,5 +68,6 @@ export function toExecutionInput(request: ExecutionRequest): ExecutionInput {
       cpu: container.cpu,
       memory_mb: container.memory_mb,
     },
+    network,
   };
 }

@@ -14,6 +14,7 @@ export const JOB_EXAMPLE = {
   secrets: { DB_PASSWORD: 'db-password' },
   registry_credentials: null,
   task_role: null,
+  network: 'public' as const,
   schedule: '0 3 * * 1-5',
   timezone: 'Europe/Berlin',
   suspended: false,

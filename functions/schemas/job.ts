@@ -9,6 +9,7 @@ import {
   FARGATE_CPUS,
   LIMITS,
   NAME_PATTERN,
+  NETWORKS,
   ENV_NAME_PATTERN,
   TAG_KEY_PATTERN,
   envErrors,
@@ -89,6 +90,11 @@ export const RegistryCredentials = SecretName.meta({
 export const TaskRole = RoleArn.meta({
   description:
     "The IAM role the job's code runs as in AWS: one of its workspace's task_roles (locally recorded, not assumed)",
+});
+
+export const NetworkSchema = z.enum(NETWORKS, { error: `must be one of ${NETWORKS.join(', ')}` }).meta({
+  description:
+    "public: a public IP in the deployment's public subnets (default); private: the deployment's private subnets and security groups, no public IP; none: no network at all (locally --network none, refused for host processes; in AWS a security group with no egress)",
 });
 
 export const Tags = z
@@ -206,6 +212,7 @@ export const JobCreateBody = z
     secrets: JobSecrets.optional(),
     registry_credentials: RegistryCredentials.nullable().optional(),
     task_role: TaskRole.nullable().optional(),
+    network: NetworkSchema.optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.optional(),
     suspended: Suspended.optional(),
@@ -232,6 +239,7 @@ export const JobPatchBody = z
     secrets: JobSecrets.nullable().optional(),
     registry_credentials: RegistryCredentials.nullable().optional(),
     task_role: TaskRole.nullable().optional(),
+    network: NetworkSchema.nullable().optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.nullable().optional(),
     suspended: Suspended.nullable().optional(),
@@ -279,6 +287,7 @@ export const JobSchema = z
     secrets: z.record(z.string(), z.string()),
     registry_credentials: z.string().nullable(),
     task_role: z.string().nullable(),
+    network: z.enum(NETWORKS).meta({ default: DEFAULTS.network }),
     schedule: z.string().nullable(),
     timezone: z.string().meta({ default: DEFAULTS.timezone }),
     suspended: z.boolean(),

@@ -31,19 +31,17 @@ export class Orchestration extends Construct {
   readonly runStateFunction: NodejsFunction;
   readonly ecsEventsFunction: NodejsFunction;
   readonly reconcilerFunction: NodejsFunction;
+  readonly #runner: Runner;
 
   constructor(scope: Construct, id: string, props: OrchestrationProps) {
     super(scope, id);
     const { runner } = props;
+    this.#runner = runner;
     this.runStateFunction = serviceFunction(this, 'RunStateFunction', 'run-state', props);
 
-    const [subnetA, subnetB] = runner.subnetIds;
     const substitutions: Record<Placeholder, string> = {
       RunStateFunctionArn: this.runStateFunction.functionArn,
       ClusterArn: runner.cluster.clusterArn,
-      SubnetA: subnetA,
-      SubnetB: subnetB,
-      SecurityGroup: runner.securityGroup.securityGroupId,
       ContainerTimeoutPath: CONTAINER_TIMEOUT_PATH,
     };
     // Named, so its role can start its own child executions (the Map's tasks) without a reference cycle.
@@ -170,10 +168,11 @@ export class Orchestration extends Construct {
       new PolicyStatement({
         effect: Effect.ALLOW,
         actions: ['iam:PassRole'],
-        resources: [runner.executionRole.roleArn, runner.taskRole.roleArn],
+        resources: runner.passableRoles,
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );
+    acknowledgeWildcard(role, runner.jobRoles, runner.jobRolesReason);
   }
 
   /** What the distributed Map needs: start each task's child execution of this state machine, and follow or stop it. */
@@ -215,7 +214,10 @@ export class Orchestration extends Construct {
    */
   bind(fn: NodejsFunction, ...calls: Array<'start' | 'stop' | 'describe'>): void {
     fn.addEnvironment(SETTINGS.stateMachine, this.stateMachine.stateMachineArn);
-    if (calls.includes('start')) this.stateMachine.grantStartExecution(fn);
+    if (calls.includes('start')) {
+      this.stateMachine.grantStartExecution(fn);
+      this.#runner.bindTaskNetworks(fn);
+    }
     const onExecutions = [
       ...(calls.includes('stop') ? ['states:StopExecution'] : []),
       ...(calls.includes('describe') ? ['states:DescribeExecution'] : []),

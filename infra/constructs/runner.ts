@@ -13,6 +13,22 @@ import { SETTINGS } from '../../functions/composition/functions.ts';
 import { acknowledgeWildcard } from '../checks.ts';
 import { LIMITS } from '../../functions/core/job-spec.ts';
 import { LINKED_ARN_PATTERN } from '../../functions/core/settings.ts';
+import type { TaskNetwork, TaskNetworks } from '../../functions/orchestration/execution-input.ts';
+
+/** The deployment's private network, checked for shape (it is named by id: synthesis looks nothing up). */
+function privateTaskNetwork(config: PrivateNetwork): TaskNetwork {
+  const valid =
+    /^vpc-[0-9a-f]+$/.test(config.vpcId) &&
+    config.subnetIds.length > 0 &&
+    config.subnetIds.every((id) => /^subnet-[0-9a-f]+$/.test(id)) &&
+    config.securityGroupIds.length > 0 &&
+    config.securityGroupIds.every((id) => /^sg-[0-9a-f]+$/.test(id));
+  if (!valid)
+    throw new Error(
+      'privateNetwork must be {"vpcId": "vpc-…", "subnetIds": ["subnet-…", …], "securityGroupIds": ["sg-…", …]}',
+    );
+  return { subnets: config.subnetIds, security_groups: config.securityGroupIds, assign_public_ip: 'DISABLED' };
+}
 
 /** The shortest log retention CloudWatch offers that covers a job's longest allowed history. */
 function containerLogRetention(): RetentionDays {
@@ -20,6 +36,20 @@ function containerLogRetention(): RetentionDays {
     .filter((d): d is number => typeof d === 'number' && d > 0)
     .sort((a, b) => a - b);
   return days.find((d) => d >= LIMITS.maxAgeDays.max) ?? RetentionDays.INFINITE;
+}
+
+/** The deployment's own network for `private` jobs: an existing VPC's subnets and security groups, by id. */
+export interface PrivateNetwork {
+  vpcId: string;
+  subnetIds: string[];
+  securityGroupIds: string[];
+}
+
+export interface RunnerProps {
+  taskRolePath: string;
+  linkedSecretArns: string[];
+  /** Without it, jobs cannot ask for `private`. */
+  privateNetwork?: PrivateNetwork | undefined;
 }
 
 export class Runner extends Construct {
@@ -38,12 +68,24 @@ export class Runner extends Construct {
 
   /** Roles under this IAM path may be passed to ECS as a job's task_role. */
   readonly taskRolePath: string;
+  /** Every role under the task role path: a job's own task_role is one of these. */
+  readonly jobRoles: string;
+  readonly jobRolesReason =
+    "Jobs run as the roles their workspace's settings list, all under the deployment's task role path";
+  /** Where each job network puts a task's network interface (JOBS_TASK_NETWORKS). */
+  readonly taskNetworks: TaskNetworks;
 
-  constructor(scope: Construct, id: string, props: { taskRolePath: string; linkedSecretArns: string[] }) {
+  constructor(scope: Construct, id: string, props: RunnerProps) {
     super(scope, id);
     if (!/^\/([\w+=,.@-]+\/)*$/.test(props.taskRolePath))
       throw new Error(`taskRolePath must be an IAM path such as /jobs-tasks/, not ${props.taskRolePath}`);
     this.taskRolePath = props.taskRolePath;
+    this.jobRoles = Stack.of(this).formatArn({
+      service: 'iam',
+      region: '',
+      resource: 'role',
+      resourceName: `${this.taskRolePath.slice(1)}*`,
+    });
     this.vpc = new Vpc(this, 'Vpc', {
       maxAzs: 2,
       natGateways: 0,
@@ -62,6 +104,22 @@ export class Runner extends Construct {
       description: 'Job containers: no inbound traffic, outbound to pull images and reach the internet',
       allowAllOutbound: true,
     });
+    // `none`: an interface with no way out (no public IP, no egress rule).
+    const isolated = new SecurityGroup(this, 'NoNetworkSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Job containers of network none: no inbound and no outbound traffic',
+      allowAllOutbound: false,
+    });
+    const publicSubnets = this.vpc.publicSubnets.map((subnet) => subnet.subnetId);
+    this.taskNetworks = {
+      public: {
+        subnets: publicSubnets,
+        security_groups: [this.securityGroup.securityGroupId],
+        assign_public_ip: 'ENABLED',
+      },
+      none: { subnets: publicSubnets, security_groups: [isolated.securityGroupId], assign_public_ip: 'DISABLED' },
+      ...(props.privateNetwork ? { private: privateTaskNetwork(props.privateNetwork) } : {}),
+    };
     this.executionRole = new Role(this, 'TaskExecutionRole', {
       assumedBy: new ServicePrincipal('ecs-tasks.amazonaws.com'),
       description: 'ECS pulls job images and writes their logs with this role',
@@ -191,24 +249,21 @@ export class Runner extends Construct {
       'Families are created per job at run time (job-<job id>); tagging is further limited to registration',
     );
     // A job's own task_role: only roles under the deployment's role path, and only to ECS tasks.
-    const jobRoles = stack.formatArn({
-      service: 'iam',
-      region: '',
-      resource: 'role',
-      resourceName: `${this.taskRolePath.slice(1)}*`,
-    });
     fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['iam:PassRole'],
-        resources: [this.executionRole.roleArn, this.taskRole.roleArn, jobRoles],
+        resources: this.passableRoles,
         conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
       }),
     );
-    acknowledgeWildcard(
-      fn.role!,
-      jobRoles,
-      "Jobs run as the roles their workspace's settings list, all under the deployment's task role path",
-    );
+    acknowledgeWildcard(fn.role!, this.jobRoles, this.jobRolesReason);
+    // A job is refused a network the deployment does not offer.
+    this.bindTaskNetworks(fn);
+  }
+
+  /** The roles ECS may be given for a job's tasks: the stack's two, and those under the task role path. */
+  get passableRoles(): string[] {
+    return [this.executionRole.roleArn, this.taskRole.roleArn, this.jobRoles];
   }
 
   /** Points a function at the cluster's Container Insights metrics. */
@@ -221,9 +276,8 @@ export class Runner extends Construct {
     acknowledgeWildcard(fn.role!, '*', 'cloudwatch:GetMetricData has no resource-level permissions');
   }
 
-  /** The two public subnets the state machine places tasks in (the definition names exactly two). */
-  get subnetIds(): [string, string] {
-    const ids = this.vpc.publicSubnets.map((subnet) => subnet.subnetId);
-    return [ids[0]!, ids[1] ?? ids[0]!];
+  /** Tells a function where each job network puts a task (the subnets and security groups are the stack's tokens). */
+  bindTaskNetworks(fn: LambdaFunction): void {
+    fn.addEnvironment(SETTINGS.taskNetworks, Stack.of(this).toJsonString(this.taskNetworks));
   }
 }

@@ -3,6 +3,8 @@
 // container's cgroup, and no container left behind after any of it. The image is built here from busybox
 // with a marker file the host does not have. Without an engine the file is skipped, saying why.
 import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   points,
@@ -99,6 +101,24 @@ describe.skipIf('skip' in built)('runs as containers', () => {
       status: 'failed',
       exit_code: 127,
     });
+  });
+
+  it('gives a job of network none no network: a listener on the host, reached by a public job, cannot be reached', async () => {
+    // On every address of the host, loopback included; a public container reaches it through its gateway.
+    const listener = createServer((_request, response) => response.end('reached'));
+    await new Promise<void>((resolve) => listener.listen(0, '0.0.0.0', resolve));
+    const port = (listener.address() as AddressInfo).port;
+    const probe = `gw=$(ip route | awk '/default/{print $3}'); printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 \${gw:-127.0.0.1} ${port} | tail -1`;
+    try {
+      const connected = await start(probe, { network: 'public' });
+      expect(await waitForStatus(t.api, connected.path, TERMINAL, 30_000)).toMatchObject({ status: 'succeeded' });
+      expect(await lines(connected.path)).toEqual(['stdout: reached']);
+      const isolated = await start(`${probe}; exit 1`, { network: 'none' });
+      expect(await waitForStatus(t.api, isolated.path, TERMINAL, 30_000)).toMatchObject({ status: 'failed' });
+      expect(await lines(isolated.path)).toEqual([expect.stringMatching(/^stderr: nc: .*(unreachable|can't connect)/)]);
+    } finally {
+      listener.close();
+    }
   });
 
   it('kills a container that goes over its memory limit, and says it ran out of memory', async () => {

@@ -76,4 +76,18 @@ describe('settings', () => {
     expect((await t.api.get(`${P}/jobs/${created.body.data.id}`)).body.data.task_role).toBe(ROLE);
     expect((await t.api.post(`${P}/jobs`, job({ task_role: ROLE }))).status).toBe(400);
   });
+
+  it('gives host processes the network they share with the service: none is refused, naming network', async () => {
+    const none = await t.api.post(`${P}/jobs`, job({ network: 'none' }));
+    expect(none.status).toBe(400);
+    expect(none.body.errors).toEqual([
+      { field: 'network', message: expect.stringMatching(/^none needs a container engine/) },
+    ]);
+    const created = await t.api.post(`${P}/jobs`, job({ network: 'private' }));
+    expect(created.body.data.network).toBe('private');
+    expect((await t.api.patch(`${P}/jobs/${created.body.data.id}`, { network: 'none' })).body.errors?.[0]?.field).toBe(
+      'network',
+    );
+    expect((await t.api.post(`${P}/jobs`, job({ network: 'bridge' }))).body.errors?.[0]?.field).toBe('network');
+  });
 });

@@ -44,6 +44,7 @@ describe('RunService', () => {
         env: { A: 'job', B: 'run' },
         secrets: {},
         registry_credentials: null,
+        network: 'public',
         cpu: 0.25,
         memory_mb: 512,
       },

@@ -159,6 +159,7 @@ export function coreOver(
     settingsStore: once(() => new DynamoSettingsStore(table)),
     secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), vaultDir())),
     masksOnRead: false,
+    networkRefusal: () => null,
     delivery: () => ({
       send: async () => ({ error: 'the core tests deliver nothing' }),
       queue: { enqueue: async () => {} },

@@ -227,7 +227,9 @@ describe('least privilege', () => {
     const runTask = statements.find((st: any) => st.Action === 'ecs:RunTask');
     expect(JSON.stringify(runTask.Resource)).toContain('task-definition/job-*');
     const passRole = statements.find((st: any) => st.Action === 'iam:PassRole');
-    expect(passRole.Resource).toHaveLength(2);
+    // The stack's two roles, and the jobs' own under the task role path.
+    expect(passRole.Resource).toHaveLength(3);
+    expect(passRole.Resource).toContain('arn:aws:iam::123456789012:role/jobs-tasks/*');
     expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     // The distributed Map starts its tasks as child executions of this state machine only, and follows only those.
     const start = statements.find((st: any) => st.Action === 'states:StartExecution');
@@ -281,6 +283,31 @@ describe('least privilege', () => {
         ),
     );
     expect(writes.map((st) => st.Resource)).toEqual([prefix]);
+  });
+
+  it("tells the functions that start runs where each job network puts a task: private from the deployment's config, none with no egress", () => {
+    const privateNetwork = {
+      vpcId: 'vpc-0abc',
+      subnetIds: ['subnet-0aaa', 'subnet-0bbb'],
+      securityGroupIds: ['sg-0ccc'],
+    };
+    const { stack, template } = synthesize({ privateNetwork });
+    const runs = template.toJSON().Resources[stack.getLogicalId(stack.api.functions.runs.node.defaultChild as never)];
+    const networks = JSON.stringify(runs.Properties.Environment.Variables.JOBS_TASK_NETWORKS);
+    expect(networks).toContain(
+      '\\"private\\":{\\"subnets\\":[\\"subnet-0aaa\\",\\"subnet-0bbb\\"],\\"security_groups\\":[\\"sg-0ccc\\"],\\"assign_public_ip\\":\\"DISABLED\\"}',
+    );
+    const isolated = stack.getLogicalId(
+      stack.node.findAll().find((c) => c.node.id === 'NoNetworkSecurityGroup')!.node.defaultChild as never,
+    );
+    expect(template.toJSON().Resources[isolated].Properties.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic' }),
+    ]);
+    expect(() => synthesize({ privateNetwork: { ...privateNetwork, subnetIds: ['my-subnet'] } })).toThrow(
+      /privateNetwork must be/,
+    );
+    // Without the config, a job cannot be private: the deployment offers public and none only.
+    expect(JSON.stringify(ctx.template.toJSON())).not.toContain('\\"private\\":');
   });
 
   it('lets the execution role read the existing secrets the deployment lists, and refuses a list that names every secret', () => {

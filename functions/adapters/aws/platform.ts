@@ -34,6 +34,7 @@ import { EventBridgeSink } from './eventbridge-events.ts';
 import { SqsDeliveryQueue } from './sqs-delivery-queue.ts';
 import { EventBridgeScheduleStore } from './scheduler.ts';
 import { StepFunctionsOrchestrator } from './step-functions.ts';
+import type { TaskNetworks } from '../../orchestration/execution-input.ts';
 
 /** A setting the function cannot work without is missing, or the function uses what it did not declare. */
 export class ConfigError extends Error {
@@ -61,6 +62,7 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
       }),
   );
   const runStore = once(() => new DynamoRunStore(table()));
+  const taskNetworks = once(() => JSON.parse(setting(SETTINGS.taskNetworks)) as TaskNetworks);
   const deliveryQueue = once(() => new SqsDeliveryQueue({ queueUrl: setting(SETTINGS.deliveryQueue) }));
   return {
     logger: createLogger(),
@@ -71,7 +73,13 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     keyStore: once(() => new DynamoKeyStore(table())),
     idempotency: once(() => new DynamoIdempotency(table())),
     adminKeyHash: once(() => adminKeyHashFromSecret(setting(SETTINGS.adminKey))),
-    orchestrator: once(() => new StepFunctionsOrchestrator({ stateMachineArn: setting(SETTINGS.stateMachine) })),
+    orchestrator: once(
+      () => new StepFunctionsOrchestrator({ stateMachineArn: setting(SETTINGS.stateMachine), networks: taskNetworks }),
+    ),
+    networkRefusal: (network) =>
+      taskNetworks()[network]
+        ? null
+        : `this deployment offers no ${network} network (its CDK context privateNetwork names the subnets and security groups)`,
     logs: once(() => new CloudWatchLogSource({ logGroupName: setting(SETTINGS.containerLogGroup), runs: runStore() })),
     metrics: once(() => new CloudWatchMetricSource({ clusterName: setting(SETTINGS.cluster) })),
     schedules: once(

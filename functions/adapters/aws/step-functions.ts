@@ -2,7 +2,7 @@
 // finds a run by its id, and Step Functions itself refuses a second start of the same run).
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { ExecutionRequest, RunOrchestrator, StopOptions } from '../../core/ports.ts';
-import { toExecutionInput } from '../../orchestration/execution-input.ts';
+import { toExecutionInput, type TaskNetworks } from '../../orchestration/execution-input.ts';
 import type { Run } from '../../core/run-model.ts';
 import { LazySdk } from './lazy-sdk.ts';
 import { unavailableIfTransient } from '../transient.ts';
@@ -13,10 +13,13 @@ type Sfn = Awaited<ReturnType<typeof loadSfn>>;
 export class StepFunctionsOrchestrator implements RunOrchestrator {
   readonly runner = 'ecs' as const;
   readonly #stateMachineArn: string;
+  readonly #networks: () => TaskNetworks;
   readonly #sfn: LazySdk<Sfn, SFNClient>;
 
-  constructor(options: { stateMachineArn: string; client?: SFNClient }) {
+  /** `networks` is read when a run first starts: a function that only stops or describes executions has none. */
+  constructor(options: { stateMachineArn: string; networks: () => TaskNetworks; client?: SFNClient }) {
     this.#stateMachineArn = options.stateMachineArn;
+    this.#networks = options.networks;
     this.#sfn = new LazySdk(loadSfn, (sdk) => new sdk.SFNClient({}), options.client);
   }
 
@@ -26,13 +29,15 @@ export class StepFunctionsOrchestrator implements RunOrchestrator {
   }
 
   async start(request: ExecutionRequest): Promise<void> {
+    // A network the deployment no longer offers is the request's fault, not Step Functions' unavailability.
+    const input = JSON.stringify(toExecutionInput(request, this.#networks()));
     const { sdk, client } = await this.#sfn.get();
     try {
       await client.send(
         new sdk.StartExecutionCommand({
           stateMachineArn: this.#stateMachineArn,
           name: request.run.run_id,
-          input: JSON.stringify(toExecutionInput(request)),
+          input,
         }),
       );
     } catch (error) {

@@ -131,6 +131,7 @@ export function createArgs(
     '--pull=missing',
     ...engine.hostFlags,
     ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
+    ...(spec.network === 'none' ? ['--network', 'none'] : []),
     ...Object.keys(spec.env).flatMap((variable) => ['--env', variable]),
     ...extra,
     spec.image,

@@ -1,5 +1,6 @@
 // What the local host's orchestrator asks of whatever runs a container on this machine (a host process, or a
 // container engine): start it, stop it, find it again after a restart, and remove what a killed service left.
+import type { Network } from '../../core/job-spec.ts';
 import type { Run } from '../../core/run-model.ts';
 
 export interface ContainerSpec {
@@ -22,6 +23,8 @@ export interface ContainerSpec {
   /** The secret the image is pulled with, by name, and its login. */
   registry_credentials?: string | null;
   registry_login?: { username: string; password: string } | null;
+  /** `none`: a container with no network at all (a host process cannot be given that). */
+  network?: Network;
   cpu: number;
   memory_mb: number;
   timeout_seconds: number;

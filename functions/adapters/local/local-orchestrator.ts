@@ -9,7 +9,7 @@ import type { ExecutionRequest, RunOrchestrator, StopOptions } from '../../core/
 import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, TASK_INDEX_VARIABLE, type Run, type RunRef } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
-import { toExecutionInput } from '../../orchestration/execution-input.ts';
+import { LOCAL_TASK_NETWORKS, toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { RunStateHandler } from '../../orchestration/run-state.ts';
 import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
@@ -156,7 +156,7 @@ export class LocalOrchestrator implements RunOrchestrator {
       MarkFailed: lambda,
       RunContainer: (parameters: RunTaskParameters) => this.#runContainer(request, parameters),
     });
-    const execution = this.#machine.run(toExecutionInput(request) as never, {
+    const execution = this.#machine.run(toExecutionInput(request, LOCAL_TASK_NETWORKS) as never, {
       noThrowOnAbort: true,
       overrides: {
         taskResourceLocalHandlers: handlers as never,
@@ -244,6 +244,7 @@ export class LocalOrchestrator implements RunOrchestrator {
         masks: secrets.masks,
         registry_credentials: spec.registry_credentials,
         registry_login: secrets.login,
+        network: spec.network,
         cpu: spec.cpu,
         memory_mb: spec.memory_mb,
         timeout_seconds: request.timeout_seconds,

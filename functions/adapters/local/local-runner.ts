@@ -57,6 +57,9 @@ const WRAPPER =
   `"$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times" 2>/dev/null; ` +
   `printf '%-4s\\n' $code 1<>"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
 const RECOVERY_POLL_MS = 200;
+/** Why a job with network none cannot run here (said at create, and by a run after a restart without an engine). */
+export const NONE_NEEDS_AN_ENGINE =
+  'none needs a container engine (podman or docker): this service runs jobs as host processes, which share its network';
 
 /** What a host process gets from the service's environment, before the job's own variables. */
 const INHERITED = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR'];
@@ -174,7 +177,12 @@ export class LocalRunner implements ContainerRunner {
     const dir = this.#dir(spec.job_id, unit);
     mkdirSync(join(dir, 'work'), { recursive: true });
     rmSync(join(dir, 'exit'), { force: true }); // a retried attempt starts afresh
-    if (!this.#engine) return this.#start(spec, dir, spec.command, processEnv(spec), false, started);
+    if (!this.#engine) {
+      // Created under a container engine, run after a restart without one: it is not run on the host's network.
+      if (spec.network === 'none')
+        return { exit_code: null, timed_out: false, error: `network ${NONE_NEEDS_AN_ENGINE}`, task: null };
+      return this.#start(spec, dir, spec.command, processEnv(spec), false, started);
+    }
 
     const engine = this.#engine;
     const creating = { runId: spec.run_id, stopped: false };

@@ -21,7 +21,7 @@ import { resolveHost } from '../dns.ts';
 import { CachedKeyStore } from './cached-key-store.ts';
 import { LocalEventPump, loggedEvents } from './event-pump.ts';
 import { LocalOrchestrator } from './local-orchestrator.ts';
-import { LocalRunner } from './local-runner.ts';
+import { LocalRunner, NONE_NEEDS_AN_ENGINE } from './local-runner.ts';
 import { ContainerLauncher } from './container-launcher.ts';
 import type { Engine } from './engines.ts';
 import { LocalScheduler } from './local-scheduler.ts';
@@ -170,6 +170,8 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), options.dataDir)),
     // Output is masked as it is stored: the values are in no file of the data directory.
     masksOnRead: false,
+    // Host processes share the machine's network; only a container can be given none.
+    networkRefusal: (network) => (network === 'none' && !options.engine ? NONE_NEEDS_AN_ENGINE : null),
     deliveryStore,
     delivery: () => ({
       send: sendHttp,

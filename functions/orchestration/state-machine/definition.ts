@@ -6,14 +6,7 @@ import { fileURLToPath } from 'node:url';
 export const RUN_STATE_MACHINE_FILE = fileURLToPath(new URL('./run.asl.json', import.meta.url));
 
 /** The placeholders the definition contains, each filled by the stack (or, locally, by a marker). */
-export const PLACEHOLDERS = [
-  'RunStateFunctionArn',
-  'ClusterArn',
-  'SubnetA',
-  'SubnetB',
-  'SecurityGroup',
-  'ContainerTimeoutPath',
-] as const;
+export const PLACEHOLDERS = ['RunStateFunctionArn', 'ClusterArn', 'ContainerTimeoutPath'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 export function runStateMachineText(): string {
@@ -40,8 +33,5 @@ export const CONTAINER_TIMEOUT_PATH = '$.timeout_seconds';
 export const LOCAL_PLACEHOLDERS: Record<Placeholder, string> = {
   RunStateFunctionArn: 'local:run-state',
   ClusterArn: 'local:runner',
-  SubnetA: 'local',
-  SubnetB: 'local',
-  SecurityGroup: 'local',
   ContainerTimeoutPath: '$$.Execution.Input.timeout_seconds',
 };

@@ -3,7 +3,13 @@
 // outright what the function does not declare.
 import { describe, expect, it } from 'vitest';
 import { awsPlatform, ConfigError } from '../../../functions/adapters/aws/platform.ts';
-import { FUNCTIONS, settingsOf, type FunctionName, type Use } from '../../../functions/composition/functions.ts';
+import {
+  FUNCTIONS,
+  SETTINGS,
+  settingsOf,
+  type FunctionName,
+  type Use,
+} from '../../../functions/composition/functions.ts';
 import type { Platform } from '../../../functions/composition/platform.ts';
 import { composeServices } from '../../../functions/composition/services.ts';
 
@@ -27,7 +33,13 @@ const NEEDS: Record<string, { build: (p: Platform) => unknown; uses: Use[] }> = 
 /** The environment the stack gives a function: its declared settings (values that look like the real ones). */
 function stackEnvironment(name: FunctionName): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    [...settingsOf(FUNCTIONS[name].uses), 'AWS_REGION'].map((variable) => [variable, `value-of-${variable}`]),
+    [...settingsOf(FUNCTIONS[name].uses), 'AWS_REGION'].map((variable) => [
+      variable,
+      // The one setting that is a document: the deployment's task networks.
+      variable === SETTINGS.taskNetworks
+        ? JSON.stringify({ public: { subnets: ['subnet-a'], security_groups: ['sg-a'], assign_public_ip: 'ENABLED' } })
+        : `value-of-${variable}`,
+    ]),
   );
 }
 

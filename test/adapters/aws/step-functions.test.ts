@@ -12,10 +12,19 @@ import { StepFunctionsOrchestrator } from '../../../functions/adapters/aws/step-
 import { UnavailableError } from '../../../functions/core/errors.ts';
 import type { ExecutionRequest } from '../../../functions/core/ports.ts';
 import type { Run } from '../../../functions/core/run-model.ts';
+import type { TaskNetworks } from '../../../functions/orchestration/execution-input.ts';
 
 const sfn = mockClient(SFNClient);
 const stateMachineArn = 'arn:aws:states:eu-west-1:123456789012:stateMachine:JobsRun';
-const orchestrator = new StepFunctionsOrchestrator({ stateMachineArn, client: new SFNClient({ region: 'eu-west-1' }) });
+const networks: TaskNetworks = {
+  public: { subnets: ['subnet-pub-a', 'subnet-pub-b'], security_groups: ['sg-tasks'], assign_public_ip: 'ENABLED' },
+  private: { subnets: ['subnet-priv-a'], security_groups: ['sg-db-clients'], assign_public_ip: 'DISABLED' },
+};
+const orchestrator = new StepFunctionsOrchestrator({
+  stateMachineArn,
+  networks: () => networks,
+  client: new SFNClient({ region: 'eu-west-1' }),
+});
 const runId = 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H';
 const executionArn = `arn:aws:states:eu-west-1:123456789012:execution:JobsRun:${runId}`;
 const run = { workspace_id: 'acme', project_id: 'etl', job_id: 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA', run_id: runId };
@@ -31,6 +40,7 @@ const input: ExecutionRequest = {
     env: { Z: 'last', A: 'first' },
     secrets: {},
     registry_credentials: null,
+    network: 'public',
     cpu: 0.25,
     memory_mb: 512,
   },
@@ -69,10 +79,26 @@ describe('StepFunctionsOrchestrator', () => {
         cpu: 0.25,
         memory_mb: 512,
       },
+      network: networks.public,
     };
     expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
       { stateMachineArn, name: runId, input: JSON.stringify(document) },
     ]);
+  });
+
+  it("places a private job's tasks in the deployment's private subnets and security groups, without a public IP", async () => {
+    sfn.on(StartExecutionCommand).resolves({ executionArn, startDate: new Date() });
+    await orchestrator.start({ ...input, container: { ...input.container, network: 'private' } });
+    const sent = JSON.parse(sfn.commandCalls(StartExecutionCommand)[0]!.args[0].input.input!);
+    expect(sent.network).toEqual({
+      subnets: ['subnet-priv-a'],
+      security_groups: ['sg-db-clients'],
+      assign_public_ip: 'DISABLED',
+    });
+    // A deployment that names no such network starts nothing.
+    await expect(orchestrator.start({ ...input, container: { ...input.container, network: 'none' } })).rejects.toThrow(
+      /no none network/,
+    );
   });
 
   it('takes a second start of the same run as done (Step Functions refuses the duplicate)', async () => {
