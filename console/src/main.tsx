@@ -12,6 +12,7 @@ import { JobView } from './views/job.tsx';
 import { RunView } from './views/run.tsx';
 import { Runs } from './views/runs.tsx';
 import { WebhookView, Webhooks } from './views/webhooks.tsx';
+import { Secrets } from './views/secrets.tsx';
 
 function View({ route, query }: { route: Route; query: URLSearchParams }) {
   switch (route.view) {
@@ -31,6 +32,8 @@ function View({ route, query }: { route: Route; query: URLSearchParams }) {
       return <Webhooks workspace={route.workspace} project={route.project} />;
     case 'webhook':
       return <WebhookView workspace={route.workspace} project={route.project} webhookId={route.webhook} />;
+    case 'secrets':
+      return <Secrets workspace={route.workspace} project={route.project} />;
   }
 }
 
@@ -84,6 +87,12 @@ function App() {
                 aria-current={route.view === 'webhooks' ? 'page' : undefined}
               >
                 Webhooks
+              </a>
+              <a
+                href={href(paths.secrets(project.workspace, project.project))}
+                aria-current={route.view === 'secrets' ? 'page' : undefined}
+              >
+                Secrets
               </a>
               <span class="where">
                 {project.workspace}/{project.project}

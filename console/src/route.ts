@@ -1,6 +1,6 @@
 // The console's URLs: one per view, in the hash (so deep links and the back button work on any static host).
 // #/w/<workspace>/p/<project>/jobs, …/jobs/<job>, …/jobs/<job>/runs/<run>, …/runs, …/webhooks, …/webhooks/<id>,
-// #/w/<workspace>/runs; a query after '?' keeps a view's filters.
+// …/secrets, #/w/<workspace>/runs; a query after '?' keeps a view's filters.
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
@@ -11,7 +11,8 @@ export type Route =
   | { view: 'project-runs'; workspace: string; project: string }
   | { view: 'workspace-runs'; workspace: string }
   | { view: 'webhooks'; workspace: string; project: string }
-  | { view: 'webhook'; workspace: string; project: string; webhook: string };
+  | { view: 'webhook'; workspace: string; project: string; webhook: string }
+  | { view: 'secrets'; workspace: string; project: string };
 
 export interface Location {
   route: Route;
@@ -45,6 +46,10 @@ const PATTERNS: Array<[RegExp, (m: string[]) => Route]> = [
   [
     /^\/w\/([^/]+)\/p\/([^/]+)\/webhooks$/,
     ([, workspace, project]) => ({ view: 'webhooks', workspace: workspace!, project: project! }),
+  ],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/secrets$/,
+    ([, workspace, project]) => ({ view: 'secrets', workspace: workspace!, project: project! }),
   ],
   [
     /^\/w\/([^/]+)\/p\/([^/]+)\/webhooks\/([^/]+)$/,
@@ -83,6 +88,7 @@ export const paths = {
   workspaceRuns: (w: string) => `/w/${w}/runs`,
   webhooks: (w: string, p: string) => `/w/${w}/p/${p}/webhooks`,
   webhook: (w: string, p: string, id: string) => `/w/${w}/p/${p}/webhooks/${id}`,
+  secrets: (w: string, p: string) => `/w/${w}/p/${p}/secrets`,
 };
 
 export function navigate(target: string): void {

@@ -243,6 +243,31 @@ describe('the web console', () => {
     await view('webhook');
   });
 
+  it("sets a secret from a password field, shows who uses it by name, and a job's secrets, role and network", async () => {
+    const value = 'console-typed-secret-value';
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/secrets`);
+    await page.getByText('No secrets yet. Set one below.').waitFor();
+    await page.getByLabel('Name (letters, digits, _ . -)').fill('api-token');
+    const field = page.getByLabel('Value (a new version if the secret exists)');
+    expect(await field.getAttribute('type')).toBe('password');
+    await field.fill(value);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByText('api-token created: version 1').waitFor();
+    expect(await field.inputValue()).toBe('');
+    const user = await t.api.post(`${P}/jobs`, job({ name: 'uses-token', secrets: { TOKEN: 'api-token' } }));
+    expect(user.status).toBe(201);
+    await page.reload();
+    await page.getByRole('link', { name: 'uses-token' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Delete' }).isDisabled()).toBe(true);
+    expect(await page.content()).not.toContain(value);
+    await view('secrets');
+    await page.getByRole('link', { name: 'uses-token' }).click();
+    await page.getByRole('heading', { name: 'Spec' }).waitFor();
+    expect(await page.locator('dl.spec').textContent()).toContain('TOKEN ← api-token');
+    expect(await page.locator('dl.spec').textContent()).toContain('Networkpublic');
+    await view('job-with-secrets');
+  });
+
   it("shows a run's tasks as a grid, and a deep link opens the view it names", async () => {
     const run = (await t.api.post(`${P}/jobs/${ids.split}/runs`)).body.data;
     await waitForRun(

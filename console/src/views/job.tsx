@@ -165,6 +165,15 @@ function Spec({ job }: { job: Job }) {
     ['Command', JSON.stringify(job.command)],
     ['Env', Object.keys(job.env).join(', ') || '—'],
     [
+      'Secrets',
+      Object.entries(job.secrets)
+        .map(([variable, secret]) => `${variable} ← ${secret}`)
+        .join(', ') || '—',
+    ],
+    ['Registry login', job.registry_credentials ?? '—'],
+    ['Task role', job.task_role ?? '— (the stack’s role, no permissions)'],
+    ['Network', job.network],
+    [
       'Tags',
       Object.entries(job.tags)
         .map(([k, v]) => `${k}:${v}`)
