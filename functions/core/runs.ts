@@ -159,6 +159,12 @@ export class RunService {
   async #trigger(ref: JobRef, input: TriggerInput, options: TriggerOptions): Promise<Run> {
     const { store, orchestrator, lifecycle } = this.#deps;
     const job = options.job ?? (await this.#deps.jobs.get(ref));
+    // A variable read from a secret is the secret's: a trigger cannot put another value in its place.
+    const overridden = Object.keys(input.env ?? {}).filter((name) => name in job.secrets);
+    if (overridden.length > 0)
+      throw new ValidationError(
+        overridden.map((name) => ({ field: `env.${name}`, message: 'is set from a secret; a run cannot override it' })),
+      );
     const tasks = runTasks(job, input);
     if (job.concurrency === 'replace') {
       await cancelActiveRuns(this.#deps, ref, {

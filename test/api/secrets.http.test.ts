@@ -269,5 +269,19 @@ describe.each(runners)('secrets on $runner', ({ runner, image, skip }) => {
     expect(both.status).toBe(400);
     expect(both.body.errors?.[0]?.field).toBe('secrets.TOKEN');
     expect((await t.api.get(`${P}/secrets/never-set`)).status).toBe(404);
+
+    // A variable read from a secret cannot be overridden by a trigger.
+    expect((await body('guarded', { value: 'guarded-value' })).status).toBe(201);
+    const guarded = await t.api.post(`${P}/jobs`, {
+      name: 'guarded',
+      image: 'alpine',
+      command: 'true',
+      secrets: { TOKEN: 'guarded' },
+    });
+    const overridden = await t.api.post(`${P}/jobs/${guarded.body.data.id}/runs`, { env: { TOKEN: 'mine' } });
+    expect(overridden.status).toBe(400);
+    expect(overridden.body.errors).toEqual([
+      { field: 'env.TOKEN', message: 'is set from a secret; a run cannot override it' },
+    ]);
   });
 });
