@@ -1,7 +1,6 @@
 // Settings of a workspace (admins') and of a project (writers'): the limits admission will hold runs to, a
 // project's share of its workspace, the IAM roles jobs may run as and the existing secrets they may link. A
 // setting never changes a run already running. `null` or an omitted limit means none.
-import type { ProjectRef } from './pages.ts';
 
 export interface Limits {
   /** Tasks running at once. */
@@ -37,5 +36,3 @@ export const SETTINGS_LIMITS = {
 
 export const ROLE_ARN_PATTERN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 export const LINKED_ARN_PATTERN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9*-]+:(\d{12}|\*):secret:[\w/+=.@*-]+$/;
-
-export type SettingsScope = { workspace_id: string } | ProjectRef;
