@@ -145,6 +145,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       catchUpSeconds: options.catchUpSeconds ?? settings.catchUpSeconds,
       metricsRetentionHours: settings.metricsRetentionHours,
       webhooksAllowPrivate: settings.webhooksAllowPrivate,
+      capacity: settings.capacity,
     });
     await host.recover();
     const schedules = await host.start();

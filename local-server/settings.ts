@@ -1,6 +1,8 @@
 // Local mode's settings, read from the environment in one place and checked at start: a wrong value stops the
 // start with the variable's name and what it takes (README, "Local settings").
+import { availableParallelism, totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import type { Capacity } from '../functions/core/admission.ts';
 import { parseRateLimit, type RateLimit } from './rate-limit.ts';
 import { RUNNER_CHOICES, type RunnerChoice } from '../functions/adapters/local/engines.ts';
 
@@ -22,6 +24,22 @@ export interface LocalSettings {
   webhooksAllowPrivate: boolean;
   /** What runs a run's attempt: a container engine (auto: the one that answers) or host processes. */
   runner: RunnerChoice;
+  /** What this machine offers the tasks running at once (their cpu and memory_mb summed). */
+  capacity: Capacity;
+}
+
+/** The host's capacity unless set: twice its cores (tasks wait on I/O too) and three quarters of its memory. */
+export function defaultCapacity(): Capacity {
+  return { cpu: 2 * availableParallelism(), memory_mb: Math.floor((0.75 * totalmem()) / 2 ** 20) };
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, min: number): number | undefined {
+  const text = env[name];
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(value) || value < min)
+    throw new SettingError(`${name} must be a number of at least ${min}, not '${text}'`);
+  return value;
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -68,5 +86,9 @@ export function readLocalSettings(env: NodeJS.ProcessEnv, defaultDataDir: string
     rateLimit,
     webhooksAllowPrivate: onOff(env, 'JOBS_WEBHOOKS_ALLOW_PRIVATE', true),
     runner: runnerChoice(env.JOBS_RUNNER),
+    capacity: {
+      cpu: positiveNumber(env, 'JOBS_CAPACITY_CPU', 0.25) ?? defaultCapacity().cpu,
+      memory_mb: wholeNumber(env, 'JOBS_CAPACITY_MEMORY_MB', 128) ?? defaultCapacity().memory_mb,
+    },
   };
 }

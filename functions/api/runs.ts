@@ -1,33 +1,35 @@
 // Run routes: trigger, list, get (long poll), cancel, rerun, batch statuses, job status. Thin over RunService.
-import { DEFAULT_GRACE_SECONDS, publicRun, type RunService } from '../core/runs.ts';
+import { DEFAULT_GRACE_SECONDS, type RunService } from '../core/runs.ts';
+import type { Run } from '../core/run-model.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 
 export function runsApi(deps: HttpDependencies & { runs: RunService }): HttpHandler {
   const { runs } = deps;
-  const page = async (result: Promise<{ items: Parameters<typeof publicRun>[0][]; next_cursor: string | null }>) => {
+  const page = async (result: Promise<{ items: Run[]; next_cursor: string | null }>) => {
     const { items, next_cursor } = await result;
-    return Reply.page({ items: items.map(publicRun), next_cursor });
+    return Reply.page({ items: await runs.shown(items), next_cursor });
   };
+  const one = async (run: Promise<Run>) => (await runs.shown([await run]))[0]!;
   return httpApi(
     'runs',
     {
       triggerRun: async ({ params, body, headers }) =>
-        publicRun(await runs.trigger(params, body ?? {}, { idempotencyKey: headers['idempotency-key'] })),
+        one(runs.trigger(params, body ?? {}, { idempotencyKey: headers['idempotency-key'] })),
       listJobRuns: ({ params, query }) => page(runs.listForJob(params, { status: query.status }, query)),
-      getRun: async ({ params, query }) => publicRun(await runs.get(params, query.wait ?? 0)),
-      cancelRun: async ({ params, body }) =>
-        publicRun(
-          await runs.cancel(params, {
+      getRun: ({ params, query }) => one(runs.get(params, query.wait ?? 0)),
+      cancelRun: ({ params, body }) =>
+        one(
+          runs.cancel(params, {
             mode: body?.mode ?? 'graceful',
             graceSeconds: body?.timeout_seconds ?? DEFAULT_GRACE_SECONDS,
           }),
         ),
-      rerun: async ({ params }) => publicRun(await runs.rerun(params)),
+      rerun: ({ params }) => one(runs.rerun(params)),
       listRunTasks: async ({ params, query }) => Reply.page(await runs.tasks(params, query)),
       jobStatus: async ({ params }) => {
         const status = await runs.status(params);
-        return { ...status, latest_run: status.latest_run && publicRun(status.latest_run) };
+        return { ...status, latest_run: status.latest_run && (await one(Promise.resolve(status.latest_run))) };
       },
       listProjectRuns: ({ params, query }) =>
         page(

@@ -15,6 +15,7 @@ import type {
   MetricSource,
   RunOrchestrator,
   RunArtifacts,
+  RunQueues,
   RunStore,
   ScheduleStore,
   TaskDefinitions,
@@ -44,6 +45,8 @@ export interface Platform {
   jobHooks(): JobHooks[];
   /** What a finished run used, where the host can tell. */
   usage(): UsageSource | undefined;
+  /** Where waiting runs stand in their queues (locally, admission's own memory). */
+  queues(): RunQueues | undefined;
   /** Where runs change in this process, so waiting reads wake at once (local); polling otherwise. */
   signals(): RunSignals | undefined;
   /** How often a waiting read looks again without signals. */

@@ -86,6 +86,7 @@ export function composeServices(platform: Platform): Services {
         idempotency: platform.idempotency(),
         signals: platform.signals(),
         pollMs: platform.pollMs,
+        queues: platform.queues(),
       }),
   );
   const retention = once(

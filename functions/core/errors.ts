@@ -64,3 +64,8 @@ export class UnavailableError extends Error {
 export class RunAlreadySettledError extends Error {
   override name = 'RunAlreadySettledError';
 }
+
+/** A task was never started: it waited past its queue timeout, or it can never fit under its limits. */
+export class NotAdmittedError extends Error {
+  override name = 'NotAdmittedError';
+}

@@ -41,7 +41,8 @@ export function runEvent(type: RunEventType, after: Run, at: Date): ServiceEvent
       project_id: after.project_id,
       job_id: after.job_id,
       job_name: null,
-      run: { ...after, overrides: redactOverrides(after.overrides) },
+      // A run's change ends any wait it was in: its place in the queue is shown only while it waits.
+      run: { ...after, overrides: redactOverrides(after.overrides), queue: null },
     },
   };
 }

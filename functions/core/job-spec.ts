@@ -41,6 +41,8 @@ export const LIMITS = {
   maxAgeDays: { min: 1, max: 3650 },
   exitCode: { min: 0, max: 255 },
   tasks: { min: 1, max: 1000 },
+  priority: { min: 0, max: 100 },
+  queueTimeoutSeconds: { min: 1, max: 604_800 },
   commandItems: 4096,
 } as const;
 
@@ -55,6 +57,8 @@ export const DEFAULTS = {
   memory_mb: 512,
   history: { max_runs: 1000, max_age_days: 90 },
   tasks: 1,
+  priority: 50,
+  queue_timeout_seconds: 86_400,
 } as const;
 
 /** At most this many of a run's tasks run at once unless the job says otherwise. */

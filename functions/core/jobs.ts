@@ -37,6 +37,10 @@ export interface JobSpec {
   /** First match wins: an exit code a rule names is retried (while `retries` allow) or fails the run at once. */
   retry_rules: RetryRule[];
   concurrency: Concurrency;
+  /** 0–100: when limits make runs wait, higher starts first (a trigger may give its own). */
+  priority: number;
+  /** How long a run may wait to start before it fails saying why it waited. */
+  queue_timeout_seconds: number;
   cpu: number;
   memory_mb: number;
   /** Finished runs beyond either limit are removed with their logs and metric samples. */
@@ -72,6 +76,8 @@ export const JOB_SPEC_FIELDS = [
   'retries',
   'retry_rules',
   'concurrency',
+  'priority',
+  'queue_timeout_seconds',
   'cpu',
   'memory_mb',
   'history',
@@ -134,6 +140,8 @@ export function buildJob(
     retries: spec.retries ?? OPTIONAL_DEFAULTS.retries,
     retry_rules: spec.retry_rules ?? [],
     concurrency: spec.concurrency ?? OPTIONAL_DEFAULTS.concurrency,
+    priority: spec.priority ?? OPTIONAL_DEFAULTS.priority,
+    queue_timeout_seconds: spec.queue_timeout_seconds ?? OPTIONAL_DEFAULTS.queue_timeout_seconds,
     ...taskSize(spec.cpu, spec.memory_mb),
     history: { ...DEFAULTS.history, ...spec.history },
     tasks,

@@ -9,7 +9,17 @@ import type { Delivery, DeliveryRef, DeliveryStatus, DueDelivery, StoredDelivery
 export type { Page, PageRequest, ProjectRef };
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
-import type { Run, RunCounts, RunRef, RunStatus, RunTask, RunUsage, RunnerKind, Trigger } from './run-model.ts';
+import type {
+  Run,
+  RunCounts,
+  RunRef,
+  RunStatus,
+  RunTask,
+  RunUsage,
+  RunnerKind,
+  RunQueue,
+  Trigger,
+} from './run-model.ts';
 import type { Network, RetryRule } from './job-spec.ts';
 import type { SecretRef, StoredSecret } from './secrets.ts';
 import type { ProjectSettings, WorkspaceSettings } from './settings.ts';
@@ -170,6 +180,10 @@ export interface ExecutionRequest {
   retry_rules: RetryRule[];
   /** How many tasks the run is split into, and how many run at once. */
   tasks: { count: number; parallelism: number };
+  /** What orders its tasks when limits make them wait (priority, then the older run), and how long they may wait. */
+  priority: number;
+  created_at: string;
+  queue_timeout_seconds: number;
   container: {
     image: string;
     command: string[];
@@ -183,6 +197,11 @@ export interface ExecutionRequest {
     cpu: number;
     memory_mb: number;
   };
+}
+
+/** Where waiting runs stand in their queues, where the host keeps them. */
+export interface RunQueues {
+  of(runs: Run[]): Promise<Map<string, RunQueue>>;
 }
 
 export interface StopOptions {

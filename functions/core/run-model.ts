@@ -140,6 +140,8 @@ export interface Run {
   project_id: string;
   status: RunStatus;
   trigger: Trigger;
+  /** 0–100, the job's or its trigger's: higher starts first when limits make runs wait. */
+  priority: number;
   attempt: number;
   scheduled_for: string | null;
   created_at: string;
@@ -173,6 +175,7 @@ export const RUN_FIELDS = [
   'project_id',
   'status',
   'trigger',
+  'priority',
   'attempt',
   'scheduled_for',
   'created_at',
@@ -240,9 +243,18 @@ export function signalExitCode(signal: NodeJS.Signals | number): number {
 /** What an override's value is shown as. */
 export const REDACTED = '***';
 
-/** A run as it is shown: its overrides' env names, each with the value REDACTED. */
+/** Where a waiting run stands: its place in its workspace's queue, why it waits, and since when. */
+export interface RunQueue {
+  position: number;
+  reason: string;
+  since: string;
+}
+
+/** A run as it is shown: its overrides' env names, each with the value REDACTED, and its place in the queue. */
 export type PublicRun = Omit<Run, 'overrides'> & {
   overrides: { command: string[] | null; env: Record<string, typeof REDACTED> };
+  /** While it waits to start; null otherwise. */
+  queue: RunQueue | null;
 };
 
 /** Override env values are kept for reruns but never shown: a run repeats no env values. */

@@ -20,6 +20,7 @@ import {
   type PublicRun,
   type Run,
   type RunCounts,
+  type RunQueue,
   type RunRef,
   type RunStatus,
   type RunTask,
@@ -34,6 +35,7 @@ import type {
   ProjectRef,
   RunFilter,
   RunOrchestrator,
+  RunQueues,
   RunStore,
   StopOptions,
 } from './ports.ts';
@@ -43,6 +45,7 @@ export interface TriggerInput {
   env?: Record<string, string> | undefined;
   tasks?: number | undefined;
   parallelism?: number | undefined;
+  priority?: number | undefined;
 }
 
 /** The tasks a run of `job` is split into, and how many run at once, with a trigger's overrides applied. */
@@ -130,6 +133,8 @@ export interface RunServiceDeps extends RunStopping {
   pollMs?: number;
   /** Where runs change in this process, waiting reads are woken at once. */
   signals?: RunSignals;
+  /** Where waiting runs stand (none: the host cannot tell, and no run shows a place). */
+  queues?: RunQueues;
 }
 
 export class RunService {
@@ -186,6 +191,7 @@ export class RunService {
       project_id: job.project_id,
       status: 'pending',
       trigger: options.trigger ?? 'manual',
+      priority: input.priority ?? job.priority,
       attempt: 0,
       scheduled_for: options.scheduledFor?.toISOString() ?? null,
       created_at: now.toISOString(),
@@ -209,23 +215,7 @@ export class RunService {
       parallelism: tasks.parallelism,
     };
     await store.create(run, { forbidActive: job.concurrency === 'forbid' });
-    const execution: ExecutionRequest = {
-      run: runRef(run),
-      timeout_seconds: job.timeout_seconds,
-      retries: job.retries,
-      retry_rules: job.retry_rules,
-      tasks,
-      container: {
-        image: run.image,
-        command: run.command,
-        env: { ...job.env, ...overrides.env },
-        secrets: job.secrets,
-        registry_credentials: job.registry_credentials,
-        network: job.network,
-        cpu: job.cpu,
-        memory_mb: job.memory_mb,
-      },
-    };
+    const execution = executionRequest(job, run);
     try {
       await orchestrator.start(execution);
     } catch (error) {
@@ -235,6 +225,13 @@ export class RunService {
       throw new UnavailableError('the orchestrator', { cause: error });
     }
     return run;
+  }
+
+  /** Runs as the API shows them: a pending one with its place in the queue, where it waits. */
+  async shown(runs: Run[]): Promise<PublicRun[]> {
+    const pending = runs.filter((run) => run.status === 'pending');
+    const queues = pending.length > 0 && this.#deps.queues ? await this.#deps.queues.of(pending) : new Map();
+    return runs.map((run) => publicRun(run, queues.get(run.id) ?? null));
   }
 
   /**
@@ -293,7 +290,13 @@ export class RunService {
     const { command, env } = source.overrides;
     return this.#trigger(
       ref,
-      { command: command ?? undefined, env, tasks: source.tasks.count, parallelism: source.parallelism },
+      {
+        command: command ?? undefined,
+        env,
+        tasks: source.tasks.count,
+        parallelism: source.parallelism,
+        priority: source.priority,
+      },
       { trigger: 'rerun' },
     );
   }
@@ -359,13 +362,37 @@ export class RunService {
   }
 }
 
+/** What a run's execution is given: its job's settings as they are now, the run's own overrides over them. */
+export function executionRequest(job: Job, run: Run): ExecutionRequest {
+  return {
+    run: runRef(run),
+    timeout_seconds: job.timeout_seconds,
+    retries: job.retries,
+    retry_rules: job.retry_rules,
+    tasks: { count: run.tasks.count, parallelism: run.parallelism },
+    priority: run.priority,
+    created_at: run.created_at,
+    queue_timeout_seconds: job.queue_timeout_seconds,
+    container: {
+      image: run.image,
+      command: run.command,
+      env: { ...job.env, ...run.overrides.env },
+      secrets: job.secrets,
+      registry_credentials: job.registry_credentials,
+      network: job.network,
+      cpu: job.cpu,
+      memory_mb: job.memory_mb,
+    },
+  };
+}
+
 export function jobRef(job: Pick<Job, 'workspace_id' | 'project_id' | 'id'>): JobRef {
   return { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id };
 }
 
-/** A run as the API shows it: override env values are never repeated. */
-export function publicRun(run: Run): PublicRun {
-  return { ...run, overrides: redactOverrides(run.overrides) };
+/** A run as the API shows it: override env values are never repeated; a waiting run says where it stands. */
+export function publicRun(run: Run, queue: RunQueue | null = null): PublicRun {
+  return { ...run, overrides: redactOverrides(run.overrides), queue };
 }
 
 /** A task list's cursor: the index of the last task the previous page listed. */

@@ -1,5 +1,6 @@
 // The settings service: a workspace's and a project's settings read (the defaults where never set) and replaced,
 // always in the contract's shape and order (the table keeps no order of a map's keys).
+import type { AdmissionLimits, Capacity, TaskPlace } from './admission.ts';
 import type { ProjectRef, SettingsStore } from './ports.ts';
 import {
   DEFAULT_PROJECT_SETTINGS,
@@ -56,5 +57,25 @@ export class SettingsService {
     const settings = projectSettingsOf(input);
     await this.#store.putProject(ref, settings);
     return settings;
+  }
+
+  /** The limits over tasks of these places, read once each, for one decision of admission. */
+  async admissionLimits(places: TaskPlace[], host: Capacity | null): Promise<AdmissionLimits> {
+    const workspaces = new Map<string, Limits>();
+    const projects = new Map<string, ProjectSettings>();
+    const projectKey = (place: TaskPlace) => `${place.workspace_id}/${place.project_id}`;
+    await Promise.all([
+      ...[...new Set(places.map((place) => place.workspace_id))].map(async (id) =>
+        workspaces.set(id, (await this.workspace(id)).limits),
+      ),
+      ...[...new Map(places.map((place) => [projectKey(place), place])).values()].map(async (place) =>
+        projects.set(projectKey(place), await this.project(place)),
+      ),
+    ]);
+    return {
+      workspace: (id) => workspaces.get(id) ?? NO_LIMITS,
+      project: (place) => projects.get(projectKey(place)) ?? DEFAULT_PROJECT_SETTINGS,
+      host,
+    };
   }
 }

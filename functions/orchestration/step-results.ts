@@ -1,7 +1,7 @@
 // What the run state machine's steps hand on, read into the domain's terms: the container step's result (the
 // stopped ECS task on success, or the {Error, Cause} a Catch passes on, whose Cause is the task described as
 // JSON) and an execution's error. The names the definition's Retry and Catch match on are made here too.
-import { RunAlreadySettledError } from '../core/errors.ts';
+import { NotAdmittedError, RunAlreadySettledError } from '../core/errors.ts';
 import type { AttemptOutcome } from '../core/run-lifecycle.ts';
 
 /** What the container step produced, as the definition passes it to EndAttempt. */
@@ -15,6 +15,8 @@ export interface StepError {
 
 /** The error name the definition's Catch treats as "nothing more to run". */
 export const ALREADY_SETTLED = 'Run.AlreadySettled';
+/** The error name of a task admission never started (its Cause is the whole reason, as the run shows it). */
+export const NOT_ADMITTED = 'Run.NotAdmitted';
 const TIMED_OUT = ['States.Timeout', 'Run.TimedOut'];
 
 /** What a Cause holds: a stopped ECS task, or a Lambda function's error; any field may be missing. */
@@ -58,6 +60,7 @@ export function attemptOutcome(result: ContainerStepResult): AttemptOutcome {
 export function executionFailure(error: StepError | undefined): string {
   if (!error) return 'the run failed';
   if (TIMED_OUT.includes(error.Error ?? '')) return 'timed out';
+  if (error.Error === NOT_ADMITTED && error.Cause) return error.Cause;
   const cause = parseJson(error.Cause);
   const message = typeof cause?.errorMessage === 'string' ? cause.errorMessage : error.Cause;
   return [error.Error, message].filter(Boolean).join(': ') || 'the run failed';
@@ -68,9 +71,15 @@ export async function asStep<T>(step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    if (error instanceof RunAlreadySettledError) {
-      const named = new Error(error.message);
-      named.name = ALREADY_SETTLED;
+    const name =
+      error instanceof RunAlreadySettledError
+        ? ALREADY_SETTLED
+        : error instanceof NotAdmittedError
+          ? NOT_ADMITTED
+          : undefined;
+    if (name) {
+      const named = new Error((error as Error).message);
+      named.name = name;
       throw named;
     }
     throw error;

@@ -23,6 +23,8 @@ export const JOB_EXAMPLE = {
   retries: 0,
   retry_rules: [],
   concurrency: 'allow',
+  priority: 50,
+  queue_timeout_seconds: 86400,
   cpu: 0.25,
   memory_mb: 512,
   history: { max_runs: 1000, max_age_days: 90 },
@@ -50,6 +52,7 @@ export const RUN_EXAMPLE = {
   project_id: 'etl',
   status: 'succeeded',
   trigger: 'manual',
+  priority: 50,
   attempt: 1,
   scheduled_for: null,
   created_at: '2026-11-22T10:16:00.000Z',
@@ -66,6 +69,7 @@ export const RUN_EXAMPLE = {
   backend: { runner: 'process', task: 'pid 4242', execution: RUN_ID, task_role: null },
   tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
   parallelism: 1,
+  queue: null,
 };
 
 export const CANCELLED_RUN_EXAMPLE = {

@@ -135,6 +135,14 @@ export const TimeZone = z
   .meta({ description: 'IANA time zone name', example: 'Europe/Berlin' });
 
 export const TimeoutSeconds = integer(LIMITS.timeoutSeconds.min, LIMITS.timeoutSeconds.max);
+export const Priority = integer(LIMITS.priority.min, LIMITS.priority.max).meta({
+  description: `When limits make runs wait, higher starts first, then the oldest (default ${DEFAULTS.priority})`,
+  example: DEFAULTS.priority,
+});
+export const QueueTimeoutSeconds = integer(LIMITS.queueTimeoutSeconds.min, LIMITS.queueTimeoutSeconds.max).meta({
+  description: `How long a run may wait to start; past it the run fails saying what it waited for (default ${DEFAULTS.queue_timeout_seconds})`,
+  example: 600,
+});
 export const Retries = integer(LIMITS.retries.min, LIMITS.retries.max);
 export const History = z
   .strictObject(
@@ -221,6 +229,8 @@ export const JobCreateBody = z
     retries: Retries.optional(),
     retry_rules: RetryRules.optional(),
     concurrency: ConcurrencySchema.optional(),
+    priority: Priority.optional(),
+    queue_timeout_seconds: QueueTimeoutSeconds.optional(),
     cpu: Cpu.optional(),
     memory_mb: MemoryMb.optional(),
     history: History.optional(),
@@ -248,6 +258,8 @@ export const JobPatchBody = z
     retries: Retries.nullable().optional(),
     retry_rules: RetryRules.nullable().optional(),
     concurrency: ConcurrencySchema.nullable().optional(),
+    priority: Priority.nullable().optional(),
+    queue_timeout_seconds: QueueTimeoutSeconds.nullable().optional(),
     cpu: Cpu.nullable().optional(),
     memory_mb: MemoryMb.nullable().optional(),
     history: History.nullable().optional(),
@@ -296,6 +308,8 @@ export const JobSchema = z
     retries: z.number().int(),
     retry_rules: z.array(z.strictObject({ exit_codes: z.array(z.number().int()), action: z.enum(RETRY_ACTIONS) })),
     concurrency: z.enum(CONCURRENCY_POLICIES),
+    priority: z.number().int().min(LIMITS.priority.min).max(LIMITS.priority.max),
+    queue_timeout_seconds: z.number().int(),
     cpu: Cpu,
     memory_mb: z.number().int(),
     history: z.strictObject({ max_runs: z.number().int(), max_age_days: z.number().int() }),

@@ -24,7 +24,7 @@ import {
   orNull,
   type Same,
 } from './common.ts';
-import { Command, Env, Parallelism, Tasks } from './job.ts';
+import { Command, Env, Parallelism, Priority, Tasks } from './job.ts';
 
 export const TriggerBody = z
   .strictObject({
@@ -34,6 +34,7 @@ export const TriggerBody = z
     parallelism: Parallelism.optional().meta({
       description: "Replaces the job's parallelism for this run only (at most tasks)",
     }),
+    priority: Priority.optional().meta({ description: "Replaces the job's priority for this run only (0-100)" }),
   })
   .meta({ id: 'TriggerRun' });
 
@@ -209,6 +210,7 @@ export const RunSchema = z
     project_id: ProjectId,
     status: z.enum(RUN_STATUSES),
     trigger: z.enum(TRIGGERS),
+    priority: z.number().int().min(0).max(100).meta({ description: "The job's priority, or its trigger's" }),
     attempt: z.number().int().min(0),
     scheduled_for: Timestamp.nullable(),
     created_at: Timestamp,
@@ -252,6 +254,16 @@ export const RunSchema = z
     }),
     tasks: TaskCountsSchema,
     parallelism: z.number().int().min(1).meta({ description: 'At most this many of its tasks run at once' }),
+    queue: z
+      .strictObject({
+        position: z.number().int().min(1).meta({ description: "Its place in its workspace's queue (1: next)" }),
+        reason: z.string().meta({ example: 'project acme/etl is at its limit of 2 running tasks' }),
+        since: Timestamp,
+      })
+      .nullable()
+      .meta({
+        description: 'While it waits for a limit to have room; null once it runs (and while it is not waiting)',
+      }),
   })
   .meta({ id: 'Run' });
 
@@ -352,7 +364,11 @@ export const RUN_LOG_ENVELOPE = {
 // The document's Run is the domain's run as shown, field for field; a stored run has exactly its fields.
 export const RUN_IS_THE_DOMAINS: Same<z.output<typeof RunSchema>, PublicRun> = true;
 export const RUN_TASK_IS_THE_DOMAINS: Same<z.output<typeof RunTaskSchema>, RunTask> = true;
-export const RUN_FIELDS_ARE_ALL: Same<(typeof RUN_FIELDS)[number], keyof z.output<typeof RunSchema>> = true;
+// Every field is stored but the queue, which is read off admission as the run is shown.
+export const RUN_FIELDS_ARE_ALL: Same<
+  (typeof RUN_FIELDS)[number],
+  Exclude<keyof z.output<typeof RunSchema>, 'queue'>
+> = true;
 export const JOB_STATUS_IS_THE_DOMAINS: Same<
   z.output<typeof JobStatusSchema>,
   Omit<JobStatus, 'latest_run'> & { latest_run: PublicRun | null }

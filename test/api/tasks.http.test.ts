@@ -19,7 +19,8 @@ import { eventually } from '../helpers/wait.ts';
 let t: TestService;
 const P = projectPath('acme', 'tasks');
 beforeAll(async () => {
-  t = await startTestService('tasks');
+  // Twenty tasks of 0.25 cpu run at once here, whatever this machine's cores make the host's capacity.
+  t = await startTestService('tasks', { env: { JOBS_CAPACITY_CPU: '8' } });
 });
 afterAll(() => t?.stop());
 

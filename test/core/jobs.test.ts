@@ -47,6 +47,8 @@ describe('buildJob', () => {
       'retries',
       'retry_rules',
       'concurrency',
+      'priority',
+      'queue_timeout_seconds',
       'cpu',
       'memory_mb',
       'history',

@@ -23,12 +23,14 @@ describe('RunService', () => {
       timeout_seconds: 90,
       retries: 2,
       retry_rules: [{ exit_codes: [3], action: 'fail' }],
+      queue_timeout_seconds: 600,
     });
-    const run = await t.core.services.runs().trigger(ref, { command: 'echo hi', env: { B: 'run' } });
+    const run = await t.core.services.runs().trigger(ref, { command: 'echo hi', env: { B: 'run' }, priority: 80 });
     expect(run).toMatchObject({
       status: 'pending',
       attempt: 0,
       trigger: 'manual',
+      priority: 80,
       command: ['/bin/sh', '-c', 'echo hi'],
       overrides: { env: { B: 'run' } },
     });
@@ -38,6 +40,9 @@ describe('RunService', () => {
       retries: 2,
       retry_rules: [{ exit_codes: [3], action: 'fail' }],
       tasks: { count: 1, parallelism: 1 },
+      priority: 80,
+      created_at: run.created_at,
+      queue_timeout_seconds: 600,
       container: {
         image: job.image,
         command: ['/bin/sh', '-c', 'echo hi'],

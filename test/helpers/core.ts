@@ -138,6 +138,7 @@ export function coreOver(
     logger: createLogger('test'),
     version: 'test',
     pollMs: 50,
+    queues: () => undefined,
     jobStore: once(() => new DynamoJobStore(table)),
     runStore: () => runStore,
     keyStore: once(() => new DynamoKeyStore(table)),

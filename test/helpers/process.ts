@@ -96,3 +96,20 @@ export function enginesOn(dbPath: string): number[] {
   }
   return found;
 }
+
+/** The runs among `ids` with a live process, from one pass over /proc. */
+export function runsWithProcesses(ids: string[]): Set<string> {
+  const found = new Set<string>();
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    let environ: string;
+    try {
+      environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+    } catch {
+      continue;
+    }
+    const id = /(?:^|\0)JOBS_RUN_ID=([^\0]+)/.exec(environ)?.[1];
+    if (id && ids.includes(id)) found.add(id);
+  }
+  return found;
+}

@@ -11,6 +11,7 @@ export function aRun(ref: JobRef, id: string, fields: Partial<Run> = {}): Run {
     project_id: ref.project_id,
     status: 'pending',
     trigger: 'manual',
+    priority: 50,
     attempt: 0,
     scheduled_for: null,
     created_at: '2026-12-01T00:00:00.000Z',

@@ -124,6 +124,8 @@ export async function startTestService(
     webhookTimeoutMs?: number;
     runner?: 'podman' | 'docker' | 'process';
     logger?: Logger;
+    /** More of local mode's settings (JOBS_CAPACITY_CPU, say). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<TestService> {
   const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
@@ -132,7 +134,7 @@ export async function startTestService(
     dataDir,
     port: 0,
     // Host processes unless a test asks for a container engine: no other test depends on one.
-    env: { JOBS_ADMIN_KEY: adminKey, JOBS_RUNNER: options.runner ?? 'process' },
+    env: { JOBS_ADMIN_KEY: adminKey, JOBS_RUNNER: options.runner ?? 'process', ...options.env },
     logger: options.logger ?? createLogger('jobs-test'),
     dynamodb: { endpoint: testEndpoint(), tableName: uniqueTableName(label) },
     // The backoff between attempts is the definition's own unless a test compresses it.

@@ -1,5 +1,6 @@
 // Local mode's settings: defaults when unset, and a start refused with the variable's name for a wrong value.
 import { describe, expect, it } from 'vitest';
+import { availableParallelism, totalmem } from 'node:os';
 import { readLocalSettings, SettingError } from '../../local-server/settings.ts';
 
 describe('local settings', () => {
@@ -13,6 +14,8 @@ describe('local settings', () => {
       rateLimit: { rate: 500, burst: 1000 },
       webhooksAllowPrivate: true,
       runner: 'auto',
+      // Twice the cores, three quarters of the memory.
+      capacity: { cpu: 2 * availableParallelism(), memory_mb: Math.floor((totalmem() * 0.75) / 1024 / 1024) },
     });
   });
 
@@ -26,6 +29,8 @@ describe('local settings', () => {
       JOBS_RATE_LIMIT: 'off',
       JOBS_WEBHOOKS_ALLOW_PRIVATE: 'off',
       JOBS_RUNNER: 'podman',
+      JOBS_CAPACITY_CPU: '1.5',
+      JOBS_CAPACITY_MEMORY_MB: '4096',
     };
     expect(readLocalSettings(env, '/data')).toEqual({
       port: 0,
@@ -36,6 +41,7 @@ describe('local settings', () => {
       rateLimit: null,
       webhooksAllowPrivate: false,
       runner: 'podman',
+      capacity: { cpu: 1.5, memory_mb: 4096 },
     });
   });
 
@@ -45,6 +51,9 @@ describe('local settings', () => {
     [{ JOBS_METRICS_RETENTION_HOURS: '0' }, 'JOBS_METRICS_RETENTION_HOURS must be a whole number from 1'],
     [{ JOBS_RATE_LIMIT: 'fast' }, 'JOBS_RATE_LIMIT must be'],
     [{ JOBS_WEBHOOKS_ALLOW_PRIVATE: 'maybe' }, 'JOBS_WEBHOOKS_ALLOW_PRIVATE must be on or off'],
+    [{ JOBS_CAPACITY_CPU: 'lots' }, "JOBS_CAPACITY_CPU must be a number of at least 0.25, not 'lots'"],
+    [{ JOBS_CAPACITY_CPU: '0.1' }, 'JOBS_CAPACITY_CPU must be a number of at least 0.25'],
+    [{ JOBS_CAPACITY_MEMORY_MB: '1.5' }, 'JOBS_CAPACITY_MEMORY_MB must be a whole number from 128'],
     [{ JOBS_RUNNER: 'kubernetes' }, "JOBS_RUNNER must be one of auto, podman, docker, process, not 'kubernetes'"],
   ])('refuses %o, naming the variable', (env, message) => {
     expect(() => readLocalSettings(env, '/data')).toThrow(SettingError);

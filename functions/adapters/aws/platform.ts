@@ -68,6 +68,8 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     logger: createLogger(),
     version: VERSION,
     pollMs: 500,
+    // Admission in AWS is not yet kept apart from the state machine: no run shows a place in a queue.
+    queues: () => undefined,
     jobStore: once(() => new DynamoJobStore(table())),
     runStore,
     keyStore: once(() => new DynamoKeyStore(table())),

@@ -2,6 +2,7 @@
 // project (GSI1), workspace (GSI2) and, while it is active, in the sparse ACTIVE index (GSI3). The job item
 // carries the run counters and the set of active run ids; every status change moves them in the same
 // transaction as the run, and is conditional on the run's current status.
+import { DEFAULTS } from '../../core/job-spec.ts';
 import {
   BatchWriteItemCommand,
   ConditionalCheckFailedException,
@@ -54,6 +55,7 @@ export function runFromItem(item: Record<string, unknown>): Run {
   if (!run.tasks) run.tasks = { ...pendingTasks(1), pending: 0, [run.status]: 1 };
   run.parallelism ??= 1;
   run.secrets ??= [];
+  run.priority ??= DEFAULTS.priority;
   if (run.backend) run.backend.task_role ??= null;
   return run;
 }

@@ -11,6 +11,9 @@ import { runRef, TASK_INDEX_VARIABLE, type Run, type RunRef } from '../../core/r
 import type { Logger } from '../../logger.ts';
 import { LOCAL_TASK_NETWORKS, toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { RunStateHandler } from '../../orchestration/run-state.ts';
+import { ALREADY_SETTLED, asStep } from '../../orchestration/step-results.ts';
+import type { TaskSize } from '../../core/admission.ts';
+import type { LocalAdmission, Slot } from './local-admission.ts';
 import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
 import { OUT_OF_MEMORY } from './container-launcher.ts';
 
@@ -102,6 +105,8 @@ export interface LocalOrchestratorOptions {
    * output is masked with, and the registry login of its image. Throws, naming the secret, when one cannot be used.
    */
   secrets?: (run: RunRef, container: ExecutionRequest['container']) => Promise<AttemptSecrets>;
+  /** What each attempt waits for before it starts: room under every limit over it (none: it starts at once). */
+  admission?: LocalAdmission;
 }
 
 export interface AttemptSecrets {
@@ -125,6 +130,8 @@ export class LocalOrchestrator implements RunOrchestrator {
   readonly #stopped = new Set<string>();
   /** How each task's last container ended, by run, while its execution lives: what a failed execution settles from. */
   readonly #exits = new Map<string, Map<number, ContainerExit>>();
+  /** Each admitted task's slot (by taskUnit), given back once its container has ended or its execution has. */
+  readonly #slots = new Map<string, Slot>();
   #shuttingDown = false;
   readonly #retryOverrides: Record<string, number> | undefined;
 
@@ -147,13 +154,26 @@ export class LocalOrchestrator implements RunOrchestrator {
     const lambda = async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => ({
       Payload: await this.#options.runState(parameters.Payload),
     });
+    const several = request.tasks.count > 1;
     const handlers = observed({
-      StartAttempt: lambda,
-      EndAttempt: lambda,
-      TaskTimedOut: lambda,
-      TaskFailed: lambda,
-      Finish: lambda,
-      MarkFailed: lambda,
+      // An attempt waits for admission before it is counted; whatever ends it before its container gives the slot back.
+      StartAttempt: async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => {
+        const index = 'task' in parameters.Payload ? (parameters.Payload.task?.index ?? 0) : 0;
+        await this.#admit(request, index);
+        try {
+          return await lambda(parameters);
+        } catch (error) {
+          this.#release(taskUnit(name, index));
+          throw error;
+        }
+      },
+      // A slot is given back once what ended is written, so no read ever shows more running than the limits allow:
+      // a task's between its attempts and when it ends (a run of several), its run's once the run has settled.
+      EndAttempt: this.#releasing(lambda, request, (answer) => answer.outcome === 'retry' || several),
+      TaskTimedOut: this.#releasing(lambda, request, () => several),
+      TaskFailed: this.#releasing(lambda, request, () => several),
+      Finish: this.#releasing(lambda, request, 'run'),
+      MarkFailed: this.#releasing(lambda, request, 'run'),
       RunContainer: (parameters: RunTaskParameters) => this.#runContainer(request, parameters),
     });
     const execution = this.#machine.run(toExecutionInput(request, LOCAL_TASK_NETWORKS) as never, {
@@ -183,7 +203,59 @@ export class LocalOrchestrator implements RunOrchestrator {
             .map(([, ended]) => ended.catch(() => undefined)),
         );
         if (!this.#attached.has(name) && !this.#executions.has(name)) this.#stopped.delete(name);
+        // Whatever slots the execution still held (it was stopped, or failed) are free once its containers ended.
+        this.#releaseRun(name);
       });
+  }
+
+  /** A run-state handler that gives back the task's slot (or all its run's) once it has written what ended. */
+  #releasing(
+    handler: (parameters: { Payload: Parameters<RunStateHandler>[0] }) => Promise<{ Payload: Record<string, unknown> }>,
+    request: ExecutionRequest,
+    which: 'run' | ((answer: Record<string, unknown>) => boolean),
+  ) {
+    return async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => {
+      const answer = await handler(parameters);
+      const event = parameters.Payload;
+      if (which === 'run') this.#releaseRun(request.run.run_id);
+      else if (which(answer.Payload))
+        this.#release(taskUnit(request.run.run_id, 'task' in event ? (event.task?.index ?? 0) : 0));
+      return answer;
+    };
+  }
+
+  #releaseRun(runId: string): void {
+    for (const unit of [...this.#slots.keys()]) if (taskIndexOfUnit(unit, runId) !== null) this.#release(unit);
+  }
+
+  /** Waits until admission gives the task a slot; a run stopped meanwhile has nothing more to run. */
+  async #admit(request: ExecutionRequest, index: number): Promise<void> {
+    const { admission } = this.#options;
+    if (!admission) return;
+    const { run, container } = request;
+    const slot = await asStep(() =>
+      admission.acquire({
+        run_id: run.run_id,
+        index,
+        workspace_id: run.workspace_id,
+        project_id: run.project_id,
+        priority: request.priority,
+        created: Date.parse(request.created_at),
+        queue_timeout_seconds: request.queue_timeout_seconds,
+        cpu: container.cpu,
+        memory_mb: container.memory_mb,
+      }),
+    );
+    if (!this.#executions.has(run.run_id) || this.#stopped.has(run.run_id)) {
+      slot.release();
+      throw namedError(ALREADY_SETTLED, `run ${run.run_id} stopped while it waited to start`);
+    }
+    this.#slots.set(taskUnit(run.run_id, index), slot);
+  }
+
+  #release(unit: string): void {
+    this.#slots.get(unit)?.release();
+    this.#slots.delete(unit);
   }
 
   /** One task's attempt, from the very ECS request the definition builds: its command, and its environment (which says which task and attempt it is). */
@@ -318,6 +390,7 @@ export class LocalOrchestrator implements RunOrchestrator {
     this.#stopped.add(run.id);
     await this.#options.runner.stop(run.id, options.mode, options.graceSeconds);
     this.#executions.get(run.id)?.abort();
+    this.#options.admission?.withdraw(run.id, 'the run was stopped while it waited to start');
   }
 
   async isRunning(executionId: string): Promise<boolean> {
@@ -329,7 +402,12 @@ export class LocalOrchestrator implements RunOrchestrator {
    * cannot resume and no task starts: each task's end is recorded, the run settles once they have all ended, and
    * its remaining time is still enforced.
    */
-  attach(run: Run, tasks: Array<{ index: number; exit: Promise<ContainerExit> }>, timeoutSeconds: number): void {
+  attach(
+    run: Run,
+    tasks: Array<{ index: number; exit: Promise<ContainerExit> }>,
+    timeoutSeconds: number,
+    size?: TaskSize,
+  ): void {
     const ref = runRef(run);
     const elapsed = run.started_at ? Date.now() - Date.parse(run.started_at) : 0;
     const left = Math.max(0, timeoutSeconds * 1000 - elapsed);
@@ -339,6 +417,10 @@ export class LocalOrchestrator implements RunOrchestrator {
       void this.#options.runner.stop(run.id, 'force', 0);
     }, left);
     const { lifecycle } = this.#options;
+    // Its tasks hold their slots until the run has settled, so nothing waiting starts past the limits meanwhile.
+    const slots = tasks.map(
+      ({ index }) => size && this.#options.admission?.hold({ ...runRef(run), run_id: run.id, index, ...size }),
+    );
     const ended = tasks.map(async ({ index, exit }) => {
       const end = await exit;
       // A run stopped by cancel or by the service stopping is settled by whoever stopped it: only its exit counts.
@@ -369,6 +451,7 @@ export class LocalOrchestrator implements RunOrchestrator {
       )
       .finally(() => {
         clearTimeout(timer);
+        for (const slot of slots) slot?.release();
         this.#attached.delete(run.id);
         this.#stopped.delete(run.id);
       });
@@ -387,6 +470,7 @@ export class LocalOrchestrator implements RunOrchestrator {
     for (const ref of runs) this.#stopped.add(ref.run_id);
     for (const execution of this.#executions.values()) execution.abort();
     this.#executions.clear();
+    this.#options.admission?.close(`${reason} before the run started`);
     await this.#options.runner.stopAll();
     // Bounded: a stop must end within its time whatever the runs' writes meet (a full disk, an engine gone).
     await within(SHUTDOWN_STEP_MS, Promise.all([...this.#containers.values(), ...watchers]));

@@ -19,6 +19,9 @@ import { LocalDeliveryWorker } from './delivery-worker.ts';
 import { sendHttp } from '../http-send.ts';
 import { resolveHost } from '../dns.ts';
 import { CachedKeyStore } from './cached-key-store.ts';
+import { CachedSettingsStore } from './cached-settings-store.ts';
+import { LocalAdmission } from './local-admission.ts';
+import type { Capacity } from '../../core/admission.ts';
 import { LocalEventPump, loggedEvents } from './event-pump.ts';
 import { LocalOrchestrator } from './local-orchestrator.ts';
 import { LocalRunner, NONE_NEEDS_AN_ENGINE } from './local-runner.ts';
@@ -59,6 +62,8 @@ export interface LocalHostOptions {
   /** Tests shorten the waits between delivery attempts, and how long an attempt waits for its answer. */
   webhookRetryScheduleMs?: readonly number[];
   webhookTimeoutMs?: number;
+  /** What the machine offers the tasks running at once (none: no limit of the host's own). */
+  capacity?: Capacity;
 }
 
 export interface LocalHost {
@@ -103,9 +108,18 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
         onFinished: (runId, taskIndex, pid, cpu) => sampler.finished(runId, taskIndex, pid, cpu),
       }),
   );
+  // Every attempt waits here for room under its project's, its workspace's and the host's limits.
+  const admission = once(
+    () =>
+      new LocalAdmission({
+        limits: (places) => services.settings().admissionLimits(places, options.capacity ?? null),
+        logger,
+      }),
+  );
   const orchestrator = once(
     () =>
       new LocalOrchestrator({
+        admission: admission(),
         definition: runStateMachineDefinition(LOCAL_PLACEHOLDERS),
         runner: runner(),
         runState: runStateHandler(services.runLifecycle(), logger),
@@ -166,7 +180,9 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     eventSinks: () => [loggedEvents(logger)],
     webhookStore: once(() => new DynamoWebhookStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
-    settingsStore: once(() => new DynamoSettingsStore(table)),
+    // Admission reads limits on every decision; this process is the table's only writer, so remembered ones stay exact.
+    settingsStore: once(() => new CachedSettingsStore(new DynamoSettingsStore(table))),
+    queues: admission,
     secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), options.dataDir)),
     // Output is masked as it is stored: the values are in no file of the data directory.
     masksOnRead: false,

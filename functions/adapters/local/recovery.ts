@@ -7,12 +7,15 @@ import type { RunStore } from '../../core/ports.ts';
 import type { ContainerExit, ContainerRunner } from './container-runner.ts';
 import type { RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, type Run } from '../../core/run-model.ts';
+import { executionRequest } from '../../core/runs.ts';
 import type { Logger } from '../../logger.ts';
 import { recoveredEnd, type LocalOrchestrator } from './local-orchestrator.ts';
 
 export interface RecoveryReport {
   reattached: string[];
   settled: string[];
+  /** Runs that were waiting to start: they wait again, in their place. */
+  requeued: string[];
 }
 
 export async function recoverRuns(deps: {
@@ -25,7 +28,8 @@ export async function recoverRuns(deps: {
   /** The secret values a run's output is masked with (read again: the previous process kept them in memory only). */
   masks?: (run: Run) => Promise<string[]>;
 }): Promise<RecoveryReport> {
-  const report: RecoveryReport = { reattached: [], settled: [] };
+  const report: RecoveryReport = { reattached: [], settled: [], requeued: [] };
+  const waiting: Run[] = [];
   const runs: Run[] = [];
   let cursor: string | undefined;
   do {
@@ -38,6 +42,12 @@ export async function recoverRuns(deps: {
     const ref = runRef(run);
     const masks = (await deps.masks?.(run).catch(() => [])) ?? [];
     const found = await deps.runner.recover(run, masks);
+    // None of its tasks ever started: it was waiting for admission, and waits again once every task still
+    // running holds its slot (below), so the limits hold across the restart.
+    if (found.length === 0 && run.status === 'pending' && run.started_at === null) {
+      waiting.push(run);
+      continue;
+    }
     const alive: Array<{ index: number; exit: Promise<ContainerExit> }> = [];
     for (const task of found) {
       if (task.state === 'alive') alive.push({ index: task.index, exit: task.exit });
@@ -68,7 +78,7 @@ export async function recoverRuns(deps: {
     }
     if (alive.length > 0) {
       const job = await deps.jobs.get(ref).catch(() => null);
-      deps.orchestrator.attach(run, alive, job?.timeout_seconds ?? 0);
+      deps.orchestrator.attach(run, alive, job?.timeout_seconds ?? 0, job ?? undefined);
       report.reattached.push(run.id);
     } else {
       await deps.lifecycle.finish(ref);
@@ -78,7 +88,23 @@ export async function recoverRuns(deps: {
   // Whatever a killed service left of runs no longer active (a container created but never started) goes.
   const removed = await deps.runner.removeLeftovers(new Set(report.reattached));
   if (removed.length > 0) deps.logger.info('removed containers left by a stopped service', { containers: removed });
+  // After the leftovers went: what a waiting run starts now is its own.
+  for (const run of waiting) {
+    const ref = runRef(run);
+    const job = await deps.jobs.get(ref).catch(() => null);
+    if (job) {
+      await deps.orchestrator.start(executionRequest(job, run));
+      report.requeued.push(run.id);
+    } else {
+      await deps.lifecycle.failed(ref, 'the local service stopped while the run waited to start, and its job is gone');
+      report.settled.push(run.id);
+    }
+  }
   if (runs.length > 0)
-    deps.logger.info('recovered runs', { reattached: report.reattached.length, settled: report.settled.length });
+    deps.logger.info('recovered runs', {
+      reattached: report.reattached.length,
+      settled: report.settled.length,
+      requeued: report.requeued.length,
+    });
   return report;
 }

@@ -34,6 +34,9 @@ const input: ExecutionRequest = {
   retries: 1,
   retry_rules: [{ exit_codes: [2], action: 'fail' }],
   tasks: { count: 3, parallelism: 2 },
+  priority: 50,
+  created_at: '2026-12-01T00:00:00.000Z',
+  queue_timeout_seconds: 600,
   container: {
     image: 'alpine',
     command: ['true'],
