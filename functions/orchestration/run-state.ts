@@ -5,7 +5,15 @@ import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import { taskVariables, type RunRef } from '../core/run-model.ts';
 import type { RetryRule } from '../core/job-spec.ts';
 import type { Logger } from '../logger.ts';
-import { asStep, attemptOutcome, executionFailure, type ContainerStepResult, type StepError } from './step-results.ts';
+import {
+  ATTEMPT_FAILED,
+  asStep,
+  attemptOutcome,
+  executionFailure,
+  namedError,
+  type ContainerStepResult,
+  type StepError,
+} from './step-results.ts';
 
 /** Which task of its run an iteration of the state machine's Map runs. */
 export interface TaskOfRun {
@@ -69,6 +77,8 @@ export function runStateHandler(lifecycle: RunLifecycle, logger?: Logger): RunSt
           error: end.error,
           outcome,
         });
+        // Attempts are left: the definition's Retry runs the attempt again after its backoff.
+        if (outcome === 'retry') throw namedError(ATTEMPT_FAILED, end.error ?? 'the attempt failed');
         return { outcome };
       }
       case 'task_timed_out':

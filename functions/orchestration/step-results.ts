@@ -15,6 +15,8 @@ export interface StepError {
 
 /** The error name the definition's Catch treats as "nothing more to run". */
 export const ALREADY_SETTLED = 'Run.AlreadySettled';
+/** The error name an attempt that failed with attempts left raises: the definition's Retry runs it again. */
+export const ATTEMPT_FAILED = 'Run.AttemptFailed';
 /** The error name of a task admission never started (its Cause is the whole reason, as the run shows it). */
 export const NOT_ADMITTED = 'Run.NotAdmitted';
 const TIMED_OUT = ['States.Timeout', 'Run.TimedOut'];
@@ -24,6 +26,12 @@ interface CauseShape {
   Containers?: Array<{ ExitCode?: unknown; Reason?: string }>;
   StoppedReason?: string;
   errorMessage?: unknown;
+}
+
+export function namedError(name: string, message: string): Error {
+  const error = new Error(message);
+  error.name = name;
+  return error;
 }
 
 function parseJson(text: string | undefined): CauseShape | undefined {
@@ -77,11 +85,7 @@ export async function asStep<T>(step: () => Promise<T>): Promise<T> {
         : error instanceof NotAdmittedError
           ? NOT_ADMITTED
           : undefined;
-    if (name) {
-      const named = new Error((error as Error).message);
-      named.name = name;
-      throw named;
-    }
+    if (name) throw namedError(name, (error as Error).message);
     throw error;
   }
 }

@@ -11,7 +11,7 @@ import { runRef, TASK_INDEX_VARIABLE, type Run, type RunRef } from '../../core/r
 import type { Logger } from '../../logger.ts';
 import { LOCAL_TASK_NETWORKS, toExecutionInput } from '../../orchestration/execution-input.ts';
 import type { RunStateHandler } from '../../orchestration/run-state.ts';
-import { ALREADY_SETTLED, asStep } from '../../orchestration/step-results.ts';
+import { ALREADY_SETTLED, ATTEMPT_FAILED, asStep, namedError } from '../../orchestration/step-results.ts';
 import type { TaskSize } from '../../core/admission.ts';
 import type { LocalAdmission, Slot } from './local-admission.ts';
 import { taskIndexOfUnit, taskUnit, type ContainerExit, type ContainerRunner } from './container-runner.ts';
@@ -41,12 +41,6 @@ async function within(ms: number, work: Promise<unknown>): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-}
-
-function namedError(name: string, message: string): Error {
-  const error = new Error(message);
-  error.name = name;
-  return error;
 }
 
 /**
@@ -169,9 +163,9 @@ export class LocalOrchestrator implements RunOrchestrator {
       },
       // A slot is given back once what ended is written, so no read ever shows more running than the limits allow:
       // a task's between its attempts and when it ends (a run of several), its run's once the run has settled.
-      EndAttempt: this.#releasing(lambda, request, (answer) => answer.outcome === 'retry' || several),
-      TaskTimedOut: this.#releasing(lambda, request, () => several),
-      TaskFailed: this.#releasing(lambda, request, () => several),
+      EndAttempt: this.#releasing(lambda, request, several ? 'task' : 'task-to-retry'),
+      TaskTimedOut: this.#releasing(lambda, request, several ? 'task' : 'none'),
+      TaskFailed: this.#releasing(lambda, request, several ? 'task' : 'none'),
       Finish: this.#releasing(lambda, request, 'run'),
       MarkFailed: this.#releasing(lambda, request, 'run'),
       RunContainer: (parameters: RunTaskParameters) => this.#runContainer(request, parameters),
@@ -208,19 +202,28 @@ export class LocalOrchestrator implements RunOrchestrator {
       });
   }
 
-  /** A run-state handler that gives back the task's slot (or all its run's) once it has written what ended. */
+  /**
+   * A run-state handler that gives back, once it has written what ended, its task's slot ('task'; 'task-to-retry':
+   * only when the attempt is to be tried again) or every slot of its run ('run').
+   */
   #releasing(
     handler: (parameters: { Payload: Parameters<RunStateHandler>[0] }) => Promise<{ Payload: Record<string, unknown> }>,
     request: ExecutionRequest,
-    which: 'run' | ((answer: Record<string, unknown>) => boolean),
+    which: 'run' | 'task' | 'task-to-retry' | 'none',
   ) {
+    const runId = request.run.run_id;
+    const task = (event: Parameters<RunStateHandler>[0]) =>
+      taskUnit(runId, 'task' in event ? (event.task?.index ?? 0) : 0);
     return async (parameters: { Payload: Parameters<RunStateHandler>[0] }) => {
-      const answer = await handler(parameters);
-      const event = parameters.Payload;
-      if (which === 'run') this.#releaseRun(request.run.run_id);
-      else if (which(answer.Payload))
-        this.#release(taskUnit(request.run.run_id, 'task' in event ? (event.task?.index ?? 0) : 0));
-      return answer;
+      try {
+        const answer = await handler(parameters);
+        if (which === 'run') this.#releaseRun(runId);
+        else if (which === 'task') this.#release(task(parameters.Payload));
+        return answer;
+      } catch (error) {
+        if ((error as Error).name === ATTEMPT_FAILED && which !== 'run') this.#release(task(parameters.Payload));
+        throw error;
+      }
     };
   }
 
