@@ -12,6 +12,7 @@ new JobsStack(app, 'JobsService', {
   taskRolePath: app.node.tryGetContext('taskRolePath'),
   linkedSecretArns: app.node.tryGetContext('linkedSecretArns'),
   privateNetwork: app.node.tryGetContext('privateNetwork'),
+  launchRate: app.node.tryGetContext('launchRate'),
 });
 addComplianceChecks(app);
 app.synth();

@@ -9,6 +9,7 @@ import { Orchestration } from './constructs/orchestration.ts';
 import { Runner, type PrivateNetwork } from './constructs/runner.ts';
 import { Scheduling } from './constructs/scheduling.ts';
 import { Store } from './constructs/store.ts';
+import type { LaunchRate } from '../functions/core/ports.ts';
 
 export interface JobsStackProps extends StackProps {
   /** Receives the alarms by email when given. */
@@ -28,6 +29,8 @@ export interface JobsStackProps extends StackProps {
    * job cannot ask for `private`.
    */
   privateNetwork?: PrivateNetwork;
+  /** How fast tasks may start: default Fargate's own, 20 a second in bursts of 100. */
+  launchRate?: LaunchRate;
 }
 
 export class JobsStack extends Stack {
@@ -47,6 +50,7 @@ export class JobsStack extends Stack {
       taskRolePath: props.taskRolePath ?? '/jobs-tasks/',
       linkedSecretArns: props.linkedSecretArns ?? [],
       privateNetwork: props.privateNetwork,
+      launchRate: props.launchRate,
     });
     this.orchestration = new Orchestration(this, 'Orchestration', { store: this.store, runner: this.runner });
     this.scheduling = new Scheduling(this, 'Scheduling', {

@@ -20,7 +20,8 @@ export type Use =
   | 'events:put'
   | 'deliveries:enqueue'
   | 'secret-values:read'
-  | 'secret-values:write';
+  | 'secret-values:write'
+  | 'admission';
 
 /** The settings each use needs, by the environment variable that carries it. */
 export const SETTINGS = {
@@ -39,6 +40,7 @@ export const SETTINGS = {
   deliveryQueue: 'JOBS_DELIVERY_QUEUE_URL',
   secretPrefix: 'JOBS_SECRET_PREFIX',
   taskNetworks: 'JOBS_TASK_NETWORKS',
+  launchRate: 'JOBS_LAUNCH_RATE',
 } as const;
 export type Setting = (typeof SETTINGS)[keyof typeof SETTINGS];
 
@@ -63,6 +65,8 @@ export const USE_SETTINGS: Record<Use, readonly Setting[]> = {
   'deliveries:enqueue': [S.deliveryQueue],
   'secret-values:read': [S.secretPrefix],
   'secret-values:write': [S.secretPrefix],
+  // Admitted attempts are answered through their task tokens, at the deployment's launch rate at most.
+  admission: [S.launchRate],
 };
 
 /** The settings a function is given: exactly those of its uses. */
@@ -95,6 +99,7 @@ export const FUNCTIONS = {
       'task-definitions',
     ],
   },
+  // A waiting run is shown with its place in its workspace's queue (read, never decided, here).
   runs: {
     description: 'Runs: trigger, read, list, cancel, rerun, statuses',
     uses: [...AUTHENTICATES, 'table:write', 'executions:start', 'executions:stop'],
@@ -123,10 +128,12 @@ export const FUNCTIONS = {
     uses: [...AUTHENTICATES, 'table:write'],
   },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
+  // Admission: an attempt waits in its queue; whoever holds a workspace's lease decides, pacing launches, for up
+  // to 45 s of an invocation.
   'run-state': {
-    description: "The run state machine's state-update tasks",
-    uses: ['table:read', 'table:write'],
-    timeoutSeconds: 30,
+    description: "The run state machine's state-update tasks, and admission",
+    uses: ['table:read', 'table:write', 'admission'],
+    timeoutSeconds: 60,
   },
   'ecs-events': {
     description: 'Marks a run running when its ECS task starts, and records how a stopped one ended',
@@ -136,7 +143,7 @@ export const FUNCTIONS = {
   // for any event that never came.
   reconciler: {
     description: 'Settles runs whose execution ended without settling them',
-    uses: ['table:read', 'table:write', 'executions:describe'],
+    uses: ['table:read', 'table:write', 'executions:describe', 'admission'],
   },
   // A fire starts a run; with `replace` it first stops the active one.
   'scheduled-trigger': {

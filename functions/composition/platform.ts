@@ -22,6 +22,8 @@ import type {
   UsageSource,
 } from '../core/ports.ts';
 import type { RunSignals } from '../core/run-signals.ts';
+import type { AdmissionStore, LaunchRate } from '../core/ports.ts';
+import type { TaskTokens } from '../orchestration/admission-dispatcher.ts';
 import type { Logger } from '../logger.ts';
 
 export interface Platform {
@@ -45,8 +47,10 @@ export interface Platform {
   jobHooks(): JobHooks[];
   /** What a finished run used, where the host can tell. */
   usage(): UsageSource | undefined;
-  /** Where waiting runs stand in their queues (locally, admission's own memory). */
+  /** Where waiting runs stand in their queues, where admission keeps them in this process (local). */
   queues(): RunQueues | undefined;
+  /** Admission kept in a store many processes share (AWS): its store, what answers attempts, the launch rate. */
+  sharedAdmission(): SharedAdmission | null;
   /** Where runs change in this process, so waiting reads wake at once (local); polling otherwise. */
   signals(): RunSignals | undefined;
   /** How often a waiting read looks again without signals. */
@@ -70,6 +74,13 @@ export interface Platform {
   readonly masksOnRead: boolean;
   /** Why this host cannot give a job's containers that network (null: it can). */
   networkRefusal(network: Network): string | null;
+}
+
+export interface SharedAdmission {
+  store: AdmissionStore;
+  tokens: TaskTokens;
+  /** Read when admission first decides: a function that only shows queues has no launch rate. */
+  launch: () => LaunchRate;
 }
 
 /** A factory that builds its value once, on first call. */

@@ -17,6 +17,11 @@ import { WebhookService } from '../core/webhook-service.ts';
 import { SecretService } from '../core/secret-service.ts';
 import { SettingsService } from '../core/settings-service.ts';
 import { once, type Platform } from './platform.ts';
+import { AdmissionDispatcher } from '../orchestration/admission-dispatcher.ts';
+import { randomUUID } from 'node:crypto';
+
+/** How long one invocation keeps deciding while launches are paced: within the run-state function's 60 s. */
+const ADMISSION_BUDGET_MS = 45_000;
 
 export interface Services {
   readonly platform: Platform;
@@ -35,6 +40,8 @@ export interface Services {
   deliveries(): DeliveryService;
   secrets(): SecretService;
   settings(): SettingsService;
+  /** Admission in a shared store (AWS); none where the host admits in its own memory (local). */
+  admission(): AdmissionDispatcher | undefined;
 }
 
 export function composeServices(platform: Platform): Services {
@@ -50,6 +57,23 @@ export function composeServices(platform: Platform): Services {
     lifecycle: runLifecycle(),
   });
   const settings = once(() => new SettingsService(platform.settingsStore()));
+  const admission = once(() => {
+    const shared = platform.sharedAdmission();
+    if (!shared) return undefined;
+    return new AdmissionDispatcher({
+      store: shared.store,
+      tokens: shared.tokens,
+      get launch() {
+        return shared.launch();
+      },
+      lifecycle: runLifecycle(),
+      runs: platform.runStore(),
+      limits: (places) => settings().admissionLimits(places, null),
+      holder: randomUUID(),
+      logger: platform.logger,
+      budgetMs: ADMISSION_BUDGET_MS,
+    });
+  });
   const secrets = once(
     () =>
       new SecretService({
@@ -86,7 +110,7 @@ export function composeServices(platform: Platform): Services {
         idempotency: platform.idempotency(),
         signals: platform.signals(),
         pollMs: platform.pollMs,
-        queues: platform.queues(),
+        queues: platform.queues() ?? admission(),
       }),
   );
   const retention = once(
@@ -143,6 +167,7 @@ export function composeServices(platform: Platform): Services {
     retention,
     secrets,
     settings,
+    admission,
     deliveries: once(
       () =>
         new DeliveryService({

@@ -22,7 +22,8 @@ import type {
 } from './run-model.ts';
 import type { Network, RetryRule } from './job-spec.ts';
 import type { SecretRef, StoredSecret } from './secrets.ts';
-import type { ProjectSettings, WorkspaceSettings } from './settings.ts';
+import type { Limits, ProjectSettings, WorkspaceSettings } from './settings.ts';
+import type { HeldTask, WaitingTask } from './admission.ts';
 
 export interface JobListFilter {
   /** All of these tags must match. */
@@ -425,4 +426,66 @@ export interface SettingsStore {
   putWorkspace(workspaceId: string, settings: WorkspaceSettings): Promise<void>;
   project(ref: ProjectRef): Promise<ProjectSettings | null>;
   putProject(ref: ProjectRef, settings: ProjectSettings): Promise<void>;
+}
+
+/** A task waiting in its workspace's queue in a shared store (AWS): what admits it, answers it and times it out. */
+export interface QueuedAttempt extends WaitingTask {
+  job_id: string;
+  /** How many tasks its run has (its container is told). */
+  task_count: number;
+  /** What answers the waiting attempt (a Step Functions task token). */
+  token: string;
+  /** The job's environment for the container, as the definition passes it. */
+  environment: Record<string, string>;
+  queue_timeout_seconds: number;
+  /** When it fails for waiting too long (ms). */
+  deadline: number;
+}
+
+/** A slot held in a shared store, with what it counts against. */
+export interface HeldSlot extends HeldTask {
+  run_id: string;
+  index: number;
+  job_id: string;
+  /** When it was taken (ms). */
+  taken: number;
+}
+
+/**
+ * Admission's state where many processes decide (AWS): each workspace's queue and held slots, slots taken and
+ * given back so that no limit is ever passed whoever decides, a lease so that one decides at a time, and the
+ * deployment's launch rate.
+ */
+export interface AdmissionStore {
+  /** Puts a waiting attempt in its workspace's queue (again, with a new token, if it was there). */
+  enqueue(attempt: QueuedAttempt): Promise<void>;
+  state(workspaceId: string): Promise<{ waiting: QueuedAttempt[]; held: HeldSlot[] }>;
+  /** The workspaces with a queue. */
+  workspaces(): Promise<string[]>;
+  /** Moves a waiting attempt to a slot if every limit still has room: false when one has not, or it left the queue. */
+  take(attempt: QueuedAttempt, limits: { project: Limits; workspace: Limits }, at: number): Promise<boolean>;
+  /** Takes a waiting attempt out of the queue; false when it was not there. */
+  drop(attempt: Pick<QueuedAttempt, 'workspace_id' | 'run_id' | 'index'>): Promise<boolean>;
+  /** Gives back a slot; false when it was not held. */
+  release(slot: Pick<HeldSlot, 'workspace_id' | 'run_id' | 'index'>): Promise<boolean>;
+  /** A run's slots in its workspace. */
+  slotsOf(workspaceId: string, runId: string): Promise<HeldSlot[]>;
+  /** Says something changed, so whoever decides looks again before it stops. */
+  poke(workspaceId: string): Promise<void>;
+  /** The right to decide for a workspace for `ms`, with the change count it starts from; null while another has it. */
+  lease(workspaceId: string, holder: string, ms: number, now: number): Promise<{ generation: number } | null>;
+  /** Gives the right up unless something changed since `generation` (then answers the new count). */
+  unlease(
+    workspaceId: string,
+    holder: string,
+    generation: number,
+  ): Promise<{ released: true } | { generation: number }>;
+  /** Takes up to `wanted` launches from the deployment's bucket: how many, and when the next one is due (ms). */
+  launches(wanted: number, rate: LaunchRate, now: number): Promise<{ granted: number; nextInMs: number }>;
+}
+
+/** Tasks a deployment may start: `per_second` on average, `burst` at once. */
+export interface LaunchRate {
+  per_second: number;
+  burst: number;
 }

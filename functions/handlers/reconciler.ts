@@ -5,7 +5,7 @@ import { composeServices } from '../composition/services.ts';
 import { reconcilerHandler, type ExecutionStatusChange, type ScheduledSweep } from '../orchestration/events.ts';
 
 const services = composeServices(awsPlatform('reconciler'));
-const handle = reconcilerHandler(services.reconciler());
+const handle = reconcilerHandler(services.reconciler(), services.admission());
 
 export async function handler(event: ExecutionStatusChange | ScheduledSweep) {
   const result = await handle(event);

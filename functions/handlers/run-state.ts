@@ -4,4 +4,4 @@ import { composeServices } from '../composition/services.ts';
 import { runStateHandler } from '../orchestration/run-state.ts';
 
 const services = composeServices(awsPlatform('run-state'));
-export const handler = runStateHandler(services.runLifecycle(), services.platform.logger);
+export const handler = runStateHandler(services.runLifecycle(), services.platform.logger, services.admission());

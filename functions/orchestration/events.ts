@@ -9,6 +9,7 @@ import { runRef, TASK_INDEX_VARIABLE } from '../core/run-model.ts';
 import type { RunReconciler, SweepReport } from '../core/run-reconciler.ts';
 import { CONTAINER_NAME, jobOfTaskGroup } from './ecs-names.ts';
 import type { ExecutionInput } from './execution-input.ts';
+import type { AdmissionDispatcher } from './admission-dispatcher.ts';
 
 const RUN_ID = idPattern('run');
 
@@ -72,7 +73,7 @@ export interface ScheduledSweep {
   'detail-type': 'Scheduled Event';
 }
 
-export function reconcilerHandler(reconciler: RunReconciler) {
+export function reconcilerHandler(reconciler: RunReconciler, admission?: AdmissionDispatcher) {
   return async (event: ExecutionStatusChange | ScheduledSweep): Promise<{ settled: boolean } | SweepReport> => {
     if (event['detail-type'] === 'Scheduled Event') return reconciler.sweep();
     const { status, input, error, cause } = event.detail;
@@ -87,6 +88,9 @@ export function reconcilerHandler(reconciler: RunReconciler) {
         : status === 'TIMED_OUT'
           ? 'the execution timed out'
           : `the execution failed: ${[error, cause].filter(Boolean).join(': ')}`;
-    return { settled: await reconciler.executionEnded(run, why) };
+    const settled = await reconciler.executionEnded(run, why);
+    // A stopped execution (a cancel) answers no step: what of its run waits or holds a slot is given up here.
+    await admission?.runEnded(run);
+    return { settled };
   };
 }

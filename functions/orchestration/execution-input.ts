@@ -1,6 +1,6 @@
 // The run state machine's input document, the same in AWS and locally: what the definition's states read
 // ($.run, $.timeout_seconds, $.retries, $.retry_rules, $.task_indexes, $.task_count, $.parallelism, $.container,
-// $.network) in the shapes ECS RunTask takes them. The domain's request is translated here and nowhere else.
+// $.network, $.admission) in the shapes ECS RunTask takes them. The domain's request is translated here and nowhere else.
 import { taskFamily } from './ecs-names.ts';
 import type { ExecutionRequest } from '../core/ports.ts';
 import type { RunRef } from '../core/run-model.ts';
@@ -27,7 +27,22 @@ export interface ExecutionInput {
   };
   /** Where its tasks' network interfaces go: ECS's AwsvpcConfiguration for the job's network. */
   network: TaskNetwork;
+  /** What admission orders and sizes each task by, and how long it may wait. */
+  admission: AdmissionInput;
 }
+
+export interface AdmissionInput {
+  priority: number;
+  created_at: string;
+  queue_timeout_seconds: number;
+  /** The wait's own timeout in the definition, a backstop well past the queue timeout admission enforces. */
+  wait_backstop_seconds: number;
+  cpu: number;
+  memory_mb: number;
+}
+
+/** How far past its queue timeout an attempt's wait times out by itself, should admission never answer. */
+export const WAIT_BACKSTOP_SECONDS = 900;
 
 export interface TaskNetwork {
   subnets: string[];
@@ -69,5 +84,13 @@ export function toExecutionInput(request: ExecutionRequest, networks: TaskNetwor
       memory_mb: container.memory_mb,
     },
     network,
+    admission: {
+      priority: request.priority,
+      created_at: request.created_at,
+      queue_timeout_seconds: request.queue_timeout_seconds,
+      wait_backstop_seconds: request.queue_timeout_seconds + WAIT_BACKSTOP_SECONDS,
+      cpu: container.cpu,
+      memory_mb: container.memory_mb,
+    },
   };
 }

@@ -2,7 +2,7 @@
 // function behind its state-update Tasks, and the rules that move runs from outside (an ECS task started or
 // stopped; an execution ended without settling its run; a periodic sweep for an end no event reported).
 import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -11,6 +11,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import { Construct } from 'constructs';
 import { SETTINGS } from '../../functions/composition/functions.ts';
 import {
+  ADMISSION_TIMEOUT_PATH,
   CONTAINER_TIMEOUT_PATH,
   runStateMachineText,
   type Placeholder,
@@ -18,7 +19,7 @@ import {
 import { taskFamily } from '../../functions/orchestration/ecs-names.ts';
 import { acknowledgeWildcard } from '../checks.ts';
 import { serviceFunction } from './function.ts';
-import type { Runner } from './runner.ts';
+import { runStateMachineName, type Runner } from './runner.ts';
 import type { Store } from './store.ts';
 
 export interface OrchestrationProps {
@@ -43,9 +44,10 @@ export class Orchestration extends Construct {
       RunStateFunctionArn: this.runStateFunction.functionArn,
       ClusterArn: runner.cluster.clusterArn,
       ContainerTimeoutPath: CONTAINER_TIMEOUT_PATH,
+      AdmissionTimeoutPath: ADMISSION_TIMEOUT_PATH,
     };
     // Named, so its role can start its own child executions (the Map's tasks) without a reference cycle.
-    const stateMachineName = `${Stack.of(this).stackName}-runs`;
+    const stateMachineName = runStateMachineName(this);
     this.stateMachine = new StateMachine(this, 'RunStateMachine', {
       stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
@@ -101,6 +103,18 @@ export class Orchestration extends Construct {
         detail: { stateMachineArn: [this.stateMachine.stateMachineArn], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
       },
       targets: [new LambdaFunction(this.reconcilerFunction, { retryAttempts: 10 })],
+    });
+    // Admission decides for every workspace with a queue each minute, whatever else happens, and takes back the
+    // slots of runs no longer active: what a lost event or a failed invocation left is set right within a minute.
+    new Rule(this, 'AdmissionTickRule', {
+      description: 'Admission decides for every queue, and takes back stale slots',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(this.runStateFunction, {
+          event: RuleTargetInput.fromObject({ action: 'admission_tick' }),
+          retryAttempts: 2,
+        }),
+      ],
     });
     new Rule(this, 'ReconcileSweepRule', {
       description: 'Settles any run whose execution ended without an event saying so',

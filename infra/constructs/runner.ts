@@ -14,6 +14,10 @@ import { acknowledgeWildcard } from '../checks.ts';
 import { LIMITS } from '../../functions/core/job-spec.ts';
 import { LINKED_ARN_PATTERN } from '../../functions/core/settings.ts';
 import type { TaskNetwork, TaskNetworks } from '../../functions/orchestration/execution-input.ts';
+import type { LaunchRate } from '../../functions/core/ports.ts';
+
+/** Fargate's own launch rate (AWS docs): bursts of 100 tasks, then 20 a second. */
+export const DEFAULT_LAUNCH_RATE: LaunchRate = { per_second: 20, burst: 100 };
 
 /** The deployment's private network, checked for shape (it is named by id: synthesis looks nothing up). */
 function privateTaskNetwork(config: PrivateNetwork): TaskNetwork {
@@ -50,6 +54,13 @@ export interface RunnerProps {
   linkedSecretArns: string[];
   /** Without it, jobs cannot ask for `private`. */
   privateNetwork?: PrivateNetwork | undefined;
+  /** How fast tasks may start (default Fargate's own: 20 a second, bursts of 100). */
+  launchRate?: LaunchRate | undefined;
+}
+
+/** The run state machine's name: fixed, so what answers its task tokens is granted it without a reference cycle. */
+export function runStateMachineName(scope: Construct): string {
+  return `${Stack.of(scope).stackName}-runs`;
 }
 
 export class Runner extends Construct {
@@ -74,12 +85,17 @@ export class Runner extends Construct {
     "Jobs run as the roles their workspace's settings list, all under the deployment's task role path";
   /** Where each job network puts a task's network interface (JOBS_TASK_NETWORKS). */
   readonly taskNetworks: TaskNetworks;
+  /** How fast admission lets tasks start (JOBS_LAUNCH_RATE). */
+  readonly launchRate: LaunchRate;
 
   constructor(scope: Construct, id: string, props: RunnerProps) {
     super(scope, id);
     if (!/^\/([\w+=,.@-]+\/)*$/.test(props.taskRolePath))
       throw new Error(`taskRolePath must be an IAM path such as /jobs-tasks/, not ${props.taskRolePath}`);
     this.taskRolePath = props.taskRolePath;
+    this.launchRate = props.launchRate ?? DEFAULT_LAUNCH_RATE;
+    if (!(this.launchRate.per_second > 0 && this.launchRate.burst >= 1))
+      throw new Error(`launchRate must be {per_second > 0, burst >= 1}, not ${JSON.stringify(this.launchRate)}`);
     this.jobRoles = Stack.of(this).formatArn({
       service: 'iam',
       region: '',
@@ -163,6 +179,20 @@ export class Runner extends Construct {
   }
 
   /** The secrets function writes values under the prefix; the logs function reads them to mask served output. */
+  /** Admission: answers the run state machine's waiting attempts, no faster than the launch rate. */
+  bindAdmission(fn: LambdaFunction): void {
+    fn.addEnvironment(SETTINGS.launchRate, JSON.stringify(this.launchRate));
+    const stateMachine = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: runStateMachineName(this),
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'], resources: [stateMachine] }),
+    );
+  }
+
   bindSecretValues(fn: LambdaFunction, ...access: Array<'read' | 'write'>): void {
     fn.addEnvironment(SETTINGS.secretPrefix, this.secretPrefix);
     const actions = [

@@ -35,6 +35,7 @@ export function bindUses(fn: NodejsFunction, uses: readonly Use[], providers: Pr
   const secretValues = (['read', 'write'] as const).filter((access) => has(`secret-values:${access}`));
   if (secretValues.length > 0) providers.runner.bindSecretValues(fn, ...secretValues);
   if (has('container-metrics')) providers.runner.bindMetrics(fn);
+  if (has('admission')) providers.runner.bindAdmission(fn);
   if (has('schedules')) provided(providers.scheduling, 'the schedule group').bindManager(fn);
   if (has('events:put')) provided(providers.events, 'the event bus').bindPut(fn);
   if (has('deliveries:enqueue')) provided(providers.events, 'the deliveries queue').bindEnqueue(fn);

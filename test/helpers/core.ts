@@ -139,6 +139,7 @@ export function coreOver(
     version: 'test',
     pollMs: 50,
     queues: () => undefined,
+    sharedAdmission: () => null,
     jobStore: once(() => new DynamoJobStore(table)),
     runStore: () => runStore,
     keyStore: once(() => new DynamoKeyStore(table)),

@@ -95,6 +95,7 @@ describe('least privilege', () => {
       'secretsmanager:PutSecretValue',
       'secretsmanager:TagResource',
     ],
+    admission: ['states:SendTaskFailure', 'states:SendTaskSuccess'],
   };
   /** What a function's event source adds: the publisher reads the table's stream and parks failures in its queue. */
   const SOURCE_ACTIONS: Partial<Record<FunctionName, string[]>> = {
@@ -454,7 +455,7 @@ describe('observability', () => {
     const runState = alarmOn('AWS/Lambda', 'Duration').find(
       (a) => a.Properties.Dimensions[0].Value.Ref === id(ctx.stack.orchestration.runStateFunction),
     )!;
-    expect(runState.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 24_000 });
+    expect(runState.Properties).toMatchObject({ ExtendedStatistic: 'p99', Threshold: 48_000 });
   });
 
   it('alarms on API 5xx, failed, timed-out and throttled executions, and scheduled fires in the dead-letter queue', () => {

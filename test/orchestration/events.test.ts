@@ -182,15 +182,16 @@ describe('the run-state function', () => {
     const handle = runStateHandler(lifecycle);
     const runRef = { ...ref, job_id: run.job_id, run_id: run.id };
     expect(await handle({ action: 'start_attempt', run: runRef })).toMatchObject({ attempt: 1 });
-    expect(
-      await handle({
+    // Attempts are left: the definition's Retry runs the attempt again on this error.
+    await expect(
+      handle({
         action: 'end_attempt',
         run: runRef,
         attempt: 1,
         retries: 2,
         result: { Error: 'States.TaskFailed', Cause: JSON.stringify({ Containers: [{ ExitCode: 9 }] }) },
       }),
-    ).toEqual({ outcome: 'retry' });
+    ).rejects.toMatchObject({ name: 'Run.AttemptFailed', message: 'exited with code 9' });
     expect(await store.get(runRef)).toMatchObject({
       status: 'pending',
       exit_code: 9,

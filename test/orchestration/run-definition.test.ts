@@ -5,6 +5,7 @@
 import { StateMachine } from 'aws-local-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import {
+  LOCAL_CONTEXT,
   LOCAL_PLACEHOLDERS,
   runStateMachineDefinition,
 } from '../../functions/orchestration/state-machine/definition.ts';
@@ -49,8 +50,17 @@ async function execute(options: { container: Step[]; endAttempt?: Array<'done' |
         memory_mb: 512,
       },
       network: { subnets: ['s'], security_groups: ['g'], assign_public_ip: 'DISABLED' },
+      admission: {
+        priority: 50,
+        created_at: '2026-12-04T00:00:00.000Z',
+        queue_timeout_seconds: 60,
+        wait_backstop_seconds: 960,
+        cpu: 0.25,
+        memory_mb: 512,
+      },
     } as never,
     {
+      context: LOCAL_CONTEXT,
       overrides: {
         retryIntervalOverrides: { Attempt: 0, StartAttempt: 0, RunContainer: 0, EndAttempt: 0 },
         taskResourceLocalHandlers: {
@@ -58,7 +68,8 @@ async function execute(options: { container: Step[]; endAttempt?: Array<'done' |
             calls.push('StartAttempt');
             const step = next(options.startAttempt, 'ok');
             if (step !== 'ok') raise(step);
-            return { Payload: { attempt: ++starts, environment: [] } };
+            // Answered as the task token answers it in AWS.
+            return { attempt: ++starts, environment: [] };
           },
           RunContainer: async () => {
             calls.push('RunContainer');

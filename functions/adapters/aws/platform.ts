@@ -2,6 +2,9 @@
 // may build only the adapters its declaration (functions/composition/functions.ts) names, and each reads and
 // checks its own settings then, with an error naming what is missing, so a function needs, and is granted,
 // nothing it does not call.
+import { DynamoAdmissionStore } from '../dynamodb/admission-store.ts';
+import { StepFunctionsTaskTokens } from './task-tokens.ts';
+import type { LaunchRate } from '../../core/ports.ts';
 import {
   SETTINGS,
   FUNCTIONS,
@@ -68,8 +71,13 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     logger: createLogger(),
     version: VERSION,
     pollMs: 500,
-    // Admission in AWS is not yet kept apart from the state machine: no run shows a place in a queue.
+    // Admission is kept in the table, where every function sees the same queues (composition/services.ts).
     queues: () => undefined,
+    sharedAdmission: once(() => ({
+      store: new DynamoAdmissionStore(table()),
+      tokens: new StepFunctionsTaskTokens(),
+      launch: once(() => JSON.parse(setting(SETTINGS.launchRate)) as LaunchRate),
+    })),
     jobStore: once(() => new DynamoJobStore(table())),
     runStore,
     keyStore: once(() => new DynamoKeyStore(table())),

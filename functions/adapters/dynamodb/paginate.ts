@@ -57,3 +57,20 @@ export async function queryPage<T>(table: DynamoTable, query: PageQuery<T>): Pro
   if (startKey) return { items, next_cursor: query.cursorOf(unmarshall(startKey)) };
   return { items, next_cursor: null };
 }
+
+/** Every item a Query finds, page after page (for partitions the caller knows are small enough to read whole). */
+export async function queryAll(
+  table: DynamoTable,
+  input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+): Promise<Array<Record<string, unknown>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let startKey: Record<string, AttributeValue> | undefined;
+  do {
+    const output = await table.send<QueryCommandOutput>(
+      new QueryCommand({ ...input, TableName: table.name, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(output.Items ?? []).map((item) => unmarshall(item)));
+    startKey = output.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}

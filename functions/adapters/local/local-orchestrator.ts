@@ -10,6 +10,7 @@ import { exitError, type RunLifecycle } from '../../core/run-lifecycle.ts';
 import { runRef, TASK_INDEX_VARIABLE, type Run, type RunRef } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import { LOCAL_TASK_NETWORKS, toExecutionInput } from '../../orchestration/execution-input.ts';
+import { LOCAL_CONTEXT } from '../../orchestration/state-machine/definition.ts';
 import type { RunStateHandler } from '../../orchestration/run-state.ts';
 import { ALREADY_SETTLED, ATTEMPT_FAILED, asStep, namedError } from '../../orchestration/step-results.ts';
 import type { TaskSize } from '../../core/admission.ts';
@@ -155,7 +156,8 @@ export class LocalOrchestrator implements RunOrchestrator {
         const index = 'task' in parameters.Payload ? (parameters.Payload.task?.index ?? 0) : 0;
         await this.#admit(request, index);
         try {
-          return await lambda(parameters);
+          // What the task token would carry in AWS: the function's own answer.
+          return await this.#options.runState(parameters.Payload);
         } catch (error) {
           this.#release(taskUnit(name, index));
           throw error;
@@ -172,6 +174,7 @@ export class LocalOrchestrator implements RunOrchestrator {
     });
     const execution = this.#machine.run(toExecutionInput(request, LOCAL_TASK_NETWORKS) as never, {
       noThrowOnAbort: true,
+      context: LOCAL_CONTEXT,
       overrides: {
         taskResourceLocalHandlers: handlers as never,
         ...(this.#retryOverrides ? { retryIntervalOverrides: this.#retryOverrides } : {}),

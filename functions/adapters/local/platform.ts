@@ -183,6 +183,7 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     // Admission reads limits on every decision; this process is the table's only writer, so remembered ones stay exact.
     settingsStore: once(() => new CachedSettingsStore(new DynamoSettingsStore(table))),
     queues: admission,
+    sharedAdmission: () => null,
     secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), options.dataDir)),
     // Output is masked as it is stored: the values are in no file of the data directory.
     masksOnRead: false,

@@ -83,6 +83,15 @@ describe('StepFunctionsOrchestrator', () => {
         memory_mb: 512,
       },
       network: networks.public,
+      // Admission orders and sizes each task by these; the wait's own timeout is a backstop past the queue timeout.
+      admission: {
+        priority: 50,
+        created_at: '2026-12-01T00:00:00.000Z',
+        queue_timeout_seconds: 600,
+        wait_backstop_seconds: 1500,
+        cpu: 0.25,
+        memory_mb: 512,
+      },
     };
     expect(sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input)).toEqual([
       { stateMachineArn, name: runId, input: JSON.stringify(document) },
