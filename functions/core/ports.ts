@@ -440,6 +440,10 @@ export interface QueuedAttempt extends WaitingTask {
   queue_timeout_seconds: number;
   /** When it fails for waiting too long (ms). */
   deadline: number;
+  /** A launch ECS refused: the attempt it is (already counted), how many times refused, and why. */
+  relaunch?: { attempt: number; count: number; why: string };
+  /** Not admitted before this (ms): a relaunch's backoff. */
+  not_before?: number;
 }
 
 /** A slot held in a shared store, with what it counts against. */
@@ -449,6 +453,8 @@ export interface HeldSlot extends HeldTask {
   job_id: string;
   /** When it was taken (ms). */
   taken: number;
+  /** How many launches of its attempt ECS has refused so far. */
+  relaunches: number;
 }
 
 /**
@@ -468,6 +474,7 @@ export interface AdmissionStore {
   drop(attempt: Pick<QueuedAttempt, 'workspace_id' | 'run_id' | 'index'>): Promise<boolean>;
   /** Gives back a slot; false when it was not held. */
   release(slot: Pick<HeldSlot, 'workspace_id' | 'run_id' | 'index'>): Promise<boolean>;
+  slot(ref: Pick<HeldSlot, 'workspace_id' | 'run_id' | 'index'>): Promise<HeldSlot | null>;
   /** A run's slots in its workspace. */
   slotsOf(workspaceId: string, runId: string): Promise<HeldSlot[]>;
   /** Says something changed, so whoever decides looks again before it stops. */

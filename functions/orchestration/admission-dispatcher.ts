@@ -4,8 +4,8 @@
 // the deployment's rate, counts the attempt and answers its token with the container's environment. Anything that
 // changes the queue pokes the lease, so the holder looks again before it lets go; a tick every minute decides for
 // every workspace with a queue and gives back the slots of runs that are no longer active.
-import { neverFitsReason, planAdmission, type AdmissionLimits, type TaskPlace } from '../core/admission.ts';
-import { NotAdmittedError, RunAlreadySettledError } from '../core/errors.ts';
+import { planAdmission, type AdmissionLimits, type TaskPlace } from '../core/admission.ts';
+import { RunAlreadySettledError } from '../core/errors.ts';
 import type { AdmissionStore, LaunchRate, QueuedAttempt, RunQueues, RunStore } from '../core/ports.ts';
 import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import { isActive, type Run, type RunQueue, type RunRef } from '../core/run-model.ts';
@@ -48,6 +48,11 @@ export interface AdmissionDispatcherDeps {
 const LEASE_MS = 60_000;
 /** A slot this old whose run is no longer active is given back by the tick. */
 const STALE_SLOT_MS = 120_000;
+/** A refused launch waits a random time up to this base × 2^(refusals − 1), at most the max, before it is due. */
+const RELAUNCH_BASE_MS = 2_000;
+const RELAUNCH_MAX_MS = 60_000;
+/** How many admitted attempts are taken and answered at once. */
+const ADMIT_AT_ONCE = 25;
 /** How soon a decision whose every take was refused (a concurrent write) tries again. */
 const RETAKE_MS = 100;
 
@@ -62,11 +67,35 @@ export class AdmissionDispatcher implements RunQueues {
     this.#sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  /** An attempt waits in its workspace's queue; one that could never fit is refused at once, naming the limit. */
+  /** An attempt waits in its workspace's queue (one that could never fit is refused by the next decision). */
   async wait(attempt: AttemptToAdmit): Promise<void> {
-    const { run, task, admission } = attempt;
+    await this.#deps.store.enqueue(this.#queued(attempt, this.#now()));
+    await this.dispatch(attempt.run.workspace_id);
+  }
+
+  /**
+   * ECS refused to launch an admitted attempt (throttled, no Fargate capacity): its slot goes back and it waits
+   * again, after a backoff with full jitter, to be paced by the launch rate like any start. It stays the same
+   * attempt; only its queue timeout, counted afresh, can fail it.
+   */
+  async relaunch(attempt: AttemptToAdmit & { attempt: number; why: string }): Promise<void> {
+    const { store } = this.#deps;
+    const ref = { workspace_id: attempt.run.workspace_id, run_id: attempt.run.run_id, index: attempt.task.index };
+    const count = ((await store.slot(ref))?.relaunches ?? 0) + 1;
+    await store.release(ref);
     const now = this.#now();
-    const queued: QueuedAttempt = {
+    const backoff = Math.random() * Math.min(RELAUNCH_MAX_MS, RELAUNCH_BASE_MS * 2 ** (count - 1));
+    await store.enqueue({
+      ...this.#queued(attempt, now),
+      relaunch: { attempt: attempt.attempt, count, why: attempt.why },
+      not_before: now + Math.round(backoff),
+    });
+    await this.dispatch(attempt.run.workspace_id);
+  }
+
+  #queued(attempt: AttemptToAdmit, now: number): QueuedAttempt {
+    const { run, task, admission } = attempt;
+    return {
       key: `${run.run_id}/${task.index}`,
       workspace_id: run.workspace_id,
       project_id: run.project_id,
@@ -84,10 +113,6 @@ export class AdmissionDispatcher implements RunQueues {
       queue_timeout_seconds: admission.queue_timeout_seconds,
       deadline: now + admission.queue_timeout_seconds * 1000,
     };
-    const never = neverFitsReason(queued, await this.#deps.limits([queued]));
-    if (never) throw new NotAdmittedError(never);
-    await this.#deps.store.enqueue(queued);
-    await this.dispatch(run.workspace_id);
   }
 
   /** Gives back a task's slot (or, without `index`, every slot of its run), and decides again. */
@@ -135,8 +160,12 @@ export class AdmissionDispatcher implements RunQueues {
   async #decide(workspaceId: string): Promise<{ changed: boolean; paced: number }> {
     const { store, tokens } = this.#deps;
     const now = this.#now();
-    const { waiting, held } = await store.state(workspaceId);
-    if (waiting.length === 0) return { changed: false, paced: 0 };
+    const { waiting: all, held } = await store.state(workspaceId);
+    // A relaunch waits out its backoff before it is a candidate.
+    const waiting = all.filter((attempt) => (attempt.not_before ?? 0) <= now);
+    const backingOff = all.filter((attempt) => (attempt.not_before ?? 0) > now);
+    const nextDue = backingOff.length > 0 ? Math.min(...backingOff.map((a) => a.not_before!)) - now : 0;
+    if (waiting.length === 0) return { changed: false, paced: nextDue };
     const limits = await this.#deps.limits([...waiting, ...held]);
     const plan = planAdmission(waiting, held, limits);
     let changed = false;
@@ -152,19 +181,24 @@ export class AdmissionDispatcher implements RunQueues {
       if (await store.drop(attempt)) await tokens.fail(attempt.token, 'not-admitted', why);
       changed = true;
     }
-    if (plan.admit.length === 0) return { changed, paced: 0 };
+    if (plan.admit.length === 0) return { changed, paced: nextDue };
     const { granted, nextInMs } = await store.launches(plan.admit.length, this.#deps.launch, now);
     let refused = 0;
-    for (const task of plan.admit.slice(0, granted)) {
-      const attempt = task as QueuedAttempt;
-      const scopes = { project: limits.project(attempt).limits, workspace: limits.workspace(attempt.workspace_id) };
-      if (await store.take(attempt, scopes, now)) {
-        await this.#admitted(attempt);
-        changed = true;
-      } else refused++;
+    // Taken and answered a batch at a time: a burst of 100 starts within its second, not one round trip after another.
+    const admitted = plan.admit.slice(0, granted) as QueuedAttempt[];
+    for (let from = 0; from < admitted.length; from += ADMIT_AT_ONCE) {
+      await Promise.all(
+        admitted.slice(from, from + ADMIT_AT_ONCE).map(async (attempt) => {
+          const scopes = { project: limits.project(attempt).limits, workspace: limits.workspace(attempt.workspace_id) };
+          if (await store.take(attempt, scopes, now)) {
+            await this.#admitted(attempt);
+            changed = true;
+          } else refused++;
+        }),
+      );
     }
     // A take another decider's write refused is tried again shortly, not at once.
-    const paced = granted < plan.admit.length ? Math.max(1, nextInMs) : refused > 0 && !changed ? RETAKE_MS : 0;
+    const paced = granted < plan.admit.length ? Math.max(1, nextInMs) : refused > 0 && !changed ? RETAKE_MS : nextDue;
     return { changed, paced };
   }
 
@@ -180,7 +214,9 @@ export class AdmissionDispatcher implements RunQueues {
     const task = { index: attempt.index, count: attempt.task_count };
     let answered: boolean;
     try {
-      const { attempt: number } = await lifecycle.startAttempt(ref, attempt.index);
+      const { attempt: number } = attempt.relaunch
+        ? await this.#stillActive(ref, attempt.relaunch.attempt)
+        : await lifecycle.startAttempt(ref, attempt.index);
       answered = await tokens.succeed(attempt.token, {
         attempt: number,
         environment: attemptEnvironment(
@@ -198,6 +234,13 @@ export class AdmissionDispatcher implements RunQueues {
       answered = false;
     }
     if (!answered) await store.release(attempt);
+  }
+
+  /** A relaunch is the attempt it was, while its run is still active. */
+  async #stillActive(ref: RunRef, attempt: number): Promise<{ attempt: number }> {
+    const run = await this.#deps.runs.get(ref);
+    if (!run || !isActive(run.status)) throw new RunAlreadySettledError(`run ${ref.run_id} is already settled`);
+    return { attempt };
   }
 
   /** Every minute: the slots of runs no longer active go back, and every workspace with a queue is decided. */
@@ -224,9 +267,16 @@ export class AdmissionDispatcher implements RunQueues {
     for (const workspaceId of new Set(runs.map((run) => run.workspace_id))) {
       const { waiting, held } = await this.#deps.store.state(workspaceId);
       if (!waiting.some((attempt) => wanted.has(attempt.run_id))) continue;
-      const plan = planAdmission(waiting, held, await this.#deps.limits([...waiting, ...held]));
+      const now = this.#now();
+      const due = waiting.filter((attempt) => (attempt.not_before ?? 0) <= now);
+      const plan = planAdmission(due, held, await this.#deps.limits([...due, ...held]));
       for (const attempt of waiting) {
-        const place = plan.queue.get(attempt.key);
+        const place =
+          plan.queue.get(attempt.key) ??
+          (attempt.relaunch && {
+            position: plan.queue.size + 1,
+            reason: `ECS refused to launch it (${attempt.relaunch.why}); launching again from ${new Date(attempt.not_before ?? now).toISOString()}`,
+          });
         if (!wanted.has(attempt.run_id) || !place) continue;
         const seen = found.get(attempt.run_id);
         if (!seen || place.position < seen.position)

@@ -13,6 +13,7 @@ import {
   asStep,
   attemptOutcome,
   executionFailure,
+  launchRefusal,
   namedError,
   type ContainerStepResult,
   type StepError,
@@ -42,6 +43,17 @@ export type RunStateEvent =
       retries: number;
       retry_rules?: RetryRule[];
       result: ContainerStepResult;
+    }
+  | {
+      /** ECS refused to launch the attempt (AWS): it waits in admission's queue again. */
+      action: 'relaunch';
+      run: RunRef;
+      task?: TaskOfRun;
+      environment?: EcsEnvironment;
+      admission?: AdmissionInput;
+      token?: string;
+      attempt: number;
+      refused?: StepError;
     }
   | { action: 'task_timed_out'; run: RunRef; task?: TaskOfRun }
   | { action: 'task_failed'; run: RunRef; task?: TaskOfRun; error?: StepError }
@@ -89,6 +101,26 @@ export function runStateHandler(
           ...started,
           environment: attemptEnvironment(event.environment ?? [], event.run.run_id, task, started.attempt),
         };
+      }
+      case 'relaunch': {
+        const why = launchRefusal(event.refused);
+        if (!(admission && event.token && event.admission))
+          return {
+            attempt: event.attempt,
+            environment: attemptEnvironment(event.environment ?? [], event.run.run_id, task, event.attempt),
+          };
+        const { token, admission: order } = event;
+        await admission.relaunch({
+          run: event.run,
+          task,
+          environment: event.environment ?? [],
+          admission: order,
+          token,
+          attempt: event.attempt,
+          why,
+        });
+        logger?.warn('run attempt launch refused; waiting to launch again', { ...ids, attempt: event.attempt, why });
+        return { waiting: true };
       }
       case 'end_attempt': {
         const { outcome, end } = await lifecycle.endAttempt(

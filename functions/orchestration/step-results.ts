@@ -64,6 +64,13 @@ export function attemptOutcome(result: ContainerStepResult): AttemptOutcome {
   return { ended: 'not-started', reason };
 }
 
+/** Why ECS refused a launch, in its own words ("Rate exceeded", "Capacity is unavailable at this time…"). */
+export function launchRefusal(error: StepError | undefined): string {
+  const cause = parseJson(error?.Cause);
+  const message = typeof cause?.errorMessage === 'string' ? cause.errorMessage : error?.Cause;
+  return (message || error?.Error || 'refused').slice(0, 500);
+}
+
 /** A readable reason from an execution's error. */
 export function executionFailure(error: StepError | undefined): string {
   if (!error) return 'the run failed';

@@ -16,6 +16,7 @@ type Step = { error: string; cause?: string } | 'ok';
 async function execute(options: { container: Step[]; endAttempt?: Array<'done' | 'retry'>; startAttempt?: Step[] }) {
   const calls: string[] = [];
   const endPayloads: unknown[] = [];
+  const relaunched: unknown[] = [];
   const failed: unknown[] = [];
   let starts = 0;
   const next = <T>(list: T[] | undefined, fallback: T) => (list && list.length > 0 ? list.shift()! : fallback);
@@ -71,6 +72,11 @@ async function execute(options: { container: Step[]; endAttempt?: Array<'done' |
             // Answered as the task token answers it in AWS.
             return { attempt: ++starts, environment: [] };
           },
+          Relaunch: async (input: { Payload: { attempt: number; refused: unknown } }) => {
+            calls.push('Relaunch');
+            relaunched.push({ attempt: input.Payload.attempt, refused: input.Payload.refused });
+            return { attempt: input.Payload.attempt, environment: [] };
+          },
           RunContainer: async () => {
             calls.push('RunContainer');
             const step = next(options.container, 'ok');
@@ -97,7 +103,7 @@ async function execute(options: { container: Step[]; endAttempt?: Array<'done' |
   })();
   await execution.result;
   await logging;
-  return { calls, entered, endPayloads, failed };
+  return { calls, entered, endPayloads, failed, relaunched };
 }
 
 describe('the run definition', () => {
@@ -108,15 +114,30 @@ describe('the run definition', () => {
   });
 
   it.each(['ECS.ThrottlingException', 'ECS.AmazonECSException', 'ECS.ServerException'])(
-    'retries the launch when ECS refuses it with %s, without starting another attempt',
+    'sends a launch ECS refuses with %s to Relaunch, the same attempt, and launches it again',
     async (error) => {
-      const { calls } = await execute({
+      const { calls, entered, relaunched } = await execute({
         container: [
           { error, cause: 'Rate exceeded' },
           { error, cause: 'RESOURCE:CPU' },
         ],
       });
-      expect(calls).toEqual(['StartAttempt', 'RunContainer', 'RunContainer', 'RunContainer', 'EndAttempt', 'Finish']);
+      expect(calls).toEqual([
+        'StartAttempt',
+        'RunContainer',
+        'Relaunch',
+        'RunContainer',
+        'Relaunch',
+        'RunContainer',
+        'EndAttempt',
+        'Finish',
+      ]);
+      // Each relaunch costs two transitions, and it is the attempt StartAttempt counted.
+      expect(entered).toHaveLength(6 + 4);
+      expect(relaunched).toEqual([
+        { attempt: 1, refused: { Error: error, Cause: 'Rate exceeded' } },
+        { attempt: 1, refused: { Error: error, Cause: 'RESOURCE:CPU' } },
+      ]);
     },
   );
 

@@ -123,6 +123,7 @@ export class DynamoAdmissionStore implements AdmissionStore {
       cpu: attempt.cpu,
       memory_mb: attempt.memory_mb,
       taken: at,
+      relaunches: attempt.relaunch?.count ?? 0,
     };
     try {
       await this.#table.send(
@@ -205,6 +206,19 @@ export class DynamoAdmissionStore implements AdmissionStore {
       if (refused(error)) return false;
       throw error;
     }
+  }
+
+  async slot(ref: Pick<HeldSlot, 'workspace_id' | 'run_id' | 'index'>): Promise<HeldSlot | null> {
+    const found = await this.#table.send<GetItemCommandOutput>(
+      new GetItemCommand({
+        TableName: this.#table.name,
+        Key: marshall({ PK: partition(ref.workspace_id), SK: slotKey(ref) }),
+        ConsistentRead: true,
+      }),
+    );
+    if (!found.Item) return null;
+    const { PK: _pk, SK: _sk, kind: _kind, ...slot } = unmarshall(found.Item);
+    return slot as HeldSlot;
   }
 
   async slotsOf(workspaceId: string, runId: string): Promise<HeldSlot[]> {

@@ -163,6 +163,8 @@ export class LocalOrchestrator implements RunOrchestrator {
           throw error;
         }
       },
+      // Only ECS refuses launches; a local runner's refusal is the attempt's end. Kept for the definition's sake.
+      Relaunch: (parameters: { Payload: Parameters<RunStateHandler>[0] }) => this.#options.runState(parameters.Payload),
       // A slot is given back once what ended is written, so no read ever shows more running than the limits allow:
       // a task's between its attempts and when it ends (a run of several), its run's once the run has settled.
       EndAttempt: this.#releasing(lambda, request, several ? 'task' : 'task-to-retry'),
