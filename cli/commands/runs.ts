@@ -53,6 +53,17 @@ function onInterrupt(run: () => Run | undefined): AbortController {
   return controller;
 }
 
+/** Where a waiting run stands: "#3 project acme/etl is at its limit of 2 running tasks"; "-" otherwise. */
+export function queued(run: Run): string {
+  return run.queue ? `#${run.queue.position} ${run.queue.reason}` : '-';
+}
+
+function priority(text: string): number {
+  const value = Number(text);
+  if (!/^\d{1,3}$/.test(text) || value > 100) throw new InvalidArgumentError('must be a whole number from 0 to 100');
+  return value;
+}
+
 export function registerRunCommands(program: Command): void {
   program
     .command('run')
@@ -63,9 +74,10 @@ export function registerRunCommands(program: Command): void {
     .option('-w, --wait', 'wait for the run to finish and exit with its exit code')
     .option('-f, --follow', 'print its log lines as they are written (implies --wait)')
     .option('--idempotency-key <key>', 'a repeat with the same key within 24 h returns the same run')
+    .option('-p, --priority <0-100>', "this run's priority when limits make runs wait (default the job's)", priority)
     .addHelpText(
       'after',
-      '\nExamples:\n  jobsctl run nightly-report --env DAY=2026-12-01 --follow\n  jobsctl run nightly-report --wait -o json',
+      '\nExamples:\n  jobsctl run nightly-report --env DAY=2026-12-01 --follow\n  jobsctl run nightly-report --wait -o json\n  jobsctl run backfill --priority 90',
     )
     .action(
       async (
@@ -76,6 +88,7 @@ export function registerRunCommands(program: Command): void {
           wait?: boolean;
           follow?: boolean;
           idempotencyKey?: string;
+          priority?: number;
         },
         command: Command,
       ) => {
@@ -84,6 +97,7 @@ export function registerRunCommands(program: Command): void {
         const body = {
           ...(options.env ? { env: options.env } : {}),
           ...(options.command ? { command: options.command } : {}),
+          ...(options.priority !== undefined ? { priority: options.priority } : {}),
         };
         const run = await client.trigger(job.id, body, options.idempotencyKey);
         if (!options.wait && !options.follow) {
@@ -134,7 +148,7 @@ export function registerRunCommands(program: Command): void {
           runs.length === 0
             ? 'No runs yet. Start one with: jobsctl run <job>'
             : table(
-                ['run', 'job', 'status', 'trigger', 'attempt', 'created', 'duration', 'exit'],
+                ['run', 'job', 'status', 'trigger', 'attempt', 'created', 'duration', 'exit', 'queue'],
                 runs.map((run) => [
                   run.id,
                   run.job_id,
@@ -144,6 +158,7 @@ export function registerRunCommands(program: Command): void {
                   ago(run.created_at),
                   duration(run.duration_ms),
                   run.exit_code === null ? '-' : String(run.exit_code),
+                  queued(run),
                 ]),
               );
         if (!options.watch) {

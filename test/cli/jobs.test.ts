@@ -373,3 +373,40 @@ describe('settings', () => {
     expect(refused.stderr).toMatch(/weight: must be an integer from 1 to 100/);
   });
 });
+
+describe('queued runs', () => {
+  it('shows where a waiting run stands and why, and runs one at a priority of its own', async () => {
+    const queue = '/v1/workspaces/acme/projects/cli-queue';
+    const env = { JOBS_PROJECT: 'cli-queue', NO_COLOR: '1' };
+    await t.api.request('PUT', `${queue}/settings`, { body: { limits: { running_tasks: 1 } } });
+    const gate = join(home, 'queue-gate');
+    const created = (
+      await t.api.post(`${queue}/jobs`, {
+        name: 'gated',
+        image: 'alpine',
+        command: `until [ -e ${gate} ]; do sleep 0.05; done`,
+      })
+    ).body.data;
+    const first = JSON.parse((await jobs(['run', 'gated', '-o', 'json'], { env })).stdout) as Run;
+    await eventually(
+      async () => (await t.api.get(`${queue}/jobs/${created.id}/runs/${first.id}`)).body.data.status === 'running',
+      'the first run running',
+    );
+    const urgent = JSON.parse((await jobs(['run', 'gated', '--priority', '90', '-o', 'json'], { env })).stdout) as Run;
+    expect(urgent.priority).toBe(90);
+    await eventually(async () => {
+      const listed = await jobs(['runs', 'gated'], { env });
+      return listed.stdout.includes(`${urgent.id}`) && listed.stdout.includes('#1 project acme/cli-queue');
+    }, 'the waiting run listed with its place');
+    const listed = (await jobs(['runs', 'gated'], { env })).stdout.split('\n');
+    expect(listed[0]).toMatch(/QUEUE$/);
+    expect(listed.find((line) => line.startsWith(urgent.id))).toMatch(
+      /pending .* #1 project acme\/cli-queue is at its limit of 1 running task$/,
+    );
+    expect(listed.find((line) => line.startsWith(first.id))).toMatch(/running .* -$/);
+    const refused = await jobs(['run', 'gated', '--priority', '101'], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/must be a whole number from 0 to 100/);
+    writeFileSync(gate, '');
+  });
+});
