@@ -230,6 +230,16 @@ export function Chart({
   );
 }
 
+/** Where a waiting run stands: its place in its workspace's queue and why it waits (nothing once it runs). */
+export function QueuePlace({ run }: { run: Run }) {
+  if (!run.queue) return null;
+  return (
+    <span class="queue" title={`waiting since ${new Date(run.queue.since).toLocaleString()}`}>
+      #{run.queue.position} · {run.queue.reason}
+    </span>
+  );
+}
+
 /** Runs as a table, newest first: a job's (`columns` none), or a project's or workspace's (with the job, and the project). */
 export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array<'project' | 'job'> }) {
   return (
@@ -264,6 +274,7 @@ export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array
             )}
             <td>
               <StatusBadge status={run.status} />
+              <QueuePlace run={run} />
             </td>
             <td>{run.trigger}</td>
             <td>{age(run.created_at)}</td>

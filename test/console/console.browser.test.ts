@@ -3,7 +3,10 @@
 // cancelled, the runs lists, a webhook's deliveries, a run's tasks, deep links and the back button, and a 401
 // back to sign-in. No view may log an error, fail a request or get an error answer, and axe-core finds no
 // serious or critical violation on any. Screenshots of each view go to test-output/console/.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +269,39 @@ describe('the web console', () => {
     expect(await page.locator('dl.spec').textContent()).toContain('TOKEN ← api-token');
     expect(await page.locator('dl.spec').textContent()).toContain('Networkpublic');
     await view('job-with-secrets');
+  });
+
+  it("shows waiting runs with their place and reason, and the project's limits and use", async () => {
+    const Q = projectPath(W, 'console-queue');
+    await t.api.request('PUT', `${Q}/settings`, { body: { limits: { running_tasks: 1 }, weight: 2 } });
+    const gates = mkdtempSync(join(tmpdir(), 'jobs-console-gate-'));
+    const gate = join(gates, 'open');
+    const gated = (
+      await t.api.post(`${Q}/jobs`, job({ name: 'gated', command: `until [ -e ${gate} ]; do sleep 0.05; done` }))
+    ).body.data.id as string;
+    const first = (await t.api.post(`${Q}/jobs/${gated}/runs`)).body.data.id as string;
+    await waitForStatus(t.api, `${Q}/jobs/${gated}/runs/${first}`, ['running']);
+    const second = (await t.api.post(`${Q}/jobs/${gated}/runs`)).body.data.id as string;
+    await waitForRun(t.api, `${Q}/jobs/${gated}/runs/${second}`, (run) => run.queue !== null, 'the second waiting');
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/console-queue/runs`);
+    const reason = `#1 · project ${W}/console-queue is at its limit of 1 running task`;
+    await page.getByText(reason).waitFor();
+    const limits = page.getByRole('definition');
+    await expect
+      .poll(async () => (await page.locator('dl.limits').textContent()) ?? '')
+      .toContain('Running tasks1 of 1');
+    expect(await page.locator('dl.limits').textContent()).toContain('Weight2');
+    expect(await limits.count()).toBe(4);
+    await view('queued-runs');
+    await page.getByRole('link', { name: second }).click();
+    await page
+      .getByText(/^Waiting to start: #1 in the queue of acme · project acme\/console-queue is at its limit/)
+      .waitFor();
+    await view('queued-run');
+    writeFileSync(gate, '');
+    await waitForStatus(t.api, `${Q}/jobs/${gated}/runs/${second}`, ['succeeded']);
+    await page.getByText('Waiting to start').waitFor({ state: 'detached' });
+    rmSync(gates, { recursive: true, force: true });
   });
 
   it("shows a run's tasks as a grid, and a deep link opens the view it names", async () => {

@@ -50,8 +50,14 @@ export function RunView({
         Run <code>{run.id}</code> <StatusBadge status={run.status} />
       </h1>
       <p class="sub">
-        of <a href={href(paths.job(workspace, project, jobId))}>{jobId}</a> · {run.trigger}
+        of <a href={href(paths.job(workspace, project, jobId))}>{jobId}</a> · {run.trigger} · priority {run.priority}
       </p>
+      {run.queue && (
+        <p class="notice" aria-live="polite">
+          Waiting to start: #{run.queue.position} in the queue of {workspace} · {run.queue.reason} · since{' '}
+          {new Date(run.queue.since).toLocaleTimeString()}
+        </p>
+      )}
       <div class="buttons">
         {isActive(run) && (
           <button type="button" disabled={busy} onClick={() => cancel('graceful')}>

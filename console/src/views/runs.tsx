@@ -7,6 +7,55 @@ import { href, navigate, paths } from '../route.ts';
 
 const TRIGGERS = ['manual', 'schedule', 'rerun'];
 
+const limitText = (value: number | null, unit: string) => (value === null ? 'none' : `${value} ${unit}`);
+
+/**
+ * A project's limits and how much of them is in use: its running tasks against its own limit and its workspace's,
+ * its cpu limits and its weight (its share when the workspace's limit binds). Read again with the runs.
+ */
+function ProjectLimits({ workspace, project, refresh }: { workspace: string; project: string; refresh: unknown }) {
+  const limits = useLoad(async () => {
+    const api = client(workspace, project);
+    const [own, shared, running] = await Promise.all([
+      api.projectSettings(),
+      client(workspace).workspaceSettings(),
+      api.listRuns({ status: 'running', limit: 100 }),
+    ]);
+    const tasks = running.items.reduce((sum, run) => sum + run.tasks.running, 0);
+    return { own, shared, tasks, more: running.next_cursor !== null };
+  }, [workspace, project, refresh]);
+  if (!limits.data) return null;
+  const { own, shared, tasks, more } = limits.data;
+  const cap = own.limits.running_tasks;
+  return (
+    <dl class="limits" aria-label="Limits">
+      <div>
+        <dt>Running tasks</dt>
+        <dd>
+          {more ? `${tasks}+` : tasks}
+          {cap === null ? ' (no project limit)' : ` of ${cap}`}
+        </dd>
+      </div>
+      <div>
+        <dt>Project cpu limit</dt>
+        <dd>{limitText(own.limits.cpu, 'cpu')}</dd>
+      </div>
+      <div>
+        <dt>Workspace</dt>
+        <dd>
+          {shared.limits.running_tasks === null && shared.limits.cpu === null
+            ? 'no limits'
+            : `${limitText(shared.limits.running_tasks, 'running tasks')}, ${limitText(shared.limits.cpu, 'cpu')}`}
+        </dd>
+      </div>
+      <div>
+        <dt>Weight</dt>
+        <dd>{own.weight}</dd>
+      </div>
+    </dl>
+  );
+}
+
 export function Runs({ workspace, project, query }: { workspace: string; project?: string; query: URLSearchParams }) {
   const filters = {
     status: query.get('status') ?? '',
@@ -75,6 +124,7 @@ export function Runs({ workspace, project, query }: { workspace: string; project
           </>
         )}
       </form>
+      {project && <ProjectLimits workspace={workspace} project={project} refresh={runs.data} />}
       <ErrorNotice error={runs.error} />
       {active && (
         <p class="hint" aria-live="polite">
