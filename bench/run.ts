@@ -18,6 +18,7 @@ import { runs } from './runs.ts';
 import { metrics } from './metrics.ts';
 import { schedules } from './schedules.ts';
 import { secrets } from './secrets.ts';
+import { admission } from './admission.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
@@ -38,6 +39,7 @@ const SUITES: Record<string, () => Promise<Section>> = {
   tasks,
   console: console_,
   secrets,
+  admission,
 };
 
 const requested = process.argv.slice(2);

@@ -46,10 +46,11 @@ export function startAndWait(
   env: Record<string, string>,
   accept: (line: Record<string, any>) => boolean,
   timeoutMs = 60_000,
+  cwd = ROOT,
 ): Promise<Started> {
   const startedAt = performance.now();
   const child = spawn(command, args, {
-    cwd: ROOT,
+    cwd,
     env: { ...process.env, PATH: `${dirname(NODE)}:${process.env.PATH}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

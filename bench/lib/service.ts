@@ -6,23 +6,33 @@ import { join } from 'node:path';
 import { startAndWait, stop } from './processes.ts';
 
 export interface BenchService {
+  /** The service's own ready line (url, pid, dynamodb_endpoint, …). */
+  ready: Record<string, any>;
   /** A project route's envelope (`path` below /v1/workspaces/bench/projects/<project>); a 4xx or 5xx throws. */
   call(method: string, path: string, body?: unknown): Promise<{ data: any; message: string }>;
   close(): Promise<void>;
 }
 
-export async function benchService(runner: string, project: string): Promise<BenchService> {
+/** `root`: another checkout of the service (an earlier version, for a before/after); `env`: more settings. */
+export async function benchService(
+  runner: string,
+  project: string,
+  options: { root?: string; env?: Record<string, string> } = {},
+): Promise<BenchService> {
   const dir = mkdtempSync(join(tmpdir(), `jobs-bench-${project}-${runner}-`));
   const started = await startAndWait(
     'npm',
     ['start', '--silent'],
-    { JOBS_DATA_DIR: dir, JOBS_RUNNER: runner, PORT: '0', JOBS_RATE_LIMIT: 'off' },
+    { JOBS_DATA_DIR: dir, JOBS_RUNNER: runner, PORT: '0', JOBS_RATE_LIMIT: 'off', ...options.env },
     (line) => typeof line.ready_ms === 'number',
+    60_000,
+    options.root,
   );
   const key = readFileSync(join(dir, 'admin-key'), 'utf8').trim();
   const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
   const P = `${started.line.url as string}/v1/workspaces/bench/projects/${project}`;
   return {
+    ready: started.line,
     async call(method, path, body) {
       const response = await fetch(`${P}${path}`, {
         method,
