@@ -65,6 +65,27 @@ export class DynamoAdmissionStore implements AdmissionStore {
     this.#table = table;
   }
 
+  /** Writes all or nothing: false when a condition (or a concurrent transaction) refused it. */
+  async #transact(items: TransactWriteItem[]): Promise<boolean> {
+    try {
+      await this.#table.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (refused(error)) return false;
+      throw error;
+    }
+  }
+
+  #removal(pk: string, sk: string): TransactWriteItem {
+    return {
+      Delete: {
+        TableName: this.#table.name,
+        Key: marshall({ PK: pk, SK: sk }),
+        ConditionExpression: 'attribute_exists(PK)',
+      },
+    };
+  }
+
   async enqueue(attempt: QueuedAttempt): Promise<void> {
     const { name } = this.#table;
     await this.#table.send(
@@ -125,87 +146,34 @@ export class DynamoAdmissionStore implements AdmissionStore {
       taken: at,
       relaunches: attempt.relaunch?.count ?? 0,
     };
-    try {
-      await this.#table.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: name,
-                Key: marshall({ PK: pk, SK: waitKey(attempt) }),
-                ConditionExpression: 'attribute_exists(PK)',
-              },
-            },
-            {
-              Put: {
-                TableName: name,
-                Item: marshall({ PK: pk, SK: slotKey(attempt), kind: 'slot', ...slot }),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            useUpdate(name, pk, projectUse(attempt.project_id), limits.project, attempt, 1),
-            useUpdate(name, pk, WORKSPACE_USE, limits.workspace, attempt, 1),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (refused(error)) return false;
-      throw error;
-    }
+    return this.#transact([
+      this.#removal(pk, waitKey(attempt)),
+      {
+        Put: {
+          TableName: name,
+          Item: marshall({ PK: pk, SK: slotKey(attempt), kind: 'slot', ...slot }),
+          ConditionExpression: 'attribute_not_exists(PK)',
+        },
+      },
+      useUpdate(name, pk, projectUse(attempt.project_id), limits.project, attempt, 1),
+      useUpdate(name, pk, WORKSPACE_USE, limits.workspace, attempt, 1),
+    ]);
   }
 
   async drop(attempt: Pick<QueuedAttempt, 'workspace_id' | 'run_id' | 'index'>): Promise<boolean> {
-    try {
-      await this.#table.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: this.#table.name,
-                Key: marshall({ PK: partition(attempt.workspace_id), SK: waitKey(attempt) }),
-                ConditionExpression: 'attribute_exists(PK)',
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (refused(error)) return false;
-      throw error;
-    }
+    return this.#transact([this.#removal(partition(attempt.workspace_id), waitKey(attempt))]);
   }
 
   async release(ref: Pick<HeldSlot, 'workspace_id' | 'run_id' | 'index'>): Promise<boolean> {
+    const slot = await this.slot(ref);
+    if (!slot) return false;
     const { name } = this.#table;
     const pk = partition(ref.workspace_id);
-    const found = await this.#table.send<GetItemCommandOutput>(
-      new GetItemCommand({ TableName: name, Key: marshall({ PK: pk, SK: slotKey(ref) }), ConsistentRead: true }),
-    );
-    if (!found.Item) return false;
-    const slot = unmarshall(found.Item) as HeldSlot;
-    try {
-      await this.#table.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Delete: {
-                TableName: name,
-                Key: marshall({ PK: pk, SK: slotKey(ref) }),
-                ConditionExpression: 'attribute_exists(PK)',
-              },
-            },
-            useUpdate(name, pk, projectUse(slot.project_id), null, slot, -1),
-            useUpdate(name, pk, WORKSPACE_USE, null, slot, -1),
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (refused(error)) return false;
-      throw error;
-    }
+    return this.#transact([
+      this.#removal(pk, slotKey(ref)),
+      useUpdate(name, pk, projectUse(slot.project_id), null, slot, -1),
+      useUpdate(name, pk, WORKSPACE_USE, null, slot, -1),
+    ]);
   }
 
   async slot(ref: Pick<HeldSlot, 'workspace_id' | 'run_id' | 'index'>): Promise<HeldSlot | null> {
