@@ -125,7 +125,7 @@ export class LocalOrchestrator implements RunOrchestrator {
   readonly #stopped = new Set<string>();
   /** How each task's last container ended, by run, while its execution lives: what a failed execution settles from. */
   readonly #exits = new Map<string, Map<number, ContainerExit>>();
-  /** Each admitted task's slot (by taskUnit), given back once its container has ended or its execution has. */
+  /** Each admitted task's slot (by taskUnit), given back once its end is written, or once its execution has ended. */
   readonly #slots = new Map<string, Slot>();
   #shuttingDown = false;
   readonly #retryOverrides: Record<string, number> | undefined;
