@@ -19,8 +19,9 @@ import { eventually } from '../helpers/wait.ts';
 let t: TestService;
 const P = projectPath('acme', 'tasks');
 beforeAll(async () => {
-  // Twenty tasks of 0.25 cpu run at once here, whatever this machine's cores make the host's capacity.
-  t = await startTestService('tasks', { env: { JOBS_CAPACITY_CPU: '8' } });
+  // Twenty tasks of 0.25 cpu and 512 MiB run at once here, whatever this machine's cores and memory make the host's
+  // capacity.
+  t = await startTestService('tasks', { env: { JOBS_CAPACITY_CPU: '8', JOBS_CAPACITY_MEMORY_MB: '16384' } });
 });
 afterAll(() => t?.stop());
 

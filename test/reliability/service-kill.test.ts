@@ -41,7 +41,12 @@ async function all<T>(api: ApiClient, path: string): Promise<T[]> {
 describe('the service killed with SIGKILL under load', () => {
   it('loses no job, run or log line, settles or re-attaches every run, and fires no minute twice', async () => {
     // Seventy runs at once (the host's capacity is raised for them: this test is about the kill, not admission).
-    const env = { JOBS_DATA_DIR: dataDir, JOBS_SCHEDULE_CATCH_UP_SECONDS: '300', JOBS_CAPACITY_CPU: '64' };
+    const env = {
+      JOBS_DATA_DIR: dataDir,
+      JOBS_SCHEDULE_CATCH_UP_SECONDS: '300',
+      JOBS_CAPACITY_CPU: '64',
+      JOBS_CAPACITY_MEMORY_MB: '65536',
+    };
     const first = await spawnService(env);
     services.push(first);
     const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();

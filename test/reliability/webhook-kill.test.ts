@@ -51,8 +51,8 @@ const TERMINAL = ['succeeded', 'failed', 'cancelled'];
 
 describe('webhook deliveries across a SIGKILL of the service', () => {
   it('delivers every event of 50 runs ending around the kill at least once, to its own project only', async () => {
-    // Fifty-five runs held at once (the host's capacity is raised for them: this test is about the kill).
-    const env = { JOBS_DATA_DIR: dataDir, JOBS_CAPACITY_CPU: '64' };
+    // Fifty-five runs of 512 MiB held at once (the host's capacity is raised for them: this test is about the kill).
+    const env = { JOBS_DATA_DIR: dataDir, JOBS_CAPACITY_CPU: '64', JOBS_CAPACITY_MEMORY_MB: '65536' };
     const first = await spawnService(env);
     services.push(first);
     const key = readFileSync(join(dataDir, 'admin-key'), 'utf8').trim();
