@@ -17,6 +17,7 @@ async function execute(options: { container: Step[]; endAttempt?: Array<'done' |
   const calls: string[] = [];
   const endPayloads: unknown[] = [];
   const relaunched: unknown[] = [];
+  const asked: unknown[] = [];
   const failed: unknown[] = [];
   let starts = 0;
   const next = <T>(list: T[] | undefined, fallback: T) => (list && list.length > 0 ? list.shift()! : fallback);
@@ -65,8 +66,9 @@ async function execute(options: { container: Step[]; endAttempt?: Array<'done' |
       overrides: {
         retryIntervalOverrides: { Attempt: 0, StartAttempt: 0, RunContainer: 0, EndAttempt: 0 },
         taskResourceLocalHandlers: {
-          StartAttempt: async () => {
+          StartAttempt: async (input: { Payload: unknown }) => {
             calls.push('StartAttempt');
+            asked.push(input.Payload);
             const step = next(options.startAttempt, 'ok');
             if (step !== 'ok') raise(step);
             // Answered as the task token answers it in AWS.
@@ -103,12 +105,19 @@ async function execute(options: { container: Step[]; endAttempt?: Array<'done' |
   })();
   await execution.result;
   await logging;
-  return { calls, entered, endPayloads, failed, relaunched };
+  return { calls, entered, endPayloads, failed, relaunched, asked };
 }
 
 describe('the run definition', () => {
   it('enters 6 states for a single-task run that succeeds at once (10 before admission cut them)', async () => {
-    const { entered, calls } = await execute({ container: ['ok'] });
+    const { entered, calls, asked } = await execute({ container: ['ok'] });
+    // StartAttempt hands admission the attempt's task token and what orders and sizes it.
+    expect(asked[0]).toMatchObject({
+      action: 'start_attempt',
+      task: { index: 0, count: 1 },
+      token: 'local',
+      admission: { priority: 50, queue_timeout_seconds: 60, wait_backstop_seconds: 960, cpu: 0.25, memory_mb: 512 },
+    });
     expect(entered).toEqual(['Tasks', 'Attempt', 'StartAttempt', 'RunContainer', 'EndAttempt', 'Finish']);
     expect(calls).toEqual(['StartAttempt', 'RunContainer', 'EndAttempt', 'Finish']);
   });
