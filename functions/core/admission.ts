@@ -289,3 +289,23 @@ export function neverFitsReason(task: TaskSize & TaskPlace, limits: AdmissionLim
       .find(Boolean) ?? null
   );
 }
+
+/**
+ * Each wanted run's place: its waiting task nearest the front (a run of several may have several waiting), with
+ * the time that task began to wait. `placeOf` answers a task's place, or nothing.
+ */
+export function runPlaces(
+  waiting: Iterable<WaitingTask>,
+  wanted: ReadonlySet<string>,
+  placeOf: (task: WaitingTask) => QueuePlace | undefined,
+): Map<string, QueuePlace & { since: string }> {
+  const found = new Map<string, QueuePlace & { since: string }>();
+  for (const task of waiting) {
+    const place = wanted.has(task.run_id) ? placeOf(task) : undefined;
+    if (!place) continue;
+    const seen = found.get(task.run_id);
+    if (!seen || place.position < seen.position)
+      found.set(task.run_id, { ...place, since: new Date(task.since).toISOString() });
+  }
+  return found;
+}

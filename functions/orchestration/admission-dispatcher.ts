@@ -4,8 +4,9 @@
 // the deployment's rate, counts the attempt and answers its token with the container's environment. Anything that
 // changes the queue pokes the lease, so the holder looks again before it lets go; a tick every minute decides for
 // every workspace with a queue and gives back the slots of runs that are no longer active.
-import { planAdmission, type AdmissionLimits, type TaskPlace } from '../core/admission.ts';
+import { planAdmission, runPlaces, type AdmissionLimits, type TaskPlace, type WaitingTask } from '../core/admission.ts';
 import { RunAlreadySettledError } from '../core/errors.ts';
+import { sleep } from '../core/sleep.ts';
 import type { AdmissionStore, LaunchRate, QueuedAttempt, RunQueues, RunStore } from '../core/ports.ts';
 import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import { isActive, type Run, type RunQueue, type RunRef } from '../core/run-model.ts';
@@ -64,7 +65,7 @@ export class AdmissionDispatcher implements RunQueues {
   constructor(deps: AdmissionDispatcherDeps) {
     this.#deps = deps;
     this.#now = deps.now ?? Date.now;
-    this.#sleep = deps.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.#sleep = deps.sleep ?? ((ms) => sleep(ms));
   }
 
   /** An attempt waits in its workspace's queue (one that could never fit is refused by the next decision). */
@@ -270,18 +271,19 @@ export class AdmissionDispatcher implements RunQueues {
       const now = this.#now();
       const due = waiting.filter((attempt) => (attempt.not_before ?? 0) <= now);
       const plan = planAdmission(due, held, await this.#deps.limits([...due, ...held]));
-      for (const attempt of waiting) {
-        const place =
+      // A relaunch still waiting out its backoff stands behind every task that is due.
+      const placeOf = (task: WaitingTask) => {
+        const attempt = task as QueuedAttempt;
+        return (
           plan.queue.get(attempt.key) ??
           (attempt.relaunch && {
             position: plan.queue.size + 1,
             reason: `ECS refused to launch it (${attempt.relaunch.why}); launching again from ${new Date(attempt.not_before ?? now).toISOString()}`,
-          });
-        if (!wanted.has(attempt.run_id) || !place) continue;
-        const seen = found.get(attempt.run_id);
-        if (!seen || place.position < seen.position)
-          found.set(attempt.run_id, { ...place, since: new Date(attempt.since).toISOString() });
-      }
+          }) ??
+          undefined
+        );
+      };
+      for (const [runId, place] of runPlaces(waiting, wanted, placeOf)) found.set(runId, place);
     }
     return found;
   }

@@ -4,6 +4,7 @@
 // every task it re-attaches before any waiting run asks (recovery.ts).
 import {
   planAdmission,
+  runPlaces,
   type AdmissionLimits,
   type HeldTask,
   type QueuePlace,
@@ -111,16 +112,8 @@ export class LocalAdmission implements RunQueues {
   }
 
   async of(runs: Run[]): Promise<Map<string, RunQueue>> {
-    const wanted = new Set(runs.map((run) => run.id));
-    const found = new Map<string, RunQueue>();
-    for (const { task } of this.#waiting.values()) {
-      const place = this.#places.get(task.key);
-      if (!wanted.has(task.run_id) || !place) continue;
-      const seen = found.get(task.run_id);
-      if (!seen || place.position < seen.position)
-        found.set(task.run_id, { ...place, since: new Date(task.since).toISOString() });
-    }
-    return found;
+    const waiting = [...this.#waiting.values()].map((waiter) => waiter.task);
+    return runPlaces(waiting, new Set(runs.map((run) => run.id)), (task) => this.#places.get(task.key));
   }
 
   #slot(key: string): Slot {
