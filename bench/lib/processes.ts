@@ -23,6 +23,17 @@ export function cpuSeconds(pid: number): number {
   return ticks / 100;
 }
 
+/** CPU time every core of the machine has spent busy so far (not idle, not waiting for I/O), in seconds. */
+export function machineBusySeconds(): number {
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number) as number[];
+  return (user! + nice! + system! + irq! + softirq! + steal!) / 100;
+}
+
 /** Every process a benchmark started; all are killed when the benchmark exits, however it exits. */
 const children = new Set<ChildProcess>();
 process.on('exit', () => {

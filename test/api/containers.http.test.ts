@@ -4,7 +4,7 @@
 // with a marker file the host does not have. Without an engine the file is skipped, saying why.
 import { existsSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   points,
@@ -16,6 +16,18 @@ import {
 } from '../helpers/service.ts';
 import { removeImage, serviceContainers, testImage, type TestImage } from '../helpers/engine.ts';
 import { eventually } from '../helpers/wait.ts';
+import { commandLine } from '../../functions/adapters/local/proc.ts';
+
+/** The processes of the engine's client that run the named container (by their command lines, from /proc). */
+function runningClients(name: string): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .map(Number)
+    .filter((pid) => {
+      const argv = commandLine(pid);
+      return Array.isArray(argv) && argv.includes('run') && argv.includes(name) && !argv.includes('/bin/sh');
+    });
+}
 
 const built = await testImage();
 if ('skip' in built) console.info(`container tests skipped: ${built.skip}`);
@@ -146,6 +158,30 @@ describe.skipIf('skip' in built)('runs as containers', () => {
     expect((await t.api.post(`${forced.path}/cancel`, { mode: 'force' })).status).toBe(200);
     await eventually(async () => (await t.api.get(forced.path)).body.data.exit_code === 137, 'killed', 30_000);
     expect(await lines(forced.path)).not.toContain('stdout: got-term');
+  });
+
+  it('stops a run whose image is still being pulled: its client goes, and no container is made', async () => {
+    // A registry on loopback that takes the connection and never answers: the pull hangs in the client.
+    const connected: Socket[] = [];
+    const stalling = createNetServer((socket) => connected.push(socket));
+    await new Promise<void>((resolve) => stalling.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (stalling.address() as AddressInfo).port;
+      const pulling = await start('echo never', { image: `127.0.0.1:${port}/stall/job:1` });
+      await eventually(() => connected.length > 0, 'the client asks the registry', 30_000);
+      const name = `jobs-${pulling.path.split('/').at(-1)!.toLowerCase()}-t0-1`;
+      const clients = () => runningClients(name);
+      expect(clients(), 'the client of the run').toHaveLength(1);
+      expect((await t.api.get(pulling.path)).body.data).toMatchObject({ status: 'pending', started_at: null });
+
+      expect((await t.api.post(`${pulling.path}/cancel`, { mode: 'graceful', timeout_seconds: 600 })).status).toBe(200);
+      const done = await waitForStatus(t.api, pulling.path, TERMINAL, 30_000);
+      expect(done).toMatchObject({ status: 'cancelled', started_at: null, exit_code: null });
+      await eventually(() => clients().length === 0, 'its client gone', 10_000);
+    } finally {
+      for (const socket of connected) socket.destroy();
+      stalling.close();
+    }
   });
 
   it('stops and removes the running container of a job that is deleted', async () => {

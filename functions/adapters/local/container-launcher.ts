@@ -1,12 +1,14 @@
-// A run's attempt as a container of its image, on podman or docker. The container is created first (pulling
-// its image if missing: a pull that fails is the attempt's error, and nothing is left behind), then started
-// attached by the runner's wrapper, so its stdout and stderr reach the run's files as a host process's do and
-// the wrapper outlives a killed service. Its end is read back from the engine (exit code, out of memory), its
-// CPU seconds from its own cgroup parent, and then the container and the cgroup are removed.
+// A run's attempt as a container of its image, on podman or docker, made and started by one call of the engine's
+// client (`run`, pulling its image if missing) that the runner's wrapper runs attached: its stdout and stderr
+// reach the run's files as a host process's do, and the wrapper outlives a killed service. One call because each
+// call of the client costs the engine's own start-up, on the same CPU the runs share. The client's exit status is
+// the container's; its cgroup parent tells a kill for memory and keeps its CPU seconds; a client that failed
+// before its container ran (125) has its error read from its output, and a pull that failed is said so. Ended
+// containers are removed in batches, off the runs' path (one `rm` for many), and then their cgroups.
 import { taskUnit, type ContainerSpec } from './container-runner.ts';
 import { CgroupParent } from './cgroups.ts';
-import { engineCommand, type Engine } from './engines.ts';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { engineCommand, engineMessage, type Engine } from './engines.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../logger.ts';
@@ -50,11 +52,14 @@ export interface EngineEnd {
   exit_code: number | null;
   error?: string;
   cpuSeconds: number | null;
+  /** The container never ran (its client failed first: a pull, most often). */
+  neverRan?: true;
 }
 
 interface Known {
   name: string;
-  id: string;
+  /** The engine's id, once the container is made (the client writes it); its name stands for it till then. */
+  id: string | null;
   cgroup: CgroupParent | null;
   /** The memory limit, where known (it tells an out-of-memory kill from the cgroup). */
   memoryBytes: number | null;
@@ -64,7 +69,39 @@ interface Known {
   pid: number | null;
   /** The engine secrets made for it, removed with it; null for one taken back after a restart (found by name). */
   secrets: string[] | null;
+  /** Where the client writes the container's id once made (`--cidfile`). */
+  cidFile: string | null;
+  /** The pull's credentials, removed once the container runs (or ends). */
+  authDir: string | null;
+  /** Its image and the secret it was pulled with, for the words of a failed pull; null for one taken back. */
+  image: string | null;
+  credentials: string | null;
 }
+
+/** What a container taken back after a restart is not known by. */
+const UNKNOWN_LAUNCH = { secrets: null, cidFile: null, authDir: null, image: null, credentials: null } as const;
+
+/** The engine's states of a container that was made but never ran, and of one that runs or ran. */
+const NOT_RAN = new Set(['created', 'configured', 'initialized']);
+const RAN = new Set(['running', 'exited', 'stopped', 'stopping', 'paused']);
+
+/** The id the client wrote once the container was made; null before. */
+function readCid(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** The engine's client, as the runner's wrapper runs it: arguments and environment. */
+export interface Launch {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** How a client that failed before its container ran (exit status 125) is told from a container that ran. */
+export const ENGINE_FAILED = 125;
 
 /** What the engine's client is run with besides what a call adds: where to find itself and its storage. */
 const clientEnv = () => ({
@@ -90,23 +127,25 @@ export function isLoopbackRegistry(registry: string): boolean {
   return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
-/** Raised by `create`: the attempt did not start, for this reason. */
-export class NotCreatedError extends Error {
-  override name = 'NotCreatedError';
-}
-
 /**
- * `create`'s arguments: the image and command, limits, labels, and the env by name only (values travel apart);
- * `extra`: the engine secrets it is given and how its image is pulled.
+ * `run`'s arguments: the image and command, limits, labels, and the env by name only (values travel apart);
+ * `extra`: the engine secrets it is given and how its image is pulled. Pull progress is left out of the run's
+ * output (`--quiet`); podman replaces a container of the same name a killed service left (docker has no flag).
  */
-export function createArgs(
+export function runArgs(
   engine: Engine,
   spec: ContainerSpec,
   cgroupParent: string | null,
+  cidFile: string,
   extra: string[] = [],
+  byValue: ReadonlySet<string> = new Set(),
 ): string[] {
   return [
-    'create',
+    'run',
+    '--quiet',
+    ...(engine.name === 'podman' ? ['--replace'] : []),
+    '--cidfile',
+    cidFile,
     '--name',
     containerName(taskUnit(spec.run_id, spec.task_index), spec.attempt),
     '--label',
@@ -132,7 +171,10 @@ export function createArgs(
     ...engine.hostFlags,
     ...(cgroupParent ? ['--cgroup-parent', cgroupParent] : []),
     ...(spec.network === 'none' ? ['--network', 'none'] : []),
-    ...Object.keys(spec.env).flatMap((variable) => ['--env', variable]),
+    ...Object.keys(spec.env).flatMap((variable) => [
+      '--env',
+      byValue.has(variable) ? `${variable}=${spec.env[variable]}` : variable,
+    ]),
     ...extra,
     spec.image,
     ...spec.command,
@@ -154,6 +196,9 @@ export class ContainerLauncher {
   readonly engine: Engine;
   readonly #logger: Logger;
   readonly #known = new Map<string, Known>();
+  /** Ended containers waiting for the next batch `rm`, and that batch's work while it runs. */
+  readonly #removals: Known[] = [];
+  #removing: Promise<void> | null = null;
 
   constructor(engine: Engine, logger: Logger) {
     this.engine = engine;
@@ -168,68 +213,58 @@ export class ContainerLauncher {
     return engineCommand(this.engine.name, args, timeoutMs, env);
   }
 
-  /** Creates the attempt's container, pulling its image if it is missing; its id. */
-  async create(spec: ContainerSpec, again = true): Promise<string> {
+  /**
+   * Everything the attempt's container needs before the client runs (its engine secrets, the pull's
+   * credentials), and the client's arguments and environment. `dir` is the attempt's own directory.
+   */
+  async prepare(spec: ContainerSpec, dir: string): Promise<Launch> {
     const unit = taskUnit(spec.run_id, spec.task_index);
     const name = containerName(unit, spec.attempt);
     const cgroup = this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null;
     const secrets = spec.secrets ?? {};
-    // podman hands secrets to the container itself (never in its create command or stored config); docker has
-    // secrets only in swarm mode, so there they travel as the rest of the env does.
+    // podman hands secrets to the container itself (never in its command or stored config); docker has secrets
+    // only in swarm mode, so there they travel as the rest of the env does.
     const engineSecrets = this.engine.name === 'podman' ? secrets : {};
-    const env = { ...clientEnv(), ...spec.env, ...(this.engine.name === 'podman' ? {} : secrets) };
     const made: string[] = [];
     const pull = spec.registry_login ? this.#login(spec, name) : null;
-    let id: string;
+    const extra: string[] = [];
     try {
-      const extra: string[] = [];
       for (const [variable, value] of Object.entries(engineSecrets)) {
         const secret = `${name}-${variable.toLowerCase()}`;
         await this.#secret(secret, spec.run_id, value);
         made.push(secret);
         extra.push('--secret', `${secret},type=env,target=${variable}`);
       }
-      if (pull) extra.push('--authfile', pull.authFile);
-      // podman's flag (docker allows plain http to loopback registries by itself).
-      if (this.engine.name === 'podman' && isLoopbackRegistry(registryOf(spec.image))) extra.push('--tls-verify=false');
-      const args = createArgs(this.engine, spec, cgroup?.path ?? null, extra);
-      // A pull may take minutes for a large image; only an engine that stops answering is cut short.
-      id = (await this.#command(args, 15 * 60_000, env)).trim().split('\n').at(-1)!;
     } catch (error) {
       await this.#removeSecrets(made);
-      const message = (error as Error).message;
-      if (again && /already in use/i.test(message)) {
-        await this.#command(['rm', '--force', name]).catch(() => undefined); // left by an earlier service
-        return this.create(spec, false);
-      }
-      if (/unauthorized|authentication required|denied/i.test(message)) {
-        const why = pull
-          ? `refused the credentials of ${spec.registry_credentials}`
-          : "requires credentials (set the job's registry_credentials)";
-        throw new NotCreatedError(
-          `${CANNOT_PULL}: the registry ${registryOf(spec.image)} ${why} for ${spec.image}: ${message.trim()}`,
-        );
-      }
-      const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', spec.image], 10_000).then(
-        () => true,
-        () => false,
-      );
-      throw new NotCreatedError(
-        present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message.trim()}; ${PULL_HINT}`,
-      );
-    } finally {
       if (pull) rmSync(pull.dir, { recursive: true, force: true });
+      throw error;
     }
+    if (pull) extra.push('--authfile', pull.authFile);
+    // podman's flag (docker allows plain http to loopback registries by itself).
+    if (this.engine.name === 'podman' && isLoopbackRegistry(registryOf(spec.image))) extra.push('--tls-verify=false');
+    const cidFile = join(dir, 'container-id');
+    rmSync(cidFile, { force: true }); // the client refuses to write over one (an earlier attempt's)
     this.#known.set(unit, {
       name,
-      id,
+      id: null,
       cgroup,
       pid: null,
       memoryBytes: spec.memory_mb * 1024 * 1024,
-      clientExitIsContainers: false,
+      clientExitIsContainers: true,
       secrets: made,
+      cidFile,
+      authDir: pull?.dir ?? null,
+      image: spec.image,
+      credentials: spec.registry_credentials ?? null,
     });
-    return id;
+    // The client finds itself by its own PATH and HOME: a job's variable of such a name travels by value.
+    const own = clientEnv();
+    const byValue = new Set(Object.keys(spec.env).filter((variable) => variable in own));
+    return {
+      argv: [this.engine.name, ...runArgs(this.engine, spec, cgroup?.path ?? null, cidFile, extra, byValue)],
+      env: { ...spec.env, ...(this.engine.name === 'podman' ? {} : secrets), ...own },
+    };
   }
 
   /**
@@ -277,27 +312,31 @@ export class ContainerLauncher {
     return { authFile, dir };
   }
 
-  /** The command the runner's wrapper runs: the created container, started attached to its output. */
-  startArgv(unit: string): string[] {
-    const known = this.#require(unit);
-    known.clientExitIsContainers = true;
-    return [this.engine.name, 'start', '--attach', known.name];
-  }
-
   /** After a restart, a container still running without its client: attached again (output from now on). */
   attachArgv(unit: string): string[] {
     return [this.engine.name, 'attach', '--no-stdin', '--sig-proxy=false', this.#require(unit).name];
   }
 
-  /** The container's first process, once started (for sampling where there is no cgroup parent). */
+  /**
+   * The container runs: its id (from the client's cid file), its first process where there is no cgroup parent
+   * to sample, and the pull's credentials are no longer needed.
+   */
   async started(unit: string): Promise<void> {
     const known = this.#known.get(unit);
-    if (!known || known.cgroup) return;
-    known.pid = (await this.#inspect(known.name))?.pid || null;
+    if (!known) return;
+    this.#dropCredentials(known);
+    if (known.cidFile && !known.id) known.id = readCid(known.cidFile);
+    if (!known.cgroup) known.pid = (await this.#inspect(known.name))?.pid || null;
+  }
+
+  #dropCredentials(known: Known): void {
+    if (known.authDir) rmSync(known.authDir, { recursive: true, force: true });
+    known.authDir = null;
   }
 
   task(unit: string): string {
-    return this.#require(unit).id;
+    const known = this.#require(unit);
+    return known.id ?? known.name;
   }
 
   #require(unit: string): Known {
@@ -360,19 +399,20 @@ export class ContainerLauncher {
   }
 
   /**
-   * The container has stopped (its client ended): how it ended, as the engine recorded it, and what it used;
-   * then the container and its cgroup are removed.
+   * The container's client has ended: how the container ended and what it used, then the container is removed
+   * (in the background). `clientOutput` is the client's error output, read when it failed itself (125).
    */
-  async finish(unit: string, clientExit: number | null = null): Promise<EngineEnd> {
+  async finish(unit: string, clientExit: number | null = null, clientOutput = ''): Promise<EngineEnd> {
     const known = this.#known.get(unit);
     if (!known) return { exit_code: null, cpuSeconds: null };
+    this.#dropCredentials(known);
     const reading = known.cgroup?.read();
     let end: EngineEnd;
     // The client's own status is the container's, and the cgroup tells a kill for memory: no need to ask (an
     // engine call costs a tenth of a second of CPU). 125 is the engine's own failure: asked.
     if (clientClaims(known, clientExit)) {
       const outOfMemory = clientExit === 137 && known.cgroup!.reachedMemoryLimit(known.memoryBytes!);
-      await this.remove(unit);
+      this.#remove(unit);
       return {
         exit_code: clientExit,
         ...(outOfMemory ? { error: OUT_OF_MEMORY } : {}),
@@ -381,19 +421,24 @@ export class ContainerLauncher {
     }
     try {
       const inspected = await this.#inspect(known.name);
-      end = !inspected
-        ? { exit_code: null, error: 'the container is gone from the engine', cpuSeconds: null }
-        : inspected.status === 'running'
-          ? {
-              exit_code: null,
-              error: `the container engine stopped answering for the container (${this.engine.name} left it running; it was killed)`,
-              cpuSeconds: null,
-            }
-          : {
-              exit_code: inspected.exitCode,
-              ...(this.#outOfMemory(inspected, known) ? { error: OUT_OF_MEMORY } : {}),
-              cpuSeconds: null,
-            };
+      end =
+        clientExit === ENGINE_FAILED && (!inspected || NOT_RAN.has(inspected.status))
+          ? await this.#notRun(known, clientOutput)
+          : !inspected
+            ? { exit_code: null, error: 'the container is gone from the engine', cpuSeconds: null }
+            : NOT_RAN.has(inspected.status)
+              ? { exit_code: null, error: 'its container was made but never ran', cpuSeconds: null, neverRan: true }
+              : inspected.status === 'running'
+                ? {
+                    exit_code: null,
+                    error: `the container engine stopped answering for the container (${this.engine.name} left it running; it was killed)`,
+                    cpuSeconds: null,
+                  }
+                : {
+                    exit_code: inspected.exitCode,
+                    ...(this.#outOfMemory(inspected, known) ? { error: OUT_OF_MEMORY } : {}),
+                    cpuSeconds: null,
+                  };
     } catch (error) {
       end = {
         exit_code: null,
@@ -401,28 +446,52 @@ export class ContainerLauncher {
         cpuSeconds: null,
       };
     }
-    end.cpuSeconds = reading?.cpuSeconds ?? null;
-    await this.remove(unit);
+    if (!end.neverRan) end.cpuSeconds = reading?.cpuSeconds ?? null;
+    this.#remove(unit);
     return end;
   }
 
+  /** Why the client failed before its container ran, from its own words: an image that could not be pulled, said so. */
+  async #notRun(known: Known, clientOutput: string): Promise<EngineEnd> {
+    const message = engineMessage(clientOutput) || `${this.engine.name} run failed and said nothing`;
+    const image = known.image;
+    const said = (error: string): EngineEnd => ({ exit_code: null, error, cpuSeconds: null, neverRan: true });
+    if (!image) return said(`the container could not be created: ${message}`);
+    if (/unauthorized|authentication required|denied/i.test(message)) {
+      const why = known.credentials
+        ? `refused the credentials of ${known.credentials}`
+        : "requires credentials (set the job's registry_credentials)";
+      return said(`${CANNOT_PULL}: the registry ${registryOf(image)} ${why} for ${image}: ${message}`);
+    }
+    const present = await this.#command(['image', 'inspect', '--format', '{{.Id}}', image], 10_000).then(
+      () => true,
+      () => false,
+    );
+    return said(
+      present ? `the container could not be created: ${message}` : `${CANNOT_PULL}: ${message}; ${PULL_HINT}`,
+    );
+  }
+
   /**
-   * Resolves once the attempt's container really runs (its process is in a cgroup of its own under the run's
-   * parent, or the engine says so), or once `ended` says its client is gone.
+   * Resolves true once the attempt's container really runs (its process is in a cgroup of its own under the
+   * run's parent, or the engine says so); false if `ended` says its client is gone first (a container that ran
+   * for less than a look's interval included: its end tells which).
    */
-  async running(unit: string, ended: () => boolean): Promise<void> {
+  async running(unit: string, ended: () => boolean): Promise<boolean> {
     const known = this.#known.get(unit);
-    for (let waited = 0; known && !ended() && waited < 120_000; ) {
+    for (let waited = 0; known && !ended() && waited < 15 * 60_000; ) {
       if (
         known.cgroup
           ? known.cgroup.hasMember()
-          : (await this.#inspect(known.name).catch(() => null))?.status !== 'created'
+          : RAN.has((await this.#inspect(known.name).catch(() => null))?.status ?? '')
       )
-        return;
-      const pause = known.cgroup ? 5 : 50;
+        return true;
+      // Promptly for an image at hand; a pull that takes long is looked at less often.
+      const pause = !known.cgroup ? 50 : waited < 2_000 ? 5 : 100;
       await new Promise((resolve) => setTimeout(resolve, pause));
       waited += pause;
     }
+    return false;
   }
 
   /** Killed by the kernel for its memory: as the engine says, or, where it cannot tell, as the cgroup shows. */
@@ -435,19 +504,46 @@ export class ContainerLauncher {
     );
   }
 
-  /** Removes the run's container (killing it if it runs) and its cgroup parent. */
-  async remove(unit: string): Promise<void> {
+  /** Removes the task's container (killing it if it runs), its engine secrets and its cgroup parent, soon. */
+  remove(unit: string): Promise<void> {
+    this.#remove(unit);
+    return this.drained();
+  }
+
+  #remove(unit: string): void {
     const known = this.#known.get(unit);
     if (!known) return;
     this.#known.delete(unit);
-    await this.#command(['rm', '--force', known.name], 60_000).catch((error: Error) =>
-      this.#logger.warn('could not remove a container', { task: unit, error }),
-    );
-    await this.#removeSecrets(known.secrets ?? (await this.#secretsNamed(`${known.name}-`)));
-    if (known.cgroup) {
-      // The engine's monitor leaves the cgroup a moment after the container is removed.
-      for (let tries = 0; !known.cgroup.remove() && tries < 50; tries++)
-        await new Promise((resolve) => setTimeout(resolve, 20));
+    this.#dropCredentials(known);
+    this.#removals.push(known);
+    this.#removing ??= this.#removeQueued().finally(() => {
+      this.#removing = null;
+    });
+  }
+
+  /** Resolves once every container handed for removal is gone. */
+  async drained(): Promise<void> {
+    while (this.#removing) await this.#removing;
+  }
+
+  /** One `rm` for every container queued meanwhile: the engine's start-up is paid once for many. */
+  async #removeQueued(): Promise<void> {
+    while (this.#removals.length > 0) {
+      const batch = this.#removals.splice(0);
+      const names = batch.map((known) => known.name);
+      await this.#command(
+        ['rm', '--force', ...(this.engine.name === 'podman' ? ['--ignore'] : []), ...names],
+        60_000,
+      ).catch((error: Error) => this.#logger.warn('could not remove containers', { containers: names, error }));
+      const secrets: string[] = [];
+      for (const known of batch) secrets.push(...(known.secrets ?? (await this.#secretsNamed(`${known.name}-`))));
+      await this.#removeSecrets(secrets);
+      for (const known of batch) {
+        if (!known.cgroup) continue;
+        // The engine's monitor leaves the cgroup a moment after the container is removed.
+        for (let tries = 0; !known.cgroup.remove() && tries < 50; tries++)
+          await new Promise((resolve) => setTimeout(resolve, 20));
+      }
     }
   }
 
@@ -467,7 +563,7 @@ export class ContainerLauncher {
       pid: inspected.pid || null,
       memoryBytes: inspected.memoryBytes || null,
       clientExitIsContainers: false,
-      secrets: null,
+      ...UNKNOWN_LAUNCH,
     });
     if (inspected.status === 'running') return 'running';
     return this.finish(unit);
@@ -476,15 +572,15 @@ export class ContainerLauncher {
   /** Takes back a run's container whose wrapper still runs (after a restart). */
   adopt(unit: string, attempt: number, id: string | null): void {
     const name = containerName(unit, attempt);
-    // Its wrapper's client was started by `start --attach`: its recorded status is the container's.
+    // Its wrapper's client was started by `run`: its recorded status is the container's.
     this.#known.set(unit, {
       name,
-      id: id ?? name,
+      id,
       cgroup: this.engine.cgroups ? new CgroupParent(name, this.engine.cgroups) : null,
       pid: null,
       memoryBytes: null,
       clientExitIsContainers: true,
-      secrets: null,
+      ...UNKNOWN_LAUNCH,
     });
   }
 
@@ -500,7 +596,7 @@ export class ContainerLauncher {
       .split('\n')
       .map((line) => line.trim())
       .filter((name) => /^jobs-run_/.test(name) && !kept.has(name.slice('jobs-'.length).replace(/-t\d+-\d+$/, '')));
-    for (const name of left) await this.#command(['rm', '--force', name], 60_000).catch(() => undefined);
+    if (left.length > 0) await this.#command(['rm', '--force', ...left], 60_000).catch(() => undefined);
     // Engine secrets of runs no longer here (named after their container): their values go with them.
     const stale = (await this.#secretsNamed('jobs-run_')).filter(
       (name) => !kept.has(name.slice('jobs-'.length).replace(/-t\d+-\d+-[a-z0-9_]+$/, '')),

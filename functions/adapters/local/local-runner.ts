@@ -3,9 +3,21 @@
 // `process`). Either way its command is started through a small shell wrapper, detached in its own process
 // group, that sends stdout and stderr to files and records the exit status in a file: so output survives the
 // service, and a run can outlive the service and be re-attached when it comes back. For a container the
-// wrapper's command is the engine's client, attached to the container the launcher created.
+// wrapper's command is the engine's client, making and running the attempt's container in one call.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -17,7 +29,13 @@ import {
   type Recovered,
   type RecoveredTask,
 } from './container-runner.ts';
-import { type ContainerLauncher, containerName, NotCreatedError, OUT_OF_MEMORY } from './container-launcher.ts';
+import {
+  type ContainerLauncher,
+  containerName,
+  ENGINE_FAILED,
+  type Launch,
+  OUT_OF_MEMORY,
+} from './container-launcher.ts';
 import type { SampledRun } from './metric-sampler.ts';
 import { signalExitCode, taskVariables, type Run } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
@@ -55,7 +73,7 @@ function reserveExitFile(): string {
 const WRAPPER =
   `dir=$1; shift; trap : TERM INT; ${lowerAutogroupPriority()}${reserveExitFile()}` +
   `"$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times" 2>/dev/null; ` +
-  `printf '%-4s\\n' $code 1<>"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
+  `printf '%-4s\\n' "$code" 1<>"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
 const RECOVERY_POLL_MS = 200;
 /** Why a job with network none cannot run here (said at create, and by a run after a restart without an engine). */
 export const NONE_NEEDS_AN_ENGINE =
@@ -96,6 +114,8 @@ interface Ended {
   exit_code: number | null;
   error?: string;
   cpuSeconds: number | null;
+  /** A container whose client failed before it ran. */
+  neverRan?: true;
 }
 
 interface Active {
@@ -105,6 +125,8 @@ interface Active {
   jobId: string;
   /** The attempt's container, when the run is one (on this runner's engine). */
   container: boolean;
+  /** A container not seen running yet (its client may still be pulling the image): nothing to stop but the client. */
+  starting?: true;
   stopping?: NodeJS.Signals;
   graceTimer?: NodeJS.Timeout;
 }
@@ -187,11 +209,11 @@ export class LocalRunner implements ContainerRunner {
     const engine = this.#engine;
     const creating = { runId: spec.run_id, stopped: false };
     this.#creating.set(unit, creating);
+    let launch: Launch;
     try {
-      await engine.create({ ...spec, env: { ...spec.env, ...runVariables(spec) } });
+      launch = await engine.prepare({ ...spec, env: { ...spec.env, ...runVariables(spec) } }, dir);
     } catch (error) {
-      const reason =
-        error instanceof NotCreatedError ? error.message : `the container engine failed: ${(error as Error).message}`;
+      const reason = `the container engine failed: ${(error as Error).message}`;
       return { exit_code: null, timed_out: false, error: reason, task: null };
     } finally {
       this.#creating.delete(unit);
@@ -200,14 +222,7 @@ export class LocalRunner implements ContainerRunner {
       await engine.remove(unit);
       return { exit_code: null, timed_out: false, error: 'stopped before its container started', task: null };
     }
-    return this.#start(
-      spec,
-      dir,
-      engine.startArgv(unit),
-      { PATH: process.env.PATH, HOME: process.env.HOME },
-      true,
-      started,
-    );
+    return this.#start(spec, dir, launch.argv, launch.env, true, started);
   }
 
   #task(unit: string, pid: number, container: boolean): string {
@@ -250,6 +265,11 @@ export class LocalRunner implements ContainerRunner {
 
     return new Promise((resolve) => {
       let startedWrite: Promise<void> = Promise.resolve();
+      // How the attempt ended, known before its start is told: a container whose client failed first never ran.
+      let endKnown!: (end: Ended) => void;
+      const ending = new Promise<Ended>((settle) => {
+        endKnown = settle;
+      });
       let follower: Promise<Follower | null> = Promise.resolve(null);
       let timedOut = false;
       let timer: NodeJS.Timeout | undefined;
@@ -258,7 +278,14 @@ export class LocalRunner implements ContainerRunner {
       );
       child.once('spawn', () => {
         const pid = child.pid as number;
-        this.#active.set(unit, { pid, runId: spec.run_id, index: spec.task_index, jobId: spec.job_id, container });
+        this.#active.set(unit, {
+          pid,
+          runId: spec.run_id,
+          index: spec.task_index,
+          jobId: spec.job_id,
+          container,
+          ...(container ? { starting: true as const } : {}),
+        });
         // What a restarted service needs to take the task back; a full disk only costs it that.
         this.#background.run("recording a run's process", () => {
           writeFileSync(join(dir, 'pid'), String(pid));
@@ -284,10 +311,13 @@ export class LocalRunner implements ContainerRunner {
         }, spec.timeout_seconds * 1000);
         // A container runs once the engine has started it, not when its client does.
         const running =
-          container && this.#engine ? this.#engine.running(unit, () => !this.#active.has(unit)) : Promise.resolve();
+          container && this.#engine ? this.#engine.running(unit, () => !this.#active.has(unit)) : Promise.resolve(true);
         startedWrite = running
-          .then(async () => {
-            if (container) void this.#engine?.started(unit).catch(() => undefined);
+          .then(async (ran) => {
+            const active = this.#active.get(unit);
+            if (ran && active) delete active.starting;
+            if (!ran && (await ending).neverRan) return;
+            if (container) await this.#engine?.started(unit).catch(() => undefined);
             await started(this.#task(unit, pid, container));
           })
           .catch((error: Error) => {
@@ -301,8 +331,20 @@ export class LocalRunner implements ContainerRunner {
         // The attempt's end is settled from its exit status whatever else fails here (its log, a full disk).
         void (async () => {
           const { end, active } = await this.#release(unit, pid, dir, container);
+          // A container stopped while its client was still starting it never ran, whatever the client said.
+          const cut = active?.starting && (active.stopping || timedOut);
+          const neverRan = end.neverRan || cut ? true : undefined;
+          endKnown({ ...end, neverRan });
           await (await follower)?.stop();
           await startedWrite;
+          if (neverRan) {
+            const error = cut
+              ? `${timedOut ? 'timed out' : 'stopped'} before its container started`
+              : (end.error ?? 'it never ran');
+            resolve({ exit_code: null, timed_out: timedOut, task: null, error });
+            this.#discard(spec.job_id, unit);
+            return;
+          }
           const exitCode = end.exit_code ?? readExit(dir) ?? (signal ? signalExitCode(signal) : code);
           this.#onFinished?.(spec.run_id, spec.task_index, pid, end.cpuSeconds);
           // A container the service killed (cancel, timeout) near its memory limit was not killed for its memory.
@@ -336,7 +378,10 @@ export class LocalRunner implements ContainerRunner {
    * container is read back from its engine (exit status, out of memory, CPU seconds) and removed.
    */
   async #ended(unit: string, pid: number, dir: string, container: boolean): Promise<Ended> {
-    if (container && this.#engine) return this.#engine.finish(unit, readExit(dir));
+    if (container && this.#engine) {
+      const exit = readExit(dir);
+      return this.#engine.finish(unit, exit, exit === ENGINE_FAILED ? readTail(join(dir, 'stderr')) : '');
+    }
     signalTree(pid, 'SIGKILL'); // the group and the tree, at once
     reaper.reap(taskMark(unit)); // what escaped both, in the background
     return { exit_code: null, cpuSeconds: readChildCpuSeconds(dir) };
@@ -345,8 +390,11 @@ export class LocalRunner implements ContainerRunner {
   #signal(unit: string, signal: NodeJS.Signals): void {
     const active = this.#active.get(unit);
     if (!active) return;
+    // Before the container runs there is only its client to stop: killed, it leaves at most a container made but
+    // not started, which its end removes.
+    if (active.container && active.starting) signalTree(active.pid, 'SIGKILL');
     // An engine that does not answer a kill has its client killed: the task then ends, saying so, not hangs.
-    if (active.container && this.#engine)
+    else if (active.container && this.#engine)
       this.#engine.signal(unit, signal, signal === 'SIGKILL' ? () => signalTree(active.pid, 'SIGKILL') : undefined);
     else signalTree(active.pid, signal, taskMark(unit));
   }
@@ -365,7 +413,7 @@ export class LocalRunner implements ContainerRunner {
       return;
     }
     active.stopping = 'SIGTERM';
-    if (active.container && this.#engine) {
+    if (active.container && this.#engine && !active.starting) {
       this.#engine.stop(unit, graceSeconds); // the engine's own: SIGTERM, then SIGKILL after the grace
       return;
     }
@@ -497,9 +545,27 @@ export class LocalRunner implements ContainerRunner {
   async stopAll(): Promise<void> {
     for (const creating of this.#creating.values()) creating.stopped = true;
     for (const unit of this.#active.keys()) this.#signal(unit, 'SIGKILL');
-    // A container is removed before its run leaves the active set, so none is left behind.
+    // Each ended container is handed for removal before its run leaves the active set: once those removals are
+    // done, none is left behind.
     for (let waited = 0; (this.#active.size > 0 || this.#creating.size > 0) && waited < 20_000; waited += 50)
       await new Promise((r) => setTimeout(r, 50));
+    await this.#engine?.drained();
+  }
+}
+
+/** The last few kilobytes of a file (an engine client's error output): where its own words are. */
+function readTail(path: string, bytes = 8192): string {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const tail = Buffer.alloc(Math.min(bytes, size));
+    readSync(fd, tail, 0, tail.length, size - tail.length);
+    return tail.toString('utf8');
+  } catch {
+    return '';
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

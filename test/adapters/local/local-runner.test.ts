@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { containerName, createArgs } from '../../../functions/adapters/local/container-launcher.ts';
+import { containerName, runArgs } from '../../../functions/adapters/local/container-launcher.ts';
 import { taskUnit } from '../../../functions/adapters/local/container-runner.ts';
 import { engineMessage, type Engine } from '../../../functions/adapters/local/engines.ts';
 import { LocalRunner, processEnv } from '../../../functions/adapters/local/local-runner.ts';
@@ -26,16 +26,20 @@ const spec = {
 };
 
 describe('a container of a run', () => {
-  it('is created from the image with the command, the limits, the labels, the host flags, and env passed by name only', () => {
+  it('is made and run by one call, from the image with the command, the limits, the labels, the host flags, and env by name only', () => {
     const engine: Engine = {
       name: 'podman',
       version: '4',
       hostFlags: ['--runtime', '/usr/sbin/runc', '--ulimit', 'nofile=20000:20000'],
       cgroups: 'v1',
     };
-    const args = createArgs(engine, spec, '/jobs/x');
+    const args = runArgs(engine, spec, '/jobs/x', '/data/runs/x/container-id');
     expect(args).toEqual([
-      'create',
+      'run',
+      '--quiet',
+      '--replace',
+      '--cidfile',
+      '/data/runs/x/container-id',
       '--name',
       'jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-t3-2',
       '--label',
@@ -73,6 +77,11 @@ describe('a container of a run', () => {
       'echo "$STAGE"',
     ]);
     expect(args.join(' ')).not.toContain('value-that-must-not-be');
+    // A variable the client needs itself (its PATH) travels by value, so the client still finds itself.
+    const byValue = runArgs(engine, spec, null, '/c', [], new Set(['STAGE']));
+    expect(byValue).toContain(`STAGE=${spec.env.STAGE}`);
+    expect(byValue).not.toContain('--cgroup-parent');
+    expect(runArgs({ ...engine, name: 'docker' }, spec, null, '/c')).not.toContain('--replace');
     expect(args).not.toContain('--publish');
     expect(containerName(taskUnit(spec.run_id, 0), 1)).toBe('jobs-run_01jd6r0g2m4s8v1x3z5b7d9f1h-t0-1');
   });
