@@ -4,6 +4,7 @@ import {
   ConflictError,
   IdempotencyMismatchError,
   NotFoundError,
+  PreconditionFailedError,
   UnavailableError,
   ValidationError,
   type FieldError,
@@ -53,6 +54,8 @@ export function errorReply(error: unknown): ErrorReply {
   if (error instanceof ConflictError) {
     return reply(409, error.message, error.field ? [{ field: error.field, message: error.message }] : []);
   }
+  if (error instanceof PreconditionFailedError)
+    return reply(412, error.message, [{ field: 'If-Match', message: error.message }]);
   if (error instanceof IdempotencyMismatchError) {
     return reply(422, error.message, [
       { field: 'Idempotency-Key', message: 'was already used with a different request body' },

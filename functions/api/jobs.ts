@@ -1,7 +1,19 @@
-// Job routes: list, create, get, patch, delete. Thin: the job service does the work.
+// Job routes: list, create, get, patch, delete, and a job's revisions. Thin: the job service does the work.
 import type { JobService } from '../core/job-service.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
+import type { Job } from '../core/jobs.ts';
+import type { Principal } from '../core/keys.ts';
+import type { Actor } from '../core/revisions.ts';
+
+/** A job with its revision as the ETag, for If-Match on the next change. */
+function tagged(job: Job): Reply<Job> {
+  return new Reply(job, { headers: { etag: `"${job.revision}"` } });
+}
+
+export function actorOf(principal: Principal): Actor {
+  return { key_id: principal.key_id, key_name: principal.key_name };
+}
 
 export function jobsApi(deps: HttpDependencies & { jobs: JobService }): HttpHandler {
   const { jobs } = deps;
@@ -10,10 +22,15 @@ export function jobsApi(deps: HttpDependencies & { jobs: JobService }): HttpHand
     {
       listJobs: async ({ params, query }) =>
         Reply.page(await jobs.list(params, { tags: query.tag, scheduled: query.scheduled }, query)),
-      createJob: ({ params, body }) => jobs.create(params, body),
-      getJob: ({ params }) => jobs.get(params),
-      patchJob: ({ params, body }) => jobs.patch(params, body),
+      createJob: ({ params, body, principal }) => jobs.create(params, body, actorOf(principal)),
+      getJob: async ({ params }) => tagged(await jobs.get(params)),
+      patchJob: async ({ params, body, headers, principal }) =>
+        tagged(await jobs.patch(params, body, actorOf(principal), { ifMatch: headers['if-match'] })),
       deleteJob: ({ params }) => jobs.delete(params),
+      listJobRevisions: async ({ params, query }) => Reply.page(await jobs.revisions(params, query)),
+      getJobRevision: ({ params }) => jobs.revision(params, params.revision),
+      revertJob: async ({ params, headers, principal }) =>
+        tagged(await jobs.revert(params, params.revision, actorOf(principal), { ifMatch: headers['if-match'] })),
     },
     deps,
   );

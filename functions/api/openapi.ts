@@ -19,6 +19,12 @@ const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
 };
 
 const HEADERS = {
+  ETag: {
+    description:
+      'The revision of the job, quoted ("3"): send it back as If-Match to change the job only if it is still that one',
+    required: true,
+    schema: { type: 'string', example: '"3"' },
+  },
   RequestId: { description: "The id of this request, also in the service's log lines", schema: { type: 'string' } },
   RetryAfter: {
     description: 'Seconds to wait before retrying',
@@ -46,6 +52,7 @@ const ERRORS: Record<string, { description: string; headers?: Record<string, Hea
   404: { description: 'Not found, or not visible to this key' },
   405: { description: 'This path does not answer that method; Allow lists those it does', headers: { Allow: 'Allow' } },
   409: { description: 'Conflicts with the current state' },
+  412: { description: 'If-Match named a revision that is no longer current: the job changed since it was read' },
   413: { description: 'Body over 256 KiB' },
   415: { description: 'Body is not application/json' },
   422: { description: 'The Idempotency-Key was already used with a different body' },
@@ -66,6 +73,7 @@ export function errorStatuses(route: RouteDef): string[] {
   if (route.access === 'write' || route.access === 'admin') statuses.push('403');
   if (route.params) statuses.push('404');
   if (route.conflict) statuses.push('409');
+  if (route.preconditions) statuses.push('412');
   if (route.body) statuses.push('413', '415');
   if (route.idempotent) statuses.push('422');
   if (!route.raw) statuses.push('503');
@@ -138,7 +146,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       responses: {
         [String(route.status ?? 200)]: {
           description: route.message,
-          headers: requestIdHeader,
+          headers: route.etag ? { ...requestIdHeader, ETag: headerRef('ETag') } : requestIdHeader,
           content: { 'application/json': successContent(route) },
         },
         ...(route.created

@@ -3,7 +3,15 @@
 import * as z from 'zod';
 import type { Access } from '../core/keys.ts';
 import { JobPath, KeyId, PageQuery, ProjectPath, RunPath, WorkspacePath } from '../schemas/common.ts';
-import { JobCreateBody, JobListQuery, JobPatchBody, JobSchema } from '../schemas/job.ts';
+import {
+  IfMatchHeaders,
+  JobCreateBody,
+  JobListQuery,
+  JobPatchBody,
+  JobRevisionSchema,
+  JobSchema,
+  RevisionPath,
+} from '../schemas/job.ts';
 import {
   CANCELLED_RUN_EXAMPLE,
   HEALTH_EXAMPLE,
@@ -21,6 +29,7 @@ import {
   WEBHOOK_SECRET_EXAMPLE,
   SECRET_EXAMPLE,
   PROJECT_SETTINGS_EXAMPLE,
+  REVISION_EXAMPLE,
   WORKSPACE_SETTINGS_EXAMPLE,
 } from '../schemas/examples.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
@@ -111,6 +120,10 @@ export interface RouteDef {
   headers?: z.ZodObject;
   /** When the operation answers 409: what conflicts. */
   conflict?: string;
+  /** The success reply carries `ETag: "<revision>"`. */
+  etag?: boolean;
+  /** It takes `If-Match` and answers 412 when the resource changed since. */
+  preconditions?: boolean;
   /** Whether an Idempotency-Key reused with another body is answered 422. */
   idempotent?: boolean;
   /** Fields the success envelope carries besides status, message and data (they replace the list's own). */
@@ -233,10 +246,11 @@ export const routes = {
     group: 'jobs',
     access: 'read',
     summary: "A job's spec",
-    description: 'The job as stored, env values included.',
+    description: 'The job as stored, env values included. ETag is its revision, for If-Match on a change.',
     message: 'Job',
     params: JobPath,
     response: JobSchema,
+    etag: true,
     example: { data: JOB_EXAMPLE },
   },
   patchJob: {
@@ -246,16 +260,64 @@ export const routes = {
     access: 'write',
     summary: 'Update a job: omitted fields stay, null resets an optional field',
     message: 'Job updated',
-    description: 'Takes effect from the next run; "schedule": null removes the schedule.',
+    description:
+      'Takes effect from the next run; "schedule": null removes the schedule. A change of the spec makes a new revision; one that changes nothing makes none. With If-Match, a job changed since answers 412 and is left as it is.',
     params: JobPath,
+    headers: IfMatchHeaders,
     body: JobPatchBody,
     bodyRequired: true,
     response: JobSchema,
+    etag: true,
+    preconditions: true,
     conflict: 'Another job of the project has the new name, or the job changed concurrently',
     example: {
       body: { schedule: '30 4 * * *', suspended: true },
-      data: { ...JOB_EXAMPLE, schedule: '30 4 * * *', suspended: true },
+      data: { ...JOB_EXAMPLE, schedule: '30 4 * * *', suspended: true, revision: 2 },
     },
+  },
+  listJobRevisions: {
+    method: 'GET',
+    path: `${P}/jobs/{job_id}/revisions`,
+    group: 'jobs',
+    access: 'read',
+    summary: "A job's revisions, newest first",
+    description:
+      "Each change of the job's spec, with the key that made it and the spec it made. The newest 100 are always kept (as many as the job's history.max_runs if that is more); they go with the job.",
+    message: 'Revisions',
+    params: JobPath,
+    query: PageQuery,
+    response: JobRevisionSchema,
+    list: true,
+    example: { data: [REVISION_EXAMPLE] },
+  },
+  getJobRevision: {
+    method: 'GET',
+    path: `${P}/jobs/{job_id}/revisions/{revision}`,
+    group: 'jobs',
+    access: 'read',
+    summary: 'One revision of a job',
+    description: "The job's spec as revision n made it, and who made it.",
+    message: 'Revision',
+    params: RevisionPath,
+    response: JobRevisionSchema,
+    example: { data: REVISION_EXAMPLE },
+  },
+  revertJob: {
+    method: 'POST',
+    path: `${P}/jobs/{job_id}/revisions/{revision}/revert`,
+    group: 'jobs',
+    access: 'write',
+    summary: "Make an earlier revision's spec the job's again",
+    description:
+      "A new revision with revision n's spec (none if the job already has it). With If-Match, a job changed since answers 412.",
+    message: 'Job reverted',
+    params: RevisionPath,
+    headers: IfMatchHeaders,
+    response: JobSchema,
+    etag: true,
+    preconditions: true,
+    conflict: 'Another job of the project has the name the revision had, or the job changed concurrently',
+    example: { data: { ...JOB_EXAMPLE, revision: 3 } },
   },
   deleteJob: {
     method: 'DELETE',

@@ -42,6 +42,11 @@ export class ConflictError extends Error {
   }
 }
 
+/** The request was made against a version that is no longer current (If-Match named an older revision). */
+export class PreconditionFailedError extends Error {
+  override name = 'PreconditionFailedError';
+}
+
 /** An idempotency key was reused with a different request body. */
 export class IdempotencyMismatchError extends Error {
   override name = 'IdempotencyMismatchError';

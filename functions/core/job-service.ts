@@ -1,7 +1,7 @@
 // The job service: jobs created, read, listed, changed and deleted, in their project, with what follows each
 // change elsewhere (their schedule, task definition and runs) told through hooks.
 import { scheduleSkippedEvent } from './events.ts';
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from './errors.ts';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type FieldError } from './errors.ts';
 import { newId } from './ids.ts';
 import {
   applyPatch,
@@ -14,6 +14,7 @@ import {
 } from './jobs.ts';
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 import { parseReference, referencedNames } from './secrets.ts';
+import { revisionsKept, sameSpec, specOf, type Actor, type JobRevision } from './revisions.ts';
 import type { Network } from './job-spec.ts';
 
 /** What follows a job's life elsewhere in the system (its schedule, its task definition, its runs). */
@@ -112,7 +113,7 @@ export class JobService {
     throw new ValidationError(errors);
   }
 
-  async create(ref: ProjectRef, input: JobCreate): Promise<Job> {
+  async create(ref: ProjectRef, input: JobCreate, actor: Actor): Promise<Job> {
     const now = this.#now();
     const stamp = now.toISOString();
     const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
@@ -120,7 +121,7 @@ export class JobService {
     this.#checkNetwork(job);
     await this.#checkSecrets(job);
     await this.#checkTaskRole(job);
-    await this.#store.create(job);
+    await this.#store.create(job, { revision: 1, created_at: stamp, actor, spec: specOf(job) });
     await this.#hooks.created?.(job);
     return job;
   }
@@ -145,21 +146,64 @@ export class JobService {
     return this.#store.recordScheduleEvent(ref, event, scheduledFor, told);
   }
 
-  async patch(ref: JobRef, patch: JobPatch): Promise<Job> {
+  /**
+   * Changes the job's spec. A change that changes nothing writes nothing (no revision); with `ifMatch`, a job
+   * whose revision is no longer that one is left as it is (412), so a change made meanwhile is not overwritten.
+   */
+  async patch(ref: JobRef, patch: JobPatch, actor: Actor, options: { ifMatch?: number } = {}): Promise<Job> {
+    return this.#change(ref, (job) => applyPatch(job, patch, this.#now().toISOString()), actor, options);
+  }
+
+  /** Makes revision `revision`'s spec the job's again, as a new revision. */
+  async revert(ref: JobRef, revision: number, actor: Actor, options: { ifMatch?: number } = {}): Promise<Job> {
+    const earlier = await this.#store.revision(ref, revision);
+    if (!earlier) throw new NotFoundError('revision', `${revision} of job ${ref.job_id}`);
+    const spec = earlier.spec;
+    return this.#change(
+      ref,
+      (job) => buildJob(job, job.id, spec, job.created_at, this.#now().toISOString(), job.revision),
+      actor,
+      options,
+    );
+  }
+
+  async #change(ref: JobRef, change: (job: Job) => Job, actor: Actor, options: { ifMatch?: number }): Promise<Job> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const stored = await this.#store.get(ref, ref.job_id);
       if (!stored) throw new NotFoundError('job', ref.job_id);
-      const next = applyPatch(stored.job, patch, this.#now().toISOString());
+      if (options.ifMatch !== undefined && options.ifMatch !== stored.job.revision)
+        throw new PreconditionFailedError(
+          `the job is at revision ${stored.job.revision}, not ${options.ifMatch}: it changed since it was read; read it again`,
+        );
+      const changed = change(stored.job);
+      if (sameSpec(changed, stored.job)) return stored.job;
+      const next = { ...changed, revision: stored.job.revision + 1 };
       assertValid(crossFieldErrors(next));
       this.#checkNetwork(next, stored.job);
       await this.#checkSecrets(next, stored.job);
       await this.#checkTaskRole(next, stored.job);
-      if (await this.#store.update(next, stored.version, stored.job.name)) {
+      const revision: JobRevision = { revision: next.revision, created_at: next.updated_at, actor, spec: specOf(next) };
+      if (await this.#store.update(next, stored.version, stored.job.name, revision, revisionsKept(next))) {
         await this.#hooks.updated?.(next, stored.job);
         return next;
       }
     }
     throw new ConflictError('the job was changed concurrently; retry the request');
+  }
+
+  /** Its kept revisions, newest first. */
+  async revisions(ref: JobRef, page: PageRequest): Promise<Page<JobRevision>> {
+    await this.get(ref);
+    return this.#store.revisions(ref, page);
+  }
+
+  async revision(ref: JobRef, revision: number): Promise<JobRevision> {
+    const found = await this.#store.revision(ref, revision);
+    if (!found) {
+      await this.get(ref); // a missing job is said as such
+      throw new NotFoundError('revision', `${revision} of job ${ref.job_id}`);
+    }
+    return found;
   }
 
   async delete(ref: JobRef): Promise<Job> {

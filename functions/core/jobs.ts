@@ -54,6 +54,8 @@ export interface Job extends ProjectRef, JobSpec {
   id: string;
   created_at: string;
   updated_at: string;
+  /** 1 at create, one more for each change of its spec (see revisions.ts). */
+  revision: number;
 }
 
 type Optional = Exclude<keyof JobSpec, 'name' | 'image' | 'command'>;
@@ -118,6 +120,7 @@ export function buildJob(
   spec: JobCreate | JobSpec,
   createdAt: string,
   updatedAt: string,
+  revision = 1,
 ): Job {
   const tasks = spec.tasks ?? OPTIONAL_DEFAULTS.tasks;
   return {
@@ -148,6 +151,7 @@ export function buildJob(
     parallelism: spec.parallelism ?? parallelismFor(tasks),
     created_at: createdAt,
     updated_at: updatedAt,
+    revision,
   };
 }
 
@@ -186,7 +190,7 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
   const spec = Object.fromEntries(
     Object.entries(merged).map(([k, v]) => [k, v === null ? undefined : v]),
   ) as unknown as JobSpec;
-  return buildJob(job, job.id, spec, job.created_at, updatedAt);
+  return buildJob(job, job.id, spec, job.created_at, updatedAt, job.revision);
 }
 
 /**

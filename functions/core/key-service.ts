@@ -5,6 +5,7 @@ import { newId } from './ids.ts';
 import {
   ALL_WORKSPACES,
   BOOTSTRAP_KEY_ID,
+  BOOTSTRAP_KEY_NAME,
   generateSecret,
   hashSecret,
   type ApiKey,
@@ -27,9 +28,10 @@ export class KeyService {
   /** The principal a bearer secret stands for, or null for an unknown or revoked key. */
   async authenticate(secret: string): Promise<Principal | null> {
     const hash = hashSecret(secret);
-    if (hash === this.#bootstrapHash) return { key_id: BOOTSTRAP_KEY_ID, role: 'admin', workspaces: [ALL_WORKSPACES] };
+    if (hash === this.#bootstrapHash)
+      return { key_id: BOOTSTRAP_KEY_ID, key_name: BOOTSTRAP_KEY_NAME, role: 'admin', workspaces: [ALL_WORKSPACES] };
     const key = await this.#store.findByHash(hash);
-    return key && { key_id: key.id, role: key.role, workspaces: key.workspaces };
+    return key && { key_id: key.id, key_name: key.name, role: key.role, workspaces: key.workspaces };
   }
 
   /** Creates a key; the secret is returned here once and never stored. */

@@ -23,12 +23,15 @@ export interface StoredKey extends ApiKey {
 
 export interface Principal {
   key_id: string;
+  /** The key's name, as changes it made are told (the bootstrap key's is BOOTSTRAP_KEY_NAME). */
+  key_name: string;
   role: Role;
   workspaces: readonly string[];
 }
 
 /** The key configured at deployment (local: <data dir>/admin-key or JOBS_ADMIN_KEY; AWS: Secrets Manager). */
 export const BOOTSTRAP_KEY_ID = 'key_admin';
+export const BOOTSTRAP_KEY_NAME = 'bootstrap admin key';
 
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
@@ -38,7 +41,7 @@ export function generateSecret(): string {
   return `jobs_${randomBytes(32).toString('base64url')}`;
 }
 
-export function canSeeWorkspace(principal: Principal, workspaceId: string): boolean {
+export function canSeeWorkspace(principal: Pick<Principal, 'role' | 'workspaces'>, workspaceId: string): boolean {
   return (
     principal.role === 'admin' ||
     principal.workspaces.includes(ALL_WORKSPACES) ||
@@ -49,7 +52,7 @@ export function canSeeWorkspace(principal: Principal, workspaceId: string): bool
 const RANK: Record<Role, number> = { reader: 1, writer: 2, admin: 3 };
 const REQUIRED: Record<Exclude<Access, 'public'>, number> = { read: 1, write: 2, admin: 3 };
 
-export function hasAccess(principal: Principal, access: Access): boolean {
+export function hasAccess(principal: Pick<Principal, 'role'>, access: Access): boolean {
   return access === 'public' || RANK[principal.role] >= REQUIRED[access];
 }
 

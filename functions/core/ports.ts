@@ -9,6 +9,7 @@ import type { Delivery, DeliveryRef, DeliveryStatus, DueDelivery, StoredDelivery
 export type { Page, PageRequest, ProjectRef };
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
+import type { JobRevision } from './revisions.ts';
 import type {
   Run,
   RunCounts,
@@ -34,19 +35,30 @@ export interface JobListFilter {
 /** A job as stored, with the version that guards concurrent updates. */
 export interface StoredJob {
   job: Job;
+  /** What a conditional update expects: the job's revision. */
   version: number;
 }
 
 export interface JobStore {
-  /** Throws ConflictError when the name is taken in the project. */
-  create(job: Job): Promise<void>;
+  /** Throws ConflictError when the name is taken in the project. Its first revision is written with it. */
+  create(job: Job, revision?: JobRevision): Promise<void>;
   get(ref: ProjectRef, jobId: string): Promise<StoredJob | null>;
   list(ref: ProjectRef, filter: JobListFilter, page: PageRequest): Promise<Page<Job>>;
   /**
    * Replaces the job if its version is still `expectedVersion`; returns false when another writer got there
-   * first. Throws ConflictError when a rename hits a taken name.
+   * first. Throws ConflictError when a rename hits a taken name. Its new revision is written in the same
+   * transaction, and the one `keep` before it is removed.
    */
-  update(job: Job, expectedVersion: number, previousName: string): Promise<boolean>;
+  update(
+    job: Job,
+    expectedVersion: number,
+    previousName: string,
+    revision: JobRevision,
+    keep: number,
+  ): Promise<boolean>;
+  /** The job's kept revisions, newest first. */
+  revisions(ref: JobRef, page: PageRequest): Promise<Page<JobRevision>>;
+  revision(ref: JobRef, revision: number): Promise<JobRevision | null>;
   /** Removes the job and its name; returns false if it was already gone. */
   delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean>;
   /** Every job with a schedule, in every workspace (the local scheduler loads them at start). */

@@ -136,6 +136,8 @@ export function settledTasks(tasks: TaskCounts, status: RunStatus): TaskCounts {
 export interface Run {
   id: string;
   job_id: string;
+  /** The job's revision it was made from (null for a run made before jobs had revisions). */
+  job_revision: number | null;
   workspace_id: string;
   project_id: string;
   status: RunStatus;
@@ -171,6 +173,7 @@ export type RunCounts = Record<RunStatus | 'total' | 'retained', number>;
 export const RUN_FIELDS = [
   'id',
   'job_id',
+  'job_revision',
   'workspace_id',
   'project_id',
   'status',

@@ -187,6 +187,7 @@ export class RunService {
     const run: Run = {
       id,
       job_id: job.id,
+      job_revision: job.revision,
       workspace_id: job.workspace_id,
       project_id: job.project_id,
       status: 'pending',

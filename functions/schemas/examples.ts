@@ -32,6 +32,19 @@ export const JOB_EXAMPLE = {
   parallelism: 1,
   created_at: '2026-11-22T10:15:30.123Z',
   updated_at: '2026-11-22T10:15:30.123Z',
+  revision: 1,
+};
+
+/** The example job's first revision. */
+export const REVISION_EXAMPLE = {
+  revision: 1,
+  created_at: JOB_EXAMPLE.created_at,
+  actor: { key_id: 'key_01JD6P8Z0VQ5N7K3W2Y4T6R8M1', key_name: 'ci' },
+  spec: Object.fromEntries(
+    Object.entries(JOB_EXAMPLE).filter(
+      ([field]) => !['id', 'workspace_id', 'project_id', 'created_at', 'updated_at', 'revision'].includes(field),
+    ),
+  ),
 };
 
 /** What a create of the example job sends: its spec, the defaults left out. */
@@ -48,6 +61,7 @@ export const JOB_CREATE_EXAMPLE = (({ name, image, command, env, schedule, timez
 export const RUN_EXAMPLE = {
   id: RUN_ID,
   job_id: JOB_ID,
+  job_revision: 1,
   workspace_id: 'acme',
   project_id: 'etl',
   status: 'succeeded',

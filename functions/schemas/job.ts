@@ -17,10 +17,21 @@ import {
   MAX_IMAGE_LENGTH,
   tagErrors,
 } from '../core/job-spec.ts';
-import type { Job, JobSpec, JOB_SPEC_FIELDS } from '../core/jobs.ts';
+import { JOB_SPEC_FIELDS, type Job, type JobSpec } from '../core/jobs.ts';
 import { REFERENCE_PATTERN, SECRET_LIMITS, SECRET_NAME_PATTERN } from '../core/secrets.ts';
 import { RoleArn } from './settings.ts';
-import { JobId, PageQuery, ProjectId, Timestamp, WorkspaceId, booleanParam, integer, type Same } from './common.ts';
+import {
+  JobId,
+  JobPath,
+  PageQuery,
+  ProjectId,
+  Timestamp,
+  WorkspaceId,
+  booleanParam,
+  integer,
+  integerParam,
+  type Same,
+} from './common.ts';
 
 /** Adds the core's field errors to a zod context; paths are relative to the value being refined. */
 function addCoreErrors(ctx: z.RefinementCtx, errors: Array<{ field: string; message: string }>, base: string) {
@@ -317,6 +328,11 @@ export const JobSchema = z
     parallelism: z.number().int().min(LIMITS.tasks.min).max(LIMITS.tasks.max),
     created_at: Timestamp,
     updated_at: Timestamp,
+    revision: z
+      .number()
+      .int()
+      .min(1)
+      .meta({ description: '1 at create, one more for each change of the spec; GET sends it as the ETag' }),
   })
   .meta({ id: 'Job' });
 
@@ -324,3 +340,32 @@ export const JobSchema = z
 export const JOB_IS_THE_DOMAINS: Same<z.output<typeof JobSchema>, Job> = true;
 export const JOB_SPEC_IS_THE_DOMAINS: Same<keyof z.output<typeof JobCreateBody>, keyof JobSpec> = true;
 export const JOB_SPEC_FIELDS_ARE_ALL: Same<(typeof JOB_SPEC_FIELDS)[number], keyof JobSpec> = true;
+
+/** `If-Match: "<revision>"` (an ETag a GET sent; the quotes may be left out). */
+export const IfMatchHeaders = z.object({
+  'if-match': z
+    .string()
+    .regex(/^(W\/)?"?[1-9]\d{0,8}"?$/, { error: 'must be the job\'s ETag, "<revision>", e.g. "3"' })
+    .transform((value) => Number(value.replace(/^W\//, '').replaceAll('"', '')))
+    .optional()
+    .meta({
+      description: 'The revision the change is made against (the ETag a GET sent): 412 if the job changed since',
+    }),
+});
+
+const SPEC_FIELDS = Object.fromEntries(JOB_SPEC_FIELDS.map((field) => [field, true])) as {
+  [F in (typeof JOB_SPEC_FIELDS)[number]]: true;
+};
+
+export const RevisionPath = JobPath.extend({
+  revision: integerParam(1, 999_999_999).meta({ description: 'A revision number of the job' }),
+});
+
+export const JobRevisionSchema = z
+  .strictObject({
+    revision: z.number().int().min(1),
+    created_at: Timestamp,
+    actor: z.strictObject({ key_id: z.string(), key_name: z.string() }).meta({ description: 'The key that made it' }),
+    spec: JobSchema.pick(SPEC_FIELDS).meta({ description: "The job's spec as it was at this revision" }),
+  })
+  .meta({ id: 'JobRevision' });

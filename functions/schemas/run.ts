@@ -206,6 +206,12 @@ export const RunSchema = z
   .strictObject({
     id: RunId,
     job_id: JobId,
+    job_revision: z
+      .number()
+      .int()
+      .min(1)
+      .nullable()
+      .meta({ description: "The job's revision the run was made from (null for runs older than revisions)" }),
     workspace_id: WorkspaceId,
     project_id: ProjectId,
     status: z.enum(RUN_STATUSES),

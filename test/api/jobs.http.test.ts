@@ -272,3 +272,56 @@ describe('validation', () => {
     expect(wrong.body.status).toBe('error');
   });
 });
+
+describe("a job's revisions", () => {
+  it('counts changes of the spec only, keeps each with its key, reverts, and refuses a stale If-Match', async () => {
+    const created = (await api.post(`${P}/jobs`, job({ name: 'revised', command: ['echo', 'one'] }))).body.data;
+    expect(created.revision).toBe(1);
+    const path = `${P}/jobs/${created.id}` as const;
+    const read = await api.get(path);
+    expect(read.headers.get('etag')).toBe('"1"');
+
+    const second = await api.patch(path, { image: 'busybox:1', env: { STAGE: 'prod' } });
+    expect(second.body.data.revision).toBe(2);
+    expect(second.headers.get('etag')).toBe('"2"');
+    // A run made now records the revision it was made from.
+    const run = (await api.post(`${path}/runs`, {})).body.data;
+    expect(run.job_revision).toBe(2);
+    // A change that changes nothing makes no revision.
+    const same = await api.patch(path, { image: 'busybox:1' }, { headers: { 'if-match': '"2"' } });
+    expect(same.status).toBe(200);
+    expect(same.body.data).toMatchObject({ revision: 2, updated_at: second.body.data.updated_at });
+    const third = await api.patch(path, { env: { STAGE: 'test', EXTRA: 'x' }, tags: { team: 'data' } });
+    expect(third.body.data.revision).toBe(3);
+
+    const listed = (await api.get(`${path}/revisions`)).body.data;
+    expect(listed.map((r: { revision: number }) => r.revision)).toEqual([3, 2, 1]);
+    expect(listed[2]!).toMatchObject({ actor: { key_id: 'key_admin', key_name: 'bootstrap admin key' } });
+    expect(listed[0]!.spec).toMatchObject({ env: { STAGE: 'test', EXTRA: 'x' }, tags: { team: 'data' } });
+    expect(listed[1]!.spec).toMatchObject({ image: 'busybox:1', env: { STAGE: 'prod' }, tags: {} });
+    const first = (await api.get(`${path}/revisions/1`)).body.data;
+    expect(first.spec).toMatchObject({ image: created.image, command: ['echo', 'one'], env: {} });
+
+    // A change made against revision 2 finds the job at 3: refused, and the job is as it was.
+    const stale = await api.patch(path, { image: 'alpine:3' }, { headers: { 'if-match': '"2"' } });
+    expect(stale.status).toBe(412);
+    expect(stale.body.errors).toEqual([{ field: 'If-Match', message: expect.stringContaining('revision 3') }]);
+    expect((await api.get(path)).body.data).toMatchObject({ revision: 3, image: 'busybox:1' });
+    const malformed = await api.patch(path, { image: 'alpine:3' }, { headers: { 'if-match': 'latest' } });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors?.[0]?.field).toBe('If-Match');
+
+    // Reverting to 1 makes revision 4 with revision 1's spec.
+    const reverted = await api.post(`${path}/revisions/1/revert`, undefined, { headers: { 'if-match': '"3"' } });
+    expect(reverted.status).toBe(200);
+    expect(reverted.body.data).toMatchObject({ revision: 4, image: created.image, env: {}, tags: {} });
+    const fourth = (await api.get(`${path}/revisions/4`)).body.data;
+    expect(fourth.spec).toEqual(first.spec);
+    expect((await api.post(`${path}/revisions/9/revert`)).status).toBe(404);
+    expect((await api.get(`${path}/revisions/9`)).status).toBe(404);
+
+    // The revisions go with their job.
+    expect((await api.delete(path)).status).toBe(200);
+    expect((await api.get(`${path}/revisions`)).status).toBe(404);
+  });
+});

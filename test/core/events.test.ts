@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runRef, type RunRef } from '../../functions/core/run-model.ts';
 import { useCore } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 const t = useCore('events');
 const project = { workspace_id: 'acme', project_id: 'events' };
@@ -11,7 +12,7 @@ let n = 0;
 async function pendingRun(options: { concurrency?: 'forbid' } = {}): Promise<RunRef> {
   const job = await t.core.services
     .jobs()
-    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...options });
+    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...options }, TEST_ACTOR);
   return runRef(await t.core.services.runs().trigger({ ...project, job_id: job.id }, {}));
 }
 
@@ -62,7 +63,7 @@ describe('run events', () => {
     const ref = await pendingRun({ concurrency: 'forbid' });
     await takeEvents(ref);
     const job = { workspace_id: ref.workspace_id, project_id: ref.project_id, job_id: ref.job_id };
-    await t.core.services.jobs().patch(job, { schedule: '*/5 * * * *' });
+    await t.core.services.jobs().patch(job, { schedule: '*/5 * * * *' }, TEST_ACTOR);
     const at = new Date(Date.UTC(2026, 11, 1, 12, 0));
     expect(await t.core.services.scheduledTrigger().fire({ job, scheduled_time: at.toISOString() })).toMatchObject({
       outcome: 'skipped',

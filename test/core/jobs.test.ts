@@ -56,6 +56,7 @@ describe('buildJob', () => {
       'parallelism',
       'created_at',
       'updated_at',
+      'revision',
     ]);
     expect(job).toMatchObject({
       env: {},

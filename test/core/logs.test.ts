@@ -8,6 +8,7 @@ import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
 import { RunSignals } from '../../functions/core/run-signals.ts';
 import { runRef, type RunRef } from '../../functions/core/run-model.ts';
 import { useCore } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 const t = useCore('log-service');
 const project = { workspace_id: 'acme', project_id: 'logs' };
@@ -22,7 +23,7 @@ const line = (run: RunRef, message: string): LogLine => ({
 });
 
 async function aRun(name: string): Promise<RunRef> {
-  const job = await t.core.services.jobs().create(project, { name, image: 'alpine', command: ['true'] });
+  const job = await t.core.services.jobs().create(project, { name, image: 'alpine', command: ['true'] }, TEST_ACTOR);
   return runRef(await t.core.services.runs().trigger({ ...project, job_id: job.id }, {}));
 }
 

@@ -5,6 +5,7 @@ import { NotFoundError } from '../../functions/core/errors.ts';
 import type { MetricSource, MetricWindow } from '../../functions/core/ports.ts';
 import { createTestTable } from '../helpers/dynamodb.ts';
 import { coreOver } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 const project = { workspace_id: 'acme', project_id: 'metrics' };
@@ -32,7 +33,9 @@ afterAll(() => table.drop());
 describe('MetricsService', () => {
   it('answers each known metric with its unit, an unknown one with its own error, and a source failure per metric', async () => {
     const { services } = coreOver(table, { metrics: source });
-    const job = await services.jobs().create(project, { name: 'measured', image: 'alpine', command: ['true'] });
+    const job = await services
+      .jobs()
+      .create(project, { name: 'measured', image: 'alpine', command: ['true'] }, TEST_ACTOR);
     const ref = { ...project, job_id: job.id };
     const end = new Date('2026-12-01T12:00:00.000Z');
     const answer = await services

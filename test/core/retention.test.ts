@@ -9,6 +9,7 @@ import type { RunArtifacts } from '../../functions/core/ports.ts';
 import { RunRetention } from '../../functions/core/retention.ts';
 import { runRef, type RunRef } from '../../functions/core/run-model.ts';
 import { useCore } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 const t = useCore('retention');
 const project = { workspace_id: 'acme', project_id: 'retention' };
@@ -26,7 +27,7 @@ let n = 0;
 async function newJob(history: { max_runs?: number; max_age_days?: number }): Promise<JobRef> {
   const job = await t.core.services
     .jobs()
-    .create(project, { name: `kept-${n++}`, image: 'alpine', command: ['true'], history });
+    .create(project, { name: `kept-${n++}`, image: 'alpine', command: ['true'], history }, TEST_ACTOR);
   return { ...project, job_id: job.id };
 }
 
@@ -101,13 +102,17 @@ describe('run history', () => {
   });
 
   it("gives a run of several tasks' records the run's TTL, and removes them with the run", async () => {
-    const job = await t.core.services.jobs().create(project, {
-      name: `split-${n++}`,
-      image: 'alpine',
-      command: ['true'],
-      tasks: 3,
-      history: { max_runs: 1, max_age_days: 2 },
-    });
+    const job = await t.core.services.jobs().create(
+      project,
+      {
+        name: `split-${n++}`,
+        image: 'alpine',
+        command: ['true'],
+        tasks: 3,
+        history: { max_runs: 1, max_age_days: 2 },
+      },
+      TEST_ACTOR,
+    );
     const ref: JobRef = { ...project, job_id: job.id };
     const lifecycle = t.core.services.runLifecycle();
     const runs: RunRef[] = [];

@@ -5,13 +5,16 @@ import { RunAlreadySettledError } from '../../functions/core/errors.ts';
 import { runRef, type RunRef } from '../../functions/core/run-model.ts';
 import { RunLifecycle } from '../../functions/core/run-lifecycle.ts';
 import { useCore } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 const t = useCore('run-lifecycle');
 const project = { workspace_id: 'acme', project_id: 'lifecycle' };
 
 let n = 0;
 async function pendingRun(): Promise<RunRef> {
-  const job = await t.core.services.jobs().create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'] });
+  const job = await t.core.services
+    .jobs()
+    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'] }, TEST_ACTOR);
   return runRef(await t.core.services.runs().trigger({ ...project, job_id: job.id }, {}));
 }
 const read = (ref: RunRef) => t.core.runStore.get(ref);
@@ -26,7 +29,7 @@ async function endAttempt(lifecycle: RunLifecycle, ...args: Parameters<RunLifecy
 async function runOfTasks(tasks: number): Promise<RunRef> {
   const job = await t.core.services
     .jobs()
-    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], tasks, retries: 1 });
+    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], tasks, retries: 1 }, TEST_ACTOR);
   return runRef(await t.core.services.runs().trigger({ ...project, job_id: job.id }, {}));
 }
 const taskList = async (ref: RunRef) => (await t.core.services.runs().tasks(ref, { limit: 100 })).items;

@@ -4,6 +4,7 @@ import { ConflictError, IdempotencyMismatchError } from '../../functions/core/er
 import type { JobCreate } from '../../functions/core/jobs.ts';
 import { runRef } from '../../functions/core/run-model.ts';
 import { useCore } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 const t = useCore('run-service');
 const project = { workspace_id: 'acme', project_id: 'run-service' };
@@ -12,7 +13,7 @@ let n = 0;
 async function newJob(spec: Partial<JobCreate> = {}) {
   const job = await t.core.services
     .jobs()
-    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...spec });
+    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], ...spec }, TEST_ACTOR);
   return { job, ref: { ...project, job_id: job.id } };
 }
 

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { scheduledRunId } from '../../functions/core/ids.ts';
 import type { JobCreate } from '../../functions/core/jobs.ts';
 import { useCore } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 const t = useCore('scheduled-trigger');
 const project = { workspace_id: 'acme', project_id: 'schedules' };
@@ -13,7 +14,11 @@ let n = 0;
 async function scheduledJob(spec: Partial<JobCreate> = {}) {
   const job = await t.core.services
     .jobs()
-    .create(project, { name: `job-${n++}`, image: 'alpine', command: ['true'], schedule: '0 3 * * *', ...spec });
+    .create(
+      project,
+      { name: `job-${n++}`, image: 'alpine', command: ['true'], schedule: '0 3 * * *', ...spec },
+      TEST_ACTOR,
+    );
   return { ...project, job_id: job.id };
 }
 

@@ -5,6 +5,7 @@ import { NotFoundError, ValidationError } from '../../functions/core/errors.ts';
 import { signingSecrets, webhookRef, ROTATION_OVERLAP_MS } from '../../functions/core/webhooks.ts';
 import { DynamoWebhookStore } from '../../functions/adapters/dynamodb/webhook-store.ts';
 import { useCore } from '../helpers/core.ts';
+import { TEST_ACTOR } from '../helpers/actor.ts';
 
 const t = useCore('webhooks', { allowPrivate: false, resolve: async () => ['93.184.216.34'] });
 const project = { workspace_id: 'acme', project_id: 'hooks' };
@@ -44,7 +45,11 @@ describe('WebhookService', () => {
     ).rejects.toMatchObject({ errors: [{ field: 'url' }] });
     const elsewhere = await t.core.services
       .jobs()
-      .create({ workspace_id: 'acme', project_id: 'other' }, { name: 'theirs', image: 'alpine', command: ['true'] });
+      .create(
+        { workspace_id: 'acme', project_id: 'other' },
+        { name: 'theirs', image: 'alpine', command: ['true'] },
+        TEST_ACTOR,
+      );
     await expect(
       webhooks.create(project, { url: 'https://hooks.example.com/b', events: ['run.failed'], job_id: elsewhere.id }),
     ).rejects.toMatchObject({ errors: [{ field: 'job_id' }] });

@@ -21,6 +21,7 @@ import {
 import { ALREADY_SETTLED, NOT_ADMITTED } from '../../functions/orchestration/step-results.ts';
 import { createLogger } from '../../functions/logger.ts';
 import { coreOver } from './core.ts';
+import { TEST_ACTOR } from './actor.ts';
 
 export interface SimulationOptions {
   table: DynamoTable;
@@ -184,6 +185,7 @@ export async function simulateBurst(options: SimulationOptions): Promise<Simulat
     .create(
       { workspace_id: 'sim', project_id: 'burst' },
       { name: `burst-${randomUUID().slice(0, 6)}`, image: 'alpine', command: ['true'] },
+      TEST_ACTOR,
     );
   const ref = { workspace_id: 'sim', project_id: 'burst', job_id: job.id };
   const runs: Run[] = [];

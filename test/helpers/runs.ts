@@ -7,6 +7,7 @@ export function aRun(ref: JobRef, id: string, fields: Partial<Run> = {}): Run {
   return {
     id,
     job_id: ref.job_id,
+    job_revision: 1,
     workspace_id: ref.workspace_id,
     project_id: ref.project_id,
     status: 'pending',

@@ -1,5 +1,8 @@
 // JobStore on DynamoDB. A job is one item (PK = project, SK = JOB#<id>); its name is a second item in the same
 // partition (SK = NAME#<name>) written in the same transaction, which is what makes names unique per project.
+// Each revision of its spec is an item in the job's own partition (PK = JOB#<id>, SK = REV#<n>), written in the
+// transaction that makes it, so there is no change without its revision; it goes with the job's runs when the
+// job is deleted. The job item's `version` is its revision.
 import {
   GetItemCommand,
   TransactWriteItemsCommand,
@@ -12,7 +15,8 @@ import {
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
-import { buildJob, JOB_SPEC_FIELDS, type Job } from '../../core/jobs.ts';
+import { buildJob, JOB_SPEC_FIELDS, type Job, type JobSpec } from '../../core/jobs.ts';
+import { specOf, type JobRevision } from '../../core/revisions.ts';
 import type {
   JobListFilter,
   JobStore,
@@ -26,7 +30,7 @@ import type { ServiceEvent } from '../../core/events.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { eventPut } from './outbox.ts';
-import { cancellationCodes, updateIfCondition } from './transactions.ts';
+import { cancellationCodes } from './transactions.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
 import { TABLE_SCHEMA } from './table.ts';
@@ -60,7 +64,35 @@ function nameGuardPut(tableName: string, job: Job): TransactWriteItem {
 
 export function jobFromItem(item: Record<string, unknown>): Job {
   const job = item as unknown as Job;
-  return buildJob(job, job.id, job, job.created_at, job.updated_at);
+  return buildJob(job, job.id, job, job.created_at, job.updated_at, (item.version as number | undefined) ?? 1);
+}
+
+function revisionKey(ref: JobRef, revision: number): Record<string, AttributeValue> {
+  return marshall({ PK: key.job(ref.job_id), SK: key.revision(revision) });
+}
+
+function revisionPut(tableName: string, ref: JobRef, revision: JobRevision): TransactWriteItem {
+  return {
+    Put: {
+      TableName: tableName,
+      Item: marshall(
+        { PK: key.job(ref.job_id), SK: key.revision(revision.revision), type: 'revision', ...revision },
+        {
+          removeUndefinedValues: true,
+        },
+      ),
+      ConditionExpression: 'attribute_not_exists(PK)',
+    },
+  };
+}
+
+function revisionFromItem(item: Record<string, unknown>): JobRevision {
+  return {
+    revision: item.revision as number,
+    created_at: item.created_at as string,
+    actor: item.actor as JobRevision['actor'],
+    spec: specOf(item.spec as JobSpec),
+  };
 }
 
 function nameTaken(job: Job): ConflictError {
@@ -74,7 +106,7 @@ export class DynamoJobStore implements JobStore {
     this.table = table;
   }
 
-  async create(job: Job): Promise<void> {
+  async create(job: Job, revision?: JobRevision): Promise<void> {
     const jobPut: TransactWriteItem = {
       Put: {
         TableName: this.table.name,
@@ -94,8 +126,9 @@ export class DynamoJobStore implements JobStore {
       },
     };
     const guard = nameGuardPut(this.table.name, job);
+    const first = revision ? [revisionPut(this.table.name, { ...job, job_id: job.id }, revision)] : [];
     try {
-      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [jobPut, guard] }));
+      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [jobPut, guard, ...first] }));
     } catch (error) {
       if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') throw nameTaken(job);
       throw error;
@@ -143,7 +176,13 @@ export class DynamoJobStore implements JobStore {
     });
   }
 
-  async update(job: Job, expectedVersion: number, previousName: string): Promise<boolean> {
+  async update(
+    job: Job,
+    expectedVersion: number,
+    previousName: string,
+    revision: JobRevision,
+    keep: number,
+  ): Promise<boolean> {
     // SET only the spec: the job item also carries run counters that other writers ADD to.
     const names: Record<string, string> = { '#version': 'version', '#updated_at': 'updated_at' };
     const values: Record<string, unknown> = { ':expected': expectedVersion, ':one': 1, ':updated_at': job.updated_at };
@@ -170,28 +209,68 @@ export class DynamoJobStore implements JobStore {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
     };
-    if (job.name === previousName) return updateIfCondition(this.table, update);
-    const release: TransactWriteItem = {
-      Delete: {
-        TableName: this.table.name,
-        Key: marshall({ PK: key.project(job), SK: key.jobName(previousName) }),
-        ConditionExpression: 'job_id = :id',
-        ExpressionAttributeValues: marshall({ ':id': job.id }),
-      },
-    };
+    const ref = { ...job, job_id: job.id };
+    // The revision written, and the oldest one kept no longer (a Delete of a missing item is no error).
+    const revisions: TransactWriteItem[] = [revisionPut(this.table.name, ref, revision)];
+    if (revision.revision - keep >= 1)
+      revisions.push({ Delete: { TableName: this.table.name, Key: revisionKey(ref, revision.revision - keep) } });
+    const rename: TransactWriteItem[] =
+      job.name === previousName
+        ? []
+        : [
+            {
+              Delete: {
+                TableName: this.table.name,
+                Key: marshall({ PK: key.project(job), SK: key.jobName(previousName) }),
+                ConditionExpression: 'job_id = :id',
+                ExpressionAttributeValues: marshall({ ':id': job.id }),
+              },
+            },
+            nameGuardPut(this.table.name, job),
+          ];
     try {
       await this.table.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [{ Update: update }, release, nameGuardPut(this.table.name, job)],
-        }),
+        new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, ...revisions, ...rename] }),
       );
       return true;
     } catch (error) {
       const codes = cancellationCodes(error);
+      // The job changed meanwhile (its version, or its revision's item made by the writer that got there first).
       if (codes?.[0] === 'ConditionalCheckFailed' || codes?.[1] === 'ConditionalCheckFailed') return false;
-      if (codes?.[2] === 'ConditionalCheckFailed') throw nameTaken(job);
+      const named = codes?.slice(1 + revisions.length) ?? [];
+      if (named[0] === 'ConditionalCheckFailed') return false;
+      if (named[1] === 'ConditionalCheckFailed') throw nameTaken(job);
       throw error;
     }
+  }
+
+  async revisions(ref: JobRef, page: PageRequest): Promise<Page<JobRevision>> {
+    const after = page.cursor
+      ? Number(decodeCursor(page.cursor, ['revision'], (v) => /^\d+$/.test(v)).revision)
+      : undefined;
+    return queryPage(this.table, {
+      input: {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': 'PK', '#sk': 'SK' },
+        ExpressionAttributeValues: { ':pk': { S: key.job(ref.job_id) }, ':prefix': { S: key.revisions } },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+      limit: page.limit,
+      startKey: after ? revisionKey(ref, after) : undefined,
+      map: revisionFromItem,
+      cursorOf: (item) => encodeCursor({ revision: String(item.revision) }),
+    });
+  }
+
+  async revision(ref: JobRef, revision: number): Promise<JobRevision | null> {
+    const output = await this.table.send<GetItemCommandOutput>(
+      new GetItemCommand({ TableName: this.table.name, Key: revisionKey(ref, revision), ConsistentRead: true }),
+    );
+    if (!output.Item) return null;
+    const item = unmarshall(output.Item);
+    // A revision left of a job deleted and made again under the same id cannot be: ids are never reused.
+    return item.type === 'revision' ? revisionFromItem(item) : null;
   }
 
   async listScheduled(page: PageRequest): Promise<Page<Job>> {

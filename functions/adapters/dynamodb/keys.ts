@@ -7,6 +7,9 @@ export const key = {
   job: (jobId: string) => `JOB#${jobId}`,
   jobName: (name: string) => `NAME#${name}`,
   run: (runId: string) => `RUN#${runId}`,
+  /** A revision of a job, in its job's partition (zero-padded, so they sort by number). */
+  revision: (revision: number) => `REV#${String(revision).padStart(8, '0')}`,
+  revisions: 'REV#',
   /** A task of a run of several, in its job's partition, by index (zero-padded, so they sort by index). */
   task: (runId: string, index: number) => `TASK#${runId}#${String(index).padStart(4, '0')}`,
   tasksOf: (runId: string) => `TASK#${runId}#`,

@@ -56,6 +56,7 @@ export function runFromItem(item: Record<string, unknown>): Run {
   run.parallelism ??= 1;
   run.secrets ??= [];
   run.priority ??= DEFAULTS.priority;
+  run.job_revision ??= null;
   if (run.backend) run.backend.task_role ??= null;
   return run;
 }

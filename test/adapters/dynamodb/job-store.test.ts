@@ -1,11 +1,13 @@
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
-import { ConflictError, ValidationError } from '../../../functions/core/errors.ts';
+import { ConflictError, PreconditionFailedError, ValidationError } from '../../../functions/core/errors.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import { buildJob, type Job } from '../../../functions/core/jobs.ts';
 import { JobService } from '../../../functions/core/job-service.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
+import { TEST_ACTOR } from '../../helpers/actor.ts';
+import { specOf } from '../../../functions/core/revisions.ts';
 
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let store: DynamoJobStore;
@@ -126,10 +128,17 @@ describe('DynamoJobStore', () => {
     const b = makeJob(ref, { name: 'b' });
     await store.create(a);
     await store.create(b);
-    expect(await store.update({ ...a, image: 'busybox' }, 1, 'a')).toBe(true);
-    expect(await store.update({ ...a, image: 'stale' }, 1, 'a')).toBe(false);
-    await expect(store.update({ ...a, name: 'b' }, 2, 'a')).rejects.toThrow(ConflictError);
-    expect(await store.update({ ...a, image: 'busybox', name: 'c' }, 2, 'a')).toBe(true);
+    const revision = (job: Job, n: number) => ({
+      revision: n,
+      created_at: job.updated_at,
+      actor: TEST_ACTOR,
+      spec: specOf(job),
+    });
+    const update = (job: Job, version: number) => store.update(job, version, 'a', revision(job, version + 1), 100);
+    expect(await update({ ...a, image: 'busybox' }, 1)).toBe(true);
+    expect(await update({ ...a, image: 'stale' }, 1)).toBe(false);
+    await expect(update({ ...a, name: 'b' }, 2)).rejects.toThrow(ConflictError);
+    expect(await update({ ...a, image: 'busybox', name: 'c' }, 2)).toBe(true);
     // The old name is free again, the new one is taken.
     await expect(store.create(makeJob(ref, { name: 'a' }))).resolves.toBeUndefined();
     await expect(store.create(makeJob(ref, { name: 'c' }))).rejects.toThrow(ConflictError);
@@ -151,10 +160,10 @@ describe('JobService on DynamoDB', () => {
   it('retries a PATCH that lost a race on the version, so both concurrent patches land', async () => {
     const service = new JobService(store);
     const ref = freshProject();
-    const job = await service.create(ref, { name: 'patched', image: 'alpine', command: ['true'] });
+    const job = await service.create(ref, { name: 'patched', image: 'alpine', command: ['true'] }, TEST_ACTOR);
     await Promise.all([
-      service.patch({ ...ref, job_id: job.id }, { env: { A: '1' } }),
-      service.patch({ ...ref, job_id: job.id }, { tags: { t: '1' } }),
+      service.patch({ ...ref, job_id: job.id }, { env: { A: '1' } }, TEST_ACTOR),
+      service.patch({ ...ref, job_id: job.id }, { tags: { t: '1' } }, TEST_ACTOR),
     ]);
     const final = await service.get({ ...ref, job_id: job.id });
     expect(final).toMatchObject({ env: { A: '1' }, tags: { t: '1' } });
@@ -164,16 +173,44 @@ describe('JobService on DynamoDB', () => {
   it('rejects an invalid cpu/memory pair after merging a PATCH, and pairs a cpu given alone with its smallest memory', async () => {
     const service = new JobService(store);
     const ref = freshProject();
-    const job = await service.create(ref, { name: 'sized', image: 'alpine', command: ['true'] });
-    await expect(service.patch({ ...ref, job_id: job.id }, { cpu: 1, memory_mb: 512 })).rejects.toMatchObject({
+    const job = await service.create(ref, { name: 'sized', image: 'alpine', command: ['true'] }, TEST_ACTOR);
+    await expect(
+      service.patch({ ...ref, job_id: job.id }, { cpu: 1, memory_mb: 512 }, TEST_ACTOR),
+    ).rejects.toMatchObject({
       errors: [{ field: 'memory_mb', message: '512 is not valid with cpu 1; use 2048-8192 in steps of 1024' }],
     });
-    expect(await service.patch({ ...ref, job_id: job.id }, { cpu: 1 })).toMatchObject({ cpu: 1, memory_mb: 2048 });
+    expect(await service.patch({ ...ref, job_id: job.id }, { cpu: 1 }, TEST_ACTOR)).toMatchObject({
+      cpu: 1,
+      memory_mb: 2048,
+    });
+  });
+
+  it('writes a revision with each change, keeps the newest `keep` of them, and answers 412 to a stale If-Match', async () => {
+    const ref = freshProject();
+    const service = new JobService(store);
+    const job = await service.create(ref, { name: 'kept', image: 'alpine', command: ['true'] }, TEST_ACTOR);
+    const jobRef = { ...ref, job_id: job.id };
+    for (const image of ['a', 'b', 'c']) {
+      const stored = (await store.get(ref, job.id))!;
+      const next = { ...stored.job, image, revision: stored.version + 1 };
+      const revision = { revision: next.revision, created_at: next.updated_at, actor: TEST_ACTOR, spec: specOf(next) };
+      expect(await store.update(next, stored.version, next.name, revision, 2)).toBe(true);
+    }
+    const page = await store.revisions(jobRef, { limit: 10 });
+    expect(page.items.map((r) => [r.revision, r.spec.image])).toEqual([
+      [4, 'c'],
+      [3, 'b'],
+    ]);
+    expect(await store.revision(jobRef, 1)).toBeNull();
+    await expect(service.patch(jobRef, { image: 'd' }, TEST_ACTOR, { ifMatch: 3 })).rejects.toBeInstanceOf(
+      PreconditionFailedError,
+    );
+    expect((await service.get(jobRef)).image).toBe('c');
   });
 
   it('keeps the table to one job item and one name item per job', async () => {
     const ref = freshProject();
-    await new JobService(store).create(ref, { name: 'counted', image: 'alpine', command: ['true'] });
+    await new JobService(store).create(ref, { name: 'counted', image: 'alpine', command: ['true'] }, TEST_ACTOR);
     // A Scan is fine in a test; no API path uses one.
     const items = await table.client.send(
       new ScanCommand({

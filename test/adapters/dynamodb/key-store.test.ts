@@ -2,7 +2,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoKeyStore } from '../../../functions/adapters/dynamodb/key-store.ts';
 import { ConflictError, NotFoundError } from '../../../functions/core/errors.ts';
-import { BOOTSTRAP_KEY_ID, hashSecret } from '../../../functions/core/keys.ts';
+import { BOOTSTRAP_KEY_ID, BOOTSTRAP_KEY_NAME, hashSecret } from '../../../functions/core/keys.ts';
 import { KeyService } from '../../../functions/core/key-service.ts';
 import { createTestTable } from '../../helpers/dynamodb.ts';
 
@@ -21,7 +21,12 @@ describe('KeyService on DynamoDB', () => {
     const { key, secret } = await keys.create({ name: 'ci', role: 'writer', workspaces: ['acme', 'acme'] });
     expect(secret).toMatch(/^jobs_[A-Za-z0-9_-]{43}$/);
     expect(key.workspaces).toEqual(['acme']);
-    expect(await keys.authenticate(secret)).toEqual({ key_id: key.id, role: 'writer', workspaces: ['acme'] });
+    expect(await keys.authenticate(secret)).toEqual({
+      key_id: key.id,
+      key_name: 'ci',
+      role: 'writer',
+      workspaces: ['acme'],
+    });
     expect(await keys.authenticate(`${secret}x`)).toBeNull();
     const scan = JSON.stringify((await table.client.send(new ScanCommand({ TableName: table.name }))).Items);
     expect(scan).not.toContain(secret);
@@ -52,7 +57,12 @@ describe('KeyService on DynamoDB', () => {
   });
 
   it('treats the configured bootstrap key as an admin that cannot be revoked through the API', async () => {
-    expect(await keys.authenticate(bootstrap)).toEqual({ key_id: BOOTSTRAP_KEY_ID, role: 'admin', workspaces: ['*'] });
+    expect(await keys.authenticate(bootstrap)).toEqual({
+      key_id: BOOTSTRAP_KEY_ID,
+      key_name: BOOTSTRAP_KEY_NAME,
+      role: 'admin',
+      workspaces: ['*'],
+    });
     await expect(keys.revoke(BOOTSTRAP_KEY_ID)).rejects.toThrow(ConflictError);
   });
 });

@@ -18,6 +18,7 @@ import {
 } from '../../../functions/orchestration/state-machine/definition.ts';
 import { useCore } from '../../helpers/core.ts';
 import { eventually } from '../../helpers/wait.ts';
+import { TEST_ACTOR } from '../../helpers/actor.ts';
 
 const t = useCore('local-orchestrator');
 const project = { workspace_id: 'acme', project_id: 'orchestrator' };
@@ -69,11 +70,15 @@ describe('a run whose execution fails because its end cannot be written', () => 
     });
     const hold = join(dataDir, 'hold');
     writeFileSync(hold, '');
-    const job = await t.core.services.jobs().create(project, {
-      name: 'held',
-      image: 'alpine',
-      command: ['sh', '-c', `while [ -e ${hold} ]; do sleep 0.02; done; exit 0`],
-    });
+    const job = await t.core.services.jobs().create(
+      project,
+      {
+        name: 'held',
+        image: 'alpine',
+        command: ['sh', '-c', `while [ -e ${hold} ]; do sleep 0.02; done; exit 0`],
+      },
+      TEST_ACTOR,
+    );
     const run = await t.core.services.runs().trigger({ ...project, job_id: job.id }, {});
     const ref = { ...project, job_id: job.id, run_id: run.id };
     await orchestrator.start(t.core.orchestrator.started.at(-1)!);
