@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError } from '../client/jobs-client.ts';
 import { registerJobCommands } from './commands/jobs.ts';
+import { registerRevisionCommands } from './commands/revisions.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLogCommands } from './commands/logs.ts';
 import { registerRunCommands } from './commands/runs.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
       '\nExample:\n  export JOBS_WORKSPACE=acme JOBS_PROJECT=etl\n  jobsctl apply -f job.yaml && jobsctl run nightly-report --follow',
     );
   registerJobCommands(program);
+  registerRevisionCommands(program);
   registerRunCommands(program);
   registerLogCommands(program);
   registerKeyCommands(program);

@@ -2,7 +2,7 @@
 // command-line client and the web console. Types only come from the schemas, so this module loads no
 // validation code: it stays small and quick to start.
 import type { z } from 'zod';
-import type { JobCreateBody, JobPatchBody, JobSchema } from '../functions/schemas/job.ts';
+import type { JobCreateBody, JobPatchBody, JobRevisionSchema, JobSchema } from '../functions/schemas/job.ts';
 import type { CreatedKeySchema, KeyCreateBody, KeySchema } from '../functions/schemas/key.ts';
 import type {
   CancelBody,
@@ -54,6 +54,7 @@ export function nextFires(cron: string, timeZone: string, count: number, from = 
 export type Job = z.output<typeof JobSchema>;
 export type JobCreate = z.input<typeof JobCreateBody>;
 export type JobPatch = z.input<typeof JobPatchBody>;
+export type JobRevision = z.output<typeof JobRevisionSchema>;
 export type Run = z.output<typeof RunSchema>;
 export type RunTask = z.output<typeof RunTaskSchema>;
 export type Metrics = z.output<typeof MetricsSchema>;
@@ -285,8 +286,24 @@ export class JobsClient {
   async getJob(jobId: string): Promise<Job> {
     return (await this.#call<Job>('GET', `${this.#p()}/jobs/${segment('job', jobId)}`)).data;
   }
-  async patchJob(jobId: string, patch: JobPatch): Promise<Job> {
-    return (await this.#call<Job>('PATCH', `${this.#p()}/jobs/${segment('job', jobId)}`, { body: patch })).data;
+  /** With `ifMatch` (a revision), a job changed since is left as it is and the call fails with 412. */
+  async patchJob(jobId: string, patch: JobPatch, ifMatch?: number): Promise<Job> {
+    const headers: Record<string, string> = ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` };
+    return (await this.#call<Job>('PATCH', `${this.#p()}/jobs/${segment('job', jobId)}`, { body: patch, headers }))
+      .data;
+  }
+  async listJobRevisions(jobId: string, query: { limit?: number; cursor?: string | undefined } = {}) {
+    return this.#page<JobRevision>(`${this.#p()}/jobs/${segment('job', jobId)}/revisions`, query);
+  }
+  async getJobRevision(jobId: string, revision: number): Promise<JobRevision> {
+    return (await this.#call<JobRevision>('GET', `${this.#p()}/jobs/${segment('job', jobId)}/revisions/${revision}`))
+      .data;
+  }
+  /** Makes revision `revision`'s spec the job's again (a new revision); `ifMatch` as for patchJob. */
+  async revertJob(jobId: string, revision: number, ifMatch?: number): Promise<Job> {
+    const headers: Record<string, string> = ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` };
+    const path = `${this.#p()}/jobs/${segment('job', jobId)}/revisions/${Math.trunc(revision)}/revert`;
+    return (await this.#call<Job>('POST', path, { headers })).data;
   }
   async deleteJob(jobId: string): Promise<void> {
     await this.#call('DELETE', `${this.#p()}/jobs/${segment('job', jobId)}`);

@@ -1,6 +1,5 @@
 // A job's revisions: every change of its spec is kept as a numbered revision, with the key that made it, so its
 // history can be read, two revisions compared field by field, and an earlier one made current again.
-import { isDeepStrictEqual } from 'node:util';
 import { JOB_SPEC_FIELDS, type Job, type JobSpec } from './jobs.ts';
 
 /** Who made a change: the API key, by id and by the name it was given. */
@@ -30,7 +29,7 @@ export function specOf(job: JobSpec): JobSpec {
 }
 
 export function sameSpec(a: JobSpec, b: JobSpec): boolean {
-  return isDeepStrictEqual(specOf(a), specOf(b));
+  return jsonEqual(specOf(a), specOf(b));
 }
 
 /** One field that differs: `before` undefined where it was added, `after` undefined where it was removed. */
@@ -43,6 +42,17 @@ export interface FieldChange {
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Equal as JSON values (a spec is one): the same scalars, lists in the same order, maps with the same entries. */
+function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => jsonEqual(item, b[i]));
+  if (isRecord(a) && isRecord(b)) {
+    const keys = Object.keys(a);
+    return keys.length === Object.keys(b).length && keys.every((key) => key in b && jsonEqual(a[key], b[key]));
+  }
+  return false;
+}
+
 /**
  * What differs between two specs, field by field, in the spec's order: maps (env, tags, history) by their
  * keys (`env.STAGE`), everything else (a command, a list of rules) as a whole.
@@ -54,7 +64,7 @@ export function specChanges(before: JobSpec, after: JobSpec): FieldChange[] {
 }
 
 function compare(path: string, before: unknown, after: unknown, changes: FieldChange[]): void {
-  if (isDeepStrictEqual(before, after)) return;
+  if (jsonEqual(before, after)) return;
   if (isRecord(before) && isRecord(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
     for (const key of keys) compare(`${path}.${key}`, before[key], after[key], changes);

@@ -410,3 +410,40 @@ describe('queued runs', () => {
     writeFileSync(gate, '');
   });
 });
+
+describe('jobsctl history and revert', () => {
+  it('lists the revisions with what each changed, shows the fields with -p, and reverts to one', async () => {
+    const made = (await t.api.post(`${P}/jobs`, { name: 'history', image: 'alpine:3', command: ['true'] })).body.data;
+    const path = `${P}/jobs/${made.id}` as const;
+    await t.api.patch(path, { image: 'busybox:1', env: { STAGE: 'prod' } });
+    await t.api.patch(path, { env: { STAGE: 'test' }, tags: { team: 'data' } });
+
+    const listed = await jobs(['history', 'history']);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^REVISION\s+MADE\s+BY\s+CHANGED$/);
+    expect(rows.slice(1).map((row) => row.split(/\s{2,}/))).toEqual([
+      ['3', expect.any(String), 'bootstrap admin key (key_admin)', 'env, tags'],
+      ['2', expect.any(String), 'bootstrap admin key (key_admin)', 'image, env'],
+      ['1', expect.any(String), 'bootstrap admin key (key_admin)', '(created)'],
+    ]);
+
+    const patch = await jobs(['history', 'history', '-p']);
+    expect(patch.stdout).toContain('  ~ env.STAGE: prod → test\n  + tags.team: data\n');
+    expect(patch.stdout).toContain('  ~ image: alpine:3 → busybox:1\n  + env.STAGE: prod\n');
+    expect(patch.stdout).toMatch(/revision 1 {2}\S+ {2}by bootstrap admin key \(key_admin\)\n {2}\(created\)\n$/);
+
+    expect(await jobs(['revert', 'history', '1'])).toMatchObject({
+      code: 0,
+      stdout: "job/history reverted to revision 1's spec: now revision 4\n",
+    });
+    expect((await t.api.get(path)).body.data).toMatchObject({ revision: 4, image: 'alpine:3', env: {}, tags: {} });
+    expect(await jobs(['revert', 'history', '1'])).toMatchObject({
+      code: 0,
+      stdout: "job/history already has revision 1's spec (revision 4)\n",
+    });
+    const missing = await jobs(['revert', 'history', '9']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('revision 9 of job');
+  });
+});
