@@ -4,6 +4,7 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
+import type { Requester } from '../core/audit.ts';
 import type { Principal } from '../core/keys.ts';
 import type { KeyService } from '../core/key-service.ts';
 import type { LogContext, Logger } from '../logger.ts';
@@ -30,6 +31,8 @@ export interface OperationInput<R> {
   headers: Parsed<R, 'headers'>;
   /** Set on every route but the public ones. */
   principal: Principal;
+  /** The principal as a change it makes is told: its key, role, this request's id and its source IP. */
+  requester: Requester;
   requestId: string;
   /** Fields for log lines about this request (ids of what it touches). */
   log: LogContext;
@@ -72,9 +75,18 @@ export function httpApi<G extends HttpGroup>(group: G, operations: Operations<G>
       const { api } = event;
       const operation = table[api.operation];
       if (!operation) throw new Error(`no operation ${api.operation} in group ${group}`);
+      const principal = api.principal;
+      const requester: Requester | undefined = principal && {
+        key_id: principal.key_id,
+        key_name: principal.key_name,
+        role: principal.role,
+        request_id: api.requestId,
+        source_ip: event.requestContext?.http?.sourceIp ?? null,
+      };
       return (await operation({
         ...api.input,
-        principal: api.principal,
+        principal,
+        requester,
         requestId: api.requestId,
         log: api.log,
       })) as APIGatewayProxyStructuredResultV2;

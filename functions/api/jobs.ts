@@ -3,16 +3,10 @@ import type { JobService } from '../core/job-service.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 import type { Job } from '../core/jobs.ts';
-import type { Principal } from '../core/keys.ts';
-import type { Actor } from '../core/revisions.ts';
 
 /** A job with its revision as the ETag, for If-Match on the next change. */
 function tagged(job: Job): Reply<Job> {
   return new Reply(job, { headers: { etag: `"${job.revision}"` } });
-}
-
-export function actorOf(principal: Principal): Actor {
-  return { key_id: principal.key_id, key_name: principal.key_name };
 }
 
 export function jobsApi(deps: HttpDependencies & { jobs: JobService }): HttpHandler {
@@ -22,15 +16,15 @@ export function jobsApi(deps: HttpDependencies & { jobs: JobService }): HttpHand
     {
       listJobs: async ({ params, query }) =>
         Reply.page(await jobs.list(params, { tags: query.tag, scheduled: query.scheduled }, query)),
-      createJob: ({ params, body, principal }) => jobs.create(params, body, actorOf(principal)),
+      createJob: ({ params, body, requester }) => jobs.create(params, body, requester),
       getJob: async ({ params }) => tagged(await jobs.get(params)),
-      patchJob: async ({ params, body, headers, principal }) =>
-        tagged(await jobs.patch(params, body, actorOf(principal), { ifMatch: headers['if-match'] })),
-      deleteJob: ({ params }) => jobs.delete(params),
+      patchJob: async ({ params, body, headers, requester }) =>
+        tagged(await jobs.patch(params, body, requester, { ifMatch: headers['if-match'] })),
+      deleteJob: ({ params, requester }) => jobs.delete(params, requester),
       listJobRevisions: async ({ params, query }) => Reply.page(await jobs.revisions(params, query)),
       getJobRevision: ({ params }) => jobs.revision(params, params.revision),
-      revertJob: async ({ params, headers, principal }) =>
-        tagged(await jobs.revert(params, params.revision, actorOf(principal), { ifMatch: headers['if-match'] })),
+      revertJob: async ({ params, headers, requester }) =>
+        tagged(await jobs.revert(params, params.revision, requester, { ifMatch: headers['if-match'] })),
     },
     deps,
   );

@@ -8,17 +8,16 @@ export function keysApi(deps: HttpDependencies): HttpHandler {
   return httpApi(
     'keys',
     {
-      createKey: async ({ body }) => {
-        const { key, secret } = await keys.create({
-          name: body.name,
-          role: body.role,
-          workspaces: body.workspaces ?? [],
-        });
+      createKey: async ({ body, requester }) => {
+        const { key, secret } = await keys.create(
+          { name: body.name, role: body.role, workspaces: body.workspaces ?? [] },
+          requester,
+        );
         return { ...key, secret };
       },
       listKeys: async ({ query }) => Reply.page(await keys.list(query)),
-      revokeKey: async ({ params }) => {
-        await keys.revoke(params.key_id);
+      revokeKey: async ({ params, requester }) => {
+        await keys.revoke(params.key_id, requester);
         return { id: params.key_id };
       },
     },

@@ -15,6 +15,7 @@ const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
   secrets: "The project's secrets: values write-only, given to its jobs' containers as they start",
   settings: "Workspace and project settings: limits, a project's weight, the roles and secrets jobs may use",
   keys: 'API keys (admin only)',
+  audit: 'Every change made through the API: who, from where, what changed',
   system: 'Health and this document (no key needed)',
 };
 

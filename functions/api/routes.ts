@@ -30,10 +30,12 @@ import {
   SECRET_EXAMPLE,
   PROJECT_SETTINGS_EXAMPLE,
   REVISION_EXAMPLE,
+  AUDIT_EXAMPLE,
   WORKSPACE_SETTINGS_EXAMPLE,
 } from '../schemas/examples.ts';
 import { CreatedKeySchema, KeyCreateBody, KeySchema } from '../schemas/key.ts';
 import { SecretPath, SecretPutBody, SecretSchema } from '../schemas/secret.ts';
+import { AuditEntrySchema, ServiceAuditQuery, WorkspaceAuditQuery } from '../schemas/audit.ts';
 import {
   ProjectSettingsBody,
   ProjectSettingsSchema,
@@ -84,6 +86,7 @@ export const HTTP_GROUPS = [
   'webhooks',
   'secrets',
   'settings',
+  'audit',
   'fallback',
 ] as const;
 export type HttpGroup = (typeof HTTP_GROUPS)[number];
@@ -656,6 +659,44 @@ export const routes = {
     bodyRequired: true,
     response: ProjectSettingsSchema,
     example: { body: PROJECT_SETTINGS_EXAMPLE, data: PROJECT_SETTINGS_EXAMPLE },
+  },
+  listWorkspaceAudit: {
+    method: 'GET',
+    path: '/v1/workspaces/{workspace_id}/audit',
+    group: 'audit',
+    access: 'write',
+    summary: "The workspace's audit log, newest first",
+    description:
+      "Every change made through the API in the workspace (jobs, runs triggered and cancelled, secrets, settings, webhooks), with the key, role, request id, source IP and the fields changed: never a secret's value. Kept 365 days. Writers and admins read it; a reader key gets 403.",
+    message: 'Audit entries',
+    params: WorkspacePath,
+    query: WorkspaceAuditQuery,
+    response: AuditEntrySchema,
+    list: true,
+    example: { data: [AUDIT_EXAMPLE] },
+  },
+  listServiceAudit: {
+    method: 'GET',
+    path: '/v1/audit',
+    group: 'audit',
+    access: 'admin',
+    summary: "The service's own audit log: API keys created and revoked",
+    description: "Changes that belong to no workspace (API keys), newest first; never a key's secret. Kept 365 days.",
+    message: 'Audit entries',
+    query: ServiceAuditQuery,
+    response: AuditEntrySchema,
+    list: true,
+    example: {
+      data: [
+        {
+          ...AUDIT_EXAMPLE,
+          workspace_id: null,
+          action: 'key.create',
+          target: { key_id: KEY_EXAMPLE.id },
+          changes: { name: [null, 'ci'], role: [null, 'writer'], workspaces: [null, ['acme']] },
+        },
+      ],
+    },
   },
   listSecrets: {
     method: 'GET',

@@ -14,18 +14,19 @@ export function runsApi(deps: HttpDependencies & { runs: RunService }): HttpHand
   return httpApi(
     'runs',
     {
-      triggerRun: async ({ params, body, headers }) =>
-        one(runs.trigger(params, body ?? {}, { idempotencyKey: headers['idempotency-key'] })),
+      triggerRun: async ({ params, body, headers, requester }) =>
+        one(runs.trigger(params, body ?? {}, { idempotencyKey: headers['idempotency-key'], requester })),
       listJobRuns: ({ params, query }) => page(runs.listForJob(params, { status: query.status }, query)),
       getRun: ({ params, query }) => one(runs.get(params, query.wait ?? 0)),
-      cancelRun: ({ params, body }) =>
+      cancelRun: ({ params, body, requester }) =>
         one(
-          runs.cancel(params, {
-            mode: body?.mode ?? 'graceful',
-            graceSeconds: body?.timeout_seconds ?? DEFAULT_GRACE_SECONDS,
-          }),
+          runs.cancel(
+            params,
+            { mode: body?.mode ?? 'graceful', graceSeconds: body?.timeout_seconds ?? DEFAULT_GRACE_SECONDS },
+            requester,
+          ),
         ),
-      rerun: ({ params }) => one(runs.rerun(params)),
+      rerun: ({ params, requester }) => one(runs.rerun(params, requester)),
       listRunTasks: async ({ params, query }) => Reply.page(await runs.tasks(params, query)),
       jobStatus: async ({ params }) => {
         const status = await runs.status(params);

@@ -12,12 +12,12 @@ export function secretsApi(deps: HttpDependencies & { secrets: SecretService }):
     {
       listSecrets: async ({ params }) => Reply.page({ items: await secrets.list(params), next_cursor: null }),
       getSecret: ({ params }) => secrets.get(params),
-      putSecret: async ({ params, body }) => {
-        const { secret, created } = await secrets.put(params, body);
+      putSecret: async ({ params, body, requester }) => {
+        const { secret, created } = await secrets.put(params, body, requester);
         return created ? new Reply(secret, { status: 201, message: routes.putSecret.created }) : secret;
       },
-      deleteSecret: async ({ params }) => {
-        await secrets.delete(params);
+      deleteSecret: async ({ params, requester }) => {
+        await secrets.delete(params, requester);
         return { name: params.name };
       },
     },

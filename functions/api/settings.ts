@@ -9,9 +9,10 @@ export function settingsApi(deps: HttpDependencies & { settings: SettingsService
     'settings',
     {
       getWorkspaceSettings: ({ params }) => settings.workspace(params.workspace_id),
-      putWorkspaceSettings: ({ params, body }) => settings.putWorkspace(params.workspace_id, body),
+      putWorkspaceSettings: ({ params, body, requester }) =>
+        settings.putWorkspace(params.workspace_id, body, requester),
       getProjectSettings: ({ params }) => settings.project(params),
-      putProjectSettings: ({ params, body }) => settings.putProject(params, body),
+      putProjectSettings: ({ params, body, requester }) => settings.putProject(params, body, requester),
     },
     deps,
   );

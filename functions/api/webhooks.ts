@@ -13,18 +13,18 @@ export function webhooksApi(
     'webhooks',
     {
       listWebhooks: async ({ params, query }) => Reply.page(await webhooks.list(params, query)),
-      createWebhook: async ({ params, body }) => {
-        const { webhook, secret } = await webhooks.create(params, body);
+      createWebhook: async ({ params, body, requester }) => {
+        const { webhook, secret } = await webhooks.create(params, body, requester);
         return { ...webhook, secret };
       },
       getWebhook: ({ params }) => webhooks.get(params),
-      patchWebhook: ({ params, body }) => webhooks.patch(params, body),
-      deleteWebhook: async ({ params }) => {
-        await webhooks.delete(params);
+      patchWebhook: ({ params, body, requester }) => webhooks.patch(params, body, requester),
+      deleteWebhook: async ({ params, requester }) => {
+        await webhooks.delete(params, requester);
         return { id: params.webhook_id };
       },
-      rotateWebhookSecret: async ({ params }) => {
-        const { webhook, secret } = await webhooks.rotateSecret(params);
+      rotateWebhookSecret: async ({ params, requester }) => {
+        const { webhook, secret } = await webhooks.rotateSecret(params, requester);
         return { ...webhook, secret };
       },
       testWebhook: ({ params }) => deliveries.test(params),

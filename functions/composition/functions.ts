@@ -127,6 +127,7 @@ export const FUNCTIONS = {
     description: 'Workspace and project settings',
     uses: [...AUTHENTICATES, 'table:write'],
   },
+  audit: { description: 'The audit log: every change made through the API', uses: AUTHENTICATES },
   fallback: { description: 'Unmatched requests: 404 and 405 envelopes', uses: [] },
   // Admission: an attempt waits in its queue; whoever holds a workspace's lease decides, pacing launches, for up
   // to 45 s of an invocation.

@@ -10,6 +10,7 @@ import type { HttpGroup } from '../api/routes.ts';
 import { runsApi } from '../api/runs.ts';
 import { secretsApi } from '../api/secrets.ts';
 import { settingsApi } from '../api/settings.ts';
+import { auditApi } from '../api/audit.ts';
 import { systemApi } from '../api/system.ts';
 import { webhooksApi } from '../api/webhooks.ts';
 import type { Services } from './services.ts';
@@ -37,5 +38,7 @@ export async function httpHandler(group: HttpGroup, services: Services): Promise
       return secretsApi({ ...deps, secrets: services.secrets() });
     case 'settings':
       return settingsApi({ ...deps, settings: services.settings() });
+    case 'audit':
+      return auditApi({ ...deps, audit: services.audit() });
   }
 }

@@ -1,7 +1,7 @@
 // What a host provides to the one composition of the service: its adapters, each built on first use, so a
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
 import type { HealthChecks } from '../api/system.ts';
-import type { EventSink } from '../core/ports.ts';
+import type { AuditLog, EventSink } from '../core/ports.ts';
 import type { DeliveryQueue, DeliveryStore, Send } from '../core/ports.ts';
 import type { DestinationPolicy } from '../core/ports.ts';
 import type { JobHooks } from '../core/job-service.ts';
@@ -66,6 +66,7 @@ export interface Platform {
   eventSinks(): EventSink[];
   secretStore(): SecretStore;
   settingsStore(): SettingsStore;
+  auditLog(): AuditLog;
   secretVault(): SecretVault;
   /**
    * Whether log lines are masked as they are served (AWS, where output goes straight to CloudWatch); locally they

@@ -16,6 +16,7 @@ import { taskDefinitionHooks } from '../core/task-definitions.ts';
 import { WebhookService } from '../core/webhook-service.ts';
 import { SecretService } from '../core/secret-service.ts';
 import { SettingsService } from '../core/settings-service.ts';
+import { AuditService } from '../core/audit-service.ts';
 import { once, type Platform } from './platform.ts';
 import { AdmissionDispatcher } from '../orchestration/admission-dispatcher.ts';
 import { randomUUID } from 'node:crypto';
@@ -40,6 +41,7 @@ export interface Services {
   deliveries(): DeliveryService;
   secrets(): SecretService;
   settings(): SettingsService;
+  audit(): AuditService;
   /** Admission in a shared store (AWS); none where the host admits in its own memory (local). */
   admission(): AdmissionDispatcher | undefined;
 }
@@ -167,6 +169,7 @@ export function composeServices(platform: Platform): Services {
     retention,
     secrets,
     settings,
+    audit: once(() => new AuditService(platform.auditLog())),
     admission,
     deliveries: once(
       () =>

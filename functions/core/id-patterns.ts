@@ -4,7 +4,7 @@
 /** Crockford base32, 26 characters: a ULID. */
 export const ULID_PATTERN = '[0-9A-HJKMNP-TV-Z]{26}';
 
-export type IdPrefix = 'job' | 'run' | 'key' | 'evt' | 'wh' | 'dlv';
+export type IdPrefix = 'job' | 'run' | 'key' | 'evt' | 'wh' | 'dlv' | 'aud';
 
 /** A prefixed id: the type's prefix, an underscore, a ULID. */
 export function idPattern(prefix: IdPrefix): RegExp {

@@ -15,6 +15,7 @@ import {
 import type { JobListFilter, JobStore, Page, PageRequest, ProjectRef, ScheduleState } from './ports.ts';
 import { parseReference, referencedNames } from './secrets.ts';
 import { revisionsKept, sameSpec, specOf, type Actor, type JobRevision } from './revisions.ts';
+import { auditEntry, changedFields, type AuditAction, type Requester } from './audit.ts';
 import type { Network } from './job-spec.ts';
 
 /** What follows a job's life elsewhere in the system (its schedule, its task definition, its runs). */
@@ -113,7 +114,7 @@ export class JobService {
     throw new ValidationError(errors);
   }
 
-  async create(ref: ProjectRef, input: JobCreate, actor: Actor): Promise<Job> {
+  async create(ref: ProjectRef, input: JobCreate, requester: Requester): Promise<Job> {
     const now = this.#now();
     const stamp = now.toISOString();
     const job = buildJob(ref, newId('job', now.getTime()), input, stamp, stamp);
@@ -121,7 +122,12 @@ export class JobService {
     this.#checkNetwork(job);
     await this.#checkSecrets(job);
     await this.#checkTaskRole(job);
-    await this.#store.create(job, { revision: 1, created_at: stamp, actor, spec: specOf(job) });
+    const spec = specOf(job);
+    await this.#store.create(
+      job,
+      { revision: 1, created_at: stamp, actor: actorOf(requester), spec },
+      this.#audit(requester, 'job.create', job, changedFields(null, { ...spec }), now),
+    );
     await this.#hooks.created?.(job);
     return job;
   }
@@ -150,24 +156,27 @@ export class JobService {
    * Changes the job's spec. A change that changes nothing writes nothing (no revision); with `ifMatch`, a job
    * whose revision is no longer that one is left as it is (412), so a change made meanwhile is not overwritten.
    */
-  async patch(ref: JobRef, patch: JobPatch, actor: Actor, options: { ifMatch?: number } = {}): Promise<Job> {
-    return this.#change(ref, (job) => applyPatch(job, patch, this.#now().toISOString()), actor, options);
+  async patch(ref: JobRef, patch: JobPatch, requester: Requester, options: { ifMatch?: number } = {}): Promise<Job> {
+    const change = (job: Job) => applyPatch(job, patch, this.#now().toISOString());
+    return this.#change(ref, change, requester, 'job.update', options);
   }
 
   /** Makes revision `revision`'s spec the job's again, as a new revision. */
-  async revert(ref: JobRef, revision: number, actor: Actor, options: { ifMatch?: number } = {}): Promise<Job> {
+  async revert(ref: JobRef, revision: number, requester: Requester, options: { ifMatch?: number } = {}): Promise<Job> {
     const earlier = await this.#store.revision(ref, revision);
     if (!earlier) throw new NotFoundError('revision', `${revision} of job ${ref.job_id}`);
     const spec = earlier.spec;
-    return this.#change(
-      ref,
-      (job) => buildJob(job, job.id, spec, job.created_at, this.#now().toISOString(), job.revision),
-      actor,
-      options,
-    );
+    const change = (job: Job) => buildJob(job, job.id, spec, job.created_at, this.#now().toISOString(), job.revision);
+    return this.#change(ref, change, requester, 'job.revert', options);
   }
 
-  async #change(ref: JobRef, change: (job: Job) => Job, actor: Actor, options: { ifMatch?: number }): Promise<Job> {
+  async #change(
+    ref: JobRef,
+    change: (job: Job) => Job,
+    requester: Requester,
+    action: AuditAction,
+    options: { ifMatch?: number },
+  ): Promise<Job> {
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const stored = await this.#store.get(ref, ref.job_id);
       if (!stored) throw new NotFoundError('job', ref.job_id);
@@ -182,13 +191,35 @@ export class JobService {
       this.#checkNetwork(next, stored.job);
       await this.#checkSecrets(next, stored.job);
       await this.#checkTaskRole(next, stored.job);
-      const revision: JobRevision = { revision: next.revision, created_at: next.updated_at, actor, spec: specOf(next) };
-      if (await this.#store.update(next, stored.version, stored.job.name, revision, revisionsKept(next))) {
+      const spec = specOf(next);
+      const revision: JobRevision = {
+        revision: next.revision,
+        created_at: next.updated_at,
+        actor: actorOf(requester),
+        spec,
+      };
+      const changes = changedFields({ ...specOf(stored.job) }, { ...spec });
+      const audit = this.#audit(requester, action, next, {
+        ...changes,
+        revision: [stored.job.revision, next.revision],
+      });
+      if (await this.#store.update(next, stored.version, stored.job.name, revision, revisionsKept(next), audit)) {
         await this.#hooks.updated?.(next, stored.job);
         return next;
       }
     }
     throw new ConflictError('the job was changed concurrently; retry the request');
+  }
+
+  #audit(
+    requester: Requester,
+    action: AuditAction,
+    job: Job,
+    changes: Record<string, [unknown, unknown]>,
+    now = this.#now(),
+  ) {
+    const target = { project_id: job.project_id, job_id: job.id };
+    return auditEntry(requester, action, job.workspace_id, target, changes, now);
   }
 
   /** Its kept revisions, newest first. */
@@ -206,14 +237,22 @@ export class JobService {
     return found;
   }
 
-  async delete(ref: JobRef): Promise<Job> {
+  async delete(ref: JobRef, requester?: Requester): Promise<Job> {
     const job = await this.get(ref);
     // Its runs stop first, then the job goes (so nothing new can start), then what is left of it is removed.
     await this.#hooks.deleting?.(job);
-    if (!(await this.#store.delete(ref, job.id, job.name))) throw new NotFoundError('job', ref.job_id);
+    const audit =
+      requester &&
+      this.#audit(requester, 'job.delete', job, { name: [job.name, null], revision: [job.revision, null] });
+    if (!(await this.#store.delete(ref, job.id, job.name, audit))) throw new NotFoundError('job', ref.job_id);
     await this.#hooks.deleted?.(job);
     return job;
   }
+}
+
+/** Who a revision says made it: the key, by id and name. */
+function actorOf(requester: Actor): Actor {
+  return { key_id: requester.key_id, key_name: requester.key_name };
 }
 
 function assertValid(errors: FieldError[]): void {

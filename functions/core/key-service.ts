@@ -1,5 +1,6 @@
 // The key service: API keys created (their secret shown once), listed, revoked, and a presented secret
 // authenticated against them and the bootstrap admin key.
+import { auditEntry, changedFields, type Requester } from './audit.ts';
 import { ConflictError, NotFoundError } from './errors.ts';
 import { newId } from './ids.ts';
 import {
@@ -35,7 +36,7 @@ export class KeyService {
   }
 
   /** Creates a key; the secret is returned here once and never stored. */
-  async create(input: NewKey): Promise<{ key: ApiKey; secret: string }> {
+  async create(input: NewKey, requester?: Requester): Promise<{ key: ApiKey; secret: string }> {
     const now = this.#now();
     const secret = generateSecret();
     const key: ApiKey = {
@@ -45,7 +46,18 @@ export class KeyService {
       workspaces: input.role === 'admin' ? [ALL_WORKSPACES] : [...new Set(input.workspaces)],
       created_at: now.toISOString(),
     };
-    await this.#store.create({ ...key, hash: hashSecret(secret) });
+    // Never its secret: the change is the key, by its name, role and workspaces.
+    const audit =
+      requester &&
+      auditEntry(
+        requester,
+        'key.create',
+        null,
+        { key_id: key.id },
+        changedFields(null, { name: key.name, role: key.role, workspaces: key.workspaces }),
+        now,
+      );
+    await this.#store.create({ ...key, hash: hashSecret(secret) }, audit);
     return { key, secret };
   }
 
@@ -53,10 +65,13 @@ export class KeyService {
     return this.#store.list(page);
   }
 
-  async revoke(keyId: string): Promise<void> {
+  async revoke(keyId: string, requester?: Requester): Promise<void> {
     if (keyId === BOOTSTRAP_KEY_ID) {
       throw new ConflictError('the bootstrap admin key is configuration: rotate it where it is configured', 'key_id');
     }
-    if (!(await this.#store.revoke(keyId))) throw new NotFoundError('key', keyId);
+    const audit =
+      requester &&
+      auditEntry(requester, 'key.revoke', null, { key_id: keyId }, { revoked: [false, true] }, this.#now());
+    if (!(await this.#store.revoke(keyId, audit))) throw new NotFoundError('key', keyId);
   }
 }

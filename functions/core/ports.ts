@@ -10,6 +10,7 @@ export type { Page, PageRequest, ProjectRef };
 import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
 import type { JobRevision } from './revisions.ts';
+import type { AuditEntry, AuditFilter } from './audit.ts';
 import type {
   Run,
   RunCounts,
@@ -41,7 +42,7 @@ export interface StoredJob {
 
 export interface JobStore {
   /** Throws ConflictError when the name is taken in the project. Its first revision is written with it. */
-  create(job: Job, revision?: JobRevision): Promise<void>;
+  create(job: Job, revision?: JobRevision, audit?: AuditEntry): Promise<void>;
   get(ref: ProjectRef, jobId: string): Promise<StoredJob | null>;
   list(ref: ProjectRef, filter: JobListFilter, page: PageRequest): Promise<Page<Job>>;
   /**
@@ -55,12 +56,13 @@ export interface JobStore {
     previousName: string,
     revision: JobRevision,
     keep: number,
+    audit?: AuditEntry,
   ): Promise<boolean>;
   /** The job's kept revisions, newest first. */
   revisions(ref: JobRef, page: PageRequest): Promise<Page<JobRevision>>;
   revision(ref: JobRef, revision: number): Promise<JobRevision | null>;
   /** Removes the job and its name; returns false if it was already gone. */
-  delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean>;
+  delete(ref: ProjectRef, jobId: string, name: string, audit?: AuditEntry): Promise<boolean>;
   /** Every job with a schedule, in every workspace (the local scheduler loads them at start). */
   listScheduled(page: PageRequest): Promise<Page<Job>>;
   /**
@@ -88,13 +90,22 @@ export interface ScheduleStore {
   remove(job: JobRef): Promise<void>;
 }
 
+/**
+ * Every store write that makes a change through the API takes the change's audit entry (`audit`) and writes it in
+ * the change's own transaction.
+ */
+export interface AuditLog {
+  /** A workspace's entries (null: the service's own, API keys), newest first. */
+  list(workspaceId: string | null, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEntry>>;
+}
+
 export interface KeyStore {
-  create(key: StoredKey): Promise<void>;
+  create(key: StoredKey, audit?: AuditEntry): Promise<void>;
   /** The key whose secret hashes to `hash`, or null (unknown or revoked). */
   findByHash(hash: string): Promise<ApiKey | null>;
   list(page: PageRequest): Promise<Page<ApiKey>>;
   /** Returns false if there was no such key. */
-  revoke(keyId: string): Promise<boolean>;
+  revoke(keyId: string, audit?: AuditEntry): Promise<boolean>;
 }
 
 export interface RunFilter {
@@ -109,7 +120,7 @@ export interface RunStore {
    * Writes a new pending run and counts it on its job, in one transaction. With `forbidActive` the write fails
    * with ConflictError while the job has an active run; NotFoundError when the job is gone.
    */
-  create(run: Run, options: { forbidActive: boolean }): Promise<void>;
+  create(run: Run, options: { forbidActive: boolean; audit?: AuditEntry | undefined }): Promise<void>;
   get(ref: RunRef): Promise<Run | null>;
   /** For backend events that name only the job and the run (an ECS task's family and startedBy). */
   findByJob(jobId: string, runId: string): Promise<Run | null>;
@@ -128,7 +139,13 @@ export interface RunStore {
    * moves the job's counters in the same transaction when the status changes. False if the run was not in `from`.
    * An `event` is written in that same transaction: the change and its event exist together or not at all.
    */
-  transition(run: Run, from: RunStatus, changes: Partial<Run>, event?: ServiceEvent): Promise<boolean>;
+  transition(
+    run: Run,
+    from: RunStatus,
+    changes: Partial<Run>,
+    event?: ServiceEvent,
+    audit?: AuditEntry,
+  ): Promise<boolean>;
   /**
    * Fills in the exit status of a run that finished without one (cancelled, timed out) once its container has
    * ended, and only while `task` is still the run's task. False when there was nothing to fill in.
@@ -346,14 +363,14 @@ export interface TaskDefinitions {
 
 export interface WebhookStore {
   /** Writes a new webhook; a ConflictError on project_id when the project already has MAX_WEBHOOKS_PER_PROJECT. */
-  create(stored: StoredWebhook): Promise<void>;
+  create(stored: StoredWebhook, audit?: AuditEntry): Promise<void>;
   get(ref: WebhookRef): Promise<StoredWebhook | null>;
   list(ref: ProjectRef, page: PageRequest): Promise<Page<Webhook>>;
   /** The project's webhooks, all of them (at most MAX_WEBHOOKS_PER_PROJECT), for matching events. */
   forProject(ref: ProjectRef): Promise<StoredWebhook[]>;
-  update(stored: StoredWebhook): Promise<void>;
+  update(stored: StoredWebhook, audit?: AuditEntry): Promise<void>;
   /** False when it was already gone. */
-  delete(ref: WebhookRef): Promise<boolean>;
+  delete(ref: WebhookRef, audit?: AuditEntry): Promise<boolean>;
 }
 
 export interface DeliveryStore {
@@ -416,9 +433,9 @@ export interface SecretStore {
    * Writes the secret if its version is still `expectedVersion` (null: only if it does not exist yet); false when
    * another writer got there first.
    */
-  put(secret: StoredSecret, expectedVersion: number | null): Promise<boolean>;
+  put(secret: StoredSecret, expectedVersion: number | null, audit?: AuditEntry): Promise<boolean>;
   /** False if it was already gone. */
-  delete(ref: SecretRef): Promise<boolean>;
+  delete(ref: SecretRef, audit?: AuditEntry): Promise<boolean>;
 }
 
 /** Where secret values live: Secrets Manager in AWS, encrypted in the table locally. Nothing else holds one. */
@@ -435,9 +452,9 @@ export interface SecretVault {
 /** Workspace and project settings, in the table: absent until first set (the defaults then). */
 export interface SettingsStore {
   workspace(workspaceId: string): Promise<WorkspaceSettings | null>;
-  putWorkspace(workspaceId: string, settings: WorkspaceSettings): Promise<void>;
+  putWorkspace(workspaceId: string, settings: WorkspaceSettings, audit?: AuditEntry): Promise<void>;
   project(ref: ProjectRef): Promise<ProjectSettings | null>;
-  putProject(ref: ProjectRef, settings: ProjectSettings): Promise<void>;
+  putProject(ref: ProjectRef, settings: ProjectSettings, audit?: AuditEntry): Promise<void>;
 }
 
 /** A task waiting in its workspace's queue in a shared store (AWS): what admits it, answers it and times it out. */

@@ -4,6 +4,7 @@
 // conditional on the run's current status, so a finished run never changes and two writers can never both settle
 // a run. Each status change of the run (and each retry) writes its event in the same write: this is the one place
 // run events come from.
+import type { AuditEntry } from './audit.ts';
 import { ConflictError, RunAlreadySettledError } from './errors.ts';
 import { runEvent, settledEventType, type RunEventType, type ServiceEvent } from './events.ts';
 import {
@@ -58,6 +59,8 @@ export interface SettleFields {
   exit_code?: number | null;
   error?: string | null;
   usage?: RunUsage | null;
+  /** A settle asked for through the API (a cancel): its audit entry, written with it. */
+  audit?: (run: Run) => AuditEntry;
 }
 
 const SETTLE_ATTEMPTS = 5;
@@ -90,9 +93,15 @@ export class RunLifecycle {
   }
 
   /** Every change of a run goes through here, so reads waiting on the run hear of it; a telling one has its event. */
-  async #transition(run: Run, from: RunStatus, changes: Partial<Run>, told?: RunEventType): Promise<boolean> {
+  async #transition(
+    run: Run,
+    from: RunStatus,
+    changes: Partial<Run>,
+    told?: RunEventType,
+    audit?: AuditEntry,
+  ): Promise<boolean> {
     const event = told ? runEvent(told, { ...run, ...changes }, this.#now()) : undefined;
-    const changed = await this.#store.transition(run, from, changes, event);
+    const changed = await this.#store.transition(run, from, changes, event, audit);
     if (changed) this.#signals?.notify(run.id);
     return changed;
   }
@@ -387,7 +396,9 @@ export class RunLifecycle {
       // A finished run keeps what it used, where the host can tell (null otherwise).
       const usage = fields.usage !== undefined ? fields.usage : await this.#usage?.usageOf(run).catch(() => null);
       if (usage !== undefined) changes.usage = usage;
-      if (await this.#transition(run, run.status, changes, settledEventType(status))) return { ...run, ...changes };
+      const audit = fields.audit?.(run);
+      if (await this.#transition(run, run.status, changes, settledEventType(status), audit))
+        return { ...run, ...changes };
     }
     throw new ConflictError(`run ${ref.run_id} changed concurrently`);
   }

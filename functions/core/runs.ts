@@ -1,4 +1,5 @@
 // Runs as the API sees them: trigger, read (with long polling), list, cancel, rerun, batch statuses, status.
+import { auditEntry, changedFields, type Requester } from './audit.ts';
 import { scheduleFor } from './cron.ts';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from './errors.ts';
 import { newId } from './ids.ts';
@@ -68,6 +69,8 @@ export interface TriggerOptions {
   runId?: string;
   /** The job, when the caller has just read it (saves reading it again). */
   job?: Job;
+  /** Who asked, through the API: the trigger's audit entry is written with the run. */
+  requester?: Requester | undefined;
 }
 
 export interface RunStatusSummary {
@@ -215,7 +218,17 @@ export class RunService {
       tasks: pendingTasks(tasks.count),
       parallelism: tasks.parallelism,
     };
-    await store.create(run, { forbidActive: job.concurrency === 'forbid' });
+    const audit =
+      options.requester &&
+      auditEntry(
+        options.requester,
+        options.trigger === 'rerun' ? 'run.rerun' : 'run.trigger',
+        run.workspace_id,
+        { project_id: run.project_id, job_id: run.job_id, run_id: run.id },
+        changedFields(null, { status: run.status, priority: run.priority, job_revision: run.job_revision }),
+        now,
+      );
+    await store.create(run, { forbidActive: job.concurrency === 'forbid', audit });
     const execution = executionRequest(job, run);
     try {
       await orchestrator.start(execution);
@@ -275,18 +288,36 @@ export class RunService {
   }
 
   /** Cancels a pending or running run: settled as cancelled first, then its execution and container stopped. */
-  async cancel(ref: RunRef, options: { mode: 'graceful' | 'force'; graceSeconds: number }): Promise<Run> {
+  async cancel(
+    ref: RunRef,
+    options: { mode: 'graceful' | 'force'; graceSeconds: number },
+    requester?: Requester,
+  ): Promise<Run> {
     const run = await this.#require(ref);
     if (!isActive(run.status)) throw new ConflictError(`run ${run.id} is already ${run.status}`);
     // The exit status of its process is filled in once it has ended (143 after SIGTERM, 137 after SIGKILL).
-    const settled = await this.#deps.lifecycle.settle(ref, 'cancelled', { error: `cancelled (${options.mode})` });
+    const audit =
+      requester &&
+      ((read: Run) =>
+        auditEntry(
+          requester,
+          'run.cancel',
+          read.workspace_id,
+          { project_id: read.project_id, job_id: read.job_id, run_id: read.id },
+          { status: [read.status, 'cancelled'], mode: [null, options.mode] },
+          this.#now(),
+        ));
+    const settled = await this.#deps.lifecycle.settle(ref, 'cancelled', {
+      error: `cancelled (${options.mode})`,
+      ...(audit ? { audit } : {}),
+    });
     if (!settled) throw new ConflictError(`run ${run.id} is already ${(await this.#require(ref)).status}`);
     await this.#deps.orchestrator.stop(settled, { ...options, cause: 'cancelled by request' });
     return settled;
   }
 
   /** A new run of the job with the same overrides, tasks and parallelism as an earlier one. */
-  async rerun(ref: RunRef): Promise<Run> {
+  async rerun(ref: RunRef, requester?: Requester): Promise<Run> {
     const source = await this.#require(ref);
     const { command, env } = source.overrides;
     return this.#trigger(
@@ -298,7 +329,7 @@ export class RunService {
         parallelism: source.parallelism,
         priority: source.priority,
       },
-      { trigger: 'rerun' },
+      { trigger: 'rerun', requester },
     );
   }
 

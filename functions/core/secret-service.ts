@@ -2,6 +2,7 @@
 // names only secrets that exist; and, for the host that starts containers itself (local), the values a container
 // is given and the values its output is masked with. A value enters through `put` and leaves only through
 // `valuesFor` and `registryLogin`: no other method returns or logs one.
+import { auditEntry, changedFields, type Requester } from './audit.ts';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import type { Job } from './jobs.ts';
 import type { JobStore, ProjectRef, SecretStore, SecretVault } from './ports.ts';
@@ -55,7 +56,7 @@ export class SecretService {
   }
 
   /** Sets a secret's value (a new version), or links an existing secret in AWS; `created` when it is new. */
-  async put(ref: SecretRef, write: SecretWrite): Promise<{ secret: Secret; created: boolean }> {
+  async put(ref: SecretRef, write: SecretWrite, requester?: Requester): Promise<{ secret: Secret; created: boolean }> {
     if ('arn' in write) await this.#checkLink(ref, write.arn);
     for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
       const current = await this.#store.get(ref);
@@ -73,7 +74,21 @@ export class SecretService {
         updated_at: stamp,
         location,
       };
-      if (await this.#store.put(next, current?.version ?? null)) {
+      // Its value is never told: the change is its version (and where it is read from, for a link).
+      const audit =
+        requester &&
+        auditEntry(
+          requester,
+          'secret.put',
+          ref.workspace_id,
+          { project_id: ref.project_id, secret: ref.name },
+          changedFields(current && { version: current.version, source: current.source }, {
+            version: next.version,
+            source: next.source,
+          }),
+          this.#now(),
+        );
+      if (await this.#store.put(next, current?.version ?? null, audit)) {
         // A stored value replaced by a link is no longer needed where it was.
         if (current?.source === 'stored' && next.source === 'linked')
           await this.#vault()
@@ -113,13 +128,23 @@ export class SecretService {
   }
 
   /** Refused (409, naming the jobs) while a job still names it. */
-  async delete(ref: SecretRef): Promise<void> {
+  async delete(ref: SecretRef, requester?: Requester): Promise<void> {
     const stored = await this.#store.get(ref);
     if (!stored) throw new NotFoundError('secret', ref.name);
     const users = (await this.#usage(ref)).get(ref.name) ?? [];
     if (users.length > 0)
       throw new ConflictError(`secret '${ref.name}' is used by ${users.join(', ')}: change those jobs first`, 'name');
-    if (!(await this.#store.delete(ref))) throw new NotFoundError('secret', ref.name);
+    const audit =
+      requester &&
+      auditEntry(
+        requester,
+        'secret.delete',
+        ref.workspace_id,
+        { project_id: ref.project_id, secret: ref.name },
+        { version: [stored.version, null] },
+        this.#now(),
+      );
+    if (!(await this.#store.delete(ref, audit))) throw new NotFoundError('secret', ref.name);
     if (stored.source === 'stored') await this.#vault().remove(ref, stored.location);
   }
 

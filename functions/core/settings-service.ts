@@ -1,5 +1,6 @@
 // The settings service: a workspace's and a project's settings read (the defaults where never set) and replaced,
 // always in the contract's shape and order (the table keeps no order of a map's keys).
+import { auditEntry, changedFields, type Requester } from './audit.ts';
 import type { AdmissionLimits, Capacity, TaskPlace } from './admission.ts';
 import type { ProjectRef, SettingsStore } from './ports.ts';
 import {
@@ -43,9 +44,22 @@ export class SettingsService {
     return workspaceSettingsOf((await this.#store.workspace(workspaceId)) ?? {});
   }
 
-  async putWorkspace(workspaceId: string, input: WorkspaceSettingsInput): Promise<WorkspaceSettings> {
+  async putWorkspace(
+    workspaceId: string,
+    input: WorkspaceSettingsInput,
+    requester?: Requester,
+  ): Promise<WorkspaceSettings> {
     const settings = workspaceSettingsOf(input);
-    await this.#store.putWorkspace(workspaceId, settings);
+    const audit =
+      requester &&
+      auditEntry(
+        requester,
+        'settings.update',
+        workspaceId,
+        {},
+        changedFields({ ...(await this.workspace(workspaceId)) }, { ...settings }),
+      );
+    await this.#store.putWorkspace(workspaceId, settings, audit);
     return settings;
   }
 
@@ -53,9 +67,18 @@ export class SettingsService {
     return projectSettingsOf((await this.#store.project(ref)) ?? {});
   }
 
-  async putProject(ref: ProjectRef, input: ProjectSettingsInput): Promise<ProjectSettings> {
+  async putProject(ref: ProjectRef, input: ProjectSettingsInput, requester?: Requester): Promise<ProjectSettings> {
     const settings = projectSettingsOf(input);
-    await this.#store.putProject(ref, settings);
+    const audit =
+      requester &&
+      auditEntry(
+        requester,
+        'settings.update',
+        ref.workspace_id,
+        { project_id: ref.project_id },
+        changedFields({ ...(await this.project(ref)) }, { ...settings }),
+      );
+    await this.#store.putProject(ref, settings, audit);
     return settings;
   }
 

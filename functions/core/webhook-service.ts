@@ -1,5 +1,6 @@
 // The webhook service: a project's webhooks created (their signing secret shown once), listed, changed, rotated
 // and deleted, each destination checked as it is given.
+import { auditEntry, changedFields, type AuditAction, type AuditEntry, type Requester } from './audit.ts';
 import { checkDestination } from './destinations.ts';
 import type { DestinationPolicy } from './ports.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -28,7 +29,11 @@ export class WebhookService {
     this.#now = deps.now ?? (() => new Date());
   }
 
-  async create(ref: ProjectRef, input: WebhookCreate): Promise<{ webhook: Webhook; secret: string }> {
+  async create(
+    ref: ProjectRef,
+    input: WebhookCreate,
+    requester?: Requester,
+  ): Promise<{ webhook: Webhook; secret: string }> {
     await checkDestination(input.url, this.#destinations);
     if (input.job_id && !(await this.#jobs.get(ref, input.job_id)))
       throw ValidationError.field('job_id', `no job ${input.job_id} in this project`);
@@ -47,7 +52,9 @@ export class WebhookService {
       updated_at: now,
     };
     const secret = newSigningSecret();
-    await this.#store.create({ webhook, secrets: [{ secret, expires_at: null }] });
+    const audit =
+      requester && this.#audit(requester, 'webhook.create', webhook, changedFields(null, shownFields(webhook)));
+    await this.#store.create({ webhook, secrets: [{ secret, expires_at: null }] }, audit);
     return { webhook, secret };
   }
 
@@ -59,7 +66,7 @@ export class WebhookService {
     return this.#store.list(ref, page);
   }
 
-  async patch(ref: WebhookRef, patch: WebhookPatch): Promise<Webhook> {
+  async patch(ref: WebhookRef, patch: WebhookPatch, requester?: Requester): Promise<Webhook> {
     const stored = await this.#require(ref);
     if (patch.url !== undefined) await checkDestination(patch.url, this.#destinations);
     const webhook: Webhook = {
@@ -73,16 +80,31 @@ export class WebhookService {
         : {}),
       updated_at: this.#now().toISOString(),
     };
-    await this.#store.update({ ...stored, webhook });
+    const changes = changedFields(shownFields(stored.webhook), shownFields(webhook));
+    await this.#store.update(
+      { ...stored, webhook },
+      requester && this.#audit(requester, 'webhook.update', webhook, changes),
+    );
     return webhook;
   }
 
-  async delete(ref: WebhookRef): Promise<void> {
-    if (!(await this.#store.delete(ref))) throw new NotFoundError('webhook', ref.webhook_id);
+  async delete(ref: WebhookRef, requester?: Requester): Promise<void> {
+    let audit: AuditEntry | undefined;
+    if (requester) {
+      const { webhook } = await this.#require(ref);
+      audit = this.#audit(requester, 'webhook.delete', webhook, changedFields(shownFields(webhook), null));
+    }
+    if (!(await this.#store.delete(ref, audit))) throw new NotFoundError('webhook', ref.webhook_id);
+  }
+
+  /** The audit entry of a change to a webhook (its signing secrets never among the changes). */
+  #audit(requester: Requester, action: AuditAction, webhook: Webhook, changes: AuditEntry['changes']): AuditEntry {
+    const target = { project_id: webhook.project_id, webhook_id: webhook.id };
+    return auditEntry(requester, action, webhook.workspace_id, target, changes, this.#now());
   }
 
   /** A new current secret; the old one signs beside it for a day. */
-  async rotateSecret(ref: WebhookRef): Promise<{ webhook: Webhook; secret: string }> {
+  async rotateSecret(ref: WebhookRef, requester?: Requester): Promise<{ webhook: Webhook; secret: string }> {
     const stored = await this.#require(ref);
     const now = this.#now();
     const expires = new Date(now.getTime() + ROTATION_OVERLAP_MS).toISOString();
@@ -93,7 +115,9 @@ export class WebhookService {
       ...kept.map((s) => (s.expires_at === null ? { ...s, expires_at: expires } : s)),
     ];
     const webhook = { ...stored.webhook, updated_at: now.toISOString() };
-    await this.#store.update({ webhook, secrets });
+    // The secret is never told: the change is that there is a new one.
+    const audit = requester && this.#audit(requester, 'webhook.rotate', webhook, { secret: ['(previous)', '(new)'] });
+    await this.#store.update({ webhook, secrets }, audit);
     return { webhook, secret };
   }
 
@@ -105,3 +129,9 @@ export class WebhookService {
 }
 
 /** Whether a webhook is told of an event of this type about this job. */
+
+/** What a webhook's audit entry compares: what the API shows of it, but its times. */
+function shownFields(webhook: Webhook): Record<string, unknown> {
+  const { created_at: _created, updated_at: _updated, ...fields } = webhook;
+  return fields;
+}

@@ -201,3 +201,16 @@ export const WORKSPACE_SETTINGS_EXAMPLE = {
 };
 
 export const PROJECT_SETTINGS_EXAMPLE = { limits: { running_tasks: 10, cpu: 4 }, weight: 1 };
+
+/** A change of the example job, as the workspace's audit log tells it. */
+export const AUDIT_EXAMPLE = {
+  id: 'aud_01JD6R5V8X2B4N6P8R0T2V4X6Z',
+  time: '2026-11-22T10:20:00.000Z',
+  workspace_id: 'acme',
+  actor: { key_id: 'key_01JD6P8Z0VQ5N7K3W2Y4T6R8M1', key_name: 'ci', role: 'writer' as const },
+  action: 'job.update' as const,
+  target: { project_id: 'etl', job_id: JOB_ID },
+  request_id: 'f2b9c0de-6a1f-4c1e-9a53-3b2f7d8e1a40',
+  source_ip: '203.0.113.7',
+  changes: { schedule: ['0 3 * * 1-5', '30 4 * * *'], revision: [1, 2] },
+};

@@ -113,13 +113,13 @@ const DurationParam = z
   .transform((text) => Number(text.slice(0, -1)) * UNIT_MS[text.at(-1) as keyof typeof UNIT_MS]);
 
 /** A time window: `since` (back from now) or `start`, and `end`; logs and metrics read the same way. */
-const windowFields = {
+export const windowFields = {
   since: DurationParam.optional().meta({ description: 'A duration back from now (30s, 15m, 2h, 7d)', example: '15m' }),
   start: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms; not with since' }),
   end: TimeParam.optional().meta({ description: 'ISO-8601 or epoch ms' }),
 };
 
-function checkWindow(
+export function checkWindow(
   query: { since?: number | undefined; start?: Date | undefined; end?: Date | undefined },
   ctx: z.RefinementCtx,
 ): void {

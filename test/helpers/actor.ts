@@ -1,4 +1,10 @@
-// The key a test's direct calls of the core make their changes as.
-import type { Actor } from '../../functions/core/revisions.ts';
+// Who a test's direct calls of the core make their changes as.
+import type { Requester } from '../../functions/core/audit.ts';
 
-export const TEST_ACTOR: Actor = { key_id: 'key_test', key_name: 'test' };
+export const TEST_ACTOR: Requester = {
+  key_id: 'key_test',
+  key_name: 'test',
+  role: 'admin',
+  request_id: 'test-request',
+  source_ip: null,
+};

@@ -94,6 +94,8 @@ export async function operationFixtures(
     deleteWebhook: async () => ({ params: { ...base, webhook_id: await newWebhook() } }),
     getWorkspaceSettings: async () => ({ params: { workspace_id: workspace } }),
     putWorkspaceSettings: async () => ({ params: { workspace_id: workspace }, body: {} }),
+    listWorkspaceAudit: async () => ({ params: { workspace_id: workspace } }),
+    listServiceAudit: async () => ({ params: {} }),
     getProjectSettings: async () => ({ params: base }),
     putProjectSettings: async () => ({ params: base, body: { weight: 2 } }),
     listSecrets: async () => ({ params: base }),

@@ -53,6 +53,8 @@ const OPERATIONS: Record<OperationId, { minimum: Minimum; success: number }> = {
   deleteWebhook: { minimum: 'writer', success: 200 },
   getWorkspaceSettings: { minimum: 'reader', success: 200 },
   putWorkspaceSettings: { minimum: 'admin', success: 200 },
+  listWorkspaceAudit: { minimum: 'writer', success: 200 },
+  listServiceAudit: { minimum: 'admin', success: 200 },
   getProjectSettings: { minimum: 'reader', success: 200 },
   putProjectSettings: { minimum: 'writer', success: 200 },
   listSecrets: { minimum: 'reader', success: 200 },

@@ -17,6 +17,8 @@ import { ConflictError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import { buildJob, JOB_SPEC_FIELDS, type Job, type JobSpec } from '../../core/jobs.ts';
 import { specOf, type JobRevision } from '../../core/revisions.ts';
+import type { AuditEntry } from '../../core/audit.ts';
+import { auditPut } from './audit-store.ts';
 import type {
   JobListFilter,
   JobStore,
@@ -106,7 +108,7 @@ export class DynamoJobStore implements JobStore {
     this.table = table;
   }
 
-  async create(job: Job, revision?: JobRevision): Promise<void> {
+  async create(job: Job, revision?: JobRevision, audit?: AuditEntry): Promise<void> {
     const jobPut: TransactWriteItem = {
       Put: {
         TableName: this.table.name,
@@ -127,6 +129,7 @@ export class DynamoJobStore implements JobStore {
     };
     const guard = nameGuardPut(this.table.name, job);
     const first = revision ? [revisionPut(this.table.name, { ...job, job_id: job.id }, revision)] : [];
+    if (audit) first.push(auditPut(this.table.name, audit));
     try {
       await this.table.send(new TransactWriteItemsCommand({ TransactItems: [jobPut, guard, ...first] }));
     } catch (error) {
@@ -182,6 +185,7 @@ export class DynamoJobStore implements JobStore {
     previousName: string,
     revision: JobRevision,
     keep: number,
+    audit?: AuditEntry,
   ): Promise<boolean> {
     // SET only the spec: the job item also carries run counters that other writers ADD to.
     const names: Record<string, string> = { '#version': 'version', '#updated_at': 'updated_at' };
@@ -214,6 +218,7 @@ export class DynamoJobStore implements JobStore {
     const revisions: TransactWriteItem[] = [revisionPut(this.table.name, ref, revision)];
     if (revision.revision - keep >= 1)
       revisions.push({ Delete: { TableName: this.table.name, Key: revisionKey(ref, revision.revision - keep) } });
+    if (audit) revisions.push(auditPut(this.table.name, audit));
     const rename: TransactWriteItem[] =
       job.name === previousName
         ? []
@@ -349,7 +354,7 @@ export class DynamoJobStore implements JobStore {
     };
   }
 
-  async delete(ref: ProjectRef, jobId: string, name: string): Promise<boolean> {
+  async delete(ref: ProjectRef, jobId: string, name: string, audit?: AuditEntry): Promise<boolean> {
     try {
       await this.table.send(
         new TransactWriteItemsCommand({
@@ -369,6 +374,7 @@ export class DynamoJobStore implements JobStore {
                 ExpressionAttributeValues: marshall({ ':id': jobId }),
               },
             },
+            ...(audit ? [auditPut(this.table.name, audit)] : []),
           ],
         }),
       );

@@ -1,6 +1,8 @@
 // KeyStore on DynamoDB: a key is looked up by the hash of its secret (PK = KEYHASH#<sha256>) and listed from
 // one partition (PK = KEYS, SK = KEY#<id>). Both items are written and deleted together, so a revoked key's
 // lookup item is gone before the revoke call returns.
+import type { AuditEntry } from '../../core/audit.ts';
+import { auditPut } from './audit-store.ts';
 import {
   GetItemCommand,
   TransactWriteItemsCommand,
@@ -31,11 +33,12 @@ export class DynamoKeyStore implements KeyStore {
     this.table = table;
   }
 
-  async create(stored: StoredKey): Promise<void> {
+  async create(stored: StoredKey, audit?: AuditEntry): Promise<void> {
     const { hash, ...visible } = stored;
     await this.table.send(
       new TransactWriteItemsCommand({
         TransactItems: [
+          ...(audit ? [auditPut(this.table.name, audit)] : []),
           {
             Put: {
               TableName: this.table.name,
@@ -82,7 +85,7 @@ export class DynamoKeyStore implements KeyStore {
     });
   }
 
-  async revoke(keyId: string): Promise<boolean> {
+  async revoke(keyId: string, audit?: AuditEntry): Promise<boolean> {
     const listed = await this.table.send<GetItemCommandOutput>(
       new GetItemCommand({
         TableName: this.table.name,
@@ -104,6 +107,7 @@ export class DynamoKeyStore implements KeyStore {
                 ConditionExpression: 'attribute_exists(PK)',
               },
             },
+            ...(audit ? [auditPut(this.table.name, audit)] : []),
           ],
         }),
       );

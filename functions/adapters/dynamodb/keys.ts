@@ -29,6 +29,9 @@ export const key = {
   /** A secret's metadata, in its project's partition; its value is in the vault (locally SECRETVALUE#<name>). */
   secret: (name: string) => `SECRET#${name}`,
   secretValue: (name: string) => `SECRETVALUE#${name}`,
+  /** A workspace's audit log (or the service's, for API keys: '*'), its entries by id (ids sort by time). */
+  audit: (workspaceId: string | null) => `AUDIT#${workspaceId ?? '*'}`,
+  auditEntry: (id: string) => `AUDIT#${id}`,
   /** A workspace's settings (in the workspace's partition) or a project's (in the project's). */
   settings: 'SETTINGS',
 } as const;

@@ -2,6 +2,8 @@
 // project (GSI1), workspace (GSI2) and, while it is active, in the sparse ACTIVE index (GSI3). The job item
 // carries the run counters and the set of active run ids; every status change moves them in the same
 // transaction as the run, and is conditional on the run's current status.
+import type { AuditEntry } from '../../core/audit.ts';
+import { auditPut } from './audit-store.ts';
 import { DEFAULTS } from '../../core/job-spec.ts';
 import {
   BatchWriteItemCommand,
@@ -124,7 +126,7 @@ export class DynamoRunStore implements RunStore {
     this.table = table;
   }
 
-  async create(run: Run, options: { forbidActive: boolean }): Promise<void> {
+  async create(run: Run, options: { forbidActive: boolean; audit?: AuditEntry | undefined }): Promise<void> {
     const item = runItem(run);
     const ref: JobRef = { workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id };
     try {
@@ -155,6 +157,7 @@ export class DynamoRunStore implements RunStore {
                 ExpressionAttributeValues: { ':one': { N: '1' }, ':ids': { SS: [run.id] } },
               },
             },
+            ...(options.audit ? [auditPut(this.table.name, options.audit)] : []),
           ],
         }),
       );
@@ -408,7 +411,13 @@ export class DynamoRunStore implements RunStore {
     return [...((item?.active_runs as Set<string> | undefined) ?? [])].sort();
   }
 
-  async transition(run: Run, from: RunStatus, changes: Partial<Run>, event?: ServiceEvent): Promise<boolean> {
+  async transition(
+    run: Run,
+    from: RunStatus,
+    changes: Partial<Run>,
+    event?: ServiceEvent,
+    audit?: AuditEntry,
+  ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':from': from };
     const sets: string[] = [];
@@ -436,7 +445,11 @@ export class DynamoRunStore implements RunStore {
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true, convertClassInstanceToMap: true }),
     };
-    const told: TransactWriteItem[] = event ? [eventPut(this.table.name, event)] : [];
+    // Its event and its audit entry go in its transaction: the change and what tells of it exist together or not at all.
+    const told: TransactWriteItem[] = [
+      ...(event ? [eventPut(this.table.name, event)] : []),
+      ...(audit ? [auditPut(this.table.name, audit)] : []),
+    ];
     if (to === from) return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
 
     const counters = this.#jobCounters(run, from, to);

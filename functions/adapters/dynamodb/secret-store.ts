@@ -1,11 +1,11 @@
 // SecretStore on DynamoDB: a secret's metadata is one item in its project's partition (SK = SECRET#<name>),
 // written only while its version is the one read, so two writers never both think they made version n. The value
 // is never here: it is in the vault (secret-vault.ts locally, Secrets Manager in AWS).
+import type { AuditEntry } from '../../core/audit.ts';
+import { sendWithAudit } from './audit-store.ts';
 import {
   ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   type GetItemCommandOutput,
   type QueryCommandOutput,
@@ -66,19 +66,23 @@ export class DynamoSecretStore implements SecretStore {
     return secrets;
   }
 
-  async put(secret: StoredSecret, expectedVersion: number | null): Promise<boolean> {
+  async put(secret: StoredSecret, expectedVersion: number | null, audit?: AuditEntry): Promise<boolean> {
     try {
-      await this.#table.send(
-        new PutItemCommand({
-          TableName: this.#table.name,
-          Item: marshall({ PK: key.project(secret), SK: key.secret(secret.name), type: 'secret', ...secret }),
-          ...(expectedVersion === null
-            ? { ConditionExpression: 'attribute_not_exists(PK)' }
-            : {
-                ConditionExpression: 'version = :expected',
-                ExpressionAttributeValues: marshall({ ':expected': expectedVersion }),
-              }),
-        }),
+      await sendWithAudit(
+        this.#table,
+        {
+          Put: {
+            TableName: this.#table.name,
+            Item: marshall({ PK: key.project(secret), SK: key.secret(secret.name), type: 'secret', ...secret }),
+            ...(expectedVersion === null
+              ? { ConditionExpression: 'attribute_not_exists(PK)' }
+              : {
+                  ConditionExpression: 'version = :expected',
+                  ExpressionAttributeValues: marshall({ ':expected': expectedVersion }),
+                }),
+          },
+        },
+        audit,
       );
       return true;
     } catch (error) {
@@ -87,14 +91,12 @@ export class DynamoSecretStore implements SecretStore {
     }
   }
 
-  async delete(ref: SecretRef): Promise<boolean> {
+  async delete(ref: SecretRef, audit?: AuditEntry): Promise<boolean> {
     try {
-      await this.#table.send(
-        new DeleteItemCommand({
-          TableName: this.#table.name,
-          Key: itemKey(ref),
-          ConditionExpression: 'attribute_exists(PK)',
-        }),
+      await sendWithAudit(
+        this.#table,
+        { Delete: { TableName: this.#table.name, Key: itemKey(ref), ConditionExpression: 'attribute_exists(PK)' } },
+        audit,
       );
       return true;
     } catch (error) {

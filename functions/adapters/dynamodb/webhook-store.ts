@@ -1,9 +1,10 @@
 // WebhookStore on DynamoDB: a webhook is an item beside its project's jobs (PK = project, SK = WH#<id>), with
 // its signing secrets; a counter item (SK = WEBHOOKS) moves in the same transaction as each create and delete,
 // which is what holds a project to MAX_WEBHOOKS_PER_PROJECT even under concurrent creates.
+import type { AuditEntry } from '../../core/audit.ts';
+import { auditPut, sendWithAudit } from './audit-store.ts';
 import {
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   TransactWriteItemsCommand,
   type GetItemCommandOutput,
@@ -45,7 +46,7 @@ export class DynamoWebhookStore implements WebhookStore {
     );
   }
 
-  async create(entry: StoredWebhook): Promise<void> {
+  async create(entry: StoredWebhook, audit?: AuditEntry): Promise<void> {
     try {
       await this.#table.send(
         new TransactWriteItemsCommand({
@@ -67,6 +68,7 @@ export class DynamoWebhookStore implements WebhookStore {
                 ExpressionAttributeValues: { ':one': { N: '1' }, ':max': { N: String(MAX_WEBHOOKS_PER_PROJECT) } },
               },
             },
+            ...(audit ? [auditPut(this.#table.name, audit)] : []),
           ],
         }),
       );
@@ -120,17 +122,15 @@ export class DynamoWebhookStore implements WebhookStore {
     return (output.Items ?? []).map((item) => stored(unmarshall(item)));
   }
 
-  async update(entry: StoredWebhook): Promise<void> {
-    await this.#table.send(
-      new PutItemCommand({
-        TableName: this.#table.name,
-        Item: this.#item(entry),
-        ConditionExpression: 'attribute_exists(PK)',
-      }),
+  async update(entry: StoredWebhook, audit?: AuditEntry): Promise<void> {
+    await sendWithAudit(
+      this.#table,
+      { Put: { TableName: this.#table.name, Item: this.#item(entry), ConditionExpression: 'attribute_exists(PK)' } },
+      audit,
     );
   }
 
-  async delete(ref: WebhookRef): Promise<boolean> {
+  async delete(ref: WebhookRef, audit?: AuditEntry): Promise<boolean> {
     try {
       await this.#table.send(
         new TransactWriteItemsCommand({
@@ -145,6 +145,7 @@ export class DynamoWebhookStore implements WebhookStore {
                 ExpressionAttributeValues: { ':down': { N: '-1' } },
               },
             },
+            ...(audit ? [auditPut(this.#table.name, audit)] : []),
           ],
         }),
       );

@@ -2,6 +2,7 @@
 // table (local mode holds its data directory exclusively). Every revoke goes through this same object, which
 // forgets the key at once, so a revoked key still fails on its very next request. Not for AWS, where many
 // function instances share the table and none could tell the others.
+import type { AuditEntry } from '../../core/audit.ts';
 import type { ApiKey, StoredKey } from '../../core/keys.ts';
 import type { KeyStore, Page, PageRequest } from '../../core/ports.ts';
 
@@ -26,8 +27,8 @@ export class CachedKeyStore implements KeyStore {
     this.#now = options.now ?? Date.now;
   }
 
-  create(key: StoredKey): Promise<void> {
-    return this.#inner.create(key);
+  create(key: StoredKey, audit?: AuditEntry): Promise<void> {
+    return this.#inner.create(key, audit);
   }
 
   async findByHash(hash: string): Promise<ApiKey | null> {
@@ -46,9 +47,9 @@ export class CachedKeyStore implements KeyStore {
     return this.#inner.list(page);
   }
 
-  async revoke(keyId: string): Promise<boolean> {
+  async revoke(keyId: string, audit?: AuditEntry): Promise<boolean> {
     // Forget first: from here on, no request may be answered from the cache for this key.
     for (const [hash, entry] of this.#entries) if (entry.key.id === keyId) this.#entries.delete(hash);
-    return this.#inner.revoke(keyId);
+    return this.#inner.revoke(keyId, audit);
   }
 }

@@ -1,6 +1,7 @@
 // A SettingsStore decorator that remembers what it has read and written, for a host that is the only writer of
 // its table (local mode holds its data directory exclusively): admission reads a workspace's and a project's
 // limits each time it decides, and a PUT through this same object is seen by the very next decision.
+import type { AuditEntry } from '../../core/audit.ts';
 import type { ProjectRef, SettingsStore } from '../../core/ports.ts';
 import type { ProjectSettings, WorkspaceSettings } from '../../core/settings.ts';
 
@@ -32,16 +33,16 @@ export class CachedSettingsStore implements SettingsStore {
   workspace(workspaceId: string): Promise<WorkspaceSettings | null> {
     return this.#remembered(`w/${workspaceId}`, () => this.#inner.workspace(workspaceId));
   }
-  putWorkspace(workspaceId: string, settings: WorkspaceSettings): Promise<void> {
-    return this.#write(`w/${workspaceId}`, () => this.#inner.putWorkspace(workspaceId, settings), settings);
+  putWorkspace(workspaceId: string, settings: WorkspaceSettings, audit?: AuditEntry): Promise<void> {
+    return this.#write(`w/${workspaceId}`, () => this.#inner.putWorkspace(workspaceId, settings, audit), settings);
   }
   project(ref: ProjectRef): Promise<ProjectSettings | null> {
     return this.#remembered(`p/${ref.workspace_id}/${ref.project_id}`, () => this.#inner.project(ref));
   }
-  putProject(ref: ProjectRef, settings: ProjectSettings): Promise<void> {
+  putProject(ref: ProjectRef, settings: ProjectSettings, audit?: AuditEntry): Promise<void> {
     return this.#write(
       `p/${ref.workspace_id}/${ref.project_id}`,
-      () => this.#inner.putProject(ref, settings),
+      () => this.#inner.putProject(ref, settings, audit),
       settings,
     );
   }

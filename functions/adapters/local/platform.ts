@@ -12,6 +12,7 @@ import { DynamoEventOutbox } from '../dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
 import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
 import { DynamoSecretStore } from '../dynamodb/secret-store.ts';
+import { DynamoAuditLog } from '../dynamodb/audit-store.ts';
 import { DynamoSettingsStore } from '../dynamodb/settings-store.ts';
 import { DynamoSecretCiphertexts } from '../dynamodb/secret-ciphertexts.ts';
 import { LocalSecretVault } from './secret-vault.ts';
@@ -181,6 +182,7 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     webhookStore: once(() => new DynamoWebhookStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
     // Admission reads limits on every decision; this process is the table's only writer, so remembered ones stay exact.
+    auditLog: once(() => new DynamoAuditLog(table)),
     settingsStore: once(() => new CachedSettingsStore(new DynamoSettingsStore(table))),
     queues: admission,
     sharedAdmission: () => null,

@@ -62,7 +62,7 @@ describe('the admission store', () => {
     for (const a of rest) again.push(await store.take(a, limits, Date.now()));
     expect(again.filter(Boolean)).toHaveLength(1);
     // A waiting attempt leaves the queue once; one taken is no longer there to take.
-    expect(await store.drop(rest[0]!)).toBe(again[0] ? false : true);
+    expect(await store.drop(rest[0]!)).toBe(!again[0]);
     expect(await store.take(rest[0]!, { project: NO_LIMITS, workspace: NO_LIMITS }, Date.now())).toBe(false);
     expect(await store.workspaces()).toContain('limits');
   });
