@@ -1,6 +1,6 @@
 // A field-level diff of two job specs as a reviewer reads it in a terminal or a CI log: `~ field: before → after`,
 // `+ field: value` for one added, `- field: value` for one removed; colour only on a terminal.
-import type { FieldChange } from '../functions/core/revisions.ts';
+import type { FieldChange } from '../client/jobs-client.ts';
 import { colors } from './output.ts';
 
 /** A value on one line: text as it is, anything else as JSON. */

@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ApiError } from '../client/jobs-client.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerRevisionCommands } from './commands/revisions.ts';
+import { registerAuditCommands } from './commands/audit.ts';
 import { registerKeyCommands } from './commands/keys.ts';
 import { registerLogCommands } from './commands/logs.ts';
 import { registerRunCommands } from './commands/runs.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
     );
   registerJobCommands(program);
   registerRevisionCommands(program);
+  registerAuditCommands(program);
   registerRunCommands(program);
   registerLogCommands(program);
   registerKeyCommands(program);

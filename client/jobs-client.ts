@@ -22,6 +22,7 @@ import type {
   WebhookWithSecretSchema,
 } from '../functions/schemas/webhook.ts';
 import type { SecretPutBody, SecretSchema } from '../functions/schemas/secret.ts';
+import type { AuditEntrySchema } from '../functions/schemas/audit.ts';
 import type {
   ProjectSettingsBody,
   ProjectSettingsSchema,
@@ -34,6 +35,8 @@ import { idPattern, SLUG, ULID_PATTERN } from '../functions/core/id-patterns.ts'
 import { isActive as statusIsActive, RUN_STATUSES } from '../functions/core/run-statuses.ts';
 
 export { RUN_STATUSES };
+/** What differs between two revisions' specs, field by field (the same rule the service keeps revisions by). */
+export { specChanges, type FieldChange } from '../functions/core/revisions.ts';
 
 /** Whether a run has yet to finish (pending or running). */
 export function isActive(run: Pick<Run, 'status'>): boolean {
@@ -55,6 +58,17 @@ export type Job = z.output<typeof JobSchema>;
 export type JobCreate = z.input<typeof JobCreateBody>;
 export type JobPatch = z.input<typeof JobPatchBody>;
 export type JobRevision = z.output<typeof JobRevisionSchema>;
+export type AuditEntry = z.output<typeof AuditEntrySchema>;
+export interface AuditQuery {
+  project_id?: string | undefined;
+  action?: AuditEntry['action'] | undefined;
+  key_id?: string | undefined;
+  since?: string | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+  limit?: number;
+  cursor?: string | undefined;
+}
 export type Run = z.output<typeof RunSchema>;
 export type RunTask = z.output<typeof RunTaskSchema>;
 export type Metrics = z.output<typeof MetricsSchema>;
@@ -291,6 +305,13 @@ export class JobsClient {
     const headers: Record<string, string> = ifMatch === undefined ? {} : { 'if-match': `"${ifMatch}"` };
     return (await this.#call<Job>('PATCH', `${this.#p()}/jobs/${segment('job', jobId)}`, { body: patch, headers }))
       .data;
+  }
+  // The audit log
+  async listWorkspaceAudit(query: AuditQuery = {}): Promise<Page<AuditEntry>> {
+    return this.#page<AuditEntry>(`${this.#w()}/audit`, { ...query });
+  }
+  async listServiceAudit(query: Omit<AuditQuery, 'project_id'> = {}): Promise<Page<AuditEntry>> {
+    return this.#page<AuditEntry>('/v1/audit', { ...query });
   }
   async listJobRevisions(jobId: string, query: { limit?: number; cursor?: string | undefined } = {}) {
     return this.#page<JobRevision>(`${this.#p()}/jobs/${segment('job', jobId)}/revisions`, query);

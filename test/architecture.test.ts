@@ -153,6 +153,7 @@ const CLIENT_CORE = [
   'functions/core/run-statuses.ts',
   'functions/core/cron.ts',
   'functions/core/secrets.ts',
+  'functions/core/revisions.ts',
 ];
 
 describe('client/, cli/ and the console', () => {

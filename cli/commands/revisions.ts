@@ -1,8 +1,7 @@
 // A job's history and its undo: `history` lists its revisions (with -p, what each changed), `revert` makes an
 // earlier revision's spec the job's again, only if the job is still as it was read.
 import type { Command } from 'commander';
-import type { JobRevision } from '../../client/jobs-client.ts';
-import { specChanges } from '../../functions/core/revisions.ts';
+import { specChanges, type JobRevision } from '../../client/jobs-client.ts';
 import { clientOf, formatOf } from '../context.ts';
 import { diffLines } from '../diff.ts';
 import { ago, colors, printJson, table } from '../output.ts';

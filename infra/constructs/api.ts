@@ -59,8 +59,8 @@ export class Api extends Construct {
       corsPreflight: {
         allowOrigins: [props.consoleOrigin],
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PATCH, CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-        exposeHeaders: ['retry-after'],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key', 'if-match'],
+        exposeHeaders: ['retry-after', 'etag'],
         maxAge: Duration.hours(1),
       },
     });

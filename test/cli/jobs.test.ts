@@ -447,3 +447,29 @@ describe('jobsctl history and revert', () => {
     expect(missing.stderr).toContain('revision 9 of job');
   });
 });
+
+describe('jobsctl audit', () => {
+  it("lists the workspace's changes by who made them, filters by action, and the service's own with --service", async () => {
+    const made = (await t.api.post(`${P}/jobs`, { name: 'audited-cli', image: 'alpine:3', command: ['true'] })).body
+      .data;
+    await t.api.patch(`${P}/jobs/${made.id}`, { retries: 2 });
+    const listed = await jobs(['audit', '--since', '1h', '--action', 'job.update', '--in-project']);
+    expect(listed.code).toBe(0);
+    const rows = listed.stdout.trim().split('\n');
+    expect(rows[0]).toMatch(/^WHEN\s+ACTION\s+BY\s+TARGET\s+CHANGED$/);
+    expect(rows.slice(1).map((row) => row.split(/\s{2,}/).slice(1))).toContainEqual([
+      'job.update',
+      'bootstrap admin key (admin)',
+      `${project} ${made.id}`,
+      'retries, revision',
+    ]);
+    expect(rows.slice(1).every((row) => row.includes('job.update'))).toBe(true);
+    const json = JSON.parse((await jobs(['audit', '--action', 'job.create', '-o', 'json'])).stdout);
+    expect(json.map((e: { target: { job_id: string } }) => e.target.job_id)).toContain(made.id);
+    const service = await jobs(['audit', '--service']);
+    expect(service.code).toBe(0);
+    const wrong = await jobs(['audit', '--action', 'job.explode']);
+    expect(wrong).toMatchObject({ code: 1 });
+    expect(wrong.stderr).toContain('action');
+  });
+});

@@ -704,6 +704,8 @@ describe('the web console', () => {
     expect(cors.AllowOrigins[0]).toEqual({
       'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distributionId, 'DomainName'] }]],
     });
-    expect(cors.AllowHeaders.sort()).toEqual(['authorization', 'content-type', 'idempotency-key']);
+    expect(cors.AllowHeaders.sort()).toEqual(['authorization', 'content-type', 'idempotency-key', 'if-match']);
+    // The console reads a job's ETag to send it back as If-Match.
+    expect(cors.ExposeHeaders.sort()).toEqual(['etag', 'retry-after']);
   });
 });
