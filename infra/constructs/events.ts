@@ -82,11 +82,15 @@ export class Events extends Construct {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
         maxBatchingWindow: Duration.seconds(1),
-        // Only new event items: every other change of the table never wakes the function.
+        // Only new event items and audit entries: every other change of the table never wakes the function.
         filters: [
           FilterCriteria.filter({
             eventName: FilterRule.isEqual('INSERT'),
             dynamodb: { NewImage: { SK: { S: FilterRule.beginsWith(key.event('')) } } },
+          }),
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { NewImage: { SK: { S: FilterRule.beginsWith(key.auditEntry('')) } } },
           }),
         ],
         reportBatchItemFailures: true,

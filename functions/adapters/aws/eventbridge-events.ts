@@ -1,9 +1,11 @@
 // The EventSink in AWS: each event put on the stack's EventBridge bus (source jobs.service; detail-type by kind;
-// detail = the event), so operators route run events with rules. PutEvents takes ten entries a call and may
+// detail = the event), so operators route run events with rules; and each audit entry (detail-type "Jobs Audit
+// Entry"), so they keep or alert on changes where they keep the rest. PutEvents takes ten entries a call and may
 // refuse some of them: those are reported back, to be read again from the stream.
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventSink } from '../../core/ports.ts';
 import type { ServiceEvent } from '../../core/events.ts';
+import type { AuditEntry } from '../../core/audit.ts';
 import { LazySdk } from './lazy-sdk.ts';
 
 const loadEvents = () => import('@aws-sdk/client-eventbridge');
@@ -11,6 +13,8 @@ type Events = Awaited<ReturnType<typeof loadEvents>>;
 
 export const EVENT_SOURCE = 'jobs.service';
 const ENTRIES_PER_CALL = 10;
+
+export const AUDIT_DETAIL_TYPE = 'Jobs Audit Entry';
 
 export function detailType(event: ServiceEvent): string {
   return event.type === 'schedule.skipped' ? 'Job Schedule Skipped' : 'Job Run State Change';
@@ -25,22 +29,37 @@ export class EventBridgeSink implements EventSink {
     this.#events = new LazySdk(loadEvents, (sdk) => new sdk.EventBridgeClient({}), options.client);
   }
 
-  async publish(events: ServiceEvent[]): Promise<{ failed: string[] }> {
+  publish(events: ServiceEvent[]): Promise<{ failed: string[] }> {
     // A webhook's test event never comes here: it goes to its webhook alone and is never written to the outbox.
+    return this.#put(events, (event) => ({
+      DetailType: detailType(event),
+      Detail: JSON.stringify(event),
+      Time: new Date(event.timestamp),
+    }));
+  }
+
+  /** The audit log's new entries, each as it is read from the API. */
+  publishAudit(entries: AuditEntry[]): Promise<{ failed: string[] }> {
+    return this.#put(entries, (entry) => ({
+      DetailType: AUDIT_DETAIL_TYPE,
+      Detail: JSON.stringify(entry),
+      Time: new Date(entry.time),
+    }));
+  }
+
+  /** Puts each item, ten a call; the ids of those not put. */
+  async #put<T extends { id: string }>(
+    items: T[],
+    entryOf: (item: T) => { DetailType: string; Detail: string; Time: Date },
+  ): Promise<{ failed: string[] }> {
     const { sdk, client } = await this.#events.get();
     const failed: string[] = [];
-    for (let i = 0; i < events.length; i += ENTRIES_PER_CALL) {
-      const chunk = events.slice(i, i + ENTRIES_PER_CALL);
+    for (let i = 0; i < items.length; i += ENTRIES_PER_CALL) {
+      const chunk = items.slice(i, i + ENTRIES_PER_CALL);
       try {
         const output = await client.send(
           new sdk.PutEventsCommand({
-            Entries: chunk.map((event) => ({
-              EventBusName: this.#busName,
-              Source: EVENT_SOURCE,
-              DetailType: detailType(event),
-              Detail: JSON.stringify(event),
-              Time: new Date(event.timestamp),
-            })),
+            Entries: chunk.map((item) => ({ EventBusName: this.#busName, Source: EVENT_SOURCE, ...entryOf(item) })),
           }),
         );
         // Entries answer in the order sent; one with an error code was not put.
@@ -48,7 +67,7 @@ export class EventBridgeSink implements EventSink {
           if (entry.ErrorCode) failed.push(chunk[index]!.id);
         });
       } catch {
-        failed.push(...chunk.map((event) => event.id));
+        failed.push(...chunk.map((item) => item.id));
       }
     }
     return { failed };

@@ -130,13 +130,14 @@ export class DynamoAuditLog {
       },
       limit: page.limit,
       startKey: after ? marshall({ PK: key.audit(workspaceId), SK: key.auditEntry(after) }) : undefined,
-      map: entryOf,
+      map: auditEntryOfItem,
       cursorOf: (item) => encodeCursor({ id: String(item.SK).slice(key.auditEntry('').length) }),
     });
   }
 }
 
-function entryOf(item: Record<string, unknown>): AuditEntry {
+/** An audit item as its entry (the stream's new image of it, or a read's). */
+export function auditEntryOfItem(item: Record<string, unknown>): AuditEntry {
   return {
     id: item.id as string,
     time: item.time as string,

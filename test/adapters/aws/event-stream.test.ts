@@ -8,6 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventStreamHandler, type StreamBatch } from '../../../functions/adapters/aws/event-stream.ts';
 import { EventBridgeSink } from '../../../functions/adapters/aws/eventbridge-events.ts';
 import { eventPut } from '../../../functions/adapters/dynamodb/outbox.ts';
+import { auditPut } from '../../../functions/adapters/dynamodb/audit-store.ts';
+import { auditEntry } from '../../../functions/core/audit.ts';
 import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
 import { EventRelay } from '../../../functions/core/event-relay.ts';
 import { runEvent, scheduleSkippedEvent, type ServiceEvent } from '../../../functions/core/events.ts';
@@ -120,5 +122,42 @@ describe('the event publisher', () => {
       Records: [record(events[3]!, '40')],
     });
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: '40' }] });
+  });
+
+  it('puts each new audit entry on the bus as a Jobs Audit Entry, and answers a refused one as a failure', async () => {
+    const sink = new EventBridgeSink({ busName: 'jobs-bus', client: new EventBridgeClient({ region: 'eu-west-1' }) });
+    const auditing = eventStreamHandler(new EventRelay({ jobs: new DynamoJobStore(table), sinks: [sink] }), sink);
+    const requester = {
+      key_id: 'key_admin',
+      key_name: 'ops',
+      role: 'admin' as const,
+      request_id: 'r1',
+      source_ip: '203.0.113.7',
+    };
+    const at = new Date('2026-12-01T10:00:00.000Z');
+    const entries = [
+      auditEntry(requester, 'job.update', 'acme', { project_id: 'events', job_id: jobId }, { retries: [0, 2] }, at),
+      auditEntry(requester, 'key.revoke', null, { key_id: 'key_01JD6P8Z0VQ5N7K3W2Y4T6R8M1' }, {}, at),
+    ];
+    const records = entries.map((entry, i) => ({
+      eventName: 'INSERT',
+      dynamodb: { NewImage: auditPut('t', entry).Put!.Item! as Record<string, unknown>, SequenceNumber: `9${i}` },
+    }));
+    bridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 1, Entries: [{ EventId: 'e0' }, { ErrorCode: 'Throttled' }] });
+    expect(await auditing({ Records: records })).toEqual({ batchItemFailures: [{ itemIdentifier: '91' }] });
+    const calls = bridge.commandCalls(PutEventsCommand).map((call) => call.args[0].input);
+    expect(calls).toEqual([
+      {
+        Entries: entries.map((entry) => ({
+          EventBusName: 'jobs-bus',
+          Source: 'jobs.service',
+          DetailType: 'Jobs Audit Entry',
+          Detail: JSON.stringify(entry),
+          Time: at,
+        })),
+      },
+    ]);
   });
 });
