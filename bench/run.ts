@@ -19,6 +19,7 @@ import { metrics } from './metrics.ts';
 import { schedules } from './schedules.ts';
 import { secrets } from './secrets.ts';
 import { admission } from './admission.ts';
+import { health } from './health.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
@@ -40,6 +41,7 @@ const SUITES: Record<string, () => Promise<Section>> = {
   console: console_,
   secrets,
   admission,
+  health,
 };
 
 const requested = process.argv.slice(2);

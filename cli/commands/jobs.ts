@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { ApiError, RUN_STATUSES, type Job, type JobCreate, type JobPatch } from '../../client/jobs-client.ts';
 import { clientOf, formatOf } from '../context.ts';
-import { ago, colors, printJson, status, table } from '../output.ts';
+import { ago, colors, duration, printJson, status, table } from '../output.ts';
 import { findJob, findJobByName } from '../resolve.ts';
 
 export function registerJobCommands(program: Command): void {
@@ -113,6 +113,14 @@ export function registerJobCommands(program: Command): void {
         `latest run: ${latest ? `${latest.id} ${status(latest.status)} ${ago(latest.created_at)}` : 'none yet'}`,
       );
       console.log(`runs: ${RUN_STATUSES.map((s) => `${counts[s]} ${s}`).join(', ')} (${counts.total} in all)`);
+      const { health } = jobStatus;
+      const rate =
+        health.success_rate === null ? 'no outcome yet' : `${Math.round(health.success_rate * 100)}% succeeded`;
+      const streak =
+        health.consecutive_failures > 0 ? `, ${colors.red(`${health.consecutive_failures} failed in a row`)}` : '';
+      console.log(
+        `health (${health.window_days} d): ${health.runs} runs, ${rate}, p50 ${duration(health.duration_ms.p50)}, p95 ${duration(health.duration_ms.p95)}, last success ${health.last_success_at ? ago(health.last_success_at) : 'never'}${streak}`,
+      );
       console.log(
         schedule
           ? `schedule: ${schedule.cron} ${schedule.timezone}${schedule.suspended ? ' (suspended)' : ''}, next fire ${schedule.next_fire_at ?? '-'}`

@@ -11,6 +11,7 @@ import type { Job, JobRef } from './jobs.ts';
 import type { ApiKey, StoredKey } from './keys.ts';
 import type { JobRevision } from './revisions.ts';
 import type { AuditEntry, AuditFilter } from './audit.ts';
+import type { DayStats, JobOutcomes } from './health.ts';
 import type {
   Run,
   RunCounts,
@@ -132,6 +133,8 @@ export interface RunStore {
   /** Runs that are pending or running, in every workspace (recovery and reconciliation). */
   listActive(page: PageRequest): Promise<Page<Run>>;
   counts(ref: JobRef): Promise<RunCounts>;
+  /** The job's aggregates of settled runs from `fromDay` (YYYY-MM-DD) on, and its outcomes (see health.ts). */
+  health(ref: JobRef, fromDay: string): Promise<{ days: DayStats[]; outcomes: JobOutcomes }>;
   /** Ids of the job's pending and running runs (kept on the job item). */
   activeRunIds(ref: JobRef): Promise<string[]>;
   /**

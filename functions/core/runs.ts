@@ -1,5 +1,6 @@
 // Runs as the API sees them: trigger, read (with long polling), list, cancel, rerun, batch statuses, status.
 import { auditEntry, changedFields, type Requester } from './audit.ts';
+import { jobHealth, windowStart, type Health } from './health.ts';
 import { scheduleFor } from './cron.ts';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from './errors.ts';
 import { newId } from './ids.ts';
@@ -83,6 +84,8 @@ export interface RunStatusSummary {
 export interface JobStatus {
   latest_run: Run | null;
   counts: RunCounts;
+  /** How the job has done over the last days, from aggregates kept as its runs settle. */
+  health: Health;
   schedule: {
     cron: string;
     timezone: string;
@@ -374,10 +377,12 @@ export class RunService {
 
   async status(ref: JobRef): Promise<JobStatus> {
     const job = await this.#deps.jobs.get(ref);
-    const [latest, counts, state] = await Promise.all([
+    const now = this.#now();
+    const [latest, counts, state, aggregates] = await Promise.all([
       this.#deps.store.listForJob(ref, {}, { limit: 1 }),
       this.#deps.store.counts(ref),
       this.#deps.jobs.scheduleState(ref),
+      this.#deps.store.health(ref, windowStart(now)),
     ]);
     const schedule = job.schedule
       ? {
@@ -390,7 +395,8 @@ export class RunService {
           ...state,
         }
       : null;
-    return { latest_run: latest.items[0] ?? null, counts, schedule };
+    const health = jobHealth(aggregates.days, aggregates.outcomes, now);
+    return { latest_run: latest.items[0] ?? null, counts, schedule, health };
   }
 }
 

@@ -121,6 +121,15 @@ export const JOB_STATUS_EXAMPLE = {
     last_fired_at: '2026-11-22T02:00:00.000Z',
     last_skipped_at: null,
   },
+  health: {
+    window_days: 7,
+    runs: 5,
+    success_rate: 0.8,
+    duration_ms: { p50: 41_200, p95: 63_900 },
+    last_success_at: '2026-11-22T02:00:48.000Z',
+    last_failure_at: '2026-11-19T02:01:05.000Z',
+    consecutive_failures: 0,
+  },
 };
 
 export const LOG_LINE_EXAMPLE = {

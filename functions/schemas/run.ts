@@ -331,6 +331,24 @@ export const JobStatusSchema = z
         }),
       })
       .nullable(),
+    health: z
+      .strictObject({
+        window_days: z.number().int(),
+        runs: count.meta({ description: 'Runs that finished in the window' }),
+        success_rate: z
+          .number()
+          .min(0)
+          .max(1)
+          .nullable()
+          .meta({ description: 'succeeded ÷ (succeeded + failed) in the window; null when none finished so' }),
+        duration_ms: z
+          .strictObject({ p50: z.number().int().nullable(), p95: z.number().int().nullable() })
+          .meta({ description: 'Of the runs that succeeded or failed in the window (within ±5 %)' }),
+        last_success_at: Timestamp.nullable(),
+        last_failure_at: Timestamp.nullable(),
+        consecutive_failures: count.meta({ description: 'Failures in a row since the last success' }),
+      })
+      .meta({ description: 'How the job has done over the last window_days days' }),
   })
   .meta({ id: 'JobStatus' });
 

@@ -378,3 +378,48 @@ describe('deleting a job', () => {
     expect((await api.get(runPath(finished.jobId, finished.run.id))).status).toBe(200);
   });
 });
+
+describe("a job's health", () => {
+  it('tells the success rate, the p50 and p95 of the durations, the last success and the failures in a row, from the runs made', async () => {
+    // The run's env says how it ends and how long it takes.
+    const jobId = await createJob({ command: 'sleep "$PAUSE"; exit "$CODE"' });
+    const ends: Array<[code: number, pause: string]> = [
+      [0, '0.1'],
+      [0, '0.4'],
+      [1, '0.2'],
+      [0, '0.8'],
+      [1, '0.1'],
+      [1, '0.3'],
+    ];
+    const runs = [];
+    for (const [code, pause] of ends) {
+      const accepted = await trigger(jobId, { env: { CODE: String(code), PAUSE: pause } });
+      runs.push((await api.get(`${runPath(jobId, accepted.body.data.id)}?wait=20`)).body.data);
+    }
+    // One cancelled: a run of the window, neither a success nor a failure.
+    const cancelled = (await trigger(jobId, { env: { CODE: '0', PAUSE: '30' } })).body.data;
+    await api.post(`${runPath(jobId, cancelled.id)}/cancel`, { mode: 'force' });
+
+    const { health } = (await api.get(`${P}/jobs/${jobId}/status`)).body.data;
+    const durations = runs.map((r) => r.duration_ms as number).sort((a, b) => a - b);
+    const nearestRank = (q: number) => durations[Math.ceil(q * durations.length) - 1]!;
+    expect(health).toMatchObject({
+      window_days: 7,
+      runs: 7,
+      success_rate: 3 / 6,
+      last_success_at: runs[3]!.finished_at,
+      last_failure_at: runs[5]!.finished_at,
+      consecutive_failures: 2,
+    });
+    expect(Math.abs(health.duration_ms.p50! - nearestRank(0.5)) / nearestRank(0.5)).toBeLessThan(0.05);
+    expect(Math.abs(health.duration_ms.p95! - nearestRank(0.95)) / nearestRank(0.95)).toBeLessThan(0.05);
+
+    // A success ends the streak.
+    const next = await trigger(jobId, { env: { CODE: '0', PAUSE: '0' } });
+    await api.get(`${runPath(jobId, next.body.data.id)}?wait=20`);
+    expect((await api.get(`${P}/jobs/${jobId}/status`)).body.data.health).toMatchObject({
+      consecutive_failures: 0,
+      success_rate: 4 / 7,
+    });
+  });
+});

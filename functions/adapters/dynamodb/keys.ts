@@ -7,6 +7,8 @@ export const key = {
   job: (jobId: string) => `JOB#${jobId}`,
   jobName: (name: string) => `NAME#${name}`,
   run: (runId: string) => `RUN#${runId}`,
+  /** A job's aggregates of the runs that settled on a day (YYYY-MM-DD, UTC), in its job's partition. */
+  dayStats: (day: string) => `STATS#${day}`,
   /** A revision of a job, in its job's partition (zero-padded, so they sort by number). */
   revision: (revision: number) => `REV#${String(revision).padStart(8, '0')}`,
   revisions: 'REV#',

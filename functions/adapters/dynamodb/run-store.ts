@@ -2,6 +2,7 @@
 // project (GSI1), workspace (GSI2) and, while it is active, in the sparse ACTIVE index (GSI3). The job item
 // carries the run counters and the set of active run ids; every status change moves them in the same
 // transaction as the run, and is conditional on the run's current status.
+import { dayOf, durationBucket, isOutcome, type DayStats, type JobOutcomes } from '../../core/health.ts';
 import type { AuditEntry } from '../../core/audit.ts';
 import { auditPut } from './audit-store.ts';
 import { DEFAULTS } from '../../core/job-spec.ts';
@@ -452,9 +453,11 @@ export class DynamoRunStore implements RunStore {
     ];
     if (to === from) return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
 
-    const counters = this.#jobCounters(run, from, to);
+    const counters = this.#jobCounters({ ...run, ...changes }, from, to);
     try {
-      await this.table.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, counters, ...told] }));
+      await this.table.send(
+        new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, ...counters, ...told] }),
+      );
       return true;
     } catch (error) {
       const codes = cancellationCodes(error);
@@ -466,26 +469,102 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  /** The job's run counters moved from one status to another (and, for a settle, the run off its active set). */
-  #jobCounters(run: Run, from: RunStatus, to: RunStatus): TransactWriteItem {
+  /**
+   * The job's run counters moved from one status to another (and, for a settle, the run off its active set); a
+   * settle also keeps the job's outcomes (its last success or failure, the failures in a row) and adds the run to
+   * its day's aggregates (see health.ts). The job item's update comes first: its condition tells a job that is gone.
+   * `run` is the run as it is once changed.
+   */
+  #jobCounters(run: Run, from: RunStatus, to: RunStatus): TransactWriteItem[] {
     const settling = isActive(from) && !isActive(to);
-    return {
+    const outcome = settling && isOutcome(to) && run.finished_at !== null;
+    const adds = ['#counts.#from :down', '#counts.#to :up'];
+    const sets: string[] = [];
+    const names: Record<string, string> = { '#counts': 'counts', '#from': from, '#to': to };
+    const values: Record<string, AttributeValue> = { ':down': { N: '-1' }, ':up': { N: '1' } };
+    if (outcome) {
+      names['#streak'] = 'consecutive_failures';
+      values[':at'] = { S: run.finished_at! };
+      if (to === 'succeeded') {
+        names['#last'] = 'last_success_at';
+        values[':zero'] = { N: '0' };
+        sets.push('#last = :at', '#streak = :zero');
+      } else {
+        names['#last'] = 'last_failure_at';
+        sets.push('#last = :at');
+        adds.push('#streak :up');
+      }
+    }
+    if (settling) {
+      names['#active'] = 'active_runs';
+      values[':ids'] = { SS: [run.id] };
+    }
+    const job: TransactWriteItem = {
       Update: {
         TableName: this.table.name,
         Key: jobItemKey({ workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id }),
-        UpdateExpression: `ADD #counts.#from :down, #counts.#to :up${settling ? ' DELETE #active :ids' : ''}`,
+        UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}${settling ? ' DELETE #active :ids' : ''}`,
         ConditionExpression: 'attribute_exists(PK)',
-        ExpressionAttributeNames: {
-          '#counts': 'counts',
-          '#from': from,
-          '#to': to,
-          ...(settling ? { '#active': 'active_runs' } : {}),
-        },
-        ExpressionAttributeValues: {
-          ':down': { N: '-1' },
-          ':up': { N: '1' },
-          ...(settling ? { ':ids': { SS: [run.id] } } : {}),
-        },
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      },
+    };
+    if (!settling || run.finished_at === null) return [job];
+    // The day's aggregates: its runs by how they ended and, for an outcome, the bucket of its duration.
+    const dayNames: Record<string, string> = { '#to': to, '#type': 'type' };
+    const dayAdds = ['#to :one'];
+    if (outcome && run.duration_ms !== null) {
+      const bucket = `d${durationBucket(run.duration_ms)}`;
+      dayNames[`#${bucket}`] = bucket;
+      dayAdds.push(`#${bucket} :one`);
+    }
+    const day: TransactWriteItem = {
+      Update: {
+        TableName: this.table.name,
+        Key: marshall({ PK: key.job(run.job_id), SK: key.dayStats(dayOf(run.finished_at)) }),
+        UpdateExpression: `SET #type = :stats ADD ${dayAdds.join(', ')}`,
+        ExpressionAttributeNames: dayNames,
+        ExpressionAttributeValues: { ':one': { N: '1' }, ':stats': { S: 'stats' } },
+      },
+    };
+    return [job, day];
+  }
+
+  async health(ref: JobRef, fromDay: string): Promise<{ days: DayStats[]; outcomes: JobOutcomes }> {
+    const [item, output] = await Promise.all([
+      this.#jobItem(ref, 'last_success_at, last_failure_at, consecutive_failures'),
+      this.table.send<QueryCommandOutput>(
+        new QueryCommand({
+          TableName: this.table.name,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: marshall({
+            ':pk': key.job(ref.job_id),
+            ':from': key.dayStats(fromDay),
+            ':to': key.dayStats('9999-12-31'),
+          }),
+          ConsistentRead: true,
+        }),
+      ),
+    ]);
+    const days = (output.Items ?? []).map((raw) => {
+      const stats = unmarshall(raw);
+      const durations: Record<number, number> = {};
+      for (const [name, value] of Object.entries(stats))
+        if (/^d\d+$/.test(name)) durations[Number(name.slice(1))] = Number(value);
+      return {
+        day: String(stats.SK).slice(key.dayStats('').length),
+        succeeded: Number(stats.succeeded ?? 0),
+        failed: Number(stats.failed ?? 0),
+        cancelled: Number(stats.cancelled ?? 0),
+        durations,
+      };
+    });
+    return {
+      days,
+      outcomes: {
+        last_success_at: (item?.last_success_at as string | undefined) ?? null,
+        last_failure_at: (item?.last_failure_at as string | undefined) ?? null,
+        consecutive_failures: Number(item?.consecutive_failures ?? 0),
       },
     };
   }
@@ -538,7 +617,7 @@ export class DynamoRunStore implements RunStore {
     if (run.tasks.count > 1)
       items.push({ Update: this.#taskUpdate({ job_id: run.job_id, run_id: run.id }, index, task, changes) });
     const to = runChanges.status ?? run.status;
-    const counted = to !== run.status ? [this.#jobCounters(run, run.status, to)] : [];
+    const counted = to !== run.status ? this.#jobCounters({ ...run, ...runChanges }, run.status, to) : [];
     const told: TransactWriteItem[] = event ? [eventPut(this.table.name, event)] : [];
     try {
       await this.table.send(new TransactWriteItemsCommand({ TransactItems: [...items, ...counted, ...told] }));
