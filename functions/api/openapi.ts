@@ -148,7 +148,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         [String(route.status ?? 200)]: {
           description: route.message,
           headers: route.etag ? { ...requestIdHeader, ETag: headerRef('ETag') } : requestIdHeader,
-          content: { 'application/json': successContent(route) },
+          content: { [route.contentType ?? 'application/json']: successContent(route) },
         },
         ...(route.created
           ? {

@@ -119,6 +119,8 @@ export interface RouteDef {
   list?: boolean;
   /** The reply is `data` itself, without the envelope (the OpenAPI document, so tools read it as it is). */
   raw?: boolean;
+  /** A raw reply that is text of this media type, not JSON. */
+  contentType?: string;
   /** Request headers the route reads (lower-case names), validated like the rest of the input. */
   headers?: z.ZodObject;
   /** When the operation answers 409: what conflicts. */
@@ -136,6 +138,8 @@ export interface RouteDef {
 }
 
 const P = '/v1/workspaces/{workspace_id}/projects/{project_id}';
+/** The media type of OpenMetrics text. */
+export const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8';
 const RUN_CONFLICT = 'A run of the job is active and its concurrency is forbid';
 const TRIGGER_CONFLICT = `${RUN_CONFLICT}, or a request with the same Idempotency-Key is still being answered`;
 
@@ -659,6 +663,28 @@ export const routes = {
     bodyRequired: true,
     response: ProjectSettingsSchema,
     example: { body: PROJECT_SETTINGS_EXAMPLE, data: PROJECT_SETTINGS_EXAMPLE },
+  },
+  serviceMetrics: {
+    method: 'GET',
+    path: '/v1/metrics',
+    group: 'metrics',
+    access: 'admin',
+    summary: "The service's figures, in OpenMetrics text",
+    description:
+      "For Prometheus and its kin: runs that finished by status, run durations, queue wait and schedule lateness (histograms in seconds), tasks running and waiting now, and webhook delivery attempts by outcome, each labelled by workspace and project; `by=job` adds each job's runs by status. Counters are kept in the store and survive restarts.",
+    message: 'Metrics',
+    query: z.strictObject({
+      by: z
+        .enum(['job'])
+        .optional()
+        .meta({ description: "job: also each job's runs by status (labelled job and job_id)" }),
+    }),
+    raw: true,
+    contentType: OPENMETRICS,
+    response: z.string().meta({ description: 'OpenMetrics 1.0 text exposition' }),
+    example: {
+      data: '# TYPE jobs_runs counter\n# HELP jobs_runs Runs that finished, by how they ended.\njobs_runs_total{workspace="acme",project="etl",status="succeeded"} 41\n# EOF\n',
+    },
   },
   listWorkspaceAudit: {
     method: 'GET',

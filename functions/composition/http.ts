@@ -31,7 +31,7 @@ export async function httpHandler(group: HttpGroup, services: Services): Promise
     case 'logs':
       return logsApi({ ...deps, logs: services.logs() });
     case 'metrics':
-      return metricsApi({ ...deps, metrics: services.metrics() });
+      return metricsApi({ ...deps, metrics: services.metrics(), serviceMetrics: services.serviceMetrics() });
     case 'webhooks':
       return webhooksApi({ ...deps, webhooks: services.webhooks(), deliveries: services.deliveries() });
     case 'secrets':

@@ -1,5 +1,6 @@
 // What a host provides to the one composition of the service: its adapters, each built on first use, so a
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
+import type { ServiceMetricsStore } from '../core/service-metrics.ts';
 import type { HealthChecks } from '../api/system.ts';
 import type { AuditLog, EventSink } from '../core/ports.ts';
 import type { DeliveryQueue, DeliveryStore, Send } from '../core/ports.ts';
@@ -67,6 +68,7 @@ export interface Platform {
   secretStore(): SecretStore;
   settingsStore(): SettingsStore;
   auditLog(): AuditLog;
+  serviceMetricsStore(): ServiceMetricsStore;
   secretVault(): SecretVault;
   /**
    * Whether log lines are masked as they are served (AWS, where output goes straight to CloudWatch); locally they

@@ -17,6 +17,7 @@ import { WebhookService } from '../core/webhook-service.ts';
 import { SecretService } from '../core/secret-service.ts';
 import { SettingsService } from '../core/settings-service.ts';
 import { AuditService } from '../core/audit-service.ts';
+import { MetricsRecorder, ServiceMetrics } from '../core/service-metrics.ts';
 import { once, type Platform } from './platform.ts';
 import { AdmissionDispatcher } from '../orchestration/admission-dispatcher.ts';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +43,7 @@ export interface Services {
   secrets(): SecretService;
   settings(): SettingsService;
   audit(): AuditService;
+  serviceMetrics(): ServiceMetrics;
   /** Admission in a shared store (AWS); none where the host admits in its own memory (local). */
   admission(): AdmissionDispatcher | undefined;
 }
@@ -59,6 +61,10 @@ export function composeServices(platform: Platform): Services {
     lifecycle: runLifecycle(),
   });
   const settings = once(() => new SettingsService(platform.settingsStore()));
+  const metricsRecorder = once(
+    () =>
+      new MetricsRecorder(platform.serviceMetricsStore(), (message, error) => platform.logger.warn(message, { error })),
+  );
   const admission = once(() => {
     const shared = platform.sharedAdmission();
     if (!shared) return undefined;
@@ -130,6 +136,7 @@ export function composeServices(platform: Platform): Services {
         webhooks: platform.webhookStore(),
         deliveries: platform.deliveryStore(),
         destinations: platform.destinations(),
+        metrics: metricsRecorder(),
         ...platform.delivery(),
       }),
   );
@@ -155,7 +162,11 @@ export function composeServices(platform: Platform): Services {
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
     // Every event goes to the host's sinks and to the webhooks subscribed to it.
     eventRelay: once(
-      () => new EventRelay({ jobs: platform.jobStore(), sinks: [...platform.eventSinks(), deliverer(), retention()] }),
+      () =>
+        new EventRelay({
+          jobs: platform.jobStore(),
+          sinks: [...platform.eventSinks(), deliverer(), retention(), metricsRecorder()],
+        }),
     ),
     webhooks: once(
       () =>
@@ -170,6 +181,14 @@ export function composeServices(platform: Platform): Services {
     secrets,
     settings,
     audit: once(() => new AuditService(platform.auditLog())),
+    serviceMetrics: once(
+      () =>
+        new ServiceMetrics({
+          store: platform.serviceMetricsStore(),
+          runs: platform.runStore(),
+          jobs: platform.jobStore(),
+        }),
+    ),
     admission,
     deliveries: once(
       () =>

@@ -2,6 +2,7 @@
 // until a 2xx, retried on the schedule (or later, when the receiver asks with Retry-After), then failed. A 410
 // disables the webhook; a deleted webhook is never delivered to again. Each delivery waits in the store with its
 // next attempt time, so a restart loses none; the host's queue is told of each one, to attempt it at that time.
+import type { MetricsRecorder } from './service-metrics.ts';
 import {
   deliveryId,
   DELIVERY_TIMEOUT_MS,
@@ -51,6 +52,7 @@ export class Deliverer implements EventSink {
   readonly #send: Send;
   readonly #destinations: DestinationPolicy;
   readonly #schedule: readonly number[];
+  readonly #metrics: Pick<MetricsRecorder, 'delivery'> | undefined;
   readonly #timeoutMs: number;
   readonly #now: () => Date;
   readonly #queue: DeliveryQueue | undefined;
@@ -66,6 +68,8 @@ export class Deliverer implements EventSink {
     now?: () => Date;
     /** Told of each delivery made or rescheduled; without one, deliveries wait in the store for a sweep. */
     queue?: DeliveryQueue;
+    /** Counts each attempt's outcome. */
+    metrics?: Pick<MetricsRecorder, 'delivery'>;
   }) {
     this.#webhooks = deps.webhooks;
     this.#deliveries = deps.deliveries;
@@ -75,6 +79,7 @@ export class Deliverer implements EventSink {
     this.#timeoutMs = deps.timeoutMs ?? DELIVERY_TIMEOUT_MS;
     this.#now = deps.now ?? (() => new Date());
     this.#queue = deps.queue;
+    this.#metrics = deps.metrics;
   }
 
   /** The EventSink: one pending delivery per subscribed webhook of the event's project. */
@@ -247,6 +252,12 @@ export class Deliverer implements EventSink {
   async #settle(stored: StoredDelivery, changes: Partial<Delivery>): Promise<Delivery> {
     const next = { ...stored, delivery: { ...stored.delivery, ...changes } };
     await this.#deliveries.save(next);
+    // An attempt made (a redelivery asked for is none): how it went.
+    if (next.delivery.attempts > stored.delivery.attempts)
+      await this.#metrics?.delivery(
+        stored,
+        next.delivery.status === 'pending' ? 'retrying' : next.delivery.status === 'succeeded' ? 'succeeded' : 'failed',
+      );
     await this.#queue?.enqueue(dueOf(next));
     return next.delivery;
   }

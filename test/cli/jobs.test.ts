@@ -257,7 +257,9 @@ describe('jobsctl login and logs', () => {
     });
     const shown = await jobs(['status', 'nightly'], { env });
     expect(shown).toMatchObject({ code: 0, stdout: expect.stringContaining('job/nightly') });
-    expect(shown.stdout).toMatch(/^health \(7 d\): \d+ runs, (\d+% succeeded|no outcome yet), p50 \S+, p95 \S+, last success /m);
+    expect(shown.stdout).toMatch(
+      /^health \(7 d\): \d+ runs, (\d+% succeeded|no outcome yet), p50 \S+, p95 \S+, last success /m,
+    );
   });
 
   it("reads a finished run's lines, and a job's", async () => {

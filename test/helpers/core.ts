@@ -4,6 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoSecretStore } from '../../functions/adapters/dynamodb/secret-store.ts';
+import { DynamoServiceMetricsStore } from '../../functions/adapters/dynamodb/service-metrics-store.ts';
 import { DynamoAuditLog } from '../../functions/adapters/dynamodb/audit-store.ts';
 import { DynamoSettingsStore } from '../../functions/adapters/dynamodb/settings-store.ts';
 import { DynamoSecretCiphertexts } from '../../functions/adapters/dynamodb/secret-ciphertexts.ts';
@@ -160,6 +161,7 @@ export function coreOver(
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
     settingsStore: once(() => new DynamoSettingsStore(table)),
+    serviceMetricsStore: once(() => new DynamoServiceMetricsStore(table)),
     auditLog: once(() => new DynamoAuditLog(table)),
     secretVault: once(() => new LocalSecretVault(new DynamoSecretCiphertexts(table), vaultDir())),
     masksOnRead: false,

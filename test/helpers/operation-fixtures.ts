@@ -96,6 +96,7 @@ export async function operationFixtures(
     putWorkspaceSettings: async () => ({ params: { workspace_id: workspace }, body: {} }),
     listWorkspaceAudit: async () => ({ params: { workspace_id: workspace } }),
     listServiceAudit: async () => ({ params: {} }),
+    serviceMetrics: async () => ({ params: {} }),
     getProjectSettings: async () => ({ params: base }),
     putProjectSettings: async () => ({ params: base, body: { weight: 2 } }),
     listSecrets: async () => ({ params: base }),

@@ -75,7 +75,9 @@ export class ApiClient {
     this.onBody?.(text);
     let parsed: Envelope<T>;
     try {
-      parsed = (method === 'HEAD' ? undefined : JSON.parse(text)) as Envelope<T>;
+      // A text reply (OpenMetrics) is checked as the text it is.
+      const json = (response.headers.get('content-type') ?? 'application/json').includes('json');
+      parsed = (method === 'HEAD' ? undefined : json ? JSON.parse(text) : text) as Envelope<T>;
     } catch {
       throw new Error(
         `${method} ${path} answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`,

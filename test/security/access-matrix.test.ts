@@ -55,6 +55,7 @@ const OPERATIONS: Record<OperationId, { minimum: Minimum; success: number }> = {
   putWorkspaceSettings: { minimum: 'admin', success: 200 },
   listWorkspaceAudit: { minimum: 'writer', success: 200 },
   listServiceAudit: { minimum: 'admin', success: 200 },
+  serviceMetrics: { minimum: 'admin', success: 200 },
   getProjectSettings: { minimum: 'reader', success: 200 },
   putProjectSettings: { minimum: 'writer', success: 200 },
   listSecrets: { minimum: 'reader', success: 200 },

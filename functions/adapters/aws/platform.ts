@@ -27,6 +27,7 @@ import { DynamoRunStore } from '../dynamodb/run-store.ts';
 import { DynamoTable } from '../dynamodb/table-client.ts';
 import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
 import { DynamoSecretStore } from '../dynamodb/secret-store.ts';
+import { DynamoServiceMetricsStore } from '../dynamodb/service-metrics-store.ts';
 import { DynamoAuditLog } from '../dynamodb/audit-store.ts';
 import { DynamoSettingsStore } from '../dynamodb/settings-store.ts';
 import { SecretsManagerVault } from './secrets-manager-vault.ts';
@@ -124,6 +125,7 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     eventSinks: once(() => [new EventBridgeSink({ busName: setting(SETTINGS.eventBus) })]),
     webhookStore: once(() => new DynamoWebhookStore(table())),
     secretStore: once(() => new DynamoSecretStore(table())),
+    serviceMetricsStore: once(() => new DynamoServiceMetricsStore(table())),
     auditLog: once(() => new DynamoAuditLog(table())),
     settingsStore: once(() => new DynamoSettingsStore(table())),
     secretVault: once(() => new SecretsManagerVault({ prefix: setting(SETTINGS.secretPrefix) })),

@@ -34,6 +34,8 @@ export const key = {
   /** A workspace's audit log (or the service's, for API keys: '*'), its entries by id (ids sort by time). */
   audit: (workspaceId: string | null) => `AUDIT#${workspaceId ?? '*'}`,
   auditEntry: (id: string) => `AUDIT#${id}`,
+  /** A project's counters of the service's figures (in its partition; listed under this lookup). */
+  metrics: 'METRICS',
   /** A workspace's settings (in the workspace's partition) or a project's (in the project's). */
   settings: 'SETTINGS',
 } as const;

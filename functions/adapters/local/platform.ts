@@ -12,6 +12,7 @@ import { DynamoEventOutbox } from '../dynamodb/outbox.ts';
 import { DynamoWebhookStore } from '../dynamodb/webhook-store.ts';
 import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
 import { DynamoSecretStore } from '../dynamodb/secret-store.ts';
+import { DynamoServiceMetricsStore } from '../dynamodb/service-metrics-store.ts';
 import { DynamoAuditLog } from '../dynamodb/audit-store.ts';
 import { DynamoSettingsStore } from '../dynamodb/settings-store.ts';
 import { DynamoSecretCiphertexts } from '../dynamodb/secret-ciphertexts.ts';
@@ -182,6 +183,7 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     webhookStore: once(() => new DynamoWebhookStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
     // Admission reads limits on every decision; this process is the table's only writer, so remembered ones stay exact.
+    serviceMetricsStore: once(() => new DynamoServiceMetricsStore(table)),
     auditLog: once(() => new DynamoAuditLog(table)),
     settingsStore: once(() => new CachedSettingsStore(new DynamoSettingsStore(table))),
     queues: admission,

@@ -71,6 +71,15 @@ export function envelope(logger: Logger): MiddlewareObj<ApiEvent, APIGatewayProx
       const result = request.response as unknown;
       const reply = result instanceof Reply ? result : new Reply(result);
       const status = reply.options.status ?? route.status ?? 200;
+      if (route.contentType) {
+        request.response = {
+          statusCode: status,
+          headers: { 'content-type': route.contentType, ...requestIdHeader(request), ...reply.options.headers },
+          body: String(reply.data),
+        };
+        logRequest(request, status);
+        return;
+      }
       const body: Record<string, unknown> = route.raw
         ? (reply.data as Record<string, unknown>)
         : { status: 'success', message: reply.options.message ?? route.message, data: reply.data };
