@@ -1,7 +1,7 @@
 // The service's own figures through GET /v1/metrics: text any OpenMetrics parser takes (checked with a strict one
 // of the format's grammar), counters that move with the runs made, and who may read them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOpenMetrics, valueOf } from '../helpers/openmetrics.ts';
+import { parseOpenMetrics, sampleValue } from '../helpers/openmetrics.ts';
 import { projectPath, startTestService, type TestService } from '../helpers/service.ts';
 import { eventually } from '../helpers/wait.ts';
 
@@ -46,34 +46,35 @@ describe('GET /v1/metrics', () => {
 
     // Counted from the outbox's events, a moment after the runs settled.
     await eventually(
-      async () => valueOf(await metrics(), 'jobs_runs_total', { ...where, status: 'failed' }) === 1,
+      async () => sampleValue(await metrics(), 'jobs_runs_total', { ...where, status: 'failed' }) === 1,
       'the failed run counted',
     );
     const families = await metrics();
-    expect(valueOf(families, 'jobs_runs_total', { ...where, status: 'succeeded' })).toBe(2);
-    expect(valueOf(families, 'jobs_run_duration_seconds_count', where)).toBe(3);
-    expect(valueOf(families, 'jobs_run_duration_seconds_bucket', { ...where, le: '0.1' })).toBeLessThanOrEqual(2);
-    expect(valueOf(families, 'jobs_run_duration_seconds_bucket', { ...where, le: '1' })).toBe(3);
-    expect(valueOf(families, 'jobs_run_queue_wait_seconds_count', where)).toBe(4);
-    expect(valueOf(families, 'jobs_tasks_running', where)).toBe(1);
-    expect(valueOf(families, 'jobs_tasks_pending', where)).toBe(0);
+    expect(sampleValue(families, 'jobs_runs_total', { ...where, status: 'succeeded' })).toBe(2);
+    expect(sampleValue(families, 'jobs_run_duration_seconds_count', where)).toBe(3);
+    expect(sampleValue(families, 'jobs_run_duration_seconds_bucket', { ...where, le: '0.1' })).toBeLessThanOrEqual(2);
+    expect(sampleValue(families, 'jobs_run_duration_seconds_bucket', { ...where, le: '1' })).toBe(3);
+    expect(sampleValue(families, 'jobs_run_queue_wait_seconds_count', where)).toBe(4);
+    expect(sampleValue(families, 'jobs_tasks_running', where)).toBe(1);
+    expect(sampleValue(families, 'jobs_tasks_pending', where)).toBe(0);
     expect(families.get('jobs_run_duration_seconds')).toMatchObject({ type: 'histogram', unit: 'seconds' });
     // The failed run's webhook could not be reached: an attempt that will be tried again.
     await eventually(
-      async () => valueOf(await metrics(), 'jobs_webhook_deliveries_total', { ...where, outcome: 'retrying' })! >= 1,
+      async () =>
+        sampleValue(await metrics(), 'jobs_webhook_deliveries_total', { ...where, outcome: 'retrying' })! >= 1,
       'the delivery attempt counted',
     );
 
     await t.api.post(`${P}/jobs/${job.id}/runs/${long.id}/cancel`, { mode: 'force' });
     await eventually(
-      async () => valueOf(await metrics(), 'jobs_runs_total', { ...where, status: 'cancelled' }) === 1,
+      async () => sampleValue(await metrics(), 'jobs_runs_total', { ...where, status: 'cancelled' }) === 1,
       'the cancelled run counted',
     );
     const byJob = await metrics('?by=job');
     expect(
-      valueOf(byJob, 'jobs_job_runs_total', { ...where, job: 'measured', job_id: job.id, status: 'succeeded' }),
+      sampleValue(byJob, 'jobs_job_runs_total', { ...where, job: 'measured', job_id: job.id, status: 'succeeded' }),
     ).toBe(2);
-    expect(valueOf(await metrics(), 'jobs_job_runs_total', where)).toBeUndefined();
+    expect(sampleValue(await metrics(), 'jobs_job_runs_total', where)).toBeUndefined();
   });
 
   it('is for admin keys only, and refuses an unknown breakdown naming it', async () => {

@@ -88,7 +88,7 @@ function checkHistogram(family: Family): void {
 }
 
 /** The value of a family's sample with exactly these labels (among others), or undefined. */
-export function valueOf(
+export function sampleValue(
   families: Map<string, Family>,
   sample: string,
   labels: Record<string, string>,
