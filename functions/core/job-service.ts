@@ -163,9 +163,7 @@ export class JobService {
 
   /** Makes revision `revision`'s spec the job's again, as a new revision. */
   async revert(ref: JobRef, revision: number, requester: Requester, options: { ifMatch?: number } = {}): Promise<Job> {
-    const earlier = await this.#store.revision(ref, revision);
-    if (!earlier) throw new NotFoundError('revision', `${revision} of job ${ref.job_id}`);
-    const spec = earlier.spec;
+    const spec = (await this.revision(ref, revision)).spec;
     const change = (job: Job) => buildJob(job, job.id, spec, job.created_at, this.#now().toISOString(), job.revision);
     return this.#change(ref, change, requester, 'job.revert', options);
   }
