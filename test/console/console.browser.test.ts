@@ -332,6 +332,56 @@ describe('the web console', () => {
     await view('run-tasks');
   });
 
+  it("shows a job's health and its revisions with what each changed, and reverts one once confirmed, never over a change made meanwhile", async () => {
+    const path = `${P}/jobs/${ids.nightly}` as const;
+    const before = (await t.api.get(path)).body.data;
+    await t.api.patch(path, { timeout_seconds: 120, tags: { team: 'data', tier: 'gold' } });
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.nightly}`);
+    await page.getByRole('heading', { name: 'Health, last 7 days' }).waitFor();
+    expect(await page.locator('dl.health').textContent()).toMatch(/Failed in a row0/);
+    const newest = page.locator('.revisions > li').first();
+    await newest.getByText(`Revision ${before.revision + 1}`).waitFor();
+    // In the spec's order: tags before timeout_seconds.
+    expect(await newest.locator('ul.diff li').allTextContents()).toEqual([
+      'tags.tier: gold',
+      `timeout_seconds: ${before.timeout_seconds} → 120`,
+    ]);
+    expect(await newest.locator('.badge').textContent()).toBe('current');
+
+    // A change made after the page was read: the revert is refused, not made over it.
+    await page.getByRole('button', { name: `Revert to ${before.revision}…` }).click();
+    await page.getByRole('alertdialog').waitFor();
+    await view('job-revert');
+    await t.api.patch(path, { retries: 1 });
+    await page.getByRole('button', { name: 'Revert', exact: true }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/Error 412: .*changed since it was read/);
+    expect(watched.problems.splice(0)).toEqual([
+      expect.stringMatching(/^answer 412: POST .*\/revert$/),
+      'console: Failed to load resource: the server responded with a status of 412 (Precondition Failed)',
+    ]);
+    expect((await t.api.get(path)).body.data).toMatchObject({ retries: 1, revision: before.revision + 2 });
+
+    await page.reload();
+    await page.getByRole('button', { name: `Revert to ${before.revision}…` }).click();
+    await page.getByRole('button', { name: 'Revert', exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: `Reverted to revision ${before.revision}: now revision ${before.revision + 3}` })
+      .waitFor();
+    expect((await t.api.get(path)).body.data).toMatchObject({
+      timeout_seconds: before.timeout_seconds,
+      retries: before.retries,
+      tags: before.tags,
+      revision: before.revision + 3,
+    });
+    await page
+      .locator('.revisions > li')
+      .first()
+      .getByText(`Revision ${before.revision + 3}`)
+      .waitFor();
+    await view('job-revisions');
+  });
+
   it('suspends and resumes a schedule, and deletes a job only once confirmed', async () => {
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.nightly}`);
     await page.getByRole('button', { name: 'Suspend' }).click();

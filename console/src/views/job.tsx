@@ -1,8 +1,17 @@
-// A job: its spec, run counts, next five fires, runs with a status filter, Run now (with overrides),
-// Suspend/Resume, Delete with confirmation, and CPU and memory charts over 1 h, 24 h or 7 d.
+// A job: its spec, run counts and health, next five fires, runs with a status filter, Run now (with overrides),
+// Suspend/Resume, Delete with confirmation, CPU and memory charts over 1 h, 24 h or 7 d, and its revisions
+// (what each changed, and Revert with confirmation, only if the job is still as it was read).
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { type Job, type JobStatus, type Metrics, nextFires, RUN_STATUSES } from '../../../client/jobs-client.ts';
+import {
+  type Job,
+  type JobRevision,
+  type JobStatus,
+  type Metrics,
+  nextFires,
+  RUN_STATUSES,
+  specChanges,
+} from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import {
   Chart,
@@ -16,7 +25,7 @@ import {
   useLoad,
   useRefresh,
 } from '../components.tsx';
-import { bytes, scheduleWords, time } from '../format.ts';
+import { bytes, duration, scheduleWords, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
 const WINDOWS = { '1h': '1 hour', '24h': '24 hours', '7d': '7 days' } as const;
@@ -108,6 +117,7 @@ export function JobView({
         <Spec job={spec} />
         <div>
           <Counts status={jobStatus} />
+          <Health status={jobStatus} />
           <h2>Next fires</h2>
           {fires.length === 0 ? (
             <Empty>{spec.schedule ? 'Suspended: it does not fire.' : 'On demand: it has no schedule.'}</Empty>
@@ -155,7 +165,144 @@ export function JobView({
       )}
       {runs.data && runs.data.items.length > 0 && <RunsTable runs={runs.data.items} />}
       <Pager cursor={cursor} next={runs.data?.next_cursor} onPage={(c) => set({ cursor: c })} />
+      <Revisions
+        workspace={workspace}
+        project={project}
+        job={spec}
+        onChange={() => {
+          job.reload();
+        }}
+      />
     </section>
+  );
+}
+
+/** "Is this job OK?": the last days' success rate and durations, its last success and failures in a row. */
+function Health({ status }: { status: JobStatus }) {
+  const { health } = status;
+  const rows: Array<[string, string]> = [
+    [
+      'Succeeded',
+      health.success_rate === null
+        ? 'no run has succeeded or failed yet'
+        : `${Math.round(health.success_rate * 100)} % of ${health.runs} runs`,
+    ],
+    ['Duration', `p50 ${duration(health.duration_ms.p50)} · p95 ${duration(health.duration_ms.p95)}`],
+    ['Last success', health.last_success_at ? time(health.last_success_at) : 'never'],
+    ['Failed in a row', String(health.consecutive_failures)],
+  ];
+  return (
+    <div>
+      <h2>Health, last {health.window_days} days</h2>
+      <dl class={`limits health${health.consecutive_failures > 0 ? ' failing' : ''}`}>
+        {rows.map(([k, v]) => (
+          <div key={k}>
+            <dt>{k}</dt>
+            <dd>{v}</dd>
+          </div>
+        ))}
+      </dl>
+    </div>
+  );
+}
+
+/** A value on one line: text as it is, anything else as JSON. */
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/** The job's revisions, newest first: who made each and what it changed; Revert makes one current again. */
+function Revisions({
+  workspace,
+  project,
+  job,
+  onChange,
+}: {
+  workspace: string;
+  project: string;
+  job: Job;
+  onChange: () => void;
+}) {
+  const api = client(workspace, project);
+  const revisions = useLoad(() => api.listJobRevisions(job.id, { limit: 21 }), [job.id, job.revision]);
+  const [outcome, act, busy] = useAction();
+  const [confirming, setConfirming] = useState<JobRevision | null>(null);
+  const items = revisions.data?.items ?? [];
+  return (
+    <div>
+      <h2>Revisions</h2>
+      <ErrorNotice error={revisions.error} />
+      <ol class="revisions">
+        {items.slice(0, 20).map((revision, i) => {
+          const before = items[i + 1];
+          const changes = before ? specChanges(before.spec, revision.spec) : null;
+          return (
+            <li key={revision.revision}>
+              <p>
+                <strong>Revision {revision.revision}</strong>
+                {revision.revision === job.revision && <span class="badge">current</span>} · {time(revision.created_at)}{' '}
+                · by <span title={revision.actor.key_id}>{revision.actor.key_name}</span>
+                {revision.revision !== job.revision && (
+                  <button type="button" disabled={busy} onClick={() => setConfirming(revision)}>
+                    Revert to {revision.revision}…
+                  </button>
+                )}
+              </p>
+              {changes === null ? (
+                <p class="sub">
+                  {revision.revision === 1 ? 'Created.' : 'The revisions before it are no longer kept.'}
+                </p>
+              ) : (
+                <ul class="diff">
+                  {changes.map((c) => (
+                    <li
+                      key={c.field}
+                      class={c.before === undefined ? 'added' : c.after === undefined ? 'removed' : 'changed'}
+                    >
+                      <code>{c.field}</code>:{' '}
+                      {c.before === undefined
+                        ? shown(c.after)
+                        : c.after === undefined
+                          ? shown(c.before)
+                          : `${shown(c.before)} → ${shown(c.after)}`}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          );
+        })}
+      </ol>
+      {confirming && (
+        <div class="confirm" role="alertdialog" aria-labelledby="confirm-revert">
+          <p id="confirm-revert">
+            Make revision {confirming.revision}'s spec the job's again, as revision {job.revision + 1}? Changes:{' '}
+            {specChanges(job, confirming.spec)
+              .map((c) => c.field)
+              .join(', ') || 'none'}
+            .
+          </p>
+          <button
+            type="button"
+            onClick={() =>
+              act(async () => {
+                setConfirming(null);
+                // Against the revision shown: a change made meanwhile is refused (412), not undone.
+                const reverted = await api.revertJob(job.id, confirming.revision, job.revision);
+                onChange();
+                return `Reverted to revision ${confirming.revision}: now revision ${reverted.revision}`;
+              })
+            }
+          >
+            Revert
+          </button>
+          <button type="button" onClick={() => setConfirming(null)}>
+            Keep revision {job.revision}
+          </button>
+        </div>
+      )}
+      <OutcomeNotice outcome={outcome} />
+    </div>
   );
 }
 
