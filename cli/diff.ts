@@ -1,17 +1,13 @@
 // A field-level diff of two job specs as a reviewer reads it in a terminal or a CI log: `~ field: before → after`,
 // `+ field: value` for one added, `- field: value` for one removed; colour only on a terminal.
-import type { FieldChange } from '../client/jobs-client.ts';
+import { changeText, type FieldChange } from '../client/jobs-client.ts';
 import { colors } from './output.ts';
 
-/** A value on one line: text as it is, anything else as JSON. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
+const COLOR = { '+': colors.green, '-': colors.red, '~': colors.yellow } as const;
 
 export function diffLines(changes: FieldChange[]): string[] {
-  return changes.map(({ field, before, after }) => {
-    if (before === undefined) return colors.green(`+ ${field}: ${shown(after)}`);
-    if (after === undefined) return colors.red(`- ${field}: ${shown(before)}`);
-    return colors.yellow(`~ ${field}: ${shown(before)} → ${shown(after)}`);
+  return changes.map((change) => {
+    const { sign, values } = changeText(change);
+    return COLOR[sign](`${sign} ${change.field}: ${values}`);
   });
 }

@@ -36,7 +36,7 @@ import { isActive as statusIsActive, RUN_STATUSES } from '../functions/core/run-
 
 export { RUN_STATUSES };
 /** What differs between two revisions' specs, field by field (the same rule the service keeps revisions by). */
-export { specChanges, type FieldChange } from '../functions/core/revisions.ts';
+export { changeText, specChanges, type FieldChange } from '../functions/core/revisions.ts';
 
 /** Whether a run has yet to finish (pending or running). */
 export function isActive(run: Pick<Run, 'status'>): boolean {

@@ -72,3 +72,11 @@ function compare(path: string, before: unknown, after: unknown, changes: FieldCh
   }
   changes.push({ field: path, before, after });
 }
+
+/** How a change reads, `+` added, `-` removed or `~` changed, and its values on one line (text as it is, else JSON). */
+export function changeText(change: FieldChange): { sign: '+' | '-' | '~'; values: string } {
+  const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+  if (change.before === undefined) return { sign: '+', values: shown(change.after) };
+  if (change.after === undefined) return { sign: '-', values: shown(change.before) };
+  return { sign: '~', values: `${shown(change.before)} → ${shown(change.after)}` };
+}

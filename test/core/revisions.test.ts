@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildJob, type Job } from '../../functions/core/jobs.ts';
-import { revisionsKept, sameSpec, specChanges, specOf } from '../../functions/core/revisions.ts';
+import { changeText, revisionsKept, sameSpec, specChanges, specOf } from '../../functions/core/revisions.ts';
 
 const ref = { workspace_id: 'acme', project_id: 'etl' };
 const base = buildJob(
@@ -41,5 +41,14 @@ describe("a job's revisions", () => {
   it('keeps at least 100 revisions, and as many as the runs the job keeps', () => {
     expect(revisionsKept({ history: { max_runs: 10, max_age_days: 1 } })).toBe(100);
     expect(revisionsKept({ history: { max_runs: 500, max_age_days: 1 } })).toBe(500);
+  });
+
+  it('reads a change as added, removed or changed, with its values on one line', () => {
+    expect(changeText({ field: 'env.C', before: undefined, after: '3' })).toEqual({ sign: '+', values: '3' });
+    expect(changeText({ field: 'tags.t', before: 'x', after: undefined })).toEqual({ sign: '-', values: 'x' });
+    expect(changeText({ field: 'command', before: ['true'], after: ['sh'] })).toEqual({
+      sign: '~',
+      values: '["true"] → ["sh"]',
+    });
   });
 });

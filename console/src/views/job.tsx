@@ -10,6 +10,7 @@ import {
   type Metrics,
   nextFires,
   RUN_STATUSES,
+  changeText,
   specChanges,
 } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
@@ -206,10 +207,8 @@ function Health({ status }: { status: JobStatus }) {
   );
 }
 
-/** A value on one line: text as it is, anything else as JSON. */
-function shown(value: unknown): string {
-  return typeof value === 'string' ? value : JSON.stringify(value);
-}
+/** The class a diff line is drawn with (its +, - or ~ comes from the stylesheet). */
+const SIGN_CLASS = { '+': 'added', '-': 'removed', '~': 'changed' } as const;
 
 /** The job's revisions, newest first: who made each and what it changed; Revert makes one current again. */
 function Revisions({
@@ -254,19 +253,14 @@ function Revisions({
                 </p>
               ) : (
                 <ul class="diff">
-                  {changes.map((c) => (
-                    <li
-                      key={c.field}
-                      class={c.before === undefined ? 'added' : c.after === undefined ? 'removed' : 'changed'}
-                    >
-                      <code>{c.field}</code>:{' '}
-                      {c.before === undefined
-                        ? shown(c.after)
-                        : c.after === undefined
-                          ? shown(c.before)
-                          : `${shown(c.before)} → ${shown(c.after)}`}
-                    </li>
-                  ))}
+                  {changes.map((c) => {
+                    const { sign, values } = changeText(c);
+                    return (
+                      <li key={c.field} class={SIGN_CLASS[sign]}>
+                        <code>{c.field}</code>: {values}
+                      </li>
+                    );
+                  })}
                 </ul>
               )}
             </li>
