@@ -42,6 +42,8 @@ export interface LocalServiceOptions {
   webhookRetryScheduleMs?: readonly number[];
   webhookTimeoutMs?: number;
   catchUpSeconds?: number;
+  /** Tests look for slow runs more often than every 5 s. */
+  alertSweepMs?: number;
   /** Per-key throttling; by default JOBS_RATE_LIMIT, else the AWS stage's limits; null turns it off. */
   rateLimit?: RateLimit | null;
 }
@@ -146,6 +148,7 @@ export async function startLocalService(options: LocalServiceOptions): Promise<L
       metricsRetentionHours: settings.metricsRetentionHours,
       webhooksAllowPrivate: settings.webhooksAllowPrivate,
       capacity: settings.capacity,
+      alertSweepMs: options.alertSweepMs,
     });
     await host.recover();
     const schedules = await host.start();

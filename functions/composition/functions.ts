@@ -143,7 +143,7 @@ export const FUNCTIONS = {
   // The one place a run left active by an ended execution is settled: on the execution's end event, and in a sweep
   // for any event that never came.
   reconciler: {
-    description: 'Settles runs whose execution ended without settling them',
+    description: 'Settles runs whose execution ended without settling them; tells slow runs and missed fires',
     uses: ['table:read', 'table:write', 'executions:describe', 'admission'],
   },
   // A fire starts a run; with `replace` it first stops the active one.

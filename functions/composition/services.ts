@@ -10,6 +10,7 @@ import { LogService } from '../core/logs.ts';
 import { MetricsService } from '../core/metrics.ts';
 import { RunLifecycle } from '../core/run-lifecycle.ts';
 import { RunReconciler } from '../core/run-reconciler.ts';
+import { AlertSweep } from '../core/alert-sweep.ts';
 import { RunService, runsFollowTheirJob } from '../core/runs.ts';
 import { ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
 import { taskDefinitionHooks } from '../core/task-definitions.ts';
@@ -32,6 +33,8 @@ export interface Services {
   runs(): RunService;
   runLifecycle(): RunLifecycle;
   reconciler(): RunReconciler;
+  /** run.slow and schedule.missed: the alerts about time passing (see alert-sweep.ts). */
+  alertSweep(): AlertSweep;
   logs(): LogService;
   metrics(): MetricsService;
   scheduledTrigger(): ScheduledTrigger;
@@ -147,6 +150,7 @@ export function composeServices(platform: Platform): Services {
     runs,
     runLifecycle,
     reconciler: once(() => new RunReconciler(stopping())),
+    alertSweep: once(() => new AlertSweep({ runs: platform.runStore(), jobs: platform.jobStore() })),
     logs: once(
       () =>
         new LogService({

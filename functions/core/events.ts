@@ -1,10 +1,11 @@
 // Events: what changed, told to whoever listens (EventBridge in AWS, webhooks). A run's status change and its
 // event are written together by the run store, in one transaction, so neither can exist without the other.
+import { ALERT_EVENT_TYPES, type AlertDetail } from './alerts.ts';
 import { newId } from './ids.ts';
 import { redactOverrides, type PublicRun, type Run, type RunStatus } from './run-model.ts';
 
 export const RUN_EVENT_TYPES = ['run.started', 'run.retrying', 'run.succeeded', 'run.failed', 'run.cancelled'] as const;
-export const EVENT_TYPES = [...RUN_EVENT_TYPES, 'schedule.skipped', 'webhook.test'] as const;
+export const EVENT_TYPES = [...RUN_EVENT_TYPES, 'schedule.skipped', ...ALERT_EVENT_TYPES, 'webhook.test'] as const;
 export type RunEventType = (typeof RUN_EVENT_TYPES)[number];
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -20,8 +21,10 @@ export interface ServiceEvent {
     /** Filled in when the event is delivered (the job may have been renamed or deleted since). */
     job_name: string | null;
     run: PublicRun | null;
-    /** schedule.skipped: the fire that was skipped. */
+    /** schedule.skipped and schedule.missed: the fire that was skipped or missed. */
     scheduled_for?: string;
+    /** An alert's events (see alerts.ts): the rule, its threshold and the value that crossed it. */
+    alert?: AlertDetail;
   };
 }
 

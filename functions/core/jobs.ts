@@ -15,6 +15,7 @@ import {
 } from './job-spec.ts';
 import type { ProjectRef } from './pages.ts';
 import { secretsFieldErrors } from './secrets.ts';
+import { mergeAlerts, ordered as orderedAlerts, type AlertRule, type JobAlerts } from './alerts.ts';
 
 export interface JobSpec {
   name: string;
@@ -48,6 +49,8 @@ export interface JobSpec {
   /** How many containers a run is split into (each with its JOBS_TASK_INDEX), and how many of them run at once. */
   tasks: number;
   parallelism: number;
+  /** What to be told of beyond its runs' events: failures in a row, a missed fire, a slow run; and when to pause. */
+  alerts: JobAlerts;
 }
 
 export interface Job extends ProjectRef, JobSpec {
@@ -85,6 +88,7 @@ export const JOB_SPEC_FIELDS = [
   'history',
   'tasks',
   'parallelism',
+  'alerts',
 ] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 /** A create request after boundary validation: required fields present, the rest optional. */
@@ -95,17 +99,20 @@ export type JobCreate = Pick<JobSpec, 'name' | 'image'> & { command: string | st
     history?: Partial<History> | undefined;
   };
 
+/** A PATCH of alerts merges (RFC 7396): a rule given is set, one set to null is turned off, one left out stays. */
+export type AlertsPatch = Partial<Record<AlertRule, number | null>>;
+
 /** A PATCH: an omitted field stays; `null` resets an optional field to its default (or removes the schedule). */
 export type JobPatch = Partial<Pick<JobSpec, 'name' | 'image'>> & { command?: string | string[] } & {
-  [K in Exclude<Optional, 'history'>]?: JobSpec[K] | null;
-} & { history?: Partial<History> | null | undefined };
+  [K in Exclude<Optional, 'history' | 'alerts'>]?: JobSpec[K] | null;
+} & { history?: Partial<History> | null | undefined; alerts?: AlertsPatch | null | undefined };
 
 export type JobRef = ProjectRef & { job_id: string };
 
 const { history: _history, ...SCALAR_DEFAULTS } = DEFAULTS;
 const OPTIONAL_DEFAULTS: Omit<
   Pick<JobSpec, Optional>,
-  'env' | 'secrets' | 'tags' | 'retry_rules' | 'history' | 'parallelism'
+  'env' | 'secrets' | 'tags' | 'retry_rules' | 'history' | 'parallelism' | 'alerts'
 > = {
   schedule: null,
   registry_credentials: null,
@@ -149,6 +156,7 @@ export function buildJob(
     history: { ...DEFAULTS.history, ...spec.history },
     tasks,
     parallelism: spec.parallelism ?? parallelismFor(tasks),
+    alerts: orderedAlerts(spec.alerts ?? {}),
     created_at: createdAt,
     updated_at: updatedAt,
     revision,
@@ -173,7 +181,9 @@ export function applyPatch(job: Job, patch: JobPatch, updatedAt: string): Job {
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     // A limit given alone changes that limit only, as a JSON merge patch does.
-    merged[key] = key === 'history' && value !== null ? { ...job.history, ...(value as object) } : value;
+    if (key === 'history' && value !== null) merged[key] = { ...job.history, ...(value as object) };
+    else if (key === 'alerts' && value !== null) merged[key] = mergeAlerts(job.alerts, value as AlertsPatch);
+    else merged[key] = value;
   }
   // A new cpu (or memory) alone keeps the job's other size where the pair stays valid, else brings its smallest
   // valid partner, as a create does.

@@ -77,11 +77,20 @@ export interface JobStore {
     outboxEvent?: ServiceEvent,
   ): Promise<void>;
   scheduleState(ref: JobRef): Promise<ScheduleState>;
+  /**
+   * Tells that the fire of `scheduledFor` was missed: `event` is written with the mark, and only while no later
+   * (or the same) miss was told, so each miss is told once. False when it was.
+   */
+  recordMissedFire(ref: JobRef, scheduledFor: Date, event: ServiceEvent): Promise<boolean>;
 }
 
 export interface ScheduleState {
   last_fired_at: string | null;
   last_skipped_at: string | null;
+  /** Why the schedule is suspended, when the service suspended it (pause_after_failures). */
+  suspended_reason: string | null;
+  /** The last fire told missed (schedule.missed). */
+  last_missed_at: string | null;
 }
 
 /** Where a job's schedule lives: EventBridge Scheduler in AWS, the in-process scheduler locally. */
@@ -148,7 +157,12 @@ export interface RunStore {
     changes: Partial<Run>,
     event?: ServiceEvent,
     audit?: AuditEntry,
+    outcome?: OutcomeWrite,
   ): Promise<boolean>;
+  /** The job a settle decides its alerts from, with its failures in a row; null when the job is gone. */
+  alertState(ref: JobRef): Promise<{ job: Job; consecutive_failures: number } | null>;
+  /** Tells that a running run is slow: `event` is written with the run's mark, once a run. False when it was told. */
+  recordSlow(run: Run, event: ServiceEvent): Promise<boolean>;
   /**
    * Fills in the exit status of a run that finished without one (cancelled, timed out) once its container has
    * ended, and only while `task` is still the run's task. False when there was nothing to fill in.
@@ -184,6 +198,18 @@ export interface RunStore {
   expired(now: Date, limit: number): Promise<Run[]>;
   /** Removes those of `runs` (all of one job) that are finished, counting them on the job; those it removed. */
   remove(ref: JobRef, runs: Run[]): Promise<Run[]>;
+}
+
+/**
+ * What a run's outcome writes besides the job's counters when the job's alerts depend on its failures in a row:
+ * the write holds only while the failures in a row are still `streak` (another settle of the job got there first:
+ * read again), so each alert is told once.
+ */
+export interface OutcomeWrite {
+  streak: number;
+  events: ServiceEvent[];
+  /** The schedule suspended by this outcome: the job's new revision, made while the job is still at the one before. */
+  pause?: { reason: string; revision: JobRevision; keep: number };
 }
 
 export interface TaskTransition {

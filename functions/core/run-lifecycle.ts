@@ -19,8 +19,12 @@ import {
   type RunStatus,
   type RunTask,
   type RunUsage,
+  runRef,
 } from './run-model.ts';
-import type { RunStore, TaskTransition, UsageSource } from './ports.ts';
+import type { OutcomeWrite, RunStore, TaskTransition, UsageSource } from './ports.ts';
+import { outcomeAlerts, SERVICE_ACTOR, watchesStreak } from './alerts.ts';
+import { isOutcome } from './health.ts';
+import { revisionsKept, specOf, type JobRevision } from './revisions.ts';
 import type { RunSignals } from './run-signals.ts';
 import { fullImageName } from './images.ts';
 import { retryDecision, type RetryRule } from './job-spec.ts';
@@ -63,7 +67,8 @@ export interface SettleFields {
   audit?: (run: Run) => AuditEntry;
 }
 
-const SETTLE_ATTEMPTS = 5;
+/** A settle races with other settles of its job only where the job's alerts count its failures in a row. */
+const SETTLE_ATTEMPTS = 40;
 /** A task's writes race with the other tasks of its run: this many tries, each after a short random pause. */
 const TASK_WRITE_ATTEMPTS = 40;
 
@@ -99,9 +104,10 @@ export class RunLifecycle {
     changes: Partial<Run>,
     told?: RunEventType,
     audit?: AuditEntry,
+    outcome?: OutcomeWrite,
   ): Promise<boolean> {
     const event = told ? runEvent(told, { ...run, ...changes }, this.#now()) : undefined;
-    const changed = await this.#store.transition(run, from, changes, event, audit);
+    const changed = await this.#store.transition(run, from, changes, event, audit, outcome);
     if (changed) this.#signals?.notify(run.id);
     return changed;
   }
@@ -378,6 +384,7 @@ export class RunLifecycle {
     fields: SettleFields,
   ): Promise<Run | null> {
     for (let i = 0; i < SETTLE_ATTEMPTS; i++) {
+      if (i > 0) await pause(i);
       const run = await this.#load(ref);
       if (!run || !isActive(run.status)) return null;
       const finishedAt = this.#now().toISOString();
@@ -397,9 +404,30 @@ export class RunLifecycle {
       const usage = fields.usage !== undefined ? fields.usage : await this.#usage?.usageOf(run).catch(() => null);
       if (usage !== undefined) changes.usage = usage;
       const audit = fields.audit?.(run);
-      if (await this.#transition(run, run.status, changes, settledEventType(status), audit))
+      const outcome = isOutcome(status) ? await this.#outcomeAlerts({ ...run, ...changes }, status) : undefined;
+      if (await this.#transition(run, run.status, changes, settledEventType(status), audit, outcome))
         return { ...run, ...changes };
     }
     throw new ConflictError(`run ${ref.run_id} changed concurrently`);
+  }
+
+  /**
+   * What a run's outcome tells by its job's alerts (job.failing, job.recovered, job.paused), decided from the job's
+   * failures in a row as read now; none when no alert of the job depends on them.
+   */
+  async #outcomeAlerts(run: Run, status: 'succeeded' | 'failed'): Promise<OutcomeWrite | undefined> {
+    const state = await this.#store.alertState(runRef(run));
+    if (!state || !watchesStreak(state.job.alerts)) return undefined;
+    const { job, consecutive_failures: streak } = state;
+    const now = this.#now();
+    const { events, pause } = outcomeAlerts(job, streak, run, status, now);
+    if (!pause) return { streak, events };
+    const revision: JobRevision = {
+      revision: job.revision + 1,
+      created_at: now.toISOString(),
+      actor: SERVICE_ACTOR,
+      spec: specOf({ ...job, suspended: true }),
+    };
+    return { streak, events, pause: { reason: pause, revision, keep: revisionsKept(job) } };
   }
 }

@@ -90,11 +90,15 @@ export interface JobStatus {
     cron: string;
     timezone: string;
     suspended: boolean;
+    /** Why the service suspended it (pause_after_failures); null otherwise. */
+    suspended_reason: string | null;
     next_fire_at: string | null;
     /** The scheduled time of the last fire that made a run. */
     last_fired_at: string | null;
     /** The scheduled time of the last fire skipped (`forbid` with a run active). */
     last_skipped_at: string | null;
+    /** The scheduled time of the last fire told missed (schedule.missed). */
+    last_missed_at: string | null;
   } | null;
 }
 
@@ -389,10 +393,13 @@ export class RunService {
           cron: job.schedule,
           timezone: job.timezone,
           suspended: job.suspended,
+          suspended_reason: job.suspended ? state.suspended_reason : null,
           next_fire_at: job.suspended
             ? null
             : (scheduleFor(job.schedule, job.timezone).next(this.#now())?.toISOString() ?? null),
-          ...state,
+          last_fired_at: state.last_fired_at,
+          last_skipped_at: state.last_skipped_at,
+          last_missed_at: state.last_missed_at,
         }
       : null;
     const health = jobHealth(aggregates.days, aggregates.outcomes, now);

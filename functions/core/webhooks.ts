@@ -2,6 +2,7 @@
 // signing secret (whsec_…) is shown once, at create and at each rotation; a rotated-out secret keeps signing
 // beside the new one for a day, so receivers can switch without losing a delivery.
 import { randomBytes } from 'node:crypto';
+import { ALERT_EVENT_TYPES } from './alerts.ts';
 import type { EventType } from './events.ts';
 import type { ProjectRef } from './pages.ts';
 
@@ -13,6 +14,7 @@ export const SUBSCRIBABLE_EVENTS = [
   'run.failed',
   'run.cancelled',
   'schedule.skipped',
+  ...ALERT_EVENT_TYPES,
 ] as const satisfies readonly EventType[];
 export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
 

@@ -7,6 +7,7 @@ import type { RunStore } from '../core/ports.ts';
 import type { RunLifecycle } from '../core/run-lifecycle.ts';
 import { runRef, TASK_INDEX_VARIABLE } from '../core/run-model.ts';
 import type { RunReconciler, SweepReport } from '../core/run-reconciler.ts';
+import type { AlertSweep, AlertSweepReport } from '../core/alert-sweep.ts';
 import { CONTAINER_NAME, jobOfTaskGroup } from './ecs-names.ts';
 import type { ExecutionInput } from './execution-input.ts';
 import type { AdmissionDispatcher } from './admission-dispatcher.ts';
@@ -73,8 +74,16 @@ export interface ScheduledSweep {
   'detail-type': 'Scheduled Event';
 }
 
-export function reconcilerHandler(reconciler: RunReconciler, admission?: AdmissionDispatcher) {
-  return async (event: ExecutionStatusChange | ScheduledSweep): Promise<{ settled: boolean } | SweepReport> => {
+/** What the alert sweep's rule delivers each minute (see alert-sweep.ts). */
+export interface AlertSweepTick {
+  action: 'alert_sweep';
+}
+
+export type ReconcilerEvent = ExecutionStatusChange | ScheduledSweep | AlertSweepTick;
+
+export function reconcilerHandler(reconciler: RunReconciler, admission?: AdmissionDispatcher, alerts?: AlertSweep) {
+  return async (event: ReconcilerEvent): Promise<{ settled: boolean } | SweepReport | AlertSweepReport> => {
+    if ('action' in event) return alerts ? alerts.sweep() : { slow: [], missed: [] };
     if (event['detail-type'] === 'Scheduled Event') return reconciler.sweep();
     const { status, input, error, cause } = event.detail;
     if (!['FAILED', 'TIMED_OUT', 'ABORTED'].includes(status) || !input) return { settled: false };

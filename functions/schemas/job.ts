@@ -18,6 +18,7 @@ import {
   tagErrors,
 } from '../core/job-spec.ts';
 import { JOB_SPEC_FIELDS, type Job, type JobSpec } from '../core/jobs.ts';
+import { ALERT_LIMITS, ALERT_RULES, type AlertRule } from '../core/alerts.ts';
 import { REFERENCE_PATTERN, SECRET_LIMITS, SECRET_NAME_PATTERN } from '../core/secrets.ts';
 import { RoleArn } from './settings.ts';
 import {
@@ -222,6 +223,36 @@ export const MemoryMb = integer(512, 122_880).meta({
 
 const Suspended = z.boolean({ error: 'must be true or false' });
 
+const ALERT_DESCRIPTIONS: Record<AlertRule, string> = {
+  consecutive_failures: 'job.failing when this many runs in a row have failed; job.recovered at the next success',
+  missed_schedule_seconds: 'schedule.missed when a fire has made no run this many seconds after its time',
+  max_duration_seconds: 'run.slow, once a run, when a run is still running this many seconds after it started',
+  pause_after_failures:
+    "job.paused: the schedule is suspended after this many failures in a row, saying why in the job's status",
+};
+const alertRule = (rule: AlertRule) =>
+  integer(ALERT_LIMITS[rule].min, ALERT_LIMITS[rule].max).meta({ description: ALERT_DESCRIPTIONS[rule] });
+const alertFields = <T extends z.ZodType>(field: (rule: AlertRule) => T) =>
+  Object.fromEntries(ALERT_RULES.map((rule) => [rule, field(rule)])) as Record<AlertRule, T>;
+
+export const Alerts = z
+  .strictObject(
+    alertFields((rule) => alertRule(rule).optional()),
+    { error: `must be an object of ${ALERT_RULES.join(', ')}` },
+  )
+  .meta({
+    id: 'Alerts',
+    description: 'What to be told of, as events delivered like the others (webhooks, EventBridge); each rule set is on',
+    example: { consecutive_failures: 3, missed_schedule_seconds: 600, max_duration_seconds: 3600 },
+  });
+/** A PATCH merges: a rule given is set, one set to null is turned off, one left out stays. */
+const AlertsPatch = z
+  .strictObject(
+    alertFields((rule) => alertRule(rule).nullable().optional()),
+    { error: `must be an object of ${ALERT_RULES.join(', ')}` },
+  )
+  .meta({ id: 'AlertsPatch', description: "Merged into the job's alerts: null turns a rule off" });
+
 export const JobCreateBody = z
   .strictObject({
     name: JobName,
@@ -247,6 +278,7 @@ export const JobCreateBody = z
     history: History.optional(),
     tasks: Tasks.optional(),
     parallelism: Parallelism.optional(),
+    alerts: Alerts.optional(),
   })
   .meta({ id: 'JobCreate' });
 
@@ -276,6 +308,7 @@ export const JobPatchBody = z
     history: History.nullable().optional(),
     tasks: Tasks.nullable().optional(),
     parallelism: Parallelism.nullable().optional(),
+    alerts: AlertsPatch.nullable().optional(),
   })
   .meta({ id: 'JobPatch' });
 
@@ -326,6 +359,7 @@ export const JobSchema = z
     history: z.strictObject({ max_runs: z.number().int(), max_age_days: z.number().int() }),
     tasks: z.number().int().min(LIMITS.tasks.min).max(LIMITS.tasks.max),
     parallelism: z.number().int().min(LIMITS.tasks.min).max(LIMITS.tasks.max),
+    alerts: z.strictObject(alertFields(() => z.number().int().optional())).meta({ description: "The job's alerts" }),
     created_at: Timestamp,
     updated_at: Timestamp,
     revision: z

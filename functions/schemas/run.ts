@@ -322,12 +322,19 @@ export const JobStatusSchema = z
         cron: z.string(),
         timezone: z.string(),
         suspended: z.boolean(),
+        suspended_reason: z.string().nullable().meta({
+          description: 'Why the service suspended the schedule (alerts.pause_after_failures); null otherwise',
+          example: 'paused after 3 runs in a row failed (pause_after_failures: 3)',
+        }),
         next_fire_at: Timestamp.nullable(),
         last_fired_at: Timestamp.nullable().meta({
           description: 'The scheduled time of the last fire that made a run',
         }),
         last_skipped_at: Timestamp.nullable().meta({
           description: 'The scheduled time of the last fire skipped because a run was active (forbid)',
+        }),
+        last_missed_at: Timestamp.nullable().meta({
+          description: 'The scheduled time of the last fire told missed (schedule.missed)',
         }),
       })
       .nullable(),

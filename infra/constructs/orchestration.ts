@@ -116,6 +116,17 @@ export class Orchestration extends Construct {
         }),
       ],
     });
+    // Slow runs and missed fires are about time passing: no write tells them, a sweep each minute does.
+    new Rule(this, 'AlertSweepRule', {
+      description: 'Tells run.slow and schedule.missed (a fire EventBridge Scheduler did not deliver)',
+      schedule: Schedule.rate(Duration.minutes(1)),
+      targets: [
+        new LambdaFunction(this.reconcilerFunction, {
+          event: RuleTargetInput.fromObject({ action: 'alert_sweep' }),
+          retryAttempts: 2,
+        }),
+      ],
+    });
     new Rule(this, 'ReconcileSweepRule', {
       description: 'Settles any run whose execution ended without an event saying so',
       schedule: Schedule.rate(Duration.minutes(5)),

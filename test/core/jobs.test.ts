@@ -54,6 +54,7 @@ describe('buildJob', () => {
       'history',
       'tasks',
       'parallelism',
+      'alerts',
       'created_at',
       'updated_at',
       'revision',

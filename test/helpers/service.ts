@@ -113,7 +113,8 @@ export interface TestService {
   service: LocalService;
   api: ApiClient;
   adminKey: string;
-  stop(): Promise<void>;
+  /** Stops the service; `keep` leaves its data (and table) for a restart (`restartOf`). */
+  stop(options?: { keep?: boolean }): Promise<void>;
 }
 
 export async function startTestService(
@@ -128,31 +129,37 @@ export async function startTestService(
     logger?: Logger;
     /** More of local mode's settings (JOBS_CAPACITY_CPU, say). */
     env?: Record<string, string>;
+    alertSweepMs?: number;
+    catchUpSeconds?: number;
+    /** The same data, table and admin key as a service stopped with `keep`: its restart. */
+    restartOf?: TestService;
   } = {},
 ): Promise<TestService> {
-  const dataDir = mkdtempSync(join(tmpdir(), `jobs-${label}-`));
-  const adminKey = generateSecret();
+  const dataDir = options.restartOf?.service.dataDir ?? mkdtempSync(join(tmpdir(), `jobs-${label}-`));
+  const adminKey = options.restartOf?.adminKey ?? generateSecret();
   const service = await startLocalService({
     dataDir,
     port: 0,
     // Host processes unless a test asks for a container engine: no other test depends on one.
     env: { JOBS_ADMIN_KEY: adminKey, JOBS_RUNNER: options.runner ?? 'process', ...options.env },
     logger: options.logger ?? createLogger('jobs-test'),
-    dynamodb: { endpoint: testEndpoint(), tableName: uniqueTableName(label) },
+    dynamodb: { endpoint: testEndpoint(), tableName: options.restartOf?.service.tableName ?? uniqueTableName(label) },
     // The backoff between attempts is the definition's own unless a test compresses it.
     retryIntervalMs: options.retryIntervalMs ?? 50,
     maxRunLogBytes: options.maxRunLogBytes,
     rateLimit: options.rateLimit,
     webhookRetryScheduleMs: options.webhookRetryScheduleMs,
     webhookTimeoutMs: options.webhookTimeoutMs,
+    alertSweepMs: options.alertSweepMs,
+    catchUpSeconds: options.catchUpSeconds,
   });
   return {
     service,
     api: new ApiClient(service.url, adminKey),
     adminKey,
-    async stop() {
+    async stop({ keep = false } = {}) {
       await service.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!keep) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -384,6 +384,13 @@ describe('orchestration', () => {
     );
     const sweep = rules.find((r) => r.Properties.ScheduleExpression === 'rate(5 minutes)');
     expect(JSON.stringify(sweep?.Properties.Targets)).toContain(id(ctx.stack.orchestration.reconcilerFunction));
+    // Slow runs and missed fires: the reconciler each minute, told which sweep by its input.
+    const alerts = rules.find((r) => JSON.stringify(r.Properties.Targets ?? []).includes('alert_sweep'));
+    expect(alerts?.Properties.ScheduleExpression).toBe('rate(1 minute)');
+    expect(alerts?.Properties.Targets).toEqual([
+      expect.objectContaining({ Input: JSON.stringify({ action: 'alert_sweep' }) }),
+    ]);
+    expect(JSON.stringify(alerts?.Properties.Targets)).toContain(id(ctx.stack.orchestration.reconcilerFunction));
   });
 
   it('runs containers on Fargate with Container Insights, in a VPC without NAT gateways', () => {

@@ -5,6 +5,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventSink } from '../../core/ports.ts';
 import type { ServiceEvent } from '../../core/events.ts';
+import { isAlertEvent } from '../../core/alerts.ts';
 import type { AuditEntry } from '../../core/audit.ts';
 import { LazySdk } from './lazy-sdk.ts';
 
@@ -16,8 +17,12 @@ const ENTRIES_PER_CALL = 10;
 
 export const AUDIT_DETAIL_TYPE = 'Jobs Audit Entry';
 
+export const ALERT_DETAIL_TYPE = 'Job Alert';
+
 export function detailType(event: ServiceEvent): string {
-  return event.type === 'schedule.skipped' ? 'Job Schedule Skipped' : 'Job Run State Change';
+  if (event.type === 'schedule.skipped') return 'Job Schedule Skipped';
+  if (isAlertEvent(event.type)) return ALERT_DETAIL_TYPE;
+  return 'Job Run State Change';
 }
 
 export class EventBridgeSink implements EventSink {

@@ -69,11 +69,11 @@ export function jobFromItem(item: Record<string, unknown>): Job {
   return buildJob(job, job.id, job, job.created_at, job.updated_at, (item.version as number | undefined) ?? 1);
 }
 
-function revisionKey(ref: JobRef, revision: number): Record<string, AttributeValue> {
+export function revisionKey(ref: JobRef, revision: number): Record<string, AttributeValue> {
   return marshall({ PK: key.job(ref.job_id), SK: key.revision(revision) });
 }
 
-function revisionPut(tableName: string, ref: JobRef, revision: JobRevision): TransactWriteItem {
+export function revisionPut(tableName: string, ref: JobRef, revision: JobRevision): TransactWriteItem {
   return {
     Put: {
       TableName: tableName,
@@ -93,7 +93,8 @@ function revisionFromItem(item: Record<string, unknown>): JobRevision {
     revision: item.revision as number,
     created_at: item.created_at as string,
     actor: item.actor as JobRevision['actor'],
-    spec: specOf(item.spec as JobSpec),
+    // A revision made before a field existed reads with that field's default.
+    spec: specOf({ ...(item.spec as JobSpec), alerts: (item.spec as Partial<JobSpec>).alerts ?? {} }),
   };
 }
 
@@ -198,8 +199,13 @@ export class DynamoJobStore implements JobStore {
     }
     names['#lpk'] = lookups.partitionKey;
     names['#lsk'] = lookups.sortKey;
-    let remove = '';
-    if (job.schedule === null) remove = ' REMOVE #lpk, #lsk';
+    const removed: string[] = [];
+    // A job resumed no longer says why it was paused.
+    if (!job.suspended) {
+      names['#reason'] = 'suspended_reason';
+      removed.push('#reason');
+    }
+    if (job.schedule === null) removed.push('#lpk', '#lsk');
     else {
       values[':lpk'] = key.scheduledJobs;
       values[':lsk'] = key.job(job.id);
@@ -208,7 +214,7 @@ export class DynamoJobStore implements JobStore {
     const update = {
       TableName: this.table.name,
       Key: jobKey(job, job.id),
-      UpdateExpression: `SET ${sets.join(', ')}${remove}`,
+      UpdateExpression: `SET ${sets.join(', ')}${removed.length > 0 ? ` REMOVE ${removed.join(', ')}` : ''}`,
       ConditionExpression: '#version = :expected',
       ExpressionAttributeNames: names,
       ExpressionAttributeValues: marshall(values, { removeUndefinedValues: true }),
@@ -343,7 +349,7 @@ export class DynamoJobStore implements JobStore {
       new GetItemCommand({
         TableName: this.table.name,
         Key: jobKey(ref, ref.job_id),
-        ProjectionExpression: 'last_fired_at, last_skipped_at',
+        ProjectionExpression: 'last_fired_at, last_skipped_at, suspended_reason, last_missed_at',
         ConsistentRead: true,
       }),
     );
@@ -351,7 +357,35 @@ export class DynamoJobStore implements JobStore {
     return {
       last_fired_at: (item.last_fired_at as string | undefined) ?? null,
       last_skipped_at: (item.last_skipped_at as string | undefined) ?? null,
+      suspended_reason: (item.suspended_reason as string | undefined) ?? null,
+      last_missed_at: (item.last_missed_at as string | undefined) ?? null,
     };
+  }
+
+  async recordMissedFire(ref: JobRef, scheduledFor: Date, event: ServiceEvent): Promise<boolean> {
+    try {
+      await this.table.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table.name,
+                Key: jobKey(ref, ref.job_id),
+                UpdateExpression: 'SET #at = :at',
+                ConditionExpression: 'attribute_exists(PK) AND (attribute_not_exists(#at) OR #at < :at)',
+                ExpressionAttributeNames: { '#at': 'last_missed_at' },
+                ExpressionAttributeValues: marshall({ ':at': scheduledFor.toISOString() }),
+              },
+            },
+            eventPut(this.table.name, event),
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
   }
 
   async delete(ref: ProjectRef, jobId: string, name: string, audit?: AuditEntry): Promise<boolean> {

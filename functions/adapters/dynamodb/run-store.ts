@@ -23,7 +23,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors.ts';
 import { idPattern } from '../../core/ids.ts';
 import type { ServiceEvent } from '../../core/events.ts';
-import type { JobRef } from '../../core/jobs.ts';
+import type { Job, JobRef } from '../../core/jobs.ts';
 import {
   isActive,
   pendingTasks,
@@ -36,11 +36,19 @@ import {
   type RunStatus,
   type RunTask,
 } from '../../core/run-model.ts';
-import type { Page, PageRequest, ProjectRef, RunFilter, RunStore, TaskTransition } from '../../core/ports.ts';
+import type {
+  OutcomeWrite,
+  Page,
+  PageRequest,
+  ProjectRef,
+  RunFilter,
+  RunStore,
+  TaskTransition,
+} from '../../core/ports.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { eventPut } from './outbox.ts';
 import { cancellationCodes, updateIfCondition } from './transactions.ts';
-import { ZERO_COUNTS } from './job-store.ts';
+import { jobFromItem, revisionKey, revisionPut, ZERO_COUNTS } from './job-store.ts';
 import { key } from './keys.ts';
 import { queryPage } from './paginate.ts';
 import { TABLE_SCHEMA } from './table.ts';
@@ -91,6 +99,10 @@ export function runItem(run: Run): Record<string, unknown> {
 
 function runKey(run: { job_id: string; run_id: string }): Record<string, AttributeValue> {
   return marshall({ PK: key.job(run.job_id), SK: key.run(run.run_id) });
+}
+
+function jobRefOf(run: Run): JobRef {
+  return { workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id };
 }
 
 function jobItemKey(ref: JobRef): Record<string, AttributeValue> {
@@ -176,13 +188,13 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  async #jobItem(ref: JobRef, projection: string): Promise<Record<string, unknown> | null> {
+  async #jobItem(ref: JobRef, projection?: string): Promise<Record<string, unknown> | null> {
     const output = await this.table.send<GetItemCommandOutput>(
       new GetItemCommand({
         TableName: this.table.name,
         Key: jobItemKey(ref),
         ConsistentRead: true,
-        ProjectionExpression: projection,
+        ...(projection ? { ProjectionExpression: projection } : {}),
       }),
     );
     return output.Item ? unmarshall(output.Item) : null;
@@ -418,6 +430,7 @@ export class DynamoRunStore implements RunStore {
     changes: Partial<Run>,
     event?: ServiceEvent,
     audit?: AuditEntry,
+    outcome?: OutcomeWrite,
   ): Promise<boolean> {
     const names: Record<string, string> = { '#status': 'status' };
     const values: Record<string, unknown> = { ':from': from };
@@ -453,20 +466,46 @@ export class DynamoRunStore implements RunStore {
     ];
     if (to === from) return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
 
-    const counters = this.#jobCounters({ ...run, ...changes }, from, to);
+    const counters = this.#jobCounters({ ...run, ...changes }, from, to, outcome);
+    const alerts = outcome ? outcome.events.map((alert) => eventPut(this.table.name, alert)) : [];
     try {
       await this.table.send(
-        new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, ...counters, ...told] }),
+        new TransactWriteItemsCommand({ TransactItems: [{ Update: update }, ...counters, ...told, ...alerts] }),
       );
       return true;
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.[0] === 'ConditionalCheckFailed') return false;
-      // The job is gone (deleted while the run ended): the run still settles, there is nothing left to count.
-      if (codes?.[1] === 'ConditionalCheckFailed')
+      if (codes?.[1] === 'ConditionalCheckFailed') {
+        // Another settle moved the job's failures in a row (or its revision) since they were read: read again.
+        if (outcome && (await this.#jobExists(jobRefOf(run)))) return false;
+        // The job is gone (deleted while the run ended): the run still settles, there is nothing left to count.
         return told.length > 0 ? this.#transact([{ Update: update }, ...told]) : this.#updateRun(update);
+      }
+      if (outcome && codes?.some((code) => code === 'TransactionConflict')) return false;
       throw error;
     }
+  }
+
+  async alertState(ref: JobRef): Promise<{ job: Job; consecutive_failures: number } | null> {
+    const item = await this.#jobItem(ref);
+    return item ? { job: jobFromItem(item), consecutive_failures: Number(item.consecutive_failures ?? 0) } : null;
+  }
+
+  async recordSlow(run: Run, event: ServiceEvent): Promise<boolean> {
+    return this.#transact([
+      {
+        Update: {
+          TableName: this.table.name,
+          Key: runKey({ job_id: run.job_id, run_id: run.id }),
+          UpdateExpression: 'SET #told = :at',
+          ConditionExpression: '#status = :running AND attribute_not_exists(#told)',
+          ExpressionAttributeNames: { '#told': 'slow_told_at', '#status': 'status' },
+          ExpressionAttributeValues: marshall({ ':at': event.timestamp, ':running': 'running' }),
+        },
+      },
+      eventPut(this.table.name, event),
+    ]);
   }
 
   /**
@@ -475,13 +514,40 @@ export class DynamoRunStore implements RunStore {
    * its day's aggregates (see health.ts). The job item's update comes first: its condition tells a job that is gone.
    * `run` is the run as it is once changed.
    */
-  #jobCounters(run: Run, from: RunStatus, to: RunStatus): TransactWriteItem[] {
+  #jobCounters(run: Run, from: RunStatus, to: RunStatus, alerting?: OutcomeWrite): TransactWriteItem[] {
     const settling = isActive(from) && !isActive(to);
     const outcome = settling && isOutcome(to) && run.finished_at !== null;
     const adds = ['#counts.#from :down', '#counts.#to :up'];
     const sets: string[] = [];
     const names: Record<string, string> = { '#counts': 'counts', '#from': from, '#to': to };
     const values: Record<string, AttributeValue> = { ':down': { N: '-1' }, ':up': { N: '1' } };
+    let condition = 'attribute_exists(PK)';
+    const pausing: TransactWriteItem[] = [];
+    if (outcome && alerting) {
+      // The alerts were decided from the failures in a row as read: they hold only while those are unchanged.
+      names['#streak'] = 'consecutive_failures';
+      values[':before'] = { N: String(alerting.streak) };
+      condition +=
+        alerting.streak === 0 ? ' AND (attribute_not_exists(#streak) OR #streak = :before)' : ' AND #streak = :before';
+      if (alerting.pause) {
+        const { reason, revision, keep } = alerting.pause;
+        Object.assign(names, { '#suspended': 'suspended', '#reason': 'suspended_reason', '#version': 'version' });
+        Object.assign(names, { '#updated_at': 'updated_at' });
+        Object.assign(values, {
+          ':true': { BOOL: true },
+          ':reason': { S: reason },
+          ':version': { N: String(revision.revision - 1) },
+          ':revision': { N: String(revision.revision) },
+          ':updated_at': { S: revision.created_at },
+        });
+        sets.push('#suspended = :true', '#reason = :reason', '#version = :revision', '#updated_at = :updated_at');
+        condition += ' AND #version = :version';
+        const ref = jobRefOf(run);
+        pausing.push(revisionPut(this.table.name, ref, revision));
+        if (revision.revision - keep >= 1)
+          pausing.push({ Delete: { TableName: this.table.name, Key: revisionKey(ref, revision.revision - keep) } });
+      }
+    }
     if (outcome) {
       names['#streak'] = 'consecutive_failures';
       values[':at'] = { S: run.finished_at! };
@@ -504,7 +570,7 @@ export class DynamoRunStore implements RunStore {
         TableName: this.table.name,
         Key: jobItemKey({ workspace_id: run.workspace_id, project_id: run.project_id, job_id: run.job_id }),
         UpdateExpression: `${sets.length > 0 ? `SET ${sets.join(', ')} ` : ''}ADD ${adds.join(', ')}${settling ? ' DELETE #active :ids' : ''}`,
-        ConditionExpression: 'attribute_exists(PK)',
+        ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
       },
@@ -527,7 +593,7 @@ export class DynamoRunStore implements RunStore {
         ExpressionAttributeValues: { ':one': { N: '1' }, ':stats': { S: 'stats' } },
       },
     };
-    return [job, day];
+    return [job, day, ...pausing];
   }
 
   async health(ref: JobRef, fromDay: string): Promise<{ days: DayStats[]; outcomes: JobOutcomes }> {

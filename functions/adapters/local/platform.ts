@@ -40,6 +40,7 @@ import type { Job } from '../../core/jobs.ts';
 import { RunSignals } from '../../core/run-signals.ts';
 import { jobRef } from '../../core/runs.ts';
 import type { Logger } from '../../logger.ts';
+import type { AlertSweep } from '../../core/alert-sweep.ts';
 import { runStateHandler } from '../../orchestration/run-state.ts';
 import { VERSION } from '../../version.ts';
 import { LOCAL_PLACEHOLDERS, runStateMachineDefinition } from '../../orchestration/state-machine/definition.ts';
@@ -66,6 +67,8 @@ export interface LocalHostOptions {
   webhookTimeoutMs?: number;
   /** What the machine offers the tasks running at once (none: no limit of the host's own). */
   capacity?: Capacity;
+  /** How often running runs are checked against their job's max_duration_seconds (default 5000 ms). */
+  alertSweepMs?: number;
 }
 
 export interface LocalHost {
@@ -82,9 +85,13 @@ export interface LocalHost {
 }
 
 const RETENTION_SWEEP_MS = 3_600_000;
+const ALERT_SWEEP_MS = 5_000;
+/** missed_schedule_seconds is at least 60: fires are looked over twice as often. */
+const MISSED_FIRES_SWEEP_MS = 30_000;
 
 export function localPlatform(options: LocalHostOptions): LocalHost {
   let retentionTimer: NodeJS.Timeout | undefined;
+  let alertSweeper: { stop(): void } | undefined;
   const { table, logger } = options;
   // Adapters that call back into the domain (the state machine's tasks, the scheduler's fires) reach the
   // services, composed below from this very platform, when they first need them.
@@ -240,6 +247,9 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
         scheduled.push(...page.items);
         cursor = page.next_cursor ?? undefined;
       } while (cursor);
+      // A fire missed while the service was down is told before the catch-up makes its run late.
+      const alerts = services.alertSweep();
+      await alerts.missedFires().catch((error: Error) => logger.warn('could not look for missed fires', { error }));
       scheduler().load(scheduled, { catchUp: true });
       sampler.start();
       events().start();
@@ -255,16 +265,48 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
           );
       sweep();
       retentionTimer = setInterval(sweep, RETENTION_SWEEP_MS).unref();
+      alertSweeper = alertSweeps(alerts, options.alertSweepMs ?? ALERT_SWEEP_MS, () => events().wake(), logger);
       return scheduler().size;
     },
     shutdown: async (reason) => {
       clearInterval(retentionTimer);
+      alertSweeper?.stop();
       healthTable().destroy();
       await scheduler().stop();
       await orchestrator().shutdown(reason);
       await sampler.stop();
       await events().stop();
       await deliveryWorker().stop();
+    },
+  };
+}
+
+/**
+ * Looks for slow runs every `intervalMs` and for missed fires every MISSED_FIRES_SWEEP_MS, one sweep at a time;
+ * what a sweep tells is in the outbox, which `told` wakes.
+ */
+function alertSweeps(alerts: AlertSweep, intervalMs: number, told: () => void, logger: Logger): { stop(): void } {
+  let lastMissed = Date.now();
+  let stopped = false;
+  const sweep = async () => {
+    try {
+      const slow = await alerts.slowRuns();
+      let missed = 0;
+      if (Date.now() - lastMissed >= MISSED_FIRES_SWEEP_MS) {
+        lastMissed = Date.now();
+        missed = (await alerts.missedFires()).length;
+      }
+      if (slow.length + missed > 0) told();
+    } catch (error) {
+      logger.warn('could not sweep for alerts', { error: error as Error });
+    }
+    if (!stopped) timer.refresh();
+  };
+  const timer = setTimeout(() => void sweep(), intervalMs).unref();
+  return {
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
     },
   };
 }
