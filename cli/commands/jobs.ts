@@ -121,11 +121,16 @@ export function registerJobCommands(program: Command): void {
       console.log(
         `health (${health.window_days} d): ${health.runs} runs, ${rate}, p50 ${duration(health.duration_ms.p50)}, p95 ${duration(health.duration_ms.p95)}, last success ${health.last_success_at ? ago(health.last_success_at) : 'never'}${streak}`,
       );
+      const suspended = schedule?.suspended
+        ? ` ${colors.yellow(`(suspended${schedule.suspended_reason ? `: ${schedule.suspended_reason}` : ''})`)}`
+        : '';
       console.log(
         schedule
-          ? `schedule: ${schedule.cron} ${schedule.timezone}${schedule.suspended ? ' (suspended)' : ''}, next fire ${schedule.next_fire_at ?? '-'}`
+          ? `schedule: ${schedule.cron} ${schedule.timezone}${suspended}, next fire ${schedule.next_fire_at ?? '-'}${schedule.last_missed_at ? `, last missed fire ${schedule.last_missed_at}` : ''}`
           : 'schedule: none (on demand)',
       );
+      const alerts = Object.entries(job.alerts);
+      console.log(`alerts: ${alerts.length > 0 ? alerts.map(([rule, value]) => `${rule} ${value}`).join(', ') : 'none'}`);
     });
 }
 

@@ -12,7 +12,7 @@ import { RunLifecycle } from '../core/run-lifecycle.ts';
 import { RunReconciler } from '../core/run-reconciler.ts';
 import { AlertSweep } from '../core/alert-sweep.ts';
 import { RunService, runsFollowTheirJob } from '../core/runs.ts';
-import { ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
+import { pausedSchedules, ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
 import { taskDefinitionHooks } from '../core/task-definitions.ts';
 import { WebhookService } from '../core/webhook-service.ts';
 import { SecretService } from '../core/secret-service.ts';
@@ -169,7 +169,13 @@ export function composeServices(platform: Platform): Services {
       () =>
         new EventRelay({
           jobs: platform.jobStore(),
-          sinks: [...platform.eventSinks(), deliverer(), retention(), metricsRecorder()],
+          sinks: [
+            ...platform.eventSinks(),
+            deliverer(),
+            retention(),
+            metricsRecorder(),
+            pausedSchedules(platform.jobStore(), platform.schedules()),
+          ],
         }),
     ),
     webhooks: once(

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { scheduledRunId } from './ids.ts';
 import type { Job, JobRef } from './jobs.ts';
 import type { JobHooks, JobService } from './job-service.ts';
-import type { ScheduleStore } from './ports.ts';
+import type { EventSink, JobStore, ScheduleStore } from './ports.ts';
 import { jobRef, type RunService } from './runs.ts';
 
 /** What a scheduler delivers for one fire: which job, and the time it was due (EventBridge's scheduled-time). */
@@ -86,5 +86,28 @@ export function scheduleHooks(store: ScheduleStore): JobHooks {
       if (scheduleChanged(job, previous)) await store.sync(job);
     },
     deleting: (job) => store.remove(jobRef(job)),
+  };
+}
+
+/**
+ * A schedule paused by its job's alerts (job.paused) is suspended where it lives too (EventBridge Scheduler's
+ * schedule disabled, the local one disarmed). The pause itself is already written, and fires of a suspended job
+ * are ignored meanwhile; this keeps the scheduler showing what the job says.
+ */
+export function pausedSchedules(jobs: JobStore, store: ScheduleStore): EventSink {
+  return {
+    async publish(events) {
+      const failed: string[] = [];
+      for (const event of events) {
+        if (event.type !== 'job.paused' || !event.data.job_id) continue;
+        try {
+          const stored = await jobs.get(event.data, event.data.job_id);
+          if (stored?.job.suspended) await store.sync(stored.job);
+        } catch {
+          failed.push(event.id);
+        }
+      }
+      return { failed };
+    },
   };
 }

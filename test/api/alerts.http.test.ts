@@ -134,10 +134,13 @@ describe('alerts', () => {
       schedule: '0 3 1 1 *',
       alerts: { pause_after_failures: 2 },
     });
+    const armed = t.service.host.scheduler.size;
     await run();
     expect((await t.api.get(`${P}/jobs/${job.id}`)).body.data.suspended).toBe(false);
     const second = await run();
     await eventually(() => told('job.paused').length === 1, 'job.paused delivered');
+    // The scheduler holds the schedule no longer.
+    await eventually(() => t.service.host.scheduler.size === armed - 1, 'the schedule disarmed');
     expect(told('job.paused')[0]!.data).toMatchObject({
       run: { id: second.id },
       alert: { rule: 'pause_after_failures', threshold: 2, value: 2 },

@@ -260,6 +260,11 @@ describe('jobsctl login and logs', () => {
     expect(shown.stdout).toMatch(
       /^health \(7 d\): \d+ runs, (\d+% succeeded|no outcome yet), p50 \S+, p95 \S+, last success /m,
     );
+    const nightly = (await t.api.get(`${P}/jobs`)).body.data.find((j) => j.name === 'nightly')!;
+    await t.api.patch(`${P}/jobs/${nightly.id}`, { alerts: { consecutive_failures: 3, max_duration_seconds: 600 } });
+    expect((await jobs(['status', 'nightly'], { env })).stdout).toMatch(
+      /^alerts: consecutive_failures 3, max_duration_seconds 600$/m,
+    );
   });
 
   it("reads a finished run's lines, and a job's", async () => {
