@@ -130,7 +130,9 @@ export function registerJobCommands(program: Command): void {
           : 'schedule: none (on demand)',
       );
       const alerts = Object.entries(job.alerts);
-      console.log(`alerts: ${alerts.length > 0 ? alerts.map(([rule, value]) => `${rule} ${value}`).join(', ') : 'none'}`);
+      console.log(
+        `alerts: ${alerts.length > 0 ? alerts.map(([rule, value]) => `${rule} ${value}`).join(', ') : 'none'}`,
+      );
     });
 }
 

@@ -1,5 +1,6 @@
 // What a host provides to the one composition of the service: its adapters, each built on first use, so a
 // function builds (and, in AWS, reads the settings of) only what the services it serves really call.
+import type { FigureSink } from '../core/service-metrics.ts';
 import type { ServiceMetricsStore } from '../core/service-metrics.ts';
 import type { HealthChecks } from '../api/system.ts';
 import type { AuditLog, EventSink } from '../core/ports.ts';
@@ -65,6 +66,8 @@ export interface Platform {
   destinations(): DestinationPolicy;
   /** Where events go once they leave the outbox, besides webhooks (EventBridge in AWS, the service log locally). */
   eventSinks(): EventSink[];
+  /** Where figures go as they happen (CloudWatch's embedded metric format in AWS); none locally: /v1/metrics serves them. */
+  figures(): FigureSink | null;
   secretStore(): SecretStore;
   settingsStore(): SettingsStore;
   auditLog(): AuditLog;

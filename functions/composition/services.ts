@@ -66,7 +66,11 @@ export function composeServices(platform: Platform): Services {
   const settings = once(() => new SettingsService(platform.settingsStore()));
   const metricsRecorder = once(
     () =>
-      new MetricsRecorder(platform.serviceMetricsStore(), (message, error) => platform.logger.warn(message, { error })),
+      new MetricsRecorder(
+        platform.serviceMetricsStore(),
+        (message, error) => platform.logger.warn(message, { error }),
+        platform.figures(),
+      ),
   );
   const admission = once(() => {
     const shared = platform.sharedAdmission();

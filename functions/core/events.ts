@@ -1,6 +1,6 @@
 // Events: what changed, told to whoever listens (EventBridge in AWS, webhooks). A run's status change and its
 // event are written together by the run store, in one transaction, so neither can exist without the other.
-import { ALERT_EVENT_TYPES, type AlertDetail } from './alerts.ts';
+import { ALERT_EVENT_TYPES, type AlertDetail } from './alert-rules.ts';
 import { newId } from './ids.ts';
 import { redactOverrides, type PublicRun, type Run, type RunStatus } from './run-model.ts';
 

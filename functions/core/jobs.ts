@@ -15,7 +15,7 @@ import {
 } from './job-spec.ts';
 import type { ProjectRef } from './pages.ts';
 import { secretsFieldErrors } from './secrets.ts';
-import { mergeAlerts, ordered as orderedAlerts, type AlertRule, type JobAlerts } from './alerts.ts';
+import { mergeAlerts, ordered as orderedAlerts, type AlertRule, type JobAlerts } from './alert-rules.ts';
 
 export interface JobSpec {
   name: string;

@@ -22,7 +22,8 @@ import {
   runRef,
 } from './run-model.ts';
 import type { OutcomeWrite, RunStore, TaskTransition, UsageSource } from './ports.ts';
-import { outcomeAlerts, SERVICE_ACTOR, watchesStreak } from './alerts.ts';
+import { outcomeAlerts, SERVICE_ACTOR } from './alerts.ts';
+import { watchesStreak } from './alert-rules.ts';
 import { isOutcome } from './health.ts';
 import { revisionsKept, specOf, type JobRevision } from './revisions.ts';
 import type { RunSignals } from './run-signals.ts';

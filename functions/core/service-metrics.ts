@@ -5,6 +5,7 @@
 import type { ServiceEvent } from './events.ts';
 import type { EventSink, JobStore, ProjectRef, RunStore } from './ports.ts';
 import { RUN_STATUSES } from './run-statuses.ts';
+import { isAlertEvent } from './alert-rules.ts';
 
 /** The histograms' upper bounds in seconds (each adds +Inf). */
 export const SECONDS_BOUNDS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 600, 1800, 3600, 21600, 86400] as const;
@@ -50,6 +51,64 @@ export function countersOf(event: ServiceEvent): Counters {
   return counters;
 }
 
+/** One figure as it happens, for a store of time series (CloudWatch's embedded metric format in AWS). */
+export interface Figure {
+  name: string;
+  unit: 'Count' | 'Milliseconds';
+  value: number;
+}
+
+/** Where figures go as they happen, labelled by project, besides the kept counters. */
+export interface FigureSink {
+  record(ref: ProjectRef, figures: Figure[]): void;
+}
+
+/** The figures' names, as an operator finds them on the dashboard (and an alarm reads them). */
+export const FIGURES = {
+  runs: { succeeded: 'RunsSucceeded', failed: 'RunsFailed', cancelled: 'RunsCancelled' },
+  duration: 'RunDuration',
+  wait: 'QueueWait',
+  late: 'ScheduleLateness',
+  tasks: { running: 'TasksRunning', pending: 'TasksPending' },
+  deliveries: {
+    succeeded: 'WebhookDeliveriesSucceeded',
+    retrying: 'WebhookDeliveriesRetrying',
+    failed: 'WebhookDeliveriesFailed',
+  },
+  alerts: {
+    'job.failing': 'JobsFailing',
+    'job.recovered': 'JobsRecovered',
+    'schedule.missed': 'SchedulesMissed',
+    'run.slow': 'RunsSlow',
+    'job.paused': 'JobsPaused',
+  },
+} as const;
+
+const count = (name: string): Figure => ({ name, unit: 'Count', value: 1 });
+const millis = (name: string, ms: number): Figure => ({
+  name,
+  unit: 'Milliseconds',
+  value: Math.max(0, Math.round(ms)),
+});
+
+/** What one event adds to the time series: the same figures as the counters, and each alert told. */
+export function figuresOf(event: ServiceEvent): Figure[] {
+  if (isAlertEvent(event.type)) return [count(FIGURES.alerts[event.type])];
+  const run = event.data.run;
+  if (!run) return [];
+  const figures: Figure[] = [];
+  if (event.type === 'run.started' && run.started_at) {
+    figures.push(millis(FIGURES.wait, Date.parse(run.started_at) - Date.parse(run.created_at)));
+    if (run.scheduled_for)
+      figures.push(millis(FIGURES.late, Date.parse(run.started_at) - Date.parse(run.scheduled_for)));
+  }
+  if (event.type === 'run.succeeded' || event.type === 'run.failed' || event.type === 'run.cancelled') {
+    figures.push(count(FIGURES.runs[run.status as 'succeeded' | 'failed' | 'cancelled']));
+    if (run.duration_ms !== null && run.status !== 'cancelled') figures.push(millis(FIGURES.duration, run.duration_ms));
+  }
+  return figures;
+}
+
 /**
  * The EventSink that keeps the counters. It never refuses an event (a lost increment is a figure a little low,
  * never a run lost), so other sinks never see an event twice for it.
@@ -57,15 +116,23 @@ export function countersOf(event: ServiceEvent): Counters {
 export class MetricsRecorder implements EventSink {
   readonly #store: ServiceMetricsStore;
   readonly #warn: (message: string, error: Error) => void;
+  readonly #figures: FigureSink | null;
 
-  constructor(store: ServiceMetricsStore, warn: (message: string, error: Error) => void = () => undefined) {
+  constructor(
+    store: ServiceMetricsStore,
+    warn: (message: string, error: Error) => void = () => undefined,
+    figures: FigureSink | null = null,
+  ) {
     this.#store = store;
     this.#warn = warn;
+    this.#figures = figures;
   }
 
   async publish(events: ServiceEvent[]): Promise<{ failed: string[] }> {
     const byProject = new Map<string, { ref: ProjectRef; counters: Counters }>();
     for (const event of events) {
+      const figures = this.#figures ? figuresOf(event) : [];
+      if (figures.length > 0) this.#figures?.record(event.data, figures);
       const added = countersOf(event);
       if (Object.keys(added).length === 0) continue;
       const ref = { workspace_id: event.data.workspace_id, project_id: event.data.project_id };
@@ -80,6 +147,7 @@ export class MetricsRecorder implements EventSink {
 
   /** A webhook delivery attempt's outcome. */
   async delivery(ref: ProjectRef, outcome: DeliveryOutcome): Promise<void> {
+    this.#figures?.record(ref, [count(FIGURES.deliveries[outcome])]);
     await this.#store
       .add(ref, { [`deliveries_${outcome}`]: 1 })
       .catch((error: Error) => this.#warn('could not count a delivery', error));
@@ -188,21 +256,39 @@ export class ServiceMetrics {
       return found;
     };
     for (const { ref, counters } of await this.#store.all()) entry(ref).counters = counters;
-    // The active runs only: a Query of the active set, never of a job's whole history.
-    let cursor: string | undefined;
-    do {
-      const page = await this.#runs.listActive({ limit: 100, cursor });
-      for (const run of page.items) {
-        const tasks = entry(run).tasks;
-        tasks.running += run.tasks.running;
-        tasks.pending += run.tasks.pending;
-      }
-      cursor = page.next_cursor ?? undefined;
-    } while (cursor);
+    for (const { ref, tasks } of await this.tasksNow()) entry(ref).tasks = tasks;
     const sorted = [...projects.values()].sort((a, b) =>
       `${a.ref.workspace_id}/${a.ref.project_id}`.localeCompare(`${b.ref.workspace_id}/${b.ref.project_id}`),
     );
     return openMetricsText(sorted, options.byJob ? await this.#jobRuns(sorted.map((p) => p.ref)) : null);
+  }
+
+  /** Each project's tasks running and waiting now, from the active runs only (a Query of the active set). */
+  async tasksNow(): Promise<Array<{ ref: ProjectRef; tasks: ProjectTasks }>> {
+    const projects = new Map<string, { ref: ProjectRef; tasks: ProjectTasks }>();
+    let cursor: string | undefined;
+    do {
+      const page = await this.#runs.listActive({ limit: 100, cursor });
+      for (const run of page.items) {
+        const name = `${run.workspace_id}/${run.project_id}`;
+        const ref = { workspace_id: run.workspace_id, project_id: run.project_id };
+        const found = projects.get(name) ?? { ref, tasks: { running: 0, pending: 0 } };
+        projects.set(name, found);
+        found.tasks.running += run.tasks.running;
+        found.tasks.pending += run.tasks.pending;
+      }
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return [...projects.values()];
+  }
+
+  /** The tasks now as figures (AWS: each minute, so a graph of them has a point a minute). */
+  async recordTasks(sink: FigureSink): Promise<void> {
+    for (const { ref, tasks } of await this.tasksNow())
+      sink.record(ref, [
+        { name: FIGURES.tasks.running, unit: 'Count', value: tasks.running },
+        { name: FIGURES.tasks.pending, unit: 'Count', value: tasks.pending },
+      ]);
   }
 
   async #jobRuns(refs: ProjectRef[]): Promise<JobRuns[]> {

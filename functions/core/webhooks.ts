@@ -2,7 +2,7 @@
 // signing secret (whsec_…) is shown once, at create and at each rotation; a rotated-out secret keeps signing
 // beside the new one for a day, so receivers can switch without losing a delivery.
 import { randomBytes } from 'node:crypto';
-import { ALERT_EVENT_TYPES } from './alerts.ts';
+import { ALERT_EVENT_TYPES } from './alert-rules.ts';
 import type { EventType } from './events.ts';
 import type { ProjectRef } from './pages.ts';
 

@@ -18,7 +18,7 @@ import {
   tagErrors,
 } from '../core/job-spec.ts';
 import { JOB_SPEC_FIELDS, type Job, type JobSpec } from '../core/jobs.ts';
-import { ALERT_LIMITS, ALERT_RULES, type AlertRule } from '../core/alerts.ts';
+import { ALERT_LIMITS, ALERT_RULES, type AlertRule } from '../core/alert-rules.ts';
 import { REFERENCE_PATTERN, SECRET_LIMITS, SECRET_NAME_PATTERN } from '../core/secrets.ts';
 import { RoleArn } from './settings.ts';
 import {

@@ -10,7 +10,7 @@ import {
   Dashboard,
   GraphWidget,
   type IMetric,
-  type Metric,
+  Metric,
   SingleValueWidget,
   TextWidget,
   TreatMissingData,
@@ -20,6 +20,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { FIGURES_NAMESPACE, FIGURES_SERVICE } from '../../functions/adapters/aws/emf-figures.ts';
+import { FIGURES } from '../../functions/core/service-metrics.ts';
 import type { Api } from './api.ts';
 import type { Events } from './events.ts';
 import type { Orchestration } from './orchestration.ts';
@@ -128,6 +130,31 @@ export class Observability extends Construct {
       'Webhook delivery notices failed repeatedly and wait in the dead-letter queue (their deliveries stay pending for the sweep)',
     );
 
+    // The service's own figures, printed by its functions in the embedded metric format (see emf-figures.ts).
+    const figure = (metricName: string, statistic: string, label?: string, period = PERIOD) =>
+      new Metric({
+        namespace: FIGURES_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: FIGURES_SERVICE },
+        period,
+        statistic,
+        ...(label ? { label } : {}),
+      });
+    // A job's own alerts page nobody by themselves (its webhooks and rules do that); these say that some job, in
+    // some project, needs a look.
+    this.#alarm(
+      'JobsFailing',
+      figure(FIGURES.alerts['job.failing'], 'Sum'),
+      1,
+      'A job failed as many times in a row as its alerts.consecutive_failures (job.failing): see the Jobs Alert events',
+    );
+    this.#alarm(
+      'SchedulesMissed',
+      figure(FIGURES.alerts['schedule.missed'], 'Sum'),
+      1,
+      "A scheduled fire made no run within its job's alerts.missed_schedule_seconds (schedule.missed)",
+    );
+
     const perFunction = (metric: (fn: NodejsFunction) => IMetric) =>
       functions.map(([name, fn]) => withLabel(metric(fn), name));
     this.dashboard = new Dashboard(this, 'Dashboard', { defaultInterval: Duration.hours(3) });
@@ -185,6 +212,34 @@ export class Observability extends Construct {
         width: 8,
         height: 6,
       }),
+    );
+    this.dashboard.addWidgets(
+      graph('Runs finished', [
+        figure(FIGURES.runs.succeeded, 'Sum', 'succeeded'),
+        figure(FIGURES.runs.failed, 'Sum', 'failed'),
+        figure(FIGURES.runs.cancelled, 'Sum', 'cancelled'),
+      ]),
+      graph('Run duration', [figure(FIGURES.duration, 'p50', 'p50'), figure(FIGURES.duration, 'p95', 'p95')]),
+      graph('Waiting to start', [
+        figure(FIGURES.wait, 'p95', 'queue wait p95'),
+        figure(FIGURES.late, 'p95', 'schedule lateness p95'),
+      ]),
+    );
+    const minute = Duration.minutes(1);
+    this.dashboard.addWidgets(
+      graph('Tasks now', [
+        figure(FIGURES.tasks.running, 'Sum', 'running', minute),
+        figure(FIGURES.tasks.pending, 'Sum', 'waiting', minute),
+      ]),
+      graph('Webhook deliveries', [
+        figure(FIGURES.deliveries.succeeded, 'Sum', 'succeeded'),
+        figure(FIGURES.deliveries.retrying, 'Sum', 'retrying'),
+        figure(FIGURES.deliveries.failed, 'Sum', 'failed'),
+      ]),
+      graph(
+        'Job alerts',
+        Object.entries(FIGURES.alerts).map(([event, name]) => figure(name, 'Sum', event)),
+      ),
     );
     this.dashboard.addWidgets(new AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }));
 

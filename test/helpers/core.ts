@@ -157,6 +157,7 @@ export function coreOver(
     usage: () => undefined,
     signals: () => undefined,
     eventSinks: () => [],
+    figures: () => null,
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),

@@ -487,6 +487,18 @@ describe('observability', () => {
       Statistic: 'Maximum',
       Threshold: 1,
     });
+    // Failing jobs and missed schedules, from the figures the functions print in the embedded metric format.
+    for (const metricName of ['JobsFailing', 'SchedulesMissed']) {
+      const [alarm, ...more] = alarmOn('Jobs', metricName);
+      expect(more).toEqual([]);
+      expect(alarm?.Properties).toMatchObject({
+        Dimensions: [{ Name: 'service', Value: 'jobs' }],
+        Statistic: 'Sum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
   });
 
   it('sends every alarm to one topic that refuses plain-text publishing', () => {
@@ -522,6 +534,18 @@ describe('observability', () => {
       'InvocationAttemptCount',
       'TargetErrorCount',
       'ApproximateNumberOfMessagesVisible',
+      // The service's own figures.
+      'RunsSucceeded',
+      'RunsFailed',
+      'RunDuration',
+      'QueueWait',
+      'ScheduleLateness',
+      'TasksRunning',
+      'TasksPending',
+      'WebhookDeliveriesFailed',
+      'JobsFailing',
+      'SchedulesMissed',
+      'RunsSlow',
     ]) {
       expect(body).toContain(`\\"${metric}\\"`);
     }

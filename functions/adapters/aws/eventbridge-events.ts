@@ -5,7 +5,7 @@
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { EventSink } from '../../core/ports.ts';
 import type { ServiceEvent } from '../../core/events.ts';
-import { isAlertEvent } from '../../core/alerts.ts';
+import { isAlertEvent } from '../../core/alert-rules.ts';
 import type { AuditEntry } from '../../core/audit.ts';
 import { LazySdk } from './lazy-sdk.ts';
 

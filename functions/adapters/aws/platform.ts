@@ -35,6 +35,7 @@ import { DynamoDeliveryStore } from '../dynamodb/delivery-store.ts';
 import { sendHttp } from '../http-send.ts';
 import { resolveHost } from '../dns.ts';
 import { EcsTaskDefinitions } from './ecs-task-definitions.ts';
+import { EmfFigures } from './emf-figures.ts';
 import { EventBridgeSink } from './eventbridge-events.ts';
 import { SqsDeliveryQueue } from './sqs-delivery-queue.ts';
 import { EventBridgeScheduleStore } from './scheduler.ts';
@@ -123,6 +124,7 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
     signals: () => undefined,
     healthChecks: () => ({ dynamodb: tableHealthCheck(table()) }),
     eventSinks: once(() => [new EventBridgeSink({ busName: setting(SETTINGS.eventBus) })]),
+    figures: once(() => new EmfFigures()),
     webhookStore: once(() => new DynamoWebhookStore(table())),
     secretStore: once(() => new DynamoSecretStore(table())),
     serviceMetricsStore: once(() => new DynamoServiceMetricsStore(table())),

@@ -187,6 +187,7 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
       storage: lastKnown(storageHealthCheck(options.dataDir)),
     })),
     eventSinks: () => [loggedEvents(logger)],
+    figures: () => null,
     webhookStore: once(() => new DynamoWebhookStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
     // Admission reads limits on every decision; this process is the table's only writer, so remembered ones stay exact.
