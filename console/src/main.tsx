@@ -13,6 +13,7 @@ import { RunView } from './views/run.tsx';
 import { Runs } from './views/runs.tsx';
 import { WebhookView, Webhooks } from './views/webhooks.tsx';
 import { Secrets } from './views/secrets.tsx';
+import { Audit } from './views/audit.tsx';
 
 function View({ route, query }: { route: Route; query: URLSearchParams }) {
   switch (route.view) {
@@ -21,7 +22,10 @@ function View({ route, query }: { route: Route; query: URLSearchParams }) {
     case 'jobs':
       return <Jobs workspace={route.workspace} project={route.project} query={query} />;
     case 'job':
-      return <JobView workspace={route.workspace} project={route.project} jobId={route.job} query={query} />;
+      // A view of another job starts afresh: nothing it showed (an outcome, a confirmation) belongs to this one.
+      return (
+        <JobView key={route.job} workspace={route.workspace} project={route.project} jobId={route.job} query={query} />
+      );
     case 'run':
       return <RunView workspace={route.workspace} project={route.project} jobId={route.job} runId={route.run} />;
     case 'project-runs':
@@ -34,6 +38,8 @@ function View({ route, query }: { route: Route; query: URLSearchParams }) {
       return <WebhookView workspace={route.workspace} project={route.project} webhookId={route.webhook} />;
     case 'secrets':
       return <Secrets workspace={route.workspace} project={route.project} />;
+    case 'audit':
+      return <Audit workspace={route.workspace} query={query} />;
   }
 }
 
@@ -94,9 +100,19 @@ function App() {
               >
                 Secrets
               </a>
+              <a href={href(paths.audit(project.workspace), { project_id: project.project })}>Audit</a>
               <span class="where">
                 {project.workspace}/{project.project}
               </span>
+            </>
+          )}
+          {route.view === 'audit' && (
+            <>
+              <a href={href(paths.workspaceRuns(route.workspace))}>Workspace runs</a>
+              <a href={href(paths.audit(route.workspace))} aria-current="page">
+                Audit
+              </a>
+              <span class="where">{route.workspace}</span>
             </>
           )}
           {signedIn && (

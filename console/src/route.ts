@@ -1,6 +1,6 @@
 // The console's URLs: one per view, in the hash (so deep links and the back button work on any static host).
 // #/w/<workspace>/p/<project>/jobs, …/jobs/<job>, …/jobs/<job>/runs/<run>, …/runs, …/webhooks, …/webhooks/<id>,
-// …/secrets, #/w/<workspace>/runs; a query after '?' keeps a view's filters.
+// …/secrets, #/w/<workspace>/runs, #/w/<workspace>/audit; a query after '?' keeps a view's filters.
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
@@ -12,7 +12,8 @@ export type Route =
   | { view: 'workspace-runs'; workspace: string }
   | { view: 'webhooks'; workspace: string; project: string }
   | { view: 'webhook'; workspace: string; project: string; webhook: string }
-  | { view: 'secrets'; workspace: string; project: string };
+  | { view: 'secrets'; workspace: string; project: string }
+  | { view: 'audit'; workspace: string };
 
 export interface Location {
   route: Route;
@@ -43,6 +44,7 @@ const PATTERNS: Array<[RegExp, (m: string[]) => Route]> = [
     ([, workspace, project]) => ({ view: 'project-runs', workspace: workspace!, project: project! }),
   ],
   [/^\/w\/([^/]+)\/runs$/, ([, workspace]) => ({ view: 'workspace-runs', workspace: workspace! })],
+  [/^\/w\/([^/]+)\/audit$/, ([, workspace]) => ({ view: 'audit', workspace: workspace! })],
   [
     /^\/w\/([^/]+)\/p\/([^/]+)\/webhooks$/,
     ([, workspace, project]) => ({ view: 'webhooks', workspace: workspace!, project: project! }),
@@ -89,6 +91,7 @@ export const paths = {
   webhooks: (w: string, p: string) => `/w/${w}/p/${p}/webhooks`,
   webhook: (w: string, p: string, id: string) => `/w/${w}/p/${p}/webhooks/${id}`,
   secrets: (w: string, p: string) => `/w/${w}/p/${p}/secrets`,
+  audit: (w: string) => `/w/${w}/audit`,
 };
 
 export function navigate(target: string): void {

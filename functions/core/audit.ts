@@ -5,26 +5,9 @@
 import { newId } from './ids.ts';
 import type { Role } from './keys.ts';
 import type { Actor } from './revisions.ts';
+import { AUDIT_ACTIONS, type AuditAction } from './audit-actions.ts';
 
-export const AUDIT_ACTIONS = [
-  'job.create',
-  'job.update',
-  'job.delete',
-  'job.revert',
-  'run.trigger',
-  'run.rerun',
-  'run.cancel',
-  'secret.put',
-  'secret.delete',
-  'settings.update',
-  'webhook.create',
-  'webhook.update',
-  'webhook.delete',
-  'webhook.rotate',
-  'key.create',
-  'key.revoke',
-] as const;
-export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+export { AUDIT_ACTIONS, type AuditAction };
 
 /** How long an entry is kept. */
 export const AUDIT_DAYS = 365;

@@ -382,6 +382,76 @@ describe('the web console', () => {
     await view('job-revisions');
   });
 
+  it('draws a bar per recent run (height: duration, colour: status) that opens the run, and says why a schedule was paused', async () => {
+    const id = (
+      await t.api.post(
+        `${P}/jobs`,
+        job({ name: 'bars', command: 'true', schedule: '0 3 1 1 *', alerts: { pause_after_failures: 1 } }),
+      )
+    ).body.data.id as string;
+    const path = `${P}/jobs/${id}` as const;
+    const made: string[] = [];
+    for (const command of ['true', 'sleep 1', 'true', 'exit 3']) {
+      await t.api.patch(path, { command });
+      const run = (await t.api.post(`${path}/runs`)).body.data.id as string;
+      await waitForStatus(t.api, `${path}/runs/${run}`, ['succeeded', 'failed']);
+      made.push(run);
+    }
+    await eventually(async () => (await t.api.get(path)).body.data.suspended, 'the job paused by its failure');
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${id}`);
+    await page.getByRole('heading', { name: 'Last 30 runs' }).waitFor();
+    const bars = page.locator('.run-bars .bar');
+    await eventually(async () => (await bars.count()) === 4, 'a bar per run');
+    // Oldest first, each coloured by its status; the longest run is the tallest bar, the others far shorter.
+    expect(await bars.evaluateAll((links) => links.map((a) => a.getAttribute('class')))).toEqual([
+      'bar status-succeeded',
+      'bar status-succeeded',
+      'bar status-succeeded',
+      'bar status-failed',
+    ]);
+    const heights = await bars.evaluateAll((links) => links.map((a) => a.getBoundingClientRect().height));
+    expect(heights[1]).toBe(64);
+    for (const i of [0, 2, 3]) expect(heights[i]).toBeLessThan(32);
+    const [succeeded, failed] = await bars.evaluateAll((links) =>
+      [1, 3].map((i) => getComputedStyle(links[i]!).backgroundColor),
+    );
+    expect(succeeded).not.toBe(failed);
+    expect(await page.getByRole('status').filter({ hasText: 'The schedule was paused' }).textContent()).toContain(
+      'paused after 1 run in a row failed (pause_after_failures: 1)',
+    );
+    expect(await page.locator('dl.spec').textContent()).toContain('pause after failures: 1');
+    await view('job-health');
+    await bars.nth(3).click();
+    await page.waitForURL(new RegExp(`/runs/${made[3]}$`));
+    await page.getByText(made[3]!).first().waitFor();
+  });
+
+  it('shows the audit log with its filters, each change with who made it and what it changed', async () => {
+    await page.goto(`${t.service.url}/console/#/w/${W}/audit?project_id=${PROJECT}&action=job.update`);
+    await page.getByRole('heading', { name: `Audit log of the workspace ${W}` }).waitFor();
+    const rows = page.locator('table.audit tbody tr');
+    const expected = (
+      await t.api.get(`/v1/workspaces/${W}/audit?project_id=${PROJECT}&action=job.update&since=7d&limit=25`)
+    ).body.data;
+    await eventually(async () => (await rows.count()) === expected.length, 'a row per change');
+    expect(expected.length).toBeGreaterThan(0);
+    expect(new Set(await rows.locator('td:nth-child(3)').allTextContents())).toEqual(new Set(['job.update']));
+    expect(await rows.first().locator('td:nth-child(2)').textContent()).toBe(
+      `${expected[0]!.actor.key_name} (${expected[0]!.actor.role})`,
+    );
+    const [field, [before, after]] = Object.entries(expected[0]!.changes)[0]! as [string, [unknown, unknown]];
+    expect(await rows.first().locator('ul.diff li').first().textContent()).toContain(`${field}: `);
+    expect(before).not.toEqual(after);
+    await view('audit');
+    await page.getByLabel('Action').selectOption('job.create');
+    await page.waitForURL(/action=job\.create/);
+    await eventually(
+      async () => new Set(await rows.locator('td:nth-child(3)').allTextContents()).has('job.create'),
+      'the created jobs listed',
+    );
+    expect(new Set(await rows.locator('td:nth-child(3)').allTextContents())).toEqual(new Set(['job.create']));
+  });
+
   it('suspends and resumes a schedule, and deletes a job only once confirmed', async () => {
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${ids.nightly}`);
     await page.getByRole('button', { name: 'Suspend' }).click();

@@ -105,6 +105,11 @@ export function JobView({
       <p class="sub">
         <code>{spec.id}</code> · {scheduleWords(spec.schedule, spec.timezone)}
       </p>
+      {spec.suspended && jobStatus.schedule?.suspended_reason && (
+        <p class="notice warn" role="status">
+          The schedule was {jobStatus.schedule.suspended_reason}. Resume it once the cause is fixed.
+        </p>
+      )}
       <Actions
         workspace={workspace}
         project={project}
@@ -119,6 +124,7 @@ export function JobView({
         <div>
           <Counts status={jobStatus} />
           <Health status={jobStatus} />
+          <RecentRuns workspace={workspace} project={project} job={spec} />
           <h2>Next fires</h2>
           {fires.length === 0 ? (
             <Empty>{spec.schedule ? 'Suspended: it does not fire.' : 'On demand: it has no schedule.'}</Empty>
@@ -203,6 +209,51 @@ function Health({ status }: { status: JobStatus }) {
           </div>
         ))}
       </dl>
+    </div>
+  );
+}
+
+const BAR_RUNS = 30;
+const BAR_HEIGHT = 64;
+
+/**
+ * The job's last runs as bars, oldest on the left: a bar's height is the run's duration (against the longest
+ * shown), its colour the run's status; each opens its run.
+ */
+function RecentRuns({ workspace, project, job }: { workspace: string; project: string; job: Job }) {
+  const api = client(workspace, project);
+  const runs = useLoad(() => api.listJobRuns(job.id, { limit: BAR_RUNS }), [job.id, job.updated_at]);
+  const items = [...(runs.data?.items ?? [])].reverse();
+  const now = Date.now();
+  const lengthOf = (run: (typeof items)[number]) =>
+    run.duration_ms ?? (run.started_at ? now - Date.parse(run.started_at) : 0);
+  const longest = Math.max(1, ...items.map(lengthOf));
+  return (
+    <div>
+      <h2>Last {BAR_RUNS} runs</h2>
+      <ErrorNotice error={runs.error} />
+      {runs.data && items.length === 0 && <Empty>No runs yet.</Empty>}
+      {items.length > 0 && (
+        <ol class="run-bars" aria-label="Recent runs, oldest first: height is duration, colour is status">
+          {items.map((run) => {
+            const length = lengthOf(run);
+            const words = `${time(run.created_at)}: ${run.status}, ${run.started_at ? duration(length) : 'not started'}`;
+            return (
+              <li key={run.id}>
+                <a
+                  class={`bar status-${run.status}`}
+                  href={href(paths.run(workspace, project, job.id, run.id))}
+                  title={`${run.id}: ${words}`}
+                  style={{ height: `${Math.max(3, Math.round((length / longest) * BAR_HEIGHT))}px` }}
+                >
+                  <span class="visually-hidden">Run made {words}</span>
+                </a>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      <p class="sub">Longest shown: {duration(longest)}</p>
     </div>
   );
 }
@@ -326,6 +377,12 @@ function Spec({ job }: { job: Job }) {
     ['Size', `${job.cpu} vCPU, ${job.memory_mb} MiB`],
     ['Tasks', `${job.tasks}, ${job.parallelism} at once`],
     ['History', `${job.history.max_runs} runs, ${job.history.max_age_days} days`],
+    [
+      'Alerts',
+      Object.entries(job.alerts)
+        .map(([rule, value]) => `${rule.replaceAll('_', ' ')}: ${value}`)
+        .join(', ') || '—',
+    ],
   ];
   return (
     <div>
