@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { ApiError } from '../client/jobs-client.ts';
 import { registerJobCommands } from './commands/jobs.ts';
+import { registerGitOpsCommands } from './commands/gitops.ts';
 import { registerRevisionCommands } from './commands/revisions.ts';
 import { registerAuditCommands } from './commands/audit.ts';
 import { registerKeyCommands } from './commands/keys.ts';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
       'after',
       '\nExample:\n  export JOBS_WORKSPACE=acme JOBS_PROJECT=etl\n  jobsctl apply -f job.yaml && jobsctl run nightly-report --follow',
     );
+  registerGitOpsCommands(program);
   registerJobCommands(program);
   registerRevisionCommands(program);
   registerAuditCommands(program);

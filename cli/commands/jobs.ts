@@ -1,29 +1,10 @@
-// Job commands: apply (declarative create-or-update by name), list, get, delete, suspend, resume, status.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ApiError, RUN_STATUSES, type Job, type JobCreate, type JobPatch } from '../../client/jobs-client.ts';
+import { RUN_STATUSES, type Job } from '../../client/jobs-client.ts';
 import { clientOf, formatOf } from '../context.ts';
 import { ago, colors, duration, printJson, status, table } from '../output.ts';
-import { findJob, findJobByName } from '../resolve.ts';
+import { findJob } from '../resolve.ts';
 
 export function registerJobCommands(program: Command): void {
-  program
-    .command('apply')
-    .description('Create each job of a file, or update the job of that name to match it')
-    .requiredOption('-f, --file <file>', 'a JSON or YAML file of one job or a list of jobs ("-" reads stdin)')
-    .addHelpText('after', '\nExample:\n  jobsctl apply -f nightly.yaml\n  cat jobs.json | jobsctl apply -f -')
-    .action(async (options: { file: string }, command: Command) => {
-      const client = clientOf(command);
-      const specs = await readSpecs(options.file);
-      const applied: Job[] = [];
-      for (const spec of specs) {
-        const { job, result } = await applyOne(client, spec);
-        applied.push(job);
-        if (formatOf(command) === 'table') console.log(`job/${job.name} ${result}`);
-      }
-      if (formatOf(command) === 'json') printJson(applied);
-    });
-
   program
     .command('list')
     .description("The project's jobs")
@@ -134,72 +115,4 @@ export function registerJobCommands(program: Command): void {
         `alerts: ${alerts.length > 0 ? alerts.map(([rule, value]) => `${rule} ${value}`).join(', ') : 'none'}`,
       );
     });
-}
-
-type Spec = JobCreate & Record<string, unknown>;
-
-/** One job or a list, as JSON or YAML (several YAML documents are several jobs). */
-async function readSpecs(file: string): Promise<Spec[]> {
-  let text: string;
-  try {
-    text = file === '-' ? readFileSync(0, 'utf8') : readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new ApiError(0, `cannot read ${file}: ${(error as Error).message}`, [
-      { field: 'file', message: 'cannot be read' },
-    ]);
-  }
-  const { parseAllDocuments } = await import('yaml'); // YAML is a superset of JSON: one parser reads both
-  const documents = parseAllDocuments(text);
-  const values: unknown[] = [];
-  for (const document of Array.isArray(documents) ? documents : [documents]) {
-    if (document.errors.length > 0)
-      throw new ApiError(0, `${file}: ${document.errors[0]!.message}`, [
-        { field: 'file', message: 'is not valid JSON or YAML' },
-      ]);
-    const value = document.toJS() as unknown;
-    if (value === null || value === undefined) continue;
-    values.push(...(Array.isArray(value) ? value : [value]));
-  }
-  if (values.length === 0) throw new ApiError(0, `${file} holds no job`, [{ field: 'file', message: 'is empty' }]);
-  return values.map((value, i) => {
-    if (typeof value !== 'object' || value === null || Array.isArray(value))
-      throw new ApiError(0, `${file}: job ${i + 1} is not an object`, [{ field: 'file', message: 'is not a job' }]);
-    const spec = value as Spec;
-    if (typeof spec.name !== 'string')
-      throw new ApiError(0, `${file}: job ${i + 1} has no name`, [{ field: 'name', message: 'is required' }]);
-    return spec;
-  });
-}
-
-/** The job as the API stores a field: a string command runs through the shell. */
-function normalized(field: string, value: unknown): unknown {
-  if (field === 'command' && typeof value === 'string') return ['/bin/sh', '-c', value];
-  return value;
-}
-
-const same = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object')
-    return Object.fromEntries(
-      Object.entries(value)
-        .sort(([a], [b]) => (a < b ? -1 : 1))
-        .map(([k, v]) => [k, sortKeys(v)]),
-    );
-  return value;
-}
-
-/** Creates the job, or patches the fields of the file that differ from the job of that name. */
-async function applyOne(
-  client: ReturnType<typeof clientOf>,
-  spec: Spec,
-): Promise<{ job: Job; result: 'created' | 'updated' | 'unchanged' }> {
-  const existing = await findJobByName(client, spec.name);
-  if (!existing) return { job: await client.createJob(spec), result: 'created' };
-  const patch: Record<string, unknown> = {};
-  for (const [field, value] of Object.entries(spec)) {
-    if (!same(normalized(field, value), (existing as Record<string, unknown>)[field])) patch[field] = value;
-  }
-  if (Object.keys(patch).length === 0) return { job: existing, result: 'unchanged' };
-  return { job: await client.patchJob(existing.id, patch as JobPatch), result: 'updated' };
 }

@@ -4,6 +4,7 @@ import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-ope
 import type { z } from 'zod';
 import { ErrorEnvelope, listEnvelope, successEnvelope } from '../schemas/common.ts';
 import { routes, type HttpGroup, type RouteDef } from './routes.ts';
+import { JobFileSchema } from '../schemas/job.ts';
 
 /** One tag per route group, in the order a reader meets them. */
 const TAGS: Record<Exclude<HttpGroup, 'fallback'>, string> = {
@@ -163,7 +164,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
       } as never,
     });
   }
-  const generator = new OpenApiGeneratorV31(registry.definitions);
+  // The job file of `jobsctl plan` and `apply` is no operation's, but editors validate against it: a component
+  // of its own, named by its meta id as every other schema is.
+  const generator = new OpenApiGeneratorV31([...registry.definitions, { type: 'schema', schema: JobFileSchema }]);
   const document = generator.generateDocument({
     openapi: '3.1.0',
     info: {

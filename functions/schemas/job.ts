@@ -282,6 +282,16 @@ export const JobCreateBody = z
   })
   .meta({ id: 'JobCreate' });
 
+/**
+ * A job file, as `jobsctl plan` and `apply` read it: a job's create body, with the workspace and project it goes in
+ * (the CLI's own when left out). Its JSON Schema is in the OpenAPI document and `jobsctl schema` writes it, so an
+ * editor validates a file as it is typed (`# yaml-language-server: $schema=job.schema.json`).
+ */
+export const JobFileSchema = JobCreateBody.extend({
+  workspace: WorkspaceId.optional().meta({ description: "The job's workspace (default: the CLI's)" }),
+  project: ProjectId.optional().meta({ description: "The job's project (default: the CLI's)" }),
+}).meta({ id: 'JobFile', description: 'A job as a file of jobs as code: its spec, and where it goes' });
+
 /** Every field optional; the optional ones also take null, which resets them to their default. */
 export const JobPatchBody = z
   .strictObject({

@@ -147,10 +147,14 @@ describe('GET /v1/openapi.json', () => {
       }).catch((error: { stdout: string }) => error);
       const report = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as {
         totals: { errors: number; warnings: number };
-        problems: unknown[];
+        problems: Array<{ ruleId: string; message: string }>;
       };
-      expect(report.problems).toEqual([]);
-      expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+      // The job file is no operation's: it is in the document for editors and the CLI (jobsctl schema).
+      const jobFile = (p: { ruleId: string; message: string }) =>
+        p.ruleId === 'no-unused-components' && p.message === 'Component: "JobFile" is never used.';
+      expect(report.problems.filter((p) => !jobFile(p))).toEqual([]);
+      expect(report.totals).toMatchObject({ errors: 0, warnings: report.problems.filter(jobFile).length });
+      expect(report.problems.filter(jobFile)).toHaveLength(1);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

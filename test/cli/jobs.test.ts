@@ -1,6 +1,6 @@
 // The `jobs` command as a user runs it: the real binary (bin/jobs) against a started local service.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,15 +70,28 @@ describe('jobsctl apply', () => {
       file,
       'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: prod\ntags:\n  team: data\n',
     );
-    expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly created\n' });
-    expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly unchanged\n' });
+    expect(await jobs(['apply', '-f', file])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^job\/nightly created$/m),
+    });
+    expect(await jobs(['apply', '-f', file])).toMatchObject({
+      code: 0,
+      stdout: 'Plan: 0 to create, 0 to update, 0 to delete, 1 unchanged.\n',
+    });
     writeFileSync(
       file,
       'name: nightly\nimage: alpine:3.20\ncommand: echo hello\nenv:\n  STAGE: staging\ntags:\n  team: data\n',
     );
-    expect(await jobs(['apply', '-f', file])).toMatchObject({ code: 0, stdout: 'job/nightly updated\n' });
+    expect(await jobs(['apply', '-f', file])).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^job\/nightly updated$/m),
+    });
     const listed = (await t.api.get(`${P}/jobs`)).body.data.find((job: { name: string }) => job.name === 'nightly');
-    expect(listed).toMatchObject({ env: { STAGE: 'staging' }, command: ['/bin/sh', '-c', 'echo hello'] });
+    expect(listed).toMatchObject({
+      env: { STAGE: 'staging' },
+      command: ['/bin/sh', '-c', 'echo hello'],
+      tags: { team: 'data', 'managed-by': 'jobsctl' },
+    });
   });
 
   it('takes a JSON list on stdin', async () => {
@@ -86,18 +99,131 @@ describe('jobsctl apply', () => {
       { name: 'from-stdin-a', image: 'alpine', command: ['true'] },
       { name: 'from-stdin-b', image: 'alpine', command: ['true'] },
     ]);
-    expect(await jobs(['apply', '-f', '-'], { input })).toMatchObject({
-      code: 0,
-      stdout: 'job/from-stdin-a created\njob/from-stdin-b created\n',
-    });
+    const result = await jobs(['apply', '-f', '-'], { input });
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toMatch(/^job\/from-stdin-a created\njob\/from-stdin-b created\n$/m);
   });
 
   it("prints the API's message and field for a job it refuses, and exits 1", async () => {
     const result = await jobs(['apply', '-f', '-'], {
-      input: 'name: bad-cron\nimage: alpine\ncommand: "true"\nschedule: "0 3 * *"\n',
+      input: 'name: bad-size\nimage: alpine\ncommand: "true"\ncpu: 0.25\nmemory_mb: 8192\n',
     });
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^error: schedule: /);
+    expect(result.stderr).toMatch(/^error: memory_mb: /m);
+  });
+});
+
+describe('jobsctl plan, apply, export', () => {
+  const dir = join(home, 'gitops');
+  const write = (name: string, text: string) => writeFileSync(join(dir, name), text);
+  const env = { JOBS_PROJECT: 'gitops' };
+  const G = `/v1/workspaces/${workspace}/projects/gitops`;
+
+  it('plans a create (exit 2), applies it, and plans nothing more (exit 0)', async () => {
+    mkdirSync(join(dir, 'nested'), { recursive: true });
+    write('a.yaml', 'name: alpha\nimage: alpine\ncommand: echo a\nschedule: "0 3 * * *"\ntimezone: Europe/Berlin\n');
+    write(
+      'nested/b.json',
+      JSON.stringify({ name: 'beta', image: 'alpine', command: ['true'], env: { STAGE: 'prod' } }),
+    );
+    write('notes.txt', 'not a job file: ignored in a folder');
+    const planned = await jobs(['plan', '-f', dir], { env });
+    expect(planned.code, planned.stderr).toBe(2);
+    expect(planned.stdout).toContain(`+ job ${workspace}/gitops/alpha`);
+    expect(planned.stdout).toContain('    + schedule: 0 3 * * *');
+    expect(planned.stdout).toContain('    + tags.managed-by: jobsctl');
+    expect(planned.stdout).toContain('Plan: 2 to create, 0 to update, 0 to delete, 0 unchanged.');
+    // Not a terminal: no colour.
+    expect(planned.stdout).not.toContain('\u001b[');
+    expect((await jobs(['apply', '-f', dir], { env })).code).toBe(0);
+    expect(await jobs(['plan', '-f', dir], { env })).toMatchObject({
+      code: 0,
+      stdout: 'Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged.\n',
+    });
+  });
+
+  it('shows a change of one field as that field only, and applies it as a new revision', async () => {
+    write('a.yaml', 'name: alpha\nimage: alpine\ncommand: echo a\nschedule: "0 4 * * *"\ntimezone: Europe/Berlin\n');
+    const alpha = (await t.api.get(`${G}/jobs`)).body.data.find((j: { name: string }) => j.name === 'alpha')!;
+    const planned = await jobs(['plan', '-f', dir], { env });
+    expect(planned.code).toBe(2);
+    expect(planned.stdout).toBe(
+      [
+        `~ job ${workspace}/gitops/alpha (revision ${alpha.revision})`,
+        '    ~ schedule: 0 3 * * * → 0 4 * * *',
+        'Plan: 0 to create, 1 to update, 0 to delete, 1 unchanged.',
+        '',
+      ].join('\n'),
+    );
+    expect((await jobs(['apply', '-f', dir], { env })).code).toBe(0);
+    expect((await t.api.get(`${G}/jobs/${alpha.id}`)).body.data).toMatchObject({
+      schedule: '0 4 * * *',
+      revision: alpha.revision + 1,
+    });
+  });
+
+  it('stops an apply of a saved plan when the job changed since the plan, with the 412 message', async () => {
+    write('a.yaml', 'name: alpha\nimage: alpine\ncommand: echo a\nschedule: "0 5 * * *"\ntimezone: Europe/Berlin\n');
+    const saved = join(home, 'plan.json');
+    expect((await jobs(['plan', '-f', dir, '--out', saved], { env })).code).toBe(2);
+    const alpha = (await t.api.get(`${G}/jobs`)).body.data.find((j: { name: string }) => j.name === 'alpha')!;
+    await t.api.patch(`${G}/jobs/${alpha.id}`, { retries: 2 });
+    const applied = await jobs(['apply', '--plan', saved], { env });
+    expect(applied.code).toBe(1);
+    expect(applied.stderr).toMatch(/error: .*412|changed since it was read/);
+    expect((await t.api.get(`${G}/jobs/${alpha.id}`)).body.data).toMatchObject({ schedule: '0 4 * * *', retries: 2 });
+  });
+
+  it('prunes only the managed job missing from the files, and asks for --yes without a terminal', async () => {
+    await t.api.post(`${G}/jobs`, { name: 'by-hand', image: 'alpine', command: 'true' });
+    rmSync(join(dir, 'nested'), { recursive: true });
+    write(
+      'a.yaml',
+      'name: alpha\nimage: alpine\ncommand: echo a\nschedule: "0 4 * * *"\ntimezone: Europe/Berlin\nretries: 2\n',
+    );
+    const planned = await jobs(['plan', '-f', dir, '--prune'], { env });
+    expect(planned.stdout).toContain(`- job ${workspace}/gitops/beta (not in the files; managed-by: jobsctl)`);
+    expect(planned.stdout).not.toContain('by-hand');
+    const refused = await jobs(['apply', '-f', dir, '--prune'], { env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/pass --yes/);
+    expect((await jobs(['apply', '-f', dir, '--prune', '--yes'], { env })).code).toBe(0);
+    const names = (await t.api.get(`${G}/jobs`)).body.data.map((j: { name: string }) => j.name).sort();
+    expect(names).toEqual(['alpha', 'by-hand']);
+  });
+
+  it('exports the jobs as files a plan finds unchanged', async () => {
+    const exported = await jobs(['export'], { env });
+    expect(exported.code).toBe(0);
+    expect(exported.stdout).toContain('name: alpha');
+    const file = join(home, 'exported.yaml');
+    writeFileSync(file, exported.stdout);
+    expect(await jobs(['plan', '-f', file], { env: { JOBS_PROJECT: 'elsewhere' } })).toMatchObject({
+      code: 0,
+      stdout: 'Plan: 0 to create, 0 to update, 0 to delete, 2 unchanged.\n',
+    });
+  });
+
+  it('rejects an unknown field with its file, line and field, before changing anything', async () => {
+    const file = join(home, 'typo.yaml');
+    writeFileSync(file, 'name: typo\nimage: alpine\ncommand: "true"\n\nshedule: "0 3 * * *"\n');
+    const result = await jobs(['apply', '-f', file], { env });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:5: shedule: is not a field of a job`);
+    expect((await t.api.get(`${G}/jobs`)).body.data.map((j: { name: string }) => j.name)).not.toContain('typo');
+  });
+
+  it("writes the job file's JSON Schema, the one the OpenAPI document serves", async () => {
+    const schema = JSON.parse((await jobs(['schema'])).stdout);
+    const served = (await t.api.get('/v1/openapi.json')).body as unknown as {
+      components: { schemas: Record<string, any> };
+    };
+    expect(schema.properties.name).toBeDefined();
+    expect(schema.properties.workspace).toBeDefined();
+    expect(schema.additionalProperties).toBe(false);
+    expect(Object.keys(schema.properties).sort()).toEqual(
+      Object.keys(served.components.schemas.JobFile.properties).sort(),
+    );
   });
 });
 
