@@ -20,6 +20,7 @@ import { schedules } from './schedules.ts';
 import { secrets } from './secrets.ts';
 import { admission } from './admission.ts';
 import { health } from './health.ts';
+import { gitops } from './gitops.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
@@ -42,6 +43,7 @@ const SUITES: Record<string, () => Promise<Section>> = {
   secrets,
   admission,
   health,
+  gitops,
 };
 
 const requested = process.argv.slice(2);
