@@ -13,6 +13,8 @@ import type {
   RunStatusesSchema,
   RunTaskSchema,
   TriggerBody,
+  BackfillBody,
+  BackfillSchema,
 } from '../functions/schemas/run.ts';
 import type {
   DeliverySchema,
@@ -81,6 +83,8 @@ export type Key = z.output<typeof KeySchema>;
 export type CreatedKey = z.output<typeof CreatedKeySchema>;
 export type KeyCreate = z.input<typeof KeyCreateBody>;
 export type Trigger = z.input<typeof TriggerBody>;
+export type Backfill = z.input<typeof BackfillBody>;
+export type BackfillResult = z.output<typeof BackfillSchema>;
 export type Cancel = z.input<typeof CancelBody>;
 export type Webhook = z.output<typeof WebhookSchema>;
 export type WebhookWithSecret = z.output<typeof WebhookWithSecretSchema>;
@@ -383,6 +387,15 @@ export class JobsClient {
     return (
       await this.#call<Run>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/runs/${segment('run', runId)}/cancel`, {
         body,
+      })
+    ).data;
+  }
+  /** A run per fire of the job's schedule in [start, end); with `dryRun`, the fires only. */
+  async backfill(jobId: string, range: Backfill, options: { dryRun?: boolean } = {}): Promise<BackfillResult> {
+    return (
+      await this.#call<BackfillResult>('POST', `${this.#p()}/jobs/${segment('job', jobId)}/backfill`, {
+        body: range,
+        query: { dry_run: options.dryRun ? true : undefined },
       })
     ).data;
   }

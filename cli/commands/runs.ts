@@ -214,4 +214,45 @@ export function registerRunCommands(program: Command): void {
       if (formatOf(command) === 'json') return printJson(next);
       console.log(`run/${next.id} ${status(next.status)}`);
     });
+
+  program
+    .command('backfill')
+    .description('Run a job once for each fire of its schedule in [start, end), oldest first')
+    .argument('<job>', 'name or id')
+    .requiredOption('--start <time>', 'the first time of the range, ISO-8601 (e.g. 2026-11-01T00:00:00Z)')
+    .requiredOption('--end <time>', 'the end of the range (excluded)')
+    .option('--max-runs <n>', 'refuse a range with more fires than this (default 100, at most 1000)', (v) => Number(v))
+    .option('--dry-run', 'list the fire times only')
+    .addHelpText(
+      'after',
+      '\nExample:\n  jobsctl backfill nightly --start 2026-11-01T00:00:00Z --end 2026-11-08T00:00:00Z --dry-run',
+    )
+    .action(
+      async (
+        name: string,
+        options: { start: string; end: string; maxRuns?: number; dryRun?: boolean },
+        command: Command,
+      ) => {
+        const client = clientOf(command);
+        const job = await findJob(client, name);
+        const result = await client.backfill(
+          job.id,
+          {
+            start: options.start,
+            end: options.end,
+            ...(options.maxRuns !== undefined ? { max_runs: options.maxRuns } : {}),
+          },
+          { dryRun: Boolean(options.dryRun) },
+        );
+        if (formatOf(command) === 'json') return printJson(result);
+        if (options.dryRun) {
+          for (const fire of result.fires) console.log(fire);
+          console.log(
+            `${result.fires.length} fire${result.fires.length === 1 ? '' : 's'}; nothing was run (--dry-run)`,
+          );
+          return;
+        }
+        for (const run of result.runs) console.log(`run/${run.id} ${status(run.status)} for ${run.scheduled_for}`);
+      },
+    );
 }

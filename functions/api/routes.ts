@@ -72,6 +72,9 @@ import {
   RunStatusesSchema,
   StatusesBody,
   TriggerBody,
+  BackfillBody,
+  BackfillQuery,
+  BackfillSchema,
   WorkspaceRunsQuery,
 } from '../schemas/run.ts';
 
@@ -356,6 +359,33 @@ export const routes = {
     conflict: TRIGGER_CONFLICT,
     idempotent: true,
     example: { body: { env: { DRY_RUN: '1' } }, data: PENDING_RUN_EXAMPLE },
+  },
+  backfillJob: {
+    method: 'POST',
+    path: `${P}/jobs/{job_id}/backfill`,
+    group: 'runs',
+    access: 'write',
+    summary: 'Run a job once for each fire of its schedule in a range, oldest first',
+    message: 'Backfill accepted',
+    status: 202,
+    description:
+      "One run per fire of the job's schedule in [start, end) (its time zone and daylight-saving rules as the schedule fires), trigger backfill, scheduled_for the fire; they wait for room as any run does and neither replace nor refuse each other. A fire that already has its run (the schedule made it, or a backfill before) answers that run: a repeat makes none twice. ?dry_run=true answers the fires only. A job with no schedule is a 409.",
+    params: JobPath,
+    query: BackfillQuery,
+    body: BackfillBody,
+    bodyRequired: true,
+    response: BackfillSchema,
+    conflict: 'The job has no schedule',
+    example: {
+      body: { start: '2026-11-20T00:00:00Z', end: '2026-11-22T00:00:00Z' },
+      data: {
+        fires: ['2026-11-20T02:00:00.000Z', '2026-11-21T02:00:00.000Z'],
+        runs: [
+          { ...PENDING_RUN_EXAMPLE, trigger: 'backfill', scheduled_for: '2026-11-20T02:00:00.000Z' },
+          { ...PENDING_RUN_EXAMPLE, trigger: 'backfill', scheduled_for: '2026-11-21T02:00:00.000Z' },
+        ],
+      },
+    },
   },
   listJobRuns: {
     method: 'GET',

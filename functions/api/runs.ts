@@ -1,6 +1,7 @@
 // Run routes: trigger, list, get (long poll), cancel, rerun, batch statuses, job status. Thin over RunService.
 import { DEFAULT_GRACE_SECONDS, type RunService } from '../core/runs.ts';
 import type { Run } from '../core/run-model.ts';
+import { BACKFILL_MAX_RUNS } from '../core/backfill.ts';
 import { httpApi, type HttpDependencies, type HttpHandler } from './http.ts';
 import { Reply } from './middleware/envelope.ts';
 
@@ -16,6 +17,19 @@ export function runsApi(deps: HttpDependencies & { runs: RunService }): HttpHand
     {
       triggerRun: async ({ params, body, headers, requester }) =>
         one(runs.trigger(params, body ?? {}, { idempotencyKey: headers['idempotency-key'], requester })),
+      backfillJob: async ({ params, query, body, requester }) => {
+        const result = await runs.backfill(
+          params,
+          {
+            start: body.start,
+            end: body.end,
+            max_runs: body.max_runs ?? BACKFILL_MAX_RUNS.default,
+            dry_run: query.dry_run ?? false,
+          },
+          requester,
+        );
+        return { fires: result.fires.map((fire) => fire.toISOString()), runs: await runs.shown(result.runs) };
+      },
       listJobRuns: ({ params, query }) => page(runs.listForJob(params, { status: query.status }, query)),
       getRun: ({ params, query }) => one(runs.get(params, query.wait ?? 0)),
       cancelRun: ({ params, body, requester }) =>

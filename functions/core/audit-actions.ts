@@ -6,6 +6,7 @@ export const AUDIT_ACTIONS = [
   'job.revert',
   'run.trigger',
   'run.rerun',
+  'run.backfill',
   'run.cancel',
   'secret.put',
   'secret.delete',

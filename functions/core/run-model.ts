@@ -3,8 +3,8 @@ import type { JobRef } from './jobs.ts';
 import { ACTIVE_STATUSES, isActive, RUN_STATUSES, type RunStatus } from './run-statuses.ts';
 
 export { ACTIVE_STATUSES, isActive, RUN_STATUSES, type RunStatus };
-export type Trigger = 'manual' | 'schedule' | 'rerun';
-export const TRIGGERS = ['manual', 'schedule', 'rerun'] as const satisfies readonly Trigger[];
+export type Trigger = 'manual' | 'schedule' | 'rerun' | 'backfill';
+export const TRIGGERS = ['manual', 'schedule', 'rerun', 'backfill'] as const satisfies readonly Trigger[];
 export type RunnerKind = 'ecs' | 'podman' | 'docker' | 'process';
 export const RUNNER_KINDS = ['ecs', 'podman', 'docker', 'process'] as const satisfies readonly RunnerKind[];
 

@@ -3,7 +3,8 @@ import { auditEntry, changedFields, type Requester } from './audit.ts';
 import { jobHealth, windowStart, type Health } from './health.ts';
 import { scheduleFor } from './cron.ts';
 import { ConflictError, NotFoundError, UnavailableError, ValidationError } from './errors.ts';
-import { newId } from './ids.ts';
+import { newId, scheduledRunId } from './ids.ts';
+import { backfillFires } from './backfill.ts';
 import { normalizeCommand, parallelismError, parallelismFor } from './job-spec.ts';
 import type { Job, JobRef } from './jobs.ts';
 import type { JobHooks, JobService } from './job-service.ts';
@@ -60,6 +61,18 @@ export function runTasks(
   const error = parallelismError(count, parallelism);
   if (error) throw new ValidationError([error]);
   return { count, parallelism };
+}
+
+export interface BackfillRequest {
+  start: Date;
+  end: Date;
+  max_runs: number;
+  dry_run: boolean;
+}
+
+export interface BackfillResult {
+  fires: Date[];
+  runs: Run[];
 }
 
 export interface TriggerOptions {
@@ -181,7 +194,9 @@ export class RunService {
         overridden.map((name) => ({ field: `env.${name}`, message: 'is set from a secret; a run cannot override it' })),
       );
     const tasks = runTasks(job, input);
-    if (job.concurrency === 'replace') {
+    // A backfill's runs are asked for together: they neither replace nor refuse each other (admission paces them).
+    const backfill = options.trigger === 'backfill';
+    if (job.concurrency === 'replace' && !backfill) {
       await cancelActiveRuns(this.#deps, ref, {
         mode: 'graceful',
         graceSeconds: DEFAULT_GRACE_SECONDS,
@@ -229,13 +244,13 @@ export class RunService {
       options.requester &&
       auditEntry(
         options.requester,
-        options.trigger === 'rerun' ? 'run.rerun' : 'run.trigger',
+        options.trigger === 'rerun' ? 'run.rerun' : backfill ? 'run.backfill' : 'run.trigger',
         run.workspace_id,
         { project_id: run.project_id, job_id: run.job_id, run_id: run.id },
         changedFields(null, { status: run.status, priority: run.priority, job_revision: run.job_revision }),
         now,
       );
-    await store.create(run, { forbidActive: job.concurrency === 'forbid', audit });
+    await store.create(run, { forbidActive: job.concurrency === 'forbid' && !backfill, audit });
     const execution = executionRequest(job, run);
     try {
       await orchestrator.start(execution);
@@ -246,6 +261,29 @@ export class RunService {
       throw new UnavailableError('the orchestrator', { cause: error });
     }
     return run;
+  }
+
+  /**
+   * One run per fire of the job's schedule in [start, end), oldest first, each with the run id its fire would have
+   * had (so a repeat of the request, or a fire the schedule made itself, makes no second run: the existing one is
+   * answered). A dry run makes none and answers the fires only.
+   */
+  async backfill(ref: JobRef, request: BackfillRequest, requester?: Requester): Promise<BackfillResult> {
+    const job = await this.#deps.jobs.get(ref);
+    if (!job.schedule) throw new ConflictError('the job has no schedule to backfill', 'schedule');
+    const fires = backfillFires(scheduleFor(job.schedule, job.timezone), request);
+    if (request.dry_run) return { fires, runs: [] };
+    const runs: Run[] = [];
+    for (const fire of fires) {
+      const runId = scheduledRunId(job.id, fire);
+      try {
+        runs.push(await this.#trigger(ref, {}, { trigger: 'backfill', scheduledFor: fire, runId, job, requester }));
+      } catch (error) {
+        if (!(error instanceof ConflictError && error.field === 'run_id')) throw error;
+        runs.push(await this.get({ ...ref, run_id: runId }));
+      }
+    }
+    return { fires, runs };
   }
 
   /** Runs as the API shows them: a pending one with its place in the queue, where it waits. */

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import type { LogLine } from '../core/ports.ts';
 import type { JobStatus } from '../core/runs.ts';
+import { BACKFILL_MAX_RUNS } from '../core/backfill.ts';
 import {
   REDACTED,
   RUN_STATUSES,
@@ -19,6 +20,7 @@ import {
   Timestamp,
   WorkspaceId,
   fromText,
+  booleanParam,
   integer,
   integerParam,
   orNull,
@@ -405,3 +407,46 @@ export const JOB_STATUS_IS_THE_DOMAINS: Same<
   Omit<JobStatus, 'latest_run'> & { latest_run: PublicRun | null }
 > = true;
 export const LOG_LINE_IS_THE_DOMAINS: Same<z.output<typeof LogLineSchema>, LogLine> = true;
+
+const BackfillTime = z
+  .string({ error: 'must be an ISO-8601 time, e.g. 2026-11-01T00:00:00Z' })
+  .regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/, {
+    error: 'must be an ISO-8601 time with its offset, e.g. 2026-11-01T00:00:00Z',
+  })
+  .transform((text, ctx) => {
+    const ms = Date.parse(text);
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({ code: 'custom', message: 'is not a time' });
+      return z.NEVER;
+    }
+    return new Date(ms);
+  });
+
+export const BackfillBody = z
+  .strictObject({
+    start: BackfillTime.meta({
+      description: 'The first time of the range (included)',
+      example: '2026-11-01T00:00:00Z',
+    }),
+    end: BackfillTime.meta({ description: 'The end of the range (excluded)', example: '2026-11-08T00:00:00Z' }),
+    max_runs: integer(BACKFILL_MAX_RUNS.min, BACKFILL_MAX_RUNS.max)
+      .optional()
+      .meta({
+        description: `At most this many runs (default ${BACKFILL_MAX_RUNS.default}): a range with more fires is refused, naming max_runs`,
+      }),
+  })
+  .meta({ id: 'Backfill' });
+
+export const BackfillQuery = z.strictObject({
+  dry_run: booleanParam.optional().meta({ description: 'true: the fire times only; no run is made' }),
+});
+
+export const BackfillSchema = z
+  .strictObject({
+    fires: z.array(Timestamp).meta({ description: "The schedule's fires in [start, end), oldest first" }),
+    runs: z.array(RunSchema).meta({
+      description:
+        'A run per fire (none on a dry run), each with trigger backfill and scheduled_for its fire; a fire that already has its run answers that run',
+    }),
+  })
+  .meta({ id: 'BackfillResult' });

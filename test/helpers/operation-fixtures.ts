@@ -72,6 +72,13 @@ export async function operationFixtures(
     getJobRevision: async () => ({ params: { ...onJob, revision: '1' } }),
     revertJob: async () => ({ params: { ...onJob, revision: '1' } }),
     triggerRun: async () => ({ params: onJob }),
+    backfillJob: async () => {
+      const scheduled = await admin.post(`${projectPath(workspace, project)}/jobs`, job({ schedule: '0 3 * * *' }));
+      return {
+        params: { ...base, job_id: scheduled.body.data.id },
+        body: { start: '2026-11-20T00:00:00Z', end: '2026-11-21T00:00:00Z' },
+      };
+    },
     listJobRuns: async () => ({ params: onJob }),
     getRun: async () => ({ params: shared }),
     cancelRun: async () => {

@@ -34,6 +34,7 @@ const OPERATIONS: Record<OperationId, { minimum: Minimum; success: number }> = {
   getJobRevision: { minimum: 'reader', success: 200 },
   revertJob: { minimum: 'writer', success: 200 },
   triggerRun: { minimum: 'writer', success: 202 },
+  backfillJob: { minimum: 'writer', success: 202 },
   listJobRuns: { minimum: 'reader', success: 200 },
   getRun: { minimum: 'reader', success: 200 },
   cancelRun: { minimum: 'writer', success: 200 },
