@@ -78,7 +78,9 @@ export class AlertSweep {
             .map(Date.parse),
         );
         const now = this.#now();
-        const due = latestDueFire(scheduleFor(job.schedule, job.timezone), new Date(since), now, grace);
+        // A fire may start as late as its jitter allows before its grace begins.
+        const late = grace + job.schedule_jitter_seconds;
+        const due = latestDueFire(scheduleFor(job.schedule, job.timezone), new Date(since), now, late);
         if (!due) continue;
         // Its run may exist though the fire was not yet recorded (the record follows the run).
         if (await this.#runs.findByJob(job.id, scheduledRunId(job.id, due))) continue;

@@ -43,11 +43,13 @@ export const LIMITS = {
   tasks: { min: 1, max: 1000 },
   priority: { min: 0, max: 100 },
   queueTimeoutSeconds: { min: 1, max: 604_800 },
+  scheduleJitterSeconds: { min: 0, max: 3600 },
   commandItems: 4096,
 } as const;
 
 export const DEFAULTS = {
   timezone: 'UTC',
+  schedule_jitter_seconds: 0,
   suspended: false,
   timeout_seconds: 3600,
   retries: 0,

@@ -31,6 +31,8 @@ export interface JobSpec {
   network: Network;
   schedule: string | null;
   timezone: string;
+  /** Each fire may start up to this many seconds after its time, so fleets of jobs do not all start at once. */
+  schedule_jitter_seconds: number;
   suspended: boolean;
   tags: Record<string, string>;
   timeout_seconds: number;
@@ -75,6 +77,7 @@ export const JOB_SPEC_FIELDS = [
   'network',
   'schedule',
   'timezone',
+  'schedule_jitter_seconds',
   'suspended',
   'tags',
   'timeout_seconds',
@@ -144,6 +147,7 @@ export function buildJob(
     network: spec.network ?? OPTIONAL_DEFAULTS.network,
     schedule: spec.schedule ?? OPTIONAL_DEFAULTS.schedule,
     timezone: spec.timezone ?? OPTIONAL_DEFAULTS.timezone,
+    schedule_jitter_seconds: spec.schedule_jitter_seconds ?? OPTIONAL_DEFAULTS.schedule_jitter_seconds,
     suspended: spec.suspended ?? OPTIONAL_DEFAULTS.suspended,
     tags: spec.tags ?? {},
     timeout_seconds: spec.timeout_seconds ?? OPTIONAL_DEFAULTS.timeout_seconds,

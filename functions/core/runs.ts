@@ -102,6 +102,8 @@ export interface JobStatus {
   schedule: {
     cron: string;
     timezone: string;
+    /** Each fire may start up to this many seconds after its time. */
+    jitter_seconds: number;
     suspended: boolean;
     /** Why the service suspended it (pause_after_failures); null otherwise. */
     suspended_reason: string | null;
@@ -430,6 +432,7 @@ export class RunService {
       ? {
           cron: job.schedule,
           timezone: job.timezone,
+          jitter_seconds: job.schedule_jitter_seconds,
           suspended: job.suspended,
           suspended_reason: job.suspended ? state.suspended_reason : null,
           next_fire_at: job.suspended

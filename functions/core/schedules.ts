@@ -1,6 +1,7 @@
 // Schedules: a job's cron fires runs by itself. Wherever the schedule lives (EventBridge Scheduler, or the local
 // scheduler), a fire arrives as the same event at the same handler, and becomes a run whose id is derived from
 // the job and the scheduled time, so the scheduler's at-least-once delivery never makes two runs of one fire.
+import { createHash } from 'node:crypto';
 import { ConflictError, NotFoundError, ValidationError } from './errors.ts';
 import { scheduledRunId } from './ids.ts';
 import type { Job, JobRef } from './jobs.ts';
@@ -70,9 +71,22 @@ export class ScheduledTrigger {
   }
 }
 
+/**
+ * How long after its time a fire of a job with jitter starts: spread over [0, jitter) by the job and the fire, so
+ * it is the same on every host and every retry, and different for each job and fire.
+ */
+export function jitterDelayMs(jobId: string, fire: Date, jitterSeconds: number): number {
+  if (jitterSeconds <= 0) return 0;
+  const digest = createHash('sha256').update(`${jobId}@${fire.toISOString()}`).digest();
+  return Math.floor((digest.readUInt32BE(0) / 2 ** 32) * jitterSeconds * 1000);
+}
+
 function scheduleChanged(job: Job, previous: Job): boolean {
   return (
-    job.schedule !== previous.schedule || job.timezone !== previous.timezone || job.suspended !== previous.suspended
+    job.schedule !== previous.schedule ||
+    job.timezone !== previous.timezone ||
+    job.suspended !== previous.suspended ||
+    job.schedule_jitter_seconds !== previous.schedule_jitter_seconds
   );
 }
 

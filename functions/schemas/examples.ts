@@ -17,6 +17,7 @@ export const JOB_EXAMPLE = {
   network: 'public' as const,
   schedule: '0 3 * * 1-5',
   timezone: 'Europe/Berlin',
+  schedule_jitter_seconds: 0,
   suspended: false,
   tags: { team: 'data' },
   timeout_seconds: 3600,
@@ -117,6 +118,7 @@ export const JOB_STATUS_EXAMPLE = {
   schedule: {
     cron: '0 3 * * 1-5',
     timezone: 'Europe/Berlin',
+    jitter_seconds: 0,
     suspended: false,
     suspended_reason: null,
     next_fire_at: '2026-11-23T02:00:00.000Z',

@@ -222,6 +222,10 @@ export const MemoryMb = integer(512, 122_880).meta({
 });
 
 const Suspended = z.boolean({ error: 'must be true or false' });
+export const ScheduleJitterSeconds = integer(LIMITS.scheduleJitterSeconds.min, LIMITS.scheduleJitterSeconds.max).meta({
+  description: `Each fire may start up to this many seconds after its time (default ${DEFAULTS.schedule_jitter_seconds}), so many jobs on one cron do not all start at once; in AWS the scheduler's flexible time window (this rounded up to minutes)`,
+  example: 300,
+});
 
 const ALERT_DESCRIPTIONS: Record<AlertRule, string> = {
   consecutive_failures: 'job.failing when this many runs in a row have failed; job.recovered at the next success',
@@ -265,6 +269,7 @@ export const JobCreateBody = z
     network: NetworkSchema.optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.optional(),
+    schedule_jitter_seconds: ScheduleJitterSeconds.optional(),
     suspended: Suspended.optional(),
     tags: Tags.optional(),
     timeout_seconds: TimeoutSeconds.optional(),
@@ -305,6 +310,7 @@ export const JobPatchBody = z
     network: NetworkSchema.nullable().optional(),
     schedule: Schedule.nullable().optional(),
     timezone: TimeZone.nullable().optional(),
+    schedule_jitter_seconds: ScheduleJitterSeconds.nullable().optional(),
     suspended: Suspended.nullable().optional(),
     tags: Tags.nullable().optional(),
     timeout_seconds: TimeoutSeconds.nullable().optional(),
@@ -356,6 +362,7 @@ export const JobSchema = z
     network: z.enum(NETWORKS).meta({ default: DEFAULTS.network }),
     schedule: z.string().nullable(),
     timezone: z.string().meta({ default: DEFAULTS.timezone }),
+    schedule_jitter_seconds: z.number().int().meta({ default: DEFAULTS.schedule_jitter_seconds }),
     suspended: z.boolean(),
     tags: z.record(z.string(), z.string()),
     timeout_seconds: z.number().int(),

@@ -323,6 +323,9 @@ export const JobStatusSchema = z
       .strictObject({
         cron: z.string(),
         timezone: z.string(),
+        jitter_seconds: z.number().int().meta({
+          description: "Each fire may start up to this many seconds after its time (the job's schedule_jitter_seconds)",
+        }),
         suspended: z.boolean(),
         suspended_reason: z.string().nullable().meta({
           description: 'Why the service suspended the schedule (alerts.pause_after_failures); null otherwise',

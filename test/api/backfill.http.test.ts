@@ -108,3 +108,25 @@ describe('POST …/jobs/{id}/backfill', () => {
     expect(conflict.body.message).toMatch(/no schedule/);
   });
 });
+
+describe('schedule_jitter_seconds', () => {
+  it('is kept on the job, shown in its status, and refused out of range naming the field', async () => {
+    const job = (
+      await t.api.post(`${P}/jobs`, {
+        name: 'jittered',
+        image: 'alpine',
+        command: 'true',
+        schedule: '0 0 * * *',
+        schedule_jitter_seconds: 90,
+      })
+    ).body.data;
+    expect(job.schedule_jitter_seconds).toBe(90);
+    expect((await t.api.get(`${P}/jobs/${job.id}/status`)).body.data.schedule).toMatchObject({ jitter_seconds: 90 });
+    const bad = await t.api.patch(`${P}/jobs/${job.id}`, { schedule_jitter_seconds: 3601 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors?.[0]?.field).toBe('schedule_jitter_seconds');
+    expect((await t.api.patch(`${P}/jobs/${job.id}`, { schedule_jitter_seconds: null })).body.data).toMatchObject({
+      schedule_jitter_seconds: 0,
+    });
+  });
+});

@@ -41,6 +41,7 @@ describe('buildJob', () => {
       'network',
       'schedule',
       'timezone',
+      'schedule_jitter_seconds',
       'suspended',
       'tags',
       'timeout_seconds',

@@ -371,6 +371,7 @@ function Spec({ job }: { job: Job }) {
         .map(([k, v]) => `${k}:${v}`)
         .join(', ') || '—',
     ],
+    ['Schedule jitter', job.schedule_jitter_seconds > 0 ? `up to ${job.schedule_jitter_seconds} s late` : '—'],
     ['Timeout', `${job.timeout_seconds} s`],
     ['Retries', `${job.retries}${job.retry_rules.length ? ` (${job.retry_rules.length} rules)` : ''}`],
     ['Concurrency', job.concurrency],

@@ -66,7 +66,11 @@ export class EventBridgeScheduleStore implements ScheduleStore {
       ScheduleExpression: expression,
       ScheduleExpressionTimezone: job.timezone,
       State: job.suspended ? 'DISABLED' : 'ENABLED',
-      FlexibleTimeWindow: { Mode: 'OFF' },
+      // Jitter is the scheduler's own flexible window: each fire is delivered at a random time within it.
+      FlexibleTimeWindow:
+        job.schedule_jitter_seconds > 0
+          ? { Mode: 'FLEXIBLE', MaximumWindowInMinutes: Math.max(1, Math.ceil(job.schedule_jitter_seconds / 60)) }
+          : { Mode: 'OFF' },
       ActionAfterCompletion: 'NONE',
       Target: {
         Arn: this.#config.targetArn,

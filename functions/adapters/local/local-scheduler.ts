@@ -8,7 +8,7 @@
 import { scheduleFor } from '../../core/cron.ts';
 import type { Job, JobRef } from '../../core/jobs.ts';
 import type { ScheduleStore } from '../../core/ports.ts';
-import type { ScheduledFire } from '../../core/schedules.ts';
+import { jitterDelayMs, type ScheduledFire } from '../../core/schedules.ts';
 import type { Logger } from '../../logger.ts';
 
 /**
@@ -26,6 +26,8 @@ interface Entry {
   /** The cron text and zone only: the Schedule that computes fire times is shared (see scheduleFor). */
   cron: string;
   timeZone: string;
+  /** Each fire starts up to this long after its time (see jitterDelayMs). */
+  jitterSeconds: number;
   next: Date;
   /** False once the job's schedule changed or went; the heap drops it lazily. */
   current: boolean;
@@ -100,6 +102,7 @@ export class LocalScheduler implements ScheduleStore {
       job: { workspace_id: job.workspace_id, project_id: job.project_id, job_id: job.id },
       cron,
       timeZone: job.timezone,
+      jitterSeconds: job.schedule_jitter_seconds,
       next,
       current: true,
     };
@@ -135,7 +138,7 @@ export class LocalScheduler implements ScheduleStore {
         due = following;
         following = schedule.next(due);
       }
-      if (now - due.getTime() <= Math.max(this.#catchUpMs, 1_000)) this.#fire(entry.job, due);
+      if (now - due.getTime() <= Math.max(this.#catchUpMs, 1_000)) this.#fire(entry.job, due, entry.jitterSeconds);
       else this.#logger.warn('schedule fire missed', { job_id: entry.job.job_id, scheduled_for: due.toISOString() });
       if (!following) {
         this.#entries.delete(entry.job.job_id);
@@ -147,9 +150,14 @@ export class LocalScheduler implements ScheduleStore {
     this.#arm();
   }
 
-  #fire(job: JobRef, scheduledFor: Date): void {
+  #fire(job: JobRef, scheduledFor: Date, jitterSeconds: number): void {
     const fire: ScheduledFire = { job, scheduled_time: scheduledFor.toISOString() };
-    const delivery = this.#deliverWithRetries(fire).finally(() => this.#inFlight.delete(delivery));
+    // With jitter the fire waits its share of the window (what is left of it when found late); stop() cuts the wait
+    // short and the fire is not delivered: the next start's catch-up makes it (the same run id).
+    const wait = scheduledFor.getTime() + jitterDelayMs(job.job_id, scheduledFor, jitterSeconds) - Date.now();
+    const delivery = (wait > 0 ? this.#retryWait(wait) : Promise.resolve())
+      .then(() => (this.#stopped ? undefined : this.#deliverWithRetries(fire)))
+      .finally(() => this.#inFlight.delete(delivery));
     this.#inFlight.add(delivery);
   }
 

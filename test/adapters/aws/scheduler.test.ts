@@ -96,6 +96,20 @@ describe('EventBridgeScheduleStore', () => {
     });
   });
 
+  it("gives a job's jitter as the scheduler's flexible window, in whole minutes rounded up", async () => {
+    scheduler.on(UpdateScheduleCommand).resolves({ ScheduleArn: 'arn' });
+    for (const [seconds, window] of [
+      [1, { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 1 }],
+      [90, { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 2 }],
+      [3600, { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 }],
+      [0, { Mode: 'OFF' }],
+    ] as const) {
+      scheduler.resetHistory();
+      await store.sync(job({ schedule: '@daily', schedule_jitter_seconds: seconds }));
+      expect(scheduler.commandCalls(UpdateScheduleCommand)[0]?.args[0].input.FlexibleTimeWindow).toEqual(window);
+    }
+  });
+
   it('updates when a concurrent create got there first', async () => {
     scheduler.on(UpdateScheduleCommand).rejectsOnce(notFound()).resolves({ ScheduleArn: 'arn' });
     scheduler

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LocalScheduler } from '../../../functions/adapters/local/local-scheduler.ts';
 import { newId } from '../../../functions/core/ids.ts';
 import { buildJob, type Job } from '../../../functions/core/jobs.ts';
-import type { ScheduledFire } from '../../../functions/core/schedules.ts';
+import { jitterDelayMs, type ScheduledFire } from '../../../functions/core/schedules.ts';
 import { createLogger } from '../../../functions/logger.ts';
 
 let fires: ScheduledFire[];
@@ -59,6 +59,30 @@ describe('LocalScheduler', () => {
     await vi.advanceTimersByTimeAsync(14 * 60_000);
     expect(times(everyMinute.id)).toHaveLength(15);
     expect(times(quarterly.id)).toEqual(['2026-06-01T10:15:00.000Z']);
+  });
+
+  it('delays each fire of a job with jitter by its own share of the window, the scheduled time unchanged', async () => {
+    start('2026-06-01T10:00:30Z');
+    const jobs = Array.from({ length: 20 }, () => job({ schedule: '0 * * * *', schedule_jitter_seconds: 600 }));
+    const delivered = new Map<string, number>();
+    for (const j of jobs) await scheduler.sync(j);
+    const due = Date.parse('2026-06-01T11:00:00Z');
+    for (let second = 0; Date.now() < due + 601_000; second++) {
+      await vi.advanceTimersByTimeAsync(1_000);
+      for (const fire of fires) if (!delivered.has(fire.job.job_id)) delivered.set(fire.job.job_id, Date.now() - due);
+    }
+    expect(delivered.size).toBe(20);
+    for (const j of jobs) {
+      // Each at the delay its job and fire give it, within the window, to the second the test steps by.
+      const expected = jitterDelayMs(j.id, new Date(due), 600);
+      expect(delivered.get(j.id)! - expected).toBeGreaterThanOrEqual(0);
+      expect(delivered.get(j.id)! - expected).toBeLessThanOrEqual(1_000);
+    }
+    expect(new Set(fires.map((f) => f.scheduled_time))).toEqual(new Set(['2026-06-01T11:00:00.000Z']));
+    // Spread over the window, not bunched at its start.
+    const delays = [...delivered.values()].sort((a, b) => a - b);
+    expect(delays.at(-1)! - delays[0]!).toBeGreaterThan(300_000);
+    expect(jitterDelayMs(jobs[0]!.id, new Date(due), 0)).toBe(0);
   });
 
   it("fires in the job's time zone, skipping the hour clocks skip and firing the repeated hour once (Europe/Berlin)", async () => {
