@@ -155,8 +155,16 @@ export const FUNCTIONS = {
   // event's webhook deliveries and hands them to the deliveries queue.
   'event-publisher': {
     description:
-      'Puts each run and schedule event on the EventBridge bus, makes its webhook deliveries, keeps run history within its limits, and disables the schedule of a job its alerts paused',
-    uses: ['table:read', 'table:write', 'events:put', 'deliveries:enqueue', 'schedules'],
+      'Puts each run and schedule event on the EventBridge bus, makes its webhook deliveries, keeps run history within its limits, disables the schedule of a job its alerts paused, and starts the runs that run after a run that ended',
+    uses: [
+      'table:read',
+      'table:write',
+      'events:put',
+      'deliveries:enqueue',
+      'schedules',
+      'executions:start',
+      'executions:stop',
+    ],
   },
   // Reads the deliveries queue (granted by its event source); sends a delivery not yet due on again. An attempt
   // waits up to 15 s for its receiver, and a batch's attempts run together.

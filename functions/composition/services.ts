@@ -11,6 +11,7 @@ import { MetricsService } from '../core/metrics.ts';
 import { RunLifecycle } from '../core/run-lifecycle.ts';
 import { RunReconciler } from '../core/run-reconciler.ts';
 import { AlertSweep } from '../core/alert-sweep.ts';
+import { ChainTrigger } from '../core/chain-trigger.ts';
 import { RunService, runsFollowTheirJob } from '../core/runs.ts';
 import { pausedSchedules, ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
 import { taskDefinitionHooks } from '../core/task-definitions.ts';
@@ -179,6 +180,11 @@ export function composeServices(platform: Platform): Services {
             retention(),
             metricsRecorder(),
             pausedSchedules(platform.jobStore(), platform.schedules()),
+            new ChainTrigger({
+              jobs: platform.jobStore(),
+              runs,
+              note: (message, fields) => platform.logger.warn(message, fields),
+            }),
           ],
         }),
     ),

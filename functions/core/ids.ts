@@ -20,8 +20,20 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
  * least once) names the same run, so it cannot create a second one.
  */
 export function scheduledRunId(jobId: string, scheduledFor: Date): string {
-  const digest = createHash('sha256').update(`${jobId}@${scheduledFor.toISOString()}`).digest();
+  return derivedRunId(`${jobId}@${scheduledFor.toISOString()}`, scheduledFor);
+}
+
+/**
+ * The run id of a job's run after another run ended (run_after), derived from the job and that run: the run
+ * events that fire it are handed on at least once, and every repeat names the same run.
+ */
+export function chainedRunId(jobId: string, upstreamRunId: string, endedAt: Date): string {
+  return derivedRunId(`${jobId}<${upstreamRunId}`, endedAt);
+}
+
+function derivedRunId(name: string, at: Date): string {
+  const digest = createHash('sha256').update(name).digest();
   let random = '';
   for (let i = 0; i < 16; i++) random += CROCKFORD[(digest[i] as number) % 32];
-  return `run_${encodeTime(scheduledFor.getTime(), 10)}${random}`;
+  return `run_${encodeTime(at.getTime(), 10)}${random}`;
 }

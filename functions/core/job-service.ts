@@ -17,6 +17,8 @@ import { parseReference, referencedNames } from './secrets.ts';
 import { revisionsKept, sameSpec, specOf, type Actor, type JobRevision } from './revisions.ts';
 import { auditEntry, changedFields, type AuditAction, type Requester } from './audit.ts';
 import type { Network } from './job-spec.ts';
+import { dependentsOf, refersTo, runAfterErrors } from './chains.ts';
+import { SERVICE_ACTOR } from './alerts.ts';
 
 /** What follows a job's life elsewhere in the system (its schedule, its task definition, its runs). */
 export interface JobHooks {
@@ -114,6 +116,60 @@ export class JobService {
     throw new ValidationError(errors);
   }
 
+  /** Every job of the project, in pages. */
+  async #projectJobs(ref: ProjectRef): Promise<Job[]> {
+    const jobs: Job[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.#store.list(ref, { tags: [] }, { limit: 100, cursor });
+      jobs.push(...page.items);
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    return jobs;
+  }
+
+  /**
+   * A job's run_after names jobs of its project, not itself, and makes no cycle; a job others name by its name
+   * keeps that name (they would lose their edge).
+   */
+  async #checkRunAfter(job: Job, previous?: Job): Promise<void> {
+    const renamed = previous !== undefined && previous.name !== job.name;
+    const same = previous !== undefined && JSON.stringify(previous.run_after) === JSON.stringify(job.run_after);
+    if (!renamed && (job.run_after.length === 0 || same)) return;
+    const jobs = await this.#projectJobs(job);
+    if (renamed) {
+      const byName = jobs.filter((other) => other.run_after.some((entry) => entry.job === previous.name));
+      if (byName.length > 0)
+        throw new ConflictError(
+          `jobs run after this job by its name (${byName.map((other) => other.name).join(', ')}): name it by its id there first`,
+          'name',
+        );
+    }
+    assertValid(runAfterErrors(job, jobs));
+  }
+
+  /** A deleted job's dependents lose their edge to it, each as a revision made by the service that says why. */
+  async #unlinkDependents(job: Job): Promise<void> {
+    const requester: Requester = {
+      key_id: SERVICE_ACTOR.key_id,
+      key_name: `the service: job '${job.name}' was deleted`,
+      role: 'admin',
+      request_id: `delete-${job.id}`,
+      source_ip: null,
+    };
+    for (const dependent of dependentsOf(job, await this.#projectJobs(job))) {
+      const unlink = (current: Job) => ({
+        ...current,
+        run_after: current.run_after.filter((entry) => !refersTo(entry, job)),
+        updated_at: this.#now().toISOString(),
+      });
+      const ref = { workspace_id: dependent.workspace_id, project_id: dependent.project_id, job_id: dependent.id };
+      await this.#change(ref, unlink, requester, 'job.update', {}).catch((error) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+    }
+  }
+
   async create(ref: ProjectRef, input: JobCreate, requester: Requester): Promise<Job> {
     const now = this.#now();
     const stamp = now.toISOString();
@@ -122,6 +178,7 @@ export class JobService {
     this.#checkNetwork(job);
     await this.#checkSecrets(job);
     await this.#checkTaskRole(job);
+    await this.#checkRunAfter(job);
     const spec = specOf(job);
     await this.#store.create(
       job,
@@ -189,6 +246,7 @@ export class JobService {
       this.#checkNetwork(next, stored.job);
       await this.#checkSecrets(next, stored.job);
       await this.#checkTaskRole(next, stored.job);
+      await this.#checkRunAfter(next, stored.job);
       const spec = specOf(next);
       const revision: JobRevision = {
         revision: next.revision,
@@ -243,6 +301,7 @@ export class JobService {
       requester &&
       this.#audit(requester, 'job.delete', job, { name: [job.name, null], revision: [job.revision, null] });
     if (!(await this.#store.delete(ref, job.id, job.name, audit))) throw new NotFoundError('job', ref.job_id);
+    await this.#unlinkDependents(job);
     await this.#hooks.deleted?.(job);
     return job;
   }

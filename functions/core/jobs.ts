@@ -15,6 +15,7 @@ import {
 } from './job-spec.ts';
 import type { ProjectRef } from './pages.ts';
 import { secretsFieldErrors } from './secrets.ts';
+import type { RunAfter } from './chains.ts';
 import { mergeAlerts, ordered as orderedAlerts, type AlertRule, type JobAlerts } from './alert-rules.ts';
 
 export interface JobSpec {
@@ -53,6 +54,8 @@ export interface JobSpec {
   parallelism: number;
   /** What to be told of beyond its runs' events: failures in a row, a missed fire, a slow run; and when to pause. */
   alerts: JobAlerts;
+  /** Run after these jobs of the project end so (see chains.ts). */
+  run_after: RunAfter[];
 }
 
 export interface Job extends ProjectRef, JobSpec {
@@ -92,6 +95,7 @@ export const JOB_SPEC_FIELDS = [
   'tasks',
   'parallelism',
   'alerts',
+  'run_after',
 ] as const satisfies ReadonlyArray<keyof JobSpec>;
 
 /** A create request after boundary validation: required fields present, the rest optional. */
@@ -115,7 +119,7 @@ export type JobRef = ProjectRef & { job_id: string };
 const { history: _history, ...SCALAR_DEFAULTS } = DEFAULTS;
 const OPTIONAL_DEFAULTS: Omit<
   Pick<JobSpec, Optional>,
-  'env' | 'secrets' | 'tags' | 'retry_rules' | 'history' | 'parallelism' | 'alerts'
+  'env' | 'secrets' | 'tags' | 'retry_rules' | 'history' | 'parallelism' | 'alerts' | 'run_after'
 > = {
   schedule: null,
   registry_credentials: null,
@@ -161,6 +165,7 @@ export function buildJob(
     tasks,
     parallelism: spec.parallelism ?? parallelismFor(tasks),
     alerts: orderedAlerts(spec.alerts ?? {}),
+    run_after: spec.run_after ?? [],
     created_at: createdAt,
     updated_at: updatedAt,
     revision,

@@ -3,8 +3,8 @@ import type { JobRef } from './jobs.ts';
 import { ACTIVE_STATUSES, isActive, RUN_STATUSES, type RunStatus } from './run-statuses.ts';
 
 export { ACTIVE_STATUSES, isActive, RUN_STATUSES, type RunStatus };
-export type Trigger = 'manual' | 'schedule' | 'rerun' | 'backfill';
-export const TRIGGERS = ['manual', 'schedule', 'rerun', 'backfill'] as const satisfies readonly Trigger[];
+export type Trigger = 'manual' | 'schedule' | 'rerun' | 'backfill' | 'dependency';
+export const TRIGGERS = ['manual', 'schedule', 'rerun', 'backfill', 'dependency'] as const satisfies readonly Trigger[];
 export type RunnerKind = 'ecs' | 'podman' | 'docker' | 'process';
 export const RUNNER_KINDS = ['ecs', 'podman', 'docker', 'process'] as const satisfies readonly RunnerKind[];
 
@@ -164,6 +164,8 @@ export interface Run {
   tasks: TaskCounts;
   /** At most this many of its tasks run at once. */
   parallelism: number;
+  /** The run whose end started it (trigger `dependency`, a run_after of its job); null otherwise. */
+  caused_by: { job_id: string; run_id: string } | null;
 }
 
 /** Runs of a job by status, `total` ever made (removed ones included), and `retained` kept now. */
@@ -195,6 +197,7 @@ export const RUN_FIELDS = [
   'backend',
   'tasks',
   'parallelism',
+  'caused_by',
 ] as const satisfies ReadonlyArray<keyof Run>;
 
 /**

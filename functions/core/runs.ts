@@ -85,6 +85,8 @@ export interface TriggerOptions {
   job?: Job;
   /** Who asked, through the API: the trigger's audit entry is written with the run. */
   requester?: Requester | undefined;
+  /** The run whose end made this one (run_after). */
+  causedBy?: { job_id: string; run_id: string };
 }
 
 export interface RunStatusSummary {
@@ -241,6 +243,7 @@ export class RunService {
       },
       tasks: pendingTasks(tasks.count),
       parallelism: tasks.parallelism,
+      caused_by: options.causedBy ?? null,
     };
     const audit =
       options.requester &&

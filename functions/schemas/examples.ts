@@ -32,6 +32,7 @@ export const JOB_EXAMPLE = {
   tasks: 1,
   parallelism: 1,
   alerts: { consecutive_failures: 3, missed_schedule_seconds: 900 },
+  run_after: [],
   created_at: '2026-11-22T10:15:30.123Z',
   updated_at: '2026-11-22T10:15:30.123Z',
   revision: 1,
@@ -85,6 +86,7 @@ export const RUN_EXAMPLE = {
   backend: { runner: 'process', task: 'pid 4242', execution: RUN_ID, task_role: null },
   tasks: { count: 1, pending: 0, running: 0, succeeded: 1, failed: 0, cancelled: 0 },
   parallelism: 1,
+  caused_by: null,
   queue: null,
 };
 

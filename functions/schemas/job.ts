@@ -19,6 +19,7 @@ import {
 } from '../core/job-spec.ts';
 import { JOB_SPEC_FIELDS, type Job, type JobSpec } from '../core/jobs.ts';
 import { ALERT_LIMITS, ALERT_RULES, type AlertRule } from '../core/alert-rules.ts';
+import { CHAIN_CONDITIONS, MAX_RUN_AFTER } from '../core/chains.ts';
 import { REFERENCE_PATTERN, SECRET_LIMITS, SECRET_NAME_PATTERN } from '../core/secrets.ts';
 import { RoleArn } from './settings.ts';
 import {
@@ -249,6 +250,28 @@ export const Alerts = z
     description: 'What to be told of, as events delivered like the others (webhooks, EventBridge); each rule set is on',
     example: { consecutive_failures: 3, missed_schedule_seconds: 600, max_duration_seconds: 3600 },
   });
+export const RunAfterSchema = z
+  .array(
+    z.strictObject({
+      job: z
+        .string({ error: 'must be the name or id of a job of the project' })
+        .min(1, { error: 'must be the name or id of a job of the project' })
+        .max(128)
+        .meta({ description: 'A job of the same project, by name or id' }),
+      on: z.enum(CHAIN_CONDITIONS, { error: `must be one of ${CHAIN_CONDITIONS.join(', ')}` }).meta({
+        description: 'succeeded, failed, or finished (either, or cancelled)',
+      }),
+    }),
+    { error: 'must be a list of {job, on}' },
+  )
+  .max(MAX_RUN_AFTER, { error: `must have at most ${MAX_RUN_AFTER} entries` })
+  .meta({
+    id: 'RunAfter',
+    description:
+      'When a run of one of these jobs ends so, a run of this job starts (trigger dependency, caused_by that run), once per ending; a cycle is refused naming its jobs',
+    example: [{ job: 'extract', on: 'succeeded' }],
+  });
+
 /** A PATCH merges: a rule given is set, one set to null is turned off, one left out stays. */
 const AlertsPatch = z
   .strictObject(
@@ -284,6 +307,7 @@ export const JobCreateBody = z
     tasks: Tasks.optional(),
     parallelism: Parallelism.optional(),
     alerts: Alerts.optional(),
+    run_after: RunAfterSchema.optional(),
   })
   .meta({ id: 'JobCreate' });
 
@@ -325,6 +349,7 @@ export const JobPatchBody = z
     tasks: Tasks.nullable().optional(),
     parallelism: Parallelism.nullable().optional(),
     alerts: AlertsPatch.nullable().optional(),
+    run_after: RunAfterSchema.nullable().optional(),
   })
   .meta({ id: 'JobPatch' });
 
@@ -377,6 +402,7 @@ export const JobSchema = z
     tasks: z.number().int().min(LIMITS.tasks.min).max(LIMITS.tasks.max),
     parallelism: z.number().int().min(LIMITS.tasks.min).max(LIMITS.tasks.max),
     alerts: z.strictObject(alertFields(() => z.number().int().optional())).meta({ description: "The job's alerts" }),
+    run_after: z.array(z.strictObject({ job: z.string(), on: z.enum(CHAIN_CONDITIONS) })),
     created_at: Timestamp,
     updated_at: Timestamp,
     revision: z

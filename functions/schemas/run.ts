@@ -262,6 +262,10 @@ export const RunSchema = z
     }),
     tasks: TaskCountsSchema,
     parallelism: z.number().int().min(1).meta({ description: 'At most this many of its tasks run at once' }),
+    caused_by: z
+      .strictObject({ job_id: JobId, run_id: RunId })
+      .nullable()
+      .meta({ description: "The run whose end started it (trigger dependency: its job's run_after); null otherwise" }),
     queue: z
       .strictObject({
         position: z.number().int().min(1).meta({ description: "Its place in its workspace's queue (1: next)" }),

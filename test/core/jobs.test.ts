@@ -56,6 +56,7 @@ describe('buildJob', () => {
       'tasks',
       'parallelism',
       'alerts',
+      'run_after',
       'created_at',
       'updated_at',
       'revision',

@@ -29,6 +29,7 @@ export function aRun(ref: JobRef, id: string, fields: Partial<Run> = {}): Run {
     backend: { runner: 'process', task: null, execution: null, task_role: null },
     tasks: pendingTasks(1),
     parallelism: 1,
+    caused_by: null,
     ...fields,
   };
 }

@@ -94,7 +94,11 @@ function revisionFromItem(item: Record<string, unknown>): JobRevision {
     created_at: item.created_at as string,
     actor: item.actor as JobRevision['actor'],
     // A revision made before a field existed reads with that field's default.
-    spec: specOf({ ...(item.spec as JobSpec), alerts: (item.spec as Partial<JobSpec>).alerts ?? {} }),
+    spec: specOf({
+      ...(item.spec as JobSpec),
+      alerts: (item.spec as Partial<JobSpec>).alerts ?? {},
+      run_after: (item.spec as Partial<JobSpec>).run_after ?? [],
+    }),
   };
 }
 

@@ -68,6 +68,7 @@ export function runFromItem(item: Record<string, unknown>): Run {
   run.secrets ??= [];
   run.priority ??= DEFAULTS.priority;
   run.job_revision ??= null;
+  run.caused_by ??= null;
   if (run.backend) run.backend.task_role ??= null;
   return run;
 }
