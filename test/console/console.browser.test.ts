@@ -426,6 +426,29 @@ describe('the web console', () => {
     await page.getByText(made[3]!).first().waitFor();
   });
 
+  it('links a run to the run whose end started it, and to the runs its end started (run_after)', async () => {
+    const up = (await t.api.post(`${P}/jobs`, job({ name: 'chain-up', command: 'true' }))).body.data.id as string;
+    const down = (
+      await t.api.post(
+        `${P}/jobs`,
+        job({ name: 'chain-down', command: 'true', run_after: [{ job: 'chain-up', on: 'succeeded' }] }),
+      )
+    ).body.data.id as string;
+    const upRun = (await t.api.post(`${P}/jobs/${up}/runs`)).body.data.id as string;
+    await waitForStatus(t.api, `${P}/jobs/${up}/runs/${upRun}`, ['succeeded']);
+    await eventually(async () => (await t.api.get(`${P}/jobs/${down}/runs`)).body.data.length === 1, 'the run after');
+    const downRun = (await t.api.get(`${P}/jobs/${down}/runs`)).body.data[0]!.id as string;
+    await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${down}/runs/${downRun}`);
+    await page.locator('.chain').getByText('Started after').waitFor();
+    expect(await page.locator('.chain a').getAttribute('href')).toBe(`#/w/${W}/p/${PROJECT}/jobs/${up}/runs/${upRun}`);
+    await view('run-chain');
+    await page.locator('.chain a').click();
+    await page.locator('.chain').getByText('Its end started').waitFor();
+    expect(await page.locator('.chain a').getAttribute('href')).toBe(
+      `#/w/${W}/p/${PROJECT}/jobs/${down}/runs/${downRun}`,
+    );
+  });
+
   it('shows the audit log with its filters, each change with who made it and what it changed', async () => {
     await page.goto(`${t.service.url}/console/#/w/${W}/audit?project_id=${PROJECT}&action=job.update`);
     await page.getByRole('heading', { name: `Audit log of the workspace ${W}` }).waitFor();

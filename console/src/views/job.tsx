@@ -378,6 +378,7 @@ function Spec({ job }: { job: Job }) {
     ['Size', `${job.cpu} vCPU, ${job.memory_mb} MiB`],
     ['Tasks', `${job.tasks}, ${job.parallelism} at once`],
     ['History', `${job.history.max_runs} runs, ${job.history.max_age_days} days`],
+    ['Runs after', job.run_after.map((entry) => `${entry.job} (${entry.on})`).join(', ') || '—'],
     [
       'Alerts',
       Object.entries(job.alerts)

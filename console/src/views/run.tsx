@@ -52,6 +52,7 @@ export function RunView({
       <p class="sub">
         of <a href={href(paths.job(workspace, project, jobId))}>{jobId}</a> · {run.trigger} · priority {run.priority}
       </p>
+      <Chain workspace={workspace} project={project} run={run} />
       {run.queue && (
         <p class="notice" aria-live="polite">
           Waiting to start: #{run.queue.position} in the queue of {workspace} · {run.queue.reason} · since{' '}
@@ -270,5 +271,46 @@ function Logs({ workspace, project, jobId, run }: { workspace: string; project: 
         )}
       </div>
     </div>
+  );
+}
+
+/**
+ * Where the run stands in a chain: the run whose end started it (run_after), and the runs its end started (found
+ * among the project's newest runs started so).
+ */
+function Chain({ workspace, project, run }: { workspace: string; project: string; run: Run }) {
+  const api = client(workspace, project);
+  const started = useLoad(
+    async () =>
+      run.finished_at === null
+        ? []
+        : (await api.listRuns({ trigger: 'dependency', limit: 100 })).items.filter(
+            (other) => other.caused_by?.run_id === run.id,
+          ),
+    [run.id, run.finished_at],
+  );
+  const link = (jobId: string, runId: string) => (
+    <a href={href(paths.run(workspace, project, jobId, runId))}>
+      <code>{runId}</code>
+    </a>
+  );
+  const after = started.data ?? [];
+  if (!run.caused_by && after.length === 0) return null;
+  return (
+    <p class="sub chain">
+      {run.caused_by && <>Started after {link(run.caused_by.job_id, run.caused_by.run_id)} ended. </>}
+      {after.length > 0 && (
+        <>
+          Its end started{' '}
+          {after.map((other, i) => (
+            <span key={other.id}>
+              {i > 0 && ', '}
+              {link(other.job_id, other.id)}
+            </span>
+          ))}
+          .
+        </>
+      )}
+    </p>
   );
 }
