@@ -21,6 +21,7 @@ import { secrets } from './secrets.ts';
 import { admission } from './admission.ts';
 import { health } from './health.ts';
 import { gitops } from './gitops.ts';
+import { chains } from './chains.ts';
 import { machine, ROOT } from './lib/processes.ts';
 import { renderSection, type Section } from './lib/report.ts';
 
@@ -44,6 +45,7 @@ const SUITES: Record<string, () => Promise<Section>> = {
   admission,
   health,
   gitops,
+  chains,
 };
 
 const requested = process.argv.slice(2);
