@@ -58,7 +58,12 @@ export class JobsStack extends Stack {
       runner: this.runner,
       orchestration: this.orchestration,
     });
-    this.events = new Events(this, 'Events', { store: this.store, runner: this.runner, scheduling: this.scheduling });
+    this.events = new Events(this, 'Events', {
+      store: this.store,
+      runner: this.runner,
+      scheduling: this.scheduling,
+      orchestration: this.orchestration,
+    });
     this.console = new Console(this, 'Console');
     this.api = new Api(this, 'Api', {
       store: this.store,

@@ -14,6 +14,7 @@ export type Use =
   | 'executions:describe'
   | 'container-logs:read'
   | 'container-logs:delete'
+  | 'container-logs:write'
   | 'schedules'
   | 'task-definitions'
   | 'container-metrics'
@@ -56,6 +57,7 @@ export const USE_SETTINGS: Record<Use, readonly Setting[]> = {
   'executions:describe': [S.stateMachine],
   'container-logs:read': [S.containerLogGroup],
   'container-logs:delete': [S.containerLogGroup],
+  'container-logs:write': [S.containerLogGroup],
   schedules: [S.scheduleGroup, S.schedulerTarget, S.schedulerRole, S.schedulerDeadLetters],
   // A task definition names the log group its container writes to.
   // A job is refused a network the deployment does not offer.
@@ -132,8 +134,16 @@ export const FUNCTIONS = {
   // Admission: an attempt waits in its queue; whoever holds a workspace's lease decides, pacing launches, for up
   // to 45 s of an invocation.
   'run-state': {
-    description: "The run state machine's state-update tasks, and admission",
-    uses: ['table:read', 'table:write', 'admission'],
+    description:
+      "The run state machine's state-update tasks, and admission; an attempt's output is read from its log as it ends (masked), and a word about it written there",
+    uses: [
+      'table:read',
+      'table:write',
+      'admission',
+      'container-logs:read',
+      'container-logs:write',
+      'secret-values:read',
+    ],
     timeoutSeconds: 60,
   },
   'ecs-events': {

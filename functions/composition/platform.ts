@@ -3,7 +3,7 @@
 import type { FigureSink } from '../core/service-metrics.ts';
 import type { ServiceMetricsStore } from '../core/service-metrics.ts';
 import type { HealthChecks } from '../api/system.ts';
-import type { AuditLog, EventSink } from '../core/ports.ts';
+import type { AuditLog, EventSink, RunNotes } from '../core/ports.ts';
 import type { DeliveryQueue, DeliveryStore, Send } from '../core/ports.ts';
 import type { DestinationPolicy } from '../core/ports.ts';
 import type { JobHooks } from '../core/job-service.ts';
@@ -68,6 +68,8 @@ export interface Platform {
   eventSinks(): EventSink[];
   /** Where figures go as they happen (CloudWatch's embedded metric format in AWS); none locally: /v1/metrics serves them. */
   figures(): FigureSink | null;
+  /** Lines of the service's own in a run's log (what it says of a run's output). */
+  runNotes(): RunNotes;
   secretStore(): SecretStore;
   settingsStore(): SettingsStore;
   auditLog(): AuditLog;

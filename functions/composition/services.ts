@@ -11,6 +11,7 @@ import { MetricsService } from '../core/metrics.ts';
 import { RunLifecycle } from '../core/run-lifecycle.ts';
 import { RunReconciler } from '../core/run-reconciler.ts';
 import { AlertSweep } from '../core/alert-sweep.ts';
+import { lastOutput, OUTPUT_PREFIX } from '../core/run-output.ts';
 import { ChainTrigger } from '../core/chain-trigger.ts';
 import { RunService, runsFollowTheirJob } from '../core/runs.ts';
 import { pausedSchedules, ScheduledTrigger, scheduleHooks } from '../core/schedules.ts';
@@ -56,8 +57,20 @@ export function composeServices(platform: Platform): Services {
   const keys = once(
     async () => new KeyService(platform.keyStore(), { bootstrapAdminHash: await platform.adminKeyHash() }),
   );
-  const runLifecycle = once(
-    () => new RunLifecycle(platform.runStore(), { signals: platform.signals(), usage: platform.usage() }),
+  const runLifecycle: () => RunLifecycle = once(
+    () =>
+      new RunLifecycle(platform.runStore(), {
+        signals: platform.signals(),
+        usage: platform.usage(),
+        outputs: {
+          // Read as any reader of the run's log reads it: masked where the host masks on read.
+          read: (ref, index, attempt) =>
+            lastOutput((cursor) =>
+              logs().forRun(ref, { filter: OUTPUT_PREFIX, attempt, task: index, limit: 1000, cursor }),
+            ),
+          note: (ref, index, attempt, message) => platform.runNotes().note(ref, index, attempt, message),
+        },
+      }),
   );
   const stopping = () => ({
     store: platform.runStore(),
@@ -148,6 +161,17 @@ export function composeServices(platform: Platform): Services {
         ...platform.delivery(),
       }),
   );
+  const logs: () => LogService = once(
+    () =>
+      new LogService({
+        jobs: jobs(),
+        runs: platform.runStore(),
+        source: platform.logs(),
+        signals: platform.signals(),
+        pollMs: platform.pollMs,
+        masks: platform.masksOnRead ? (job) => secrets().maskValues(job, job.secrets) : undefined,
+      }),
+  );
   return {
     platform,
     keys,
@@ -156,17 +180,7 @@ export function composeServices(platform: Platform): Services {
     runLifecycle,
     reconciler: once(() => new RunReconciler(stopping())),
     alertSweep: once(() => new AlertSweep({ runs: platform.runStore(), jobs: platform.jobStore() })),
-    logs: once(
-      () =>
-        new LogService({
-          jobs: jobs(),
-          runs: platform.runStore(),
-          source: platform.logs(),
-          signals: platform.signals(),
-          pollMs: platform.pollMs,
-          masks: platform.masksOnRead ? (job) => secrets().maskValues(job, job.secrets) : undefined,
-        }),
-    ),
+    logs,
     metrics: once(() => new MetricsService({ jobs: jobs(), source: platform.metrics() })),
     scheduledTrigger: once(() => new ScheduledTrigger({ jobs: jobs(), runs: runs() })),
     // Every event goes to the host's sinks and to the webhooks subscribed to it.

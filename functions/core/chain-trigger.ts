@@ -11,6 +11,7 @@ import type { EventSink, JobStore, ProjectRef } from './ports.ts';
 import { jobRef, type RunService } from './runs.ts';
 
 const ENDINGS = new Set(['run.succeeded', 'run.failed', 'run.cancelled']);
+export const UPSTREAM_OUTPUT_VARIABLE = 'JOBS_UPSTREAM_OUTPUT';
 
 export class ChainTrigger implements EventSink {
   readonly #jobs: JobStore;
@@ -51,10 +52,14 @@ export class ChainTrigger implements EventSink {
   }
 
   async #start(job: Job, cause: { job_id: string; run_id: string }, event: ServiceEvent): Promise<void> {
-    const endedAt = new Date(event.data.run?.finished_at ?? event.timestamp);
+    const ended = event.data.run;
+    const endedAt = new Date(ended?.finished_at ?? event.timestamp);
     const runId = chainedRunId(job.id, cause.run_id, endedAt);
+    // The run that ended hands its output on (its JSON text), as the one that runs after it reads it.
+    const output = ended?.output ?? null;
+    const input = output === null ? {} : { env: { [UPSTREAM_OUTPUT_VARIABLE]: JSON.stringify(output) } };
     try {
-      await this.#runs().trigger(jobRef(job), {}, { trigger: 'dependency', runId, job, causedBy: cause });
+      await this.#runs().trigger(jobRef(job), input, { trigger: 'dependency', runId, job, causedBy: cause });
     } catch (error) {
       // Made already (a repeat of the event), or the job went meanwhile: nothing to do.
       if (error instanceof NotFoundError || (error instanceof ConflictError && error.field === 'run_id')) return;

@@ -377,6 +377,11 @@ export interface MetricSource {
 }
 
 /** What a finished run used, for its `usage` summary; null where it is not known. */
+/** Writes a line of the service's own into a run's log (where it says something about the run's output, say). */
+export interface RunNotes {
+  note(run: RunRef, index: number, attempt: number, message: string): Promise<void>;
+}
+
 export interface UsageSource {
   usageOf(run: Run): Promise<RunUsage | null>;
 }

@@ -28,6 +28,7 @@ import { isOutcome } from './health.ts';
 import { revisionsKept, specOf, type JobRevision } from './revisions.ts';
 import type { RunSignals } from './run-signals.ts';
 import { fullImageName } from './images.ts';
+import type { OutputFound } from './run-output.ts';
 import { retryDecision, type RetryRule } from './job-spec.ts';
 
 /** How an attempt's container ended, as the domain sees it (the orchestration layer reads it off the backend). */
@@ -60,6 +61,12 @@ export function attemptEnd(outcome: AttemptOutcome, image = ''): AttemptEnd {
   return { exit_code: null, error: `the container did not run: ${outcome.reason}` };
 }
 
+/** Where an attempt's output is read from (its log) and where a word about it is written (a line of that log). */
+export interface RunOutputs {
+  read(ref: RunRef, index: number, attempt: number): Promise<OutputFound | null>;
+  note(ref: RunRef, index: number, attempt: number, message: string): Promise<void>;
+}
+
 export interface SettleFields {
   exit_code?: number | null;
   error?: string | null;
@@ -90,12 +97,23 @@ export class RunLifecycle {
   readonly #now: () => Date;
   readonly #signals: RunSignals | undefined;
   readonly #usage: UsageSource | undefined;
+  readonly #outputs: RunOutputs | undefined;
 
-  constructor(store: RunStore, options: { now?: () => Date; signals?: RunSignals; usage?: UsageSource } = {}) {
+  constructor(
+    store: RunStore,
+    options: { now?: () => Date; signals?: RunSignals; usage?: UsageSource; outputs?: RunOutputs } = {},
+  ) {
     this.#store = store;
     this.#now = options.now ?? (() => new Date());
     this.#signals = options.signals;
     this.#usage = options.usage;
+    this.#outputs = options.outputs;
+  }
+
+  /** What an attempt set as its output, read from its log as it ends; none where the host cannot read it. */
+  async #outputOf(ref: RunRef, index: number, attempt: number): Promise<OutputFound | null> {
+    if (!this.#outputs) return null;
+    return this.#outputs.read(ref, index, attempt).catch(() => null);
   }
 
   /** Every change of a run goes through here, so reads waiting on the run hear of it; a telling one has its event. */
@@ -202,13 +220,18 @@ export class RunLifecycle {
     run: Run,
     task: RunTask,
     status: 'succeeded' | 'failed',
-    fields: { exit_code?: number | null; error: string | null },
+    fields: { exit_code?: number | null; error: string | null; output?: OutputFound | null },
   ): TaskStep<void>['write'] {
     const changes: Partial<RunTask> = { status, finished_at: this.#now().toISOString(), error: fields.error };
     if (fields.exit_code !== undefined) changes.exit_code = fields.exit_code;
+    if (fields.output && 'value' in fields.output) changes.output = fields.output.value;
     const runChanges: Partial<Run> =
       run.tasks.count === 1
-        ? { error: fields.error, ...(fields.exit_code !== undefined ? { exit_code: fields.exit_code } : {}) }
+        ? {
+            error: fields.error,
+            ...(fields.exit_code !== undefined ? { exit_code: fields.exit_code } : {}),
+            ...(changes.output !== undefined ? { output: changes.output } : {}),
+          }
         : {};
     return { changes, runChanges, counts: { [task.status]: -1, [status]: 1 } };
   }
@@ -227,6 +250,10 @@ export class RunLifecycle {
     index = 0,
   ): Promise<{ outcome: 'done' | 'retry'; end: AttemptEnd }> {
     type Answer = { outcome: 'done' | 'retry'; end: AttemptEnd };
+    // Read before the write: the attempt has ended, its lines are stored (locally) or on their way (AWS).
+    const output = outcome.ended === 'exited' ? await this.#outputOf(ref, index, attempt) : null;
+    if (output && 'invalid' in output)
+      await this.#outputs?.note(ref, index, attempt, output.invalid).catch(() => undefined);
     return this.#moveTask<Answer>(
       ref,
       index,
@@ -238,12 +265,18 @@ export class RunLifecycle {
         if (!isActive(task.status)) return { result: done };
         if (outcome.ended === 'not-pulled') return { write: this.#finishTask(run, task, 'failed', end), result: done };
         if (end.exit_code === 0)
-          return { write: this.#finishTask(run, task, 'succeeded', { exit_code: 0, error: null }), result: done };
+          return {
+            write: this.#finishTask(run, task, 'succeeded', { exit_code: 0, error: null, output }),
+            result: done,
+          };
         // A rule that fails this exit code ends the task now, whatever retries are left.
         const ruled = end.exit_code === null ? null : retryDecision(rules, end.exit_code);
         if (ruled === 'fail') {
           const error = `${end.error} (a retry rule fails exit code ${end.exit_code} without retrying; attempt ${attempt} of ${retries + 1})`;
-          return { write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error }), result: done };
+          return {
+            write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error, output }),
+            result: done,
+          };
         }
         if (attempt <= retries) {
           const error = `attempt ${attempt} of ${retries + 1} ${end.error}; retrying`;
@@ -260,7 +293,10 @@ export class RunLifecycle {
           };
         }
         const error = retries > 0 ? `${end.error} (attempt ${attempt} of ${retries + 1})` : end.error;
-        return { write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error }), result: done };
+        return {
+          write: this.#finishTask(run, task, 'failed', { exit_code: end.exit_code, error, output }),
+          result: done,
+        };
       },
     );
   }

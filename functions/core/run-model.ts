@@ -49,6 +49,8 @@ export interface RunTask {
   error: string | null;
   /** The ECS task ARN, container id or process id of its latest attempt, once known. */
   task: string | null;
+  /** What its last attempt set with a `::output::<JSON>` line (see run-output.ts); null when none. */
+  output: unknown;
 }
 
 export const TASK_FIELDS = [
@@ -60,6 +62,7 @@ export const TASK_FIELDS = [
   'finished_at',
   'error',
   'task',
+  'output',
 ] as const satisfies ReadonlyArray<keyof RunTask>;
 
 /** A task no attempt has started yet: it has no record of its own. */
@@ -73,6 +76,7 @@ export function unstartedTask(index: number): RunTask {
     finished_at: null,
     error: null,
     task: null,
+    output: null,
   };
 }
 
@@ -105,6 +109,7 @@ export function singleTask(run: Run): RunTask {
     finished_at: isActive(status) ? null : run.finished_at,
     error: run.error,
     task: run.backend.task,
+    output: run.output,
   };
 }
 
@@ -166,6 +171,8 @@ export interface Run {
   parallelism: number;
   /** The run whose end started it (trigger `dependency`, a run_after of its job); null otherwise. */
   caused_by: { job_id: string; run_id: string } | null;
+  /** What it set with a `::output::<JSON>` line (a run of one task; each task has its own); null when none. */
+  output: unknown;
 }
 
 /** Runs of a job by status, `total` ever made (removed ones included), and `retained` kept now. */
@@ -198,6 +205,7 @@ export const RUN_FIELDS = [
   'tasks',
   'parallelism',
   'caused_by',
+  'output',
 ] as const satisfies ReadonlyArray<keyof Run>;
 
 /**

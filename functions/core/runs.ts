@@ -94,6 +94,7 @@ export interface RunStatusSummary {
   status: RunStatus | 'not_found';
   exit_code: number | null;
   error: string | null;
+  output: unknown;
 }
 
 export interface JobStatus {
@@ -244,6 +245,7 @@ export class RunService {
       tasks: pendingTasks(tasks.count),
       parallelism: tasks.parallelism,
       caused_by: options.causedBy ?? null,
+      output: null,
     };
     const audit =
       options.requester &&
@@ -415,8 +417,8 @@ export class RunService {
       ids.map((id, i) => {
         const run = runs[i];
         const summary: RunStatusSummary = run
-          ? { id, status: run.status, exit_code: run.exit_code, error: run.error }
-          : { id, status: 'not_found', exit_code: null, error: null };
+          ? { id, status: run.status, exit_code: run.exit_code, error: run.error, output: run.output }
+          : { id, status: 'not_found', exit_code: null, error: null, output: null };
         return [id, summary];
       }),
     );

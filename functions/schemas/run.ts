@@ -204,6 +204,13 @@ export const TaskCountsSchema = z
     description: "The run's tasks by status; count is 1 unless the run is split into several",
   });
 
+/** Any JSON value a run printed as `::output::<JSON>`; null when none. */
+const RunOutput = z.unknown().meta({
+  description:
+    'What the run set by printing one line `::output::<JSON>` on stdout (at most 4 KiB; the last one wins); null when none, or when it was not JSON (a line of the run log says so)',
+  example: { rows: 1200 },
+});
+
 export const RunSchema = z
   .strictObject({
     id: RunId,
@@ -262,6 +269,7 @@ export const RunSchema = z
     }),
     tasks: TaskCountsSchema,
     parallelism: z.number().int().min(1).meta({ description: 'At most this many of its tasks run at once' }),
+    output: RunOutput,
     caused_by: z
       .strictObject({ job_id: JobId, run_id: RunId })
       .nullable()
@@ -292,6 +300,7 @@ export const RunTaskSchema = z
       .string()
       .nullable()
       .meta({ description: 'The ECS task ARN, container id or process id of its latest attempt' }),
+    output: RunOutput,
   })
   .meta({ id: 'RunTask' });
 
@@ -305,6 +314,7 @@ export const RunStatusesSchema = z
       status: z.union([z.enum(RUN_STATUSES), z.literal('not_found')]),
       exit_code: z.number().int().nullable(),
       error: z.string().nullable(),
+      output: RunOutput,
     }),
   )
   .meta({ id: 'RunStatuses' });

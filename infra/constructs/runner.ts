@@ -244,9 +244,20 @@ export class Runner extends Construct {
   }
 
   /** Points a function at the container logs: reading lines, or deleting a job's streams. */
-  bindLogs(fn: LambdaFunction, ...access: Array<'read' | 'delete'>): void {
+  bindLogs(fn: LambdaFunction, ...access: Array<'read' | 'delete' | 'write'>): void {
     fn.addEnvironment(SETTINGS.containerLogGroup, this.logGroup.logGroupName);
     if (access.includes('read')) this.logGroup.grant(fn, 'logs:FilterLogEvents', 'logs:GetLogEvents');
+    // A line of the service's own in a task's stream (what it says of the run's output): any stream of the group.
+    if (access.includes('write')) {
+      const streams = Stack.of(this).formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: `${this.logGroup.logGroupName}:log-stream:*`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      fn.addToRolePolicy(new PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [streams] }));
+      acknowledgeWildcard(fn.role!, streams, "A run's task streams are named by ECS as tasks start");
+    }
     if (access.includes('delete')) this.logGroup.grant(fn, 'logs:DescribeLogStreams', 'logs:DeleteLogStream');
   }
 

@@ -29,7 +29,7 @@ export function bindUses(fn: NodejsFunction, uses: readonly Use[], providers: Pr
   if (has('admin-key')) providers.store.bindAdminKey(fn);
   const calls = (['start', 'stop', 'describe'] as const).filter((call) => has(`executions:${call}`));
   if (calls.length > 0) provided(providers.orchestration, 'the state machine').bind(fn, ...calls);
-  const logs = (['read', 'delete'] as const).filter((access) => has(`container-logs:${access}`));
+  const logs = (['read', 'delete', 'write'] as const).filter((access) => has(`container-logs:${access}`));
   if (logs.length > 0) providers.runner.bindLogs(fn, ...logs);
   if (has('task-definitions')) providers.runner.bindTaskDefinitions(fn);
   const secretValues = (['read', 'write'] as const).filter((access) => has(`secret-values:${access}`));

@@ -24,8 +24,12 @@ const runsOf = async (jobId: string): Promise<Run[]> => (await t.api.get(`${P}/j
 
 describe('run_after', () => {
   it('runs B after A succeeds and C after B, never D (after A fails), each linked to its cause', async () => {
-    const a = await create({ name: 'a' });
-    const b = await create({ name: 'b', run_after: [{ job: 'a', on: 'succeeded' }] });
+    const a = await create({ name: 'a', command: `echo '::output::{"date": "2026-12-01", "rows": 7}'` });
+    const b = await create({
+      name: 'b',
+      command: 'echo "upstream: $JOBS_UPSTREAM_OUTPUT"',
+      run_after: [{ job: 'a', on: 'succeeded' }],
+    });
     const c = await create({ name: 'c', run_after: [{ job: b.id, on: 'succeeded' }] });
     const d = await create({ name: 'd', run_after: [{ job: 'a', on: 'failed' }] });
     const runA = (await t.api.post(`${P}/jobs/${a.id}/runs`)).body.data;
@@ -40,6 +44,12 @@ describe('run_after', () => {
     expect(Date.parse(runC!.created_at)).toBeGreaterThanOrEqual(Date.parse(doneB.finished_at!));
     await waitForStatus(t.api, `${P}/jobs/${c.id}/runs/${runC!.id}`, ['succeeded']);
     expect(await runsOf(d.id)).toEqual([]);
+    // A's output reached B as JOBS_UPSTREAM_OUTPUT.
+    expect(doneA.output).toEqual({ date: '2026-12-01', rows: 7 });
+    const linesB = (await t.api.get(`${P}/jobs/${b.id}/runs/${runB!.id}/logs`)).body.data.map(
+      (line: { message: string }) => line.message,
+    );
+    expect(linesB).toEqual(['upstream: {"date":"2026-12-01","rows":7}']);
 
     // The same ending handed on again (as a restart or a retried batch would) starts nothing more.
     await t.service.host.services.eventRelay().relay([runEvent('run.succeeded', doneA as never, new Date())]);

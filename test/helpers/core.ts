@@ -158,6 +158,7 @@ export function coreOver(
     signals: () => undefined,
     eventSinks: () => [],
     figures: () => null,
+    runNotes: () => ({ note: async () => undefined }),
     webhookStore: once(() => new DynamoWebhookStore(table)),
     deliveryStore: once(() => new DynamoDeliveryStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),

@@ -30,6 +30,7 @@ export function aRun(ref: JobRef, id: string, fields: Partial<Run> = {}): Run {
     tasks: pendingTasks(1),
     parallelism: 1,
     caused_by: null,
+    output: null,
     ...fields,
   };
 }

@@ -83,6 +83,7 @@ describe('least privilege', () => {
     'executions:describe': ['states:DescribeExecution'],
     'container-logs:read': ['logs:FilterLogEvents', 'logs:GetLogEvents'],
     'container-logs:delete': ['logs:DescribeLogStreams', 'logs:DeleteLogStream'],
+    'container-logs:write': ['logs:PutLogEvents'],
     schedules: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule', 'scheduler:DeleteSchedule', 'iam:PassRole'],
     'task-definitions': ['ecs:RegisterTaskDefinition', 'ecs:TagResource', 'iam:PassRole'],
     'container-metrics': ['cloudwatch:GetMetricData'],
@@ -159,16 +160,29 @@ describe('least privilege', () => {
     ]);
   });
 
-  it('lets each function write logs to its own log group only, with no AWS-managed policy', () => {
+  it('lets each function write logs to its own log group only (run-state also to the containers), with no AWS-managed policy', () => {
     const functions = Object.entries(ctx.template.findResources('AWS::Lambda::Function')) as Array<
       [string, { Properties: any }]
     >;
+    const containers = ctx.stack.getLogicalId(ctx.stack.runner.logGroup.node.defaultChild as never);
+    const runState = id(ctx.stack.orchestration.runStateFunction);
     for (const [logicalId, fn] of functions) {
       const writes = statementsOf(ctx.template, logicalId).filter((st) =>
         (st.Action as string[]).includes('logs:PutLogEvents'),
       );
+      // The run-state function also writes a line of its own into a run's log (what it says of the run's output).
       expect(writes.map((st) => st.Resource)).toEqual([
         { 'Fn::GetAtt': [fn.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+        ...(logicalId === runState
+          ? [
+              {
+                'Fn::Join': [
+                  '',
+                  ['arn:aws:logs:eu-west-1:123456789012:log-group:', { Ref: containers }, ':log-stream:*'],
+                ],
+              },
+            ]
+          : []),
       ]);
     }
     const roles = Object.values(ctx.template.findResources('AWS::IAM::Role')) as Array<{ Properties: any }>;

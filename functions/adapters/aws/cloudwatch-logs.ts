@@ -16,8 +16,8 @@ import type {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { UnavailableError, ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
-import type { LogLine, LogPage, LogQuery, LogSource, RunStore } from '../../core/ports.ts';
-import type { Run } from '../../core/run-model.ts';
+import type { LogLine, LogPage, LogQuery, LogSource, RunNotes, RunStore } from '../../core/ports.ts';
+import type { Run, RunRef } from '../../core/run-model.ts';
 import { logStreamName, taskId } from '../../orchestration/ecs-names.ts';
 import { LazySdk } from './lazy-sdk.ts';
 
@@ -263,4 +263,34 @@ function decodeCursor<C extends { l: string }>(text: string, scope: string): C {
   const { l } = cursor as { l: string };
   if (l !== scope) throw ValidationError.field('cursor', `was returned by the log of ${l}, not of ${scope}`);
   return cursor as C;
+}
+
+/**
+ * The RunNotes of AWS: a line of the service's own put into the stream of the run's task (the one its attempt
+ * wrote), so a reader of the run's log finds it among the task's own lines.
+ */
+export class CloudWatchRunNotes implements RunNotes {
+  readonly #logGroupName: string;
+  readonly #logs: LazySdk<Logs, CloudWatchLogsClient>;
+  readonly #runs: RunStore;
+
+  constructor(options: { logGroupName: string; runs: RunStore; client?: CloudWatchLogsClient }) {
+    this.#logGroupName = options.logGroupName;
+    this.#logs = new LazySdk(loadLogs, (sdk) => new sdk.CloudWatchLogsClient({}), options.client);
+    this.#runs = options.runs;
+  }
+
+  async note(ref: RunRef, index: number, _attempt: number, message: string): Promise<void> {
+    const run = await this.#runs.get(ref);
+    const task = run && (run.tasks.count > 1 ? (await this.#runs.task(ref, index))?.task : run.backend.task);
+    if (!task) return;
+    const { sdk, client } = await this.#logs.get();
+    await client.send(
+      new sdk.PutLogEventsCommand({
+        logGroupName: this.#logGroupName,
+        logStreamName: logStreamName(ref.job_id, task),
+        logEvents: [{ timestamp: Date.now(), message: `jobs: ${message}` }],
+      }),
+    );
+  }
 }

@@ -17,7 +17,7 @@ import { once, type Platform } from '../../composition/platform.ts';
 import { createLogger } from '../../logger.ts';
 import { VERSION } from '../../version.ts';
 import { adminKeyHashFromSecret } from './admin-key.ts';
-import { CloudWatchLogSource } from './cloudwatch-logs.ts';
+import { CloudWatchLogSource, CloudWatchRunNotes } from './cloudwatch-logs.ts';
 import { CloudWatchMetricSource } from './cloudwatch-metrics.ts';
 import { tableHealthCheck } from '../dynamodb/health.ts';
 import { DynamoIdempotency } from '../dynamodb/idempotency.ts';
@@ -94,6 +94,9 @@ export function awsPlatform(name: FunctionName, env: NodeJS.ProcessEnv = process
         ? null
         : `this deployment offers no ${network} network (its CDK context privateNetwork names the subnets and security groups)`,
     logs: once(() => new CloudWatchLogSource({ logGroupName: setting(SETTINGS.containerLogGroup), runs: runStore() })),
+    runNotes: once(
+      () => new CloudWatchRunNotes({ logGroupName: setting(SETTINGS.containerLogGroup), runs: runStore() }),
+    ),
     metrics: once(() => new CloudWatchMetricSource({ clusterName: setting(SETTINGS.cluster) })),
     schedules: once(
       () =>

@@ -69,6 +69,7 @@ export function runFromItem(item: Record<string, unknown>): Run {
   run.priority ??= DEFAULTS.priority;
   run.job_revision ??= null;
   run.caused_by ??= null;
+  run.output ??= null;
   if (run.backend) run.backend.task_role ??= null;
   return run;
 }

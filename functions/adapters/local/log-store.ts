@@ -16,7 +16,7 @@ import { decodeTime } from 'ulid';
 import { ValidationError } from '../../core/errors.ts';
 import type { JobRef } from '../../core/jobs.ts';
 import type { LogLine, LogPage, LogQuery, LogSource, LogStream, RunArtifacts } from '../../core/ports.ts';
-import type { Run } from '../../core/run-model.ts';
+import type { Run, RunRef } from '../../core/run-model.ts';
 import type { Logger } from '../../logger.ts';
 import { Background } from './background.ts';
 import { RunFollower, TRUNCATION_MARKER, type Follower, type RawOutput, type ResumePoint } from './log-follower.ts';
@@ -187,6 +187,22 @@ export class LocalLogStore implements LogSource, RunArtifacts {
     this.#appending.set(file, settled);
     void settled.then(() => this.#appending.get(file) === settled && this.#appending.delete(file));
     return next;
+  }
+
+  /** A line of the service's own in a run's log, on stderr, as the attempt and task it is about wrote it. */
+  async note(run: RunRef, index: number, attempt: number, message: string): Promise<void> {
+    const file = this.#file(run.job_id, run.run_id);
+    mkdirSync(dirname(file), { recursive: true });
+    const stamp = this.#clock.begin();
+    try {
+      await this.#append(
+        file,
+        recordText({ t: stamp, s: 'stderr', m: `jobs: ${message}`, a: attempt, ...(index > 0 ? { k: index } : {}) }),
+      );
+    } finally {
+      this.#clock.end(stamp);
+      this.#changes.emit(run.job_id);
+    }
   }
 
   settled(run: Run): boolean {

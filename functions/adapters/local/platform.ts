@@ -188,6 +188,7 @@ export function localPlatform(options: LocalHostOptions): LocalHost {
     })),
     eventSinks: () => [loggedEvents(logger)],
     figures: () => null,
+    runNotes: logs,
     webhookStore: once(() => new DynamoWebhookStore(table)),
     secretStore: once(() => new DynamoSecretStore(table)),
     // Admission reads limits on every decision; this process is the table's only writer, so remembered ones stay exact.

@@ -5,10 +5,15 @@ import {
   FilterLogEventsCommand,
   GetLogEventsCommand,
   InvalidParameterException,
+  PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchLogSource, INGESTION_LAG_MS } from '../../../functions/adapters/aws/cloudwatch-logs.ts';
+import {
+  CloudWatchLogSource,
+  CloudWatchRunNotes,
+  INGESTION_LAG_MS,
+} from '../../../functions/adapters/aws/cloudwatch-logs.ts';
 import { DynamoJobStore } from '../../../functions/adapters/dynamodb/job-store.ts';
 import { DynamoRunStore } from '../../../functions/adapters/dynamodb/run-store.ts';
 import { buildJob } from '../../../functions/core/jobs.ts';
@@ -24,6 +29,7 @@ const jobId = 'job_01JD6Q3ZK8Y5E2W9T4N7B1C0XA';
 const task = (id: string) => `arn:aws:ecs:eu-west-1:123456789012:task/jobs/${id}`;
 let table: Awaited<ReturnType<typeof createTestTable>>;
 let source: CloudWatchLogSource;
+let runs: DynamoRunStore;
 
 function run(id: string, taskId: string): Run {
   return aRun({ ...ref, job_id: jobId }, id, {
@@ -42,7 +48,7 @@ beforeAll(async () => {
   await new DynamoJobStore(table).create(
     buildJob(ref, jobId, { name: 'j', image: 'alpine', command: ['true'] }, 't', 't'),
   );
-  const runs = new DynamoRunStore(table);
+  runs = new DynamoRunStore(table);
   await runs.create(run('run_01JD6R0G2M4S8V1X3Z5B7D9F1A', 'aaa111'), { forbidActive: false });
   await runs.create(run('run_01JD6R0G2M4S8V1X3Z5B7D9F1B', 'bbb222'), { forbidActive: false });
   source = new CloudWatchLogSource({ logGroupName, runs, client: new CloudWatchLogsClient({ region: 'eu-west-1' }) });
@@ -189,7 +195,7 @@ describe('CloudWatchLogSource', () => {
   });
 
   it("reads a run of several tasks from its tasks' streams together, each line with the task and attempt that wrote it", async () => {
-    const runs = new DynamoRunStore(table);
+    runs = new DynamoRunStore(table);
     const lifecycle = new RunLifecycle(runs);
     const split: Run = {
       ...run('run_01JD6R0G2M4S8V1X3Z5B7D9F1C', 'unused'),
@@ -242,6 +248,30 @@ describe('CloudWatchLogSource', () => {
       logGroupName,
       logStreamNames: [`${jobId}/job/ccc222`],
       limit: 100,
+    });
+  });
+});
+
+describe('CloudWatchRunNotes', () => {
+  it("puts a line of the service's own into the stream of the run's task", async () => {
+    logs.reset();
+    logs.on(PutLogEventsCommand).resolves({});
+    const notes = new CloudWatchRunNotes({
+      logGroupName,
+      runs,
+      client: new CloudWatchLogsClient({ region: 'eu-west-1' }),
+    });
+    await notes.note(
+      { ...ref, job_id: jobId, run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1B' },
+      0,
+      1,
+      'the output is not JSON',
+    );
+    const [call] = logs.commandCalls(PutLogEventsCommand).map((c) => c.args[0].input);
+    expect(call).toEqual({
+      logGroupName,
+      logStreamName: `${jobId}/job/bbb222`,
+      logEvents: [{ timestamp: expect.any(Number), message: 'jobs: the output is not JSON' }],
     });
   });
 });
