@@ -1,8 +1,6 @@
 // A job's alerts, from a started local service to a real HTTP receiver that checks every delivery as a Standard
 // Webhooks receiver does: failures in a row (also when runs fail at once), recovery, a slow run, a fire missed
 // while the service was down (told once, across restarts), and the schedule paused after failures with its reason.
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { Webhook } from 'standardwebhooks';
@@ -12,6 +10,7 @@ import { key } from '../../functions/adapters/dynamodb/keys.ts';
 import { scheduleFor } from '../../functions/core/cron.ts';
 import { projectPath, startTestService, waitForStatus, type TestService } from '../helpers/service.ts';
 import { eventually } from '../helpers/wait.ts';
+import { startReceiver, type Receiver } from '../helpers/receiver.ts';
 
 interface Told {
   id: string;
@@ -26,23 +25,12 @@ interface Told {
 }
 
 let t: TestService;
-let receiver: Server;
-let base: string;
-const received: Array<{ path: string; headers: IncomingHttpHeaders; body: string }> = [];
+let receiver: Receiver;
 const P = projectPath('acme', 'alerts');
 const ALERTS = ['job.failing', 'job.recovered', 'schedule.missed', 'run.slow', 'job.paused'];
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      received.push({ path: request.url ?? '/', headers: request.headers, body });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startReceiver();
   t = await startTestService('alerts', { alertSweepMs: 100 });
 });
 afterAll(async () => {
@@ -55,14 +43,14 @@ async function watched(name: string, spec: Record<string, unknown>) {
   const job = (await t.api.post(`${P}/jobs`, { name, image: 'alpine', command: 'exit 1', ...spec })).body.data;
   const path = `/${name}`;
   const hook = await t.api.post(`${P}/webhooks`, {
-    url: `${base}${path}`,
+    url: `${receiver.base}${path}`,
     events: [...ALERTS, 'run.succeeded', 'run.failed'],
     job_id: job.id,
   });
   expect(hook.status).toBe(201);
   const secret = hook.body.data.secret as string;
   const told = (type?: string): Told[] =>
-    received
+    receiver.received
       .filter((r) => r.path === path)
       .map((r) => new Webhook(secret).verify(r.body, r.headers as Record<string, string>) as Told)
       .filter((event) => type === undefined || event.type === type);

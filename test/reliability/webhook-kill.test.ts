@@ -4,39 +4,24 @@
 // by the standardwebhooks library; the other project's receiver gets only its own project's events; and an
 // event that arrives twice arrives with the same webhook-id.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRunning } from '../../functions/adapters/local/process-tree.ts';
 import { spawnService, type ServiceProcess } from '../helpers/process.ts';
+import { startReceiver, type Received, type Receiver } from '../helpers/receiver.ts';
 import { ApiClient, eventually, runPid, waitForStatus, type ProjectPath } from '../helpers/service.ts';
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'jobs-webhook-kill-'));
 const services: ServiceProcess[] = [];
-const received: Received[] = [];
-let receiver: Server;
+let receiver: Receiver;
+let received: Received[];
 let base: string;
 
 beforeAll(async () => {
-  receiver = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-    request.on('end', () => {
-      received.push({ path: request.url ?? '/', headers: request.headers, body });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  receiver = await startReceiver();
+  ({ received, base } = receiver);
 });
 afterAll(async () => {
   for (const service of services) service.child.kill('SIGTERM');
