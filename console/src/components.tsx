@@ -6,7 +6,8 @@ import uPlot from 'uplot';
 import { ApiError, type Run } from '../../client/jobs-client.ts';
 import { isSignedOut, signOut } from './session.ts';
 import { href, navigate, paths } from './route.ts';
-import { age, duration } from './format.ts';
+import { age, duration, shellText } from './format.ts';
+import { jobNames } from './job-names.ts';
 
 const SYMBOLS: Record<string, string> = {
   pending: '◷',
@@ -241,6 +242,48 @@ export function QueuePlace({ run }: { run: Run }) {
 }
 
 /** Runs as a table, newest first: a job's (`columns` none), or a project's or workspace's (with the job, and the project). */
+/**
+ * A job by its name, linking to it, its id on hover; its id while the names load, and "a deleted job" (with its id)
+ * once it is gone.
+ */
+export function JobLabel({ workspace, project, jobId }: { workspace: string; project: string; jobId: string }) {
+  const names = useLoad(() => jobNames(workspace, project), [workspace, project]);
+  const name = names.data?.get(jobId);
+  const gone = names.data !== undefined && name === undefined;
+  return gone ? (
+    <span class="sub" title={jobId}>
+      a deleted job (<code>{jobId}</code>)
+    </span>
+  ) : (
+    <a href={href(paths.job(workspace, project, jobId))} title={jobId}>
+      {name ?? <code>{jobId}</code>}
+    </a>
+  );
+}
+
+/** A command as shell text, with a button that copies it. */
+export function CommandText({ command }: { command: readonly string[] }) {
+  const [copied, setCopied] = useState(false);
+  const text = shellText(command);
+  return (
+    <span class="command">
+      <code>{text}</code>{' '}
+      <button
+        type="button"
+        class="link"
+        onClick={() =>
+          void navigator.clipboard?.writeText(text).then(
+            () => setCopied(true),
+            () => setCopied(false),
+          )
+        }
+      >
+        {copied ? 'Copied' : 'Copy'}
+      </button>
+    </span>
+  );
+}
+
 export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array<'project' | 'job'> }) {
   return (
     <table>
@@ -267,9 +310,7 @@ export function RunsTable({ runs, columns = [] }: { runs: Run[]; columns?: Array
             {columns.includes('project') && <td>{run.project_id}</td>}
             {columns.includes('job') && (
               <td>
-                <a href={href(paths.job(run.workspace_id, run.project_id, run.job_id))}>
-                  <code>{run.job_id}</code>
-                </a>
+                <JobLabel workspace={run.workspace_id} project={run.project_id} jobId={run.job_id} />
               </td>
             )}
             <td>

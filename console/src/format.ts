@@ -29,6 +29,25 @@ export function time(iso: string | null): string {
     : '—';
 }
 
+/** A time in a time zone, as its clocks read it ("2026-12-07 03:00 CET"); the zone's own abbreviation or offset. */
+export function zonedTime(iso: string, timeZone: string): string {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    })
+      .formatToParts(new Date(iso))
+      .map((part) => [part.type, part.value]),
+  );
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute} ${parts.timeZoneName}`;
+}
+
 export function bytes(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
   const units = ['B', 'KiB', 'MiB', 'GiB'];
@@ -49,4 +68,11 @@ export function scheduleWords(cron: string | null, timeZone: string): string {
   } catch {
     return `${cron}, ${timeZone}`;
   }
+}
+
+/** A command as a shell would be given it: each word as it is where the shell leaves it alone, else quoted. */
+export function shellText(command: readonly string[]): string {
+  return command
+    .map((word) => (/^[A-Za-z0-9_/.,:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", "'\\''")}'`))
+    .join(' ');
 }

@@ -5,16 +5,9 @@
 import type { FieldError } from './errors.ts';
 import type { Job } from './jobs.ts';
 import type { RunStatus } from './run-statuses.ts';
+import { CHAIN_CONDITIONS, MAX_RUN_AFTER, type ChainCondition, type RunAfter } from './job-spec.ts';
 
-export const CHAIN_CONDITIONS = ['succeeded', 'failed', 'finished'] as const;
-export type ChainCondition = (typeof CHAIN_CONDITIONS)[number];
-export const MAX_RUN_AFTER = 20;
-
-export interface RunAfter {
-  /** The upstream job of the project, by name or id. */
-  job: string;
-  on: ChainCondition;
-}
+export { CHAIN_CONDITIONS, MAX_RUN_AFTER, type ChainCondition, type RunAfter };
 
 type Named = Pick<Job, 'id' | 'name'>;
 

@@ -19,6 +19,17 @@ export interface RetryRule {
   action: RetryAction;
 }
 
+/** When a job runs after another (run_after, see chains.ts): that job's run ended so. */
+export const CHAIN_CONDITIONS = ['succeeded', 'failed', 'finished'] as const;
+export type ChainCondition = (typeof CHAIN_CONDITIONS)[number];
+export const MAX_RUN_AFTER = 20;
+
+export interface RunAfter {
+  /** The upstream job of the project, by name or id. */
+  job: string;
+  on: ChainCondition;
+}
+
 /** How much of a job's history is kept: its newest `max_runs` finished runs, none older than `max_age_days`. */
 export interface History {
   max_runs: number;

@@ -12,10 +12,10 @@ import {
   type Network,
   type History,
   type RetryRule,
+  type RunAfter,
 } from './job-spec.ts';
 import type { ProjectRef } from './pages.ts';
 import { secretsFieldErrors } from './secrets.ts';
-import type { RunAfter } from './chains.ts';
 import { mergeAlerts, ordered as orderedAlerts, type AlertRule, type JobAlerts } from './alert-rules.ts';
 
 export interface JobSpec {

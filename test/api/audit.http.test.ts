@@ -38,7 +38,9 @@ describe('the audit log', () => {
   it('tells each change once, by its key, with what changed, and nothing of a change refused', async () => {
     const writer = await keyFor('writer', ['acme']);
     const w = writer.api;
-    const job = (await w.post(`${P}/jobs`, { name: 'audited', image: 'alpine:3', command: ['sleep', '30'] })).body.data;
+    const job = (
+      await w.post(`${P}/jobs`, { name: 'audited', image: 'alpine:3', command: ['sleep', '30'], schedule: '0 3 1 1 *' })
+    ).body.data;
     const path = `${P}/jobs/${job.id}` as const;
     await w.patch(path, { timeout_seconds: 120 });
     await w.post(`${path}/revisions/1/revert`);
@@ -47,6 +49,10 @@ describe('the audit log', () => {
     await w.post(`${path}/runs/${run.id}/cancel`, { mode: 'force' });
     const again = (await w.post(`${path}/runs/${run.id}/rerun`)).body.data;
     await w.post(`${path}/runs/${again.id}/cancel`, { mode: 'force' });
+    const backfilled = (
+      await w.post(`${path}/backfill`, { start: '2026-01-01T00:00:00Z', end: '2026-01-02T00:00:00Z' })
+    ).body.data.runs[0];
+    await w.post(`${path}/runs/${backfilled!.id}/cancel`, { mode: 'force' });
     expect((await w.request('PUT', `${P}/secrets/token`, { body: { value: SECRET_VALUE } })).status).toBe(201);
     expect((await w.delete(`${P}/secrets/token`)).status).toBe(200);
     await w.request('PUT', `${P}/settings`, { body: { limits: { running_tasks: 5 } } });
@@ -72,6 +78,8 @@ describe('the audit log', () => {
       'run.trigger',
       'run.cancel',
       'run.rerun',
+      'run.cancel',
+      'run.backfill',
       'run.cancel',
       'secret.put',
       'secret.delete',

@@ -66,9 +66,9 @@ describe('POST runs/statuses', () => {
     const response = await api.post(`${P}/runs/statuses`, { run_ids: [ok.id, bad.id, unknown] });
     expect(response.status).toBe(200);
     expect(response.body.data).toEqual({
-      [ok.id]: { id: ok.id, status: 'succeeded', exit_code: 0, error: null },
-      [bad.id]: { id: bad.id, status: 'failed', exit_code: 2, error: 'exited with code 2' },
-      [unknown]: { id: unknown, status: 'not_found', exit_code: null, error: null },
+      [ok.id]: { id: ok.id, status: 'succeeded', exit_code: 0, error: null, output: null },
+      [bad.id]: { id: bad.id, status: 'failed', exit_code: 2, error: 'exited with code 2', output: null },
+      [unknown]: { id: unknown, status: 'not_found', exit_code: null, error: null, output: null },
     });
   });
 

@@ -207,6 +207,7 @@ describe('a run of several tasks', () => {
         finished_at: done.finished_at,
         error: 'exited with code 4',
         task: done.backend.task,
+        output: null,
       },
     ]);
   });

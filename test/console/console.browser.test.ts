@@ -136,6 +136,10 @@ describe('the web console', () => {
     await page.getByRole('link', { name: 'nightly' }).waitFor();
     const nightly = page.getByRole('row', { name: /nightly/ });
     await expect.poll(() => nightly.textContent()).toContain('At 03:00, Monday through Friday, Europe/Berlin');
+    // Its next fire as Berlin's clocks read it, the UTC time on hover.
+    const next = nightly.locator('time');
+    expect(await next.textContent()).toMatch(/^\d{4}-\d\d-\d\d 03:00 GMT\+[12]$/);
+    expect(await next.getAttribute('title')).toMatch(/ 0[12]:00:00 UTC$/);
     expect(await page.getByRole('row').count()).toBe(5); // the header and four jobs
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
     expect(page.url()).not.toContain(t.adminKey);
@@ -160,11 +164,16 @@ describe('the web console', () => {
   it('opens a job, runs it now and follows its logs on the run page to the end', async () => {
     await page.getByRole('link', { name: 'report' }).click();
     await page.getByRole('heading', { name: 'Spec' }).waitFor();
+    // The command as a shell would be given it, quoted where it must be.
+    expect(await page.locator('dl.spec .command code').textContent()).toBe(
+      `/bin/sh -c 'for i in 1 2 3 4 5; do echo "line $i"; sleep 0.2; done; echo "oops" >&2; echo done-line'`,
+    );
     await view('job');
     await page.getByRole('button', { name: 'Run now…' }).click();
     await page.getByLabel('Env for this run, one NAME=value a line').fill('GREETING=hi');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.getByRole('heading', { name: /^Run run_/ }).waitFor();
+    expect(await page.locator('p.sub').first().textContent()).toMatch(/^of report · manual · priority 50/);
     await page.getByText('Following…').or(page.getByText('Complete:')).waitFor();
     await page.getByText('Complete: 7 lines.').waitFor({ timeout: 20_000 });
     // Each stream in its order, stderr's lines marked.
@@ -217,6 +226,9 @@ describe('the web console', () => {
     await page.getByLabel('Status').selectOption('cancelled');
     await expect.poll(() => page.getByRole('row').count()).toBe(2);
     expect(page.url()).toContain('status=cancelled');
+    // The run's job by its name, its id on hover.
+    const jobCell = page.getByRole('row').nth(1).getByRole('link', { name: 'long' });
+    expect(await jobCell.getAttribute('title')).toBe(ids.long);
     await view('project-runs');
     await page.goBack();
     await expect.poll(() => page.url()).not.toContain('status=cancelled');
@@ -440,11 +452,15 @@ describe('the web console', () => {
     const downRun = (await t.api.get(`${P}/jobs/${down}/runs`)).body.data[0]!.id as string;
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/jobs/${down}/runs/${downRun}`);
     await page.locator('.chain').getByText('Started after').waitFor();
-    expect(await page.locator('.chain a').getAttribute('href')).toBe(`#/w/${W}/p/${PROJECT}/jobs/${up}/runs/${upRun}`);
+    const cause = page.locator('.chain a', { hasText: 'the run' });
+    expect(await cause.getAttribute('href')).toBe(`#/w/${W}/p/${PROJECT}/jobs/${up}/runs/${upRun}`);
+    // Jobs by their names, ids on hover.
+    expect(await page.locator('.chain').textContent()).toBe('Started after the run of chain-up ended. ');
+    expect(await page.locator('.chain a', { hasText: 'chain-up' }).getAttribute('title')).toBe(up);
     await view('run-chain');
-    await page.locator('.chain a').click();
+    await cause.click();
     await page.locator('.chain').getByText('Its end started').waitFor();
-    expect(await page.locator('.chain a').getAttribute('href')).toBe(
+    expect(await page.locator('.chain a', { hasText: 'the run' }).getAttribute('href')).toBe(
       `#/w/${W}/p/${PROJECT}/jobs/${down}/runs/${downRun}`,
     );
   });

@@ -2,7 +2,7 @@
 // it changed field by field; filtered by project, action, key and how far back. Writers and admins read it.
 import { AUDIT_ACTIONS, type AuditEntry } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
-import { Empty, ErrorNotice, FilterInput, Pager, useLoad } from '../components.tsx';
+import { Empty, ErrorNotice, FilterInput, JobLabel, Pager, useLoad } from '../components.tsx';
 import { time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
@@ -28,9 +28,7 @@ function Target({ workspace, entry }: { workspace: string; entry: AuditEntry }) 
       {project && job && (
         <>
           {' / '}
-          <a href={href(paths.job(workspace, project, job))}>
-            <code>{job}</code>
-          </a>
+          <JobLabel workspace={workspace} project={project} jobId={job} />
         </>
       )}
       {project && job && run && (

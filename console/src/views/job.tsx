@@ -1,7 +1,7 @@
 // A job: its spec, run counts and health, next five fires, runs with a status filter, Run now (with overrides),
 // Suspend/Resume, Delete with confirmation, CPU and memory charts over 1 h, 24 h or 7 d, and its revisions
 // (what each changed, and Revert with confirmation, only if the job is still as it was read).
-import { Fragment } from 'preact';
+import { Fragment, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import {
   type Job,
@@ -16,6 +16,7 @@ import {
 import { client } from '../session.ts';
 import {
   Chart,
+  CommandText,
   Empty,
   ErrorNotice,
   OutcomeNotice,
@@ -26,7 +27,7 @@ import {
   useLoad,
   useRefresh,
 } from '../components.tsx';
-import { bytes, duration, scheduleWords, time } from '../format.ts';
+import { bytes, duration, scheduleWords, time, zonedTime } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
 const WINDOWS = { '1h': '1 hour', '24h': '24 hours', '7d': '7 days' } as const;
@@ -132,7 +133,9 @@ export function JobView({
             <ol class="fires">
               {fires.map((at) => (
                 <li key={at.getTime()}>
-                  <time dateTime={at.toISOString()}>{time(at.toISOString())}</time>
+                  <time dateTime={at.toISOString()} title={time(at.toISOString())}>
+                    {zonedTime(at.toISOString(), spec.timezone)}
+                  </time>
                 </li>
               ))}
             </ol>
@@ -352,9 +355,9 @@ function Revisions({
 }
 
 function Spec({ job }: { job: Job }) {
-  const rows: Array<[string, string]> = [
+  const rows: Array<[string, ComponentChildren]> = [
     ['Image', job.image],
-    ['Command', JSON.stringify(job.command)],
+    ['Command', <CommandText key="command" command={job.command} />],
     ['Env', Object.keys(job.env).join(', ') || '—'],
     [
       'Secrets',

@@ -3,7 +3,7 @@
 import type { Job } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import { Empty, ErrorNotice, FilterInput, Pager, StatusBadge, useLoad } from '../components.tsx';
-import { age, scheduleWords, time } from '../format.ts';
+import { age, scheduleWords, time, zonedTime } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
 const PAGE = 20;
@@ -88,7 +88,9 @@ export function Jobs({ workspace, project, query }: { workspace: string; project
                 <td>{scheduleWords(job.schedule, job.timezone)}</td>
                 <td>
                   {status.schedule?.next_fire_at ? (
-                    <time dateTime={status.schedule.next_fire_at}>{time(status.schedule.next_fire_at)}</time>
+                    <time dateTime={status.schedule.next_fire_at} title={time(status.schedule.next_fire_at)}>
+                      {zonedTime(status.schedule.next_fire_at, job.timezone)}
+                    </time>
                   ) : (
                     '—'
                   )}

@@ -3,7 +3,16 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { isActive, type LogLine, type Run, type RunTask } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
-import { ErrorNotice, OutcomeNotice, StatusBadge, leaveIfSignedOut, useAction, useLoad } from '../components.tsx';
+import {
+  CommandText,
+  ErrorNotice,
+  JobLabel,
+  OutcomeNotice,
+  StatusBadge,
+  leaveIfSignedOut,
+  useAction,
+  useLoad,
+} from '../components.tsx';
 import { bytes, duration, time } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
 
@@ -50,7 +59,7 @@ export function RunView({
         Run <code>{run.id}</code> <StatusBadge status={run.status} />
       </h1>
       <p class="sub">
-        of <a href={href(paths.job(workspace, project, jobId))}>{jobId}</a> · {run.trigger} · priority {run.priority}
+        of <JobLabel workspace={workspace} project={project} jobId={jobId} /> · {run.trigger} · priority {run.priority}
       </p>
       <Chain workspace={workspace} project={project} run={run} />
       {run.queue && (
@@ -120,7 +129,7 @@ export function RunView({
         <dd>{run.image}</dd>
         <dt>Command</dt>
         <dd>
-          <code>{JSON.stringify(run.command)}</code>
+          <CommandText command={run.command} />
         </dd>
         <dt>Backend</dt>
         <dd>
@@ -290,9 +299,12 @@ function Chain({ workspace, project, run }: { workspace: string; project: string
     [run.id, run.finished_at],
   );
   const link = (jobId: string, runId: string) => (
-    <a href={href(paths.run(workspace, project, jobId, runId))}>
-      <code>{runId}</code>
-    </a>
+    <>
+      <a href={href(paths.run(workspace, project, jobId, runId))} title={runId}>
+        the run
+      </a>{' '}
+      of <JobLabel workspace={workspace} project={project} jobId={jobId} />
+    </>
   );
   const after = started.data ?? [];
   if (!run.caused_by && after.length === 0) return null;

@@ -1,7 +1,16 @@
 // A project's webhooks, and one webhook with its deliveries: Test sends a webhook.test event now, Redeliver tries
 // a delivery again now.
 import { client } from '../session.ts';
-import { Empty, ErrorNotice, OutcomeNotice, StatusBadge, useAction, useLoad, useRefresh } from '../components.tsx';
+import {
+  Empty,
+  ErrorNotice,
+  JobLabel,
+  OutcomeNotice,
+  StatusBadge,
+  useAction,
+  useLoad,
+  useRefresh,
+} from '../components.tsx';
 import { age, time } from '../format.ts';
 import { href, paths } from '../route.ts';
 
@@ -24,6 +33,7 @@ export function Webhooks({ workspace, project }: { workspace: string; project: s
             <tr>
               <th scope="col">URL</th>
               <th scope="col">Events</th>
+              <th scope="col">Job</th>
               <th scope="col">State</th>
               <th scope="col">Created</th>
             </tr>
@@ -35,6 +45,9 @@ export function Webhooks({ workspace, project }: { workspace: string; project: s
                   <a href={href(paths.webhook(workspace, project, hook.id))}>{hook.url}</a>
                 </td>
                 <td>{hook.events.join(', ')}</td>
+                <td>
+                  {hook.job_id ? <JobLabel workspace={workspace} project={project} jobId={hook.job_id} /> : 'every job'}
+                </td>
                 <td>
                   {hook.enabled ? 'enabled' : `disabled${hook.disabled_reason ? `: ${hook.disabled_reason}` : ''}`}
                 </td>
