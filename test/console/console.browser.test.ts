@@ -173,7 +173,8 @@ describe('the web console', () => {
     await page.getByLabel('Env for this run, one NAME=value a line').fill('GREETING=hi');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await page.getByRole('heading', { name: /^Run run_/ }).waitFor();
-    expect(await page.locator('p.sub').first().textContent()).toMatch(/^of report · manual · priority 50/);
+    // The job by its name once the project's names are read (its id until then).
+    await expect.poll(() => page.locator('p.sub').first().textContent()).toMatch(/^of report · manual · priority 50/);
     await page.getByText('Following…').or(page.getByText('Complete:')).waitFor();
     await page.getByText('Complete: 7 lines.').waitFor({ timeout: 20_000 });
     // Each stream in its order, stderr's lines marked.
@@ -229,6 +230,16 @@ describe('the web console', () => {
     // The run's job by its name, its id on hover.
     const jobCell = page.getByRole('row').nth(1).getByRole('link', { name: 'long' });
     expect(await jobCell.getAttribute('title')).toBe(ids.long);
+    // The job filter offers the project's jobs by name.
+    await page.getByLabel('Status').selectOption('');
+    await page.getByLabel('Job', { exact: true }).selectOption({ label: 'report' });
+    await expect.poll(() => page.url()).toContain(`job_id=${ids.report}`);
+    await expect
+      .poll(async () => new Set(await page.locator('tbody tr td:nth-child(2)').allTextContents()))
+      .toEqual(new Set(['report']));
+    await page.getByLabel('Job', { exact: true }).selectOption('');
+    await page.getByLabel('Status').selectOption('cancelled');
+    await expect.poll(() => page.getByRole('row').count()).toBe(2);
     await view('project-runs');
     await page.goBack();
     await expect.poll(() => page.url()).not.toContain('status=cancelled');
@@ -455,7 +466,7 @@ describe('the web console', () => {
     const cause = page.locator('.chain a', { hasText: 'the run' });
     expect(await cause.getAttribute('href')).toBe(`#/w/${W}/p/${PROJECT}/jobs/${up}/runs/${upRun}`);
     // Jobs by their names, ids on hover.
-    expect(await page.locator('.chain').textContent()).toBe('Started after the run of chain-up ended. ');
+    await expect.poll(() => page.locator('.chain').textContent()).toBe('Started after the run of chain-up ended. ');
     expect(await page.locator('.chain a', { hasText: 'chain-up' }).getAttribute('title')).toBe(up);
     await view('run-chain');
     await cause.click();

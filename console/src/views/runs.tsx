@@ -4,6 +4,7 @@ import { RUN_STATUSES, type Run } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import { Empty, ErrorNotice, FilterInput, Pager, RunsTable, useLoad, useRefresh } from '../components.tsx';
 import { href, navigate, paths } from '../route.ts';
+import { jobNames } from '../job-names.ts';
 
 const TRIGGERS = ['manual', 'schedule', 'rerun'];
 
@@ -81,6 +82,8 @@ export function Runs({ workspace, project, query }: { workspace: string; project
           ...(filters.project_id ? { project_id: filters.project_id } : {}),
         });
   }, [workspace, project, JSON.stringify(filters), cursor]);
+  // The project's jobs by name, for the job filter (a workspace's runs span projects: there it takes an id).
+  const names = useLoad(async () => (project ? jobNames(workspace, project) : null), [workspace, project]);
   const active = (runs.data?.items ?? []).some((r) => r.status === 'pending' || r.status === 'running');
   useRefresh(active, 2000, runs.reload);
 
@@ -107,12 +110,37 @@ export function Runs({ workspace, project, query }: { workspace: string; project
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         {select('runs-status', 'Status', filters.status, RUN_STATUSES, 'status')}
         {select('runs-trigger', 'Trigger', filters.trigger, TRIGGERS, 'trigger')}
-        <label for="runs-job">Job id</label>
-        <FilterInput
-          id="runs-job"
-          value={filters.job_id}
-          onApply={(v) => set({ job_id: v || undefined, cursor: undefined })}
-        />
+        {project ? (
+          <>
+            <label for="runs-job">Job</label>
+            <select
+              id="runs-job"
+              value={filters.job_id}
+              onChange={(e) => set({ job_id: (e.target as HTMLSelectElement).value || undefined, cursor: undefined })}
+            >
+              <option value="">any</option>
+              {[...(names.data ?? new Map<string, string>())]
+                .sort(([, a], [, b]) => a.localeCompare(b))
+                .map(([id, name]) => (
+                  <option key={id} value={id}>
+                    {name}
+                  </option>
+                ))}
+              {filters.job_id && names.data && !names.data.has(filters.job_id) && (
+                <option value={filters.job_id}>{filters.job_id}</option>
+              )}
+            </select>
+          </>
+        ) : (
+          <>
+            <label for="runs-job">Job id</label>
+            <FilterInput
+              id="runs-job"
+              value={filters.job_id}
+              onApply={(v) => set({ job_id: v || undefined, cursor: undefined })}
+            />
+          </>
+        )}
         {!project && (
           <>
             <label for="runs-project">Project</label>
