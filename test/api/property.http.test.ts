@@ -150,7 +150,12 @@ describe('any request', () => {
           rawBody: m === 'GET' || payload === undefined ? undefined : payload,
         });
         expect(response.status, `${m} ${target}${q} -> ${JSON.stringify(response.body)}`).toBeLessThan(500);
-        // The one reply that is not an envelope: the OpenAPI document itself (the contract check validated it).
+        // The replies that are not envelopes (the contract check validated each): the OpenAPI document itself, and
+        // the service's figures as OpenMetrics text.
+        if (response.status === 200 && typeof response.body === 'string') {
+          expect(response.headers.get('content-type')).toMatch(/^application\/openmetrics-text/);
+          return;
+        }
         if (response.status === 200 && 'openapi' in response.body) return;
         const envelope = response.body as { status: string; message: unknown };
         expect(['success', 'error']).toContain(envelope.status);
