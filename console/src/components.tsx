@@ -247,7 +247,7 @@ export function QueuePlace({ run }: { run: Run }) {
  * once it is gone.
  */
 export function JobLabel({ workspace, project, jobId }: { workspace: string; project: string; jobId: string }) {
-  const names = useLoad(() => jobNames(workspace, project), [workspace, project]);
+  const names = useLoad(() => jobNames(workspace, project, jobId), [workspace, project, jobId]);
   const name = names.data?.get(jobId);
   const gone = names.data !== undefined && name === undefined;
   return gone ? (

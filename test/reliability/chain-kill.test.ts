@@ -1,7 +1,7 @@
 // Run-after chains across a SIGKILL of the service: twenty upstream runs end around the kill. Half end just before
-// it (the kill follows the moment they are all seen succeeded, so their events may still be on their way), half
-// while the service is down. After the restart each downstream job has run exactly once, caused by its upstream's
-// run.
+// it (the kill follows the first of them seen succeeded, so the others end in the very moment of the kill or their
+// events are on their way), half while the service is down. After the restart each upstream run has succeeded and
+// each downstream job has run exactly once, caused by its upstream's run.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,8 +51,8 @@ describe('run-after chains across a SIGKILL of the service', () => {
 
     rmSync(holds.before);
     await eventually(
-      async () => (await api.get(`${P}/runs?status=succeeded&trigger=manual&limit=100`)).body.data.length >= PAIRS / 2,
-      'the first half of the upstream runs succeeded',
+      async () => (await api.get(`${P}/runs?status=succeeded&trigger=manual&limit=1`)).body.data.length > 0,
+      'the first upstream run succeeded',
       30_000,
       5,
     );

@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import {
   closeSync,
+  copyFileSync,
   existsSync,
   fstatSync,
   mkdirSync,
@@ -75,6 +76,9 @@ const WRAPPER =
   `"$@" >>"$dir/stdout" 2>>"$dir/stderr"; code=$?; times >"$dir/times" 2>/dev/null; ` +
   `printf '%-4s\\n' "$code" 1<>"$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"; exit $code`;
 const RECOVERY_POLL_MS = 200;
+const TOMBSTONE_SUFFIX = '.exit';
+/** Long past the moment an attempt's end takes to be written, however slow the table is then. */
+const TOMBSTONE_MS = 10 * 60_000;
 /** Why a job with network none cannot run here (said at create, and by a run after a restart without an engine). */
 export const NONE_NEEDS_AN_ENGINE =
   'none needs a container engine (podman or docker): this service runs jobs as host processes, which share its network';
@@ -424,9 +428,13 @@ export class LocalRunner implements ContainerRunner {
   async recover(run: Run, masks: readonly string[] = []): Promise<RecoveredTask[]> {
     const jobDir = join(this.#runsDir, run.job_id);
     const indexes = existsSync(jobDir)
-      ? readdirSync(jobDir)
-          .map((name) => taskIndexOfUnit(name, run.id))
-          .filter((index) => index !== null)
+      ? [
+          ...new Set(
+            readdirSync(jobDir)
+              .map((name) => taskIndexOfUnit(name.replace(TOMBSTONE_SUFFIX, ''), run.id))
+              .filter((index) => index !== null),
+          ),
+        ]
       : [];
     const found: RecoveredTask[] = [];
     for (const index of indexes.sort((a, b) => a - b))
@@ -437,6 +445,13 @@ export class LocalRunner implements ContainerRunner {
   async #recoverTask(run: Run, index: number, masks: readonly string[]): Promise<Recovered> {
     const unit = taskUnit(run.id, index);
     const dir = this.#dir(run.job_id, unit);
+    // Discarded a moment before the service stopped, before its end was recorded: its exit status was kept.
+    const kept = existsSync(dir) ? null : readExitFile(tombstone(dir));
+    if (kept !== null) {
+      rmSync(tombstone(dir), { force: true });
+      const task = run.tasks.count === 1 ? run.backend.task : null;
+      return { state: 'ended', exit: { exit_code: kept, timed_out: false, task } };
+    }
     const raw = { stdout: join(dir, 'stdout'), stderr: join(dir, 'stderr') };
     const pid = readPid(dir);
     const attempt = readNumber(join(dir, 'attempt')) ?? run.attempt;
@@ -529,6 +544,13 @@ export class LocalRunner implements ContainerRunner {
     // Moved aside at once (a retried attempt reuses the name), removed in the background: deleting a run that
     // wrote gigabytes takes long enough to stall every request if done on this thread.
     const dir = this.#dir(jobId, unit);
+    // Its exit status stays beside it until its end is surely recorded (see tombstone()).
+    try {
+      copyFileSync(join(dir, 'exit'), tombstone(dir));
+      setTimeout(() => void rm(tombstone(dir), { force: true }).catch(() => undefined), TOMBSTONE_MS).unref();
+    } catch {
+      // no exit status to keep
+    }
     const aside = join(this.#trashDir, `${unit}-${process.hrtime.bigint()}`);
     try {
       mkdirSync(this.#trashDir, { recursive: true });
@@ -570,8 +592,20 @@ function readTail(path: string, bytes = 8192): string {
 }
 
 function readExit(dir: string): number | null {
+  return readExitFile(join(dir, 'exit'));
+}
+
+/**
+ * A finished attempt's exit status kept beside its run directory once that is discarded: the attempt's end is
+ * written to the table a moment after, and a service killed in that moment finds it here at its next start.
+ */
+function tombstone(dir: string): string {
+  return `${dir}${TOMBSTONE_SUFFIX}`;
+}
+
+function readExitFile(file: string): number | null {
   try {
-    const text = readFileSync(join(dir, 'exit'), 'utf8').trim();
+    const text = readFileSync(file, 'utf8').trim();
     return /^\d+$/.test(text) ? Number(text) : null;
   } catch {
     return null;

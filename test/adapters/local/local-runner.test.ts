@@ -8,6 +8,7 @@ import { engineMessage, type Engine } from '../../../functions/adapters/local/en
 import { LocalRunner, processEnv } from '../../../functions/adapters/local/local-runner.ts';
 import { LocalLogStore } from '../../../functions/adapters/local/log-store.ts';
 import { createLogger } from '../../../functions/logger.ts';
+import { aRun } from '../../helpers/runs.ts';
 
 const spec = {
   run_id: 'run_01JD6R0G2M4S8V1X3Z5B7D9F1H',
@@ -150,6 +151,33 @@ describe('the local runner at start', () => {
       while (existsSync(join(dataDir, 'runs', '.discarded', '1-123')) && Date.now() < deadline)
         await new Promise((r) => setTimeout(r, 20));
       expect(existsSync(join(dataDir, 'runs', '.discarded', '1-123'))).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps a finished attempt's exit status for a service killed before its end was recorded", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'jobs-runner-tombstone-'));
+    try {
+      const logs = new LocalLogStore(dataDir);
+      const first = new LocalRunner({ dataDir, logs, logger: createLogger('test') });
+      const attempt = { ...spec, command: ['sh', '-c', 'exit 3'], task_index: 0, task_count: 1, attempt: 1 };
+      const exit = await first.run(attempt, async () => undefined);
+      expect(exit.exit_code).toBe(3);
+      // Its run directory is discarded at once; the end is written to the table a moment later. Killed in that
+      // moment, the next service recovers the attempt from what was kept.
+      expect(existsSync(join(dataDir, 'runs', spec.job_id, taskUnit(spec.run_id, 0)))).toBe(false);
+      const next = new LocalRunner({ dataDir, logs, logger: createLogger('test') });
+      const run = aRun({ ...spec, job_id: spec.job_id }, spec.run_id, {
+        status: 'running',
+        attempt: 1,
+        backend: { runner: 'process', task: exit.task, execution: null, task_role: null },
+      });
+      expect(await next.recover(run)).toEqual([
+        { index: 0, state: 'ended', exit: { exit_code: 3, timed_out: false, task: exit.task } },
+      ]);
+      // Told once: it is gone once recovered.
+      expect(await next.recover(run)).toEqual([]);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
