@@ -256,7 +256,7 @@ function RecentRuns({ workspace, project, job }: { workspace: string; project: s
           })}
         </ol>
       )}
-      <p class="sub">Longest shown: {duration(longest)}</p>
+      {items.length > 0 && <p class="sub">Longest shown: {duration(longest)}</p>}
     </div>
   );
 }

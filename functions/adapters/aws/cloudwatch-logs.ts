@@ -23,6 +23,9 @@ import { LazySdk } from './lazy-sdk.ts';
 
 const loadLogs = () => import('@aws-sdk/client-cloudwatch-logs');
 type Logs = Awaited<ReturnType<typeof loadLogs>>;
+/** The CloudWatch Logs client, made on first use (or the one given, in tests). */
+const lazyLogs = (client?: CloudWatchLogsClient) =>
+  new LazySdk<Logs, CloudWatchLogsClient>(loadLogs, (sdk) => new sdk.CloudWatchLogsClient({}), client);
 
 const MAX_EVENTS = 10_000;
 /** FilterLogEvents takes at most this many stream names. */
@@ -52,7 +55,7 @@ export class CloudWatchLogSource implements LogSource {
 
   constructor(options: { logGroupName: string; runs: RunStore; client?: CloudWatchLogsClient }) {
     this.#logGroupName = options.logGroupName;
-    this.#logs = new LazySdk(loadLogs, (sdk) => new sdk.CloudWatchLogsClient({}), options.client);
+    this.#logs = lazyLogs(options.client);
     this.#runs = options.runs;
   }
 
@@ -276,7 +279,7 @@ export class CloudWatchRunNotes implements RunNotes {
 
   constructor(options: { logGroupName: string; runs: RunStore; client?: CloudWatchLogsClient }) {
     this.#logGroupName = options.logGroupName;
-    this.#logs = new LazySdk(loadLogs, (sdk) => new sdk.CloudWatchLogsClient({}), options.client);
+    this.#logs = lazyLogs(options.client);
     this.#runs = options.runs;
   }
 
