@@ -10,15 +10,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  drawnPixels,
-  launchBrowser,
-  newPage,
-  screenshot,
-  seriousViolations,
-  watchedPage,
-  type WatchedPage,
-} from '../helpers/browser.ts';
+import { drawnPixels, launchBrowser, newPage, watchedPage, type WatchedPage } from '../helpers/browser.ts';
 import {
   job,
   points,
@@ -29,6 +21,7 @@ import {
   type TestService,
 } from '../helpers/service.ts';
 import { eventually } from '../helpers/wait.ts';
+import { checkView } from '../helpers/console.ts';
 
 const W = 'acme';
 const PROJECT = 'console';
@@ -41,11 +34,7 @@ let receiver: Server;
 let received = 0;
 const ids: Record<string, string> = {};
 
-async function view(name: string): Promise<void> {
-  expect(await seriousViolations(page), `axe on the ${name} view`).toEqual([]);
-  await screenshot(page, name);
-  expect(watched.problems, `problems on the ${name} view`).toEqual([]);
-}
+const view = (name: string) => checkView(watched, name);
 
 beforeAll(async () => {
   t = await startTestService('console');
