@@ -40,6 +40,7 @@ export { RUN_STATUSES };
 /** What differs between two revisions' specs, field by field (the same rule the service keeps revisions by). */
 export { changeText, specChanges, type FieldChange } from '../functions/core/revisions.ts';
 export { AUDIT_ACTIONS } from '../functions/core/audit-actions.ts';
+export { SUBSCRIBABLE_EVENTS } from '../functions/core/webhook-events.ts';
 
 /** Whether a run has yet to finish (pending or running). */
 export function isActive(run: Pick<Run, 'status'>): boolean {

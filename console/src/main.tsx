@@ -12,6 +12,7 @@ import { JobView } from './views/job.tsx';
 import { RunView } from './views/run.tsx';
 import { Runs } from './views/runs.tsx';
 import { WebhookView, Webhooks } from './views/webhooks.tsx';
+import { NewWebhook } from './views/webhook-form.tsx';
 import { Secrets } from './views/secrets.tsx';
 import { Audit } from './views/audit.tsx';
 
@@ -35,7 +36,11 @@ function View({ route, query }: { route: Route; query: URLSearchParams }) {
     case 'webhooks':
       return <Webhooks workspace={route.workspace} project={route.project} />;
     case 'webhook':
-      return <WebhookView workspace={route.workspace} project={route.project} webhookId={route.webhook} />;
+      return (
+        <WebhookView workspace={route.workspace} project={route.project} webhookId={route.webhook} query={query} />
+      );
+    case 'webhook-new':
+      return <NewWebhook workspace={route.workspace} project={route.project} />;
     case 'secrets':
       return <Secrets workspace={route.workspace} project={route.project} />;
     case 'audit':

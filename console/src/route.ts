@@ -12,6 +12,7 @@ export type Route =
   | { view: 'workspace-runs'; workspace: string }
   | { view: 'webhooks'; workspace: string; project: string }
   | { view: 'webhook'; workspace: string; project: string; webhook: string }
+  | { view: 'webhook-new'; workspace: string; project: string }
   | { view: 'secrets'; workspace: string; project: string }
   | { view: 'audit'; workspace: string };
 
@@ -53,6 +54,11 @@ const PATTERNS: Array<[RegExp, (m: string[]) => Route]> = [
     /^\/w\/([^/]+)\/p\/([^/]+)\/secrets$/,
     ([, workspace, project]) => ({ view: 'secrets', workspace: workspace!, project: project! }),
   ],
+  // Before the webhook's own pattern, which 'new' would match too.
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/webhooks\/new$/,
+    ([, workspace, project]) => ({ view: 'webhook-new', workspace: workspace!, project: project! }),
+  ],
   [
     /^\/w\/([^/]+)\/p\/([^/]+)\/webhooks\/([^/]+)$/,
     ([, workspace, project, webhook]) => ({
@@ -90,6 +96,7 @@ export const paths = {
   workspaceRuns: (w: string) => `/w/${w}/runs`,
   webhooks: (w: string, p: string) => `/w/${w}/p/${p}/webhooks`,
   webhook: (w: string, p: string, id: string) => `/w/${w}/p/${p}/webhooks/${id}`,
+  newWebhook: (w: string, p: string) => `/w/${w}/p/${p}/webhooks/new`,
   secrets: (w: string, p: string) => `/w/${w}/p/${p}/secrets`,
   audit: (w: string) => `/w/${w}/audit`,
 };

@@ -2,21 +2,11 @@
 // signing secret (whsec_…) is shown once, at create and at each rotation; a rotated-out secret keeps signing
 // beside the new one for a day, so receivers can switch without losing a delivery.
 import { randomBytes } from 'node:crypto';
-import { ALERT_EVENT_TYPES } from './alert-rules.ts';
 import type { EventType } from './events.ts';
 import type { ProjectRef } from './pages.ts';
+import type { SubscribableEvent } from './webhook-events.ts';
 
-/** The events a webhook may ask for (webhook.test is sent to one webhook on request, never subscribed to). */
-export const SUBSCRIBABLE_EVENTS = [
-  'run.started',
-  'run.retrying',
-  'run.succeeded',
-  'run.failed',
-  'run.cancelled',
-  'schedule.skipped',
-  ...ALERT_EVENT_TYPES,
-] as const satisfies readonly EventType[];
-export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
+export { SUBSCRIBABLE_EVENTS, type SubscribableEvent } from './webhook-events.ts';
 
 export const MAX_WEBHOOKS_PER_PROJECT = 20;
 /** How long a rotated-out secret keeps signing. */

@@ -3,16 +3,7 @@
 // (what each changed, and Revert with confirmation, only if the job is still as it was read).
 import { Fragment, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import {
-  type Job,
-  type JobRevision,
-  type JobStatus,
-  type Metrics,
-  nextFires,
-  RUN_STATUSES,
-  changeText,
-  specChanges,
-} from '../../../client/jobs-client.ts';
+import { type Job, type JobStatus, type Metrics, nextFires, RUN_STATUSES } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import {
   Chart,
@@ -29,6 +20,7 @@ import {
 } from '../components.tsx';
 import { bytes, duration, scheduleWords, time, zonedTime } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
+import { Revisions } from './revisions.tsx';
 
 const WINDOWS = { '1h': '1 hour', '24h': '24 hours', '7d': '7 days' } as const;
 const WINDOW_MS: Record<keyof typeof WINDOWS, number> = { '1h': 3_600_000, '24h': 86_400_000, '7d': 604_800_000 };
@@ -257,99 +249,6 @@ function RecentRuns({ workspace, project, job }: { workspace: string; project: s
         </ol>
       )}
       {items.length > 0 && <p class="sub">Longest shown: {duration(longest)}</p>}
-    </div>
-  );
-}
-
-/** The class a diff line is drawn with (its +, - or ~ comes from the stylesheet). */
-const SIGN_CLASS = { '+': 'added', '-': 'removed', '~': 'changed' } as const;
-
-/** The job's revisions, newest first: who made each and what it changed; Revert makes one current again. */
-function Revisions({
-  workspace,
-  project,
-  job,
-  onChange,
-}: {
-  workspace: string;
-  project: string;
-  job: Job;
-  onChange: () => void;
-}) {
-  const api = client(workspace, project);
-  const revisions = useLoad(() => api.listJobRevisions(job.id, { limit: 21 }), [job.id, job.revision]);
-  const [outcome, act, busy] = useAction();
-  const [confirming, setConfirming] = useState<JobRevision | null>(null);
-  const items = revisions.data?.items ?? [];
-  return (
-    <div>
-      <h2>Revisions</h2>
-      <ErrorNotice error={revisions.error} />
-      <ol class="revisions">
-        {items.slice(0, 20).map((revision, i) => {
-          const before = items[i + 1];
-          const changes = before ? specChanges(before.spec, revision.spec) : null;
-          return (
-            <li key={revision.revision}>
-              <p>
-                <strong>Revision {revision.revision}</strong>
-                {revision.revision === job.revision && <span class="badge">current</span>} · {time(revision.created_at)}{' '}
-                · by <span title={revision.actor.key_id}>{revision.actor.key_name}</span>
-                {revision.revision !== job.revision && (
-                  <button type="button" disabled={busy} onClick={() => setConfirming(revision)}>
-                    Revert to {revision.revision}…
-                  </button>
-                )}
-              </p>
-              {changes === null ? (
-                <p class="sub">
-                  {revision.revision === 1 ? 'Created.' : 'The revisions before it are no longer kept.'}
-                </p>
-              ) : (
-                <ul class="diff">
-                  {changes.map((c) => {
-                    const { sign, values } = changeText(c);
-                    return (
-                      <li key={c.field} class={SIGN_CLASS[sign]}>
-                        <code>{c.field}</code>: {values}
-                      </li>
-                    );
-                  })}
-                </ul>
-              )}
-            </li>
-          );
-        })}
-      </ol>
-      {confirming && (
-        <div class="confirm" role="alertdialog" aria-labelledby="confirm-revert">
-          <p id="confirm-revert">
-            Make revision {confirming.revision}'s spec the job's again, as revision {job.revision + 1}? Changes:{' '}
-            {specChanges(job, confirming.spec)
-              .map((c) => c.field)
-              .join(', ') || 'none'}
-            .
-          </p>
-          <button
-            type="button"
-            onClick={() =>
-              act(async () => {
-                setConfirming(null);
-                // Against the revision shown: a change made meanwhile is refused (412), not undone.
-                const reverted = await api.revertJob(job.id, confirming.revision, job.revision);
-                onChange();
-                return `Reverted to revision ${confirming.revision}: now revision ${reverted.revision}`;
-              })
-            }
-          >
-            Revert
-          </button>
-          <button type="button" onClick={() => setConfirming(null)}>
-            Keep revision {job.revision}
-          </button>
-        </div>
-      )}
-      <OutcomeNotice outcome={outcome} />
     </div>
   );
 }

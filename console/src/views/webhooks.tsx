@@ -1,5 +1,6 @@
 // A project's webhooks, and one webhook with its deliveries: Test sends a webhook.test event now, Redeliver tries
-// a delivery again now.
+// a delivery again now; New webhook, Edit and Delete (once confirmed) change them.
+import { useState } from 'preact/hooks';
 import { client } from '../session.ts';
 import {
   Empty,
@@ -12,21 +13,30 @@ import {
   useRefresh,
 } from '../components.tsx';
 import { age, time } from '../format.ts';
-import { href, paths } from '../route.ts';
+import { handOver, useHandOver } from '../hand-over.ts';
+import { href, navigate, paths } from '../route.ts';
+import { patchOf, SecretNotice, WebhookForm } from './webhook-form.tsx';
 
 export function Webhooks({ workspace, project }: { workspace: string; project: string }) {
   const hooks = useLoad(() => client(workspace, project).listWebhooks({ limit: 100 }), [workspace, project]);
+  const deleted = useHandOver<{ deleted: string }>(paths.webhooks(workspace, project))?.deleted;
   return (
     <section>
       <h1>
         Webhooks of {workspace}/{project}
       </h1>
-      <ErrorNotice error={hooks.error} />
-      {hooks.data && hooks.data.items.length === 0 && (
-        <Empty>
-          No webhooks yet. Add one with <code>jobs webhooks create --url https://… --events run.failed</code>.
-        </Empty>
+      {deleted && (
+        <div class="notice ok" role="status">
+          Deleted the webhook to {deleted}
+        </div>
       )}
+      <div class="buttons">
+        <a class="button" href={href(paths.newWebhook(workspace, project))}>
+          New webhook
+        </a>
+      </div>
+      <ErrorNotice error={hooks.error} />
+      {hooks.data && hooks.data.items.length === 0 && <Empty>No webhooks yet: add one with New webhook.</Empty>}
       {hooks.data && hooks.data.items.length > 0 && (
         <table>
           <thead>
@@ -65,12 +75,20 @@ export function WebhookView({
   workspace,
   project,
   webhookId,
+  query,
 }: {
   workspace: string;
   project: string;
   webhookId: string;
+  query: URLSearchParams;
 }) {
   const api = client(workspace, project);
+  const here = paths.webhook(workspace, project, webhookId);
+  const editing = query.get('edit') === '1';
+  // Only when it was just made, and only this once.
+  const secret = useHandOver<{ secret: string }>(here)?.secret;
+  const saved = useHandOver<{ saved: string }>(`${here}?saved`, editing)?.saved;
+  const [confirming, setConfirming] = useState(false);
   const hook = useLoad(() => api.getWebhook(webhookId), [webhookId]);
   const deliveries = useLoad(() => api.listDeliveries(webhookId, { limit: 50 }), [webhookId]);
   const [outcome, act, busy] = useAction();
@@ -82,27 +100,91 @@ export function WebhookView({
   return (
     <section>
       <h1>Webhook {hook.data ? hook.data.url : webhookId}</h1>
+      {secret && <SecretNotice secret={secret} />}
+      {saved && !editing && (
+        <div class="notice ok" role="status">
+          {saved}
+        </div>
+      )}
       <ErrorNotice error={hook.error} />
       {hook.data && (
         <p class="sub">
-          {hook.data.events.join(', ')} · {hook.data.enabled ? 'enabled' : 'disabled'}
+          {hook.data.events.join(', ')} · {hook.data.job_id ? 'only ' : 'every job'}
+          {hook.data.job_id && <JobLabel workspace={workspace} project={project} jobId={hook.data.job_id} />} ·{' '}
+          {hook.data.enabled ? 'enabled' : 'disabled'}
+          {hook.data.description ? ` · ${hook.data.description}` : ''}
         </p>
       )}
-      <div class="buttons">
-        <button
-          type="button"
-          disabled={busy}
-          onClick={() =>
-            act(async () => {
-              const d = await api.testWebhook(webhookId);
-              deliveries.reload();
-              return `Test event sent: delivery ${d.id}`;
-            })
-          }
-        >
-          Send a test event
-        </button>
-      </div>
+      {editing && hook.data && <h2>Edit the webhook</h2>}
+      {editing && hook.data && (
+        <WebhookForm
+          workspace={workspace}
+          project={project}
+          hook={hook.data}
+          submit="Save"
+          onSubmit={async (draft) => {
+            const patch = patchOf(hook.data!, draft);
+            const fields = Object.keys(patch);
+            if (fields.length > 0) await api.patchWebhook(webhookId, patch);
+            hook.reload();
+            handOver(`${here}?saved`, {
+              saved: fields.length ? `Saved: ${fields.join(', ')}` : 'Nothing to save: no field changed',
+            });
+            navigate(here);
+          }}
+          onCancel={() => navigate(here)}
+        />
+      )}
+      {/* While the form is open, what it shows is not yet saved: the actions wait for it to close. */}
+      {!editing && (
+        <div class="buttons">
+          <a class="button" href={href(here, { edit: '1' })}>
+            Edit
+          </a>
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              act(async () => {
+                const d = await api.testWebhook(webhookId);
+                deliveries.reload();
+                return `Test event sent: delivery ${d.id}`;
+              })
+            }
+          >
+            Send a test event
+          </button>
+          <button type="button" class="danger" onClick={() => setConfirming(true)}>
+            Delete…
+          </button>
+        </div>
+      )}
+      {confirming && !editing && (
+        <div class="confirm" role="alertdialog" aria-labelledby="confirm-delete-webhook">
+          <p id="confirm-delete-webhook">
+            Delete the webhook to <strong>{hook.data?.url ?? webhookId}</strong>? No delivery is attempted after this,
+            not even one waiting for a retry.
+          </p>
+          <button
+            type="button"
+            class="danger"
+            disabled={busy}
+            onClick={() =>
+              act(async () => {
+                await api.deleteWebhook(webhookId);
+                handOver(paths.webhooks(workspace, project), { deleted: hook.data?.url ?? webhookId });
+                navigate(paths.webhooks(workspace, project));
+                return 'Deleted';
+              })
+            }
+          >
+            Delete the webhook
+          </button>
+          <button type="button" onClick={() => setConfirming(false)}>
+            Keep it
+          </button>
+        </div>
+      )}
       <OutcomeNotice outcome={outcome} />
       <h2>Deliveries</h2>
       <ErrorNotice error={deliveries.error} />
