@@ -41,6 +41,17 @@ export { RUN_STATUSES };
 export { changeText, specChanges, type FieldChange } from '../functions/core/revisions.ts';
 export { AUDIT_ACTIONS } from '../functions/core/audit-actions.ts';
 export { SUBSCRIBABLE_EVENTS } from '../functions/core/webhook-events.ts';
+/** What a job's spec may hold, for forms that make one: its fields, the values each choice takes, the defaults. */
+export { JOB_SPEC_FIELDS } from '../functions/core/jobs.ts';
+export {
+  CHAIN_CONDITIONS,
+  CONCURRENCY_POLICIES,
+  DEFAULTS,
+  FARGATE_CPUS,
+  NETWORKS,
+  RETRY_ACTIONS,
+} from '../functions/core/job-spec.ts';
+export { ALERT_RULES } from '../functions/core/alert-rules.ts';
 
 /** Whether a run has yet to finish (pending or running). */
 export function isActive(run: Pick<Run, 'status'>): boolean {
@@ -184,6 +195,8 @@ export interface ClientOptions {
   workspace?: string | undefined;
   project?: string | undefined;
   fetch?: typeof fetch;
+  /** How long a call may go unanswered before it fails saying so (default 30 s; a held read adds its wait). */
+  timeoutMs?: number;
 }
 
 type Query = Record<string, string | number | boolean | readonly string[] | undefined>;
@@ -205,6 +218,7 @@ export class JobsClient {
   readonly #workspace: string | undefined;
   readonly #project: string | undefined;
   readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
 
   constructor(options: ClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -213,6 +227,7 @@ export class JobsClient {
     this.#project = options.project;
     // Bound: a browser's fetch refuses to be called as another object's method.
     this.#fetch = options.fetch ?? fetch.bind(globalThis);
+    this.#timeoutMs = options.timeoutMs ?? 30_000;
   }
 
   /** The path of the client's workspace; a missing workspace is an error naming its setting. */
@@ -247,22 +262,28 @@ export class JobsClient {
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
     if (this.#key) headers.authorization = `Bearer ${this.#key}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    // A server that never answers is an error that says so, not a wait for ever (a view stuck on "Loading").
+    const limitMs = this.#timeoutMs + Number(options.query?.wait ?? 0) * 1000;
+    const timeout = AbortSignal.timeout(limitMs);
     let response: Response;
+    let text: string;
     try {
       response = await this.#fetch(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal ?? null,
+        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
       });
+      text = await response.text();
     } catch (error) {
+      if (timeout.aborted && !options.signal?.aborted)
+        throw new ApiError(0, `${method} ${path}: no answer from ${this.url} in ${limitMs / 1000} s`);
       if ((error as Error).name === 'AbortError') throw error;
       throw new ApiError(
         0,
         `cannot reach ${this.url}: ${((error as Error).cause as Error | undefined)?.message ?? (error as Error).message}`,
       );
     }
-    const text = await response.text();
     let envelope: Envelope<T>;
     try {
       envelope = JSON.parse(text) as Envelope<T>;

@@ -10,19 +10,16 @@ import { fileURLToPath } from 'node:url';
 
 export const CONSOLE_SOURCES = fileURLToPath(new URL('./src', import.meta.url));
 export const CONSOLE_DIST = fileURLToPath(new URL('./dist', import.meta.url));
-/** What the bundle is made of outside its folder: the typed client, the cron rules, and the locked packages. */
-const SHARED = [
-  '../client/jobs-client.ts',
-  '../functions/core/cron.ts',
-  '../functions/core/errors.ts',
-  '../functions/core/id-patterns.ts',
-  '../functions/core/run-statuses.ts',
-  '../package-lock.json',
-].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+/**
+ * What the bundle may be made of outside its folder: the typed client, the domain core it shares rules with (cron,
+ * the spec's fields and defaults, revisions), and the locked packages.
+ */
+const SHARED_DIRS = ['../client', '../functions/core'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+const LOCK = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 
-/** Every file the bundle is built from, sorted. */
+/** Every file the bundle may be built from, sorted. */
 function sources(): string[] {
-  const files: string[] = [...SHARED];
+  const files: string[] = [LOCK];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
@@ -30,7 +27,7 @@ function sources(): string[] {
       else files.push(path);
     }
   };
-  walk(CONSOLE_SOURCES);
+  for (const dir of [CONSOLE_SOURCES, ...SHARED_DIRS]) walk(dir);
   return files.sort();
 }
 
@@ -62,14 +59,17 @@ export function buildConsole(outDir: string): BuiltConsole {
     jsx: 'automatic',
     jsxImportSource: 'preact',
     outdir: assets,
+    // Views only some visits open (the job form, with its YAML) are chunks of their own, loaded when opened.
+    splitting: true,
     entryNames: '[name]-[hash]',
+    chunkNames: 'chunk-[hash]',
     metafile: true,
     legalComments: 'none',
     logLevel: 'silent',
   });
-  const outputs = Object.keys(result.metafile.outputs).map((file) => basename(file));
-  const script = outputs.find((file) => file.endsWith('.js'))!;
-  const stylesheet = outputs.find((file) => file.endsWith('.css'))!;
+  const outputs = Object.entries(result.metafile.outputs);
+  const script = basename(outputs.find(([file, output]) => file.endsWith('.js') && output.entryPoint)![0]);
+  const stylesheet = basename(outputs.find(([file]) => file.endsWith('.css'))![0]);
   const html = readFileSync(join(CONSOLE_SOURCES, 'index.html'), 'utf8')
     .replace('%SCRIPT%', `assets/${script}`)
     .replace('%STYLESHEET%', `assets/${stylesheet}`);

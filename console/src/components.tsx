@@ -1,8 +1,7 @@
 // The console's small parts: status badges (word and symbol, never colour alone), error and empty notices, the
-// loader hook every view reads through, notices that confirm an action, a pager, and a uPlot chart.
+// loader hook every view reads through, notices that confirm an action, and a pager.
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import uPlot from 'uplot';
 import { ApiError, type Run } from '../../client/jobs-client.ts';
 import { isSignedOut, signOut } from './session.ts';
 import { href, navigate, paths } from './route.ts';
@@ -166,68 +165,6 @@ export function Pager({
         Next →
       </button>
     </nav>
-  );
-}
-
-/** A time series as a uPlot line chart; `label` names it for screen readers too. */
-export function Chart({
-  label,
-  unit,
-  points,
-  format,
-  from,
-  to,
-}: {
-  label: string;
-  unit: string;
-  points: Array<{ timestamp: string; value: number }>;
-  format: (v: number) => string;
-  from: number;
-  to: number;
-}) {
-  const box = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    if (!box.current || points.length === 0) return;
-    const data: uPlot.AlignedData = [points.map((p) => Date.parse(p.timestamp) / 1000), points.map((p) => p.value)];
-    const chart = new uPlot(
-      {
-        width: Math.max(280, box.current.clientWidth),
-        height: 180,
-        // The whole window chosen, however few points fall in it.
-        scales: { x: { time: true, range: () => [from / 1000, to / 1000] } },
-        series: [
-          {},
-          {
-            label,
-            stroke: '#1f5fbf',
-            width: 2,
-            fill: 'rgba(31, 95, 191, 0.12)',
-            value: (_u, v) => (v === null ? '—' : format(v)),
-          },
-        ],
-        axes: [{}, { values: (_u, values) => values.map((v) => format(v)), size: 70 }],
-        legend: { show: true },
-      },
-      data,
-      box.current,
-    );
-    return () => chart.destroy();
-  }, [points, from, to]);
-  return (
-    <figure class="chart">
-      <figcaption>
-        {label} ({unit})
-      </figcaption>
-      {points.length === 0 ? (
-        <Empty>No samples in this window: the job had no running instance.</Empty>
-      ) : (
-        <div
-          ref={box}
-          role="img"
-          aria-label={`${label}: ${points.length} points, latest ${format(points.at(-1)!.value)}`}
-        />
-      )}
-    </figure>
   );
 }
 

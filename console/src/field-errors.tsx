@@ -26,13 +26,14 @@ export function invalidProps(
   };
 }
 
-/** The messages of one field, beside it (with a symbol, not colour alone); nothing when it has none. */
-export function FieldMessages({ id, field, messages }: { id: string; field: string; messages: string[] | undefined }) {
+/** The messages of one field, beside it (with a symbol, not colour alone), after its name if given; nothing when it has none. */
+export function FieldMessages({ id, field, messages }: { id: string; field?: string; messages: string[] | undefined }) {
   if (!messages?.length) return null;
   return (
     <p id={`${id}-error`} class="field-message">
       <span aria-hidden="true">✗ </span>
-      {field} {messages.join('; ')}
+      {field ? `${field} ` : ''}
+      {messages.join('; ')}
     </p>
   );
 }

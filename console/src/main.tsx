@@ -3,12 +3,14 @@
 import './locale.ts'; // first: before any module reads the browser's language
 import 'uplot/dist/uPlot.min.css';
 import './styles.css';
-import { render } from 'preact';
+import { type ComponentChildren, render } from 'preact';
+import { useErrorBoundary } from 'preact/hooks';
 import { href, navigate, paths, useLocation, type Route } from './route.ts';
 import { loadConfig, signOut, useSignedIn } from './session.ts';
 import { Home } from './views/home.tsx';
 import { Jobs } from './views/jobs.tsx';
 import { JobView } from './views/job.tsx';
+import { LazyJobForm } from './lazy.tsx';
 import { RunView } from './views/run.tsx';
 import { Runs } from './views/runs.tsx';
 import { WebhookView, Webhooks } from './views/webhooks.tsx';
@@ -27,6 +29,10 @@ function View({ route, query }: { route: Route; query: URLSearchParams }) {
       return (
         <JobView key={route.job} workspace={route.workspace} project={route.project} jobId={route.job} query={query} />
       );
+    case 'job-new':
+      return <LazyJobForm workspace={route.workspace} project={route.project} />;
+    case 'job-edit':
+      return <LazyJobForm key={route.job} workspace={route.workspace} project={route.project} jobId={route.job} />;
     case 'run':
       return <RunView workspace={route.workspace} project={route.project} jobId={route.job} runId={route.run} />;
     case 'project-runs':
@@ -46,6 +52,21 @@ function View({ route, query }: { route: Route; query: URLSearchParams }) {
     case 'audit':
       return <Audit workspace={route.workspace} query={query} />;
   }
+}
+
+/** A view that throws while it renders says so, and which, instead of leaving the page blank. */
+function Guarded({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (!error) return <>{children}</>;
+  return (
+    <div class="notice error" role="alert">
+      <strong>This view failed: </strong>
+      {(error as Error).message ?? String(error)}{' '}
+      <button type="button" onClick={reset}>
+        Try again
+      </button>
+    </div>
+  );
 }
 
 function App() {
@@ -135,13 +156,25 @@ function App() {
         </nav>
       </header>
       <main id="main" tabIndex={-1}>
-        <View route={route} query={query} />
+        {/* Another view starts unfailed; a change of this view's filters (its query) keeps it as it is. */}
+        <Guarded key={JSON.stringify(route)}>
+          <View route={route} query={query} />
+        </Guarded>
       </main>
     </>
   );
 }
 
-await loadConfig();
 const root = document.getElementById('app')!;
-root.replaceChildren(); // the "Loading" line goes
-render(<App />, root);
+try {
+  await loadConfig();
+  root.replaceChildren(); // the "Loading" line goes
+  render(<App />, root);
+} catch (error) {
+  // Whatever stops the start is said, never left as "Loading the console…".
+  const notice = document.createElement('p');
+  notice.className = 'notice error';
+  notice.setAttribute('role', 'alert');
+  notice.textContent = `The console could not start: ${(error as Error).message ?? String(error)}`;
+  root.replaceChildren(notice);
+}

@@ -1,5 +1,5 @@
 // The console's URLs: one per view, in the hash (so deep links and the back button work on any static host).
-// #/w/<workspace>/p/<project>/jobs, …/jobs/<job>, …/jobs/<job>/runs/<run>, …/runs, …/webhooks, …/webhooks/<id>,
+// #/w/<workspace>/p/<project>/jobs, …/jobs/new, …/jobs/<job>, …/jobs/<job>/edit, …/jobs/<job>/runs/<run>, …/runs, …/webhooks, …/webhooks/<id>,
 // …/secrets, #/w/<workspace>/runs, #/w/<workspace>/audit; a query after '?' keeps a view's filters.
 import { useEffect, useState } from 'preact/hooks';
 
@@ -7,6 +7,8 @@ export type Route =
   | { view: 'home' }
   | { view: 'jobs'; workspace: string; project: string }
   | { view: 'job'; workspace: string; project: string; job: string }
+  | { view: 'job-new'; workspace: string; project: string }
+  | { view: 'job-edit'; workspace: string; project: string; job: string }
   | { view: 'run'; workspace: string; project: string; job: string; run: string }
   | { view: 'project-runs'; workspace: string; project: string }
   | { view: 'workspace-runs'; workspace: string }
@@ -25,6 +27,15 @@ const PATTERNS: Array<[RegExp, (m: string[]) => Route]> = [
   [
     /^\/w\/([^/]+)\/p\/([^/]+)\/jobs$/,
     ([, workspace, project]) => ({ view: 'jobs', workspace: workspace!, project: project! }),
+  ],
+  // Before a job's own URL: 'new' is no job id.
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/jobs\/new$/,
+    ([, workspace, project]) => ({ view: 'job-new', workspace: workspace!, project: project! }),
+  ],
+  [
+    /^\/w\/([^/]+)\/p\/([^/]+)\/jobs\/([^/]+)\/edit$/,
+    ([, workspace, project, job]) => ({ view: 'job-edit', workspace: workspace!, project: project!, job: job! }),
   ],
   [
     /^\/w\/([^/]+)\/p\/([^/]+)\/jobs\/([^/]+)$/,
@@ -91,6 +102,8 @@ export function href(path: string, query: Record<string, string | undefined> = {
 export const paths = {
   jobs: (w: string, p: string) => `/w/${w}/p/${p}/jobs`,
   job: (w: string, p: string, job: string) => `/w/${w}/p/${p}/jobs/${job}`,
+  newJob: (w: string, p: string) => `/w/${w}/p/${p}/jobs/new`,
+  editJob: (w: string, p: string, job: string) => `/w/${w}/p/${p}/jobs/${job}/edit`,
   run: (w: string, p: string, job: string, run: string) => `/w/${w}/p/${p}/jobs/${job}/runs/${run}`,
   projectRuns: (w: string, p: string) => `/w/${w}/p/${p}/runs`,
   workspaceRuns: (w: string) => `/w/${w}/runs`,

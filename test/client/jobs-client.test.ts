@@ -1,5 +1,6 @@
 // The API client puts ids into request paths: each is checked against its pattern and encoded, so an id taken
 // from a console URL or a command line can never turn a call into one for another route.
+import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { ApiError, isActive, JobsClient, nextFires, RUN_STATUSES } from '../../client/jobs-client.ts';
 
@@ -91,5 +92,34 @@ describe('the API client', () => {
 
   it('says which statuses are still to finish', () => {
     expect(RUN_STATUSES.filter((status) => isActive({ status }))).toEqual(['pending', 'running']);
+  });
+
+  it('fails a call the server never answers, saying so, after its time plus the wait it asked for', async () => {
+    const held: Array<() => void> = [];
+    const server = createServer((_req, res) => held.push(() => res.destroy()));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    try {
+      const client = new JobsClient({ url, key: 'k', workspace: 'acme', project: 'etl', timeoutMs: 300 });
+      const started = Date.now();
+      const error = await client.getJob(JOB).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ApiError);
+      expect((error as ApiError).message).toBe(
+        `GET /v1/workspaces/acme/projects/etl/jobs/${JOB}: no answer from ${url} in 0.3 s`,
+      );
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+      // A held read is given its wait on top.
+      const waited = await client.getRun(JOB, RUN, 1).catch((e: unknown) => e);
+      expect((waited as ApiError).message).toContain('no answer from');
+      expect((waited as ApiError).message).toContain('in 1.3 s');
+      // A caller's own abort is still an abort, not a timeout.
+      const controller = new AbortController();
+      const aborted = client.getRun(JOB, RUN, undefined, controller.signal).catch((e: unknown) => e);
+      controller.abort();
+      expect(((await aborted) as Error).name).toBe('AbortError');
+    } finally {
+      for (const end of held) end();
+      server.close();
+    }
   });
 });

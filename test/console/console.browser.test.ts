@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Response } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drawnPixels, launchBrowser, newPage, watchedPage, type WatchedPage } from '../helpers/browser.ts';
 import {
@@ -260,6 +260,12 @@ describe('the web console', () => {
 
   it("sets a secret from a password field, shows who uses it by name, and a job's secrets, role and network", async () => {
     const value = 'console-typed-secret-value';
+    // Every answer the page gets while the secret is set and shown, read whole: none may hold its value.
+    const bodies: Array<Promise<string>> = [];
+    const keep = (response: Response) => {
+      if (response.url().includes('/v1/')) bodies.push(response.text().catch(() => ''));
+    };
+    page.on('response', keep);
     await page.goto(`${t.service.url}/console/#/w/${W}/p/${PROJECT}/secrets`);
     await page.getByText('No secrets yet. Set one below.').waitFor();
     await page.getByLabel('Name (letters, digits, _ . -)').fill('api-token');
@@ -275,6 +281,10 @@ describe('the web console', () => {
     await page.getByRole('link', { name: 'uses-token' }).waitFor();
     expect(await page.getByRole('button', { name: 'Delete' }).isDisabled()).toBe(true);
     expect(await page.content()).not.toContain(value);
+    page.off('response', keep);
+    const answers = await Promise.all(bodies);
+    expect(answers.some((body) => body.includes('api-token'))).toBe(true);
+    for (const body of answers) expect(body).not.toContain(value);
     await view('secrets');
     await page.getByRole('link', { name: 'uses-token' }).click();
     await page.getByRole('heading', { name: 'Spec' }).waitFor();

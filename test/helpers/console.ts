@@ -11,7 +11,7 @@ export interface ConsoleSession {
   browser: Browser;
   watched: WatchedPage;
   page: Page;
-  /** Opens a console URL (the part after '#'), signed in. */
+  /** Opens a console URL (the part after '#'), signed in, as a fresh load: nothing typed in a view before stays. */
   open(path: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -28,13 +28,17 @@ export async function openConsole(name: string): Promise<ConsoleSession> {
   const browser = await launchBrowser();
   const watched = await watchedPage(browser);
   // The key as sign-in keeps it, before the console's own script runs.
-  await watched.page.addInitScript((key) => sessionStorage.setItem('jobs.console.key', key), t.adminKey);
+  await watched.page.addInitScript((key) => {
+    if (location.protocol.startsWith('http')) sessionStorage.setItem('jobs.console.key', key);
+  }, t.adminKey);
   return {
     t,
     browser,
     watched,
     page: watched.page,
     open: async (path) => {
+      // A change of the hash alone would not load the page again.
+      await watched.page.goto('about:blank');
       await watched.page.goto(`${t.service.url}/console/#${path}`);
     },
     stop: async () => {

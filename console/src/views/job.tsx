@@ -3,10 +3,9 @@
 // (what each changed, and Revert with confirmation, only if the job is still as it was read).
 import { Fragment, type ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { type Job, type JobStatus, type Metrics, nextFires, RUN_STATUSES } from '../../../client/jobs-client.ts';
+import { type Job, type JobStatus, nextFires, RUN_STATUSES } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import {
-  Chart,
   CommandText,
   Empty,
   ErrorNotice,
@@ -18,8 +17,9 @@ import {
   useLoad,
   useRefresh,
 } from '../components.tsx';
-import { bytes, duration, scheduleWords, time, zonedTime } from '../format.ts';
+import { duration, scheduleWords, time, zonedTime } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
+import { Charts } from '../charts.tsx';
 import { Revisions } from './revisions.tsx';
 
 const WINDOWS = { '1h': '1 hour', '24h': '24 hours', '7d': '7 days' } as const;
@@ -59,8 +59,11 @@ export function JobView({
   const status = query.get('status') ?? '';
   const cursor = query.get('cursor') ?? undefined;
   const span = (query.get('window') ?? '1h') as keyof typeof WINDOWS;
-  const set = (changes: Record<string, string | undefined>) =>
-    navigate(href(paths.job(workspace, project, jobId), { status, cursor, window: span, ...changes }));
+  // The charts fit the window to short runs unless asked for the whole window.
+  const fit = query.get('fit') === 'off' ? 'off' : undefined;
+  const link = (changes: Record<string, string | undefined>) =>
+    href(paths.job(workspace, project, jobId), { status, cursor, window: span, fit, ...changes });
+  const set = (changes: Record<string, string | undefined>) => navigate(link(changes));
 
   const job = useLoad(async () => ({ job: await api.getJob(jobId), status: await api.jobStatus(jobId) }), [jobId]);
   const runs = useLoad(
@@ -72,14 +75,6 @@ export function JobView({
       }),
     [jobId, status, cursor],
   );
-  const metrics = useLoad(async () => {
-    const to = Date.now();
-    return {
-      to,
-      from: to - (WINDOW_MS[span] ?? WINDOW_MS['1h']),
-      series: await api.jobMetrics(jobId, { names: ['cpu_usage', 'memory_usage'], since: span }),
-    };
-  }, [jobId, span]);
   const active = (runs.data?.items ?? []).some((r) => r.status === 'pending' || r.status === 'running');
   useRefresh(active, 2000, () => {
     runs.reload();
@@ -98,6 +93,11 @@ export function JobView({
       <p class="sub">
         <code>{spec.id}</code> · {scheduleWords(spec.schedule, spec.timezone)}
       </p>
+      {(query.get('saved') || query.get('created')) && (
+        <p class="notice ok" role="status">
+          {query.get('created') ? `Created ${spec.name}.` : `Saved as revision ${query.get('saved')}.`}
+        </p>
+      )}
       {spec.suspended && jobStatus.schedule?.suspended_reason && (
         <p class="notice warn" role="status">
           The schedule was {jobStatus.schedule.suspended_reason}. Resume it once the cause is fixed.
@@ -143,8 +143,16 @@ export function JobView({
           </button>
         ))}
       </div>
-      <ErrorNotice error={metrics.error} />
-      {metrics.data && <Charts metrics={metrics.data.series} from={metrics.data.from} to={metrics.data.to} />}
+      <Charts
+        workspace={workspace}
+        project={project}
+        jobId={jobId}
+        since={span in WINDOWS ? span : '1h'}
+        windowMs={WINDOW_MS[span] ?? WINDOW_MS['1h']}
+        windowName={WINDOWS[span] ?? WINDOWS['1h']}
+        fit={fit !== 'off'}
+        fitLink={(on) => link({ fit: on ? undefined : 'off' })}
+      />
       <h2>Runs</h2>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label for="run-status">Status</label>
@@ -322,39 +330,6 @@ function Counts({ status }: { status: JobStatus }) {
   );
 }
 
-function Charts({ metrics, from, to }: { metrics: Metrics; from: number; to: number }) {
-  const series = (name: string) => {
-    const m = metrics[name];
-    return m && m.status === 'success' ? m.points : null;
-  };
-  const cpu = series('cpu_usage');
-  const memory = series('memory_usage');
-  return (
-    <div class="charts">
-      {cpu ? (
-        <Chart label="CPU" unit="cores" points={cpu} format={(v) => v.toFixed(2)} from={from} to={to} />
-      ) : (
-        <ErrorNotice
-          error={
-            new Error(`cpu_usage: ${(metrics.cpu_usage as { message?: string } | undefined)?.message ?? 'unavailable'}`)
-          }
-        />
-      )}
-      {memory ? (
-        <Chart label="Memory" unit="bytes" points={memory} format={(v) => bytes(v)} from={from} to={to} />
-      ) : (
-        <ErrorNotice
-          error={
-            new Error(
-              `memory_usage: ${(metrics.memory_usage as { message?: string } | undefined)?.message ?? 'unavailable'}`,
-            )
-          }
-        />
-      )}
-    </div>
-  );
-}
-
 function Actions({
   workspace,
   project,
@@ -394,6 +369,9 @@ function Actions({
         >
           Run now…
         </button>
+        <a class="button" href={href(paths.editJob(workspace, project, job.id))}>
+          Edit…
+        </a>
         <button
           type="button"
           disabled={busy}

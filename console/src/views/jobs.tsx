@@ -36,9 +36,14 @@ export function Jobs({ workspace, project, query }: { workspace: string; project
 
   return (
     <section>
-      <h1>
-        Jobs of {workspace}/{project}
-      </h1>
+      <div class="title">
+        <h1>
+          Jobs of {workspace}/{project}
+        </h1>
+        <a class="button primary" href={href(paths.newJob(workspace, project))}>
+          New job
+        </a>
+      </div>
       <form class="filters" onSubmit={(e) => e.preventDefault()}>
         <label for="job-name">Name contains</label>
         <FilterInput id="job-name" value={name} onApply={(v) => set({ name: v, cursor: undefined })} />
@@ -56,7 +61,8 @@ export function Jobs({ workspace, project, query }: { workspace: string; project
         <Empty>
           {!tag && !name ? (
             <>
-              No jobs in {workspace}/{project} yet. Create one with <code>jobs apply -f job.yaml</code> or{' '}
+              No jobs in {workspace}/{project} yet. Make one with New job above, with{' '}
+              <code>jobsctl apply -f job.yaml</code> or{' '}
               <code>
                 POST /v1/workspaces/{workspace}/projects/{project}/jobs
               </code>
