@@ -111,22 +111,26 @@ export function runSpans(runs: RunTimes[], window: Span, now: number): Span[] {
 
 /**
  * The smallest span holding the runs and every sample no run accounts for; null when there is none. A sample is
- * stamped with the start of its period (a minute, say): one within a period of a run is that run's and does not
+ * stamped with the start of its period (a minute, say): one within `slackMs` of a run is that run's and does not
  * stretch the span, one far from every run (whose run is no longer kept) does.
  */
-export function extentOf(times: number[], spans: Span[], periodMs: number): Span | null {
-  const loose = times.filter((t) => !spans.some((s) => t >= s.from - periodMs && t <= s.to + periodMs));
+export function extentOf(times: number[], spans: Span[], slackMs: number): Span | null {
+  const loose = times.filter((t) => !spans.some((s) => t >= s.from - slackMs && t <= s.to + slackMs));
   const starts = [...loose, ...spans.map((s) => s.from)];
   const ends = [...loose, ...spans.map((s) => s.to)];
   return starts.length === 0 ? null : { from: Math.min(...starts), to: Math.max(...ends) };
 }
 
-/** The period samples are stamped by: their shortest step, and no less than the window's share of 1,440 points. */
-export function samplePeriod(times: number[], windowMs: number): number {
+/**
+ * How far before its run a sample's stamp may lie: the start of its period, which the service rounds up from the
+ * window's 1,440th (a day's window may be read by two minutes). Twice the shortest step between samples, and no
+ * less than three times the window's 1,440th.
+ */
+export function sampleSlack(times: number[], windowMs: number): number {
   const sorted = [...times].sort((a, b) => a - b);
   const steps = sorted.slice(1).map((t, i) => t - sorted[i]!);
   const shortest = Math.min(...steps.filter((step) => step > 0));
-  return Math.max(windowMs / 1440, Number.isFinite(shortest) ? shortest : 0);
+  return Math.max(3 * (windowMs / 1440), Number.isFinite(shortest) ? 2 * shortest : 0);
 }
 
 /** When the data covers at most this share of the window, the window is fitted to it. */

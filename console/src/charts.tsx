@@ -13,7 +13,7 @@ import {
   memoryUnit,
   momentText,
   runSpans,
-  samplePeriod,
+  sampleSlack,
   type Span,
   spanText,
   tickLabels,
@@ -243,7 +243,7 @@ async function loadCharts(api: JobsClient, jobId: string, since: string, windowM
   const times = Object.values(series).flatMap((s) =>
     s.status === 'success' ? s.points.map((p) => Date.parse(p.timestamp)) : [],
   );
-  const extent = extentOf(times, spans, samplePeriod(times, windowMs));
+  const extent = extentOf(times, spans, sampleSlack(times, windowMs));
   const fitted = fitRange(extent, window);
   const active = runs.some((run) => run.status === 'pending' || run.status === 'running');
   const data: ChartsData = { window, shown: window, extent, fitted, runs: spans, active, series, fit };

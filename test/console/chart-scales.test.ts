@@ -11,7 +11,7 @@ import {
   momentText,
   niceStep,
   runSpans,
-  samplePeriod,
+  sampleSlack,
   spanText,
   tickLabels,
   tickSteps,
@@ -171,9 +171,13 @@ describe('the range shown', () => {
     const orphan = at('2026-03-12T09:40:00Z');
     expect(extentOf([orphan, at('2026-03-12T10:02:20Z')], [run], 5000)).toEqual({ from: orphan, to: run.to });
     expect(extentOf([orphan, orphan + 5000], [], 5000)).toEqual({ from: orphan, to: orphan + 5000 });
-    expect(samplePeriod([0, 5000, 10_000, 30_000], 3_600_000)).toBe(5000);
-    expect(samplePeriod([0], 86_400_000)).toBe(60_000);
-    expect(samplePeriod([], 3_600_000)).toBe(2500);
+    // A day read by two minutes: a run from 10:02:10 has its sample stamped 10:00:00, still its own.
+    expect(
+      extentOf([at('2026-03-12T10:00:00Z')], [run], sampleSlack([at('2026-03-12T10:00:00Z')], 86_400_000)),
+    ).toEqual(run);
+    expect(sampleSlack([0, 5000, 10_000, 30_000], 3_600_000)).toBe(10_000);
+    expect(sampleSlack([0], 86_400_000)).toBe(180_000);
+    expect(sampleSlack([], 3_600_000)).toBe(7500);
   });
 });
 
