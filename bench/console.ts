@@ -3,7 +3,9 @@
 // The web console in Chromium: first render of the jobs view of a project with 1,000 jobs (navigation start →
 // its table painted), median of 5 cold loads; the JavaScript and CSS it transfers, gzipped; and, on the page of a
 // run writing 200 lines a second, how long a line takes from being written to being on screen.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { ensureConsole } from '../console/build.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchBrowser, newPage } from '../test/helpers/browser.ts';
@@ -110,6 +112,12 @@ export async function console_(): Promise<Section> {
   await stop(service.child, service.exited);
   rmSync(dir, { recursive: true, force: true });
 
+  // Every script of the build, the chunks only some views load (the job form's) included, as gzip would send them.
+  const assets = join(ensureConsole(), 'assets');
+  const everyScript = readdirSync(assets)
+    .filter((name) => name.endsWith('.js'))
+    .reduce((sum, name) => sum + gzipSync(readFileSync(join(assets, name))).length, 0);
+
   return {
     title: 'Console: first render, transfer, follow',
     tables: [
@@ -121,13 +129,15 @@ export async function console_(): Promise<Section> {
         ],
       },
       {
-        caption: 'JavaScript and CSS transferred (gzip), KB',
-        head: ['JS', 'CSS', 'total', 'goal'],
+        caption:
+          'JavaScript and CSS transferred (gzip), KB: by the jobs view, and every script of the console (the job form and its YAML library load only when it is opened)',
+        head: ['JS (jobs view)', 'CSS', 'total', 'JS of every view', 'goal'],
         rows: [
           [
             `${round(transfer.js / 1024)}`,
             `${round(transfer.css / 1024)}`,
             `${round((transfer.js + transfer.css) / 1024)}`,
+            `${round(everyScript / 1024)}`,
             '≤ 150',
           ],
         ],
