@@ -188,9 +188,8 @@ export function Chart({
   const shownTo = Date.parse(points.at(-1)?.timestamp ?? '');
   return (
     <figure class="chart">
-      <figcaption>
-        {label} ({unit.name})
-      </figcaption>
+      {/* The unit is the data's: with no sample there is none to name. */}
+      <figcaption>{points.length === 0 ? label : `${label} (${unit.name})`}</figcaption>
       {points.length === 0 ? (
         <Empty>No samples in this window: the job had no running instance.</Empty>
       ) : (

@@ -161,5 +161,17 @@ describe('the job form', () => {
     expect(await page.getByLabel('Command (one argument a line)').inputValue()).toBe('echo\nhi');
     expect(await page.getByLabel('Retries', { exact: true }).inputValue()).toBe('2');
     expect(c.watched.problems).toEqual([]);
+
+    // An error of one row of a map is shown under the map, saying which row, on the row's input.
+    await page.getByRole('button', { name: 'Add a variable' }).click();
+    await page.getByLabel('Env: name 1').fill('1BAD');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    const envError = page.locator('#job-env-error');
+    await expect.poll(() => envError.textContent()).toContain("1BAD: '1BAD' is not a valid variable name");
+    expect(await page.getByLabel('Env: name 1').getAttribute('aria-invalid')).toBe('true');
+    expectOnly(400);
+    // Changing the field takes its message away.
+    await page.getByLabel('Env: name 1').fill('GOOD');
+    await expect.poll(() => envError.count()).toBe(0);
   });
 });

@@ -466,24 +466,24 @@ function Fields({
       <fieldset>
         <legend>Environment and secrets</legend>
         <RowsField
-          id="job-env"
+          field="env"
           label="Env"
           addLabel="Add a variable"
           keyLabel="Name"
           valueLabel="Value"
           rows={draft.env}
           onChange={(env) => set({ env })}
-          errors={errorsOf(errors, 'env')}
+          errors={errors}
         />
         <RowsField
-          id="job-secrets"
+          field="secrets"
           label="Secrets as variables"
           addLabel="Add a secret"
           keyLabel="Variable"
           valueLabel="Secret (name, or name#key)"
           rows={draft.secrets}
           onChange={(rows) => set({ secrets: rows })}
-          errors={errorsOf(errors, 'secrets')}
+          errors={errors}
           valueList="secret-names"
           hint={
             secrets.length
@@ -557,14 +557,14 @@ function Fields({
       <fieldset>
         <legend>Tags, history and alerts</legend>
         <RowsField
-          id="job-tags"
+          field="tags"
           label="Tags"
           addLabel="Add a tag"
           keyLabel="Key"
           valueLabel="Value"
           rows={draft.tags}
           onChange={(tags) => set({ tags })}
-          errors={errorsOf(errors, 'tags')}
+          errors={errors}
         />
         {text('history_max_runs', 'Finished runs kept', {
           apiField: 'history.max_runs',
@@ -702,8 +702,61 @@ function SchedulePreview({ cron, timeZone }: { cron: string; timeZone: string })
   );
 }
 
-function RowsField({
+/**
+ * A field that is a list: a row per item (what `row` draws, bound to its item) with Remove, Add, and the list's
+ * errors under it (`field.N…` say which item).
+ */
+function ListField<T>({
   id,
+  field,
+  legend,
+  items,
+  onChange,
+  row,
+  blank,
+  addLabel,
+  addDisabled = false,
+  errors,
+  hint,
+}: {
+  id: string;
+  field: string;
+  legend: string;
+  items: T[];
+  onChange: (items: T[]) => void;
+  row: (item: T, i: number, update: (changes: Partial<T>) => void) => ComponentChildren;
+  blank: () => T;
+  addLabel: string;
+  addDisabled?: boolean;
+  errors: FieldErrors;
+  hint?: string;
+}) {
+  const own = errorsOf(errors, field);
+  const update = (i: number) => (changes: Partial<T>) =>
+    onChange(items.map((item, j) => (j === i ? { ...item, ...changes } : item)));
+  return (
+    <fieldset class={`field rows${own.length ? ' has-error' : ''}`}>
+      <legend>{legend}</legend>
+      {items.map((item, i) => (
+        <div class="row" key={i}>
+          {row(item, i, update(i))}
+          <button type="button" class="link" onClick={() => onChange(items.filter((_, j) => j !== i))}>
+            Remove
+          </button>
+        </div>
+      ))}
+      <button type="button" class="add" disabled={addDisabled} onClick={() => onChange([...items, blank()])}>
+        {addLabel}
+      </button>
+      {hint && <small class="hint">{hint}</small>}
+      <FieldMessages id={id} messages={messagesOf(own, field)} />
+    </fieldset>
+  );
+}
+
+/** A map field (env, secrets, tags) as name/value rows. */
+function RowsField({
+  field,
   label,
   keyLabel,
   valueLabel,
@@ -714,7 +767,7 @@ function RowsField({
   hint,
   addLabel,
 }: {
-  id: string;
+  field: 'env' | 'secrets' | 'tags';
   label: string;
   addLabel: string;
   keyLabel: string;
@@ -725,38 +778,37 @@ function RowsField({
   valueList?: string;
   hint?: string;
 }) {
-  const update = (i: number, changes: Partial<Row>) =>
-    onChange(rows.map((row, j) => (j === i ? { ...row, ...changes } : row)));
+  const id = `job-${field}`;
   return (
-    <fieldset class={`field rows${errors.length ? ' has-error' : ''}`}>
-      <legend>{label}</legend>
-      {rows.map((row, i) => (
-        <div class="row" key={i}>
+    <ListField
+      id={id}
+      field={field}
+      legend={label}
+      items={rows}
+      onChange={onChange}
+      blank={() => ({ key: '', value: '' })}
+      addLabel={addLabel}
+      errors={errors}
+      hint={hint}
+      row={(row, i, update) => (
+        <>
           <input
             aria-label={`${label}: ${keyLabel.toLowerCase()} ${i + 1}`}
             value={row.key}
             placeholder={keyLabel}
-            onInput={(e) => update(i, { key: (e.target as HTMLInputElement).value })}
-            {...invalid(id, errorsOf(errors, `${id.replace('job-', '')}.${row.key}`))}
+            onInput={(e) => update({ key: (e.target as HTMLInputElement).value })}
+            {...invalid(id, errorsOf(errors, `${field}.${row.key}`))}
           />
           <input
             aria-label={`${label}: ${valueLabel.toLowerCase()} ${i + 1}`}
             value={row.value}
             placeholder={valueLabel}
             list={valueList}
-            onInput={(e) => update(i, { value: (e.target as HTMLInputElement).value })}
+            onInput={(e) => update({ value: (e.target as HTMLInputElement).value })}
           />
-          <button type="button" class="link" onClick={() => onChange(rows.filter((_, j) => j !== i))}>
-            Remove
-          </button>
-        </div>
-      ))}
-      <button type="button" class="add" onClick={() => onChange([...rows, { key: '', value: '' }])}>
-        {addLabel}
-      </button>
-      {hint && <small class="hint">{hint}</small>}
-      <FieldMessages id={id} messages={messagesOf(errors, id.replace('job-', ''))} />
-    </fieldset>
+        </>
+      )}
+    />
   );
 }
 
@@ -769,25 +821,29 @@ function RetryRulesField({
   set: (changes: Partial<Draft>) => void;
   errors: FieldErrors;
 }) {
-  const own = errorsOf(errors, 'retry_rules');
-  const update = (i: number, changes: Partial<Draft['retry_rules'][number]>) =>
-    set({ retry_rules: draft.retry_rules.map((rule, j) => (j === i ? { ...rule, ...changes } : rule)) });
   return (
-    <fieldset class="field rows">
-      <legend>Retry rules (first match wins)</legend>
-      {draft.retry_rules.map((rule, i) => (
-        <div class="row" key={i}>
+    <ListField
+      id="job-retry-rules"
+      field="retry_rules"
+      legend="Retry rules (first match wins)"
+      items={draft.retry_rules}
+      onChange={(retry_rules) => set({ retry_rules })}
+      blank={() => ({ exit_codes: '', action: 'fail' })}
+      addLabel="Add rule"
+      errors={errors}
+      row={(rule, i, update) => (
+        <>
           <input
             aria-label={`Rule ${i + 1}: exit codes`}
             value={rule.exit_codes}
             placeholder="2, 64"
-            onInput={(e) => update(i, { exit_codes: (e.target as HTMLInputElement).value })}
-            {...invalid('job-retry-rules', errorsOf(own, `retry_rules.${i}`))}
+            onInput={(e) => update({ exit_codes: (e.target as HTMLInputElement).value })}
+            {...invalid('job-retry-rules', errorsOf(errors, `retry_rules.${i}`))}
           />
           <select
             aria-label={`Rule ${i + 1}: action`}
             value={rule.action}
-            onChange={(e) => update(i, { action: (e.target as HTMLSelectElement).value })}
+            onChange={(e) => update({ action: (e.target as HTMLSelectElement).value })}
           >
             {RETRY_ACTIONS.map((action) => (
               <option key={action} value={action}>
@@ -795,24 +851,9 @@ function RetryRulesField({
               </option>
             ))}
           </select>
-          <button
-            type="button"
-            class="link"
-            onClick={() => set({ retry_rules: draft.retry_rules.filter((_, j) => j !== i) })}
-          >
-            Remove
-          </button>
-        </div>
-      ))}
-      <button
-        type="button"
-        class="add"
-        onClick={() => set({ retry_rules: [...draft.retry_rules, { exit_codes: '', action: 'fail' }] })}
-      >
-        Add rule
-      </button>
-      <FieldMessages id="job-retry-rules" messages={messagesOf(own, 'retry_rules')} />
-    </fieldset>
+        </>
+      )}
+    />
   );
 }
 
@@ -827,19 +868,24 @@ function RunAfterField({
   errors: FieldErrors;
   names: string[];
 }) {
-  const own = errorsOf(errors, 'run_after');
-  const update = (i: number, changes: Partial<Draft['run_after'][number]>) =>
-    set({ run_after: draft.run_after.map((edge, j) => (j === i ? { ...edge, ...changes } : edge)) });
   return (
-    <fieldset class="field rows">
-      <legend>Run after (a run starts when one of these ends so)</legend>
-      {draft.run_after.map((edge, i) => (
-        <div class="row" key={i}>
+    <ListField
+      id="job-run-after"
+      field="run_after"
+      legend="Run after (a run starts when one of these ends so)"
+      items={draft.run_after}
+      onChange={(run_after) => set({ run_after })}
+      blank={() => ({ job: names[0] ?? '', on: 'succeeded' })}
+      addLabel="Add a job to run after"
+      addDisabled={names.length === 0}
+      errors={errors}
+      row={(edge, i, update) => (
+        <>
           <select
             aria-label={`Run after ${i + 1}: job`}
             value={edge.job}
-            onChange={(e) => update(i, { job: (e.target as HTMLSelectElement).value })}
-            {...invalid('job-run-after', errorsOf(own, `run_after.${i}`))}
+            onChange={(e) => update({ job: (e.target as HTMLSelectElement).value })}
+            {...invalid('job-run-after', errorsOf(errors, `run_after.${i}`))}
           >
             {[...new Set([edge.job, ...names])].map((name) => (
               <option key={name} value={name}>
@@ -850,7 +896,7 @@ function RunAfterField({
           <select
             aria-label={`Run after ${i + 1}: when it`}
             value={edge.on}
-            onChange={(e) => update(i, { on: (e.target as HTMLSelectElement).value })}
+            onChange={(e) => update({ on: (e.target as HTMLSelectElement).value })}
           >
             {CHAIN_CONDITIONS.map((on) => (
               <option key={on} value={on}>
@@ -858,24 +904,8 @@ function RunAfterField({
               </option>
             ))}
           </select>
-          <button
-            type="button"
-            class="link"
-            onClick={() => set({ run_after: draft.run_after.filter((_, j) => j !== i) })}
-          >
-            Remove
-          </button>
-        </div>
-      ))}
-      <button
-        type="button"
-        class="add"
-        disabled={names.length === 0}
-        onClick={() => set({ run_after: [...draft.run_after, { job: names[0] ?? '', on: 'succeeded' }] })}
-      >
-        Add a job to run after
-      </button>
-      <FieldMessages id="job-run-after" messages={messagesOf(own, 'run_after')} />
-    </fieldset>
+        </>
+      )}
+    />
   );
 }
