@@ -182,7 +182,17 @@ export function Chart({
       box.current,
     );
     showTip = tooltip(chart, unit);
-    return () => chart.destroy();
+    // The chart follows its box's width (a narrower window, a wider one), its labels measured again.
+    const element = box.current;
+    const resized = new ResizeObserver(() => {
+      const width = Math.max(280, element.clientWidth);
+      if (width !== chart.width) chart.setSize({ width, height: HEIGHT });
+    });
+    resized.observe(element);
+    return () => {
+      resized.disconnect();
+      chart.destroy();
+    };
   }, [points, range.from, range.to, runs]);
   const shownFrom = Date.parse(points[0]?.timestamp ?? '');
   const shownTo = Date.parse(points.at(-1)?.timestamp ?? '');

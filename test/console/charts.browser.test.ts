@@ -224,5 +224,17 @@ describe("the job's charts", () => {
       .poll(async () => (await plotPixels(page)).map((chart) => chart.share >= 0.3), { timeout: 10_000 })
       .toEqual([true, true]);
     await checkView(c.watched, 'job-charts-whole-then-fitted');
+
+    // A narrower window: the charts follow it, and their labels are measured again, still inside.
+    const widths = () => page.$$eval('.chart canvas', (canvases: any[]) => canvases.map((e) => e.clientWidth));
+    const wide = await widths();
+    await page.setViewportSize({ width: 700, height: 900 });
+    await expect.poll(async () => (await widths()).every((width, i) => width < wide[i]!)).toBe(true);
+    for (const { width, labels } of await drawnLabels(page))
+      for (const label of labels) {
+        expect(label.left, `"${label.text}" left`).toBeGreaterThanOrEqual(0);
+        expect(label.right, `"${label.text}" right`).toBeLessThanOrEqual(width);
+      }
+    await page.setViewportSize({ width: 1280, height: 900 });
   }, 120_000);
 });
