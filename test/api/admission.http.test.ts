@@ -117,7 +117,11 @@ describe('admission', () => {
     const order = [...waiting, urgent]
       .sort((a, b) => b.priority - a.priority || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id))
       .map((run) => run.id);
-    expect(order.slice(0, 2)).toEqual([urgent.id, ids[5]]);
+    // The run of priority 70 may have been one of the first two to start, when all eight were in before the
+    // first admission: then it never waited. Waiting, it comes right after the urgent run.
+    const first = waiting.some((run) => run.id === ids[5]) ? [urgent.id, ids[5]] : [urgent.id];
+    expect(order.slice(0, first.length)).toEqual(first);
+    if (first.length === 1) expect(running.map((run) => run.id)).toContain(ids[5]);
     const started = new Map(done.map((run) => [run.id, Date.parse(run.started_at!)]));
     for (let i = 1; i < order.length; i++)
       for (const earlier of order.slice(0, i))
