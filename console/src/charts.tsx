@@ -2,7 +2,7 @@
 // so none is cut off; the window is fitted to the runs when they fill little of it (a line says so, with a link
 // to the whole window); each run's span is shaded behind the series; a tooltip gives the time and value under
 // the cursor.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import type { JobsClient, Metrics, Run } from '../../client/jobs-client.ts';
 import { Empty, ErrorNotice, useLoad, useRefresh } from './components.tsx';
@@ -209,7 +209,44 @@ export function Chart({
           aria-label={`${label}: ${points.length} samples, ${spanText({ from: shownFrom, to: shownTo }, range.to)}, highest ${valueText(max, unit)}, latest ${valueText(points.at(-1)!.value, unit)}`}
         />
       )}
+      {points.length > 0 && <SampleTable label={label} points={points} unit={unit} />}
     </figure>
+  );
+}
+
+/**
+ * The chart's samples as a table, for the keyboard and screen readers (the tooltip follows a pointer only); drawn
+ * only once opened, since a week holds many samples.
+ */
+function SampleTable({ label, points, unit }: { label: string; points: Points; unit: Unit }) {
+  const [open, setOpen] = useState(false);
+  return (
+    <details class="samples" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>{label}: the samples as a table</summary>
+      {open && (
+        // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region must take focus to scroll by keyboard
+        <section class="sample-rows" tabIndex={0} aria-label={`${label} samples`}>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Time</th>
+                <th scope="col">{label}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {points.map((point) => (
+                <tr key={point.timestamp}>
+                  <td>
+                    <time dateTime={point.timestamp}>{momentText(Date.parse(point.timestamp), Date.now())}</time>
+                  </td>
+                  <td>{valueText(point.value, unit)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      )}
+    </details>
   );
 }
 

@@ -5,29 +5,43 @@ import type { Job } from '../../client/jobs-client.ts';
 import { client } from './session.ts';
 
 const KEPT_MS = 30_000;
-const names = new Map<string, { at: number; names: Promise<Map<string, string>> }>();
 
-/** A job missing from names read longer ago than this may be newer than them: they are read again. */
-const NEWER_THAN_MS = 2_000;
+interface Read {
+  at: number;
+  names: Promise<Map<string, string>>;
+  /** Jobs already found missing before this read began: what it says of them is the truth, not an old list. */
+  after: Set<string>;
+}
+const reads = new Map<string, Read>();
 
 /**
- * The project's job names by id (a job deleted since is simply absent). With `of`, names kept that lack that job are
- * read again, unless they were read a moment ago: a job made since they were read is named, one deleted is not.
+ * The project's job names by id (a job deleted since is simply absent). With `of`, names that lack that job are
+ * read again once, unless they were read after it was first found missing: a job made since they were read is
+ * named, one deleted is not, and a table of rows of a deleted job costs one read more, not one a row.
  */
 export async function jobNames(workspace: string, project: string, of?: string): Promise<Map<string, string>> {
   const key = `${workspace}/${project}`;
-  const kept = names.get(key);
-  if (kept && Date.now() - kept.at < KEPT_MS) {
-    const found = await kept.names;
-    if (of === undefined || found.has(of) || Date.now() - kept.at < NEWER_THAN_MS) return found;
-    // Another label asked for newer names meanwhile: those.
-    const current = names.get(key);
-    if (current && current !== kept) return current.names;
-  }
-  return read(workspace, project);
+  const kept = reads.get(key);
+  if (!kept || Date.now() - kept.at >= KEPT_MS) return read(workspace, project, of, kept);
+  const found = await kept.names;
+  if (of === undefined || found.has(of) || kept.after.has(of)) return found;
+  // Another label may have read them again meanwhile, knowing of this job: that read answers.
+  const current = reads.get(key);
+  if (current && current !== kept && current.after.has(of)) return current.names;
+  return read(workspace, project, of, current);
 }
 
-function read(workspace: string, project: string): Promise<Map<string, string>> {
+/** Names read again at the next ask: the console itself made, renamed or deleted a job of the project. */
+export function forgetJobNames(workspace: string, project: string): void {
+  reads.delete(`${workspace}/${project}`);
+}
+
+function read(
+  workspace: string,
+  project: string,
+  missing: string | undefined,
+  before?: Read,
+): Promise<Map<string, string>> {
   const key = `${workspace}/${project}`;
   const api = client(workspace, project);
   const loading = (async () => {
@@ -37,7 +51,8 @@ function read(workspace: string, project: string): Promise<Map<string, string>> 
     return found;
   })();
   // A failed read is not kept: the next view asks again.
-  loading.catch(() => names.delete(key));
-  names.set(key, { at: Date.now(), names: loading });
+  loading.catch(() => reads.get(key)?.names === loading && reads.delete(key));
+  const after = new Set([...(before?.after ?? []), ...(missing ? [missing] : [])]);
+  reads.set(key, { at: Date.now(), names: loading, after });
   return loading;
 }

@@ -225,6 +225,16 @@ describe("the job's charts", () => {
       .toEqual([true, true]);
     await checkView(c.watched, 'job-charts-whole-then-fitted');
 
+    // The samples as a table, opened from the keyboard: a row per sample, each value in the chart's unit.
+    const summary = page.getByText('Memory: the samples as a table');
+    await summary.focus();
+    await page.keyboard.press('Enter');
+    const rows = page.getByRole('region', { name: 'Memory samples' }).locator('tbody tr');
+    await rows.first().waitFor();
+    expect(await rows.count()).toBeGreaterThanOrEqual(10);
+    for (const value of await rows.locator('td:nth-child(2)').allTextContents()) expect(value).toMatch(/ MiB$/);
+    await checkView(c.watched, 'job-charts-samples');
+
     // A narrower window: the charts follow it, and their labels are measured again, still inside.
     const widths = () => page.$$eval('.chart canvas', (canvases: any[]) => canvases.map((e) => e.clientWidth));
     const wide = await widths();

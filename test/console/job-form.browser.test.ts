@@ -174,4 +174,29 @@ describe('the job form', () => {
     await page.getByLabel('Env: name 1').fill('GOOD');
     await expect.poll(() => envError.count()).toBe(0);
   });
+
+  it('names a job made after the names were read, and calls one deleted here deleted, without a reload', async () => {
+    const { page } = c;
+    // The project's names are read by this view...
+    await c.open(`/w/${W}/p/${PROJECT}/runs`);
+    await page.getByRole('heading', { name: /Runs of/ }).waitFor();
+    // ...then a job is made, and run, elsewhere: its run page, reached without a reload, names it.
+    const late = (await c.t.api.post(`${P}/jobs`, job({ name: 'made-late', command: 'true' }))).body.data;
+    const run = (await c.t.api.post(`${P}/jobs/${late.id}/runs`)).body.data;
+    await page.evaluate((hash) => {
+      location.hash = hash;
+    }, `/w/${W}/p/${PROJECT}/jobs/${late.id}/runs/${run.id}`);
+    await expect.poll(() => page.locator('p.sub').first().textContent()).toContain('of made-late');
+    // Deleted here: the audit's entries of it say so, with its id.
+    await page.getByRole('link', { name: 'made-late' }).click();
+    await page.getByRole('button', { name: 'Delete…' }).click();
+    await page.getByRole('button', { name: 'Delete the job' }).click();
+    await page.getByRole('heading', { name: /Jobs of/ }).waitFor();
+    expect((await c.t.api.get(`${P}/jobs/${late.id}`)).status).toBe(404);
+    await page.evaluate((hash) => {
+      location.hash = hash;
+    }, `/w/${W}/audit?action=job.delete`);
+    await expect.poll(() => page.locator('main').textContent()).toContain(`a deleted job (${late.id})`);
+    expect(c.watched.problems).toEqual([]);
+  });
 });

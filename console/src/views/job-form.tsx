@@ -19,6 +19,7 @@ import {
   specChanges,
 } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
+import { forgetJobNames, jobNames } from '../job-names.ts';
 import { ErrorNotice, leaveIfSignedOut, useLoad } from '../components.tsx';
 import { FieldMessages, invalidProps } from '../field-errors.tsx';
 import {
@@ -51,17 +52,19 @@ const errorsOf = (errors: FieldErrors, field: string) =>
 export function JobForm({ workspace, project, jobId }: { workspace: string; project: string; jobId?: string }) {
   const api = client(workspace, project);
   const loaded = useLoad(async () => {
-    const [job, secrets, jobs, roles] = await Promise.all([
+    const [job, secrets, names, roles] = await Promise.all([
       jobId ? api.getJob(jobId) : Promise.resolve(null),
       api.listSecrets(),
-      api.listJobs({ limit: 100 }),
+      // Every job of the project by name (all pages, kept a while, as every job label reads them).
+      jobNames(workspace, project),
       // Only a key of the workspace may read its settings: without them the role is typed, not picked.
       api.workspaceSettings().then(
         (settings) => settings.task_roles,
         () => [] as string[],
       ),
     ]);
-    return { job, secrets: secrets.map((s) => s.name), jobs: jobs.items, roles };
+    const others = [...names].filter(([id]) => id !== jobId).map(([, name]) => name);
+    return { job, secrets: secrets.map((s) => s.name), jobs: others.sort(), roles };
   }, [workspace, project, jobId]);
   if (loaded.error && !loaded.data) return <ErrorNotice error={loaded.error} />;
   if (!loaded.data) return <p aria-live="polite">Loading the job's form…</p>;
@@ -72,7 +75,7 @@ export function JobForm({ workspace, project, jobId }: { workspace: string; proj
       project={project}
       job={loaded.data.job}
       secrets={loaded.data.secrets}
-      jobs={loaded.data.jobs.filter((other) => other.id !== jobId)}
+      jobs={loaded.data.jobs}
       roles={loaded.data.roles}
     />
   );
@@ -109,7 +112,8 @@ function Editor({
   project: string;
   job: Job | null;
   secrets: string[];
-  jobs: Job[];
+  /** The names of the project's other jobs. */
+  jobs: string[];
   roles: string[];
 }) {
   const api = client(workspace, project);
@@ -171,6 +175,7 @@ function Editor({
     try {
       if (!base) {
         const made = await api.createJob(spec as JobCreate);
+        forgetJobNames(workspace, project);
         navigate(href(paths.job(workspace, project, made.id), { created: '1' }));
         return;
       }
@@ -180,6 +185,7 @@ function Editor({
         return;
       }
       const saved = await api.patchJob(base.id, patch, base.revision);
+      if ('name' in patch) forgetJobNames(workspace, project);
       navigate(href(paths.job(workspace, project, saved.id), { saved: String(saved.revision) }));
     } catch (e) {
       if (leaveIfSignedOut(e)) return;
@@ -372,7 +378,8 @@ function Fields({
   onChange: (draft: Draft) => void;
   errors: FieldErrors;
   secrets: string[];
-  jobs: Job[];
+  /** The names of the project's other jobs. */
+  jobs: string[];
   roles: string[];
 }) {
   const set = (changes: Partial<Draft>) => onChange({ ...draft, ...changes });
@@ -425,7 +432,6 @@ function Fields({
       </Field>
     );
   };
-  const names = jobs.map((other) => other.name);
   return (
     <>
       <fieldset>
@@ -537,7 +543,7 @@ function Fields({
           type: 'number',
           placeholder: String(DEFAULTS.queue_timeout_seconds),
         })}
-        <RunAfterField draft={draft} set={set} errors={errors} names={names} />
+        <RunAfterField draft={draft} set={set} errors={errors} names={jobs} />
       </fieldset>
 
       <fieldset>

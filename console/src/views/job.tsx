@@ -19,6 +19,7 @@ import {
 } from '../components.tsx';
 import { duration, scheduleWords, time, zonedTime } from '../format.ts';
 import { href, navigate, paths } from '../route.ts';
+import { forgetJobNames } from '../job-names.ts';
 import { Charts } from '../charts.tsx';
 import { Revisions } from './revisions.tsx';
 
@@ -421,6 +422,7 @@ function Actions({
             onClick={() =>
               act(async () => {
                 await api.deleteJob(job.id);
+                forgetJobNames(workspace, project);
                 navigate(paths.jobs(workspace, project));
                 return `Deleted ${job.name}`;
               })
