@@ -406,6 +406,9 @@ function Fields({
       </Field>
     );
   };
+  /** A number field; empty, it shows the default it gets. */
+  const number = (field: keyof Draft & string, label: string, fallback: string | number) =>
+    text(field, label, { type: 'number', placeholder: String(fallback) });
   const choice = (
     field: keyof Draft & string,
     label: string,
@@ -423,11 +426,7 @@ function Fields({
           {...invalid(id, own)}
         >
           <option value="">{fallback}</option>
-          {values.map((value) => (
-            <option key={value} value={String(value)}>
-              {value}
-            </option>
-          ))}
+          <Options values={values} />
         </select>
       </Field>
     );
@@ -454,10 +453,7 @@ function Fields({
           ))}
         </datalist>
         <SchedulePreview cron={draft.schedule} timeZone={draft.timezone} />
-        {text('schedule_jitter_seconds', 'Jitter (seconds a fire may start late)', {
-          type: 'number',
-          placeholder: String(DEFAULTS.schedule_jitter_seconds),
-        })}
+        {number('schedule_jitter_seconds', 'Jitter (seconds a fire may start late)', DEFAULTS.schedule_jitter_seconds)}
         <div class="field check">
           <input
             id="job-suspended"
@@ -518,31 +514,22 @@ function Fields({
           placeholder: 'paired with the vCPU',
           hint: 'A size Fargate pairs with the vCPU; left empty, the smallest',
         })}
-        {text('tasks', 'Tasks a run is split into', { type: 'number', placeholder: String(DEFAULTS.tasks) })}
-        {text('parallelism', 'Tasks at once', { type: 'number', placeholder: 'min(tasks, 10)' })}
-        {text('timeout_seconds', 'Timeout (seconds)', {
-          type: 'number',
-          placeholder: String(DEFAULTS.timeout_seconds),
-        })}
+        {number('tasks', 'Tasks a run is split into', DEFAULTS.tasks)}
+        {number('parallelism', 'Tasks at once', 'min(tasks, 10)')}
+        {number('timeout_seconds', 'Timeout (seconds)', DEFAULTS.timeout_seconds)}
       </fieldset>
 
       <fieldset>
         <legend>Retries</legend>
-        {text('retries', 'Retries', { type: 'number', placeholder: String(DEFAULTS.retries) })}
+        {number('retries', 'Retries', DEFAULTS.retries)}
         <RetryRulesField draft={draft} set={set} errors={errors} />
       </fieldset>
 
       <fieldset>
         <legend>Starting</legend>
         {choice('concurrency', 'When a run is still going', CONCURRENCY_POLICIES, `default (${DEFAULTS.concurrency})`)}
-        {text('priority', 'Priority (higher starts first when runs wait)', {
-          type: 'number',
-          placeholder: String(DEFAULTS.priority),
-        })}
-        {text('queue_timeout_seconds', 'Longest wait to start (seconds)', {
-          type: 'number',
-          placeholder: String(DEFAULTS.queue_timeout_seconds),
-        })}
+        {number('priority', 'Priority (higher starts first when runs wait)', DEFAULTS.priority)}
+        {number('queue_timeout_seconds', 'Longest wait to start (seconds)', DEFAULTS.queue_timeout_seconds)}
         <RunAfterField draft={draft} set={set} errors={errors} names={jobs} />
       </fieldset>
 
@@ -851,15 +838,24 @@ function RetryRulesField({
             value={rule.action}
             onChange={(e) => update({ action: (e.target as HTMLSelectElement).value })}
           >
-            {RETRY_ACTIONS.map((action) => (
-              <option key={action} value={action}>
-                {action}
-              </option>
-            ))}
+            <Options values={RETRY_ACTIONS} />
           </select>
         </>
       )}
     />
+  );
+}
+
+/** A select's options, each value as it reads. */
+function Options({ values }: { values: readonly (string | number)[] }) {
+  return (
+    <>
+      {values.map((value) => (
+        <option key={value} value={String(value)}>
+          {value}
+        </option>
+      ))}
+    </>
   );
 }
 
@@ -904,11 +900,7 @@ function RunAfterField({
             value={edge.on}
             onChange={(e) => update({ on: (e.target as HTMLSelectElement).value })}
           >
-            {CHAIN_CONDITIONS.map((on) => (
-              <option key={on} value={on}>
-                {on}
-              </option>
-            ))}
+            <Options values={CHAIN_CONDITIONS} />
           </select>
         </>
       )}
