@@ -191,9 +191,14 @@ function Editor({
       if (leaveIfSignedOut(e)) return;
       if (base && e instanceof ApiError && e.status === 412) {
         // Changed meanwhile: nothing was written. Say by whom and what, and let the user choose.
-        const current = await api.getJob(base.id);
-        const revision = await api.getJobRevision(base.id, current.revision).catch(() => null);
-        setConflict({ current, by: revision?.actor.key_name ?? 'another key' });
+        try {
+          const current = await api.getJob(base.id);
+          const revision = await api.getJobRevision(base.id, current.revision).catch(() => null);
+          setConflict({ current, by: revision?.actor.key_name ?? 'another key' });
+        } catch (reading) {
+          // Deleted meanwhile, say: that is the answer to show.
+          setError(reading);
+        }
       } else {
         setError(e);
         setFieldErrors(e instanceof ApiError ? e.errors : []);
