@@ -1,5 +1,6 @@
 // An API 400 shown where it belongs: each message beside the field it names (`events.2` is the events field),
 // that field marked invalid and described by its message, for sighted users and screen readers alike.
+import { useEffect, useRef } from 'preact/hooks';
 import { ApiError } from '../../client/jobs-client.ts';
 
 /** The messages of `error` by field, its item-level names (`events.2`) folded into their field's. */
@@ -36,4 +37,16 @@ export function FieldMessages({ id, field, messages }: { id: string; field?: str
       {messages.join('; ')}
     </p>
   );
+}
+
+/**
+ * After each error, the first field of the form it marked invalid takes the focus, so a keyboard user lands where
+ * the fix is. The ref goes on the form.
+ */
+export function useFocusOnFirstInvalid(error: unknown) {
+  const form = useRef<HTMLFormElement>(null);
+  useEffect(() => {
+    if (error) form.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+  }, [error]);
+  return form;
 }

@@ -2,7 +2,7 @@
 // checks what is sent: its 400 is shown against each field it names. An edit is sent as the fields it changed,
 // against the revision it started from (If-Match), so a change made meanwhile is shown, never overwritten.
 import type { ComponentChildren } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import {
   ALERT_RULES,
   ApiError,
@@ -21,7 +21,7 @@ import {
 import { client } from '../session.ts';
 import { forgetJobNames, jobNames } from '../job-names.ts';
 import { ErrorNotice, leaveIfSignedOut, useLoad } from '../components.tsx';
-import { FieldMessages, invalidProps } from '../field-errors.tsx';
+import { FieldMessages, invalidProps, useFocusOnFirstInvalid } from '../field-errors.tsx';
 import {
   type AlertRule,
   type Draft,
@@ -136,11 +136,7 @@ function Editor({
     setDraft(next);
   };
 
-  // After a 400, the first field it names takes focus.
-  useEffect(() => {
-    const first = fieldErrors[0];
-    if (first && tab === 'form') document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
-  }, [error]);
+  const form = useFocusOnFirstInvalid(error);
 
   /** The spec on screen: the form's, or the text tab's (an error when the text cannot be read). */
   const currentSpec = (): SpecObject => (tab === 'form' ? specOfDraft(draft) : parseSpecText(source, tab));
@@ -257,7 +253,7 @@ function Editor({
         </div>
       )}
       {conflict && base && <ConflictNotice base={base} conflict={conflict} onKeep={keepMine} onDiscard={discardMine} />}
-      <form id="job-editor" role="tabpanel" aria-labelledby={`tab-${tab}`} onSubmit={save} noValidate>
+      <form ref={form} id="job-editor" role="tabpanel" aria-labelledby={`tab-${tab}`} onSubmit={save} noValidate>
         {tab === 'form' ? (
           <Fields draft={draft} onChange={edit} errors={fieldErrors} secrets={secrets} jobs={jobs} roles={roles} />
         ) : (

@@ -1,7 +1,7 @@
 // Making and changing a webhook: one form for both (its URL, the events it subscribes to as the API lists them, the
 // job it is limited to by name, a description, and once made whether it is enabled), the view that makes one, and
 // the notice that shows its signing secret the one time the API gives it.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import {
   SUBSCRIBABLE_EVENTS,
   type Webhook,
@@ -10,7 +10,7 @@ import {
 } from '../../../client/jobs-client.ts';
 import { client } from '../session.ts';
 import { ErrorNotice, JobLabel, leaveIfSignedOut, useLoad } from '../components.tsx';
-import { FieldMessages, fieldMessages, invalidProps } from '../field-errors.tsx';
+import { FieldMessages, fieldMessages, invalidProps, useFocusOnFirstInvalid } from '../field-errors.tsx';
 import { handOver } from '../hand-over.ts';
 import { jobNames } from '../job-names.ts';
 import { href, navigate, paths } from '../route.ts';
@@ -86,11 +86,7 @@ export function WebhookForm({
   const toggle = (event: Subscribable, on: boolean) =>
     set({ events: SUBSCRIBABLE_EVENTS.filter((e) => (e === event ? on : draft.events.includes(e))) });
 
-  // The first field the API refused takes the focus, so a keyboard user lands where the fix is.
-  useEffect(() => {
-    const first = ['url', 'events', 'job_id', 'description', 'enabled'].find((f) => messages.has(f));
-    if (first) document.querySelector<HTMLElement>(`[data-field="${first}"]`)?.focus();
-  }, [error]);
+  const form = useFocusOnFirstInvalid(error);
 
   const send = async (e: Event) => {
     e.preventDefault();
@@ -108,13 +104,18 @@ export function WebhookForm({
   const jobs = [...(names.data ?? new Map<string, string>())].sort(([, a], [, b]) => a.localeCompare(b));
   return (
     // The API decides what is valid, so its messages are the ones shown: the browser's own checks are off.
-    <form class="webhook-form" onSubmit={send} noValidate aria-label={hook ? 'Edit the webhook' : 'New webhook'}>
+    <form
+      ref={form}
+      class="webhook-form"
+      onSubmit={send}
+      noValidate
+      aria-label={hook ? 'Edit the webhook' : 'New webhook'}
+    >
       <ErrorNotice error={error} />
       <div class="field">
         <label for="webhook-url">URL</label>
         <input
           id="webhook-url"
-          data-field="url"
           type="url"
           value={draft.url}
           placeholder="https://hooks.example.com/jobs"
@@ -129,11 +130,10 @@ export function WebhookForm({
       </div>
       <fieldset class="field events" aria-describedby={messages.has('events') ? 'webhook-events-error' : undefined}>
         <legend>Events</legend>
-        {SUBSCRIBABLE_EVENTS.map((event, i) => (
+        {SUBSCRIBABLE_EVENTS.map((event) => (
           <label key={event} class="check">
             <input
               type="checkbox"
-              data-field={i === 0 ? 'events' : undefined}
               checked={draft.events.includes(event)}
               onChange={(e) => toggle(event, (e.target as HTMLInputElement).checked)}
               aria-invalid={messages.has('events') || undefined}
@@ -161,7 +161,6 @@ export function WebhookForm({
             <label for="webhook-job">Job</label>
             <select
               id="webhook-job"
-              data-field="job_id"
               value={draft.jobId}
               onChange={(e) => set({ jobId: (e.target as HTMLSelectElement).value })}
               {...invalidProps('webhook-job', messages.get('job_id'))}
@@ -182,7 +181,6 @@ export function WebhookForm({
         <label for="webhook-description">Description (optional)</label>
         <input
           id="webhook-description"
-          data-field="description"
           value={draft.description}
           autoComplete="off"
           onInput={(e) => set({ description: (e.target as HTMLInputElement).value })}
@@ -195,7 +193,6 @@ export function WebhookForm({
           <label class="check">
             <input
               type="checkbox"
-              data-field="enabled"
               checked={draft.enabled}
               onChange={(e) => set({ enabled: (e.target as HTMLInputElement).checked })}
               {...invalidProps('webhook-enabled', messages.get('enabled'))}
